@@ -1,0 +1,26 @@
+#!/bin/sh
+# First command of the README: install what is missing (Debian 12, as root),
+# build wsclosed, and analyse the bundled captures in pcaps/.
+set -e
+cd "$(dirname "$0")"
+PKGS="build-essential autoconf automake pkg-config libpcap-dev libglib2.0-dev zlib1g-dev
+      libsqlite3-dev tshark tcpdump python3 jq"
+missing=""
+for p in $PKGS; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+  echo "== installing:$missing"
+  if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
+fi
+echo "== building"
+[ -x configure ] || autoreconf -fi >/dev/null
+[ -f Makefile ] || ./configure --quiet ${CONFIGURE_FLAGS:-}
+make -s -j"$(nproc)"
+echo "== analysing pcaps/"
+for f in pcaps/*.pcap; do
+  echo "--- $f"
+  ./src/wsclosed -r "$f" || true
+done

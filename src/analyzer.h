@@ -1,0 +1,43 @@
+/* analyzer.h - the pipeline's spine: packets in, records out.
+ *
+ * Decodes each packet, runs the TCP layer, and when a connection ends keeps
+ * its record for a short hold (capture time) so that cross-connection rules
+ * (reconnects, close storms) can see what came next; then diagnoses it and
+ * hands it to the writer.  Memory is bounded by the connections open at once
+ * plus those ended within the hold.
+ */
+#ifndef WS_ANALYZER_H
+#define WS_ANALYZER_H
+
+#include <pcap/pcap.h>
+
+#include "conn.h"
+#include "output.h"
+
+typedef struct ws_analyzer ws_analyzer;
+
+typedef struct {
+  int64_t hold_us;     /* keep ended records this long (capture time) */
+  int64_t window_us;   /* keep briefs of ended connections this long */
+  int64_t idle_us;     /* end a silent connection after this; 0 never */
+  int64_t linger_us;   /* after both FINs */
+} ws_analyzer_opts;
+
+void ws_analyzer_opts_init (ws_analyzer_opts *o);
+
+/* w is borrowed. */
+ws_analyzer *ws_analyzer_new (const ws_analyzer_opts *o, ws_writer *w);
+void ws_analyzer_free (ws_analyzer *a);
+
+void ws_analyzer_packet (ws_analyzer *a, int linktype, const struct pcap_pkthdr *h,
+                         const uint8_t *data);
+/* Timers against a clock (daemon: wall clock when no packets arrive). */
+void ws_analyzer_tick (ws_analyzer *a, int64_t now_us);
+/* End of input: every connection still open is written (still open). */
+void ws_analyzer_finish (ws_analyzer *a);
+
+size_t ws_analyzer_tracked (const ws_analyzer *a);  /* connections in the table */
+size_t ws_analyzer_held (const ws_analyzer *a);     /* ended, not yet written */
+uint64_t ws_analyzer_write_errors (const ws_analyzer *a);
+
+#endif

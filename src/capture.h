@@ -1,0 +1,62 @@
+/* capture.h - where packets come from: saved captures (pcap, pcapng, either
+ * gzip-compressed, or standard input) read together in timestamp order, or a
+ * live interface.  Problems are reported as one line naming the file.
+ */
+#ifndef WS_CAPTURE_H
+#define WS_CAPTURE_H
+
+#include <glib.h>
+#include <pcap/pcap.h>
+#include <stdbool.h>
+
+typedef struct ws_capture ws_capture;
+
+#define WS_CAPTURE_ERROR (ws_capture_error_quark ())
+GQuark ws_capture_error_quark (void);
+typedef enum {
+  WS_CAPTURE_ERROR_FILTER,      /* the BPF expression does not compile */
+  WS_CAPTURE_ERROR_OPEN,        /* interface cannot be opened */
+  WS_CAPTURE_ERROR_LINKTYPE,    /* link type we cannot decode */
+  WS_CAPTURE_ERROR_READ,        /* reading failed (interface gone) */
+} ws_capture_error;
+
+typedef void (*ws_packet_fn) (void *user, int linktype, const struct pcap_pkthdr *h,
+                              const uint8_t *data);
+
+/* Open saved captures ("-" is standard input).  A file that cannot be
+ * opened, is not a capture, or has a link type we cannot decode is reported
+ * on stderr ("wsclosed: FILE: problem") and counted in *n_errors; the others
+ * are still read.  A filter that does not compile is a usage error: NULL is
+ * returned with error set. */
+ws_capture *ws_capture_open_files (char **files, const char *filter, int *n_errors,
+                                   GError **error);
+
+/* Live capture on an interface ("any" works). */
+typedef struct {
+  const char *iface;
+  const char *filter;
+  int snaplen;          /* 0: 262144 */
+  int buffer_kib;       /* 0: libpcap default */
+  bool immediate;
+  int timeout_ms;       /* how often run_live returns to the caller */
+} ws_live_opts;
+
+ws_capture *ws_capture_open_live (const ws_live_opts *o, GError **error);
+
+/* Offline: read every packet of every source in timestamp order, calling fn.
+ * Returns the number of sources that ended with a read error (truncated
+ * file, ...), each reported on stderr. */
+int ws_capture_run (ws_capture *cap, ws_packet_fn fn, void *user);
+
+/* Live: read what is there (waits up to timeout_ms).  Returns packets read,
+ * or -1 with error set when the capture failed (interface gone). */
+int ws_capture_dispatch (ws_capture *cap, ws_packet_fn fn, void *user, GError **error);
+/* Stop a running ws_capture_run / dispatch from a signal handler. */
+void ws_capture_break (ws_capture *cap);
+/* Kernel statistics of a live capture. */
+bool ws_capture_stats (ws_capture *cap, unsigned *recv, unsigned *drop, unsigned *ifdrop);
+int ws_capture_fd (ws_capture *cap);
+
+void ws_capture_free (ws_capture *cap);
+
+#endif

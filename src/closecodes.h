@@ -1,0 +1,38 @@
+/* closecodes.h - the knowledge base: what each close code and each handshake
+ * failure means, who sends it, when you see it, and how to fix it.  The
+ * entries are data kept in one table (closecodes.c); this is their API.
+ */
+#ifndef WS_CLOSECODES_H
+#define WS_CLOSECODES_H
+
+#include <glib.h>
+#include <stdbool.h>
+
+typedef struct {
+  int code;                 /* close code, or 0 for a handshake entry */
+  const char *key;          /* "1006", "3000-3999", "handshake-401", ... */
+  const char *name;         /* "Abnormal Closure" */
+  const char *meaning;
+  const char *sent_by;      /* who normally sends it */
+  const char *when;         /* when you see it */
+  const char *fix;          /* how to fix it */
+  bool on_wire;             /* may appear in a close frame */
+} ws_code_info;
+
+/* Entry for a close code: an exact entry, else the range it falls in (the
+ * registered 3000-3999, private 4000-4999, invalid ranges).  Never NULL. */
+const ws_code_info *ws_code_lookup (int code);
+
+/* Entry by key for handshake failures ("handshake-403", "handshake-accept",
+ * "handshake-extension", "handshake-subprotocol", ...); NULL when unknown. */
+const ws_code_info *ws_code_lookup_key (const char *key);
+
+/* All entries, for listing; returns the count. */
+size_t ws_code_all (const ws_code_info **out);
+
+/* Text for `wsclosed --explain ARG` (a code like "1010", or a handshake key,
+ * or an HTTP status like "403").  Returns a g_malloc'd string, or NULL and
+ * sets error when ARG names nothing. */
+char *ws_code_explain (const char *arg, GError **error);
+
+#endif

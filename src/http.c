@@ -1,0 +1,811 @@
+/* http.c - the HTTP/1.1 opening handshake of a WebSocket connection.
+ *
+ * Implements: gathering the header block (RFC 7230 section 3: start-line
+ * *( header-field CRLF ) CRLF) across TCP segments; parsing the start line
+ * and header fields (RFC 7230 sections 3.1, 3.2, 3.2.4 obs-fold); the
+ * Sec-WebSocket-Accept check (RFC 6455 section 4.2.2 step 5.4); the
+ * Sec-WebSocket-Extensions grammar (RFC 6455 section 9.1); and the rules a
+ * server's permessage-deflate response must follow (RFC 7692 section 7.1).
+ *
+ *   GET /chat HTTP/1.1\r\n                 HTTP/1.1 101 Switching Protocols\r\n
+ *   Host: server.example.com\r\n           Upgrade: websocket\r\n
+ *   Upgrade: websocket\r\n                 Connection: Upgrade\r\n
+ *   Connection: Upgrade\r\n                Sec-WebSocket-Accept: s3pP...xOo=\r\n
+ *   Sec-WebSocket-Key: dGhl...ZQ==\r\n     \r\n
+ *   \r\n                                   <- WebSocket frames start here
+ *
+ * Everything here reads untrusted bytes: all scans are bounded by explicit
+ * lengths, allocation is bounded by the caller's cap, and nothing recurses.
+ */
+#include "http.h"
+
+#include <string.h>
+
+#include <glib.h>
+
+#define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+/* ---- header block gathering ---------------------------------------------- */
+
+/* crlf_state: 0 inside a line, 1 after CR, 2 after a line's LF, 3 after
+ * LF CR.  A LF in state 2 or 3 ends the block, so "\r\n\r\n", "\n\n",
+ * "\r\n\n" and "\n\r\n" all end it. */
+enum { CRLF_NONE = 0, CRLF_CR = 1, CRLF_LF = 2, CRLF_LF_CR = 3 };
+
+void
+ws_http_parser_init (ws_http_parser *p)
+{
+  memset (p, 0, sizeof *p);
+}
+
+void
+ws_http_parser_clear (ws_http_parser *p)
+{
+  g_free (p->buf);
+  memset (p, 0, sizeof *p);
+}
+
+static bool
+reserve (ws_http_parser *p, size_t need, size_t cap)
+{
+  size_t n;
+
+  if (need <= p->alloc)
+    return true;
+  if (need > cap)
+    return false;
+  n = p->alloc ? p->alloc : 256;
+  while (n < need && n <= cap / 2)
+    n *= 2;
+  if (n < need || n > cap)
+    n = cap;
+  p->buf = g_realloc (p->buf, n);
+  p->alloc = n;
+  return true;
+}
+
+ssize_t
+ws_http_feed (ws_http_parser *p, const uint8_t *data, size_t len, size_t cap)
+{
+  size_t i;
+  uint8_t st = p->crlf_state;
+  bool end = false;
+
+  if (p->done || len == 0)
+    return 0;
+
+  for (i = 0; i < len && !end; i++)
+    {
+      switch (data[i])
+        {
+        case '\n':
+          if (st == CRLF_LF || st == CRLF_LF_CR)
+            end = true;
+          else
+            st = CRLF_LF;
+          break;
+        case '\r':
+          st = st == CRLF_LF ? CRLF_LF_CR : CRLF_CR;
+          break;
+        default:
+          st = CRLF_NONE;
+          break;
+        }
+    }
+
+  /* i bytes belong to the header block (up to and including the final LF) */
+  if (i > cap || p->len > cap - i)
+    return WS_HTTP_ERR_TOO_LONG;
+  if (!reserve (p, p->len + i, cap))
+    return WS_HTTP_ERR_TOO_LONG;
+  memcpy (p->buf + p->len, data, i);
+  p->len += i;
+  p->crlf_state = st;
+  p->done = end;
+  return (ssize_t) i;
+}
+
+/* ---- header block parsing ------------------------------------------------ */
+
+static bool
+is_tchar (uint8_t c)
+{
+  /* RFC 7230 section 3.2.6 */
+  if (g_ascii_isalnum (c))
+    return true;
+  return c != 0 && strchr ("!#$%&'*+-.^_`|~", c) != NULL;
+}
+
+static bool
+is_ows (uint8_t c)
+{
+  return c == ' ' || c == '\t';
+}
+
+/* Next line of buf starting at *pos: [*start, *start + *llen) without the
+ * LF and an optional CR before it.  Returns false at the end of buf. */
+static bool
+next_line (const uint8_t *buf, size_t len, size_t *pos, size_t *start,
+           size_t *llen)
+{
+  const uint8_t *nl;
+  size_t s = *pos, e;
+
+  if (s >= len)
+    return false;
+  nl = memchr (buf + s, '\n', len - s);
+  if (nl)
+    {
+      e = (size_t) (nl - buf);
+      *pos = e + 1;
+    }
+  else
+    {
+      e = len;
+      *pos = len;
+    }
+  if (e > s && buf[e - 1] == '\r')
+    e--;
+  *start = s;
+  *llen = e - s;
+  return true;
+}
+
+/* "HTTP/1.x" at l[0..8); returns x or -1 */
+static int
+http_version (const uint8_t *l, size_t n)
+{
+  if (n < 8 || memcmp (l, "HTTP/1.", 7) != 0 || !g_ascii_isdigit (l[7]))
+    return -1;
+  return l[7] - '0';
+}
+
+static ws_slice
+mkslice (const uint8_t *p, size_t len)
+{
+  ws_slice s = { (const char *) p, len };
+  return s;
+}
+
+static int
+parse_status_line (const uint8_t *l, size_t n, ws_http_msg *msg)
+{
+  size_t r;
+
+  /* HTTP-version SP 3DIGIT [ SP reason-phrase ] */
+  msg->version_minor = http_version (l, n);
+  if (msg->version_minor < 0 || n < 12 || l[8] != ' ')
+    return -1;
+  if (!g_ascii_isdigit (l[9]) || !g_ascii_isdigit (l[10])
+      || !g_ascii_isdigit (l[11]))
+    return -1;
+  msg->status = (l[9] - '0') * 100 + (l[10] - '0') * 10 + (l[11] - '0');
+  if (n == 12)
+    {
+      msg->reason = mkslice (l + n, 0);
+      return 0;
+    }
+  if (l[12] != ' ')
+    return -1;
+  r = 13;
+  while (r < n && is_ows (l[r]))
+    r++;
+  while (n > r && is_ows (l[n - 1]))
+    n--;
+  msg->reason = mkslice (l + r, n - r);
+  msg->is_request = false;
+  return 0;
+}
+
+static int
+parse_request_line (const uint8_t *l, size_t n, ws_http_msg *msg)
+{
+  size_t i = 0, t;
+
+  /* method SP request-target SP HTTP-version */
+  while (i < n && is_tchar (l[i]))
+    i++;
+  if (i == 0 || i >= n || l[i] != ' ')
+    return -1;
+  msg->method = mkslice (l, i);
+  t = ++i;
+  while (i < n && l[i] > ' ' && l[i] != 0x7f)
+    i++;
+  if (i == t || i >= n || l[i] != ' ')
+    return -1;
+  msg->target = mkslice (l + t, i - t);
+  i++;
+  while (n > i && is_ows (l[n - 1]))
+    n--;
+  if (n - i != 8)
+    return -1;
+  msg->version_minor = http_version (l + i, n - i);
+  if (msg->version_minor < 0)
+    return -1;
+  msg->is_request = true;
+  return 0;
+}
+
+int
+ws_http_parse (const uint8_t *buf, size_t len, ws_http_msg *msg)
+{
+  size_t pos = 0, s = 0, n = 0;
+  /* index of the header an obs-fold line would continue, or -1 */
+  long fold_target = -1;
+  int rc;
+
+  memset (msg, 0, sizeof *msg);
+  msg->version_minor = -1;
+
+  /* RFC 7230 section 3.5: empty lines before the start line are ignored */
+  for (;;)
+    {
+      if (!next_line (buf, len, &pos, &s, &n))
+        return -1;
+      if (n > 0)
+        break;
+    }
+  if (n >= 5 && memcmp (buf + s, "HTTP/", 5) == 0)
+    rc = parse_status_line (buf + s, n, msg);
+  else
+    rc = parse_request_line (buf + s, n, msg);
+  if (rc < 0)
+    {
+      memset (msg, 0, sizeof *msg);
+      msg->version_minor = -1;
+      return -1;
+    }
+
+  while (next_line (buf, len, &pos, &s, &n) && n > 0)
+    {
+      const uint8_t *l = buf + s;
+      size_t colon, ne, vs, ve;
+
+      if (is_ows (l[0]))
+        {
+          /* obs-fold: widen the previous value's slice over this line; the
+           * line break inside is turned into a space by ws_http_header. */
+          ve = n;
+          while (ve > 0 && is_ows (l[ve - 1]))
+            ve--;
+          if (fold_target >= 0 && ve > 0)
+            {
+              ws_slice *v = &msg->value[fold_target];
+              if (v->len == 0)
+                {
+                  vs = 0;
+                  while (vs < ve && is_ows (l[vs]))
+                    vs++;
+                  v->p = (const char *) l + vs;
+                  v->len = ve - vs;
+                }
+              else
+                v->len = (size_t) ((const char *) l + ve - v->p);
+            }
+          continue;
+        }
+      fold_target = -1;
+
+      for (colon = 0; colon < n && l[colon] != ':'; colon++)
+        ;
+      if (colon == n)
+        continue;
+      ne = colon;
+      /* a space before the colon is not allowed (RFC 7230 section 3.2.4);
+       * we tolerate it, as some servers send it */
+      while (ne > 0 && is_ows (l[ne - 1]))
+        ne--;
+      if (ne == 0)
+        continue;
+      {
+        size_t k;
+        for (k = 0; k < ne && is_tchar (l[k]); k++)
+          ;
+        if (k < ne)
+          continue;
+      }
+      vs = colon + 1;
+      ve = n;
+      while (vs < ve && is_ows (l[vs]))
+        vs++;
+      while (ve > vs && is_ows (l[ve - 1]))
+        ve--;
+      if (msg->n_headers >= WS_HTTP_MAX_HEADERS)
+        {
+          msg->headers_dropped++;
+          continue;
+        }
+      msg->name[msg->n_headers] = mkslice (l, ne);
+      msg->value[msg->n_headers] = mkslice (l + vs, ve - vs);
+      fold_target = (long) msg->n_headers;
+      msg->n_headers++;
+    }
+  return 0;
+}
+
+/* ---- cheap checks -------------------------------------------------------- */
+
+static bool
+prefix_consistent (const uint8_t *data, size_t len, const char *tok)
+{
+  size_t tl = strlen (tok);
+  return memcmp (data, tok, len < tl ? len : tl) == 0;
+}
+
+bool
+ws_http_looks_like_request (const uint8_t *data, size_t len)
+{
+  static const char *const methods[] = {
+    "GET ", "POST ", "PUT ", "HEAD ", "OPTIONS ", "DELETE ", "PATCH ",
+    "CONNECT ", "TRACE ",
+  };
+  size_t i;
+
+  if (len > 0 && data == NULL)
+    return false;
+  for (i = 0; i < G_N_ELEMENTS (methods); i++)
+    if (prefix_consistent (data, len, methods[i]))
+      return true;
+  return false;
+}
+
+bool
+ws_http_looks_like_response (const uint8_t *data, size_t len)
+{
+  if (len > 0 && data == NULL)
+    return false;
+  return prefix_consistent (data, len, "HTTP/");
+}
+
+/* ---- header access ------------------------------------------------------- */
+
+/* Append a value, replacing each obs-fold (OWS line break OWS) by one SP. */
+static void
+append_unfolded (GString *out, ws_slice v)
+{
+  size_t i = 0;
+
+  while (i < v.len)
+    {
+      char c = v.p[i];
+      if (c == '\r' || c == '\n')
+        {
+          while (out->len > 0 && is_ows ((uint8_t) out->str[out->len - 1]))
+            g_string_truncate (out, out->len - 1);
+          while (i < v.len && (v.p[i] == '\r' || v.p[i] == '\n'
+                               || is_ows ((uint8_t) v.p[i])))
+            i++;
+          g_string_append_c (out, ' ');
+          continue;
+        }
+      g_string_append_c (out, c);
+      i++;
+    }
+}
+
+char *
+ws_http_header (const ws_http_msg *msg, const char *name)
+{
+  GString *out = NULL;
+  size_t i, nl;
+
+  if (msg == NULL || name == NULL)
+    return NULL;
+  nl = strlen (name);
+  for (i = 0; i < msg->n_headers && i < WS_HTTP_MAX_HEADERS; i++)
+    {
+      if (msg->name[i].len != nl
+          || g_ascii_strncasecmp (msg->name[i].p, name, nl) != 0)
+        continue;
+      if (out == NULL)
+        out = g_string_new (NULL);
+      else
+        g_string_append (out, ", ");
+      append_unfolded (out, msg->value[i]);
+    }
+  return out ? g_string_free (out, FALSE) : NULL;
+}
+
+bool
+ws_http_token_list_has (const char *value, const char *token)
+{
+  size_t tl;
+  const char *p;
+
+  if (value == NULL || token == NULL || (tl = strlen (token)) == 0)
+    return false;
+  p = value;
+  for (;;)
+    {
+      const char *e = strchr (p, ',');
+      const char *end = e ? e : p + strlen (p);
+      const char *s = p;
+
+      while (s < end && is_ows ((uint8_t) *s))
+        s++;
+      while (end > s && is_ows ((uint8_t) end[-1]))
+        end--;
+      if ((size_t) (end - s) == tl && g_ascii_strncasecmp (s, token, tl) == 0)
+        return true;
+      if (e == NULL)
+        return false;
+      p = e + 1;
+    }
+}
+
+/* ---- Sec-WebSocket-Accept ------------------------------------------------ */
+
+char *
+ws_accept_compute (const char *key)
+{
+  g_autoptr (GChecksum) sum = NULL;
+  g_autofree char *k = NULL;
+  guint8 digest[20];
+  gsize dlen = sizeof digest;
+
+  if (key == NULL)
+    return NULL;
+  k = g_strstrip (g_strdup (key));
+  sum = g_checksum_new (G_CHECKSUM_SHA1);
+  g_checksum_update (sum, (const guchar *) k, (gssize) strlen (k));
+  g_checksum_update (sum, (const guchar *) WS_GUID, sizeof WS_GUID - 1);
+  g_checksum_get_digest (sum, digest, &dlen);
+  return g_base64_encode (digest, dlen);
+}
+
+bool
+ws_accept_valid (const char *key, const char *accept)
+{
+  g_autofree char *want = NULL;
+  g_autofree char *got = NULL;
+
+  if (key == NULL || accept == NULL)
+    return false;
+  want = ws_accept_compute (key);
+  got = g_strstrip (g_strdup (accept));
+  return strcmp (want, got) == 0;
+}
+
+/* ---- Sec-WebSocket-Extensions (RFC 6455 section 9.1) --------------------- */
+
+static size_t
+skip_ows (const char *s, size_t i)
+{
+  while (is_ows ((uint8_t) s[i]))
+    i++;
+  return i;
+}
+
+static size_t
+scan_token (const char *s, size_t i)
+{
+  while (s[i] && is_tchar ((uint8_t) s[i]))
+    i++;
+  return i;
+}
+
+/* After a syntax error: move past the next ',' that is not inside a
+ * quoted-string, or to the end of the string. */
+static size_t
+skip_to_next_element (const char *s, size_t i)
+{
+  bool quoted = false;
+
+  while (s[i])
+    {
+      if (quoted)
+        {
+          if (s[i] == '\\' && s[i + 1])
+            i++;
+          else if (s[i] == '"')
+            quoted = false;
+        }
+      else if (s[i] == '"')
+        quoted = true;
+      else if (s[i] == ',')
+        return i + 1;
+      i++;
+    }
+  return i;
+}
+
+/* quoted-string at s[i] == '"'.  On success stores the unescaped text in
+ * *out and returns the index after the closing quote; returns 0 when the
+ * string is not terminated. */
+static size_t
+scan_quoted (const char *s, size_t i, char **out)
+{
+  GString *v = g_string_new (NULL);
+
+  for (i++; s[i]; i++)
+    {
+      if (s[i] == '"')
+        {
+          *out = g_string_free (v, FALSE);
+          return i + 1;
+        }
+      if (s[i] == '\\' && s[i + 1])
+        i++;
+      g_string_append_c (v, s[i]);
+    }
+  g_string_free (v, TRUE);
+  return 0;
+}
+
+static bool
+is_token_str (const char *v)
+{
+  size_t i;
+  if (*v == 0)
+    return false;
+  for (i = 0; v[i]; i++)
+    if (!is_tchar ((uint8_t) v[i]))
+      return false;
+  return true;
+}
+
+void
+ws_ext_parse (const char *value, ws_ext_list *out)
+{
+  const char *s = value;
+  size_t i = 0;
+
+  memset (out, 0, sizeof *out);
+  if (s == NULL)
+    return;
+
+  while (s[i])
+    {
+      ws_ext *ext = NULL;
+      size_t e;
+      bool bad = false;
+
+      i = skip_ows (s, i);
+      if (s[i] == ',')      /* empty list element: allowed by RFC 7230 7 */
+        {
+          i++;
+          continue;
+        }
+      if (s[i] == 0)
+        break;
+
+      e = scan_token (s, i);
+      if (e == i)
+        {
+          out->syntax_error = true;
+          i = skip_to_next_element (s, i);
+          continue;
+        }
+      if (out->n < WS_EXT_MAX)
+        {
+          ext = &out->ext[out->n++];
+          ext->name = g_strndup (s + i, e - i);
+        }
+      i = skip_ows (s, e);
+
+      while (s[i] == ';')
+        {
+          char *pname, *pval = NULL;
+
+          i = skip_ows (s, i + 1);
+          e = scan_token (s, i);
+          if (e == i)
+            {
+              bad = true;
+              break;
+            }
+          pname = g_strndup (s + i, e - i);
+          i = skip_ows (s, e);
+          if (s[i] == '=')
+            {
+              i = skip_ows (s, i + 1);
+              if (s[i] == '"')
+                {
+                  e = scan_quoted (s, i, &pval);
+                  if (e == 0)
+                    {
+                      g_free (pname);
+                      bad = true;
+                      break;
+                    }
+                  /* RFC 6455 9.1: the unescaped value must be a token */
+                  if (!is_token_str (pval))
+                    out->syntax_error = true;
+                }
+              else
+                {
+                  e = scan_token (s, i);
+                  if (e == i)
+                    {
+                      g_free (pname);
+                      bad = true;
+                      break;
+                    }
+                  pval = g_strndup (s + i, e - i);
+                }
+              i = skip_ows (s, e);
+            }
+          if (ext && ext->n_params < WS_EXT_MAX_PARAMS)
+            {
+              ext->param_name[ext->n_params] = pname;
+              ext->param_value[ext->n_params] = pval;
+              ext->n_params++;
+            }
+          else
+            {
+              g_free (pname);
+              g_free (pval);
+            }
+        }
+
+      if (!bad && s[i] == ',')
+        i++;
+      else if (!bad && s[i] == 0)
+        break;
+      else
+        {
+          out->syntax_error = true;
+          i = skip_to_next_element (s, i);
+        }
+    }
+}
+
+void
+ws_ext_list_clear (ws_ext_list *l)
+{
+  size_t i, j;
+
+  for (i = 0; i < l->n && i < WS_EXT_MAX; i++)
+    {
+      ws_ext *x = &l->ext[i];
+      g_free (x->name);
+      for (j = 0; j < x->n_params && j < WS_EXT_MAX_PARAMS; j++)
+        {
+          g_free (x->param_name[j]);
+          g_free (x->param_value[j]);
+        }
+    }
+  memset (l, 0, sizeof *l);
+}
+
+int
+ws_ext_find (const ws_ext_list *l, const char *name)
+{
+  size_t i;
+
+  if (l == NULL || name == NULL)
+    return -1;
+  for (i = 0; i < l->n && i < WS_EXT_MAX; i++)
+    if (l->ext[i].name && g_ascii_strcasecmp (l->ext[i].name, name) == 0)
+      return (int) i;
+  return -1;
+}
+
+/* ---- permessage-deflate response (RFC 7692 section 7.1) ------------------ */
+
+/* RFC 7692 7.1.2: 8..15, decimal, no leading zeroes */
+static int
+window_bits (const char *v)
+{
+  if (v == NULL)
+    return -1;
+  if (v[0] >= '8' && v[0] <= '9' && v[1] == 0)
+    return v[0] - '0';
+  if (v[0] == '1' && v[1] >= '0' && v[1] <= '5' && v[2] == 0)
+    return 10 + (v[1] - '0');
+  return -1;
+}
+
+static bool
+offer_has_client_max_window_bits (const ws_ext_list *offered)
+{
+  size_t i, j;
+
+  for (i = 0; i < offered->n && i < WS_EXT_MAX; i++)
+    {
+      const ws_ext *x = &offered->ext[i];
+      if (x->name == NULL || g_ascii_strcasecmp (x->name, "permessage-deflate"))
+        continue;
+      for (j = 0; j < x->n_params && j < WS_EXT_MAX_PARAMS; j++)
+        if (strcmp (x->param_name[j], "client_max_window_bits") == 0)
+          return true;
+    }
+  return false;
+}
+
+#define FIRST(err, msg) do { if ((err) == NULL) (err) = (msg); } while (0)
+
+const char *
+ws_pmd_from_response (const ws_ext *accepted, const ws_ext_list *offered,
+                      struct ws_pmd_out *out)
+{
+  const char *err = NULL;
+  bool seen[4] = { false, false, false, false };
+  size_t j;
+
+  out->server_no_context_takeover = false;
+  out->client_no_context_takeover = false;
+  out->server_max_window_bits = 15;
+  out->client_max_window_bits = 15;
+  if (accepted == NULL)
+    return NULL;
+
+  for (j = 0; j < accepted->n_params && j < WS_EXT_MAX_PARAMS; j++)
+    {
+      const char *n = accepted->param_name[j];
+      const char *v = accepted->param_value[j];
+      int k, bits;
+
+      /* parameter names are compared exactly, as clients do */
+      if (strcmp (n, "server_no_context_takeover") == 0)
+        k = 0;
+      else if (strcmp (n, "client_no_context_takeover") == 0)
+        k = 1;
+      else if (strcmp (n, "server_max_window_bits") == 0)
+        k = 2;
+      else if (strcmp (n, "client_max_window_bits") == 0)
+        k = 3;
+      else
+        {
+          FIRST (err, "unknown permessage-deflate parameter");
+          continue;
+        }
+      if (seen[k])
+        {
+          FIRST (err, "duplicate permessage-deflate parameter");
+          continue;
+        }
+      seen[k] = true;
+
+      switch (k)
+        {
+        case 0:
+        case 1:
+          if (v != NULL)
+            {
+              FIRST (err, k == 0 ? "server_no_context_takeover with a value"
+                                 : "client_no_context_takeover with a value");
+              break;
+            }
+          if (k == 0)
+            out->server_no_context_takeover = true;
+          else
+            out->client_no_context_takeover = true;
+          break;
+        case 2:
+          if (v == NULL)
+            {
+              FIRST (err, "server_max_window_bits without a value");
+              break;
+            }
+          bits = window_bits (v);
+          if (bits < 0)
+            {
+              FIRST (err, "server_max_window_bits value not 8..15");
+              break;
+            }
+          out->server_max_window_bits = bits;
+          break;
+        default:
+          if (offered != NULL && !offer_has_client_max_window_bits (offered))
+            {
+              FIRST (err, "client_max_window_bits in the response but not offered");
+              break;
+            }
+          if (v == NULL)
+            {
+              FIRST (err, "client_max_window_bits without a value");
+              break;
+            }
+          bits = window_bits (v);
+          if (bits < 0)
+            {
+              FIRST (err, "client_max_window_bits value not 8..15");
+              break;
+            }
+          out->client_max_window_bits = bits;
+          break;
+        }
+    }
+  return err;
+}

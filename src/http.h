@@ -1,0 +1,116 @@
+/* http.h - incremental parsing of the HTTP/1.1 opening handshake
+ * (RFC 6455 section 4, RFC 7230 message syntax), the Sec-WebSocket-Accept
+ * check, and the Sec-WebSocket-Extensions grammar (RFC 6455 section 9.1,
+ * RFC 7692 permessage-deflate parameters).
+ *
+ * The handshake is small and may arrive split across TCP segments, so the
+ * header block is gathered in a bounded buffer (the only copy made) until the
+ * empty line; then ws_http_parse() hands out slices into that buffer.
+ */
+#ifndef WS_HTTP_H
+#define WS_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Header block gatherer.  buf is g_malloc'd lazily, grows up to the cap given
+ * to ws_http_feed, and is freed by ws_http_parser_clear. */
+typedef struct {
+  uint8_t *buf;
+  size_t len, alloc;
+  uint8_t crlf_state;   /* progress through "\r\n\r\n" (also accepts "\n\n") */
+  bool done;
+} ws_http_parser;
+
+enum {
+  WS_HTTP_ERR_TOO_LONG = -1,   /* header block exceeds the cap */
+};
+
+void ws_http_parser_init (ws_http_parser *p);
+void ws_http_parser_clear (ws_http_parser *p); /* frees buf; re-usable after init */
+
+/* Push bytes.  Returns the number of bytes consumed (all of len unless the
+ * end of the header block was reached, in which case the bytes after it are
+ * not consumed and p->done is set), or WS_HTTP_ERR_TOO_LONG. */
+ssize_t ws_http_feed (ws_http_parser *p, const uint8_t *data, size_t len,
+                      size_t cap);
+
+typedef struct {
+  const char *p;
+  size_t len;
+} ws_slice;
+
+#define WS_HTTP_MAX_HEADERS 64
+
+typedef struct {
+  bool is_request;
+  ws_slice method, target;       /* request */
+  int version_minor;             /* HTTP/1.x */
+  int status;                    /* response */
+  ws_slice reason;               /* response */
+  size_t n_headers;
+  size_t headers_dropped;        /* beyond WS_HTTP_MAX_HEADERS */
+  ws_slice name[WS_HTTP_MAX_HEADERS], value[WS_HTTP_MAX_HEADERS]; /* values trimmed */
+} ws_http_msg;
+
+/* Parse a complete header block (as gathered by ws_http_feed).  Slices point
+ * into buf and live as long as it does.  Returns 0, or -1 if the start line is
+ * not HTTP/1.x. */
+int ws_http_parse (const uint8_t *buf, size_t len, ws_http_msg *msg);
+
+/* Cheap first look: do these bytes start like an HTTP request line ("GET ",
+ * "POST ", ...) or response ("HTTP/")?  len may be short. */
+bool ws_http_looks_like_request (const uint8_t *data, size_t len);
+bool ws_http_looks_like_response (const uint8_t *data, size_t len);
+
+/* Value of a header (case-insensitive name); repeated headers joined with
+ * ", ".  Returns a g_malloc'd string or NULL when absent. */
+char *ws_http_header (const ws_http_msg *msg, const char *name);
+
+/* Does a comma-separated header value contain token (case-insensitive)?
+ * e.g. Connection: keep-alive, Upgrade */
+bool ws_http_token_list_has (const char *value, const char *token);
+
+/* base64(SHA-1(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")) as a g_malloc'd
+ * string; ws_accept_valid compares (accept trimmed). */
+char *ws_accept_compute (const char *key);
+bool ws_accept_valid (const char *key, const char *accept);
+
+/* Sec-WebSocket-Extensions = 1#extension; extension = name *( ";" param )
+ * param = name [ "=" (token | quoted-string) ] */
+#define WS_EXT_MAX 16
+#define WS_EXT_MAX_PARAMS 8
+
+typedef struct {
+  char *name;             /* g_malloc'd */
+  size_t n_params;
+  char *param_name[WS_EXT_MAX_PARAMS];
+  char *param_value[WS_EXT_MAX_PARAMS]; /* NULL when the param has no value */
+} ws_ext;
+
+typedef struct {
+  size_t n;
+  ws_ext ext[WS_EXT_MAX];
+  bool syntax_error;      /* something did not parse; what did is kept */
+} ws_ext_list;
+
+void ws_ext_parse (const char *value, ws_ext_list *out);
+void ws_ext_list_clear (ws_ext_list *l);
+/* index of the first extension with that name, or -1 */
+int ws_ext_find (const ws_ext_list *l, const char *name);
+
+/* permessage-deflate parameters from the server's accepted extension entry
+ * (RFC 7692 section 7.1).  Fills the ws_pmd fields passed by pointer; returns
+ * NULL when the response is valid, or a static string naming what RFC 7692
+ * forbids (duplicate parameter, bad window bits value, client_max_window_bits
+ * in the response when the client did not offer it, unknown parameter). */
+struct ws_pmd_out {
+  bool server_no_context_takeover, client_no_context_takeover;
+  int server_max_window_bits, client_max_window_bits;
+};
+const char *ws_pmd_from_response (const ws_ext *accepted, const ws_ext_list *offered,
+                                  struct ws_pmd_out *out);
+
+#endif

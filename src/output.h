@@ -1,0 +1,39 @@
+/* output.h - report writers: a text table (with the cause under each
+ * connection and totals), JSON Lines, CSV.  Strings from the wire are escaped
+ * for each format (JSON: invalid UTF-8 bytes become U+FFFD; CSV: quoted and
+ * formula-safe; text: control characters shown as \xNN).
+ */
+#ifndef WS_OUTPUT_H
+#define WS_OUTPUT_H
+
+#include <stdio.h>
+#include "conn.h"
+
+typedef enum { WS_FMT_TEXT = 0, WS_FMT_JSON, WS_FMT_CSV } ws_format;
+
+typedef struct ws_writer ws_writer;
+
+/* out is borrowed.  flush: fflush after every record (daemon). */
+ws_writer *ws_writer_new (FILE *out, ws_format fmt, bool flush);
+/* Replace the stream (SIGHUP reopen); the old one is not closed. */
+void ws_writer_set_stream (ws_writer *w, FILE *out);
+/* Write one record.  Returns false when the stream reported an error. */
+bool ws_writer_record (ws_writer *w, const ws_conn *c);
+/* End of the report: text prints totals (by close code, by cause, encrypted,
+ * skipped, limits hit) from the records written and the counters; JSON and
+ * CSV print nothing. */
+void ws_writer_finish (ws_writer *w, const ws_counters *stats);
+void ws_writer_free (ws_writer *w);
+
+/* One JSON object (no newline) for a record: the contract keys. */
+void ws_json_record (GString *out, const ws_conn *c);
+/* Escape helpers, exposed for tests and other writers. */
+void ws_json_string (GString *out, const char *s, size_t len); /* with quotes; NULL -> null */
+void ws_csv_field (GString *out, const char *s);               /* NULL -> empty */
+void ws_text_safe (GString *out, const char *s, size_t len);   /* no control chars */
+/* microseconds since the epoch as seconds with 6 decimals */
+void ws_ts_append (GString *out, int64_t ts_us);
+
+ws_format ws_format_parse (const char *name, bool *ok);
+
+#endif

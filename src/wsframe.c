@@ -1,0 +1,977 @@
+/* wsframe.c - push parser for one direction of WebSocket frames (RFC 6455
+ * section 5: framing, 5.4 fragmentation, 5.5 control frames, 7.4 close codes)
+ * with permessage-deflate measurement (RFC 7692 section 7.2).
+ *
+ *   byte 0          byte 1          2..9 (optional)         +0..3 (optional)
+ *  +-+-+-+-+-------+-+-------------+-----------------------+---------------+
+ *  |F|R|R|R| opcode|M| len7        | len16 (len7 == 126)   | masking key   |
+ *  |I|S|S|S|       |A|             | len64 (len7 == 127)   | (MASK == 1)   |
+ *  |N|1|2|3|       |S|             |                       |               |
+ *  +-+-+-+-+-------+-+-------------+-----------------------+---------------+
+ *
+ * States: HEADER gathers the 2..14 header bytes into p->hdr, whatever the
+ * chunking; PAYLOAD counts payload bytes off (payload_len may be anything up
+ * to 2^64-1 and is never used to size an allocation); DESYNC is entered when
+ * the capture lost bytes we cannot place, and is left at the start of a later
+ * chunk that reads as plausible frames.
+ *
+ * Payload bytes are looked at only when needed: close frames are kept (up to
+ * a cap) for the code and reason; text messages are unmasked a stack buffer at
+ * a time to check UTF-8; compressed messages are unmasked and inflated into a
+ * stack buffer to measure their size (and check UTF-8), then dropped.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "conn.h"
+#include "wsframe.h"
+
+#define CONTROL_MAX 125
+#define UNMASK_BUF 4096
+#define INFLATE_BUF 8192
+
+enum {
+  OP_CONT = 0, OP_TEXT = 1, OP_BINARY = 2,
+  OP_CLOSE = 8, OP_PING = 9, OP_PONG = 10
+};
+
+#define RSV1 4u
+#define RSV2 2u
+#define RSV3 1u
+
+/* How the size of the compressed message being read is measured. */
+enum {
+  MEASURE_WIRE = 0,  /* not inflated: the wire size stands in */
+  MEASURE_INFLATE,   /* inflating: msg_size is the inflated size so far */
+  MEASURE_FROZEN     /* hit the output cap: msg_size stays at the cap */
+};
+
+/* p->zs points at the first member, so the parser's public struct needs no
+ * zlib types and the per-message measuring mode lives with the inflater. */
+typedef struct {
+  z_stream zs;
+  uint8_t measure;
+} inflater;
+
+/* Live inflaters in the process, held against ws_limits_cfg.max_inflaters. */
+static size_t live_inflaters;
+
+static inflater *
+inf_of (ws_frame_parser *p)
+{
+  return (inflater *) p->zs;
+}
+
+static ws_dir_stats *
+dir_of (ws_frame_parser *p)
+{
+  return &p->conn->dir[p->side];
+}
+
+static bool
+is_data_opcode (unsigned op)
+{
+  return op <= OP_BINARY;
+}
+
+static bool
+is_known_opcode (unsigned op)
+{
+  return op <= OP_BINARY || (op >= OP_CLOSE && op <= OP_PONG);
+}
+
+/* The sender of this direction resets its compressor after each message. */
+static bool
+no_takeover (ws_frame_parser *p)
+{
+  const ws_pmd *pmd = &p->conn->pmd;
+  return p->side == WS_SIDE_CLIENT ? pmd->client_no_context_takeover
+                                   : pmd->server_no_context_takeover;
+}
+
+/* A connection picked up mid-stream never showed us what was negotiated:
+ * RSV1 may then be permessage-deflate we could not see. */
+static bool
+negotiation_unknown (ws_frame_parser *p)
+{
+  return p->conn->midstream && p->conn->handshake_status < 0;
+}
+
+static uint16_t
+get_be16 (const uint8_t *d)
+{
+  return (uint16_t) ((d[0] << 8) | d[1]);
+}
+
+static uint64_t
+get_be64 (const uint8_t *d)
+{
+  uint64_t v = 0;
+  for (int i = 0; i < 8; i++)
+    v = (v << 8) | d[i];
+  return v;
+}
+
+/* ---- violations ----------------------------------------------------------- */
+
+/* Each kind is recorded once per side: the first occurrence is the evidence,
+ * and a flood of one kind must not crowd the others out of the table. */
+static void violation (ws_frame_parser *p, ws_violation_kind k, int64_t ts_us,
+                       uint64_t offset, const char *fmt, ...) G_GNUC_PRINTF (5, 6);
+
+static void
+violation (ws_frame_parser *p, ws_violation_kind k, int64_t ts_us,
+           uint64_t offset, const char *fmt, ...)
+{
+  ws_conn *c = p->conn;
+  for (unsigned i = 0; i < c->n_violations && i < WS_MAX_VIOLATIONS; i++)
+    if (c->violations[i].kind == k && c->violations[i].side == (ws_side) p->side)
+      return;
+  char detail[sizeof c->violations[0].detail];
+  detail[0] = '\0';
+  if (fmt)
+    {
+      va_list ap;
+      va_start (ap, fmt);
+      g_vsnprintf (detail, sizeof detail, fmt, ap);
+      va_end (ap);
+    }
+  ws_conn_violation (c, k, (ws_side) p->side, ts_us, offset, "%s", detail);
+}
+
+/* ---- UTF-8 (RFC 3629) ----------------------------------------------------- */
+
+/* States beyond ACCEPT/REJECT say how many continuation bytes are still due
+ * and, right after the lead bytes E0, ED, F0 and F4, the narrower range the
+ * next byte must fall in (no overlongs, no surrogates, nothing past 10FFFF). */
+enum {
+  U_NEED1 = 2, U_NEED2, U_NEED3,
+  U_AFTER_E0, U_AFTER_ED, U_AFTER_F0, U_AFTER_F4
+};
+
+static uint32_t
+utf8_lead (uint8_t b)
+{
+  if (b < 0x80) return WS_UTF8_ACCEPT;
+  if (b < 0xc2) return WS_UTF8_REJECT;  /* continuation, or overlong C0/C1 */
+  if (b < 0xe0) return U_NEED1;
+  if (b == 0xe0) return U_AFTER_E0;
+  if (b == 0xed) return U_AFTER_ED;
+  if (b < 0xf0) return U_NEED2;
+  if (b == 0xf0) return U_AFTER_F0;
+  if (b < 0xf4) return U_NEED3;
+  if (b == 0xf4) return U_AFTER_F4;
+  return WS_UTF8_REJECT;
+}
+
+/* Like ws_utf8_step, and on REJECT sets *bad to the index of the offending
+ * byte (0 when the state was already REJECT). */
+static uint32_t
+utf8_scan (uint32_t st, const uint8_t *d, size_t len, size_t *bad)
+{
+  *bad = 0;
+  if (st == WS_UTF8_REJECT)
+    return st;
+  size_t i = 0;
+  while (i < len)
+    {
+      if (st == WS_UTF8_ACCEPT)
+        {
+          /* ASCII runs, eight bytes at a time */
+          while (len - i >= 8)
+            {
+              uint64_t w;
+              memcpy (&w, d + i, 8);
+              if (w & UINT64_C (0x8080808080808080))
+                break;
+              i += 8;
+            }
+          if (i == len)
+            break;
+          st = utf8_lead (d[i]);
+        }
+      else
+        {
+          uint8_t lo = 0x80, hi = 0xbf;
+          uint32_t next;
+          switch (st)
+            {
+            case U_NEED1: next = WS_UTF8_ACCEPT; break;
+            case U_NEED2: next = U_NEED1; break;
+            case U_NEED3: next = U_NEED2; break;
+            case U_AFTER_E0: lo = 0xa0; next = U_NEED1; break;
+            case U_AFTER_ED: hi = 0x9f; next = U_NEED1; break;
+            case U_AFTER_F0: lo = 0x90; next = U_NEED2; break;
+            case U_AFTER_F4: hi = 0x8f; next = U_NEED2; break;
+            default: next = WS_UTF8_REJECT; break;
+            }
+          st = (d[i] >= lo && d[i] <= hi) ? next : WS_UTF8_REJECT;
+        }
+      if (st == WS_UTF8_REJECT)
+        {
+          *bad = i;
+          return st;
+        }
+      i++;
+    }
+  return st;
+}
+
+uint32_t
+ws_utf8_step (uint32_t state, const uint8_t *data, size_t len)
+{
+  size_t bad;
+  return utf8_scan (state, data, len, &bad);
+}
+
+bool
+ws_utf8_valid (const uint8_t *data, size_t len)
+{
+  return ws_utf8_step (WS_UTF8_ACCEPT, data, len) == WS_UTF8_ACCEPT;
+}
+
+bool
+ws_close_code_valid_on_wire (int code)
+{
+  return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014)
+         || (code >= 3000 && code <= 4999);
+}
+
+/* ---- plausibility (probe and resync) -------------------------------------- */
+
+/* Reads one frame header at d[0..len).  Returns its length, 0 when d ends
+ * inside it, -1 when it does not look like a header a real peer writes.
+ * want_mask is 0/1, or -1 for either. */
+static int
+plausible_header (const uint8_t *d, size_t len, int want_mask, bool allow_rsv1,
+                  uint64_t *plen, int *masked)
+{
+  if (len < 2)
+    return 0;
+  unsigned fin = d[0] >> 7, rsv = (d[0] >> 4) & 7, op = d[0] & 0x0f;
+  int m = d[1] >> 7;
+  unsigned l7 = d[1] & 0x7f;
+  if (!is_known_opcode (op))
+    return -1;
+  if (rsv & (RSV2 | RSV3))
+    return -1;
+  if ((rsv & RSV1) && !(allow_rsv1 && (op == OP_TEXT || op == OP_BINARY)))
+    return -1;
+  if (op >= OP_CLOSE && (!fin || l7 > CONTROL_MAX))
+    return -1;
+  if (want_mask >= 0 && m != want_mask)
+    return -1;
+  size_t need = 2 + (l7 == 126 ? 2 : l7 == 127 ? 8 : 0) + (m ? 4 : 0);
+  if (len < need)
+    return 0;
+  uint64_t n = l7;
+  if (l7 == 126)
+    {
+      n = get_be16 (d + 2);
+      if (n < 126)
+        return -1;
+    }
+  else if (l7 == 127)
+    {
+      n = get_be64 (d + 2);
+      if ((n >> 63) || n <= 0xffff)
+        return -1;
+    }
+  if (op == OP_CONT && !fin && n == 0)
+    return -1;
+  *plen = n;
+  *masked = m;
+  return (int) need;
+}
+
+bool
+ws_frame_probe (const uint8_t *data, size_t len, bool *masked)
+{
+  size_t pos = 0;
+  int want = -1;
+  while (pos < len)
+    {
+      uint64_t n;
+      int m;
+      int h = plausible_header (data + pos, len - pos, want, true, &n, &m);
+      if (h <= 0 || n > len - pos - (size_t) h)
+        return false;
+      pos += (size_t) h + (size_t) n;
+      want = m;
+    }
+  if (want < 0)
+    return false;
+  *masked = want == 1;
+  return true;
+}
+
+/* May this chunk start with a frame header?  Every frame that ends inside
+ * the chunk must be followed by another plausible header (or the chunk end);
+ * the last one may run past the end. */
+static bool
+resync_plausible (ws_frame_parser *p, const uint8_t *d, size_t len)
+{
+  int want = dir_of (p)->frames > 0 ? p->masked : p->side == WS_SIDE_CLIENT;
+  bool rsv1 = p->conn->pmd.enabled || negotiation_unknown (p);
+  size_t pos = 0;
+  bool first = true;
+  while (pos < len)
+    {
+      uint64_t n;
+      int m;
+      int h = plausible_header (d + pos, len - pos, want, rsv1, &n, &m);
+      if (h < 0 || (h == 0 && first))
+        return false;
+      if (h == 0 || n >= len - pos - (size_t) h)
+        return true;
+      pos += (size_t) h + (size_t) n;
+      first = false;
+    }
+  return true;
+}
+
+/* ---- permessage-deflate --------------------------------------------------- */
+
+static void
+inflater_free (ws_frame_parser *p)
+{
+  inflater *inf = inf_of (p);
+  if (!inf)
+    return;
+  inflateEnd (&inf->zs);
+  g_free (inf);
+  p->zs = NULL;
+  live_inflaters--;
+}
+
+/* Broken for good: later messages are measured by their wire size. */
+static void
+inflate_fail (ws_frame_parser *p)
+{
+  p->zs_failed = true;
+  p->utf8_bad = true;
+  if (p->zs)
+    inf_of (p)->measure = MEASURE_WIRE;
+}
+
+/* Called at the start of each compressed message; true if it will be
+ * inflated. */
+static bool
+inflate_begin (ws_frame_parser *p)
+{
+  ws_conn *c = p->conn;
+  if (p->zs_failed)
+    {
+      inflater_free (p);
+      return false;
+    }
+  if (!p->zs)
+    {
+      if (live_inflaters >= ws_limits_cfg.max_inflaters)
+        {
+          if (!(c->limits & WS_LIMIT_INFLATERS))
+            ws_stats.inflater_limit_hits++;
+          c->limits |= WS_LIMIT_INFLATERS;
+          /* with context takeover the later messages refer to this one */
+          if (!no_takeover (p))
+            p->zs_failed = true;
+          return false;
+        }
+      inflater *inf = g_new0 (inflater, 1);
+      /* Always a 32 KiB window: the negotiated max_window_bits constrain the
+       * compressor only, and an inflater with the largest window decodes any
+       * stream made with a smaller one. */
+      if (inflateInit2 (&inf->zs, -15) != Z_OK)
+        {
+          g_free (inf);
+          p->zs_failed = true;
+          return false;
+        }
+      live_inflaters++;
+      p->zs = (struct z_stream_s *) &inf->zs;
+    }
+  else if (no_takeover (p))
+    inflateReset (p->zs);
+  inf_of (p)->measure = MEASURE_INFLATE;
+  return true;
+}
+
+static void check_text (ws_frame_parser *p, const uint8_t *d, size_t n,
+                        uint64_t msg_off, int64_t ts_us);
+
+/* A deflate block with BFINAL set ended the stream inside a message
+ * (RFC 7692 7.2.3.4).  Start a new one, keeping the window when the context
+ * is taken over. */
+static bool
+inflate_restart (ws_frame_parser *p)
+{
+  z_stream *zs = p->zs;
+  if (no_takeover (p))
+    return inflateReset (zs) == Z_OK;
+  uint8_t *dict = g_malloc (32768);
+  uInt dlen = 32768;
+  bool ok = inflateGetDictionary (zs, dict, &dlen) == Z_OK
+            && inflateReset (zs) == Z_OK
+            && (dlen == 0 || inflateSetDictionary (zs, dict, dlen) == Z_OK);
+  g_free (dict);
+  return ok;
+}
+
+/* Inflate n bytes of the current message, measuring and checking output. */
+static void
+inflate_bytes (ws_frame_parser *p, const uint8_t *in, size_t n, int64_t ts_us)
+{
+  inflater *inf = inf_of (p);
+  z_stream *zs = &inf->zs;
+  uint8_t out[INFLATE_BUF];
+  uint64_t cap = ws_limits_cfg.max_inflate_bytes;
+
+  zs->next_in = (Bytef *) in;
+  zs->avail_in = (uInt) n;
+  for (;;)
+    {
+      /* never more than one byte past the cap: enough to know it was hit */
+      uint64_t room = cap - p->msg_size;
+      uInt give = room >= sizeof out ? (uInt) sizeof out : (uInt) room + 1;
+      zs->next_out = out;
+      zs->avail_out = give;
+      int rc = inflate (zs, Z_SYNC_FLUSH);
+      size_t got = give - zs->avail_out;
+      if (got > room)
+        {
+          check_text (p, out, (size_t) room, p->msg_size, ts_us);
+          p->msg_size = cap;
+          inf->measure = MEASURE_FROZEN;
+          p->utf8_bad = true; /* the rest of the text is not seen */
+          ws_dir_stats *ds = dir_of (p);
+          ds->inflate_capped = true;
+          p->conn->limits |= WS_LIMIT_INFLATE;
+          ws_stats.inflate_limit_hits++;
+          if (!no_takeover (p))
+            p->zs_failed = true;
+          return;
+        }
+      if (got)
+        {
+          check_text (p, out, got, p->msg_size, ts_us);
+          p->msg_size += got;
+        }
+      if (rc == Z_STREAM_END)
+        {
+          if (!inflate_restart (p))
+            {
+              inflate_fail (p);
+              return;
+            }
+          if (zs->avail_in == 0)
+            return;
+          continue;
+        }
+      if (rc == Z_BUF_ERROR)
+        return; /* no progress possible: all input used, no output pending */
+      if (rc != Z_OK)
+        {
+          violation (p, WS_VIOL_INFLATE_ERROR, ts_us, p->frame_offset,
+                     "message %" G_GUINT64_FORMAT ": %s",
+                     dir_of (p)->messages + 1, zs->msg ? zs->msg : "inflate failed");
+          inflate_fail (p);
+          return;
+        }
+      if (zs->avail_in == 0 && zs->avail_out != 0)
+        return;
+    }
+}
+
+static bool
+measuring_inflated (ws_frame_parser *p)
+{
+  return p->msg_compressed && p->zs && inf_of (p)->measure != MEASURE_WIRE;
+}
+
+static bool
+inflating (ws_frame_parser *p)
+{
+  return p->msg_compressed && p->zs && inf_of (p)->measure == MEASURE_INFLATE;
+}
+
+/* The compressed message being read can no longer be inflated (bytes lost).
+ * With context takeover, neither can any later one. */
+static void
+inflate_abandon_message (ws_frame_parser *p)
+{
+  if (p->msg_compressed && p->zs)
+    inf_of (p)->measure = MEASURE_WIRE;
+  if (p->conn->pmd.enabled && !no_takeover (p))
+    p->zs_failed = true;
+}
+
+/* ---- messages ------------------------------------------------------------- */
+
+static void
+check_text (ws_frame_parser *p, const uint8_t *d, size_t n, uint64_t msg_off,
+            int64_t ts_us)
+{
+  if (p->utf8_bad || n == 0)
+    return;
+  size_t bad;
+  p->utf8_state = utf8_scan (p->utf8_state, d, n, &bad);
+  if (p->utf8_state == WS_UTF8_REJECT)
+    {
+      p->utf8_bad = true;
+      violation (p, WS_VIOL_TEXT_NOT_UTF8, ts_us, p->frame_offset,
+                 "message %" G_GUINT64_FORMAT ", byte %" G_GUINT64_FORMAT,
+                 dir_of (p)->messages + 1, msg_off + bad);
+    }
+}
+
+static void
+message_begin (ws_frame_parser *p, int64_t ts_us)
+{
+  ws_conn *c = p->conn;
+  if (p->in_message && p->msg_opcode != 0)
+    {
+      violation (p, WS_VIOL_NEW_MESSAGE_IN_FRAGMENTED, ts_us, p->frame_offset,
+                 "opcode %u while message %" G_GUINT64_FORMAT " is open",
+                 p->opcode, dir_of (p)->messages + 1);
+      if (inflating (p))
+        inflate_abandon_message (p);
+    }
+  p->in_message = true;
+  p->msg_opcode = p->opcode;
+  p->msg_wire_size = 0;
+  p->msg_size = 0;
+  p->utf8_state = WS_UTF8_ACCEPT;
+  p->msg_compressed = (p->rsv & RSV1) && (c->pmd.enabled || negotiation_unknown (p));
+  bool inflated = p->msg_compressed && c->pmd.enabled && inflate_begin (p);
+  if (p->msg_compressed && !inflated && p->zs)
+    inf_of (p)->measure = MEASURE_WIRE;
+  /* RSV1 without deflate: the payload is probably compressed anyway, so a
+   * UTF-8 complaint would be noise on top of the RSV violation. */
+  p->utf8_bad = !ws_limits_cfg.check_utf8 || p->msg_opcode != OP_TEXT
+                || (p->rsv & RSV1 && !inflated);
+}
+
+static void
+message_end (ws_frame_parser *p, int64_t ts_us)
+{
+  ws_dir_stats *ds = dir_of (p);
+  p->in_message = false;
+  ds->open_message = 0;
+  if (p->msg_opcode == 0)
+    return; /* began before we were in step: size unknown, not counted */
+
+  if (inflating (p))
+    {
+      static const uint8_t tail[4] = { 0x00, 0x00, 0xff, 0xff };
+      inflate_bytes (p, tail, sizeof tail, ts_us);
+    }
+  if (!measuring_inflated (p))
+    p->msg_size = p->msg_wire_size;
+  if (!p->utf8_bad && p->utf8_state != WS_UTF8_ACCEPT)
+    violation (p, WS_VIOL_TEXT_NOT_UTF8, ts_us, p->frame_offset,
+               "message %" G_GUINT64_FORMAT ", byte %" G_GUINT64_FORMAT " (ends inside a character)",
+               ds->messages + 1, p->msg_size);
+
+  ds->messages++;
+  if (p->msg_opcode == OP_TEXT)
+    ds->text_messages++;
+  else
+    ds->binary_messages++;
+  if (p->msg_compressed)
+    ds->compressed_messages++;
+  ds->largest_before_last = ds->largest_message;
+  if (p->msg_size > ds->largest_message)
+    ds->largest_message = p->msg_size;
+  ds->last_message = p->msg_size;
+}
+
+/* Payload bytes of a data frame that belongs to the open message. */
+static void
+message_payload (ws_frame_parser *p, const uint8_t *d, size_t n, int64_t ts_us)
+{
+  uint64_t wire_before = p->msg_wire_size;
+  p->msg_wire_size += n;
+  if (inflating (p) || !p->utf8_bad)
+    {
+      uint8_t buf[UNMASK_BUF];
+      size_t off = 0;
+      while (off < n && (inflating (p) || !p->utf8_bad))
+        {
+          size_t k = n - off < sizeof buf ? n - off : sizeof buf;
+          const uint8_t *src = d + off;
+          if (p->masked)
+            {
+              uint64_t pos = p->payload_pos + off;
+              for (size_t i = 0; i < k; i++)
+                buf[i] = src[i] ^ p->mask[(pos + i) & 3];
+              src = buf;
+            }
+          if (inflating (p))
+            inflate_bytes (p, src, k, ts_us);
+          else
+            check_text (p, src, k, wire_before + off, ts_us);
+          off += k;
+        }
+    }
+  if (!measuring_inflated (p))
+    p->msg_size = p->msg_wire_size;
+  dir_of (p)->open_message = p->msg_size;
+}
+
+/* ---- frames --------------------------------------------------------------- */
+
+static size_t
+close_cap (void)
+{
+  return ws_limits_cfg.max_close_reason > CONTROL_MAX ? ws_limits_cfg.max_close_reason
+                                                      : CONTROL_MAX;
+}
+
+static void
+close_payload (ws_frame_parser *p, const uint8_t *d, size_t n)
+{
+  size_t cap = close_cap ();
+  if (p->ctl_len >= cap || p->ctl_len != p->payload_pos)
+    return; /* full, or bytes were lost: keep the prefix */
+  if (!p->ctl)
+    p->ctl = g_malloc (cap);
+  size_t k = n < cap - p->ctl_len ? n : cap - p->ctl_len;
+  for (size_t i = 0; i < k; i++)
+    p->ctl[p->ctl_len + i] = d[i] ^ (p->masked ? p->mask[(p->payload_pos + i) & 3] : 0);
+  p->ctl_len += k;
+}
+
+static void
+close_frame (ws_frame_parser *p, int64_t ts_us)
+{
+  ws_conn *c = p->conn;
+  ws_close_info *ci = &c->close[p->side];
+  dir_of (p)->closes++;
+  if (c->close_initiator == WS_SIDE_NONE)
+    c->close_initiator = (ws_side) p->side;
+  p->sent_close = true;
+  if (ci->seen)
+    return;
+  ci->seen = true;
+  ci->ts_us = ts_us;
+  ci->code = -1;
+  ci->payload_len = p->payload_len > SIZE_MAX ? SIZE_MAX : (size_t) p->payload_len;
+  if (p->payload_len == 1)
+    {
+      violation (p, WS_VIOL_CLOSE_ONE_BYTE, ts_us, p->frame_offset, "body 0x%02x",
+                 p->ctl_len ? p->ctl[0] : 0);
+      return;
+    }
+  if (p->payload_len < 2 || p->ctl_len < 2)
+    return;
+  ci->code = get_be16 (p->ctl);
+  if (!ws_close_code_valid_on_wire (ci->code))
+    violation (p, WS_VIOL_CLOSE_CODE_INVALID, ts_us, p->frame_offset, "code %d", ci->code);
+
+  const uint8_t *r = p->ctl + 2;
+  size_t rlen = p->ctl_len - 2;
+  ci->reason_truncated = p->payload_len > p->ctl_len;
+  size_t bad;
+  uint32_t st = utf8_scan (WS_UTF8_ACCEPT, r, rlen, &bad);
+  if (st == WS_UTF8_REJECT)
+    violation (p, WS_VIOL_CLOSE_REASON_NOT_UTF8, ts_us, p->frame_offset,
+               "code %d, reason byte %zu", ci->code, bad);
+  else if (st != WS_UTF8_ACCEPT && !ci->reason_truncated)
+    violation (p, WS_VIOL_CLOSE_REASON_NOT_UTF8, ts_us, p->frame_offset,
+               "code %d, reason ends inside a character", ci->code);
+  else if (st != WS_UTF8_ACCEPT)
+    {
+      /* our cut split a character: drop its first bytes */
+      while (rlen > 0 && (r[rlen - 1] & 0xc0) == 0x80)
+        rlen--;
+      if (rlen > 0)
+        rlen--;
+    }
+  if (rlen > 0)
+    {
+      /* kept byte for byte (an embedded NUL included); reason_len is the length */
+      ci->reason = g_malloc (rlen + 1);
+      memcpy (ci->reason, r, rlen);
+      ci->reason[rlen] = '\0';
+      ci->reason_len = rlen;
+    }
+}
+
+static void
+frame_begin (ws_frame_parser *p, int64_t ts_us)
+{
+  ws_conn *c = p->conn;
+  ws_dir_stats *ds = dir_of (p);
+  const uint8_t *h = p->hdr;
+  unsigned l7 = h[1] & 0x7f;
+  uint64_t off = p->frame_offset;
+
+  p->fin = h[0] >> 7;
+  p->rsv = (h[0] >> 4) & 7;
+  p->opcode = h[0] & 0x0f;
+  p->masked = h[1] >> 7;
+  p->payload_pos = 0;
+  p->ctl_len = 0;
+  size_t at = 2;
+  if (l7 == 126)
+    {
+      p->payload_len = get_be16 (h + 2);
+      at = 4;
+      if (p->payload_len < 126)
+        violation (p, WS_VIOL_LENGTH_NOT_MINIMAL, ts_us, off,
+                   "16-bit length %" G_GUINT64_FORMAT, p->payload_len);
+    }
+  else if (l7 == 127)
+    {
+      p->payload_len = get_be64 (h + 2);
+      at = 10;
+      if (p->payload_len >> 63)
+        violation (p, WS_VIOL_LENGTH_MSB_SET, ts_us, off,
+                   "64-bit length 0x%016" G_GINT64_MODIFIER "x", p->payload_len);
+      else if (p->payload_len <= 0xffff)
+        violation (p, WS_VIOL_LENGTH_NOT_MINIMAL, ts_us, off,
+                   "64-bit length %" G_GUINT64_FORMAT, p->payload_len);
+    }
+  else
+    p->payload_len = l7;
+  if (p->masked)
+    memcpy (p->mask, h + at, 4);
+
+  if (ds->frames == 0)
+    ds->first_frame_us = ts_us;
+  ds->frames++;
+  ds->frame_bytes += p->hdr_need;
+  ds->last_frame_us = ts_us;
+
+  if (p->side == WS_SIDE_CLIENT && !p->masked)
+    violation (p, WS_VIOL_UNMASKED_CLIENT_FRAME, ts_us, off, "opcode %u", p->opcode);
+  else if (p->side == WS_SIDE_SERVER && p->masked)
+    violation (p, WS_VIOL_MASKED_SERVER_FRAME, ts_us, off, "opcode %u", p->opcode);
+
+  unsigned op = p->opcode;
+  if (!is_known_opcode (op))
+    {
+      violation (p, WS_VIOL_UNKNOWN_OPCODE, ts_us, off, "opcode %u", op);
+      return;
+    }
+  if (p->sent_close && is_data_opcode (op))
+    violation (p, WS_VIOL_DATA_AFTER_CLOSE, ts_us, off, "opcode %u after close", op);
+
+  if (p->rsv & (RSV2 | RSV3))
+    violation (p, WS_VIOL_RSV_NOT_NEGOTIATED, ts_us, off, "RSV bits 0x%x", p->rsv);
+  if (p->rsv & RSV1)
+    {
+      if (!c->pmd.enabled && !negotiation_unknown (p))
+        violation (p, WS_VIOL_RSV_NOT_NEGOTIATED, ts_us, off,
+                   "RSV1 without permessage-deflate, opcode %u", op);
+      else if (op >= OP_CLOSE)
+        violation (p, WS_VIOL_RSV1_ON_CONTROL, ts_us, off, "opcode %u", op);
+      else if (op == OP_CONT)
+        violation (p, WS_VIOL_RSV1_ON_CONTINUATION, ts_us, off, NULL);
+    }
+
+  if (op >= OP_CLOSE)
+    {
+      if (p->payload_len > CONTROL_MAX)
+        violation (p, WS_VIOL_CONTROL_TOO_LONG, ts_us, off,
+                   "opcode %u, %" G_GUINT64_FORMAT " bytes", op, p->payload_len);
+      if (!p->fin)
+        violation (p, WS_VIOL_CONTROL_FRAGMENTED, ts_us, off, "opcode %u", op);
+      if (p->payload_len > ds->largest_control)
+        ds->largest_control = p->payload_len;
+      if (op == OP_PING)
+        {
+          ds->pings++;
+          ds->last_ping_us = ts_us;
+        }
+      else if (op == OP_PONG)
+        {
+          ds->pongs++;
+          ds->last_pong_us = ts_us;
+        }
+      return;
+    }
+
+  ds->last_data_us = ts_us;
+  if (op == OP_CONT)
+    {
+      if (!p->in_message)
+        violation (p, WS_VIOL_CONTINUATION_WITHOUT_START, ts_us, off, NULL);
+    }
+  else
+    message_begin (p, ts_us);
+}
+
+static void
+frame_end (ws_frame_parser *p, int64_t ts_us)
+{
+  if (p->opcode == OP_CLOSE)
+    close_frame (p, ts_us);
+  else if (is_data_opcode (p->opcode) && p->in_message && p->fin)
+    message_end (p, ts_us);
+  p->state = WS_FP_HEADER;
+  p->hdr_len = 0;
+  p->hdr_need = 2;
+}
+
+static void
+frame_payload (ws_frame_parser *p, const uint8_t *d, size_t n, int64_t ts_us)
+{
+  ws_dir_stats *ds = dir_of (p);
+  ds->payload_bytes += n;
+  ds->frame_bytes += n;
+  ds->last_frame_us = ts_us;
+  if (p->opcode == OP_CLOSE)
+    close_payload (p, d, n);
+  else if (is_data_opcode (p->opcode) && p->in_message)
+    {
+      ds->last_data_us = ts_us;
+      message_payload (p, d, n, ts_us);
+    }
+  p->payload_pos += n;
+}
+
+/* ---- the parser ----------------------------------------------------------- */
+
+void
+ws_frame_parser_init (ws_frame_parser *p, struct ws_conn *c, int side)
+{
+  memset (p, 0, sizeof *p);
+  p->conn = c;
+  p->side = (uint8_t) side;
+  p->state = WS_FP_HEADER;
+  p->hdr_need = 2;
+}
+
+void
+ws_frame_parser_clear (ws_frame_parser *p)
+{
+  g_free (p->ctl);
+  p->ctl = NULL;
+  p->ctl_len = 0;
+  inflater_free (p);
+}
+
+static void
+desync (ws_frame_parser *p)
+{
+  if (p->in_message && inflating (p))
+    inflate_abandon_message (p);
+  else if (p->conn->pmd.enabled && !no_takeover (p))
+    p->zs_failed = true; /* a lost compressed message breaks the context */
+  p->state = WS_FP_DESYNC;
+  p->in_message = false;
+  p->hdr_len = 0;
+  p->hdr_need = 2;
+  dir_of (p)->desynced = true;
+  dir_of (p)->open_message = 0;
+}
+
+/* Back in step at a plausible header.  A message may be open whose start we
+ * did not see: msg_opcode 0 marks it, so its continuations are not
+ * violations and it is not counted. */
+static void
+resync (ws_frame_parser *p)
+{
+  ws_dir_stats *ds = dir_of (p);
+  if (ds->desynced)
+    ds->resyncs++;
+  ds->desynced = false;
+  p->state = WS_FP_HEADER;
+  p->hdr_len = 0;
+  p->hdr_need = 2;
+  p->in_message = true;
+  p->msg_opcode = 0;
+  p->msg_compressed = false;
+  p->msg_wire_size = 0;
+  p->msg_size = 0;
+  p->utf8_bad = true;
+}
+
+void
+ws_frame_feed (ws_frame_parser *p, const uint8_t *data, size_t len, int64_t ts_us)
+{
+  if (len == 0)
+    return;
+  if (p->state == WS_FP_DESYNC)
+    {
+      if (!resync_plausible (p, data, len))
+        {
+          p->offset += len;
+          return;
+        }
+      resync (p);
+    }
+  while (len > 0)
+    {
+      size_t used;
+      if (p->state == WS_FP_HEADER)
+        {
+          if (p->hdr_len == 0)
+            p->frame_offset = p->offset;
+          size_t want = (size_t) (p->hdr_need - p->hdr_len);
+          used = want < len ? want : len;
+          memcpy (p->hdr + p->hdr_len, data, used);
+          p->hdr_len += (uint8_t) used;
+          if (p->hdr_len == 2 && p->hdr_need == 2)
+            {
+              unsigned l7 = p->hdr[1] & 0x7f;
+              p->hdr_need = (uint8_t) (2 + (l7 == 126 ? 2 : l7 == 127 ? 8 : 0)
+                                       + (p->hdr[1] & 0x80 ? 4 : 0));
+            }
+          if (p->hdr_len == p->hdr_need)
+            {
+              frame_begin (p, ts_us);
+              if (p->payload_len == 0)
+                frame_end (p, ts_us);
+              else
+                p->state = WS_FP_PAYLOAD;
+            }
+        }
+      else
+        {
+          uint64_t rem = p->payload_len - p->payload_pos;
+          used = rem < len ? (size_t) rem : len;
+          frame_payload (p, data, used, ts_us);
+          if (p->payload_pos == p->payload_len)
+            frame_end (p, ts_us);
+        }
+      data += used;
+      len -= used;
+      p->offset += used;
+    }
+}
+
+void
+ws_frame_gap (ws_frame_parser *p, uint64_t n, int64_t ts_us)
+{
+  p->offset += n;
+  if (p->state == WS_FP_DESYNC || n == 0)
+    return;
+  if (p->state != WS_FP_PAYLOAD || p->payload_len - p->payload_pos < n)
+    {
+      desync (p);
+      return;
+    }
+  /* The lost bytes are inside this payload: the next header is still where
+   * the length says.  What needed the bytes themselves stops. */
+  ws_dir_stats *ds = dir_of (p);
+  ds->payload_bytes += n;
+  ds->frame_bytes += n;
+  if (is_data_opcode (p->opcode) && p->in_message)
+    {
+      p->msg_wire_size += n;
+      p->utf8_bad = true;
+      if (inflating (p))
+        inflate_abandon_message (p);
+      if (!measuring_inflated (p))
+        p->msg_size = p->msg_wire_size;
+      ds->open_message = p->msg_size;
+    }
+  p->payload_pos += n; /* a close reason keeps what came before the hole */
+  if (p->payload_pos == p->payload_len)
+    frame_end (p, ts_us);
+}

@@ -1,0 +1,112 @@
+/* wsframe.h - push parser for one direction of WebSocket frames
+ * (RFC 6455 section 5) with permessage-deflate measurement (RFC 7692).
+ *
+ *   0                   1                   2                   3
+ *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *  +-+-+-+-+-------+-+-------------+-------------------------------+
+ *  |F|R|R|R| opcode|M| Payload len |    Extended payload length    |
+ *  |I|S|S|S|  (4)  |A|     (7)     |             (16/64)           |
+ *  |N|V|V|V|       |S|             |   (if payload len==126/127)   |
+ *  +-+-+-+-+-------+-+-------------+ - - - - - - - - - - - - - - - +
+ *  |     Extended payload length continued, if payload len == 127  |
+ *  + - - - - - - - - - - - - - - - +-------------------------------+
+ *  |                               | Masking-key, if MASK set to 1 |
+ *  +-------------------------------+-------------------------------+
+ *  | Masking-key (continued)       |          Payload Data         |
+ *  +-------------------------------- - - - - - - - - - - - - - - - +
+ *
+ * The parser is pushed bytes in stream order and never needs a whole frame in
+ * memory: data payloads are counted and skipped, or unmasked a chunk at a time
+ * into a small stack buffer to check UTF-8 or to inflate (only to measure the
+ * size and check UTF-8; the inflated bytes are discarded).  Control frame
+ * payloads are kept (at most 125 bytes, close frames up to a cap) because the
+ * close code and reason are facts we report.
+ *
+ * Everything it learns goes straight into the ws_conn record it belongs to:
+ * counters in c->dir[side], close frames in c->close[side], violations via
+ * ws_conn_violation().  It reads c->pmd for what was negotiated.
+ */
+#ifndef WS_WSFRAME_H
+#define WS_WSFRAME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct ws_conn;
+struct z_stream_s;
+
+typedef enum {
+  WS_FP_HEADER = 0,   /* gathering the 2..14 header bytes */
+  WS_FP_PAYLOAD,      /* inside a payload */
+  WS_FP_DESYNC        /* lost the frame boundaries after a gap */
+} ws_frame_state;
+
+typedef struct {
+  struct ws_conn *conn;
+  uint8_t side;               /* ws_side */
+  uint8_t state;              /* ws_frame_state */
+
+  uint8_t hdr[14];
+  uint8_t hdr_len;            /* bytes gathered */
+  uint8_t hdr_need;           /* total header length once known, else 2 */
+
+  /* the frame being read */
+  uint8_t opcode, fin, rsv, masked;
+  uint8_t mask[4];
+  uint64_t payload_len, payload_pos;
+  uint64_t frame_offset;      /* stream offset of this frame's first byte */
+
+  /* the message being read (data frames) */
+  bool in_message;
+  uint8_t msg_opcode;         /* 1 text, 2 binary */
+  bool msg_compressed;
+  uint64_t msg_wire_size;     /* payload bytes on the wire so far */
+  uint64_t msg_size;          /* inflated size when compressed, else wire */
+  uint32_t utf8_state;        /* incremental validator state */
+  bool utf8_bad;              /* reported once per message */
+
+  /* control frame payload being gathered (unmasked) */
+  uint8_t *ctl;               /* g_malloc'd lazily, max(125, close cap) */
+  size_t ctl_len;
+
+  struct z_stream_s *zs;      /* inflater, created when first needed */
+  bool zs_failed;
+  bool sent_close;            /* this side has sent a close frame */
+
+  uint64_t offset;            /* stream bytes consumed so far */
+} ws_frame_parser;
+
+void ws_frame_parser_init (ws_frame_parser *p, struct ws_conn *c, int side);
+void ws_frame_parser_clear (ws_frame_parser *p); /* frees ctl and inflater */
+
+/* Push stream bytes (after the handshake).  Never fails: problems become
+ * violations on the connection; after garbage the parser goes on with the
+ * next header it can read. */
+void ws_frame_feed (ws_frame_parser *p, const uint8_t *data, size_t len,
+                    int64_t ts_us);
+
+/* The capture lost n bytes.  When they fall inside the current payload the
+ * parser stays in sync (the next header's position is known); otherwise it
+ * enters WS_FP_DESYNC and ws_frame_feed looks for a plausible frame header at
+ * the start of each later chunk (resync), counting c->dir[side].resyncs. */
+void ws_frame_gap (ws_frame_parser *p, uint64_t n, int64_t ts_us);
+
+/* For connections seen mid-stream: do these bytes (one TCP segment's payload)
+ * look like a whole number of WebSocket frames?  Sets *masked to whether the
+ * frames are masked (masked => sent by the client).  Cheap; no allocation. */
+bool ws_frame_probe (const uint8_t *data, size_t len, bool *masked);
+
+/* Incremental UTF-8 validation (RFC 3629; rejects overlongs, surrogates and
+ * code points above U+10FFFF).  state starts at 0; returns the new state;
+ * WS_UTF8_REJECT is sticky.  At the end of the text the state must be 0. */
+#define WS_UTF8_ACCEPT 0u
+#define WS_UTF8_REJECT 1u
+uint32_t ws_utf8_step (uint32_t state, const uint8_t *data, size_t len);
+bool ws_utf8_valid (const uint8_t *data, size_t len);
+
+/* Close codes a peer may send (RFC 6455 7.4.1/7.4.2 and the IANA registry):
+ * 1000-1003, 1007-1014, 3000-4999. */
+bool ws_close_code_valid_on_wire (int code);
+
+#endif

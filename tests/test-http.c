@@ -1,0 +1,984 @@
+/* test-http.c - unit tests for src/http.c: header block gathering fed whole,
+ * split at every boundary and byte by byte; start line and header parsing;
+ * header joining; the Sec-WebSocket-Accept computation; the extension
+ * grammar (RFC 6455 9.1) and permessage-deflate response rules (RFC 7692 7.1).
+ *
+ * Expected values are written from how each input was made.  The handshake
+ * of Zeek's wrong-accept-header.pcap is used verbatim (bytes taken with
+ * `tshark -q -z follow,tcp,raw,0`); its accept values were checked with
+ * Python's hashlib/base64, independent of GLib.
+ */
+#include "http.h"
+
+#include <string.h>
+
+#include <glib.h>
+
+/* ---- inputs -------------------------------------------------------------- */
+
+/* Zeek testing/btest/Traces/websocket/wrong-accept-header.pcap, client side */
+static const char zeek_request[] =
+  "GET / HTTP/1.1\r\n"
+  "Host: localhost:8080\r\n"
+  "Upgrade: websocket\r\n"
+  "Connection: Upgrade\r\n"
+  "Sec-WebSocket-Key: VMueuJIhu60C0hDKL+vS6g==\r\n"
+  "Sec-WebSocket-Version: 13\r\n"
+  "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"
+  "Sec-WebSocket-Protocol: v1\r\n"
+  "User-Agent: Python/3.10 websockets/12.0\r\n"
+  "\r\n";
+
+/* server side: the 101, then in the same segment a ping frame "Zeek" */
+static const char zeek_response[] =
+  "HTTP/1.1 101 Switching Protocols\r\n"
+  "connection: upgrade\r\n"
+  "upgrade: websocket\r\n"
+  "sec-websocket-accept: N8ntNYkX6Qerw4tK3s/CYzpSZNc=-wrong\r\n"
+  "sec-websocket-protocol: v1\r\n"
+  "\r\n";
+static const uint8_t zeek_frame[] = { 0x89, 0x04, 'Z', 'e', 'e', 'k' };
+
+/* Hand-made: repeated and oddly cased headers, OWS, an obs-fold, malformed
+ * lines that must be skipped, and bare LF line ends mixed in. */
+static const char odd_request[] =
+  "GET /chat?x=1 HTTP/1.1\r\n"
+  "HOST:   example.com  \r\n"
+  "sec-websocket-extensions: permessage-deflate; client_max_window_bits\r\n"
+  "Sec-WebSocket-Protocol: chat\n"
+  "X-Folded: first\r\n"
+  "   second part \r\n"
+  "this line has no colon\r\n"
+  ": no name\r\n"
+  "Bad Name: space inside\r\n"
+  "SEC-WEBSOCKET-EXTENSIONS:x-webkit-deflate-frame\r\n"
+  "Sec-WebSocket-Protocol:  superchat\t\r\n"
+  "Empty:\r\n"
+  "\r\n";
+
+/* ---- helpers ------------------------------------------------------------- */
+
+typedef struct {
+  ws_http_parser p;
+  size_t consumed;   /* bytes of the input consumed when done */
+  bool done;
+  ssize_t err;       /* 0 or the negative error returned */
+} gathered;
+
+/* Feed in[0..len) cut at the positions in cuts[] (ascending).  Stops at the
+ * first chunk that finishes the header block or fails. */
+static void
+gather (const uint8_t *in, size_t len, const size_t *cuts, size_t ncuts,
+        size_t cap, gathered *g)
+{
+  size_t start = 0, c;
+
+  memset (g, 0, sizeof *g);
+  ws_http_parser_init (&g->p);
+  for (c = 0; c <= ncuts; c++)
+    {
+      size_t end = c < ncuts ? cuts[c] : len;
+      ssize_t r = ws_http_feed (&g->p, in + start, end - start, cap);
+
+      if (r < 0)
+        {
+          g->err = r;
+          return;
+        }
+      g_assert_cmpint (r, <=, (ssize_t) (end - start));
+      g->consumed += (size_t) r;
+      if (g->p.done)
+        {
+          g->done = true;
+          return;
+        }
+      g_assert_cmpint (r, ==, (ssize_t) (end - start));
+      start = end;
+    }
+}
+
+/* A text rendering of a parse result, to compare runs fed differently. */
+static char *
+describe (const ws_http_msg *m)
+{
+  GString *s = g_string_new (NULL);
+  size_t i;
+
+  g_string_append_printf (s, "req=%d v=%d st=%d ", m->is_request,
+                          m->version_minor, m->status);
+  g_string_append_printf (s, "[%.*s] [%.*s] [%.*s]\n", (int) m->method.len,
+                          m->method.p ? m->method.p : "", (int) m->target.len,
+                          m->target.p ? m->target.p : "", (int) m->reason.len,
+                          m->reason.p ? m->reason.p : "");
+  for (i = 0; i < m->n_headers; i++)
+    g_string_append_printf (s, "%.*s=[%.*s]\n", (int) m->name[i].len,
+                            m->name[i].p, (int) m->value[i].len, m->value[i].p);
+  g_string_append_printf (s, "dropped=%zu", m->headers_dropped);
+  return g_string_free (s, FALSE);
+}
+
+static void
+assert_slice (ws_slice s, const char *want)
+{
+  g_assert_nonnull (s.p);
+  g_assert_cmpuint (s.len, ==, strlen (want));
+  g_assert_true (memcmp (s.p, want, s.len) == 0);
+}
+
+static void
+assert_header (const ws_http_msg *m, const char *name, const char *want)
+{
+  g_autofree char *v = ws_http_header (m, name);
+  g_assert_cmpstr (v, ==, want);
+}
+
+typedef void (*check_fn) (const ws_http_msg *m);
+
+/* Gather `in` whole, split once at every point, split twice at every pair
+ * of points (when small enough) and byte by byte; each time the header
+ * block must end at hlen and parse to the same result, which `check`
+ * verifies against the expected values. */
+static void
+run_all_splits (const uint8_t *in, size_t len, size_t hlen, check_fn check)
+{
+  gathered g;
+  ws_http_msg m;
+  g_autofree char *ref = NULL;
+  g_autofree size_t *cuts = g_new (size_t, len + 1);
+  size_t i, j;
+
+  /* whole */
+  gather (in, len, NULL, 0, 65536, &g);
+  g_assert_true (g.done);
+  g_assert_cmpuint (g.consumed, ==, hlen);
+  g_assert_cmpuint (g.p.len, ==, hlen);
+  g_assert_true (memcmp (g.p.buf, in, hlen) == 0);
+  g_assert_cmpint (ws_http_parse (g.p.buf, g.p.len, &m), ==, 0);
+  check (&m);
+  ref = describe (&m);
+  ws_http_parser_clear (&g.p);
+
+#define SAME_RESULT()                                                   \
+  do {                                                                  \
+    g_autofree char *d = NULL;                                          \
+    g_assert_true (g.done);                                             \
+    g_assert_cmpuint (g.consumed, ==, hlen);                            \
+    g_assert_cmpuint (g.p.len, ==, hlen);                               \
+    g_assert_true (memcmp (g.p.buf, in, hlen) == 0);                    \
+    g_assert_cmpint (ws_http_parse (g.p.buf, g.p.len, &m), ==, 0);      \
+    d = describe (&m);                                                  \
+    g_assert_cmpstr (d, ==, ref);                                       \
+    ws_http_parser_clear (&g.p);                                        \
+  } while (0)
+
+  /* one cut anywhere, including 0 and len (an empty chunk) */
+  for (i = 0; i <= len; i++)
+    {
+      cuts[0] = i;
+      gather (in, len, cuts, 1, 65536, &g);
+      SAME_RESULT ();
+    }
+  /* two cuts: every pair for the last 24 bytes, where the end is found */
+  for (i = len > 24 ? len - 24 : 0; i <= len; i++)
+    for (j = i; j <= len; j++)
+      {
+        cuts[0] = i;
+        cuts[1] = j;
+        gather (in, len, cuts, 2, 65536, &g);
+        SAME_RESULT ();
+      }
+  /* byte by byte */
+  for (i = 0; i < len; i++)
+    cuts[i] = i + 1;
+  gather (in, len, cuts, len, 65536, &g);
+  SAME_RESULT ();
+#undef SAME_RESULT
+}
+
+/* ---- gathering and parsing ----------------------------------------------- */
+
+static void
+check_zeek_request (const ws_http_msg *m)
+{
+  g_assert_true (m->is_request);
+  assert_slice (m->method, "GET");
+  assert_slice (m->target, "/");
+  g_assert_cmpint (m->version_minor, ==, 1);
+  g_assert_cmpuint (m->n_headers, ==, 8);
+  g_assert_cmpuint (m->headers_dropped, ==, 0);
+  assert_slice (m->name[0], "Host");
+  assert_slice (m->value[0], "localhost:8080");
+  assert_slice (m->name[7], "User-Agent");
+  assert_slice (m->value[7], "Python/3.10 websockets/12.0");
+  assert_header (m, "sec-websocket-key", "VMueuJIhu60C0hDKL+vS6g==");
+  assert_header (m, "SEC-WEBSOCKET-EXTENSIONS",
+                 "permessage-deflate; client_max_window_bits");
+  assert_header (m, "Sec-WebSocket-Version", "13");
+  assert_header (m, "Origin", NULL);
+}
+
+static void
+test_request_zeek (void)
+{
+  size_t n = sizeof zeek_request - 1;
+
+  g_assert_cmpuint (n, ==, 292); /* as tshark's follow reports */
+  run_all_splits ((const uint8_t *) zeek_request, n, n, check_zeek_request);
+}
+
+static void
+check_zeek_response (const ws_http_msg *m)
+{
+  g_assert_false (m->is_request);
+  g_assert_cmpint (m->version_minor, ==, 1);
+  g_assert_cmpint (m->status, ==, 101);
+  assert_slice (m->reason, "Switching Protocols");
+  g_assert_cmpuint (m->n_headers, ==, 4);
+  assert_header (m, "Connection", "upgrade");
+  assert_header (m, "Upgrade", "websocket");
+  assert_header (m, "Sec-WebSocket-Accept",
+                 "N8ntNYkX6Qerw4tK3s/CYzpSZNc=-wrong");
+  assert_header (m, "Sec-WebSocket-Extensions", NULL);
+}
+
+/* 101 and a frame in the same segment: the frame is not consumed */
+static void
+test_response_with_frame (void)
+{
+  size_t hlen = sizeof zeek_response - 1;
+  size_t len = hlen + sizeof zeek_frame;
+  g_autofree uint8_t *in = g_malloc (len);
+  ws_http_parser p;
+  ssize_t r;
+
+  g_assert_cmpuint (hlen, ==, 163);
+  memcpy (in, zeek_response, hlen);
+  memcpy (in + hlen, zeek_frame, sizeof zeek_frame);
+
+  ws_http_parser_init (&p);
+  r = ws_http_feed (&p, in, len, 8192);
+  g_assert_cmpint (r, ==, (ssize_t) hlen);
+  g_assert_true (p.done);
+  g_assert_cmpmem (in + r, len - (size_t) r, zeek_frame, sizeof zeek_frame);
+  /* once done, nothing more is taken */
+  g_assert_cmpint (ws_http_feed (&p, in + r, len - (size_t) r, 8192), ==, 0);
+  g_assert_cmpuint (p.len, ==, hlen);
+  ws_http_parser_clear (&p);
+  g_assert_null (p.buf);
+
+  run_all_splits (in, len, hlen, check_zeek_response);
+}
+
+static void
+check_odd_request (const ws_http_msg *m)
+{
+  g_assert_true (m->is_request);
+  assert_slice (m->target, "/chat?x=1");
+  /* Host, ext, proto, X-Folded, ext, proto, Empty */
+  g_assert_cmpuint (m->n_headers, ==, 7);
+  assert_slice (m->name[0], "HOST");
+  assert_slice (m->value[0], "example.com");
+  assert_slice (m->name[6], "Empty");
+  assert_slice (m->value[6], "");
+  assert_header (m, "host", "example.com");
+  assert_header (m, "Sec-WebSocket-Extensions",
+                 "permessage-deflate; client_max_window_bits, "
+                 "x-webkit-deflate-frame");
+  assert_header (m, "sec-websocket-protocol", "chat, superchat");
+  assert_header (m, "x-folded", "first second part");
+  assert_header (m, "Empty", "");
+  assert_header (m, "Bad Name", NULL);
+  assert_header (m, "this line has no colon", NULL);
+  assert_header (m, "", NULL);
+}
+
+static void
+test_request_odd (void)
+{
+  size_t n = sizeof odd_request - 1;
+  run_all_splits ((const uint8_t *) odd_request, n, n, check_odd_request);
+}
+
+static void
+check_bare_lf (const ws_http_msg *m)
+{
+  g_assert_false (m->is_request);
+  g_assert_cmpint (m->status, ==, 400);
+  g_assert_cmpint (m->version_minor, ==, 0);
+  assert_slice (m->reason, "Bad Request");
+  g_assert_cmpuint (m->n_headers, ==, 1);
+  assert_header (m, "content-length", "0");
+}
+
+/* "\n\n" ends the block as "\r\n\r\n" does, and so do the mixtures */
+static void
+test_feed_bare_lf (void)
+{
+  static const char *const ends[] = { "\n\n", "\r\n\n", "\n\r\n" };
+  size_t i;
+
+  for (i = 0; i < G_N_ELEMENTS (ends); i++)
+    {
+      g_autofree char *in = g_strconcat ("HTTP/1.0 400 Bad Request\n"
+                                         "Content-Length: 0", ends[i],
+                                         "\x81\x7f", NULL);
+      size_t hlen = strlen (in) - 2;
+      run_all_splits ((const uint8_t *) in, strlen (in), hlen, check_bare_lf);
+    }
+}
+
+/* "\r\r" or "\n\r\r\n" must not end the block */
+static void
+test_feed_not_end (void)
+{
+  static const char in[] = "GET / HTTP/1.1\r\rX: y\n\r\rZ: w\r\n";
+  ws_http_parser p;
+
+  ws_http_parser_init (&p);
+  g_assert_cmpint (ws_http_feed (&p, (const uint8_t *) in, sizeof in - 1, 100),
+                   ==, (ssize_t) (sizeof in - 1));
+  g_assert_false (p.done);
+  g_assert_cmpint (ws_http_feed (&p, (const uint8_t *) "\r\nrest", 6, 100),
+                   ==, 2);
+  g_assert_true (p.done);
+  ws_http_parser_clear (&p);
+}
+
+/* a header block of exactly cap bytes is accepted, one more is refused,
+ * however it is fed; the buffer never grows past cap */
+static void
+test_feed_cap (void)
+{
+  GString *s = g_string_new ("GET / HTTP/1.1\r\n");
+  size_t len, i, step;
+
+  while (s->len < 3000)
+    g_string_append (s, "X-Padding: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n");
+  g_string_append (s, "\r\n");
+  len = s->len;
+
+  for (step = 1; step <= len; step = step * 3 + 1)
+    {
+      g_autofree size_t *cuts = g_new (size_t, len / step + 1);
+      size_t nc = 0;
+      gathered g;
+
+      for (i = step; i < len; i += step)
+        cuts[nc++] = i;
+
+      gather ((const uint8_t *) s->str, len, cuts, nc, len, &g);
+      g_assert_cmpint (g.err, ==, 0);
+      g_assert_true (g.done);
+      g_assert_cmpuint (g.p.len, ==, len);
+      g_assert_cmpuint (g.p.alloc, <=, len);
+      ws_http_parser_clear (&g.p);
+
+      gather ((const uint8_t *) s->str, len, cuts, nc, len - 1, &g);
+      g_assert_cmpint (g.err, ==, WS_HTTP_ERR_TOO_LONG);
+      g_assert_false (g.done);
+      g_assert_cmpuint (g.p.alloc, <=, len - 1);
+      ws_http_parser_clear (&g.p);
+    }
+
+  /* cap smaller than the first allocation step */
+  {
+    gathered g;
+    gather ((const uint8_t *) "GET / HTTP/1.1\r\n\r\n", 18, NULL, 0, 18, &g);
+    g_assert_true (g.done);
+    g_assert_cmpuint (g.p.alloc, <=, 18);
+    ws_http_parser_clear (&g.p);
+    gather ((const uint8_t *) "GET / HTTP/1.1\r\n\r\n", 18, NULL, 0, 17, &g);
+    g_assert_cmpint (g.err, ==, WS_HTTP_ERR_TOO_LONG);
+    ws_http_parser_clear (&g.p);
+  }
+  g_string_free (s, TRUE);
+}
+
+static void
+test_parse_garbage (void)
+{
+  static const char *const bad[] = {
+    "",
+    "\r\n\r\n",
+    "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n", /* TLS hello */
+    "HTTP/2 200 OK\r\n\r\n",
+    "HTTP/1.1 20 OK\r\n\r\n",
+    "HTTP/1.1 2000 OK\r\n\r\n",
+    "HTTP/1.1 abc OK\r\n\r\n",
+    "HTTP/1.x 200 OK\r\n\r\n",
+    "HTTP/1.10 200 OK\r\n\r\n",
+    "HTTP/1.1  200 OK\r\n\r\n",
+    "HTTP/1.1\r\n\r\n",
+    "HTTP/\r\n\r\n",
+    "GET\r\n\r\n",
+    "GET /\r\n\r\n",
+    "GET / \r\n\r\n",
+    "GET  / HTTP/1.1\r\n\r\n",
+    "GET / HTTP/2.0\r\n\r\n",
+    "GET / HTTP/1.1 extra\r\n\r\n",
+    "GET / HTTP/1.\r\n\r\n",
+    "G(T / HTTP/1.1\r\n\r\n",
+    " GET / HTTP/1.1\r\n\r\n",
+    "GET /a\x01 HTTP/1.1\r\n\r\n",
+    "SSH-2.0-OpenSSH_9.2\r\n\r\n",
+  };
+  size_t i;
+
+  for (i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      ws_http_msg m;
+      size_t n = strlen (bad[i]);
+      if (i == 2)
+        n = 15;  /* contains a NUL */
+      g_test_message ("bad start line %zu", i);
+      g_assert_cmpint (ws_http_parse ((const uint8_t *) bad[i], n, &m), ==, -1);
+      g_assert_cmpuint (m.n_headers, ==, 0);
+    }
+
+  /* a NUL inside a start line that otherwise looks right */
+  {
+    static const uint8_t nul[] = "GET /\0 HTTP/1.1\r\n\r\n";
+    ws_http_msg m;
+    g_assert_cmpint (ws_http_parse (nul, sizeof nul - 1, &m), ==, -1);
+  }
+}
+
+/* accepted oddities of the start line */
+static void
+test_parse_start_lines (void)
+{
+  ws_http_msg m;
+  const char *in;
+
+  in = "HTTP/1.1 101\r\n\r\n";
+  g_assert_cmpint (ws_http_parse ((const uint8_t *) in, strlen (in), &m), ==, 0);
+  g_assert_cmpint (m.status, ==, 101);
+  g_assert_cmpuint (m.reason.len, ==, 0);
+
+  in = "HTTP/1.1 403 \r\n\r\n";
+  g_assert_cmpint (ws_http_parse ((const uint8_t *) in, strlen (in), &m), ==, 0);
+  g_assert_cmpint (m.status, ==, 403);
+  g_assert_cmpuint (m.reason.len, ==, 0);
+
+  /* leading empty lines are ignored (RFC 7230 3.5); no final empty line */
+  in = "\r\n\nOPTIONS * HTTP/1.0\r\nA: b";
+  g_assert_cmpint (ws_http_parse ((const uint8_t *) in, strlen (in), &m), ==, 0);
+  g_assert_true (m.is_request);
+  assert_slice (m.method, "OPTIONS");
+  assert_slice (m.target, "*");
+  g_assert_cmpint (m.version_minor, ==, 0);
+  g_assert_cmpuint (m.n_headers, ==, 1);
+  assert_slice (m.value[0], "b");
+
+  /* a method we do not know is still a request */
+  in = "M-SEARCH * HTTP/1.1\r\n\r\n";
+  g_assert_cmpint (ws_http_parse ((const uint8_t *) in, strlen (in), &m), ==, 0);
+  assert_slice (m.method, "M-SEARCH");
+
+  /* header parsing stops at the empty line */
+  in = "HTTP/1.1 200 OK\r\nA: 1\r\n\r\nB: 2\r\n\r\n";
+  g_assert_cmpint (ws_http_parse ((const uint8_t *) in, strlen (in), &m), ==, 0);
+  g_assert_cmpuint (m.n_headers, ==, 1);
+}
+
+static void
+test_parse_max_headers (void)
+{
+  GString *s = g_string_new ("HTTP/1.1 101 Switching Protocols\r\n");
+  ws_http_msg m;
+  int i;
+
+  for (i = 0; i < WS_HTTP_MAX_HEADERS + 6; i++)
+    g_string_append_printf (s, "X-%d: %d\r\n", i, i);
+  g_string_append (s, "\r\n");
+  g_assert_cmpint (ws_http_parse ((const uint8_t *) s->str, s->len, &m), ==, 0);
+  g_assert_cmpuint (m.n_headers, ==, WS_HTTP_MAX_HEADERS);
+  g_assert_cmpuint (m.headers_dropped, ==, 6);
+  assert_slice (m.name[WS_HTTP_MAX_HEADERS - 1], "X-63");
+  assert_header (&m, "x-64", NULL);
+  g_string_free (s, TRUE);
+}
+
+static void
+test_parse_fold (void)
+{
+  ws_http_msg m;
+  const char *in =
+    "HTTP/1.1 101 OK\r\n"
+    "\t folded-onto-start-line\r\n"   /* ignored: nothing to continue */
+    "A: one \r\n"
+    "\t two\r\n"
+    "  \r\n"                          /* whitespace only: nothing added */
+    " three\r\n"
+    "B:\r\n"
+    " late\r\n"                        /* continues an empty value */
+    "no colon\r\n"
+    " orphan\r\n"                     /* follows a skipped line: ignored */
+    "C: c\r\n"
+    " \t\r\n"                        /* whitespace only, last: no change */
+    "\r\n";
+
+  g_assert_cmpint (ws_http_parse ((const uint8_t *) in, strlen (in), &m), ==, 0);
+  g_assert_cmpuint (m.n_headers, ==, 3);
+  assert_header (&m, "A", "one two three");
+  assert_header (&m, "B", "late");
+  assert_header (&m, "C", "c");
+  assert_slice (m.value[2], "c");
+}
+
+/* Random and near-HTTP bytes: parse must not fail in ways ASan sees, and
+ * every slice must lie inside the buffer. */
+static void
+test_parse_random (void)
+{
+  static const char *const pieces[] = {
+    "GET ", "HTTP/1.1", " ", "101", "\r", "\n", ":", "\t", "a", "Upgrade",
+    "\r\n\r\n", "\0", "\xff", "HTTP/1.", "/",
+  };
+  int iter;
+
+  for (iter = 0; iter < 3000; iter++)
+    {
+      GString *s = g_string_new (NULL);
+      int k, n = g_test_rand_int_range (0, 40);
+      ws_http_msg m;
+      gathered g;
+      size_t cut[1], i;
+      const char *lo, *hi;
+
+      if (iter % 2)
+        g_string_append (s, iter % 4 == 1 ? "GET / HTTP/1.1\r\n"
+                                          : "HTTP/1.1 101 x\r\n");
+      for (k = 0; k < n; k++)
+        {
+          if (g_test_rand_bit ())
+            g_string_append_c (s, (char) g_test_rand_int_range (0, 256));
+          else
+            {
+              const char *pc = pieces[g_test_rand_int_range (0, G_N_ELEMENTS (pieces))];
+              g_string_append_len (s, pc, *pc ? (gssize) strlen (pc) : 1);
+            }
+        }
+
+      cut[0] = s->len ? (size_t) g_test_rand_int_range (0, (gint32) s->len + 1) : 0;
+      gather ((const uint8_t *) s->str, s->len, cut, 1, 1000, &g);
+      g_assert_cmpint (g.err, ==, 0);
+      if (g.done)
+        {
+          g_assert_cmpuint (g.consumed, ==, g.p.len);
+          g_assert_true (g.p.buf[g.p.len - 1] == '\n');
+        }
+      else
+        g_assert_cmpuint (g.p.len, ==, s->len);
+      if (g.p.len)
+        g_assert_true (memcmp (g.p.buf, s->str, g.p.len) == 0);
+      ws_http_parser_clear (&g.p);
+
+      if (ws_http_parse ((const uint8_t *) s->str, s->len, &m) == 0)
+        {
+          lo = s->str;
+          hi = s->str + s->len;
+          g_assert_cmpuint (m.n_headers, <=, WS_HTTP_MAX_HEADERS);
+          for (i = 0; i < m.n_headers; i++)
+            {
+              g_assert_true (m.name[i].p >= lo && m.name[i].p + m.name[i].len <= hi);
+              g_assert_cmpuint (m.name[i].len, >, 0);
+              g_assert_true (m.value[i].p >= lo
+                             && m.value[i].p + m.value[i].len <= hi);
+              g_free (ws_http_header (&m, "a"));
+            }
+          g_assert_true (m.status >= 0 && m.status <= 999);
+        }
+      g_string_free (s, TRUE);
+    }
+}
+
+static void
+test_looks_like (void)
+{
+  const uint8_t *g = (const uint8_t *) "GET / HTTP/1.1\r\n";
+  const uint8_t *h = (const uint8_t *) "HTTP/1.1 101 OK\r\n";
+  const uint8_t *o = (const uint8_t *) "OPTIONS * HTTP/1.1";
+  size_t i;
+
+  g_assert_true (ws_http_looks_like_request (g, 16));
+  g_assert_true (ws_http_looks_like_request ((const uint8_t *) "CONNECT x:1", 11));
+  g_assert_true (ws_http_looks_like_request ((const uint8_t *) "TRACE /", 7));
+  g_assert_true (ws_http_looks_like_request ((const uint8_t *) "PATCH /", 7));
+  /* every prefix of a request is consistent with it */
+  for (i = 0; i <= 16; i++)
+    g_assert_true (ws_http_looks_like_request (g, i));
+  for (i = 0; i <= 18; i++)
+    g_assert_true (ws_http_looks_like_request (o, i));
+  for (i = 0; i <= 17; i++)
+    g_assert_true (ws_http_looks_like_response (h, i));
+  /* the space after the method is required */
+  g_assert_false (ws_http_looks_like_request ((const uint8_t *) "GETX / ", 7));
+  g_assert_false (ws_http_looks_like_request ((const uint8_t *) "get / ", 6));
+  g_assert_false (ws_http_looks_like_request ((const uint8_t *) "GE ", 3));
+  g_assert_false (ws_http_looks_like_request ((const uint8_t *) "\x16\x03\x01", 3));
+  g_assert_false (ws_http_looks_like_request (h, 17));
+  g_assert_false (ws_http_looks_like_request ((const uint8_t *) "X", 1));
+  g_assert_false (ws_http_looks_like_response (g, 16));
+  g_assert_false (ws_http_looks_like_response ((const uint8_t *) "HTTP ", 5));
+  g_assert_false (ws_http_looks_like_response ((const uint8_t *) "http/", 5));
+  g_assert_false (ws_http_looks_like_response ((const uint8_t *) "\x81\x05", 2));
+  g_assert_true (ws_http_looks_like_response ((const uint8_t *) "HT", 2));
+}
+
+static void
+test_token_list (void)
+{
+  g_assert_true (ws_http_token_list_has ("Upgrade", "upgrade"));
+  g_assert_true (ws_http_token_list_has ("keep-alive, Upgrade", "upgrade"));
+  g_assert_true (ws_http_token_list_has (" keep-alive ,\tUPGRADE\t", "Upgrade"));
+  g_assert_true (ws_http_token_list_has (",,upgrade,", "upgrade"));
+  g_assert_false (ws_http_token_list_has ("keep-alive", "upgrade"));
+  g_assert_false (ws_http_token_list_has ("upgrades", "upgrade"));
+  g_assert_false (ws_http_token_list_has ("no-upgrade", "upgrade"));
+  g_assert_false (ws_http_token_list_has ("up grade", "upgrade"));
+  g_assert_false (ws_http_token_list_has ("", "upgrade"));
+  g_assert_false (ws_http_token_list_has ("a,,b", ""));
+  g_assert_false (ws_http_token_list_has (NULL, "upgrade"));
+}
+
+/* ---- Sec-WebSocket-Accept ------------------------------------------------ */
+
+static void
+test_accept (void)
+{
+  g_autofree char *a1 = ws_accept_compute ("dGhlIHNhbXBsZSBub25jZQ==");
+  g_autofree char *a2 = ws_accept_compute ("VMueuJIhu60C0hDKL+vS6g==");
+  g_autofree char *a3 = ws_accept_compute ("  dGhlIHNhbXBsZSBub25jZQ==\t");
+
+  /* RFC 6455 section 1.3 */
+  g_assert_cmpstr (a1, ==, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+  /* Zeek wrong-accept-header.pcap: the accept its server should have sent */
+  g_assert_cmpstr (a2, ==, "N8ntNYkX6Qerw4tK3s/CYzpSZNc=");
+  g_assert_cmpstr (a3, ==, a1);
+
+  g_assert_true (ws_accept_valid ("dGhlIHNhbXBsZSBub25jZQ==",
+                                  "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="));
+  g_assert_true (ws_accept_valid ("dGhlIHNhbXBsZSBub25jZQ== ",
+                                  " s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\t"));
+  g_assert_true (ws_accept_valid ("VMueuJIhu60C0hDKL+vS6g==",
+                                  "N8ntNYkX6Qerw4tK3s/CYzpSZNc="));
+  g_assert_false (ws_accept_valid ("VMueuJIhu60C0hDKL+vS6g==",
+                                   "N8ntNYkX6Qerw4tK3s/CYzpSZNc=-wrong"));
+  g_assert_false (ws_accept_valid ("dGhlIHNhbXBsZSBub25jZQ==",
+                                   "S3PPLMBITXAQ9KYGZZHZRBK+XOO="));
+  g_assert_false (ws_accept_valid ("dGhlIHNhbXBsZSBub25jZQ==", ""));
+  g_assert_false (ws_accept_valid (NULL, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="));
+  g_assert_false (ws_accept_valid ("dGhlIHNhbXBsZSBub25jZQ==", NULL));
+  g_assert_null (ws_accept_compute (NULL));
+}
+
+/* ---- extensions ---------------------------------------------------------- */
+
+static void
+assert_param (const ws_ext *x, size_t i, const char *name, const char *value)
+{
+  g_assert_cmpuint (i, <, x->n_params);
+  g_assert_cmpstr (x->param_name[i], ==, name);
+  g_assert_cmpstr (x->param_value[i], ==, value);
+}
+
+static void
+test_ext_parse (void)
+{
+  ws_ext_list l;
+
+  ws_ext_parse ("permessage-deflate; client_max_window_bits, "
+                "permessage-deflate; server_max_window_bits=\"10\"", &l);
+  g_assert_false (l.syntax_error);
+  g_assert_cmpuint (l.n, ==, 2);
+  g_assert_cmpstr (l.ext[0].name, ==, "permessage-deflate");
+  g_assert_cmpuint (l.ext[0].n_params, ==, 1);
+  assert_param (&l.ext[0], 0, "client_max_window_bits", NULL);
+  g_assert_cmpstr (l.ext[1].name, ==, "permessage-deflate");
+  g_assert_cmpuint (l.ext[1].n_params, ==, 1);
+  assert_param (&l.ext[1], 0, "server_max_window_bits", "10");
+  g_assert_cmpint (ws_ext_find (&l, "permessage-deflate"), ==, 0);
+  g_assert_cmpint (ws_ext_find (&l, "PerMessage-Deflate"), ==, 0);
+  g_assert_cmpint (ws_ext_find (&l, "x-webkit-deflate-frame"), ==, -1);
+  ws_ext_list_clear (&l);
+  g_assert_cmpuint (l.n, ==, 0);
+
+  ws_ext_parse ("x-webkit-deflate-frame", &l);
+  g_assert_false (l.syntax_error);
+  g_assert_cmpuint (l.n, ==, 1);
+  g_assert_cmpstr (l.ext[0].name, ==, "x-webkit-deflate-frame");
+  g_assert_cmpuint (l.ext[0].n_params, ==, 0);
+  ws_ext_list_clear (&l);
+
+  /* whitespace everywhere, empty list elements, several params */
+  ws_ext_parse (" ,\tfoo ;a ; b = 1 ;c=\"x\" , ,bar;d=\"q\\\"u,o;te\" ,", &l);
+  g_assert_cmpuint (l.n, ==, 2);
+  g_assert_cmpstr (l.ext[0].name, ==, "foo");
+  g_assert_cmpuint (l.ext[0].n_params, ==, 3);
+  assert_param (&l.ext[0], 0, "a", NULL);
+  assert_param (&l.ext[0], 1, "b", "1");
+  assert_param (&l.ext[0], 2, "c", "x");
+  g_assert_cmpstr (l.ext[1].name, ==, "bar");
+  /* the comma and semicolon inside quotes split nothing */
+  g_assert_cmpuint (l.ext[1].n_params, ==, 1);
+  assert_param (&l.ext[1], 0, "d", "q\"u,o;te");
+  /* but the unquoted value is not a token (RFC 6455 9.1) */
+  g_assert_true (l.syntax_error);
+  ws_ext_list_clear (&l);
+
+  ws_ext_parse ("", &l);
+  g_assert_cmpuint (l.n, ==, 0);
+  g_assert_false (l.syntax_error);
+  ws_ext_list_clear (&l);
+  ws_ext_parse (NULL, &l);
+  g_assert_cmpuint (l.n, ==, 0);
+  ws_ext_list_clear (&l);
+}
+
+static void
+test_ext_bad (void)
+{
+  ws_ext_list l;
+
+  /* a bad element is skipped, the ones around it kept */
+  ws_ext_parse ("a; p=1, =bad, b", &l);
+  g_assert_true (l.syntax_error);
+  g_assert_cmpuint (l.n, ==, 2);
+  g_assert_cmpstr (l.ext[0].name, ==, "a");
+  assert_param (&l.ext[0], 0, "p", "1");
+  g_assert_cmpstr (l.ext[1].name, ==, "b");
+  ws_ext_list_clear (&l);
+
+  /* junk after a name: the name is kept, the rest of the element is not */
+  ws_ext_parse ("a b; q, c", &l);
+  g_assert_true (l.syntax_error);
+  g_assert_cmpuint (l.n, ==, 2);
+  g_assert_cmpstr (l.ext[0].name, ==, "a");
+  g_assert_cmpuint (l.ext[0].n_params, ==, 0);
+  g_assert_cmpstr (l.ext[1].name, ==, "c");
+  ws_ext_list_clear (&l);
+
+  /* a param without a name, a value missing, an unterminated quote */
+  ws_ext_parse ("a; ; x, b; y=, c; z=\"open, d", &l);
+  g_assert_true (l.syntax_error);
+  g_assert_cmpuint (l.n, ==, 3);
+  g_assert_cmpstr (l.ext[0].name, ==, "a");
+  g_assert_cmpuint (l.ext[0].n_params, ==, 0);
+  g_assert_cmpstr (l.ext[1].name, ==, "b");
+  g_assert_cmpuint (l.ext[1].n_params, ==, 0);
+  g_assert_cmpstr (l.ext[2].name, ==, "c");
+  g_assert_cmpuint (l.ext[2].n_params, ==, 0);
+  ws_ext_list_clear (&l);
+
+  /* a quoted comma inside a bad element does not start a new one */
+  ws_ext_parse ("a; p=1 junk=\"x, y\", b", &l);
+  g_assert_true (l.syntax_error);
+  g_assert_cmpuint (l.n, ==, 2);
+  assert_param (&l.ext[0], 0, "p", "1");
+  g_assert_cmpstr (l.ext[1].name, ==, "b");
+  ws_ext_list_clear (&l);
+
+  /* bytes that are not tokens, a trailing backslash */
+  ws_ext_parse ("\xc3\xa9t\xc3\xa9, d; v=\"\\", &l);
+  g_assert_true (l.syntax_error);
+  g_assert_cmpuint (l.n, ==, 1);
+  g_assert_cmpstr (l.ext[0].name, ==, "d");
+  ws_ext_list_clear (&l);
+}
+
+static void
+test_ext_limits (void)
+{
+  GString *s = g_string_new (NULL);
+  ws_ext_list l;
+  int i;
+
+  for (i = 0; i < WS_EXT_MAX + 4; i++)
+    g_string_append_printf (s, "%se%d", i ? ", " : "", i);
+  g_string_append (s, "; p0");
+  for (i = 1; i < WS_EXT_MAX_PARAMS + 3; i++)
+    g_string_append_printf (s, "; p%d=%d", i, i);
+  ws_ext_parse (s->str, &l);
+  g_assert_false (l.syntax_error);
+  g_assert_cmpuint (l.n, ==, WS_EXT_MAX);
+  g_assert_cmpstr (l.ext[WS_EXT_MAX - 1].name, ==, "e15");
+  g_assert_cmpint (ws_ext_find (&l, "e16"), ==, -1);
+  ws_ext_list_clear (&l);
+
+  g_string_assign (s, "one");
+  for (i = 0; i < WS_EXT_MAX_PARAMS + 3; i++)
+    g_string_append_printf (s, "; p%d=%d", i, i);
+  ws_ext_parse (s->str, &l);
+  g_assert_cmpuint (l.n, ==, 1);
+  g_assert_cmpuint (l.ext[0].n_params, ==, WS_EXT_MAX_PARAMS);
+  assert_param (&l.ext[0], WS_EXT_MAX_PARAMS - 1, "p7", "7");
+  ws_ext_list_clear (&l);
+  g_string_free (s, TRUE);
+}
+
+/* ---- permessage-deflate response ----------------------------------------- */
+
+/* Validate `response` (its first extension) against `offer`; offer NULL
+ * means the offer is unknown. */
+static const char *
+pmd (const char *offer, const char *response, struct ws_pmd_out *out)
+{
+  ws_ext_list o, r;
+  const char *err;
+
+  ws_ext_parse (offer, &o);
+  ws_ext_parse (response, &r);
+  g_assert_cmpuint (r.n, >=, 1);
+  err = ws_pmd_from_response (&r.ext[0], offer ? &o : NULL, out);
+  ws_ext_list_clear (&o);
+  ws_ext_list_clear (&r);
+  return err;
+}
+
+static void
+test_pmd_valid (void)
+{
+  struct ws_pmd_out out;
+
+  g_assert_null (pmd ("permessage-deflate", "permessage-deflate", &out));
+  g_assert_false (out.server_no_context_takeover);
+  g_assert_false (out.client_no_context_takeover);
+  g_assert_cmpint (out.server_max_window_bits, ==, 15);
+  g_assert_cmpint (out.client_max_window_bits, ==, 15);
+
+  g_assert_null (pmd ("permessage-deflate; client_max_window_bits",
+                      "permessage-deflate; server_no_context_takeover; "
+                      "client_no_context_takeover; server_max_window_bits=8; "
+                      "client_max_window_bits=\"12\"", &out));
+  g_assert_true (out.server_no_context_takeover);
+  g_assert_true (out.client_no_context_takeover);
+  g_assert_cmpint (out.server_max_window_bits, ==, 8);
+  g_assert_cmpint (out.client_max_window_bits, ==, 12);
+
+  /* server_max_window_bits may come without having been offered */
+  g_assert_null (pmd ("permessage-deflate", "permessage-deflate; "
+                      "server_max_window_bits=10", &out));
+  g_assert_cmpint (out.server_max_window_bits, ==, 10);
+
+  /* the offer with client_max_window_bits may be any of the pmd entries */
+  g_assert_null (pmd ("permessage-deflate; server_max_window_bits=10, "
+                      "permessage-deflate; client_max_window_bits",
+                      "permessage-deflate; client_max_window_bits=9", &out));
+  g_assert_cmpint (out.client_max_window_bits, ==, 9);
+
+  /* offer unknown (connection picked up after the request) */
+  g_assert_null (pmd (NULL, "permessage-deflate; client_max_window_bits=15",
+                      &out));
+  g_assert_cmpint (out.client_max_window_bits, ==, 15);
+
+  g_assert_null (ws_pmd_from_response (NULL, NULL, &out));
+  g_assert_cmpint (out.server_max_window_bits, ==, 15);
+}
+
+static void
+test_pmd_invalid (void)
+{
+  static const struct {
+    const char *offer, *response;
+  } bad[] = {
+    { "permessage-deflate", "permessage-deflate; foo" },
+    { "permessage-deflate", "permessage-deflate; Server_No_Context_Takeover" },
+    { "permessage-deflate", "permessage-deflate; server_no_context_takeover; "
+                            "server_no_context_takeover" },
+    { "permessage-deflate", "permessage-deflate; server_max_window_bits=10; "
+                            "server_max_window_bits=10" },
+    { "permessage-deflate", "permessage-deflate; server_no_context_takeover=1" },
+    { "permessage-deflate", "permessage-deflate; client_no_context_takeover=\"\"" },
+    { "permessage-deflate", "permessage-deflate; server_max_window_bits" },
+    { "permessage-deflate", "permessage-deflate; server_max_window_bits=7" },
+    { "permessage-deflate", "permessage-deflate; server_max_window_bits=16" },
+    { "permessage-deflate", "permessage-deflate; server_max_window_bits=010" },
+    { "permessage-deflate", "permessage-deflate; server_max_window_bits=09" },
+    { "permessage-deflate", "permessage-deflate; server_max_window_bits=+9" },
+    { "permessage-deflate", "permessage-deflate; server_max_window_bits=\"\"" },
+    { "permessage-deflate", "permessage-deflate; client_max_window_bits=10" },
+    { "permessage-deflate, x-webkit-deflate-frame; client_max_window_bits",
+      "permessage-deflate; client_max_window_bits=10" },
+    { "", "permessage-deflate; client_max_window_bits=10" },
+    { "permessage-deflate; client_max_window_bits",
+      "permessage-deflate; client_max_window_bits" },
+    { "permessage-deflate; client_max_window_bits",
+      "permessage-deflate; client_max_window_bits=015" },
+    { "permessage-deflate; client_max_window_bits",
+      "permessage-deflate; client_max_window_bits=1" },
+    { "permessage-deflate; client_max_window_bits",
+      "permessage-deflate; client_max_window_bits=15; client_max_window_bits=15" },
+  };
+  size_t i;
+
+  for (i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      struct ws_pmd_out out;
+      const char *err = pmd (bad[i].offer, bad[i].response, &out);
+      g_test_message ("case %zu: %s -> %s", i, bad[i].response,
+                      err ? err : "(valid)");
+      g_assert_nonnull (err);
+    }
+}
+
+/* the message names the rule broken; what was valid is still filled in */
+static void
+test_pmd_messages (void)
+{
+  struct ws_pmd_out out;
+  const char *err;
+
+  err = pmd ("permessage-deflate", "permessage-deflate; "
+             "server_no_context_takeover; bogus", &out);
+  g_assert_nonnull (strstr (err, "unknown"));
+  g_assert_true (out.server_no_context_takeover);
+
+  err = pmd ("permessage-deflate", "permessage-deflate; "
+             "server_max_window_bits=9; server_max_window_bits=11", &out);
+  g_assert_nonnull (strstr (err, "duplicate"));
+  g_assert_cmpint (out.server_max_window_bits, ==, 9);
+
+  err = pmd ("permessage-deflate", "permessage-deflate; "
+             "client_max_window_bits=10", &out);
+  g_assert_nonnull (strstr (err, "not offered"));
+  g_assert_cmpint (out.client_max_window_bits, ==, 15);
+
+  err = pmd ("permessage-deflate", "permessage-deflate; "
+             "server_max_window_bits=010", &out);
+  g_assert_nonnull (strstr (err, "server_max_window_bits"));
+  g_assert_cmpint (out.server_max_window_bits, ==, 15);
+
+  err = pmd ("permessage-deflate; client_max_window_bits",
+             "permessage-deflate; client_max_window_bits", &out);
+  g_assert_nonnull (strstr (err, "client_max_window_bits"));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/http/request/zeek", test_request_zeek);
+  g_test_add_func ("/http/request/odd-headers", test_request_odd);
+  g_test_add_func ("/http/response/with-frame", test_response_with_frame);
+  g_test_add_func ("/http/feed/bare-lf", test_feed_bare_lf);
+  g_test_add_func ("/http/feed/not-end", test_feed_not_end);
+  g_test_add_func ("/http/feed/cap", test_feed_cap);
+  g_test_add_func ("/http/parse/garbage", test_parse_garbage);
+  g_test_add_func ("/http/parse/start-lines", test_parse_start_lines);
+  g_test_add_func ("/http/parse/max-headers", test_parse_max_headers);
+  g_test_add_func ("/http/parse/obs-fold", test_parse_fold);
+  g_test_add_func ("/http/parse/random", test_parse_random);
+  g_test_add_func ("/http/looks-like", test_looks_like);
+  g_test_add_func ("/http/token-list", test_token_list);
+  g_test_add_func ("/http/accept", test_accept);
+  g_test_add_func ("/http/ext/parse", test_ext_parse);
+  g_test_add_func ("/http/ext/bad", test_ext_bad);
+  g_test_add_func ("/http/ext/limits", test_ext_limits);
+  g_test_add_func ("/http/pmd/valid", test_pmd_valid);
+  g_test_add_func ("/http/pmd/invalid", test_pmd_invalid);
+  g_test_add_func ("/http/pmd/messages", test_pmd_messages);
+
+  return g_test_run ();
+}

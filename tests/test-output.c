@@ -1,0 +1,1182 @@
+/* test-output.c - the report writers: escaping for each format, the JSON
+ * contract keys and the close_code contract, CSV quoting and the formula
+ * guard, the text table and its totals.
+ *
+ * Records are built by hand, so every expected value below follows from how
+ * the record was filled in.  JSON output is also checked by a small strict
+ * JSON syntax checker (RFC 8259) kept in this file, with the top-level keys
+ * collected so the contract keys can be checked for presence and uniqueness.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "closecodes.h"
+#include "conn.h"
+#include "output.h"
+
+/* ---- a strict JSON checker -------------------------------------------------- */
+
+typedef struct {
+  const char *p, *end;
+  int depth;
+  GHashTable *top_keys;   /* keys of the outermost object (owned copies) */
+  bool dup_key;
+} jcheck;
+
+static bool jc_value (jcheck *j);
+
+static void
+jc_ws (jcheck *j)
+{
+  while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r'))
+    j->p++;
+}
+
+/* a string; *out gets its raw (still escaped) text when out is given */
+static bool
+jc_string (jcheck *j, char **out)
+{
+  const char *start;
+
+  if (j->p >= j->end || *j->p != '"')
+    return false;
+  start = ++j->p;
+  while (j->p < j->end && *j->p != '"')
+    {
+      unsigned char ch = (unsigned char) *j->p;
+      if (ch < 0x20)
+        return false;
+      if (ch == '\\')
+        {
+          j->p++;
+          if (j->p >= j->end)
+            return false;
+          if (*j->p == 'u')
+            {
+              for (int i = 1; i <= 4; i++)
+                if (j->p + i >= j->end || !g_ascii_isxdigit (j->p[i]))
+                  return false;
+              j->p += 4;
+            }
+          else if (!strchr ("\"\\/bfnrt", *j->p))
+            return false;
+        }
+      j->p++;
+    }
+  if (j->p >= j->end)
+    return false;
+  if (out)
+    *out = g_strndup (start, j->p - start);
+  j->p++;
+  return true;
+}
+
+static bool
+jc_number (jcheck *j)
+{
+  const char *s = j->p;
+
+  if (j->p < j->end && *j->p == '-')
+    j->p++;
+  if (j->p >= j->end || !g_ascii_isdigit (*j->p))
+    return false;
+  if (*j->p == '0')
+    j->p++;
+  else
+    while (j->p < j->end && g_ascii_isdigit (*j->p))
+      j->p++;
+  if (j->p < j->end && *j->p == '.')
+    {
+      j->p++;
+      if (j->p >= j->end || !g_ascii_isdigit (*j->p))
+        return false;
+      while (j->p < j->end && g_ascii_isdigit (*j->p))
+        j->p++;
+    }
+  return j->p > s;
+}
+
+static bool
+jc_lit (jcheck *j, const char *lit)
+{
+  size_t n = strlen (lit);
+
+  if ((size_t) (j->end - j->p) < n || memcmp (j->p, lit, n) != 0)
+    return false;
+  j->p += n;
+  return true;
+}
+
+static bool
+jc_value (jcheck *j)
+{
+  bool ok = true;
+
+  jc_ws (j);
+  if (j->p >= j->end || j->depth > 32)
+    return false;
+  switch (*j->p)
+    {
+    case '{':
+      j->p++;
+      j->depth++;
+      jc_ws (j);
+      if (j->p < j->end && *j->p == '}')
+        {
+          j->p++;
+          break;
+        }
+      for (;;)
+        {
+          char *k = NULL;
+          jc_ws (j);
+          if (!jc_string (j, &k))
+            return false;
+          if (j->depth == 1 && j->top_keys)
+            {
+              if (g_hash_table_contains (j->top_keys, k))
+                j->dup_key = true;
+              g_hash_table_add (j->top_keys, k);
+            }
+          else
+            g_free (k);
+          jc_ws (j);
+          if (j->p >= j->end || *j->p != ':')
+            return false;
+          j->p++;
+          if (!jc_value (j))
+            return false;
+          jc_ws (j);
+          if (j->p < j->end && *j->p == ',')
+            {
+              j->p++;
+              continue;
+            }
+          if (j->p < j->end && *j->p == '}')
+            {
+              j->p++;
+              break;
+            }
+          return false;
+        }
+      j->depth--;
+      break;
+    case '[':
+      j->p++;
+      j->depth++;
+      jc_ws (j);
+      if (j->p < j->end && *j->p == ']')
+        {
+          j->p++;
+          j->depth--;
+          break;
+        }
+      for (;;)
+        {
+          if (!jc_value (j))
+            return false;
+          jc_ws (j);
+          if (j->p < j->end && *j->p == ',')
+            {
+              j->p++;
+              continue;
+            }
+          if (j->p < j->end && *j->p == ']')
+            {
+              j->p++;
+              break;
+            }
+          return false;
+        }
+      j->depth--;
+      break;
+    case '"':
+      ok = jc_string (j, NULL);
+      break;
+    case 't':
+      ok = jc_lit (j, "true");
+      break;
+    case 'f':
+      ok = jc_lit (j, "false");
+      break;
+    case 'n':
+      ok = jc_lit (j, "null");
+      break;
+    default:
+      ok = jc_number (j);
+    }
+  return ok;
+}
+
+/* Checks that s is one JSON object in valid UTF-8 with no duplicate
+ * top-level key; returns its top-level keys. */
+static GHashTable *
+assert_json_object (const char *s)
+{
+  jcheck j = { s, s + strlen (s), 0, NULL, false };
+
+  j.top_keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_assert_true (g_utf8_validate (s, -1, NULL));
+  g_assert_cmpint (s[0], ==, '{');
+  if (!jc_value (&j))
+    g_error ("not valid JSON near offset %td: %s", j.p - s, s);
+  jc_ws (&j);
+  g_assert_true (j.p == j.end);
+  g_assert_false (j.dup_key);
+  return j.top_keys;
+}
+
+/* "key":value appears, followed by , or } (so 10 does not match 100) */
+static void
+assert_kv (const char *json, const char *key, const char *value)
+{
+  g_autofree char *needle = g_strdup_printf ("\"%s\":%s", key, value);
+  const char *p = json;
+  size_t n = strlen (needle);
+
+  while ((p = strstr (p, needle)) != NULL)
+    {
+      if (p[n] == ',' || p[n] == '}' || p[n] == ']')
+        return;
+      p++;
+    }
+  g_error ("%s not found in %s", needle, json);
+}
+
+/* ---- records ------------------------------------------------------------------ */
+
+/* a name of our own, so conn.h may define its own cleanup for ws_conn later */
+typedef ws_conn test_conn;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (test_conn, ws_conn_free)
+
+static void
+evidence_free (gpointer p)
+{
+  ws_evidence *e = p;
+  g_free (e->text);
+  g_free (e);
+}
+
+static ws_conn *
+make_conn (void)
+{
+  ws_conn *c = ws_conn_new ();
+
+  c->id = 7;
+  c->kind = WS_KIND_WEBSOCKET;
+  c->stage = WS_STAGE_FRAMES;
+  c->sides_known = true;
+  c->syn_seen = true;
+  c->addr[WS_SIDE_CLIENT].family = 4;
+  memcpy (c->addr[WS_SIDE_CLIENT].addr, "\x0a\x00\x00\x01", 4);   /* 10.0.0.1 */
+  c->addr[WS_SIDE_SERVER].family = 4;
+  memcpy (c->addr[WS_SIDE_SERVER].addr, "\xc0\xa8\x01\x02", 4);   /* 192.168.1.2 */
+  c->port[WS_SIDE_CLIENT] = 50000;
+  c->port[WS_SIDE_SERVER] = 8765;
+  c->start_us = G_GINT64_CONSTANT (1700000000123456);
+  c->end_us = G_GINT64_CONSTANT (1700000005000001);
+  c->method = g_strdup ("GET");
+  c->host = g_strdup ("example.com");
+  c->path = g_strdup ("/chat");
+  c->handshake_status = 101;
+  c->accept_valid = 1;
+  c->dir[WS_SIDE_CLIENT].frames = 3;
+  c->dir[WS_SIDE_SERVER].frames = 4;
+  c->dir[WS_SIDE_CLIENT].tcp_bytes = 300;
+  c->dir[WS_SIDE_SERVER].tcp_bytes = 400;
+  return c;
+}
+
+static void
+set_close (ws_conn *c, ws_side s, int code, const char *reason, int64_t ts)
+{
+  c->close[s].seen = true;
+  c->close[s].code = code;
+  c->close[s].ts_us = ts;
+  g_free (c->close[s].reason);
+  c->close[s].reason = reason ? g_strdup (reason) : NULL;
+  c->close[s].reason_len = reason ? strlen (reason) : 0;
+  c->close[s].payload_len = code < 0 ? 0 : 2 + c->close[s].reason_len;
+  c->dir[s].closes = 1;
+}
+
+static void
+set_tcp_end (ws_conn *c, ws_tcp_end e, ws_side by)
+{
+  c->tcp_end = e;
+  c->tcp_end_by = by;
+  if (e == WS_TCP_END_FIN)
+    c->fin[by] = true, c->fin_us[by] = c->end_us;
+  else if (e == WS_TCP_END_RST)
+    c->rst[by] = true, c->rst_us[by] = c->end_us;
+}
+
+static void
+set_cause (ws_conn *c, const char *id, const char *summary, const char *fix)
+{
+  c->cause.id = id;
+  c->cause.confidence = "high";
+  c->cause.summary = g_strdup (summary);
+  c->cause.fix = g_strdup (fix);
+  c->cause.evidence = g_ptr_array_new_with_free_func (evidence_free);
+}
+
+static void
+add_evidence (ws_conn *c, int64_t ts, const char *text)
+{
+  ws_evidence *e = g_new0 (ws_evidence, 1);
+
+  e->ts_us = ts;
+  e->text = g_strdup (text);
+  g_ptr_array_add (c->cause.evidence, e);
+}
+
+static char *
+json_of (const ws_conn *c)
+{
+  GString *s = g_string_new (NULL);
+  ws_json_record (s, c);
+  return g_string_free (s, FALSE);
+}
+
+static char *
+json_str (const char *s, size_t len)
+{
+  GString *o = g_string_new (NULL);
+  ws_json_string (o, s, len);
+  return g_string_free (o, FALSE);
+}
+
+/* ---- JSON escaping -------------------------------------------------------------- */
+
+static void
+check_json_str (const char *in, size_t len, const char *expected)
+{
+  g_autofree char *got = json_str (in, len);
+  g_autofree char *wrapped = g_strdup_printf ("{\"k\":%s}", got);
+  g_autoptr (GHashTable) keys = NULL;
+
+  g_assert_cmpstr (got, ==, expected);
+  keys = assert_json_object (wrapped);
+}
+
+static void
+test_json_escape_basic (void)
+{
+  check_json_str ("plain", 5, "\"plain\"");
+  check_json_str ("", 0, "\"\"");
+  check_json_str ("a\"b\\c", 5, "\"a\\\"b\\\\c\"");
+  check_json_str ("<script>alert(1)</script>", 25, "\"<script>alert(1)</script>\"");
+  /* the length is what counts, not a NUL */
+  check_json_str ("abcdef", 3, "\"abc\"");
+}
+
+static void
+test_json_escape_null (void)
+{
+  g_autofree char *got = json_str (NULL, 0);
+  g_assert_cmpstr (got, ==, "null");
+}
+
+static void
+test_json_escape_control (void)
+{
+  check_json_str ("\x01\n\r\t\x1b[31m\x7f", 10,
+                  "\"\\u0001\\u000a\\u000d\\u0009\\u001b[31m\\u007f\"");
+  /* an embedded NUL byte, too */
+  check_json_str ("a\0b", 3, "\"a\\u0000b\"");
+  /* C1 control U+009B (CSI) and the JavaScript line separators */
+  check_json_str ("\xc2\x9b" "1m", 4, "\"\\u009b1m\"");
+  check_json_str ("x\xe2\x80\xa8y\xe2\x80\xa9", 8, "\"x\\u2028y\\u2029\"");
+}
+
+static void
+test_json_escape_utf8 (void)
+{
+  /* well-formed UTF-8 passes unchanged: e-acute, CJK, an emoji */
+  check_json_str ("caf\xc3\xa9 \xe4\xb8\xad \xf0\x9f\x98\x80", 14,
+                  "\"caf\xc3\xa9 \xe4\xb8\xad \xf0\x9f\x98\x80\"");
+  /* each byte outside a well-formed sequence becomes U+FFFD */
+  check_json_str ("a\xff" "b", 3, "\"a\xef\xbf\xbd" "b\"");
+  check_json_str ("\xc0\xaf", 2, "\"\xef\xbf\xbd\xef\xbf\xbd\"");            /* overlong '/' */
+  check_json_str ("\xed\xa0\x80", 3,                                          /* surrogate */
+                  "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"");
+  check_json_str ("\xf4\x90\x80\x80", 4,                                      /* > U+10FFFF */
+                  "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"");
+  check_json_str ("\xe2\x82", 2, "\"\xef\xbf\xbd\xef\xbf\xbd\"");           /* cut short */
+  check_json_str ("\xe2\x82" "A", 3, "\"\xef\xbf\xbd\xef\xbf\xbd" "A\"");
+  /* a sequence cut by the length, though the byte after it would finish it */
+  check_json_str ("\xc3\xa9", 1, "\"\xef\xbf\xbd\"");
+}
+
+static void
+test_json_ts (void)
+{
+  static const struct { int64_t us; const char *s; } cases[] = {
+    { 1, "0.000001" },
+    { 1000000, "1.000000" },
+    { G_GINT64_CONSTANT (1700000000123456), "1700000000.123456" },
+    { -1500000, "-1.500000" },
+    { G_MININT64, "-9223372036854.775808" },
+  };
+
+  for (size_t i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (GString) s = g_string_new (NULL);
+      ws_ts_append (s, cases[i].us);
+      g_assert_cmpstr (s->str, ==, cases[i].s);
+    }
+}
+
+/* ---- the JSON record ------------------------------------------------------------- */
+
+static const char *const contract_keys[] = {
+  "client_ip", "client_port", "server_ip", "server_port", "start_ts", "end_ts",
+  "host", "path", "handshake_status", "accept_valid", "offered_extensions",
+  "accepted_extensions", "offered_subprotocols", "accepted_subprotocol",
+  "close_code", "close_reason", "close_initiator", "close_echoed", "tcp_end",
+  "tcp_end_by", "client_frames", "server_frames", "client_bytes",
+  "server_bytes", "violations",
+  /* and these, promised to other consumers */
+  "id", "origin", "user_agent", "ws_version", "handshake_reason", "server_software",
+  "midstream", "kind", "close_frames", "stats", "permessage_deflate", "limits",
+  "cause",
+};
+
+static void
+test_json_record_keys (void)
+{
+  g_autoptr (test_conn) c = make_conn ();
+  g_autofree char *j = NULL;
+  g_autoptr (GHashTable) keys = NULL;
+
+  j = json_of (c);
+  keys = assert_json_object (j);
+  for (size_t i = 0; i < G_N_ELEMENTS (contract_keys); i++)
+    if (!g_hash_table_contains (keys, contract_keys[i]))
+      g_error ("key %s missing from %s", contract_keys[i], j);
+
+  assert_kv (j, "id", "7");
+  assert_kv (j, "client_ip", "\"10.0.0.1\"");
+  assert_kv (j, "client_port", "50000");
+  assert_kv (j, "server_ip", "\"192.168.1.2\"");
+  assert_kv (j, "server_port", "8765");
+  assert_kv (j, "start_ts", "1700000000.123456");
+  assert_kv (j, "end_ts", "1700000005.000001");
+  assert_kv (j, "host", "\"example.com\"");
+  assert_kv (j, "path", "\"/chat\"");
+  assert_kv (j, "handshake_status", "101");
+  assert_kv (j, "accept_valid", "true");
+  assert_kv (j, "offered_extensions", "null");
+  assert_kv (j, "accepted_subprotocol", "null");
+  assert_kv (j, "origin", "null");
+  assert_kv (j, "client_frames", "3");
+  assert_kv (j, "server_frames", "4");
+  assert_kv (j, "client_bytes", "300");
+  assert_kv (j, "server_bytes", "400");
+  assert_kv (j, "violations", "[]");
+  assert_kv (j, "limits", "[]");
+  assert_kv (j, "cause", "null");
+  assert_kv (j, "midstream", "false");
+  assert_kv (j, "kind", "\"websocket\"");
+}
+
+static void
+test_json_record_handshake_unknown (void)
+{
+  g_autoptr (test_conn) c = make_conn ();
+  g_autofree char *j = NULL;
+  g_autoptr (GHashTable) keys = NULL;
+
+  g_clear_pointer (&c->host, g_free);
+  g_clear_pointer (&c->path, g_free);
+  c->handshake_status = -1;
+  c->accept_valid = -1;
+  c->midstream = true;
+  c->end_us = 0;
+  j = json_of (c);
+  keys = assert_json_object (j);
+  assert_kv (j, "handshake_status", "null");
+  assert_kv (j, "accept_valid", "null");
+  assert_kv (j, "host", "null");
+  assert_kv (j, "path", "null");
+  assert_kv (j, "end_ts", "null");
+  assert_kv (j, "midstream", "true");
+  g_free (j);
+
+  c->handshake_status = 403;
+  c->accept_valid = 0;
+  c->handshake_reason = g_strdup ("Forbidden");
+  j = json_of (c);
+  assert_kv (j, "handshake_status", "403");
+  assert_kv (j, "accept_valid", "false");
+  assert_kv (j, "handshake_reason", "\"Forbidden\"");
+}
+
+static void
+test_json_record_extensions (void)
+{
+  g_autoptr (test_conn) c = make_conn ();
+  g_autofree char *j = NULL;
+  g_autoptr (GHashTable) keys = NULL;
+
+  c->offered_extensions = g_strdup ("permessage-deflate; client_max_window_bits");
+  c->accepted_extensions = g_strdup ("permessage-deflate; server_no_context_takeover");
+  c->offered_subprotocols = g_strdup ("chat, superchat");
+  c->accepted_subprotocol = g_strdup ("chat");
+  c->pmd.enabled = true;
+  c->pmd.server_no_context_takeover = true;
+  c->pmd.server_max_window_bits = 15;
+  c->pmd.client_max_window_bits = 12;
+  j = json_of (c);
+  keys = assert_json_object (j);
+  assert_kv (j, "offered_extensions", "\"permessage-deflate; client_max_window_bits\"");
+  assert_kv (j, "accepted_extensions", "\"permessage-deflate; server_no_context_takeover\"");
+  assert_kv (j, "offered_subprotocols", "\"chat, superchat\"");
+  assert_kv (j, "accepted_subprotocol", "\"chat\"");
+  assert_kv (j, "permessage_deflate",
+             "{\"enabled\":true,\"server_no_context_takeover\":true,"
+             "\"client_no_context_takeover\":false,\"server_max_window_bits\":15,"
+             "\"client_max_window_bits\":12}");
+}
+
+/* close_code contract: the code in the first close frame, 1005 for an empty
+ * body, 1006 when TCP ended without a close frame, null while open. */
+static void
+test_json_close_normal_echoed (void)
+{
+  g_autoptr (test_conn) c = make_conn ();
+  g_autofree char *j = NULL;
+  g_autoptr (GHashTable) keys = NULL;
+
+  set_close (c, WS_SIDE_CLIENT, 1000, "bye", G_GINT64_CONSTANT (1700000004000000));
+  set_close (c, WS_SIDE_SERVER, 1000, NULL, G_GINT64_CONSTANT (1700000004000100));
+  c->close_initiator = WS_SIDE_CLIENT;
+  set_tcp_end (c, WS_TCP_END_FIN, WS_SIDE_SERVER);
+  j = json_of (c);
+  keys = assert_json_object (j);
+  assert_kv (j, "close_code", "1000");
+  assert_kv (j, "close_reason", "\"bye\"");
+  assert_kv (j, "close_initiator", "\"client\"");
+  assert_kv (j, "close_echoed", "true");
+  assert_kv (j, "tcp_end", "\"fin\"");
+  assert_kv (j, "tcp_end_by", "\"server\"");
+  assert_kv (j, "close_frames",
+             "{\"client\":{\"code\":1000,\"reason\":\"bye\",\"ts\":1700000004.000000,"
+             "\"payload_len\":5,\"reason_truncated\":false},"
+             "\"server\":{\"code\":1000,\"reason\":null,\"ts\":1700000004.000100,"
+             "\"payload_len\":2,\"reason_truncated\":false}}");
+}
+
+static void
+test_json_close_empty_body (void)
+{
+  g_autoptr (test_conn) c = make_conn ();
+  g_autofree char *j = NULL;
+
+  set_close (c, WS_SIDE_SERVER, -1, NULL, G_GINT64_CONSTANT (1700000004000000));
+  c->close_initiator = WS_SIDE_SERVER;
+  set_tcp_end (c, WS_TCP_END_FIN, WS_SIDE_SERVER);
+  j = json_of (c);
+  assert_kv (j, "close_code", "1005");
+  assert_kv (j, "close_reason", "null");
+  assert_kv (j, "close_initiator", "\"server\"");
+  assert_kv (j, "close_echoed", "false");
+  assert_kv (j, "server", "{\"code\":null,\"reason\":null,\"ts\":1700000004.000000,"
+                          "\"payload_len\":0,\"reason_truncated\":false}");
+}
+
+static void
+test_json_close_none_fin (void)
+{
+  g_autoptr (test_conn) c = make_conn ();
+  g_autofree char *j = NULL;
+
+  set_tcp_end (c, WS_TCP_END_FIN, WS_SIDE_CLIENT);
+  j = json_of (c);
+  assert_kv (j, "close_code", "1006");
+  assert_kv (j, "close_reason", "null");
+  assert_kv (j, "close_initiator", "null");
+  assert_kv (j, "close_echoed", "false");
+  assert_kv (j, "tcp_end", "\"fin\"");
+  assert_kv (j, "tcp_end_by", "\"client\"");
+  assert_kv (j, "close_frames", "{\"client\":null,\"server\":null}");
+}
+
+static void
+test_json_close_none_rst (void)
+{
+  g_autoptr (test_conn) c = make_conn ();
+  g_autofree char *j = NULL;
+
+  set_tcp_end (c, WS_TCP_END_RST, WS_SIDE_SERVER);
+  j = json_of (c);
+  assert_kv (j, "close_code", "1006");
+  assert_kv (j, "tcp_end", "\"rst\"");
+  assert_kv (j, "tcp_end_by", "\"server\"");
+}
+
+static void
+test_json_close_open (void)
+{
+  g_autoptr (test_conn) c = make_conn ();
+  g_autofree char *j = NULL;
+
+  c->end_us = 0;
+  j = json_of (c);
+  assert_kv (j, "close_code", "null");
+  assert_kv (j, "close_initiator", "null");
+  assert_kv (j, "tcp_end", "\"open\"");
+  assert_kv (j, "tcp_end_by", "null");
+  assert_kv (j, "end_ts", "null");
+}
+
+static void
+test_json_close_reason_hostile (void)
+{
+  g_autoptr (test_conn) c = make_conn ();
+  g_autofree char *j = NULL;
+  g_autoptr (GHashTable) keys = NULL;
+
+  /* a 4001 close with a reason full of things a consumer must not trip on */
+  set_close (c, WS_SIDE_SERVER, 4001, "<script>\"x\"\\\x1b[2J\xff</script>", 1);
+  c->close_initiator = WS_SIDE_SERVER;
+  set_tcp_end (c, WS_TCP_END_FIN, WS_SIDE_SERVER);
+  j = json_of (c);
+  keys = assert_json_object (j);
+  assert_kv (j, "close_code", "4001");
+  assert_kv (j, "close_reason",
+             "\"<script>\\\"x\\\"\\\\\\u001b[2J\xef\xbf\xbd</script>\"");
+  g_assert_null (strchr (j, '\x1b'));
+
+  /* an empty reason is null */
+  set_close (c, WS_SIDE_SERVER, 4001, "", 1);
+  g_free (j);
+  j = json_of (c);
+  assert_kv (j, "close_reason", "null");
+}
+
+static void
+test_json_violations_limits (void)
+{
+  g_autoptr (test_conn) c = make_conn ();
+  g_autofree char *j = NULL;
+  g_autoptr (GHashTable) keys = NULL;
+  g_autofree char *expect = NULL;
+
+  c->n_violations = 2;
+  c->violations[0].kind = WS_VIOL_UNMASKED_CLIENT_FRAME;
+  c->violations[0].side = WS_SIDE_CLIENT;
+  c->violations[0].ts_us = 2500000;
+  c->violations[0].offset = 10;
+  g_strlcpy (c->violations[0].detail, "opcode 1 \"q\"", sizeof c->violations[0].detail);
+  c->violations[1].kind = WS_VIOL_MASKED_SERVER_FRAME;
+  c->violations[1].side = WS_SIDE_SERVER;
+  c->violations[1].ts_us = 3000000;
+  c->violations[1].offset = 0;
+  /* a detail that fills the array without a NUL must not be over-read */
+  memset (c->violations[1].detail, 'x', sizeof c->violations[1].detail);
+  c->limits = WS_LIMIT_INFLATE | WS_LIMIT_EVICTED;
+  j = json_of (c);
+  keys = assert_json_object (j);
+  expect = g_strdup_printf ("[{\"kind\":\"%s\",\"side\":\"client\",\"ts\":2.500000,"
+                            "\"offset\":10,\"detail\":\"opcode 1 \\\"q\\\"\"},"
+                            "{\"kind\":\"%s\",\"side\":\"server\",\"ts\":3.000000,"
+                            "\"offset\":0,\"detail\":\"%.80s\"}]",
+                            ws_violation_name (WS_VIOL_UNMASKED_CLIENT_FRAME),
+                            ws_violation_name (WS_VIOL_MASKED_SERVER_FRAME),
+                            "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+                            "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+  assert_kv (j, "violations", expect);
+  assert_kv (j, "limits", "[\"inflate\",\"evicted\"]");
+}
+
+static void
+test_json_cause (void)
+{
+  g_autoptr (test_conn) c = make_conn ();
+  g_autofree char *j = NULL;
+  g_autoptr (GHashTable) keys = NULL;
+
+  set_tcp_end (c, WS_TCP_END_FIN, WS_SIDE_SERVER);
+  set_cause (c, "idle_timeout", "Closed after 60 s idle", "Send pings");
+  c->cause.detail = g_strdup ("nginx");
+  add_evidence (c, 1000000, "no frame for 60.0 s");
+  add_evidence (c, 0, "line\nbreak");
+  j = json_of (c);
+  keys = assert_json_object (j);
+  assert_kv (j, "cause",
+             "{\"id\":\"idle_timeout\",\"detail\":\"nginx\","
+             "\"summary\":\"Closed after 60 s idle\",\"fix\":\"Send pings\","
+             "\"confidence\":\"high\",\"evidence\":["
+             "{\"ts\":1.000000,\"text\":\"no frame for 60.0 s\"},"
+             "{\"ts\":null,\"text\":\"line\\u000abreak\"}]}");
+}
+
+static void
+test_json_ipv6 (void)
+{
+  g_autoptr (test_conn) c = make_conn ();
+  g_autofree char *j = NULL;
+
+  c->addr[WS_SIDE_CLIENT].family = 6;
+  memset (c->addr[WS_SIDE_CLIENT].addr, 0, 16);
+  c->addr[WS_SIDE_CLIENT].addr[15] = 1;
+  j = json_of (c);
+  assert_kv (j, "client_ip", "\"::1\"");
+}
+
+/* ---- CSV ---------------------------------------------------------------------------- */
+
+static void
+check_csv (const char *in, const char *expected)
+{
+  g_autoptr (GString) s = g_string_new (NULL);
+
+  ws_csv_field (s, in);
+  g_assert_cmpstr (s->str, ==, expected);
+}
+
+static void
+test_csv_field (void)
+{
+  check_csv (NULL, "");
+  check_csv ("", "\"\"");
+  check_csv ("abc", "\"abc\"");
+  check_csv ("a\"b", "\"a\"\"b\"");
+  check_csv ("a,b\r\nc", "\"a,b\r\nc\"");
+  check_csv ("caf\xc3\xa9", "\"caf\xc3\xa9\"");
+  check_csv ("a\xff", "\"a\xef\xbf\xbd\"");
+}
+
+static void
+test_csv_formula_guard (void)
+{
+  check_csv ("=HYPERLINK(\"http://x\")", "\"'=HYPERLINK(\"\"http://x\"\")\"");
+  check_csv ("+1", "\"'+1\"");
+  check_csv ("-2+3", "\"'-2+3\"");
+  check_csv ("@SUM(A1)", "\"'@SUM(A1)\"");
+  check_csv ("\tx", "\"'\tx\"");
+  check_csv ("\rx", "\"'\rx\"");
+  /* only the first character matters */
+  check_csv ("a=b", "\"a=b\"");
+  check_csv (" =x", "\" =x\"");
+}
+
+/* Split one CSV document (RFC 4180) into rows of fields. */
+static GPtrArray *
+csv_parse (const char *s)
+{
+  GPtrArray *rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
+  GPtrArray *row = g_ptr_array_new_with_free_func (g_free);
+  GString *f = g_string_new (NULL);
+  const char *p = s;
+
+  while (*p)
+    {
+      if (*p == '"')
+        {
+          p++;
+          for (;;)
+            {
+              g_assert_true (*p != '\0');   /* unterminated quote */
+              if (*p == '"' && p[1] == '"')
+                {
+                  g_string_append_c (f, '"');
+                  p += 2;
+                }
+              else if (*p == '"')
+                {
+                  p++;
+                  break;
+                }
+              else
+                g_string_append_c (f, *p++);
+            }
+        }
+      else
+        while (*p && *p != ',' && *p != '\r' && *p != '"')
+          g_string_append_c (f, *p++);
+      g_ptr_array_add (row, g_strdup (f->str));
+      g_string_truncate (f, 0);
+      if (*p == ',')
+        p++;
+      else
+        {
+          g_assert_true (p[0] == '\r' && p[1] == '\n');
+          p += 2;
+          g_ptr_array_add (rows, row);
+          row = g_ptr_array_new_with_free_func (g_free);
+        }
+    }
+  g_assert_cmpuint (row->len, ==, 0);
+  g_ptr_array_unref (row);
+  g_string_free (f, TRUE);
+  return rows;
+}
+
+static char *
+write_all (ws_format fmt, ws_conn **cs, size_t n, const ws_counters *st)
+{
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream (&buf, &len);
+  ws_writer *w;
+
+  g_assert_nonnull (f);
+  w = ws_writer_new (f, fmt, false);
+  for (size_t i = 0; i < n; i++)
+    g_assert_true (ws_writer_record (w, cs[i]));
+  ws_writer_finish (w, st);
+  ws_writer_free (w);
+  fclose (f);
+  return buf;   /* malloc'd by open_memstream; g_free is free since GLib 2.46 */
+}
+
+static const char *
+field (GPtrArray *rows, guint row, GPtrArray *header, const char *name)
+{
+  GPtrArray *r = g_ptr_array_index (rows, row);
+
+  for (guint i = 0; i < header->len; i++)
+    if (strcmp (g_ptr_array_index (header, i), name) == 0)
+      return g_ptr_array_index (r, i);
+  g_error ("no column %s", name);
+  return NULL;
+}
+
+static void
+test_csv_writer (void)
+{
+  ws_conn *cs[2];
+  g_autofree char *out = NULL;
+  g_autoptr (GPtrArray) rows = NULL;
+  GPtrArray *header;
+
+  cs[0] = make_conn ();
+  g_free (cs[0]->host);
+  cs[0]->host = g_strdup ("=cmd|' /C calc'!A0");
+  set_close (cs[0], WS_SIDE_CLIENT, 1000, "-bye, \"now\"\n", 1);
+  cs[0]->close_initiator = WS_SIDE_CLIENT;
+  set_tcp_end (cs[0], WS_TCP_END_FIN, WS_SIDE_CLIENT);
+  set_cause (cs[0], "normal_closure", "@fine", NULL);
+  cs[1] = make_conn ();
+  cs[1]->handshake_status = -1;
+  cs[1]->accept_valid = -1;
+  cs[1]->n_violations = 1;
+  cs[1]->violations[0].kind = WS_VIOL_MASKED_SERVER_FRAME;
+  cs[1]->violations[0].side = WS_SIDE_SERVER;
+
+  out = write_all (WS_FMT_CSV, cs, 2, NULL);
+  g_assert_true (g_utf8_validate (out, -1, NULL));
+  rows = csv_parse (out);
+  g_assert_cmpuint (rows->len, ==, 3);   /* header once, two records */
+  header = g_ptr_array_index (rows, 0);
+  for (guint r = 1; r < rows->len; r++)
+    g_assert_cmpuint (((GPtrArray *) g_ptr_array_index (rows, r))->len, ==, header->len);
+  g_assert_cmpstr (g_ptr_array_index (header, 0), ==, "id");
+  g_assert_cmpstr (g_ptr_array_index (header, header->len - 2), ==, "cause_id");
+  g_assert_cmpstr (g_ptr_array_index (header, header->len - 1), ==, "cause_summary");
+
+  g_assert_cmpstr (field (rows, 1, header, "host"), ==, "'=cmd|' /C calc'!A0");
+  g_assert_cmpstr (field (rows, 1, header, "close_reason"), ==, "'-bye, \"now\"\n");
+  g_assert_cmpstr (field (rows, 1, header, "cause_summary"), ==, "'@fine");
+  g_assert_cmpstr (field (rows, 1, header, "cause_id"), ==, "normal_closure");
+  g_assert_cmpstr (field (rows, 1, header, "close_code"), ==, "1000");
+  g_assert_cmpstr (field (rows, 1, header, "close_echoed"), ==, "false");
+  g_assert_cmpstr (field (rows, 1, header, "client_ip"), ==, "10.0.0.1");
+  g_assert_cmpstr (field (rows, 1, header, "client_port"), ==, "50000");
+  g_assert_cmpstr (field (rows, 1, header, "start_ts"), ==, "1700000000.123456");
+  g_assert_cmpstr (field (rows, 1, header, "tcp_end_by"), ==, "client");
+  g_assert_cmpstr (field (rows, 2, header, "handshake_status"), ==, "");
+  g_assert_cmpstr (field (rows, 2, header, "close_code"), ==, "");
+  g_assert_cmpstr (field (rows, 2, header, "tcp_end"), ==, "open");
+  g_assert_cmpstr (field (rows, 2, header, "cause_id"), ==, "");
+  g_assert_nonnull (strstr (field (rows, 2, header, "violations"),
+                            ws_violation_name (WS_VIOL_MASKED_SERVER_FRAME)));
+  /* numbers we write are bare: no quote, no guard */
+  g_assert_nonnull (strstr (out, ",50000,"));
+
+  ws_conn_free (cs[0]);
+  ws_conn_free (cs[1]);
+}
+
+static void
+test_csv_empty (void)
+{
+  g_autofree char *out = write_all (WS_FMT_CSV, NULL, 0, NULL);
+  g_autoptr (GPtrArray) rows = csv_parse (out);
+
+  g_assert_cmpuint (rows->len, ==, 1);
+}
+
+/* ---- text ---------------------------------------------------------------------------- */
+
+static void
+check_text (const char *in, size_t len, const char *expected)
+{
+  g_autoptr (GString) s = g_string_new (NULL);
+
+  ws_text_safe (s, in, len);
+  g_assert_cmpstr (s->str, ==, expected);
+}
+
+static void
+test_text_safe (void)
+{
+  check_text ("plain /chat?a=1", 15, "plain /chat?a=1");
+  check_text ("\x1b[31mred\x1b]0;title\x07", 18, "\\x1b[31mred\\x1b]0;title\\x07");
+  check_text ("a\nb\r\x7f", 5, "a\\x0ab\\x0d\\x7f");
+  check_text ("back\\slash", 10, "back\\\\slash");
+  check_text ("caf\xc3\xa9", 5, "caf\xc3\xa9");
+  check_text ("\xff\xc0\xaf", 3, "\\xff\\xc0\\xaf");
+  check_text ("\xc2\x9b" "2J", 4, "\\xc2\\x9b2J");                 /* C1 CSI */
+  check_text ("a\xe2\x80\xae" "b", 5, "a\\xe2\\x80\\xaeb");        /* RLO */
+  check_text ("a\0b", 3, "a\\x00b");
+}
+
+static void
+assert_no_control (const char *s)
+{
+  for (const unsigned char *p = (const unsigned char *) s; *p; p++)
+    if (*p != '\n' && (*p < 0x20 || *p == 0x7f))
+      g_error ("control byte 0x%02x in text output:\n%s", *p, s);
+  g_assert_true (g_utf8_validate (s, -1, NULL));
+}
+
+static void
+test_text_writer (void)
+{
+  ws_conn *cs[3];
+  ws_counters st = { 0 };
+  g_autofree char *out = NULL;
+  g_autofree char *want = NULL;
+  g_auto (GStrv) lines = NULL;
+  const ws_code_info *n1000 = ws_code_lookup (1000);
+  const ws_code_info *n1006 = ws_code_lookup (1006);
+
+  cs[0] = make_conn ();
+  g_free (cs[0]->host);
+  cs[0]->host = g_strdup ("evil\x1b[2J.example");
+  set_close (cs[0], WS_SIDE_CLIENT, 1000, "bye\x1b]0;pwned\x07", 1);
+  set_close (cs[0], WS_SIDE_SERVER, 1000, NULL, 2);
+  cs[0]->close_initiator = WS_SIDE_CLIENT;
+  set_tcp_end (cs[0], WS_TCP_END_FIN, WS_SIDE_SERVER);
+  set_cause (cs[0], "normal_closure", "Both sides closed \x1b[1mcleanly", "Nothing to do");
+
+  cs[1] = make_conn ();
+  set_tcp_end (cs[1], WS_TCP_END_RST, WS_SIDE_SERVER);
+  set_cause (cs[1], "peer_reset", "The server reset the connection", "Look at the server log");
+
+  cs[2] = make_conn ();
+  cs[2]->handshake_status = 403;
+  cs[2]->accept_valid = -1;
+  set_tcp_end (cs[2], WS_TCP_END_FIN, WS_SIDE_SERVER);
+
+  st.tls_connections = 5;
+  st.other_connections = 6;
+  st.packets = 1234;
+  st.truncated_packets = 2;
+  st.gaps = 3;
+  st.evicted = 9;
+
+  out = write_all (WS_FMT_TEXT, cs, 3, &st);
+  assert_no_control (out);
+  lines = g_strsplit (out, "\n", -1);
+
+  /* the table header once, then the first connection */
+  g_assert_true (g_str_has_prefix (lines[0], "TIME"));
+  g_assert_null (strstr (out + strlen (lines[0]), "TIME (UTC)"));
+  g_assert_true (g_str_has_prefix (lines[1], "2023-11-14 22:13:20.123"));
+  g_assert_nonnull (strstr (lines[1], "10.0.0.1:50000 -> 192.168.1.2:8765"));
+  g_assert_nonnull (strstr (lines[1], "evil\\x1b[2J.example/chat"));
+  want = g_strdup_printf ("1000 %s", n1000->name);
+  g_assert_nonnull (strstr (lines[1], want));
+  g_assert_nonnull (strstr (lines[1], "fin by server"));
+  g_assert_nonnull (strstr (lines[1], "3/4"));
+  g_assert_nonnull (strstr (lines[1], "\"bye\\x1b]0;pwned\\x07\""));
+  g_assert_true (g_str_has_prefix (lines[2], "    cause: normal_closure"));
+  g_assert_nonnull (strstr (lines[2], "Both sides closed \\x1b[1mcleanly"));
+  g_assert_cmpstr (lines[3], ==, "    fix: Nothing to do");
+
+  g_assert_nonnull (strstr (lines[4], "rst by server"));
+  g_free (want);
+  want = g_strdup_printf ("1006 %s", n1006->name);
+  g_assert_nonnull (strstr (lines[4], want));
+  g_assert_true (g_str_has_prefix (lines[5], "    cause: peer_reset"));
+
+  g_assert_nonnull (strstr (lines[7], " 403 "));
+  /* no cause: no cause line */
+  g_assert_false (g_str_has_prefix (lines[8], "    "));
+
+  /* totals */
+  g_assert_nonnull (strstr (out, "WebSocket connections: 3\n"));
+  g_assert_nonnull (strstr (out, "handshake failures: 1\n"));
+  g_assert_nonnull (strstr (out, "encrypted (TLS) connections, not analysed: 5\n"));
+  g_assert_nonnull (strstr (out, "other TCP connections skipped: 6\n"));
+  g_assert_nonnull (strstr (out, "packets: 1234 "));
+  g_assert_nonnull (strstr (out, "truncated packets (snaplen): 2\n"));
+  g_assert_nonnull (strstr (out, "gaps in TCP streams: 3 "));
+  g_assert_nonnull (strstr (out, "connections evicted 9"));
+  {
+    /* by close code: 1000 once, 1006 twice (the RST and the 403 + FIN) */
+    const char *totals = strstr (out, "\nTotals\n");
+    g_autofree char *l1000 = g_strdup_printf ("    1000 %s", n1000->name);
+    g_autofree char *l1006 = g_strdup_printf ("    1006 %s", n1006->name);
+    const char *p1000, *p1006;
+
+    g_assert_nonnull (totals);
+    p1000 = strstr (totals, l1000);
+    p1006 = strstr (totals, l1006);
+    g_assert_nonnull (p1000);
+    g_assert_nonnull (p1006);
+    g_assert_true (p1000 < p1006);
+    g_assert_true (g_str_has_prefix (strchr (p1000, '\n') - 2, " 1\n"));
+    g_assert_true (g_str_has_prefix (strchr (p1006, '\n') - 2, " 2\n"));
+    g_assert_nonnull (strstr (totals, "    normal_closure"));
+    g_assert_nonnull (strstr (totals, "    peer_reset"));
+  }
+
+  for (int i = 0; i < 3; i++)
+    ws_conn_free (cs[i]);
+}
+
+static void
+test_text_empty (void)
+{
+  g_autofree char *out = write_all (WS_FMT_TEXT, NULL, 0, NULL);
+
+  g_assert_nonnull (strstr (out, "No WebSocket connections found."));
+  g_assert_nonnull (strstr (out, "WebSocket connections: 0\n"));
+}
+
+/* ---- the writer ------------------------------------------------------------------------ */
+
+static void
+test_writer_json_lines (void)
+{
+  ws_conn *cs[2] = { make_conn (), make_conn () };
+  ws_counters st = { .packets = 5 };
+  g_autofree char *out = NULL;
+  g_auto (GStrv) lines = NULL;
+
+  cs[1]->id = 8;
+  out = write_all (WS_FMT_JSON, cs, 2, &st);
+  lines = g_strsplit (out, "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 3);   /* two lines, nothing at finish */
+  g_assert_cmpstr (lines[2], ==, "");
+  for (int i = 0; i < 2; i++)
+    {
+      g_autoptr (GHashTable) keys = assert_json_object (lines[i]);
+    }
+  assert_kv (lines[0], "id", "7");
+  assert_kv (lines[1], "id", "8");
+  ws_conn_free (cs[0]);
+  ws_conn_free (cs[1]);
+}
+
+static void
+test_writer_error (void)
+{
+  FILE *f = fopen ("/dev/full", "w");
+  g_autoptr (test_conn) c = make_conn ();
+  ws_writer *w;
+
+  if (f == NULL)
+    {
+      g_test_skip ("no /dev/full");
+      return;
+    }
+  w = ws_writer_new (f, WS_FMT_JSON, true);
+  g_assert_false (ws_writer_record (w, c));
+  ws_writer_free (w);
+  fclose (f);
+}
+
+/* after a reopen (SIGHUP) the new file starts with its own CSV header */
+static void
+test_writer_set_stream (void)
+{
+  g_autoptr (test_conn) c = make_conn ();
+  char *b1 = NULL, *b2 = NULL;
+  size_t l1 = 0, l2 = 0;
+  FILE *f1 = open_memstream (&b1, &l1);
+  FILE *f2 = open_memstream (&b2, &l2);
+  ws_writer *w = ws_writer_new (f1, WS_FMT_CSV, true);
+
+  g_assert_true (ws_writer_record (w, c));
+  g_assert_true (ws_writer_record (w, c));
+  ws_writer_set_stream (w, f2);
+  g_assert_true (ws_writer_record (w, c));
+  ws_writer_finish (w, NULL);
+  ws_writer_free (w);
+  fclose (f1);
+  fclose (f2);
+  {
+    g_autoptr (GPtrArray) r1 = csv_parse (b1);
+    g_autoptr (GPtrArray) r2 = csv_parse (b2);
+    g_assert_cmpuint (r1->len, ==, 3);
+    g_assert_cmpuint (r2->len, ==, 2);
+    g_assert_cmpstr (g_ptr_array_index ((GPtrArray *) g_ptr_array_index (r2, 0), 0), ==, "id");
+  }
+  free (b1);
+  free (b2);
+}
+
+static void
+test_format_parse (void)
+{
+  bool ok = false;
+
+  g_assert_cmpint (ws_format_parse ("text", &ok), ==, WS_FMT_TEXT);
+  g_assert_true (ok);
+  g_assert_cmpint (ws_format_parse ("json", &ok), ==, WS_FMT_JSON);
+  g_assert_true (ok);
+  g_assert_cmpint (ws_format_parse ("jsonl", &ok), ==, WS_FMT_JSON);
+  g_assert_true (ok);
+  g_assert_cmpint (ws_format_parse ("csv", &ok), ==, WS_FMT_CSV);
+  g_assert_true (ok);
+  ws_format_parse ("xml", &ok);
+  g_assert_false (ok);
+  ws_format_parse ("", &ok);
+  g_assert_false (ok);
+  ws_format_parse (NULL, &ok);
+  g_assert_false (ok);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/output/json/escape/basic", test_json_escape_basic);
+  g_test_add_func ("/output/json/escape/null", test_json_escape_null);
+  g_test_add_func ("/output/json/escape/control", test_json_escape_control);
+  g_test_add_func ("/output/json/escape/invalid-utf8", test_json_escape_utf8);
+  g_test_add_func ("/output/json/timestamp", test_json_ts);
+  g_test_add_func ("/output/json/record/keys", test_json_record_keys);
+  g_test_add_func ("/output/json/record/handshake-unknown", test_json_record_handshake_unknown);
+  g_test_add_func ("/output/json/record/extensions", test_json_record_extensions);
+  g_test_add_func ("/output/json/close/normal-echoed", test_json_close_normal_echoed);
+  g_test_add_func ("/output/json/close/empty-body-1005", test_json_close_empty_body);
+  g_test_add_func ("/output/json/close/no-close-fin-1006", test_json_close_none_fin);
+  g_test_add_func ("/output/json/close/no-close-rst-1006", test_json_close_none_rst);
+  g_test_add_func ("/output/json/close/open-null", test_json_close_open);
+  g_test_add_func ("/output/json/close/hostile-reason", test_json_close_reason_hostile);
+  g_test_add_func ("/output/json/record/violations-limits", test_json_violations_limits);
+  g_test_add_func ("/output/json/record/cause", test_json_cause);
+  g_test_add_func ("/output/json/record/ipv6", test_json_ipv6);
+  g_test_add_func ("/output/csv/field", test_csv_field);
+  g_test_add_func ("/output/csv/formula-guard", test_csv_formula_guard);
+  g_test_add_func ("/output/csv/writer", test_csv_writer);
+  g_test_add_func ("/output/csv/empty", test_csv_empty);
+  g_test_add_func ("/output/text/safe", test_text_safe);
+  g_test_add_func ("/output/text/writer", test_text_writer);
+  g_test_add_func ("/output/text/empty", test_text_empty);
+  g_test_add_func ("/output/writer/json-lines", test_writer_json_lines);
+  g_test_add_func ("/output/writer/stream-error", test_writer_error);
+  g_test_add_func ("/output/writer/set-stream", test_writer_set_stream);
+  g_test_add_func ("/output/format-parse", test_format_parse);
+  return g_test_run ();
+}
