@@ -329,6 +329,13 @@ ws_capture_open_live (const ws_live_opts *o, GError **error)
       pcap_close (p);
       return NULL;
     }
+  /* the daemon polls the descriptor and must never block in dispatch */
+  if (pcap_setnonblock (p, 1, errbuf) < 0)
+    {
+      g_set_error (error, WS_CAPTURE_ERROR, WS_CAPTURE_ERROR_OPEN, "%s: %s", o->iface, errbuf);
+      pcap_close (p);
+      return NULL;
+    }
   int dlt = pcap_datalink (p);
   if (!ws_linktype_supported (dlt))
     {

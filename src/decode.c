@@ -153,6 +153,8 @@ decode_ipv6 (cursor c, ws_packet *out)
         {
         case 6:
           {
+            if (off > c.len)
+              return WS_DEC_TRUNCATED;
             cursor t = { c.p + off, c.len - off };
             return decode_tcp (t, end - off, out);
           }

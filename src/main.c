@@ -12,6 +12,7 @@
 #include "capture.h"
 #include "closecodes.h"
 #include "conn.h"
+#include "daemon.h"
 #include "output.h"
 
 enum {
@@ -27,7 +28,7 @@ static char *opt_filter;
 static char *opt_format;
 static char *opt_output;
 static char *opt_explain;
-static double opt_hold = 10;
+static double opt_hold;
 static double opt_idle;
 static gint64 opt_max_conns;
 static gint64 opt_max_header;
@@ -35,6 +36,14 @@ static gint64 opt_max_ooo;
 static gint64 opt_max_inflate;
 static gboolean opt_no_utf8;
 static gboolean opt_version;
+static gint opt_snaplen;
+static gint opt_bufsize;
+static char *opt_user;
+static char *opt_pidfile;
+static char *opt_config;
+static gboolean opt_daemon;
+static double opt_stats_interval;
+static gboolean hold_set, idle_set;
 
 static GOptionEntry entries[] = {
   { "read", 'r', 0, G_OPTION_ARG_FILENAME_ARRAY, &opt_read,
@@ -68,6 +77,82 @@ static GOptionEntry entries[] = {
   { "version", 'V', 0, G_OPTION_ARG_NONE, &opt_version, "Print the version and exit", NULL },
   { NULL }
 };
+
+static GOptionEntry live_entries[] = {
+  { "snaplen", 's', 0, G_OPTION_ARG_INT, &opt_snaplen,
+    "Bytes captured per packet (default 262144)", "N" },
+  { "buffer-size", 'B', 0, G_OPTION_ARG_INT, &opt_bufsize,
+    "Kernel capture buffer in KiB (default: libpcap's)", "KIB" },
+  { "user", 'Z', 0, G_OPTION_ARG_STRING, &opt_user,
+    "Drop privileges to USER after opening the interface", "USER" },
+  { "daemon", 0, 0, G_OPTION_ARG_NONE, &opt_daemon,
+    "Detach from the terminal (log to syslog)", NULL },
+  { "pidfile", 0, 0, G_OPTION_ARG_FILENAME, &opt_pidfile,
+    "Write the process id to FILE", "FILE" },
+  { "stats-interval", 0, 0, G_OPTION_ARG_DOUBLE, &opt_stats_interval,
+    "Log statistics every SECONDS (also on SIGUSR1)", "SECONDS" },
+  { "config", 'c', 0, G_OPTION_ARG_FILENAME, &opt_config,
+    "Read settings from FILE (key file, group [wsclosed]; options win)", "FILE" },
+  { NULL }
+};
+
+/* Settings from a key file, for those not given as options.  Keys are the
+ * long option names. */
+static gboolean
+load_config (const char *path, GError **error)
+{
+  g_autoptr (GKeyFile) kf = g_key_file_new ();
+  if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, error))
+    return FALSE;
+  const char *g = "wsclosed";
+  if (!g_key_file_has_group (kf, g))
+    {
+      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_GROUP_NOT_FOUND,
+                   "%s: no [wsclosed] group", path);
+      return FALSE;
+    }
+  g_auto (GStrv) keys = g_key_file_get_keys (kf, g, NULL, error);
+  if (!keys)
+    return FALSE;
+  for (char **k = keys; *k; k++)
+    {
+      g_autoptr (GError) e = NULL;
+      const char *key = *k;
+#define STR_OPT(name, var) \
+      if (strcmp (key, name) == 0) { if (!var) var = g_key_file_get_string (kf, g, key, &e); }
+#define NUM_OPT(name, var, setflag) \
+      if (strcmp (key, name) == 0) { if (!(setflag)) { var = g_key_file_get_double (kf, g, key, &e); } }
+      if (0) {}
+      else STR_OPT ("interface", opt_iface)
+      else STR_OPT ("filter", opt_filter)
+      else STR_OPT ("format", opt_format)
+      else STR_OPT ("output", opt_output)
+      else STR_OPT ("user", opt_user)
+      else STR_OPT ("pidfile", opt_pidfile)
+      else if (strcmp (key, "hold") == 0) { if (!hold_set) { opt_hold = g_key_file_get_double (kf, g, key, &e); hold_set = TRUE; } }
+      else if (strcmp (key, "idle-timeout") == 0) { if (!idle_set) { opt_idle = g_key_file_get_double (kf, g, key, &e); idle_set = TRUE; } }
+      else NUM_OPT ("stats-interval", opt_stats_interval, opt_stats_interval != 0)
+      else if (strcmp (key, "snaplen") == 0) { if (!opt_snaplen) opt_snaplen = g_key_file_get_integer (kf, g, key, &e); }
+      else if (strcmp (key, "buffer-size") == 0) { if (!opt_bufsize) opt_bufsize = g_key_file_get_integer (kf, g, key, &e); }
+      else if (strcmp (key, "max-conns") == 0) { if (!opt_max_conns) opt_max_conns = g_key_file_get_int64 (kf, g, key, &e); }
+      else if (strcmp (key, "daemon") == 0) { if (!opt_daemon) opt_daemon = g_key_file_get_boolean (kf, g, key, &e); }
+      else
+        {
+          g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND,
+                       "%s: unknown setting \"%s\"", path, key);
+          return FALSE;
+        }
+#undef STR_OPT
+#undef NUM_OPT
+      if (e)
+        {
+          g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                       "%s: %s: %s", path, key, e->message);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
 
 static void
 on_packet (void *user, int linktype, const struct pcap_pkthdr *h, const uint8_t *data)
@@ -124,9 +209,22 @@ main (int argc, char **argv)
     "Exit status: 0 success, 1 usage error, 2 some input could not be read\n"
     "(records from the rest are still written), 3 the report could not be written.");
   g_option_context_add_main_entries (ctx, entries, NULL);
+  GOptionGroup *lg = g_option_group_new ("live", "Live capture (daemon) options:",
+                                         "Show live capture options", NULL, NULL);
+  g_option_group_add_entries (lg, live_entries);
+  g_option_context_add_group (ctx, lg);
+  opt_hold = -1;
+  opt_idle = -1;
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
     {
       g_printerr ("wsclosed: %s\nTry 'wsclosed --help'.\n", error->message);
+      return EXIT_USAGE;
+    }
+  hold_set = opt_hold >= 0;
+  idle_set = opt_idle >= 0;
+  if (opt_config && !load_config (opt_config, &error))
+    {
+      g_printerr ("wsclosed: %s\n", error->message);
       return EXIT_USAGE;
     }
   if (opt_version)
@@ -180,8 +278,23 @@ main (int argc, char **argv)
 
   if (opt_iface)
     {
-      g_printerr ("wsclosed: live capture is not available in this build yet\n");
-      return EXIT_USAGE;
+      ws_daemon_opts d;
+      ws_daemon_opts_init (&d);
+      d.live.iface = opt_iface;
+      d.live.filter = filter;
+      d.live.snaplen = opt_snaplen;
+      d.live.buffer_kib = opt_bufsize;
+      d.output = opt_output;
+      d.fmt = opt_format ? fmt : WS_FMT_JSON;
+      if (hold_set)
+        d.aopts.hold_us = (int64_t) (opt_hold * G_USEC_PER_SEC);
+      if (idle_set)
+        d.aopts.idle_us = (int64_t) (opt_idle * G_USEC_PER_SEC);
+      d.user = opt_user;
+      d.pidfile = opt_pidfile;
+      d.daemonize = opt_daemon;
+      d.stats_interval = opt_stats_interval;
+      return ws_daemon_run (&d);
     }
 
   int n_errors = 0;
@@ -189,6 +302,13 @@ main (int argc, char **argv)
   if (!cap)
     {
       g_printerr ("wsclosed: %s\n", error->message);
+      return EXIT_USAGE;
+    }
+  /* as tcpdump: input opened with privileges, output without */
+  if (opt_user && !ws_drop_privileges (opt_user, &error))
+    {
+      g_printerr ("wsclosed: %s\n", error->message);
+      ws_capture_free (cap);
       return EXIT_USAGE;
     }
   FILE *out = open_output (opt_output, &error);
@@ -201,8 +321,10 @@ main (int argc, char **argv)
 
   ws_analyzer_opts ao;
   ws_analyzer_opts_init (&ao);
-  ao.hold_us = (int64_t) (opt_hold * G_USEC_PER_SEC);
-  ao.idle_us = (int64_t) (opt_idle * G_USEC_PER_SEC);
+  if (hold_set)
+    ao.hold_us = (int64_t) (opt_hold * G_USEC_PER_SEC);
+  if (idle_set)
+    ao.idle_us = (int64_t) (opt_idle * G_USEC_PER_SEC);
   ws_writer *w = ws_writer_new (out, fmt, false);
   ws_analyzer *a = ws_analyzer_new (&ao, w);
 
@@ -228,5 +350,8 @@ main (int argc, char **argv)
   g_free (opt_format);
   g_free (opt_output);
   g_free (opt_explain);
+  g_free (opt_user);
+  g_free (opt_pidfile);
+  g_free (opt_config);
   return rc;
 }

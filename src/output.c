@@ -22,9 +22,14 @@
  *
  * Times in the text table are UTC.
  */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <unistd.h>
+
 #include "output.h"
 
-#include <inttypes.h>
 #include <string.h>
 #include <time.h>
 
@@ -44,6 +49,12 @@ struct ws_writer {
   uint64_t no_cause;
   GHashTable *by_code;        /* GINT_TO_POINTER (code or -1) -> uint64_t* */
   GHashTable *by_cause;       /* cause id (copy) -> uint64_t* */
+
+  /* daemon: output that could not be written yet (disk full, ...) */
+  size_t backlog_max;         /* 0: no backlog, errors are returned */
+  GString *backlog;           /* bytes not yet written, in order */
+  uint64_t dropped_records;   /* records lost because the backlog was full */
+  uint64_t write_failures;
 };
 
 /* ---- UTF-8 ----------------------------------------------------------------- */
@@ -1198,10 +1209,97 @@ ws_writer_set_stream (ws_writer *w, FILE *out)
   w->header_done = false;
 }
 
+/* Write buf with write(2), all or as much as the file takes; returns the
+ * bytes written, and false in *ok on an error. */
+static size_t
+write_fd (int fd, const char *buf, size_t len, bool *ok)
+{
+  size_t done = 0;
+  while (done < len)
+    {
+      ssize_t n = write (fd, buf + done, len - done);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        {
+          *ok = false;
+          break;
+        }
+      done += (size_t) n;
+    }
+  return done;
+}
+
+bool
+ws_writer_retry (ws_writer *w)
+{
+  if (!w->backlog || w->backlog->len == 0)
+    return true;
+  bool ok = true;
+  size_t n = write_fd (fileno (w->out), w->backlog->str, w->backlog->len, &ok);
+  g_string_erase (w->backlog, 0, (gssize) n);
+  return w->backlog->len == 0;
+}
+
+/* Daemon mode: records go out with write(2) so that what the file did not
+ * take is known exactly; it is kept (bounded) and tried again later. */
+static bool
+emit_backlog (ws_writer *w, const GString *s)
+{
+  if (!w->backlog)
+    w->backlog = g_string_new (NULL);
+  if (!ws_writer_retry (w))
+    {
+      w->write_failures++;
+      if (w->backlog->len + s->len > w->backlog_max)
+        {
+          w->dropped_records++;
+          return false;
+        }
+      g_string_append_len (w->backlog, s->str, (gssize) s->len);
+      return false;
+    }
+  bool ok = true;
+  size_t n = write_fd (fileno (w->out), s->str, s->len, &ok);
+  if (n < s->len)
+    {
+      w->write_failures++;
+      /* keep the rest of the record (never half of it is lost) */
+      if (w->backlog->len + (s->len - n) > w->backlog_max && n == 0)
+        {
+          w->dropped_records++;
+          return false;
+        }
+      g_string_append_len (w->backlog, s->str + n, (gssize) (s->len - n));
+    }
+  return ok;
+}
+
+void
+ws_writer_set_backlog (ws_writer *w, size_t max_bytes)
+{
+  w->backlog_max = max_bytes;
+}
+
+size_t
+ws_writer_backlog (const ws_writer *w)
+{
+  return w->backlog ? w->backlog->len : 0;
+}
+
+uint64_t
+ws_writer_dropped (const ws_writer *w)
+{
+  return w->dropped_records;
+}
+
 static bool
 emit (ws_writer *w, const GString *s)
 {
   bool ok = true;
+
+  if (w->backlog_max)
+    return emit_backlog (w, s);
 
   if (s->len > 0 && fwrite (s->str, 1, s->len, w->out) != s->len)
     ok = false;
@@ -1271,5 +1369,7 @@ ws_writer_free (ws_writer *w)
     return;
   g_hash_table_destroy (w->by_code);
   g_hash_table_destroy (w->by_cause);
+  if (w->backlog)
+    g_string_free (w->backlog, TRUE);
   g_free (w);
 }

@@ -25,6 +25,14 @@ bool ws_writer_record (ws_writer *w, const ws_conn *c);
 void ws_writer_finish (ws_writer *w, const ws_counters *stats);
 void ws_writer_free (ws_writer *w);
 
+/* Daemon mode: output the file does not take (disk full) is kept, up to
+ * max_bytes, and written by ws_writer_retry (true when nothing is left);
+ * records beyond the limit are dropped and counted.  Needs flush mode. */
+void ws_writer_set_backlog (ws_writer *w, size_t max_bytes);
+bool ws_writer_retry (ws_writer *w);
+size_t ws_writer_backlog (const ws_writer *w);
+uint64_t ws_writer_dropped (const ws_writer *w);
+
 /* One JSON object (no newline) for a record: the contract keys. */
 void ws_json_record (GString *out, const ws_conn *c);
 /* Escape helpers, exposed for tests and other writers. */

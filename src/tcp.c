@@ -423,8 +423,16 @@ note_ack (ws_tcp *t, flow *f, int d, uint32_t ack, int64_t ts_us)
     acked = td->fin_off;
   /* The receiver has bytes we never saw: the capture lost them.  Large jumps
    * are more likely garbage than loss. */
-  if (acked > td->next && delta < (1 << 30))
-    skip_hole (f, d, acked, ts_us);
+  if (acked <= td->next || delta >= (1 << 30))
+    return;
+  /* give up the holes before each queued segment the ACK covers, then the
+   * one after the last of them */
+  while (td->ooo && td->ooo->off < acked)
+    {
+      skip_hole (f, d, td->ooo->off, ts_us);
+      drain (f, d);
+    }
+  skip_hole (f, d, acked, ts_us);
 }
 
 void

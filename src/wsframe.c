@@ -54,6 +54,7 @@ enum {
 typedef struct {
   z_stream zs;
   uint8_t measure;
+  bool ended;       /* a block with BFINAL ended this message's stream */
 } inflater;
 
 /* Live inflaters in the process, held against ws_limits_cfg.max_inflaters. */
@@ -335,6 +336,9 @@ resync_plausible (ws_frame_parser *p, const uint8_t *d, size_t len)
 
 /* ---- permessage-deflate --------------------------------------------------- */
 
+static void check_text (ws_frame_parser *p, const uint8_t *d, size_t n,
+                        uint64_t msg_off, int64_t ts_us);
+
 static void
 inflater_free (ws_frame_parser *p)
 {
@@ -356,6 +360,8 @@ inflate_fail (ws_frame_parser *p)
   if (p->zs)
     inf_of (p)->measure = MEASURE_WIRE;
 }
+
+static bool inflate_restart (ws_frame_parser *p);
 
 /* Called at the start of each compressed message; true if it will be
  * inflated. */
@@ -393,18 +399,24 @@ inflate_begin (ws_frame_parser *p)
       live_inflaters++;
       p->zs = (struct z_stream_s *) &inf->zs;
     }
+  else if (inf_of (p)->ended)
+    {
+      if (!inflate_restart (p))
+        {
+          inflate_fail (p);
+          return false;
+        }
+    }
   else if (no_takeover (p))
     inflateReset (p->zs);
+  inf_of (p)->ended = false;
   inf_of (p)->measure = MEASURE_INFLATE;
   return true;
 }
 
-static void check_text (ws_frame_parser *p, const uint8_t *d, size_t n,
-                        uint64_t msg_off, int64_t ts_us);
-
-/* A deflate block with BFINAL set ended the stream inside a message
- * (RFC 7692 7.2.3.4).  Start a new one, keeping the window when the context
- * is taken over. */
+/* A deflate block with BFINAL set ended the last message's stream (RFC 7692
+ * 7.2.3.4).  Start a new one, keeping the window when the context is taken
+ * over. */
 static bool
 inflate_restart (ws_frame_parser *p)
 {
@@ -429,6 +441,8 @@ inflate_bytes (ws_frame_parser *p, const uint8_t *in, size_t n, int64_t ts_us)
   uint8_t out[INFLATE_BUF];
   uint64_t cap = ws_limits_cfg.max_inflate_bytes;
 
+  if (inf->ended)
+    return; /* what follows a final block (our 00 00 ff ff tail) is not data */
   zs->next_in = (Bytef *) in;
   zs->avail_in = (uInt) n;
   for (;;)
@@ -461,14 +475,8 @@ inflate_bytes (ws_frame_parser *p, const uint8_t *in, size_t n, int64_t ts_us)
         }
       if (rc == Z_STREAM_END)
         {
-          if (!inflate_restart (p))
-            {
-              inflate_fail (p);
-              return;
-            }
-          if (zs->avail_in == 0)
-            return;
-          continue;
+          inf->ended = true;
+          return;
         }
       if (rc == Z_BUF_ERROR)
         return; /* no progress possible: all input used, no output pending */

@@ -1,0 +1,339 @@
+/* daemon.c - the live capture loop.  See daemon.h.
+ *
+ * Order at start, as tcpdump does it: open the interface (needs root), detach
+ * if asked, write the pid file, drop privileges, then open the output file
+ * as the unprivileged user (so that SIGHUP can reopen it the same way).
+ *
+ * Signal handlers only set flags; the loop wakes at least every 200 ms
+ * (poll on the capture's descriptor) to act on them and to run the timers
+ * (idle connections, held records) against the wall clock.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "daemon.h"
+
+static volatile sig_atomic_t got_stop, got_hup, got_usr1;
+static bool use_syslog;
+
+static void
+on_signal (int sig)
+{
+  switch (sig)
+    {
+    case SIGTERM:
+    case SIGINT:
+      got_stop = 1;
+      break;
+    case SIGHUP:
+      got_hup = 1;
+      break;
+    case SIGUSR1:
+      got_usr1 = 1;
+      break;
+    default:
+      break;
+    }
+}
+
+static void G_GNUC_PRINTF (2, 3)
+logmsg (int prio, const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  g_autofree char *msg = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  if (use_syslog)
+    syslog (prio, "%s", msg);
+  else
+    {
+      g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+      g_autofree char *ts = g_date_time_format (now, "%Y-%m-%dT%H:%M:%SZ");
+      fprintf (stderr, "%s wsclosed[%d]: %s\n", ts, (int) getpid (), msg);
+      fflush (stderr);
+    }
+}
+
+void
+ws_daemon_opts_init (ws_daemon_opts *o)
+{
+  memset (o, 0, sizeof *o);
+  o->live.immediate = true;
+  o->live.timeout_ms = 200;
+  o->fmt = WS_FMT_JSON;
+  ws_analyzer_opts_init (&o->aopts);
+  o->aopts.idle_us = 300 * G_USEC_PER_SEC;
+  o->backlog_bytes = 64u * 1024 * 1024;
+  o->max_backoff_s = 60;
+}
+
+gboolean
+ws_drop_privileges (const char *user, GError **error)
+{
+  struct passwd *pw = getpwnam (user);
+  if (!pw)
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT, "-Z %s: no such user", user);
+      return FALSE;
+    }
+  if (initgroups (pw->pw_name, pw->pw_gid) != 0 || setgid (pw->pw_gid) != 0
+      || setuid (pw->pw_uid) != 0)
+    {
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno),
+                   "-Z %s: cannot drop privileges: %s", user, g_strerror (errno));
+      return FALSE;
+    }
+  /* make sure there is no way back */
+  if (pw->pw_uid != 0 && setuid (0) == 0)
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_PERM, "-Z %s: could regain root", user);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static FILE *
+open_out (const char *path, GError **error)
+{
+  if (!path || strcmp (path, "-") == 0)
+    return stdout;
+  int fd = open (path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  if (fd < 0)
+    {
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno), "%s: %s", path,
+                   g_strerror (errno));
+      return NULL;
+    }
+  FILE *fp = fdopen (fd, "a");
+  if (!fp)
+    close (fd);
+  return fp;
+}
+
+static bool
+write_pidfile (const char *path)
+{
+  int fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return false;
+  char buf[32];
+  int n = g_snprintf (buf, sizeof buf, "%d\n", (int) getpid ());
+  bool ok = write (fd, buf, (size_t) n) == n;
+  return close (fd) == 0 && ok;
+}
+
+static bool
+detach (void)
+{
+  pid_t pid = fork ();
+  if (pid < 0)
+    return false;
+  if (pid > 0)
+    _exit (0);
+  if (setsid () < 0)
+    return false;
+  pid = fork ();
+  if (pid < 0)
+    return false;
+  if (pid > 0)
+    _exit (0);
+  if (chdir ("/") != 0)
+    return false;
+  int fd = open ("/dev/null", O_RDWR);
+  if (fd >= 0)
+    {
+      dup2 (fd, 0);
+      dup2 (fd, 1);
+      dup2 (fd, 2);
+      if (fd > 2)
+        close (fd);
+    }
+  use_syslog = true;
+  openlog ("wsclosed", LOG_PID, LOG_DAEMON);
+  return true;
+}
+
+static void
+log_stats (ws_capture *cap, ws_analyzer *a, ws_writer *w)
+{
+  unsigned recv = 0, drop = 0, ifdrop = 0;
+  bool have = cap && ws_capture_stats (cap, &recv, &drop, &ifdrop);
+  logmsg (LOG_INFO,
+          "stats: packets %" G_GUINT64_FORMAT " (kernel: received %u, dropped %u, interface dropped %u%s), "
+          "connections tracked %zu, records held %zu, written %" G_GUINT64_FORMAT ", "
+          "evicted %" G_GUINT64_FORMAT ", limits hit: reassembly %" G_GUINT64_FORMAT
+          ", inflate %" G_GUINT64_FORMAT ", header %" G_GUINT64_FORMAT
+          ", output backlog %zu bytes, records lost %" G_GUINT64_FORMAT,
+          ws_stats.packets, recv, drop, ifdrop, have ? "" : ", unavailable",
+          ws_analyzer_tracked (a), ws_analyzer_held (a), ws_stats.ws_connections,
+          ws_stats.evicted, ws_stats.reassembly_limit_hits, ws_stats.inflate_limit_hits,
+          ws_stats.header_limit_hits, ws_writer_backlog (w), ws_writer_dropped (w));
+}
+
+static void
+on_packet (void *user, int linktype, const struct pcap_pkthdr *h, const uint8_t *data)
+{
+  ws_analyzer_packet (user, linktype, h, data);
+}
+
+/* Sleep up to ms, waking early for a stop signal. */
+static void
+nap (int ms)
+{
+  for (int i = 0; i < ms / 100 && !got_stop; i++)
+    g_usleep (100 * 1000);
+}
+
+int
+ws_daemon_run (const ws_daemon_opts *o)
+{
+  g_autoptr (GError) error = NULL;
+  struct sigaction sa;
+  memset (&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigemptyset (&sa.sa_mask);
+  sigaction (SIGTERM, &sa, NULL);
+  sigaction (SIGINT, &sa, NULL);
+  sigaction (SIGHUP, &sa, NULL);
+  sigaction (SIGUSR1, &sa, NULL);
+  signal (SIGPIPE, SIG_IGN);
+
+  ws_capture *cap = ws_capture_open_live (&o->live, &error);
+  if (!cap)
+    {
+      g_printerr ("wsclosed: %s\n", error->message);
+      return 2;
+    }
+  if (o->daemonize && !detach ())
+    {
+      g_printerr ("wsclosed: cannot detach: %s\n", g_strerror (errno));
+      ws_capture_free (cap);
+      return 1;
+    }
+  if (o->pidfile && !write_pidfile (o->pidfile))
+    logmsg (LOG_WARNING, "%s: cannot write pid file: %s", o->pidfile, g_strerror (errno));
+  if (o->user && !ws_drop_privileges (o->user, &error))
+    {
+      logmsg (LOG_ERR, "%s", error->message);
+      ws_capture_free (cap);
+      return 1;
+    }
+  FILE *out = open_out (o->output, &error);
+  if (!out)
+    {
+      logmsg (LOG_ERR, "cannot open output: %s", error->message);
+      ws_capture_free (cap);
+      return 3;
+    }
+
+  ws_writer *w = ws_writer_new (out, o->fmt, true);
+  ws_writer_set_backlog (w, o->backlog_bytes);
+  ws_analyzer *a = ws_analyzer_new (&o->aopts, w);
+  logmsg (LOG_INFO, "capturing on %s%s%s", o->live.iface,
+          o->live.filter && *o->live.filter ? " with filter " : "",
+          o->live.filter ? o->live.filter : "");
+
+  int64_t next_stats = o->stats_interval > 0
+                       ? g_get_real_time () + (int64_t) (o->stats_interval * G_USEC_PER_SEC) : 0;
+  int backoff = 1;
+  bool backlog_warned = false;
+  while (!got_stop)
+    {
+      if (!cap)
+        {
+          /* the interface went away: try again, waiting longer each time */
+          nap (backoff * 1000);
+          if (got_stop)
+            break;
+          g_clear_error (&error);
+          cap = ws_capture_open_live (&o->live, &error);
+          if (!cap)
+            {
+              logmsg (LOG_WARNING, "still cannot capture: %s; next try in %d s", error->message,
+                      MIN (backoff * 2, o->max_backoff_s));
+              backoff = MIN (backoff * 2, o->max_backoff_s);
+              continue;
+            }
+          logmsg (LOG_NOTICE, "capturing on %s again", o->live.iface);
+          backoff = 1;
+        }
+      struct pollfd pfd = { .fd = ws_capture_fd (cap), .events = POLLIN };
+      if (pfd.fd >= 0)
+        poll (&pfd, 1, 200);
+      g_clear_error (&error);
+      if (ws_capture_dispatch (cap, on_packet, a, &error) < 0)
+        {
+          logmsg (LOG_ERR, "capture failed: %s; retrying in %d s", error->message, backoff);
+          ws_capture_free (cap);
+          cap = NULL;
+          continue;
+        }
+      ws_analyzer_tick (a, g_get_real_time ());
+
+      if (ws_writer_backlog (w) > 0)
+        {
+          if (!backlog_warned)
+            logmsg (LOG_ERR, "cannot write %s: %s; keeping records in memory (up to %zu bytes)",
+                    o->output ? o->output : "standard output", g_strerror (errno), o->backlog_bytes);
+          backlog_warned = true;
+          if (ws_writer_retry (w))
+            {
+              logmsg (LOG_NOTICE, "output writable again; %" G_GUINT64_FORMAT " records lost meanwhile",
+                      ws_writer_dropped (w));
+              backlog_warned = false;
+            }
+        }
+      if (got_hup)
+        {
+          got_hup = 0;
+          FILE *nout = open_out (o->output, &error);
+          if (!nout)
+            logmsg (LOG_ERR, "SIGHUP: cannot reopen output: %s; keeping the old one", error->message);
+          else if (nout != stdout)
+            {
+              ws_writer_retry (w);
+              if (out != stdout)
+                fclose (out);
+              out = nout;
+              ws_writer_set_stream (w, out);
+              logmsg (LOG_INFO, "SIGHUP: reopened %s", o->output);
+            }
+        }
+      if (got_usr1)
+        {
+          got_usr1 = 0;
+          log_stats (cap, a, w);
+        }
+      if (next_stats && g_get_real_time () >= next_stats)
+        {
+          log_stats (cap, a, w);
+          next_stats += (int64_t) (o->stats_interval * G_USEC_PER_SEC);
+        }
+    }
+
+  logmsg (LOG_INFO, "stopping: writing %zu open connections", ws_analyzer_tracked (a));
+  ws_analyzer_finish (a);
+  ws_writer_finish (w, &ws_stats);
+  ws_writer_retry (w);
+  log_stats (cap, a, w);
+  int rc = ws_writer_backlog (w) ? 3 : 0;
+  ws_analyzer_free (a);
+  ws_writer_free (w);
+  ws_capture_free (cap);
+  if (out != stdout)
+    fclose (out);
+  if (o->pidfile)
+    unlink (o->pidfile);
+  return rc;
+}

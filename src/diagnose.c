@@ -1,0 +1,1985 @@
+/* diagnose.c - from the facts in one connection record (and brief summaries
+ * of its neighbours) to the most likely cause of its end: an id from the
+ * contract below, a one-sentence summary with the facts, a fix, an honest
+ * confidence and evidence lines with timestamps.
+ *
+ * Order of the rules (the first that fits decides the id):
+ *
+ *   1. opening handshake    non-101 -> handshake_rejected
+ *                           wrong Sec-WebSocket-Accept, extension/subprotocol
+ *                           never offered -> handshake_* (when the client then
+ *                           gave up; a lax client that carried on is noted)
+ *   2. close frame on wire  code -> its cause (1000 normal_closure, ...,
+ *                           3000-4999 application_code, others
+ *                           invalid_close_code), each checked against what the
+ *                           wire shows (violations for 1002/1007, sizes for
+ *                           1009, extensions for 1010, pings for 1011)
+ *   3. no close frame       peer_reset (RST mid-traffic), protocol_violation
+ *                           (the ender had just received a bad frame),
+ *                           idle_timeout (known proxy/LB timeouts, a fixed idle
+ *                           time across connections, a proxy's FIN after
+ *                           silence), keepalive_timeout (pings without pongs),
+ *                           else connection_dropped
+ *   4. still open           still_open
+ *
+ * Then, for every record: "failed the connection" (close frame, then TCP torn
+ * down without waiting for the echo), libraries named by their reason
+ * strings and headers, the timeline, reconnects and close storms from the
+ * window, and a lower confidence when the capture has gaps.
+ *
+ * Cause ids (JSON contract): normal_closure endpoint_going_away
+ * protocol_violation unsupported_data no_status idle_timeout peer_reset
+ * connection_dropped invalid_payload policy_violation message_too_big
+ * extension_not_negotiated server_internal_error keepalive_timeout
+ * service_restart try_again_later bad_gateway handshake_rejected
+ * handshake_accept_mismatch handshake_unrequested_extension
+ * handshake_unrequested_subprotocol application_code invalid_close_code
+ * still_open
+ */
+#include "diagnose.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "closecodes.h"
+
+#define US_PER_S 1000000LL
+#define MAX_EVIDENCE 48
+#define STORM_WINDOW_US (1 * US_PER_S)
+#define STORM_MIN 5
+#define SAME_IDLE_US (1 * US_PER_S)
+#define SAME_IDLE_MIN 3
+#define SAME_IDLE_FLOOR_US (2 * US_PER_S)
+#define MID_TRAFFIC_US (2 * US_PER_S)
+
+typedef struct {
+  ws_conn *c;
+  const ws_conn_window *w;
+  ws_cause *k;
+  int code;               /* ws_conn_close_code */
+  ws_side closer, other;  /* first close frame; other side of it */
+  int64_t end_us;         /* first close frame, else first FIN/RST; 0 open */
+  int64_t tcp_end_us;     /* first FIN/RST; 0 none */
+  int64_t last_frame_us;  /* either direction; 0 none */
+  char *lead;             /* first part of the summary */
+  GString *extra;         /* clauses appended to the summary */
+  bool facts_done;        /* lead already carries the facts */
+} diag;
+
+/* ---- small formatting helpers -------------------------------------------- */
+
+static const char *
+side_str (ws_side s)
+{
+  const char *n = ws_side_name (s);
+  return n ? n : "unknown side";
+}
+
+static void
+fmt_dur (char *buf, size_t len, int64_t us)
+{
+  if (us < 0)
+    us = 0;
+  if (us < 10000)
+    g_snprintf (buf, len, "%.1f ms", us / 1000.0);
+  else if (us < US_PER_S)
+    g_snprintf (buf, len, "%.0f ms", us / 1000.0);
+  else
+    g_snprintf (buf, len, "%.1f s", us / (double) US_PER_S);
+}
+
+static void
+fmt_size (char *buf, size_t len, uint64_t n)
+{
+  if (n >= 1024 * 1024)
+    g_snprintf (buf, len, "%" G_GUINT64_FORMAT " bytes (%.1f MiB)", n,
+                n / (1024.0 * 1024.0));
+  else if (n >= 1024)
+    g_snprintf (buf, len, "%" G_GUINT64_FORMAT " bytes (%.1f KiB)", n, n / 1024.0);
+  else
+    g_snprintf (buf, len, "%" G_GUINT64_FORMAT " bytes", n);
+}
+
+/* A reason cut to at most max bytes without splitting a UTF-8 sequence. */
+static void
+short_reason (char *buf, size_t len, const char *reason, size_t max)
+{
+  size_t n = reason ? strlen (reason) : 0;
+  if (max >= len)
+    max = len - 1;
+  if (n > max)
+    {
+      n = max;
+      while (n > 0 && ((unsigned char) reason[n] & 0xC0) == 0x80)
+        n--;
+      g_snprintf (buf, len, "%.*s...", (int) n, reason);
+    }
+  else
+    g_snprintf (buf, len, "%s", reason ? reason : "");
+}
+
+static bool
+str_has_ci (const char *hay, const char *needle)
+{
+  if (!hay || !needle)
+    return false;
+  size_t nl = strlen (needle);
+  for (const char *p = hay; *p; p++)
+    if (g_ascii_strncasecmp (p, needle, nl) == 0)
+      return true;
+  return false;
+}
+
+static bool
+addr_eq (const ws_addr *a, const ws_addr *b)
+{
+  return a->family == b->family && memcmp (a->addr, b->addr, sizeof a->addr) == 0;
+}
+
+/* ---- cause object --------------------------------------------------------- */
+
+static void
+evidence_free (gpointer p)
+{
+  ws_evidence *e = p;
+  g_free (e->text);
+  g_free (e);
+}
+
+void
+ws_cause_clear (ws_cause *cause)
+{
+  if (!cause)
+    return;
+  g_clear_pointer (&cause->detail, g_free);
+  g_clear_pointer (&cause->summary, g_free);
+  g_clear_pointer (&cause->fix, g_free);
+  g_clear_pointer (&cause->evidence, g_ptr_array_unref);
+  cause->id = NULL;
+  cause->confidence = NULL;
+}
+
+void
+ws_cause_add_evidence (ws_cause *cause, int64_t ts_us, const char *fmt, ...)
+{
+  va_list ap;
+  ws_evidence *e;
+
+  if (!cause->evidence)
+    cause->evidence = g_ptr_array_new_with_free_func (evidence_free);
+  if (cause->evidence->len >= MAX_EVIDENCE)
+    return;
+  e = g_new0 (ws_evidence, 1);
+  e->ts_us = ts_us;
+  va_start (ap, fmt);
+  e->text = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  g_ptr_array_add (cause->evidence, e);
+}
+
+#define EV(d, ts, ...) ws_cause_add_evidence ((d)->k, (ts), __VA_ARGS__)
+
+static void
+set_cause (diag *d, const char *id, const char *detail, const char *confidence,
+           const char *fix, const char *lead_fmt, ...) G_GNUC_PRINTF (6, 7);
+
+static void
+set_cause (diag *d, const char *id, const char *detail, const char *confidence,
+           const char *fix, const char *lead_fmt, ...)
+{
+  va_list ap;
+
+  d->k->id = id;
+  g_free (d->k->detail);
+  d->k->detail = detail ? g_strdup (detail) : NULL;
+  d->k->confidence = confidence;
+  g_free (d->k->fix);
+  d->k->fix = fix ? g_strdup (fix) : NULL;
+  g_free (d->lead);
+  va_start (ap, lead_fmt);
+  d->lead = g_strdup_vprintf (lead_fmt, ap);
+  va_end (ap);
+}
+
+static void
+set_detail (diag *d, const char *detail)
+{
+  g_free (d->k->detail);
+  d->k->detail = detail ? g_strdup (detail) : NULL;
+}
+
+static void
+add_extra (diag *d, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
+
+static void
+add_extra (diag *d, const char *fmt, ...)
+{
+  va_list ap;
+  if (d->extra->len)
+    g_string_append (d->extra, "; ");
+  va_start (ap, fmt);
+  g_string_append_vprintf (d->extra, fmt, ap);
+  va_end (ap);
+}
+
+static void
+lower_confidence (diag *d, const char *to)
+{
+  static const char *order[] = { "low", "medium", "high" };
+  int cur = 2, want = 2;
+  for (int i = 0; i < 3; i++)
+    {
+      if (d->k->confidence && strcmp (d->k->confidence, order[i]) == 0)
+        cur = i;
+      if (strcmp (to, order[i]) == 0)
+        want = i;
+    }
+  if (want < cur)
+    d->k->confidence = order[want];
+}
+
+/* ---- facts about the record ----------------------------------------------- */
+
+/* First FIN or RST sent by a side; 0 when none. */
+static int64_t
+first_end_us (const ws_conn *c, ws_side s)
+{
+  int64_t t = 0;
+  if (s != WS_SIDE_CLIENT && s != WS_SIDE_SERVER)
+    return 0;
+  if (c->fin[s])
+    t = c->fin_us[s];
+  if (c->rst[s] && (t == 0 || c->rst_us[s] < t))
+    t = c->rst_us[s];
+  return t;
+}
+
+/* Did that side's first teardown use RST? */
+static bool
+ended_with_rst (const ws_conn *c, ws_side s)
+{
+  if ((s != WS_SIDE_CLIENT && s != WS_SIDE_SERVER) || !c->rst[s])
+    return false;
+  return !c->fin[s] || c->rst_us[s] < c->fin_us[s];
+}
+
+static int64_t
+last_frame_any (const ws_conn *c)
+{
+  int64_t a = c->dir[WS_SIDE_CLIENT].last_frame_us;
+  int64_t b = c->dir[WS_SIDE_SERVER].last_frame_us;
+  return a > b ? a : b;
+}
+
+static int64_t
+conn_end_moment (const ws_conn *c)
+{
+  if (c->close_initiator == WS_SIDE_CLIENT || c->close_initiator == WS_SIDE_SERVER)
+    {
+      const ws_close_info *ci = &c->close[c->close_initiator];
+      if (ci->seen && ci->ts_us)
+        return ci->ts_us;
+    }
+  if (c->tcp_end != WS_TCP_END_OPEN)
+    {
+      int64_t t = first_end_us (c, c->tcp_end_by);
+      if (!t)
+        {
+          int64_t a = first_end_us (c, WS_SIDE_CLIENT), b = first_end_us (c, WS_SIDE_SERVER);
+          t = a && (!b || a < b) ? a : b;
+        }
+      return t ? t : c->end_us;
+    }
+  return 0;
+}
+
+static void
+tcp_facts (const diag *d, GString *s)
+{
+  const ws_conn *c = d->c;
+  if (c->tcp_end == WS_TCP_END_OPEN)
+    {
+      g_string_append (s, "TCP still open when the capture ended");
+      return;
+    }
+  ws_side e = c->tcp_end_by;
+  if (e != WS_SIDE_CLIENT && e != WS_SIDE_SERVER)
+    {
+      g_string_append_printf (s, "TCP ended with %s",
+                              c->tcp_end == WS_TCP_END_RST ? "an RST" : "a FIN");
+      return;
+    }
+  bool rst_first = ended_with_rst (c, e);
+  g_string_append_printf (s, "TCP ended with %s from the %s",
+                          rst_first ? "an RST" : "a FIN", side_str (e));
+  if (!rst_first && c->tcp_end == WS_TCP_END_RST)
+    {
+      ws_side r = c->rst[WS_OTHER_SIDE (e)] ? WS_OTHER_SIDE (e) : e;
+      g_string_append_printf (s, ", then an RST from the %s", side_str (r));
+    }
+}
+
+static void
+close_facts (const diag *d, GString *s)
+{
+  const ws_conn *c = d->c;
+  if (d->closer == WS_SIDE_NONE)
+    {
+      g_string_append (s, "no close frame from either side; ");
+      return;
+    }
+  const ws_close_info *ci = &c->close[d->closer];
+  if (ci->code < 0)
+    g_string_append_printf (s, "the %s sent a close frame with no code", side_str (d->closer));
+  else
+    g_string_append_printf (s, "the %s sent close %d", side_str (d->closer), ci->code);
+  if (ci->reason && *ci->reason)
+    {
+      char r[112];
+      short_reason (r, sizeof r, ci->reason, 80);
+      g_string_append_printf (s, " \"%s\"", r);
+    }
+  if (c->close[d->other].seen)
+    g_string_append_printf (s, ", the %s echoed it; ", side_str (d->other));
+  else
+    g_string_append_printf (s, ", the %s never answered it; ", side_str (d->other));
+}
+
+/* ---- descriptions of violations -------------------------------------------- */
+
+static const char *
+violation_text (ws_violation_kind k)
+{
+  switch (k)
+    {
+    case WS_VIOL_UNMASKED_CLIENT_FRAME: return "an unmasked frame (client frames must be masked)";
+    case WS_VIOL_MASKED_SERVER_FRAME: return "a masked frame (server frames must not be masked)";
+    case WS_VIOL_RSV_NOT_NEGOTIATED: return "a frame with RSV bits that no negotiated extension allows";
+    case WS_VIOL_CONTROL_TOO_LONG: return "a control frame longer than 125 bytes";
+    case WS_VIOL_CONTROL_FRAGMENTED: return "a fragmented control frame";
+    case WS_VIOL_UNKNOWN_OPCODE: return "a frame with an unknown opcode";
+    case WS_VIOL_CONTINUATION_WITHOUT_START: return "a continuation frame with no message started";
+    case WS_VIOL_NEW_MESSAGE_IN_FRAGMENTED: return "a new message while a fragmented one was still open";
+    case WS_VIOL_CLOSE_ONE_BYTE: return "a close frame with a 1-byte body";
+    case WS_VIOL_CLOSE_CODE_INVALID: return "a close frame with a code not allowed on the wire";
+    case WS_VIOL_CLOSE_REASON_NOT_UTF8: return "a close reason that is not valid UTF-8";
+    case WS_VIOL_TEXT_NOT_UTF8: return "a text message that is not valid UTF-8";
+    case WS_VIOL_DATA_AFTER_CLOSE: return "a frame after its own close frame";
+    case WS_VIOL_LENGTH_NOT_MINIMAL: return "a frame length not in its shortest encoding";
+    case WS_VIOL_LENGTH_MSB_SET: return "a 64-bit frame length with the top bit set";
+    case WS_VIOL_INFLATE_ERROR: return "a compressed message that does not inflate";
+    case WS_VIOL_RSV1_ON_CONTINUATION: return "RSV1 set on a continuation frame";
+    case WS_VIOL_RSV1_ON_CONTROL: return "RSV1 set on a control frame";
+    default: return "a protocol violation";
+    }
+}
+
+static void
+violation_evidence (diag *d, const ws_violation *v)
+{
+  if (v->detail[0])
+    EV (d, v->ts_us, "%s sent %s (%s) at stream offset %" G_GUINT64_FORMAT,
+        side_str (v->side), violation_text (v->kind), v->detail, v->offset);
+  else
+    EV (d, v->ts_us, "%s sent %s at stream offset %" G_GUINT64_FORMAT,
+        side_str (v->side), violation_text (v->kind), v->offset);
+}
+
+/* First violation by side (any side with WS_SIDE_NONE) among kinds (NULL:
+ * any), at or before limit_us (0: no limit). */
+static const ws_violation *
+find_violation (const ws_conn *c, ws_side side, const ws_violation_kind *kinds,
+                size_t n_kinds, int64_t limit_us)
+{
+  unsigned n = MIN (c->n_violations, WS_MAX_VIOLATIONS);
+  for (unsigned i = 0; i < n; i++)
+    {
+      const ws_violation *v = &c->violations[i];
+      if (side != WS_SIDE_NONE && v->side != side)
+        continue;
+      if (limit_us && v->ts_us > limit_us)
+        continue;
+      if (kinds)
+        {
+          bool ok = false;
+          for (size_t j = 0; j < n_kinds; j++)
+            ok |= v->kind == kinds[j];
+          if (!ok)
+            continue;
+        }
+      return v;
+    }
+  return NULL;
+}
+
+/* ---- libraries named by reasons and headers -------------------------------- */
+
+static const struct
+{
+  const char *needle;
+  const char *library;
+  const char *note;
+} reason_libs[] = {
+  { "keepalive ping timeout", "Python websockets",
+    "its keepalive gave up: ping_interval and ping_timeout are 20 s each by default" },
+  { "over size limit (", "Python websockets", "its max_size limit (default 1 MiB) was exceeded" },
+  { "incorrect masking", "Python websockets", NULL },
+  { "reserved bits must be 0", "Python websockets", NULL },
+  { "control frame too long", "Python websockets", NULL },
+  { "fragmented control frame", "Python websockets", NULL },
+  { "close frame too short", "Python websockets", NULL },
+  { "invalid start byte at position", "Python websockets", NULL },
+  { "invalid continuation byte at position", "Python websockets", NULL },
+  { "unexpected end of data at position", "Python websockets", NULL },
+  { "Max payload size exceeded", "Node ws", "its maxPayload limit (default 100 MiB) was exceeded" },
+  { "Invalid WebSocket frame:", "Node ws", NULL },
+  { "websocket: close ", "Go gorilla/websocket",
+    "the text of a gorilla CloseError passed on as the reason" },
+  { "unexpected reserved bits", "Go gorilla/websocket", NULL },
+  { "control frame length > 125", "Go gorilla/websocket", NULL },
+  { "control frame not final", "Go gorilla/websocket", NULL },
+  { "incorrect mask flag", "Go gorilla/websocket", NULL },
+  { "bad close code", "Go gorilla/websocket", NULL },
+  { "message start before final message frame", "Go gorilla/websocket", NULL },
+};
+
+static const char *
+reason_library (const char *reason, const char **note)
+{
+  if (!reason)
+    return NULL;
+  for (size_t i = 0; i < G_N_ELEMENTS (reason_libs); i++)
+    if (strstr (reason, reason_libs[i].needle))
+      {
+        if (note)
+          *note = reason_libs[i].note;
+        return reason_libs[i].library;
+      }
+  return NULL;
+}
+
+/* Software named by a User-Agent or Server header. */
+static const char *
+software_name (const char *h)
+{
+  if (!h)
+    return NULL;
+  if (str_has_ci (h, "websockets/"))
+    return "Python websockets";
+  if (str_has_ci (h, "Edg/") || str_has_ci (h, "Chrome/") || str_has_ci (h, "Chromium/"))
+    return "a Chromium-based browser";
+  if (str_has_ci (h, "Firefox/"))
+    return "Firefox";
+  if (str_has_ci (h, "Safari/"))
+    return "Safari";
+  if (str_has_ci (h, "Go-http-client"))
+    return "a Go client (gorilla/websocket or net/http based)";
+  if (str_has_ci (h, "nginx"))
+    return "nginx";
+  if (str_has_ci (h, "envoy"))
+    return "Envoy";
+  if (str_has_ci (h, "cloudflare"))
+    return "Cloudflare";
+  if (str_has_ci (h, "awselb"))
+    return "an AWS load balancer";
+  if (str_has_ci (h, "haproxy"))
+    return "HAProxy";
+  return NULL;
+}
+
+static bool
+server_is_python_websockets (const ws_conn *c)
+{
+  return str_has_ci (c->server_header, "websockets/");
+}
+
+static void
+library_evidence (diag *d)
+{
+  const ws_conn *c = d->c;
+  const char *named[4] = { NULL };
+  size_t n_named = 0;
+
+  for (int s = 0; s < 2; s++)
+    {
+      const ws_close_info *ci = &c->close[s];
+      const char *note = NULL;
+      const char *lib = ci->seen ? reason_library (ci->reason, &note) : NULL;
+      if (!lib)
+        continue;
+      char r[112];
+      short_reason (r, sizeof r, ci->reason, 80);
+      EV (d, ci->ts_us, "the %s's close reason \"%s\" is %s's wording%s%s",
+          side_str ((ws_side) s), r, lib, note ? ": " : "", note ? note : "");
+      if (n_named < G_N_ELEMENTS (named))
+        named[n_named++] = lib;
+    }
+
+  const char *ua = software_name (c->user_agent);
+  if (ua && c->user_agent)
+    EV (d, c->request_us, "client software: %s (User-Agent: %s)", ua, c->user_agent);
+  const char *sv = software_name (c->server_header);
+  if (sv && c->server_header)
+    EV (d, c->response_us, "server software: %s (Server: %s)", sv, c->server_header);
+}
+
+/* ---- the timeline ---------------------------------------------------------- */
+
+static void
+timeline_evidence (diag *d)
+{
+  const ws_conn *c = d->c;
+  char a[48], b[48];
+
+  if (c->midstream)
+    EV (d, c->start_us, "capture began after the handshake: handshake facts unknown");
+  if (c->request_us && c->handshake_status == 101)
+    {
+      if (c->response_us >= c->request_us)
+        fmt_dur (a, sizeof a, c->response_us - c->request_us);
+      else
+        g_snprintf (a, sizeof a, "?");
+      EV (d, c->response_us ? c->response_us : c->request_us,
+          "handshake: GET %s (Host %s) answered 101 after %s%s%s%s",
+          c->path ? c->path : "?", c->host ? c->host : "?", a,
+          c->accepted_subprotocol ? ", subprotocol " : "",
+          c->accepted_subprotocol ? c->accepted_subprotocol : "",
+          c->pmd.enabled ? ", permessage-deflate" : "");
+    }
+
+  for (int s = 0; s < 2; s++)
+    {
+      const ws_dir_stats *st = &c->dir[s];
+      if (!st->frames)
+        continue;
+      fmt_size (a, sizeof a, st->largest_message);
+      EV (d, st->last_frame_us,
+          "last frame from the %s; it sent %" G_GUINT64_FORMAT " frames, %"
+          G_GUINT64_FORMAT " messages (largest %s), %" G_GUINT64_FORMAT " pings, %"
+          G_GUINT64_FORMAT " pongs",
+          side_str ((ws_side) s), st->frames, st->messages, a, st->pings, st->pongs);
+    }
+
+  /* close frames in order */
+  ws_side order[2] = { WS_SIDE_CLIENT, WS_SIDE_SERVER };
+  if (c->close[1].seen && (!c->close[0].seen || c->close[1].ts_us < c->close[0].ts_us))
+    {
+      order[0] = WS_SIDE_SERVER;
+      order[1] = WS_SIDE_CLIENT;
+    }
+  for (int i = 0; i < 2; i++)
+    {
+      const ws_close_info *ci = &c->close[order[i]];
+      if (!ci->seen)
+        continue;
+      char r[112];
+      short_reason (r, sizeof r, ci->reason, 80);
+      if (ci->code >= 0)
+        EV (d, ci->ts_us, "%s sent close %d (%s)%s%s%s, %zu-byte payload",
+            side_str (order[i]), ci->code, ws_code_lookup (ci->code)->name,
+            *r ? " reason \"" : "", r, *r ? "\"" : "", ci->payload_len);
+      else
+        EV (d, ci->ts_us, "%s sent a close frame with %s", side_str (order[i]),
+            ci->payload_len == 1 ? "a 1-byte body (no valid code)" : "an empty body (no code)");
+    }
+
+  /* TCP teardown in order */
+  struct tcp_ev { int64_t t; const char *what; ws_side s; } ev[4];
+  int n = 0;
+  for (int s = 0; s < 2; s++)
+    {
+      if (c->fin[s])
+        ev[n++] = (struct tcp_ev) { c->fin_us[s], "FIN", (ws_side) s };
+      if (c->rst[s])
+        ev[n++] = (struct tcp_ev) { c->rst_us[s], "RST", (ws_side) s };
+    }
+  for (int i = 1; i < n; i++)
+    for (int j = i; j > 0 && ev[j].t < ev[j - 1].t; j--)
+      {
+        struct tcp_ev t = ev[j];
+        ev[j] = ev[j - 1];
+        ev[j - 1] = t;
+      }
+  for (int i = 0; i < n; i++)
+    {
+      int64_t lf = last_frame_any (c);
+      if (lf && ev[i].t >= lf)
+        {
+          fmt_dur (b, sizeof b, ev[i].t - lf);
+          EV (d, ev[i].t, "%s sent %s, %s after the last frame", side_str (ev[i].s),
+              ev[i].what, b);
+        }
+      else
+        EV (d, ev[i].t, "%s sent %s", side_str (ev[i].s), ev[i].what);
+    }
+
+  unsigned nv = MIN (c->n_violations, WS_MAX_VIOLATIONS);
+  for (unsigned i = 0; i < nv && i < 4; i++)
+    violation_evidence (d, &c->violations[i]);
+  if (nv > 4 || c->violations_dropped)
+    EV (d, 0, "%u more protocol violations not listed",
+        (nv > 4 ? nv - 4 : 0) + c->violations_dropped);
+}
+
+/* The capture itself may be what hides the cause. */
+static void
+quality_evidence (diag *d)
+{
+  const ws_conn *c = d->c;
+  bool weak = false;
+
+  for (int s = 0; s < 2; s++)
+    {
+      const ws_dir_stats *st = &c->dir[s];
+      if (st->gaps || st->desynced)
+        {
+          EV (d, 0, "the capture missed %" G_GUINT64_FORMAT " bytes of the %s's stream "
+              "(%u gaps%s)", st->gap_bytes, side_str ((ws_side) s), st->gaps,
+              st->desynced ? ", frame boundaries lost" : "");
+          weak = true;
+        }
+      if (st->inflate_capped)
+        EV (d, 0, "a compressed %s message hit the inflate cap: its size is a lower bound",
+            side_str ((ws_side) s));
+    }
+  if (c->limits & (WS_LIMIT_REASSEMBLY | WS_LIMIT_EVICTED | WS_LIMIT_HEADER))
+    {
+      EV (d, 0, "a tracking limit was hit on this connection (%s%s%s)",
+          c->limits & WS_LIMIT_REASSEMBLY ? "reassembly buffer " : "",
+          c->limits & WS_LIMIT_EVICTED ? "evicted " : "",
+          c->limits & WS_LIMIT_HEADER ? "handshake too long" : "");
+      weak = true;
+    }
+  if (c->limits & WS_LIMIT_INFLATERS)
+    EV (d, 0, "too many compressed connections at once: message sizes were not measured");
+  if (weak)
+    lower_confidence (d, "medium");
+}
+
+/* ---- the opening handshake -------------------------------------------------- */
+
+static const char *
+handshake_key (int status)
+{
+  switch (status)
+    {
+    case 200: return "handshake-200";
+    case 400: return "handshake-400";
+    case 401: return "handshake-401";
+    case 403: return "handshake-403";
+    case 404: return "handshake-404";
+    case 426: return "handshake-426";
+    case 429: return "handshake-429";
+    case 502: return "handshake-502";
+    case 503: return "handshake-503";
+    case 504: return "handshake-504";
+    default: break;
+    }
+  if (status >= 300 && status < 400)
+    return "handshake-3xx";
+  if (status >= 500 && status < 600)
+    return "handshake-5xx";
+  return "handshake-other";
+}
+
+/* After a 101 the client gave up at once: no data, no pings. */
+static bool
+client_gave_up (const ws_conn *c)
+{
+  const ws_dir_stats *st = &c->dir[WS_SIDE_CLIENT];
+  return st->messages == 0 && st->pings == 0 && st->pongs == 0 && st->open_message == 0;
+}
+
+static void
+after_101_evidence (diag *d)
+{
+  const ws_conn *c = d->c;
+  char a[48];
+  if (c->close[WS_SIDE_CLIENT].seen)
+    {
+      const ws_close_info *ci = &c->close[WS_SIDE_CLIENT];
+      fmt_dur (a, sizeof a, ci->ts_us - c->response_us);
+      EV (d, ci->ts_us, "the client sent close %d %s after the 101", ci->code, a);
+    }
+  if (c->tcp_end != WS_TCP_END_OPEN)
+    {
+      int64_t t = first_end_us (c, c->tcp_end_by);
+      fmt_dur (a, sizeof a, t - c->response_us);
+      EV (d, t, "the %s ended TCP (%s) %s after the 101%s", side_str (c->tcp_end_by),
+          ended_with_rst (c, c->tcp_end_by) ? "RST" : "FIN", a,
+          c->close_initiator == WS_SIDE_NONE
+            ? " without a close frame: the client application saw 1006" : "");
+    }
+}
+
+static bool
+rule_handshake (diag *d)
+{
+  ws_conn *c = d->c;
+  char a[48];
+
+  if (c->handshake_status >= 0 && c->handshake_status != 101)
+    {
+      const ws_code_info *e = ws_code_lookup_key (handshake_key (c->handshake_status));
+      char detail[32];
+      g_snprintf (detail, sizeof detail, "http_%d", c->handshake_status);
+      set_cause (d, "handshake_rejected", detail, "high", e->fix,
+                 "The server refused the WebSocket upgrade with HTTP %d%s%s (%s), so no "
+                 "WebSocket connection was opened",
+                 c->handshake_status, c->handshake_reason ? " " : "",
+                 c->handshake_reason ? c->handshake_reason : "", e->name);
+      if (c->request_us)
+        EV (d, c->request_us, "client requested GET %s (Host %s%s%s, Sec-WebSocket-Version %s)",
+            c->path ? c->path : "?", c->host ? c->host : "?",
+            c->origin ? ", Origin " : "", c->origin ? c->origin : "",
+            c->ws_version ? c->ws_version : "missing");
+      if (c->response_us && c->request_us)
+        fmt_dur (a, sizeof a, c->response_us - c->request_us);
+      else
+        g_snprintf (a, sizeof a, "?");
+      EV (d, c->response_us, "server answered %d%s%s after %s%s%s",
+          c->handshake_status, c->handshake_reason ? " " : "",
+          c->handshake_reason ? c->handshake_reason : "", a,
+          c->server_header ? ", Server: " : "", c->server_header ? c->server_header : "");
+      switch (c->handshake_status)
+        {
+        case 401:
+        case 403:
+          if (c->origin)
+            EV (d, 0, "the request's Origin was %s: compare it with the origins the server "
+                "allows", c->origin);
+          else
+            EV (d, 0, "the request had no Origin header (not a browser): the refusal is "
+                "about credentials or an access rule");
+          break;
+        case 404:
+          EV (d, 0, "the requested path was %s", c->path ? c->path : "?");
+          break;
+        case 426:
+        case 400:
+          if (!c->ws_version || strcmp (c->ws_version, "13") != 0)
+            EV (d, 0, "the request's Sec-WebSocket-Version was %s; servers expect 13",
+                c->ws_version ? c->ws_version : "missing");
+          if (!c->ws_key)
+            EV (d, 0, "the request had no Sec-WebSocket-Key");
+          break;
+        case 200:
+          EV (d, 0, "a 200 means the upgrade never reached a WebSocket handler (a proxy "
+              "that does not forward Upgrade/Connection, or a catch-all route)");
+          break;
+        default:
+          break;
+        }
+      return true;
+    }
+
+  if (c->handshake_status == 101 && c->accept_valid == 0)
+    {
+      char *expect = c->ws_key ? ws_accept_compute (c->ws_key) : NULL;
+      EV (d, c->response_us, "the 101's Sec-WebSocket-Accept is %s; for key %s it must be %s",
+          c->ws_accept ? c->ws_accept : "(missing)", c->ws_key ? c->ws_key : "?",
+          expect ? expect : "?");
+      g_free (expect);
+      if (client_gave_up (c))
+        {
+          const ws_code_info *e = ws_code_lookup_key ("handshake-accept");
+          set_cause (d, "handshake_accept_mismatch", NULL,
+                     c->tcp_end_by == WS_SIDE_CLIENT ? "high" : "medium", e->fix,
+                     "The server's 101 carried a wrong Sec-WebSocket-Accept, so the client "
+                     "had to fail the connection and its application saw 1006");
+          after_101_evidence (d);
+          return true;
+        }
+      EV (d, 0, "the client went on despite the wrong Sec-WebSocket-Accept (a lax client)");
+    }
+
+  if (c->handshake_status == 101 && c->handshake_problem_kind != WS_HS_OK)
+    {
+      bool sub = c->handshake_problem_kind == WS_HS_UNREQUESTED_SUBPROTOCOL;
+      const char *id = sub ? "handshake_unrequested_subprotocol"
+                           : "handshake_unrequested_extension";
+      const char *detail = c->handshake_problem_kind == WS_HS_BAD_EXTENSION_PARAM
+                             ? "forbidden_parameter" : NULL;
+      if (sub)
+        EV (d, c->response_us, "the client offered subprotocols %s; the server chose %s",
+            c->offered_subprotocols ? c->offered_subprotocols : "(none)",
+            c->accepted_subprotocol ? c->accepted_subprotocol : "(none)");
+      else
+        EV (d, c->response_us, "the client offered extensions %s; the server answered %s",
+            c->offered_extensions ? c->offered_extensions : "(none)",
+            c->accepted_extensions ? c->accepted_extensions : "(none)");
+      if (c->handshake_problem)
+        EV (d, c->response_us, "problem in the 101: %s", c->handshake_problem);
+      if (client_gave_up (c))
+        {
+          const ws_code_info *e =
+            ws_code_lookup_key (sub ? "handshake-subprotocol" : "handshake-extension");
+          if (sub)
+            set_cause (d, id, detail, c->tcp_end_by == WS_SIDE_CLIENT ? "high" : "medium",
+                       e->fix, "The server's 101 selected a subprotocol the client never "
+                       "offered (%s), so the client failed the connection and its "
+                       "application saw 1006",
+                       c->accepted_subprotocol ? c->accepted_subprotocol : "?");
+          else
+            set_cause (d, id, detail, c->tcp_end_by == WS_SIDE_CLIENT ? "high" : "medium",
+                       e->fix, "The server's 101 %s (%s), so the client failed the connection "
+                       "and its application saw 1006",
+                       detail ? "used a permessage-deflate parameter RFC 7692 forbids in a "
+                                "response"
+                              : "accepted an extension the client never offered",
+                       c->handshake_problem ? c->handshake_problem
+                       : c->accepted_extensions ? c->accepted_extensions : "?");
+          after_101_evidence (d);
+          return true;
+        }
+      EV (d, 0, "the client went on despite the problem in the 101 (a lax client)");
+    }
+
+  if (c->handshake_status < 0 && c->request_us && !c->midstream
+      && c->stage == WS_STAGE_HANDSHAKE)
+    {
+      if (c->tcp_end == WS_TCP_END_OPEN)
+        set_cause (d, "still_open", "awaiting_101", "medium", NULL,
+                   "The client asked to upgrade and no answer came before the capture ended");
+      else
+        set_cause (d, "connection_dropped", "no_handshake_response", "medium",
+                   "Find why the server (or a proxy) did not answer the upgrade request: "
+                   "its logs at that time, a crash, a timeout on the way to the upstream.",
+                   "The client asked to upgrade but TCP ended before any HTTP response, so "
+                   "the client application saw 1006");
+      EV (d, c->request_us, "client requested GET %s (Host %s); no response followed",
+          c->path ? c->path : "?", c->host ? c->host : "?");
+      return true;
+    }
+  return false;
+}
+
+/* ---- one rule per close code ------------------------------------------------ */
+
+static void
+rule_going_away (diag *d)
+{
+  const ws_conn *c = d->c;
+  const ws_code_info *e = ws_code_lookup (1001);
+  if (d->closer == WS_SIDE_CLIENT)
+    {
+      const char *sw = software_name (c->user_agent);
+      bool browser = sw && (strstr (sw, "browser") || !strcmp (sw, "Firefox")
+                            || !strcmp (sw, "Safari"));
+      set_cause (d, "endpoint_going_away", "client_leaving", "high",
+                 "Nothing to fix if users closed or left the page; if it happens while the "
+                 "page stays open, look for unexpected reloads, redirects or a client app "
+                 "shutting down.",
+                 "The client went away (1001)%s",
+                 browser ? ": the page was closed, reloaded or navigated away from"
+                         : ": the client application or page was shutting down");
+    }
+  else
+    set_cause (d, "endpoint_going_away", "server_shutdown", "high", e->fix,
+               "The server is going away (1001): it was shutting down or restarting");
+}
+
+static void
+rule_protocol_error (diag *d)
+{
+  const ws_conn *c = d->c;
+  const ws_close_info *ci = &c->close[d->closer];
+  const ws_code_info *e = ws_code_lookup (1002);
+  int64_t limit = ci->ts_us ? ci->ts_us + US_PER_S / 2 : 0;
+  const ws_violation *v = find_violation (c, d->other, NULL, 0, limit);
+
+  if (v)
+    {
+      GString *fix = g_string_new (NULL);
+      const char *why = "";
+      if (v->kind == WS_VIOL_RSV_NOT_NEGOTIATED && !c->pmd.enabled
+          && str_has_ci (c->offered_extensions, "permessage-deflate"))
+        {
+          why = ": the client offered permessage-deflate and the 101 seen here did not "
+                "accept it, yet frames arrive compressed, so something between the peers "
+                "altered the handshake headers (a proxy removing Sec-WebSocket-Extensions)";
+          g_string_append (fix, "Make every proxy between the peers pass "
+                           "Sec-WebSocket-Extensions through unchanged in both directions, "
+                           "or disable compression on both ends. ");
+        }
+      else if (v->kind == WS_VIOL_UNMASKED_CLIENT_FRAME)
+        g_string_append (fix, "The client's WebSocket code does not mask its frames: "
+                         "use a conforming client library. ");
+      else if (v->kind == WS_VIOL_MASKED_SERVER_FRAME)
+        g_string_append (fix, "The server's WebSocket code masks its frames: use a "
+                         "conforming server library. ");
+      g_string_append (fix, e->fix);
+      set_cause (d, "protocol_violation", ws_violation_name (v->kind), "high", fix->str,
+                 "The %s closed with 1002 Protocol Error after the %s sent %s%s",
+                 side_str (d->closer), side_str (d->other), violation_text (v->kind), why);
+      g_string_free (fix, TRUE);
+      violation_evidence (d, v);
+      return;
+    }
+  if (ci->reason && *ci->reason)
+    {
+      char r[112];
+      short_reason (r, sizeof r, ci->reason, 80);
+      set_cause (d, "protocol_violation", NULL, "medium", e->fix,
+                 "The %s closed with 1002 Protocol Error (\"%s\"), but no violation by the %s "
+                 "is visible in the capture", side_str (d->closer), r, side_str (d->other));
+    }
+  else
+    set_cause (d, "protocol_violation", NULL, "low", e->fix,
+               "The %s closed with 1002 Protocol Error without a reason, and no violation by "
+               "the %s is visible in the capture (a stricter rule than RFC 6455, or a frame "
+               "the capture missed)", side_str (d->closer), side_str (d->other));
+}
+
+static void
+rule_unsupported (diag *d)
+{
+  const ws_dir_stats *st = &d->c->dir[d->other];
+  set_cause (d, "unsupported_data", NULL, st->messages ? "high" : "medium",
+             ws_code_lookup (1003)->fix,
+             "The %s closed with 1003 Unsupported Data: it cannot take the type of data the "
+             "%s sent (%" G_GUINT64_FORMAT " text and %" G_GUINT64_FORMAT " binary messages)",
+             side_str (d->closer), side_str (d->other), st->text_messages,
+             st->binary_messages);
+  if (st->messages)
+    EV (d, st->last_data_us, "the %s sent %" G_GUINT64_FORMAT " text and %" G_GUINT64_FORMAT
+        " binary messages before the close", side_str (d->other), st->text_messages,
+        st->binary_messages);
+}
+
+static void
+rule_invalid_payload (diag *d)
+{
+  const ws_conn *c = d->c;
+  static const ws_violation_kind kinds[] = {
+    WS_VIOL_TEXT_NOT_UTF8, WS_VIOL_CLOSE_REASON_NOT_UTF8, WS_VIOL_INFLATE_ERROR
+  };
+  const ws_violation *v = find_violation (c, d->other, kinds, G_N_ELEMENTS (kinds), 0);
+  const ws_code_info *e = ws_code_lookup (1007);
+
+  if (v)
+    {
+      char when[48] = "";
+      if (v->ts_us && c->response_us && v->ts_us >= c->response_us)
+        {
+          fmt_dur (when, sizeof when, v->ts_us - c->response_us);
+        }
+      set_cause (d, "invalid_payload", ws_violation_name (v->kind), "high", e->fix,
+                 "The %s closed with 1007 after the %s sent %s at stream offset %"
+                 G_GUINT64_FORMAT "%s%s%s", side_str (d->closer), side_str (d->other),
+                 violation_text (v->kind), v->offset, *when ? " (" : "", when,
+                 *when ? " after the 101)" : "");
+      violation_evidence (d, v);
+      return;
+    }
+  const char *conf = "medium";
+  if (!ws_limits_cfg.check_utf8 || (c->limits & WS_LIMIT_INFLATERS)
+      || c->dir[d->other].inflate_capped)
+    {
+      conf = "low";
+      EV (d, 0, "UTF-8 of the %s's messages was not (fully) checked in this run",
+          side_str (d->other));
+    }
+  set_cause (d, "invalid_payload", NULL, conf, e->fix,
+             "The %s closed with 1007 Invalid Frame Payload Data, but no invalid UTF-8 from "
+             "the %s is visible in the capture (the receiver may check more, e.g. JSON)",
+             side_str (d->closer), side_str (d->other));
+}
+
+static void
+rule_policy (diag *d)
+{
+  const ws_conn *c = d->c;
+  const ws_close_info *ci = &c->close[d->closer];
+  const ws_dir_stats *st = &c->dir[d->other];
+  char r[112], a[48];
+  short_reason (r, sizeof r, ci->reason, 80);
+
+  bool early = c->response_us && ci->ts_us - c->response_us < 2 * US_PER_S
+               && st->messages <= 1;
+  if (early)
+    {
+      fmt_dur (a, sizeof a, ci->ts_us - c->response_us);
+      EV (d, ci->ts_us, "the close came %s after the 101, after %" G_GUINT64_FORMAT
+          " message(s) from the %s: typical of an authentication or Origin check",
+          a, st->messages, side_str (d->other));
+      if (c->origin)
+        EV (d, c->request_us, "the request's Origin was %s", c->origin);
+    }
+  set_cause (d, "policy_violation", early ? "rejected_at_start" : NULL,
+             *r ? "high" : "medium", ws_code_lookup (1008)->fix,
+             "The %s closed with 1008 Policy Violation%s%s%s%s", side_str (d->closer),
+             *r ? " (\"" : "", r, *r ? "\")" : "",
+             early ? " right after the handshake" : "");
+}
+
+/* Default limits of common libraries, for bracketing a 1009. */
+static const struct
+{
+  uint64_t limit;
+  const char *what;
+} size_limits[] = {
+  { 8192, "Tomcat/Spring's default 8 KiB text message buffer" },
+  { 16384, "uWebSockets' default maxPayloadLength of 16 KiB" },
+  { 65536, "Jetty's default max message size of 64 KiB" },
+  { 1000000, "Socket.IO's default maxHttpBufferSize of 1 MB" },
+  { 1048576, "Python websockets' default max_size of 1 MiB" },
+  { 10485760, "Tornado's default websocket_max_message_size of 10 MiB" },
+  { 104857600, "Node ws's default maxPayload of 100 MiB" },
+};
+
+static bool
+parse_u64 (const char *s, uint64_t *out, const char **end)
+{
+  char *e = NULL;
+  if (!g_ascii_isdigit (*s))
+    return false;
+  *out = g_ascii_strtoull (s, &e, 10);
+  *end = e;
+  return e != s;
+}
+
+/* Python websockets: "over size limit (N > M bytes)" or "(? > M bytes)". */
+static bool
+parse_size_reason (const char *reason, uint64_t *n, uint64_t *m)
+{
+  const char *p = reason ? strstr (reason, "over size limit (") : NULL, *e;
+  if (!p)
+    return false;
+  p += strlen ("over size limit (");
+  *n = 0;
+  if (*p == '?')
+    p++;
+  else if (!parse_u64 (p, n, &e))
+    return false;
+  else
+    p = e;
+  if (strncmp (p, " > ", 3) != 0)
+    return false;
+  return parse_u64 (p + 3, m, &e);
+}
+
+static void
+rule_too_big (diag *d)
+{
+  const ws_conn *c = d->c;
+  const ws_close_info *ci = &c->close[d->closer];
+  const ws_dir_stats *st = &c->dir[d->other];
+  const ws_code_info *e = ws_code_lookup (1009);
+  uint64_t rejected = 0, accepted = 0, rn = 0, rm = 0;
+  bool lower_bound = false, have_bracket = false;
+  const char *what = "message";
+  char r1[64], r2[64], lim[64];
+  GString *lead = g_string_new (NULL), *fix = g_string_new (NULL);
+  const char *conf;
+
+  if (st->open_message > 0)
+    {
+      rejected = st->open_message;
+      accepted = st->largest_message;
+      lower_bound = true;
+      have_bracket = true;
+    }
+  else if (st->messages > 0 && st->last_message > st->largest_before_last)
+    {
+      rejected = st->last_message;
+      accepted = st->largest_before_last;
+      have_bracket = true;
+    }
+  else if (st->largest_control > st->largest_message)
+    {
+      rejected = st->largest_control;
+      accepted = st->largest_message;
+      what = "control frame";
+      have_bracket = true;
+    }
+
+  bool parsed = parse_size_reason (ci->reason, &rn, &rm);
+  if (parsed)
+    {
+      fmt_size (lim, sizeof lim, rm);
+      if (rn)
+        {
+          fmt_size (r1, sizeof r1, rn);
+          EV (d, ci->ts_us, "the reason gives the exact numbers: a %s was over the %s's "
+              "limit of %s", r1, side_str (d->closer), lim);
+        }
+      else
+        EV (d, ci->ts_us, "the reason gives the %s's limit: %s (checked on the "
+            "decompressed size)", side_str (d->closer), lim);
+      if (rn && have_bracket && rejected != rn)
+        {
+          /* trust the reason; what we measured is then the accepted side */
+          if (st->largest_control == rn)
+            what = "control frame";
+        }
+      if (rn)
+        rejected = rn;
+      g_string_append_printf (lead, "The %s closed with 1009 Message Too Big: a %s%s%s "
+                              "from the %s was over its limit of %s",
+                              side_str (d->closer), rn ? r1 : "", rn ? " " : "", what,
+                              side_str (d->other), lim);
+      g_string_append_printf (fix, "Raise the %s's limit above the largest message "
+                              "you intend to send (python websockets: max_size=N, now %"
+                              G_GUINT64_FORMAT "), or make the %s send smaller messages.",
+                              side_str (d->closer), rm, side_str (d->other));
+      conf = "high";
+    }
+  else if (have_bracket)
+    {
+      fmt_size (r1, sizeof r1, rejected);
+      fmt_size (r2, sizeof r2, accepted);
+      g_string_append_printf (lead, "The %s closed with 1009 Message Too Big after a %s%s %s "
+                              "from the %s; its limit lies between %s (largest accepted) "
+                              "and %s", side_str (d->closer), lower_bound ? "at least " : "",
+                              r1, what, side_str (d->other), r2, r1);
+      conf = "high";
+    }
+  else
+    {
+      fmt_size (r2, sizeof r2, st->largest_message);
+      g_string_append_printf (lead, "The %s closed with 1009 Message Too Big, but no message "
+                              "from the %s larger than the others is visible (largest %s)",
+                              side_str (d->closer), side_str (d->other), r2);
+      conf = st->messages ? "medium" : "low";
+    }
+
+  if (have_bracket && !parsed)
+    {
+      EV (d, st->last_data_us ? st->last_data_us : st->last_frame_us,
+          "towards the %s: largest accepted %s %s, rejected %s %s%s", side_str (d->closer),
+          what, r2, what, lower_bound ? "at least " : "", r1);
+      bool any = false;
+      for (size_t i = 0; i < G_N_ELEMENTS (size_limits); i++)
+        if (size_limits[i].limit >= accepted && size_limits[i].limit < rejected)
+          {
+            EV (d, 0, "that bracket contains %s", size_limits[i].what);
+            if (!any)
+              g_string_append_printf (lead, ", consistent with %s", size_limits[i].what);
+            any = true;
+          }
+    }
+  if (c->pmd.enabled)
+    EV (d, 0, "permessage-deflate is in use: sizes are decompressed sizes, which is what "
+        "receivers limit");
+  if (d->closer == WS_SIDE_SERVER && server_is_python_websockets (c) && !parsed)
+    g_string_append (fix, "The server is Python websockets: pass max_size=N to "
+                     "websockets.serve() (default 1 MiB). ");
+  if (!fix->len || !parsed)
+    g_string_append (fix, e->fix);
+  set_cause (d, "message_too_big", parsed ? "limit_in_reason" : have_bracket ? "bracketed" : NULL,
+             conf, fix->str, "%s", lead->str);
+  g_string_free (lead, TRUE);
+  g_string_free (fix, TRUE);
+}
+
+/* Extension names of a Sec-WebSocket-Extensions value, lower-cased. */
+static GPtrArray *
+ext_names (const char *value)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
+  if (!value)
+    return out;
+  char **items = g_strsplit (value, ",", 32);
+  for (char **it = items; *it; it++)
+    {
+      char *semi = strchr (*it, ';');
+      if (semi)
+        *semi = '\0';
+      char *name = g_strstrip (*it);
+      if (*name && out->len < 32)
+        {
+          bool dup = false;
+          for (guint i = 0; i < out->len; i++)
+            dup |= g_ascii_strcasecmp (out->pdata[i], name) == 0;
+          if (!dup)
+            g_ptr_array_add (out, g_ascii_strdown (name, -1));
+        }
+    }
+  g_strfreev (items);
+  return out;
+}
+
+static void
+rule_mandatory_ext (diag *d)
+{
+  const ws_conn *c = d->c;
+  const ws_close_info *ci = &c->close[d->closer];
+  const ws_code_info *e = ws_code_lookup (1010);
+  GPtrArray *off = ext_names (c->offered_extensions);
+  GPtrArray *acc = ext_names (c->accepted_extensions);
+  GString *missing = g_string_new (NULL);
+  char r[112];
+
+  for (guint i = 0; i < off->len; i++)
+    {
+      bool found = false;
+      for (guint j = 0; j < acc->len; j++)
+        found |= strcmp (off->pdata[i], acc->pdata[j]) == 0;
+      if (!found)
+        g_string_append_printf (missing, "%s%s", missing->len ? ", " : "",
+                                (const char *) off->pdata[i]);
+    }
+  short_reason (r, sizeof r, ci->reason, 80);
+  EV (d, c->request_us, "the client offered extensions: %s",
+      c->offered_extensions ? c->offered_extensions : "(none)");
+  EV (d, c->response_us, "the 101 accepted: %s",
+      c->accepted_extensions ? c->accepted_extensions : "(none)");
+  if (*r)
+    EV (d, ci->ts_us, "the close reason names what the client requires: \"%s\"", r);
+
+  if (missing->len)
+    {
+      bool reason_agrees = *r && str_has_ci (r, off->len ? (const char *) off->pdata[0] : "");
+      GString *fix = g_string_new (NULL);
+      g_string_append_printf (fix, "Enable %s on the server ", missing->str);
+      if (str_has_ci (missing->str, "permessage-deflate"))
+        g_string_append (fix, "(python websockets: compression=\"deflate\", the default; "
+                         "Node ws: perMessageDeflate: true; gorilla: "
+                         "Upgrader.EnableCompression = true) ");
+      g_string_append (fix, "and make sure no proxy strips Sec-WebSocket-Extensions; or "
+                       "make the extension optional on the client.");
+      set_cause (d, "extension_not_negotiated", NULL,
+                 d->closer == WS_SIDE_CLIENT || reason_agrees ? "high" : "medium", fix->str,
+                 "The %s closed with 1010 Mandatory Extension because the server did not "
+                 "accept %s, which the client offered", side_str (d->closer), missing->str);
+      g_string_free (fix, TRUE);
+    }
+  else if (!c->offered_extensions && (c->midstream || c->request_us == 0))
+    set_cause (d, "extension_not_negotiated", NULL, "medium", e->fix,
+               "The %s closed with 1010 Mandatory Extension%s%s%s; the handshake was not "
+               "captured, so the missing extension cannot be checked", side_str (d->closer),
+               *r ? " (\"" : "", r, *r ? "\")" : "");
+  else
+    set_cause (d, "extension_not_negotiated", NULL, "medium", e->fix,
+               "The %s closed with 1010 Mandatory Extension%s%s%s although the server "
+               "accepted every extension the client offered", side_str (d->closer),
+               *r ? " (\"" : "", r, *r ? "\")" : "");
+  if (d->closer == WS_SIDE_SERVER)
+    EV (d, ci->ts_us, "1010 is meant for clients; a server that needs an extension should "
+        "fail the handshake instead");
+  g_ptr_array_unref (off);
+  g_ptr_array_unref (acc);
+  g_string_free (missing, TRUE);
+}
+
+/* Pings from side s with no pong after the last one. */
+static bool
+ping_unanswered (const ws_conn *c, ws_side s)
+{
+  const ws_dir_stats *p = &c->dir[s], *o = &c->dir[WS_OTHER_SIDE (s)];
+  return p->pings > 0 && p->last_ping_us && (o->pongs == 0 || o->last_pong_us < p->last_ping_us);
+}
+
+static void
+rule_internal_error (diag *d)
+{
+  const ws_conn *c = d->c;
+  const ws_close_info *ci = &c->close[d->closer];
+  const ws_dir_stats *p = &c->dir[d->closer], *o = &c->dir[d->other];
+  const ws_code_info *e = ws_code_lookup (1011);
+  char a[48], b[48];
+
+  if (ci->reason && (str_has_ci (ci->reason, "ping timeout") || str_has_ci (ci->reason, "keepalive")
+                     || str_has_ci (ci->reason, "pong")))
+    {
+      const char *fix = "The peer did not answer a ping in time: look for a blocked event "
+                        "loop or long synchronous work on the peer, a congested link, or "
+                        "raise the ping timeout (python websockets: ping_timeout, default "
+                        "20 s; or ping_interval=None to turn keepalive off).";
+      if (p->pings && ping_unanswered (c, d->closer))
+        {
+          fmt_dur (a, sizeof a, ci->ts_us - p->last_ping_us);
+          EV (d, p->last_ping_us, "the %s's last ping got no pong; it closed %s later",
+              side_str (d->closer), a);
+          int64_t gap = ci->ts_us - p->last_ping_us;
+          if (gap > 19 * US_PER_S && gap < 21 * US_PER_S)
+            EV (d, 0, "%s matches Python websockets' default ping_timeout of 20 s", a);
+          if (o->last_frame_us)
+            {
+              fmt_dur (b, sizeof b, ci->ts_us - o->last_frame_us);
+              EV (d, o->last_frame_us, "nothing arrived from the %s for %s before the close",
+                  side_str (d->other), b);
+            }
+          set_cause (d, "keepalive_timeout", "ping_unanswered", "high", fix,
+                     "The %s's keepalive gave up: its ping got no pong from the %s within %s, "
+                     "so it closed with 1011", side_str (d->closer), side_str (d->other), a);
+          return;
+        }
+      if (p->pings)
+        {
+          fmt_dur (a, sizeof a, o->last_pong_us - p->last_ping_us);
+          EV (d, o->last_pong_us, "a pong from the %s did arrive %s after the %s's last ping",
+              side_str (d->other), a, side_str (d->closer));
+          set_cause (d, "keepalive_timeout", "pong_late", "low", fix,
+                     "The %s closed with 1011 claiming a keepalive timeout, but a pong from "
+                     "the %s is visible (late, or lost between the capture point and the %s)",
+                     side_str (d->closer), side_str (d->other), side_str (d->closer));
+          return;
+        }
+      set_cause (d, "keepalive_timeout", NULL, "medium", fix,
+                 "The %s closed with 1011 for a keepalive timeout; its pings are not in the "
+                 "capture (sent before it began, or over a path not captured)",
+                 side_str (d->closer));
+      return;
+    }
+  char r[112];
+  short_reason (r, sizeof r, ci->reason, 80);
+  set_cause (d, "server_internal_error", NULL, "high", e->fix,
+             "The %s closed with 1011 Internal Error%s%s%s: it hit an unexpected condition, "
+             "most likely an unhandled exception while handling a message",
+             side_str (d->closer), *r ? " (\"" : "", r, *r ? "\")" : "");
+  if (d->closer == WS_SIDE_SERVER && server_is_python_websockets (c) && !*r)
+    EV (d, ci->ts_us, "Python websockets sends 1011 without a reason when the connection "
+        "handler raises: look for \"connection handler failed\" in the server's log");
+  if (o->last_data_us && o->last_data_us <= ci->ts_us)
+    {
+      fmt_dur (a, sizeof a, ci->ts_us - o->last_data_us);
+      EV (d, o->last_data_us, "the %s's last message arrived %s before the close: likely the "
+          "one being processed", side_str (d->other), a);
+    }
+}
+
+static void
+rule_application (diag *d)
+{
+  const ws_conn *c = d->c;
+  const ws_close_info *ci = &c->close[d->closer];
+  const ws_code_info *e = ws_code_lookup (ci->code);
+  char r[112];
+  short_reason (r, sizeof r, ci->reason, 80);
+  const char *detail = ci->code == 3000 ? "unauthorized"
+                       : ci->code == 3003 ? "forbidden"
+                       : ci->code == 3008 ? "timeout"
+                       : ci->code < 4000 ? "registered" : "private";
+  bool named = !strchr (e->key, '-');
+
+  set_cause (d, "application_code", detail, named || *r ? "high" : "medium", e->fix,
+             "The %s closed with application code %d%s%s%s%s%s%s", side_str (d->closer),
+             ci->code, named ? " (" : "", named ? e->name : "", named ? ")" : "",
+             *r ? ", reason \"" : "", r, *r ? "\"" : "");
+  const char *sub = c->accepted_subprotocol;
+  if (sub && str_has_ci (sub, "graphql"))
+    {
+      static const struct { int code; const char *name; } gql[] = {
+        { 4400, "Bad Request" }, { 4401, "Unauthorized" }, { 4403, "Forbidden" },
+        { 4406, "Subprotocol not acceptable" }, { 4408, "Connection initialisation timeout" },
+        { 4409, "Subscriber already exists" }, { 4429, "Too many initialisation requests" },
+        { 4500, "Internal server error" },
+      };
+      for (size_t i = 0; i < G_N_ELEMENTS (gql); i++)
+        if (gql[i].code == ci->code)
+          EV (d, ci->ts_us, "in the GraphQL over WebSocket protocol (subprotocol %s), %d "
+              "means %s", sub, ci->code, gql[i].name);
+    }
+  else if (sub)
+    EV (d, 0, "the subprotocol %s defines what %d means", sub, ci->code);
+}
+
+/* ---- no close frame (1006) ------------------------------------------------- */
+
+typedef enum { BASIS_IDLE, BASIS_LIFETIME, BASIS_BOTH } timeout_basis;
+
+static const struct
+{
+  int64_t seconds;
+  timeout_basis basis;
+  const char *detail;
+  const char *name;
+  const char *header;   /* Server header that confirms it, or NULL */
+  const char *fix;
+} known_timeouts[] = {
+  { 15, BASIS_BOTH, "envoy_route_timeout", "Envoy's default 15 s route timeout", "envoy",
+    "Disable the route timeout for WebSocket routes in Envoy/Istio (route timeout: 0s) and "
+    "set an explicit idle_timeout; send pings more often than the shortest timeout." },
+  { 30, BASIS_LIFETIME, "lifetime_30s",
+    "a 30 s connection lifetime cap (e.g. a Google Cloud load balancer's backend service "
+    "timeout, 30 s by default)", NULL,
+    "Raise the lifetime limit on the load balancer or proxy (Google Cloud: the backend "
+    "service timeout) to how long connections should live, and let clients reconnect." },
+  { 55, BASIS_IDLE, "heroku_router", "the Heroku router's 55 s idle timeout", "cowboy",
+    "Heroku's 55 s window cannot be changed: send a ping or message at least every 30 s." },
+  { 60, BASIS_IDLE, "nginx_proxy_read_timeout", "nginx's proxy_read_timeout (default 60 s)",
+    "nginx",
+    "In the nginx location that proxies the WebSocket, set proxy_read_timeout (and "
+    "proxy_send_timeout) above the longest silence, e.g. 3600s, or send pings every 30 s." },
+  { 60, BASIS_IDLE, "aws_alb_idle_timeout", "the AWS ALB/ELB idle timeout (default 60 s)",
+    "awselb",
+    "Raise the load balancer attribute idle_timeout.timeout_seconds (up to 4000 s) or send "
+    "pings every 30 s." },
+  { 100, BASIS_IDLE, "cloudflare_idle", "Cloudflare's 100 s idle timeout for proxied "
+    "WebSockets", "cloudflare",
+    "Send a ping or message more often than every 100 s (Cloudflare's limit is fixed on most "
+    "plans)." },
+};
+
+static bool
+near (int64_t value_us, int64_t target_s)
+{
+  int64_t t = target_s * US_PER_S;
+  int64_t tol = MAX (1500000, t * 3 / 100);
+  return value_us >= t - tol && value_us <= t + tol;
+}
+
+/* Other 1006 closes in the window with about the same idle time. */
+static size_t
+same_idle_count (diag *d, int64_t idle_us)
+{
+  const ws_conn *c = d->c;
+  size_t n = 1;
+  if (!d->w || idle_us < SAME_IDLE_FLOOR_US)
+    return 0;
+  for (size_t i = 0; i < d->w->n; i++)
+    {
+      const ws_conn_brief *b = &d->w->items[i];
+      if (b->id == c->id || b->close_code != 1006 || b->idle_us < SAME_IDLE_FLOOR_US)
+        continue;
+      bool same = (addr_eq (&b->server, &c->addr[WS_SIDE_SERVER])
+                   && b->server_port == c->port[WS_SIDE_SERVER])
+                  || (b->host[0] && c->host && g_ascii_strcasecmp (b->host, c->host) == 0);
+      if (same && llabs (b->idle_us - idle_us) <= SAME_IDLE_US)
+        n++;
+    }
+  return n;
+}
+
+static void
+rule_abnormal (diag *d)
+{
+  const ws_conn *c = d->c;
+  const ws_code_info *e = ws_code_lookup (1006);
+  ws_side ender = c->tcp_end_by;
+  char a[48], b[48];
+  int64_t t_end = d->tcp_end_us;
+  int64_t since = d->last_frame_us ? d->last_frame_us : (c->response_us ? c->response_us : c->start_us);
+  int64_t idle = t_end - since;
+  int64_t life = c->response_us ? t_end - c->response_us : -1;
+
+  if (ender != WS_SIDE_CLIENT && ender != WS_SIDE_SERVER)
+    ender = c->rst[WS_SIDE_SERVER] || c->fin[WS_SIDE_SERVER] ? WS_SIDE_SERVER : WS_SIDE_CLIENT;
+  ws_side peer = WS_OTHER_SIDE (ender);
+
+  /* the facts every 1006 gets */
+  for (int s = 0; s < 2; s++)
+    {
+      const ws_dir_stats *st = &c->dir[s];
+      if (st->last_frame_us)
+        {
+          fmt_dur (a, sizeof a, t_end - st->last_frame_us);
+          EV (d, st->last_frame_us, "last frame from the %s came %s before TCP ended",
+              side_str ((ws_side) s), a);
+        }
+      else
+        EV (d, 0, "no frame from the %s at all", side_str ((ws_side) s));
+    }
+  if (life >= 0)
+    {
+      fmt_dur (a, sizeof a, life);
+      EV (d, c->response_us, "TCP ended %s after the 101", a);
+    }
+  if (!c->dir[0].pings && !c->dir[1].pings)
+    EV (d, 0, "no pings in either direction");
+  else
+    for (int s = 0; s < 2; s++)
+      if (c->dir[s].pings)
+        EV (d, c->dir[s].last_ping_us, "the %s sent %" G_GUINT64_FORMAT " pings, the %s "
+            "answered %" G_GUINT64_FORMAT " pongs", side_str ((ws_side) s), c->dir[s].pings,
+            side_str (WS_OTHER_SIDE ((ws_side) s)), c->dir[WS_OTHER_SIDE ((ws_side) s)].pongs);
+
+  /* 1. a reset while traffic was flowing */
+  for (int s = 0; s < 2; s++)
+    {
+      ws_side r = s == 0 ? ender : peer;   /* the ender first */
+      if (!c->rst[r])
+        continue;
+      const ws_dir_stats *po = &c->dir[WS_OTHER_SIDE (r)];
+      int64_t rt = c->rst_us[r];
+      bool after_fin = c->fin[r] && c->fin_us[r] < rt && po->last_frame_us >= c->fin_us[r];
+      bool mid = (po->last_frame_us && rt - po->last_frame_us <= MID_TRAFFIC_US)
+                 || (d->last_frame_us && rt - d->last_frame_us <= MID_TRAFFIC_US)
+                 || c->dir[0].open_message || c->dir[1].open_message || after_fin;
+      if (!mid)
+        continue;
+      fmt_dur (a, sizeof a, d->last_frame_us ? rt - d->last_frame_us : 0);
+      if (after_fin)
+        {
+          EV (d, c->fin_us[r], "the %s closed its socket (FIN) without a close frame, and "
+              "its kernel reset the %s's later data: the %s process was gone", side_str (r),
+              side_str (WS_OTHER_SIDE (r)), side_str (r));
+        }
+      set_cause (d, "peer_reset", r == WS_SIDE_SERVER ? "server_reset" : "client_reset", "high",
+                 r == WS_SIDE_SERVER
+                   ? "Look at the server process at that moment: crash logs, the OOM killer, "
+                     "a deploy or kill -9, or code that closes sockets with SO_LINGER 0. "
+                     "Clients should reconnect with backoff."
+                   : "Look at the client at that moment: a killed or crashed process, or a "
+                     "network change (mobile switching networks, VPN reconnect).",
+                 "The %s reset the connection mid-traffic (%s after the last frame) without a "
+                 "close frame, so the %s application saw 1006%s",
+                 side_str (r), a, side_str (WS_OTHER_SIDE (r)),
+                 after_fin ? "; its process had exited (FIN, then RST to the data that kept "
+                             "arriving)" : "");
+      return;
+    }
+
+  /* 2. the ender had just received something it could not accept */
+  const ws_violation *v = find_violation (c, peer, NULL, 0, t_end);
+  if (v && t_end - v->ts_us <= MID_TRAFFIC_US)
+    {
+      violation_evidence (d, v);
+      set_cause (d, "protocol_violation", ws_violation_name (v->kind), "medium",
+                 ws_code_lookup (1002)->fix,
+                 "The %s ended TCP without a close frame right after the %s sent %s: it most "
+                 "likely failed the connection over that violation", side_str (ender),
+                 side_str (peer), violation_text (v->kind));
+      return;
+    }
+
+  /* 3. a known proxy or load balancer timeout */
+  int match = -1, n_match = 0;
+  for (size_t i = 0; i < G_N_ELEMENTS (known_timeouts); i++)
+    {
+      bool by_idle = known_timeouts[i].basis != BASIS_LIFETIME && near (idle, known_timeouts[i].seconds);
+      bool by_life = known_timeouts[i].basis != BASIS_IDLE && life >= 0
+                     && near (life, known_timeouts[i].seconds);
+      if (!by_idle && !by_life)
+        continue;
+      bool confirmed = known_timeouts[i].header
+                       && str_has_ci (c->server_header, known_timeouts[i].header);
+      if (match < 0 || confirmed)
+        match = (int) i;
+      n_match++;
+      if (confirmed)
+        break;
+    }
+  size_t same = same_idle_count (d, idle);
+  fmt_dur (a, sizeof a, idle);
+  if (same >= SAME_IDLE_MIN)
+    EV (d, t_end, "%zu connections to this server ended without a close frame after the "
+        "same idle time (%s +- 1 s): a fixed timeout of that length on the path", same, a);
+  if (match >= 0)
+    {
+      bool confirmed = known_timeouts[match].header
+                       && str_has_ci (c->server_header, known_timeouts[match].header);
+      bool ambiguous = n_match > 1 && !confirmed;
+      bool lifetime = known_timeouts[match].basis == BASIS_LIFETIME
+                      || (known_timeouts[match].basis == BASIS_BOTH
+                          && !near (idle, known_timeouts[match].seconds));
+      fmt_dur (b, sizeof b, lifetime ? life : idle);
+      EV (d, t_end, "%s %s matches %s", lifetime ? "lifetime since the 101" : "silence of", b,
+          known_timeouts[match].name);
+      if (ambiguous)
+        set_cause (d, "idle_timeout", "idle_timeout_60s",
+                   same >= SAME_IDLE_MIN ? "high" : "medium",
+                   "Raise the proxy or load balancer timeout (nginx proxy_read_timeout, AWS "
+                   "ALB idle_timeout.timeout_seconds) above the longest silence, or send pings "
+                   "every 30 s.",
+                   "The connection was closed by a proxy or load balancer after %s of "
+                   "silence, matching nginx's proxy_read_timeout or the AWS ALB idle timeout "
+                   "(both 60 s by default); the %s side ended TCP and the applications saw "
+                   "1006", b, side_str (ender));
+      else
+        set_cause (d, "idle_timeout", known_timeouts[match].detail,
+                   confirmed || same >= SAME_IDLE_MIN ? "high" : "medium",
+                   known_timeouts[match].fix,
+                   "The connection was closed after %s %s, matching %s; the %s side ended "
+                   "TCP without a close frame and the applications saw 1006", b,
+                   lifetime ? "since the 101" : "of silence", known_timeouts[match].name,
+                   side_str (ender));
+      return;
+    }
+
+  /* 4. keepalive: pings that got no answer */
+  for (int s = 0; s < 2; s++)
+    {
+      ws_side pinger = s == 0 ? ender : peer;
+      if (!ping_unanswered (c, pinger) || t_end - c->dir[pinger].last_ping_us < US_PER_S)
+        continue;
+      fmt_dur (b, sizeof b, t_end - c->dir[pinger].last_ping_us);
+      EV (d, c->dir[pinger].last_ping_us, "the %s's last ping got no pong; TCP ended %s later",
+          side_str (pinger), b);
+      set_cause (d, "keepalive_timeout", "ping_unanswered", pinger == ender ? "high" : "medium",
+                 "The peer stopped answering pings: it hung, lost the network, or a middlebox "
+                 "dropped the connection silently. Check the peer's health and the path; "
+                 "reconnect with backoff.",
+                 "The %s's ping got no pong from the %s for %s and the %s ended TCP without a "
+                 "close frame: a keepalive timeout (the applications saw 1006)",
+                 side_str (pinger), side_str (WS_OTHER_SIDE (pinger)), b, side_str (ender));
+      return;
+    }
+
+  /* 5. the same idle time across connections */
+  if (same >= SAME_IDLE_MIN)
+    {
+      char detail[32];
+      g_snprintf (detail, sizeof detail, "fixed_%llds",
+                  (long long) ((idle + US_PER_S / 2) / US_PER_S));
+      set_cause (d, "idle_timeout", detail, "medium",
+                 "Find the proxy, load balancer or firewall on the path with a timeout of "
+                 "that length and raise it, or send pings more often than that.",
+                 "The connection ended without a close frame after %s of silence, like %zu "
+                 "others to this server: a fixed idle timeout of that length on the path",
+                 a, same - 1);
+      return;
+    }
+
+  /* 6. a proxy in front ended a quiet connection */
+  const char *proxy = software_name (c->server_header);
+  bool is_proxy = proxy && (!strcmp (proxy, "nginx") || !strcmp (proxy, "Envoy")
+                            || !strcmp (proxy, "Cloudflare") || !strcmp (proxy, "HAProxy")
+                            || strstr (proxy, "AWS"));
+  if (is_proxy && ender == WS_SIDE_SERVER && !ended_with_rst (c, ender)
+      && idle >= US_PER_S && !c->dir[0].open_message && !c->dir[1].open_message)
+    {
+      set_cause (d, "idle_timeout", "proxy_idle", "low",
+                 "Check the proxy's timeout for upgraded connections (nginx: "
+                 "proxy_read_timeout) and set it above the longest silence, or send pings "
+                 "more often.",
+                 "The %s in front of the server ended TCP without a close frame after %s of "
+                 "silence: consistent with its idle timeout set to about %s", proxy, a, a);
+      return;
+    }
+
+  /* 7. a reset after a quiet period */
+  if (c->tcp_end == WS_TCP_END_RST)
+    {
+      ws_side r = c->rst[ender] ? ender : peer;
+      set_cause (d, "peer_reset", r == WS_SIDE_SERVER ? "server_reset" : "client_reset",
+                 "medium", e->fix,
+                 "The %s reset the connection after %s of silence without a close frame (a "
+                 "killed process, or a firewall or NAT that forgot the connection); the %s "
+                 "application saw 1006", side_str (r), a, side_str (WS_OTHER_SIDE (r)));
+      return;
+    }
+
+  /* 8. otherwise */
+  set_cause (d, "connection_dropped", ender == WS_SIDE_SERVER ? "server_fin" : "client_fin",
+             "medium",
+             ender == WS_SIDE_SERVER
+               ? "The server closed its socket without a close frame: check for a process "
+                 "exit or restart at that time, or a handler that returns without closing "
+                 "the WebSocket. Clients should reconnect with backoff."
+               : "The client closed its socket without a close frame: the page or process "
+                 "went away without calling close(), or its library failed the connection.",
+             "The %s ended TCP without a close frame %s after the last frame, so the %s "
+             "application saw 1006", side_str (ender), a, side_str (peer));
+}
+
+/* ---- close frames --------------------------------------------------------- */
+
+static void
+rule_close_code (diag *d)
+{
+  const ws_conn *c = d->c;
+  const ws_close_info *ci = &c->close[d->closer];
+
+  /* the close frame itself may be the violation (258-byte close, 1-byte body) */
+  static const ws_violation_kind self_kinds[] = {
+    WS_VIOL_CONTROL_TOO_LONG, WS_VIOL_CONTROL_FRAGMENTED, WS_VIOL_CLOSE_ONE_BYTE,
+  };
+  const ws_violation *sv = find_violation (c, d->closer, self_kinds, G_N_ELEMENTS (self_kinds),
+                                           ci->ts_us);
+  if (sv && ci->ts_us - sv->ts_us > US_PER_S)
+    sv = NULL;
+  if (ci->payload_len == 1 || (sv && !c->close[d->other].seen))
+    {
+      ws_violation_kind k = sv ? sv->kind : WS_VIOL_CLOSE_ONE_BYTE;
+      if (sv)
+        violation_evidence (d, sv);
+      set_cause (d, "protocol_violation", ws_violation_name (k), "medium",
+                 ws_code_lookup (1002)->fix,
+                 "The %s's close frame itself broke RFC 6455 (%s, %zu-byte payload); the %s "
+                 "%s, so it most likely failed the connection and its application saw 1002 "
+                 "or 1006 although %s was on the wire", side_str (d->closer),
+                 violation_text (k), ci->payload_len, side_str (d->other),
+                 c->close[d->other].seen ? "answered" : "did not answer it",
+                 ci->code >= 0 ? "a code" : "a close frame");
+      return;
+    }
+  if (sv)
+    {
+      violation_evidence (d, sv);
+      EV (d, sv->ts_us, "the %s tolerated the malformed close frame and echoed it",
+          side_str (d->other));
+    }
+
+  if (ci->code < 0)
+    {
+      set_cause (d, "no_status", NULL, "high", ws_code_lookup (1005)->fix,
+                 "The %s closed on purpose without giving a code (empty close frame, 1005 "
+                 "to the %s application)", side_str (d->closer), side_str (d->other));
+      return;
+    }
+
+  const ws_code_info *info = ws_code_lookup (ci->code);
+  if (!info->on_wire)
+    {
+      const char *detail = ci->code < 1000 ? "below_1000"
+                           : ci->code <= 1015 ? "reserved_code"
+                           : ci->code < 3000 ? "reserved_range" : "above_4999";
+      set_cause (d, "invalid_close_code", detail, "high", info->fix,
+                 "The %s sent close code %d, which must not appear on the wire (%s)",
+                 side_str (d->closer), ci->code, info->name);
+      if (c->close[d->other].seen)
+        EV (d, c->close[d->other].ts_us, "the %s answered with close %d%s", side_str (d->other),
+            c->close[d->other].code,
+            c->close[d->other].code == 1002 ? " (protocol error, as RFC 6455 requires)" : "");
+      return;
+    }
+
+  switch (ci->code)
+    {
+    case 1000:
+      set_cause (d, "normal_closure", NULL, "high", info->fix,
+                 "The %s closed the connection normally (1000)", side_str (d->closer));
+      break;
+    case 1001: rule_going_away (d); break;
+    case 1002: rule_protocol_error (d); break;
+    case 1003: rule_unsupported (d); break;
+    case 1007: rule_invalid_payload (d); break;
+    case 1008: rule_policy (d); break;
+    case 1009: rule_too_big (d); break;
+    case 1010: rule_mandatory_ext (d); break;
+    case 1011: rule_internal_error (d); break;
+    case 1012:
+      set_cause (d, "service_restart", NULL, "high", info->fix,
+                 "The %s announced a restart (1012 Service Restart)", side_str (d->closer));
+      break;
+    case 1013:
+      set_cause (d, "try_again_later", NULL, "high", info->fix,
+                 "The %s asked the %s to try again later (1013): a temporary condition such "
+                 "as overload", side_str (d->closer), side_str (d->other));
+      break;
+    case 1014:
+      set_cause (d, "bad_gateway", NULL, "high", info->fix,
+                 "The %s, acting as a gateway, closed with 1014 Bad Gateway: its upstream "
+                 "failed or answered with something invalid", side_str (d->closer));
+      break;
+    default:
+      if (ci->code >= 3000 && ci->code <= 4999)
+        rule_application (d);
+      else
+        set_cause (d, "invalid_close_code", "unassigned", "high", info->fix,
+                   "The %s sent close code %d, which is not assigned", side_str (d->closer),
+                   ci->code);
+      break;
+    }
+}
+
+/* A side that sent a close frame and tore TCP down without the echo. */
+static void
+failed_connection_check (diag *d)
+{
+  const ws_conn *c = d->c;
+  if (d->closer == WS_SIDE_NONE)
+    return;
+  ws_side i = d->closer, o = d->other;
+  const ws_close_info *ci = &c->close[i], *echo = &c->close[o];
+  char a[48];
+  char code[16];
+  if (ci->code >= 0)
+    g_snprintf (code, sizeof code, "%d", ci->code);
+  else
+    g_snprintf (code, sizeof code, "an empty close");
+
+  if (c->tcp_end != WS_TCP_END_OPEN && c->tcp_end_by == i)
+    {
+      bool rst_early = c->rst[i] && (!echo->seen || c->rst_us[i] < echo->ts_us);
+      bool fin_no_echo = c->fin[i] && !echo->seen;
+      if (rst_early || fin_no_echo)
+        {
+          int64_t t = rst_early ? c->rst_us[i] : c->fin_us[i];
+          fmt_dur (a, sizeof a, t - ci->ts_us);
+          EV (d, t, "the %s sent %s %s after its close frame without waiting for the %s's "
+              "echo: it failed the connection", side_str (i), rst_early ? "RST" : "FIN", a,
+              side_str (o));
+          add_extra (d, "the %s failed the connection (%s right after its close frame), so "
+                     "the %s application most likely saw 1006 although %s was on the wire",
+                     side_str (i), rst_early ? "RST" : "FIN", side_str (o), code);
+          return;
+        }
+    }
+  if (!echo->seen && c->tcp_end != WS_TCP_END_OPEN && c->tcp_end_by == o)
+    {
+      int64_t t = first_end_us (c, o);
+      fmt_dur (a, sizeof a, t - ci->ts_us);
+      EV (d, t, "the %s ended TCP %s after the close frame without echoing it; the %s's "
+          "library may report 1006 (no close frame received) although it sent %s",
+          side_str (o), a, side_str (i), code);
+    }
+}
+
+/* ---- across connections ----------------------------------------------------- */
+
+static bool
+closed_by_server (const ws_conn_brief *b)
+{
+  if (b->close_initiator == WS_SIDE_SERVER)
+    return true;
+  return b->close_initiator == WS_SIDE_NONE && b->close_code == 1006
+         && b->tcp_end_by == WS_SIDE_SERVER;
+}
+
+static void
+cross_connection (diag *d)
+{
+  const ws_conn *c = d->c;
+  char a[48], ip[64];
+  if (!d->w || !d->w->n || !d->end_us)
+    return;
+
+  /* reconnect by the same client to the same server or Host */
+  const ws_conn_brief *next = NULL;
+  for (size_t i = 0; i < d->w->n; i++)
+    {
+      const ws_conn_brief *b = &d->w->items[i];
+      if (b->id == c->id || b->start_us < d->end_us || b->start_us <= c->start_us)
+        continue;
+      if (!addr_eq (&b->client, &c->addr[WS_SIDE_CLIENT]))
+        continue;
+      bool same = (addr_eq (&b->server, &c->addr[WS_SIDE_SERVER])
+                   && b->server_port == c->port[WS_SIDE_SERVER])
+                  || (b->host[0] && c->host && g_ascii_strcasecmp (b->host, c->host) == 0);
+      if (same && (!next || b->start_us < next->start_us))
+        next = b;
+    }
+  bool wants_reconnect = d->code == 1012 || d->code == 1013 || d->code == 1014
+                         || (d->code == 1001 && d->closer == WS_SIDE_SERVER);
+  ws_addr_to_string (&c->addr[WS_SIDE_CLIENT], ip, sizeof ip);
+  if (next)
+    {
+      fmt_dur (a, sizeof a, next->start_us - d->end_us);
+      EV (d, next->start_us, "client %s reconnected after %s (connection %" G_GUINT64_FORMAT
+          ")", ip, a, next->id);
+      if (wants_reconnect)
+        add_extra (d, "the client reconnected after %s", a);
+    }
+  else if (wants_reconnect)
+    EV (d, 0, "no reconnect from client %s to this server in the connections analysed "
+        "around it (the capture may have ended first)", ip);
+
+  /* close storm: many connections closed by the same server within a second */
+  bool me = c->close_initiator == WS_SIDE_SERVER
+            || (c->close_initiator == WS_SIDE_NONE && c->tcp_end != WS_TCP_END_OPEN
+                && c->tcp_end_by == WS_SIDE_SERVER);
+  if (!me)
+    return;
+  size_t n = 1;
+  int64_t lo = d->end_us, hi = d->end_us;
+  for (size_t i = 0; i < d->w->n; i++)
+    {
+      const ws_conn_brief *b = &d->w->items[i];
+      if (b->id == c->id || !b->end_us || !closed_by_server (b))
+        continue;
+      if (!addr_eq (&b->server, &c->addr[WS_SIDE_SERVER]) || b->server_port != c->port[WS_SIDE_SERVER])
+        continue;
+      if (llabs (b->end_us - d->end_us) > STORM_WINDOW_US)
+        continue;
+      n++;
+      lo = MIN (lo, b->end_us);
+      hi = MAX (hi, b->end_us);
+    }
+  if (n < STORM_MIN)
+    return;
+  char srv[64];
+  ws_addr_to_string (&c->addr[WS_SIDE_SERVER], srv, sizeof srv);
+  fmt_dur (a, sizeof a, hi - lo);
+  EV (d, lo, "%zu connections to server %s:%u were closed by the server within %s of each "
+      "other: a restart, deploy or crash", n, srv, c->port[WS_SIDE_SERVER], a);
+  if (!d->k->id || strcmp (d->k->id, "idle_timeout") != 0)
+    set_detail (d, "close_storm");
+  bool restartish = d->code == 1001 || d->code == 1012 || d->code == 1006 || d->code == 1011;
+  add_extra (d, "one of %zu connections the server closed within %s%s", n, a,
+             restartish ? ": the server restarted or was redeployed" : "");
+  if (restartish && d->code == 1006)
+    d->k->confidence = "high";
+}
+
+/* ---- entry points ---------------------------------------------------------- */
+
+void
+ws_conn_brief_fill (ws_conn_brief *b, const ws_conn *c)
+{
+  memset (b, 0, sizeof *b);
+  b->id = c->id;
+  b->client = c->addr[WS_SIDE_CLIENT];
+  b->server = c->addr[WS_SIDE_SERVER];
+  b->server_port = c->port[WS_SIDE_SERVER];
+  if (c->host)
+    g_strlcpy (b->host, c->host, sizeof b->host);
+  b->start_us = c->start_us;
+  b->request_us = c->request_us;
+  b->end_us = conn_end_moment (c);
+  b->close_code = ws_conn_close_code (c);
+  b->close_initiator = c->close_initiator;
+  b->tcp_end = c->tcp_end;
+  b->tcp_end_by = c->tcp_end_by;
+  int64_t lf = last_frame_any (c);
+  if (!lf)
+    lf = c->response_us;
+  b->idle_us = b->end_us && lf && b->end_us >= lf ? b->end_us - lf : -1;
+}
+
+void
+ws_diagnose (ws_conn *c, const ws_conn_window *w)
+{
+  diag d = { 0 };
+
+  ws_cause_clear (&c->cause);
+  d.c = c;
+  d.w = w;
+  d.k = &c->cause;
+  d.extra = g_string_new (NULL);
+  d.code = ws_conn_close_code (c);
+  d.closer = c->close_initiator;
+  if (d.closer != WS_SIDE_CLIENT && d.closer != WS_SIDE_SERVER)
+    d.closer = WS_SIDE_NONE;
+  else if (!c->close[d.closer].seen)
+    d.closer = WS_SIDE_NONE;
+  d.other = d.closer == WS_SIDE_NONE ? WS_SIDE_NONE : WS_OTHER_SIDE (d.closer);
+  d.end_us = conn_end_moment (c);
+  d.tcp_end_us = c->tcp_end != WS_TCP_END_OPEN ? first_end_us (c, c->tcp_end_by) : 0;
+  if (c->tcp_end != WS_TCP_END_OPEN && !d.tcp_end_us)
+    d.tcp_end_us = c->end_us;
+  d.last_frame_us = last_frame_any (c);
+
+  if (!rule_handshake (&d))
+    {
+      if (d.closer != WS_SIDE_NONE)
+        rule_close_code (&d);
+      else if (c->tcp_end != WS_TCP_END_OPEN)
+        rule_abnormal (&d);
+      else
+        {
+          char a[48];
+          int64_t last = d.last_frame_us ? d.last_frame_us : c->response_us;
+          fmt_dur (a, sizeof a, c->end_us && last && c->end_us >= last ? c->end_us - last : 0);
+          set_cause (&d, "still_open", NULL, "high", NULL,
+                     "The connection was still open when the capture ended (last frame %s "
+                     "before the last packet seen)", a);
+        }
+      failed_connection_check (&d);
+    }
+
+  library_evidence (&d);
+  timeline_evidence (&d);
+  cross_connection (&d);
+  quality_evidence (&d);
+
+  /* one sentence: what happened (the facts: close frames, TCP end); extras */
+  GString *s = g_string_new (d.lead);
+  GString *facts = g_string_new (NULL);
+  if (c->handshake_status == 101 || c->midstream || c->stage == WS_STAGE_FRAMES)
+    close_facts (&d, facts);
+  tcp_facts (&d, facts);
+  g_string_append_printf (s, " (%s)", facts->str);
+  if (d.extra->len)
+    g_string_append_printf (s, "; %s", d.extra->str);
+  g_string_append_c (s, '.');
+  c->cause.summary = g_string_free (s, FALSE);
+  g_string_free (facts, TRUE);
+  g_string_free (d.extra, TRUE);
+  g_free (d.lead);
+}

@@ -1,0 +1,1524 @@
+/* test-wsframe.c - unit tests for the WebSocket frame parser (wsframe.c):
+ * RFC 6455 section 5 framing, close frames (7.4), UTF-8 (RFC 3629),
+ * permessage-deflate (RFC 7692) and gaps.
+ *
+ * Frames are built by hand here; compressed payloads are made with zlib's
+ * deflate (raw, Z_SYNC_FLUSH, trailing 00 00 ff ff removed, RFC 7692 7.2.1).
+ * Every input is fed whole, split in two at every byte boundary and one byte
+ * at a time, and the resulting record must be the same each way.
+ */
+#include "config.h"
+
+#include <string.h>
+#include <zlib.h>
+
+#include "conn.h"
+#include "wsframe.h"
+
+#define TS 1700000000000000LL
+
+/* ---- building frames ------------------------------------------------------ */
+
+static unsigned mask_seed = 1;
+
+/* lenbits: 0 for the minimal encoding, else 7, 16 or 64 to force one. */
+static void
+put_frame_len (GByteArray *b, unsigned fin, unsigned rsv, unsigned op, bool masked,
+               const void *payload, size_t n, int lenbits)
+{
+  uint8_t h[14];
+  size_t hl = 0;
+  h[hl++] = (uint8_t) ((fin ? 0x80 : 0) | (rsv << 4) | op);
+  uint8_t mbit = masked ? 0x80 : 0;
+  int form = lenbits ? lenbits : n < 126 ? 7 : n <= 0xffff ? 16 : 64;
+  if (form == 7)
+    h[hl++] = (uint8_t) (mbit | n);
+  else if (form == 16)
+    {
+      h[hl++] = mbit | 126;
+      h[hl++] = (uint8_t) (n >> 8);
+      h[hl++] = (uint8_t) n;
+    }
+  else
+    {
+      h[hl++] = mbit | 127;
+      for (int i = 7; i >= 0; i--)
+        h[hl++] = (uint8_t) ((uint64_t) n >> (8 * i));
+    }
+  uint8_t key[4] = { 0 };
+  if (masked)
+    {
+      /* a different, never all-zero key for each frame */
+      uint32_t k = g_random_int () | 0x01010101u;
+      k ^= mask_seed++;
+      memcpy (key, &k, 4);
+      memcpy (h + hl, key, 4);
+      hl += 4;
+    }
+  g_byte_array_append (b, h, (guint) hl);
+  const uint8_t *pl = payload;
+  for (size_t i = 0; i < n; i++)
+    {
+      uint8_t x = pl[i] ^ key[i & 3];
+      g_byte_array_append (b, &x, 1);
+    }
+}
+
+static void
+put_frame (GByteArray *b, unsigned fin, unsigned rsv, unsigned op, bool masked,
+           const void *payload, size_t n)
+{
+  put_frame_len (b, fin, rsv, op, masked, payload, n, 0);
+}
+
+static void
+put_close (GByteArray *b, bool masked, int code, const char *reason, size_t rlen)
+{
+  GByteArray *pl = g_byte_array_new ();
+  if (code >= 0)
+    {
+      uint8_t cc[2] = { (uint8_t) (code >> 8), (uint8_t) code };
+      g_byte_array_append (pl, cc, 2);
+      g_byte_array_append (pl, (const guint8 *) reason, (guint) rlen);
+    }
+  put_frame (b, 1, 0, 8, masked, pl->data, pl->len);
+  g_byte_array_unref (pl);
+}
+
+/* Raw deflate of one message as a permessage-deflate sender does it. */
+static GByteArray *
+deflate_msg (z_stream *zs, const void *data, size_t len)
+{
+  GByteArray *out = g_byte_array_new ();
+  uint8_t buf[16384];
+  zs->next_in = (Bytef *) data;
+  zs->avail_in = (uInt) len;
+  do
+    {
+      zs->next_out = buf;
+      zs->avail_out = sizeof buf;
+      int rc = deflate (zs, Z_SYNC_FLUSH);
+      g_assert_true (rc == Z_OK || rc == Z_BUF_ERROR);
+      g_byte_array_append (out, buf, (guint) (sizeof buf - zs->avail_out));
+    }
+  while (zs->avail_out == 0);
+  g_assert_cmpuint (out->len, >=, 4);
+  g_assert_cmpmem (out->data + out->len - 4, 4, "\x00\x00\xff\xff", 4);
+  g_byte_array_set_size (out, out->len - 4);
+  return out;
+}
+
+static void
+deflater_init (z_stream *zs)
+{
+  memset (zs, 0, sizeof *zs);
+  g_assert_cmpint (deflateInit2 (zs, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY), ==, Z_OK);
+}
+
+/* ---- feeding and comparing ------------------------------------------------ */
+
+typedef struct {
+  bool pmd;
+  bool client_nct, server_nct;   /* no_context_takeover */
+  bool midstream;
+} setup;
+
+static ws_conn *
+conn_new (const setup *s)
+{
+  ws_conn *c = ws_conn_new ();
+  c->stage = WS_STAGE_FRAMES;
+  if (s)
+    {
+      c->pmd.enabled = s->pmd;
+      c->pmd.client_no_context_takeover = s->client_nct;
+      c->pmd.server_no_context_takeover = s->server_nct;
+      c->midstream = s->midstream;
+    }
+  return c;
+}
+
+/* Everything the parser wrote for one side, as text, to compare runs. */
+static char *
+describe (ws_conn *c, int side)
+{
+  GString *s = g_string_new (NULL);
+  const ws_dir_stats *d = &c->dir[side];
+  g_string_append_printf (s,
+      "frames=%" G_GUINT64_FORMAT " fbytes=%" G_GUINT64_FORMAT " pbytes=%" G_GUINT64_FORMAT
+      " msgs=%" G_GUINT64_FORMAT " text=%" G_GUINT64_FORMAT " bin=%" G_GUINT64_FORMAT
+      " comp=%" G_GUINT64_FORMAT " pings=%" G_GUINT64_FORMAT " pongs=%" G_GUINT64_FORMAT
+      " closes=%" G_GUINT64_FORMAT " largest=%" G_GUINT64_FORMAT " last=%" G_GUINT64_FORMAT
+      " before_last=%" G_GUINT64_FORMAT " largest_ctl=%" G_GUINT64_FORMAT
+      " open=%" G_GUINT64_FORMAT " first_us=%" G_GINT64_FORMAT " last_us=%" G_GINT64_FORMAT
+      " data_us=%" G_GINT64_FORMAT " ping_us=%" G_GINT64_FORMAT " pong_us=%" G_GINT64_FORMAT
+      " resyncs=%u desynced=%d capped=%d\n",
+      d->frames, d->frame_bytes, d->payload_bytes, d->messages, d->text_messages,
+      d->binary_messages, d->compressed_messages, d->pings, d->pongs, d->closes,
+      d->largest_message, d->last_message, d->largest_before_last, d->largest_control,
+      d->open_message, d->first_frame_us, d->last_frame_us, d->last_data_us,
+      d->last_ping_us, d->last_pong_us, d->resyncs, d->desynced, d->inflate_capped);
+  for (int i = 0; i < 2; i++)
+    {
+      const ws_close_info *ci = &c->close[i];
+      g_string_append_printf (s, "close[%d] seen=%d code=%d plen=%zu trunc=%d rlen=%zu reason=%s\n",
+                              i, ci->seen, ci->code, ci->payload_len, ci->reason_truncated,
+                              ci->reason_len, ci->reason ? ci->reason : "(null)");
+    }
+  g_string_append_printf (s, "initiator=%d limits=%u state=%d\n", c->close_initiator,
+                          c->limits, c->frames[side].state);
+  for (unsigned i = 0; i < c->n_violations; i++)
+    g_string_append_printf (s, "viol %s side=%d off=%" G_GUINT64_FORMAT " '%s'\n",
+                            ws_violation_name (c->violations[i].kind), c->violations[i].side,
+                            c->violations[i].offset, c->violations[i].detail);
+  return g_string_free (s, FALSE);
+}
+
+/* Feed data to one side: whole (step 0), or in pieces starting at split,
+ * then every `step` bytes (step 1: byte by byte). */
+static void
+feed (ws_conn *c, int side, const uint8_t *d, size_t len, size_t split, size_t step)
+{
+  ws_frame_parser *p = &c->frames[side];
+  if (step == 0)
+    {
+      if (split > 0 && split < len)
+        {
+          ws_frame_feed (p, d, split, TS);
+          ws_frame_feed (p, d + split, len - split, TS);
+        }
+      else
+        ws_frame_feed (p, d, len, TS);
+      return;
+    }
+  for (size_t i = 0; i < len; i += step)
+    ws_frame_feed (p, d + i, MIN (step, len - i), TS);
+}
+
+/* Run the input whole, split in two at every boundary (every split_step-th
+ * boundary for big inputs) and byte by byte; all runs must agree.  Returns
+ * the connection of the whole run. */
+static ws_conn *
+run_all_ways (const setup *s, int side, const GByteArray *in, size_t split_step)
+{
+  ws_conn *whole = conn_new (s);
+  feed (whole, side, in->data, in->len, 0, 0);
+  char *want = describe (whole, side);
+
+  for (size_t cut = 1; cut < in->len; cut += split_step)
+    {
+      ws_conn *c = conn_new (s);
+      feed (c, side, in->data, in->len, cut, 0);
+      char *got = describe (c, side);
+      if (g_strcmp0 (want, got) != 0)
+        g_test_message ("split at %zu of %u", cut, in->len);
+      g_assert_cmpstr (got, ==, want);
+      g_free (got);
+      ws_conn_free (c);
+    }
+  ws_conn *c = conn_new (s);
+  feed (c, side, in->data, in->len, 0, 1);
+  char *got = describe (c, side);
+  g_assert_cmpstr (got, ==, want);
+  g_free (got);
+  ws_conn_free (c);
+  g_free (want);
+  return whole;
+}
+
+static const ws_violation *
+find_violation (ws_conn *c, ws_violation_kind k, int side)
+{
+  for (unsigned i = 0; i < c->n_violations; i++)
+    if (c->violations[i].kind == k && (int) c->violations[i].side == side)
+      return &c->violations[i];
+  return NULL;
+}
+
+static void
+assert_no_violations (ws_conn *c)
+{
+  if (c->n_violations)
+    g_test_message ("first violation: %s '%s'", ws_violation_name (c->violations[0].kind),
+                    c->violations[0].detail);
+  g_assert_cmpuint (c->n_violations, ==, 0);
+}
+
+static void
+setup_limits (void)
+{
+  ws_limits_init_defaults (&ws_limits_cfg);
+  memset (&ws_stats, 0, sizeof ws_stats);
+}
+
+/* ---- UTF-8 and close codes ------------------------------------------------ */
+
+static void
+test_utf8_table (void)
+{
+  static const struct { const char *s; bool ok; } cases[] = {
+    { "", true },
+    { "plain ASCII text, longer than eight bytes", true },
+    { "\xc2\x80", true },                 /* U+0080 */
+    { "\xdf\xbf", true },                 /* U+07FF */
+    { "\xe0\xa0\x80", true },             /* U+0800 */
+    { "\xed\x9f\xbf", true },             /* U+D7FF */
+    { "\xee\x80\x80", true },             /* U+E000 */
+    { "\xef\xbf\xbf", true },             /* U+FFFF */
+    { "\xf0\x90\x80\x80", true },         /* U+10000 */
+    { "\xf4\x8f\xbf\xbf", true },         /* U+10FFFF */
+    { "h\xc3\xa9llo \xe2\x82\xac \xf0\x9d\x84\x9e", true },
+    { "\x80", false },                    /* lone continuation */
+    { "\xc0\x80", false },                /* overlong NUL */
+    { "\xc1\xbf", false },                /* overlong */
+    { "\xe0\x9f\xbf", false },            /* overlong 3-byte */
+    { "\xed\xa0\x80", false },            /* surrogate U+D800 */
+    { "\xed\xbf\xbf", false },            /* surrogate U+DFFF */
+    { "\xf0\x8f\xbf\xbf", false },        /* overlong 4-byte */
+    { "\xf4\x90\x80\x80", false },        /* U+110000 */
+    { "\xf5\x80\x80\x80", false },
+    { "\xff", false },
+    { "\xc3", false },                    /* truncated */
+    { "\xe2\x82", false },
+    { "abcdefgh\xe2\x28\xa1", false },
+    { "abcdefghijklmnop\xc3\xa9\xc3", false },
+  };
+  for (size_t i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      const uint8_t *d = (const uint8_t *) cases[i].s;
+      size_t len = strlen (cases[i].s);
+      g_assert_cmpint (ws_utf8_valid (d, len), ==, cases[i].ok);
+      /* the same answer however the text is cut */
+      for (size_t cut = 0; cut <= len; cut++)
+        {
+          uint32_t st = ws_utf8_step (WS_UTF8_ACCEPT, d, cut);
+          st = ws_utf8_step (st, d + cut, len - cut);
+          g_assert_cmpint (st == WS_UTF8_ACCEPT, ==, cases[i].ok);
+        }
+    }
+  /* REJECT is sticky */
+  g_assert_cmpuint (ws_utf8_step (WS_UTF8_REJECT, (const uint8_t *) "abc", 3), ==, WS_UTF8_REJECT);
+}
+
+/* Against GLib's validator (an independent implementation) on random text
+ * made mostly of bytes that matter: lead bytes, continuations, ASCII. */
+static void
+test_utf8_random (void)
+{
+  static const uint8_t pool[] = {
+    'a', 'Z', ' ', 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc1, 0xc2,
+    0xdf, 0xe0, 0xe1, 0xec, 0xed, 0xee, 0xef, 0xf0, 0xf1, 0xf3, 0xf4, 0xf5, 0xff
+  };
+  GRand *r = g_rand_new_with_seed (6455);
+  uint8_t buf[40];
+  for (int iter = 0; iter < 200000; iter++)
+    {
+      size_t len = g_rand_int_range (r, 0, sizeof buf);
+      for (size_t i = 0; i < len; i++)
+        buf[i] = g_rand_boolean (r) ? 'x' : pool[g_rand_int_range (r, 0, sizeof pool)];
+      bool want = g_utf8_validate_len ((const char *) buf, len, NULL);
+      g_assert_cmpint (ws_utf8_valid (buf, len), ==, want);
+    }
+  g_rand_free (r);
+}
+
+static void
+test_close_codes (void)
+{
+  static const int ok[] = { 1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011,
+                            1012, 1013, 1014, 3000, 3999, 4000, 4999 };
+  static const int bad[] = { -1, 0, 999, 1004, 1005, 1006, 1015, 1016, 2000, 2999,
+                             5000, 65535 };
+  for (size_t i = 0; i < G_N_ELEMENTS (ok); i++)
+    g_assert_true (ws_close_code_valid_on_wire (ok[i]));
+  for (size_t i = 0; i < G_N_ELEMENTS (bad); i++)
+    g_assert_false (ws_close_code_valid_on_wire (bad[i]));
+}
+
+/* ---- framing ---------------------------------------------------------------- */
+
+static void
+test_lengths (void)
+{
+  setup_limits ();
+  uint8_t big[70000];
+  for (size_t i = 0; i < sizeof big; i++)
+    big[i] = (uint8_t) (i * 7);
+  GByteArray *in = g_byte_array_new ();
+  put_frame (in, 1, 0, 2, false, big, 5);          /* 2 + 5 */
+  put_frame (in, 1, 0, 2, false, big, 200);        /* 4 + 200 */
+  put_frame (in, 1, 0, 2, false, big, 70000);      /* 10 + 70000 */
+  put_frame (in, 1, 0, 2, false, big, 126);        /* 4 + 126, the smallest 16-bit */
+  put_frame (in, 1, 0, 2, false, big, 125);        /* 2 + 125, the largest 7-bit */
+  ws_conn *c = run_all_ways (NULL, WS_SIDE_SERVER, in, 97);
+  ws_dir_stats *d = &c->dir[WS_SIDE_SERVER];
+  assert_no_violations (c);
+  g_assert_cmpuint (d->frames, ==, 5);
+  g_assert_cmpuint (d->payload_bytes, ==, 5 + 200 + 70000 + 126 + 125);
+  g_assert_cmpuint (d->frame_bytes, ==, in->len);
+  g_assert_cmpuint (d->frame_bytes, ==, 5 + 200 + 70000 + 126 + 125 + 2 + 4 + 10 + 4 + 2);
+  g_assert_cmpuint (d->messages, ==, 5);
+  g_assert_cmpuint (d->binary_messages, ==, 5);
+  g_assert_cmpuint (d->largest_message, ==, 70000);
+  g_assert_cmpuint (d->last_message, ==, 125);
+  g_assert_cmpuint (d->largest_before_last, ==, 70000);
+  g_assert_cmpuint (d->open_message, ==, 0);
+  g_assert_cmpint (d->first_frame_us, ==, TS);
+  g_assert_cmpint (d->last_data_us, ==, TS);
+  ws_conn_free (c);
+  g_byte_array_unref (in);
+}
+
+static void
+test_lengths_not_minimal (void)
+{
+  setup_limits ();
+  GByteArray *in = g_byte_array_new ();
+  put_frame_len (in, 1, 0, 1, true, "hello", 5, 16);
+  ws_conn *c = run_all_ways (NULL, WS_SIDE_CLIENT, in, 1);
+  const ws_violation *v = find_violation (c, WS_VIOL_LENGTH_NOT_MINIMAL, WS_SIDE_CLIENT);
+  g_assert_nonnull (v);
+  g_assert_cmpuint (v->offset, ==, 0);
+  g_assert_cmpuint (c->dir[0].messages, ==, 1);
+  g_assert_cmpuint (c->dir[0].last_message, ==, 5);
+  ws_conn_free (c);
+
+  g_byte_array_set_size (in, 0);
+  put_frame (in, 1, 0, 9, true, NULL, 0);
+  put_frame_len (in, 1, 0, 2, true, "0123456789", 10, 64);
+  c = run_all_ways (NULL, WS_SIDE_CLIENT, in, 1);
+  v = find_violation (c, WS_VIOL_LENGTH_NOT_MINIMAL, WS_SIDE_CLIENT);
+  g_assert_nonnull (v);
+  g_assert_cmpuint (v->offset, ==, 6);   /* after the 6-byte masked ping */
+  g_assert_nonnull (strstr (v->detail, "64-bit"));
+  g_assert_cmpuint (c->dir[0].frame_bytes, ==, 6 + 14 + 10);
+  ws_conn_free (c);
+
+  /* the boundaries: 125 in 16 bits and 65535 in 64 bits are not minimal,
+   * 126 and 65536 are */
+  static const struct { size_t n; int bits; bool bad; } edges[] = {
+    { 125, 16, true }, { 126, 16, false }, { 65535, 64, true }, { 65536, 64, false },
+  };
+  uint8_t *pl = g_malloc0 (65536);
+  for (size_t i = 0; i < G_N_ELEMENTS (edges); i++)
+    {
+      g_byte_array_set_size (in, 0);
+      put_frame_len (in, 1, 0, 2, false, pl, edges[i].n, edges[i].bits);
+      c = conn_new (NULL);
+      feed (c, 1, in->data, in->len, 0, 0);
+      g_assert_cmpint (find_violation (c, WS_VIOL_LENGTH_NOT_MINIMAL, 1) != NULL, ==, edges[i].bad);
+      g_assert_cmpuint (c->dir[1].last_message, ==, edges[i].n);
+      ws_conn_free (c);
+    }
+  g_free (pl);
+  g_byte_array_unref (in);
+}
+
+/* A length near 2^63 is counted, never allocated. */
+static void
+test_lengths_huge (void)
+{
+  setup_limits ();
+  uint8_t hdr[10] = { 0x82, 127, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe };
+  uint8_t *chunk = g_malloc0 (1 << 20);
+  ws_conn *c = conn_new (NULL);
+  ws_frame_feed (&c->frames[1], hdr, sizeof hdr, TS);
+  for (int i = 0; i < 16; i++)
+    ws_frame_feed (&c->frames[1], chunk, 1 << 20, TS);
+  ws_dir_stats *d = &c->dir[1];
+  g_assert_cmpuint (d->frames, ==, 1);
+  g_assert_cmpuint (d->payload_bytes, ==, 16u << 20);
+  g_assert_cmpuint (d->open_message, ==, 16u << 20);
+  g_assert_cmpuint (d->messages, ==, 0);
+  g_assert_cmpint (c->frames[1].state, ==, WS_FP_PAYLOAD);
+  assert_no_violations (c);
+  ws_conn_free (c);
+
+  /* a huge text frame: UTF-8 checked as it streams, still no allocation */
+  memset (chunk, 'a', 1 << 20);
+  hdr[0] = 0x81;
+  c = conn_new (NULL);
+  ws_frame_feed (&c->frames[1], hdr, sizeof hdr, TS);
+  for (int i = 0; i < 4; i++)
+    ws_frame_feed (&c->frames[1], chunk, 1 << 20, TS);
+  assert_no_violations (c);
+  ws_conn_free (c);
+
+  /* top bit set: a violation; the length is taken as it is */
+  uint8_t msb[10] = { 0x82, 127, 0x80, 0, 0, 0, 0, 0, 0, 5 };
+  c = conn_new (NULL);
+  ws_frame_feed (&c->frames[1], msb, sizeof msb, TS);
+  ws_frame_feed (&c->frames[1], chunk, 4096, TS);
+  g_assert_nonnull (find_violation (c, WS_VIOL_LENGTH_MSB_SET, 1));
+  g_assert_cmpuint (c->dir[1].payload_bytes, ==, 4096);
+  g_assert_cmpint (c->frames[1].state, ==, WS_FP_PAYLOAD);
+  ws_conn_free (c);
+  g_free (chunk);
+}
+
+static void
+test_masking (void)
+{
+  setup_limits ();
+  GByteArray *in = g_byte_array_new ();
+  put_frame (in, 1, 0, 1, false, "hi", 2);
+  put_frame (in, 1, 0, 1, false, "again", 5);
+  ws_conn *c = run_all_ways (NULL, WS_SIDE_CLIENT, in, 1);
+  g_assert_cmpuint (c->n_violations, ==, 1);   /* recorded once */
+  g_assert_nonnull (find_violation (c, WS_VIOL_UNMASKED_CLIENT_FRAME, WS_SIDE_CLIENT));
+  g_assert_cmpuint (c->dir[0].messages, ==, 2);
+  ws_conn_free (c);
+
+  g_byte_array_set_size (in, 0);
+  put_frame (in, 1, 0, 2, true, "abc", 3);
+  c = run_all_ways (NULL, WS_SIDE_SERVER, in, 1);
+  g_assert_cmpuint (c->n_violations, ==, 1);
+  g_assert_nonnull (find_violation (c, WS_VIOL_MASKED_SERVER_FRAME, WS_SIDE_SERVER));
+  ws_conn_free (c);
+  g_byte_array_unref (in);
+}
+
+/* A text message in three fragments, cut inside multi-byte characters, with
+ * a ping between fragments (allowed, RFC 6455 5.4). */
+static void
+test_fragmented_text (void)
+{
+  setup_limits ();
+  const char *text = "h\xc3\xa9llo w\xc3\xb6rld \xe2\x82\xac \xf0\x9d\x84\x9e!";
+  size_t len = strlen (text);
+  const char *euro = strstr (text, "\xe2\x82\xac");
+  const char *clef = strstr (text, "\xf0\x9d\x84\x9e");
+  size_t a = (size_t) (euro - text) + 1, b = (size_t) (clef - text) + 2;
+  GByteArray *in = g_byte_array_new ();
+  put_frame (in, 0, 0, 1, true, text, a);
+  put_frame (in, 1, 0, 9, true, "p", 1);
+  put_frame (in, 0, 0, 0, true, text + a, b - a);
+  put_frame (in, 1, 0, 0, true, text + b, len - b);
+  put_frame (in, 1, 0, 2, true, "bin", 3);
+  ws_conn *c = run_all_ways (NULL, WS_SIDE_CLIENT, in, 1);
+  ws_dir_stats *d = &c->dir[0];
+  assert_no_violations (c);
+  g_assert_cmpuint (d->frames, ==, 5);
+  g_assert_cmpuint (d->messages, ==, 2);
+  g_assert_cmpuint (d->text_messages, ==, 1);
+  g_assert_cmpuint (d->binary_messages, ==, 1);
+  g_assert_cmpuint (d->pings, ==, 1);
+  g_assert_cmpint (d->last_ping_us, ==, TS);
+  g_assert_cmpuint (d->largest_control, ==, 1);
+  g_assert_cmpuint (d->largest_message, ==, len);
+  g_assert_cmpuint (d->largest_before_last, ==, len);
+  g_assert_cmpuint (d->last_message, ==, 3);
+  ws_conn_free (c);
+
+  /* the same message left open: open_message is its size so far */
+  g_byte_array_set_size (in, 0);
+  put_frame (in, 0, 0, 1, true, text, a);
+  put_frame (in, 0, 0, 0, true, text + a, b - a);
+  c = run_all_ways (NULL, WS_SIDE_CLIENT, in, 1);
+  g_assert_cmpuint (c->dir[0].open_message, ==, b);
+  g_assert_cmpuint (c->dir[0].messages, ==, 0);
+  assert_no_violations (c);
+  ws_conn_free (c);
+  g_byte_array_unref (in);
+}
+
+static void
+test_text_not_utf8 (void)
+{
+  setup_limits ();
+  GByteArray *in = g_byte_array_new ();
+  put_frame (in, 1, 0, 1, true, "fine", 4);
+  /* second message: the bad byte is at offset 9 (second fragment, offset 3) */
+  put_frame (in, 0, 0, 1, true, "abcdef", 6);
+  put_frame (in, 1, 0, 0, true, "g\xc3\xa9\xff", 4);
+  ws_conn *c = run_all_ways (NULL, WS_SIDE_CLIENT, in, 1);
+  const ws_violation *v = find_violation (c, WS_VIOL_TEXT_NOT_UTF8, WS_SIDE_CLIENT);
+  g_assert_nonnull (v);
+  g_assert_cmpstr (v->detail, ==, "message 2, byte 9");
+  g_assert_cmpuint (c->dir[0].messages, ==, 2);
+  ws_conn_free (c);
+
+  /* ends inside a character */
+  g_byte_array_set_size (in, 0);
+  put_frame (in, 1, 0, 1, false, "abc\xe2\x82", 5);
+  c = run_all_ways (NULL, WS_SIDE_SERVER, in, 1);
+  v = find_violation (c, WS_VIOL_TEXT_NOT_UTF8, WS_SIDE_SERVER);
+  g_assert_nonnull (v);
+  g_assert_nonnull (strstr (v->detail, "message 1, byte 5"));
+  ws_conn_free (c);
+
+  /* binary is not checked; nor is text when checking is off */
+  g_byte_array_set_size (in, 0);
+  put_frame (in, 1, 0, 2, false, "\xff\xfe", 2);
+  c = run_all_ways (NULL, WS_SIDE_SERVER, in, 1);
+  assert_no_violations (c);
+  ws_conn_free (c);
+  g_byte_array_set_size (in, 0);
+  put_frame (in, 1, 0, 1, false, "\xff\xfe", 2);
+  ws_limits_cfg.check_utf8 = false;
+  c = run_all_ways (NULL, WS_SIDE_SERVER, in, 1);
+  assert_no_violations (c);
+  g_assert_cmpuint (c->dir[1].text_messages, ==, 1);
+  ws_conn_free (c);
+  setup_limits ();
+  g_byte_array_unref (in);
+}
+
+/* ---- close frames ----------------------------------------------------------- */
+
+static void
+test_close_code_reason (void)
+{
+  setup_limits ();
+  GByteArray *in = g_byte_array_new ();
+  put_close (in, false, 1001, "going away", 10);
+  ws_conn *c = run_all_ways (NULL, WS_SIDE_SERVER, in, 1);
+  ws_close_info *ci = &c->close[WS_SIDE_SERVER];
+  assert_no_violations (c);
+  g_assert_true (ci->seen);
+  g_assert_cmpint (ci->code, ==, 1001);
+  g_assert_cmpstr (ci->reason, ==, "going away");
+  g_assert_cmpuint (ci->reason_len, ==, 10);
+  g_assert_cmpuint (ci->payload_len, ==, 12);
+  g_assert_false (ci->reason_truncated);
+  g_assert_cmpint (ci->ts_us, ==, TS);
+  g_assert_cmpint (c->close_initiator, ==, WS_SIDE_SERVER);
+  g_assert_cmpuint (c->dir[1].closes, ==, 1);
+  g_assert_false (c->close[WS_SIDE_CLIENT].seen);
+
+  /* the client echoes: the initiator stays the server */
+  GByteArray *echo = g_byte_array_new ();
+  put_close (echo, true, 1001, "", 0);
+  ws_frame_feed (&c->frames[WS_SIDE_CLIENT], echo->data, echo->len, TS + 5);
+  g_assert_cmpint (c->close_initiator, ==, WS_SIDE_SERVER);
+  g_assert_true (c->close[0].seen);
+  g_assert_cmpint (c->close[0].code, ==, 1001);
+  g_assert_null (c->close[0].reason);
+  g_assert_cmpint (c->close[0].ts_us, ==, TS + 5);
+  ws_conn_free (c);
+  g_byte_array_unref (echo);
+
+  /* a second close frame from the same side changes nothing recorded */
+  g_byte_array_set_size (in, 0);
+  put_close (in, true, 4000, "app", 3);
+  put_close (in, true, 1000, "", 0);
+  c = run_all_ways (NULL, WS_SIDE_CLIENT, in, 1);
+  g_assert_cmpint (c->close[0].code, ==, 4000);
+  g_assert_cmpstr (c->close[0].reason, ==, "app");
+  g_assert_cmpuint (c->dir[0].closes, ==, 2);
+  g_assert_cmpint (c->close_initiator, ==, WS_SIDE_CLIENT);
+  assert_no_violations (c);
+  ws_conn_free (c);
+  g_byte_array_unref (in);
+}
+
+static void
+test_close_empty (void)
+{
+  setup_limits ();
+  GByteArray *in = g_byte_array_new ();
+  put_close (in, true, -1, NULL, 0);
+  ws_conn *c = run_all_ways (NULL, WS_SIDE_CLIENT, in, 1);
+  assert_no_violations (c);
+  g_assert_true (c->close[0].seen);
+  g_assert_cmpint (c->close[0].code, ==, -1);
+  g_assert_null (c->close[0].reason);
+  g_assert_cmpuint (c->close[0].payload_len, ==, 0);
+  g_assert_cmpint (ws_conn_close_code (c), ==, 1005);
+  ws_conn_free (c);
+  g_byte_array_unref (in);
+}
+
+static void
+test_close_one_byte (void)
+{
+  setup_limits ();
+  GByteArray *in = g_byte_array_new ();
+  put_frame (in, 1, 0, 8, false, "\x03", 1);
+  ws_conn *c = run_all_ways (NULL, WS_SIDE_SERVER, in, 1);
+  g_assert_nonnull (find_violation (c, WS_VIOL_CLOSE_ONE_BYTE, WS_SIDE_SERVER));
+  g_assert_true (c->close[1].seen);
+  g_assert_cmpint (c->close[1].code, ==, -1);
+  g_assert_cmpuint (c->close[1].payload_len, ==, 1);
+  ws_conn_free (c);
+  g_byte_array_unref (in);
+}
+
+/* Like the zeek corpus's oversized-close-frame: 258 bytes of close payload. */
+static void
+test_close_oversized (void)
+{
+  setup_limits ();
+  char reason[2000];
+  memset (reason, 'C', sizeof reason);
+  GByteArray *in = g_byte_array_new ();
+  put_close (in, false, 1000, reason, 256);
+  ws_conn *c = run_all_ways (NULL, WS_SIDE_SERVER, in, 1);
+  ws_close_info *ci = &c->close[1];
+  const ws_violation *v = find_violation (c, WS_VIOL_CONTROL_TOO_LONG, WS_SIDE_SERVER);
+  g_assert_nonnull (v);
+  g_assert_nonnull (strstr (v->detail, "258"));
+  g_assert_cmpuint (c->n_violations, ==, 1);
+  g_assert_cmpint (ci->code, ==, 1000);
+  g_assert_cmpuint (ci->payload_len, ==, 258);
+  g_assert_cmpuint (ci->reason_len, ==, 256);
+  g_assert_false (ci->reason_truncated);
+  g_assert_cmpuint (strspn (ci->reason, "C"), ==, 256);
+  g_assert_cmpuint (c->dir[1].largest_control, ==, 258);
+  ws_conn_free (c);
+
+  /* longer than we keep: cut at max_close_reason bytes of payload */
+  g_byte_array_set_size (in, 0);
+  put_close (in, false, 1000, reason, 1998);
+  c = run_all_ways (NULL, WS_SIDE_SERVER, in, 53);
+  ci = &c->close[1];
+  g_assert_cmpuint (ci->payload_len, ==, 2000);
+  g_assert_cmpuint (ci->reason_len, ==, 1024 - 2);
+  g_assert_true (ci->reason_truncated);
+  ws_conn_free (c);
+
+  /* a cut inside a character drops the partial character */
+  char r2[300];
+  memset (r2, 'x', sizeof r2);
+  r2[121] = (char) 0xe2; r2[122] = (char) 0x82; r2[123] = (char) 0xac;  /* cap 125 - 2 = 123 */
+  ws_limits_cfg.max_close_reason = 10;     /* below 125: 125 is kept anyway */
+  g_byte_array_set_size (in, 0);
+  put_close (in, false, 1000, r2, sizeof r2);
+  c = run_all_ways (NULL, WS_SIDE_SERVER, in, 1);
+  ci = &c->close[1];
+  g_assert_true (ci->reason_truncated);
+  g_assert_cmpuint (ci->reason_len, ==, 121);
+  g_assert_null (find_violation (c, WS_VIOL_CLOSE_REASON_NOT_UTF8, 1));
+  ws_conn_free (c);
+  setup_limits ();
+  g_byte_array_unref (in);
+}
+
+static void
+test_close_invalid (void)
+{
+  static const int codes[] = { 1005, 1006, 999, 1015, 2999, 5000 };
+  setup_limits ();
+  GByteArray *in = g_byte_array_new ();
+  for (size_t i = 0; i < G_N_ELEMENTS (codes); i++)
+    {
+      g_byte_array_set_size (in, 0);
+      put_close (in, true, codes[i], "x", 1);
+      ws_conn *c = run_all_ways (NULL, WS_SIDE_CLIENT, in, 1);
+      const ws_violation *v = find_violation (c, WS_VIOL_CLOSE_CODE_INVALID, 0);
+      g_assert_nonnull (v);
+      g_assert_cmpint (c->close[0].code, ==, codes[i]);
+      char *want = g_strdup_printf ("code %d", codes[i]);
+      g_assert_cmpstr (v->detail, ==, want);
+      g_free (want);
+      ws_conn_free (c);
+    }
+  g_byte_array_set_size (in, 0);
+  put_close (in, true, 1007, "bad \xc3\x28", 6);
+  ws_conn *c = run_all_ways (NULL, WS_SIDE_CLIENT, in, 1);
+  g_assert_nonnull (find_violation (c, WS_VIOL_CLOSE_REASON_NOT_UTF8, 0));
+  g_assert_null (find_violation (c, WS_VIOL_CLOSE_CODE_INVALID, 0));
+  ws_conn_free (c);
+  g_byte_array_unref (in);
+}
+
+static void
+test_after_close (void)
+{
+  setup_limits ();
+  GByteArray *in = g_byte_array_new ();
+  put_close (in, false, 1000, "", 0);
+  put_frame (in, 1, 0, 1, false, "late", 4);
+  put_frame (in, 1, 0, 2, false, "later", 5);
+  ws_conn *c = run_all_ways (NULL, WS_SIDE_SERVER, in, 1);
+  const ws_violation *v = find_violation (c, WS_VIOL_DATA_AFTER_CLOSE, 1);
+  g_assert_nonnull (v);
+  g_assert_cmpuint (v->offset, ==, 4);
+  g_assert_cmpuint (c->n_violations, ==, 1);
+  g_assert_cmpuint (c->dir[1].messages, ==, 2);
+  ws_conn_free (c);
+  g_byte_array_unref (in);
+}
+
+static void
+test_ping_pong (void)
+{
+  setup_limits ();
+  GByteArray *in = g_byte_array_new ();
+  put_frame (in, 1, 0, 9, false, "12345678", 8);
+  put_frame (in, 1, 0, 10, false, "", 0);
+  put_frame (in, 1, 0, 10, false, "ab", 2);
+  ws_conn *c = run_all_ways (NULL, WS_SIDE_SERVER, in, 1);
+  assert_no_violations (c);
+  g_assert_cmpuint (c->dir[1].pings, ==, 1);
+  g_assert_cmpuint (c->dir[1].pongs, ==, 2);
+  g_assert_cmpuint (c->dir[1].largest_control, ==, 8);
+  g_assert_cmpuint (c->dir[1].messages, ==, 0);
+  g_assert_cmpint (c->dir[1].last_data_us, ==, 0);
+  ws_conn_free (c);
+
+  /* distinct timestamps per frame */
+  c = conn_new (NULL);
+  uint8_t ping[2] = { 0x89, 0 }, pong[2] = { 0x8a, 0 }, txt[3] = { 0x81, 1, 'x' };
+  ws_frame_feed (&c->frames[1], txt, 3, 100);
+  ws_frame_feed (&c->frames[1], ping, 2, 200);
+  ws_frame_feed (&c->frames[1], pong, 2, 300);
+  g_assert_cmpint (c->dir[1].first_frame_us, ==, 100);
+  g_assert_cmpint (c->dir[1].last_data_us, ==, 100);
+  g_assert_cmpint (c->dir[1].last_ping_us, ==, 200);
+  g_assert_cmpint (c->dir[1].last_pong_us, ==, 300);
+  g_assert_cmpint (c->dir[1].last_frame_us, ==, 300);
+  ws_conn_free (c);
+  g_byte_array_unref (in);
+}
+
+static void
+test_control_violations (void)
+{
+  setup_limits ();
+  char big[200];
+  memset (big, 'p', sizeof big);
+  GByteArray *in = g_byte_array_new ();
+  put_frame (in, 1, 0, 9, true, big, 200);
+  put_frame (in, 0, 0, 10, true, "x", 1);
+  put_frame (in, 1, 0, 1, true, "ok", 2);
+  ws_conn *c = run_all_ways (NULL, WS_SIDE_CLIENT, in, 1);
+  g_assert_nonnull (find_violation (c, WS_VIOL_CONTROL_TOO_LONG, 0));
+  g_assert_nonnull (find_violation (c, WS_VIOL_CONTROL_FRAGMENTED, 0));
+  g_assert_cmpuint (c->n_violations, ==, 2);
+  g_assert_cmpuint (c->dir[0].largest_control, ==, 200);
+  g_assert_cmpuint (c->dir[0].messages, ==, 1);
+  ws_conn_free (c);
+  g_byte_array_unref (in);
+}
+
+static void
+test_unknown_opcodes (void)
+{
+  setup_limits ();
+  for (unsigned op = 3; op <= 15; op++)
+    {
+      if (op >= 8 && op <= 10)
+        continue;
+      GByteArray *in = g_byte_array_new ();
+      put_frame (in, 1, 0, op, false, "junk payload", 12);
+      put_frame (in, 1, 0, 1, false, "after", 5);
+      ws_conn *c = run_all_ways (NULL, WS_SIDE_SERVER, in, 1);
+      const ws_violation *v = find_violation (c, WS_VIOL_UNKNOWN_OPCODE, 1);
+      g_assert_nonnull (v);
+      char *want = g_strdup_printf ("opcode %u", op);
+      g_assert_cmpstr (v->detail, ==, want);
+      g_free (want);
+      g_assert_cmpuint (c->n_violations, ==, 1);
+      g_assert_cmpuint (c->dir[1].frames, ==, 2);
+      g_assert_cmpuint (c->dir[1].messages, ==, 1);
+      g_assert_cmpuint (c->dir[1].last_message, ==, 5);
+      ws_conn_free (c);
+      g_byte_array_unref (in);
+    }
+}
+
+static void
+test_rsv (void)
+{
+  setup_limits ();
+  GByteArray *in = g_byte_array_new ();
+  /* RSV1 without permessage-deflate; no UTF-8 noise on top */
+  put_frame (in, 1, 4, 1, false, "\xff\x00", 2);
+  ws_conn *c = run_all_ways (NULL, WS_SIDE_SERVER, in, 1);
+  g_assert_nonnull (find_violation (c, WS_VIOL_RSV_NOT_NEGOTIATED, 1));
+  g_assert_cmpuint (c->n_violations, ==, 1);
+  ws_conn_free (c);
+
+  for (unsigned rsv = 1; rsv <= 2; rsv++)
+    {
+      setup s = { .pmd = true };
+      g_byte_array_set_size (in, 0);
+      put_frame (in, 1, rsv, 2, true, "x", 1);
+      c = run_all_ways (&s, WS_SIDE_CLIENT, in, 1);
+      g_assert_nonnull (find_violation (c, WS_VIOL_RSV_NOT_NEGOTIATED, 0));
+      ws_conn_free (c);
+    }
+
+  setup s = { .pmd = true };
+  g_byte_array_set_size (in, 0);
+  put_frame (in, 1, 4, 9, false, "", 0);
+  put_frame (in, 0, 0, 2, false, "ab", 2);
+  put_frame (in, 1, 4, 0, false, "cd", 2);
+  c = run_all_ways (&s, WS_SIDE_SERVER, in, 1);
+  g_assert_nonnull (find_violation (c, WS_VIOL_RSV1_ON_CONTROL, 1));
+  g_assert_nonnull (find_violation (c, WS_VIOL_RSV1_ON_CONTINUATION, 1));
+  g_assert_null (find_violation (c, WS_VIOL_RSV_NOT_NEGOTIATED, 1));
+  g_assert_cmpuint (c->dir[1].last_message, ==, 4);
+  ws_conn_free (c);
+
+  /* mid-stream, the handshake unseen: RSV1 may be deflate we did not see */
+  setup mid = { .midstream = true };
+  g_byte_array_set_size (in, 0);
+  put_frame (in, 1, 4, 1, false, "\x8a\x01", 2);
+  c = run_all_ways (&mid, WS_SIDE_SERVER, in, 1);
+  assert_no_violations (c);
+  g_assert_cmpuint (c->dir[1].compressed_messages, ==, 1);
+  g_assert_cmpuint (c->dir[1].last_message, ==, 2);
+  ws_conn_free (c);
+  g_byte_array_unref (in);
+}
+
+static void
+test_fragmentation_violations (void)
+{
+  setup_limits ();
+  GByteArray *in = g_byte_array_new ();
+  put_frame (in, 1, 0, 0, true, "orphan", 6);
+  put_frame (in, 0, 0, 1, true, "abc", 3);
+  put_frame (in, 1, 0, 2, true, "new", 3);
+  put_frame (in, 1, 0, 0, true, "x", 1);
+  ws_conn *c = run_all_ways (NULL, WS_SIDE_CLIENT, in, 1);
+  const ws_violation *v = find_violation (c, WS_VIOL_CONTINUATION_WITHOUT_START, 0);
+  g_assert_nonnull (v);
+  g_assert_cmpuint (v->offset, ==, 0);
+  v = find_violation (c, WS_VIOL_NEW_MESSAGE_IN_FRAGMENTED, 0);
+  g_assert_nonnull (v);
+  g_assert_cmpuint (v->offset, ==, 12 + 9);
+  /* the abandoned text message is not counted; the binary one is */
+  g_assert_cmpuint (c->dir[0].messages, ==, 1);
+  g_assert_cmpuint (c->dir[0].binary_messages, ==, 1);
+  g_assert_cmpuint (c->dir[0].last_message, ==, 3);
+  g_assert_cmpuint (c->n_violations, ==, 2);  /* the last orphan adds none */
+  ws_conn_free (c);
+  g_byte_array_unref (in);
+}
+
+/* 100k one-byte fragments: no allocation per fragment, linear time. */
+static void
+test_tiny_fragments (void)
+{
+  setup_limits ();
+  const size_t n = 100000;
+  GByteArray *in = g_byte_array_new ();
+  put_frame (in, 0, 0, 1, true, "a", 1);
+  for (size_t i = 1; i < n - 1; i++)
+    put_frame (in, 0, 0, 0, true, "a", 1);
+  put_frame (in, 1, 0, 0, true, "a", 1);
+  for (int step = 0; step <= 1; step++)
+    {
+      ws_conn *c = conn_new (NULL);
+      feed (c, 0, in->data, in->len, 0, (size_t) step);
+      assert_no_violations (c);
+      g_assert_cmpuint (c->dir[0].frames, ==, n);
+      g_assert_cmpuint (c->dir[0].messages, ==, 1);
+      g_assert_cmpuint (c->dir[0].last_message, ==, n);
+      g_assert_cmpuint (c->dir[0].frame_bytes, ==, in->len);
+      g_assert_null (c->frames[0].ctl);
+      g_assert_null (c->frames[0].zs);
+      ws_conn_free (c);
+    }
+  g_byte_array_unref (in);
+}
+
+/* ---- permessage-deflate ------------------------------------------------------ */
+
+static const char *const msgs[] = {
+  "Hello, permessage-deflate! Hello, permessage-deflate! Hello again.",
+  "Hello, permessage-deflate! This one refers back to the first message.",
+  "caf\xc3\xa9 \xe2\x82\xac \xf0\x9d\x84\x9e -- UTF-8 after inflating",
+};
+
+static void
+put_deflated (GByteArray *in, z_stream *zs, bool masked, unsigned op, const char *m,
+              size_t len, bool fragment)
+{
+  GByteArray *z = deflate_msg (zs, m, len);
+  if (fragment && z->len >= 2)
+    {
+      size_t half = z->len / 2;
+      put_frame (in, 0, 4, op, masked, z->data, half);
+      put_frame (in, 1, 0, 0, masked, z->data + half, z->len - half);
+    }
+  else
+    put_frame (in, 1, 4, op, masked, z->data, z->len);
+  g_byte_array_unref (z);
+}
+
+static void
+check_deflate_run (bool takeover)
+{
+  setup_limits ();
+  z_stream zs;
+  deflater_init (&zs);
+  GByteArray *in = g_byte_array_new ();
+  for (size_t i = 0; i < G_N_ELEMENTS (msgs); i++)
+    {
+      put_deflated (in, &zs, true, 1, msgs[i], strlen (msgs[i]), i == 1);
+      if (!takeover)
+        deflateReset (&zs);
+    }
+  /* an uncompressed message between compressed ones */
+  put_frame (in, 1, 0, 2, true, "plain", 5);
+  put_deflated (in, &zs, true, 2, msgs[0], strlen (msgs[0]), false);
+  deflateEnd (&zs);
+
+  setup s = { .pmd = true, .client_nct = !takeover };
+  ws_conn *c = run_all_ways (&s, WS_SIDE_CLIENT, in, 1);
+  ws_dir_stats *d = &c->dir[0];
+  assert_no_violations (c);
+  g_assert_cmpuint (d->messages, ==, 5);
+  g_assert_cmpuint (d->compressed_messages, ==, 4);
+  g_assert_cmpuint (d->text_messages, ==, 3);
+  g_assert_cmpuint (d->largest_message, ==, strlen (msgs[1]));
+  g_assert_cmpuint (d->last_message, ==, strlen (msgs[0]));
+  g_assert_cmpuint (d->largest_before_last, ==, strlen (msgs[1]));
+  g_assert_false (d->inflate_capped);
+  g_assert_cmpuint (c->limits, ==, 0);
+  ws_conn_free (c);
+
+  /* the takeover stream read as if each message stood alone fails, which
+   * shows the context is really carried over */
+  if (takeover)
+    {
+      setup wrong = { .pmd = true, .client_nct = true };
+      c = run_all_ways (&wrong, WS_SIDE_CLIENT, in, 7);
+      g_assert_nonnull (find_violation (c, WS_VIOL_INFLATE_ERROR, 0));
+      g_assert_cmpuint (c->dir[0].messages, ==, 5);
+      ws_conn_free (c);
+    }
+  g_byte_array_unref (in);
+}
+
+static void
+test_deflate_takeover (void)
+{
+  check_deflate_run (true);
+}
+
+static void
+test_deflate_no_takeover (void)
+{
+  check_deflate_run (false);
+}
+
+/* A server whose compressor marks each message final (BFINAL, RFC 7692
+ * 7.2.3.4) while keeping its window: Z_FINISH and a dictionary carry-over. */
+static void
+test_deflate_bfinal (void)
+{
+  setup_limits ();
+  GByteArray *in = g_byte_array_new ();
+  uint8_t window[32768];
+  size_t wlen = 0;
+  for (size_t i = 0; i < G_N_ELEMENTS (msgs); i++)
+    {
+      z_stream zs;
+      deflater_init (&zs);
+      if (wlen)
+        g_assert_cmpint (deflateSetDictionary (&zs, window, (uInt) wlen), ==, Z_OK);
+      uint8_t out[4096];
+      zs.next_in = (Bytef *) msgs[i];
+      zs.avail_in = (uInt) strlen (msgs[i]);
+      zs.next_out = out;
+      zs.avail_out = sizeof out;
+      g_assert_cmpint (deflate (&zs, Z_FINISH), ==, Z_STREAM_END);
+      put_frame (in, 1, 4, 1, false, out, sizeof out - zs.avail_out);
+      deflateEnd (&zs);
+      memcpy (window + wlen, msgs[i], strlen (msgs[i]));
+      wlen += strlen (msgs[i]);
+    }
+  setup s = { .pmd = true };
+  ws_conn *c = run_all_ways (&s, WS_SIDE_SERVER, in, 1);
+  assert_no_violations (c);
+  g_assert_cmpuint (c->dir[1].messages, ==, 3);
+  g_assert_cmpuint (c->dir[1].last_message, ==, strlen (msgs[2]));
+  g_assert_cmpuint (c->dir[1].largest_message, ==, strlen (msgs[1]));
+  ws_conn_free (c);
+  g_byte_array_unref (in);
+}
+
+static void
+test_deflate_bad_utf8 (void)
+{
+  setup_limits ();
+  z_stream zs;
+  deflater_init (&zs);
+  GByteArray *in = g_byte_array_new ();
+  const char bad[] = "0123456789\xed\xa0\x80 surrogate";
+  put_deflated (in, &zs, false, 1, bad, sizeof bad - 1, false);
+  deflateEnd (&zs);
+  setup s = { .pmd = true };
+  ws_conn *c = run_all_ways (&s, WS_SIDE_SERVER, in, 1);
+  const ws_violation *v = find_violation (c, WS_VIOL_TEXT_NOT_UTF8, 1);
+  g_assert_nonnull (v);
+  g_assert_cmpstr (v->detail, ==, "message 1, byte 11");
+  g_assert_cmpuint (c->dir[1].last_message, ==, sizeof bad - 1);
+  ws_conn_free (c);
+  g_byte_array_unref (in);
+}
+
+static void
+test_deflate_garbage (void)
+{
+  setup_limits ();
+  GByteArray *in = g_byte_array_new ();
+  /* BTYPE 11 is reserved: inflate must fail */
+  put_frame (in, 1, 4, 2, true, "\xff\xff\xff\xff", 4);
+  put_frame (in, 1, 4, 2, true, "\x07\x07", 2);
+  setup s = { .pmd = true };
+  ws_conn *c = run_all_ways (&s, WS_SIDE_CLIENT, in, 1);
+  g_assert_nonnull (find_violation (c, WS_VIOL_INFLATE_ERROR, 0));
+  g_assert_cmpuint (c->n_violations, ==, 1);
+  g_assert_cmpuint (c->dir[0].messages, ==, 2);
+  /* not inflatable: sizes are wire sizes */
+  g_assert_cmpuint (c->dir[0].largest_before_last, ==, 4);
+  g_assert_cmpuint (c->dir[0].last_message, ==, 2);
+  g_assert_true (c->frames[0].zs_failed);
+  ws_conn_free (c);
+  g_byte_array_unref (in);
+}
+
+/* 10 MB of zeros deflate to about 10 KB; the cap stops the inflating. */
+static GByteArray *
+bomb (z_stream *zs)
+{
+  uint8_t *zeros = g_malloc0 (1 << 20);
+  GByteArray *out = g_byte_array_new ();
+  uint8_t buf[65536];
+  for (int i = 0; i < 10; i++)
+    {
+      zs->next_in = zeros;
+      zs->avail_in = 1 << 20;
+      do
+        {
+          zs->next_out = buf;
+          zs->avail_out = sizeof buf;
+          deflate (zs, i == 9 ? Z_SYNC_FLUSH : Z_NO_FLUSH);
+          g_byte_array_append (out, buf, (guint) (sizeof buf - zs->avail_out));
+        }
+      while (zs->avail_out == 0);
+    }
+  g_free (zeros);
+  g_assert_cmpmem (out->data + out->len - 4, 4, "\x00\x00\xff\xff", 4);
+  g_byte_array_set_size (out, out->len - 4);
+  return out;
+}
+
+static void
+check_bomb (bool takeover)
+{
+  setup_limits ();
+  z_stream zs;
+  deflater_init (&zs);
+  GByteArray *z = bomb (&zs);
+  g_assert_cmpuint (z->len, <, 20000);
+  GByteArray *in = g_byte_array_new ();
+  put_frame (in, 1, 4, 2, true, z->data, z->len);
+  if (!takeover)
+    deflateReset (&zs);
+  size_t before = in->len;
+  put_deflated (in, &zs, true, 1, msgs[0], strlen (msgs[0]), false);
+  size_t second_wire = in->len - before - 6;   /* 2-byte header, mask key */
+  deflateEnd (&zs);
+
+  ws_limits_cfg.max_inflate_bytes = 256 * 1024;
+  setup s = { .pmd = true, .client_nct = !takeover };
+  gint64 t0 = g_get_monotonic_time ();
+  ws_conn *c = run_all_ways (&s, WS_SIDE_CLIENT, in, 61);
+  g_test_message ("bomb, all ways: %.2f s", (g_get_monotonic_time () - t0) / 1e6);
+  ws_dir_stats *d = &c->dir[0];
+  g_assert_true (d->inflate_capped);
+  g_assert_true (c->limits & WS_LIMIT_INFLATE);
+  g_assert_cmpuint (ws_stats.inflate_limit_hits, >, 0);
+  g_assert_cmpuint (d->messages, ==, 2);
+  g_assert_cmpuint (d->largest_before_last, ==, 256 * 1024);
+  if (takeover)
+    {
+      /* the context is lost: the next message is measured on the wire */
+      g_assert_cmpuint (d->last_message, ==, second_wire);
+      g_assert_true (c->frames[0].zs_failed);
+    }
+  else
+    g_assert_cmpuint (d->last_message, ==, strlen (msgs[0]));
+  assert_no_violations (c);
+  ws_conn_free (c);
+  setup_limits ();
+  g_byte_array_unref (z);
+  g_byte_array_unref (in);
+}
+
+static void
+test_deflate_bomb_takeover (void)
+{
+  check_bomb (true);
+}
+
+static void
+test_deflate_bomb_no_takeover (void)
+{
+  check_bomb (false);
+}
+
+static void
+test_deflate_inflater_limit (void)
+{
+  setup_limits ();
+  ws_limits_cfg.max_inflaters = 0;
+  z_stream zs;
+  deflater_init (&zs);
+  GByteArray *z = deflate_msg (&zs, msgs[0], strlen (msgs[0]));
+  deflateEnd (&zs);
+  GByteArray *in = g_byte_array_new ();
+  put_frame (in, 1, 4, 1, false, z->data, z->len);
+  setup s = { .pmd = true };
+  ws_conn *c = run_all_ways (&s, WS_SIDE_SERVER, in, 1);
+  g_assert_true (c->limits & WS_LIMIT_INFLATERS);
+  g_assert_cmpuint (ws_stats.inflater_limit_hits, >, 0);
+  g_assert_cmpuint (c->dir[1].last_message, ==, z->len);
+  g_assert_null (c->frames[1].zs);
+  assert_no_violations (c);
+  ws_conn_free (c);
+  setup_limits ();
+  g_byte_array_unref (z);
+  g_byte_array_unref (in);
+}
+
+/* ---- gaps -------------------------------------------------------------------- */
+
+static void
+test_gap_in_payload (void)
+{
+  setup_limits ();
+  uint8_t body[1000];
+  /* the bytes after the hole are continuation bytes: read from there
+   * they are not UTF-8, so checking must stop at the hole */
+  memset (body, 'a', 100);
+  memset (body + 100, 0x80, sizeof body - 100);
+  GByteArray *in = g_byte_array_new ();
+  put_frame (in, 1, 0, 1, false, body, sizeof body);   /* header 4 bytes */
+  size_t after = in->len;
+  put_frame (in, 1, 0, 2, false, "ok", 2);
+
+  for (int step = 0; step <= 1; step++)
+    {
+      ws_conn *c = conn_new (NULL);
+      ws_frame_parser *p = &c->frames[1];
+      feed (c, 1, in->data, 4 + 100, 0, (size_t) step);
+      ws_frame_gap (p, 800, TS);
+      feed (c, 1, in->data + 904, in->len - 904, 0, (size_t) step);
+      ws_dir_stats *d = &c->dir[1];
+      g_assert_false (d->desynced);
+      g_assert_cmpuint (d->messages, ==, 2);
+      g_assert_cmpuint (d->largest_message, ==, 1000);
+      g_assert_cmpuint (d->payload_bytes, ==, 1002);
+      g_assert_cmpuint (d->frame_bytes, ==, in->len);
+      g_assert_cmpuint (p->offset, ==, in->len);
+      assert_no_violations (c);
+
+      /* a gap that ends exactly at the end of a payload */
+      feed (c, 1, in->data, 10, 0, (size_t) step);
+      ws_frame_gap (p, after - 10, TS);
+      g_assert_cmpint (p->state, ==, WS_FP_HEADER);
+      g_assert_cmpuint (d->messages, ==, 3);
+      ws_conn_free (c);
+    }
+  g_byte_array_unref (in);
+}
+
+static void
+check_gap_deflate (bool takeover)
+{
+  setup_limits ();
+  z_stream zs;
+  deflater_init (&zs);
+  char text[3000];
+  for (size_t i = 0; i < sizeof text; i++)
+    text[i] = (char) ('a' + (i * i) % 23);
+  GByteArray *first = deflate_msg (&zs, text, sizeof text);
+  if (!takeover)
+    deflateReset (&zs);
+  GByteArray *in = g_byte_array_new ();
+  put_frame (in, 1, 4, 1, false, first->data, first->len);
+  size_t hdr = first->len < 126 ? 2 : 4;
+  size_t second_at = in->len;
+  put_deflated (in, &zs, false, 1, msgs[0], strlen (msgs[0]), false);
+  deflateEnd (&zs);
+
+  setup s = { .pmd = true, .server_nct = !takeover };
+  ws_conn *c = conn_new (&s);
+  ws_frame_parser *p = &c->frames[1];
+  ws_frame_feed (p, in->data, hdr + 10, TS);
+  ws_frame_gap (p, 20, TS);
+  ws_frame_feed (p, in->data + hdr + 30, in->len - hdr - 30, TS);
+  ws_dir_stats *d = &c->dir[1];
+  g_assert_false (d->desynced);
+  g_assert_cmpuint (d->messages, ==, 2);
+  g_assert_cmpuint (d->largest_before_last, ==, first->len);   /* wire size */
+  if (takeover)
+    g_assert_cmpuint (d->last_message, ==, in->len - second_at - 2);
+  else
+    g_assert_cmpuint (d->last_message, ==, strlen (msgs[0]));
+  assert_no_violations (c);
+  ws_conn_free (c);
+  g_byte_array_unref (first);
+  g_byte_array_unref (in);
+}
+
+static void
+test_gap_deflate_takeover (void)
+{
+  check_gap_deflate (true);
+}
+
+static void
+test_gap_deflate_no_takeover (void)
+{
+  check_gap_deflate (false);
+}
+
+static void
+test_gap_resync (void)
+{
+  setup_limits ();
+  uint8_t body[300];
+  memset (body, 'b', sizeof body);
+  GByteArray *a = g_byte_array_new (), *b = g_byte_array_new (), *junk = g_byte_array_new ();
+  put_frame (a, 1, 0, 2, true, body, 300);
+  put_frame (a, 1, 0, 1, true, "first", 5);
+  put_frame (b, 1, 0, 0, true, "tail", 4);   /* ends a message begun in the hole */
+  put_frame (b, 1, 0, 1, true, "resynced", 8);
+  put_frame (b, 1, 0, 9, true, "", 0);
+  put_frame (b, 0, 0, 1, true, "xy", 2);
+  /* middle of a payload: ASCII text bytes, not a header */
+  g_byte_array_append (junk, (const guint8 *) "payload text, not a frame", 25);
+
+  ws_conn *c = conn_new (NULL);
+  ws_frame_parser *p = &c->frames[0];
+  ws_frame_feed (p, a->data, a->len - 3, TS);   /* stops inside "first" */
+  ws_frame_gap (p, 50, TS);
+  ws_dir_stats *d = &c->dir[0];
+  g_assert_true (d->desynced);
+  g_assert_cmpint (p->state, ==, WS_FP_DESYNC);
+  g_assert_cmpuint (d->open_message, ==, 0);
+  ws_frame_feed (p, junk->data, junk->len, TS);
+  g_assert_true (d->desynced);
+  g_assert_cmpuint (d->resyncs, ==, 0);
+  ws_frame_feed (p, b->data, b->len, TS);
+  g_assert_false (d->desynced);
+  g_assert_cmpuint (d->resyncs, ==, 1);
+  /* binary 300, "resynced"; the "tail" message is not counted */
+  g_assert_cmpuint (d->messages, ==, 2);
+  g_assert_cmpuint (d->last_message, ==, 8);
+  g_assert_cmpuint (d->pings, ==, 1);
+  g_assert_cmpuint (d->open_message, ==, 2);
+  assert_no_violations (c);
+  g_assert_cmpuint (p->offset, ==, a->len - 3 + 50 + junk->len + b->len);
+
+  /* a gap inside a header */
+  ws_conn_free (c);
+  c = conn_new (NULL);
+  p = &c->frames[0];
+  d = &c->dir[0];
+  ws_frame_feed (p, a->data, 3, TS);
+  ws_frame_gap (p, 1, TS);
+  g_assert_true (d->desynced);
+  /* a chunk whose first frame is unmasked does not fit a client */
+  GByteArray *unmasked = g_byte_array_new ();
+  put_frame (unmasked, 1, 0, 1, false, "nope", 4);
+  ws_frame_feed (p, unmasked->data, unmasked->len, TS);
+  g_assert_true (d->desynced);
+  ws_frame_feed (p, b->data, 7, TS);     /* header + part of "resynced" */
+  g_assert_false (d->desynced);
+  ws_frame_feed (p, b->data + 7, b->len - 7, TS);
+  g_assert_cmpuint (d->messages, ==, 1);
+  g_assert_cmpuint (d->last_message, ==, 8);
+  assert_no_violations (c);
+  ws_conn_free (c);
+
+  g_byte_array_unref (unmasked);
+  g_byte_array_unref (a);
+  g_byte_array_unref (b);
+  g_byte_array_unref (junk);
+}
+
+/* A hole between frames in a context-takeover stream: what was lost may have
+ * been a compressed message, so later ones are no longer inflated. */
+static void
+test_gap_between_deflate (void)
+{
+  setup_limits ();
+  z_stream zs;
+  deflater_init (&zs);
+  GByteArray *a = g_byte_array_new (), *b = g_byte_array_new ();
+  put_deflated (a, &zs, false, 1, msgs[0], strlen (msgs[0]), false);
+  GByteArray *lost = g_byte_array_new ();
+  put_deflated (lost, &zs, false, 1, msgs[1], strlen (msgs[1]), false);
+  put_deflated (b, &zs, false, 1, msgs[0], strlen (msgs[0]), false);
+  deflateEnd (&zs);
+  setup s = { .pmd = true };
+  ws_conn *c = conn_new (&s);
+  ws_frame_feed (&c->frames[1], a->data, a->len, TS);
+  ws_frame_gap (&c->frames[1], lost->len, TS);
+  ws_frame_feed (&c->frames[1], b->data, b->len, TS);
+  ws_dir_stats *d = &c->dir[1];
+  g_assert_cmpuint (d->resyncs, ==, 1);
+  g_assert_cmpuint (d->messages, ==, 2);
+  g_assert_cmpuint (d->largest_before_last, ==, strlen (msgs[0]));
+  g_assert_cmpuint (d->last_message, ==, b->len - 2);   /* wire size */
+  assert_no_violations (c);
+  ws_conn_free (c);
+  g_byte_array_unref (a);
+  g_byte_array_unref (b);
+  g_byte_array_unref (lost);
+}
+
+/* conn.c starts a connection seen mid-stream in DESYNC: finding the first
+ * header then is not a resync after a loss. */
+static void
+test_midstream_start (void)
+{
+  setup_limits ();
+  GByteArray *in = g_byte_array_new ();
+  put_frame (in, 1, 0, 0, false, "end of an earlier message", 25);
+  put_frame (in, 1, 0, 1, false, "next", 4);
+  setup s = { .midstream = true };
+  ws_conn *c = conn_new (&s);
+  c->frames[1].state = WS_FP_DESYNC;
+  ws_frame_feed (&c->frames[1], in->data + 5, in->len - 5, TS);  /* not a header */
+  g_assert_cmpuint (c->dir[1].frames, ==, 0);
+  ws_frame_feed (&c->frames[1], in->data, in->len, TS);
+  g_assert_cmpuint (c->dir[1].resyncs, ==, 0);
+  g_assert_false (c->dir[1].desynced);
+  g_assert_cmpuint (c->dir[1].frames, ==, 2);
+  g_assert_cmpuint (c->dir[1].messages, ==, 1);
+  g_assert_cmpuint (c->dir[1].last_message, ==, 4);
+  assert_no_violations (c);
+  ws_conn_free (c);
+  g_byte_array_unref (in);
+}
+
+/* Random bytes, random chunking and random gaps: must not crash, and the
+ * counters must stay consistent. */
+static void
+test_garbage (void)
+{
+  setup_limits ();
+  GRand *r = g_rand_new_with_seed (7692);
+  uint8_t buf[512];
+  for (int iter = 0; iter < 3000; iter++)
+    {
+      setup s = { .pmd = g_rand_boolean (r), .client_nct = g_rand_boolean (r) };
+      ws_conn *c = conn_new (&s);
+      int side = g_rand_int_range (r, 0, 2);
+      for (int k = 0; k < 8; k++)
+        {
+          size_t len = g_rand_int_range (r, 0, sizeof buf);
+          for (size_t i = 0; i < len; i++)
+            buf[i] = (uint8_t) g_rand_int (r);
+          if (len && g_rand_boolean (r))
+            buf[0] = (uint8_t) (0x80 | (g_rand_int_range (r, 0, 3) == 0 ? 0x40 : 0)
+                                | g_rand_int_range (r, 0, 3));
+          ws_frame_feed (&c->frames[side], buf, len, TS);
+          if (g_rand_int_range (r, 0, 4) == 0)
+            ws_frame_gap (&c->frames[side], g_rand_int_range (r, 1, 1000), TS);
+        }
+      ws_dir_stats *d = &c->dir[side];
+      g_assert_cmpuint (d->frame_bytes, >=, d->payload_bytes);
+      g_assert_cmpuint (d->frame_bytes, >=, 2 * d->frames);
+      ws_conn_free (c);
+    }
+  g_rand_free (r);
+}
+
+/* ---- probe ------------------------------------------------------------------- */
+
+static void
+test_probe (void)
+{
+  GByteArray *in = g_byte_array_new ();
+  bool masked = false;
+
+  put_frame (in, 1, 0, 1, true, "hello", 5);
+  g_assert_true (ws_frame_probe (in->data, in->len, &masked));
+  g_assert_true (masked);
+  put_frame (in, 1, 0, 9, true, "", 0);
+  g_assert_true (ws_frame_probe (in->data, in->len, &masked));
+  /* every strict prefix is not a whole number of frames */
+  for (size_t cut = 1; cut < in->len; cut++)
+    if (cut != 11)   /* 11: exactly the first frame */
+      g_assert_false (ws_frame_probe (in->data, cut, &masked));
+  g_assert_true (ws_frame_probe (in->data, 11, &masked));
+
+  g_byte_array_set_size (in, 0);
+  put_frame (in, 1, 4, 2, false, "zz", 2);  /* plausible RSV1 */
+  put_frame (in, 1, 0, 10, false, "", 0);
+  g_assert_true (ws_frame_probe (in->data, in->len, &masked));
+  g_assert_false (masked);
+
+  /* mixed masking */
+  put_frame (in, 1, 0, 2, true, "m", 1);
+  g_assert_false (ws_frame_probe (in->data, in->len, &masked));
+
+  static const struct { const char *d; size_t len; } no[] = {
+    { "", 0 },
+    { "GET / HTTP/1.1\r\n\r\n", 18 },
+    { "\x83\x00", 2 },               /* opcode 3 */
+    { "\x8b\x00", 2 },               /* opcode 11 */
+    { "\xa1\x00", 2 },               /* RSV2 */
+    { "\xc9\x00", 2 },               /* RSV1 on a ping */
+    { "\x09\x00", 2 },               /* fragmented ping */
+    { "\x00\x00", 2 },               /* empty non-final continuation */
+    { "\x81\x7e\x00\x05hello", 9 },  /* non-minimal 16-bit */
+    { "\x81\x05hell", 6 },           /* short */
+    { "\x81\x05helloX", 8 },         /* trailing byte */
+  };
+  for (size_t i = 0; i < G_N_ELEMENTS (no); i++)
+    g_assert_false (ws_frame_probe ((const uint8_t *) no[i].d, no[i].len, &masked));
+  /* a close frame over 125 bytes is not plausible */
+  g_byte_array_set_size (in, 0);
+  char big[200] = { 0 };
+  put_frame (in, 1, 0, 8, false, big, 200);
+  g_assert_false (ws_frame_probe (in->data, in->len, &masked));
+  g_byte_array_unref (in);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  setup_limits ();
+  g_test_add_func ("/ws_frame/utf8/table", test_utf8_table);
+  g_test_add_func ("/ws_frame/utf8/random-vs-glib", test_utf8_random);
+  g_test_add_func ("/ws_frame/close-code/valid-on-wire", test_close_codes);
+  g_test_add_func ("/ws_frame/length/7-16-64", test_lengths);
+  g_test_add_func ("/ws_frame/length/not-minimal", test_lengths_not_minimal);
+  g_test_add_func ("/ws_frame/length/huge", test_lengths_huge);
+  g_test_add_func ("/ws_frame/masking", test_masking);
+  g_test_add_func ("/ws_frame/text/fragmented-utf8", test_fragmented_text);
+  g_test_add_func ("/ws_frame/text/not-utf8", test_text_not_utf8);
+  g_test_add_func ("/ws_frame/close/code-reason", test_close_code_reason);
+  g_test_add_func ("/ws_frame/close/empty", test_close_empty);
+  g_test_add_func ("/ws_frame/close/one-byte-body", test_close_one_byte);
+  g_test_add_func ("/ws_frame/close/oversized", test_close_oversized);
+  g_test_add_func ("/ws_frame/close/invalid", test_close_invalid);
+  g_test_add_func ("/ws_frame/close/data-after-close", test_after_close);
+  g_test_add_func ("/ws_frame/control/ping-pong", test_ping_pong);
+  g_test_add_func ("/ws_frame/control/violations", test_control_violations);
+  g_test_add_func ("/ws_frame/opcode/unknown", test_unknown_opcodes);
+  g_test_add_func ("/ws_frame/rsv", test_rsv);
+  g_test_add_func ("/ws_frame/fragment/violations", test_fragmentation_violations);
+  g_test_add_func ("/ws_frame/fragment/100k-tiny", test_tiny_fragments);
+  g_test_add_func ("/ws_frame/deflate/context-takeover", test_deflate_takeover);
+  g_test_add_func ("/ws_frame/deflate/no-context-takeover", test_deflate_no_takeover);
+  g_test_add_func ("/ws_frame/deflate/bfinal", test_deflate_bfinal);
+  g_test_add_func ("/ws_frame/deflate/not-utf8", test_deflate_bad_utf8);
+  g_test_add_func ("/ws_frame/deflate/garbage", test_deflate_garbage);
+  g_test_add_func ("/ws_frame/deflate/bomb-takeover", test_deflate_bomb_takeover);
+  g_test_add_func ("/ws_frame/deflate/bomb-no-takeover", test_deflate_bomb_no_takeover);
+  g_test_add_func ("/ws_frame/deflate/inflater-limit", test_deflate_inflater_limit);
+  g_test_add_func ("/ws_frame/gap/in-payload", test_gap_in_payload);
+  g_test_add_func ("/ws_frame/gap/deflate-takeover", test_gap_deflate_takeover);
+  g_test_add_func ("/ws_frame/gap/deflate-no-takeover", test_gap_deflate_no_takeover);
+  g_test_add_func ("/ws_frame/gap/resync", test_gap_resync);
+  g_test_add_func ("/ws_frame/gap/between-deflate-messages", test_gap_between_deflate);
+  g_test_add_func ("/ws_frame/gap/midstream-start", test_midstream_start);
+  g_test_add_func ("/ws_frame/garbage", test_garbage);
+  g_test_add_func ("/ws_frame/probe", test_probe);
+  return g_test_run ();
+}
