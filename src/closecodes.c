@@ -659,12 +659,9 @@ ws_code_explain (const char *arg, GError **error)
   out = g_string_new (NULL);
   if (is_handshake_key (e->key))
     {
-      if (n >= 100)
-        g_string_append_printf (out, "HTTP %ld in answer to a WebSocket upgrade: %s [%s]\n",
-                                n, e->name, e->key);
-      else
-        g_string_append_printf (out, "%s [%s]\n", e->name, e->key);
-      g_string_append (out, "  Failed opening handshake: no WebSocket connection was opened.\n");
+      g_string_append_printf (out, "%s [%s]\n", e->name, e->key);
+      g_string_append (out, "  A failed opening handshake: no WebSocket connection was "
+                       "opened.\n");
     }
   else if (strchr (e->key, '-'))
     {

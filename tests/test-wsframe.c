@@ -1299,6 +1299,9 @@ test_gap_resync (void)
   ws_frame_feed (p, junk->data, junk->len, TS);
   g_assert_true (d->desynced);
   g_assert_cmpuint (d->resyncs, ==, 0);
+  /* one byte that could start a header is not enough to resync on */
+  ws_frame_feed (p, b->data, 1, TS);
+  g_assert_true (d->desynced);
   ws_frame_feed (p, b->data, b->len, TS);
   g_assert_false (d->desynced);
   g_assert_cmpuint (d->resyncs, ==, 1);
@@ -1308,7 +1311,7 @@ test_gap_resync (void)
   g_assert_cmpuint (d->pings, ==, 1);
   g_assert_cmpuint (d->open_message, ==, 2);
   assert_no_violations (c);
-  g_assert_cmpuint (p->offset, ==, a->len - 3 + 50 + junk->len + b->len);
+  g_assert_cmpuint (p->offset, ==, a->len - 3 + 50 + junk->len + 1 + b->len);
 
   /* a gap inside a header */
   ws_conn_free (c);
@@ -1335,6 +1338,28 @@ test_gap_resync (void)
   g_byte_array_unref (a);
   g_byte_array_unref (b);
   g_byte_array_unref (junk);
+}
+
+/* A hole inside a close reason: the reason keeps what came before it. */
+static void
+test_gap_in_close (void)
+{
+  setup_limits ();
+  GByteArray *in = g_byte_array_new ();
+  put_close (in, false, 1001, "server shutting down", 20);   /* 2-byte header */
+  ws_conn *c = conn_new (NULL);
+  ws_frame_feed (&c->frames[1], in->data, 2 + 2 + 6, TS);    /* code, "server" */
+  ws_frame_gap (&c->frames[1], 3, TS);
+  ws_frame_feed (&c->frames[1], in->data + 13, in->len - 13, TS);
+  ws_close_info *ci = &c->close[1];
+  g_assert_true (ci->seen);
+  g_assert_cmpint (ci->code, ==, 1001);
+  g_assert_cmpstr (ci->reason, ==, "server");
+  g_assert_true (ci->reason_truncated);
+  g_assert_cmpuint (ci->payload_len, ==, 22);
+  g_assert_false (c->dir[1].desynced);
+  ws_conn_free (c);
+  g_byte_array_unref (in);
 }
 
 /* A hole between frames in a context-takeover stream: what was lost may have
@@ -1516,6 +1541,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ws_frame/gap/deflate-takeover", test_gap_deflate_takeover);
   g_test_add_func ("/ws_frame/gap/deflate-no-takeover", test_gap_deflate_no_takeover);
   g_test_add_func ("/ws_frame/gap/resync", test_gap_resync);
+  g_test_add_func ("/ws_frame/gap/in-close-reason", test_gap_in_close);
   g_test_add_func ("/ws_frame/gap/between-deflate-messages", test_gap_between_deflate);
   g_test_add_func ("/ws_frame/gap/midstream-start", test_midstream_start);
   g_test_add_func ("/ws_frame/garbage", test_garbage);
