@@ -36,6 +36,7 @@ static gint64 opt_max_ooo;
 static gint64 opt_max_inflate;
 static gboolean opt_no_utf8;
 static gboolean opt_version;
+static gboolean opt_verbose;
 static gint opt_snaplen;
 static gint opt_bufsize;
 static char *opt_user;
@@ -74,6 +75,8 @@ static GOptionEntry entries[] = {
     "Inflated bytes measured per compressed message (default 67108864)", "N" },
   { "no-utf8-check", 0, 0, G_OPTION_ARG_NONE, &opt_no_utf8,
     "Do not validate text messages as UTF-8 (faster)", NULL },
+  { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose,
+    "Text output: show the evidence behind each cause", NULL },
   { "version", 'V', 0, G_OPTION_ARG_NONE, &opt_version, "Print the version and exit", NULL },
   { NULL }
 };
@@ -326,6 +329,7 @@ main (int argc, char **argv)
   if (idle_set)
     ao.idle_us = (int64_t) (opt_idle * G_USEC_PER_SEC);
   ws_writer *w = ws_writer_new (out, fmt, false);
+  ws_writer_set_verbose (w, opt_verbose);
   ws_analyzer *a = ws_analyzer_new (&ao, w);
 
   n_errors += ws_capture_run (cap, on_packet, a);

@@ -55,6 +55,7 @@ struct ws_writer {
   GString *backlog;           /* bytes not yet written, in order */
   uint64_t dropped_records;   /* records lost because the backlog was full */
   uint64_t write_failures;
+  bool verbose;               /* text: evidence under each connection */
 };
 
 /* ---- UTF-8 ----------------------------------------------------------------- */
@@ -892,7 +893,7 @@ text_str_safe (GString *o, const char *s)
 }
 
 static void
-text_record (GString *o, const ws_conn *c)
+text_record (GString *o, const ws_conn *c, bool verbose)
 {
   g_autoptr (GString) cell = g_string_new (NULL);
   int code = ws_conn_close_code (c);
@@ -995,6 +996,22 @@ text_record (GString *o, const ws_conn *c)
           g_string_append (o, "    fix: ");
           text_str_safe (o, c->cause.fix);
           g_string_append_c (o, '\n');
+        }
+      if (verbose && c->cause.evidence && c->cause.evidence->len)
+        {
+          g_string_append (o, "    evidence:\n");
+          for (guint i = 0; i < c->cause.evidence->len; i++)
+            {
+              const ws_evidence *ev = g_ptr_array_index (c->cause.evidence, i);
+              g_string_append (o, "      ");
+              if (ev->ts_us > 0)
+                {
+                  text_time (o, ev->ts_us);
+                  g_string_append (o, "  ");
+                }
+              text_str_safe (o, ev->text);
+              g_string_append_c (o, '\n');
+            }
         }
     }
   if (nv > 0)
@@ -1276,6 +1293,12 @@ emit_backlog (ws_writer *w, const GString *s)
 }
 
 void
+ws_writer_set_verbose (ws_writer *w, bool verbose)
+{
+  w->verbose = verbose;
+}
+
+void
 ws_writer_set_backlog (ws_writer *w, size_t max_bytes)
 {
   w->backlog_max = max_bytes;
@@ -1330,7 +1353,7 @@ ws_writer_record (ws_writer *w, const ws_conn *c)
     default:
       if (!w->header_done)
         text_header (s);
-      text_record (s, c);
+      text_record (s, c, w->verbose);
       break;
     }
   w->header_done = true;

@@ -15,6 +15,8 @@ typedef struct ws_writer ws_writer;
 
 /* out is borrowed.  flush: fflush after every record (daemon). */
 ws_writer *ws_writer_new (FILE *out, ws_format fmt, bool flush);
+/* Text: also list the evidence under each connection. */
+void ws_writer_set_verbose (ws_writer *w, bool verbose);
 /* Replace the stream (SIGHUP reopen); the old one is not closed. */
 void ws_writer_set_stream (ws_writer *w, FILE *out);
 /* Write one record.  Returns false when the stream reported an error. */
