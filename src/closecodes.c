@@ -533,9 +533,8 @@ ws_code_all (const ws_code_info **out)
   return N_ENTRIES;
 }
 
-/* Key of the handshake entry for an HTTP status. */
-static const char *
-handshake_key_for_status (int status)
+const char *
+ws_code_handshake_key (int status)
 {
   switch (status)
     {
@@ -639,7 +638,7 @@ ws_code_explain (const char *arg, GError **error)
                            "101 is the successful upgrade; nothing to explain");
               return NULL;
             }
-          e = ws_code_lookup_key (handshake_key_for_status ((int) n));
+          e = ws_code_lookup_key (ws_code_handshake_key ((int) n));
         }
       else
         e = ws_code_lookup ((int) n);

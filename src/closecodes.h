@@ -27,6 +27,10 @@ const ws_code_info *ws_code_lookup (int code);
  * "handshake-extension", "handshake-subprotocol", ...); NULL when unknown. */
 const ws_code_info *ws_code_lookup_key (const char *key);
 
+/* Key of the handshake entry for an HTTP status ("handshake-403",
+ * "handshake-5xx", "handshake-other", ...); never NULL. */
+const char *ws_code_handshake_key (int http_status);
+
 /* All entries, for listing; returns the count. */
 size_t ws_code_all (const ws_code_info **out);
 

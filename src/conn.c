@@ -17,6 +17,7 @@
 #include <arpa/inet.h>
 
 #include "conn.h"
+#include "diagnose.h"
 
 ws_limits ws_limits_cfg;
 ws_counters ws_stats;
@@ -138,11 +139,7 @@ ws_conn_free (ws_conn *c)
   g_free (c->server_header);
   g_free (c->handshake_reason);
   g_free (c->handshake_problem);
-  g_free (c->cause.detail);
-  g_free (c->cause.summary);
-  g_free (c->cause.fix);
-  if (c->cause.evidence)
-    g_ptr_array_unref (c->cause.evidence);
+  ws_cause_clear (&c->cause);
   g_free (c);
 }
 

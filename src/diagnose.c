@@ -53,6 +53,7 @@
 #define SAME_IDLE_MIN 3
 #define SAME_IDLE_FLOOR_US (2 * US_PER_S)
 #define MID_TRAFFIC_US (2 * US_PER_S)
+#define PROXY_PAIR_US (100 * 1000)
 
 typedef struct {
   ws_conn *c;
@@ -511,7 +512,7 @@ library_evidence (diag *d)
         continue;
       char r[112];
       short_reason (r, sizeof r, ci->reason, 80);
-      EV (d, ci->ts_us, "the %s's close reason \"%s\" is %s's wording%s%s",
+      EV (d, ci->ts_us, "the %s's close reason \"%s\" is the wording of %s%s%s",
           side_str ((ws_side) s), r, lib, note ? ": " : "", note ? note : "");
       if (n_named < G_N_ELEMENTS (named))
         named[n_named++] = lib;
@@ -660,29 +661,6 @@ quality_evidence (diag *d)
 
 /* ---- the opening handshake -------------------------------------------------- */
 
-static const char *
-handshake_key (int status)
-{
-  switch (status)
-    {
-    case 200: return "handshake-200";
-    case 400: return "handshake-400";
-    case 401: return "handshake-401";
-    case 403: return "handshake-403";
-    case 404: return "handshake-404";
-    case 426: return "handshake-426";
-    case 429: return "handshake-429";
-    case 502: return "handshake-502";
-    case 503: return "handshake-503";
-    case 504: return "handshake-504";
-    default: break;
-    }
-  if (status >= 300 && status < 400)
-    return "handshake-3xx";
-  if (status >= 500 && status < 600)
-    return "handshake-5xx";
-  return "handshake-other";
-}
 
 /* After a 101 the client gave up at once: no data, no pings. */
 static bool
@@ -722,14 +700,14 @@ rule_handshake (diag *d)
 
   if (c->handshake_status >= 0 && c->handshake_status != 101)
     {
-      const ws_code_info *e = ws_code_lookup_key (handshake_key (c->handshake_status));
+      const ws_code_info *e = ws_code_lookup_key (ws_code_handshake_key (c->handshake_status));
       char detail[32];
       g_snprintf (detail, sizeof detail, "http_%d", c->handshake_status);
       set_cause (d, "handshake_rejected", detail, "high", e->fix,
-                 "The server refused the WebSocket upgrade with HTTP %d%s%s (%s), so no "
+                 "The server refused the WebSocket upgrade with HTTP %d%s%s, so no "
                  "WebSocket connection was opened",
                  c->handshake_status, c->handshake_reason ? " " : "",
-                 c->handshake_reason ? c->handshake_reason : "", e->name);
+                 c->handshake_reason ? c->handshake_reason : "");
       if (c->request_us)
         EV (d, c->request_us, "client requested GET %s (Host %s%s%s, Sec-WebSocket-Version %s)",
             c->path ? c->path : "?", c->host ? c->host : "?",
@@ -910,7 +888,8 @@ rule_protocol_error (diag *d)
       else if (v->kind == WS_VIOL_MASKED_SERVER_FRAME)
         g_string_append (fix, "The server's WebSocket code masks its frames: use a "
                          "conforming server library. ");
-      g_string_append (fix, e->fix);
+      if (v->kind != WS_VIOL_RSV_NOT_NEGOTIATED || !*why)
+        g_string_append (fix, e->fix);
       set_cause (d, "protocol_violation", ws_violation_name (v->kind), "high", fix->str,
                  "The %s closed with 1002 Protocol Error after the %s sent %s%s",
                  side_str (d->closer), side_str (d->other), violation_text (v->kind), why);
@@ -1021,13 +1000,13 @@ static const struct
   uint64_t limit;
   const char *what;
 } size_limits[] = {
-  { 8192, "Tomcat/Spring's default 8 KiB text message buffer" },
-  { 16384, "uWebSockets' default maxPayloadLength of 16 KiB" },
-  { 65536, "Jetty's default max message size of 64 KiB" },
-  { 1000000, "Socket.IO's default maxHttpBufferSize of 1 MB" },
   { 1048576, "Python websockets' default max_size of 1 MiB" },
-  { 10485760, "Tornado's default websocket_max_message_size of 10 MiB" },
   { 104857600, "Node ws's default maxPayload of 100 MiB" },
+  { 1000000, "Socket.IO's default maxHttpBufferSize of 1 MB" },
+  { 16384, "uWebSockets' default maxPayloadLength of 16 KiB" },
+  { 10485760, "Tornado's default websocket_max_message_size of 10 MiB" },
+  { 65536, "Jetty's default max message size of 64 KiB" },
+  { 8192, "Tomcat/Spring's default 8 KiB text message buffer" },
 };
 
 static bool
@@ -1103,7 +1082,7 @@ rule_too_big (diag *d)
       if (rn)
         {
           fmt_size (r1, sizeof r1, rn);
-          EV (d, ci->ts_us, "the reason gives the exact numbers: a %s was over the %s's "
+          EV (d, ci->ts_us, "the reason gives the exact numbers: %s received, over the %s's "
               "limit of %s", r1, side_str (d->closer), lim);
         }
       else
@@ -1119,7 +1098,7 @@ rule_too_big (diag *d)
         rejected = rn;
       g_string_append_printf (lead, "The %s closed with 1009 Message Too Big: a %s%s%s "
                               "from the %s was over its limit of %s",
-                              side_str (d->closer), rn ? r1 : "", rn ? " " : "", what,
+                              side_str (d->closer), what, rn ? " of " : "", rn ? r1 : "",
                               side_str (d->other), lim);
       g_string_append_printf (fix, "Raise the %s's limit above the largest message "
                               "you intend to send (python websockets: max_size=N, now %"
@@ -1131,10 +1110,10 @@ rule_too_big (diag *d)
     {
       fmt_size (r1, sizeof r1, rejected);
       fmt_size (r2, sizeof r2, accepted);
-      g_string_append_printf (lead, "The %s closed with 1009 Message Too Big after a %s%s %s "
-                              "from the %s; its limit lies between %s (largest accepted) "
-                              "and %s", side_str (d->closer), lower_bound ? "at least " : "",
-                              r1, what, side_str (d->other), r2, r1);
+      g_string_append_printf (lead, "The %s closed with 1009 Message Too Big after a %s of "
+                              "%s%s from the %s; its limit lies between %s (largest "
+                              "accepted) and %s", side_str (d->closer), what,
+                              lower_bound ? "at least " : "", r1, side_str (d->other), r2, r1);
       conf = "high";
     }
   else
@@ -1151,15 +1130,21 @@ rule_too_big (diag *d)
       EV (d, st->last_data_us ? st->last_data_us : st->last_frame_us,
           "towards the %s: largest accepted %s %s, rejected %s %s%s", side_str (d->closer),
           what, r2, what, lower_bound ? "at least " : "", r1);
-      bool any = false;
+      size_t n_lib = 0;
       for (size_t i = 0; i < G_N_ELEMENTS (size_limits); i++)
         if (size_limits[i].limit >= accepted && size_limits[i].limit < rejected)
           {
             EV (d, 0, "that bracket contains %s", size_limits[i].what);
-            if (!any)
+            if (!n_lib)
               g_string_append_printf (lead, ", consistent with %s", size_limits[i].what);
-            any = true;
+            n_lib++;
           }
+      if (n_lib > 1)
+        g_string_append_printf (lead, " (or %zu other library defaults)", n_lib - 1);
+      if (!n_lib)
+        EV (d, 0, "no common library default lies in that bracket: the limit was set "
+            "explicitly (gorilla/websocket has none unless SetReadLimit is called; browsers "
+            "have none)");
     }
   if (c->pmd.enabled)
     EV (d, 0, "permessage-deflate is in use: sizes are decompressed sizes, which is what "
@@ -1358,7 +1343,7 @@ rule_application (diag *d)
 
   set_cause (d, "application_code", detail, named || *r ? "high" : "medium", e->fix,
              "The %s closed with application code %d%s%s%s%s%s%s", side_str (d->closer),
-             ci->code, named ? " (" : "", named ? e->name : "", named ? ")" : "",
+             ci->code, named ? " " : "", named ? e->name : "", named ? "" : "",
              *r ? ", reason \"" : "", r, *r ? "\"" : "");
   const char *sub = c->accepted_subprotocol;
   if (sub && str_has_ci (sub, "graphql"))
@@ -1443,6 +1428,32 @@ same_idle_count (diag *d, int64_t idle_us)
         n++;
     }
   return n;
+}
+
+/* The other leg of a proxy: a connection that ended without a close frame at
+ * the same moment and after the same silence, torn down by the same host
+ * (this one's ender is that one's ender, on the other side). */
+static const ws_conn_brief *
+proxy_other_leg (diag *d, ws_side ender, int64_t t_end, int64_t idle)
+{
+  const ws_conn *c = d->c;
+  if (!d->w || idle < US_PER_S)
+    return NULL;
+  for (size_t i = 0; i < d->w->n; i++)
+    {
+      const ws_conn_brief *b = &d->w->items[i];
+      if (b->id == c->id || b->close_code != 1006 || !b->end_us || b->idle_us < 0)
+        continue;
+      if (llabs (b->end_us - t_end) > PROXY_PAIR_US || llabs (b->idle_us - idle) > PROXY_PAIR_US * 5)
+        continue;
+      if (ender == WS_SIDE_SERVER && b->tcp_end_by == WS_SIDE_CLIENT
+          && addr_eq (&b->client, &c->addr[WS_SIDE_SERVER]))
+        return b;
+      if (ender == WS_SIDE_CLIENT && b->tcp_end_by == WS_SIDE_SERVER
+          && addr_eq (&b->server, &c->addr[WS_SIDE_CLIENT]))
+        return b;
+    }
+  return NULL;
 }
 
 static void
@@ -1630,6 +1641,29 @@ rule_abnormal (diag *d)
   bool is_proxy = proxy && (!strcmp (proxy, "nginx") || !strcmp (proxy, "Envoy")
                             || !strcmp (proxy, "Cloudflare") || !strcmp (proxy, "HAProxy")
                             || strstr (proxy, "AWS"));
+  const ws_conn_brief *leg = ender == WS_SIDE_CLIENT || ender == WS_SIDE_SERVER
+                               ? proxy_other_leg (d, ender, t_end, idle) : NULL;
+  if (leg && !ended_with_rst (c, ender))
+    {
+      char host[64];
+      ws_addr_to_string (&c->addr[ender], host, sizeof host);
+      EV (d, leg->end_us, "connection %" G_GUINT64_FORMAT " ended at the same moment after the "
+          "same silence, torn down by the same host %s from its other side: %s is a proxy "
+          "closing both legs", leg->id, host, host);
+      char who[96];
+      if (is_proxy)
+        g_snprintf (who, sizeof who, "%s (%s)", host, proxy);
+      else
+        g_snprintf (who, sizeof who, "%s", host);
+      set_cause (d, "idle_timeout", "proxy_idle", is_proxy ? "high" : "medium",
+                 "Raise the proxy's timeout for upgraded connections above the longest "
+                 "silence (nginx: proxy_read_timeout and proxy_send_timeout in the WebSocket "
+                 "location), or send pings more often than it.",
+                 "The proxy at %s closed this connection and its other leg at the same "
+                 "moment after %s of silence: its idle timeout, set to about %s, and the "
+                 "applications saw 1006", who, a, a);
+      return;
+    }
   if (is_proxy && ender == WS_SIDE_SERVER && !ended_with_rst (c, ender)
       && idle >= US_PER_S && !c->dir[0].open_message && !c->dir[1].open_message)
     {
@@ -1686,6 +1720,11 @@ rule_close_code (diag *d)
   if (ci->payload_len == 1 || (sv && !c->close[d->other].seen))
     {
       ws_violation_kind k = sv ? sv->kind : WS_VIOL_CLOSE_ONE_BYTE;
+      char code[24];
+      if (ci->code >= 0)
+        g_snprintf (code, sizeof code, "code %d", ci->code);
+      else
+        g_snprintf (code, sizeof code, "a close frame");
       if (sv)
         violation_evidence (d, sv);
       set_cause (d, "protocol_violation", ws_violation_name (k), "medium",
@@ -1694,8 +1733,7 @@ rule_close_code (diag *d)
                  "%s, so it most likely failed the connection and its application saw 1002 "
                  "or 1006 although %s was on the wire", side_str (d->closer),
                  violation_text (k), ci->payload_len, side_str (d->other),
-                 c->close[d->other].seen ? "answered" : "did not answer it",
-                 ci->code >= 0 ? "a code" : "a close frame");
+                 c->close[d->other].seen ? "answered" : "did not answer it", code);
       return;
     }
   if (sv)
@@ -1719,7 +1757,12 @@ rule_close_code (diag *d)
       const char *detail = ci->code < 1000 ? "below_1000"
                            : ci->code <= 1015 ? "reserved_code"
                            : ci->code < 3000 ? "reserved_range" : "above_4999";
-      set_cause (d, "invalid_close_code", detail, "high", info->fix,
+      set_cause (d, "invalid_close_code", detail, "high",
+                 strchr (info->key, '-') ? info->fix
+                 : "Fix the sender: 1004, 1005, 1006 and 1015 are reserved (1005/1006/1015 "
+                   "only report local events) and must never be sent; use 1000 for a normal "
+                   "end, 1001 when going away, 1008 for a policy reason, or 4000-4999 for "
+                   "application meanings. A strict receiver answers with 1002.",
                  "The %s sent close code %d, which must not appear on the wire (%s)",
                  side_str (d->closer), ci->code, info->name);
       if (c->close[d->other].seen)
@@ -1733,7 +1776,7 @@ rule_close_code (diag *d)
     {
     case 1000:
       set_cause (d, "normal_closure", NULL, "high", info->fix,
-                 "The %s closed the connection normally (1000)", side_str (d->closer));
+                 "The %s closed the connection normally", side_str (d->closer));
       break;
     case 1001: rule_going_away (d); break;
     case 1002: rule_protocol_error (d); break;
@@ -1745,7 +1788,7 @@ rule_close_code (diag *d)
     case 1011: rule_internal_error (d); break;
     case 1012:
       set_cause (d, "service_restart", NULL, "high", info->fix,
-                 "The %s announced a restart (1012 Service Restart)", side_str (d->closer));
+                 "The %s announced a restart with 1012 Service Restart", side_str (d->closer));
       break;
     case 1013:
       set_cause (d, "try_again_later", NULL, "high", info->fix,
@@ -1971,7 +2014,8 @@ ws_diagnose (ws_conn *c, const ws_conn_window *w)
   /* one sentence: what happened (the facts: close frames, TCP end); extras */
   GString *s = g_string_new (d.lead);
   GString *facts = g_string_new (NULL);
-  if (c->handshake_status == 101 || c->midstream || c->stage == WS_STAGE_FRAMES)
+  if (c->handshake_status == 101 || c->midstream
+      || (c->handshake_status < 0 && c->stage == WS_STAGE_FRAMES))
     close_facts (&d, facts);
   tcp_facts (&d, facts);
   g_string_append_printf (s, " (%s)", facts->str);

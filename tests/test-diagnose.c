@@ -380,7 +380,7 @@ test_protocol_violation (void)
   violation (c, WS_VIOL_UNMASKED_CLIENT_FRAME, WS_SIDE_CLIENT, 1, 0, NULL);
   send_close (c, WS_SIDE_SERVER, 1002, "incorrect masking", 1.001);
   tcp_fin (c, WS_SIDE_SERVER, 1.002);
-  check (c, NULL, "protocol_violation", "unmasked_client_frame", "high");
+  check (c, NULL, "protocol_violation", ws_violation_name (WS_VIOL_UNMASKED_CLIENT_FRAME), "high");
   EVIDENCE (c, "Python websockets");
   ws_conn_free (c);
 
@@ -390,7 +390,7 @@ test_protocol_violation (void)
   violation (c, WS_VIOL_RSV_NOT_NEGOTIATED, WS_SIDE_SERVER, 1, 0, "RSV1");
   send_close (c, WS_SIDE_CLIENT, 1002, NULL, 1.001);
   tcp_fin (c, WS_SIDE_SERVER, 1.002);
-  check (c, NULL, "protocol_violation", "rsv_not_negotiated", "high");
+  check (c, NULL, "protocol_violation", ws_violation_name (WS_VIOL_RSV_NOT_NEGOTIATED), "high");
   SUMMARY (c, "altered the handshake headers");
   ws_conn_free (c);
 
@@ -412,7 +412,7 @@ test_oversized_close (void)
   g_free (reason);
   violation (c, WS_VIOL_CONTROL_TOO_LONG, WS_SIDE_SERVER, 1, 0, "258 bytes");
   tcp_fin (c, WS_SIDE_CLIENT, 1.001);
-  check (c, NULL, "protocol_violation", "control_too_long", "medium");
+  check (c, NULL, "protocol_violation", ws_violation_name (WS_VIOL_CONTROL_TOO_LONG), "medium");
   SUMMARY (c, "258-byte payload");
   ws_conn_free (c);
 }
@@ -426,7 +426,7 @@ test_invalid_payload (void)
   send_close (c, WS_SIDE_SERVER, 1007, "invalid start byte at position 3", 2.001);
   send_close (c, WS_SIDE_CLIENT, 1007, NULL, 2.002);
   tcp_fin (c, WS_SIDE_SERVER, 2.003);
-  check (c, NULL, "invalid_payload", "text_not_utf8", "high");
+  check (c, NULL, "invalid_payload", ws_violation_name (WS_VIOL_TEXT_NOT_UTF8), "high");
   SUMMARY (c, "offset 84");
   EVIDENCE (c, "byte 0xff at message offset 3");
   EVIDENCE (c, "Python websockets");
@@ -446,7 +446,7 @@ test_too_big_reason (void)
   send_close (c, WS_SIDE_SERVER, 1009, "over size limit (4 > 2 bytes)", 0.502);
   tcp_fin (c, WS_SIDE_SERVER, 0.503);
   check (c, NULL, "message_too_big", "limit_in_reason", "high");
-  SUMMARY (c, "4 bytes control frame");
+  SUMMARY (c, "control frame of 4 bytes");
   SUMMARY (c, "limit of 2 bytes");
   EVIDENCE (c, "Python websockets");
   ws_conn_free (c);
@@ -468,6 +468,7 @@ test_too_big_bracket (void)
   check (c, NULL, "message_too_big", "bracketed", "high");
   SUMMARY (c, "between 524288 bytes");
   EVIDENCE (c, "Python websockets' default max_size of 1 MiB");
+  SUMMARY (c, "consistent with Python websockets' default max_size of 1 MiB");
   EVIDENCE (c, "Socket.IO");
   g_assert_false (has_evidence (c, "Node ws"));
   ws_conn_free (c);
@@ -686,7 +687,7 @@ test_violation_then_fin (void)
   traffic (c, WS_SIDE_SERVER, 3, 10, 5);
   violation (c, WS_VIOL_MASKED_SERVER_FRAME, WS_SIDE_SERVER, 5, 200, NULL);
   tcp_fin (c, WS_SIDE_CLIENT, 5.01);
-  check (c, NULL, "protocol_violation", "masked_server_frame", "medium");
+  check (c, NULL, "protocol_violation", ws_violation_name (WS_VIOL_MASKED_SERVER_FRAME), "medium");
   ws_conn_free (c);
 }
 
@@ -710,6 +711,39 @@ test_same_idle (void)
   EVIDENCE (cs[1], "3 connections");
   for (int i = 0; i < 3; i++)
     ws_conn_free (cs[i]);
+}
+
+/* a proxy (10.0.0.2) closes both legs after 5 s of silence: downstream as
+ * the server, upstream as the client */
+static void
+test_proxy_pair (void)
+{
+  ws_conn *down = mk_conn (1, 5);
+  down->server_header = g_strdup ("nginx/1.22.1");
+  traffic (down, WS_SIDE_CLIENT, 1, 5, 1);
+  traffic (down, WS_SIDE_SERVER, 1, 5, 1.001);
+  tcp_fin (down, WS_SIDE_SERVER, 6.002);
+
+  ws_conn *up = mk_conn (2, 2);           /* client 10.0.0.2: the proxy */
+  up->addr[WS_SIDE_SERVER].addr[3] = 3;   /* upstream 10.0.0.3:9000 */
+  up->port[WS_SIDE_SERVER] = 9000;
+  traffic (up, WS_SIDE_CLIENT, 1, 5, 1.0005);
+  traffic (up, WS_SIDE_SERVER, 1, 5, 1.0008);
+  tcp_fin (up, WS_SIDE_CLIENT, 6.0025);
+
+  ws_conn_brief b[2];
+  ws_conn_brief_fill (&b[0], down);
+  ws_conn_brief_fill (&b[1], up);
+  ws_conn_window w = { b, 2 };
+  check (down, &w, "idle_timeout", "proxy_idle", "high");
+  SUMMARY (down, "10.0.0.2 (nginx)");
+  check (up, &w, "idle_timeout", "proxy_idle", "medium");
+  EVIDENCE (up, "10.0.0.2 is a proxy closing both legs");
+
+  /* alone, the upstream leg is just a dropped connection */
+  check (up, NULL, "connection_dropped", "client_fin", "medium");
+  ws_conn_free (down);
+  ws_conn_free (up);
 }
 
 /* five connections closed with 1012 by the server within 0.4 s */
@@ -804,6 +838,7 @@ main (int argc, char **argv)
   g_test_add_func ("/diagnose/abnormal/violation", test_violation_then_fin);
   g_test_add_func ("/diagnose/window/same-idle", test_same_idle);
   g_test_add_func ("/diagnose/window/close-storm", test_close_storm);
+  g_test_add_func ("/diagnose/window/proxy-pair", test_proxy_pair);
   g_test_add_func ("/diagnose/open", test_still_open);
   g_test_add_func ("/diagnose/quality/gaps", test_gaps_lower_confidence);
   return g_test_run ();
