@@ -174,7 +174,7 @@ P_Z=$((base + 5)) P_BURST=$((base + 6)) P_CONF=$((base + 7)) P_OTHER=$((base + 8
 export PEER_LIFETIME=40
 
 # ---- scenarios: records come out while the daemon runs -----------------------
-diag "$SECONDS s: ${1:-}"
+diag "scenarios (at $SECONDS s)"
 
 start_daemon main -i lo -f "tcp portrange $P_PY-$P_RST" --hold 1 -F json -o "$tmp/main.jsonl"
 main_pid=$dpid
@@ -270,7 +270,7 @@ expect_record "1012 restart: the reconnection to the new server closes normally"
   close_code=1000 close_initiator='"client"' cause.id='"normal_closure"'
 
 # ---- SIGHUP in the middle of a stream of connections ---------------------------
-diag "$SECONDS s: ${1:-}"
+diag "SIGHUP in the middle of a stream of connections (at $SECONDS s)"
 
 n_stream=50
 spawn cl_stream "$PY" "$peers/peer.py" client stream "$P_PY" "$n_stream" 0.08
@@ -314,7 +314,7 @@ fi
 check "SIGHUP is logged" grep -q 'SIGHUP: reopened' "$tmp/main.err"
 
 # ---- SIGTERM with an open connection -----------------------------------------
-diag "$SECONDS s: ${1:-}"
+diag "SIGTERM with an open connection (at $SECONDS s)"
 
 spawn cl_hold "$PY" "$peers/peer.py" client hold "$P_PY"
 cl_hold=$last
@@ -340,7 +340,7 @@ check "SIGTERM: logged" grep -q 'stopping: writing' "$tmp/main.err"
 kill -KILL "$cl_hold" 2>/dev/null
 
 # ---- -Z nobody -----------------------------------------------------------------
-diag "$SECONDS s: ${1:-}"
+diag "-Z nobody (at $SECONDS s)"
 
 if ! nobody_uid=$(id -u nobody 2>/dev/null); then
   ok "-Z nobody # SKIP no user nobody"
@@ -379,7 +379,7 @@ else
 fi
 
 # ---- bounded connection table ------------------------------------------------------
-diag "$SECONDS s: ${1:-}"
+diag "bounded connection table (at $SECONDS s)"
 
 n_burst=300
 start_daemon burst -i lo -f "tcp port $P_BURST" --hold 1 -F json -o "$tmp/burst.jsonl" \
@@ -432,7 +432,7 @@ wait_exit "$burst_pid" 10
 check "burst: SIGTERM exit status 0 (was $exit_rc)" test "$exit_rc" = 0
 
 # ---- config file -----------------------------------------------------------------
-diag "$SECONDS s: ${1:-}"
+diag "config file (at $SECONDS s)"
 
 cat >"$tmp/bad.conf" <<EOF
 [wsclosed]
