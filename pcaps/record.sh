@@ -1,0 +1,304 @@
+#!/bin/bash
+# Record the test captures in pcaps/ from real WebSocket peers on loopback.
+#
+# usage (as root):  pcaps/record.sh [SCENARIO...]     default: every scenario
+#                   pcaps/record.sh --list
+#
+# For each scenario: start tcpdump on lo for the scenario's ports, start the
+# peers (Debian's python3-websockets 10.4, `ws` from npm, hand-made raw clients,
+# nginx as a reverse proxy), let them play the scenario, stop everything, then
+# write SCENARIO.expected.jsonl from scenarios.py (what is known from how the
+# scenario was made) and check it against tshark's decoding of the capture.
+# A capture replaces the committed one only when that check passes; a failed
+# scenario is retried twice (loopback timing can differ from run to run).
+#
+# Needs: tcpdump, tshark, node + npm, /usr/bin/python3 with python3-websockets,
+# nginx (nginx-light is enough) for the nginx-* scenarios.  Every wait is bounded.
+
+set -u
+export LC_ALL=C.UTF-8
+
+here=$(cd "$(dirname "$0")" && pwd)
+PY=/usr/bin/python3
+peers=$here/peers
+tmp=$(mktemp -d /tmp/wsrecord.XXXXXX)
+bg_pids=()
+
+log() { printf '%s\n' "$*" >&2; }
+die() { log "record.sh: $*"; exit 1; }
+
+cleanup() {
+	local p
+	for p in "${bg_pids[@]}"; do
+		kill -TERM "$p" 2>/dev/null
+	done
+	sleep 0.2
+	for p in "${bg_pids[@]}"; do
+		kill -KILL "$p" 2>/dev/null
+	done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---- helpers -----------------------------------------------------------------
+
+# reap: end every background process this script started that is still running
+reap() {
+	local p
+	for p in "${bg_pids[@]}"; do
+		kill -TERM "$p" 2>/dev/null
+	done
+	for p in "${bg_pids[@]}"; do
+		wait_pid "$p" 2 >/dev/null 2>&1
+	done
+	bg_pids=()
+}
+
+# start_bg LOGNAME CMD...: run CMD in the background; its pid ends up in $last_pid.
+start_bg() {
+	local name=$1
+	shift
+	"$@" >"$tmp/$name.log" 2>&1 &
+	last_pid=$!
+	bg_pids+=("$last_pid")
+}
+
+# wait_pid PID SECS: wait for PID to exit; after SECS kill it.  Returns 1 on kill.
+wait_pid() {
+	local pid=$1 i n=$(( $2 * 20 ))
+	for (( i = 0; i < n; i++ )); do
+		kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
+		sleep 0.05
+	done
+	log "  pid $pid still running after $2 s: killing it"
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	return 1
+}
+
+# wait_file FILE SECS
+wait_file() {
+	local i n=$(( $2 * 20 ))
+	for (( i = 0; i < n; i++ )); do
+		[ -e "$1" ] && return 0
+		sleep 0.05
+	done
+	log "  timed out waiting for $1"
+	return 1
+}
+
+# wait_listen PORT SECS: wait until something listens on 127.0.0.1:PORT
+# (asks the kernel with ss; no probe connection that would end up in a capture)
+wait_listen() {
+	local i n=$(( $2 * 20 ))
+	for (( i = 0; i < n; i++ )); do
+		[ -n "$(ss -Htln "sport = :$1")" ] && return 0
+		sleep 0.05
+	done
+	log "  timed out waiting for a listener on port $1"
+	return 1
+}
+
+port_busy() { [ -n "$(ss -Htan "( sport = :$1 or dport = :$1 )")" ]; }
+
+# free_port BASE: first port from BASE on that no socket uses
+free_port() {
+	local p=$1
+	while port_busy "$p"; do
+		p=$(( p + 1 ))
+	done
+	echo "$p"
+}
+
+capture_start() {   # capture_start FILE PORT...
+	local file=$1 filter="" p
+	shift
+	for p in "$@"; do
+		filter="${filter:+$filter or }tcp port $p"
+	done
+	rm -f "$tmp/tcpdump.log"
+	tcpdump -i lo -w "$file" -U --immediate-mode -Z root "$filter" >"$tmp/tcpdump.log" 2>&1 &
+	tcpdump_pid=$!
+	bg_pids+=("$tcpdump_pid")
+	local i
+	for (( i = 0; i < 100; i++ )); do
+		grep -q "listening on" "$tmp/tcpdump.log" 2>/dev/null && return 0
+		kill -0 "$tcpdump_pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	log "  tcpdump did not start: $(cat "$tmp/tcpdump.log")"
+	return 1
+}
+
+# --immediate-mode: without it packets wait in the kernel's ring buffer until a
+# block fills or times out, and tcpdump stopping with SIGINT can lose them.
+capture_stop() {
+	sleep 0.3   # let the last packets reach the capture
+	kill -INT "$tcpdump_pid" 2>/dev/null
+	wait_pid "$tcpdump_pid" 5
+}
+
+py_server() { start_bg server env PEER_LIFETIME="${LIFETIME:-20}" "$PY" "$peers/py_server.py" "$@"; server_pid=$last_pid; }
+ws_server() { start_bg server node "$peers/ws_server.js" "$@"; server_pid=$last_pid; }
+
+# ---- scenarios -----------------------------------------------------------------
+
+# run_plain NAME PORT: one server, one client, each ends by itself.
+run_plain() {
+	local name=$1 port=$2 ready=$tmp/ready
+	rm -f "$ready"*
+	case $name in
+	ws-*)	ws_server "$name" "$port" "$ready" ;;
+	*)	py_server "$name" "$port" "$ready" ;;
+	esac
+	wait_file "$ready" 10 || return 1
+	case $name in
+	ws-normal-1000|ws-empty-close-1005|ws-client-1001|ws-1010|ws-deflate)
+		timeout 15 node "$peers/ws_client.js" "$name" "$port" >"$tmp/client.log" 2>&1 ;;
+	py-1012-restart)
+		timeout 30 "$PY" "$peers/py_client.py" "$name" "$port" "$ready.restarted" \
+			>"$tmp/client.log" 2>&1 ;;
+	*)	timeout 15 "$PY" "$peers/py_client.py" "$name" "$port" >"$tmp/client.log" 2>&1 ;;
+	esac
+	wait_pid "$server_pid" 10
+}
+
+run_rst() {   # the server is killed while the client's data sits unread
+	local name=$1 port=$2 ready=$tmp/ready
+	rm -f "$ready"*
+	py_server "$name" "$port" "$ready"
+	wait_file "$ready" 10 || return 1
+	start_bg client timeout 15 "$PY" "$peers/py_client.py" "$name" "$port" "$ready"
+	local client_pid=$last_pid
+	wait_file "$ready.sent" 10 || return 1
+	kill -KILL "$server_pid"
+	{ wait_pid "$server_pid" 5; } 2>/dev/null   # no "Killed" job notice
+	wait_pid "$client_pid" 10
+}
+
+run_nginx() {   # run_nginx NAME PORT BACKEND_PORT READ_TIMEOUT
+	local name=$1 port=$2 backend=$3 rt=$4 ready=$tmp/ready ngx=$tmp/nginx
+	rm -rf "$ready"* "$ngx"
+	mkdir -p "$ngx/logs"
+	cat >"$ngx/nginx.conf" <<-EOF
+		daemon off;
+		master_process on;
+		worker_processes 1;
+		user root;
+		pid $ngx/nginx.pid;
+		error_log $ngx/logs/error.log info;
+		events { worker_connections 64; }
+		http {
+		    access_log off;
+		    client_body_temp_path $ngx/body;
+		    proxy_temp_path $ngx/proxy;
+		    server {
+		        listen 127.0.0.1:$port;
+		        location / {
+		            proxy_pass http://127.0.0.1:$backend;
+		            proxy_http_version 1.1;
+		            proxy_set_header Upgrade \$http_upgrade;
+		            proxy_set_header Connection "upgrade";
+		            proxy_set_header Host \$http_host;
+		            proxy_read_timeout $rt;
+		        }
+		    }
+		}
+	EOF
+	LIFETIME=$(( ${rt%s} + 30 )) py_server nginx-backend "$backend" "$ready"
+	wait_file "$ready" 10 || return 1
+	start_bg nginx nginx -p "$ngx" -c "$ngx/nginx.conf"
+	local nginx_pid=$last_pid
+	wait_listen "$port" 10 || return 1
+	IDLE_WAIT=$(( ${rt%s} + 15 )) timeout $(( ${rt%s} + 30 )) \
+		"$PY" "$peers/py_client.py" "$name" "$port" >"$tmp/client.log" 2>&1
+	kill -QUIT "$nginx_pid" 2>/dev/null
+	wait_pid "$nginx_pid" 10
+	wait_pid "$server_pid" 10
+}
+
+# record NAME BASE_PORT: record one scenario into $tmp, check it, install it.
+record() {
+	local name=$1 port backend="" pcap=$tmp/$1.pcap
+	port=$(free_port "$2")
+	local ports=("$port")
+	case $name in
+	nginx-*)
+		command -v nginx >/dev/null || { log "$name: nginx not installed, skipped"; return 2; }
+		backend=$(free_port $(( port + 1 )))
+		ports+=("$backend") ;;
+	esac
+	rm -f "$pcap"
+	capture_start "$pcap" "${ports[@]}" || return 1
+	case $name in
+	py-no-close-rst) run_rst "$name" "$port" ;;
+	nginx-idle-5s) run_nginx "$name" "$port" "$backend" 5s ;;
+	nginx-idle-60s) run_nginx "$name" "$port" "$backend" 60s ;;
+	*) run_plain "$name" "$port" ;;
+	esac
+	capture_stop
+	reap
+	local exp
+	exp=$("$PY" "$here/scenarios.py" --expected "$name" "$pcap" "${ports[@]}") || return 1
+	if ! "$PY" "$here/tshark_facts.py" --check "$pcap" "$exp" >"$tmp/check.log" 2>&1; then
+		sed 's/^/  /' "$tmp/check.log" >&2
+		mkdir -p /tmp/wsrecord-failed
+		cp "$pcap" "/tmp/wsrecord-failed/$name.pcap"
+		log "  capture kept as /tmp/wsrecord-failed/$name.pcap"
+		return 1
+	fi
+	cp "$pcap" "$here/$name.pcap"
+	cp "$exp" "$here/$name.expected.jsonl"
+	return 0
+}
+
+# ---- main ------------------------------------------------------------------------
+
+if [ "${1:-}" = "--list" ]; then
+	"$PY" "$here/scenarios.py" --list
+	exit 0
+fi
+[ "$(id -u)" = 0 ] || die "run as root (tcpdump on lo)"
+for tool in tcpdump tshark node npm ss timeout; do
+	command -v "$tool" >/dev/null || die "$tool not found"
+done
+"$PY" -c 'import websockets' 2>/dev/null || die "$PY lacks websockets (apt-get install python3-websockets)"
+if [ ! -e "$here/node/node_modules/ws/package.json" ]; then
+	log "installing ws from package-lock.json (npm ci)"
+	(cd "$here/node" && timeout 300 npm ci --no-audit --no-fund) >&2 || die "npm ci failed"
+fi
+
+all=$("$PY" "$here/scenarios.py" --list) || die "scenarios.py --list failed"
+if [ $# -gt 0 ]; then
+	wanted=("$@")
+else
+	mapfile -t wanted <<<"$all"
+fi
+
+failed=() skipped=()
+for name in "${wanted[@]}"; do
+	idx=$(grep -nx -- "$name" <<<"$all" | cut -d: -f1)
+	[ -n "$idx" ] || die "unknown scenario $name (see --list)"
+	base=$(( 18000 + 10 * idx ))
+	ok=no
+	for attempt in 1 2 3; do
+		log "$name (attempt $attempt)"
+		record "$name" "$base"
+		rc=$?
+		reap
+		if [ $rc = 0 ]; then ok=yes; break; fi
+		if [ $rc = 2 ]; then ok=skip; break; fi
+		for f in server client nginx; do
+			[ -s "$tmp/$f.log" ] && sed "s/^/  $f: /" "$tmp/$f.log" | tail -5 >&2
+		done
+	done
+	case $ok in
+	yes) log "  ok: $name.pcap ($(stat -c %s "$here/$name.pcap") bytes)" ;;
+	skip) skipped+=("$name") ;;
+	*) failed+=("$name"); log "  FAILED: $name (committed capture left as it was)" ;;
+	esac
+done
+
+log "recorded $(( ${#wanted[@]} - ${#failed[@]} - ${#skipped[@]} )), skipped ${#skipped[@]}${skipped[*]:+ (${skipped[*]})}, failed ${#failed[@]}${failed[*]:+ (${failed[*]})}"
+[ ${#failed[@]} = 0 ]
