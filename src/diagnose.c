@@ -1645,11 +1645,12 @@ rule_abnormal (diag *d)
                                ? proxy_other_leg (d, ender, t_end, idle) : NULL;
   if (leg && !ended_with_rst (c, ender))
     {
-      char host[64];
+      char host[64], lc[64];
       ws_addr_to_string (&c->addr[ender], host, sizeof host);
-      EV (d, leg->end_us, "connection %" G_GUINT64_FORMAT " ended at the same moment after the "
+      ws_addr_to_string (&leg->client, lc, sizeof lc);
+      EV (d, leg->end_us, "the connection from %s:%u ended at the same moment after the "
           "same silence, torn down by the same host %s from its other side: %s is a proxy "
-          "closing both legs", leg->id, host, host);
+          "closing both legs", lc, leg->client_port, host, host);
       char who[96];
       if (is_proxy)
         g_snprintf (who, sizeof who, "%s (%s)", host, proxy);
@@ -1894,8 +1895,8 @@ cross_connection (diag *d)
   if (next)
     {
       fmt_dur (a, sizeof a, next->start_us - d->end_us);
-      EV (d, next->start_us, "client %s reconnected after %s (connection %" G_GUINT64_FORMAT
-          ")", ip, a, next->id);
+      EV (d, next->start_us, "client %s reconnected after %s (from port %u)",
+          ip, a, next->client_port);
       if (wants_reconnect)
         add_extra (d, "the client reconnected after %s", a);
     }
@@ -1950,6 +1951,7 @@ ws_conn_brief_fill (ws_conn_brief *b, const ws_conn *c)
   b->client = c->addr[WS_SIDE_CLIENT];
   b->server = c->addr[WS_SIDE_SERVER];
   b->server_port = c->port[WS_SIDE_SERVER];
+  b->client_port = c->port[WS_SIDE_CLIENT];
   if (c->host)
     g_strlcpy (b->host, c->host, sizeof b->host);
   b->start_us = c->start_us;

@@ -17,6 +17,7 @@ typedef struct {
   uint64_t id;
   ws_addr client, server;
   uint16_t server_port;
+  uint16_t client_port;
   char host[96];              /* Host header, "" if unseen */
   int64_t start_us;           /* first packet */
   int64_t request_us;         /* handshake request, 0 if unseen */

@@ -14,6 +14,7 @@
 #include "conn.h"
 #include "daemon.h"
 #include "output.h"
+#include "report.h"
 
 enum {
   EXIT_OK = 0,
@@ -198,6 +199,10 @@ open_output (const char *path, GError **error)
 int
 main (int argc, char **argv)
 {
+  /* wsclosed report ...: the nightly batch report has options of its own */
+  if (argc > 1 && strcmp (argv[1], "report") == 0)
+    return ws_report_main (argc - 1, argv + 1);
+
   g_autoptr (GError) error = NULL;
   g_autoptr (GOptionContext) ctx = g_option_context_new ("[FILTER EXPRESSION]");
   g_option_context_set_summary (ctx,
@@ -208,7 +213,9 @@ main (int argc, char **argv)
     "Examples:\n"
     "  wsclosed -r capture.pcap\n"
     "  wsclosed -r day.pcap.gz -F json -o closes.jsonl 'tcp port 443 or tcp port 8080'\n"
-    "  wsclosed --explain 1006\n\n"
+    "  wsclosed --explain 1006\n"
+    "  wsclosed report --html night.html --db history.db /var/captures/night/\n"
+    "      (nightly report over captures or JSON Lines; see wsclosed report --help)\n\n"
     "Exit status: 0 success, 1 usage error, 2 some input could not be read\n"
     "(records from the rest are still written), 3 the report could not be written.");
   g_option_context_add_main_entries (ctx, entries, NULL);

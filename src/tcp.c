@@ -35,8 +35,20 @@ typedef struct {
   uint64_t next;       /* next stream offset to hand on */
   uint64_t fin_off;
   seg *ooo;            /* sorted by off */
-  size_t ooo_bytes;
+  seg *ooo_tail;       /* last of them: segments mostly arrive in order */
+  size_t ooo_bytes;    /* memory held, segment overhead included */
+  uint32_t ooo_count;
 } tdir;
+
+/* Queued segments per direction at most, whatever their size: tiny or empty
+ * segments must not make the queue long (each insert walks it). */
+#define MAX_OOO_SEGS 1024
+
+static inline size_t
+seg_cost (const seg *s)
+{
+  return sizeof (seg) + s->caplen;
+}
 
 typedef struct {
   uint8_t family;
@@ -197,12 +209,14 @@ free_segs (tdir *td)
   while (s)
     {
       seg *n = s->next;
-      total_ooo_bytes -= s->caplen;
+      total_ooo_bytes -= seg_cost (s);
       g_free (s);
       s = n;
     }
   td->ooo = NULL;
+  td->ooo_tail = NULL;
   td->ooo_bytes = 0;
+  td->ooo_count = 0;
 }
 
 /* Hand captured bytes of direction d on to the connection, starting at
@@ -252,8 +266,11 @@ drain (flow *f, int d)
     {
       seg *s = td->ooo;
       td->ooo = s->next;
-      td->ooo_bytes -= s->caplen;
-      total_ooo_bytes -= s->caplen;
+      if (!td->ooo)
+        td->ooo_tail = NULL;
+      td->ooo_bytes -= seg_cost (s);
+      td->ooo_count--;
+      total_ooo_bytes -= seg_cost (s);
       deliver (f, d, s->off, s->data, s->caplen, s->wirelen, s->ts_us);
       g_free (s);
     }
@@ -281,48 +298,56 @@ flush_dir (flow *f, int d)
     skip_hole (f, d, td->ooo->off, td->ooo->ts_us);
 }
 
+/* Where a segment starting at off goes in the sorted queue. */
+static seg **
+queue_pos (tdir *td, uint64_t off)
+{
+  if (td->ooo_tail && td->ooo_tail->off < off)
+    return &td->ooo_tail->next;
+  seg **pp = &td->ooo;
+  while (*pp && (*pp)->off < off)
+    pp = &(*pp)->next;
+  return pp;
+}
+
+static inline bool
+queue_full (const tdir *td, size_t cost)
+{
+  return td->ooo_count >= MAX_OOO_SEGS
+         || td->ooo_bytes + cost > ws_limits_cfg.max_ooo_bytes_per_conn
+         || total_ooo_bytes + cost > ws_limits_cfg.max_ooo_bytes_total;
+}
+
 static void
 queue_seg (flow *f, int d, uint64_t off, const uint8_t *data, uint32_t caplen,
            uint32_t wirelen, int64_t ts_us)
 {
   tdir *td = &f->d[d];
-  seg **pp = &td->ooo;
-  while (*pp && (*pp)->off < off)
-    pp = &(*pp)->next;
+  size_t cost = sizeof (seg) + caplen;
+  seg **pp = queue_pos (td, off);
   /* an exact or covering copy already waiting: drop the newcomer */
   if (*pp && (*pp)->off == off && (*pp)->wirelen >= wirelen)
     return;
-  if (td->ooo_bytes + caplen > ws_limits_cfg.max_ooo_bytes_per_conn
-      || total_ooo_bytes + caplen > ws_limits_cfg.max_ooo_bytes_total)
+  if (queue_full (td, cost))
     {
-      /* Over the limit: the oldest hole is taken as lost. */
+      /* Over the limit: the oldest hole is taken as lost, and then as many
+       * as needed until this segment fits or is in order. */
       f->conn->limits |= WS_LIMIT_REASSEMBLY;
       ws_stats.reassembly_limit_hits++;
-      if (td->ooo)
-        {
-          skip_hole (f, d, td->ooo->off, ts_us);
-          if (off + wirelen <= td->next)
-            return;
-          if (off <= td->next)
-            {
-              deliver (f, d, off, data, caplen, wirelen, ts_us);
-              drain (f, d);
-              return;
-            }
-          pp = &td->ooo;
-          while (*pp && (*pp)->off < off)
-            pp = &(*pp)->next;
-        }
-      if (td->ooo_bytes + caplen > ws_limits_cfg.max_ooo_bytes_per_conn
-          || total_ooo_bytes + caplen > ws_limits_cfg.max_ooo_bytes_total)
+      while (td->ooo && td->ooo->off < off && queue_full (td, cost))
+        skip_hole (f, d, td->ooo->off, ts_us);
+      if (off + wirelen <= td->next)
+        return;
+      if (off <= td->next || queue_full (td, cost))
         {
           skip_hole (f, d, off, ts_us);
           deliver (f, d, off, data, caplen, wirelen, ts_us);
           drain (f, d);
           return;
         }
+      pp = queue_pos (td, off);
     }
-  seg *s = g_malloc (sizeof (seg) + caplen);
+  seg *s = g_malloc (cost);
   s->off = off;
   s->caplen = caplen;
   s->wirelen = wirelen;
@@ -330,8 +355,11 @@ queue_seg (flow *f, int d, uint64_t off, const uint8_t *data, uint32_t caplen,
   memcpy (s->data, data, caplen);
   s->next = *pp;
   *pp = s;
-  td->ooo_bytes += caplen;
-  total_ooo_bytes += caplen;
+  if (!s->next)
+    td->ooo_tail = s;
+  td->ooo_bytes += cost;
+  td->ooo_count++;
+  total_ooo_bytes += cost;
 }
 
 static void
