@@ -30,6 +30,9 @@ ws_analyzer_opts_init (ws_analyzer_opts *o)
   o->linger_us = 2 * G_USEC_PER_SEC;
 }
 
+/* Ended records kept at most, whatever the hold time. */
+#define MAX_HELD 20000
+
 static void on_end (ws_conn *c, void *user);
 static void note_start (ws_conn *c, void *user);
 
@@ -161,6 +164,7 @@ on_end (ws_conn *c, void *user)
       return;
     }
   ws_stats.tcp_connections++;
+  ws_conn_release (c);
   ws_conn_brief *b = find_brief (a, c->id);
   if (!b)
     {
@@ -171,6 +175,9 @@ on_end (ws_conn *c, void *user)
   else
     ws_conn_brief_fill (b, c);
   g_queue_push_tail (&a->held, c);
+  /* bounded: a burst of endings is written early rather than held */
+  while (a->held.length > MAX_HELD)
+    emit (a, g_queue_pop_head (&a->held));
 }
 
 /* A connection became recognisably WebSocket: note it for the reconnect rule

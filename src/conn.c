@@ -33,6 +33,7 @@ ws_limits_init_defaults (ws_limits *l)
   l->max_inflate_bytes = 64u * 1024 * 1024;
   l->max_close_reason = 1024;
   l->check_utf8 = true;
+  l->inflate = true;
 }
 
 static const char *const violation_names[WS_VIOL_COUNT] = {
@@ -114,6 +115,16 @@ ws_conn_new (void)
 }
 
 void
+ws_conn_release (ws_conn *c)
+{
+  for (int s = 0; s < 2; s++)
+    {
+      ws_http_parser_clear (&c->http[s]);
+      ws_frame_parser_clear (&c->frames[s]);
+    }
+}
+
+void
 ws_conn_free (ws_conn *c)
 {
   if (!c)
@@ -140,6 +151,7 @@ ws_conn_free (ws_conn *c)
   g_free (c->handshake_reason);
   g_free (c->handshake_problem);
   ws_cause_clear (&c->cause);
+  g_free (c->violations);
   g_free (c);
 }
 
@@ -153,6 +165,8 @@ ws_conn_violation (ws_conn *c, ws_violation_kind k, ws_side side,
       c->limits |= WS_LIMIT_VIOLATIONS;
       return;
     }
+  if (!c->violations)
+    c->violations = g_new0 (ws_violation, WS_MAX_VIOLATIONS);
   ws_violation *v = &c->violations[c->n_violations++];
   v->kind = k;
   v->side = side;

@@ -188,7 +188,7 @@ struct ws_conn {
   int64_t fin_us[2], rst_us[2];
   bool fin[2], rst[2];
 
-  ws_violation violations[WS_MAX_VIOLATIONS];
+  ws_violation *violations;   /* WS_MAX_VIOLATIONS slots, allocated at the first */
   unsigned n_violations;
   unsigned violations_dropped;
 
@@ -224,6 +224,7 @@ typedef struct {
   uint64_t max_inflate_bytes;     /* inflated size measured per message */
   size_t max_close_reason;        /* close payload bytes kept */
   bool check_utf8;                /* validate text messages */
+  bool inflate;                   /* inflate compressed messages to measure them */
 } ws_limits;
 
 extern ws_limits ws_limits_cfg;
@@ -252,6 +253,9 @@ extern ws_counters ws_stats;
 
 ws_conn *ws_conn_new (void);
 void ws_conn_free (ws_conn *c);
+/* The connection has ended: free the parsers' buffers and inflaters, keep
+ * the facts (records wait a while before they are written). */
+void ws_conn_release (ws_conn *c);
 
 /* Record a violation (keeps the first WS_MAX_VIOLATIONS). detail may be NULL. */
 void ws_conn_violation (ws_conn *c, ws_violation_kind k, ws_side side,

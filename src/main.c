@@ -36,6 +36,7 @@ static gint64 opt_max_header;
 static gint64 opt_max_ooo;
 static gint64 opt_max_inflate;
 static gboolean opt_no_utf8;
+static gboolean opt_fast;
 static gboolean opt_version;
 static gboolean opt_verbose;
 static gint opt_snaplen;
@@ -76,6 +77,9 @@ static GOptionEntry entries[] = {
     "Inflated bytes measured per compressed message (default 67108864)", "N" },
   { "no-utf8-check", 0, 0, G_OPTION_ARG_NONE, &opt_no_utf8,
     "Do not validate text messages as UTF-8 (faster)", NULL },
+  { "fast", 0, 0, G_OPTION_ARG_NONE, &opt_fast,
+    "Skip payload inspection: no UTF-8 check, compressed messages not inflated "
+    "(sizes are then wire sizes; 1007/1009 evidence is thinner)", NULL },
   { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose,
     "Text output: show the evidence behind each cause", NULL },
   { "version", 'V', 0, G_OPTION_ARG_NONE, &opt_version, "Print the version and exit", NULL },
@@ -282,7 +286,8 @@ main (int argc, char **argv)
     ws_limits_cfg.max_ooo_bytes_per_conn = (size_t) opt_max_ooo;
   if (opt_max_inflate > 0)
     ws_limits_cfg.max_inflate_bytes = (uint64_t) opt_max_inflate;
-  ws_limits_cfg.check_utf8 = !opt_no_utf8;
+  ws_limits_cfg.check_utf8 = !opt_no_utf8 && !opt_fast;
+  ws_limits_cfg.inflate = !opt_fast;
 
   g_autofree char *filter = join_filter (argc, argv);
 

@@ -152,11 +152,17 @@ key_hash (gconstpointer v)
   const fkey *k = v;
   /* FNV-1a over the key, with a final mix */
   const uint8_t *b = (const uint8_t *) k;
-  uint64_t h = 1469598103934665603ull;
-  for (size_t i = 0; i < sizeof *k; i++)
-    h = (h ^ b[i]) * 1099511628211ull;
-  h ^= h >> 29;
-  return (guint) (h ^ (h >> 32));
+  uint64_t h = 0x9e3779b97f4a7c15ull;
+  for (size_t i = 0; i + 8 <= sizeof *k; i += 8)
+    {
+      uint64_t w;
+      memcpy (&w, b + i, 8);
+      h = (h ^ w) * 0xff51afd7ed558ccdull;
+      h ^= h >> 32;
+    }
+  for (size_t i = sizeof *k & ~(size_t) 7; i < sizeof *k; i++)
+    h = (h ^ b[i]) * 0xff51afd7ed558ccdull;
+  return (guint) (h ^ (h >> 29));
 }
 
 static gboolean

@@ -369,7 +369,7 @@ static bool
 inflate_begin (ws_frame_parser *p)
 {
   ws_conn *c = p->conn;
-  if (p->zs_failed)
+  if (p->zs_failed || !ws_limits_cfg.inflate)
     {
       inflater_free (p);
       return false;
@@ -387,10 +387,15 @@ inflate_begin (ws_frame_parser *p)
           return false;
         }
       inflater *inf = g_new0 (inflater, 1);
-      /* Always a 32 KiB window: the negotiated max_window_bits constrain the
-       * compressor only, and an inflater with the largest window decodes any
-       * stream made with a smaller one. */
-      if (inflateInit2 (&inf->zs, -15) != Z_OK)
+      /* The window the sender agreed to (RFC 7692 7.1.2): it bounds the
+       * memory per connection (4 KiB instead of 32 KiB for 12 bits), and a
+       * sender that reaches further back than it may is caught ("invalid
+       * distance too far back" becomes an inflate_error violation).  zlib's
+       * raw inflate takes 9..15; a 256-byte window (8) fits in 9. */
+      int bits = p->side == 0 ? c->pmd.client_max_window_bits : c->pmd.server_max_window_bits;
+      if (bits < 9 || bits > 15 || c->midstream)
+        bits = bits < 9 && !c->midstream ? 9 : 15;
+      if (inflateInit2 (&inf->zs, -bits) != Z_OK)
         {
           g_free (inf);
           p->zs_failed = true;
@@ -613,8 +618,21 @@ message_payload (ws_frame_parser *p, const uint8_t *d, size_t n, int64_t ts_us)
           if (p->masked)
             {
               uint64_t pos = p->payload_pos + off;
-              for (size_t i = 0; i < k; i++)
-                buf[i] = src[i] ^ p->mask[(pos + i) & 3];
+              uint8_t m8[8];
+              for (int j = 0; j < 8; j++)
+                m8[j] = p->mask[(pos + j) & 3];
+              uint64_t m;
+              memcpy (&m, m8, 8);
+              size_t i = 0;
+              for (; i + 8 <= k; i += 8)
+                {
+                  uint64_t v;
+                  memcpy (&v, src + i, 8);
+                  v ^= m;
+                  memcpy (buf + i, &v, 8);
+                }
+              for (; i < k; i++)
+                buf[i] = src[i] ^ m8[i & 7];
               src = buf;
             }
           if (inflating (p))

@@ -102,6 +102,8 @@ static void
 violation (ws_conn *c, ws_violation_kind k, ws_side s, double at_s, uint64_t off,
            const char *detail)
 {
+  if (!c->violations)
+    c->violations = g_new0 (ws_violation, WS_MAX_VIOLATIONS);
   ws_violation *v = &c->violations[c->n_violations++];
   v->kind = k;
   v->side = s;

@@ -666,6 +666,7 @@ test_json_violations_limits (void)
   g_autofree char *expect = NULL;
 
   c->n_violations = 2;
+  c->violations = g_new0 (ws_violation, WS_MAX_VIOLATIONS);
   c->violations[0].kind = WS_VIOL_UNMASKED_CLIENT_FRAME;
   c->violations[0].side = WS_SIDE_CLIENT;
   c->violations[0].ts_us = 2500000;
@@ -865,6 +866,7 @@ test_csv_writer (void)
   cs[1]->handshake_status = -1;
   cs[1]->accept_valid = -1;
   cs[1]->n_violations = 1;
+  cs[1]->violations = g_new0 (ws_violation, WS_MAX_VIOLATIONS);
   cs[1]->violations[0].kind = WS_VIOL_MASKED_SERVER_FRAME;
   cs[1]->violations[0].side = WS_SIDE_SERVER;
 

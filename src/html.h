@@ -1,0 +1,26 @@
+/* html.h - the report as one self-contained HTML page (inline CSS and SVG,
+ * no script, font or image from anywhere) that can be mailed, read on a
+ * laptop and printed.
+ */
+#ifndef WS_HTML_H
+#define WS_HTML_H
+
+#include <glib.h>
+
+#include "history.h"
+#include "report.h"
+
+/* Append s with & < > " ' escaped (and control characters shown as \xNN),
+ * safe in text and in quoted attribute values.  NULL appends nothing.  Every
+ * string in the page goes through here. */
+void ws_html_escape (GString *out, const char *s);
+
+/* The whole page.  cmp may be NULL (no history). */
+void ws_html_page (GString *out, const ws_report *rp, const char *label,
+                   const ws_history_cmp *cmp);
+
+/* Write the page to path (written to a temporary file, then renamed). */
+gboolean ws_html_write (const char *path, const ws_report *rp, const char *label,
+                        const ws_history_cmp *cmp, GError **error);
+
+#endif
