@@ -69,8 +69,11 @@ void
 ws_daemon_opts_init (ws_daemon_opts *o)
 {
   memset (o, 0, sizeof *o);
-  o->live.immediate = true;
+  /* Not immediate mode: on lo its fixed 64 KiB ring slots dropped packets in
+   * bursts; the loop wakes every 200 ms anyway and records are held longer. */
+  o->live.immediate = false;
   o->live.timeout_ms = 200;
+  o->live.buffer_kib = 32 * 1024;
   o->fmt = WS_FMT_JSON;
   ws_analyzer_opts_init (&o->aopts);
   o->aopts.idle_us = 300 * G_USEC_PER_SEC;
@@ -223,6 +226,14 @@ ws_daemon_run (const ws_daemon_opts *o)
     }
   if (o->pidfile && !write_pidfile (o->pidfile))
     logmsg (LOG_WARNING, "%s: cannot write pid file: %s", o->pidfile, g_strerror (errno));
+  if (o->pidfile && o->user)
+    {
+      /* after -Z the directory may not let us remove it: own it at least, so
+       * that it can be emptied at exit */
+      struct passwd *pw = getpwnam (o->user);
+      if (pw && chown (o->pidfile, pw->pw_uid, pw->pw_gid) != 0)
+        logmsg (LOG_WARNING, "%s: cannot hand the pid file to %s", o->pidfile, o->user);
+    }
   if (o->user && !ws_drop_privileges (o->user, &error))
     {
       logmsg (LOG_ERR, "%s", error->message);
@@ -284,8 +295,8 @@ ws_daemon_run (const ws_daemon_opts *o)
       if (ws_writer_backlog (w) > 0)
         {
           if (!backlog_warned)
-            logmsg (LOG_ERR, "cannot write %s: %s; keeping records in memory (up to %zu bytes)",
-                    o->output ? o->output : "standard output", g_strerror (errno), o->backlog_bytes);
+            logmsg (LOG_ERR, "cannot write %s; keeping records in memory (up to %zu bytes)",
+                    o->output ? o->output : "standard output", o->backlog_bytes);
           backlog_warned = true;
           if (ws_writer_retry (w))
             {
@@ -333,7 +344,13 @@ ws_daemon_run (const ws_daemon_opts *o)
   ws_capture_free (cap);
   if (out != stdout)
     fclose (out);
-  if (o->pidfile)
-    unlink (o->pidfile);
+  if (o->pidfile && unlink (o->pidfile) != 0)
+    {
+      /* no right to remove it (privileges dropped): leave it empty, so no
+       * stale process id is read from it */
+      int fd = open (o->pidfile, O_WRONLY | O_TRUNC | O_CLOEXEC);
+      if (fd >= 0)
+        close (fd);
+    }
   return rc;
 }

@@ -46,7 +46,8 @@ static char *opt_pidfile;
 static char *opt_config;
 static gboolean opt_daemon;
 static double opt_stats_interval;
-static gboolean hold_set, idle_set;
+static gboolean hold_set, idle_set, stats_set;
+static gboolean opt_foreground;
 
 static GOptionEntry entries[] = {
   { "read", 'r', 0, G_OPTION_ARG_FILENAME_ARRAY, &opt_read,
@@ -95,6 +96,8 @@ static GOptionEntry live_entries[] = {
     "Drop privileges to USER after opening the interface", "USER" },
   { "daemon", 0, 0, G_OPTION_ARG_NONE, &opt_daemon,
     "Detach from the terminal (log to syslog)", NULL },
+  { "foreground", 0, 0, G_OPTION_ARG_NONE, &opt_foreground,
+    "Stay in the foreground even if the configuration says daemon=true (systemd)", NULL },
   { "pidfile", 0, 0, G_OPTION_ARG_FILENAME, &opt_pidfile,
     "Write the process id to FILE", "FILE" },
   { "stats-interval", 0, 0, G_OPTION_ARG_DOUBLE, &opt_stats_interval,
@@ -139,11 +142,11 @@ load_config (const char *path, GError **error)
       else STR_OPT ("pidfile", opt_pidfile)
       else if (strcmp (key, "hold") == 0) { if (!hold_set) { opt_hold = g_key_file_get_double (kf, g, key, &e); hold_set = TRUE; } }
       else if (strcmp (key, "idle-timeout") == 0) { if (!idle_set) { opt_idle = g_key_file_get_double (kf, g, key, &e); idle_set = TRUE; } }
-      else NUM_OPT ("stats-interval", opt_stats_interval, opt_stats_interval != 0)
+      else NUM_OPT ("stats-interval", opt_stats_interval, stats_set)
       else if (strcmp (key, "snaplen") == 0) { if (!opt_snaplen) opt_snaplen = g_key_file_get_integer (kf, g, key, &e); }
       else if (strcmp (key, "buffer-size") == 0) { if (!opt_bufsize) opt_bufsize = g_key_file_get_integer (kf, g, key, &e); }
       else if (strcmp (key, "max-conns") == 0) { if (!opt_max_conns) opt_max_conns = g_key_file_get_int64 (kf, g, key, &e); }
-      else if (strcmp (key, "daemon") == 0) { if (!opt_daemon) opt_daemon = g_key_file_get_boolean (kf, g, key, &e); }
+      else if (strcmp (key, "daemon") == 0) { if (!opt_daemon && !opt_foreground) opt_daemon = g_key_file_get_boolean (kf, g, key, &e); }
       else
         {
           g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND,
@@ -229,6 +232,7 @@ main (int argc, char **argv)
   g_option_context_add_group (ctx, lg);
   opt_hold = -1;
   opt_idle = -1;
+  opt_stats_interval = -1;
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
     {
       g_printerr ("wsclosed: %s\nTry 'wsclosed --help'.\n", error->message);
@@ -236,6 +240,18 @@ main (int argc, char **argv)
     }
   hold_set = opt_hold >= 0;
   idle_set = opt_idle >= 0;
+  /* a filter on the command line (-f or after the options) replaces the
+   * configuration file's */
+  if (argc > 1)
+    {
+      g_autofree char *trailing = join_filter (argc, argv);
+      g_free (opt_filter);
+      opt_filter = g_steal_pointer (&trailing);
+      argc = 1;
+    }
+  stats_set = opt_stats_interval >= 0;
+  if (!stats_set)
+    opt_stats_interval = 0;
   if (opt_config && !load_config (opt_config, &error))
     {
       g_printerr ("wsclosed: %s\n", error->message);
@@ -307,7 +323,7 @@ main (int argc, char **argv)
         d.aopts.idle_us = (int64_t) (opt_idle * G_USEC_PER_SEC);
       d.user = opt_user;
       d.pidfile = opt_pidfile;
-      d.daemonize = opt_daemon;
+      d.daemonize = opt_daemon && !opt_foreground;
       d.stats_interval = opt_stats_interval;
       return ws_daemon_run (&d);
     }

@@ -388,13 +388,17 @@ end_flow (ws_tcp *t, flow *f)
 static flow *
 new_flow (ws_tcp *t, const fkey *k, const ws_packet *p)
 {
-  if (ws_limits_cfg.max_conns && g_hash_table_size (t->table) >= ws_limits_cfg.max_conns
-      && t->lru.head)
+  if (ws_limits_cfg.max_conns && g_hash_table_size (t->table) >= ws_limits_cfg.max_conns)
     {
-      flow *old = t->lru.head;
-      old->conn->limits |= WS_LIMIT_EVICTED;
-      ws_stats.evicted++;
-      end_flow (t, old);
+      if (t->closing.head)
+        end_flow (t, t->closing.head); /* closed both ways: only its linger is cut */
+      else if (t->lru.head)
+        {
+          flow *old = t->lru.head;
+          old->conn->limits |= WS_LIMIT_EVICTED;
+          ws_stats.evicted++;
+          end_flow (t, old);
+        }
     }
   flow *f = g_new0 (flow, 1);
   f->key = *k;
