@@ -344,6 +344,37 @@ test_ooo_limit (void)
   ws_limits_cfg.max_ooo_bytes_per_conn = saved;
 }
 
+/* TLS (wss://) is recognised from the client's first record and counted as
+ * encrypted, not followed; other protocols are "other". */
+static void
+test_classify (void)
+{
+  static const uint8_t hello[] = { 0x16, 0x03, 0x01, 0x00, 0x05, 0x01, 0x00, 0x00, 0x01, 0x00 };
+  static const uint8_t ssh[] = "SSH-2.0-OpenSSH_9.2\r\n";
+  const uint8_t *first[2] = { hello, ssh };
+  size_t len[2] = { sizeof hello, sizeof ssh - 1 };
+  ws_kind want[2] = { WS_KIND_TLS, WS_KIND_OTHER };
+  for (int i = 0; i < 2; i++)
+    {
+      ws_tcp_opts o = { 0 };
+      ws_tcp *t = ws_tcp_new (&o, on_end, NULL);
+      ws_packet p = mk (true, 10, 0, WS_TCP_SYN, NULL, 0, 1);
+      ws_tcp_packet (t, &p);
+      p = mk (false, 500, 11, WS_TCP_SYN | WS_TCP_ACK, NULL, 0, 2);
+      ws_tcp_packet (t, &p);
+      p = mk (true, 11, 501, WS_TCP_ACK | WS_TCP_PSH, first[i], (uint32_t) len[i], 3);
+      ws_tcp_packet (t, &p);
+      p = mk (true, 11 + (uint32_t) len[i], 501, WS_TCP_RST, NULL, 0, 4);
+      ws_tcp_packet (t, &p);
+      ws_tcp_free (t);
+      g_assert_nonnull (ended);
+      g_assert_cmpint (ended->kind, ==, want[i]);
+      g_assert_cmpint (ended->stage, ==, WS_STAGE_IGNORED);
+      ws_conn_free (ended);
+      ended = NULL;
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -357,5 +388,6 @@ main (int argc, char **argv)
   g_test_add_func ("/tcp/gap/acked-loss", test_loss_acked);
   g_test_add_func ("/tcp/port-reuse", test_port_reuse);
   g_test_add_func ("/tcp/limits/out-of-order", test_ooo_limit);
+  g_test_add_func ("/tcp/classify/tls-and-other", test_classify);
   return g_test_run ();
 }
