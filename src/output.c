@@ -49,6 +49,7 @@ struct ws_writer {
   uint64_t no_cause;
   GHashTable *by_code;        /* GINT_TO_POINTER (code or -1) -> uint64_t* */
   GHashTable *by_cause;       /* cause id (copy) -> uint64_t* */
+  GHashTable *storms;         /* "server around minute" (copy) -> uint64_t* */
 
   /* daemon: output that could not be written yet (disk full, ...) */
   size_t backlog_max;         /* 0: no backlog, errors are returned */
@@ -56,6 +57,7 @@ struct ws_writer {
   uint64_t dropped_records;   /* records lost because the backlog was full */
   uint64_t write_failures;
   bool verbose;               /* text: evidence under each connection */
+  GString *buf;               /* one record, reused */
 };
 
 /* ---- UTF-8 ----------------------------------------------------------------- */
@@ -127,114 +129,231 @@ text_unsafe_cp (uint32_t cp)
          (cp >= 0x2066 && cp <= 0x2069);
 }
 
+/* ---- appending without printf ------------------------------------------------- */
+
+/* Append n bytes.  GString's own append goes through g_string_insert_len on
+ * every call; when the bytes fit, a copy is all that is needed. */
+static inline void
+gs_put (GString *o, const char *s, size_t n)
+{
+  if (G_LIKELY (o->len + n < o->allocated_len))
+    {
+      memcpy (o->str + o->len, s, n);
+      o->len += n;
+      o->str[o->len] = '\0';
+    }
+  else
+    g_string_append_len (o, s, (gssize) n);
+}
+
+#define gs_putc(o, ch) g_string_append_c ((o), (ch))
+#define GS_PUT_LIT(o, lit) gs_put ((o), "" lit, sizeof (lit) - 1)
+
+/* Decimal digits of v, as %" PRIu64 " would print them. */
+static void
+put_u64 (GString *o, uint64_t v)
+{
+  char buf[20];
+  char *p = buf + sizeof buf;
+
+  do
+    {
+      *--p = (char) ('0' + v % 10);
+      v /= 10;
+    }
+  while (v);
+  gs_put (o, p, (size_t) (buf + sizeof buf - p));
+}
+
+static const char hex_digits[] = "0123456789abcdef";
+
+/* \u followed by four lowercase hex digits (as "\\u%04x"); cp <= 0xFFFF. */
+static void
+put_u_escape (GString *o, uint32_t cp)
+{
+  char e[6] = { '\\', 'u', hex_digits[(cp >> 12) & 0xF], hex_digits[(cp >> 8) & 0xF],
+                hex_digits[(cp >> 4) & 0xF], hex_digits[cp & 0xF] };
+  gs_put (o, e, sizeof e);
+}
+
+/* \x followed by two lowercase hex digits (as "\\x%02x"). */
+static void
+put_x_escape (GString *o, uint8_t b)
+{
+  char e[4] = { '\\', 'x', hex_digits[b >> 4], hex_digits[b & 0xF] };
+  gs_put (o, e, sizeof e);
+}
+
+/* The address as inet_ntop writes it (anything but family 6 is taken as
+ * IPv4, as ws_addr_to_string does), NUL-terminated; returns its length.
+ * IPv4, the common case, is formatted here; IPv6 and its zero compression
+ * are left to inet_ntop. */
+static size_t
+addr_format (const ws_addr *a, char *buf, size_t size)
+{
+  if (a->family != 6 && size >= 16)
+    {
+      char *p = buf;
+      for (int i = 0; i < 4; i++)
+        {
+          unsigned v = a->addr[i];
+          if (i)
+            *p++ = '.';
+          if (v >= 100)
+            *p++ = (char) ('0' + v / 100);
+          if (v >= 10)
+            *p++ = (char) ('0' + v / 10 % 10);
+          *p++ = (char) ('0' + v % 10);
+        }
+      *p = '\0';
+      return (size_t) (p - buf);
+    }
+  buf[0] = '\0';
+  ws_addr_to_string (a, buf, size);
+  buf[size - 1] = '\0';
+  return strlen (buf);
+}
+
 /* ---- escape helpers ---------------------------------------------------------- */
+
+/* Bytes that go out as they are are copied in runs, one append per run. */
+
+#define ONES8 UINT64_C (0x0101010101010101)
+#define HIGH8 UINT64_C (0x8080808080808080)
+/* Nonzero when some byte of x is below n (n <= 0x80), or is zero: exact as a
+ * yes/no answer, which is all that is asked of it. */
+#define BYTE_BELOW(x, n) (((x) - ONES8 * (n)) & ~(x) & HIGH8)
+
+/* True when the 8 bytes at p are all printable ASCII other than '"' and
+ * '\\': JSON takes them as they are.  Most of a record's text is such
+ * bytes, so they are skipped a word at a time. */
+static inline bool
+json_plain8 (const uint8_t *p)
+{
+  uint64_t x;
+
+  memcpy (&x, p, sizeof x);
+  return ((x & HIGH8) | BYTE_BELOW (x, 0x20) | BYTE_BELOW (x ^ (ONES8 * '"'), 1)
+          | BYTE_BELOW (x ^ (ONES8 * '\\'), 1) | BYTE_BELOW (x ^ (ONES8 * 0x7F), 1)) == 0;
+}
 
 void
 ws_json_string (GString *out, const char *s, size_t len)
 {
   const uint8_t *p = (const uint8_t *) s;
-  size_t i = 0;
+  size_t i = 0, run = 0;   /* bytes [run, i) are still to be copied */
 
   if (s == NULL)
     {
-      g_string_append (out, "null");
+      GS_PUT_LIT (out, "null");
       return;
     }
-  g_string_append_c (out, '"');
+  gs_putc (out, '"');
   while (i < len)
     {
-      uint8_t b = p[i];
+      uint8_t b;
       uint32_t cp;
       size_t n;
 
-      if (b == '"' || b == '\\')
-        {
-          g_string_append_c (out, '\\');
-          g_string_append_c (out, (char) b);
-          i++;
-          continue;
-        }
-      if (b < 0x20 || b == 0x7F)
-        {
-          g_string_append_printf (out, "\\u%04x", b);
-          i++;
-          continue;
-        }
+      while (len - i >= 8 && json_plain8 (p + i))
+        i += 8;
+      if (i == len)
+        break;
+      b = p[i];
       if (b < 0x80)
         {
-          g_string_append_c (out, (char) b);
-          i++;
+          if (b >= 0x20 && b != '"' && b != '\\' && b != 0x7F)
+            {
+              i++;
+              continue;
+            }
+          gs_put (out, s + run, i - run);
+          if (b == '"' || b == '\\')
+            {
+              char e[2] = { '\\', (char) b };
+              gs_put (out, e, 2);
+            }
+          else
+            put_u_escape (out, b);
+          run = ++i;
           continue;
         }
       n = utf8_seq (p + i, len - i, &cp);
+      if (n != 0 && cp > 0x9F && cp != 0x2028 && cp != 0x2029)
+        {
+          i += n;
+          continue;
+        }
+      gs_put (out, s + run, i - run);
       if (n == 0)
         {
           /* A byte that is not part of well-formed UTF-8: one U+FFFD per
            * byte, so the JSON stays valid UTF-8 and the count of bad bytes
            * is still visible. */
-          g_string_append (out, UTF8_REPLACEMENT);
+          GS_PUT_LIT (out, UTF8_REPLACEMENT);
           i++;
-          continue;
         }
-      if (cp <= 0x9F || cp == 0x2028 || cp == 0x2029)
-        g_string_append_printf (out, "\\u%04x", (unsigned) cp);
       else
-        g_string_append_len (out, (const char *) p + i, (gssize) n);
-      i += n;
+        {
+          put_u_escape (out, cp);
+          i += n;
+        }
+      run = i;
     }
-  g_string_append_c (out, '"');
+  gs_put (out, s + run, i - run);
+  gs_putc (out, '"');
 }
 
 void
 ws_csv_field (GString *out, const char *s)
 {
   const uint8_t *p = (const uint8_t *) s;
-  size_t len, i = 0;
+  size_t len, i = 0, run = 0;
 
   if (s == NULL)
     return;
   len = strlen (s);
-  g_string_append_c (out, '"');
+  gs_putc (out, '"');
   /* Spreadsheets run a cell that starts with one of these as a formula
    * (CSV injection); a leading ' makes it text. */
   if (len > 0 && strchr ("=+-@\t\r", s[0]) != NULL)
-    g_string_append_c (out, '\'');
+    gs_putc (out, '\'');
   while (i < len)
     {
       uint8_t b = p[i];
       uint32_t cp;
       size_t n;
 
-      if (b == '"')
-        {
-          g_string_append (out, "\"\"");
-          i++;
-          continue;
-        }
       if (b < 0x80)
         {
-          g_string_append_c (out, (char) b);
+          if (b == '"')
+            {
+              gs_put (out, s + run, i - run);
+              GS_PUT_LIT (out, "\"\"");
+              run = i + 1;
+            }
           i++;
           continue;
         }
       n = utf8_seq (p + i, len - i, &cp);
-      if (n == 0)
+      if (n != 0)
         {
-          g_string_append (out, UTF8_REPLACEMENT);  /* as in JSON */
-          i++;
+          i += n;
           continue;
         }
-      g_string_append_len (out, (const char *) p + i, (gssize) n);
-      i += n;
+      gs_put (out, s + run, i - run);
+      GS_PUT_LIT (out, UTF8_REPLACEMENT);  /* as in JSON */
+      run = ++i;
     }
-  g_string_append_c (out, '"');
+  gs_put (out, s + run, i - run);
+  gs_putc (out, '"');
 }
 
 void
 ws_text_safe (GString *out, const char *s, size_t len)
 {
   const uint8_t *p = (const uint8_t *) s;
-  size_t i = 0;
+  size_t i = 0, run = 0;
 
   if (s == NULL)
     return;
@@ -244,38 +363,36 @@ ws_text_safe (GString *out, const char *s, size_t len)
       uint32_t cp;
       size_t n;
 
-      if (b == '\\')
-        {
-          g_string_append (out, "\\\\");
-          i++;
-          continue;
-        }
-      if (b < 0x20 || b == 0x7F)
-        {
-          g_string_append_printf (out, "\\x%02x", b);
-          i++;
-          continue;
-        }
       if (b < 0x80)
         {
-          g_string_append_c (out, (char) b);
-          i++;
+          if (b >= 0x20 && b != '\\' && b != 0x7F)
+            {
+              i++;
+              continue;
+            }
+          gs_put (out, s + run, i - run);
+          if (b == '\\')
+            GS_PUT_LIT (out, "\\\\");
+          else
+            put_x_escape (out, b);
+          run = ++i;
           continue;
         }
       n = utf8_seq (p + i, len - i, &cp);
-      if (n == 0)
+      if (n != 0 && !text_unsafe_cp (cp))
         {
-          g_string_append_printf (out, "\\x%02x", b);
-          i++;
+          i += n;
           continue;
         }
-      if (text_unsafe_cp (cp))
-        for (size_t k = 0; k < n; k++)
-          g_string_append_printf (out, "\\x%02x", p[i + k]);
-      else
-        g_string_append_len (out, (const char *) p + i, (gssize) n);
+      gs_put (out, s + run, i - run);
+      if (n == 0)
+        n = 1;
+      for (size_t k = 0; k < n; k++)
+        put_x_escape (out, p[i + k]);
       i += n;
+      run = i;
     }
+  gs_put (out, s + run, i - run);
 }
 
 void
@@ -283,9 +400,27 @@ ws_ts_append (GString *out, int64_t ts_us)
 {
   /* magnitude through unsigned arithmetic: -INT64_MIN does not overflow */
   uint64_t mag = ts_us < 0 ? (uint64_t) 0 - (uint64_t) ts_us : (uint64_t) ts_us;
+  uint64_t secs = mag / 1000000;
+  uint32_t frac = (uint32_t) (mag % 1000000);
+  char buf[32];
+  char *p = buf + sizeof buf;
 
-  g_string_append_printf (out, "%s%" PRIu64 ".%06" PRIu64, ts_us < 0 ? "-" : "",
-                          mag / 1000000, mag % 1000000);
+  /* seconds "." six digits of microseconds, as "%" PRIu64 ".%06" PRIu64 */
+  for (int k = 0; k < 6; k++)
+    {
+      *--p = (char) ('0' + frac % 10);
+      frac /= 10;
+    }
+  *--p = '.';
+  do
+    {
+      *--p = (char) ('0' + secs % 10);
+      secs /= 10;
+    }
+  while (secs);
+  if (ts_us < 0)
+    *--p = '-';
+  gs_put (out, p, (size_t) (buf + sizeof buf - p));
 }
 
 ws_format
@@ -396,19 +531,22 @@ handshake_failed (const ws_conn *c)
 
 /* ---- JSON ------------------------------------------------------------------------ */
 
+/* Keys are string literals: "k": is put together at compile time, so a key
+ * costs one copy.  k must be a literal. */
+#define JKEY(k) "\"" k "\":", sizeof ("\"" k "\":") - 1
+
 /* Appends "k": with a comma before it unless it opens an object.  A value
  * never ends in '{' or '[', so the last byte tells whether one came before. */
-static void
-jkey (GString *o, const char *k)
+static inline void
+jkey_ (GString *o, const char *quoted, size_t n)
 {
   char last = o->len ? o->str[o->len - 1] : '{';
 
   if (last != '{' && last != '[')
-    g_string_append_c (o, ',');
-  g_string_append_c (o, '"');
-  g_string_append (o, k);
-  g_string_append (o, "\":");
+    gs_putc (o, ',');
+  gs_put (o, quoted, n);
 }
+#define jkey(o, k) jkey_ ((o), JKEY (k))
 
 /* Separator before an array element. */
 static void
@@ -417,61 +555,72 @@ jsep (GString *o)
   char last = o->len ? o->str[o->len - 1] : '[';
 
   if (last != '{' && last != '[')
-    g_string_append_c (o, ',');
+    gs_putc (o, ',');
 }
 
 static void
-jstr (GString *o, const char *k, const char *s)
+jstr_ (GString *o, const char *quoted, size_t n, const char *s)
 {
-  jkey (o, k);
+  jkey_ (o, quoted, n);
   ws_json_string (o, s, s ? strlen (s) : 0);
 }
+#define jstr(o, k, s) jstr_ ((o), JKEY (k), (s))
 
 static void
-ju64 (GString *o, const char *k, uint64_t v)
+ju64_ (GString *o, const char *quoted, size_t n, uint64_t v)
 {
-  jkey (o, k);
-  g_string_append_printf (o, "%" PRIu64, v);
+  jkey_ (o, quoted, n);
+  put_u64 (o, v);
 }
+#define ju64(o, k, v) ju64_ ((o), JKEY (k), (v))
 
 /* an int, or null when negative (-1 means unknown in the record) */
 static void
-jint_or_null (GString *o, const char *k, int v)
+jint_or_null_ (GString *o, const char *quoted, size_t n, int v)
 {
-  jkey (o, k);
+  jkey_ (o, quoted, n);
   if (v < 0)
-    g_string_append (o, "null");
+    GS_PUT_LIT (o, "null");
   else
-    g_string_append_printf (o, "%d", v);
+    put_u64 (o, (uint64_t) v);
 }
+#define jint_or_null(o, k, v) jint_or_null_ ((o), JKEY (k), (v))
 
 static void
-jbool (GString *o, const char *k, bool v)
+jbool_ (GString *o, const char *quoted, size_t n, bool v)
 {
-  jkey (o, k);
-  g_string_append (o, v ? "true" : "false");
+  jkey_ (o, quoted, n);
+  if (v)
+    GS_PUT_LIT (o, "true");
+  else
+    GS_PUT_LIT (o, "false");
 }
+#define jbool(o, k, v) jbool_ ((o), JKEY (k), (v))
 
 static void
-jts (GString *o, const char *k, int64_t ts_us)
+jts_ (GString *o, const char *quoted, size_t n, int64_t ts_us)
 {
-  jkey (o, k);
+  jkey_ (o, quoted, n);
   if (ts_us == 0)
-    g_string_append (o, "null");
+    GS_PUT_LIT (o, "null");
   else
     ws_ts_append (o, ts_us);
 }
+#define jts(o, k, ts) jts_ ((o), JKEY (k), (ts))
 
+/* An address is digits, hex letters, dots and colons: nothing to escape. */
 static void
-jaddr (GString *o, const char *k, const ws_addr *a)
+jaddr_ (GString *o, const char *quoted, size_t n, const ws_addr *a)
 {
   char buf[64];
+  size_t len = addr_format (a, buf, sizeof buf);
 
-  buf[0] = '\0';
-  ws_addr_to_string (a, buf, sizeof buf);
-  buf[sizeof buf - 1] = '\0';
-  jstr (o, k, buf);
+  jkey_ (o, quoted, n);
+  gs_putc (o, '"');
+  gs_put (o, buf, len);
+  gs_putc (o, '"');
 }
+#define jaddr(o, k, a) jaddr_ ((o), JKEY (k), (a))
 
 static void
 json_dir_stats (GString *o, const ws_conn *c, ws_side s)
@@ -713,9 +862,7 @@ csv_addr (GString *o, const ws_addr *a)
 {
   char buf[64];
 
-  buf[0] = '\0';
-  ws_addr_to_string (a, buf, sizeof buf);
-  buf[sizeof buf - 1] = '\0';
+  addr_format (a, buf, sizeof buf);
   ws_csv_field (o, buf);
 }
 
@@ -728,11 +875,16 @@ csv_record (GString *o, const ws_conn *c)
   const char *reason = contract_close_reason (c, &reason_len);
   unsigned nv = MIN (c->n_violations, (unsigned) WS_MAX_VIOLATIONS);
 
-  g_string_append_printf (o, "%" PRIu64 ",", c->id);
+  put_u64 (o, c->id);
+  gs_putc (o, ',');
   csv_addr (o, &c->addr[WS_SIDE_CLIENT]);
-  g_string_append_printf (o, ",%u,", (unsigned) c->port[WS_SIDE_CLIENT]);
+  gs_putc (o, ',');
+  put_u64 (o, c->port[WS_SIDE_CLIENT]);
+  gs_putc (o, ',');
   csv_addr (o, &c->addr[WS_SIDE_SERVER]);
-  g_string_append_printf (o, ",%u,", (unsigned) c->port[WS_SIDE_SERVER]);
+  gs_putc (o, ',');
+  put_u64 (o, c->port[WS_SIDE_SERVER]);
+  gs_putc (o, ',');
   if (c->start_us)
     ws_ts_append (o, c->start_us);
   g_string_append_c (o, ',');
@@ -744,7 +896,7 @@ csv_record (GString *o, const ws_conn *c)
   ws_csv_field (o, c->path);
   g_string_append_c (o, ',');
   if (c->handshake_status >= 0)
-    g_string_append_printf (o, "%d", c->handshake_status);
+    put_u64 (o, (uint64_t) c->handshake_status);
   g_string_append_c (o, ',');
   if (c->accept_valid >= 0)
     g_string_append (o, c->accept_valid ? "true" : "false");
@@ -758,7 +910,7 @@ csv_record (GString *o, const ws_conn *c)
   ws_csv_field (o, c->accepted_subprotocol);
   g_string_append_c (o, ',');
   if (code >= 0)
-    g_string_append_printf (o, "%d", code);
+    put_u64 (o, (uint64_t) code);
   g_string_append_c (o, ',');
   if (reason)
     {
@@ -776,9 +928,16 @@ csv_record (GString *o, const ws_conn *c)
   g_string_append_c (o, ',');
   ws_csv_field (o, c->tcp_end != WS_TCP_END_OPEN && side_valid (c->tcp_end_by)
                    ? ws_side_name (c->tcp_end_by) : NULL);
-  g_string_append_printf (o, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",",
-                          c->dir[WS_SIDE_CLIENT].frames, c->dir[WS_SIDE_SERVER].frames,
-                          c->dir[WS_SIDE_CLIENT].tcp_bytes, c->dir[WS_SIDE_SERVER].tcp_bytes);
+  {
+    const uint64_t n[4] = { c->dir[WS_SIDE_CLIENT].frames, c->dir[WS_SIDE_SERVER].frames,
+                            c->dir[WS_SIDE_CLIENT].tcp_bytes, c->dir[WS_SIDE_SERVER].tcp_bytes };
+    for (size_t i = 0; i < G_N_ELEMENTS (n); i++)
+      {
+        gs_putc (o, ',');
+        put_u64 (o, n[i]);
+      }
+    gs_putc (o, ',');
+  }
   /* violations as "kind@side;kind@side" */
   {
     g_autoptr (GString) v = g_string_new (NULL);
@@ -1074,6 +1233,20 @@ tally (ws_writer *w, const ws_conn *c)
     count_inc (w->by_cause, (gpointer) c->cause.id, true);
   else
     w->no_cause++;
+  if (c->cause.detail && strcmp (c->cause.detail, "close_storm") == 0)
+    {
+      /* "server, minute": a restart shows as one line in the totals */
+      char ip[64], key[128], when[32];
+      ws_addr_to_string (&c->addr[WS_SIDE_SERVER], ip, sizeof ip);
+      time_t secs = (time_t) (c->end_us / G_USEC_PER_SEC);
+      struct tm tm;
+      if (gmtime_r (&secs, &tm))
+        strftime (when, sizeof when, "%Y-%m-%d %H:%M", &tm);
+      else
+        g_strlcpy (when, "?", sizeof when);
+      g_snprintf (key, sizeof key, "%s:%u around %s", ip, c->port[WS_SIDE_SERVER], when);
+      count_inc (w->storms, key, true);
+    }
 }
 
 static gint
@@ -1179,6 +1352,20 @@ text_totals (ws_writer *w, GString *o, const ws_counters *st)
           g_string_append_printf (o, "%" PRIu64 "\n", w->no_cause);
         }
     }
+  if (g_hash_table_size (w->storms))
+    {
+      g_string_append (o, "  close storms (many connections closed by one server within a second:\n"
+                          "  a restart or deploy):\n");
+      GHashTableIter it;
+      gpointer k, v;
+      g_hash_table_iter_init (&it, w->storms);
+      while (g_hash_table_iter_next (&it, &k, &v))
+        {
+          g_string_append (o, "    server ");
+          text_str_safe (o, k);
+          g_string_append_printf (o, ": %" PRIu64 " connections\n", *(uint64_t *) v);
+        }
+    }
   g_string_append_printf (o, "  handshake failures: %" PRIu64 "\n", w->handshake_failures);
   g_string_append_printf (o, "  connections with protocol violations: %" PRIu64 "\n",
                           w->with_violations);
@@ -1215,6 +1402,8 @@ ws_writer_new (FILE *out, ws_format fmt, bool flush)
   w->flush = flush;
   w->by_code = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
   w->by_cause = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  w->storms = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  w->buf = g_string_sized_new (4096);
   return w;
 }
 
@@ -1333,10 +1522,17 @@ emit (ws_writer *w, const GString *s)
   return ok;
 }
 
+/* A record rarely passes a few KiB; a buffer that grew past this for an
+ * unusual one is given back rather than kept for the rest of the run. */
+#define WRITER_BUF_KEEP (64 * 1024)
+
 bool
 ws_writer_record (ws_writer *w, const ws_conn *c)
 {
-  g_autoptr (GString) s = g_string_sized_new (1024);
+  GString *s = w->buf;
+  bool ok;
+
+  g_string_truncate (s, 0);
 
   switch (w->fmt)
     {
@@ -1358,7 +1554,13 @@ ws_writer_record (ws_writer *w, const ws_conn *c)
     }
   w->header_done = true;
   tally (w, c);
-  return emit (w, s);
+  ok = emit (w, s);
+  if (s->allocated_len > WRITER_BUF_KEEP)
+    {
+      g_string_free (s, TRUE);
+      w->buf = g_string_sized_new (4096);
+    }
+  return ok;
 }
 
 void
@@ -1392,7 +1594,9 @@ ws_writer_free (ws_writer *w)
     return;
   g_hash_table_destroy (w->by_code);
   g_hash_table_destroy (w->by_cause);
+  g_hash_table_destroy (w->storms);
   if (w->backlog)
     g_string_free (w->backlog, TRUE);
+  g_string_free (w->buf, TRUE);
   g_free (w);
 }
