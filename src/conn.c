@@ -28,7 +28,7 @@ ws_limits_init_defaults (ws_limits *l)
   l->max_header_bytes = 16 * 1024;
   l->max_ooo_bytes_per_conn = 256 * 1024;
   l->max_ooo_bytes_total = 256u * 1024 * 1024;
-  l->max_conns = 1000000;
+  l->max_conns = 250000;
   l->max_inflaters = 100000;
   l->max_inflate_bytes = 64u * 1024 * 1024;
   l->max_close_reason = 1024;

@@ -69,7 +69,7 @@ static GOptionEntry entries[] = {
   { "idle-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &opt_idle,
     "End a connection after this much silence (default: never for files)", "SECONDS" },
   { "max-conns", 0, 0, G_OPTION_ARG_INT64, &opt_max_conns,
-    "Connections tracked at once; the least recently active is evicted beyond (default 1000000)", "N" },
+    "Connections tracked at once; the least recently active is evicted beyond (default 250000, about 1.5 KB each)", "N" },
   { "max-header-bytes", 0, 0, G_OPTION_ARG_INT64, &opt_max_header,
     "Largest handshake header block kept (default 16384)", "N" },
   { "max-ooo-bytes", 0, 0, G_OPTION_ARG_INT64, &opt_max_ooo,

@@ -1,0 +1,173 @@
+/* fuzz-http.c - libFuzzer target for the HTTP opening handshake parser
+ * (http.c): header block gathering, start line and header parsing, header
+ * lookup, the Sec-WebSocket-Extensions grammar, permessage-deflate response
+ * parameters and the Sec-WebSocket-Accept check.
+ *
+ * Input layout:
+ *   byte 0   seed of the chunk sizes
+ *   byte 1   header cap: 0 -> 16384 (the default), n -> 64 * n bytes
+ *   rest     a byte stream: one or more header blocks back to back, as a
+ *            client or server would send them on one connection
+ *
+ * The stream is gathered twice, once in one piece and once in chunks of
+ * pseudo-random sizes drawn from byte 0.  Both must find the same header
+ * blocks (same lengths, same bytes) and fail at the same place: how TCP
+ * splits a stream must not change what is parsed.
+ */
+#include <glib.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz.h"
+#include "http.h"
+
+#define MAX_MESSAGES 32
+
+static const char *const header_names[] = {
+  "host", "upgrade", "connection", "origin", "user-agent", "server",
+  "sec-websocket-key", "sec-websocket-accept", "sec-websocket-version",
+  "sec-websocket-protocol", "sec-websocket-extensions",
+};
+
+static void
+check_slice (const uint8_t *buf, size_t len, ws_slice s)
+{
+  if (s.len == 0)
+    return;
+  const uint8_t *p = (const uint8_t *) s.p;
+  if (p < buf || p > buf + len || s.len > (size_t) (buf + len - p))
+    abort ();
+}
+
+/* Everything http.h offers, on one parsed header block. */
+static void
+exercise (const uint8_t *buf, size_t len)
+{
+  ws_http_msg msg;
+  if (ws_http_parse (buf, len, &msg) != 0)
+    return;
+  if (msg.n_headers > WS_HTTP_MAX_HEADERS)
+    abort ();
+  check_slice (buf, len, msg.method);
+  check_slice (buf, len, msg.target);
+  check_slice (buf, len, msg.reason);
+  for (size_t i = 0; i < msg.n_headers; i++)
+    {
+      check_slice (buf, len, msg.name[i]);
+      check_slice (buf, len, msg.value[i]);
+    }
+
+  char *v[G_N_ELEMENTS (header_names)];
+  for (size_t i = 0; i < G_N_ELEMENTS (header_names); i++)
+    v[i] = ws_http_header (&msg, header_names[i]);
+  const char *upgrade = v[1], *connection = v[2], *key = v[6], *accept = v[7], *ext = v[10];
+
+  if (connection)
+    (void) ws_http_token_list_has (connection, "upgrade");
+  if (upgrade)
+    (void) ws_http_token_list_has (upgrade, "websocket");
+  if (key)
+    {
+      char *computed = ws_accept_compute (key);
+      if (!computed || !ws_accept_valid (key, computed))
+        abort (); /* our own answer must be accepted */
+      g_free (computed);
+    }
+  if (key || accept)
+    (void) ws_accept_valid (key ? key : "", accept ? accept : "");
+
+  if (ext)
+    {
+      ws_ext_list list = { 0 };
+      ws_ext_parse (ext, &list);
+      if (list.n > WS_EXT_MAX)
+        abort ();
+      for (size_t i = 0; i < list.n; i++)
+        {
+          if (list.ext[i].n_params > WS_EXT_MAX_PARAMS)
+            abort ();
+          struct ws_pmd_out out;
+          (void) ws_pmd_from_response (&list.ext[i], &list, &out);
+        }
+      (void) ws_ext_find (&list, "permessage-deflate");
+      ws_ext_list_clear (&list);
+    }
+  for (size_t i = 0; i < G_N_ELEMENTS (header_names); i++)
+    g_free (v[i]);
+}
+
+/* Gather header blocks from stream; each block (or the error) is appended
+ * to log.  chunk_seed 0: the whole stream in one piece. */
+static void
+gather (const uint8_t *stream, size_t len, size_t cap, uint32_t chunk_seed,
+        bool parse, GByteArray *log)
+{
+  uint32_t rng = chunk_seed;
+  uint32_t max_chunk = 1 + (chunk_seed & 0x3f);
+  ws_http_parser p;
+  ws_http_parser_init (&p);
+  size_t pos = 0, messages = 0;
+  while (pos < len && messages < MAX_MESSAGES)
+    {
+      size_t n = len - pos;
+      if (chunk_seed)
+        {
+          size_t want = 1 + fuzz_rand (&rng) % max_chunk;
+          if (want < n)
+            n = want;
+        }
+      ssize_t r = ws_http_feed (&p, stream + pos, n, cap);
+      if (r < 0)
+        {
+          static const uint8_t err[] = "ERR";
+          g_byte_array_append (log, err, 3);
+          break;
+        }
+      if ((size_t) r > n || (!p.done && (size_t) r != n))
+        abort ();
+      pos += (size_t) r;
+      if (p.done)
+        {
+          if (p.len > cap)
+            abort ();
+          uint8_t mark[9] = { 'M' };
+          memcpy (mark + 1, &p.len, sizeof p.len < 8 ? sizeof p.len : 8);
+          g_byte_array_append (log, mark, sizeof mark);
+          g_byte_array_append (log, p.buf, (guint) p.len);
+          if (parse)
+            exercise (p.buf, p.len);
+          ws_http_parser_clear (&p);
+          ws_http_parser_init (&p);
+          messages++;
+        }
+    }
+  ws_http_parser_clear (&p);
+}
+
+int
+LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
+{
+  if (size < 2)
+    return 0;
+  uint32_t seed = data[0] ? data[0] * 0x01000193u : 0;
+  size_t cap = data[1] ? (size_t) data[1] * 64 : 16384;
+  const uint8_t *stream = data + 2;
+  size_t len = size - 2;
+
+  (void) ws_http_looks_like_request (stream, len);
+  (void) ws_http_looks_like_response (stream, len);
+
+  GByteArray *whole = g_byte_array_new ();
+  gather (stream, len, cap, 0, true, whole);
+  if (seed)
+    {
+      GByteArray *split = g_byte_array_new ();
+      gather (stream, len, cap, seed, false, split);
+      if (whole->len != split->len
+          || (whole->len && memcmp (whole->data, split->data, whole->len) != 0))
+        abort (); /* chunking changed the result */
+      g_byte_array_unref (split);
+    }
+  g_byte_array_unref (whole);
+  return 0;
+}
