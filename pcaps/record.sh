@@ -13,7 +13,8 @@
 # scenario is retried twice (loopback timing can differ from run to run).
 #
 # Needs: tcpdump, tshark, node + npm, /usr/bin/python3 with python3-websockets,
-# nginx (nginx-light is enough) for the nginx-* scenarios.  Every wait is bounded.
+# nginx (nginx-light is enough) for the nginx-* scenarios, chromium for the
+# chromium-* ones (skipped without it).  Every wait is bounded.
 
 set -u
 export LC_ALL=C.UTF-8
@@ -218,6 +219,50 @@ run_nginx() {   # run_nginx NAME PORT BACKEND_PORT READ_TIMEOUT
 	wait_pid "$server_pid" 10
 }
 
+run_idle_proxy() {   # run_idle_proxy NAME PORT BACKEND_PORT IDLE_SECONDS
+	local name=$1 port=$2 backend=$3 idle=$4 ready=$tmp/ready
+	rm -f "$ready"*
+	LIFETIME=$(( idle + 30 )) py_server idle-backend "$backend" "$ready"
+	wait_file "$ready" 10 || return 1
+	start_bg proxy env PEER_LIFETIME=$(( idle + 30 )) \
+		"$PY" "$peers/idle_proxy.py" "$port" "$backend" "$idle" 3 "$ready.proxy"
+	local proxy_pid=$last_pid
+	wait_file "$ready.proxy" 10 || return 1
+	IDLE_WAIT=$(( idle + 15 )) timeout $(( idle + 30 )) \
+		"$PY" "$peers/py_client.py" "$name" "$port" >"$tmp/client.log" 2>&1
+	wait_pid "$proxy_pid" 10
+	wait_pid "$server_pid" 10
+}
+
+# run_chromium NAME PORT PAGE_PORT: headless Chromium loads a page (served on
+# PAGE_PORT, not captured) whose script opens a WebSocket to the server on PORT.
+run_chromium() {
+	local name=$1 port=$2 pageport=$3 ready=$tmp/ready page
+	rm -rf "$ready"* "$tmp/chromium-profile"
+	mkdir -p "$tmp/chromium-profile"
+	local flags=(--headless --no-sandbox --disable-gpu --disable-background-networking
+		--disable-component-update --disable-sync --no-first-run
+		--user-data-dir="$tmp/chromium-profile" --remote-debugging-port=0)
+	case $name in
+	chromium-close-1000) page=close-1000.html ;;
+	chromium-navigate-1001)
+		# without the back/forward cache leaving the page unloads it
+		page=navigate.html
+		flags+=(--disable-features=BackForwardCache) ;;
+	esac
+	py_server "$name" "$port" "$ready"
+	wait_file "$ready" 10 || return 1
+	start_bg pages "$PY" -m http.server --bind 127.0.0.1 --directory "$peers/chromium" "$pageport"
+	wait_listen "$pageport" 10 || return 1
+	start_bg chromium timeout 40 chromium "${flags[@]}" \
+		"http://127.0.0.1:$pageport/$page?port=$port"
+	local chromium_pid=$last_pid
+	# the server ends once the browser has ended its WebSocket
+	wait_pid "$server_pid" 20
+	kill -TERM "$chromium_pid" 2>/dev/null
+	wait_pid "$chromium_pid" 10
+}
+
 # record NAME BASE_PORT: record one scenario into $tmp, check it, install it.
 record() {
 	local name=$1 port backend="" pcap=$tmp/$1.pcap
@@ -228,6 +273,12 @@ record() {
 		command -v nginx >/dev/null || { log "$name: nginx not installed, skipped"; return 2; }
 		backend=$(free_port $(( port + 1 )))
 		ports+=("$backend") ;;
+	py-idle-*)
+		backend=$(free_port $(( port + 1 )))
+		ports+=("$backend") ;;
+	chromium-*)
+		command -v chromium >/dev/null || { log "$name: chromium not installed, skipped"; return 2; }
+		backend=$(free_port $(( port + 1 ))) ;;   # the page's port, not captured
 	esac
 	rm -f "$pcap"
 	capture_start "$pcap" "${ports[@]}" || return 1
@@ -235,6 +286,8 @@ record() {
 	py-no-close-rst) run_rst "$name" "$port" ;;
 	nginx-idle-5s) run_nginx "$name" "$port" "$backend" 5s ;;
 	nginx-idle-60s) run_nginx "$name" "$port" "$backend" 60s ;;
+	py-idle-1006-fixed) run_idle_proxy "$name" "$port" "$backend" 3 ;;
+	chromium-*) run_chromium "$name" "$port" "$backend" ;;
 	*) run_plain "$name" "$port" ;;
 	esac
 	capture_stop
@@ -289,7 +342,7 @@ for name in "${wanted[@]}"; do
 		reap
 		if [ $rc = 0 ]; then ok=yes; break; fi
 		if [ $rc = 2 ]; then ok=skip; break; fi
-		for f in server client nginx; do
+		for f in server client nginx proxy pages chromium; do
 			[ -s "$tmp/$f.log" ] && sed "s/^/  $f: /" "$tmp/$f.log" | tail -5 >&2
 		done
 	done

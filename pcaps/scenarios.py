@@ -13,6 +13,10 @@ Keys of each record, as in wsclosed's JSON output (see pcaps/README):
 close_code is the code of the first close frame (1005 for an empty body, 1006 when
 TCP ended with no close frame), tcp_end "rst" if any RST else "fin", tcp_end_by who
 sent the first FIN or RST (left out where it is a race); cause_id names the cause from how the scenario was made.
+Some records add what the diagnosis must say besides the cause, also from how the
+scenario was made: "cause.detail" (compared with the record's cause.detail) and
+"evidence_include" (substrings of the cause's evidence or summary), both read by
+tests/check-facts.py.
 """
 import json
 import os
@@ -27,13 +31,18 @@ RACE = "race"
 
 def conn(path, close_code, initiator, echoed, end_by, cause, reason=None, status=101,
          tcp_end="fin", offered_ext=None, accepted_ext=None, offered_sub=None,
-         accepted_sub=None, port_index=0, host_index=0):
-    return dict(path=path, handshake_status=status, offered_extensions=offered_ext,
-                accepted_extensions=accepted_ext, offered_subprotocols=offered_sub,
-                accepted_subprotocol=accepted_sub, close_code=close_code,
-                close_reason=reason, close_initiator=initiator, close_echoed=echoed,
-                tcp_end=tcp_end, tcp_end_by=end_by, cause_id=cause,
-                _port=port_index, _host=host_index)
+         accepted_sub=None, port_index=0, host_index=0, detail=None, evidence=None):
+    c = dict(path=path, handshake_status=status, offered_extensions=offered_ext,
+             accepted_extensions=accepted_ext, offered_subprotocols=offered_sub,
+             accepted_subprotocol=accepted_sub, close_code=close_code,
+             close_reason=reason, close_initiator=initiator, close_echoed=echoed,
+             tcp_end=tcp_end, tcp_end_by=end_by, cause_id=cause,
+             _port=port_index, _host=host_index)
+    if detail is not None:
+        c["cause.detail"] = detail
+    if evidence is not None:
+        c["evidence_include"] = list(evidence)
+    return c
 
 
 def rejected(path, status):
@@ -171,6 +180,36 @@ SCENARIOS = {
         "as nginx-idle-5s with nginx's default proxy_read_timeout of 60 s",
         [conn("/idle", 1006, None, False, "server", "idle_timeout"),
          conn("/idle", 1006, None, False, "client", "idle_timeout", port_index=1)]),
+    # ---- added scenarios: several connections, a TCP proxy, Chromium --------
+    "py-close-storm": (
+        "one websockets server, six websockets client connections (opened one after "
+        "the other, one echo each); the server shuts down (server.close()) and sends "
+        "1001 on all six at once: a close storm",
+        # STORM_CLIENTS in peers/py_server.py; diagnose.c calls 5 or more
+        # connections closed by one server within 1 s a close storm
+        [conn("/storm", 1001, "server", True, "server", "endpoint_going_away",
+              detail="close_storm",
+              evidence=["6 connections to server", "closed by the server within"])] * 6),
+    "py-idle-1006-fixed": (
+        "three websockets clients -> peers/idle_proxy.py (a plain TCP proxy that closes "
+        "both sides after 3 s with no byte either way) -> websockets server; one echo "
+        "each, then silence: the proxy cuts all three pairs, FIN and no close frame",
+        # in order of start: client->proxy, then proxy->backend, for each client;
+        # the proxy forwards the client's Host unchanged
+        [conn("/idle", 1006, None, False, end_by, "idle_timeout", port_index=leg,
+              detail="fixed_3s", evidence=["same idle time"])
+         for _ in range(3) for leg, end_by in ((0, "server"), (1, "client"))]),
+    "chromium-close-1000": (
+        "headless Chromium loads a page whose script opens a WebSocket to a websockets "
+        "server, sends a message and on the echo calls close(1000, 'done')",
+        [conn("/page", 1000, "client", True, "server", "normal_closure", reason="done",
+              offered_ext=PMD_OFFER)]),
+    "chromium-navigate-1001": (
+        "as chromium-close-1000 but the page navigates away on the echo (back/forward "
+        "cache off): Chromium sends 1001 going away and drops its socket at once, so the "
+        "server's echo draws an RST; who ends TCP first is a race",
+        [conn("/page", 1001, "client", True, RACE, "endpoint_going_away", tcp_end="rst",
+              offered_ext=PMD_OFFER)]),
 }
 
 
@@ -190,6 +229,8 @@ def write_expected(name, pcap, ports):
         for i, c in enumerate(conns):
             port = ports[c["_port"]]
             rec = {k: v for k, v in c.items() if not k.startswith("_") and v != RACE}
+            if "evidence_include" in rec:
+                rec["evidence_include"] = list(rec["evidence_include"])
             rec.update(file=os.path.basename(pcap), server_ip="127.0.0.1", server_port=port,
                        host="127.0.0.1:%d" % ports[c["_host"]])
             rec["server"] = "127.0.0.1:%d" % port

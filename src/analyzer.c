@@ -9,13 +9,16 @@
 #include "diagnose.h"
 #include "tcp.h"
 
+/* Briefs kept for the cross-connection rules at most (about 300 bytes each
+ * with their index entries); beyond, the oldest ended ones go first. */
+#define WS_WINDOW_MAX_BRIEFS 200000
+
 struct ws_analyzer {
   ws_analyzer_opts opts;
   ws_writer *writer;
   ws_tcp *tcp;
   GQueue held;            /* ended WebSocket records, in end order */
-  GArray *briefs;         /* ws_conn_brief of recent WebSocket connections, by start */
-  GHashTable *brief_ix;   /* conn id -> index+1 in briefs (for open ones) */
+  ws_conn_index *briefs;  /* briefs of recent WebSocket connections, indexed */
   int64_t now_us;         /* latest capture time seen */
   int64_t last_tick_us;
   uint64_t write_errors;
@@ -46,8 +49,7 @@ ws_analyzer_new (const ws_analyzer_opts *o, ws_writer *w)
   a->tcp = ws_tcp_new (&to, on_end, a);
   ws_tcp_set_start_cb (a->tcp, note_start);
   g_queue_init (&a->held);
-  a->briefs = g_array_new (FALSE, TRUE, sizeof (ws_conn_brief));
-  a->brief_ix = g_hash_table_new (g_direct_hash, g_direct_equal);
+  a->briefs = ws_conn_index_new (WS_WINDOW_MAX_BRIEFS);
   return a;
 }
 
@@ -59,56 +61,18 @@ is_reported (const ws_conn *c)
              || c->stage == WS_STAGE_HANDSHAKE);
 }
 
-/* Find the brief of connection id (searching from the newest). */
-static ws_conn_brief *
-find_brief (ws_analyzer *a, uint64_t id)
-{
-  gpointer v = g_hash_table_lookup (a->brief_ix, GSIZE_TO_POINTER ((gsize) id));
-  if (!v)
-    return NULL;
-  return &g_array_index (a->briefs, ws_conn_brief, GPOINTER_TO_UINT (v) - 1);
-}
-
-static void
-add_brief (ws_analyzer *a, const ws_conn_brief *b)
-{
-  g_array_append_val (a->briefs, *b);
-  ws_conn_brief *nb = &g_array_index (a->briefs, ws_conn_brief, a->briefs->len - 1);
-  g_hash_table_insert (a->brief_ix, GSIZE_TO_POINTER ((gsize) nb->id), GUINT_TO_POINTER (a->briefs->len));
-}
-
-/* Drop briefs of connections that ended long enough ago. */
+/* Drop briefs of connections that ended long enough ago (end_us +
+ * window_us < now_us). */
 static void
 prune_briefs (ws_analyzer *a)
 {
-  guint keep = 0;
-  for (guint i = 0; i < a->briefs->len; i++)
-    {
-      ws_conn_brief *b = &g_array_index (a->briefs, ws_conn_brief, i);
-      bool old = b->end_us != 0 && b->end_us + a->opts.window_us < a->now_us;
-      if (!old)
-        {
-          if (keep != i)
-            g_array_index (a->briefs, ws_conn_brief, keep) = *b;
-          keep++;
-        }
-    }
-  if (keep == a->briefs->len)
-    return;
-  g_array_set_size (a->briefs, keep);
-  /* the array moved: index it again */
-  g_hash_table_remove_all (a->brief_ix);
-  for (guint i = 0; i < a->briefs->len; i++)
-    {
-      ws_conn_brief *b = &g_array_index (a->briefs, ws_conn_brief, i);
-      g_hash_table_insert (a->brief_ix, GSIZE_TO_POINTER ((gsize) b->id), GUINT_TO_POINTER (i + 1));
-    }
+  ws_conn_index_prune (a->briefs, a->now_us - a->opts.window_us);
 }
 
 static void
 emit (ws_analyzer *a, ws_conn *c)
 {
-  ws_conn_window w = { (const ws_conn_brief *) a->briefs->data, a->briefs->len };
+  ws_conn_window w = { NULL, 0, a->briefs };
   ws_diagnose (c, &w);
   if (!ws_writer_record (a->writer, c))
     a->write_errors++;
@@ -165,15 +129,7 @@ on_end (ws_conn *c, void *user)
     }
   ws_stats.tcp_connections++;
   ws_conn_release (c);
-  ws_conn_brief *b = find_brief (a, c->id);
-  if (!b)
-    {
-      ws_conn_brief nb;
-      ws_conn_brief_fill (&nb, c);
-      add_brief (a, &nb);
-    }
-  else
-    ws_conn_brief_fill (b, c);
+  ws_conn_index_put (a->briefs, c, false);
   g_queue_push_tail (&a->held, c);
   /* bounded: a burst of endings is written early rather than held */
   while (a->held.length > MAX_HELD)
@@ -186,12 +142,9 @@ static void
 note_start (ws_conn *c, void *user)
 {
   ws_analyzer *a = user;
-  if (find_brief (a, c->id))
+  if (ws_conn_index_has (a->briefs, c->id))
     return;
-  ws_conn_brief b;
-  ws_conn_brief_fill (&b, c);
-  b.end_us = 0;
-  add_brief (a, &b);
+  ws_conn_index_put (a->briefs, c, true);
 }
 
 void
@@ -269,7 +222,6 @@ ws_analyzer_free (ws_analyzer *a)
   ws_conn *c;
   while ((c = g_queue_pop_head (&a->held)))
     ws_conn_free (c);
-  g_hash_table_destroy (a->brief_ix);
-  g_array_unref (a->briefs);
+  ws_conn_index_free (a->briefs);
   g_free (a);
 }

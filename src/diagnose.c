@@ -64,6 +64,8 @@ typedef struct {
   int64_t end_us;         /* first close frame, else first FIN/RST; 0 open */
   int64_t tcp_end_us;     /* first FIN/RST; 0 none */
   int64_t last_frame_us;  /* either direction; 0 none */
+  const char *ua_software; /* software_name of the User-Agent, Server */
+  const char *server_software;
   char *lead;             /* first part of the summary */
   GString *extra;         /* clauses appended to the summary */
   bool facts_done;        /* lead already carries the facts */
@@ -127,8 +129,12 @@ str_has_ci (const char *hay, const char *needle)
   if (!hay || !needle)
     return false;
   size_t nl = strlen (needle);
+  if (nl == 0)
+    return true;
+  /* compare only where the first character matches */
+  char first = g_ascii_tolower (needle[0]);
   for (const char *p = hay; *p; p++)
-    if (g_ascii_strncasecmp (p, needle, nl) == 0)
+    if (g_ascii_tolower (*p) == first && g_ascii_strncasecmp (p, needle, nl) == 0)
       return true;
   return false;
 }
@@ -518,10 +524,10 @@ library_evidence (diag *d)
         named[n_named++] = lib;
     }
 
-  const char *ua = software_name (c->user_agent);
+  const char *ua = d->ua_software;
   if (ua && c->user_agent)
     EV (d, c->request_us, "client software: %s (User-Agent: %s)", ua, c->user_agent);
-  const char *sv = software_name (c->server_header);
+  const char *sv = d->server_software;
   if (sv && c->server_header)
     EV (d, c->response_us, "server software: %s (Server: %s)", sv, c->server_header);
 }
@@ -839,11 +845,10 @@ rule_handshake (diag *d)
 static void
 rule_going_away (diag *d)
 {
-  const ws_conn *c = d->c;
   const ws_code_info *e = ws_code_lookup (1001);
   if (d->closer == WS_SIDE_CLIENT)
     {
-      const char *sw = software_name (c->user_agent);
+      const char *sw = d->ua_software;
       bool browser = sw && (strstr (sw, "browser") || !strcmp (sw, "Firefox")
                             || !strcmp (sw, "Safari"));
       set_cause (d, "endpoint_going_away", "client_leaving", "high",
@@ -1408,6 +1413,660 @@ near (int64_t value_us, int64_t target_s)
   return value_us >= t - tol && value_us <= t + tol;
 }
 
+/* ---- the window and its indexes ---------------------------------------------- */
+
+/* The cross-connection rules ask the window four questions: the next
+ * connection of a client (by start), 1006 closes with about the same idle
+ * time, connections closed by one server around a moment, and the other leg
+ * of a proxy around a moment.  Scanning every brief for every record costs
+ * O(records x window), which at 100,000 open connections dominates the run.
+ * The analyzer therefore keeps its briefs in a ws_conn_index: each brief sits
+ * in a slot that does not move, and in a few sorted lists, each list holding
+ * the briefs with one key (a client address, a server and port, ...) sorted
+ * by the time the question is about, then by the order the briefs were added.
+ * A question is a binary search and a walk over what it matches; counts are
+ * differences of positions.  The linear scans remain for windows given as a
+ * plain array (tests), and the answers of both are the same: "first in the
+ * window" is the smallest insertion number, which is the array's order.
+ *
+ * Lists are plain sorted arrays: briefs arrive nearly in time order, so an
+ * insertion lands at or near the end.  A removed entry is marked dead and
+ * the list is compacted at the next prune (once per second of capture). */
+
+typedef enum {
+  IX_NEXT,          /* client address; by start: reconnects */
+  IX_IDLE_SRV,      /* server, port; by idle time: 1006 after a silence */
+  IX_IDLE_HOST,     /* Host; by idle time */
+  IX_IDLE_BOTH,     /* server, port and Host; by idle time */
+  IX_STORM,         /* server, port; by end: closed by the server */
+  IX_LEG,           /* side that ended TCP and its address; by end: 1006 */
+  IX_ENDED,         /* one list; by end: pruning and the size limit */
+  IX_KINDS
+} ix_kind;
+
+#define IX_DEAD UINT32_MAX
+#define IX_KEY_MAX (4 + 2 * sizeof (ws_addr) + sizeof ((ws_conn_brief *) 0)->host)
+
+typedef struct {
+  int64_t v;        /* the list's sort value */
+  uint64_t seq;     /* insertion number of the brief, then */
+  uint32_t slot;    /* IX_DEAD once removed */
+} ix_ent;
+
+typedef struct {
+  ix_ent *e;
+  uint32_t head, n, cap;  /* live range [head, n) */
+  uint32_t dead;          /* entries marked IX_DEAD in it */
+  bool listed;            /* in the index's dirty list */
+  guint hash;
+  uint16_t key_len;
+  uint8_t key[];          /* kind, then the key fields */
+} ix_list;
+
+typedef struct {
+  ws_conn_brief b;
+  uint64_t seq;           /* 0: free slot */
+} ix_slot;
+
+struct ws_conn_index {
+  GArray *slots;          /* ix_slot, never moved by removals */
+  GArray *free_slots;     /* uint32_t */
+  GHashTable *by_id;      /* id -> slot + 1 */
+  GHashTable *lists;      /* ix_list (key and value) */
+  GPtrArray *dirty;       /* lists with dead entries */
+  ix_list *ended;         /* IX_ENDED */
+  uint64_t next_seq;
+  size_t count, max;
+  uint64_t dropped;
+};
+
+static bool
+closed_by_server (const ws_conn_brief *b)
+{
+  if (b->close_initiator == WS_SIDE_SERVER)
+    return true;
+  return b->close_initiator == WS_SIDE_NONE && b->close_code == 1006
+         && b->tcp_end_by == WS_SIDE_SERVER;
+}
+
+/* A key under construction, on the stack. */
+typedef struct {
+  uint16_t len;
+  uint8_t k[IX_KEY_MAX];
+} ix_keybuf;
+
+static void
+key_put (ix_keybuf *kb, const void *p, size_t n)
+{
+  memcpy (kb->k + kb->len, p, n);
+  kb->len = (uint16_t) (kb->len + n);
+}
+
+static void
+key_addr (ix_keybuf *kb, const ws_addr *a)
+{
+  key_put (kb, &a->family, 1);
+  key_put (kb, a->addr, sizeof a->addr);
+}
+
+static void
+key_port (ix_keybuf *kb, uint16_t port)
+{
+  key_put (kb, &port, sizeof port);
+}
+
+/* A Host compares without ASCII case (g_ascii_strcasecmp in the rules). */
+static void
+key_host (ix_keybuf *kb, const char *host, size_t len)
+{
+  for (size_t i = 0; i < len; i++)
+    kb->k[kb->len + i] = (uint8_t) g_ascii_tolower (host[i]);
+  kb->len = (uint16_t) (kb->len + len);
+}
+
+static void
+key_start (ix_keybuf *kb, ix_kind kind)
+{
+  kb->len = 0;
+  kb->k[kb->len++] = (uint8_t) kind;
+}
+
+/* The key and sort value of brief b in the lists of one kind; false when b
+ * is in none of them.  The conditions are those of the rules' scans. */
+static bool
+ix_entry_of (ix_kind kind, const ws_conn_brief *b, ix_keybuf *kb, int64_t *v)
+{
+  bool idle_1006 = b->close_code == 1006 && b->idle_us >= SAME_IDLE_FLOOR_US;
+
+  key_start (kb, kind);
+  switch (kind)
+    {
+    case IX_NEXT:
+      key_addr (kb, &b->client);
+      *v = b->start_us;
+      return true;
+    case IX_IDLE_SRV:
+      if (!idle_1006)
+        return false;
+      key_addr (kb, &b->server);
+      key_port (kb, b->server_port);
+      *v = b->idle_us;
+      return true;
+    case IX_IDLE_HOST:
+    case IX_IDLE_BOTH:
+      if (!idle_1006 || !b->host[0])
+        return false;
+      if (kind == IX_IDLE_BOTH)
+        {
+          key_addr (kb, &b->server);
+          key_port (kb, b->server_port);
+        }
+      key_host (kb, b->host, strnlen (b->host, sizeof b->host));
+      *v = b->idle_us;
+      return true;
+    case IX_STORM:
+      if (b->end_us == 0 || !closed_by_server (b))
+        return false;
+      key_addr (kb, &b->server);
+      key_port (kb, b->server_port);
+      *v = b->end_us;
+      return true;
+    case IX_LEG:
+      {
+        uint8_t side = (uint8_t) b->tcp_end_by;
+        if (b->close_code != 1006 || b->end_us == 0 || b->idle_us < 0
+            || (b->tcp_end_by != WS_SIDE_CLIENT && b->tcp_end_by != WS_SIDE_SERVER))
+          return false;
+        key_put (kb, &side, 1);
+        key_addr (kb, b->tcp_end_by == WS_SIDE_CLIENT ? &b->client : &b->server);
+        *v = b->end_us;
+        return true;
+      }
+    case IX_ENDED:
+      *v = b->end_us;
+      return b->end_us != 0;
+    case IX_KINDS:
+      break;
+    }
+  return false;
+}
+
+static guint
+key_hash (const uint8_t *k, size_t n)
+{
+  guint32 h = 2166136261u;      /* FNV-1a */
+
+  for (size_t i = 0; i < n; i++)
+    h = (h ^ k[i]) * 16777619u;
+  return h;
+}
+
+static guint
+list_hash (gconstpointer p)
+{
+  return ((const ix_list *) p)->hash;
+}
+
+static gboolean
+list_equal (gconstpointer a, gconstpointer b)
+{
+  const ix_list *x = a, *y = b;
+
+  return x->key_len == y->key_len && memcmp (x->key, y->key, x->key_len) == 0;
+}
+
+static void
+list_free (gpointer p)
+{
+  ix_list *l = p;
+
+  g_free (l->e);
+  g_free (l);
+}
+
+/* The list with key kb; created when create. */
+static ix_list *
+ix_list_get (const ws_conn_index *ix, const ix_keybuf *kb, bool create)
+{
+  struct {
+    ix_list l;
+    uint8_t k[IX_KEY_MAX];
+  } probe;
+  ix_list *l;
+
+  memset (&probe.l, 0, sizeof probe.l);
+  probe.l.key_len = kb->len;
+  probe.l.hash = key_hash (kb->k, kb->len);
+  memcpy (probe.l.key, kb->k, kb->len);
+  l = g_hash_table_lookup (ix->lists, &probe.l);
+  if (l || !create)
+    return l;
+  l = g_malloc0 (sizeof *l + kb->len);
+  l->key_len = kb->len;
+  l->hash = probe.l.hash;
+  memcpy (l->key, kb->k, kb->len);
+  g_hash_table_add (ix->lists, l);
+  return l;
+}
+
+/* First position in [head, n) whose (v, seq) is not below (v, seq). */
+static uint32_t
+ix_lower (const ix_list *l, int64_t v, uint64_t seq)
+{
+  uint32_t lo = l->head, hi = l->n;
+
+  while (lo < hi)
+    {
+      uint32_t mid = lo + (hi - lo) / 2;
+      const ix_ent *e = &l->e[mid];
+      if (e->v < v || (e->v == v && e->seq < seq))
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  return lo;
+}
+
+/* First position whose v is above v. */
+static uint32_t
+ix_upper (const ix_list *l, int64_t v)
+{
+  return v == INT64_MAX ? l->n : ix_lower (l, v + 1, 0);
+}
+
+static void
+ix_insert (ix_list *l, int64_t v, uint64_t seq, uint32_t slot)
+{
+  uint32_t at;
+
+  if (l->head > 0 && l->head == l->n)
+    l->head = l->n = 0;
+  if (l->n == l->cap)
+    {
+      if (l->head > l->n / 2)
+        {
+          /* reuse the room freed at the front */
+          memmove (l->e, l->e + l->head, (l->n - l->head) * sizeof *l->e);
+          l->n -= l->head;
+          l->head = 0;
+        }
+      else
+        {
+          l->cap = l->cap ? l->cap * 2 : 2;
+          l->e = g_renew (ix_ent, l->e, l->cap);
+        }
+    }
+  /* nearly always at the end: briefs come in about the order of time */
+  if (l->n == l->head || l->e[l->n - 1].v < v
+      || (l->e[l->n - 1].v == v && l->e[l->n - 1].seq < seq))
+    at = l->n;
+  else
+    {
+      at = ix_lower (l, v, seq);
+      memmove (l->e + at + 1, l->e + at, (l->n - at) * sizeof *l->e);
+    }
+  l->e[at] = (ix_ent) { v, seq, slot };
+  l->n++;
+}
+
+static void
+ix_mark_dirty (ws_conn_index *ix, ix_list *l)
+{
+  if (!l->listed)
+    {
+      l->listed = true;
+      g_ptr_array_add (ix->dirty, l);
+    }
+}
+
+static void
+ix_remove (ws_conn_index *ix, ix_list *l, int64_t v, uint64_t seq)
+{
+  uint32_t at = ix_lower (l, v, seq);
+
+  if (at >= l->n || l->e[at].v != v || l->e[at].seq != seq || l->e[at].slot == IX_DEAD)
+    return;
+  l->e[at].slot = IX_DEAD;
+  l->dead++;
+  ix_mark_dirty (ix, l);
+}
+
+/* Drop dead entries; a list left empty goes away. */
+static void
+ix_compact (ws_conn_index *ix)
+{
+  for (guint i = 0; i < ix->dirty->len; i++)
+    {
+      ix_list *l = g_ptr_array_index (ix->dirty, i);
+      uint32_t keep = 0;
+
+      for (uint32_t j = l->head; j < l->n; j++)
+        if (l->e[j].slot != IX_DEAD)
+          l->e[keep++] = l->e[j];
+      l->head = 0;
+      l->n = keep;
+      l->dead = 0;
+      l->listed = false;
+      if (keep == 0 && l != ix->ended)
+        g_hash_table_remove (ix->lists, l);
+      else if (l->cap > 16 && keep < l->cap / 4)
+        {
+          l->cap /= 2;
+          l->e = g_renew (ix_ent, l->e, l->cap);
+        }
+    }
+  g_ptr_array_set_size (ix->dirty, 0);
+}
+
+ws_conn_index *
+ws_conn_index_new (size_t max_briefs)
+{
+  ws_conn_index *ix = g_new0 (ws_conn_index, 1);
+  ix_keybuf kb;
+
+  ix->slots = g_array_new (FALSE, TRUE, sizeof (ix_slot));
+  ix->free_slots = g_array_new (FALSE, FALSE, sizeof (uint32_t));
+  ix->by_id = g_hash_table_new (g_direct_hash, g_direct_equal);
+  ix->lists = g_hash_table_new_full (list_hash, list_equal, list_free, NULL);
+  ix->dirty = g_ptr_array_new ();
+  ix->max = max_briefs;
+  ix->next_seq = 1;
+  key_start (&kb, IX_ENDED);
+  ix->ended = ix_list_get (ix, &kb, true);
+  return ix;
+}
+
+void
+ws_conn_index_free (ws_conn_index *ix)
+{
+  if (!ix)
+    return;
+  g_hash_table_destroy (ix->lists);
+  g_hash_table_destroy (ix->by_id);
+  g_ptr_array_unref (ix->dirty);
+  g_array_unref (ix->free_slots);
+  g_array_unref (ix->slots);
+  g_free (ix);
+}
+
+static ix_slot *
+ix_slot_at (const ws_conn_index *ix, uint32_t s)
+{
+  return &g_array_index (ix->slots, ix_slot, s);
+}
+
+static ix_slot *
+ix_find (const ws_conn_index *ix, uint64_t id)
+{
+  gpointer v = g_hash_table_lookup (ix->by_id, GSIZE_TO_POINTER ((gsize) id));
+
+  return v ? ix_slot_at (ix, GPOINTER_TO_UINT (v) - 1) : NULL;
+}
+
+/* Put slot s (holding brief b) into the lists; with old set, a refill:
+ * entries whose key and value did not change stay as they are. */
+static void
+ix_link (ws_conn_index *ix, uint32_t s, const ws_conn_brief *old)
+{
+  const ix_slot *sl = ix_slot_at (ix, s);
+
+  for (int k = 0; k < IX_KINDS; k++)
+    {
+      ix_keybuf nk, ok;
+      int64_t nv = 0, ov = 0;
+      bool in_new = ix_entry_of ((ix_kind) k, &sl->b, &nk, &nv);
+      bool in_old = old && ix_entry_of ((ix_kind) k, old, &ok, &ov);
+
+      if (in_old && in_new && nv == ov && nk.len == ok.len && memcmp (nk.k, ok.k, nk.len) == 0)
+        continue;
+      if (in_old)
+        {
+          ix_list *l = ix_list_get (ix, &ok, false);
+          if (l)
+            ix_remove (ix, l, ov, sl->seq);
+        }
+      if (in_new)
+        ix_insert (ix_list_get (ix, &nk, true), nv, sl->seq, s);
+    }
+}
+
+/* Take slot s out of every list and free it. */
+static void
+ix_drop_slot (ws_conn_index *ix, uint32_t s)
+{
+  ix_slot *sl = ix_slot_at (ix, s);
+
+  for (int k = 0; k < IX_KINDS; k++)
+    {
+      ix_keybuf kb;
+      int64_t v;
+      if (ix_entry_of ((ix_kind) k, &sl->b, &kb, &v))
+        {
+          ix_list *l = ix_list_get (ix, &kb, false);
+          if (l)
+            ix_remove (ix, l, v, sl->seq);
+        }
+    }
+  g_hash_table_remove (ix->by_id, GSIZE_TO_POINTER ((gsize) sl->b.id));
+  sl->seq = 0;
+  g_array_append_val (ix->free_slots, s);
+  ix->count--;
+}
+
+/* The slot of the brief that ended first, or IX_DEAD; dead entries at the
+ * front are passed for good. */
+static uint32_t
+ix_oldest_ended (ws_conn_index *ix)
+{
+  ix_list *l = ix->ended;
+
+  while (l->head < l->n && l->e[l->head].slot == IX_DEAD)
+    {
+      l->head++;
+      l->dead--;
+    }
+  return l->head < l->n ? l->e[l->head].slot : IX_DEAD;
+}
+
+bool
+ws_conn_index_has (const ws_conn_index *ix, uint64_t id)
+{
+  return ix_find (ix, id) != NULL;
+}
+
+void
+ws_conn_index_put (ws_conn_index *ix, const ws_conn *c, bool open)
+{
+  ix_slot *sl = ix_find (ix, c->id);
+  uint32_t s;
+
+  if (sl)
+    {
+      ws_conn_brief old = sl->b;
+      ws_conn_brief_fill (&sl->b, c);
+      if (open)
+        sl->b.end_us = 0;
+      ix_link (ix, (uint32_t) (sl - ix_slot_at (ix, 0)), &old);
+      return;
+    }
+  if (ix->max && ix->count >= ix->max)
+    {
+      /* full: the brief of the connection that ended first goes; when all
+       * are open, the new one is not kept */
+      uint32_t victim = ix_oldest_ended (ix);
+      ix->dropped++;
+      if (victim == IX_DEAD)
+        return;
+      ix_drop_slot (ix, victim);
+    }
+  if (ix->free_slots->len)
+    {
+      s = g_array_index (ix->free_slots, uint32_t, ix->free_slots->len - 1);
+      g_array_set_size (ix->free_slots, ix->free_slots->len - 1);
+    }
+  else
+    {
+      s = ix->slots->len;
+      g_array_set_size (ix->slots, s + 1);
+    }
+  sl = ix_slot_at (ix, s);
+  ws_conn_brief_fill (&sl->b, c);
+  if (open)
+    sl->b.end_us = 0;
+  sl->seq = ix->next_seq++;
+  g_hash_table_insert (ix->by_id, GSIZE_TO_POINTER ((gsize) c->id), GUINT_TO_POINTER (s + 1));
+  ix->count++;
+  ix_link (ix, s, NULL);
+}
+
+void
+ws_conn_index_prune (ws_conn_index *ix, int64_t cutoff_us)
+{
+  ix_list *l = ix->ended;
+
+  while (l->head < l->n && l->e[l->head].v < cutoff_us)
+    {
+      uint32_t s = l->e[l->head].slot;
+      if (s != IX_DEAD)
+        ix_drop_slot (ix, s);     /* marks this entry dead */
+      /* dead either way, and now before the head */
+      l->head++;
+      l->dead--;
+    }
+  ix_compact (ix);
+}
+
+size_t
+ws_conn_index_size (const ws_conn_index *ix)
+{
+  return ix->count;
+}
+
+uint64_t
+ws_conn_index_dropped (const ws_conn_index *ix)
+{
+  return ix->dropped;
+}
+
+/* How many briefs the window holds. */
+static size_t
+window_size (const ws_conn_window *w)
+{
+  return w->index ? w->index->count : w->n;
+}
+
+/* The list of a kind for a key built by the caller. */
+static const ix_list *
+ix_lookup (const ws_conn_index *ix, const ix_keybuf *kb)
+{
+  const ix_list *l = ix_list_get (ix, kb, false);
+
+  return l && l->head < l->n ? l : NULL;
+}
+
+/* Position of the entry of slot s in list l (which s's brief belongs to with
+ * value v), or UINT32_MAX. */
+static uint32_t
+ix_pos_of (const ws_conn_index *ix, const ix_list *l, const ix_slot *s, ix_kind kind)
+{
+  ix_keybuf kb;
+  int64_t v;
+  uint32_t at;
+
+  if (!s || !ix_entry_of (kind, &s->b, &kb, &v) || kb.len != l->key_len
+      || memcmp (kb.k, l->key, kb.len) != 0)
+    return UINT32_MAX;
+  at = ix_lower (l, v, s->seq);
+  if (at < l->n && l->e[at].seq == s->seq && l->e[at].slot != IX_DEAD)
+    return at;
+  return UINT32_MAX;
+}
+
+/* Entries of l with v in [lo, hi], the one at position skip left out. */
+static size_t
+ix_count (const ix_list *l, int64_t lo, int64_t hi, uint32_t skip)
+{
+  uint32_t a, b;
+  size_t n = 0;
+
+  if (!l || lo > hi)
+    return 0;
+  a = ix_lower (l, lo, 0);
+  b = ix_upper (l, hi);
+  if (l->dead == 0)
+    return (b - a) - (skip >= a && skip < b ? 1 : 0);
+  for (uint32_t j = a; j < b; j++)
+    if (l->e[j].slot != IX_DEAD && j != skip)
+      n++;
+  return n;
+}
+
+static bool
+same_server (const ws_conn_brief *b, const ws_conn *c)
+{
+  return addr_eq (&b->server, &c->addr[WS_SIDE_SERVER])
+         && b->server_port == c->port[WS_SIDE_SERVER];
+}
+
+/* The same server and port, or the same Host. */
+static bool
+same_place (const ws_conn_brief *b, const ws_conn *c)
+{
+  return same_server (b, c)
+         || (b->host[0] && c->host && g_ascii_strcasecmp (b->host, c->host) == 0);
+}
+
+static void
+key_server (ix_keybuf *kb, ix_kind kind, const ws_conn *c)
+{
+  key_start (kb, kind);
+  key_addr (kb, &c->addr[WS_SIDE_SERVER]);
+  key_port (kb, c->port[WS_SIDE_SERVER]);
+}
+
+/* c->host as a key, when a brief's (cut to its size) can equal it. */
+static bool
+host_keyable (const ws_conn *c, size_t *len)
+{
+  *len = c->host ? strlen (c->host) : 0;
+  return *len > 0 && *len < sizeof ((ws_conn_brief *) 0)->host;
+}
+
+static size_t
+same_idle_indexed (diag *d, int64_t idle_us)
+{
+  const ws_conn *c = d->c;
+  const ws_conn_index *ix = d->w->index;
+  const ix_slot *self = ix_find (ix, c->id);
+  int64_t lo = idle_us - SAME_IDLE_US, hi = idle_us + SAME_IDLE_US;
+  const ix_list *srv, *host, *both;
+  ix_keybuf kb;
+  size_t n = 1, hl;
+
+  key_server (&kb, IX_IDLE_SRV, c);
+  srv = ix_lookup (ix, &kb);
+  if (srv)
+    n += ix_count (srv, lo, hi, ix_pos_of (ix, srv, self, IX_IDLE_SRV));
+  if (!host_keyable (c, &hl))
+    return n;
+  /* same Host but another server: the Host's list less the part also at
+   * this server (this connection included) */
+  key_start (&kb, IX_IDLE_HOST);
+  key_host (&kb, c->host, hl);
+  host = ix_lookup (ix, &kb);
+  if (!host)
+    return n;
+  key_server (&kb, IX_IDLE_BOTH, c);
+  key_host (&kb, c->host, hl);
+  both = ix_lookup (ix, &kb);
+  if (host->dead == 0 && (!both || both->dead == 0))
+    return n + ix_count (host, lo, hi, UINT32_MAX) - ix_count (both, lo, hi, UINT32_MAX);
+  for (uint32_t j = ix_lower (host, lo, 0), e = ix_upper (host, hi); j < e; j++)
+    if (host->e[j].slot != IX_DEAD && !same_server (&ix_slot_at (ix, host->e[j].slot)->b, c))
+      n++;
+  return n;
+}
+
 /* Other 1006 closes in the window with about the same idle time. */
 static size_t
 same_idle_count (diag *d, int64_t idle_us)
@@ -1416,15 +2075,14 @@ same_idle_count (diag *d, int64_t idle_us)
   size_t n = 1;
   if (!d->w || idle_us < SAME_IDLE_FLOOR_US)
     return 0;
+  if (d->w->index)
+    return same_idle_indexed (d, idle_us);
   for (size_t i = 0; i < d->w->n; i++)
     {
       const ws_conn_brief *b = &d->w->items[i];
       if (b->id == c->id || b->close_code != 1006 || b->idle_us < SAME_IDLE_FLOOR_US)
         continue;
-      bool same = (addr_eq (&b->server, &c->addr[WS_SIDE_SERVER])
-                   && b->server_port == c->port[WS_SIDE_SERVER])
-                  || (b->host[0] && c->host && g_ascii_strcasecmp (b->host, c->host) == 0);
-      if (same && llabs (b->idle_us - idle_us) <= SAME_IDLE_US)
+      if (same_place (b, c) && llabs (b->idle_us - idle_us) <= SAME_IDLE_US)
         n++;
     }
   return n;
@@ -1439,6 +2097,33 @@ proxy_other_leg (diag *d, ws_side ender, int64_t t_end, int64_t idle)
   const ws_conn *c = d->c;
   if (!d->w || idle < US_PER_S)
     return NULL;
+  if (d->w->index)
+    {
+      /* that one was ended by the side at this one's ender's address */
+      const ws_conn_index *ix = d->w->index;
+      const ws_conn_brief *best = NULL;
+      uint64_t best_seq = 0;
+      uint8_t side = ender == WS_SIDE_SERVER ? WS_SIDE_CLIENT : WS_SIDE_SERVER;
+      ix_keybuf kb;
+      key_start (&kb, IX_LEG);
+      key_put (&kb, &side, 1);
+      key_addr (&kb, &c->addr[ender == WS_SIDE_SERVER ? WS_SIDE_SERVER : WS_SIDE_CLIENT]);
+      const ix_list *l = ix_lookup (ix, &kb);
+      if (!l)
+        return NULL;
+      for (uint32_t j = ix_lower (l, t_end - PROXY_PAIR_US, 0), e = ix_upper (l, t_end + PROXY_PAIR_US);
+           j < e; j++)
+        {
+          if (l->e[j].slot == IX_DEAD || (best && l->e[j].seq > best_seq))
+            continue;
+          const ws_conn_brief *b = &ix_slot_at (ix, l->e[j].slot)->b;
+          if (b->id == c->id || llabs (b->idle_us - idle) > PROXY_PAIR_US * 5)
+            continue;
+          best = b;
+          best_seq = l->e[j].seq;
+        }
+      return best;
+    }
   for (size_t i = 0; i < d->w->n; i++)
     {
       const ws_conn_brief *b = &d->w->items[i];
@@ -1637,7 +2322,7 @@ rule_abnormal (diag *d)
     }
 
   /* 6. a proxy in front ended a quiet connection */
-  const char *proxy = software_name (c->server_header);
+  const char *proxy = d->server_software;
   bool is_proxy = proxy && (!strcmp (proxy, "nginx") || !strcmp (proxy, "Envoy")
                             || !strcmp (proxy, "Cloudflare") || !strcmp (proxy, "HAProxy")
                             || strstr (proxy, "AWS"));
@@ -1857,25 +2542,34 @@ failed_connection_check (diag *d)
 
 /* ---- across connections ----------------------------------------------------- */
 
-static bool
-closed_by_server (const ws_conn_brief *b)
-{
-  if (b->close_initiator == WS_SIDE_SERVER)
-    return true;
-  return b->close_initiator == WS_SIDE_NONE && b->close_code == 1006
-         && b->tcp_end_by == WS_SIDE_SERVER;
-}
-
-static void
-cross_connection (diag *d)
+/* The next connection of this client to the same server or Host: the first
+ * to start after this one ended (and after it started). */
+static const ws_conn_brief *
+next_connection (diag *d)
 {
   const ws_conn *c = d->c;
-  char a[48], ip[64];
-  if (!d->w || !d->w->n || !d->end_us)
-    return;
-
-  /* reconnect by the same client to the same server or Host */
   const ws_conn_brief *next = NULL;
+
+  if (d->w->index)
+    {
+      const ws_conn_index *ix = d->w->index;
+      ix_keybuf kb;
+      key_start (&kb, IX_NEXT);
+      key_addr (&kb, &c->addr[WS_SIDE_CLIENT]);
+      const ix_list *l = ix_lookup (ix, &kb);
+      if (!l || c->start_us == INT64_MAX)
+        return NULL;
+      /* sorted by start, then by order in the window: the first that fits */
+      for (uint32_t j = ix_lower (l, MAX (d->end_us, c->start_us + 1), 0); j < l->n; j++)
+        {
+          if (l->e[j].slot == IX_DEAD)
+            continue;
+          const ws_conn_brief *b = &ix_slot_at (ix, l->e[j].slot)->b;
+          if (b->id != c->id && same_place (b, c))
+            return b;
+        }
+      return NULL;
+    }
   for (size_t i = 0; i < d->w->n; i++)
     {
       const ws_conn_brief *b = &d->w->items[i];
@@ -1883,12 +2577,86 @@ cross_connection (diag *d)
         continue;
       if (!addr_eq (&b->client, &c->addr[WS_SIDE_CLIENT]))
         continue;
-      bool same = (addr_eq (&b->server, &c->addr[WS_SIDE_SERVER])
-                   && b->server_port == c->port[WS_SIDE_SERVER])
-                  || (b->host[0] && c->host && g_ascii_strcasecmp (b->host, c->host) == 0);
-      if (same && (!next || b->start_us < next->start_us))
+      if (same_place (b, c) && (!next || b->start_us < next->start_us))
         next = b;
     }
+  return next;
+}
+
+/* Connections to this server (this one included) that the server closed
+ * within STORM_WINDOW_US of this one's end, and the span of their ends. */
+static size_t
+storm_count (diag *d, int64_t *lo, int64_t *hi)
+{
+  const ws_conn *c = d->c;
+  size_t n = 1;
+
+  *lo = *hi = d->end_us;
+  if (d->w->index)
+    {
+      const ws_conn_index *ix = d->w->index;
+      ix_keybuf kb;
+      key_server (&kb, IX_STORM, c);
+      const ix_list *l = ix_lookup (ix, &kb);
+      if (!l)
+        return n;
+      uint32_t a = ix_lower (l, d->end_us - STORM_WINDOW_US, 0);
+      uint32_t e = ix_upper (l, d->end_us + STORM_WINDOW_US);
+      uint32_t self = ix_pos_of (ix, l, ix_find (ix, c->id), IX_STORM);
+      if (l->dead == 0)
+        {
+          /* a count and the two ends of the range, this one left out */
+          size_t others = e - a;
+          if (self >= a && self < e)
+            {
+              others--;
+              if (self == a)
+                a++;
+              else if (self == e - 1)
+                e--;
+            }
+          if (a < e)
+            {
+              *lo = MIN (*lo, l->e[a].v);
+              *hi = MAX (*hi, l->e[e - 1].v);
+            }
+          return n + others;
+        }
+      for (uint32_t j = a; j < e; j++)
+        if (l->e[j].slot != IX_DEAD && j != self)
+          {
+            n++;
+            *lo = MIN (*lo, l->e[j].v);
+            *hi = MAX (*hi, l->e[j].v);
+          }
+      return n;
+    }
+  for (size_t i = 0; i < d->w->n; i++)
+    {
+      const ws_conn_brief *b = &d->w->items[i];
+      if (b->id == c->id || !b->end_us || !closed_by_server (b))
+        continue;
+      if (!same_server (b, c))
+        continue;
+      if (llabs (b->end_us - d->end_us) > STORM_WINDOW_US)
+        continue;
+      n++;
+      *lo = MIN (*lo, b->end_us);
+      *hi = MAX (*hi, b->end_us);
+    }
+  return n;
+}
+
+static void
+cross_connection (diag *d)
+{
+  const ws_conn *c = d->c;
+  char a[48], ip[64];
+  if (!d->w || !window_size (d->w) || !d->end_us)
+    return;
+
+  /* reconnect by the same client to the same server or Host */
+  const ws_conn_brief *next = next_connection (d);
   bool wants_reconnect = d->code == 1012 || d->code == 1013 || d->code == 1014
                          || (d->code == 1001 && d->closer == WS_SIDE_SERVER);
   ws_addr_to_string (&c->addr[WS_SIDE_CLIENT], ip, sizeof ip);
@@ -1910,21 +2678,8 @@ cross_connection (diag *d)
                 && c->tcp_end_by == WS_SIDE_SERVER);
   if (!me)
     return;
-  size_t n = 1;
-  int64_t lo = d->end_us, hi = d->end_us;
-  for (size_t i = 0; i < d->w->n; i++)
-    {
-      const ws_conn_brief *b = &d->w->items[i];
-      if (b->id == c->id || !b->end_us || !closed_by_server (b))
-        continue;
-      if (!addr_eq (&b->server, &c->addr[WS_SIDE_SERVER]) || b->server_port != c->port[WS_SIDE_SERVER])
-        continue;
-      if (llabs (b->end_us - d->end_us) > STORM_WINDOW_US)
-        continue;
-      n++;
-      lo = MIN (lo, b->end_us);
-      hi = MAX (hi, b->end_us);
-    }
+  int64_t lo, hi;
+  size_t n = storm_count (d, &lo, &hi);
   if (n < STORM_MIN)
     return;
   char srv[64];
@@ -1989,6 +2744,8 @@ ws_diagnose (ws_conn *c, const ws_conn_window *w)
   if (c->tcp_end != WS_TCP_END_OPEN && !d.tcp_end_us)
     d.tcp_end_us = c->end_us;
   d.last_frame_us = last_frame_any (c);
+  d.ua_software = software_name (c->user_agent);
+  d.server_software = software_name (c->server_header);
 
   if (!rule_handshake (&d))
     {

@@ -778,6 +778,204 @@ test_close_storm (void)
     ws_conn_free (cs[i]);
 }
 
+/* The analyzer's indexed window answers as a plain array of the same briefs
+ * in the same order: the cross-connection rules (reconnects, storms, the
+ * same idle time, proxy legs) must give identical causes, summaries and
+ * evidence either way.  The connections are made from a fixed seed over a
+ * few clients (one is the proxy 10.0.0.2), servers, ports and Hosts (in
+ * mixed case), clustered in time so that every rule has something to find. */
+static ws_conn *
+mk_random_conn (GRand *r, uint64_t id)
+{
+  static const char *hosts[] = { "example.test", "EXAMPLE.test", "other.test", "" };
+  ws_conn *c = mk_conn (id, g_rand_int_range (r, 0, 5) == 0 ? 2 : g_rand_int_range (r, 3, 9));
+  double t0 = g_rand_int_range (r, 0, 40) * 0.5;
+  double quiet = g_rand_int_range (r, 0, 3) == 0 ? 42 : g_rand_int_range (r, 1, 30) * 0.37;
+
+  c->addr[WS_SIDE_SERVER].addr[3] = (uint8_t) g_rand_int_range (r, 2, 4);
+  c->port[WS_SIDE_SERVER] = g_rand_boolean (r) ? 8080 : 9000;
+  g_free (c->host);
+  c->host = g_strdup (hosts[g_rand_int_range (r, 0, G_N_ELEMENTS (hosts))]);
+  if (g_rand_int_range (r, 0, 3) == 0)
+    c->server_header = g_strdup ("nginx/1.22.1");
+  c->start_us += S (t0);
+  c->request_us += S (t0);
+  c->response_us += S (t0);
+  traffic (c, WS_SIDE_CLIENT, 2, 10, t0 + 1);
+  switch (g_rand_int_range (r, 0, 6))
+    {
+    case 0:
+      send_close (c, WS_SIDE_SERVER, g_rand_boolean (r) ? 1012 : 1001, NULL,
+                  100 + g_rand_int_range (r, 0, 8) * 0.1);
+      tcp_fin (c, WS_SIDE_SERVER, 100.5 + g_rand_int_range (r, 0, 8) * 0.1);
+      break;
+    case 1:
+      send_close (c, WS_SIDE_CLIENT, 1000, "bye", t0 + 2);
+      tcp_fin (c, WS_SIDE_SERVER, t0 + 2.01);
+      break;
+    case 2:
+    case 3:
+      tcp_fin (c, g_rand_boolean (r) ? WS_SIDE_SERVER : WS_SIDE_CLIENT,
+               (g_rand_boolean (r) ? 100.02 : t0 + 1) + quiet);
+      break;
+    case 4:
+      tcp_rst (c, WS_SIDE_SERVER, 100 + g_rand_int_range (r, 0, 5) * 0.05);
+      break;
+    default:
+      c->end_us = T0 + S (200);   /* still open */
+      break;
+    }
+  return c;
+}
+
+typedef struct {
+  char *id, *detail, *confidence, *summary;
+  GString *evidence;
+} cause_copy;
+
+static void
+cause_take (cause_copy *k, const ws_conn *c)
+{
+  k->id = g_strdup (c->cause.id);
+  k->detail = g_strdup (c->cause.detail);
+  k->confidence = g_strdup (c->cause.confidence);
+  k->summary = g_strdup (c->cause.summary);
+  k->evidence = g_string_new (NULL);
+  for (guint i = 0; c->cause.evidence && i < c->cause.evidence->len; i++)
+    {
+      const ws_evidence *e = c->cause.evidence->pdata[i];
+      g_string_append_printf (k->evidence, "[%" G_GINT64_FORMAT "] %s\n", e->ts_us, e->text);
+    }
+}
+
+static void
+cause_drop (cause_copy *k)
+{
+  g_free (k->id);
+  g_free (k->detail);
+  g_free (k->confidence);
+  g_free (k->summary);
+  g_string_free (k->evidence, TRUE);
+}
+
+#define N_RANDOM 240
+
+/* Diagnose every connection against the array and against the index; count
+ * how often each cross-connection finding came up. */
+static void
+compare_windows (ws_conn **cs, size_t n, const ws_conn_window *plain,
+                 const ws_conn_window *indexed, unsigned found[4])
+{
+  for (size_t i = 0; i < n; i++)
+    {
+      cause_copy a, b;
+      ws_diagnose (cs[i], plain);
+      cause_take (&a, cs[i]);
+      ws_diagnose (cs[i], indexed);
+      cause_take (&b, cs[i]);
+      g_assert_cmpstr (a.id, ==, b.id);
+      g_assert_cmpstr (a.detail, ==, b.detail);
+      g_assert_cmpstr (a.confidence, ==, b.confidence);
+      g_assert_cmpstr (a.summary, ==, b.summary);
+      g_assert_cmpstr (a.evidence->str, ==, b.evidence->str);
+      found[0] += a.detail && !strcmp (a.detail, "close_storm");
+      found[1] += a.detail && g_str_has_prefix (a.detail, "fixed_");
+      found[2] += a.detail && !strcmp (a.detail, "proxy_idle") && !strcmp (a.confidence, "high");
+      found[3] += strstr (a.evidence->str, "reconnected after") != NULL;
+      cause_drop (&a);
+      cause_drop (&b);
+    }
+}
+
+static void
+test_index_same_answers (void)
+{
+  GRand *r = g_rand_new_with_seed (20231114);
+  ws_conn *cs[N_RANDOM];
+  ws_conn_brief b[N_RANDOM];
+  size_t order[N_RANDOM], nb = 0;
+  unsigned found[4] = { 0 };
+  ws_conn_index *ix = ws_conn_index_new (0);
+
+  for (size_t i = 0; i < N_RANDOM; i++)
+    cs[i] = mk_random_conn (r, i + 1);
+  /* most are noted when they open, in order; the rest when they end (after
+   * all of those), as the analyzer does */
+  for (size_t i = 0; i < N_RANDOM; i++)
+    if (i % 7 != 3)
+      {
+        ws_conn_index_put (ix, cs[i], true);
+        order[nb++] = i;
+      }
+  for (size_t i = 0; i < N_RANDOM; i++)
+    {
+      if (i % 7 == 3)
+        order[nb++] = i;
+      ws_conn_index_put (ix, cs[i], false);
+    }
+  g_assert_cmpuint (nb, ==, N_RANDOM);
+  g_assert_cmpuint (ws_conn_index_size (ix), ==, N_RANDOM);
+  for (size_t k = 0; k < nb; k++)
+    ws_conn_brief_fill (&b[k], cs[order[k]]);
+  ws_conn_window plain = { b, nb, NULL }, indexed = { NULL, 0, ix };
+  compare_windows (cs, N_RANDOM, &plain, &indexed, found);
+  g_test_message ("storms %u, same idle %u, proxy legs %u, reconnects %u",
+                  found[0], found[1], found[2], found[3]);
+  for (int k = 0; k < 4; k++)
+    g_assert_cmpuint (found[k], >, 0);
+
+  /* pruned: both drop the briefs that ended before the cutoff */
+  int64_t cutoff = T0 + S (100.3);
+  size_t kept = 0;
+  for (size_t k = 0; k < nb; k++)
+    if (b[k].end_us == 0 || b[k].end_us >= cutoff)
+      b[kept++] = b[k];
+  g_assert_cmpuint (kept, <, nb);
+  ws_conn_index_prune (ix, cutoff);
+  g_assert_cmpuint (ws_conn_index_size (ix), ==, kept);
+  plain.n = kept;
+  memset (found, 0, sizeof found);
+  compare_windows (cs, N_RANDOM, &plain, &indexed, found);
+
+  ws_conn_index_free (ix);
+  for (size_t i = 0; i < N_RANDOM; i++)
+    ws_conn_free (cs[i]);
+  g_rand_free (r);
+}
+
+/* Full: the brief of the connection that ended first goes; with none ended,
+ * the new brief is not kept.  Both are counted. */
+static void
+test_index_limit (void)
+{
+  ws_conn_index *ix = ws_conn_index_new (3);
+  ws_conn *cs[6];
+
+  for (int i = 0; i < 6; i++)
+    {
+      cs[i] = mk_conn (i + 1, 5 + i);
+      tcp_fin (cs[i], WS_SIDE_SERVER, 10 - i);   /* the later, the earlier it ended */
+    }
+  for (int i = 0; i < 3; i++)
+    ws_conn_index_put (ix, cs[i], true);         /* open */
+  ws_conn_index_put (ix, cs[3], true);
+  g_assert_false (ws_conn_index_has (ix, 4));
+  g_assert_cmpuint (ws_conn_index_dropped (ix), ==, 1);
+  ws_conn_index_put (ix, cs[0], false);          /* ended at 10 */
+  ws_conn_index_put (ix, cs[1], false);          /* ended at 9 */
+  ws_conn_index_put (ix, cs[4], false);          /* new: 2 (ended first) goes */
+  g_assert_cmpuint (ws_conn_index_size (ix), ==, 3);
+  g_assert_false (ws_conn_index_has (ix, 2));
+  g_assert_true (ws_conn_index_has (ix, 1) && ws_conn_index_has (ix, 3) && ws_conn_index_has (ix, 5));
+  ws_conn_index_put (ix, cs[5], false);          /* 5 (ended at 6) goes */
+  g_assert_false (ws_conn_index_has (ix, 5));
+  g_assert_true (ws_conn_index_has (ix, 6));
+  g_assert_cmpuint (ws_conn_index_dropped (ix), ==, 3);
+  ws_conn_index_free (ix);
+  for (int i = 0; i < 6; i++)
+    ws_conn_free (cs[i]);
+}
+
 static void
 test_still_open (void)
 {
@@ -841,6 +1039,8 @@ main (int argc, char **argv)
   g_test_add_func ("/diagnose/window/same-idle", test_same_idle);
   g_test_add_func ("/diagnose/window/close-storm", test_close_storm);
   g_test_add_func ("/diagnose/window/proxy-pair", test_proxy_pair);
+  g_test_add_func ("/diagnose/window/index-same-answers", test_index_same_answers);
+  g_test_add_func ("/diagnose/window/index-limit", test_index_limit);
   g_test_add_func ("/diagnose/open", test_still_open);
   g_test_add_func ("/diagnose/quality/gaps", test_gaps_lower_confidence);
   return g_test_run ();

@@ -144,6 +144,31 @@ async def run_lib(scenario, port, marker):
         except websockets.InvalidStatusCode as exc:
             print("py_client: rejected with %d" % exc.status_code)
 
+    elif scenario in ("py-close-storm", "py-idle-1006-fixed"):
+        # Several distinct connections, opened one after the other (each gets
+        # its echo before the next one starts, so the capture's order is
+        # known), then all wait for the server or the proxy to end them.
+        if scenario == "py-close-storm":
+            path, count, wait = "storm", 6, TIMEOUT
+        else:
+            path, count, wait = "idle", 3, float(os.environ.get("IDLE_WAIT", "20"))
+        conns = []
+        for i in range(count):
+            ws = await websockets.connect(url + path, **opts)
+            await ws.send("hello %d" % i)
+            await asyncio.wait_for(ws.recv(), TIMEOUT)
+            conns.append(ws)
+
+        async def until_closed(ws):
+            try:
+                while True:
+                    await asyncio.wait_for(ws.recv(), wait)
+            except websockets.ConnectionClosed:
+                pass
+            await ws.wait_closed()
+
+        await asyncio.gather(*(until_closed(ws) for ws in conns))
+
     elif scenario.startswith("nginx-idle"):
         async with websockets.connect(url + "idle", **opts) as ws:
             await ws.send("hello")

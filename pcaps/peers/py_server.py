@@ -16,6 +16,8 @@ import sys
 import websockets
 
 LIFETIME = float(os.environ.get("PEER_LIFETIME", "20"))
+STORM_CLIENTS = 6      # py-close-storm: connections open when the server shuts down
+IDLE_CLIENTS = 3       # idle-backend: connections the idle proxy forwards
 
 
 def touch(path):
@@ -35,6 +37,10 @@ async def main(scenario, port, ready):
     def finish():
         if not done.done():
             done.set_result(None)
+
+    # Whether the end of any one connection ends the scenario (not so where
+    # several connections must stay open until the scenario's end).
+    finish_on_each = True
 
     if scenario in ("py-normal-1000", "py-4000"):
         opts["subprotocols"] = ["chat.v1"]
@@ -57,6 +63,46 @@ async def main(scenario, port, ready):
             await ws.send(await ws.recv())
             finish()
             await ws.wait_closed()
+
+    elif scenario == "py-close-storm":
+        # Each handler answers one message; once STORM_CLIENTS connections have
+        # had their echo the server shuts down, sending 1001 on all of them at
+        # the same moment.
+        finish_on_each = False
+        echoed = 0
+
+        async def handler(ws):
+            nonlocal echoed
+            await ws.send(await ws.recv())
+            echoed += 1
+            if echoed == STORM_CLIENTS:
+                finish()
+            await ws.wait_closed()
+
+    elif scenario == "idle-backend":
+        # Behind pcaps/peers/idle_proxy.py: echo, and end once all IDLE_CLIENTS
+        # connections were cut by the proxy (not at the first one, or the
+        # shutdown would send 1001 on the others).
+        finish_on_each = False
+        ended = 0
+
+        async def handler(ws):
+            nonlocal ended
+            try:
+                await echo(ws)
+            finally:
+                ended += 1
+                if ended == IDLE_CLIENTS:
+                    finish()
+
+    elif scenario.startswith("chromium-"):
+        # Headless Chromium's page opens one WebSocket; the scenario ends when
+        # that connection does (however the browser ends it).
+        async def handler(ws):
+            try:
+                await echo(ws)
+            finally:
+                finish()
 
     elif scenario in ("raw-unmasked-1002", "raw-utf8-1007", "raw-close-no-wait"):
         async def handler(ws):
@@ -154,7 +200,8 @@ async def main(scenario, port, ready):
         try:
             await handler(ws)
         finally:
-            finish()
+            if finish_on_each:
+                finish()
 
     server = await websockets.serve(handler_then_finish, "127.0.0.1", port, **opts)
     touch(ready)
@@ -162,7 +209,7 @@ async def main(scenario, port, ready):
         await asyncio.wait_for(done, LIFETIME)
     except asyncio.TimeoutError:
         pass
-    if scenario != "py-server-1001":
+    if scenario not in ("py-server-1001", "py-close-storm"):
         # Let the last connection finish its closing handshake first.
         await asyncio.sleep(0.5)
     server.close()
