@@ -441,6 +441,21 @@ tally_get (GHashTable *h, const char *dim, const char *key)
   return t;
 }
 
+/* which: 0 this run, 1 the previous one, 2.. older runs in the average */
+static void
+tally_count (tally *x, int which, int64_t v)
+{
+  if (which == 0)
+    x->now = v;
+  else
+    {
+      if (which == 1)
+        x->prev = v;
+      x->sum += v;
+      x->seen++;
+    }
+}
+
 /* which: 0 the run itself, 1 the previous run, 2 an older one */
 static gboolean
 tally_run (ws_history *h, GHashTable *t, int64_t run_id, int which, GError **error)
@@ -458,15 +473,7 @@ tally_run (ws_history *h, GHashTable *t, int64_t run_id, int which, GError **err
       {
         tally *x = tally_get (t, dims[i], "");
         int64_t v = sqlite3_column_int64 (st, i);
-        if (which == 0)
-          x->now = v;
-        else
-          {
-            if (which == 1)
-              x->prev = v;
-            x->sum += v;
-            x->seen++;
-          }
+        tally_count (x, which, v);
       }
   sqlite3_finalize (st);
 
@@ -487,15 +494,7 @@ tally_run (ws_history *h, GHashTable *t, int64_t run_id, int which, GError **err
       if (!d || !key || v == 0)
         continue;
       tally *x = tally_get (t, d, key);
-      if (which == 0)
-        x->now = v;
-      else
-        {
-          if (which == 1)
-            x->prev = v;
-          x->sum += v;
-          x->seen++;
-        }
+      tally_count (x, which, v);
     }
   sqlite3_finalize (st);
   return TRUE;
