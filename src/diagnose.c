@@ -2306,28 +2306,40 @@ rule_abnormal (diag *d)
       return;
     }
 
-  /* 5. the same idle time across connections */
-  if (same >= SAME_IDLE_MIN)
-    {
-      char detail[32];
-      g_snprintf (detail, sizeof detail, "fixed_%llds",
-                  (long long) ((idle + US_PER_S / 2) / US_PER_S));
-      set_cause (d, "idle_timeout", detail, "medium",
-                 "Find the proxy, load balancer or firewall on the path with a timeout of "
-                 "that length and raise it, or send pings more often than that.",
-                 "The connection ended without a close frame after %s of silence, like %zu "
-                 "others to this server: a fixed idle timeout of that length on the path",
-                 a, same - 1);
-      return;
-    }
-
-  /* 6. a proxy in front ended a quiet connection */
+  /* 5./6. a proxy that closes both legs at once, and the same idle time
+   * across connections: a fixed timeout on the path */
   const char *proxy = d->server_software;
   bool is_proxy = proxy && (!strcmp (proxy, "nginx") || !strcmp (proxy, "Envoy")
                             || !strcmp (proxy, "Cloudflare") || !strcmp (proxy, "HAProxy")
                             || strstr (proxy, "AWS"));
   const ws_conn_brief *leg = ender == WS_SIDE_CLIENT || ender == WS_SIDE_SERVER
                                ? proxy_other_leg (d, ender, t_end, idle) : NULL;
+  if (same >= SAME_IDLE_MIN)
+    {
+      char detail[32], at[96] = "";
+      g_snprintf (detail, sizeof detail, "fixed_%llds",
+                  (long long) ((idle + US_PER_S / 2) / US_PER_S));
+      if (leg && !ended_with_rst (c, ender))
+        {
+          char host[64], lc[64];
+          ws_addr_to_string (&c->addr[ender], host, sizeof host);
+          ws_addr_to_string (&leg->client, lc, sizeof lc);
+          EV (d, leg->end_us, "the connection from %s:%u ended at the same moment after the "
+              "same silence, torn down by the same host %s from its other side: %s is a proxy "
+              "closing both legs", lc, leg->client_port, host, host);
+          g_snprintf (at, sizeof at, " (the proxy at %s%s%s%s, which closed both legs)", host,
+                      is_proxy ? ", " : "", is_proxy ? proxy : "", "");
+        }
+      set_cause (d, "idle_timeout", detail, leg || is_proxy ? "high" : "medium",
+                 "Find the proxy, load balancer or firewall on the path with a timeout of "
+                 "that length and raise it, or send pings more often than that.",
+                 "The connection ended without a close frame after %s of silence, like %zu "
+                 "other connections to the same server or Host: a fixed idle timeout of that "
+                 "length on the path%s",
+                 a, same - 1, at);
+      return;
+    }
+
   if (leg && !ended_with_rst (c, ender))
     {
       char host[64], lc[64];
