@@ -83,6 +83,7 @@ struct ws_tcp {
   GHashTable *table;
   flist lru;      /* linked through lru_prev/lru_next */
   flist closing;  /* linked through cl_prev/cl_next */
+  flow *last;     /* flow of the previous packet: segments come in runs */
   uint64_t next_id;
 };
 
@@ -381,6 +382,8 @@ end_flow (ws_tcp *t, flow *f)
     free_segs (&f->d[d]);
   ws_conn *c = f->conn;
   c->end_us = f->last_us;
+  if (t->last == f)
+    t->last = NULL;
   g_free (f);
   t->end (c, t->user);
 }
@@ -478,7 +481,8 @@ ws_tcp_packet (ws_tcp *t, const ws_packet *p)
 {
   fkey k;
   make_key (&k, p);
-  flow *f = g_hash_table_lookup (t->table, &k);
+  flow *f = t->last && memcmp (&t->last->key, &k, sizeof k) == 0
+            ? t->last : g_hash_table_lookup (t->table, &k);
   bool syn = (p->flags & WS_TCP_SYN) != 0;
   bool has_data = p->payload_wire_len > 0;
 
@@ -502,9 +506,13 @@ ws_tcp_packet (ws_tcp *t, const ws_packet *p)
         return; /* a reset for something we never saw: nothing to learn */
       f = new_flow (t, &k, p);
     }
+  t->last = f;
   f->last_us = p->ts_us;
-  lru_remove (&t->lru, f);
-  lru_append (&t->lru, f);
+  if (t->lru.tail != f)
+    {
+      lru_remove (&t->lru, f);
+      lru_append (&t->lru, f);
+    }
 
   int d = (f->port[0] == p->sport && memcmp (f->addr[0].addr, p->src.addr, 16) == 0) ? 0 : 1;
   tdir *td = &f->d[d];

@@ -35,7 +35,7 @@ expect_error "not a capture" "$tmp/text.pcap" "not a capture"
 expect_error "empty file" "$tmp/empty.pcap" "not a capture|empty|truncated"
 expect_error "directory" "$tmp" "directory"
 # classic pcap header with link type 147 (USER0), no packets
-printf '\xd4\xc3\xb2\xa1\x02\x00\x04\x00\x00\x00\x00\x00\x00\x00\x00\x00\xff\xff\x00\x00\x93\x00\x00\x00' >"$tmp/user0.pcap"
+printf '\324\303\262\241\002\000\004\000\000\000\000\000\000\000\000\000\377\377\000\000\223\000\000\000' >"$tmp/user0.pcap"
 expect_error "unknown link type" "$tmp/user0.pcap" "link type 147"
 chmod 000 "$tmp/text.pcap"
 if [ "$(id -u)" -ne 0 ]; then
