@@ -259,6 +259,7 @@ ws_daemon_run (const ws_daemon_opts *o)
                        ? g_get_real_time () + (int64_t) (o->stats_interval * G_USEC_PER_SEC) : 0;
   int backoff = 1;
   bool backlog_warned = false;
+  uint64_t failures_seen = 0;
   while (!got_stop)
     {
       if (!cap)
@@ -292,18 +293,24 @@ ws_daemon_run (const ws_daemon_opts *o)
         }
       ws_analyzer_tick (a, g_get_real_time ());
 
-      if (ws_writer_backlog (w) > 0)
+      /* A record may fail and the next one drain the backlog before this
+       * loop looks: go by the failure count, and report the recovery once
+       * nothing is left. */
+      if (ws_writer_failures (w) != failures_seen)
         {
+          failures_seen = ws_writer_failures (w);
           if (!backlog_warned)
             logmsg (LOG_ERR, "cannot write %s; keeping records in memory (up to %zu bytes)",
                     o->output ? o->output : "standard output", o->backlog_bytes);
           backlog_warned = true;
-          if (ws_writer_retry (w))
-            {
-              logmsg (LOG_NOTICE, "output writable again; %" G_GUINT64_FORMAT " records lost meanwhile",
-                      ws_writer_dropped (w));
-              backlog_warned = false;
-            }
+        }
+      if (ws_writer_backlog (w) > 0)
+        ws_writer_retry (w);
+      if (backlog_warned && ws_writer_backlog (w) == 0)
+        {
+          logmsg (LOG_NOTICE, "output writable again; %" G_GUINT64_FORMAT " records lost meanwhile",
+                  ws_writer_dropped (w));
+          backlog_warned = false;
         }
       if (got_hup)
         {

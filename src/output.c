@@ -1500,6 +1500,12 @@ ws_writer_backlog (const ws_writer *w)
 }
 
 uint64_t
+ws_writer_failures (const ws_writer *w)
+{
+  return w->write_failures;
+}
+
+uint64_t
 ws_writer_dropped (const ws_writer *w)
 {
   return w->dropped_records;

@@ -34,6 +34,7 @@ void ws_writer_set_backlog (ws_writer *w, size_t max_bytes);
 bool ws_writer_retry (ws_writer *w);
 size_t ws_writer_backlog (const ws_writer *w);
 uint64_t ws_writer_dropped (const ws_writer *w);
+uint64_t ws_writer_failures (const ws_writer *w); /* writes the file did not take */
 
 /* One JSON object (no newline) for a record: the contract keys. */
 void ws_json_record (GString *out, const ws_conn *c);
