@@ -65,6 +65,7 @@ typedef struct {
   int64_t tcp_end_us;     /* first FIN/RST; 0 none */
   int64_t last_frame_us;  /* either direction; 0 none */
   const char *ua_software; /* software_name of the User-Agent, Server */
+  bool server_is_proxy;    /* the Server header names a proxy or load balancer */
   const char *server_software;
   char *lead;             /* first part of the summary */
   GString *extra;         /* clauses appended to the summary */
@@ -467,33 +468,44 @@ reason_library (const char *reason, const char **note)
   return NULL;
 }
 
-/* Software named by a User-Agent or Server header. */
+/* Software named by a User-Agent or Server header: the first entry with a
+ * needle in the header wins.  proxy: it sits in front of servers, so its
+ * idle timeout may be what ended a connection. */
+static const struct {
+  const char *needle[3];
+  const char *name;
+  bool proxy;
+} known_software[] = {
+  { { "websockets/" }, "Python websockets", false },
+  { { "Edg/", "Chrome/", "Chromium/" }, "a Chromium-based browser", false },
+  { { "Firefox/" }, "Firefox", false },
+  { { "Safari/" }, "Safari", false },
+  { { "Go-http-client" }, "a Go client (gorilla/websocket or net/http based)", false },
+  { { "nginx" }, "nginx", true },
+  { { "envoy" }, "Envoy", true },
+  { { "cloudflare" }, "Cloudflare", true },
+  { { "awselb" }, "an AWS load balancer", true },
+  { { "haproxy" }, "HAProxy", true },
+};
+
+/* Index into known_software, or -1. */
+static int
+software_index (const char *h)
+{
+  if (!h)
+    return -1;
+  for (size_t i = 0; i < G_N_ELEMENTS (known_software); i++)
+    for (size_t j = 0; j < G_N_ELEMENTS (known_software[i].needle) && known_software[i].needle[j]; j++)
+      if (str_has_ci (h, known_software[i].needle[j]))
+        return (int) i;
+  return -1;
+}
+
 static const char *
 software_name (const char *h)
 {
-  if (!h)
-    return NULL;
-  if (str_has_ci (h, "websockets/"))
-    return "Python websockets";
-  if (str_has_ci (h, "Edg/") || str_has_ci (h, "Chrome/") || str_has_ci (h, "Chromium/"))
-    return "a Chromium-based browser";
-  if (str_has_ci (h, "Firefox/"))
-    return "Firefox";
-  if (str_has_ci (h, "Safari/"))
-    return "Safari";
-  if (str_has_ci (h, "Go-http-client"))
-    return "a Go client (gorilla/websocket or net/http based)";
-  if (str_has_ci (h, "nginx"))
-    return "nginx";
-  if (str_has_ci (h, "envoy"))
-    return "Envoy";
-  if (str_has_ci (h, "cloudflare"))
-    return "Cloudflare";
-  if (str_has_ci (h, "awselb"))
-    return "an AWS load balancer";
-  if (str_has_ci (h, "haproxy"))
-    return "HAProxy";
-  return NULL;
+  int i = software_index (h);
+  return i < 0 ? NULL : known_software[i].name;
 }
 
 static bool
@@ -2309,9 +2321,7 @@ rule_abnormal (diag *d)
   /* 5./6. a proxy that closes both legs at once, and the same idle time
    * across connections: a fixed timeout on the path */
   const char *proxy = d->server_software;
-  bool is_proxy = proxy && (!strcmp (proxy, "nginx") || !strcmp (proxy, "Envoy")
-                            || !strcmp (proxy, "Cloudflare") || !strcmp (proxy, "HAProxy")
-                            || strstr (proxy, "AWS"));
+  bool is_proxy = d->server_is_proxy;
   const ws_conn_brief *leg = ender == WS_SIDE_CLIENT || ender == WS_SIDE_SERVER
                                ? proxy_other_leg (d, ender, t_end, idle) : NULL;
   if (same >= SAME_IDLE_MIN)
@@ -2757,7 +2767,9 @@ ws_diagnose (ws_conn *c, const ws_conn_window *w)
     d.tcp_end_us = c->end_us;
   d.last_frame_us = last_frame_any (c);
   d.ua_software = software_name (c->user_agent);
-  d.server_software = software_name (c->server_header);
+  int sw = software_index (c->server_header);
+  d.server_software = sw < 0 ? NULL : known_software[sw].name;
+  d.server_is_proxy = sw >= 0 && known_software[sw].proxy;
 
   if (!rule_handshake (&d))
     {
