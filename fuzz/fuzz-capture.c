@@ -60,6 +60,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     abort ();
 
   ws_limits_init_defaults (&ws_limits_cfg);
+  ws_limits_cfg.inflate = true; /* the inflater is what most needs fuzzing */
   ws_limits_cfg.max_conns = 16;
   ws_limits_cfg.max_ooo_bytes_per_conn = 16 * 1024;
   ws_limits_cfg.max_inflate_bytes = 1024 * 1024;

@@ -72,6 +72,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   uint8_t cfg = fuzz_u8 (&in);
 
   ws_limits_init_defaults (&ws_limits_cfg);
+  ws_limits_cfg.inflate = true; /* the inflater is what most needs fuzzing */
   ws_limits_cfg.max_inflate_bytes = 1024 * 1024; /* keeps an execution short */
   ws_limits_cfg.check_utf8 = !(cfg & 0x10);
   if (cfg & 0x20)

@@ -6,6 +6,17 @@
  * starting with the gzip magic is read through zlib with fopencookie(), so a
  * .pcap.gz is never unpacked to disk; standard input always goes through
  * zlib, which passes uncompressed data through unchanged.
+ *
+ * A classic pcap file on disk is not read through libpcap's stdio loop, which
+ * copies every packet twice (kernel to stdio buffer, stdio buffer to its own)
+ * in 4 KiB reads: it is mapped, and each packet handed on where it lies in
+ * the page cache.  libpcap still opens the file (it checks the header and
+ * maps the link type), compiles the filter and runs it (pcap_offline_filter);
+ * the record checks below are the ones it makes, with its messages.  Pages
+ * already read are given back as the reader moves on, so the resident size
+ * does not grow with the file.  pcapng, gzip and standard input go through
+ * libpcap with a larger stdio buffer.  WSCLOSED_READER=libpcap in the
+ * environment turns mapping off (the tests compare both readers).
  */
 #include "config.h"
 
@@ -13,6 +24,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -20,11 +32,32 @@
 #include "capture.h"
 #include "decode.h"
 
+/* libpcap's largest caplen for the link types we decode */
+#define MAX_CAPLEN 262144u
+/* give mapped pages back every this many bytes read */
+#define RELEASE_STEP (16u << 20)
+
+/* A classic pcap file read from memory. */
+typedef struct {
+  const uint8_t *base;
+  size_t len;
+  size_t off;               /* next record header */
+  size_t released;          /* [0, released) handed back (page aligned) */
+  uint32_t snaplen;
+  bool swapped;             /* written on a host of the other byte order */
+  bool nsec;                /* nanosecond timestamps */
+  int lengths_swapped;      /* old formats: 2 = always swapped (< 2.3), 1 = maybe (2.3) */
+  bool filtered;
+  struct bpf_program prog;
+  struct pcap_pkthdr hdr;
+} mapped;
+
 typedef struct {
   char *name;
   pcap_t *p;
   FILE *fp;                 /* cookie stream over gz, or NULL */
   int dlt;
+  mapped *map;              /* classic pcap read from memory, or NULL */
   struct pcap_pkthdr *h;
   const u_char *data;
   bool has;                 /* h/data hold this source's next packet */
@@ -72,9 +105,21 @@ gz_stream (int fd)
 }
 
 static void
+mapped_free (mapped *m)
+{
+  if (!m)
+    return;
+  if (m->filtered)
+    pcap_freecode (&m->prog);
+  munmap ((void *) m->base, m->len);
+  g_free (m);
+}
+
+static void
 source_free (gpointer v)
 {
   source *s = v;
+  mapped_free (s->map);
   if (s->p)
     pcap_close (s->p); /* closes s->fp too */
   else if (s->fp)
@@ -93,6 +138,121 @@ friendly (const char *msg)
   if (strstr (msg, "truncated dump file") || strstr (msg, "truncated pcapng"))
     return "truncated capture file (the last packet is cut short)";
   return msg;
+}
+
+static inline uint32_t
+get32 (const uint8_t *d, bool swapped)
+{
+  uint32_t v;
+  memcpy (&v, d, 4);
+  return swapped ? GUINT32_SWAP_LE_BE (v) : v;
+}
+
+/* Maps a regular file whose first bytes are a classic pcap magic. */
+static mapped *
+map_file (int fd, const struct stat *st)
+{
+  if (g_strcmp0 (g_getenv ("WSCLOSED_READER"), "libpcap") == 0)
+    return NULL;
+  if (st->st_size < 24 || (uint64_t) st->st_size > SIZE_MAX)
+    return NULL;
+  uint8_t magic[4];
+  if (pread (fd, magic, 4, 0) != 4)
+    return NULL;
+  uint32_t m = get32 (magic, false);
+  if (m != 0xa1b2c3d4 && m != 0xa1b23c4d && m != 0xd4c3b2a1 && m != 0x4d3cb2a1)
+    return NULL;
+  void *base = mmap (NULL, (size_t) st->st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+  if (base == MAP_FAILED)
+    return NULL;
+  madvise (base, (size_t) st->st_size, MADV_SEQUENTIAL);
+  mapped *mp = g_new0 (mapped, 1);
+  mp->base = base;
+  mp->len = (size_t) st->st_size;
+  return mp;
+}
+
+/* Takes what libpcap made of the file header (it has checked it). */
+static bool
+map_header (mapped *m, pcap_t *p)
+{
+  uint32_t magic = get32 (m->base, false);
+  m->swapped = magic == 0xd4c3b2a1 || magic == 0x4d3cb2a1;
+  m->nsec = magic == 0xa1b23c4d || magic == 0x4d3cb2a1;
+  if (pcap_major_version (p) != 2)
+    return false;
+  int minor = pcap_minor_version (p);
+  m->lengths_swapped = minor < 3 ? 2 : minor == 3 ? 1 : 0;
+  int snap = pcap_snapshot (p);
+  m->snaplen = snap > 0 && (unsigned) snap < MAX_CAPLEN ? (uint32_t) snap : MAX_CAPLEN;
+  m->off = 24;
+  return true;
+}
+
+/* The next record of m: 1 (m->hdr and *data set), 0 at the end, -1 with errbuf
+ * set (a record cut short, an impossible capture length). */
+static int
+map_next (mapped *m, const u_char **data, char *errbuf)
+{
+  for (;;)
+    {
+      size_t left = m->len - m->off;
+      if (left == 0)
+        return 0;
+      if (left < 16)
+        {
+          g_snprintf (errbuf, PCAP_ERRBUF_SIZE,
+                      "truncated dump file; tried to read 16 header bytes, only got %zu", left);
+          return -1;
+        }
+      const uint8_t *r = m->base + m->off;
+      uint32_t caplen = get32 (r + 8, m->swapped), len = get32 (r + 12, m->swapped);
+      if (m->lengths_swapped == 2 || (m->lengths_swapped == 1 && caplen > len))
+        {
+          uint32_t t = caplen;
+          caplen = len;
+          len = t;
+        }
+      if (caplen > MAX_CAPLEN)
+        {
+          if (caplen > m->snaplen)
+            g_snprintf (errbuf, PCAP_ERRBUF_SIZE,
+                        "invalid packet capture length %u, bigger than snaplen of %u", caplen,
+                        m->snaplen);
+          else
+            g_snprintf (errbuf, PCAP_ERRBUF_SIZE,
+                        "invalid packet capture length %u, bigger than maximum of %u", caplen,
+                        MAX_CAPLEN);
+          return -1;
+        }
+      if (left - 16 < caplen)
+        {
+          g_snprintf (errbuf, PCAP_ERRBUF_SIZE,
+                      "truncated dump file; tried to read %u captured bytes, only got %zu",
+                      caplen, left - 16);
+          return -1;
+        }
+      uint32_t frac = get32 (r + 4, m->swapped);
+      m->hdr.ts.tv_sec = (time_t) get32 (r, m->swapped);
+      m->hdr.ts.tv_usec = (suseconds_t) (m->nsec ? frac / 1000 : frac);
+      m->hdr.len = len;
+      m->hdr.caplen = caplen > m->snaplen ? m->snaplen : caplen; /* the rest is skipped */
+      *data = r + 16;
+      m->off += 16 + (size_t) caplen;
+      if (m->off - m->released >= RELEASE_STEP + 65536)
+        {
+          /* pages wholly behind this packet are read and done with */
+          size_t upto = ((size_t) (r - m->base)) & ~(size_t) 0xfff;
+          if (upto > m->released)
+            {
+              madvise ((void *) (m->base + m->released), upto - m->released, MADV_DONTNEED);
+              m->released = upto;
+            }
+        }
+      if (m->filtered && !pcap_offline_filter (&m->prog, &m->hdr, *data))
+        continue;
+      return 1;
+    }
 }
 
 static source *
@@ -152,8 +312,12 @@ open_one (const char *name, char *errbuf)
               source_free (s);
               return NULL;
             }
+          if (S_ISREG (st.st_mode))
+            s->map = map_file (fd, &st);
         }
     }
+  if (!s->map)
+    setvbuf (s->fp, NULL, _IOFBF, 1 << 20);
   s->p = pcap_fopen_offline_with_tstamp_precision (s->fp, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
   if (!s->p)
     {
@@ -162,19 +326,32 @@ open_one (const char *name, char *errbuf)
       return NULL;
     }
   s->dlt = pcap_datalink (s->p);
+  if (s->map && !map_header (s->map, s->p))
+    {
+      mapped_free (s->map); /* a format libpcap knows better: let it read */
+      s->map = NULL;
+    }
   return s;
+}
+
+static bool
+compile_filter (pcap_t *p, const char *filter, struct bpf_program *prog, GError **error)
+{
+  if (pcap_compile (p, prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0)
+    {
+      g_set_error (error, WS_CAPTURE_ERROR, WS_CAPTURE_ERROR_FILTER,
+                   "bad filter expression \"%s\": %s", filter, pcap_geterr (p));
+      return false;
+    }
+  return true;
 }
 
 static bool
 set_filter (pcap_t *p, const char *filter, GError **error)
 {
   struct bpf_program prog;
-  if (pcap_compile (p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0)
-    {
-      g_set_error (error, WS_CAPTURE_ERROR, WS_CAPTURE_ERROR_FILTER,
-                   "bad filter expression \"%s\": %s", filter, pcap_geterr (p));
-      return false;
-    }
+  if (!compile_filter (p, filter, &prog, error))
+    return false;
   int rc = pcap_setfilter (p, &prog);
   pcap_freecode (&prog);
   if (rc < 0)
@@ -183,6 +360,18 @@ set_filter (pcap_t *p, const char *filter, GError **error)
                    "cannot set filter: %s", pcap_geterr (p));
       return false;
     }
+  return true;
+}
+
+/* A mapped file runs the filter itself; libpcap's handle only compiles it. */
+static bool
+set_source_filter (source *s, const char *filter, GError **error)
+{
+  if (!s->map)
+    return set_filter (s->p, filter, error);
+  if (!compile_filter (s->p, filter, &s->map->prog, error))
+    return false;
+  s->map->filtered = true;
   return true;
 }
 
@@ -210,7 +399,7 @@ ws_capture_open_files (char **files, const char *filter, int *n_errors, GError *
           source_free (s);
           continue;
         }
-      if (filter && *filter && !set_filter (s->p, filter, error))
+      if (filter && *filter && !set_source_filter (s, filter, error))
         {
           source_free (s);
           ws_capture_free (cap);
@@ -225,7 +414,20 @@ ws_capture_open_files (char **files, const char *filter, int *n_errors, GError *
 static bool
 advance (source *s, int *n_errors)
 {
-  int rc = pcap_next_ex (s->p, &s->h, &s->data);
+  char errbuf[PCAP_ERRBUF_SIZE];
+  int rc;
+  const char *err = errbuf;
+  if (s->map)
+    {
+      rc = map_next (s->map, &s->data, errbuf);
+      s->h = &s->map->hdr;
+    }
+  else
+    {
+      rc = pcap_next_ex (s->p, &s->h, &s->data);
+      if (rc == PCAP_ERROR)
+        err = pcap_geterr (s->p);
+    }
   if (rc == 1)
     {
       s->has = true;
@@ -235,7 +437,7 @@ advance (source *s, int *n_errors)
   s->done = true;
   if (rc == PCAP_ERROR)
     {
-      g_printerr ("wsclosed: %s: %s\n", s->name, friendly (pcap_geterr (s->p)));
+      g_printerr ("wsclosed: %s: %s\n", s->name, friendly (err));
       (*n_errors)++;
     }
   return false;
@@ -267,6 +469,22 @@ ws_capture_run (ws_capture *cap, ws_packet_fn fn, void *user)
 {
   int n_errors = 0;
   guint n = cap->sources->len;
+  if (n == 1 && ((source *) g_ptr_array_index (cap->sources, 0))->map)
+    {
+      /* one mapped file: straight through memory */
+      source *s = g_ptr_array_index (cap->sources, 0);
+      const u_char *data;
+      char errbuf[PCAP_ERRBUF_SIZE];
+      int rc;
+      while (!cap->stop && (rc = map_next (s->map, &data, errbuf)) == 1)
+        fn (user, s->dlt, &s->map->hdr, data);
+      if (!cap->stop && rc < 0)
+        {
+          g_printerr ("wsclosed: %s: %s\n", s->name, friendly (errbuf));
+          n_errors++;
+        }
+      return n_errors;
+    }
   if (n == 1)
     {
       /* one file: libpcap's own loop, the cheapest way through it */

@@ -33,7 +33,7 @@ ws_limits_init_defaults (ws_limits *l)
   l->max_inflate_bytes = 64u * 1024 * 1024;
   l->max_close_reason = 1024;
   l->check_utf8 = true;
-  l->inflate = true;
+  l->inflate = false;            /* --inflate: it costs most of the time */
 }
 
 static const char *const violation_names[WS_VIOL_COUNT] = {

@@ -1460,7 +1460,7 @@ int
 ws_report_main (int argc, char **argv)
 {
   g_autofree char *opt_html = NULL, *opt_db = NULL, *opt_label = NULL, *opt_format = NULL;
-  gboolean opt_history = FALSE;
+  gboolean opt_history = FALSE, opt_inflate = FALSE;
   g_auto (GStrv) inputs = NULL;
   GOptionEntry entries[] = {
     { "html", 0, 0, G_OPTION_ARG_FILENAME, &opt_html,
@@ -1474,6 +1474,8 @@ ws_report_main (int argc, char **argv)
       "YYYY-MM-DD); a run with the same label is replaced", "NAME" },
     { "format", 'F', 0, G_OPTION_ARG_STRING, &opt_format,
       "Summary on standard output: text (default) or json", "FMT" },
+    { "inflate", 0, 0, G_OPTION_ARG_NONE, &opt_inflate,
+      "Inflate compressed messages in captures read (as wsclosed --inflate)", NULL },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &inputs, NULL, "INPUT..." },
     { NULL }
   };
@@ -1517,6 +1519,7 @@ ws_report_main (int argc, char **argv)
     opt_db = ws_history_default_path ();
 
   ws_limits_init_defaults (&ws_limits_cfg);
+  ws_limits_cfg.inflate = opt_inflate;
 
   int rc = EXIT_OK;
   g_autoptr (GPtrArray) caps = g_ptr_array_new_with_free_func (g_free);

@@ -112,11 +112,11 @@ check "huge-length: both connections reported" test "$(grep -c '^{' "$tmp/out")"
 
 # ---- deflate bomb ---------------------------------------------------------------
 gen deflate-bomb
-run "deflate-bomb (4 GiB inflated, 4 MiB on the wire)" -r "$tmp/deflate-bomb.pcap"
+run "deflate-bomb (4 GiB inflated, 4 MiB on the wire)" --inflate -r "$tmp/deflate-bomb.pcap"
 bounded "deflate-bomb" 0
 il=$(limit "inflate")
 check "deflate-bomb: totals count the inflate limit (got ${il:-none})" test "${il:-0}" -ge 1
-run "deflate-bomb json" -r "$tmp/deflate-bomb.pcap" -F json
+run "deflate-bomb json" --inflate -r "$tmp/deflate-bomb.pcap" -F json
 check "deflate-bomb: record says inflate_capped and limits inflate" \
   grep -q '"inflate_capped":true.*"limits":\["inflate"\]' "$tmp/out"
 
