@@ -9,14 +9,14 @@
  *
  * A classic pcap file on disk is not read through libpcap's stdio loop, which
  * copies every packet twice (kernel to stdio buffer, stdio buffer to its own)
- * in 4 KiB reads: it is mapped, and each packet handed on where it lies in
- * the page cache.  libpcap still opens the file (it checks the header and
- * maps the link type), compiles the filter and runs it (pcap_offline_filter);
- * the record checks below are the ones it makes, with its messages.  Pages
- * already read are given back as the reader moves on, so the resident size
- * does not grow with the file.  pcapng, gzip and standard input go through
- * libpcap with a larger stdio buffer.  WSCLOSED_READER=libpcap in the
- * environment turns mapping off (the tests compare both readers).
+ * in 4 KiB reads: it is read in 1 MiB blocks and each packet handed on where
+ * it lies in the block (mapping the file instead costs more in page-table
+ * work than the one copy saves).  libpcap still opens the file (it checks the
+ * header and maps the link type), compiles the filter and runs it
+ * (pcap_offline_filter); the record checks below are the ones it makes, with
+ * its messages.  pcapng, gzip and standard input go through libpcap with a
+ * larger stdio buffer.  WSCLOSED_READER=libpcap in the environment sends
+ * every file through libpcap (the tests compare both readers).
  */
 #include "config.h"
 
@@ -24,7 +24,6 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -34,15 +33,17 @@
 
 /* libpcap's largest caplen for the link types we decode */
 #define MAX_CAPLEN 262144u
-/* give mapped pages back every this many bytes read */
-#define RELEASE_STEP (16u << 20)
+/* read size; a record (16 + MAX_CAPLEN) always fits in a block */
+#define BLOCK (1u << 20)
 
-/* A classic pcap file read from memory. */
+/* A classic pcap file read in blocks. */
 typedef struct {
-  const uint8_t *base;
-  size_t len;
-  size_t off;               /* next record header */
-  size_t released;          /* [0, released) handed back (page aligned) */
+  int fd;                   /* libpcap's stream owns it */
+  uint64_t file_off;        /* of the byte after buf[len] */
+  uint8_t *buf;
+  size_t len, pos;          /* buf[pos..len) not yet handed on */
+  bool eof;
+  int read_errno;
   uint32_t snaplen;
   bool swapped;             /* written on a host of the other byte order */
   bool nsec;                /* nanosecond timestamps */
@@ -50,14 +51,14 @@ typedef struct {
   bool filtered;
   struct bpf_program prog;
   struct pcap_pkthdr hdr;
-} mapped;
+} direct;
 
 typedef struct {
   char *name;
   pcap_t *p;
   FILE *fp;                 /* cookie stream over gz, or NULL */
   int dlt;
-  mapped *map;              /* classic pcap read from memory, or NULL */
+  direct *rd;               /* classic pcap read by us, or NULL */
   struct pcap_pkthdr *h;
   const u_char *data;
   bool has;                 /* h/data hold this source's next packet */
@@ -105,21 +106,21 @@ gz_stream (int fd)
 }
 
 static void
-mapped_free (mapped *m)
+direct_free (direct *r)
 {
-  if (!m)
+  if (!r)
     return;
-  if (m->filtered)
-    pcap_freecode (&m->prog);
-  munmap ((void *) m->base, m->len);
-  g_free (m);
+  if (r->filtered)
+    pcap_freecode (&r->prog);
+  g_free (r->buf);
+  g_free (r);
 }
 
 static void
 source_free (gpointer v)
 {
   source *s = v;
-  mapped_free (s->map);
+  direct_free (s->rd);
   if (s->p)
     pcap_close (s->p); /* closes s->fp too */
   else if (s->fp)
@@ -148,13 +149,11 @@ get32 (const uint8_t *d, bool swapped)
   return swapped ? GUINT32_SWAP_LE_BE (v) : v;
 }
 
-/* Maps a regular file whose first bytes are a classic pcap magic. */
-static mapped *
-map_file (int fd, const struct stat *st)
+/* A reader for a regular file whose first bytes are a classic pcap magic. */
+static direct *
+direct_open (int fd)
 {
   if (g_strcmp0 (g_getenv ("WSCLOSED_READER"), "libpcap") == 0)
-    return NULL;
-  if (st->st_size < 24 || (uint64_t) st->st_size > SIZE_MAX)
     return NULL;
   uint8_t magic[4];
   if (pread (fd, magic, 4, 0) != 4)
@@ -162,52 +161,80 @@ map_file (int fd, const struct stat *st)
   uint32_t m = get32 (magic, false);
   if (m != 0xa1b2c3d4 && m != 0xa1b23c4d && m != 0xd4c3b2a1 && m != 0x4d3cb2a1)
     return NULL;
-  void *base = mmap (NULL, (size_t) st->st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-  if (base == MAP_FAILED)
-    return NULL;
-  madvise (base, (size_t) st->st_size, MADV_SEQUENTIAL);
-  mapped *mp = g_new0 (mapped, 1);
-  mp->base = base;
-  mp->len = (size_t) st->st_size;
-  return mp;
+  direct *r = g_new0 (direct, 1);
+  r->fd = fd;
+  r->swapped = m == 0xd4c3b2a1 || m == 0x4d3cb2a1;
+  r->nsec = m == 0xa1b23c4d || m == 0x4d3cb2a1;
+  r->file_off = 24;
+  return r;
 }
 
 /* Takes what libpcap made of the file header (it has checked it). */
 static bool
-map_header (mapped *m, pcap_t *p)
+direct_header (direct *r, pcap_t *p)
 {
-  uint32_t magic = get32 (m->base, false);
-  m->swapped = magic == 0xd4c3b2a1 || magic == 0x4d3cb2a1;
-  m->nsec = magic == 0xa1b23c4d || magic == 0x4d3cb2a1;
   if (pcap_major_version (p) != 2)
     return false;
   int minor = pcap_minor_version (p);
-  m->lengths_swapped = minor < 3 ? 2 : minor == 3 ? 1 : 0;
+  r->lengths_swapped = minor < 3 ? 2 : minor == 3 ? 1 : 0;
   int snap = pcap_snapshot (p);
-  m->snaplen = snap > 0 && (unsigned) snap < MAX_CAPLEN ? (uint32_t) snap : MAX_CAPLEN;
-  m->off = 24;
+  r->snaplen = snap > 0 && (unsigned) snap < MAX_CAPLEN ? (uint32_t) snap : MAX_CAPLEN;
+  r->buf = g_malloc (BLOCK);
   return true;
 }
 
-/* The next record of m: 1 (m->hdr and *data set), 0 at the end, -1 with errbuf
- * set (a record cut short, an impossible capture length). */
+/* Makes at least want bytes available at buf[pos] unless the file ends
+ * first; returns the bytes available.  Moves the unread tail to the front,
+ * so pointers handed on before are no longer valid. */
+static size_t
+direct_fill (direct *r, size_t want)
+{
+  if (r->len - r->pos >= want || r->eof)
+    return r->len - r->pos;
+  memmove (r->buf, r->buf + r->pos, r->len - r->pos);
+  r->len -= r->pos;
+  r->pos = 0;
+  while (r->len < want && !r->eof)
+    {
+      ssize_t n = pread (r->fd, r->buf + r->len, BLOCK - r->len, (off_t) r->file_off);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        {
+          r->eof = true;
+          r->read_errno = n < 0 ? errno : 0;
+          break;
+        }
+      r->len += (size_t) n;
+      r->file_off += (uint64_t) n;
+    }
+  return r->len;
+}
+
+/* The next record of r: 1 (r->hdr and *data set), 0 at the end, -1 with
+ * errbuf set (a record cut short, an impossible capture length, a read
+ * error). */
 static int
-map_next (mapped *m, const u_char **data, char *errbuf)
+direct_next (direct *r, const u_char **data, char *errbuf)
 {
   for (;;)
     {
-      size_t left = m->len - m->off;
-      if (left == 0)
-        return 0;
+      size_t left = direct_fill (r, 16);
       if (left < 16)
         {
-          g_snprintf (errbuf, PCAP_ERRBUF_SIZE,
-                      "truncated dump file; tried to read 16 header bytes, only got %zu", left);
+          if (r->read_errno)
+            g_snprintf (errbuf, PCAP_ERRBUF_SIZE, "%s", g_strerror (r->read_errno));
+          else if (left == 0)
+            return 0;
+          else
+            g_snprintf (errbuf, PCAP_ERRBUF_SIZE,
+                        "truncated dump file; tried to read 16 header bytes, only got %zu",
+                        left);
           return -1;
         }
-      const uint8_t *r = m->base + m->off;
-      uint32_t caplen = get32 (r + 8, m->swapped), len = get32 (r + 12, m->swapped);
-      if (m->lengths_swapped == 2 || (m->lengths_swapped == 1 && caplen > len))
+      const uint8_t *h = r->buf + r->pos;
+      uint32_t caplen = get32 (h + 8, r->swapped), len = get32 (h + 12, r->swapped);
+      if (r->lengths_swapped == 2 || (r->lengths_swapped == 1 && caplen > len))
         {
           uint32_t t = caplen;
           caplen = len;
@@ -215,41 +242,36 @@ map_next (mapped *m, const u_char **data, char *errbuf)
         }
       if (caplen > MAX_CAPLEN)
         {
-          if (caplen > m->snaplen)
+          if (caplen > r->snaplen)
             g_snprintf (errbuf, PCAP_ERRBUF_SIZE,
                         "invalid packet capture length %u, bigger than snaplen of %u", caplen,
-                        m->snaplen);
+                        r->snaplen);
           else
             g_snprintf (errbuf, PCAP_ERRBUF_SIZE,
                         "invalid packet capture length %u, bigger than maximum of %u", caplen,
                         MAX_CAPLEN);
           return -1;
         }
+      left = direct_fill (r, 16 + (size_t) caplen);
+      h = r->buf + r->pos;
       if (left - 16 < caplen)
         {
-          g_snprintf (errbuf, PCAP_ERRBUF_SIZE,
-                      "truncated dump file; tried to read %u captured bytes, only got %zu",
-                      caplen, left - 16);
+          if (r->read_errno)
+            g_snprintf (errbuf, PCAP_ERRBUF_SIZE, "%s", g_strerror (r->read_errno));
+          else
+            g_snprintf (errbuf, PCAP_ERRBUF_SIZE,
+                        "truncated dump file; tried to read %u captured bytes, only got %zu",
+                        caplen, left - 16);
           return -1;
         }
-      uint32_t frac = get32 (r + 4, m->swapped);
-      m->hdr.ts.tv_sec = (time_t) get32 (r, m->swapped);
-      m->hdr.ts.tv_usec = (suseconds_t) (m->nsec ? frac / 1000 : frac);
-      m->hdr.len = len;
-      m->hdr.caplen = caplen > m->snaplen ? m->snaplen : caplen; /* the rest is skipped */
-      *data = r + 16;
-      m->off += 16 + (size_t) caplen;
-      if (m->off - m->released >= RELEASE_STEP + 65536)
-        {
-          /* pages wholly behind this packet are read and done with */
-          size_t upto = ((size_t) (r - m->base)) & ~(size_t) 0xfff;
-          if (upto > m->released)
-            {
-              madvise ((void *) (m->base + m->released), upto - m->released, MADV_DONTNEED);
-              m->released = upto;
-            }
-        }
-      if (m->filtered && !pcap_offline_filter (&m->prog, &m->hdr, *data))
+      uint32_t frac = get32 (h + 4, r->swapped);
+      r->hdr.ts.tv_sec = (time_t) get32 (h, r->swapped);
+      r->hdr.ts.tv_usec = (suseconds_t) (r->nsec ? frac / 1000 : frac);
+      r->hdr.len = len;
+      r->hdr.caplen = caplen > r->snaplen ? r->snaplen : caplen; /* the rest is skipped */
+      *data = h + 16;
+      r->pos += 16 + (size_t) caplen;
+      if (r->filtered && !pcap_offline_filter (&r->prog, &r->hdr, *data))
         continue;
       return 1;
     }
@@ -313,10 +335,10 @@ open_one (const char *name, char *errbuf)
               return NULL;
             }
           if (S_ISREG (st.st_mode))
-            s->map = map_file (fd, &st);
+            s->rd = direct_open (fd);
         }
     }
-  if (!s->map)
+  if (!s->rd)
     setvbuf (s->fp, NULL, _IOFBF, 1 << 20);
   s->p = pcap_fopen_offline_with_tstamp_precision (s->fp, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
   if (!s->p)
@@ -326,10 +348,10 @@ open_one (const char *name, char *errbuf)
       return NULL;
     }
   s->dlt = pcap_datalink (s->p);
-  if (s->map && !map_header (s->map, s->p))
+  if (s->rd && !direct_header (s->rd, s->p))
     {
-      mapped_free (s->map); /* a format libpcap knows better: let it read */
-      s->map = NULL;
+      direct_free (s->rd); /* a format libpcap knows better: let it read */
+      s->rd = NULL;
     }
   return s;
 }
@@ -363,15 +385,15 @@ set_filter (pcap_t *p, const char *filter, GError **error)
   return true;
 }
 
-/* A mapped file runs the filter itself; libpcap's handle only compiles it. */
+/* A file we read runs the filter itself; libpcap's handle only compiles it. */
 static bool
 set_source_filter (source *s, const char *filter, GError **error)
 {
-  if (!s->map)
+  if (!s->rd)
     return set_filter (s->p, filter, error);
-  if (!compile_filter (s->p, filter, &s->map->prog, error))
+  if (!compile_filter (s->p, filter, &s->rd->prog, error))
     return false;
-  s->map->filtered = true;
+  s->rd->filtered = true;
   return true;
 }
 
@@ -417,10 +439,10 @@ advance (source *s, int *n_errors)
   char errbuf[PCAP_ERRBUF_SIZE];
   int rc;
   const char *err = errbuf;
-  if (s->map)
+  if (s->rd)
     {
-      rc = map_next (s->map, &s->data, errbuf);
-      s->h = &s->map->hdr;
+      rc = direct_next (s->rd, &s->data, errbuf);
+      s->h = &s->rd->hdr;
     }
   else
     {
@@ -469,15 +491,15 @@ ws_capture_run (ws_capture *cap, ws_packet_fn fn, void *user)
 {
   int n_errors = 0;
   guint n = cap->sources->len;
-  if (n == 1 && ((source *) g_ptr_array_index (cap->sources, 0))->map)
+  if (n == 1 && ((source *) g_ptr_array_index (cap->sources, 0))->rd)
     {
-      /* one mapped file: straight through memory */
+      /* one classic pcap file: straight through the blocks */
       source *s = g_ptr_array_index (cap->sources, 0);
       const u_char *data;
       char errbuf[PCAP_ERRBUF_SIZE];
       int rc;
-      while (!cap->stop && (rc = map_next (s->map, &data, errbuf)) == 1)
-        fn (user, s->dlt, &s->map->hdr, data);
+      while (!cap->stop && (rc = direct_next (s->rd, &data, errbuf)) == 1)
+        fn (user, s->dlt, &s->rd->hdr, data);
       if (!cap->stop && rc < 0)
         {
           g_printerr ("wsclosed: %s: %s\n", s->name, friendly (errbuf));

@@ -168,8 +168,85 @@ utf8_lead (uint8_t b)
   return WS_UTF8_REJECT;
 }
 
+/* Length of the well-formed character at d[0..n), 0 when it is not one, or
+ * -1 when d ends inside a character that may still be well-formed (RFC 3629
+ * table 4: the second byte's range depends on the lead byte). */
+static int
+utf8_char (const uint8_t *d, size_t n)
+{
+  uint8_t c = d[0];
+  int need;
+  uint8_t lo = 0x80, hi = 0xbf;
+  if (c < 0xc2)
+    return 0; /* continuation, or overlong C0/C1 (ASCII is not asked) */
+  else if (c < 0xe0)
+    need = 1;
+  else if (c < 0xf0)
+    {
+      need = 2;
+      if (c == 0xe0)
+        lo = 0xa0;
+      else if (c == 0xed)
+        hi = 0x9f;
+    }
+  else if (c < 0xf5)
+    {
+      need = 3;
+      if (c == 0xf0)
+        lo = 0x90;
+      else if (c == 0xf4)
+        hi = 0x8f;
+    }
+  else
+    return 0;
+  if (n < 2)
+    return -1;
+  if (d[1] < lo || d[1] > hi)
+    return 0;
+  for (int k = 2; k <= need; k++)
+    {
+      if ((size_t) k >= n)
+        return -1;
+      if ((d[k] & 0xc0) != 0x80)
+        return 0;
+    }
+  return need + 1;
+}
+
+/* Feeds continuation bytes d[*i..len) to the state st of a character begun
+ * earlier, until it is complete or d ends.  False (with *i at the offending
+ * byte) when one does not fit. */
+static bool
+utf8_continue (uint32_t *st, const uint8_t *d, size_t len, size_t *i)
+{
+  while (*st != WS_UTF8_ACCEPT && *i < len)
+    {
+      uint8_t lo = 0x80, hi = 0xbf;
+      uint32_t next;
+      switch (*st)
+        {
+        case U_NEED1: next = WS_UTF8_ACCEPT; break;
+        case U_NEED2: next = U_NEED1; break;
+        case U_NEED3: next = U_NEED2; break;
+        case U_AFTER_E0: lo = 0xa0; next = U_NEED1; break;
+        case U_AFTER_ED: hi = 0x9f; next = U_NEED1; break;
+        case U_AFTER_F0: lo = 0x90; next = U_NEED2; break;
+        case U_AFTER_F4: hi = 0x8f; next = U_NEED2; break;
+        default: return false;
+        }
+      if (d[*i] < lo || d[*i] > hi)
+        return false;
+      *st = next;
+      (*i)++;
+    }
+  return true;
+}
+
 /* Like ws_utf8_step, and on REJECT sets *bad to the index of the offending
- * byte (0 when the state was already REJECT). */
+ * byte (0 when the state was already REJECT).  Whole characters are checked
+ * at once and ASCII 32 bytes at a time; the state machine only carries
+ * a character cut by the end of d over to the next call, and finds the
+ * offending byte of a bad one. */
 static uint32_t
 utf8_scan (uint32_t st, const uint8_t *d, size_t len, size_t *bad)
 {
@@ -177,46 +254,58 @@ utf8_scan (uint32_t st, const uint8_t *d, size_t len, size_t *bad)
   if (st == WS_UTF8_REJECT)
     return st;
   size_t i = 0;
+  if (!utf8_continue (&st, d, len, &i))
+    {
+      *bad = i;
+      return WS_UTF8_REJECT;
+    }
   while (i < len)
     {
-      if (st == WS_UTF8_ACCEPT)
+      /* ASCII runs: 32 bytes at a time, then a word at a time, where the
+       * first high bit found ends the run */
+      while (len - i >= 32)
         {
-          /* ASCII runs, eight bytes at a time */
-          while (len - i >= 8)
-            {
-              uint64_t w;
-              memcpy (&w, d + i, 8);
-              if (w & UINT64_C (0x8080808080808080))
-                break;
-              i += 8;
-            }
-          if (i == len)
+          uint64_t w[4];
+          memcpy (w, d + i, 32);
+          if ((w[0] | w[1] | w[2] | w[3]) & UINT64_C (0x8080808080808080))
             break;
-          st = utf8_lead (d[i]);
+          i += 32;
         }
-      else
+      while (len - i >= 8)
         {
-          uint8_t lo = 0x80, hi = 0xbf;
-          uint32_t next;
-          switch (st)
+          uint64_t w;
+          memcpy (&w, d + i, 8);
+          w = GUINT64_FROM_LE (w) & UINT64_C (0x8080808080808080);
+          if (w)
             {
-            case U_NEED1: next = WS_UTF8_ACCEPT; break;
-            case U_NEED2: next = U_NEED1; break;
-            case U_NEED3: next = U_NEED2; break;
-            case U_AFTER_E0: lo = 0xa0; next = U_NEED1; break;
-            case U_AFTER_ED: hi = 0x9f; next = U_NEED1; break;
-            case U_AFTER_F0: lo = 0x90; next = U_NEED2; break;
-            case U_AFTER_F4: hi = 0x8f; next = U_NEED2; break;
-            default: next = WS_UTF8_REJECT; break;
+              i += (size_t) __builtin_ctzll (w) / 8;
+              break;
             }
-          st = (d[i] >= lo && d[i] <= hi) ? next : WS_UTF8_REJECT;
+          i += 8;
         }
+      while (i < len && d[i] < 0x80)
+        i++;
+      if (i == len)
+        break;
+      int k = utf8_char (d + i, len - i);
+      if (k > 0)
+        {
+          i += (size_t) k;
+          continue;
+        }
+      /* a bad character, or one cut by the end of d: step through it */
+      st = utf8_lead (d[i]);
       if (st == WS_UTF8_REJECT)
         {
           *bad = i;
           return st;
         }
       i++;
+      if (!utf8_continue (&st, d, len, &i))
+        {
+          *bad = i;
+          return WS_UTF8_REJECT;
+        }
     }
   return st;
 }
@@ -624,6 +713,16 @@ message_payload (ws_frame_parser *p, const uint8_t *d, size_t n, int64_t ts_us)
               uint64_t m;
               memcpy (&m, m8, 8);
               size_t i = 0;
+              for (; i + 32 <= k; i += 32)
+                {
+                  uint64_t v[4];
+                  memcpy (v, src + i, 32);
+                  v[0] ^= m;
+                  v[1] ^= m;
+                  v[2] ^= m;
+                  v[3] ^= m;
+                  memcpy (buf + i, v, 32);
+                }
               for (; i + 8 <= k; i += 8)
                 {
                   uint64_t v;

@@ -1,6 +1,6 @@
 #!/bin/bash
 # The two ways a capture is read give the same result: classic pcap files are
-# mapped and walked by capture.c, everything else goes through libpcap's own
+# read in blocks by capture.c, everything else goes through libpcap's own
 # reader (WSCLOSED_READER=libpcap forces that for every file).  For each
 # capture the records, the stderr line and the exit status must be the same,
 # including for damaged files: cut at many points, absurd capture lengths,
@@ -35,11 +35,11 @@ for f in "$top_srcdir"/pcaps/*.pcap "$top_srcdir"/tests/data/*.pcap \
   n=$((n + 1))
   same "$(basename "$f")" -r "$f" || bad=$((bad + 1))
 done
-check "$n bundled captures: mapped and libpcap readers agree" test $bad -eq 0 -a $n -gt 30
+check "$n bundled captures: own and libpcap readers agree" test $bad -eq 0 -a $n -gt 30
 
 d="$top_srcdir/tests/data"
 check "two files merged (split-1 + split-2)" same split -r "$d/split-1.pcap" -r "$d/split-2.pcap"
-check "mapped file merged with a gzip one" same gz+plain -r "$d/gz.pcap.gz" -r "$d/vlan.pcap"
+check "file read by us merged with a gzip one (libpcap)" same gz+plain -r "$d/gz.pcap.gz" -r "$d/vlan.pcap"
 check "BPF filter (tcp port 18030)" same filter -r "$top_srcdir/pcaps/py-deflate.pcap" "tcp port 18030"
 check "BPF filter matching nothing" same filter0 -r "$top_srcdir/pcaps/py-deflate.pcap" "port 1"
 
