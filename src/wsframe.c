@@ -25,6 +25,9 @@
 #include <stdarg.h>
 #include <string.h>
 #include <zlib.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "conn.h"
 #include "wsframe.h"
@@ -213,6 +216,34 @@ utf8_char (const uint8_t *d, size_t n)
   return need + 1;
 }
 
+/* Length of the run of whole 32-byte blocks at the start of d[0..n) that are
+ * all ASCII once XORed with the repeating 8-byte mask m (0 when the bytes are
+ * not masked).  Most text is ASCII: this is where its check is spent. */
+static size_t
+ascii_blocks (const uint8_t *d, size_t n, uint64_t m)
+{
+  size_t i = 0;
+#ifdef __SSE2__
+  const __m128i mv = _mm_set1_epi64x ((long long) m);
+  for (; i + 32 <= n; i += 32)
+    {
+      __m128i a = _mm_xor_si128 (_mm_loadu_si128 ((const __m128i *) (const void *) (d + i)), mv);
+      __m128i b = _mm_xor_si128 (_mm_loadu_si128 ((const __m128i *) (const void *) (d + i + 16)), mv);
+      if (_mm_movemask_epi8 (_mm_or_si128 (a, b)))
+        break;
+    }
+#else
+  for (; i + 32 <= n; i += 32)
+    {
+      uint64_t w[4];
+      memcpy (w, d + i, 32);
+      if (((w[0] ^ m) | (w[1] ^ m) | (w[2] ^ m) | (w[3] ^ m)) & UINT64_C (0x8080808080808080))
+        break;
+    }
+#endif
+  return i;
+}
+
 /* Feeds continuation bytes d[*i..len) to the state st of a character begun
  * earlier, until it is complete or d ends.  False (with *i at the offending
  * byte) when one does not fit. */
@@ -263,14 +294,7 @@ utf8_scan (uint32_t st, const uint8_t *d, size_t len, size_t *bad)
     {
       /* ASCII runs: 32 bytes at a time, then a word at a time, where the
        * first high bit found ends the run */
-      while (len - i >= 32)
-        {
-          uint64_t w[4];
-          memcpy (w, d + i, 32);
-          if ((w[0] | w[1] | w[2] | w[3]) & UINT64_C (0x8080808080808080))
-            break;
-          i += 32;
-        }
+      i += ascii_blocks (d + i, len - i, 0);
       while (len - i >= 8)
         {
           uint64_t w;
@@ -700,6 +724,16 @@ message_payload (ws_frame_parser *p, const uint8_t *d, size_t n, int64_t ts_us)
     {
       uint8_t buf[UNMASK_BUF];
       size_t off = 0;
+      if (!inflating (p) && p->utf8_state == WS_UTF8_ACCEPT)
+        {
+          /* leading ASCII blocks are checked where they lie, unmasked in
+           * registers (32 is a multiple of the mask's period) */
+          uint64_t m = 0;
+          if (p->masked)
+            for (int j = 0; j < 8; j++)
+              m |= (uint64_t) p->mask[(p->payload_pos + j) & 3] << (8 * j);
+          off = ascii_blocks (d, n, GUINT64_FROM_LE (m));
+        }
       while (off < n && (inflating (p) || !p->utf8_bad))
         {
           size_t k = n - off < sizeof buf ? n - off : sizeof buf;
