@@ -60,6 +60,7 @@ typedef struct {
 typedef struct flow flow;
 struct flow {
   fkey key;
+  uint32_t hash;       /* of key */
   ws_addr addr[2];     /* by direction: 0 = sender of the first packet */
   uint16_t port[2];
   tdir d[2];
@@ -75,12 +76,27 @@ typedef struct {
   flow *head, *tail;
 } flist;
 
+/* Flows by key: open addressing with linear probing, at most half full, each
+ * slot with the key's hash so that only a likely match is compared.  (A
+ * lookup per packet: GHashTable's calls through pointers cost twice as
+ * much.) */
+typedef struct {
+  uint32_t hash;
+  flow *f;             /* NULL: empty */
+} fslot;
+
+typedef struct {
+  fslot *slots;
+  size_t mask;         /* slots - 1, slots a power of two */
+  size_t count;
+} ftable;
+
 struct ws_tcp {
   ws_tcp_opts opts;
   ws_tcp_end_fn end;
   ws_tcp_end_fn start;
   void *user;
-  GHashTable *table;
+  ftable table;
   flist lru;      /* linked through lru_prev/lru_next */
   flist closing;  /* linked through cl_prev/cl_next */
   flow *last;     /* flow of the previous packet: segments come in runs */
@@ -147,11 +163,9 @@ make_key (fkey *k, const ws_packet *p)
     }
 }
 
-static guint
-key_hash (gconstpointer v)
+static inline uint32_t
+key_hash (const fkey *k)
 {
-  const fkey *k = v;
-  /* FNV-1a over the key, with a final mix */
   const uint8_t *b = (const uint8_t *) k;
   uint64_t h = 0x9e3779b97f4a7c15ull;
   for (size_t i = 0; i + 8 <= sizeof *k; i += 8)
@@ -163,13 +177,80 @@ key_hash (gconstpointer v)
     }
   for (size_t i = sizeof *k & ~(size_t) 7; i < sizeof *k; i++)
     h = (h ^ b[i]) * 0xff51afd7ed558ccdull;
-  return (guint) (h ^ (h >> 29));
+  return (uint32_t) (h ^ (h >> 29));
 }
 
-static gboolean
-key_equal (gconstpointer a, gconstpointer b)
+static void
+ft_init (ftable *ft, size_t slots)
 {
-  return memcmp (a, b, sizeof (fkey)) == 0;
+  ft->slots = g_new0 (fslot, slots);
+  ft->mask = slots - 1;
+  ft->count = 0;
+}
+
+static inline flow *
+ft_lookup (const ftable *ft, const fkey *k, uint32_t h)
+{
+  for (size_t i = h & ft->mask;; i = (i + 1) & ft->mask)
+    {
+      const fslot *sl = &ft->slots[i];
+      if (!sl->f)
+        return NULL;
+      if (sl->hash == h && memcmp (&sl->f->key, k, sizeof *k) == 0)
+        return sl->f;
+    }
+}
+
+static void
+ft_put (ftable *ft, flow *f)
+{
+  size_t i = f->hash & ft->mask;
+  while (ft->slots[i].f)
+    i = (i + 1) & ft->mask;
+  ft->slots[i].hash = f->hash;
+  ft->slots[i].f = f;
+  ft->count++;
+}
+
+static void
+ft_insert (ftable *ft, flow *f)
+{
+  if ((ft->count + 1) * 2 > ft->mask + 1)
+    {
+      ftable bigger;
+      ft_init (&bigger, (ft->mask + 1) * 2);
+      for (size_t i = 0; i <= ft->mask; i++)
+        if (ft->slots[i].f)
+          ft_put (&bigger, ft->slots[i].f);
+      g_free (ft->slots);
+      *ft = bigger;
+    }
+  ft_put (ft, f);
+}
+
+static void
+ft_remove (ftable *ft, const flow *f)
+{
+  size_t i = f->hash & ft->mask;
+  while (ft->slots[i].f != f)
+    {
+      if (!ft->slots[i].f)
+        return; /* not in the table */
+      i = (i + 1) & ft->mask;
+    }
+  /* close the gap: pull back each later slot of the run that may live here
+   * (its home slot is not cyclically within (i, j]) */
+  for (size_t j = (i + 1) & ft->mask; ft->slots[j].f; j = (j + 1) & ft->mask)
+    {
+      size_t home = ft->slots[j].hash & ft->mask;
+      bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
+      if (stays)
+        continue;
+      ft->slots[i] = ft->slots[j];
+      i = j;
+    }
+  ft->slots[i].f = NULL;
+  ft->count--;
 }
 
 /* ---- table ---------------------------------------------------------------- */
@@ -183,7 +264,7 @@ ws_tcp_new (const ws_tcp_opts *opts, ws_tcp_end_fn end, void *user)
     t->opts.linger_us = 2 * G_USEC_PER_SEC;
   t->end = end;
   t->user = user;
-  t->table = g_hash_table_new (key_hash, key_equal);
+  ft_init (&t->table, 1024);
   return t;
 }
 
@@ -196,7 +277,7 @@ ws_tcp_set_start_cb (ws_tcp *t, ws_tcp_end_fn start)
 size_t
 ws_tcp_count (const ws_tcp *t)
 {
-  return g_hash_table_size (t->table);
+  return t->table.count;
 }
 
 static inline ws_side
@@ -374,7 +455,7 @@ end_flow (ws_tcp *t, flow *f)
 {
   for (int d = 0; d < 2; d++)
     flush_dir (f, d);
-  g_hash_table_remove (t->table, &f->key);
+  ft_remove (&t->table, f);
   lru_remove (&t->lru, f);
   if (f->closing)
     cl_remove (&t->closing, f);
@@ -389,9 +470,9 @@ end_flow (ws_tcp *t, flow *f)
 }
 
 static flow *
-new_flow (ws_tcp *t, const fkey *k, const ws_packet *p)
+new_flow (ws_tcp *t, const fkey *k, uint32_t hash, const ws_packet *p)
 {
-  if (ws_limits_cfg.max_conns && g_hash_table_size (t->table) >= ws_limits_cfg.max_conns)
+  if (ws_limits_cfg.max_conns && t->table.count >= ws_limits_cfg.max_conns)
     {
       if (t->closing.head)
         end_flow (t, t->closing.head); /* closed both ways: only its linger is cut */
@@ -405,6 +486,7 @@ new_flow (ws_tcp *t, const fkey *k, const ws_packet *p)
     }
   flow *f = g_new0 (flow, 1);
   f->key = *k;
+  f->hash = hash;
   f->addr[0] = p->src;
   f->port[0] = p->sport;
   f->addr[1] = p->dst;
@@ -426,7 +508,7 @@ new_flow (ws_tcp *t, const fkey *k, const ws_packet *p)
       c->sides_known = true;
     }
   f->conn = c;
-  g_hash_table_insert (t->table, &f->key, f);
+  ft_insert (&t->table, f);
   lru_append (&t->lru, f);
   return f;
 }
@@ -481,8 +563,9 @@ ws_tcp_packet (ws_tcp *t, const ws_packet *p)
 {
   fkey k;
   make_key (&k, p);
-  flow *f = t->last && memcmp (&t->last->key, &k, sizeof k) == 0
-            ? t->last : g_hash_table_lookup (t->table, &k);
+  uint32_t hash = key_hash (&k);
+  flow *f = t->last && t->last->hash == hash && memcmp (&t->last->key, &k, sizeof k) == 0
+            ? t->last : ft_lookup (&t->table, &k, hash);
   bool syn = (p->flags & WS_TCP_SYN) != 0;
   bool has_data = p->payload_wire_len > 0;
 
@@ -504,7 +587,7 @@ ws_tcp_packet (ws_tcp *t, const ws_packet *p)
     {
       if ((p->flags & WS_TCP_RST) && !has_data)
         return; /* a reset for something we never saw: nothing to learn */
-      f = new_flow (t, &k, p);
+      f = new_flow (t, &k, hash, p);
     }
   t->last = f;
   f->last_us = p->ts_us;
@@ -630,12 +713,12 @@ ws_tcp_free (ws_tcp *t)
     {
       flow *f = t->lru.head;
       lru_remove (&t->lru, f);
-      g_hash_table_remove (t->table, &f->key);
+      ft_remove (&t->table, f);
       for (int d = 0; d < 2; d++)
         free_segs (&f->d[d]);
       ws_conn_free (f->conn);
       g_free (f);
     }
-  g_hash_table_destroy (t->table);
+  g_free (t->table.slots);
   g_free (t);
 }
