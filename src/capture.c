@@ -497,7 +497,7 @@ ws_capture_run (ws_capture *cap, ws_packet_fn fn, void *user)
       source *s = g_ptr_array_index (cap->sources, 0);
       const u_char *data;
       char errbuf[PCAP_ERRBUF_SIZE];
-      int rc;
+      int rc = 0;
       while (!cap->stop && (rc = direct_next (s->rd, &data, errbuf)) == 1)
         fn (user, s->dlt, &s->rd->hdr, data);
       if (!cap->stop && rc < 0)

@@ -55,6 +55,223 @@
 #define MID_TRAFFIC_US (2 * US_PER_S)
 #define PROXY_PAIR_US (100 * 1000)
 
+/* ---- text put together piece by piece -------------------------------------- */
+
+/* Every record gets a summary and a few evidence lines, so their text is
+ * built without the general machinery of printf and without an allocation
+ * per piece: a text lives on the stack until it outgrows its local room. */
+typedef struct {
+  char *str;
+  size_t len, cap;
+  char local[256];
+} text;
+
+static void
+text_init (text *t)
+{
+  t->str = t->local;
+  t->len = 0;
+  t->cap = sizeof t->local;
+  t->str[0] = '\0';
+}
+
+static void
+text_clear (text *t)
+{
+  if (t->str != t->local)
+    g_free (t->str);
+  text_init (t);
+}
+
+static void
+text_reset (text *t)
+{
+  t->len = 0;
+  t->str[0] = '\0';
+}
+
+/* Room for n more bytes and the NUL. */
+static void
+text_reserve (text *t, size_t n)
+{
+  size_t cap = t->cap;
+
+  if (t->len + n < cap)
+    return;
+  while (cap <= t->len + n)
+    cap *= 2;
+  if (t->str == t->local)
+    t->str = g_memdup2 (t->local, t->len + 1);
+  t->str = g_realloc (t->str, cap);
+  t->cap = cap;
+}
+
+static void
+text_add (text *t, const char *s, size_t n)
+{
+  text_reserve (t, n);
+  memcpy (t->str + t->len, s, n);
+  t->len += n;
+  t->str[t->len] = '\0';
+}
+
+static inline void
+text_str (text *t, const char *s)
+{
+  text_add (t, s, strlen (s));
+}
+
+/* Digits of v (and a minus sign), as %lld and %llu print them. */
+static void
+text_num (text *t, bool negative, uint64_t v)
+{
+  char buf[24];
+  char *p = buf + sizeof buf;
+
+  do
+    {
+      *--p = (char) ('0' + v % 10);
+      v /= 10;
+    }
+  while (v);
+  if (negative)
+    *--p = '-';
+  text_add (t, p, (size_t) (buf + sizeof buf - p));
+}
+
+static void
+text_vprintf_libc (text *t, const char *fmt, va_list ap)
+{
+  va_list again;
+  int n;
+
+  va_copy (again, ap);
+  n = g_vsnprintf (t->str + t->len, t->cap - t->len, fmt, ap);
+  if (n < 0)
+    t->str[t->len] = '\0';
+  else
+    {
+      if ((size_t) n >= t->cap - t->len)
+        {
+          text_reserve (t, (size_t) n);
+          g_vsnprintf (t->str + t->len, t->cap - t->len, fmt, again);
+        }
+      t->len += (size_t) n;
+    }
+  va_end (again);
+}
+
+/* The conversions the diagnosis uses: %s, %c, %%, and %d %i %u with no
+ * length, l, ll or z; no flags, width or precision.  Returns false at the
+ * first conversion it does not do (what was appended is then to be
+ * dropped). */
+static bool
+text_vprintf_plain (text *t, const char *fmt, va_list ap)
+{
+  const char *p = fmt;
+
+  for (;;)
+    {
+      const char *pct = strchr (p, '%');
+      int longs = 0;
+      bool size = false;
+
+      if (!pct)
+        {
+          text_str (t, p);
+          return true;
+        }
+      text_add (t, p, (size_t) (pct - p));
+      p = pct + 1;
+      while (*p == 'l' && longs < 2)
+        {
+          longs++;
+          p++;
+        }
+      if (longs == 0 && *p == 'z')
+        {
+          size = true;
+          p++;
+        }
+      char conv = *p++;
+      if (conv == 'd' || conv == 'i')
+        {
+          int64_t v = size ? (int64_t) va_arg (ap, gssize)
+                      : longs == 2 ? (int64_t) va_arg (ap, long long)
+                      : longs == 1 ? (int64_t) va_arg (ap, long)
+                      : (int64_t) va_arg (ap, int);
+          text_num (t, v < 0, v < 0 ? (uint64_t) 0 - (uint64_t) v : (uint64_t) v);
+        }
+      else if (conv == 'u')
+        text_num (t, false, size ? (uint64_t) va_arg (ap, size_t)
+                            : longs == 2 ? (uint64_t) va_arg (ap, unsigned long long)
+                            : longs == 1 ? (uint64_t) va_arg (ap, unsigned long)
+                            : (uint64_t) va_arg (ap, unsigned int));
+      else if (longs || size)
+        return false;
+      else if (conv == 's')
+        {
+          const char *s = va_arg (ap, const char *);
+          text_str (t, s ? s : "(null)");      /* as glibc prints it */
+        }
+      else if (conv == 'c')
+        {
+          char ch = (char) va_arg (ap, int);
+          text_add (t, &ch, 1);
+        }
+      else if (conv == '%')
+        text_add (t, "%", 1);
+      else
+        return false;
+    }
+}
+
+/* Append fmt with its arguments, exactly as vsnprintf would write them. */
+static void
+text_vprintf (text *t, const char *fmt, va_list ap)
+{
+  size_t start = t->len;
+  va_list again;
+
+  va_copy (again, ap);
+  if (!text_vprintf_plain (t, fmt, ap))
+    {
+      t->len = start;
+      text_vprintf_libc (t, fmt, again);
+    }
+  va_end (again);
+}
+
+static void
+text_printf (text *t, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
+
+static void
+text_printf (text *t, const char *fmt, ...)
+{
+  va_list ap;
+
+  va_start (ap, fmt);
+  text_vprintf (t, fmt, ap);
+  va_end (ap);
+}
+
+/* s with ASCII letters lower-cased (as g_ascii_tolower does), replacing t. */
+static void
+text_set_lower (text *t, const char *s)
+{
+  size_t n = strlen (s);
+
+  text_reset (t);
+  text_reserve (t, n);
+  for (size_t i = 0; i < n; i++)
+    {
+      char ch = s[i];
+      t->str[i] = ch >= 'A' && ch <= 'Z' ? (char) (ch - 'A' + 'a') : ch;
+    }
+  t->len = n;
+  t->str[n] = '\0';
+}
+
 typedef struct {
   ws_conn *c;
   const ws_conn_window *w;
@@ -67,9 +284,9 @@ typedef struct {
   const char *ua_software; /* software_name of the User-Agent, Server */
   bool server_is_proxy;    /* the Server header names a proxy or load balancer */
   const char *server_software;
-  char *lead;             /* first part of the summary */
-  GString *extra;         /* clauses appended to the summary */
-  bool facts_done;        /* lead already carries the facts */
+  text server_lc;         /* the Server header lower-cased, "" if none */
+  text lead;              /* first part of the summary */
+  text extra;             /* clauses appended to the summary */
 } diag;
 
 /* ---- small formatting helpers -------------------------------------------- */
@@ -81,29 +298,109 @@ side_str (ws_side s)
   return n ? n : "unknown side";
 }
 
-static void
-fmt_dur (char *buf, size_t len, int64_t us)
+/* The printed value of num / den rounded to a multiple of 1/10^decimals
+ * (decimals 0 or 1), as printf's "%.*f" prints the double num / (double) den:
+ * the integer part in *whole, the digit after the point in *tenth.  False
+ * when printf must decide: a value exactly halfway (where the rounding of
+ * the division picks the side) or too large for the integer arithmetic. */
+static bool
+round_fixed (uint64_t num, uint64_t den, int decimals, uint64_t *whole, unsigned *tenth)
 {
-  if (us < 0)
-    us = 0;
-  if (us < 10000)
-    g_snprintf (buf, len, "%.1f ms", us / 1000.0);
-  else if (us < US_PER_S)
-    g_snprintf (buf, len, "%.0f ms", us / 1000.0);
-  else
-    g_snprintf (buf, len, "%.1f s", us / (double) US_PER_S);
+  uint64_t scale = decimals ? 10 : 1;
+
+  /* num * scale stays exact, and so does num as a double (below 2^53) */
+  if (num >= (UINT64_C (1) << 52) / scale)
+    return false;
+  uint64_t q = num * scale / den, r = num * scale % den;
+  if (2 * r == den)
+    return false;
+  if (2 * r > den)
+    q++;
+  *whole = q / scale;
+  *tenth = (unsigned) (q % scale);
+  return true;
 }
 
 static void
-fmt_size (char *buf, size_t len, uint64_t n)
+text_fixed (text *t, uint64_t whole, unsigned tenth, int decimals)
 {
-  if (n >= 1024 * 1024)
-    g_snprintf (buf, len, "%" G_GUINT64_FORMAT " bytes (%.1f MiB)", n,
-                n / (1024.0 * 1024.0));
-  else if (n >= 1024)
-    g_snprintf (buf, len, "%" G_GUINT64_FORMAT " bytes (%.1f KiB)", n, n / 1024.0);
+  text_num (t, false, whole);
+  if (decimals)
+    {
+      char frac[2] = { '.', (char) ('0' + tenth) };
+      text_add (t, frac, sizeof frac);
+    }
+}
+
+/* A duration as "%.1f ms" (below 10 ms), "%.0f ms" (below 1 s) or "%.1f s"
+ * of it prints. */
+static void
+text_dur (text *t, int64_t us)
+{
+  uint64_t whole;
+  unsigned tenth;
+
+  if (us < 0)
+    us = 0;
+  if (us < US_PER_S)
+    {
+      int decimals = us < 10000 ? 1 : 0;
+      if (round_fixed ((uint64_t) us, 1000, decimals, &whole, &tenth))
+        text_fixed (t, whole, tenth, decimals);
+      else
+        text_printf (t, "%.*f", decimals, us / 1000.0);
+      text_str (t, " ms");
+    }
   else
-    g_snprintf (buf, len, "%" G_GUINT64_FORMAT " bytes", n);
+    {
+      if (round_fixed ((uint64_t) us, US_PER_S, 1, &whole, &tenth))
+        text_fixed (t, whole, tenth, 1);
+      else
+        text_printf (t, "%.1f", us / (double) US_PER_S);
+      text_str (t, " s");
+    }
+}
+
+/* A size as "%" G_GUINT64_FORMAT " bytes", with " (%.1f KiB)" or
+ * " (%.1f MiB)" from 1 KiB on. */
+static void
+text_size (text *t, uint64_t n)
+{
+  uint64_t unit = n >= 1024 * 1024 ? 1024 * 1024 : 1024, whole;
+  unsigned tenth;
+
+  text_num (t, false, n);
+  text_str (t, " bytes");
+  if (n < 1024)
+    return;
+  text_str (t, " (");
+  if (round_fixed (n, unit, 1, &whole, &tenth))
+    text_fixed (t, whole, tenth, 1);
+  else
+    text_printf (t, "%.1f", n / (double) unit);
+  text_str (t, unit == 1024 ? " KiB)" : " MiB)");
+}
+
+void
+ws_fmt_dur (char *buf, size_t len, int64_t us)
+{
+  text t;
+
+  text_init (&t);
+  text_dur (&t, us);
+  g_strlcpy (buf, t.str, len);
+  text_clear (&t);
+}
+
+void
+ws_fmt_size (char *buf, size_t len, uint64_t n)
+{
+  text t;
+
+  text_init (&t);
+  text_size (&t, n);
+  g_strlcpy (buf, t.str, len);
+  text_clear (&t);
 }
 
 /* A reason cut to at most max bytes without splitting a UTF-8 sequence. */
@@ -121,7 +418,10 @@ short_reason (char *buf, size_t len, const char *reason, size_t max)
       g_snprintf (buf, len, "%.*s...", (int) n, reason);
     }
   else
-    g_snprintf (buf, len, "%s", reason ? reason : "");
+    {
+      memcpy (buf, reason ? reason : "", n);
+      buf[n] = '\0';
+    }
 }
 
 static bool
@@ -148,12 +448,22 @@ addr_eq (const ws_addr *a, const ws_addr *b)
 
 /* ---- cause object --------------------------------------------------------- */
 
+/* An evidence line and its text are one allocation: free the line, and the
+ * text goes with it. */
 static void
-evidence_free (gpointer p)
+add_evidence_text (ws_cause *cause, int64_t ts_us, const char *s, size_t len)
 {
-  ws_evidence *e = p;
-  g_free (e->text);
-  g_free (e);
+  ws_evidence *e;
+
+  if (!cause->evidence)
+    cause->evidence = g_ptr_array_new_with_free_func (g_free);
+  if (cause->evidence->len >= MAX_EVIDENCE)
+    return;
+  e = g_malloc (sizeof *e + len + 1);
+  e->ts_us = ts_us;
+  e->text = (char *) (e + 1);
+  memcpy (e->text, s, len + 1);
+  g_ptr_array_add (cause->evidence, e);
 }
 
 void
@@ -173,21 +483,34 @@ void
 ws_cause_add_evidence (ws_cause *cause, int64_t ts_us, const char *fmt, ...)
 {
   va_list ap;
-  ws_evidence *e;
+  text t;
 
-  if (!cause->evidence)
-    cause->evidence = g_ptr_array_new_with_free_func (evidence_free);
-  if (cause->evidence->len >= MAX_EVIDENCE)
+  if (cause->evidence && cause->evidence->len >= MAX_EVIDENCE)
     return;
-  e = g_new0 (ws_evidence, 1);
-  e->ts_us = ts_us;
+  text_init (&t);
   va_start (ap, fmt);
-  e->text = g_strdup_vprintf (fmt, ap);
+  text_vprintf (&t, fmt, ap);
   va_end (ap);
-  g_ptr_array_add (cause->evidence, e);
+  add_evidence_text (cause, ts_us, t.str, t.len);
+  text_clear (&t);
 }
 
 #define EV(d, ts, ...) ws_cause_add_evidence ((d)->k, (ts), __VA_ARGS__)
+
+/* The id, detail, confidence and fix of the cause; the lead of the summary
+ * is left empty for the caller. */
+static void
+set_cause_fields (diag *d, const char *id, const char *detail, const char *confidence,
+                  const char *fix)
+{
+  d->k->id = id;
+  g_free (d->k->detail);
+  d->k->detail = detail ? g_strdup (detail) : NULL;
+  d->k->confidence = confidence;
+  g_free (d->k->fix);
+  d->k->fix = fix ? g_strdup (fix) : NULL;
+  text_reset (&d->lead);
+}
 
 static void
 set_cause (diag *d, const char *id, const char *detail, const char *confidence,
@@ -199,15 +522,9 @@ set_cause (diag *d, const char *id, const char *detail, const char *confidence,
 {
   va_list ap;
 
-  d->k->id = id;
-  g_free (d->k->detail);
-  d->k->detail = detail ? g_strdup (detail) : NULL;
-  d->k->confidence = confidence;
-  g_free (d->k->fix);
-  d->k->fix = fix ? g_strdup (fix) : NULL;
-  g_free (d->lead);
+  set_cause_fields (d, id, detail, confidence, fix);
   va_start (ap, lead_fmt);
-  d->lead = g_strdup_vprintf (lead_fmt, ap);
+  text_vprintf (&d->lead, lead_fmt, ap);
   va_end (ap);
 }
 
@@ -225,10 +542,10 @@ static void
 add_extra (diag *d, const char *fmt, ...)
 {
   va_list ap;
-  if (d->extra->len)
-    g_string_append (d->extra, "; ");
+  if (d->extra.len)
+    text_str (&d->extra, "; ");
   va_start (ap, fmt);
-  g_string_append_vprintf (d->extra, fmt, ap);
+  text_vprintf (&d->extra, fmt, ap);
   va_end (ap);
 }
 
@@ -304,55 +621,54 @@ conn_end_moment (const ws_conn *c)
 }
 
 static void
-tcp_facts (const diag *d, GString *s)
+tcp_facts (const diag *d, text *s)
 {
   const ws_conn *c = d->c;
   if (c->tcp_end == WS_TCP_END_OPEN)
     {
-      g_string_append (s, "TCP still open when the capture ended");
+      text_str (s, "TCP still open when the capture ended");
       return;
     }
   ws_side e = c->tcp_end_by;
   if (e != WS_SIDE_CLIENT && e != WS_SIDE_SERVER)
     {
-      g_string_append_printf (s, "TCP ended with %s",
-                              c->tcp_end == WS_TCP_END_RST ? "an RST" : "a FIN");
+      text_printf (s, "TCP ended with %s", c->tcp_end == WS_TCP_END_RST ? "an RST" : "a FIN");
       return;
     }
   bool rst_first = ended_with_rst (c, e);
-  g_string_append_printf (s, "TCP ended with %s from the %s",
-                          rst_first ? "an RST" : "a FIN", side_str (e));
+  text_printf (s, "TCP ended with %s from the %s", rst_first ? "an RST" : "a FIN",
+               side_str (e));
   if (!rst_first && c->tcp_end == WS_TCP_END_RST)
     {
       ws_side r = c->rst[WS_OTHER_SIDE (e)] ? WS_OTHER_SIDE (e) : e;
-      g_string_append_printf (s, ", then an RST from the %s", side_str (r));
+      text_printf (s, ", then an RST from the %s", side_str (r));
     }
 }
 
 static void
-close_facts (const diag *d, GString *s)
+close_facts (const diag *d, text *s)
 {
   const ws_conn *c = d->c;
   if (d->closer == WS_SIDE_NONE)
     {
-      g_string_append (s, "no close frame from either side; ");
+      text_str (s, "no close frame from either side; ");
       return;
     }
   const ws_close_info *ci = &c->close[d->closer];
   if (ci->code < 0)
-    g_string_append_printf (s, "the %s sent a close frame with no code", side_str (d->closer));
+    text_printf (s, "the %s sent a close frame with no code", side_str (d->closer));
   else
-    g_string_append_printf (s, "the %s sent close %d", side_str (d->closer), ci->code);
+    text_printf (s, "the %s sent close %d", side_str (d->closer), ci->code);
   if (ci->reason && *ci->reason)
     {
       char r[112];
       short_reason (r, sizeof r, ci->reason, 80);
-      g_string_append_printf (s, " \"%s\"", r);
+      text_printf (s, " \"%s\"", r);
     }
   if (c->close[d->other].seen)
-    g_string_append_printf (s, ", the %s echoed it; ", side_str (d->other));
+    text_printf (s, ", the %s echoed it; ", side_str (d->other));
   else
-    g_string_append_printf (s, ", the %s never answered it; ", side_str (d->other));
+    text_printf (s, ", the %s never answered it; ", side_str (d->other));
 }
 
 /* ---- descriptions of violations -------------------------------------------- */
@@ -469,18 +785,19 @@ reason_library (const char *reason, const char **note)
 }
 
 /* Software named by a User-Agent or Server header: the first entry with a
- * needle in the header wins.  proxy: it sits in front of servers, so its
- * idle timeout may be what ended a connection. */
+ * needle in the header wins, without regard to ASCII case (the needles are
+ * in lower case and looked for in the lower-cased header).  proxy: it sits
+ * in front of servers, so its idle timeout may be what ended a connection. */
 static const struct {
   const char *needle[3];
   const char *name;
   bool proxy;
 } known_software[] = {
   { { "websockets/" }, "Python websockets", false },
-  { { "Edg/", "Chrome/", "Chromium/" }, "a Chromium-based browser", false },
-  { { "Firefox/" }, "Firefox", false },
-  { { "Safari/" }, "Safari", false },
-  { { "Go-http-client" }, "a Go client (gorilla/websocket or net/http based)", false },
+  { { "edg/", "chrome/", "chromium/" }, "a Chromium-based browser", false },
+  { { "firefox/" }, "Firefox", false },
+  { { "safari/" }, "Safari", false },
+  { { "go-http-client" }, "a Go client (gorilla/websocket or net/http based)", false },
   { { "nginx" }, "nginx", true },
   { { "envoy" }, "Envoy", true },
   { { "cloudflare" }, "Cloudflare", true },
@@ -488,30 +805,22 @@ static const struct {
   { { "haproxy" }, "HAProxy", true },
 };
 
-/* Index into known_software, or -1. */
+/* Index into known_software for a lower-cased header, or -1. */
 static int
-software_index (const char *h)
+software_index (const char *lc)
 {
-  if (!h)
-    return -1;
   for (size_t i = 0; i < G_N_ELEMENTS (known_software); i++)
     for (size_t j = 0; j < G_N_ELEMENTS (known_software[i].needle) && known_software[i].needle[j]; j++)
-      if (str_has_ci (h, known_software[i].needle[j]))
+      if (strstr (lc, known_software[i].needle[j]))
         return (int) i;
   return -1;
 }
 
-static const char *
-software_name (const char *h)
-{
-  int i = software_index (h);
-  return i < 0 ? NULL : known_software[i].name;
-}
-
+/* Does the Server header hold needle (in lower case), in any ASCII case? */
 static bool
-server_is_python_websockets (const ws_conn *c)
+server_says (const diag *d, const char *needle)
 {
-  return str_has_ci (c->server_header, "websockets/");
+  return strstr (d->server_lc.str, needle) != NULL;
 }
 
 static void
@@ -557,7 +866,7 @@ timeline_evidence (diag *d)
   if (c->request_us && c->handshake_status == 101)
     {
       if (c->response_us >= c->request_us)
-        fmt_dur (a, sizeof a, c->response_us - c->request_us);
+        ws_fmt_dur (a, sizeof a, c->response_us - c->request_us);
       else
         g_snprintf (a, sizeof a, "?");
       EV (d, c->response_us ? c->response_us : c->request_us,
@@ -573,7 +882,7 @@ timeline_evidence (diag *d)
       const ws_dir_stats *st = &c->dir[s];
       if (!st->frames)
         continue;
-      fmt_size (a, sizeof a, st->largest_message);
+      ws_fmt_size (a, sizeof a, st->largest_message);
       EV (d, st->last_frame_us,
           "last frame from the %s; it sent %" G_GUINT64_FORMAT " frames, %"
           G_GUINT64_FORMAT " messages (largest %s), %" G_GUINT64_FORMAT " pings, %"
@@ -626,7 +935,7 @@ timeline_evidence (diag *d)
       int64_t lf = last_frame_any (c);
       if (lf && ev[i].t >= lf)
         {
-          fmt_dur (b, sizeof b, ev[i].t - lf);
+          ws_fmt_dur (b, sizeof b, ev[i].t - lf);
           EV (d, ev[i].t, "%s sent %s, %s after the last frame", side_str (ev[i].s),
               ev[i].what, b);
         }
@@ -696,13 +1005,13 @@ after_101_evidence (diag *d)
   if (c->close[WS_SIDE_CLIENT].seen)
     {
       const ws_close_info *ci = &c->close[WS_SIDE_CLIENT];
-      fmt_dur (a, sizeof a, ci->ts_us - c->response_us);
+      ws_fmt_dur (a, sizeof a, ci->ts_us - c->response_us);
       EV (d, ci->ts_us, "the client sent close %d %s after the 101", ci->code, a);
     }
   if (c->tcp_end != WS_TCP_END_OPEN)
     {
       int64_t t = first_end_us (c, c->tcp_end_by);
-      fmt_dur (a, sizeof a, t - c->response_us);
+      ws_fmt_dur (a, sizeof a, t - c->response_us);
       EV (d, t, "the %s ended TCP (%s) %s after the 101%s", side_str (c->tcp_end_by),
           ended_with_rst (c, c->tcp_end_by) ? "RST" : "FIN", a,
           c->close_initiator == WS_SIDE_NONE
@@ -732,7 +1041,7 @@ rule_handshake (diag *d)
             c->origin ? ", Origin " : "", c->origin ? c->origin : "",
             c->ws_version ? c->ws_version : "missing");
       if (c->response_us && c->request_us)
-        fmt_dur (a, sizeof a, c->response_us - c->request_us);
+        ws_fmt_dur (a, sizeof a, c->response_us - c->request_us);
       else
         g_snprintf (a, sizeof a, "?");
       EV (d, c->response_us, "server answered %d%s%s after %s%s%s",
@@ -960,7 +1269,7 @@ rule_invalid_payload (diag *d)
       char when[48] = "";
       if (v->ts_us && c->response_us && v->ts_us >= c->response_us)
         {
-          fmt_dur (when, sizeof when, v->ts_us - c->response_us);
+          ws_fmt_dur (when, sizeof when, v->ts_us - c->response_us);
         }
       set_cause (d, "invalid_payload", ws_violation_name (v->kind), "high", e->fix,
                  "The %s closed with 1007 after the %s sent %s at stream offset %"
@@ -997,7 +1306,7 @@ rule_policy (diag *d)
                && st->messages <= 1;
   if (early)
     {
-      fmt_dur (a, sizeof a, ci->ts_us - c->response_us);
+      ws_fmt_dur (a, sizeof a, ci->ts_us - c->response_us);
       EV (d, ci->ts_us, "the close came %s after the 101, after %" G_GUINT64_FORMAT
           " message(s) from the %s: typical of an authentication or Origin check",
           a, st->messages, side_str (d->other));
@@ -1095,10 +1404,10 @@ rule_too_big (diag *d)
   bool parsed = parse_size_reason (ci->reason, &rn, &rm);
   if (parsed)
     {
-      fmt_size (lim, sizeof lim, rm);
+      ws_fmt_size (lim, sizeof lim, rm);
       if (rn)
         {
-          fmt_size (r1, sizeof r1, rn);
+          ws_fmt_size (r1, sizeof r1, rn);
           EV (d, ci->ts_us, "the reason gives the exact numbers: %s received, over the %s's "
               "limit of %s", r1, side_str (d->closer), lim);
         }
@@ -1125,8 +1434,8 @@ rule_too_big (diag *d)
     }
   else if (have_bracket)
     {
-      fmt_size (r1, sizeof r1, rejected);
-      fmt_size (r2, sizeof r2, accepted);
+      ws_fmt_size (r1, sizeof r1, rejected);
+      ws_fmt_size (r2, sizeof r2, accepted);
       g_string_append_printf (lead, "The %s closed with 1009 Message Too Big after a %s of "
                               "%s%s from the %s; its limit lies between %s (largest "
                               "accepted) and %s", side_str (d->closer), what,
@@ -1135,7 +1444,7 @@ rule_too_big (diag *d)
     }
   else
     {
-      fmt_size (r2, sizeof r2, st->largest_message);
+      ws_fmt_size (r2, sizeof r2, st->largest_message);
       g_string_append_printf (lead, "The %s closed with 1009 Message Too Big, but no message "
                               "from the %s larger than the others is visible (largest %s)",
                               side_str (d->closer), side_str (d->other), r2);
@@ -1166,7 +1475,7 @@ rule_too_big (diag *d)
   if (c->pmd.enabled)
     EV (d, 0, "permessage-deflate is in use: sizes are decompressed sizes, which is what "
         "receivers limit");
-  if (d->closer == WS_SIDE_SERVER && server_is_python_websockets (c) && !parsed)
+  if (d->closer == WS_SIDE_SERVER && server_says (d, "websockets/") && !parsed)
     g_string_append (fix, "The server is Python websockets: pass max_size=N to "
                      "websockets.serve() (default 1 MiB). ");
   if (!fix->len || !parsed)
@@ -1293,7 +1602,7 @@ rule_internal_error (diag *d)
                         "20 s; or ping_interval=None to turn keepalive off).";
       if (p->pings && ping_unanswered (c, d->closer))
         {
-          fmt_dur (a, sizeof a, ci->ts_us - p->last_ping_us);
+          ws_fmt_dur (a, sizeof a, ci->ts_us - p->last_ping_us);
           EV (d, p->last_ping_us, "the %s's last ping got no pong; it closed %s later",
               side_str (d->closer), a);
           int64_t gap = ci->ts_us - p->last_ping_us;
@@ -1301,7 +1610,7 @@ rule_internal_error (diag *d)
             EV (d, 0, "%s matches Python websockets' default ping_timeout of 20 s", a);
           if (o->last_frame_us)
             {
-              fmt_dur (b, sizeof b, ci->ts_us - o->last_frame_us);
+              ws_fmt_dur (b, sizeof b, ci->ts_us - o->last_frame_us);
               EV (d, o->last_frame_us, "nothing arrived from the %s for %s before the close",
                   side_str (d->other), b);
             }
@@ -1312,7 +1621,7 @@ rule_internal_error (diag *d)
         }
       if (p->pings)
         {
-          fmt_dur (a, sizeof a, o->last_pong_us - p->last_ping_us);
+          ws_fmt_dur (a, sizeof a, o->last_pong_us - p->last_ping_us);
           EV (d, o->last_pong_us, "a pong from the %s did arrive %s after the %s's last ping",
               side_str (d->other), a, side_str (d->closer));
           set_cause (d, "keepalive_timeout", "pong_late", "low", fix,
@@ -1333,12 +1642,12 @@ rule_internal_error (diag *d)
              "The %s closed with 1011 Internal Error%s%s%s: it hit an unexpected condition, "
              "most likely an unhandled exception while handling a message",
              side_str (d->closer), *r ? " (\"" : "", r, *r ? "\")" : "");
-  if (d->closer == WS_SIDE_SERVER && server_is_python_websockets (c) && !*r)
+  if (d->closer == WS_SIDE_SERVER && server_says (d, "websockets/") && !*r)
     EV (d, ci->ts_us, "Python websockets sends 1011 without a reason when the connection "
         "handler raises: look for \"connection handler failed\" in the server's log");
   if (o->last_data_us && o->last_data_us <= ci->ts_us)
     {
-      fmt_dur (a, sizeof a, ci->ts_us - o->last_data_us);
+      ws_fmt_dur (a, sizeof a, ci->ts_us - o->last_data_us);
       EV (d, o->last_data_us, "the %s's last message arrived %s before the close: likely the "
           "one being processed", side_str (d->other), a);
     }
@@ -1390,7 +1699,7 @@ static const struct
   timeout_basis basis;
   const char *detail;
   const char *name;
-  const char *header;   /* Server header that confirms it, or NULL */
+  const char *header;   /* Server header that confirms it (lower case), or NULL */
   const char *fix;
 } known_timeouts[] = {
   { 15, BASIS_BOTH, "envoy_route_timeout", "Envoy's default 15 s route timeout", "envoy",
@@ -2175,7 +2484,7 @@ rule_abnormal (diag *d)
       const ws_dir_stats *st = &c->dir[s];
       if (st->last_frame_us)
         {
-          fmt_dur (a, sizeof a, t_end - st->last_frame_us);
+          ws_fmt_dur (a, sizeof a, t_end - st->last_frame_us);
           EV (d, st->last_frame_us, "last frame from the %s came %s before TCP ended",
               side_str ((ws_side) s), a);
         }
@@ -2184,7 +2493,7 @@ rule_abnormal (diag *d)
     }
   if (life >= 0)
     {
-      fmt_dur (a, sizeof a, life);
+      ws_fmt_dur (a, sizeof a, life);
       EV (d, c->response_us, "TCP ended %s after the 101", a);
     }
   if (!c->dir[0].pings && !c->dir[1].pings)
@@ -2210,7 +2519,7 @@ rule_abnormal (diag *d)
                  || c->dir[0].open_message || c->dir[1].open_message || after_fin;
       if (!mid)
         continue;
-      fmt_dur (a, sizeof a, d->last_frame_us ? rt - d->last_frame_us : 0);
+      ws_fmt_dur (a, sizeof a, d->last_frame_us ? rt - d->last_frame_us : 0);
       if (after_fin)
         {
           EV (d, c->fin_us[r], "the %s closed its socket (FIN) without a close frame, and "
@@ -2255,7 +2564,7 @@ rule_abnormal (diag *d)
       if (!by_idle && !by_life)
         continue;
       bool confirmed = known_timeouts[i].header
-                       && str_has_ci (c->server_header, known_timeouts[i].header);
+                       && server_says (d, known_timeouts[i].header);
       if (match < 0 || confirmed)
         match = (int) i;
       n_match++;
@@ -2263,19 +2572,19 @@ rule_abnormal (diag *d)
         break;
     }
   size_t same = same_idle_count (d, idle);
-  fmt_dur (a, sizeof a, idle);
+  ws_fmt_dur (a, sizeof a, idle);
   if (same >= SAME_IDLE_MIN)
     EV (d, t_end, "%zu connections to this server ended without a close frame after the "
         "same idle time (%s +- 1 s): a fixed timeout of that length on the path", same, a);
   if (match >= 0)
     {
       bool confirmed = known_timeouts[match].header
-                       && str_has_ci (c->server_header, known_timeouts[match].header);
+                       && server_says (d, known_timeouts[match].header);
       bool ambiguous = n_match > 1 && !confirmed;
       bool lifetime = known_timeouts[match].basis == BASIS_LIFETIME
                       || (known_timeouts[match].basis == BASIS_BOTH
                           && !near (idle, known_timeouts[match].seconds));
-      fmt_dur (b, sizeof b, lifetime ? life : idle);
+      ws_fmt_dur (b, sizeof b, lifetime ? life : idle);
       EV (d, t_end, "%s %s matches %s", lifetime ? "lifetime since the 101" : "silence of", b,
           known_timeouts[match].name);
       if (ambiguous)
@@ -2305,7 +2614,7 @@ rule_abnormal (diag *d)
       ws_side pinger = s == 0 ? ender : peer;
       if (!ping_unanswered (c, pinger) || t_end - c->dir[pinger].last_ping_us < US_PER_S)
         continue;
-      fmt_dur (b, sizeof b, t_end - c->dir[pinger].last_ping_us);
+      ws_fmt_dur (b, sizeof b, t_end - c->dir[pinger].last_ping_us);
       EV (d, c->dir[pinger].last_ping_us, "the %s's last ping got no pong; TCP ended %s later",
           side_str (pinger), b);
       set_cause (d, "keepalive_timeout", "ping_unanswered", pinger == ender ? "high" : "medium",
@@ -2542,7 +2851,7 @@ failed_connection_check (diag *d)
       if (rst_early || fin_no_echo)
         {
           int64_t t = rst_early ? c->rst_us[i] : c->fin_us[i];
-          fmt_dur (a, sizeof a, t - ci->ts_us);
+          ws_fmt_dur (a, sizeof a, t - ci->ts_us);
           EV (d, t, "the %s sent %s %s after its close frame without waiting for the %s's "
               "echo: it failed the connection", side_str (i), rst_early ? "RST" : "FIN", a,
               side_str (o));
@@ -2555,7 +2864,7 @@ failed_connection_check (diag *d)
   if (!echo->seen && c->tcp_end != WS_TCP_END_OPEN && c->tcp_end_by == o)
     {
       int64_t t = first_end_us (c, o);
-      fmt_dur (a, sizeof a, t - ci->ts_us);
+      ws_fmt_dur (a, sizeof a, t - ci->ts_us);
       EV (d, t, "the %s ended TCP %s after the close frame without echoing it; the %s's "
           "library may report 1006 (no close frame received) although it sent %s",
           side_str (o), a, side_str (i), code);
@@ -2684,7 +2993,7 @@ cross_connection (diag *d)
   ws_addr_to_string (&c->addr[WS_SIDE_CLIENT], ip, sizeof ip);
   if (next)
     {
-      fmt_dur (a, sizeof a, next->start_us - d->end_us);
+      ws_fmt_dur (a, sizeof a, next->start_us - d->end_us);
       EV (d, next->start_us, "client %s reconnected after %s (from port %u)",
           ip, a, next->client_port);
       if (wants_reconnect)
@@ -2706,7 +3015,7 @@ cross_connection (diag *d)
     return;
   char srv[64];
   ws_addr_to_string (&c->addr[WS_SIDE_SERVER], srv, sizeof srv);
-  fmt_dur (a, sizeof a, hi - lo);
+  ws_fmt_dur (a, sizeof a, hi - lo);
   EV (d, lo, "%zu connections to server %s:%u were closed by the server within %s of each "
       "other: a restart, deploy or crash", n, srv, c->port[WS_SIDE_SERVER], a);
   if (!d->k->id || strcmp (d->k->id, "idle_timeout") != 0)
@@ -2753,7 +3062,9 @@ ws_diagnose (ws_conn *c, const ws_conn_window *w)
   d.c = c;
   d.w = w;
   d.k = &c->cause;
-  d.extra = g_string_new (NULL);
+  text_init (&d.server_lc);
+  text_init (&d.lead);
+  text_init (&d.extra);
   d.code = ws_conn_close_code (c);
   d.closer = c->close_initiator;
   if (d.closer != WS_SIDE_CLIENT && d.closer != WS_SIDE_SERVER)
@@ -2766,10 +3077,22 @@ ws_diagnose (ws_conn *c, const ws_conn_window *w)
   if (c->tcp_end != WS_TCP_END_OPEN && !d.tcp_end_us)
     d.tcp_end_us = c->end_us;
   d.last_frame_us = last_frame_any (c);
-  d.ua_software = software_name (c->user_agent);
-  int sw = software_index (c->server_header);
-  d.server_software = sw < 0 ? NULL : known_software[sw].name;
-  d.server_is_proxy = sw >= 0 && known_software[sw].proxy;
+  if (c->user_agent)
+    {
+      text ua_lc;
+      text_init (&ua_lc);
+      text_set_lower (&ua_lc, c->user_agent);
+      int ua = software_index (ua_lc.str);
+      d.ua_software = ua < 0 ? NULL : known_software[ua].name;
+      text_clear (&ua_lc);
+    }
+  if (c->server_header)
+    {
+      text_set_lower (&d.server_lc, c->server_header);
+      int sw = software_index (d.server_lc.str);
+      d.server_software = sw < 0 ? NULL : known_software[sw].name;
+      d.server_is_proxy = sw >= 0 && known_software[sw].proxy;
+    }
 
   if (!rule_handshake (&d))
     {
@@ -2779,12 +3102,12 @@ ws_diagnose (ws_conn *c, const ws_conn_window *w)
         rule_abnormal (&d);
       else
         {
-          char a[48];
           int64_t last = d.last_frame_us ? d.last_frame_us : c->response_us;
-          fmt_dur (a, sizeof a, c->end_us && last && c->end_us >= last ? c->end_us - last : 0);
-          set_cause (&d, "still_open", NULL, "high", NULL,
-                     "The connection was still open when the capture ended (last frame %s "
-                     "before the last packet seen)", a);
+          set_cause_fields (&d, "still_open", NULL, "high", NULL);
+          text_str (&d.lead, "The connection was still open when the capture ended (last "
+                    "frame ");
+          text_dur (&d.lead, c->end_us && last && c->end_us >= last ? c->end_us - last : 0);
+          text_str (&d.lead, " before the last packet seen)");
         }
       failed_connection_check (&d);
     }
@@ -2795,18 +3118,21 @@ ws_diagnose (ws_conn *c, const ws_conn_window *w)
   quality_evidence (&d);
 
   /* one sentence: what happened (the facts: close frames, TCP end); extras */
-  GString *s = g_string_new (d.lead);
-  GString *facts = g_string_new (NULL);
+  text *s = &d.lead;
+  text_str (s, " (");
   if (c->handshake_status == 101 || c->midstream
       || (c->handshake_status < 0 && c->stage == WS_STAGE_FRAMES))
-    close_facts (&d, facts);
-  tcp_facts (&d, facts);
-  g_string_append_printf (s, " (%s)", facts->str);
-  if (d.extra->len)
-    g_string_append_printf (s, "; %s", d.extra->str);
-  g_string_append_c (s, '.');
-  c->cause.summary = g_string_free (s, FALSE);
-  g_string_free (facts, TRUE);
-  g_string_free (d.extra, TRUE);
-  g_free (d.lead);
+    close_facts (&d, s);
+  tcp_facts (&d, s);
+  text_str (s, ")");
+  if (d.extra.len)
+    {
+      text_str (s, "; ");
+      text_add (s, d.extra.str, d.extra.len);
+    }
+  text_str (s, ".");
+  c->cause.summary = g_strndup (s->str, s->len);
+  text_clear (&d.lead);
+  text_clear (&d.extra);
+  text_clear (&d.server_lc);
 }

@@ -355,6 +355,11 @@ main (int argc, char **argv)
       return EXIT_OUTPUT;
     }
 
+  /* records of a saved capture go out in 256 KiB writes, not one or two
+   * per record (a terminal still sees each line as it comes) */
+  if (!isatty (fileno (out)))
+    setvbuf (out, NULL, _IOFBF, 256 * 1024);
+
   ws_analyzer_opts ao;
   ws_analyzer_opts_init (&ao);
   if (hold_set)

@@ -149,20 +149,88 @@ gs_put (GString *o, const char *s, size_t n)
 #define gs_putc(o, ch) g_string_append_c ((o), (ch))
 #define GS_PUT_LIT(o, lit) gs_put ((o), "" lit, sizeof (lit) - 1)
 
-/* Decimal digits of v, as %" PRIu64 " would print them. */
-static void
-put_u64 (GString *o, uint64_t v)
-{
-  char buf[20];
-  char *p = buf + sizeof buf;
+/* ---- writing into room made beforehand ---------------------------------------- */
 
+/* Numbers, timestamps and literal keys have a small bound on their length:
+ * room for them is made once and they are written through a plain pointer,
+ * rather than appended piece by piece with a check of the room each time. */
+
+/* Room for n more bytes after the end of o; gs_done then sets the length. */
+static inline char *
+gs_room (GString *o, size_t n)
+{
+  if (G_UNLIKELY (o->len + n >= o->allocated_len))
+    {
+      gsize len = o->len;
+      g_string_set_size (o, len + n);
+      o->len = len;
+    }
+  return o->str + o->len;
+}
+
+static inline void
+gs_done (GString *o, char *end)
+{
+  o->len = (gsize) (end - o->str);
+  o->str[o->len] = '\0';
+}
+
+/* Copy a string literal to p and move p past it. */
+#define P_LIT(p, lit) ((p) = (char *) memcpy ((p), "" lit, sizeof (lit) - 1) + sizeof (lit) - 1)
+
+#define U64_MAX_LEN 20
+#define TS_MAX_LEN 21           /* "-9223372036854.775808" */
+
+/* Decimal digits of v, as %" PRIu64 " would print them; returns the end. */
+static char *
+p_u64 (char *p, uint64_t v)
+{
+  char buf[U64_MAX_LEN];
+  char *q = buf + sizeof buf;
+  size_t n;
+
+  if (v < 10)                   /* most counters of most records */
+    {
+      *p = (char) ('0' + v);
+      return p + 1;
+    }
   do
     {
-      *--p = (char) ('0' + v % 10);
+      *--q = (char) ('0' + v % 10);
       v /= 10;
     }
   while (v);
-  gs_put (o, p, (size_t) (buf + sizeof buf - p));
+  n = (size_t) (buf + sizeof buf - q);
+  memcpy (p, q, n);
+  return p + n;
+}
+
+/* Microseconds since the epoch as seconds with 6 decimals, as
+ * "%" PRIu64 ".%06" PRIu64 " prints them (with a minus sign before them
+ * when negative); returns the end. */
+static char *
+p_ts (char *p, int64_t ts_us)
+{
+  /* magnitude through unsigned arithmetic: -INT64_MIN does not overflow */
+  uint64_t mag = ts_us < 0 ? (uint64_t) 0 - (uint64_t) ts_us : (uint64_t) ts_us;
+  uint32_t frac = (uint32_t) (mag % 1000000);
+
+  if (ts_us < 0)
+    *p++ = '-';
+  p = p_u64 (p, mag / 1000000);
+  *p++ = '.';
+  for (int k = 5; k >= 0; k--)
+    {
+      p[k] = (char) ('0' + frac % 10);
+      frac /= 10;
+    }
+  return p + 6;
+}
+
+static void
+put_u64 (GString *o, uint64_t v)
+{
+  gs_done (o, p_u64 (gs_room (o, U64_MAX_LEN), v));
 }
 
 static const char hex_digits[] = "0123456789abcdef";
@@ -398,29 +466,7 @@ ws_text_safe (GString *out, const char *s, size_t len)
 void
 ws_ts_append (GString *out, int64_t ts_us)
 {
-  /* magnitude through unsigned arithmetic: -INT64_MIN does not overflow */
-  uint64_t mag = ts_us < 0 ? (uint64_t) 0 - (uint64_t) ts_us : (uint64_t) ts_us;
-  uint64_t secs = mag / 1000000;
-  uint32_t frac = (uint32_t) (mag % 1000000);
-  char buf[32];
-  char *p = buf + sizeof buf;
-
-  /* seconds "." six digits of microseconds, as "%" PRIu64 ".%06" PRIu64 */
-  for (int k = 0; k < 6; k++)
-    {
-      *--p = (char) ('0' + frac % 10);
-      frac /= 10;
-    }
-  *--p = '.';
-  do
-    {
-      *--p = (char) ('0' + secs % 10);
-      secs /= 10;
-    }
-  while (secs);
-  if (ts_us < 0)
-    *--p = '-';
-  gs_put (out, p, (size_t) (buf + sizeof buf - p));
+  gs_done (out, p_ts (gs_room (out, TS_MAX_LEN), ts_us));
 }
 
 ws_format
@@ -558,7 +604,7 @@ jsep (GString *o)
     gs_putc (o, ',');
 }
 
-static void
+static inline void
 jstr_ (GString *o, const char *quoted, size_t n, const char *s)
 {
   jkey_ (o, quoted, n);
@@ -566,7 +612,7 @@ jstr_ (GString *o, const char *quoted, size_t n, const char *s)
 }
 #define jstr(o, k, s) jstr_ ((o), JKEY (k), (s))
 
-static void
+static inline void
 ju64_ (GString *o, const char *quoted, size_t n, uint64_t v)
 {
   jkey_ (o, quoted, n);
@@ -575,7 +621,7 @@ ju64_ (GString *o, const char *quoted, size_t n, uint64_t v)
 #define ju64(o, k, v) ju64_ ((o), JKEY (k), (v))
 
 /* an int, or null when negative (-1 means unknown in the record) */
-static void
+static inline void
 jint_or_null_ (GString *o, const char *quoted, size_t n, int v)
 {
   jkey_ (o, quoted, n);
@@ -586,7 +632,7 @@ jint_or_null_ (GString *o, const char *quoted, size_t n, int v)
 }
 #define jint_or_null(o, k, v) jint_or_null_ ((o), JKEY (k), (v))
 
-static void
+static inline void
 jbool_ (GString *o, const char *quoted, size_t n, bool v)
 {
   jkey_ (o, quoted, n);
@@ -597,7 +643,7 @@ jbool_ (GString *o, const char *quoted, size_t n, bool v)
 }
 #define jbool(o, k, v) jbool_ ((o), JKEY (k), (v))
 
-static void
+static inline void
 jts_ (GString *o, const char *quoted, size_t n, int64_t ts_us)
 {
   jkey_ (o, quoted, n);
@@ -622,40 +668,53 @@ jaddr_ (GString *o, const char *quoted, size_t n, const ws_addr *a)
 }
 #define jaddr(o, k, a) jaddr_ ((o), JKEY (k), (a))
 
+/* ,"k":value at p (room made); the value as p_u64, p_ts (0: null) or a bool */
+#define P_KEY(p, k) P_LIT (p, ",\"" k "\":")
+#define P_U64(p, k, v) (P_KEY (p, k), (p) = p_u64 ((p), (v)))
+#define P_TS(p, k, ts) (P_KEY (p, k), (ts) ? ((p) = p_ts ((p), (ts))) : P_LIT (p, "null"))
+#define P_BOOL(p, k, v) ((v) ? P_LIT (p, ",\"" k "\":true") : P_LIT (p, ",\"" k "\":false"))
+
+/* 27 members, none with a key of more than 24 bytes or a value of more than
+ * TS_MAX_LEN, and the braces */
+#define DIR_STATS_ROOM (27 * (24 + 4 + TS_MAX_LEN) + 2)
+
 static void
 json_dir_stats (GString *o, const ws_conn *c, ws_side s)
 {
   const ws_dir_stats *d = &c->dir[s];
+  char *start = gs_room (o, DIR_STATS_ROOM), *p = start;
 
-  g_string_append_c (o, '{');
-  ju64 (o, "frames", d->frames);
-  ju64 (o, "frame_bytes", d->frame_bytes);
-  ju64 (o, "payload_bytes", d->payload_bytes);
-  ju64 (o, "tcp_bytes", d->tcp_bytes);
-  ju64 (o, "messages", d->messages);
-  ju64 (o, "text_messages", d->text_messages);
-  ju64 (o, "binary_messages", d->binary_messages);
-  ju64 (o, "compressed_messages", d->compressed_messages);
-  ju64 (o, "pings", d->pings);
-  ju64 (o, "pongs", d->pongs);
-  ju64 (o, "closes", d->closes);
-  ju64 (o, "largest_message", d->largest_message);
-  ju64 (o, "last_message", d->last_message);
-  ju64 (o, "largest_control", d->largest_control);
-  ju64 (o, "open_message", d->open_message);
-  jts (o, "first_frame_ts", d->first_frame_us);
-  jts (o, "last_frame_ts", d->last_frame_us);
-  jts (o, "last_data_ts", d->last_data_us);
-  jts (o, "last_ping_ts", d->last_ping_us);
-  jts (o, "last_pong_ts", d->last_pong_us);
-  jts (o, "fin_ts", c->fin[s] ? c->fin_us[s] : 0);
-  jts (o, "rst_ts", c->rst[s] ? c->rst_us[s] : 0);
-  ju64 (o, "gaps", d->gaps);
-  ju64 (o, "gap_bytes", d->gap_bytes);
-  ju64 (o, "resyncs", d->resyncs);
-  jbool (o, "desynced", d->desynced);
-  jbool (o, "inflate_capped", d->inflate_capped);
-  g_string_append_c (o, '}');
+  P_LIT (p, "{\"frames\":");
+  p = p_u64 (p, d->frames);
+  P_U64 (p, "frame_bytes", d->frame_bytes);
+  P_U64 (p, "payload_bytes", d->payload_bytes);
+  P_U64 (p, "tcp_bytes", d->tcp_bytes);
+  P_U64 (p, "messages", d->messages);
+  P_U64 (p, "text_messages", d->text_messages);
+  P_U64 (p, "binary_messages", d->binary_messages);
+  P_U64 (p, "compressed_messages", d->compressed_messages);
+  P_U64 (p, "pings", d->pings);
+  P_U64 (p, "pongs", d->pongs);
+  P_U64 (p, "closes", d->closes);
+  P_U64 (p, "largest_message", d->largest_message);
+  P_U64 (p, "last_message", d->last_message);
+  P_U64 (p, "largest_control", d->largest_control);
+  P_U64 (p, "open_message", d->open_message);
+  P_TS (p, "first_frame_ts", d->first_frame_us);
+  P_TS (p, "last_frame_ts", d->last_frame_us);
+  P_TS (p, "last_data_ts", d->last_data_us);
+  P_TS (p, "last_ping_ts", d->last_ping_us);
+  P_TS (p, "last_pong_ts", d->last_pong_us);
+  P_TS (p, "fin_ts", c->fin[s] ? c->fin_us[s] : 0);
+  P_TS (p, "rst_ts", c->rst[s] ? c->rst_us[s] : 0);
+  P_U64 (p, "gaps", d->gaps);
+  P_U64 (p, "gap_bytes", d->gap_bytes);
+  P_U64 (p, "resyncs", d->resyncs);
+  P_BOOL (p, "desynced", d->desynced);
+  P_BOOL (p, "inflate_capped", d->inflate_capped);
+  P_LIT (p, "}");
+  g_assert (p - start <= DIR_STATS_ROOM);
+  gs_done (o, p);
 }
 
 static void

@@ -429,6 +429,46 @@ test_json_ts (void)
     }
 }
 
+/* The per-direction statistics at their widest: every counter at its
+ * maximum and every timestamp at its most negative, written whole. */
+static void
+test_json_stats_widest (void)
+{
+  g_autoptr (test_conn) c = make_conn ();
+  g_autofree char *j = NULL;
+  const char *max = "18446744073709551615", *min_ts = "-9223372036854.775808";
+
+  for (int s = 0; s < 2; s++)
+    {
+      ws_dir_stats *d = &c->dir[s];
+      d->frames = d->frame_bytes = d->payload_bytes = d->tcp_bytes = G_MAXUINT64;
+      d->messages = d->text_messages = d->binary_messages = G_MAXUINT64;
+      d->compressed_messages = d->pings = d->pongs = d->closes = G_MAXUINT64;
+      d->largest_message = d->last_message = d->largest_control = G_MAXUINT64;
+      d->open_message = d->gap_bytes = G_MAXUINT64;
+      d->gaps = d->resyncs = G_MAXUINT32;
+      d->first_frame_us = d->last_frame_us = d->last_data_us = G_MININT64;
+      d->last_ping_us = d->last_pong_us = G_MININT64;
+      c->fin[s] = c->rst[s] = true;
+      c->fin_us[s] = c->rst_us[s] = G_MININT64;
+      d->desynced = d->inflate_capped = true;
+    }
+  j = json_of (c);
+  g_autofree char *want = g_strdup_printf (
+    "{\"frames\":%s,\"frame_bytes\":%s,\"payload_bytes\":%s,\"tcp_bytes\":%s,"
+    "\"messages\":%s,\"text_messages\":%s,\"binary_messages\":%s,"
+    "\"compressed_messages\":%s,\"pings\":%s,\"pongs\":%s,\"closes\":%s,"
+    "\"largest_message\":%s,\"last_message\":%s,\"largest_control\":%s,"
+    "\"open_message\":%s,\"first_frame_ts\":%s,\"last_frame_ts\":%s,\"last_data_ts\":%s,"
+    "\"last_ping_ts\":%s,\"last_pong_ts\":%s,\"fin_ts\":%s,\"rst_ts\":%s,"
+    "\"gaps\":4294967295,\"gap_bytes\":%s,\"resyncs\":4294967295,\"desynced\":true,\"inflate_capped\":true}",
+    max, max, max, max, max, max, max, max, max, max, max, max, max, max, max,
+    min_ts, min_ts, min_ts, min_ts, min_ts, min_ts, min_ts, max);
+  g_autofree char *both = g_strdup_printf ("\"stats\":{\"client\":%s,\"server\":%s}", want, want);
+  if (!strstr (j, both))
+    g_error ("stats not as expected: %s", j);
+}
+
 /* ---- the JSON record ------------------------------------------------------------- */
 
 static const char *const contract_keys[] = {
@@ -1157,6 +1197,7 @@ main (int argc, char **argv)
   g_test_add_func ("/output/json/escape/control", test_json_escape_control);
   g_test_add_func ("/output/json/escape/invalid-utf8", test_json_escape_utf8);
   g_test_add_func ("/output/json/timestamp", test_json_ts);
+  g_test_add_func ("/output/json/stats/widest", test_json_stats_widest);
   g_test_add_func ("/output/json/record/keys", test_json_record_keys);
   g_test_add_func ("/output/json/record/handshake-unknown", test_json_record_handshake_unknown);
   g_test_add_func ("/output/json/record/extensions", test_json_record_extensions);
