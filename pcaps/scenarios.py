@@ -80,6 +80,15 @@ SCENARIOS = {
         "websockets server with max_size=1024: a 512-byte message passes, a 4000-byte one "
         "makes it close 1009",
         [conn("/upload", 1009, "server", True, "server", "message_too_big")]),
+    "py-deflate-1009": (
+        "websockets server with permessage-deflate and max_size=1024: a 512-byte message "
+        "passes, a 4000-byte one that compresses to a few dozen bytes on the wire makes it "
+        "close 1009 (the limit applies to the decompressed size)",
+        [conn("/upload", 1009, "server", True, "server", "message_too_big",
+              offered_ext=PMD_OFFER,
+              accepted_ext="permessage-deflate; server_max_window_bits=12; "
+                           "client_max_window_bits=12",
+              evidence=["--inflate"])]),
     "py-1011": (
         "websockets server handler raises an exception: the library closes 1011, then "
         "closes its socket at once, so the client's echo draws an RST",

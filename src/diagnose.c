@@ -1280,8 +1280,14 @@ rule_invalid_payload (diag *d)
       return;
     }
   const char *conf = "medium";
-  if (!ws_limits_cfg.check_utf8 || (c->limits & WS_LIMIT_INFLATERS)
-      || c->dir[d->other].inflate_capped)
+  if (c->pmd.enabled && c->dir[d->other].compressed_messages > 0 && !ws_limits_cfg.inflate)
+    {
+      conf = "low";
+      EV (d, 0, "the %s's text was compressed and this run did not inflate it, so its UTF-8 "
+          "was not checked (run wsclosed --inflate to check it)", side_str (d->other));
+    }
+  else if (!ws_limits_cfg.check_utf8 || (c->limits & WS_LIMIT_INFLATERS)
+           || c->dir[d->other].inflate_capped)
     {
       conf = "low";
       EV (d, 0, "UTF-8 of the %s's messages was not (fully) checked in this run",
@@ -1379,6 +1385,10 @@ rule_too_big (diag *d)
   char r1[64], r2[64], lim[64];
   GString *lead = g_string_new (NULL), *fix = g_string_new (NULL);
   const char *conf;
+  /* compressed messages measured on the wire: the receiver limits their
+   * decompressed size, which this run did not see */
+  bool wire_sizes = c->pmd.enabled && st->compressed_messages > 0
+                    && (!ws_limits_cfg.inflate || (c->limits & WS_LIMIT_INFLATERS));
 
   if (st->open_message > 0)
     {
@@ -1436,11 +1446,23 @@ rule_too_big (diag *d)
     {
       ws_fmt_size (r1, sizeof r1, rejected);
       ws_fmt_size (r2, sizeof r2, accepted);
-      g_string_append_printf (lead, "The %s closed with 1009 Message Too Big after a %s of "
-                              "%s%s from the %s; its limit lies between %s (largest "
-                              "accepted) and %s", side_str (d->closer), what,
-                              lower_bound ? "at least " : "", r1, side_str (d->other), r2, r1);
-      conf = "high";
+      if (wire_sizes)
+        {
+          g_string_append_printf (lead, "The %s closed with 1009 Message Too Big after a %s "
+                                  "of %s%s compressed from the %s (largest accepted %s "
+                                  "compressed); the decompressed sizes, which the limit "
+                                  "applies to, need --inflate", side_str (d->closer), what,
+                                  lower_bound ? "at least " : "", r1, side_str (d->other), r2);
+          conf = "medium";
+        }
+      else
+        {
+          g_string_append_printf (lead, "The %s closed with 1009 Message Too Big after a %s of "
+                                  "%s%s from the %s; its limit lies between %s (largest "
+                                  "accepted) and %s", side_str (d->closer), what,
+                                  lower_bound ? "at least " : "", r1, side_str (d->other), r2, r1);
+          conf = "high";
+        }
     }
   else
     {
@@ -1454,10 +1476,11 @@ rule_too_big (diag *d)
   if (have_bracket && !parsed)
     {
       EV (d, st->last_data_us ? st->last_data_us : st->last_frame_us,
-          "towards the %s: largest accepted %s %s, rejected %s %s%s", side_str (d->closer),
-          what, r2, what, lower_bound ? "at least " : "", r1);
+          "towards the %s: largest accepted %s %s, rejected %s %s%s%s", side_str (d->closer),
+          what, r2, what, lower_bound ? "at least " : "", r1,
+          wire_sizes ? " (compressed sizes on the wire)" : "");
       size_t n_lib = 0;
-      for (size_t i = 0; i < G_N_ELEMENTS (size_limits); i++)
+      for (size_t i = 0; i < G_N_ELEMENTS (size_limits) && !wire_sizes; i++)
         if (size_limits[i].limit >= accepted && size_limits[i].limit < rejected)
           {
             EV (d, 0, "that bracket contains %s", size_limits[i].what);
@@ -1467,12 +1490,20 @@ rule_too_big (diag *d)
           }
       if (n_lib > 1)
         g_string_append_printf (lead, " (or %zu other library defaults)", n_lib - 1);
-      if (!n_lib)
+      if (!n_lib && !wire_sizes)
         EV (d, 0, "no common library default lies in that bracket: the limit was set "
             "explicitly (gorilla/websocket has none unless SetReadLimit is called; browsers "
             "have none)");
     }
-  if (c->pmd.enabled)
+  if (wire_sizes)
+    {
+      EV (d, 0, "permessage-deflate is in use and messages were not inflated: sizes are "
+          "compressed sizes on the wire, smaller than the decompressed sizes receivers limit "
+          "(run wsclosed --inflate for those)");
+      g_string_append (fix, "Run wsclosed --inflate on this capture for the decompressed "
+                       "sizes. ");
+    }
+  else if (c->pmd.enabled)
     EV (d, 0, "permessage-deflate is in use: sizes are decompressed sizes, which is what "
         "receivers limit");
   if (d->closer == WS_SIDE_SERVER && server_says (d, "websockets/") && !parsed)

@@ -821,6 +821,9 @@ ws_json_record (GString *o, const ws_conn *c)
       jbool (o, "client_no_context_takeover", c->pmd.client_no_context_takeover);
       jint_or_null (o, "server_max_window_bits", c->pmd.server_max_window_bits);
       jint_or_null (o, "client_max_window_bits", c->pmd.client_max_window_bits);
+      /* false: compressed messages were measured by their wire size and
+       * their text not checked (no --inflate, or too many inflaters) */
+      jbool (o, "inflated", ws_limits_cfg.inflate && !(c->limits & WS_LIMIT_INFLATERS));
     }
   g_string_append_c (o, '}');
 

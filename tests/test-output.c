@@ -578,7 +578,7 @@ test_json_record_extensions (void)
   assert_kv (j, "permessage_deflate",
              "{\"enabled\":true,\"server_no_context_takeover\":true,"
              "\"client_no_context_takeover\":false,\"server_max_window_bits\":15,"
-             "\"client_max_window_bits\":12}");
+             "\"client_max_window_bits\":12,\"inflated\":false}");
 }
 
 /* close_code contract: the code in the first close frame, 1005 for an empty

@@ -84,7 +84,9 @@ async def run_lib(scenario, port, marker):
             except websockets.ConnectionClosed:
                 pass
 
-    elif scenario in ("py-1009", "ws-1009"):
+    elif scenario in ("py-1009", "ws-1009", "py-deflate-1009"):
+        if scenario == "py-deflate-1009":
+            opts["compression"] = "deflate"
         async with websockets.connect(url + "upload", **opts) as ws:
             await ws.send("a" * 512)            # accepted (limit is 1024)
             await asyncio.wait_for(ws.recv(), TIMEOUT)

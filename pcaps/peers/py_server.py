@@ -120,8 +120,10 @@ async def main(scenario, port, ready):
                     await ws.send(msg)
             finish()
 
-    elif scenario == "py-1009":
+    elif scenario in ("py-1009", "py-deflate-1009"):
         opts["max_size"] = 1024
+        if scenario == "py-deflate-1009":
+            opts["compression"] = "deflate"
 
         async def handler(ws):
             try:
