@@ -231,10 +231,7 @@ slice_dup (ws_slice s)
 static bool
 request_is_upgrade (const ws_http_msg *m)
 {
-  char *up = ws_http_header (m, "upgrade");
-  bool ok = up && ws_http_token_list_has (up, "websocket");
-  g_free (up);
-  return ok;
+  return ws_http_header_has_token (m, WS_HDR_UPGRADE, "websocket");
 }
 
 static void
@@ -242,13 +239,13 @@ take_request (ws_conn *c, const ws_http_msg *m, int64_t ts_us)
 {
   c->method = slice_dup (m->method);
   c->path = slice_dup (m->target);
-  c->host = ws_http_header (m, "host");
-  c->origin = ws_http_header (m, "origin");
-  c->user_agent = ws_http_header (m, "user-agent");
-  c->ws_version = ws_http_header (m, "sec-websocket-version");
-  c->ws_key = ws_http_header (m, "sec-websocket-key");
-  c->offered_subprotocols = ws_http_header (m, "sec-websocket-protocol");
-  c->offered_extensions = ws_http_header (m, "sec-websocket-extensions");
+  c->host = ws_http_header_get (m, WS_HDR_HOST);
+  c->origin = ws_http_header_get (m, WS_HDR_ORIGIN);
+  c->user_agent = ws_http_header_get (m, WS_HDR_USER_AGENT);
+  c->ws_version = ws_http_header_get (m, WS_HDR_SEC_WEBSOCKET_VERSION);
+  c->ws_key = ws_http_header_get (m, WS_HDR_SEC_WEBSOCKET_KEY);
+  c->offered_subprotocols = ws_http_header_get (m, WS_HDR_SEC_WEBSOCKET_PROTOCOL);
+  c->offered_extensions = ws_http_header_get (m, WS_HDR_SEC_WEBSOCKET_EXTENSIONS);
   c->request_us = ts_us;
 }
 
@@ -312,13 +309,13 @@ take_response (ws_conn *c, const ws_http_msg *m, int64_t ts_us)
 {
   c->handshake_status = m->status;
   c->handshake_reason = m->reason.len ? slice_dup (m->reason) : NULL;
-  c->server_header = ws_http_header (m, "server");
+  c->server_header = ws_http_header_get (m, WS_HDR_SERVER);
   c->response_us = ts_us;
   if (m->status != 101)
     return;
-  c->accepted_subprotocol = ws_http_header (m, "sec-websocket-protocol");
-  c->accepted_extensions = ws_http_header (m, "sec-websocket-extensions");
-  c->ws_accept = ws_http_header (m, "sec-websocket-accept");
+  c->accepted_subprotocol = ws_http_header_get (m, WS_HDR_SEC_WEBSOCKET_PROTOCOL);
+  c->accepted_extensions = ws_http_header_get (m, WS_HDR_SEC_WEBSOCKET_EXTENSIONS);
+  c->ws_accept = ws_http_header_get (m, WS_HDR_SEC_WEBSOCKET_ACCEPT);
   if (c->ws_key)
     c->accept_valid = c->ws_accept && ws_accept_valid (c->ws_key, c->ws_accept) ? 1 : 0;
   else if (!c->ws_accept)
@@ -333,22 +330,39 @@ handshake_feed (ws_conn *c, ws_side side, const uint8_t *data, size_t len,
                 int64_t ts_us, bool *done)
 {
   ws_http_parser *hp = &c->http[side];
+  const uint8_t *block;
+  size_t block_len;
+  ssize_t n;
+
   *done = false;
-  ssize_t n = ws_http_feed (hp, data, len, ws_limits_cfg.max_header_bytes);
-  if (n < 0)
+  /* A header block that came in one piece (the usual case) is parsed where
+   * it lies; only one split across segments is gathered in hp->buf. */
+  block_len = hp->len == 0 ? ws_http_block_len (data, len) : 0;
+  if (block_len > 0 && block_len <= ws_limits_cfg.max_header_bytes)
     {
-      c->limits |= WS_LIMIT_HEADER;
-      ws_stats.header_limit_hits++;
-      ws_http_parser_clear (hp);
-      c->stage = c->stage == WS_STAGE_HANDSHAKE && side == WS_SIDE_SERVER
-                 ? WS_STAGE_REJECTED : WS_STAGE_IGNORED;
-      return len;
+      block = data;
+      n = (ssize_t) block_len;
     }
-  if (!hp->done)
-    return (size_t) n;
+  else
+    {
+      n = ws_http_feed (hp, data, len, ws_limits_cfg.max_header_bytes);
+      if (n < 0)
+        {
+          c->limits |= WS_LIMIT_HEADER;
+          ws_stats.header_limit_hits++;
+          ws_http_parser_clear (hp);
+          c->stage = c->stage == WS_STAGE_HANDSHAKE && side == WS_SIDE_SERVER
+                     ? WS_STAGE_REJECTED : WS_STAGE_IGNORED;
+          return len;
+        }
+      if (!hp->done)
+        return (size_t) n;
+      block = hp->buf;
+      block_len = hp->len;
+    }
   *done = true;
   ws_http_msg msg;
-  int rc = ws_http_parse (hp->buf, hp->len, &msg);
+  int rc = ws_http_parse (block, block_len, &msg);
   if (side == WS_SIDE_CLIENT)
     {
       if (rc == 0 && msg.is_request && request_is_upgrade (&msg))

@@ -105,15 +105,55 @@ ws_http_feed (ws_http_parser *p, const uint8_t *data, size_t len, size_t cap)
   return (ssize_t) i;
 }
 
+size_t
+ws_http_block_len (const uint8_t *data, size_t len)
+{
+  size_t pos = 0;
+
+  /* the LF that ends the block follows another LF, or LF CR: the states in
+   * which ws_http_feed ends it, found with memchr instead of byte by byte */
+  while (pos < len)
+    {
+      const uint8_t *nl = memchr (data + pos, '\n', len - pos);
+      size_t i;
+
+      if (nl == NULL)
+        return 0;
+      i = (size_t) (nl - data);
+      if ((i >= 1 && data[i - 1] == '\n')
+          || (i >= 2 && data[i - 1] == '\r' && data[i - 2] == '\n'))
+        return i + 1;
+      pos = i + 1;
+    }
+  return 0;
+}
+
 /* ---- header block parsing ------------------------------------------------ */
 
-static bool
+/* RFC 7230 section 3.2.6 tchar, by byte value: "!#$%&'*+-.^_`|~", digits
+ * and letters.  A table, as header names are checked byte by byte. */
+static const uint8_t tchar_table[128] = {
+  /* 0x00 .. 0x1f: control characters */
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  /*    !  "  #  $  %  &  '  (  )  *  +  ,  -  .  / */
+  0, 1, 0, 1, 1, 1, 1, 1, 0, 0, 1, 1, 0, 1, 1, 0,
+  /* 0  1  2  3  4  5  6  7  8  9  :  ;  <  =  >  ? */
+  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0,
+  /* @  A  B  C  D  E  F  G  H  I  J  K  L  M  N  O */
+  0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+  /* P  Q  R  S  T  U  V  W  X  Y  Z  [  \  ]  ^  _ */
+  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 1, 1,
+  /* `  a  b  c  d  e  f  g  h  i  j  k  l  m  n  o */
+  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+  /* p  q  r  s  t  u  v  w  x  y  z  {  |  }  ~ DEL */
+  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1, 0,
+};
+
+static inline bool
 is_tchar (uint8_t c)
 {
-  /* RFC 7230 section 3.2.6 */
-  if (g_ascii_isalnum (c))
-    return true;
-  return c != 0 && strchr ("!#$%&'*+-.^_`|~", c) != NULL;
+  return c < sizeof tchar_table && tchar_table[c];
 }
 
 static bool
@@ -226,6 +266,56 @@ parse_request_line (const uint8_t *l, size_t n, ws_http_msg *msg)
   return 0;
 }
 
+/* n bytes at a equal the lower-case ASCII text b, ignoring case (inline:
+ * g_ascii_tolower is a function call per byte) */
+static bool
+ascii_caseeq (const char *a, const char *b, size_t n)
+{
+  size_t i;
+
+  for (i = 0; i < n; i++)
+    {
+      char c = a[i] >= 'A' && a[i] <= 'Z' ? (char) (a[i] - 'A' + 'a') : a[i];
+      if (c != b[i])
+        return false;
+    }
+  return true;
+}
+
+static const struct {
+  const char *name;       /* lower case */
+  size_t len;
+} known_headers[WS_HDR_COUNT] = {
+#define KNOWN(id, text) [id] = { text, sizeof text - 1 }
+  KNOWN (WS_HDR_HOST, "host"),
+  KNOWN (WS_HDR_ORIGIN, "origin"),
+  KNOWN (WS_HDR_USER_AGENT, "user-agent"),
+  KNOWN (WS_HDR_SERVER, "server"),
+  KNOWN (WS_HDR_UPGRADE, "upgrade"),
+  KNOWN (WS_HDR_SEC_WEBSOCKET_KEY, "sec-websocket-key"),
+  KNOWN (WS_HDR_SEC_WEBSOCKET_VERSION, "sec-websocket-version"),
+  KNOWN (WS_HDR_SEC_WEBSOCKET_PROTOCOL, "sec-websocket-protocol"),
+  KNOWN (WS_HDR_SEC_WEBSOCKET_EXTENSIONS, "sec-websocket-extensions"),
+  KNOWN (WS_HDR_SEC_WEBSOCKET_ACCEPT, "sec-websocket-accept"),
+#undef KNOWN
+};
+
+/* Which ws_hdr a header name is, or WS_HDR_COUNT for none.  The length
+ * rules out nearly every other name before a byte is compared. */
+static ws_hdr
+classify_name (const char *name, size_t len)
+{
+  int h;
+
+  for (h = 0; h < WS_HDR_COUNT; h++)
+    if (known_headers[h].len == len
+        && ascii_caseeq (name, known_headers[h].name, len))
+      return (ws_hdr) h;
+  return WS_HDR_COUNT;
+}
+
+G_STATIC_ASSERT (WS_HTTP_MAX_HEADERS <= 64);   /* ws_http_msg.known bits */
+
 int
 ws_http_parse (const uint8_t *buf, size_t len, ws_http_msg *msg)
 {
@@ -286,10 +376,12 @@ ws_http_parse (const uint8_t *buf, size_t len, ws_http_msg *msg)
         }
       fold_target = -1;
 
-      for (colon = 0; colon < n && l[colon] != ':'; colon++)
-        ;
-      if (colon == n)
-        continue;
+      {
+        const uint8_t *cp = memchr (l, ':', n);
+        if (cp == NULL)
+          continue;
+        colon = (size_t) (cp - l);
+      }
       ne = colon;
       /* a space before the colon is not allowed (RFC 7230 section 3.2.4);
        * we tolerate it, as some servers send it */
@@ -317,6 +409,11 @@ ws_http_parse (const uint8_t *buf, size_t len, ws_http_msg *msg)
         }
       msg->name[msg->n_headers] = mkslice (l, ne);
       msg->value[msg->n_headers] = mkslice (l + vs, ve - vs);
+      {
+        ws_hdr h = classify_name ((const char *) l, ne);
+        if (h < WS_HDR_COUNT)
+          msg->known[h] |= UINT64_C (1) << msg->n_headers;
+      }
       fold_target = (long) msg->n_headers;
       msg->n_headers++;
     }
@@ -359,51 +456,139 @@ ws_http_looks_like_response (const uint8_t *data, size_t len)
 
 /* ---- header access ------------------------------------------------------- */
 
-/* Append a value, replacing each obs-fold (OWS line break OWS) by one SP. */
-static void
-append_unfolded (GString *out, ws_slice v)
+/* Repeated headers are joined with ", " (RFC 7230 section 3.2.2) and each
+ * obs-fold (OWS line break OWS) becomes one SP.  Neither makes the text
+ * longer, so the sum of the value lengths plus the separators bounds it. */
+static size_t
+joined_bound (const ws_http_msg *msg, uint64_t which)
+{
+  size_t i, n = 0;
+
+  for (i = 0; i < msg->n_headers && i < WS_HTTP_MAX_HEADERS; i++)
+    if (which & (UINT64_C (1) << i))
+      n += msg->value[i].len + 2;
+  return n;
+}
+
+static bool
+is_line_break (char c)
+{
+  return c == '\r' || c == '\n';
+}
+
+/* Append v at out[o], unfolded; returns the new length.  A fold also drops
+ * the OWS already written before it. */
+static size_t
+append_unfolded (char *out, size_t o, ws_slice v)
 {
   size_t i = 0;
 
+  if (v.len == 0)
+    return o;
+  if (!memchr (v.p, '\n', v.len) && !memchr (v.p, '\r', v.len))
+    {
+      memcpy (out + o, v.p, v.len);
+      return o + v.len;
+    }
   while (i < v.len)
     {
-      char c = v.p[i];
-      if (c == '\r' || c == '\n')
-        {
-          while (out->len > 0 && is_ows ((uint8_t) out->str[out->len - 1]))
-            g_string_truncate (out, out->len - 1);
-          while (i < v.len && (v.p[i] == '\r' || v.p[i] == '\n'
-                               || is_ows ((uint8_t) v.p[i])))
-            i++;
-          g_string_append_c (out, ' ');
-          continue;
-        }
-      g_string_append_c (out, c);
-      i++;
+      size_t run = i;
+
+      while (run < v.len && !is_line_break (v.p[run]))
+        run++;
+      memcpy (out + o, v.p + i, run - i);
+      o += run - i;
+      i = run;
+      if (i == v.len)
+        break;
+      while (o > 0 && is_ows ((uint8_t) out[o - 1]))
+        o--;
+      while (i < v.len && (is_line_break (v.p[i]) || is_ows ((uint8_t) v.p[i])))
+        i++;
+      out[o++] = ' ';
     }
+  return o;
+}
+
+/* Join the values of the headers in which into out (room for
+ * joined_bound + 1 bytes) and NUL-terminate it. */
+static void
+join_values (const ws_http_msg *msg, uint64_t which, char *out)
+{
+  size_t i, o = 0;
+  bool first = true;
+
+  for (i = 0; i < msg->n_headers && i < WS_HTTP_MAX_HEADERS; i++)
+    {
+      if (!(which & (UINT64_C (1) << i)))
+        continue;
+      if (!first)
+        {
+          memcpy (out + o, ", ", 2);
+          o += 2;
+        }
+      first = false;
+      o = append_unfolded (out, o, msg->value[i]);
+    }
+  out[o] = '\0';
+}
+
+static char *
+joined_dup (const ws_http_msg *msg, uint64_t which)
+{
+  char *out;
+
+  if (which == 0)
+    return NULL;
+  out = g_malloc (joined_bound (msg, which) + 1);
+  join_values (msg, which, out);
+  return out;
 }
 
 char *
 ws_http_header (const ws_http_msg *msg, const char *name)
 {
-  GString *out = NULL;
+  uint64_t which = 0;
   size_t i, nl;
 
   if (msg == NULL || name == NULL)
     return NULL;
   nl = strlen (name);
   for (i = 0; i < msg->n_headers && i < WS_HTTP_MAX_HEADERS; i++)
-    {
-      if (msg->name[i].len != nl
-          || g_ascii_strncasecmp (msg->name[i].p, name, nl) != 0)
-        continue;
-      if (out == NULL)
-        out = g_string_new (NULL);
-      else
-        g_string_append (out, ", ");
-      append_unfolded (out, msg->value[i]);
-    }
-  return out ? g_string_free (out, FALSE) : NULL;
+    if (msg->name[i].len == nl
+        && g_ascii_strncasecmp (msg->name[i].p, name, nl) == 0)
+      which |= UINT64_C (1) << i;
+  return joined_dup (msg, which);
+}
+
+char *
+ws_http_header_get (const ws_http_msg *msg, ws_hdr h)
+{
+  if (msg == NULL || (unsigned) h >= WS_HDR_COUNT)
+    return NULL;
+  return joined_dup (msg, msg->known[h]);
+}
+
+bool
+ws_http_header_has_token (const ws_http_msg *msg, ws_hdr h, const char *token)
+{
+  char small[256];
+  char *value;
+  uint64_t which;
+  bool has;
+
+  if (msg == NULL || (unsigned) h >= WS_HDR_COUNT || msg->known[h] == 0)
+    return false;
+  which = msg->known[h];
+  value = joined_bound (msg, which) < sizeof small ? small : NULL;
+  if (value)
+    join_values (msg, which, value);
+  else
+    value = joined_dup (msg, which);
+  has = ws_http_token_list_has (value, token);
+  if (value != small)
+    g_free (value);
+  return has;
 }
 
 bool
@@ -435,35 +620,69 @@ ws_http_token_list_has (const char *value, const char *token)
 
 /* ---- Sec-WebSocket-Accept ------------------------------------------------ */
 
+#define ACCEPT_LEN 28           /* base64 of a 20-byte SHA-1 digest */
+
+/* s up to its NUL, less leading and trailing ASCII white space (what
+ * g_strstrip leaves) */
+static ws_slice
+strip (const char *s)
+{
+  size_t n;
+
+  while (g_ascii_isspace (*s))
+    s++;
+  n = strlen (s);
+  while (n > 0 && g_ascii_isspace (s[n - 1]))
+    n--;
+  return mkslice ((const uint8_t *) s, n);
+}
+
+/* The accept value for key into out, NUL-terminated. */
+static void
+accept_for (const char *key, char out[ACCEPT_LEN + 1])
+{
+  GChecksum *sum = g_checksum_new (G_CHECKSUM_SHA1);
+  ws_slice k = strip (key);
+  guint8 digest[20];
+  gsize dlen = sizeof digest;
+  gint state = 0, save = 0;
+  /* g_base64_encode_step wants (len / 3 + 1) * 4 + 4 bytes */
+  char b64[(sizeof digest / 3 + 1) * 4 + 4];
+  size_t n;
+
+  g_checksum_update (sum, (const guchar *) k.p, (gssize) k.len);
+  g_checksum_update (sum, (const guchar *) WS_GUID, sizeof WS_GUID - 1);
+  g_checksum_get_digest (sum, digest, &dlen);
+  g_checksum_free (sum);
+  n = g_base64_encode_step (digest, dlen, FALSE, b64, &state, &save);
+  n += g_base64_encode_close (FALSE, b64 + n, &state, &save);
+  g_assert (n == ACCEPT_LEN);
+  memcpy (out, b64, ACCEPT_LEN);
+  out[ACCEPT_LEN] = '\0';
+}
+
 char *
 ws_accept_compute (const char *key)
 {
-  g_autoptr (GChecksum) sum = NULL;
-  g_autofree char *k = NULL;
-  guint8 digest[20];
-  gsize dlen = sizeof digest;
+  char want[ACCEPT_LEN + 1];
 
   if (key == NULL)
     return NULL;
-  k = g_strstrip (g_strdup (key));
-  sum = g_checksum_new (G_CHECKSUM_SHA1);
-  g_checksum_update (sum, (const guchar *) k, (gssize) strlen (k));
-  g_checksum_update (sum, (const guchar *) WS_GUID, sizeof WS_GUID - 1);
-  g_checksum_get_digest (sum, digest, &dlen);
-  return g_base64_encode (digest, dlen);
+  accept_for (key, want);
+  return g_strdup (want);
 }
 
 bool
 ws_accept_valid (const char *key, const char *accept)
 {
-  g_autofree char *want = NULL;
-  g_autofree char *got = NULL;
+  char want[ACCEPT_LEN + 1];
+  ws_slice got;
 
   if (key == NULL || accept == NULL)
     return false;
-  want = ws_accept_compute (key);
-  got = g_strstrip (g_strdup (accept));
-  return strcmp (want, got) == 0;
+  accept_for (key, want);
+  got = strip (accept);
+  return got.len == ACCEPT_LEN && memcmp (got.p, want, ACCEPT_LEN) == 0;
 }
 
 /* ---- Sec-WebSocket-Extensions (RFC 6455 section 9.1) --------------------- */

@@ -37,12 +37,35 @@ void ws_http_parser_clear (ws_http_parser *p); /* frees buf; re-usable after ini
 ssize_t ws_http_feed (ws_http_parser *p, const uint8_t *data, size_t len,
                       size_t cap);
 
+/* Length of the header block at the start of data, through the LF that ends
+ * it (the end ws_http_feed finds for a fresh parser), or 0 when data does not
+ * hold a whole block.  A block that arrives in one piece, the usual case,
+ * can so be parsed where it lies instead of being gathered. */
+size_t ws_http_block_len (const uint8_t *data, size_t len);
+
 typedef struct {
   const char *p;
   size_t len;
 } ws_slice;
 
 #define WS_HTTP_MAX_HEADERS 64
+
+/* The header fields a WebSocket handshake is read for.  ws_http_parse
+ * recognises them (case-insensitively) as it goes, so that a caller needs no
+ * search by name. */
+typedef enum {
+  WS_HDR_HOST = 0,
+  WS_HDR_ORIGIN,
+  WS_HDR_USER_AGENT,
+  WS_HDR_SERVER,
+  WS_HDR_UPGRADE,
+  WS_HDR_SEC_WEBSOCKET_KEY,
+  WS_HDR_SEC_WEBSOCKET_VERSION,
+  WS_HDR_SEC_WEBSOCKET_PROTOCOL,
+  WS_HDR_SEC_WEBSOCKET_EXTENSIONS,
+  WS_HDR_SEC_WEBSOCKET_ACCEPT,
+  WS_HDR_COUNT
+} ws_hdr;
 
 typedef struct {
   bool is_request;
@@ -53,6 +76,7 @@ typedef struct {
   size_t n_headers;
   size_t headers_dropped;        /* beyond WS_HTTP_MAX_HEADERS */
   ws_slice name[WS_HTTP_MAX_HEADERS], value[WS_HTTP_MAX_HEADERS]; /* values trimmed */
+  uint64_t known[WS_HDR_COUNT];  /* bit i set: name[i] is that ws_hdr */
 } ws_http_msg;
 
 /* Parse a complete header block (as gathered by ws_http_feed).  Slices point
@@ -69,12 +93,21 @@ bool ws_http_looks_like_response (const uint8_t *data, size_t len);
  * ", ".  Returns a g_malloc'd string or NULL when absent. */
 char *ws_http_header (const ws_http_msg *msg, const char *name);
 
+/* The same for a header ws_http_parse recognised, without a search. */
+char *ws_http_header_get (const ws_http_msg *msg, ws_hdr h);
+
+/* ws_http_token_list_has on the joined value of header h, without
+ * allocating for a value of ordinary size.  False when h is absent. */
+bool ws_http_header_has_token (const ws_http_msg *msg, ws_hdr h,
+                               const char *token);
+
 /* Does a comma-separated header value contain token (case-insensitive)?
  * e.g. Connection: keep-alive, Upgrade */
 bool ws_http_token_list_has (const char *value, const char *token);
 
 /* base64(SHA-1(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")) as a g_malloc'd
- * string; ws_accept_valid compares (accept trimmed). */
+ * string, key trimmed of ASCII white space as g_strstrip does;
+ * ws_accept_valid compares (accept trimmed too) without allocating. */
 char *ws_accept_compute (const char *key);
 bool ws_accept_valid (const char *key, const char *accept);
 

@@ -113,7 +113,9 @@ describe (const ws_http_msg *m)
   for (i = 0; i < m->n_headers; i++)
     g_string_append_printf (s, "%.*s=[%.*s]\n", (int) m->name[i].len,
                             m->name[i].p, (int) m->value[i].len, m->value[i].p);
-  g_string_append_printf (s, "dropped=%zu", m->headers_dropped);
+  g_string_append_printf (s, "dropped=%zu known=", m->headers_dropped);
+  for (i = 0; i < WS_HDR_COUNT; i++)
+    g_string_append_printf (s, "%" G_GINT64_MODIFIER "x,", (guint64) m->known[i]);
   return g_string_free (s, FALSE);
 }
 
@@ -673,6 +675,248 @@ test_accept (void)
   g_assert_null (ws_accept_compute (NULL));
 }
 
+/* The accept value the plain way: strdup, strip, GChecksum, g_base64_encode
+ * (http.c computes it without allocating) */
+static char *
+accept_by_glib (const char *key)
+{
+  g_autoptr (GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA1);
+  g_autofree char *k = g_strstrip (g_strdup (key));
+  guint8 digest[20];
+  gsize dlen = sizeof digest;
+
+  g_checksum_update (sum, (const guchar *) k, (gssize) strlen (k));
+  g_checksum_update (sum, (const guchar *) "258EAFA5-E914-47DA-95CA-C5AB0DC85B11", 36);
+  g_checksum_get_digest (sum, digest, &dlen);
+  return g_base64_encode (digest, dlen);
+}
+
+/* Keys of every length up to several SHA-1 blocks, with and without white
+ * space around them. */
+static void
+test_accept_lengths (void)
+{
+  size_t len, i;
+
+  for (len = 0; len <= 300; len++)
+    {
+      g_autofree char *key = g_malloc (len + 3);
+      g_autofree char *want = NULL, *got = NULL;
+
+      key[0] = len % 2 ? ' ' : 'k';
+      for (i = 1; i <= len; i++)
+        key[i] = (char) g_test_rand_int_range ('!', '~' + 1);
+      key[len + 1] = len % 3 ? '\t' : '\0';
+      key[len + 2] = '\0';
+      want = accept_by_glib (key);
+      got = ws_accept_compute (key);
+      g_assert_cmpstr (got, ==, want);
+      g_assert_true (ws_accept_valid (key, want));
+      want[0] = want[0] == 'A' ? 'B' : 'A';
+      g_assert_false (ws_accept_valid (key, want));
+    }
+}
+
+/* ---- header block end, in place ------------------------------------------ */
+
+/* ws_http_block_len must find the end ws_http_feed finds for a fresh
+ * parser, for every prefix of the input. */
+static void
+assert_block_len_like_feed (const uint8_t *in, size_t len)
+{
+  size_t l;
+
+  for (l = 0; l <= len; l++)
+    {
+      gathered g;
+
+      gather (in, l, NULL, 0, 65536, &g);
+      g_assert_cmpuint (ws_http_block_len (in, l), ==, g.done ? g.consumed : 0);
+      ws_http_parser_clear (&g.p);
+    }
+}
+
+static void
+test_block_len (void)
+{
+  static const char *const ends[] = {
+    "\n\n", "\r\n\n", "\n\r\n", "\r\n\r\n", "x\n\r\r\n\n", "\r\r\n\r\r\n\r\n",
+    "\n", "\r\n", "abc", "",
+  };
+  GString *in = g_string_new (zeek_response);
+  size_t i;
+  int iter;
+
+  g_assert_cmpuint (ws_http_block_len ((const uint8_t *) zeek_request,
+                                       strlen (zeek_request)),
+                    ==, strlen (zeek_request));
+  g_string_append_len (in, (const char *) zeek_frame, sizeof zeek_frame);
+  g_assert_cmpuint (ws_http_block_len ((const uint8_t *) in->str, in->len),
+                    ==, strlen (zeek_response));
+  g_assert_cmpuint (ws_http_block_len ((const uint8_t *) zeek_request,
+                                       strlen (zeek_request) - 1), ==, 0);
+  assert_block_len_like_feed ((const uint8_t *) in->str, in->len);
+  assert_block_len_like_feed ((const uint8_t *) odd_request, strlen (odd_request));
+  for (i = 0; i < G_N_ELEMENTS (ends); i++)
+    assert_block_len_like_feed ((const uint8_t *) ends[i], strlen (ends[i]));
+
+  /* strings of CR, LF and one other byte find every state change */
+  for (iter = 0; iter < 2000; iter++)
+    {
+      int k, n = g_test_rand_int_range (0, 12);
+
+      g_string_truncate (in, 0);
+      for (k = 0; k < n; k++)
+        g_string_append_c (in, "\r\nx"[g_test_rand_int_range (0, 3)]);
+      assert_block_len_like_feed ((const uint8_t *) in->str, in->len);
+    }
+  g_string_free (in, TRUE);
+}
+
+/* ---- recognised headers -------------------------------------------------- */
+
+/* A header name is kept only when every byte is an RFC 7230 tchar. */
+static void
+test_name_bytes (void)
+{
+  static const char tchar_extra[] = "!#$%&'*+-.^_`|~";
+  int c;
+
+  for (c = 0; c < 256; c++)
+    {
+      char in[64];
+      size_t len;
+      ws_http_msg m;
+      bool want;
+
+      /* these end the name or the line, or are OWS tolerated before ':' */
+      if (c == ':' || c == '\n' || c == ' ' || c == '\t')
+        continue;
+      want = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z')
+             || (c >= 'A' && c <= 'Z')
+             || (c != 0 && memchr (tchar_extra, c, sizeof tchar_extra - 1));
+      len = (size_t) g_snprintf (in, sizeof in, "GET / HTTP/1.1\r\nXcY: v\r\n\r\n");
+      in[17] = (char) c;
+      g_assert_cmpint (ws_http_parse ((const uint8_t *) in, len, &m), ==, 0);
+      g_assert_cmpuint (m.n_headers, ==, want ? 1 : 0);
+    }
+}
+
+static const char *const known_names[WS_HDR_COUNT] = {
+  [WS_HDR_HOST] = "Host",
+  [WS_HDR_ORIGIN] = "Origin",
+  [WS_HDR_USER_AGENT] = "User-Agent",
+  [WS_HDR_SERVER] = "Server",
+  [WS_HDR_UPGRADE] = "Upgrade",
+  [WS_HDR_SEC_WEBSOCKET_KEY] = "Sec-WebSocket-Key",
+  [WS_HDR_SEC_WEBSOCKET_VERSION] = "Sec-WebSocket-Version",
+  [WS_HDR_SEC_WEBSOCKET_PROTOCOL] = "Sec-WebSocket-Protocol",
+  [WS_HDR_SEC_WEBSOCKET_EXTENSIONS] = "Sec-WebSocket-Extensions",
+  [WS_HDR_SEC_WEBSOCKET_ACCEPT] = "Sec-WebSocket-Accept",
+};
+
+/* Every recognised header reads the same through ws_http_header_get as
+ * through the search by name, and its token test agrees. */
+static void
+assert_known_like_search (const ws_http_msg *m)
+{
+  int h;
+
+  for (h = 0; h < WS_HDR_COUNT; h++)
+    {
+      g_autofree char *by_name = ws_http_header (m, known_names[h]);
+      g_autofree char *by_id = ws_http_header_get (m, (ws_hdr) h);
+
+      g_assert_cmpstr (by_id, ==, by_name);
+      g_assert_true (ws_http_header_has_token (m, (ws_hdr) h, "websocket")
+                     == ws_http_token_list_has (by_name, "websocket"));
+      g_assert_true (ws_http_header_has_token (m, (ws_hdr) h, "chat")
+                     == ws_http_token_list_has (by_name, "chat"));
+    }
+}
+
+static void
+test_known_headers (void)
+{
+  static const char *const names[] = {
+    "hOsT", "ORIGIN", "user-agent", "Server", "UPGRADE", "upgrade",
+    "Sec-WebSocket-Key", "sec-websocket-version", "Sec-Websocket-Protocol",
+    "SEC-WEBSOCKET-EXTENSIONS", "Sec-WebSocket-Accept", "Sec-WebSocket-Keys",
+    "Hos", "X-Upgrade", "Sec-WebSocket-Ke", "Serve",
+  };
+  static const char *const values[] = {
+    "websocket", "chat, websocket", "", "a\r b", "x\r\n  websocket",
+    "keep-alive,  Upgrade", " chat ", "\t",
+  };
+  const char *long_req =
+    "GET / HTTP/1.1\r\n"
+    "Upgrade: h2c, x-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa, "
+    "x-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\r\n"
+    "UPGRADE: x-ccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc, "
+    "websocket\r\n"
+    "\r\n";
+  ws_http_msg m;
+  int iter;
+
+  g_assert_cmpint (ws_http_parse ((const uint8_t *) odd_request,
+                                  strlen (odd_request), &m), ==, 0);
+  {
+    g_autofree char *host = ws_http_header_get (&m, WS_HDR_HOST);
+    g_autofree char *ext = ws_http_header_get (&m, WS_HDR_SEC_WEBSOCKET_EXTENSIONS);
+    g_autofree char *proto = ws_http_header_get (&m, WS_HDR_SEC_WEBSOCKET_PROTOCOL);
+
+    g_assert_cmpstr (host, ==, "example.com");
+    g_assert_cmpstr (ext, ==, "permessage-deflate; client_max_window_bits, "
+                              "x-webkit-deflate-frame");
+    g_assert_cmpstr (proto, ==, "chat, superchat");
+    g_assert_null (ws_http_header_get (&m, WS_HDR_ORIGIN));
+    g_assert_false (ws_http_header_has_token (&m, WS_HDR_UPGRADE, "websocket"));
+    g_assert_true (ws_http_header_has_token (&m, WS_HDR_SEC_WEBSOCKET_PROTOCOL,
+                                             "superchat"));
+  }
+  assert_known_like_search (&m);
+
+  /* a joined value longer than the stack buffer */
+  g_assert_cmpint (ws_http_parse ((const uint8_t *) long_req, strlen (long_req),
+                                  &m), ==, 0);
+  g_assert_true (ws_http_header_has_token (&m, WS_HDR_UPGRADE, "websocket"));
+  g_assert_false (ws_http_header_has_token (&m, WS_HDR_UPGRADE, "h2"));
+  assert_known_like_search (&m);
+
+  g_assert_cmpint (ws_http_parse ((const uint8_t *) zeek_response,
+                                  strlen (zeek_response), &m), ==, 0);
+  {
+    g_autofree char *acc = ws_http_header_get (&m, WS_HDR_SEC_WEBSOCKET_ACCEPT);
+    g_assert_cmpstr (acc, ==, "N8ntNYkX6Qerw4tK3s/CYzpSZNc=-wrong");
+    g_assert_true (ws_http_header_has_token (&m, WS_HDR_UPGRADE, "WebSocket"));
+  }
+  assert_known_like_search (&m);
+
+  g_assert_null (ws_http_header_get (&m, WS_HDR_COUNT));
+  g_assert_false (ws_http_header_has_token (NULL, WS_HDR_UPGRADE, "websocket"));
+
+  /* random header lists of near and exact names, repeats, folds and CRs */
+  for (iter = 0; iter < 2000; iter++)
+    {
+      GString *s = g_string_new ("HTTP/1.1 101 x\r\n");
+      int k, n = g_test_rand_int_range (0, 12);
+
+      for (k = 0; k < n; k++)
+        {
+          g_string_append_printf (s, "%s:%s%s\r\n",
+                                  names[g_test_rand_int_range (0, G_N_ELEMENTS (names))],
+                                  g_test_rand_bit () ? " " : "",
+                                  values[g_test_rand_int_range (0, G_N_ELEMENTS (values))]);
+          if (g_test_rand_int_range (0, 6) == 0)
+            g_string_append (s, "\t folded websocket \r\n");
+        }
+      g_string_append (s, "\r\n");
+      g_assert_cmpint (ws_http_parse ((const uint8_t *) s->str, s->len, &m), ==, 0);
+      assert_known_like_search (&m);
+      g_string_free (s, TRUE);
+    }
+}
+
 /* ---- extensions ---------------------------------------------------------- */
 
 static void
@@ -973,6 +1217,10 @@ main (int argc, char **argv)
   g_test_add_func ("/http/looks-like", test_looks_like);
   g_test_add_func ("/http/token-list", test_token_list);
   g_test_add_func ("/http/accept", test_accept);
+  g_test_add_func ("/http/accept/key-lengths", test_accept_lengths);
+  g_test_add_func ("/http/block-len", test_block_len);
+  g_test_add_func ("/http/known-headers", test_known_headers);
+  g_test_add_func ("/http/parse/name-bytes", test_name_bytes);
   g_test_add_func ("/http/ext/parse", test_ext_parse);
   g_test_add_func ("/http/ext/bad", test_ext_bad);
   g_test_add_func ("/http/ext/limits", test_ext_limits);
