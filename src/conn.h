@@ -96,7 +96,7 @@ typedef struct {
   uint64_t text_messages, binary_messages;
   uint64_t compressed_messages;
   uint64_t pings, pongs, closes;
-  uint64_t largest_message;   /* largest complete message (inflated size if compressed) */
+  uint64_t largest_message;   /* largest complete message (inflated size if compressed and --inflate, else wire size) */
   uint64_t last_message;      /* size of the last complete message */
   uint64_t largest_before_last; /* largest complete message before the last one */
   uint64_t largest_control;   /* largest control frame payload */

@@ -62,7 +62,7 @@ typedef struct {
   uint8_t msg_opcode;         /* 1 text, 2 binary */
   bool msg_compressed;
   uint64_t msg_wire_size;     /* payload bytes on the wire so far */
-  uint64_t msg_size;          /* inflated size when compressed, else wire */
+  uint64_t msg_size;          /* inflated size when compressed and inflating, else wire */
   uint32_t utf8_state;        /* incremental validator state */
   bool utf8_bad;              /* reported once per message */
 
