@@ -32,6 +32,9 @@
 
 #include <string.h>
 #include <time.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "closecodes.h"
 
@@ -305,6 +308,31 @@ json_plain8 (const uint8_t *p)
           | BYTE_BELOW (x ^ (ONES8 * '\\'), 1) | BYTE_BELOW (x ^ (ONES8 * 0x7F), 1)) == 0;
 }
 
+/* Length of the run of bytes at the start of p[0..n) that JSON takes as they
+ * are (see json_plain8): 16 at a time with SSE2, where a signed compare
+ * below 0x20 also catches every byte from 0x80. */
+static inline size_t
+json_plain_run (const uint8_t *p, size_t n)
+{
+  size_t i = 0;
+#ifdef __SSE2__
+  const __m128i space = _mm_set1_epi8 (0x20), quote = _mm_set1_epi8 ('"'),
+                bslash = _mm_set1_epi8 ('\\'), del = _mm_set1_epi8 (0x7F);
+  for (; i + 16 <= n; i += 16)
+    {
+      __m128i x = _mm_loadu_si128 ((const __m128i *) (const void *) (p + i));
+      __m128i bad = _mm_or_si128 (_mm_or_si128 (_mm_cmplt_epi8 (x, space), _mm_cmpeq_epi8 (x, quote)),
+                                  _mm_or_si128 (_mm_cmpeq_epi8 (x, bslash), _mm_cmpeq_epi8 (x, del)));
+      int m = _mm_movemask_epi8 (bad);
+      if (m)
+        return i + (size_t) __builtin_ctz ((unsigned) m);
+    }
+#endif
+  while (n - i >= 8 && json_plain8 (p + i))
+    i += 8;
+  return i;
+}
+
 void
 ws_json_string (GString *out, const char *s, size_t len)
 {
@@ -323,8 +351,7 @@ ws_json_string (GString *out, const char *s, size_t len)
       uint32_t cp;
       size_t n;
 
-      while (len - i >= 8 && json_plain8 (p + i))
-        i += 8;
+      i += json_plain_run (p + i, len - i);
       if (i == len)
         break;
       b = p[i];
