@@ -184,6 +184,12 @@ gs_done (GString *o, char *end)
 #define U64_MAX_LEN 20
 #define TS_MAX_LEN 21           /* "-9223372036854.775808" */
 
+/* "00" to "99": numbers are written two digits at a time */
+static const char digit_pairs[201] =
+  "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+  "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+  "8081828384858687888990919293949596979899";
+
 /* Decimal digits of v, as %" PRIu64 " would print them; returns the end. */
 static char *
 p_u64 (char *p, uint64_t v)
@@ -197,12 +203,19 @@ p_u64 (char *p, uint64_t v)
       *p = (char) ('0' + v);
       return p + 1;
     }
-  do
+  while (v >= 100)
     {
-      *--q = (char) ('0' + v % 10);
-      v /= 10;
+      q -= 2;
+      memcpy (q, digit_pairs + 2 * (v % 100), 2);
+      v /= 100;
     }
-  while (v);
+  if (v >= 10)
+    {
+      q -= 2;
+      memcpy (q, digit_pairs + 2 * v, 2);
+    }
+  else
+    *--q = (char) ('0' + v);
   n = (size_t) (buf + sizeof buf - q);
   memcpy (p, q, n);
   return p + n;
@@ -222,11 +235,9 @@ p_ts (char *p, int64_t ts_us)
     *p++ = '-';
   p = p_u64 (p, mag / 1000000);
   *p++ = '.';
-  for (int k = 5; k >= 0; k--)
-    {
-      p[k] = (char) ('0' + frac % 10);
-      frac /= 10;
-    }
+  memcpy (p, digit_pairs + 2 * (frac / 10000), 2);
+  memcpy (p + 2, digit_pairs + 2 * (frac / 100 % 100), 2);
+  memcpy (p + 4, digit_pairs + 2 * (frac % 100), 2);
   return p + 6;
 }
 

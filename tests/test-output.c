@@ -429,6 +429,63 @@ test_json_ts (void)
     }
 }
 
+/* Timestamps against printf's formatting: random magnitudes of every
+ * length, both signs, and the digits that carry. */
+static void
+test_json_ts_random (void)
+{
+  GRand *r = g_rand_new_with_seed (6455);
+
+  for (int i = 0; i < 200000; i++)
+    {
+      int64_t us;
+      switch (i % 4)
+        {
+        case 0: us = (int64_t) g_rand_int (r) * (int64_t) g_rand_int_range (r, 0, G_MAXINT32); break;
+        case 1: us = (int64_t) g_rand_int_range (r, 0, 100000000); break;
+        case 2: us = -(int64_t) g_rand_int (r); break;
+        default: us = (int64_t) (((uint64_t) g_rand_int (r) << 32 | g_rand_int (r)) >> (i % 40)); break;
+        }
+      uint64_t mag = us < 0 ? (uint64_t) 0 - (uint64_t) us : (uint64_t) us;
+      g_autofree char *want = g_strdup_printf ("%s%" G_GUINT64_FORMAT ".%06" G_GUINT64_FORMAT,
+                                               us < 0 ? "-" : "", mag / 1000000, mag % 1000000);
+      g_autoptr (GString) s = g_string_new (NULL);
+      ws_ts_append (s, us);
+      g_assert_cmpstr (s->str, ==, want);
+    }
+  g_rand_free (r);
+}
+
+/* A byte to escape at every position of plain text of every length up to
+ * 70, so that it falls in the 16-byte blocks, the 8-byte words and the
+ * bytes after them. */
+static void
+test_json_escape_positions (void)
+{
+  static const struct { char b; const char *esc; } specials[] = {
+    { '"', "\\\"" }, { '\\', "\\\\" }, { '\n', "\\u000a" }, { 0x7f, "\\u007f" },
+    { 0x01, "\\u0001" }, { (char) 0xff, "\xef\xbf\xbd" },
+  };
+
+  for (size_t len = 1; len <= 70; len++)
+    for (size_t at = 0; at < len; at++)
+      for (size_t k = 0; k < G_N_ELEMENTS (specials); k++)
+        {
+          g_autofree char *in = g_malloc (len);
+          g_autoptr (GString) want = g_string_new ("\"");
+          g_autoptr (GString) got = g_string_new (NULL);
+          for (size_t i = 0; i < len; i++)
+            in[i] = (char) ('a' + i % 26);
+          in[at] = specials[k].b;
+          g_string_append_len (want, in, (gssize) at);
+          g_string_append (want, specials[k].esc);
+          g_string_append_len (want, in + at + 1, (gssize) (len - at - 1));
+          g_string_append_c (want, '"');
+          ws_json_string (got, in, len);
+          g_assert_cmpstr (got->str, ==, want->str);
+        }
+}
+
 /* The per-direction statistics at their widest: every counter at its
  * maximum and every timestamp at its most negative, written whole. */
 static void
@@ -1197,6 +1254,8 @@ main (int argc, char **argv)
   g_test_add_func ("/output/json/escape/control", test_json_escape_control);
   g_test_add_func ("/output/json/escape/invalid-utf8", test_json_escape_utf8);
   g_test_add_func ("/output/json/timestamp", test_json_ts);
+  g_test_add_func ("/output/json/timestamp/random", test_json_ts_random);
+  g_test_add_func ("/output/json/escape/positions", test_json_escape_positions);
   g_test_add_func ("/output/json/stats/widest", test_json_stats_widest);
   g_test_add_func ("/output/json/record/keys", test_json_record_keys);
   g_test_add_func ("/output/json/record/handshake-unknown", test_json_record_handshake_unknown);
