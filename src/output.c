@@ -1659,7 +1659,8 @@ ws_writer_record (ws_writer *w, const ws_conn *c)
       break;
     }
   w->header_done = true;
-  tally (w, c);
+  if (w->fmt == WS_FMT_TEXT)
+    tally (w, c);               /* only the text report prints totals */
   ok = emit (w, s);
   if (s->allocated_len > WRITER_BUF_KEEP)
     {
