@@ -306,41 +306,83 @@ addr_format (const ws_addr *a, char *buf, size_t size)
  * yes/no answer, which is all that is asked of it. */
 #define BYTE_BELOW(x, n) (((x) - ONES8 * (n)) & ~(x) & HIGH8)
 
-/* True when the 8 bytes at p are all printable ASCII other than '"' and
- * '\\': JSON takes them as they are.  Most of a record's text is such
- * bytes, so they are skipped a word at a time. */
-static inline bool
-json_plain8 (const uint8_t *p)
+/* The bytes of x (8 bytes in memory order, loaded little-endian) that JSON
+ * does not take as they are: high bit set, below 0x20, '"', '\\' or DEL.
+ * Bytes above the first such byte may be flagged wrongly (a borrow carries
+ * up), so only the lowest flag is exact: it is all that is used. */
+static inline uint64_t
+json_special8 (uint64_t x)
+{
+  return (x & HIGH8) | BYTE_BELOW (x, 0x20) | BYTE_BELOW (x ^ (ONES8 * '"'), 1)
+         | BYTE_BELOW (x ^ (ONES8 * '\\'), 1) | BYTE_BELOW (x ^ (ONES8 * 0x7F), 1);
+}
+
+static inline uint64_t
+load_le64 (const uint8_t *p)
 {
   uint64_t x;
 
   memcpy (&x, p, sizeof x);
-  return ((x & HIGH8) | BYTE_BELOW (x, 0x20) | BYTE_BELOW (x ^ (ONES8 * '"'), 1)
-          | BYTE_BELOW (x ^ (ONES8 * '\\'), 1) | BYTE_BELOW (x ^ (ONES8 * 0x7F), 1)) == 0;
+  return GUINT64_FROM_LE (x);
 }
 
-/* Length of the run of bytes at the start of p[0..n) that JSON takes as they
- * are (see json_plain8): 16 at a time with SSE2, where a signed compare
- * below 0x20 also catches every byte from 0x80. */
+static inline bool
+json_plain_byte (uint8_t b)
+{
+  return b >= 0x20 && b < 0x7F && b != '"' && b != '\\';
+}
+
+/* Index of the first byte of p[0..n) that JSON does not take as it is, or n.
+ * Most of a record's text is plain: it is checked 16 bytes at a time with
+ * SSE2 (a signed compare below 0x20 also catches every byte from 0x80), or
+ * 8 at a time; the last piece is checked as the block or word that ends at
+ * n, overlapping bytes already known to be plain, so no byte is handled
+ * alone unless the whole string is shorter than a word. */
 static inline size_t
 json_plain_run (const uint8_t *p, size_t n)
 {
   size_t i = 0;
 #ifdef __SSE2__
-  const __m128i space = _mm_set1_epi8 (0x20), quote = _mm_set1_epi8 ('"'),
-                bslash = _mm_set1_epi8 ('\\'), del = _mm_set1_epi8 (0x7F);
-  for (; i + 16 <= n; i += 16)
+  if (n >= 16)
     {
-      __m128i x = _mm_loadu_si128 ((const __m128i *) (const void *) (p + i));
-      __m128i bad = _mm_or_si128 (_mm_or_si128 (_mm_cmplt_epi8 (x, space), _mm_cmpeq_epi8 (x, quote)),
-                                  _mm_or_si128 (_mm_cmpeq_epi8 (x, bslash), _mm_cmpeq_epi8 (x, del)));
-      int m = _mm_movemask_epi8 (bad);
-      if (m)
-        return i + (size_t) __builtin_ctz ((unsigned) m);
+      const __m128i space = _mm_set1_epi8 (0x20), quote = _mm_set1_epi8 ('"'),
+                    bslash = _mm_set1_epi8 ('\\'), del = _mm_set1_epi8 (0x7F);
+      for (;; i += 16)
+        {
+          if (i + 16 > n)
+            {
+              if (i == n)
+                return n;
+              i = n - 16;  /* the last block, overlapping plain bytes */
+            }
+          __m128i x = _mm_loadu_si128 ((const __m128i *) (const void *) (p + i));
+          __m128i bad = _mm_or_si128 (_mm_or_si128 (_mm_cmplt_epi8 (x, space), _mm_cmpeq_epi8 (x, quote)),
+                                      _mm_or_si128 (_mm_cmpeq_epi8 (x, bslash), _mm_cmpeq_epi8 (x, del)));
+          int m = _mm_movemask_epi8 (bad);
+          if (m)
+            return i + (size_t) __builtin_ctz ((unsigned) m);
+          if (i + 16 == n)
+            return n;
+        }
     }
 #endif
-  while (n - i >= 8 && json_plain8 (p + i))
-    i += 8;
+  if (n >= 8)
+    for (;; i += 8)
+      {
+        if (i + 8 > n)
+          {
+            if (i == n)
+              return n;
+            i = n - 8;
+          }
+        uint64_t m = json_special8 (load_le64 (p + i));
+        if (m)
+          return i + (size_t) __builtin_ctzll (m) / 8;
+        if (i + 8 == n)
+          return n;
+      }
+  while (i < n && json_plain_byte (p[i]))
+    i++;
   return i;
 }
 
@@ -353,6 +395,17 @@ ws_json_string (GString *out, const char *s, size_t len)
   if (s == NULL)
     {
       GS_PUT_LIT (out, "null");
+      return;
+    }
+  i = json_plain_run (p, len);
+  if (i == len)
+    {
+      /* nothing to escape: the common case */
+      char *q = gs_room (out, len + 2);
+      *q++ = '"';
+      memcpy (q, s, len);
+      q[len] = '"';
+      gs_done (out, q + len + 1);
       return;
     }
   gs_putc (out, '"');
@@ -368,11 +421,6 @@ ws_json_string (GString *out, const char *s, size_t len)
       b = p[i];
       if (b < 0x80)
         {
-          if (b >= 0x20 && b != '"' && b != '\\' && b != 0x7F)
-            {
-              i++;
-              continue;
-            }
           gs_put (out, s + run, i - run);
           if (b == '"' || b == '\\')
             {

@@ -486,6 +486,76 @@ test_json_escape_positions (void)
         }
 }
 
+/* The escaping of the header comment of output.c, written plainly, one
+ * character at a time with GLib's UTF-8 decoder. */
+static void
+json_escape_reference (GString *o, const char *s, size_t len)
+{
+  size_t i = 0;
+
+  g_string_append_c (o, '"');
+  while (i < len)
+    {
+      guchar b = (guchar) s[i];
+      if (b < 0x80)
+        {
+          if (b == '"' || b == '\\')
+            g_string_append_printf (o, "\\%c", b);
+          else if (b < 0x20 || b == 0x7f)
+            g_string_append_printf (o, "\\u%04x", b);
+          else
+            g_string_append_c (o, (char) b);
+          i++;
+          continue;
+        }
+      gunichar cp = g_utf8_get_char_validated (s + i, (gssize) (len - i));
+      if (cp == (gunichar) -1 || cp == (gunichar) -2)
+        {
+          g_string_append (o, "\xef\xbf\xbd");
+          i++;
+          continue;
+        }
+      size_t n = (size_t) g_unichar_to_utf8 (cp, NULL);
+      if (cp <= 0x9f || cp == 0x2028 || cp == 0x2029)
+        g_string_append_printf (o, "\\u%04x", cp);
+      else
+        g_string_append_len (o, s + i, (gssize) n);
+      i += n;
+    }
+  g_string_append_c (o, '"');
+}
+
+/* Random strings, mostly plain text with escapes, UTF-8 (good and bad) and
+ * control bytes scattered in, against the reference. */
+static void
+test_json_escape_random (void)
+{
+  static const char *const pieces[] = {
+    "\xc3\xa9", "\xe4\xb8\xad", "\xf0\x9f\x98\x80", "\xe2\x80\xa8", "\xc2\x85", "\xff",
+    "\xc0\xaf", "\xed\xa0\x80", "\xe2\x82", "\"", "\\", "\n", "\x7f", "\x01",
+  };
+  GRand *r = g_rand_new_with_seed (7692);
+
+  for (int t = 0; t < 50000; t++)
+    {
+      g_autoptr (GString) in = g_string_new (NULL);
+      g_autoptr (GString) want = g_string_new (NULL);
+      g_autoptr (GString) got = g_string_new ("x");
+      int len = g_rand_int_range (r, 0, 90);
+      while ((int) in->len < len)
+        {
+          if (g_rand_int_range (r, 0, 12) == 0)
+            g_string_append (in, pieces[g_rand_int_range (r, 0, G_N_ELEMENTS (pieces))]);
+          else
+            g_string_append_c (in, (char) g_rand_int_range (r, 0x20, 0x7f));
+        }
+      json_escape_reference (want, in->str, in->len);
+      ws_json_string (got, in->str, in->len);
+      g_assert_cmpstr (got->str + 1, ==, want->str);
+    }
+  g_rand_free (r);
+}
+
 /* The per-direction statistics at their widest: every counter at its
  * maximum and every timestamp at its most negative, written whole. */
 static void
@@ -1256,6 +1326,7 @@ main (int argc, char **argv)
   g_test_add_func ("/output/json/timestamp", test_json_ts);
   g_test_add_func ("/output/json/timestamp/random", test_json_ts_random);
   g_test_add_func ("/output/json/escape/positions", test_json_escape_positions);
+  g_test_add_func ("/output/json/escape/random", test_json_escape_random);
   g_test_add_func ("/output/json/stats/widest", test_json_stats_widest);
   g_test_add_func ("/output/json/record/keys", test_json_record_keys);
   g_test_add_func ("/output/json/record/handshake-unknown", test_json_record_handshake_unknown);
