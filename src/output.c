@@ -190,19 +190,33 @@ static const char digit_pairs[201] =
   "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
   "8081828384858687888990919293949596979899";
 
-/* Decimal digits of v, as %" PRIu64 " would print them; returns the end. */
+/* Decimal digits of v, as %" PRIu64 " would print them; returns the end.
+ * They are written where they go, from the last pair back. */
 static char *
 p_u64 (char *p, uint64_t v)
 {
-  char buf[U64_MAX_LEN];
-  char *q = buf + sizeof buf;
   size_t n;
+  char *q;
 
   if (v < 10)                   /* most counters of most records */
     {
       *p = (char) ('0' + v);
       return p + 1;
     }
+  static const uint64_t pow10[20] = {
+    UINT64_C (1), UINT64_C (10), UINT64_C (100), UINT64_C (1000), UINT64_C (10000),
+    UINT64_C (100000), UINT64_C (1000000), UINT64_C (10000000), UINT64_C (100000000),
+    UINT64_C (1000000000), UINT64_C (10000000000), UINT64_C (100000000000),
+    UINT64_C (1000000000000), UINT64_C (10000000000000), UINT64_C (100000000000000),
+    UINT64_C (1000000000000000), UINT64_C (10000000000000000),
+    UINT64_C (100000000000000000), UINT64_C (1000000000000000000),
+    UINT64_C (10000000000000000000),
+  };
+  /* digits from the bit length (log10 2 is about 1233/4096), corrected */
+  n = (size_t) (((64 - __builtin_clzll (v)) * 1233) >> 12);
+  if (n < 20 && v >= pow10[n])
+    n++;
+  q = p + n;
   while (v >= 100)
     {
       q -= 2;
@@ -210,14 +224,9 @@ p_u64 (char *p, uint64_t v)
       v /= 100;
     }
   if (v >= 10)
-    {
-      q -= 2;
-      memcpy (q, digit_pairs + 2 * v, 2);
-    }
+    memcpy (q - 2, digit_pairs + 2 * v, 2);
   else
-    *--q = (char) ('0' + v);
-  n = (size_t) (buf + sizeof buf - q);
-  memcpy (p, q, n);
+    q[-1] = (char) ('0' + v);
   return p + n;
 }
 
