@@ -17,7 +17,8 @@ struct ws_analyzer {
   ws_analyzer_opts opts;
   ws_writer *writer;
   ws_tcp *tcp;
-  GQueue held;            /* ended WebSocket records, in end order */
+  ws_conn **held;         /* ended WebSocket records, in end order: a ring */
+  size_t held_head, held_len, held_cap;
   ws_conn_index *briefs;  /* briefs of recent WebSocket connections, indexed */
   int64_t now_us;         /* latest capture time seen */
   int64_t last_tick_us;
@@ -39,6 +40,46 @@ ws_analyzer_opts_init (ws_analyzer_opts *o)
 static void on_end (ws_conn *c, void *user);
 static void note_start (ws_conn *c, void *user);
 
+/* ---- the ring of held records (no allocation per record) ---------------- */
+
+static ws_conn *
+held_peek (const ws_analyzer *a)
+{
+  return a->held_len ? a->held[a->held_head] : NULL;
+}
+
+static ws_conn *
+held_pop (ws_analyzer *a)
+{
+  ws_conn *c;
+
+  if (a->held_len == 0)
+    return NULL;
+  c = a->held[a->held_head];
+  a->held_head = (a->held_head + 1) % a->held_cap;
+  a->held_len--;
+  return c;
+}
+
+static void
+held_push (ws_analyzer *a, ws_conn *c)
+{
+  if (a->held_len == a->held_cap)
+    {
+      /* grow, moving the records in order to the front */
+      size_t cap = a->held_cap ? a->held_cap * 2 : 64;
+      ws_conn **ring = g_new (ws_conn *, cap);
+      for (size_t i = 0; i < a->held_len; i++)
+        ring[i] = a->held[(a->held_head + i) % a->held_cap];
+      g_free (a->held);
+      a->held = ring;
+      a->held_cap = cap;
+      a->held_head = 0;
+    }
+  a->held[(a->held_head + a->held_len) % a->held_cap] = c;
+  a->held_len++;
+}
+
 ws_analyzer *
 ws_analyzer_new (const ws_analyzer_opts *o, ws_writer *w)
 {
@@ -48,7 +89,6 @@ ws_analyzer_new (const ws_analyzer_opts *o, ws_writer *w)
   ws_tcp_opts to = { .linger_us = o->linger_us, .idle_us = o->idle_us };
   a->tcp = ws_tcp_new (&to, on_end, a);
   ws_tcp_set_start_cb (a->tcp, note_start);
-  g_queue_init (&a->held);
   a->briefs = ws_conn_index_new (WS_WINDOW_MAX_BRIEFS);
   return a;
 }
@@ -83,12 +123,13 @@ emit (ws_analyzer *a, ws_conn *c)
 static void
 release_held (ws_analyzer *a, bool all)
 {
-  while (!g_queue_is_empty (&a->held))
+  ws_conn *c;
+
+  while ((c = held_peek (a)) != NULL)
     {
-      ws_conn *c = g_queue_peek_head (&a->held);
       if (!all && c->end_us + a->opts.hold_us > a->now_us)
         break;
-      g_queue_pop_head (&a->held);
+      held_pop (a);
       emit (a, c);
     }
 }
@@ -130,10 +171,10 @@ on_end (ws_conn *c, void *user)
   ws_stats.tcp_connections++;
   ws_conn_release (c);
   ws_conn_index_put (a->briefs, c, false);
-  g_queue_push_tail (&a->held, c);
+  held_push (a, c);
   /* bounded: a burst of endings is written early rather than held */
-  while (a->held.length > MAX_HELD)
-    emit (a, g_queue_pop_head (&a->held));
+  while (a->held_len > MAX_HELD)
+    emit (a, held_pop (a));
 }
 
 /* A connection became recognisably WebSocket: note it for the reconnect rule
@@ -204,7 +245,7 @@ ws_analyzer_tracked (const ws_analyzer *a)
 size_t
 ws_analyzer_held (const ws_analyzer *a)
 {
-  return a->held.length;
+  return a->held_len;
 }
 
 uint64_t
@@ -220,8 +261,9 @@ ws_analyzer_free (ws_analyzer *a)
     return;
   ws_tcp_free (a->tcp);
   ws_conn *c;
-  while ((c = g_queue_pop_head (&a->held)))
+  while ((c = held_pop (a)))
     ws_conn_free (c);
+  g_free (a->held);
   ws_conn_index_free (a->briefs);
   g_free (a);
 }
