@@ -315,15 +315,17 @@ addr_format (const ws_addr *a, char *buf, size_t size)
  * yes/no answer, which is all that is asked of it. */
 #define BYTE_BELOW(x, n) (((x) - ONES8 * (n)) & ~(x) & HIGH8)
 
-/* The bytes of x (8 bytes in memory order, loaded little-endian) that JSON
- * does not take as they are: high bit set, below 0x20, '"', '\\' or DEL.
+/* The bytes of x (8 bytes in memory order, loaded little-endian) that are
+ * not written as they are: high bit set, below 0x20, '\\', DEL, and for
+ * JSON '"'.
  * Bytes above the first such byte may be flagged wrongly (a borrow carries
  * up), so only the lowest flag is exact: it is all that is used. */
 static inline uint64_t
-json_special8 (uint64_t x)
+special8 (uint64_t x, bool json)
 {
-  return (x & HIGH8) | BYTE_BELOW (x, 0x20) | BYTE_BELOW (x ^ (ONES8 * '"'), 1)
-         | BYTE_BELOW (x ^ (ONES8 * '\\'), 1) | BYTE_BELOW (x ^ (ONES8 * 0x7F), 1);
+  uint64_t m = (x & HIGH8) | BYTE_BELOW (x, 0x20) | BYTE_BELOW (x ^ (ONES8 * '\\'), 1)
+               | BYTE_BELOW (x ^ (ONES8 * 0x7F), 1);
+  return json ? m | BYTE_BELOW (x ^ (ONES8 * '"'), 1) : m;
 }
 
 static inline uint64_t
@@ -336,19 +338,20 @@ load_le64 (const uint8_t *p)
 }
 
 static inline bool
-json_plain_byte (uint8_t b)
+plain_byte (uint8_t b, bool json)
 {
-  return b >= 0x20 && b < 0x7F && b != '"' && b != '\\';
+  return b >= 0x20 && b < 0x7F && b != '\\' && !(json && b == '"');
 }
 
-/* Index of the first byte of p[0..n) that JSON does not take as it is, or n.
+/* Index of the first byte of p[0..n) that is not written as it is (in JSON
+ * when json, else in the text table), or n.
  * Most of a record's text is plain: it is checked 16 bytes at a time with
  * SSE2 (a signed compare below 0x20 also catches every byte from 0x80), or
  * 8 at a time; the last piece is checked as the block or word that ends at
  * n, overlapping bytes already known to be plain, so no byte is handled
  * alone unless the whole string is shorter than a word. */
 static inline size_t
-json_plain_run (const uint8_t *p, size_t n)
+plain_run (const uint8_t *p, size_t n, bool json)
 {
   size_t i = 0;
 #ifdef __SSE2__
@@ -365,8 +368,10 @@ json_plain_run (const uint8_t *p, size_t n)
               i = n - 16;  /* the last block, overlapping plain bytes */
             }
           __m128i x = _mm_loadu_si128 ((const __m128i *) (const void *) (p + i));
-          __m128i bad = _mm_or_si128 (_mm_or_si128 (_mm_cmplt_epi8 (x, space), _mm_cmpeq_epi8 (x, quote)),
+          __m128i bad = _mm_or_si128 (_mm_cmplt_epi8 (x, space),
                                       _mm_or_si128 (_mm_cmpeq_epi8 (x, bslash), _mm_cmpeq_epi8 (x, del)));
+          if (json)
+            bad = _mm_or_si128 (bad, _mm_cmpeq_epi8 (x, quote));
           int m = _mm_movemask_epi8 (bad);
           if (m)
             return i + (size_t) __builtin_ctz ((unsigned) m);
@@ -384,15 +389,21 @@ json_plain_run (const uint8_t *p, size_t n)
               return n;
             i = n - 8;
           }
-        uint64_t m = json_special8 (load_le64 (p + i));
+        uint64_t m = special8 (load_le64 (p + i), json);
         if (m)
           return i + (size_t) __builtin_ctzll (m) / 8;
         if (i + 8 == n)
           return n;
       }
-  while (i < n && json_plain_byte (p[i]))
+  while (i < n && plain_byte (p[i], json))
     i++;
   return i;
+}
+
+static inline size_t
+json_plain_run (const uint8_t *p, size_t n)
+{
+  return plain_run (p, n, true);
 }
 
 void
@@ -522,17 +533,16 @@ ws_text_safe (GString *out, const char *s, size_t len)
     return;
   while (i < len)
     {
-      uint8_t b = p[i];
+      uint8_t b;
       uint32_t cp;
       size_t n;
 
+      i += plain_run (p + i, len - i, false);
+      if (i == len)
+        break;
+      b = p[i];
       if (b < 0x80)
         {
-          if (b >= 0x20 && b != '\\' && b != 0x7F)
-            {
-              i++;
-              continue;
-            }
           gs_put (out, s + run, i - run);
           if (b == '\\')
             GS_PUT_LIT (out, "\\\\");
@@ -1144,10 +1154,13 @@ text_cell (GString *o, const char *s, size_t width, bool pad)
     }
   else
     g_string_append (o, s);
-  if (pad)
-    for (; n < width; n++)
-      g_string_append_c (o, ' ');
-  g_string_append (o, "  ");
+  if (pad && n < width)
+    {
+      char *p = gs_room (o, width - n);
+      memset (p, ' ', width - n);
+      gs_done (o, p + (width - n));
+    }
+  GS_PUT_LIT (o, "  ");
 }
 
 static void
@@ -1167,24 +1180,51 @@ text_time (GString *o, int64_t ts_us)
       ws_ts_append (o, ts_us);
       return;
     }
-  g_string_append_printf (o, "%04d-%02d-%02d %02d:%02d:%02d.%03d",
-                          tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                          tm.tm_hour, tm.tm_min, tm.tm_sec,
-                          (int) ((ts_us % 1000000) / 1000));
+  int year = tm.tm_year + 1900, ms = (int) ((ts_us % 1000000) / 1000);
+  if (year < 0 || year > 9999)
+    {
+      g_string_append_printf (o, "%04d-%02d-%02d %02d:%02d:%02d.%03d", year, tm.tm_mon + 1,
+                              tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+      return;
+    }
+  /* as "%04d-%02d-%02d %02d:%02d:%02d.%03d" prints it */
+  char *start = gs_room (o, 23), *p = start;
+  memcpy (p, digit_pairs + 2 * (year / 100), 2);
+  memcpy (p + 2, digit_pairs + 2 * (year % 100), 2);
+  p[4] = '-';
+  memcpy (p + 5, digit_pairs + 2 * (tm.tm_mon + 1), 2);
+  p[7] = '-';
+  memcpy (p + 8, digit_pairs + 2 * tm.tm_mday, 2);
+  p[10] = ' ';
+  memcpy (p + 11, digit_pairs + 2 * tm.tm_hour, 2);
+  p[13] = ':';
+  memcpy (p + 14, digit_pairs + 2 * tm.tm_min, 2);
+  p[16] = ':';
+  memcpy (p + 17, digit_pairs + 2 * (tm.tm_sec % 100), 2);
+  p[19] = '.';
+  p[20] = (char) ('0' + ms / 100);
+  memcpy (p + 21, digit_pairs + 2 * (ms % 100), 2);
+  gs_done (o, p + 23);
 }
 
 static void
 text_endpoint (GString *o, const ws_addr *a, uint16_t port)
 {
   char buf[64];
+  size_t len = addr_format (a, buf, sizeof buf);
 
-  buf[0] = '\0';
-  ws_addr_to_string (a, buf, sizeof buf);
-  buf[sizeof buf - 1] = '\0';
   if (a->family == 6)
-    g_string_append_printf (o, "[%s]:%u", buf, (unsigned) port);
+    {
+      gs_putc (o, '[');
+      gs_put (o, buf, len);
+      GS_PUT_LIT (o, "]:");
+    }
   else
-    g_string_append_printf (o, "%s:%u", buf, (unsigned) port);
+    {
+      gs_put (o, buf, len);
+      gs_putc (o, ':');
+    }
+  put_u64 (o, port);
 }
 
 static void
@@ -1238,7 +1278,7 @@ text_record (GString *o, const ws_conn *c, bool verbose)
 
   g_string_truncate (cell, 0);
   if (c->handshake_status >= 0)
-    g_string_append_printf (cell, "%d", c->handshake_status);
+    put_u64 (cell, (uint64_t) c->handshake_status);
   else
     g_string_append (cell, c->midstream ? "mid" : "-");
   text_cell (o, cell->str, W_HS, true);
@@ -1247,7 +1287,7 @@ text_record (GString *o, const ws_conn *c, bool verbose)
   if (code >= 0)
     {
       const ws_code_info *ci = ws_code_lookup (code);
-      g_string_append_printf (cell, "%d", code);
+      put_u64 (cell, (uint64_t) code);
       if (ci && ci->name)
         {
           g_string_append_c (cell, ' ');
@@ -1265,12 +1305,16 @@ text_record (GString *o, const ws_conn *c, bool verbose)
   g_string_append (cell, ws_tcp_end_name (c->tcp_end) ? ws_tcp_end_name (c->tcp_end) : "-");
   if (c->tcp_end != WS_TCP_END_OPEN && side_valid (c->tcp_end_by) &&
       ws_side_name (c->tcp_end_by))
-    g_string_append_printf (cell, " by %s", ws_side_name (c->tcp_end_by));
+    {
+      GS_PUT_LIT (cell, " by ");
+      g_string_append (cell, ws_side_name (c->tcp_end_by));
+    }
   text_cell (o, cell->str, W_TCP, true);
 
   g_string_truncate (cell, 0);
-  g_string_append_printf (cell, "%" PRIu64 "/%" PRIu64, c->dir[WS_SIDE_CLIENT].frames,
-                          c->dir[WS_SIDE_SERVER].frames);
+  put_u64 (cell, c->dir[WS_SIDE_CLIENT].frames);
+  gs_putc (cell, '/');
+  put_u64 (cell, c->dir[WS_SIDE_SERVER].frames);
   text_cell (o, cell->str, W_FRAMES, reason != NULL);
 
   if (reason)
@@ -1337,10 +1381,16 @@ text_record (GString *o, const ws_conn *c, bool verbose)
         {
           const char *side = side_valid (c->violations[i].side)
                              ? ws_side_name (c->violations[i].side) : NULL;
-          g_string_append_printf (o, "%s %s", i ? "," : "",
-                                  ws_violation_name (c->violations[i].kind));
+          if (i)
+            gs_putc (o, ',');
+          gs_putc (o, ' ');
+          g_string_append (o, ws_violation_name (c->violations[i].kind));
           if (side)
-            g_string_append_printf (o, " (%s)", side);
+            {
+              GS_PUT_LIT (o, " (");
+              g_string_append (o, side);
+              gs_putc (o, ')');
+            }
         }
       if (c->violations_dropped)
         g_string_append_printf (o, ", and %u more", c->violations_dropped);

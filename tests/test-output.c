@@ -1091,6 +1091,74 @@ check_text (const char *in, size_t len, const char *expected)
   g_assert_cmpstr (s->str, ==, expected);
 }
 
+/* The text table's escaping (see output.c), written plainly. */
+static void
+text_safe_reference (GString *o, const char *s, size_t len)
+{
+  size_t i = 0;
+
+  while (i < len)
+    {
+      guchar b = (guchar) s[i];
+      if (b < 0x80)
+        {
+          if (b == '\\')
+            g_string_append (o, "\\\\");
+          else if (b < 0x20 || b == 0x7f)
+            g_string_append_printf (o, "\\x%02x", b);
+          else
+            g_string_append_c (o, (char) b);
+          i++;
+          continue;
+        }
+      gunichar cp = g_utf8_get_char_validated (s + i, (gssize) (len - i));
+      if (cp == (gunichar) -1 || cp == (gunichar) -2)
+        {
+          g_string_append_printf (o, "\\x%02x", b);
+          i++;
+          continue;
+        }
+      size_t n = (size_t) g_unichar_to_utf8 (cp, NULL);
+      bool unsafe = cp <= 0x9f || cp == 0x061c || cp == 0x200e || cp == 0x200f
+                    || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+      for (size_t k = 0; k < n; k++)
+        if (unsafe)
+          g_string_append_printf (o, "\\x%02x", (guchar) s[i + k]);
+        else
+          g_string_append_c (o, s[i + k]);
+      i += n;
+    }
+}
+
+static void
+test_text_safe_random (void)
+{
+  static const char *const pieces[] = {
+    "\xc3\xa9", "\xe4\xb8\xad", "\xf0\x9f\x98\x80", "\xe2\x80\xae", "\xc2\x85", "\xff",
+    "\xc0\xaf", "\xed\xa0\x80", "\xe2\x82", "\"", "\\", "\n", "\x7f", "\x1b[31m",
+  };
+  GRand *r = g_rand_new_with_seed (1006);
+
+  for (int t = 0; t < 50000; t++)
+    {
+      g_autoptr (GString) in = g_string_new (NULL);
+      g_autoptr (GString) want = g_string_new (NULL);
+      g_autoptr (GString) got = g_string_new (NULL);
+      int len = g_rand_int_range (r, 0, 90);
+      while ((int) in->len < len)
+        {
+          if (g_rand_int_range (r, 0, 12) == 0)
+            g_string_append (in, pieces[g_rand_int_range (r, 0, G_N_ELEMENTS (pieces))]);
+          else
+            g_string_append_c (in, (char) g_rand_int_range (r, 0x20, 0x7f));
+        }
+      text_safe_reference (want, in->str, in->len);
+      ws_text_safe (got, in->str, in->len);
+      g_assert_cmpstr (got->str, ==, want->str);
+    }
+  g_rand_free (r);
+}
+
 static void
 test_text_safe (void)
 {
@@ -1345,6 +1413,7 @@ main (int argc, char **argv)
   g_test_add_func ("/output/csv/writer", test_csv_writer);
   g_test_add_func ("/output/csv/empty", test_csv_empty);
   g_test_add_func ("/output/text/safe", test_text_safe);
+  g_test_add_func ("/output/text/safe/random", test_text_safe_random);
   g_test_add_func ("/output/text/writer", test_text_writer);
   g_test_add_func ("/output/text/empty", test_text_empty);
   g_test_add_func ("/output/writer/json-lines", test_writer_json_lines);
