@@ -495,21 +495,52 @@ range_bounds (const ws_code_info *e, int *lo, int *hi)
   return sscanf (e->key, "%d-%d", lo, hi) == 2;
 }
 
-const ws_code_info *
-ws_code_lookup (int code)
+/* Every record looks its close codes up, so the rows are sorted out once:
+ * the single codes, then the ranges, each in table order (the first row
+ * that fits wins, as a scan of the table would find it). */
+static struct {
+  int n_exact, n_range;
+  struct { int code; const ws_code_info *e; } exact[N_ENTRIES];
+  struct { int lo, hi; const ws_code_info *e; } range[N_ENTRIES];
+} lookup_ix;
+
+static void
+lookup_ix_build (void)
 {
   for (size_t i = 0; i < N_ENTRIES; i++)
     {
       const ws_code_info *e = &code_table[i];
-      if (!is_handshake_key (e->key) && !strchr (e->key, '-') && e->code == code)
-        return e;
-    }
-  for (size_t i = 0; i < N_ENTRIES; i++)
-    {
       int lo, hi;
-      if (range_bounds (&code_table[i], &lo, &hi) && code >= lo && code <= hi)
-        return &code_table[i];
+      if (!is_handshake_key (e->key) && !strchr (e->key, '-'))
+        {
+          lookup_ix.exact[lookup_ix.n_exact].code = e->code;
+          lookup_ix.exact[lookup_ix.n_exact++].e = e;
+        }
+      else if (range_bounds (e, &lo, &hi))
+        {
+          lookup_ix.range[lookup_ix.n_range].lo = lo;
+          lookup_ix.range[lookup_ix.n_range].hi = hi;
+          lookup_ix.range[lookup_ix.n_range++].e = e;
+        }
     }
+}
+
+const ws_code_info *
+ws_code_lookup (int code)
+{
+  static gsize built;
+
+  if (g_once_init_enter (&built))
+    {
+      lookup_ix_build ();
+      g_once_init_leave (&built, 1);
+    }
+  for (int i = 0; i < lookup_ix.n_exact; i++)
+    if (lookup_ix.exact[i].code == code)
+      return lookup_ix.exact[i].e;
+  for (int i = 0; i < lookup_ix.n_range; i++)
+    if (code >= lookup_ix.range[i].lo && code <= lookup_ix.range[i].hi)
+      return lookup_ix.range[i].e;
   /* negative codes: only from callers; treat as "not a close code" */
   return ws_code_lookup_key (code < 0 ? "0-999" : "5000-65535");
 }

@@ -39,6 +39,7 @@
 #include "diagnose.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,20 +91,25 @@ text_reset (text *t)
   t->str[0] = '\0';
 }
 
-/* Room for n more bytes and the NUL. */
 static void
-text_reserve (text *t, size_t n)
+text_grow (text *t, size_t n)
 {
   size_t cap = t->cap;
 
-  if (t->len + n < cap)
-    return;
   while (cap <= t->len + n)
     cap *= 2;
   if (t->str == t->local)
     t->str = g_memdup2 (t->local, t->len + 1);
   t->str = g_realloc (t->str, cap);
   t->cap = cap;
+}
+
+/* Room for n more bytes and the NUL. */
+static inline void
+text_reserve (text *t, size_t n)
+{
+  if (t->len + n >= t->cap)
+    text_grow (t, n);
 }
 
 static void
@@ -120,6 +126,9 @@ text_str (text *t, const char *s)
 {
   text_add (t, s, strlen (s));
 }
+
+/* A string literal, its length known at compile time. */
+#define TEXT_LIT(t, s) text_add ((t), "" s, sizeof (s) - 1)
 
 /* Digits of v (and a minus sign), as %lld and %llu print them. */
 static void
@@ -172,16 +181,13 @@ text_vprintf_plain (text *t, const char *fmt, va_list ap)
 
   for (;;)
     {
-      const char *pct = strchr (p, '%');
+      const char *pct = strchrnul (p, '%');
       int longs = 0;
       bool size = false;
 
-      if (!pct)
-        {
-          text_str (t, p);
-          return true;
-        }
       text_add (t, p, (size_t) (pct - p));
+      if (!*pct)
+        return true;
       p = pct + 1;
       while (*p == 'l' && longs < 2)
         {
@@ -284,7 +290,8 @@ typedef struct {
   const char *ua_software; /* software_name of the User-Agent, Server */
   bool server_is_proxy;    /* the Server header names a proxy or load balancer */
   const char *server_software;
-  text server_lc;         /* the Server header lower-cased, "" if none */
+  text server_lc;         /* the Server header lower-cased ("" if none), */
+  bool server_lc_made;    /* made at the first server_says only */
   text lead;              /* first part of the summary */
   text extra;             /* clauses appended to the summary */
 } diag;
@@ -381,6 +388,19 @@ text_size (text *t, uint64_t n)
   text_str (t, unit == 1024 ? " KiB)" : " MiB)");
 }
 
+/* t into buf, cut to len - 1 bytes as g_strlcpy would; t is cleared. */
+static void
+text_take (text *t, char *buf, size_t len)
+{
+  if (len)
+    {
+      size_t n = MIN (t->len, len - 1);
+      memcpy (buf, t->str, n);
+      buf[n] = '\0';
+    }
+  text_clear (t);
+}
+
 void
 ws_fmt_dur (char *buf, size_t len, int64_t us)
 {
@@ -388,8 +408,7 @@ ws_fmt_dur (char *buf, size_t len, int64_t us)
 
   text_init (&t);
   text_dur (&t, us);
-  g_strlcpy (buf, t.str, len);
-  text_clear (&t);
+  text_take (&t, buf, len);
 }
 
 void
@@ -399,8 +418,7 @@ ws_fmt_size (char *buf, size_t len, uint64_t n)
 
   text_init (&t);
   text_size (&t, n);
-  g_strlcpy (buf, t.str, len);
-  text_clear (&t);
+  text_take (&t, buf, len);
 }
 
 /* A reason cut to at most max bytes without splitting a UTF-8 sequence. */
@@ -448,6 +466,13 @@ addr_eq (const ws_addr *a, const ws_addr *b)
 
 /* ---- cause object --------------------------------------------------------- */
 
+/* Evidence arrays of causes cleared lately, emptied, for the next causes
+ * to fill: every record has evidence, and would otherwise allocate and free
+ * an array and its room for pointers. */
+#define EV_POOL 4
+static _Thread_local GPtrArray *ev_pool[EV_POOL];
+static _Thread_local unsigned ev_pooled;
+
 /* An evidence line and its text are one allocation: free the line, and the
  * text goes with it. */
 static void
@@ -456,7 +481,16 @@ add_evidence_text (ws_cause *cause, int64_t ts_us, const char *s, size_t len)
   ws_evidence *e;
 
   if (!cause->evidence)
-    cause->evidence = g_ptr_array_new_with_free_func (g_free);
+    {
+      if (ev_pooled)
+        {
+          /* it may come from a cause filled elsewhere (tests) */
+          cause->evidence = ev_pool[--ev_pooled];
+          g_ptr_array_set_free_func (cause->evidence, g_free);
+        }
+      else
+        cause->evidence = g_ptr_array_new_with_free_func (g_free);
+    }
   if (cause->evidence->len >= MAX_EVIDENCE)
     return;
   e = g_malloc (sizeof *e + len + 1);
@@ -474,7 +508,18 @@ ws_cause_clear (ws_cause *cause)
   g_clear_pointer (&cause->detail, g_free);
   g_clear_pointer (&cause->summary, g_free);
   g_clear_pointer (&cause->fix, g_free);
-  g_clear_pointer (&cause->evidence, g_ptr_array_unref);
+  if (cause->evidence)
+    {
+      /* the cause owns its array: no one else holds a reference */
+      GPtrArray *ev = g_steal_pointer (&cause->evidence);
+      if (ev_pooled < EV_POOL)
+        {
+          g_ptr_array_set_size (ev, 0);
+          ev_pool[ev_pooled++] = ev;
+        }
+      else
+        g_ptr_array_unref (ev);
+    }
   cause->id = NULL;
   cause->confidence = NULL;
 }
@@ -493,6 +538,23 @@ ws_cause_add_evidence (ws_cause *cause, int64_t ts_us, const char *fmt, ...)
   va_end (ap);
   add_evidence_text (cause, ts_us, t.str, t.len);
   text_clear (&t);
+}
+
+/* Is there room for one more evidence line? */
+static bool
+evidence_room (const ws_cause *cause)
+{
+  return !cause->evidence || cause->evidence->len < MAX_EVIDENCE;
+}
+
+/* Add the line built in t (then cleared).  The lines every record gets are
+ * built piece by piece: parsing a format for them costs more than the rest
+ * of their making. */
+static void
+add_evidence_built (ws_cause *cause, int64_t ts_us, text *t)
+{
+  add_evidence_text (cause, ts_us, t->str, t->len);
+  text_clear (t);
 }
 
 #define EV(d, ts, ...) ws_cause_add_evidence ((d)->k, (ts), __VA_ARGS__)
@@ -816,10 +878,56 @@ software_index (const char *lc)
   return -1;
 }
 
+/* Software named by a header: software_index of it lower-cased.  A capture
+ * holds few distinct User-Agent and Server values, and lower-casing one and
+ * looking for every needle in it costs a thousand instructions or so, so the
+ * answers for the last few values are remembered (by the whole value). */
+#define SW_MEMO 8
+#define SW_MEMO_LEN 176
+
+static _Thread_local struct {
+  uint16_t len;           /* 0: unused */
+  int8_t index;
+  char value[SW_MEMO_LEN];
+} sw_memo[SW_MEMO];
+static _Thread_local unsigned sw_memo_next;
+
+static int
+software_of (const char *header)
+{
+  size_t n = strlen (header);
+  bool memo = n > 0 && n < SW_MEMO_LEN;
+  text lc;
+  int k;
+
+  if (memo)
+    for (unsigned i = 0; i < SW_MEMO; i++)
+      if (sw_memo[i].len == n && memcmp (sw_memo[i].value, header, n) == 0)
+        return sw_memo[i].index;
+  text_init (&lc);
+  text_set_lower (&lc, header);
+  k = software_index (lc.str);
+  text_clear (&lc);
+  if (memo)
+    {
+      unsigned i = sw_memo_next++ % SW_MEMO;
+      sw_memo[i].len = (uint16_t) n;
+      sw_memo[i].index = (int8_t) k;
+      memcpy (sw_memo[i].value, header, n);
+    }
+  return k;
+}
+
 /* Does the Server header hold needle (in lower case), in any ASCII case? */
 static bool
-server_says (const diag *d, const char *needle)
+server_says (diag *d, const char *needle)
 {
+  if (!d->server_lc_made)
+    {
+      if (d->c->server_header)
+        text_set_lower (&d->server_lc, d->c->server_header);
+      d->server_lc_made = true;
+    }
   return strstr (d->server_lc.str, needle) != NULL;
 }
 
@@ -846,11 +954,28 @@ library_evidence (diag *d)
     }
 
   const char *ua = d->ua_software;
-  if (ua && c->user_agent)
-    EV (d, c->request_us, "client software: %s (User-Agent: %s)", ua, c->user_agent);
+  text t;
+  if (ua && c->user_agent && evidence_room (d->k))
+    {
+      text_init (&t);
+      TEXT_LIT (&t, "client software: ");
+      text_str (&t, ua);
+      TEXT_LIT (&t, " (User-Agent: ");
+      text_str (&t, c->user_agent);
+      TEXT_LIT (&t, ")");
+      add_evidence_built (d->k, c->request_us, &t);
+    }
   const char *sv = d->server_software;
-  if (sv && c->server_header)
-    EV (d, c->response_us, "server software: %s (Server: %s)", sv, c->server_header);
+  if (sv && c->server_header && evidence_room (d->k))
+    {
+      text_init (&t);
+      TEXT_LIT (&t, "server software: ");
+      text_str (&t, sv);
+      TEXT_LIT (&t, " (Server: ");
+      text_str (&t, c->server_header);
+      TEXT_LIT (&t, ")");
+      add_evidence_built (d->k, c->response_us, &t);
+    }
 }
 
 /* ---- the timeline ---------------------------------------------------------- */
@@ -863,18 +988,29 @@ timeline_evidence (diag *d)
 
   if (c->midstream)
     EV (d, c->start_us, "capture began after the handshake: handshake facts unknown");
-  if (c->request_us && c->handshake_status == 101)
+  if (c->request_us && c->handshake_status == 101 && evidence_room (d->k))
     {
+      /* "handshake: GET %s (Host %s) answered 101 after %s[, subprotocol
+       * %s][, permessage-deflate]" */
+      text t;
+      text_init (&t);
+      TEXT_LIT (&t, "handshake: GET ");
+      text_str (&t, c->path ? c->path : "?");
+      TEXT_LIT (&t, " (Host ");
+      text_str (&t, c->host ? c->host : "?");
+      TEXT_LIT (&t, ") answered 101 after ");
       if (c->response_us >= c->request_us)
-        ws_fmt_dur (a, sizeof a, c->response_us - c->request_us);
+        text_dur (&t, c->response_us - c->request_us);
       else
-        g_snprintf (a, sizeof a, "?");
-      EV (d, c->response_us ? c->response_us : c->request_us,
-          "handshake: GET %s (Host %s) answered 101 after %s%s%s%s",
-          c->path ? c->path : "?", c->host ? c->host : "?", a,
-          c->accepted_subprotocol ? ", subprotocol " : "",
-          c->accepted_subprotocol ? c->accepted_subprotocol : "",
-          c->pmd.enabled ? ", permessage-deflate" : "");
+        TEXT_LIT (&t, "?");
+      if (c->accepted_subprotocol)
+        {
+          TEXT_LIT (&t, ", subprotocol ");
+          text_str (&t, c->accepted_subprotocol);
+        }
+      if (c->pmd.enabled)
+        TEXT_LIT (&t, ", permessage-deflate");
+      add_evidence_built (d->k, c->response_us ? c->response_us : c->request_us, &t);
     }
 
   for (int s = 0; s < 2; s++)
@@ -1783,7 +1919,16 @@ near (int64_t value_us, int64_t target_s)
  *
  * Lists are plain sorted arrays: briefs arrive nearly in time order, so an
  * insertion lands at or near the end.  A removed entry is marked dead and
- * the list is compacted at the next prune (once per second of capture). */
+ * the list is compacted at the next prune (once per second of capture).
+ *
+ * Most lists stay short (one client's connections: usually one), so a list
+ * is one allocation holding its header, its key and room for its first
+ * IX_INLINE entries; only a longer list gets an array of its own.  Lists
+ * with short keys (all kinds but those with a Host) are carved from blocks
+ * and reused through a free list.  The lists and the slots by connection id
+ * are found through two open-addressing tables (linear probing, at most
+ * half full, deletion by shifting back), which cost a probe or two and no
+ * allocation per entry. */
 
 typedef enum {
   IX_NEXT,          /* client address; by start: reconnects */
@@ -1805,13 +1950,16 @@ typedef struct {
   uint32_t slot;    /* IX_DEAD once removed */
 } ix_ent;
 
+#define IX_INLINE 2
+
 typedef struct {
-  ix_ent *e;
+  ix_ent *e;              /* inl while cap is IX_INLINE */
   uint32_t head, n, cap;  /* live range [head, n) */
   uint32_t dead;          /* entries marked IX_DEAD in it */
-  bool listed;            /* in the index's dirty list */
-  guint hash;
+  uint32_t hash;
   uint16_t key_len;
+  bool listed;            /* in the index's dirty list */
+  ix_ent inl[IX_INLINE];
   uint8_t key[];          /* kind, then the key fields */
 } ix_list;
 
@@ -1820,11 +1968,30 @@ typedef struct {
   uint64_t seq;           /* 0: free slot */
 } ix_slot;
 
+/* A bucket of the table of lists (l NULL: empty). */
+typedef struct {
+  uint32_t hash;
+  ix_list *l;
+} ix_lbucket;
+
+/* A bucket of the table of slots by id (slot1 0: empty). */
+typedef struct {
+  uint64_t id;
+  uint32_t slot1;         /* slot + 1 */
+} ix_ibucket;
+
 struct ws_conn_index {
-  GArray *slots;          /* ix_slot, never moved by removals */
-  GArray *free_slots;     /* uint32_t */
-  GHashTable *by_id;      /* id -> slot + 1 */
-  GHashTable *lists;      /* ix_list (key and value) */
+  ix_slot *slots;         /* never moved by removals */
+  uint32_t n_slots, cap_slots;
+  uint32_t *free_slots;
+  uint32_t n_free, cap_free;
+  ix_ibucket *by_id;
+  uint32_t id_mask, n_ids;
+  ix_lbucket *lists;
+  uint32_t list_mask, n_lists;
+  GPtrArray *blocks;      /* of IX_BLOCK lists with short keys */
+  uint32_t block_used;    /* lists handed out of the last block */
+  ix_list *free_lists;    /* short-key lists to reuse, chained through e */
   GPtrArray *dirty;       /* lists with dead entries */
   ix_list *ended;         /* IX_ENDED */
   uint64_t next_seq;
@@ -1943,62 +2110,169 @@ ix_entry_of (ix_kind kind, const ws_conn_brief *b, ix_keybuf *kb, int64_t *v)
   return false;
 }
 
-static guint
+/* The key is read eight bytes at a time; its length is mixed in, so keys
+ * differing only by trailing zero bytes hash apart. */
+static uint32_t
 key_hash (const uint8_t *k, size_t n)
 {
-  guint32 h = 2166136261u;      /* FNV-1a */
+  uint64_t h = 0x9E3779B97F4A7C15u ^ n, w;
+  size_t i = 0;
 
-  for (size_t i = 0; i < n; i++)
-    h = (h ^ k[i]) * 16777619u;
-  return h;
+  for (; i + 8 <= n; i += 8)
+    {
+      memcpy (&w, k + i, 8);
+      h = (h ^ w) * 0xFF51AFD7ED558CCDu;
+      h ^= h >> 32;
+    }
+  if (i < n)
+    {
+      w = 0;
+      memcpy (&w, k + i, n - i);
+      h = (h ^ w) * 0xFF51AFD7ED558CCDu;
+    }
+  h ^= h >> 29;
+  h *= 0xC4CEB9FE1A85EC53u;
+  h ^= h >> 32;
+  return (uint32_t) h;
 }
 
-static guint
-list_hash (gconstpointer p)
-{
-  return ((const ix_list *) p)->hash;
-}
+#define IX_SMALL_KEY 24         /* kind, side, address and port fit */
+#define IX_BLOCK 256
+#define IX_SMALL_SIZE \
+  ((offsetof (ix_list, key) + IX_SMALL_KEY + 7) / 8 * 8)
 
-static gboolean
-list_equal (gconstpointer a, gconstpointer b)
+static ix_list *
+list_alloc (ws_conn_index *ix, uint16_t key_len)
 {
-  const ix_list *x = a, *y = b;
+  ix_list *l;
 
-  return x->key_len == y->key_len && memcmp (x->key, y->key, x->key_len) == 0;
+  if (key_len > IX_SMALL_KEY)
+    return g_malloc (sizeof *l + key_len);
+  if (ix->free_lists)
+    {
+      l = ix->free_lists;
+      ix->free_lists = (ix_list *) (void *) l->e;
+      return l;
+    }
+  if (!ix->blocks->len || ix->block_used == IX_BLOCK)
+    {
+      g_ptr_array_add (ix->blocks, g_malloc (IX_BLOCK * IX_SMALL_SIZE));
+      ix->block_used = 0;
+    }
+  l = (ix_list *) (void *) ((char *) g_ptr_array_index (ix->blocks, ix->blocks->len - 1)
+                            + ix->block_used++ * IX_SMALL_SIZE);
+  return l;
 }
 
 static void
-list_free (gpointer p)
+list_free (ws_conn_index *ix, ix_list *l)
 {
-  ix_list *l = p;
-
-  g_free (l->e);
-  g_free (l);
+  if (l->e != l->inl)
+    g_free (l->e);
+  if (l->key_len > IX_SMALL_KEY)
+    g_free (l);
+  else
+    {
+      l->e = (ix_ent *) (void *) ix->free_lists;
+      ix->free_lists = l;
+    }
 }
 
-/* The list with key kb; created when create. */
+/* The list with key kb and hash h, or NULL; *at: its bucket, or the empty
+ * bucket where it would go. */
 static ix_list *
-ix_list_get (const ws_conn_index *ix, const ix_keybuf *kb, bool create)
+ix_list_probe (const ws_conn_index *ix, const ix_keybuf *kb, uint32_t h, uint32_t *at)
 {
-  struct {
-    ix_list l;
-    uint8_t k[IX_KEY_MAX];
-  } probe;
-  ix_list *l;
+  uint32_t i = h & ix->list_mask;
 
-  memset (&probe.l, 0, sizeof probe.l);
-  probe.l.key_len = kb->len;
-  probe.l.hash = key_hash (kb->k, kb->len);
-  memcpy (probe.l.key, kb->k, kb->len);
-  l = g_hash_table_lookup (ix->lists, &probe.l);
-  if (l || !create)
+  for (;; i = (i + 1) & ix->list_mask)
+    {
+      const ix_lbucket *bk = &ix->lists[i];
+      if (!bk->l)
+        break;
+      if (bk->hash == h && bk->l->key_len == kb->len
+          && memcmp (bk->l->key, kb->k, kb->len) == 0)
+        {
+          *at = i;
+          return bk->l;
+        }
+    }
+  *at = i;
+  return NULL;
+}
+
+static void
+ix_lists_resize (ws_conn_index *ix, uint32_t cap)
+{
+  ix_lbucket *old = ix->lists;
+  uint32_t old_cap = old ? ix->list_mask + 1 : 0;
+
+  ix->lists = g_new0 (ix_lbucket, cap);
+  ix->list_mask = cap - 1;
+  for (uint32_t i = 0; i < old_cap; i++)
+    if (old[i].l)
+      {
+        uint32_t j = old[i].hash & ix->list_mask;
+        while (ix->lists[j].l)
+          j = (j + 1) & ix->list_mask;
+        ix->lists[j] = old[i];
+      }
+  g_free (old);
+}
+
+/* The list with key kb, or NULL. */
+static ix_list *
+ix_list_find (const ws_conn_index *ix, const ix_keybuf *kb)
+{
+  uint32_t at;
+
+  return ix_list_probe (ix, kb, key_hash (kb->k, kb->len), &at);
+}
+
+/* The list with key kb, created when missing. */
+static ix_list *
+ix_list_make (ws_conn_index *ix, const ix_keybuf *kb)
+{
+  uint32_t h = key_hash (kb->k, kb->len), at;
+  ix_list *l = ix_list_probe (ix, kb, h, &at);
+
+  if (l)
     return l;
-  l = g_malloc0 (sizeof *l + kb->len);
+  l = list_alloc (ix, kb->len);
+  l->e = l->inl;
+  l->head = l->n = l->dead = 0;
+  l->cap = IX_INLINE;
+  l->hash = h;
   l->key_len = kb->len;
-  l->hash = probe.l.hash;
+  l->listed = false;
   memcpy (l->key, kb->k, kb->len);
-  g_hash_table_add (ix->lists, l);
+  ix->lists[at] = (ix_lbucket) { h, l };
+  if (++ix->n_lists > ix->list_mask / 2)
+    ix_lists_resize (ix, 2 * (ix->list_mask + 1));
   return l;
+}
+
+/* Take l out of the table and free it. */
+static void
+ix_list_drop (ws_conn_index *ix, ix_list *l)
+{
+  uint32_t i = l->hash & ix->list_mask, j;
+
+  while (ix->lists[i].l != l)
+    i = (i + 1) & ix->list_mask;
+  /* shift back the entries after it that probing would no longer reach */
+  for (j = (i + 1) & ix->list_mask; ix->lists[j].l; j = (j + 1) & ix->list_mask)
+    {
+      uint32_t home = ix->lists[j].hash & ix->list_mask;
+      if (((j - home) & ix->list_mask) >= ((j - i) & ix->list_mask))
+        {
+          ix->lists[i] = ix->lists[j];
+          i = j;
+        }
+    }
+  ix->lists[i] = (ix_lbucket) { 0, NULL };
+  ix->n_lists--;
+  list_free (ix, l);
 }
 
 /* First position in [head, n) whose (v, seq) is not below (v, seq). */
@@ -2042,9 +2316,15 @@ ix_insert (ix_list *l, int64_t v, uint64_t seq, uint32_t slot)
           l->n -= l->head;
           l->head = 0;
         }
+      else if (l->e == l->inl)
+        {
+          l->e = g_new (ix_ent, 4 * IX_INLINE);
+          memcpy (l->e, l->inl, l->n * sizeof *l->e);
+          l->cap = 4 * IX_INLINE;
+        }
       else
         {
-          l->cap = l->cap ? l->cap * 2 : 2;
+          l->cap *= 2;
           l->e = g_renew (ix_ent, l->e, l->cap);
         }
     }
@@ -2100,7 +2380,7 @@ ix_compact (ws_conn_index *ix)
       l->dead = 0;
       l->listed = false;
       if (keep == 0 && l != ix->ended)
-        g_hash_table_remove (ix->lists, l);
+        ix_list_drop (ix, l);
       else if (l->cap > 16 && keep < l->cap / 4)
         {
           l->cap /= 2;
@@ -2116,15 +2396,15 @@ ws_conn_index_new (size_t max_briefs)
   ws_conn_index *ix = g_new0 (ws_conn_index, 1);
   ix_keybuf kb;
 
-  ix->slots = g_array_new (FALSE, TRUE, sizeof (ix_slot));
-  ix->free_slots = g_array_new (FALSE, FALSE, sizeof (uint32_t));
-  ix->by_id = g_hash_table_new (g_direct_hash, g_direct_equal);
-  ix->lists = g_hash_table_new_full (list_hash, list_equal, list_free, NULL);
+  ix->id_mask = 63;
+  ix->by_id = g_new0 (ix_ibucket, ix->id_mask + 1);
+  ix_lists_resize (ix, 64);
+  ix->blocks = g_ptr_array_new_with_free_func (g_free);
   ix->dirty = g_ptr_array_new ();
   ix->max = max_briefs;
   ix->next_seq = 1;
   key_start (&kb, IX_ENDED);
-  ix->ended = ix_list_get (ix, &kb, true);
+  ix->ended = ix_list_make (ix, &kb);
   return ix;
 }
 
@@ -2133,26 +2413,109 @@ ws_conn_index_free (ws_conn_index *ix)
 {
   if (!ix)
     return;
-  g_hash_table_destroy (ix->lists);
-  g_hash_table_destroy (ix->by_id);
+  for (uint32_t i = 0; i <= ix->list_mask; i++)
+    {
+      ix_list *l = ix->lists[i].l;
+      if (l && l->e != l->inl)
+        g_free (l->e);
+      if (l && l->key_len > IX_SMALL_KEY)
+        g_free (l);
+    }
+  g_ptr_array_unref (ix->blocks);
+  g_free (ix->lists);
+  g_free (ix->by_id);
   g_ptr_array_unref (ix->dirty);
-  g_array_unref (ix->free_slots);
-  g_array_unref (ix->slots);
+  g_free (ix->free_slots);
+  g_free (ix->slots);
   g_free (ix);
 }
 
 static ix_slot *
 ix_slot_at (const ws_conn_index *ix, uint32_t s)
 {
-  return &g_array_index (ix->slots, ix_slot, s);
+  return &ix->slots[s];
+}
+
+/* Ids are handed out in order, so a multiplicative hash spreads them. */
+static uint32_t
+id_home (const ws_conn_index *ix, uint64_t id)
+{
+  return (uint32_t) ((id * 0x9E3779B97F4A7C15u) >> 32) & ix->id_mask;
 }
 
 static ix_slot *
 ix_find (const ws_conn_index *ix, uint64_t id)
 {
-  gpointer v = g_hash_table_lookup (ix->by_id, GSIZE_TO_POINTER ((gsize) id));
+  for (uint32_t i = id_home (ix, id);; i = (i + 1) & ix->id_mask)
+    {
+      const ix_ibucket *bk = &ix->by_id[i];
+      if (!bk->slot1)
+        return NULL;
+      if (bk->id == id)
+        return ix_slot_at (ix, bk->slot1 - 1);
+    }
+}
 
-  return v ? ix_slot_at (ix, GPOINTER_TO_UINT (v) - 1) : NULL;
+static void
+id_place (ix_ibucket *tab, uint32_t mask, uint32_t home, ix_ibucket bk)
+{
+  uint32_t i = home;
+
+  while (tab[i].slot1)
+    i = (i + 1) & mask;
+  tab[i] = bk;
+}
+
+/* Note slot s under id (not there yet). */
+static void
+ix_id_add (ws_conn_index *ix, uint64_t id, uint32_t s)
+{
+  if (++ix->n_ids > ix->id_mask / 2)
+    {
+      ix_ibucket *old = ix->by_id;
+      uint32_t old_cap = ix->id_mask + 1;
+
+      ix->id_mask = 2 * old_cap - 1;
+      ix->by_id = g_new0 (ix_ibucket, ix->id_mask + 1);
+      for (uint32_t i = 0; i < old_cap; i++)
+        if (old[i].slot1)
+          id_place (ix->by_id, ix->id_mask, id_home (ix, old[i].id), old[i]);
+      g_free (old);
+    }
+  id_place (ix->by_id, ix->id_mask, id_home (ix, id), (ix_ibucket) { id, s + 1 });
+}
+
+static void
+ix_id_remove (ws_conn_index *ix, uint64_t id)
+{
+  uint32_t i = id_home (ix, id), j;
+
+  while (ix->by_id[i].slot1 && ix->by_id[i].id != id)
+    i = (i + 1) & ix->id_mask;
+  if (!ix->by_id[i].slot1)
+    return;
+  for (j = (i + 1) & ix->id_mask; ix->by_id[j].slot1; j = (j + 1) & ix->id_mask)
+    {
+      uint32_t home = id_home (ix, ix->by_id[j].id);
+      if (((j - home) & ix->id_mask) >= ((j - i) & ix->id_mask))
+        {
+          ix->by_id[i] = ix->by_id[j];
+          i = j;
+        }
+    }
+  ix->by_id[i] = (ix_ibucket) { 0, 0 };
+  ix->n_ids--;
+}
+
+/* Do a and b agree on every field ix_entry_of reads? */
+static bool
+ix_same_fields (const ws_conn_brief *a, const ws_conn_brief *b)
+{
+  return a->start_us == b->start_us && a->end_us == b->end_us && a->idle_us == b->idle_us
+         && a->close_code == b->close_code && a->close_initiator == b->close_initiator
+         && a->tcp_end_by == b->tcp_end_by && a->server_port == b->server_port
+         && addr_eq (&a->client, &b->client) && addr_eq (&a->server, &b->server)
+         && strcmp (a->host, b->host) == 0;
 }
 
 /* Put slot s (holding brief b) into the lists; with old set, a refill:
@@ -2162,6 +2525,8 @@ ix_link (ws_conn_index *ix, uint32_t s, const ws_conn_brief *old)
 {
   const ix_slot *sl = ix_slot_at (ix, s);
 
+  if (old && ix_same_fields (old, &sl->b))
+    return;
   for (int k = 0; k < IX_KINDS; k++)
     {
       ix_keybuf nk, ok;
@@ -2173,12 +2538,12 @@ ix_link (ws_conn_index *ix, uint32_t s, const ws_conn_brief *old)
         continue;
       if (in_old)
         {
-          ix_list *l = ix_list_get (ix, &ok, false);
+          ix_list *l = ix_list_find (ix, &ok);
           if (l)
             ix_remove (ix, l, ov, sl->seq);
         }
       if (in_new)
-        ix_insert (ix_list_get (ix, &nk, true), nv, sl->seq, s);
+        ix_insert (ix_list_make (ix, &nk), nv, sl->seq, s);
     }
 }
 
@@ -2194,14 +2559,19 @@ ix_drop_slot (ws_conn_index *ix, uint32_t s)
       int64_t v;
       if (ix_entry_of ((ix_kind) k, &sl->b, &kb, &v))
         {
-          ix_list *l = ix_list_get (ix, &kb, false);
+          ix_list *l = ix_list_find (ix, &kb);
           if (l)
             ix_remove (ix, l, v, sl->seq);
         }
     }
-  g_hash_table_remove (ix->by_id, GSIZE_TO_POINTER ((gsize) sl->b.id));
+  ix_id_remove (ix, sl->b.id);
   sl->seq = 0;
-  g_array_append_val (ix->free_slots, s);
+  if (ix->n_free == ix->cap_free)
+    {
+      ix->cap_free = ix->cap_free ? 2 * ix->cap_free : 64;
+      ix->free_slots = g_renew (uint32_t, ix->free_slots, ix->cap_free);
+    }
+  ix->free_slots[ix->n_free++] = s;
   ix->count--;
 }
 
@@ -2251,22 +2621,23 @@ ws_conn_index_put (ws_conn_index *ix, const ws_conn *c, bool open)
         return;
       ix_drop_slot (ix, victim);
     }
-  if (ix->free_slots->len)
-    {
-      s = g_array_index (ix->free_slots, uint32_t, ix->free_slots->len - 1);
-      g_array_set_size (ix->free_slots, ix->free_slots->len - 1);
-    }
+  if (ix->n_free)
+    s = ix->free_slots[--ix->n_free];
   else
     {
-      s = ix->slots->len;
-      g_array_set_size (ix->slots, s + 1);
+      if (ix->n_slots == ix->cap_slots)
+        {
+          ix->cap_slots = ix->cap_slots ? 2 * ix->cap_slots : 64;
+          ix->slots = g_renew (ix_slot, ix->slots, ix->cap_slots);
+        }
+      s = ix->n_slots++;
     }
   sl = ix_slot_at (ix, s);
   ws_conn_brief_fill (&sl->b, c);
   if (open)
     sl->b.end_us = 0;
   sl->seq = ix->next_seq++;
-  g_hash_table_insert (ix->by_id, GSIZE_TO_POINTER ((gsize) c->id), GUINT_TO_POINTER (s + 1));
+  ix_id_add (ix, c->id, s);
   ix->count++;
   ix_link (ix, s, NULL);
 }
@@ -2311,7 +2682,7 @@ window_size (const ws_conn_window *w)
 static const ix_list *
 ix_lookup (const ws_conn_index *ix, const ix_keybuf *kb)
 {
-  const ix_list *l = ix_list_get (ix, kb, false);
+  const ix_list *l = ix_list_find (ix, kb);
 
   return l && l->head < l->n ? l : NULL;
 }
@@ -3021,7 +3392,8 @@ cross_connection (diag *d)
   const ws_conn_brief *next = next_connection (d);
   bool wants_reconnect = d->code == 1012 || d->code == 1013 || d->code == 1014
                          || (d->code == 1001 && d->closer == WS_SIDE_SERVER);
-  ws_addr_to_string (&c->addr[WS_SIDE_CLIENT], ip, sizeof ip);
+  if (next || wants_reconnect)
+    ws_addr_to_string (&c->addr[WS_SIDE_CLIENT], ip, sizeof ip);
   if (next)
     {
       ws_fmt_dur (a, sizeof a, next->start_us - d->end_us);
@@ -3070,7 +3442,11 @@ ws_conn_brief_fill (ws_conn_brief *b, const ws_conn *c)
   b->server_port = c->port[WS_SIDE_SERVER];
   b->client_port = c->port[WS_SIDE_CLIENT];
   if (c->host)
-    g_strlcpy (b->host, c->host, sizeof b->host);
+    {
+      /* as g_strlcpy would, without its byte-at-a-time loop */
+      size_t n = strnlen (c->host, sizeof b->host - 1);
+      memcpy (b->host, c->host, n);
+    }
   b->start_us = c->start_us;
   b->request_us = c->request_us;
   b->end_us = conn_end_moment (c);
@@ -3087,12 +3463,15 @@ ws_conn_brief_fill (ws_conn_brief *b, const ws_conn *c)
 void
 ws_diagnose (ws_conn *c, const ws_conn_window *w)
 {
-  diag d = { 0 };
+  diag d;                 /* each field set below: the texts' room stays as is */
 
   ws_cause_clear (&c->cause);
   d.c = c;
   d.w = w;
   d.k = &c->cause;
+  d.ua_software = d.server_software = NULL;
+  d.server_is_proxy = false;
+  d.server_lc_made = false;
   text_init (&d.server_lc);
   text_init (&d.lead);
   text_init (&d.extra);
@@ -3110,17 +3489,12 @@ ws_diagnose (ws_conn *c, const ws_conn_window *w)
   d.last_frame_us = last_frame_any (c);
   if (c->user_agent)
     {
-      text ua_lc;
-      text_init (&ua_lc);
-      text_set_lower (&ua_lc, c->user_agent);
-      int ua = software_index (ua_lc.str);
+      int ua = software_of (c->user_agent);
       d.ua_software = ua < 0 ? NULL : known_software[ua].name;
-      text_clear (&ua_lc);
     }
   if (c->server_header)
     {
-      text_set_lower (&d.server_lc, c->server_header);
-      int sw = software_index (d.server_lc.str);
+      int sw = software_of (c->server_header);
       d.server_software = sw < 0 ? NULL : known_software[sw].name;
       d.server_is_proxy = sw >= 0 && known_software[sw].proxy;
     }

@@ -2,6 +2,7 @@
  * entry, every code resolves to the right entry or range, the on-the-wire
  * flags agree with RFC 6455 section 7.4 (checked against an independent
  * statement of the rule below), and --explain finds codes, statuses, keys. */
+#include <stdio.h>
 #include <string.h>
 
 #include "closecodes.h"
@@ -99,6 +100,39 @@ test_every_code (void)
       if (e->on_wire != rfc_valid_on_wire (code))
         g_error ("code %d: on_wire %d, RFC says %d (entry %s)", code, e->on_wire,
                  rfc_valid_on_wire (code), e->key);
+    }
+}
+
+/* The row for each code is the one the header promises, found here by
+ * reading the keys of the whole table: the row whose key is the code
+ * itself, else the first whose "A-B" range holds it; codes outside every
+ * range give "0-999" (negative) or "5000-65535". */
+static void
+test_lookup_matches_table (void)
+{
+  const ws_code_info *all;
+  size_t n = ws_code_all (&all);
+
+  for (int code = -3; code <= 70000; code++)
+    {
+      const ws_code_info *want = NULL;
+      char key[16];
+      g_snprintf (key, sizeof key, "%d", code);
+      for (size_t i = 0; i < n && !want; i++)
+        if (strcmp (all[i].key, key) == 0)
+          want = &all[i];
+      for (size_t i = 0; i < n && !want; i++)
+        {
+          int lo, hi;
+          if (g_ascii_isdigit (all[i].key[0]) && sscanf (all[i].key, "%d-%d", &lo, &hi) == 2
+              && code >= lo && code <= hi)
+            want = &all[i];
+        }
+      if (!want)
+        want = ws_code_lookup_key (code < 0 ? "0-999" : "5000-65535");
+      if (ws_code_lookup (code) != want)
+        g_error ("code %d: row %s, the table says %s", code, ws_code_lookup (code)->key,
+                 want->key);
     }
 }
 
@@ -212,6 +246,7 @@ main (int argc, char **argv)
   g_test_add_func ("/closecodes/registered/names", test_registered_names);
   g_test_add_func ("/closecodes/ranges", test_ranges);
   g_test_add_func ("/closecodes/ranges/every-code", test_every_code);
+  g_test_add_func ("/closecodes/lookup/matches-table", test_lookup_matches_table);
   g_test_add_func ("/closecodes/handshake/keys", test_handshake_keys);
   g_test_add_func ("/closecodes/table/unique", test_table_unique);
   g_test_add_func ("/closecodes/explain/1010", test_explain_1010);

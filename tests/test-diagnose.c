@@ -943,6 +943,165 @@ test_index_same_answers (void)
   g_rand_free (r);
 }
 
+/* Every moment of c moved by delta_us. */
+static void
+shift_conn (ws_conn *c, int64_t delta_us)
+{
+  int64_t *moments[] = {
+    &c->start_us, &c->end_us, &c->request_us, &c->response_us,
+    &c->close[0].ts_us, &c->close[1].ts_us, &c->fin_us[0], &c->fin_us[1],
+    &c->rst_us[0], &c->rst_us[1],
+  };
+  for (size_t i = 0; i < G_N_ELEMENTS (moments); i++)
+    if (*moments[i])
+      *moments[i] += delta_us;
+  for (int s = 0; s < 2; s++)
+    {
+      int64_t *d[] = { &c->dir[s].first_frame_us, &c->dir[s].last_frame_us,
+                       &c->dir[s].last_data_us, &c->dir[s].last_ping_us,
+                       &c->dir[s].last_pong_us };
+      for (size_t i = 0; i < G_N_ELEMENTS (d); i++)
+        if (*d[i])
+          *d[i] += delta_us;
+    }
+}
+
+/* What ws_conn_index_put promises, done on a plain array in the order the
+ * briefs were first kept: a brief already there is refilled in place; a new
+ * one goes last, and when max are kept the one that ended first (earliest
+ * end, then earliest kept) makes room, or with all open the new one is not
+ * kept. */
+static void
+plain_put (GArray *plain, size_t max, const ws_conn *c, bool open, uint64_t *dropped)
+{
+  ws_conn_brief b;
+  size_t victim = G_MAXSIZE;
+
+  ws_conn_brief_fill (&b, c);
+  if (open)
+    b.end_us = 0;
+  for (guint i = 0; i < plain->len; i++)
+    if (g_array_index (plain, ws_conn_brief, i).id == c->id)
+      {
+        g_array_index (plain, ws_conn_brief, i) = b;
+        return;
+      }
+  if (max && plain->len >= max)
+    {
+      ++*dropped;
+      for (guint i = 0; i < plain->len; i++)
+        {
+          const ws_conn_brief *o = &g_array_index (plain, ws_conn_brief, i);
+          if (o->end_us && (victim == G_MAXSIZE
+                            || o->end_us < g_array_index (plain, ws_conn_brief, victim).end_us))
+            victim = i;
+        }
+      if (victim == G_MAXSIZE)
+        return;
+      g_array_remove_index (plain, (guint) victim);
+    }
+  g_array_append_val (plain, b);
+}
+
+/* Many clients; connections open, end and are pruned round after round, as
+ * in a long capture (and, with a limit, evicted): lists are made and
+ * dropped, lists outgrow their first entries, the tables grow and lose
+ * entries.  After every round the index keeps exactly the briefs a plain
+ * array kept the same way keeps, and answers the rules as the array does. */
+static void
+run_index_rolling (size_t max, guint32 seed)
+{
+  GRand *r = g_rand_new_with_seed (seed);
+  GPtrArray *all = g_ptr_array_new_with_free_func ((GDestroyNotify) ws_conn_free);
+  GArray *plain = g_array_new (FALSE, FALSE, sizeof (ws_conn_brief));
+  ws_conn_index *ix = ws_conn_index_new (max);
+  uint64_t id = 0, dropped = 0;
+  unsigned found[4] = { 0 };
+
+  for (int round = 0; round < 40; round++)
+    {
+      ws_conn *batch[60];
+      int64_t now = S (round * 6.0);
+
+      for (int i = 0; i < 60; i++)
+        {
+          ws_conn *c = mk_random_conn (r, ++id);
+          /* two clients in three from 300 others, which come back now and
+           * then (a list each, made, dropped and made again) */
+          if (g_rand_int_range (r, 0, 3))
+            {
+              c->addr[WS_SIDE_CLIENT].addr[2] = (uint8_t) g_rand_int_range (r, 1, 4);
+              c->addr[WS_SIDE_CLIENT].addr[3] = (uint8_t) g_rand_int_range (r, 1, 101);
+            }
+          shift_conn (c, now - S (g_rand_int_range (r, 0, 20) * 0.5));
+          batch[i] = c;
+          g_ptr_array_add (all, c);
+          ws_conn_index_put (ix, c, true);
+          plain_put (plain, max, c, true, &dropped);
+        }
+      for (int i = 0; i < 60; i++)
+        if (batch[i]->tcp_end != WS_TCP_END_OPEN)
+          {
+            ws_conn_index_put (ix, batch[i], false);
+            plain_put (plain, max, batch[i], false, &dropped);
+          }
+
+      int64_t cutoff = T0 + now - S (60);
+      ws_conn_index_prune (ix, cutoff);
+      for (guint i = 0; i < plain->len;)
+        {
+          const ws_conn_brief *b = &g_array_index (plain, ws_conn_brief, i);
+          if (b->end_us && b->end_us < cutoff)
+            g_array_remove_index (plain, i);
+          else
+            i++;
+        }
+
+      g_assert_cmpuint (ws_conn_index_size (ix), ==, plain->len);
+      g_assert_cmpuint (ws_conn_index_dropped (ix), ==, dropped);
+      for (guint i = 0; i < all->len; i++)
+        {
+          uint64_t cid = ((ws_conn *) all->pdata[i])->id;
+          bool kept = false;
+          for (guint j = 0; j < plain->len && !kept; j++)
+            kept = g_array_index (plain, ws_conn_brief, j).id == cid;
+          if (ws_conn_index_has (ix, cid) != kept)
+            g_error ("round %d: id %" G_GUINT64_FORMAT " kept %d by the array", round, cid, kept);
+        }
+      /* the connections of the window (ids are positions in all, from 1) */
+      ws_conn_window pw = { (const ws_conn_brief *) (void *) plain->data, plain->len, NULL };
+      ws_conn_window iw = { NULL, 0, ix };
+      for (guint i = 0; i < plain->len; i++)
+        {
+          ws_conn *c = all->pdata[g_array_index (plain, ws_conn_brief, i).id - 1];
+          compare_windows (&c, 1, &pw, &iw, found);
+        }
+    }
+  g_test_message ("max %zu: storms %u, same idle %u, proxy legs %u, reconnects %u, "
+                  "dropped %" G_GUINT64_FORMAT, max, found[0], found[1], found[2], found[3],
+                  dropped);
+  for (int k = 0; k < 4; k++)
+    g_assert_cmpuint (found[k], >, 0);
+  if (max)
+    g_assert_cmpuint (dropped, >, 0);
+  ws_conn_index_free (ix);
+  g_array_unref (plain);
+  g_ptr_array_unref (all);
+  g_rand_free (r);
+}
+
+static void
+test_index_rolling (void)
+{
+  run_index_rolling (0, 20261124);
+}
+
+static void
+test_index_rolling_limit (void)
+{
+  run_index_rolling (500, 20261125);
+}
+
 /* Full: the brief of the connection that ended first goes; with none ended,
  * the new brief is not kept.  Both are counted. */
 static void
@@ -1138,6 +1297,8 @@ main (int argc, char **argv)
   g_test_add_func ("/diagnose/window/proxy-pair", test_proxy_pair);
   g_test_add_func ("/diagnose/window/index-same-answers", test_index_same_answers);
   g_test_add_func ("/diagnose/window/index-limit", test_index_limit);
+  g_test_add_func ("/diagnose/window/index-rolling", test_index_rolling);
+  g_test_add_func ("/diagnose/window/index-rolling-limit", test_index_rolling_limit);
   g_test_add_func ("/diagnose/open", test_still_open);
   g_test_add_func ("/diagnose/quality/gaps", test_gaps_lower_confidence);
   return g_test_run ();
