@@ -475,11 +475,18 @@ static _Thread_local unsigned ev_pooled;
 
 /* An evidence line and its text are one allocation: free the line, and the
  * text goes with it. */
+/* Set for the length of a ws_diagnose whose report shows no evidence:
+ * evidence lines are then not built.  Nothing in the diagnosis reads them
+ * back, so the cause and its texts do not change. */
+static _Thread_local bool skip_evidence;
+
 static void
 add_evidence_text (ws_cause *cause, int64_t ts_us, const char *s, size_t len)
 {
   ws_evidence *e;
 
+  if (skip_evidence)
+    return;
   if (!cause->evidence)
     {
       if (ev_pooled)
@@ -530,7 +537,7 @@ ws_cause_add_evidence (ws_cause *cause, int64_t ts_us, const char *fmt, ...)
   va_list ap;
   text t;
 
-  if (cause->evidence && cause->evidence->len >= MAX_EVIDENCE)
+  if (skip_evidence || (cause->evidence && cause->evidence->len >= MAX_EVIDENCE))
     return;
   text_init (&t);
   va_start (ap, fmt);
@@ -544,7 +551,7 @@ ws_cause_add_evidence (ws_cause *cause, int64_t ts_us, const char *fmt, ...)
 static bool
 evidence_room (const ws_cause *cause)
 {
-  return !cause->evidence || cause->evidence->len < MAX_EVIDENCE;
+  return !skip_evidence && (!cause->evidence || cause->evidence->len < MAX_EVIDENCE);
 }
 
 /* Add the line built in t (then cleared).  The lines every record gets are
@@ -557,7 +564,8 @@ add_evidence_built (ws_cause *cause, int64_t ts_us, text *t)
   text_clear (t);
 }
 
-#define EV(d, ts, ...) ws_cause_add_evidence ((d)->k, (ts), __VA_ARGS__)
+#define EV(d, ts, ...) \
+  (skip_evidence ? (void) 0 : ws_cause_add_evidence ((d)->k, (ts), __VA_ARGS__))
 
 /* The id, detail, confidence and fix of the cause; the lead of the summary
  * is left empty for the caller. */
@@ -3460,8 +3468,18 @@ ws_conn_brief_fill (ws_conn_brief *b, const ws_conn *c)
   b->idle_us = b->end_us && lf && b->end_us >= lf ? b->end_us - lf : -1;
 }
 
+static void diagnose (ws_conn *c, const ws_conn_window *w);
+
 void
 ws_diagnose (ws_conn *c, const ws_conn_window *w)
+{
+  skip_evidence = w && w->no_evidence;
+  diagnose (c, w);
+  skip_evidence = false;
+}
+
+static void
+diagnose (ws_conn *c, const ws_conn_window *w)
 {
   diag d;                 /* each field set below: the texts' room stays as is */
 

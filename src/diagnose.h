@@ -54,6 +54,8 @@ typedef struct {
   const ws_conn_brief *items; /* in the order they were noted */
   size_t n;
   const ws_conn_index *index;
+  bool no_evidence;           /* the report will not show the evidence: it
+                               * is not built (cause and texts are the same) */
 } ws_conn_window;
 
 void ws_conn_brief_fill (ws_conn_brief *b, const ws_conn *c);

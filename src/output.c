@@ -1688,6 +1688,12 @@ emit_backlog (ws_writer *w, const GString *s)
   return ok;
 }
 
+bool
+ws_writer_shows_evidence (const ws_writer *w)
+{
+  return w->fmt == WS_FMT_JSON || (w->fmt == WS_FMT_TEXT && w->verbose);
+}
+
 void
 ws_writer_set_verbose (ws_writer *w, bool verbose)
 {

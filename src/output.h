@@ -15,6 +15,9 @@ typedef struct ws_writer ws_writer;
 
 /* out is borrowed.  flush: fflush after every record (daemon). */
 ws_writer *ws_writer_new (FILE *out, ws_format fmt, bool flush);
+/* Whether the records written show the evidence behind a cause (JSON, and
+ * the text table with verbose set). */
+bool ws_writer_shows_evidence (const ws_writer *w);
 /* Text: also list the evidence under each connection. */
 void ws_writer_set_verbose (ws_writer *w, bool verbose);
 /* Replace the stream (SIGHUP reopen); the old one is not closed. */
