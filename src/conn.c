@@ -124,6 +124,23 @@ ws_conn_release (ws_conn *c)
     }
 }
 
+/* A string field that is not NULL and not in a handshake block was
+ * g_malloc'd on its own (set by other code, e.g. a test). */
+static void
+free_field (const ws_conn *c, char *s)
+{
+  if (s == NULL)
+    return;
+  for (int side = 0; side < 2; side++)
+    {
+      /* compared as integers: the pointers may belong to other objects */
+      uintptr_t b = (uintptr_t) c->hs_block[side], p = (uintptr_t) s;
+      if (b != 0 && p >= b && p - b < c->hs_block_len[side])
+        return;
+    }
+  g_free (s);
+}
+
 void
 ws_conn_free (ws_conn *c)
 {
@@ -133,25 +150,28 @@ ws_conn_free (ws_conn *c)
     {
       ws_http_parser_clear (&c->http[s]);
       ws_frame_parser_clear (&c->frames[s]);
-      g_free (c->close[s].reason);
+      free_field (c, c->close[s].reason);
     }
-  g_free (c->method);
-  g_free (c->host);
-  g_free (c->path);
-  g_free (c->origin);
-  g_free (c->user_agent);
-  g_free (c->ws_version);
-  g_free (c->ws_key);
-  g_free (c->offered_subprotocols);
-  g_free (c->accepted_subprotocol);
-  g_free (c->offered_extensions);
-  g_free (c->accepted_extensions);
-  g_free (c->ws_accept);
-  g_free (c->server_header);
-  g_free (c->handshake_reason);
-  g_free (c->handshake_problem);
+  free_field (c, c->method);
+  free_field (c, c->host);
+  free_field (c, c->path);
+  free_field (c, c->origin);
+  free_field (c, c->user_agent);
+  free_field (c, c->ws_version);
+  free_field (c, c->ws_key);
+  free_field (c, c->offered_subprotocols);
+  free_field (c, c->accepted_subprotocol);
+  free_field (c, c->offered_extensions);
+  free_field (c, c->accepted_extensions);
+  free_field (c, c->ws_accept);
+  free_field (c, c->server_header);
+  free_field (c, c->handshake_reason);
+  free_field (c, c->handshake_problem);
+  g_free (c->hs_block[0]);
+  g_free (c->hs_block[1]);
   ws_cause_clear (&c->cause);
-  g_free (c->violations);
+  if (c->violations)
+    g_free (c->violations);
   g_free (c);
 }
 
@@ -222,10 +242,31 @@ swap_sides (ws_conn *c)
 
 /* ---- handshake ---------------------------------------------------------- */
 
+/* The handshake's strings of one side go into one block: sized first
+ * (hs_size), then allocated once (hs_block_new) and filled in order
+ * (hs_put_slice, ws_http_header_copy).  The block is never grown, so the
+ * fields may point into it. */
 static char *
-slice_dup (ws_slice s)
+hs_block_new (ws_conn *c, ws_side side, size_t size)
 {
-  return g_strndup (s.p, s.len);
+  /* a side's message is taken once (the stage machine moves on); should
+   * that change, an old block would still be referenced: keep it */
+  g_assert (c->hs_block[side] == NULL);
+  c->hs_block[side] = g_malloc (size);
+  c->hs_block_len[side] = size;
+  return c->hs_block[side];
+}
+
+/* As g_strndup would copy it (the C string ends at the first NUL). */
+static char *
+hs_put_slice (char **o, ws_slice s)
+{
+  char *r = *o;
+
+  memcpy (r, s.p, s.len);
+  r[s.len] = '\0';
+  *o = r + s.len + 1;
+  return r;
 }
 
 static bool
@@ -237,15 +278,26 @@ request_is_upgrade (const ws_http_msg *m)
 static void
 take_request (ws_conn *c, const ws_http_msg *m, int64_t ts_us)
 {
-  c->method = slice_dup (m->method);
-  c->path = slice_dup (m->target);
-  c->host = ws_http_header_get (m, WS_HDR_HOST);
-  c->origin = ws_http_header_get (m, WS_HDR_ORIGIN);
-  c->user_agent = ws_http_header_get (m, WS_HDR_USER_AGENT);
-  c->ws_version = ws_http_header_get (m, WS_HDR_SEC_WEBSOCKET_VERSION);
-  c->ws_key = ws_http_header_get (m, WS_HDR_SEC_WEBSOCKET_KEY);
-  c->offered_subprotocols = ws_http_header_get (m, WS_HDR_SEC_WEBSOCKET_PROTOCOL);
-  c->offered_extensions = ws_http_header_get (m, WS_HDR_SEC_WEBSOCKET_EXTENSIONS);
+  size_t size = m->method.len + 1 + m->target.len + 1
+                + ws_http_header_size (m, WS_HDR_HOST)
+                + ws_http_header_size (m, WS_HDR_ORIGIN)
+                + ws_http_header_size (m, WS_HDR_USER_AGENT)
+                + ws_http_header_size (m, WS_HDR_SEC_WEBSOCKET_VERSION)
+                + ws_http_header_size (m, WS_HDR_SEC_WEBSOCKET_KEY)
+                + ws_http_header_size (m, WS_HDR_SEC_WEBSOCKET_PROTOCOL)
+                + ws_http_header_size (m, WS_HDR_SEC_WEBSOCKET_EXTENSIONS);
+  char *o = hs_block_new (c, WS_SIDE_CLIENT, size);
+
+  c->method = hs_put_slice (&o, m->method);
+  c->path = hs_put_slice (&o, m->target);
+  c->host = ws_http_header_copy (m, WS_HDR_HOST, &o);
+  c->origin = ws_http_header_copy (m, WS_HDR_ORIGIN, &o);
+  c->user_agent = ws_http_header_copy (m, WS_HDR_USER_AGENT, &o);
+  c->ws_version = ws_http_header_copy (m, WS_HDR_SEC_WEBSOCKET_VERSION, &o);
+  c->ws_key = ws_http_header_copy (m, WS_HDR_SEC_WEBSOCKET_KEY, &o);
+  c->offered_subprotocols = ws_http_header_copy (m, WS_HDR_SEC_WEBSOCKET_PROTOCOL, &o);
+  c->offered_extensions = ws_http_header_copy (m, WS_HDR_SEC_WEBSOCKET_EXTENSIONS, &o);
+  g_assert ((size_t) (o - c->hs_block[WS_SIDE_CLIENT]) <= size);
   c->request_us = ts_us;
 }
 
@@ -268,7 +320,7 @@ check_negotiation (ws_conn *c)
   if (!c->accepted_extensions)
     return;
 
-  ws_ext_list offered = { 0 }, accepted = { 0 };
+  ws_ext_list offered, accepted;     /* filled by ws_ext_parse */
   ws_ext_parse (c->offered_extensions ? c->offered_extensions : "", &offered);
   ws_ext_parse (c->accepted_extensions, &accepted);
   for (size_t i = 0; i < accepted.n; i++)
@@ -307,15 +359,26 @@ check_negotiation (ws_conn *c)
 static void
 take_response (ws_conn *c, const ws_http_msg *m, int64_t ts_us)
 {
+  bool upgraded = m->status == 101;
+  size_t size = (m->reason.len ? m->reason.len + 1 : 0)
+                + ws_http_header_size (m, WS_HDR_SERVER);
+  char *o;
+
+  if (upgraded)
+    size += ws_http_header_size (m, WS_HDR_SEC_WEBSOCKET_PROTOCOL)
+            + ws_http_header_size (m, WS_HDR_SEC_WEBSOCKET_EXTENSIONS)
+            + ws_http_header_size (m, WS_HDR_SEC_WEBSOCKET_ACCEPT);
+  o = size ? hs_block_new (c, WS_SIDE_SERVER, size) : NULL;
   c->handshake_status = m->status;
-  c->handshake_reason = m->reason.len ? slice_dup (m->reason) : NULL;
-  c->server_header = ws_http_header_get (m, WS_HDR_SERVER);
+  c->handshake_reason = m->reason.len ? hs_put_slice (&o, m->reason) : NULL;
+  c->server_header = ws_http_header_copy (m, WS_HDR_SERVER, &o);
   c->response_us = ts_us;
-  if (m->status != 101)
+  if (!upgraded)
     return;
-  c->accepted_subprotocol = ws_http_header_get (m, WS_HDR_SEC_WEBSOCKET_PROTOCOL);
-  c->accepted_extensions = ws_http_header_get (m, WS_HDR_SEC_WEBSOCKET_EXTENSIONS);
-  c->ws_accept = ws_http_header_get (m, WS_HDR_SEC_WEBSOCKET_ACCEPT);
+  c->accepted_subprotocol = ws_http_header_copy (m, WS_HDR_SEC_WEBSOCKET_PROTOCOL, &o);
+  c->accepted_extensions = ws_http_header_copy (m, WS_HDR_SEC_WEBSOCKET_EXTENSIONS, &o);
+  c->ws_accept = ws_http_header_copy (m, WS_HDR_SEC_WEBSOCKET_ACCEPT, &o);
+  g_assert (size == 0 || (size_t) (o - c->hs_block[WS_SIDE_SERVER]) <= size);
   if (c->ws_key)
     c->accept_valid = c->ws_accept && ws_accept_valid (c->ws_key, c->ws_accept) ? 1 : 0;
   else if (!c->ws_accept)

@@ -6,8 +6,11 @@
  *
  * One ws_conn lives from the first packet of a TCP connection until the
  * record is written.  Strings that came off the wire are owned by the record
- * (g_malloc'd, NUL-terminated, may contain any byte except NUL; writers escape
- * them).  Timestamps are microseconds since the epoch.
+ * (NUL-terminated, may contain any byte except NUL; writers escape them).
+ * Those the handshake sets share one allocation per side (hs_block); any
+ * other is g_malloc'd on its own.  ws_conn_free frees both kinds, so code
+ * that replaces such a field may g_free the old value only if it did not come
+ * from the handshake.  Timestamps are microseconds since the epoch.
  */
 #ifndef WS_CONN_H
 #define WS_CONN_H
@@ -176,6 +179,10 @@ struct ws_conn {
   /* problems found in the 101 response itself */
   char *handshake_problem;    /* e.g. unrequested extension; NULL if none */
   int handshake_problem_kind; /* ws_handshake_problem, 0 none */
+  /* the strings above taken from the request (by side: client) and the
+   * response (server), each side's in one block allocated at its final size */
+  char *hs_block[2];
+  size_t hs_block_len[2];
 
   ws_http_parser http[2];     /* by side */
   ws_frame_parser frames[2];  /* by side */

@@ -19,6 +19,7 @@
  */
 #include "http.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include <glib.h>
@@ -131,29 +132,25 @@ ws_http_block_len (const uint8_t *data, size_t len)
 /* ---- header block parsing ------------------------------------------------ */
 
 /* RFC 7230 section 3.2.6 tchar, by byte value: "!#$%&'*+-.^_`|~", digits
- * and letters.  A table, as header names are checked byte by byte. */
-static const uint8_t tchar_table[128] = {
+ * and letters; 0 for any other byte, else the byte in lower case.  A table,
+ * as header names are checked and classified byte by byte. */
+static const uint8_t tchar_lower[256] = {
   /* 0x00 .. 0x1f: control characters */
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  /*    !  "  #  $  %  &  '  (  )  *  +  ,  -  .  / */
-  0, 1, 0, 1, 1, 1, 1, 1, 0, 0, 1, 1, 0, 1, 1, 0,
-  /* 0  1  2  3  4  5  6  7  8  9  :  ;  <  =  >  ? */
-  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0,
-  /* @  A  B  C  D  E  F  G  H  I  J  K  L  M  N  O */
-  0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-  /* P  Q  R  S  T  U  V  W  X  Y  Z  [  \  ]  ^  _ */
-  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 1, 1,
-  /* `  a  b  c  d  e  f  g  h  i  j  k  l  m  n  o */
-  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-  /* p  q  r  s  t  u  v  w  x  y  z  {  |  }  ~ DEL */
-  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1, 0,
+  0, '!', 0, '#', '$', '%', '&', '\'', 0, 0, '*', '+', 0, '-', '.', 0,
+  '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 0, 0, 0, 0, 0, 0,
+  0, 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o',
+  'p', 'q', 'r', 's', 't', 'u', 'v', 'w', 'x', 'y', 'z', 0, 0, 0, '^', '_',
+  '`', 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o',
+  'p', 'q', 'r', 's', 't', 'u', 'v', 'w', 'x', 'y', 'z', 0, '|', 0, '~', 0,
+  /* 0x80 .. 0xff: not ASCII, all 0 */
 };
 
 static inline bool
 is_tchar (uint8_t c)
 {
-  return c < sizeof tchar_table && tchar_table[c];
+  return tchar_lower[c] != 0;
 }
 
 static bool
@@ -164,7 +161,7 @@ is_ows (uint8_t c)
 
 /* Next line of buf starting at *pos: [*start, *start + *llen) without the
  * LF and an optional CR before it.  Returns false at the end of buf. */
-static bool
+static inline bool
 next_line (const uint8_t *buf, size_t len, size_t *pos, size_t *start,
            size_t *llen)
 {
@@ -266,22 +263,6 @@ parse_request_line (const uint8_t *l, size_t n, ws_http_msg *msg)
   return 0;
 }
 
-/* n bytes at a equal the lower-case ASCII text b, ignoring case (inline:
- * g_ascii_tolower is a function call per byte) */
-static bool
-ascii_caseeq (const char *a, const char *b, size_t n)
-{
-  size_t i;
-
-  for (i = 0; i < n; i++)
-    {
-      char c = a[i] >= 'A' && a[i] <= 'Z' ? (char) (a[i] - 'A' + 'a') : a[i];
-      if (c != b[i])
-        return false;
-    }
-  return true;
-}
-
 static const struct {
   const char *name;       /* lower case */
   size_t len;
@@ -300,21 +281,76 @@ static const struct {
 #undef KNOWN
 };
 
-/* Which ws_hdr a header name is, or WS_HDR_COUNT for none.  The length
- * rules out nearly every other name before a byte is compared. */
-static ws_hdr
-classify_name (const char *name, size_t len)
+static inline uint64_t
+load64 (const void *p)
 {
-  int h;
+  uint64_t v;
+  memcpy (&v, p, sizeof v);
+  return v;
+}
 
-  for (h = 0; h < WS_HDR_COUNT; h++)
-    if (known_headers[h].len == len
-        && ascii_caseeq (name, known_headers[h].name, len))
-      return (ws_hdr) h;
-  return WS_HDR_COUNT;
+static inline uint32_t
+load32 (const void *p)
+{
+  uint32_t v;
+  memcpy (&v, p, sizeof v);
+  return v;
+}
+
+/* Setting bit 5 of each byte lowers the case of letters.  Among tchar bytes
+ * it merges no other pair but '^' and '~', and no known name holds either,
+ * so a name of tchar bytes equals a known name ignoring case exactly when
+ * its bytes with bit 5 set equal the known name's. */
+#define CASE_BITS64 UINT64_C (0x2020202020202020)
+#define CASE_BITS32 UINT32_C (0x20202020)
+
+/* Which ws_hdr a header name (tchar bytes only) is, or WS_HDR_COUNT for
+ * none.  Its length leaves at most one candidate (the first byte decides
+ * between origin and server), which is then compared eight (or, for the
+ * short names, four) bytes at a time, the last word overlapping the one
+ * before it. */
+static ws_hdr
+classify_name (const uint8_t *name, size_t len)
+{
+  ws_hdr h;
+  const char *k;
+  size_t i;
+
+  switch (len)
+    {
+    case 4: h = WS_HDR_HOST; break;
+    case 6: h = tchar_lower[name[0]] == 'o' ? WS_HDR_ORIGIN : WS_HDR_SERVER; break;
+    case 7: h = WS_HDR_UPGRADE; break;
+    case 10: h = WS_HDR_USER_AGENT; break;
+    case 17: h = WS_HDR_SEC_WEBSOCKET_KEY; break;
+    case 20: h = WS_HDR_SEC_WEBSOCKET_ACCEPT; break;
+    case 21: h = WS_HDR_SEC_WEBSOCKET_VERSION; break;
+    case 22: h = WS_HDR_SEC_WEBSOCKET_PROTOCOL; break;
+    case 24: h = WS_HDR_SEC_WEBSOCKET_EXTENSIONS; break;
+    default: return WS_HDR_COUNT;
+    }
+  k = known_headers[h].name;
+  if (len < 8)
+    return (load32 (name) | CASE_BITS32) == load32 (k)
+           && (load32 (name + len - 4) | CASE_BITS32) == load32 (k + len - 4)
+           ? h : WS_HDR_COUNT;
+  for (i = 0; i + 8 < len; i += 8)
+    if ((load64 (name + i) | CASE_BITS64) != load64 (k + i))
+      return WS_HDR_COUNT;
+  return (load64 (name + len - 8) | CASE_BITS64) == load64 (k + len - 8)
+         ? h : WS_HDR_COUNT;
 }
 
 G_STATIC_ASSERT (WS_HTTP_MAX_HEADERS <= 64);   /* ws_http_msg.known bits */
+
+/* Clear what ws_http_parse sets for every message: all but the header
+ * slices, which are set as far as n_headers goes. */
+static void
+msg_reset (ws_http_msg *msg)
+{
+  memset (msg, 0, offsetof (ws_http_msg, name));
+  msg->version_minor = -1;
+}
 
 int
 ws_http_parse (const uint8_t *buf, size_t len, ws_http_msg *msg)
@@ -324,8 +360,7 @@ ws_http_parse (const uint8_t *buf, size_t len, ws_http_msg *msg)
   long fold_target = -1;
   int rc;
 
-  memset (msg, 0, sizeof *msg);
-  msg->version_minor = -1;
+  msg_reset (msg);
 
   /* RFC 7230 section 3.5: empty lines before the start line are ignored */
   for (;;)
@@ -341,15 +376,14 @@ ws_http_parse (const uint8_t *buf, size_t len, ws_http_msg *msg)
     rc = parse_request_line (buf + s, n, msg);
   if (rc < 0)
     {
-      memset (msg, 0, sizeof *msg);
-      msg->version_minor = -1;
+      msg_reset (msg);
       return -1;
     }
 
   while (next_line (buf, len, &pos, &s, &n) && n > 0)
     {
       const uint8_t *l = buf + s;
-      size_t colon, ne, vs, ve;
+      size_t ne, colon, vs, ve;
 
       if (is_ows (l[0]))
         {
@@ -376,26 +410,24 @@ ws_http_parse (const uint8_t *buf, size_t len, ws_http_msg *msg)
         }
       fold_target = -1;
 
-      {
-        const uint8_t *cp = memchr (l, ':', n);
-        if (cp == NULL)
-          continue;
-        colon = (size_t) (cp - l);
-      }
-      ne = colon;
-      /* a space before the colon is not allowed (RFC 7230 section 3.2.4);
-       * we tolerate it, as some servers send it */
-      while (ne > 0 && is_ows (l[ne - 1]))
-        ne--;
-      if (ne == 0)
+      /* field-name ":" with the name all tchar; a space before the colon
+       * is not allowed (RFC 7230 section 3.2.4) but tolerated, as some
+       * servers send it.  A line of another shape is skipped. */
+      ne = 0;
+      if (s + n < len)
+        {
+          /* the line ends in CR or LF, which stop the scan */
+          while (is_tchar (l[ne]))
+            ne++;
+        }
+      else
+        while (ne < n && is_tchar (l[ne]))
+          ne++;
+      colon = ne;
+      while (colon < n && is_ows (l[colon]))
+        colon++;
+      if (ne == 0 || colon == n || l[colon] != ':')
         continue;
-      {
-        size_t k;
-        for (k = 0; k < ne && is_tchar (l[k]); k++)
-          ;
-        if (k < ne)
-          continue;
-      }
       vs = colon + 1;
       ve = n;
       while (vs < ve && is_ows (l[vs]))
@@ -410,7 +442,7 @@ ws_http_parse (const uint8_t *buf, size_t len, ws_http_msg *msg)
       msg->name[msg->n_headers] = mkslice (l, ne);
       msg->value[msg->n_headers] = mkslice (l + vs, ve - vs);
       {
-        ws_hdr h = classify_name ((const char *) l, ne);
+        ws_hdr h = classify_name (l, ne);
         if (h < WS_HDR_COUNT)
           msg->known[h] |= UINT64_C (1) << msg->n_headers;
       }
@@ -456,17 +488,23 @@ ws_http_looks_like_response (const uint8_t *data, size_t len)
 
 /* ---- header access ------------------------------------------------------- */
 
+/* Index of the lowest bit set in w (w != 0): the first header of a set. */
+static inline unsigned
+lowest_bit (uint64_t w)
+{
+  return (unsigned) __builtin_ctzll (w);
+}
+
 /* Repeated headers are joined with ", " (RFC 7230 section 3.2.2) and each
  * obs-fold (OWS line break OWS) becomes one SP.  Neither makes the text
  * longer, so the sum of the value lengths plus the separators bounds it. */
 static size_t
 joined_bound (const ws_http_msg *msg, uint64_t which)
 {
-  size_t i, n = 0;
+  size_t n = 0;
 
-  for (i = 0; i < msg->n_headers && i < WS_HTTP_MAX_HEADERS; i++)
-    if (which & (UINT64_C (1) << i))
-      n += msg->value[i].len + 2;
+  for (; which; which &= which - 1)
+    n += msg->value[lowest_bit (which)].len + 2;
   return n;
 }
 
@@ -474,6 +512,25 @@ static bool
 is_line_break (char c)
 {
   return c == '\r' || c == '\n';
+}
+
+static inline char
+ascii_lower (char c)
+{
+  return c >= 'A' && c <= 'Z' ? (char) (c - 'A' + 'a') : c;
+}
+
+/* n bytes at a and b equal ignoring ASCII case, as g_ascii_strncasecmp
+ * says when neither holds a NUL in them (inline: that is a call per use) */
+static bool
+ascii_caseeq_n (const char *a, const char *b, size_t n)
+{
+  size_t i;
+
+  for (i = 0; i < n; i++)
+    if (ascii_lower (a[i]) != ascii_lower (b[i]))
+      return false;
+  return true;
 }
 
 /* Append v at out[o], unfolded; returns the new length.  A fold also drops
@@ -512,25 +569,26 @@ append_unfolded (char *out, size_t o, ws_slice v)
 
 /* Join the values of the headers in which into out (room for
  * joined_bound + 1 bytes) and NUL-terminate it. */
-static void
+static size_t
 join_values (const ws_http_msg *msg, uint64_t which, char *out)
 {
-  size_t i, o = 0;
+  size_t o = 0;
   bool first = true;
 
-  for (i = 0; i < msg->n_headers && i < WS_HTTP_MAX_HEADERS; i++)
+  /* which's bits are below n_headers (ws_http_parse sets no others) and
+   * come out in ascending order, the order the headers came in */
+  for (; which; which &= which - 1)
     {
-      if (!(which & (UINT64_C (1) << i)))
-        continue;
       if (!first)
         {
           memcpy (out + o, ", ", 2);
           o += 2;
         }
       first = false;
-      o = append_unfolded (out, o, msg->value[i]);
+      o = append_unfolded (out, o, msg->value[lowest_bit (which)]);
     }
   out[o] = '\0';
+  return o;
 }
 
 static char *
@@ -569,6 +627,50 @@ ws_http_header_get (const ws_http_msg *msg, ws_hdr h)
   return joined_dup (msg, msg->known[h]);
 }
 
+size_t
+ws_http_header_size (const ws_http_msg *msg, ws_hdr h)
+{
+  if (msg == NULL || (unsigned) h >= WS_HDR_COUNT || msg->known[h] == 0)
+    return 0;
+  return joined_bound (msg, msg->known[h]) + 1;
+}
+
+char *
+ws_http_header_copy (const ws_http_msg *msg, ws_hdr h, char **out)
+{
+  char *start;
+
+  if (msg == NULL || (unsigned) h >= WS_HDR_COUNT || msg->known[h] == 0)
+    return NULL;
+  start = *out;
+  *out = start + join_values (msg, msg->known[h], start) + 1;
+  return start;
+}
+
+/* ws_http_token_list_has on the len bytes at p (no NUL among them) */
+static bool
+list_has (const char *p, size_t len, const char *token, size_t tl)
+{
+  const char *end_all = p + len;
+
+  for (;;)
+    {
+      const char *e = memchr (p, ',', (size_t) (end_all - p));
+      const char *end = e ? e : end_all;
+      const char *s = p;
+
+      while (s < end && is_ows ((uint8_t) *s))
+        s++;
+      while (end > s && is_ows ((uint8_t) end[-1]))
+        end--;
+      if ((size_t) (end - s) == tl && ascii_caseeq_n (s, token, tl))
+        return true;
+      if (e == NULL)
+        return false;
+      p = e + 1;
+    }
+}
+
 bool
 ws_http_header_has_token (const ws_http_msg *msg, ws_hdr h, const char *token)
 {
@@ -580,6 +682,19 @@ ws_http_header_has_token (const ws_http_msg *msg, ws_hdr h, const char *token)
   if (msg == NULL || (unsigned) h >= WS_HDR_COUNT || msg->known[h] == 0)
     return false;
   which = msg->known[h];
+  if (token != NULL && (which & (which - 1)) == 0)
+    {
+      /* one header: its value is the list, unless a line break in it has
+       * to be unfolded first; like the joined string, it ends at a NUL */
+      ws_slice v = msg->value[lowest_bit (which)];
+      size_t i, tl = strlen (token);
+
+      for (i = 0; i < v.len; i++)
+        if (v.p[i] == '\r' || v.p[i] == '\n' || v.p[i] == '\0')
+          break;
+      if (i == v.len || v.p[i] == '\0')
+        return tl > 0 && list_has (v.p, i, token, tl);
+    }
   value = joined_bound (msg, which) < sizeof small ? small : NULL;
   if (value)
     join_values (msg, which, value);
@@ -595,27 +710,10 @@ bool
 ws_http_token_list_has (const char *value, const char *token)
 {
   size_t tl;
-  const char *p;
 
   if (value == NULL || token == NULL || (tl = strlen (token)) == 0)
     return false;
-  p = value;
-  for (;;)
-    {
-      const char *e = strchr (p, ',');
-      const char *end = e ? e : p + strlen (p);
-      const char *s = p;
-
-      while (s < end && is_ows ((uint8_t) *s))
-        s++;
-      while (end > s && is_ows ((uint8_t) end[-1]))
-        end--;
-      if ((size_t) (end - s) == tl && g_ascii_strncasecmp (s, token, tl) == 0)
-        return true;
-      if (e == NULL)
-        return false;
-      p = e + 1;
-    }
+  return list_has (value, strlen (value), token, tl);
 }
 
 /* ---- Sec-WebSocket-Accept ------------------------------------------------ */
@@ -637,27 +735,200 @@ strip (const char *s)
   return mkslice ((const uint8_t *) s, n);
 }
 
+/* SHA-1 (FIPS 180-4 sections 5.1.1, 6.1).  Our own, for a handshake costs
+ * one digest of about 60 bytes: GChecksum's allocation, locking-free but
+ * generic update path and hex buffer cost more than the two blocks. */
+typedef struct {
+  uint32_t h[5];
+  uint8_t block[64];
+  size_t fill;                  /* bytes waiting in block */
+  uint64_t total;               /* message length so far, in bytes */
+} sha1_ctx;
+
+static inline uint32_t
+rol32 (uint32_t x, unsigned n)
+{
+  return (x << n) | (x >> (32 - n));
+}
+
+/* One round of section 6.1.2 step 3, with the variables renamed instead of
+ * moved: e takes T, and b becomes ROTL30(b).  Five rounds bring the names
+ * back to where they started. */
+#define SHA1_ROUND(a, b, c, d, e, f, k, wt)                     \
+  do {                                                          \
+    (e) += rol32 ((a), 5) + (f) + (uint32_t) (k) + (wt);        \
+    (b) = rol32 ((b), 30);                                      \
+  } while (0)
+/* Ch, Parity and Maj of section 4.1.1 (Ch and Maj in forms with fewer
+ * operations, equal bit by bit) */
+#define SHA1_CH(b, c, d) ((d) ^ ((b) & ((c) ^ (d))))
+#define SHA1_PARITY(b, c, d) ((b) ^ (c) ^ (d))
+#define SHA1_MAJ(b, c, d) (((b) & (c)) | ((d) & ((b) | (c))))
+#define SHA1_FIVE(F, k, i)                                      \
+  do {                                                          \
+    SHA1_ROUND (a, b, c, d, e, F (b, c, d), k, w[(i)]);         \
+    SHA1_ROUND (e, a, b, c, d, F (a, b, c), k, w[(i) + 1]);     \
+    SHA1_ROUND (d, e, a, b, c, F (e, a, b), k, w[(i) + 2]);     \
+    SHA1_ROUND (c, d, e, a, b, F (d, e, a), k, w[(i) + 3]);     \
+    SHA1_ROUND (b, c, d, e, a, F (c, d, e), k, w[(i) + 4]);     \
+  } while (0)
+
+static void
+sha1_block (uint32_t h[5], const uint8_t *p)
+{
+  uint32_t w[80], a, b, c, d, e;
+  int i;
+
+  /* message schedule (section 6.1.2 step 1) */
+  for (i = 0; i < 16; i++)
+    w[i] = GUINT32_FROM_BE (load32 (p + 4 * i));
+  for (; i < 80; i++)
+    w[i] = rol32 (w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
+  a = h[0];
+  b = h[1];
+  c = h[2];
+  d = h[3];
+  e = h[4];
+  for (i = 0; i < 20; i += 5)
+    SHA1_FIVE (SHA1_CH, 0x5a827999, i);
+  for (; i < 40; i += 5)
+    SHA1_FIVE (SHA1_PARITY, 0x6ed9eba1, i);
+  for (; i < 60; i += 5)
+    SHA1_FIVE (SHA1_MAJ, 0x8f1bbcdc, i);
+  for (; i < 80; i += 5)
+    SHA1_FIVE (SHA1_PARITY, 0xca62c1d6, i);
+  h[0] += a;
+  h[1] += b;
+  h[2] += c;
+  h[3] += d;
+  h[4] += e;
+}
+
+#undef SHA1_FIVE
+#undef SHA1_MAJ
+#undef SHA1_PARITY
+#undef SHA1_CH
+#undef SHA1_ROUND
+
+static void
+sha1_init (sha1_ctx *s)
+{
+  s->h[0] = 0x67452301;
+  s->h[1] = 0xefcdab89;
+  s->h[2] = 0x98badcfe;
+  s->h[3] = 0x10325476;
+  s->h[4] = 0xc3d2e1f0;
+  s->fill = 0;
+  s->total = 0;
+}
+
+static void
+sha1_update (sha1_ctx *s, const uint8_t *p, size_t n)
+{
+  s->total += n;
+  while (n > 0)
+    {
+      size_t k;
+
+      if (s->fill == 0 && n >= sizeof s->block)
+        {
+          sha1_block (s->h, p);
+          p += sizeof s->block;
+          n -= sizeof s->block;
+          continue;
+        }
+      k = sizeof s->block - s->fill;
+      if (k > n)
+        k = n;
+      memcpy (s->block + s->fill, p, k);
+      s->fill += k;
+      p += k;
+      n -= k;
+      if (s->fill == sizeof s->block)
+        {
+          sha1_block (s->h, s->block);
+          s->fill = 0;
+        }
+    }
+}
+
+/* Padding (section 5.1.1): 0x80, zeroes, the length in bits as 64 bits
+ * big-endian, ending on a block boundary. */
+static void
+sha1_final (sha1_ctx *s, uint8_t digest[20])
+{
+  uint64_t bits = s->total * 8;
+  int i;
+
+  s->block[s->fill++] = 0x80;
+  if (s->fill > 56)
+    {
+      memset (s->block + s->fill, 0, sizeof s->block - s->fill);
+      sha1_block (s->h, s->block);
+      s->fill = 0;
+    }
+  memset (s->block + s->fill, 0, 56 - s->fill);
+  for (i = 0; i < 8; i++)
+    s->block[56 + i] = (uint8_t) (bits >> (56 - 8 * i));
+  sha1_block (s->h, s->block);
+  for (i = 0; i < 5; i++)
+    {
+      digest[4 * i] = (uint8_t) (s->h[i] >> 24);
+      digest[4 * i + 1] = (uint8_t) (s->h[i] >> 16);
+      digest[4 * i + 2] = (uint8_t) (s->h[i] >> 8);
+      digest[4 * i + 3] = (uint8_t) s->h[i];
+    }
+}
+
+void
+ws_sha1 (const uint8_t *data, size_t len, uint8_t digest[20])
+{
+  sha1_ctx s;
+
+  sha1_init (&s);
+  sha1_update (&s, data, len);
+  sha1_final (&s, digest);
+}
+
+/* base64 (RFC 4648 section 4, with padding) of 20 bytes: 28 characters */
+static void
+base64_20 (const uint8_t in[20], char out[ACCEPT_LEN])
+{
+  static const char alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  size_t i, o = 0;
+
+  for (i = 0; i + 3 <= 20; i += 3)
+    {
+      uint32_t v = (uint32_t) in[i] << 16 | (uint32_t) in[i + 1] << 8 | in[i + 2];
+      out[o++] = alphabet[v >> 18];
+      out[o++] = alphabet[(v >> 12) & 63];
+      out[o++] = alphabet[(v >> 6) & 63];
+      out[o++] = alphabet[v & 63];
+    }
+  /* two bytes left: three characters and one pad */
+  {
+    uint32_t v = (uint32_t) in[18] << 16 | (uint32_t) in[19] << 8;
+    out[o++] = alphabet[v >> 18];
+    out[o++] = alphabet[(v >> 12) & 63];
+    out[o++] = alphabet[(v >> 6) & 63];
+    out[o++] = '=';
+  }
+}
+
 /* The accept value for key into out, NUL-terminated. */
 static void
 accept_for (const char *key, char out[ACCEPT_LEN + 1])
 {
-  GChecksum *sum = g_checksum_new (G_CHECKSUM_SHA1);
   ws_slice k = strip (key);
-  guint8 digest[20];
-  gsize dlen = sizeof digest;
-  gint state = 0, save = 0;
-  /* g_base64_encode_step wants (len / 3 + 1) * 4 + 4 bytes */
-  char b64[(sizeof digest / 3 + 1) * 4 + 4];
-  size_t n;
+  sha1_ctx s;
+  uint8_t digest[20];
 
-  g_checksum_update (sum, (const guchar *) k.p, (gssize) k.len);
-  g_checksum_update (sum, (const guchar *) WS_GUID, sizeof WS_GUID - 1);
-  g_checksum_get_digest (sum, digest, &dlen);
-  g_checksum_free (sum);
-  n = g_base64_encode_step (digest, dlen, FALSE, b64, &state, &save);
-  n += g_base64_encode_close (FALSE, b64 + n, &state, &save);
-  g_assert (n == ACCEPT_LEN);
-  memcpy (out, b64, ACCEPT_LEN);
+  sha1_init (&s);
+  sha1_update (&s, (const uint8_t *) k.p, k.len);
+  sha1_update (&s, (const uint8_t *) WS_GUID, sizeof WS_GUID - 1);
+  sha1_final (&s, digest);
+  base64_20 (digest, out);
   out[ACCEPT_LEN] = '\0';
 }
 
@@ -728,26 +999,53 @@ skip_to_next_element (const char *s, size_t i)
   return i;
 }
 
+/* The strings of one ws_ext_list, in one allocation of strlen (value) + 1
+ * bytes.  That is enough: each string copies or unescapes a stretch of the
+ * value no shorter than itself, the stretches do not overlap, and each is
+ * followed by a byte of the value or by its NUL, which pays for the copy's
+ * NUL.  The checks below only guard that reasoning. */
+typedef struct {
+  char *buf;
+  size_t used, cap;
+} ext_store;
+
+static char *
+store_dup (ext_store *st, const char *p, size_t n)
+{
+  char *r;
+
+  g_assert (n < st->cap - st->used);
+  r = st->buf + st->used;
+  memcpy (r, p, n);
+  r[n] = '\0';
+  st->used += n + 1;
+  return r;
+}
+
 /* quoted-string at s[i] == '"'.  On success stores the unescaped text in
  * *out and returns the index after the closing quote; returns 0 when the
  * string is not terminated. */
 static size_t
-scan_quoted (const char *s, size_t i, char **out)
+scan_quoted (const char *s, size_t i, ext_store *st, char **out)
 {
-  GString *v = g_string_new (NULL);
+  char *r = st->buf + st->used;
+  size_t n = 0;
 
   for (i++; s[i]; i++)
     {
       if (s[i] == '"')
         {
-          *out = g_string_free (v, FALSE);
+          g_assert (n < st->cap - st->used);
+          r[n] = '\0';
+          st->used += n + 1;
+          *out = r;
           return i + 1;
         }
       if (s[i] == '\\' && s[i + 1])
         i++;
-      g_string_append_c (v, s[i]);
+      g_assert (n < st->cap - st->used);
+      r[n++] = s[i];
     }
-  g_string_free (v, TRUE);
   return 0;
 }
 
@@ -768,10 +1066,16 @@ ws_ext_parse (const char *value, ws_ext_list *out)
 {
   const char *s = value;
   size_t i = 0;
+  ext_store st = { NULL, 0, 0 };
 
-  memset (out, 0, sizeof *out);
-  if (s == NULL)
+  /* only what is read is set: n, the flag, and ext[0..n) as they fill */
+  out->n = 0;
+  out->syntax_error = false;
+  out->store = NULL;
+  if (s == NULL || s[0] == '\0')
     return;
+  st.cap = strlen (s) + 1;
+  st.buf = out->store = g_malloc (st.cap);
 
   while (s[i])
     {
@@ -798,7 +1102,8 @@ ws_ext_parse (const char *value, ws_ext_list *out)
       if (out->n < WS_EXT_MAX)
         {
           ext = &out->ext[out->n++];
-          ext->name = g_strndup (s + i, e - i);
+          ext->name = store_dup (&st, s + i, e - i);
+          ext->n_params = 0;
         }
       i = skip_ows (s, e);
 
@@ -813,17 +1118,16 @@ ws_ext_parse (const char *value, ws_ext_list *out)
               bad = true;
               break;
             }
-          pname = g_strndup (s + i, e - i);
+          pname = store_dup (&st, s + i, e - i);
           i = skip_ows (s, e);
           if (s[i] == '=')
             {
               i = skip_ows (s, i + 1);
               if (s[i] == '"')
                 {
-                  e = scan_quoted (s, i, &pval);
+                  e = scan_quoted (s, i, &st, &pval);
                   if (e == 0)
                     {
-                      g_free (pname);
                       bad = true;
                       break;
                     }
@@ -836,24 +1140,20 @@ ws_ext_parse (const char *value, ws_ext_list *out)
                   e = scan_token (s, i);
                   if (e == i)
                     {
-                      g_free (pname);
                       bad = true;
                       break;
                     }
-                  pval = g_strndup (s + i, e - i);
+                  pval = store_dup (&st, s + i, e - i);
                 }
               i = skip_ows (s, e);
             }
+          /* a parameter beyond what is kept still took its room in the
+           * store; the bound above allows for it */
           if (ext && ext->n_params < WS_EXT_MAX_PARAMS)
             {
               ext->param_name[ext->n_params] = pname;
               ext->param_value[ext->n_params] = pval;
               ext->n_params++;
-            }
-          else
-            {
-              g_free (pname);
-              g_free (pval);
             }
         }
 
@@ -872,19 +1172,10 @@ ws_ext_parse (const char *value, ws_ext_list *out)
 void
 ws_ext_list_clear (ws_ext_list *l)
 {
-  size_t i, j;
-
-  for (i = 0; i < l->n && i < WS_EXT_MAX; i++)
-    {
-      ws_ext *x = &l->ext[i];
-      g_free (x->name);
-      for (j = 0; j < x->n_params && j < WS_EXT_MAX_PARAMS; j++)
-        {
-          g_free (x->param_name[j]);
-          g_free (x->param_value[j]);
-        }
-    }
-  memset (l, 0, sizeof *l);
+  g_free (l->store);
+  l->store = NULL;
+  l->n = 0;
+  l->syntax_error = false;
 }
 
 int

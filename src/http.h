@@ -75,8 +75,10 @@ typedef struct {
   ws_slice reason;               /* response */
   size_t n_headers;
   size_t headers_dropped;        /* beyond WS_HTTP_MAX_HEADERS */
-  ws_slice name[WS_HTTP_MAX_HEADERS], value[WS_HTTP_MAX_HEADERS]; /* values trimmed */
   uint64_t known[WS_HDR_COUNT];  /* bit i set: name[i] is that ws_hdr */
+  /* the first n_headers entries are set, the others are left as they were
+   * (not cleared: most of the message's size is here) */
+  ws_slice name[WS_HTTP_MAX_HEADERS], value[WS_HTTP_MAX_HEADERS]; /* values trimmed */
 } ws_http_msg;
 
 /* Parse a complete header block (as gathered by ws_http_feed).  Slices point
@@ -96,6 +98,16 @@ char *ws_http_header (const ws_http_msg *msg, const char *name);
 /* The same for a header ws_http_parse recognised, without a search. */
 char *ws_http_header_get (const ws_http_msg *msg, ws_hdr h);
 
+/* For a caller that keeps several values in one allocation:
+ * ws_http_header_size is the room ws_http_header_copy needs for header h
+ * (its NUL included; an upper bound, as joining may shorten the text), 0
+ * when h is absent.  ws_http_header_copy writes the value ws_http_header_get
+ * would return at *out, NUL-terminated, moves *out past that NUL (a NUL
+ * inside the value ends the C string earlier) and returns
+ * where it wrote; when h is absent it writes nothing and returns NULL. */
+size_t ws_http_header_size (const ws_http_msg *msg, ws_hdr h);
+char *ws_http_header_copy (const ws_http_msg *msg, ws_hdr h, char **out);
+
 /* ws_http_token_list_has on the joined value of header h, without
  * allocating for a value of ordinary size.  False when h is absent. */
 bool ws_http_header_has_token (const ws_http_msg *msg, ws_hdr h,
@@ -111,13 +123,18 @@ bool ws_http_token_list_has (const char *value, const char *token);
 char *ws_accept_compute (const char *key);
 bool ws_accept_valid (const char *key, const char *accept);
 
+/* SHA-1 (FIPS 180-4) of len bytes: what the accept check hashes with,
+ * declared here so that tests can compare it with another implementation. */
+void ws_sha1 (const uint8_t *data, size_t len, uint8_t digest[20]);
+
 /* Sec-WebSocket-Extensions = 1#extension; extension = name *( ";" param )
  * param = name [ "=" (token | quoted-string) ] */
 #define WS_EXT_MAX 16
 #define WS_EXT_MAX_PARAMS 8
 
+/* The strings of a ws_ext live in its list's store until ws_ext_list_clear. */
 typedef struct {
-  char *name;             /* g_malloc'd */
+  char *name;
   size_t n_params;
   char *param_name[WS_EXT_MAX_PARAMS];
   char *param_value[WS_EXT_MAX_PARAMS]; /* NULL when the param has no value */
@@ -125,10 +142,13 @@ typedef struct {
 
 typedef struct {
   size_t n;
-  ws_ext ext[WS_EXT_MAX];
+  ws_ext ext[WS_EXT_MAX]; /* the first n are set, the others are not */
   bool syntax_error;      /* something did not parse; what did is kept */
+  char *store;            /* g_malloc'd: all the strings, or NULL */
 } ws_ext_list;
 
+/* Fills all of *out (which need not be initialised); free with
+ * ws_ext_list_clear, which leaves an empty list. */
 void ws_ext_parse (const char *value, ws_ext_list *out);
 void ws_ext_list_clear (ws_ext_list *l);
 /* index of the first extension with that name, or -1 */

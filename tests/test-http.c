@@ -815,6 +815,41 @@ static const char *const known_names[WS_HDR_COUNT] = {
   [WS_HDR_SEC_WEBSOCKET_ACCEPT] = "Sec-WebSocket-Accept",
 };
 
+/* ws_http_header_copy writes what ws_http_header_get returns, within the
+ * room ws_http_header_size asks for, and moves the cursor just past it. */
+static void
+assert_copy_like_get (const ws_http_msg *m, ws_hdr h, const char *want)
+{
+  size_t size = ws_http_header_size (m, h);
+  /* guard bytes after the room, which must stay untouched */
+  char *buf = g_malloc (size + 8);
+  char *o = buf, *got;
+
+  memset (buf, 0x5a, size + 8);
+  got = ws_http_header_copy (m, h, &o);
+  if (want == NULL)
+    {
+      g_assert_cmpuint (size, ==, 0);
+      g_assert_null (got);
+      g_assert_true (o == buf);
+    }
+  else
+    {
+      g_assert_true (got == buf);
+      g_assert_cmpstr (got, ==, want);
+      /* past the NUL written at the end (a NUL inside a value ends the C
+       * string before it) */
+      g_assert_true (o >= buf + strlen (want) + 1);
+      g_assert_cmpint (o[-1], ==, '\0');
+      if (memchr (got, '\0', (size_t) (o - buf) - 1) == NULL)
+        g_assert_true (o == buf + strlen (want) + 1);
+      g_assert_cmpuint ((size_t) (o - buf), <=, size);
+    }
+  for (size_t i = size; i < size + 8; i++)
+    g_assert_cmpint (buf[i], ==, 0x5a);
+  g_free (buf);
+}
+
 /* Every recognised header reads the same through ws_http_header_get as
  * through the search by name, and its token test agrees. */
 static void
@@ -828,6 +863,7 @@ assert_known_like_search (const ws_http_msg *m)
       g_autofree char *by_id = ws_http_header_get (m, (ws_hdr) h);
 
       g_assert_cmpstr (by_id, ==, by_name);
+      assert_copy_like_get (m, (ws_hdr) h, by_name);
       g_assert_true (ws_http_header_has_token (m, (ws_hdr) h, "websocket")
                      == ws_http_token_list_has (by_name, "websocket"));
       g_assert_true (ws_http_header_has_token (m, (ws_hdr) h, "chat")
@@ -909,11 +945,130 @@ test_known_headers (void)
                                   values[g_test_rand_int_range (0, G_N_ELEMENTS (values))]);
           if (g_test_rand_int_range (0, 6) == 0)
             g_string_append (s, "\t folded websocket \r\n");
+          if (g_test_rand_int_range (0, 8) == 0)
+            {
+              /* a NUL in a value ends the joined C string */
+              static const char nul_value[] = ": chat\0, websocket\r\n";
+
+              g_string_append (s, names[g_test_rand_int_range (0, G_N_ELEMENTS (names))]);
+              g_string_append_len (s, nul_value, sizeof nul_value - 1);
+            }
         }
       g_string_append (s, "\r\n");
       g_assert_cmpint (ws_http_parse ((const uint8_t *) s->str, s->len, &m), ==, 0);
       assert_known_like_search (&m);
       g_string_free (s, TRUE);
+    }
+}
+
+/* Names one byte away from a known name (any tchar in any position, and
+ * each letter in the other case) are recognised exactly when they equal
+ * it ignoring case; the same names in a message are found by the search by
+ * name, which compares with g_ascii_strncasecmp. */
+static void
+test_known_near_names (void)
+{
+  static const char tchars[] =
+    "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+  int h;
+
+  for (h = 0; h < WS_HDR_COUNT; h++)
+    {
+      size_t len = strlen (known_names[h]), pos, t;
+
+      for (pos = 0; pos < len; pos++)
+        for (t = 0; t < sizeof tchars - 1; t++)
+          {
+            g_autofree char *name = g_strdup (known_names[h]);
+            g_autofree char *in = NULL;
+            ws_http_msg m;
+            bool same;
+            int k;
+
+            name[pos] = tchars[t];
+            same = g_ascii_strcasecmp (name, known_names[h]) == 0;
+            in = g_strdup_printf ("GET / HTTP/1.1\r\n%s: v\r\n\r\n", name);
+            g_assert_cmpint (ws_http_parse ((const uint8_t *) in, strlen (in), &m), ==, 0);
+            g_assert_cmpuint (m.n_headers, ==, 1);
+            for (k = 0; k < WS_HDR_COUNT; k++)
+              g_assert_cmpuint (m.known[k], ==, k == h && same ? 1 : 0);
+          }
+    }
+}
+
+/* ---- SHA-1 ----------------------------------------------------------------- */
+
+static void
+assert_sha1_hex (const char *in, size_t len, const char *hex)
+{
+  uint8_t d[20];
+  char got[41];
+  int i;
+
+  ws_sha1 ((const uint8_t *) in, len, d);
+  for (i = 0; i < 20; i++)
+    g_snprintf (got + 2 * i, 3, "%02x", d[i]);
+  g_assert_cmpstr (got, ==, hex);
+}
+
+/* FIPS 180-2 appendix A examples (and the empty message) */
+static void
+test_sha1_vectors (void)
+{
+  g_autofree char *million = g_malloc (1000000);
+
+  assert_sha1_hex ("", 0, "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+  assert_sha1_hex ("abc", 3, "a9993e364706816aba3e25717850c26c9cd0d89d");
+  assert_sha1_hex ("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56,
+                   "84983e441c3bd26ebaae4aa1f95129e5e54670f1");
+  memset (million, 'a', 1000000);
+  assert_sha1_hex (million, 1000000, "34aa973cd4c4daa4f61eeb2bdbad27316534016f");
+}
+
+/* Random messages of every length over the padding cases (55, 56, 63, 64
+ * bytes modulo 64) and several blocks, against GChecksum. */
+static void
+test_sha1_random (void)
+{
+  uint8_t buf[400];
+  size_t len, i;
+  int round;
+
+  for (round = 0; round < 8; round++)
+    for (len = 0; len <= sizeof buf; len++)
+      {
+        g_autoptr (GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA1);
+        uint8_t want[20], got[20];
+        gsize wl = sizeof want;
+
+        for (i = 0; i < len; i++)
+          buf[i] = (uint8_t) g_test_rand_int_range (0, 256);
+        g_checksum_update (sum, buf, (gssize) len);
+        g_checksum_get_digest (sum, want, &wl);
+        ws_sha1 (buf, len, got);
+        g_assert_true (memcmp (got, want, sizeof want) == 0);
+      }
+}
+
+/* Keys as clients make them (base64 of 16 random bytes), many of them,
+ * against GChecksum and g_base64_encode. */
+static void
+test_accept_random_keys (void)
+{
+  int i, j;
+
+  for (i = 0; i < 5000; i++)
+    {
+      guint8 nonce[16];
+      g_autofree char *key = NULL, *want = NULL, *got = NULL;
+
+      for (j = 0; j < 16; j++)
+        nonce[j] = (guint8) g_test_rand_int_range (0, 256);
+      key = g_base64_encode (nonce, sizeof nonce);
+      want = accept_by_glib (key);
+      got = ws_accept_compute (key);
+      g_assert_cmpstr (got, ==, want);
+      g_assert_true (ws_accept_valid (key, want));
     }
 }
 
@@ -1080,6 +1235,52 @@ pmd (const char *offer, const char *response, struct ws_pmd_out *out)
   return err;
 }
 
+/* The strings of a parsed list all lie in its store, and the store is no
+ * larger than the value: random values made of the grammar's delimiters,
+ * quotes, escapes and token bytes (ASan or the store's checks catch a
+ * write past it). */
+static void
+test_ext_store (void)
+{
+  static const char alphabet[] = "ab=;,\" \\\t";
+  int iter;
+
+  for (iter = 0; iter < 20000; iter++)
+    {
+      size_t len = (size_t) g_test_rand_int_range (0, 40), i, j, k;
+      g_autofree char *v = g_malloc (len + 1);
+      ws_ext_list l;
+
+      for (i = 0; i < len; i++)
+        v[i] = alphabet[g_test_rand_int_range (0, sizeof alphabet - 1)];
+      v[len] = '\0';
+      ws_ext_parse (v, &l);
+      for (i = 0; i < l.n; i++)
+        {
+          const ws_ext *x = &l.ext[i];
+          const char *strs[1 + 2 * WS_EXT_MAX_PARAMS];
+          size_t ns = 0;
+
+          strs[ns++] = x->name;
+          for (j = 0; j < x->n_params; j++)
+            {
+              strs[ns++] = x->param_name[j];
+              if (x->param_value[j])
+                strs[ns++] = x->param_value[j];
+            }
+          for (k = 0; k < ns; k++)
+            {
+              g_assert_nonnull (l.store);
+              g_assert_true (strs[k] >= l.store
+                             && strs[k] + strlen (strs[k]) < l.store + len + 1);
+            }
+        }
+      ws_ext_list_clear (&l);
+      g_assert_cmpuint (l.n, ==, 0);
+      g_assert_null (l.store);
+    }
+}
+
 static void
 test_pmd_valid (void)
 {
@@ -1221,7 +1422,12 @@ main (int argc, char **argv)
   g_test_add_func ("/http/block-len", test_block_len);
   g_test_add_func ("/http/known-headers", test_known_headers);
   g_test_add_func ("/http/parse/name-bytes", test_name_bytes);
+  g_test_add_func ("/http/known-headers/near-names", test_known_near_names);
+  g_test_add_func ("/http/sha1/vectors", test_sha1_vectors);
+  g_test_add_func ("/http/sha1/random", test_sha1_random);
+  g_test_add_func ("/http/accept/random-keys", test_accept_random_keys);
   g_test_add_func ("/http/ext/parse", test_ext_parse);
+  g_test_add_func ("/http/ext/store", test_ext_store);
   g_test_add_func ("/http/ext/bad", test_ext_bad);
   g_test_add_func ("/http/ext/limits", test_ext_limits);
   g_test_add_func ("/http/pmd/valid", test_pmd_valid);
