@@ -16,9 +16,10 @@
  *  +-------------------------------- - - - - - - - - - - - - - - - +
  *
  * The parser is pushed bytes in stream order and never needs a whole frame in
- * memory: data payloads are counted and skipped, or unmasked a chunk at a time
- * into a small stack buffer to check UTF-8 or to inflate (only to measure the
- * size and check UTF-8; the inflated bytes are discarded).  Control frame
+ * memory: data payloads are counted and skipped, checked for UTF-8 where they
+ * lie, or unmasked a chunk at a time into a small stack buffer to inflate
+ * (only to measure the size and check UTF-8; the inflated bytes are
+ * discarded).  Control frame
  * payloads are kept (at most 125 bytes, close frames up to a cap) because the
  * close code and reason are facts we report.
  *
@@ -104,6 +105,17 @@ bool ws_frame_probe (const uint8_t *data, size_t len, bool *masked);
 #define WS_UTF8_REJECT 1u
 uint32_t ws_utf8_step (uint32_t state, const uint8_t *data, size_t len);
 bool ws_utf8_valid (const uint8_t *data, size_t len);
+
+/* ws_utf8_step that also says where: when it returns WS_UTF8_REJECT, *bad is
+ * the index in data of the first byte no well-formed text could have there
+ * (0 when state was already REJECT). */
+uint32_t ws_utf8_scan (uint32_t state, const uint8_t *data, size_t len, size_t *bad);
+
+/* The validator checks 32-byte blocks with AVX2 where the CPU has it (x86-64,
+ * GCC or clang), else with portable code; both give the same answers.  For
+ * tests: false forces the portable code, true (the default) allows SIMD.
+ * Returns whether SIMD is now in use. */
+bool ws_utf8_use_simd (bool on);
 
 /* Close codes a peer may send (RFC 6455 7.4.1/7.4.2 and the IANA registry):
  * 1000-1003, 1007-1014, 3000-4999. */

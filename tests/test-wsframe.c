@@ -333,6 +333,414 @@ test_utf8_random (void)
   g_rand_free (r);
 }
 
+/* ---- UTF-8: SIMD and scalar against GLib, with the offending byte ---------- */
+
+/* What a validator should say about a text: well-formed, bad at some byte,
+ * or a well-formed start that ends inside a character. */
+enum { U_OK, U_BAD, U_CUT };
+
+/* Is d[from..n) followed by at most three more bytes well-formed, given
+ * that d[0..from) is well-formed text?  GLib is the judge; it takes NUL for
+ * an error, so NUL bytes (ASCII for us) are asked as 0x01.  The endings
+ * tried, 80, 90 or A0 then 80s, fit every lead byte's second-byte range. */
+static bool
+glib_prefix_ok (const uint8_t *d, size_t from, size_t n)
+{
+  uint8_t buf[16];
+  size_t k = n - from;
+  g_assert_cmpuint (k, <=, 4);
+  for (size_t i = 0; i < k; i++)
+    buf[i] = d[from + i] ? d[from + i] : 0x01;
+  if (g_utf8_validate_len ((const char *) buf, k, NULL))
+    return true;
+  static const uint8_t second[] = { 0x80, 0x90, 0xa0 };
+  for (size_t more = 1; more <= 3; more++)
+    for (size_t s = 0; s < G_N_ELEMENTS (second); s++)
+      {
+        buf[k] = second[s];
+        for (size_t j = 1; j < more; j++)
+          buf[k + j] = 0x80;
+        if (g_utf8_validate_len ((const char *) buf, k + more, NULL))
+          return true;
+      }
+  return false;
+}
+
+/* The expected verdict on d[0..len), from GLib; *bad is the first byte that
+ * no well-formed text could have there. */
+static int
+glib_verdict (const uint8_t *d, size_t len, size_t *bad)
+{
+  uint8_t *copy = g_malloc (len + 1);
+  for (size_t i = 0; i < len; i++)
+    copy[i] = d[i] ? d[i] : 0x01;
+  const gchar *end;
+  bool ok = g_utf8_validate_len ((const char *) copy, len, &end);
+  size_t e = (size_t) ((const uint8_t *) end - copy);
+  g_free (copy);
+  *bad = 0;
+  if (ok)
+    return U_OK;
+  /* d[0..e) is whole characters; the bad byte is in the one at e */
+  for (size_t b = e; b < len && b < e + 4; b++)
+    if (!glib_prefix_ok (d, e, b + 1))
+      {
+        *bad = b;
+        return U_BAD;
+      }
+  g_assert_cmpuint (len - e, <, 4);
+  return U_CUT;
+}
+
+static int
+verdict_of (uint32_t st)
+{
+  return st == WS_UTF8_ACCEPT ? U_OK : st == WS_UTF8_REJECT ? U_BAD : U_CUT;
+}
+
+/* ws_utf8_scan over d[0..len) in pieces cut at the offsets in cuts (in
+ * order, each <= len), carrying the state; the bad byte as an offset in d. */
+static int
+scan_pieces (const uint8_t *d, size_t len, const size_t *cuts, size_t ncuts, size_t *bad)
+{
+  uint32_t st = WS_UTF8_ACCEPT;
+  size_t from = 0;
+  *bad = 0;
+  for (size_t i = 0; i <= ncuts; i++)
+    {
+      size_t to = i < ncuts ? cuts[i] : len;
+      size_t b = 0;
+      uint32_t prev = st;
+      st = ws_utf8_scan (st, d + from, to - from, &b);
+      if (st == WS_UTF8_REJECT && prev != WS_UTF8_REJECT)
+        *bad = from + b;
+      from = to;
+    }
+  return verdict_of (st);
+}
+
+static void
+assert_verdict (const uint8_t *d, size_t len, int got, size_t bad, int want,
+                size_t want_bad, const char *how)
+{
+  if (got == want && (want != U_BAD || bad == want_bad))
+    return;
+  GString *hex = g_string_new (NULL);
+  for (size_t i = 0; i < len; i++)
+    g_string_append_printf (hex, "%02x", d[i]);
+  g_test_message ("%s: len=%zu verdict %d (want %d) bad %zu (want %zu): %s",
+                  how, len, got, want, bad, want_bad, hex->str);
+  g_string_free (hex, TRUE);
+  g_assert_cmpint (got, ==, want);
+  g_assert_cmpuint (bad, ==, want_bad);
+}
+
+/* Both validators (SIMD where there is one, and the scalar one) must give
+ * GLib's verdict and bad byte: whole, cut in two at each offset in cuts,
+ * and cut at all of them at once. */
+static void
+check_verdict (const uint8_t *text, size_t len, const size_t *cuts, size_t ncuts)
+{
+  size_t want_bad;
+  int want = glib_verdict (text, len, &want_bad);
+  /* a copy of exactly len bytes: a sanitizer sees a read past its end */
+  uint8_t *d = g_malloc (len ? len : 1);
+  memcpy (d, text, len);
+  for (int simd = 1; simd >= 0; simd--)
+    {
+      ws_utf8_use_simd (simd);
+      const char *how = simd ? "simd" : "scalar";
+      size_t bad;
+      int got = scan_pieces (d, len, NULL, 0, &bad);
+      assert_verdict (d, len, got, bad, want, want_bad, how);
+      g_assert_cmpint (ws_utf8_valid (d, len), ==, want == U_OK);
+      for (size_t c = 0; c < ncuts; c++)
+        {
+          got = scan_pieces (d, len, cuts + c, 1, &bad);
+          assert_verdict (d, len, got, bad, want, want_bad, how);
+        }
+      if (ncuts > 1)
+        {
+          got = scan_pieces (d, len, cuts, ncuts, &bad);
+          assert_verdict (d, len, got, bad, want, want_bad, how);
+        }
+    }
+  ws_utf8_use_simd (true);
+  g_free (d);
+}
+
+/* Sequences, good and bad, to plant in text (RFC 3629 table 4 and its
+ * edges); a 0 ends each. */
+static const uint8_t utf8_snippets[][6] = {
+  { 0xc2, 0x80 }, { 0xdf, 0xbf }, { 0xe0, 0xa0, 0x80 }, { 0xed, 0x9f, 0xbf },
+  { 0xee, 0x80, 0x80 }, { 0xef, 0xbf, 0xbf }, { 0xf0, 0x90, 0x80, 0x80 },
+  { 0xf3, 0xbf, 0xbf, 0xbf }, { 0xf4, 0x8f, 0xbf, 0xbf }, { 0x7f },
+  /* overlong */
+  { 0xc0, 0x80 }, { 0xc1, 0xbf }, { 0xe0, 0x80, 0x80 }, { 0xe0, 0x9f, 0xbf },
+  { 0xf0, 0x80, 0x80, 0x80 }, { 0xf0, 0x8f, 0xbf, 0xbf },
+  /* surrogates */
+  { 0xed, 0xa0, 0x80 }, { 0xed, 0xbf, 0xbf },
+  /* above U+10FFFF */
+  { 0xf4, 0x90, 0x80, 0x80 }, { 0xf4, 0xbf, 0xbf, 0xbf }, { 0xf5, 0x80, 0x80, 0x80 },
+  { 0xf7, 0xbf, 0xbf, 0xbf }, { 0xf8, 0x88, 0x80, 0x80, 0x80 }, { 0xfe }, { 0xff },
+  /* truncated, then ASCII or a lead byte follows */
+  { 0xc3 }, { 0xe2, 0x82 }, { 0xe2 }, { 0xf0, 0x9d, 0x84 }, { 0xf0, 0x9d },
+  { 0xf0 }, { 0xc3, 0xc3, 0xa9 }, { 0xe2, 0x82, 0xe2, 0x82, 0xac },
+  { 0xf0, 0x9d, 0x84, 0xf0, 0x9d, 0x84 },
+  /* continuation bytes where none may be */
+  { 0x80 }, { 0xbf }, { 0xc3, 0xa9, 0xa9 }, { 0xe2, 0x82, 0xac, 0x80 },
+  { 0xf0, 0x9d, 0x84, 0x9e, 0x80 }, { 0x80, 0x80, 0x80, 0x80, 0x80 },
+};
+
+static size_t
+snippet_len (const uint8_t *s)
+{
+  size_t n = 0;
+  while (n < 6 && s[n])
+    n++;
+  return n;
+}
+
+/* Every lead byte, then every snippet, at every position of texts whose
+ * lengths are on both sides of 16, 32 and 64 multiples, over ASCII and over
+ * two-byte characters (so blocks are not skipped as ASCII); cut at every
+ * boundary for the short ones and around the snippet and the block edges for
+ * the others. */
+static void
+test_utf8_snippets (void)
+{
+  static const size_t lens[] = { 0, 1, 15, 16, 17, 31, 32, 33, 34, 35, 47, 48, 63,
+                                 64, 65, 66, 67, 95, 96, 97, 127, 128, 129, 130 };
+  uint8_t sn[256][6];
+  size_t nsn = 0;
+  for (unsigned b = 0x80; b <= 0xff; b++)
+    {
+      memset (sn[nsn], 0, 6);
+      sn[nsn][0] = (uint8_t) b;
+      sn[nsn][1] = 'x';
+      nsn++;
+    }
+  uint8_t text[200];
+  size_t cuts[64];
+  for (int filler = 0; filler < 2; filler++)
+    for (size_t li = 0; li < G_N_ELEMENTS (lens); li++)
+      for (size_t k = 0; k < nsn + G_N_ELEMENTS (utf8_snippets); k++)
+        {
+          const uint8_t *s = k < nsn ? sn[k] : utf8_snippets[k - nsn];
+          size_t sl = snippet_len (s), L = lens[li];
+          /* lead bytes alone: at a few positions only */
+          size_t pstep = k < nsn ? 7 : 1;
+          for (size_t p = 0; p <= L; p += pstep)
+            {
+              size_t n = 0;
+              while (n < p)
+                {
+                  if (filler && n + 1 < p)
+                    {
+                      text[n++] = 0xc3;
+                      text[n++] = 0xa9;
+                    }
+                  else
+                    {
+                      text[n] = (uint8_t) ('a' + n % 26);
+                      n++;
+                    }
+                }
+              memcpy (text + n, s, sl);
+              n += sl;
+              for (size_t j = p; j < L; j++)
+                text[n++] = filler ? (uint8_t) "\xce\xbb"[(j - p) & 1] : 'z';
+              if (filler && ((L - p) & 1))
+                n--; /* do not end on half a character the filler made */
+              size_t nc = 0;
+              if (n <= 40)
+                for (size_t c = 1; c < n; c++)
+                  cuts[nc++] = c;
+              else
+                {
+                  static const size_t edges[] = { 15, 16, 17, 31, 32, 33, 34, 35, 63, 64, 65 };
+                  for (size_t c = p > 3 ? p - 3 : 1; c < n && c <= p + sl + 3; c++)
+                    cuts[nc++] = c;
+                  for (size_t e = 0; e < G_N_ELEMENTS (edges); e++)
+                    if (edges[e] < n && edges[e] > cuts[nc - 1])
+                      cuts[nc++] = edges[e];
+                }
+              check_verdict (text, n, cuts, nc);
+            }
+        }
+}
+
+/* Random texts, mostly ASCII with characters of every length and the odd
+ * bad byte, at lengths up to a few blocks, cut in three at random. */
+static void
+test_utf8_random_simd (void)
+{
+  static const char *const chars[] = {
+    "\xc3\xa9", "\xce\xbb", "\xe2\x82\xac", "\xe0\xa0\x80", "\xed\x9f\xbf",
+    "\xef\xbf\xbf", "\xf0\x9f\x98\x80", "\xf4\x8f\xbf\xbf", "\xf0\x90\x80\x80"
+  };
+  static const uint8_t bad[] = { 0x80, 0xbf, 0xc0, 0xc1, 0xc3, 0xe0, 0xed, 0xf0,
+                                 0xf4, 0xf5, 0xff, 0xa0, 0x90, 0x8f, 0x00 };
+  GRand *r = g_rand_new_with_seed (3629);
+  uint8_t buf[400];
+  for (int iter = 0; iter < 40000; iter++)
+    {
+      size_t want = g_rand_int_range (r, 0, 300);
+      int nonascii = g_rand_int_range (r, 1, 60);   /* one in this many */
+      bool spoil = g_rand_int_range (r, 0, 3) == 0;
+      size_t n = 0;
+      while (n < want)
+        {
+          if (g_rand_int_range (r, 0, nonascii) == 0)
+            {
+              const char *c = chars[g_rand_int_range (r, 0, G_N_ELEMENTS (chars))];
+              size_t cl = strlen (c);
+              memcpy (buf + n, c, cl);
+              n += cl;
+            }
+          else
+            buf[n++] = (uint8_t) g_rand_int_range (r, 0x20, 0x7f);
+        }
+      if (spoil && n)
+        buf[g_rand_int_range (r, 0, n)] = bad[g_rand_int_range (r, 0, sizeof bad)];
+      size_t cuts[2];
+      cuts[0] = g_rand_int_range (r, 0, n + 1);
+      cuts[1] = cuts[0] + g_rand_int_range (r, 0, n - cuts[0] + 1);
+      check_verdict (buf, n, cuts, 2);
+    }
+  g_rand_free (r);
+}
+
+/* Every byte pair, every lead byte E0..FF with every two following bytes
+ * from 80..BF or ASCII, and four-byte sequences at the range edges, placed
+ * across the 16-byte lane and the 32-byte block boundaries: the SIMD answer
+ * must be the scalar one (which the tests above hold to GLib). */
+static void
+verdict_simd_vs_scalar (const uint8_t *s, size_t sl)
+{
+  static const size_t at[] = { 14, 30, 31, 61 };
+  uint8_t text[80];
+  for (size_t a = 0; a < G_N_ELEMENTS (at); a++)
+    {
+      size_t n = at[a] + sl + 5;
+      memset (text, 'q', sizeof text);
+      memcpy (text + at[a], s, sl);
+      size_t bad[2] = { 0, 0 };
+      uint32_t st[2];
+      for (int simd = 0; simd < 2; simd++)
+        {
+          ws_utf8_use_simd (simd);
+          st[simd] = ws_utf8_scan (WS_UTF8_ACCEPT, text, n, &bad[simd]);
+        }
+      if (st[0] != st[1] || bad[0] != bad[1])
+        g_test_message ("at %zu: %02x %02x %02x %02x (%zu bytes)", at[a], s[0],
+                        sl > 1 ? s[1] : 0, sl > 2 ? s[2] : 0, sl > 3 ? s[3] : 0, sl);
+      g_assert_cmpuint (st[1], ==, st[0]);
+      g_assert_cmpuint (bad[1], ==, bad[0]);
+    }
+  ws_utf8_use_simd (true);
+}
+
+static void
+test_utf8_exhaustive (void)
+{
+  uint8_t s[4];
+  for (unsigned a = 0; a < 256; a++)
+    for (unsigned b = 0; b < 256; b++)
+      {
+        s[0] = (uint8_t) a;
+        s[1] = (uint8_t) b;
+        verdict_simd_vs_scalar (s, 2);
+      }
+  for (unsigned a = 0xe0; a < 256; a++)
+    for (unsigned b = 0x7f; b < 0xc0; b++)
+      for (unsigned c = 0x7f; c < 0xc0; c++)
+        {
+          s[0] = (uint8_t) a;
+          s[1] = (uint8_t) b;
+          s[2] = (uint8_t) c;
+          verdict_simd_vs_scalar (s, 3);
+        }
+  static const uint8_t edge[] = { 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0 };
+  for (unsigned a = 0xf0; a < 0xf8; a++)
+    for (size_t b = 0; b < sizeof edge; b++)
+      for (size_t c = 0; c < sizeof edge; c++)
+        for (size_t d = 0; d < sizeof edge; d++)
+          {
+            s[0] = (uint8_t) a;
+            s[1] = edge[b];
+            s[2] = edge[c];
+            s[3] = edge[d];
+            verdict_simd_vs_scalar (s, 4);
+          }
+}
+
+/* The same through the frame parser: text messages masked (client) and not
+ * (server), whole or in three fragments, fed whole, split at every byte and
+ * byte by byte; the violation must name GLib's bad byte, with SIMD and
+ * without. */
+static void
+test_utf8_frames (void)
+{
+  setup_limits ();
+  GRand *r = g_rand_new_with_seed (6455);
+  static const size_t lens[] = { 20, 31, 32, 33, 64, 65, 100, 131, 200 };
+  for (size_t li = 0; li < G_N_ELEMENTS (lens); li++)
+    for (int kind = 0; kind < 4; kind++)
+      {
+        uint8_t text[256];
+        size_t n = lens[li];
+        for (size_t i = 0; i < n; i++)
+          text[i] = (uint8_t) ('a' + i % 26);
+        for (size_t i = 3; i + 2 < n; i += 17)
+          memcpy (text + i, "\xc3\xa9", 2);
+        size_t at = g_rand_int_range (r, 0, n);
+        if (kind == 1)
+          text[at] = 0xff;
+        else if (kind == 2 && at + 3 <= n)
+          memcpy (text + at, "\xed\xa0\x80", 3);
+        else if (kind == 3)
+          text[n - 1] = 0xe2; /* ends inside a character */
+        size_t want_bad;
+        int want = glib_verdict (text, n, &want_bad);
+        char *want_detail = want == U_BAD ? g_strdup_printf ("message 1, byte %zu", want_bad)
+                          : want == U_CUT ? g_strdup_printf ("message 1, byte %zu (ends inside a character)", n)
+                          : NULL;
+        for (int side = WS_SIDE_CLIENT; side <= WS_SIDE_SERVER; side++)
+          for (int frag = 0; frag < 2; frag++)
+            for (int simd = 1; simd >= 0; simd--)
+              {
+                ws_utf8_use_simd (simd);
+                GByteArray *in = g_byte_array_new ();
+                bool masked = side == WS_SIDE_CLIENT;
+                if (frag)
+                  {
+                    size_t a = n / 3, b = n - n / 4;
+                    put_frame (in, 0, 0, 1, masked, text, a);
+                    put_frame (in, 0, 0, 0, masked, text + a, b - a);
+                    put_frame (in, 1, 0, 0, masked, text + b, n - b);
+                  }
+                else
+                  put_frame (in, 1, 0, 1, masked, text, n);
+                ws_conn *c = run_all_ways (NULL, side, in, 1);
+                const ws_violation *v = find_violation (c, WS_VIOL_TEXT_NOT_UTF8, side);
+                if (want_detail)
+                  {
+                    g_assert_nonnull (v);
+                    g_assert_cmpstr (v->detail, ==, want_detail);
+                  }
+                else
+                  g_assert_null (v);
+                g_assert_cmpuint (c->dir[side].text_messages, ==, 1);
+                ws_conn_free (c);
+                g_byte_array_unref (in);
+              }
+        g_free (want_detail);
+      }
+  ws_utf8_use_simd (true);
+  g_rand_free (r);
+}
+
 static void
 test_close_codes (void)
 {
@@ -1521,6 +1929,10 @@ main (int argc, char **argv)
   setup_limits ();
   g_test_add_func ("/ws_frame/utf8/table", test_utf8_table);
   g_test_add_func ("/ws_frame/utf8/random-vs-glib", test_utf8_random);
+  g_test_add_func ("/ws_frame/utf8/snippets-simd-scalar-glib", test_utf8_snippets);
+  g_test_add_func ("/ws_frame/utf8/random-simd-scalar-glib", test_utf8_random_simd);
+  g_test_add_func ("/ws_frame/utf8/exhaustive-simd-scalar", test_utf8_exhaustive);
+  g_test_add_func ("/ws_frame/utf8/frames-masked-offsets", test_utf8_frames);
   g_test_add_func ("/ws_frame/close-code/valid-on-wire", test_close_codes);
   g_test_add_func ("/ws_frame/length/7-16-64", test_lengths);
   g_test_add_func ("/ws_frame/length/not-minimal", test_lengths_not_minimal);
