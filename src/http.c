@@ -774,7 +774,7 @@ rol32 (uint32_t x, unsigned n)
   } while (0)
 
 static void
-sha1_block (uint32_t h[5], const uint8_t *p)
+sha1_block_portable (uint32_t h[5], const uint8_t *p)
 {
   uint32_t w[80], a, b, c, d, e;
   int i;
@@ -809,6 +809,109 @@ sha1_block (uint32_t h[5], const uint8_t *p)
 #undef SHA1_PARITY
 #undef SHA1_CH
 #undef SHA1_ROUND
+
+/* With the x86 SHA extensions, four rounds are one instruction
+ * (sha1rnds4, its operand the round function's number: 0 Ch, 1 Parity,
+ * 2 Maj, 3 Parity, with the constants built in), the next four words of the
+ * schedule two more (sha1msg1, a XOR, sha1msg2), and E follows from the
+ * A four rounds before (sha1nexte).  The state is held as ABCD in one
+ * register, A in the highest lane, and E in the highest lane of another; the
+ * message words are loaded byte-reversed so that w[t] is in the highest lane
+ * too.  Checked against the portable code (tests/test-http.c). */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define SHA1_HW 1
+#include <immintrin.h>
+
+/* Rounds 4g..4g+3 for g >= 4, with the message words m[g % 4]: e[g % 2]
+ * gets E plus those words, e[1 - g % 2] keeps ABCD for the next group's E;
+ * the schedule is advanced while the rounds run (m[(g+1) % 4] completed,
+ * m[(g-1) % 4] and m[(g-2) % 4] on their way to groups g+3 and g+2). */
+#define SHA1_HW_GROUP(g, f)                                                          \
+  do {                                                                               \
+    e[(g) % 2] = _mm_sha1nexte_epu32 (e[(g) % 2], m[(g) % 4]);                       \
+    e[1 - (g) % 2] = abcd;                                                           \
+    if ((g) >= 3 && (g) <= 18)                                                       \
+      m[((g) + 1) % 4] = _mm_sha1msg2_epu32 (m[((g) + 1) % 4], m[(g) % 4]);          \
+    abcd = _mm_sha1rnds4_epu32 (abcd, e[(g) % 2], (f));                              \
+    if ((g) <= 16)                                                                   \
+      m[((g) + 3) % 4] = _mm_sha1msg1_epu32 (m[((g) + 3) % 4], m[(g) % 4]);          \
+    if ((g) >= 2 && (g) <= 17)                                                       \
+      m[((g) + 2) % 4] = _mm_xor_si128 (m[((g) + 2) % 4], m[(g) % 4]);               \
+  } while (0)
+
+__attribute__ ((target ("sha,sse4.1,ssse3"))) static void
+sha1_block_hw (uint32_t h[5], const uint8_t *p)
+{
+  const __m128i reverse = _mm_set_epi64x (0x0001020304050607LL, 0x08090a0b0c0d0e0fLL);
+  __m128i abcd = _mm_shuffle_epi32 (_mm_loadu_si128 ((const __m128i *) (const void *) h), 0x1b);
+  __m128i e0 = _mm_set_epi32 ((int) h[4], 0, 0, 0);
+  __m128i abcd_before = abcd, e_before = e0;
+  __m128i m[4], e[2];
+
+  for (int i = 0; i < 4; i++)
+    m[i] = _mm_shuffle_epi8 (_mm_loadu_si128 ((const __m128i *) (const void *) (p + 16 * i)),
+                             reverse);
+  /* rounds 0-15: the words as they came; E of round 0 is h[4] */
+  e[0] = _mm_add_epi32 (e0, m[0]);
+  e[1] = abcd;
+  abcd = _mm_sha1rnds4_epu32 (abcd, e[0], 0);
+  SHA1_HW_GROUP (1, 0);
+  SHA1_HW_GROUP (2, 0);
+  SHA1_HW_GROUP (3, 0);
+  SHA1_HW_GROUP (4, 0);
+  SHA1_HW_GROUP (5, 1);
+  SHA1_HW_GROUP (6, 1);
+  SHA1_HW_GROUP (7, 1);
+  SHA1_HW_GROUP (8, 1);
+  SHA1_HW_GROUP (9, 1);
+  SHA1_HW_GROUP (10, 2);
+  SHA1_HW_GROUP (11, 2);
+  SHA1_HW_GROUP (12, 2);
+  SHA1_HW_GROUP (13, 2);
+  SHA1_HW_GROUP (14, 2);
+  SHA1_HW_GROUP (15, 3);
+  SHA1_HW_GROUP (16, 3);
+  SHA1_HW_GROUP (17, 3);
+  SHA1_HW_GROUP (18, 3);
+  SHA1_HW_GROUP (19, 3);
+  /* e[0] holds ABCD from before the last group: its A gives the final E */
+  e0 = _mm_sha1nexte_epu32 (e[0], e_before);
+  abcd = _mm_add_epi32 (abcd, abcd_before);
+  _mm_storeu_si128 ((__m128i *) (void *) h, _mm_shuffle_epi32 (abcd, 0x1b));
+  h[4] = (uint32_t) _mm_extract_epi32 (e0, 3);
+}
+#undef SHA1_HW_GROUP
+#endif
+
+/* -1: not decided yet; set by the first block (or a test) */
+static int sha1_use_hw = -1;
+
+void
+ws_sha1_set_hw (bool on)
+{
+#ifdef SHA1_HW
+  __builtin_cpu_init ();
+  sha1_use_hw = on && __builtin_cpu_supports ("sha") && __builtin_cpu_supports ("sse4.1");
+#else
+  (void) on;
+  sha1_use_hw = 0;
+#endif
+}
+
+static void
+sha1_block (uint32_t h[5], const uint8_t *p)
+{
+#ifdef SHA1_HW
+  if (G_UNLIKELY (sha1_use_hw < 0))
+    ws_sha1_set_hw (true);
+  if (sha1_use_hw)
+    {
+      sha1_block_hw (h, p);
+      return;
+    }
+#endif
+  sha1_block_portable (h, p);
+}
 
 static void
 sha1_init (sha1_ctx *s)
