@@ -692,10 +692,12 @@ static inline void
 jkey_ (GString *o, const char *quoted, size_t n)
 {
   char last = o->len ? o->str[o->len - 1] : '{';
+  char *p = gs_room (o, n + 1);
 
   if (last != '{' && last != '[')
-    gs_putc (o, ',');
-  gs_put (o, quoted, n);
+    *p++ = ',';
+  memcpy (p, quoted, n);
+  gs_done (o, p + n);
 }
 #define jkey(o, k) jkey_ ((o), JKEY (k))
 
