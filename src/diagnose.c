@@ -148,6 +148,8 @@ text_num (text *t, bool negative, uint64_t v)
   text_add (t, p, (size_t) (buf + sizeof buf - p));
 }
 
+static void text_vprintf_libc (text *t, const char *fmt, va_list ap) G_GNUC_PRINTF (2, 0);
+
 static void
 text_vprintf_libc (text *t, const char *fmt, va_list ap)
 {
@@ -233,6 +235,8 @@ text_vprintf_plain (text *t, const char *fmt, va_list ap)
 }
 
 /* Append fmt with its arguments, exactly as vsnprintf would write them. */
+static void text_vprintf (text *t, const char *fmt, va_list ap) G_GNUC_PRINTF (2, 0);
+
 static void
 text_vprintf (text *t, const char *fmt, va_list ap)
 {

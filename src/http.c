@@ -820,6 +820,7 @@ sha1_block_portable (uint32_t h[5], const uint8_t *p)
  * too.  Checked against the portable code (tests/test-http.c). */
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define SHA1_HW 1
+#include <cpuid.h>
 #include <immintrin.h>
 
 /* Rounds 4g..4g+3 for g >= 4, with the message words m[g % 4]: e[g % 2]
@@ -890,8 +891,13 @@ void
 ws_sha1_set_hw (bool on)
 {
 #ifdef SHA1_HW
-  __builtin_cpu_init ();
-  sha1_use_hw = on && __builtin_cpu_supports ("sha") && __builtin_cpu_supports ("sse4.1");
+  /* CPUID: leaf 7 EBX bit 29 is SHA, leaf 1 ECX bits 19 and 9 are SSE4.1
+   * and SSSE3 (asked directly: not every compiler's __builtin_cpu_supports
+   * knows "sha") */
+  unsigned a, b, c, d;
+  bool sha = __get_cpuid_count (7, 0, &a, &b, &c, &d) && (b & (1u << 29));
+  bool sse = __get_cpuid (1, &a, &b, &c, &d) && (c & (1u << 19)) && (c & (1u << 9));
+  sha1_use_hw = on && sha && sse;
 #else
   (void) on;
   sha1_use_hw = 0;
