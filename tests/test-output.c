@@ -1306,6 +1306,7 @@ test_writer_json_lines (void)
   for (int i = 0; i < 2; i++)
     {
       g_autoptr (GHashTable) keys = assert_json_object (lines[i]);
+      g_assert_nonnull (keys);
     }
   assert_kv (lines[0], "id", "7");
   assert_kv (lines[1], "id", "8");
