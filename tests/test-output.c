@@ -525,6 +525,21 @@ json_escape_reference (GString *o, const char *s, size_t len)
   g_string_append_c (o, '"');
 }
 
+/* Up to 90 bytes of printable ASCII with, now and then, one of pieces. */
+static void
+random_text (GRand *r, const char *const *pieces, size_t n_pieces, GString *in)
+{
+  int len = g_rand_int_range (r, 0, 90);
+
+  while ((int) in->len < len)
+    {
+      if (g_rand_int_range (r, 0, 12) == 0)
+        g_string_append (in, pieces[g_rand_int_range (r, 0, (gint32) n_pieces)]);
+      else
+        g_string_append_c (in, (char) g_rand_int_range (r, 0x20, 0x7f));
+    }
+}
+
 /* Random strings, mostly plain text with escapes, UTF-8 (good and bad) and
  * control bytes scattered in, against the reference. */
 static void
@@ -541,14 +556,7 @@ test_json_escape_random (void)
       g_autoptr (GString) in = g_string_new (NULL);
       g_autoptr (GString) want = g_string_new (NULL);
       g_autoptr (GString) got = g_string_new ("x");
-      int len = g_rand_int_range (r, 0, 90);
-      while ((int) in->len < len)
-        {
-          if (g_rand_int_range (r, 0, 12) == 0)
-            g_string_append (in, pieces[g_rand_int_range (r, 0, G_N_ELEMENTS (pieces))]);
-          else
-            g_string_append_c (in, (char) g_rand_int_range (r, 0x20, 0x7f));
-        }
+      random_text (r, pieces, G_N_ELEMENTS (pieces), in);
       json_escape_reference (want, in->str, in->len);
       ws_json_string (got, in->str, in->len);
       g_assert_cmpstr (got->str + 1, ==, want->str);
@@ -1144,14 +1152,7 @@ test_text_safe_random (void)
       g_autoptr (GString) in = g_string_new (NULL);
       g_autoptr (GString) want = g_string_new (NULL);
       g_autoptr (GString) got = g_string_new (NULL);
-      int len = g_rand_int_range (r, 0, 90);
-      while ((int) in->len < len)
-        {
-          if (g_rand_int_range (r, 0, 12) == 0)
-            g_string_append (in, pieces[g_rand_int_range (r, 0, G_N_ELEMENTS (pieces))]);
-          else
-            g_string_append_c (in, (char) g_rand_int_range (r, 0x20, 0x7f));
-        }
+      random_text (r, pieces, G_N_ELEMENTS (pieces), in);
       text_safe_reference (want, in->str, in->len);
       ws_text_safe (got, in->str, in->len);
       g_assert_cmpstr (got->str, ==, want->str);
