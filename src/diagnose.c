@@ -943,6 +943,25 @@ server_says (diag *d, const char *needle)
   return strstr (d->server_lc.str, needle) != NULL;
 }
 
+/* The evidence line "<lead><software><header><value>)" (header being like
+ * " (Server: "), when the software and the header are both known. */
+static void
+software_evidence (diag *d, const char *lead, const char *software, const char *header,
+                   const char *value, int64_t ts_us)
+{
+  text t;
+
+  if (!software || !value || !evidence_room (d->k))
+    return;
+  text_init (&t);
+  text_str (&t, lead);
+  text_str (&t, software);
+  text_str (&t, header);
+  text_str (&t, value);
+  TEXT_LIT (&t, ")");
+  add_evidence_built (d->k, ts_us, &t);
+}
+
 static void
 library_evidence (diag *d)
 {
@@ -965,29 +984,10 @@ library_evidence (diag *d)
         named[n_named++] = lib;
     }
 
-  const char *ua = d->ua_software;
-  text t;
-  if (ua && c->user_agent && evidence_room (d->k))
-    {
-      text_init (&t);
-      TEXT_LIT (&t, "client software: ");
-      text_str (&t, ua);
-      TEXT_LIT (&t, " (User-Agent: ");
-      text_str (&t, c->user_agent);
-      TEXT_LIT (&t, ")");
-      add_evidence_built (d->k, c->request_us, &t);
-    }
-  const char *sv = d->server_software;
-  if (sv && c->server_header && evidence_room (d->k))
-    {
-      text_init (&t);
-      TEXT_LIT (&t, "server software: ");
-      text_str (&t, sv);
-      TEXT_LIT (&t, " (Server: ");
-      text_str (&t, c->server_header);
-      TEXT_LIT (&t, ")");
-      add_evidence_built (d->k, c->response_us, &t);
-    }
+  software_evidence (d, "client software: ", d->ua_software, " (User-Agent: ",
+                     c->user_agent, c->request_us);
+  software_evidence (d, "server software: ", d->server_software, " (Server: ",
+                     c->server_header, c->response_us);
 }
 
 /* ---- the timeline ---------------------------------------------------------- */

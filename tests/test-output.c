@@ -525,19 +525,34 @@ json_escape_reference (GString *o, const char *s, size_t len)
   g_string_append_c (o, '"');
 }
 
-/* Up to 90 bytes of printable ASCII with, now and then, one of pieces. */
-static void
-random_text (GRand *r, const char *const *pieces, size_t n_pieces, GString *in)
-{
-  int len = g_rand_int_range (r, 0, 90);
+typedef void (*escaper) (GString *out, const char *s, size_t len);
 
-  while ((int) in->len < len)
+/* 50k random strings (up to 90 bytes of printable ASCII with, now and then,
+ * one of pieces), each escaped by escape after prefix, against reference. */
+static void
+check_escaper_random (guint32 seed, const char *const *pieces, size_t n_pieces,
+                      escaper reference, escaper escape, const char *prefix)
+{
+  GRand *r = g_rand_new_with_seed (seed);
+
+  for (int t = 0; t < 50000; t++)
     {
-      if (g_rand_int_range (r, 0, 12) == 0)
-        g_string_append (in, pieces[g_rand_int_range (r, 0, (gint32) n_pieces)]);
-      else
-        g_string_append_c (in, (char) g_rand_int_range (r, 0x20, 0x7f));
+      g_autoptr (GString) in = g_string_new (NULL);
+      g_autoptr (GString) want = g_string_new (prefix);
+      g_autoptr (GString) got = g_string_new (prefix);
+      int len = g_rand_int_range (r, 0, 90);
+      while ((int) in->len < len)
+        {
+          if (g_rand_int_range (r, 0, 12) == 0)
+            g_string_append (in, pieces[g_rand_int_range (r, 0, (gint32) n_pieces)]);
+          else
+            g_string_append_c (in, (char) g_rand_int_range (r, 0x20, 0x7f));
+        }
+      reference (want, in->str, in->len);
+      escape (got, in->str, in->len);
+      g_assert_cmpstr (got->str, ==, want->str);
     }
+  g_rand_free (r);
 }
 
 /* Random strings, mostly plain text with escapes, UTF-8 (good and bad) and
@@ -549,19 +564,9 @@ test_json_escape_random (void)
     "\xc3\xa9", "\xe4\xb8\xad", "\xf0\x9f\x98\x80", "\xe2\x80\xa8", "\xc2\x85", "\xff",
     "\xc0\xaf", "\xed\xa0\x80", "\xe2\x82", "\"", "\\", "\n", "\x7f", "\x01",
   };
-  GRand *r = g_rand_new_with_seed (7692);
 
-  for (int t = 0; t < 50000; t++)
-    {
-      g_autoptr (GString) in = g_string_new (NULL);
-      g_autoptr (GString) want = g_string_new (NULL);
-      g_autoptr (GString) got = g_string_new ("x");
-      random_text (r, pieces, G_N_ELEMENTS (pieces), in);
-      json_escape_reference (want, in->str, in->len);
-      ws_json_string (got, in->str, in->len);
-      g_assert_cmpstr (got->str + 1, ==, want->str);
-    }
-  g_rand_free (r);
+  check_escaper_random (7692, pieces, G_N_ELEMENTS (pieces), json_escape_reference,
+                        ws_json_string, "x");
 }
 
 /* The per-direction statistics at their widest: every counter at its
@@ -1145,19 +1150,9 @@ test_text_safe_random (void)
     "\xc3\xa9", "\xe4\xb8\xad", "\xf0\x9f\x98\x80", "\xe2\x80\xae", "\xc2\x85", "\xff",
     "\xc0\xaf", "\xed\xa0\x80", "\xe2\x82", "\"", "\\", "\n", "\x7f", "\x1b[31m",
   };
-  GRand *r = g_rand_new_with_seed (1006);
 
-  for (int t = 0; t < 50000; t++)
-    {
-      g_autoptr (GString) in = g_string_new (NULL);
-      g_autoptr (GString) want = g_string_new (NULL);
-      g_autoptr (GString) got = g_string_new (NULL);
-      random_text (r, pieces, G_N_ELEMENTS (pieces), in);
-      text_safe_reference (want, in->str, in->len);
-      ws_text_safe (got, in->str, in->len);
-      g_assert_cmpstr (got->str, ==, want->str);
-    }
-  g_rand_free (r);
+  check_escaper_random (1006, pieces, G_N_ELEMENTS (pieces), text_safe_reference,
+                        ws_text_safe, NULL);
 }
 
 static void
