@@ -14,7 +14,9 @@
  *   CSV   every string field quoted, quotes doubled; a field that starts
  *         with = + - @ TAB or CR gets a leading ' inside the quotes so that
  *         spreadsheets do not run it as a formula; invalid UTF-8 bytes become
- *         U+FFFD as in JSON.  Rows end with CRLF.
+ *         U+FFFD as in JSON; control characters (C0 but TAB, LF and CR, DEL,
+ *         C1) are shown as \xNN, as in the text table, so that showing the
+ *         file on a terminal runs no escape sequence.  Rows end with CRLF.
  *   text  meant for a terminal: control characters (C0, DEL, C1), the
  *         bidirectional formatting characters and every byte of invalid
  *         UTF-8 are shown as \xNN, and a backslash as \\, so no escape
@@ -258,15 +260,6 @@ put_u64 (GString *o, uint64_t v)
 
 static const char hex_digits[] = "0123456789abcdef";
 
-/* \u followed by four lowercase hex digits (as "\\u%04x"); cp <= 0xFFFF. */
-static void
-put_u_escape (GString *o, uint32_t cp)
-{
-  char e[6] = { '\\', 'u', hex_digits[(cp >> 12) & 0xF], hex_digits[(cp >> 8) & 0xF],
-                hex_digits[(cp >> 4) & 0xF], hex_digits[cp & 0xF] };
-  gs_put (o, e, sizeof e);
-}
-
 /* \x followed by two lowercase hex digits (as "\\x%02x"). */
 static void
 put_x_escape (GString *o, uint8_t b)
@@ -291,10 +284,19 @@ addr_format (const ws_addr *a, char *buf, size_t size)
           if (i)
             *p++ = '.';
           if (v >= 100)
-            *p++ = (char) ('0' + v / 100);
-          if (v >= 10)
-            *p++ = (char) ('0' + v / 10 % 10);
-          *p++ = (char) ('0' + v % 10);
+            {
+              *p++ = (char) ('0' + v / 100);
+              v %= 100;
+              memcpy (p, digit_pairs + 2 * v, 2);
+              p += 2;
+            }
+          else if (v >= 10)
+            {
+              memcpy (p, digit_pairs + 2 * v, 2);
+              p += 2;
+            }
+          else
+            *p++ = (char) ('0' + v);
         }
       *p = '\0';
       return (size_t) (p - buf);
@@ -400,82 +402,223 @@ plain_run (const uint8_t *p, size_t n, bool json)
   return i;
 }
 
-static inline size_t
-json_plain_run (const uint8_t *p, size_t n)
+/* ---- JSON strings ------------------------------------------------------------ */
+
+/* The most a JSON string takes per byte of input: a control byte becomes
+ * \u00XX (6); a byte of bad UTF-8 becomes U+FFFD (3), a C1 control 6 bytes
+ * for its 2, U+2028 6 for 3.  Room for 2 + JSON_ESC_MAX * len bytes is made
+ * once and the string is written without further checks. */
+#define JSON_ESC_MAX 6
+
+/* Copy the bytes of s[0..n) that JSON takes as they are, up to the first
+ * one it does not, to q; returns how many were copied.  Bytes after those
+ * may be written too, never past q + n: what comes next writes over them.
+ * No byte outside s[0..n) is read. */
+#ifdef __SSE2__
+/* The lanes of x that are not written as they are.  Adding 1 maps every
+ * byte below 0x20 and every byte from 0x7F (DEL and all the high bytes, 0xFF
+ * wrapping to 0) below 0x21 as a signed byte; then '"' and '\\'. */
+static inline unsigned
+json_special16 (__m128i x)
 {
-  return plain_run (p, n, true);
+  __m128i bad = _mm_or_si128 (_mm_cmplt_epi8 (_mm_add_epi8 (x, _mm_set1_epi8 (1)),
+                                              _mm_set1_epi8 (0x21)),
+                              _mm_or_si128 (_mm_cmpeq_epi8 (x, _mm_set1_epi8 ('"')),
+                                            _mm_cmpeq_epi8 (x, _mm_set1_epi8 ('\\'))));
+  return (unsigned) _mm_movemask_epi8 (bad);
+}
+
+/* 16 bytes at a time; the last block is the one that ends at n, which
+ * copies again some bytes already copied (the same bytes to the same
+ * place).  Under 16 bytes, two loads that overlap fill one block. */
+static inline __attribute__ ((always_inline)) size_t
+json_plain_copy (char *q, const uint8_t *s, size_t n)
+{
+  unsigned m;
+  __m128i x;
+
+  if (n >= 16)
+    {
+      size_t i = 0;
+      for (; n - i > 16; i += 16)
+        {
+          x = _mm_loadu_si128 ((const __m128i *) (const void *) (s + i));
+          _mm_storeu_si128 ((__m128i *) (void *) (q + i), x);
+          m = json_special16 (x);
+          if (m)
+            return i + (size_t) __builtin_ctz (m);
+        }
+      x = _mm_loadu_si128 ((const __m128i *) (const void *) (s + n - 16));
+      _mm_storeu_si128 ((__m128i *) (void *) (q + n - 16), x);
+      m = json_special16 (x);
+      return m ? n - 16 + (size_t) __builtin_ctz (m) : n;
+    }
+  if (n >= 8)
+    {
+      /* lanes 0-7: s[0..8); lanes 8-15: s[n-8..n) */
+      x = _mm_unpacklo_epi64 (_mm_loadl_epi64 ((const __m128i *) (const void *) s),
+                              _mm_loadl_epi64 ((const __m128i *) (const void *) (s + n - 8)));
+      _mm_storel_epi64 ((__m128i *) (void *) q, x);
+      _mm_storel_epi64 ((__m128i *) (void *) (q + n - 8), _mm_unpackhi_epi64 (x, x));
+      m = json_special16 (x);
+      if (m & 0xFF)
+        return (size_t) __builtin_ctz (m);
+      return m ? n - 16 + (size_t) __builtin_ctz (m) : n;
+    }
+  if (n >= 4)
+    {
+      /* lanes 0-3: s[0..4); lanes 4-7: s[n-4..n); the zeros above them
+       * are left out of the mask */
+      uint32_t lo, hi;
+      memcpy (&lo, s, 4);
+      memcpy (&hi, s + n - 4, 4);
+      memcpy (q, &lo, 4);
+      memcpy (q + n - 4, &hi, 4);
+      x = _mm_unpacklo_epi32 (_mm_cvtsi32_si128 ((int) lo), _mm_cvtsi32_si128 ((int) hi));
+      m = json_special16 (x) & 0xFF;
+      if (m & 0xF)
+        return (size_t) __builtin_ctz (m);
+      return m ? n - 8 + (size_t) __builtin_ctz (m) : n;
+    }
+  size_t i = 0;
+  while (i < n && plain_byte (s[i], true))
+    {
+      q[i] = (char) s[i];
+      i++;
+    }
+  return i;
+}
+#else
+/* 8 bytes at a time.  Of the flags special8 raises only the lowest is
+ * exact; it is all that is used. */
+static inline size_t
+json_plain_copy (char *q, const uint8_t *s, size_t n)
+{
+  size_t i = 0;
+
+  for (; n - i >= 8; i += 8)
+    {
+      uint64_t m = special8 (load_le64 (s + i), true);
+      memcpy (q + i, s + i, 8);
+      if (m)
+        return i + (size_t) __builtin_ctzll (m) / 8;
+    }
+  while (i < n && plain_byte (s[i], true))
+    {
+      q[i] = (char) s[i];
+      i++;
+    }
+  return i;
+}
+#endif
+
+/* \u followed by four lowercase hex digits (as "\\u%04x") at q; cp <= 0xFFFF. */
+static inline char *
+p_u_escape (char *q, uint32_t cp)
+{
+  q[0] = '\\';
+  q[1] = 'u';
+  q[2] = hex_digits[(cp >> 12) & 0xF];
+  q[3] = hex_digits[(cp >> 8) & 0xF];
+  q[4] = hex_digits[(cp >> 4) & 0xF];
+  q[5] = hex_digits[cp & 0xF];
+  return q + 6;
+}
+
+/* The escaped text of s[0..n) (no quotes) at q, which has room for
+ * JSON_ESC_MAX * n bytes, when s[0] is not written as it is; returns the
+ * end.  Apart from json_value's fast path, so that plain strings do not pay
+ * for the registers this one needs. */
+static G_GNUC_NO_INLINE char *
+json_escape_rest (char *q, const uint8_t *s, size_t n)
+{
+  size_t i = 0;
+
+  for (;;)
+    {
+      uint8_t b = s[i];
+      if (b < 0x80)
+        {
+          if (b == '"' || b == '\\')
+            {
+              q[0] = '\\';
+              q[1] = (char) b;
+              q += 2;
+            }
+          else
+            q = p_u_escape (q, b);
+          i++;
+        }
+      else
+        {
+          /* non-ASCII, as long as it lasts */
+          do
+            {
+              uint32_t cp;
+              size_t m = utf8_seq (s + i, n - i, &cp);
+              if (m == 0)
+                {
+                  /* A byte that is not part of well-formed UTF-8: one
+                   * U+FFFD per byte, so the JSON stays valid UTF-8 and the
+                   * count of bad bytes is still visible. */
+                  memcpy (q, UTF8_REPLACEMENT, 3);
+                  q += 3;
+                  i++;
+                }
+              else if (cp <= 0x9F || cp == 0x2028 || cp == 0x2029)
+                {
+                  q = p_u_escape (q, cp);
+                  i += m;
+                }
+              else
+                for (size_t j = 0; j < m; j++)
+                  *q++ = (char) s[i++];
+            }
+          while (i < n && s[i] >= 0x80);
+        }
+      size_t k = json_plain_copy (q, s + i, n - i);
+      q += k;
+      i += k;
+      if (i == n)
+        return q;
+    }
+}
+
+/* s[0..n) as a JSON string with its quotes, or null when s is NULL, at q
+ * (room: 2 + JSON_ESC_MAX * n, and at least 4); returns the end. */
+static char *
+json_value (char *q, const char *s, size_t n)
+{
+  size_t k;
+
+  if (s == NULL)
+    return P_LIT (q, "null");
+  *q++ = '"';
+  k = json_plain_copy (q, (const uint8_t *) s, n);
+  if (G_LIKELY (k == n))
+    q += n;
+  else
+    q = json_escape_rest (q + k, (const uint8_t *) s + k, n - k);
+  *q++ = '"';
+  return q;
 }
 
 void
 ws_json_string (GString *out, const char *s, size_t len)
 {
-  const uint8_t *p = (const uint8_t *) s;
-  size_t i = 0, run = 0;   /* bytes [run, i) are still to be copied */
+  gs_done (out, json_value (gs_room (out, 4 + JSON_ESC_MAX * len), s, len));
+}
 
-  if (s == NULL)
-    {
-      GS_PUT_LIT (out, "null");
-      return;
-    }
-  i = json_plain_run (p, len);
-  if (i == len)
-    {
-      /* nothing to escape: the common case */
-      char *q = gs_room (out, len + 2);
-      *q++ = '"';
-      memcpy (q, s, len);
-      q[len] = '"';
-      gs_done (out, q + len + 1);
-      return;
-    }
-  gs_putc (out, '"');
-  while (i < len)
-    {
-      uint8_t b;
-      uint32_t cp;
-      size_t n;
-
-      i += json_plain_run (p + i, len - i);
-      if (i == len)
-        break;
-      b = p[i];
-      if (b < 0x80)
-        {
-          gs_put (out, s + run, i - run);
-          if (b == '"' || b == '\\')
-            {
-              char e[2] = { '\\', (char) b };
-              gs_put (out, e, 2);
-            }
-          else
-            put_u_escape (out, b);
-          run = ++i;
-          continue;
-        }
-      n = utf8_seq (p + i, len - i, &cp);
-      if (n != 0 && cp > 0x9F && cp != 0x2028 && cp != 0x2029)
-        {
-          i += n;
-          continue;
-        }
-      gs_put (out, s + run, i - run);
-      if (n == 0)
-        {
-          /* A byte that is not part of well-formed UTF-8: one U+FFFD per
-           * byte, so the JSON stays valid UTF-8 and the count of bad bytes
-           * is still visible. */
-          GS_PUT_LIT (out, UTF8_REPLACEMENT);
-          i++;
-        }
-      else
-        {
-          put_u_escape (out, cp);
-          i += n;
-        }
-      run = i;
-    }
-  gs_put (out, s + run, i - run);
-  gs_putc (out, '"');
+/* A control character in a CSV field: C0 but TAB, LF and CR, DEL, and C1
+ * (cp is a code point; the C1 ones arrive as two bytes of UTF-8).  TAB, LF
+ * and CR stay: inside quotes they are part of the value for every CSV
+ * reader (RFC 4180 keeps line breaks in quoted fields), and a reason or a
+ * header may hold them.  The others are only good to a terminal, where ESC,
+ * CSI (U+009B) or OSC start escape sequences when the file is shown. */
+static bool
+csv_control_cp (uint32_t cp)
+{
+  return (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') || (cp >= 0x7F && cp <= 0x9F);
 }
 
 void
@@ -498,7 +641,7 @@ ws_csv_field (GString *out, const char *s)
       uint32_t cp;
       size_t n;
 
-      if (b < 0x80)
+      if (b < 0x80 && !csv_control_cp (b))
         {
           if (b == '"')
             {
@@ -509,15 +652,29 @@ ws_csv_field (GString *out, const char *s)
           i++;
           continue;
         }
-      n = utf8_seq (p + i, len - i, &cp);
-      if (n != 0)
+      n = b < 0x80 ? 1 : utf8_seq (p + i, len - i, &cp);
+      if (n > 1 && !csv_control_cp (cp))
         {
           i += n;
           continue;
         }
       gs_put (out, s + run, i - run);
-      GS_PUT_LIT (out, UTF8_REPLACEMENT);  /* as in JSON */
-      run = ++i;
+      if (n == 0)
+        {
+          GS_PUT_LIT (out, UTF8_REPLACEMENT);  /* as in JSON */
+          n = 1;
+        }
+      else
+        {
+          /* A control character is shown as the text table shows it, each
+           * byte as \xNN.  A backslash is left as it is: in CSV it is an
+           * ordinary character, and the field is not meant to be decoded
+           * back into the bytes, no more than U+FFFD is. */
+          for (size_t k = 0; k < n; k++)
+            put_x_escape (out, p[i + k]);
+        }
+      i += n;
+      run = i;
     }
   gs_put (out, s + run, i - run);
   gs_putc (out, '"');
@@ -682,114 +839,134 @@ handshake_failed (const ws_conn *c)
 
 /* ---- JSON ------------------------------------------------------------------------ */
 
-/* Keys are string literals: "k": is put together at compile time, so a key
- * costs one copy.  k must be a literal. */
-#define JKEY(k) "\"" k "\":", sizeof ("\"" k "\":") - 1
+/* A record is written through a plain pointer p into its GString.  Room is
+ * made before each piece for the most it can take: a string for
+ * 2 + JSON_ESC_MAX bytes a byte; the members between two strings (keys,
+ * numbers, timestamps, addresses, literals) in groups of at most
+ * JW_GROUP_ROOM bytes, each checked by an assertion at its end.  Keys are
+ * literals with their comma, so no member asks what came before it. */
+typedef struct {
+  GString *o;
+  char *lim;                  /* room ends here (the NUL goes here at most) */
+  /* the seconds of the last positive timestamp written, and their digits:
+   * the timestamps of a record mostly fall in the same second */
+  uint64_t ts_secs;
+  size_t ts_len;
+  char ts_digits[16];
+} jw;
 
-/* Appends "k": with a comma before it unless it opens an object.  A value
- * never ends in '{' or '[', so the last byte tells whether one came before. */
-static inline void
-jkey_ (GString *o, const char *quoted, size_t n)
-{
-  char last = o->len ? o->str[o->len - 1] : '{';
-  char *p = gs_room (o, n + 1);
+#define JW_GROUP_ROOM 512
 
-  if (last != '{' && last != '[')
-    *p++ = ',';
-  memcpy (p, quoted, n);
-  gs_done (o, p + n);
-}
-#define jkey(o, k) jkey_ ((o), JKEY (k))
-
-/* Separator before an array element. */
 static void
-jsep (GString *o)
+jw_init (jw *w, GString *o)
 {
-  char last = o->len ? o->str[o->len - 1] : '[';
+  w->o = o;
+  w->lim = o->str + o->allocated_len - 1;
+  w->ts_secs = UINT64_MAX;    /* none yet: no timestamp has this many seconds */
+  w->ts_len = 0;
+}
 
-  if (last != '{' && last != '[')
-    gs_putc (o, ',');
+static G_GNUC_NO_INLINE char *
+jw_grow (jw *w, char *p, size_t n)
+{
+  gsize len = (gsize) (p - w->o->str);
+
+  /* the bytes written past o->len move with the buffer (realloc) */
+  g_string_set_size (w->o, len + n);
+  w->o->len = len;
+  w->lim = w->o->str + w->o->allocated_len - 1;
+  return w->o->str + len;
+}
+
+/* Room for n bytes at p (and the NUL after them); returns p, moved when the
+ * buffer was. */
+static inline char *
+jw_room (jw *w, char *p, size_t n)
+{
+  if (G_LIKELY ((size_t) (w->lim - p) >= n))
+    return p;
+  return jw_grow (w, p, n);
 }
 
 static inline void
-jstr_ (GString *o, const char *quoted, size_t n, const char *s)
+jw_end (jw *w, char *p)
 {
-  jkey_ (o, quoted, n);
-  ws_json_string (o, s, s ? strlen (s) : 0);
+  gs_done (w->o, p);
 }
-#define jstr(o, k, s) jstr_ ((o), JKEY (k), (s))
 
-static inline void
-ju64_ (GString *o, const char *quoted, size_t n, uint64_t v)
+/* A timestamp (room: TS_MAX_LEN), as p_ts writes it. */
+static inline char *
+jw_ts (jw *w, char *p, int64_t ts_us)
 {
-  jkey_ (o, quoted, n);
-  put_u64 (o, v);
+  if (ts_us <= 0)
+    return p_ts (p, ts_us);
+  uint64_t secs = (uint64_t) ts_us / 1000000;
+  uint32_t frac = (uint32_t) ((uint64_t) ts_us % 1000000);
+  if (secs != w->ts_secs)
+    {
+      /* at most 13 digits: INT64_MAX / 10^6 < 10^13 */
+      w->ts_len = (size_t) (p_u64 (w->ts_digits, secs) - w->ts_digits);
+      w->ts_secs = secs;
+    }
+  memcpy (p, w->ts_digits, sizeof w->ts_digits);  /* room: TS_MAX_LEN > 16 */
+  p += w->ts_len;
+  *p++ = '.';
+  memcpy (p, digit_pairs + 2 * (frac / 10000), 2);
+  memcpy (p + 2, digit_pairs + 2 * (frac / 100 % 100), 2);
+  memcpy (p + 4, digit_pairs + 2 * (frac % 100), 2);
+  return p + 6;
 }
-#define ju64(o, k, v) ju64_ ((o), JKEY (k), (v))
 
-/* an int, or null when negative (-1 means unknown in the record) */
-static inline void
-jint_or_null_ (GString *o, const char *quoted, size_t n, int v)
-{
-  jkey_ (o, quoted, n);
-  if (v < 0)
-    GS_PUT_LIT (o, "null");
-  else
-    put_u64 (o, (uint64_t) v);
-}
-#define jint_or_null(o, k, v) jint_or_null_ ((o), JKEY (k), (v))
-
-static inline void
-jbool_ (GString *o, const char *quoted, size_t n, bool v)
-{
-  jkey_ (o, quoted, n);
-  if (v)
-    GS_PUT_LIT (o, "true");
-  else
-    GS_PUT_LIT (o, "false");
-}
-#define jbool(o, k, v) jbool_ ((o), JKEY (k), (v))
-
-static inline void
-jts_ (GString *o, const char *quoted, size_t n, int64_t ts_us)
-{
-  jkey_ (o, quoted, n);
-  if (ts_us == 0)
-    GS_PUT_LIT (o, "null");
-  else
-    ws_ts_append (o, ts_us);
-}
-#define jts(o, k, ts) jts_ ((o), JKEY (k), (ts))
-
-/* An address is digits, hex letters, dots and colons: nothing to escape. */
-static void
-jaddr_ (GString *o, const char *quoted, size_t n, const ws_addr *a)
-{
-  char buf[64];
-  size_t len = addr_format (a, buf, sizeof buf);
-
-  jkey_ (o, quoted, n);
-  gs_putc (o, '"');
-  gs_put (o, buf, len);
-  gs_putc (o, '"');
-}
-#define jaddr(o, k, a) jaddr_ ((o), JKEY (k), (a))
-
-/* ,"k":value at p (room made); the value as p_u64, p_ts (0: null) or a bool */
+/* ,"k":value at p, in a group whose room was made */
 #define P_KEY(p, k) P_LIT (p, ",\"" k "\":")
 #define P_U64(p, k, v) (P_KEY (p, k), (p) = p_u64 ((p), (v)))
-#define P_TS(p, k, ts) (P_KEY (p, k), (ts) ? ((p) = p_ts ((p), (ts))) : P_LIT (p, "null"))
 #define P_BOOL(p, k, v) ((v) ? P_LIT (p, ",\"" k "\":true") : P_LIT (p, ",\"" k "\":false"))
+/* a timestamp, null when 0 */
+#define P_TS(w, p, k, ts) \
+  (P_KEY (p, k), (ts) ? ((p) = jw_ts ((w), (p), (ts))) : P_LIT (p, "null"))
+/* an int, or null when negative (-1 means unknown in the record) */
+#define P_INT_OR_NULL(p, k, v) \
+  (P_KEY (p, k), (v) < 0 ? P_LIT (p, "null") : ((p) = p_u64 ((p), (uint64_t) (v))))
+
+/* A group of members of fixed greatest length: room is made for
+ * JW_GROUP_ROOM bytes and the end is checked against it. */
+#define JW_GROUP(w, p, start) ((p) = (start) = jw_room ((w), (p), JW_GROUP_ROOM))
+#define JW_GROUP_END(p, start) g_assert ((size_t) ((p) - (start)) <= JW_GROUP_ROOM)
+
+/* A string member: the key (with the comma before it unless first is set),
+ * then s (NUL-terminated, or NULL for null) escaped. */
+static inline char *
+jw_member_str (jw *w, char *p, const char *key, size_t key_len, const char *s, size_t n)
+{
+  p = jw_room (w, p, key_len + 4 + JSON_ESC_MAX * n);
+  memcpy (p, key, key_len);
+  return json_value (p + key_len, s, n);
+}
+
+static inline char *
+jw_str_ (jw *w, char *p, const char *key, size_t key_len, const char *s)
+{
+  return jw_member_str (w, p, key, key_len, s, s ? strlen (s) : 0);
+}
+/* k must be a literal */
+#define JW_STR(w, p, k, s) ((p) = jw_str_ ((w), (p), ",\"" k "\":", sizeof (",\"" k "\":") - 1, (s)))
+#define JW_STR_LEN(w, p, k, s, n) \
+  ((p) = jw_member_str ((w), (p), ",\"" k "\":", sizeof (",\"" k "\":") - 1, (s), (n)))
+
+/* ,"k":"address" (room: 18 + 64 with the key).  An address is digits, hex
+ * letters, dots and colons: nothing to escape. */
+#define P_ADDR(p, k, a) \
+  (P_LIT (p, ",\"" k "\":\""), (p) += addr_format ((a), (p), 64), P_LIT (p, "\""))
 
 /* 27 members, none with a key of more than 24 bytes or a value of more than
  * TS_MAX_LEN, and the braces */
 #define DIR_STATS_ROOM (27 * (24 + 4 + TS_MAX_LEN) + 2)
 
-static void
-json_dir_stats (GString *o, const ws_conn *c, ws_side s)
+static char *
+json_dir_stats (jw *w, char *p, const ws_conn *c, ws_side s)
 {
   const ws_dir_stats *d = &c->dir[s];
-  char *start = gs_room (o, DIR_STATS_ROOM), *p = start;
+  char *start = p = jw_room (w, p, DIR_STATS_ROOM);
 
   P_LIT (p, "{\"frames\":");
   p = p_u64 (p, d->frames);
@@ -807,72 +984,95 @@ json_dir_stats (GString *o, const ws_conn *c, ws_side s)
   P_U64 (p, "last_message", d->last_message);
   P_U64 (p, "largest_control", d->largest_control);
   P_U64 (p, "open_message", d->open_message);
-  P_TS (p, "first_frame_ts", d->first_frame_us);
-  P_TS (p, "last_frame_ts", d->last_frame_us);
-  P_TS (p, "last_data_ts", d->last_data_us);
-  P_TS (p, "last_ping_ts", d->last_ping_us);
-  P_TS (p, "last_pong_ts", d->last_pong_us);
-  P_TS (p, "fin_ts", c->fin[s] ? c->fin_us[s] : 0);
-  P_TS (p, "rst_ts", c->rst[s] ? c->rst_us[s] : 0);
+  P_TS (w, p, "first_frame_ts", d->first_frame_us);
+  P_TS (w, p, "last_frame_ts", d->last_frame_us);
+  P_TS (w, p, "last_data_ts", d->last_data_us);
+  P_TS (w, p, "last_ping_ts", d->last_ping_us);
+  P_TS (w, p, "last_pong_ts", d->last_pong_us);
+  P_TS (w, p, "fin_ts", c->fin[s] ? c->fin_us[s] : 0);
+  P_TS (w, p, "rst_ts", c->rst[s] ? c->rst_us[s] : 0);
   P_U64 (p, "gaps", d->gaps);
   P_U64 (p, "gap_bytes", d->gap_bytes);
   P_U64 (p, "resyncs", d->resyncs);
   P_BOOL (p, "desynced", d->desynced);
   P_BOOL (p, "inflate_capped", d->inflate_capped);
   P_LIT (p, "}");
-  g_assert (p - start <= DIR_STATS_ROOM);
-  gs_done (o, p);
+  g_assert ((size_t) (p - start) <= DIR_STATS_ROOM);
+  return p;
 }
 
-static void
-json_close_frame (GString *o, const ws_close_info *ci)
+/* After the key: null, or the frame as an object. */
+static char *
+json_close_frame (jw *w, char *p, const ws_close_info *ci)
 {
+  char *start;
+
+  JW_GROUP (w, p, start);
   if (!ci->seen)
-    {
-      g_string_append (o, "null");
-      return;
-    }
-  g_string_append_c (o, '{');
-  jint_or_null (o, "code", ci->code);   /* -1: empty body */
-  jkey (o, "reason");
-  if (ci->reason != NULL && ci->reason_len > 0)
-    ws_json_string (o, ci->reason, ci->reason_len);
+    return P_LIT (p, "null");
+  /* code -1: empty body */
+  P_LIT (p, "{\"code\":");
+  if (ci->code < 0)
+    P_LIT (p, "null");
   else
-    g_string_append (o, "null");
-  jts (o, "ts", ci->ts_us);
-  ju64 (o, "payload_len", ci->payload_len);
-  jbool (o, "reason_truncated", ci->reason_truncated);
-  g_string_append_c (o, '}');
+    p = p_u64 (p, (uint64_t) ci->code);
+  JW_GROUP_END (p, start);
+  if (ci->reason != NULL && ci->reason_len > 0)
+    JW_STR_LEN (w, p, "reason", ci->reason, ci->reason_len);
+  else
+    JW_STR_LEN (w, p, "reason", NULL, 0);
+  JW_GROUP (w, p, start);
+  P_TS (w, p, "ts", ci->ts_us);
+  P_U64 (p, "payload_len", ci->payload_len);
+  P_BOOL (p, "reason_truncated", ci->reason_truncated);
+  P_LIT (p, "}");
+  JW_GROUP_END (p, start);
+  return p;
 }
 
-static void
-json_cause (GString *o, const ws_cause *cause)
+/* ,"cause":... */
+static char *
+json_cause (jw *w, char *p, const ws_cause *cause)
 {
+  char *start;
+  bool first = true;
+
   if (cause->id == NULL)
     {
-      g_string_append (o, "null");
-      return;
+      p = jw_room (w, p, 16);
+      return P_LIT (p, ",\"cause\":null");
     }
-  g_string_append_c (o, '{');
-  jstr (o, "id", cause->id);
-  jstr (o, "detail", cause->detail);
-  jstr (o, "summary", cause->summary);
-  jstr (o, "fix", cause->fix);
-  jstr (o, "confidence", cause->confidence);
-  jkey (o, "evidence");
-  g_string_append_c (o, '[');
+  /* the first member has no comma: written as ,"cause":{"id": */
+  p = jw_member_str (w, p, ",\"cause\":{\"id\":", sizeof (",\"cause\":{\"id\":") - 1,
+                     cause->id, strlen (cause->id));
+  JW_STR (w, p, "detail", cause->detail);
+  JW_STR (w, p, "summary", cause->summary);
+  JW_STR (w, p, "fix", cause->fix);
+  JW_STR (w, p, "confidence", cause->confidence);
+  JW_GROUP (w, p, start);
+  P_LIT (p, ",\"evidence\":[");
+  JW_GROUP_END (p, start);
   for (guint i = 0; cause->evidence && i < cause->evidence->len; i++)
     {
       const ws_evidence *e = g_ptr_array_index (cause->evidence, i);
       if (e == NULL)
         continue;
-      jsep (o);
-      g_string_append_c (o, '{');
-      jts (o, "ts", e->ts_us);
-      jstr (o, "text", e->text);
-      g_string_append_c (o, '}');
+      JW_GROUP (w, p, start);
+      if (!first)
+        *p++ = ',';
+      first = false;
+      P_LIT (p, "{\"ts\":");
+      if (e->ts_us)
+        p = jw_ts (w, p, e->ts_us);
+      else
+        P_LIT (p, "null");
+      JW_GROUP_END (p, start);
+      JW_STR (w, p, "text", e->text);
+      p = jw_room (w, p, 1);
+      *p++ = '}';
     }
-  g_string_append (o, "]}");
+  p = jw_room (w, p, 2);
+  return P_LIT (p, "]}");
 }
 
 void
@@ -883,124 +1083,156 @@ ws_json_record (GString *o, const ws_conn *c)
   const char *reason;
   size_t reason_len;
   unsigned nv;
+  jw w;
+  char *p, *start;
 
-  g_string_append_c (o, '{');
-  ju64 (o, "id", c->id);
-  jstr (o, "kind", kind_name (c->kind));
-  jstr (o, "stage", stage_name (c->stage));
-  jbool (o, "midstream", c->midstream);
-  jbool (o, "sides_known", c->sides_known);
-  jbool (o, "syn_seen", c->syn_seen);
-  jaddr (o, "client_ip", &c->addr[WS_SIDE_CLIENT]);
-  ju64 (o, "client_port", c->port[WS_SIDE_CLIENT]);
-  jaddr (o, "server_ip", &c->addr[WS_SIDE_SERVER]);
-  ju64 (o, "server_port", c->port[WS_SIDE_SERVER]);
-  jts (o, "start_ts", c->start_us);
-  jts (o, "end_ts", c->end_us);
+  jw_init (&w, o);
+  p = o->str + o->len;
+
+  JW_GROUP (&w, p, start);
+  P_LIT (p, "{\"id\":");
+  p = p_u64 (p, c->id);
+  JW_GROUP_END (p, start);
+  JW_STR (&w, p, "kind", kind_name (c->kind));
+  JW_STR (&w, p, "stage", stage_name (c->stage));
+  JW_GROUP (&w, p, start);
+  P_BOOL (p, "midstream", c->midstream);
+  P_BOOL (p, "sides_known", c->sides_known);
+  P_BOOL (p, "syn_seen", c->syn_seen);
+  P_ADDR (p, "client_ip", &c->addr[WS_SIDE_CLIENT]);
+  P_U64 (p, "client_port", c->port[WS_SIDE_CLIENT]);
+  P_ADDR (p, "server_ip", &c->addr[WS_SIDE_SERVER]);
+  P_U64 (p, "server_port", c->port[WS_SIDE_SERVER]);
+  P_TS (&w, p, "start_ts", c->start_us);
+  P_TS (&w, p, "end_ts", c->end_us);
+  JW_GROUP_END (p, start);
 
   /* handshake */
-  jstr (o, "method", c->method);
-  jstr (o, "host", c->host);
-  jstr (o, "path", c->path);
-  jstr (o, "origin", c->origin);
-  jstr (o, "user_agent", c->user_agent);
-  jstr (o, "ws_version", c->ws_version);
-  jts (o, "request_ts", c->request_us);
-  jts (o, "response_ts", c->response_us);
-  jint_or_null (o, "handshake_status", c->handshake_status);
-  jstr (o, "handshake_reason", c->handshake_reason);
-  jstr (o, "server_software", c->server_header);
-  jkey (o, "accept_valid");
-  g_string_append (o, c->accept_valid < 0 ? "null"
-                      : c->accept_valid ? "true" : "false");
-  jstr (o, "offered_extensions", c->offered_extensions);
-  jstr (o, "accepted_extensions", c->accepted_extensions);
-  jstr (o, "offered_subprotocols", c->offered_subprotocols);
-  jstr (o, "accepted_subprotocol", c->accepted_subprotocol);
-  jstr (o, "handshake_problem_kind", handshake_problem_name (c->handshake_problem_kind));
-  jstr (o, "handshake_problem", c->handshake_problem);
-  jkey (o, "permessage_deflate");
-  g_string_append_c (o, '{');
-  jbool (o, "enabled", c->pmd.enabled);
+  JW_STR (&w, p, "method", c->method);
+  JW_STR (&w, p, "host", c->host);
+  JW_STR (&w, p, "path", c->path);
+  JW_STR (&w, p, "origin", c->origin);
+  JW_STR (&w, p, "user_agent", c->user_agent);
+  JW_STR (&w, p, "ws_version", c->ws_version);
+  JW_GROUP (&w, p, start);
+  P_TS (&w, p, "request_ts", c->request_us);
+  P_TS (&w, p, "response_ts", c->response_us);
+  P_INT_OR_NULL (p, "handshake_status", c->handshake_status);
+  JW_GROUP_END (p, start);
+  JW_STR (&w, p, "handshake_reason", c->handshake_reason);
+  JW_STR (&w, p, "server_software", c->server_header);
+  JW_GROUP (&w, p, start);
+  P_KEY (p, "accept_valid");
+  if (c->accept_valid < 0)
+    P_LIT (p, "null");
+  else if (c->accept_valid)
+    P_LIT (p, "true");
+  else
+    P_LIT (p, "false");
+  JW_GROUP_END (p, start);
+  JW_STR (&w, p, "offered_extensions", c->offered_extensions);
+  JW_STR (&w, p, "accepted_extensions", c->accepted_extensions);
+  JW_STR (&w, p, "offered_subprotocols", c->offered_subprotocols);
+  JW_STR (&w, p, "accepted_subprotocol", c->accepted_subprotocol);
+  JW_STR (&w, p, "handshake_problem_kind", handshake_problem_name (c->handshake_problem_kind));
+  JW_STR (&w, p, "handshake_problem", c->handshake_problem);
+  JW_GROUP (&w, p, start);
+  P_LIT (p, ",\"permessage_deflate\":{");
+  /* the first member, without its comma */
+  if (c->pmd.enabled)
+    P_LIT (p, "\"enabled\":true");
+  else
+    P_LIT (p, "\"enabled\":false");
   if (c->pmd.enabled)
     {
-      jbool (o, "server_no_context_takeover", c->pmd.server_no_context_takeover);
-      jbool (o, "client_no_context_takeover", c->pmd.client_no_context_takeover);
-      jint_or_null (o, "server_max_window_bits", c->pmd.server_max_window_bits);
-      jint_or_null (o, "client_max_window_bits", c->pmd.client_max_window_bits);
+      P_BOOL (p, "server_no_context_takeover", c->pmd.server_no_context_takeover);
+      P_BOOL (p, "client_no_context_takeover", c->pmd.client_no_context_takeover);
+      P_INT_OR_NULL (p, "server_max_window_bits", c->pmd.server_max_window_bits);
+      P_INT_OR_NULL (p, "client_max_window_bits", c->pmd.client_max_window_bits);
       /* false: compressed messages were measured by their wire size and
        * their text not checked (no --inflate, or too many inflaters) */
-      jbool (o, "inflated", ws_limits_cfg.inflate && !(c->limits & WS_LIMIT_INFLATERS));
+      P_BOOL (p, "inflated", ws_limits_cfg.inflate && !(c->limits & WS_LIMIT_INFLATERS));
     }
-  g_string_append_c (o, '}');
+  P_LIT (p, "}");
 
   /* close */
-  jint_or_null (o, "close_code", code);
+  P_INT_OR_NULL (p, "close_code", code);
+  JW_GROUP_END (p, start);
   info = code >= 0 ? ws_code_lookup (code) : NULL;
-  jstr (o, "close_name", info ? info->name : NULL);
+  JW_STR (&w, p, "close_name", info ? info->name : NULL);
   reason = contract_close_reason (c, &reason_len);
-  jkey (o, "close_reason");
-  ws_json_string (o, reason, reason_len);
-  jstr (o, "close_initiator", side_valid (c->close_initiator) ? ws_side_name (c->close_initiator) : NULL);
-  jbool (o, "close_echoed", c->close[WS_SIDE_CLIENT].seen && c->close[WS_SIDE_SERVER].seen);
-  jkey (o, "close_frames");
-  g_string_append_c (o, '{');
-  jkey (o, "client");
-  json_close_frame (o, &c->close[WS_SIDE_CLIENT]);
-  jkey (o, "server");
-  json_close_frame (o, &c->close[WS_SIDE_SERVER]);
-  g_string_append_c (o, '}');
-  jstr (o, "tcp_end", ws_tcp_end_name (c->tcp_end));
-  jstr (o, "tcp_end_by", c->tcp_end != WS_TCP_END_OPEN && side_valid (c->tcp_end_by)
-                           ? ws_side_name (c->tcp_end_by) : NULL);
+  JW_STR_LEN (&w, p, "close_reason", reason, reason_len);
+  JW_STR (&w, p, "close_initiator",
+          side_valid (c->close_initiator) ? ws_side_name (c->close_initiator) : NULL);
+  JW_GROUP (&w, p, start);
+  P_BOOL (p, "close_echoed", c->close[WS_SIDE_CLIENT].seen && c->close[WS_SIDE_SERVER].seen);
+  P_LIT (p, ",\"close_frames\":{\"client\":");
+  JW_GROUP_END (p, start);
+  p = json_close_frame (&w, p, &c->close[WS_SIDE_CLIENT]);
+  p = jw_room (&w, p, 16);
+  P_LIT (p, ",\"server\":");
+  p = json_close_frame (&w, p, &c->close[WS_SIDE_SERVER]);
+  p = jw_room (&w, p, 1);
+  *p++ = '}';
+  JW_STR (&w, p, "tcp_end", ws_tcp_end_name (c->tcp_end));
+  JW_STR (&w, p, "tcp_end_by", c->tcp_end != WS_TCP_END_OPEN && side_valid (c->tcp_end_by)
+                                 ? ws_side_name (c->tcp_end_by) : NULL);
 
   /* traffic */
-  ju64 (o, "client_frames", c->dir[WS_SIDE_CLIENT].frames);
-  ju64 (o, "server_frames", c->dir[WS_SIDE_SERVER].frames);
-  ju64 (o, "client_bytes", c->dir[WS_SIDE_CLIENT].tcp_bytes);
-  ju64 (o, "server_bytes", c->dir[WS_SIDE_SERVER].tcp_bytes);
-  jkey (o, "stats");
-  g_string_append_c (o, '{');
-  jkey (o, "client");
-  json_dir_stats (o, c, WS_SIDE_CLIENT);
-  jkey (o, "server");
-  json_dir_stats (o, c, WS_SIDE_SERVER);
-  g_string_append_c (o, '}');
+  JW_GROUP (&w, p, start);
+  P_U64 (p, "client_frames", c->dir[WS_SIDE_CLIENT].frames);
+  P_U64 (p, "server_frames", c->dir[WS_SIDE_SERVER].frames);
+  P_U64 (p, "client_bytes", c->dir[WS_SIDE_CLIENT].tcp_bytes);
+  P_U64 (p, "server_bytes", c->dir[WS_SIDE_SERVER].tcp_bytes);
+  P_LIT (p, ",\"stats\":{\"client\":");
+  JW_GROUP_END (p, start);
+  p = json_dir_stats (&w, p, c, WS_SIDE_CLIENT);
+  p = jw_room (&w, p, 16);
+  P_LIT (p, ",\"server\":");
+  p = json_dir_stats (&w, p, c, WS_SIDE_SERVER);
+  p = jw_room (&w, p, 32);
+  P_LIT (p, "},\"violations\":[");
 
   /* problems */
-  jkey (o, "violations");
-  g_string_append_c (o, '[');
   nv = MIN (c->n_violations, (unsigned) WS_MAX_VIOLATIONS);
   for (unsigned i = 0; i < nv; i++)
     {
       const ws_violation *v = &c->violations[i];
+      const char *kind = ws_violation_name (v->kind);
       size_t dlen = strnlen (v->detail, sizeof v->detail);
 
-      jsep (o);
-      g_string_append_c (o, '{');
-      jstr (o, "kind", ws_violation_name (v->kind));
-      jstr (o, "side", side_valid (v->side) ? ws_side_name (v->side) : NULL);
-      jts (o, "ts", v->ts_us);
-      ju64 (o, "offset", v->offset);
-      jkey (o, "detail");
-      ws_json_string (o, dlen ? v->detail : NULL, dlen);
-      g_string_append_c (o, '}');
+      /* the first member, without its comma */
+      p = jw_member_str (&w, p, i ? ",{\"kind\":" : "{\"kind\":", i ? 9 : 8,
+                         kind, kind ? strlen (kind) : 0);
+      JW_STR (&w, p, "side", side_valid (v->side) ? ws_side_name (v->side) : NULL);
+      JW_GROUP (&w, p, start);
+      P_TS (&w, p, "ts", v->ts_us);
+      P_U64 (p, "offset", v->offset);
+      JW_GROUP_END (p, start);
+      JW_STR_LEN (&w, p, "detail", dlen ? v->detail : NULL, dlen);
+      p = jw_room (&w, p, 1);
+      *p++ = '}';
     }
-  g_string_append_c (o, ']');
-  ju64 (o, "violations_dropped", c->violations_dropped);
-  jkey (o, "limits");
-  g_string_append_c (o, '[');
-  for (size_t i = 0; i < G_N_ELEMENTS (limit_names); i++)
+  JW_GROUP (&w, p, start);
+  P_LIT (p, "]");
+  P_U64 (p, "violations_dropped", c->violations_dropped);
+  P_LIT (p, ",\"limits\":[");
+  for (size_t i = 0, n = 0; i < G_N_ELEMENTS (limit_names); i++)
     if (c->limits & limit_names[i].bit)
       {
-        jsep (o);
-        ws_json_string (o, limit_names[i].name, strlen (limit_names[i].name));
+        /* the names are plain words, shorter than 16 bytes */
+        size_t len = strlen (limit_names[i].name);
+        if (n++)
+          *p++ = ',';
+        p = json_value (p, limit_names[i].name, len);
       }
-  g_string_append_c (o, ']');
+  P_LIT (p, "]");
+  JW_GROUP_END (p, start);
 
-  jkey (o, "cause");
-  json_cause (o, &c->cause);
-  g_string_append_c (o, '}');
+  p = json_cause (&w, p, &c->cause);
+  p = jw_room (&w, p, 1);
+  *p++ = '}';
+  jw_end (&w, p);
 }
 
 /* ---- CSV ------------------------------------------------------------------------- */

@@ -1,7 +1,8 @@
 /* output.h - report writers: a text table (with the cause under each
  * connection and totals), JSON Lines, CSV.  Strings from the wire are escaped
- * for each format (JSON: invalid UTF-8 bytes become U+FFFD; CSV: quoted and
- * formula-safe; text: control characters shown as \xNN).
+ * for each format (JSON: invalid UTF-8 bytes become U+FFFD; CSV: quoted,
+ * formula-safe, control characters but TAB, LF and CR shown as \xNN; text:
+ * control characters shown as \xNN).
  */
 #ifndef WS_OUTPUT_H
 #define WS_OUTPUT_H

@@ -908,6 +908,126 @@ test_json_ipv6 (void)
   assert_kv (j, "client_ip", "\"::1\"");
 }
 
+/* Random text for the string members of a record: printable ASCII with,
+ * now and then, one of pieces; no NUL (the members are C strings).  Now and
+ * then long, so that a record outgrows the buffer in the middle of a
+ * string. */
+static char *
+random_text (GRand *r, const char *const *pieces, size_t n_pieces)
+{
+  GString *s = g_string_new (NULL);
+  int len = g_rand_int_range (r, 0, 8) == 0 ? g_rand_int_range (r, 0, 3000)
+                                             : g_rand_int_range (r, 0, 60);
+
+  while ((int) s->len < len)
+    {
+      if (g_rand_int_range (r, 0, 10) == 0)
+        g_string_append (s, pieces[g_rand_int_range (r, 0, (gint32) n_pieces)]);
+      else
+        g_string_append_c (s, (char) g_rand_int_range (r, 0x20, 0x7f));
+    }
+  return g_string_free (s, FALSE);
+}
+
+/* "key":value for a string member, its value escaped by the reference */
+static void
+assert_kv_escaped (const char *json, const char *key, const char *s)
+{
+  g_autoptr (GString) v = g_string_new (NULL);
+
+  json_escape_reference (v, s, strlen (s));
+  assert_kv (json, key, v->str);
+}
+
+/* Every string member of a record filled with random text, written after
+ * some text already in a small buffer: each member is the reference
+ * escaping of its text, the record is valid JSON, and what came before it
+ * is left as it was. */
+static void
+test_json_record_strings_random (void)
+{
+  static const char *const pieces[] = {
+    "\xc3\xa9", "\xe4\xb8\xad", "\xf0\x9f\x98\x80", "\xe2\x80\xa8", "\xe2\x80\xa9", "\xc2\x85",
+    "\xc2\x9b", "\xff", "\xc0\xaf", "\xed\xa0\x80", "\xe2\x82", "\"", "\\", "\n", "\x7f",
+    "\x01", "\x1b[2J", "\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c\x0e\x0f",
+  };
+  static const char *const keys[] = {
+    "method", "host", "path", "origin", "user_agent", "ws_version", "handshake_reason",
+    "server_software", "offered_extensions", "accepted_extensions", "offered_subprotocols",
+    "accepted_subprotocol", "handshake_problem",
+  };
+  GRand *r = g_rand_new_with_seed (4180);
+
+  for (int t = 0; t < 300; t++)
+    {
+      g_autoptr (test_conn) c = make_conn ();
+      char **fields[] = {
+        &c->method, &c->host, &c->path, &c->origin, &c->user_agent, &c->ws_version,
+        &c->handshake_reason, &c->server_header, &c->offered_extensions,
+        &c->accepted_extensions, &c->offered_subprotocols, &c->accepted_subprotocol,
+        &c->handshake_problem,
+      };
+      g_autoptr (GString) out = g_string_sized_new (2);
+      g_autoptr (GHashTable) top = NULL;
+      g_autofree char *reason = random_text (r, pieces, G_N_ELEMENTS (pieces));
+      g_autofree char *ev_text = random_text (r, pieces, G_N_ELEMENTS (pieces));
+      const char *json;
+
+      G_STATIC_ASSERT (G_N_ELEMENTS (fields) == G_N_ELEMENTS (keys));
+      for (size_t i = 0; i < G_N_ELEMENTS (fields); i++)
+        {
+          g_free (*fields[i]);
+          *fields[i] = random_text (r, pieces, G_N_ELEMENTS (pieces));
+        }
+      /* a reason of at least one byte, or the record has none */
+      set_close (c, WS_SIDE_CLIENT, 4000, *reason ? reason : "x", 1);
+      c->close_initiator = WS_SIDE_CLIENT;
+      set_cause (c, "some_cause", NULL, NULL);
+      c->cause.summary = random_text (r, pieces, G_N_ELEMENTS (pieces));
+      c->cause.fix = random_text (r, pieces, G_N_ELEMENTS (pieces));
+      c->cause.detail = random_text (r, pieces, G_N_ELEMENTS (pieces));
+      add_evidence (c, 1, ev_text);
+
+      g_string_append (out, "before");
+      ws_json_record (out, c);
+      g_assert_true (g_str_has_prefix (out->str, "before{"));
+      g_assert_cmpuint (strlen (out->str), ==, out->len);
+      json = out->str + strlen ("before");
+      top = assert_json_object (json);
+      for (size_t i = 0; i < G_N_ELEMENTS (fields); i++)
+        assert_kv_escaped (json, keys[i], *fields[i]);
+      assert_kv_escaped (json, "close_reason", c->close[WS_SIDE_CLIENT].reason);
+      assert_kv_escaped (json, "reason", c->close[WS_SIDE_CLIENT].reason);
+      assert_kv_escaped (json, "summary", c->cause.summary);
+      assert_kv_escaped (json, "fix", c->cause.fix);
+      assert_kv_escaped (json, "detail", c->cause.detail);
+      assert_kv_escaped (json, "text", ev_text);
+    }
+  g_rand_free (r);
+}
+
+/* The longest a string can grow: every byte a control byte written as
+ * \u00XX, 6 bytes for 1, in a buffer that starts small. */
+static void
+test_json_record_strings_widest (void)
+{
+  g_autoptr (test_conn) c = make_conn ();
+  g_autofree char *j = NULL;
+  g_autoptr (GString) want = g_string_new ("\"");
+  g_autoptr (GHashTable) keys = NULL;
+
+  g_free (c->user_agent);
+  c->user_agent = g_malloc (5001);
+  memset (c->user_agent, 0x01, 5000);
+  c->user_agent[5000] = '\0';
+  for (int i = 0; i < 5000; i++)
+    g_string_append (want, "\\u0001");
+  g_string_append_c (want, '"');
+  j = json_of (c);
+  keys = assert_json_object (j);
+  assert_kv (j, "user_agent", want->str);
+}
+
 /* ---- CSV ---------------------------------------------------------------------------- */
 
 static void
@@ -943,6 +1063,86 @@ test_csv_formula_guard (void)
   /* only the first character matters */
   check_csv ("a=b", "\"a=b\"");
   check_csv (" =x", "\" =x\"");
+}
+
+/* Control characters are shown as \xNN, byte by byte, as the text table
+ * shows them, so that a hostile reason or header cannot run an escape
+ * sequence on the terminal of someone who shows the file.  TAB, LF and CR
+ * are values a quoted field holds. */
+static void
+test_csv_controls (void)
+{
+  for (int b = 0x01; b <= 0x7f; b++)
+    {
+      char in[4] = { 'a', (char) b, 'b', '\0' };
+      g_autofree char *want = NULL;
+
+      if (b == '"')
+        want = g_strdup ("\"a\"\"b\"");
+      else if ((b < 0x20 && b != '\t' && b != '\n' && b != '\r') || b == 0x7f)
+        want = g_strdup_printf ("\"a\\x%02xb\"", b);
+      else
+        want = g_strdup_printf ("\"a%cb\"", b);
+      check_csv (in, want);
+    }
+  /* C1 controls arrive as two bytes of UTF-8: each is shown */
+  for (int cp = 0x80; cp <= 0x9f; cp++)
+    {
+      char in[3] = { (char) (0xc0 | cp >> 6), (char) (0x80 | (cp & 0x3f)), '\0' };
+      g_autofree char *want = g_strdup_printf ("\"\\x%02x\\x%02x\"", 0xc0 | cp >> 6,
+                                               0x80 | (cp & 0x3f));
+      check_csv (in, want);
+    }
+  /* the characters next to them pass */
+  check_csv ("\xc2\xa0~", "\"\xc2\xa0~\"");
+  /* a terminal title (OSC ... BEL) and a CSI sequence */
+  check_csv ("\x1b]0;pwned\x07ok", "\"\\x1b]0;pwned\\x07ok\"");
+  check_csv ("\xc2\x9b" "2J", "\"\\xc2\\x9b2J\"");
+  /* a field that now starts with a backslash needs no formula guard; one
+   * that starts with TAB or CR still gets it */
+  check_csv ("\x1b=1", "\"\\x1b=1\"");
+  check_csv ("\t\x1b", "\"'\t\\x1b\"");
+  /* next to bad UTF-8 and a doubled quote */
+  check_csv ("\xff\x1b\"", "\"\xef\xbf\xbd\\x1b\"\"\"");
+}
+
+/* Random strings with controls, bad UTF-8 and quotes scattered in: what
+ * comes out is valid UTF-8 with no control character but TAB, LF and CR. */
+static void
+test_csv_controls_random (void)
+{
+  GRand *r = g_rand_new_with_seed (1234);
+
+  for (int t = 0; t < 20000; t++)
+    {
+      g_autoptr (GString) in = g_string_new (NULL);
+      g_autoptr (GString) out = g_string_new (NULL);
+      int len = g_rand_int_range (r, 0, 40);
+      const char *p, *end;
+
+      while ((int) in->len < len)
+        {
+          int k = g_rand_int_range (r, 0, 6);
+          if (k == 0)
+            g_string_append_c (in, (char) g_rand_int_range (r, 1, 0x20));
+          else if (k == 1)
+            g_string_append_c (in, (char) g_rand_int_range (r, 0x7f, 0x100));
+          else if (k == 2)
+            g_string_append_unichar (in, (gunichar) g_rand_int_range (r, 0x80, 0xa0));
+          else
+            g_string_append_c (in, (char) g_rand_int_range (r, 0x20, 0x7f));
+        }
+      ws_csv_field (out, in->str);
+      g_assert_true (g_utf8_validate (out->str, (gssize) out->len, NULL));
+      end = out->str + out->len;
+      for (p = out->str; p < end; p = g_utf8_next_char (p))
+        {
+          gunichar ch = g_utf8_get_char (p);
+          if (g_unichar_iscntrl (ch) && ch != '\t' && ch != '\n' && ch != '\r')
+            g_error ("control U+%04X in %s", ch, out->str);
+        }
+    }
+  g_rand_free (r);
 }
 
 /* Split one CSV document (RFC 4180) into rows of fields. */
@@ -1082,6 +1282,35 @@ test_csv_writer (void)
 
   ws_conn_free (cs[0]);
   ws_conn_free (cs[1]);
+}
+
+/* A hostile close reason and host through the writer: the row holds them
+ * shown, and no ESC or CSI reaches the file. */
+static void
+test_csv_writer_controls (void)
+{
+  ws_conn *cs[1];
+  g_autofree char *out = NULL;
+  g_autoptr (GPtrArray) rows = NULL;
+  GPtrArray *header;
+
+  cs[0] = make_conn ();
+  g_free (cs[0]->host);
+  cs[0]->host = g_strdup ("evil\xc2\x9b" "31m.example");
+  set_close (cs[0], WS_SIDE_SERVER, 1011, "\x1b[2J\x1b]0;owned\x07gone\r\nbye", 1);
+  cs[0]->close_initiator = WS_SIDE_SERVER;
+
+  out = write_all (WS_FMT_CSV, cs, 1, NULL);
+  g_assert_null (strchr (out, '\x1b'));
+  g_assert_null (strchr (out, '\x07'));
+  g_assert_null (strstr (out, "\xc2\x9b"));
+  rows = csv_parse (out);
+  g_assert_cmpuint (rows->len, ==, 2);
+  header = g_ptr_array_index (rows, 0);
+  g_assert_cmpstr (field (rows, 1, header, "close_reason"), ==,
+                   "\\x1b[2J\\x1b]0;owned\\x07gone\r\nbye");
+  g_assert_cmpstr (field (rows, 1, header, "host"), ==, "evil\\xc2\\x9b31m.example");
+  ws_conn_free (cs[0]);
 }
 
 static void
@@ -1405,9 +1634,14 @@ main (int argc, char **argv)
   g_test_add_func ("/output/json/record/violations-limits", test_json_violations_limits);
   g_test_add_func ("/output/json/record/cause", test_json_cause);
   g_test_add_func ("/output/json/record/ipv6", test_json_ipv6);
+  g_test_add_func ("/output/json/record/strings-random", test_json_record_strings_random);
+  g_test_add_func ("/output/json/record/strings-widest", test_json_record_strings_widest);
   g_test_add_func ("/output/csv/field", test_csv_field);
   g_test_add_func ("/output/csv/formula-guard", test_csv_formula_guard);
+  g_test_add_func ("/output/csv/controls", test_csv_controls);
+  g_test_add_func ("/output/csv/controls/random", test_csv_controls_random);
   g_test_add_func ("/output/csv/writer", test_csv_writer);
+  g_test_add_func ("/output/csv/writer/controls", test_csv_writer_controls);
   g_test_add_func ("/output/csv/empty", test_csv_empty);
   g_test_add_func ("/output/text/safe", test_text_safe);
   g_test_add_func ("/output/text/safe/random", test_text_safe_random);
