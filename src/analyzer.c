@@ -7,6 +7,7 @@
 #include "analyzer.h"
 #include "decode.h"
 #include "diagnose.h"
+#include "ipfrag.h"
 #include "tcp.h"
 
 /* Briefs kept for the cross-connection rules at most (about 300 bytes each
@@ -16,6 +17,7 @@
 struct ws_analyzer {
   ws_analyzer_opts opts;
   ws_writer *writer;
+  ws_ipfrag *frag;        /* IP fragments waiting for the rest */
   ws_tcp *tcp;
   ws_conn **held;         /* ended WebSocket records, in end order: a ring */
   size_t held_head, held_len, held_cap;
@@ -88,6 +90,9 @@ ws_analyzer_new (const ws_analyzer_opts *o, ws_writer *w)
   a->writer = w;
   ws_tcp_opts to = { .linger_us = o->linger_us, .idle_us = o->idle_us };
   a->tcp = ws_tcp_new (&to, on_end, a);
+  ws_ipfrag_opts fo;
+  ws_ipfrag_opts_init (&fo);
+  a->frag = ws_ipfrag_new (&fo);
   ws_tcp_set_start_cb (a->tcp, note_start);
   a->briefs = ws_conn_index_new (WS_WINDOW_MAX_BRIEFS);
   return a;
@@ -206,13 +211,18 @@ ws_analyzer_packet (ws_analyzer *a, int linktype, const struct pcap_pkthdr *h,
   ws_packet p;
   ws_stats.packets++;
   ws_stats.bytes += h->len;
-  ws_decode_result r = ws_decode (linktype, data, h->caplen, h->len, &p);
+  int64_t ts_us = (int64_t) h->ts.tv_sec * G_USEC_PER_SEC + h->ts.tv_usec;
+  /* p.payload may point into a->frag: used before the next packet */
+  ws_decode_result r = ws_ipfrag_decode (a->frag, linktype, data, h->caplen, h->len,
+                                         ts_us, &p);
   if (p.truncated || r == WS_DEC_TRUNCATED)
     ws_stats.truncated_packets++;
   switch (r)
     {
     case WS_DEC_OK:
       break;
+    case WS_DEC_FRAGMENT:   /* held until its datagram is whole */
+      return;
     case WS_DEC_NOT_IP:
     case WS_DEC_NOT_TCP:
       ws_stats.non_tcp_packets++;
@@ -221,7 +231,7 @@ ws_analyzer_packet (ws_analyzer *a, int linktype, const struct pcap_pkthdr *h,
       ws_stats.undecodable_packets++;
       return;
     }
-  p.ts_us = (int64_t) h->ts.tv_sec * G_USEC_PER_SEC + h->ts.tv_usec;
+  p.ts_us = ts_us;
   if (p.ts_us > a->now_us)
     a->now_us = p.ts_us;
   ws_tcp_packet (a->tcp, &p);
@@ -260,6 +270,7 @@ ws_analyzer_free (ws_analyzer *a)
   if (!a)
     return;
   ws_tcp_free (a->tcp);
+  ws_ipfrag_free (a->frag);
   ws_conn *c;
   while ((c = held_pop (a)))
     ws_conn_free (c);

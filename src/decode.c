@@ -116,8 +116,7 @@ decode_ipv4 (cursor c, uint32_t wire_remaining, ws_packet *out)
   if (!need (&c, 0, ihl))
     return WS_DEC_TRUNCATED;
   uint16_t frag = be16 (ip + 6);
-  if ((frag & 0x1fff) != 0 || (frag & 0x2000) != 0)
-    return WS_DEC_NOT_TCP; /* fragments are not reassembled */
+  bool fragment = (frag & 0x1fff) != 0 || (frag & 0x2000) != 0;
   if (ip[9] != 6)
     return WS_DEC_NOT_TCP;
   out->src.family = out->dst.family = 4;
@@ -125,6 +124,24 @@ decode_ipv4 (cursor c, uint32_t wire_remaining, ws_packet *out)
   memset (out->dst.addr, 0, 16);
   memcpy (out->src.addr, ip + 12, 4);
   memcpy (out->dst.addr, ip + 16, 4);
+  if (fragment)
+    {
+      if (be16 (ip + 2) == 0)   /* offload never makes fragments */
+        return WS_DEC_MALFORMED;
+      ws_ip_fragment *f = &out->frag;
+      f->version = 4;
+      f->proto = ip[9];
+      f->more = (frag & 0x2000) != 0;
+      f->id = be16 (ip + 4);
+      f->offset = (uint32_t) (frag & 0x1fff) * 8;
+      f->hdr = ip;
+      f->hdr_len = ihl;
+      f->nh_pos = 0;
+      f->data = ip + ihl;
+      f->data_len = total - ihl;
+      f->data_caplen = c.len - ihl < f->data_len ? c.len - ihl : f->data_len;
+      return WS_DEC_FRAGMENT;
+    }
   cursor t = { c.p + ihl, c.len - ihl };
   return decode_tcp (t, total - ihl, out);
 }
@@ -138,7 +155,8 @@ decode_ipv6 (cursor c, ws_packet *out)
   if ((ip[0] >> 4) != 6)
     return WS_DEC_MALFORMED;
   uint32_t plen = be16 (ip + 4);
-  if (plen == 0)   /* jumbogram or offload: take what was captured */
+  bool jumbo = plen == 0;
+  if (jumbo)   /* jumbogram or offload: take what was captured */
     plen = c.len - 40;
   uint8_t next = ip[6];
   out->src.family = out->dst.family = 6;
@@ -146,6 +164,7 @@ decode_ipv6 (cursor c, ws_packet *out)
   memcpy (out->dst.addr, ip + 24, 16);
   uint32_t off = 40;
   uint32_t end = 40 + plen;
+  uint32_t nh_pos = 6;   /* where the current Next Header value came from */
   /* extension headers; bounded by the header count so garbage cannot loop */
   for (int i = 0; i < 16; i++)
     {
@@ -167,6 +186,7 @@ decode_ipv6 (cursor c, ws_packet *out)
               return WS_DEC_TRUNCATED;
             uint32_t l = ((uint32_t) c.p[off + 1] + 1) * 8;
             next = c.p[off];
+            nh_pos = off;
             off += l;
             if (off > end)
               return WS_DEC_MALFORMED;
@@ -178,12 +198,35 @@ decode_ipv6 (cursor c, ws_packet *out)
               return WS_DEC_TRUNCATED;
             uint32_t l = ((uint32_t) c.p[off + 1] + 2) * 4;
             next = c.p[off];
+            nh_pos = off;
             off += l;
             if (off > end)
               return WS_DEC_MALFORMED;
             break;
           }
-        case 44: /* fragment: not reassembled */
+        case 44: /* fragment: whatever it carries, known only at offset 0 */
+          {
+            /* | next(1) | rsvd(1) | offset(13 bits) rsvd(2) M(1) | id(4) | */
+            if (!need (&c, off, 8))
+              return WS_DEC_TRUNCATED;
+            if (jumbo || off + 8 > end)   /* RFC 2675: jumbograms are never fragmented */
+              return WS_DEC_MALFORMED;
+            const uint8_t *h = c.p + off;
+            ws_ip_fragment *f = &out->frag;
+            f->version = 6;
+            f->proto = h[0];
+            f->more = (h[3] & 1) != 0;
+            f->id = be32 (h + 4);
+            f->offset = (uint32_t) (be16 (h + 2) & 0xfff8);
+            f->hdr = ip;
+            f->hdr_len = off;
+            f->nh_pos = nh_pos;
+            f->data = h + 8;
+            f->data_len = end - off - 8;
+            uint32_t avail = c.len - off - 8;
+            f->data_caplen = avail < f->data_len ? avail : f->data_len;
+            return WS_DEC_FRAGMENT;
+          }
         default:
           return WS_DEC_NOT_TCP;
         }
@@ -213,6 +256,14 @@ decode_ip_any (cursor c, uint32_t wire_remaining, ws_packet *out)
     case 6: return decode_ipv6 (c, out);
     default: return WS_DEC_NOT_IP;
     }
+}
+
+ws_decode_result
+ws_decode_ip (const uint8_t *ip, uint32_t len, ws_packet *out)
+{
+  cursor c = { ip, len };
+  out->truncated = false;
+  return decode_ip_any (c, len, out);
 }
 
 ws_decode_result

@@ -3,6 +3,9 @@
  * raw IPv4/IPv6), IPv4 or IPv6 (extension headers skipped), TCP.
  * All reads are bounds-checked against the captured length; a frame cut short
  * by the snaplen is decoded as far as it goes and flagged.
+ * An IP fragment of a TCP datagram is described (ws_ip_fragment) for the
+ * reassembly in ipfrag.c, which hands the whole datagram back to
+ * ws_decode_ip().
  */
 #ifndef WS_DECODE_H
 #define WS_DECODE_H
@@ -20,6 +23,24 @@ enum {
   WS_TCP_ACK = 0x10,
 };
 
+/* One IPv4 fragment, or one IPv6 packet with a Fragment header.  All
+ * pointers are borrowed from the frame. */
+typedef struct {
+  uint8_t version;        /* 4 or 6 */
+  uint8_t proto;          /* IPv4 protocol; IPv6: the Fragment header's Next Header */
+  bool more;              /* more fragments follow (MF / M) */
+  uint32_t id;            /* IPv4 Identification (16 bits) or IPv6 (32 bits) */
+  uint32_t offset;        /* byte offset of data in the original payload */
+  const uint8_t *hdr;     /* IPv4 header, or the IPv6 header and the extension
+                           * headers before the Fragment header */
+  uint32_t hdr_len;
+  uint32_t nh_pos;        /* IPv6: offset in hdr of the Next Header byte that
+                           * names the Fragment header (6 or in an ext header) */
+  const uint8_t *data;    /* the fragment's share of the payload */
+  uint32_t data_len;      /* as the IP header says */
+  uint32_t data_caplen;   /* how much of it was captured (<= data_len) */
+} ws_ip_fragment;
+
 typedef struct {
   int64_t ts_us;
   ws_addr src, dst;
@@ -30,19 +51,27 @@ typedef struct {
   uint32_t payload_len;       /* payload bytes present in the capture */
   uint32_t payload_wire_len;  /* payload bytes the segment carried */
   bool truncated;             /* frame cut short by the snaplen */
+  ws_ip_fragment frag;        /* set when ws_decode() says WS_DEC_FRAGMENT;
+                               * src and dst are set too */
 } ws_packet;
 
 typedef enum {
   WS_DEC_OK = 0,
   WS_DEC_NOT_IP,          /* ARP, LLDP, ...: nothing to do */
-  WS_DEC_NOT_TCP,         /* UDP, ICMP, fragments: nothing to do */
+  WS_DEC_NOT_TCP,         /* UDP, ICMP, IPv4 fragments of those: nothing to do */
   WS_DEC_MALFORMED,       /* headers that do not add up */
   WS_DEC_TRUNCATED,       /* cut by snaplen before the TCP header ended */
+  WS_DEC_FRAGMENT,        /* an IP fragment (IPv4 of TCP; IPv6 of anything):
+                           * out->frag says which; see ipfrag.h */
 } ws_decode_result;
 
 /* linktype is a DLT_ value as pcap_datalink() returns it. */
 ws_decode_result ws_decode (int linktype, const uint8_t *data, uint32_t caplen,
                             uint32_t wirelen, ws_packet *out);
+
+/* A whole IPv4 or IPv6 datagram in memory (a reassembled one): decoded as a
+ * raw-IP frame of len bytes, none missing. */
+ws_decode_result ws_decode_ip (const uint8_t *ip, uint32_t len, ws_packet *out);
 
 bool ws_linktype_supported (int linktype);
 

@@ -169,11 +169,11 @@ test_not_tcp (void)
 {
   uint8_t f[200] = { 0 };
   ws_packet p;
-  /* an IPv4 fragment is not reassembled */
-  size_t n = ip_packet (f, 4, false, 0x2000);
+  /* UDP, and an IPv4 fragment of UDP */
+  size_t n = ip_packet (f, 4, false, 0);
+  f[9] = 17;
   g_assert_cmpint (ws_decode (DLT_RAW, f, (uint32_t) n, (uint32_t) n, &p), ==, WS_DEC_NOT_TCP);
-  /* UDP */
-  n = ip_packet (f, 4, false, 0);
+  n = ip_packet (f, 4, false, 0x2000);
   f[9] = 17;
   g_assert_cmpint (ws_decode (DLT_RAW, f, (uint32_t) n, (uint32_t) n, &p), ==, WS_DEC_NOT_TCP);
   /* ARP over Ethernet */
@@ -188,6 +188,73 @@ test_not_tcp (void)
   n = ip_packet (f, 6, true, 0);
   f[41] = 200;
   g_assert_cmpint (ws_decode (DLT_RAW, f, (uint32_t) n, (uint32_t) n, &p), ==, WS_DEC_MALFORMED);
+}
+
+/* Fragments are described for ipfrag.c, not decoded further. */
+static void
+test_fragment (void)
+{
+  uint8_t f[200] = { 0 };
+  ws_packet p;
+  /* IPv4: MF set, offset 0; then offset 185*8 with MF clear */
+  size_t n = ip_packet (f, 4, false, 0x2000);
+  g_assert_cmpint (ws_decode (DLT_RAW, f, (uint32_t) n, (uint32_t) n, &p), ==, WS_DEC_FRAGMENT);
+  g_assert_cmpuint (p.frag.version, ==, 4);
+  g_assert_true (p.frag.more);
+  g_assert_cmpuint (p.frag.offset, ==, 0);
+  g_assert_cmpuint (p.frag.proto, ==, 6);
+  g_assert_true (p.frag.hdr == f && p.frag.hdr_len == 20);
+  g_assert_true (p.frag.data == f + 20);
+  g_assert_cmpuint (p.frag.data_len, ==, n - 20);
+  g_assert_cmpuint (p.frag.data_caplen, ==, n - 20);
+  f[4] = 0xbe; f[5] = 0xef;
+  f[6] = 0; f[7] = 185;
+  g_assert_cmpint (ws_decode (DLT_RAW, f, (uint32_t) n, (uint32_t) n, &p), ==, WS_DEC_FRAGMENT);
+  g_assert_false (p.frag.more);
+  g_assert_cmpuint (p.frag.offset, ==, 1480);
+  g_assert_cmpuint (p.frag.id, ==, 0xbeef);
+  /* captured short: data_caplen says how much is there */
+  g_assert_cmpint (ws_decode (DLT_RAW, f, 30, (uint32_t) n, &p), ==, WS_DEC_FRAGMENT);
+  g_assert_cmpuint (p.frag.data_caplen, ==, 10);
+  g_assert_true (p.truncated);
+
+  /* IPv6: hop-by-hop (8) then Fragment (8), offset 1232, M set, id 0x01020304 */
+  uint8_t g[200] = { 0 };
+  n = ip_packet (g, 6, false, 0);   /* 40 + TCP 20 + payload */
+  size_t l4 = n - 40;
+  memmove (g + 56, g + 40, l4);
+  g[6] = 0;
+  g[40] = 44; g[41] = 0; g[42] = 1; g[43] = 4;
+  g[48] = 6; g[49] = 0; g[50] = 0x04; g[51] = 0xd1;
+  g[52] = 1; g[53] = 2; g[54] = 3; g[55] = 4;
+  g[4] = 0; g[5] = (uint8_t) (16 + l4);
+  n += 16;
+  g_assert_cmpint (ws_decode (DLT_RAW, g, (uint32_t) n, (uint32_t) n, &p), ==, WS_DEC_FRAGMENT);
+  g_assert_cmpuint (p.frag.version, ==, 6);
+  g_assert_true (p.frag.more);
+  g_assert_cmpuint (p.frag.offset, ==, 1232);
+  g_assert_cmpuint (p.frag.id, ==, 0x01020304);
+  g_assert_cmpuint (p.frag.proto, ==, 6);
+  g_assert_cmpuint (p.frag.hdr_len, ==, 48);
+  g_assert_cmpuint (p.frag.nh_pos, ==, 40);
+  g_assert_true (p.frag.data == g + 56);
+  g_assert_cmpuint (p.frag.data_len, ==, l4);
+  g_assert_cmpint (p.src.family, ==, 6);
+  /* a Fragment header running past the payload length */
+  g[5] = 12;
+  g_assert_cmpint (ws_decode (DLT_RAW, g, (uint32_t) n, (uint32_t) n, &p), ==, WS_DEC_MALFORMED);
+  /* every shorter capture: truncated, or a fragment lying inside the capture */
+  g[5] = (uint8_t) (16 + l4);
+  for (size_t cut = 0; cut < n; cut++)
+    {
+      uint8_t *copy = g_memdup2 (g, cut ? cut : 1);
+      ws_decode_result r = ws_decode (DLT_RAW, copy, (uint32_t) cut, (uint32_t) n, &p);
+      if (r == WS_DEC_FRAGMENT)
+        g_assert_true (p.frag.data + p.frag.data_caplen <= copy + cut);
+      else
+        g_assert_cmpint (r, ==, WS_DEC_TRUNCATED);
+      g_free (copy);
+    }
 }
 
 static void
@@ -209,6 +276,7 @@ main (int argc, char **argv)
   g_test_add_func ("/decode/null-loop", test_null_loop);
   g_test_add_func ("/decode/raw", test_raw);
   g_test_add_func ("/decode/not-tcp", test_not_tcp);
+  g_test_add_func ("/decode/fragment", test_fragment);
   g_test_add_func ("/decode/linktypes", test_supported);
   return g_test_run ();
 }

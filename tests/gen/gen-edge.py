@@ -873,6 +873,78 @@ def t_portreuse(pkts, conns, pkts2, conns2):
     return pkts + second, None, {"connections": 2}
 
 
+def ip4_fragments(p, size, ipid):
+    """IPv4 fragments of packet p (TCP), `size` data bytes each (a multiple of 8),
+    IP ID ipid; DF cleared, header checksum recomputed."""
+    full = ip_bytes(p)
+    hdr, data = full[:20], full[20:]
+    out = []
+    for o in range(0, len(data), size):
+        chunk = data[o:o + size]
+        more = o + size < len(data)
+        h = bytearray(hdr)
+        struct.pack_into(">HHH", h, 2, 20 + len(chunk), ipid, (0x2000 if more else 0) | (o // 8))
+        h[10:12] = b"\0\0"
+        h[10:12] = struct.pack(">H", csum(bytes(h)))
+        out.append(bytes(h) + chunk)
+    return out
+
+
+def ip6_fragments(p, size, ident, hbh):
+    """IPv6 fragments of packet p (TCP): a Fragment header (next header 6, 32-bit
+    Identification ident) on each, after a hop-by-hop header (8 bytes, PadN) when hbh."""
+    full = ip_bytes(p)
+    hdr, data = full[:40], full[40:]
+    unfrag = bytes([44, 0, 1, 4, 0, 0, 0, 0]) if hbh else b""
+    out = []
+    for o in range(0, len(data), size):
+        chunk = data[o:o + size]
+        more = o + size < len(data)
+        fh = struct.pack(">BBHI", 6, 0, o | (1 if more else 0), ident)
+        h = bytearray(hdr)
+        struct.pack_into(">H", h, 4, len(unfrag) + 8 + len(chunk))
+        h[6] = 0 if hbh else 44
+        out.append(bytes(h) + unfrag + fh + chunk)
+    return out
+
+
+def t_fragment(pkts, conns, v6=False, dup=False, size=24):
+    """Every TCP segment that carries data leaves as IP fragments of `size` data bytes
+    (TCP header and WebSocket frame headers split across fragments); the fragments of
+    every second such segment are sent in reverse order (the last one first).
+    v6: IPv4 -> IPv6 first (as the ipv6 variant), with a hop-by-hop header before the
+    Fragment header on every second fragmented segment. dup: every fragment twice.
+    IP IDs count up from 0x4000 (IPv4) / 0x10000000 (IPv6), one per datagram."""
+    fx = None
+    if v6:
+        pkts, fx, _ = t_ipv6(pkts, conns)
+    out = []
+    n = nfrag = 0
+    for p in pkts:
+        if not (p.is_tcp and p.payload):
+            out.append(p)
+            continue
+        if v6:
+            l3s = ip6_fragments(p, size, 0x10000000 + n, hbh=n % 2 == 1)
+            et = 0x86DD
+        else:
+            l3s = ip4_fragments(p, size, (0x4000 + n) & 0xFFFF)
+            et = 0x0800
+        if len(l3s) < 2:
+            out.append(p)
+            continue
+        if n % 2 == 1:
+            l3s.reverse()
+        for b in l3s:
+            q = p.copy(other=(et, b))
+            out.append(q)
+            if dup:
+                out.append(q.copy())
+        n += 1
+        nfrag += len(l3s) * (2 if dup else 1)
+    return out, fx, {"fragmented_segments": n, "fragments": nfrag}
+
+
 # ---------------------------------------------------------------------------
 # Facts
 
@@ -1044,6 +1116,9 @@ VARIANTS = {
     "loss": ("loss", {}),
     "seqwrap": ("seqwrap", {}),
     "port-reuse": ("port-reuse", {}),
+    "frag-ipv4": ("frag4", {}),
+    "frag-ipv6": ("frag6", {}),
+    "frag-dup": ("frag4-dup", {"link": "raw"}),
     "vlan": (None, {"link": "vlan"}),
     "qinq": (None, {"link": "qinq"}),
     "ipv6": ("ipv6", {}),
@@ -1092,6 +1167,12 @@ def transform(name, pkts, conns, second=None):
         return t_seqwrap(pkts, conns)
     if name == "ipv6":
         return t_ipv6(pkts, conns)
+    if name == "frag4":
+        return t_fragment(pkts, conns)
+    if name == "frag6":
+        return t_fragment(pkts, conns, v6=True)
+    if name == "frag4-dup":
+        return t_fragment(pkts, conns, dup=True)
     if name == "port-reuse":
         if second is None:
             raise GenError("port-reuse needs --second SOURCE2")

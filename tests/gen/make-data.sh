@@ -29,6 +29,9 @@ midstream             ws-normal-1000.pcap      reply-ping-separate.pcap
 loss                  py-1009.pcap             http-websocket.pcap
 seqwrap               py-1009.pcap             two-binary-fragments.pcap
 port-reuse            py-normal-1000.pcap      reply-ping-separate.pcap        py-4000.pcap|message-too-big-status.pcap
+frag-ipv4             py-4000.pcap             reply-ping-separate.pcap
+frag-ipv6             ws-normal-1000.pcap      message-too-big-status.pcap
+frag-dup              py-1011.pcap             two-binary-fragments.pcap
 vlan                  ws-normal-1000.pcap      reply-ping-separate.pcap
 qinq                  py-normal-1000.pcap      two-binary-fragments.pcap
 ipv6                  py-deflate.pcap          pr5646-websocket_compressed.pcap
