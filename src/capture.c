@@ -49,6 +49,7 @@ typedef struct {
   bool nsec;                /* nanosecond timestamps */
   int lengths_swapped;      /* old formats: 2 = always swapped (< 2.3), 1 = maybe (2.3) */
   bool filtered;
+  bool plain;               /* none of the four above */
   struct bpf_program prog;
   struct pcap_pkthdr hdr;
 } direct;
@@ -180,6 +181,7 @@ direct_header (direct *r, pcap_t *p)
   int snap = pcap_snapshot (p);
   r->snaplen = snap > 0 && (unsigned) snap < MAX_CAPLEN ? (uint32_t) snap : MAX_CAPLEN;
   r->buf = g_malloc (BLOCK);
+  r->plain = !r->swapped && !r->nsec && !r->lengths_swapped;
   return true;
 }
 
@@ -217,6 +219,24 @@ direct_fill (direct *r, size_t want)
 static int
 direct_next (direct *r, const u_char **data, char *errbuf)
 {
+  /* The usual record: this host's byte order, microseconds, no filter,
+   * whole in the block. */
+  if (G_LIKELY (r->plain && r->len - r->pos >= 16))
+    {
+      const uint8_t *h = r->buf + r->pos;
+      uint32_t w[4];
+      memcpy (w, h, 16);
+      if (G_LIKELY (w[2] <= MAX_CAPLEN && r->len - r->pos - 16 >= w[2]))
+        {
+          r->hdr.ts.tv_sec = (time_t) w[0];
+          r->hdr.ts.tv_usec = (suseconds_t) w[1];
+          r->hdr.len = w[3];
+          r->hdr.caplen = w[2] > r->snaplen ? r->snaplen : w[2];
+          *data = h + 16;
+          r->pos += 16 + (size_t) w[2];
+          return 1;
+        }
+    }
   for (;;)
     {
       size_t left = direct_fill (r, 16);
@@ -394,6 +414,7 @@ set_source_filter (source *s, const char *filter, GError **error)
   if (!compile_filter (s->p, filter, &s->rd->prog, error))
     return false;
   s->rd->filtered = true;
+  s->rd->plain = false;
   return true;
 }
 

@@ -15,6 +15,7 @@
  */
 #include "config.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "tcp.h"
@@ -58,32 +59,48 @@ typedef struct {
 } fkey;
 G_STATIC_ASSERT (sizeof (fkey) % 8 == 0);
 
+/* A packet touches the first three cache lines: the key and what every
+ * packet updates in the first, the two directions in the next two.  The
+ * endpoints are the key's: direction 0 is the sender of the first packet,
+ * which is the key's first endpoint when first_lo is set. */
 typedef struct flow flow;
 struct flow {
   fkey key;
   uint32_t hash;       /* of key */
-  ws_addr addr[2];     /* by direction: 0 = sender of the first packet */
-  uint16_t port[2];
-  tdir d[2];
+  uint32_t lru;        /* node in ws_tcp.ln */
   ws_conn *conn;
   int64_t last_us;
-  int64_t closing_since;
-  flow *lru_prev, *lru_next;
-  flow *cl_prev, *cl_next;
+  tdir d[2];           /* by direction */
+  bool first_lo;
   bool closing;
+  int64_t closing_since;
+  flow *cl_prev, *cl_next;
 };
+G_STATIC_ASSERT (offsetof (flow, d) == 64);
 
 typedef struct {
   flow *head, *tail;
 } flist;
 
+/* The least-recently-active order, kept in an array of links apart from
+ * the flows: moving a flow to the end touches its neighbours, and as
+ * links of 8 bytes side by side they are in the cache, where the flows
+ * they stand for mostly are not.  Node 0 is the end mark. */
+typedef struct {
+  uint32_t prev, next;
+} lnode;
+
 /* Flows by key: open addressing with linear probing, at most half full, each
  * slot with the key's hash so that only a likely match is compared.  (A
  * lookup per packet: GHashTable's calls through pointers cost twice as
- * much.) */
+ * much.)  The slot also names the flow's connection, so that both can be
+ * fetched at once: with many connections neither is in the cache, and
+ * reaching the connection through the flow made the two waits one after
+ * the other. */
 typedef struct {
   uint32_t hash;
   flow *f;             /* NULL: empty */
+  ws_conn *conn;       /* f->conn */
 } fslot;
 
 typedef struct {
@@ -98,7 +115,9 @@ struct ws_tcp {
   ws_tcp_end_fn start;
   void *user;
   ftable table;
-  flist lru;      /* linked through lru_prev/lru_next */
+  lnode *ln;      /* least recently active first, from ln[0].next */
+  flow **ln_flow; /* the flow of each node */
+  uint32_t ln_cap, ln_used, ln_free; /* ln_free: unused nodes through .next */
   flist closing;  /* linked through cl_prev/cl_next */
   flow *last;     /* flow of the previous packet: segments come in runs */
   uint64_t next_id;
@@ -129,72 +148,120 @@ ws_tcp_ooo_bytes (void)
     l->tail = f;                                                         \
   }
 
-LIST_FUNCS (lru, lru_prev, lru_next)
 LIST_FUNCS (cl, cl_prev, cl_next)
 
-/* ---- keys --------------------------------------------------------------- */
-
-/* Orders endpoints as memcmp of the addresses, then the port, would: the
- * addresses are compared as two big-endian words, without a call per
- * packet. */
-static inline int
-endpoint_cmp (const ws_addr *a, uint16_t pa, const ws_addr *b, uint16_t pb)
+static uint32_t
+lru_new_node (ws_tcp *t, flow *f)
 {
-  for (int i = 0; i < 16; i += 8)
+  uint32_t i = t->ln_free;
+  if (i)
+    t->ln_free = t->ln[i].next;
+  else
     {
-      uint64_t x, y;
-      memcpy (&x, a->addr + i, 8);
-      memcpy (&y, b->addr + i, 8);
-      x = GUINT64_FROM_BE (x);
-      y = GUINT64_FROM_BE (y);
-      if (x != y)
-        return x < y ? -1 : 1;
+      if (t->ln_used == t->ln_cap)
+        {
+          if (t->ln_cap > G_MAXUINT32 / 2)
+            g_error ("wsclosed: too many connections at once");
+          t->ln_cap *= 2;
+          t->ln = g_renew (lnode, t->ln, t->ln_cap);
+          t->ln_flow = g_renew (flow *, t->ln_flow, t->ln_cap);
+        }
+      i = t->ln_used++;
     }
-  return (int) pa - (int) pb;
+  t->ln_flow[i] = f;
+  return i;
+}
+
+static inline void
+lru_unlink (ws_tcp *t, uint32_t i)
+{
+  lnode *n = &t->ln[i];
+  t->ln[n->prev].next = n->next;
+  t->ln[n->next].prev = n->prev;
+}
+
+static inline void
+lru_append (ws_tcp *t, uint32_t i)
+{
+  uint32_t tail = t->ln[0].prev;
+  t->ln[i].prev = tail;
+  t->ln[i].next = 0;
+  t->ln[tail].next = i;
+  t->ln[0].prev = i;
 }
 
 static void
-make_key (fkey *k, const ws_packet *p)
+lru_free_node (ws_tcp *t, uint32_t i)
 {
-  memset (k, 0, sizeof *k);
-  k->family = p->src.family;
-  if (endpoint_cmp (&p->src, p->sport, &p->dst, p->dport) <= 0)
-    {
-      memcpy (k->addr[0], p->src.addr, 16);
-      memcpy (k->addr[1], p->dst.addr, 16);
-      k->port[0] = p->sport;
-      k->port[1] = p->dport;
-    }
-  else
-    {
-      memcpy (k->addr[0], p->dst.addr, 16);
-      memcpy (k->addr[1], p->src.addr, 16);
-      k->port[0] = p->dport;
-      k->port[1] = p->sport;
-    }
+  lru_unlink (t, i);
+  t->ln[i].next = t->ln_free;
+  t->ln_free = i;
 }
+
+/* The least recently active flow, or NULL. */
+static inline flow *
+lru_first (const ws_tcp *t)
+{
+  return t->ln[0].next ? t->ln_flow[t->ln[0].next] : NULL;
+}
+
+/* ---- keys --------------------------------------------------------------- */
+
+/* The key as five words, built in registers (written field by field and
+ * read back as words, it cost a store-forwarding stall per word).  The
+ * lower endpoint comes first, so that both directions have one key: the
+ * order memcmp of the addresses, then the port, would give, with the
+ * addresses compared as two big-endian words.  Word 0 holds the family and
+ * the ports, words 1-4 the addresses, as fkey lays them out. */
+static inline bool
+key_words (uint64_t w[5], const ws_packet *p)
+{
+  uint64_t s0, s1, d0, d1;
+  memcpy (&s0, p->src.addr, 8);
+  memcpy (&s1, p->src.addr + 8, 8);
+  memcpy (&d0, p->dst.addr, 8);
+  memcpy (&d1, p->dst.addr + 8, 8);
+  uint64_t bs0 = GUINT64_FROM_BE (s0), bs1 = GUINT64_FROM_BE (s1);
+  uint64_t bd0 = GUINT64_FROM_BE (d0), bd1 = GUINT64_FROM_BE (d1);
+  bool src_first = bs0 != bd0 ? bs0 < bd0 : bs1 != bd1 ? bs1 < bd1 : p->sport <= p->dport;
+  uint16_t lo_port = src_first ? p->sport : p->dport, hi_port = src_first ? p->dport : p->sport;
+  G_STATIC_ASSERT (G_BYTE_ORDER == G_LITTLE_ENDIAN || G_BYTE_ORDER == G_BIG_ENDIAN);
+#if G_BYTE_ORDER == G_LITTLE_ENDIAN
+  w[0] = (uint64_t) p->src.family | (uint64_t) lo_port << 32 | (uint64_t) hi_port << 48;
+#else
+  w[0] = (uint64_t) p->src.family << 56 | (uint64_t) lo_port << 16 | (uint64_t) hi_port;
+#endif
+  w[1] = src_first ? s0 : d0;
+  w[2] = src_first ? s1 : d1;
+  w[3] = src_first ? d0 : s0;
+  w[4] = src_first ? d1 : s1;
+  return src_first;
+}
+G_STATIC_ASSERT (offsetof (fkey, port) == 4 && offsetof (fkey, addr) == 8);
 
 /* Each word times its own odd constant, summed, the high half folded into
  * the low: the products are independent, so this costs about a multiply. */
 static inline uint32_t
-key_hash (const fkey *k)
+key_hash (const uint64_t w[5])
 {
-  static const uint64_t mult[5] = {
-    0x9e3779b97f4a7c15ull, 0xc2b2ae3d27d4eb4full, 0x165667b19e3779f9ull,
-    0xd6e8feb86659fd93ull, 0xff51afd7ed558ccdull,
-  };
-  const uint8_t *b = (const uint8_t *) k;
-  uint64_t h = 0;
-  G_STATIC_ASSERT (sizeof *k == 8 * G_N_ELEMENTS (mult));
-  for (size_t i = 0; i < G_N_ELEMENTS (mult); i++)
-    {
-      uint64_t w;
-      memcpy (&w, b + 8 * i, 8);
-      h += w * mult[i];
-    }
+  uint64_t h = w[0] * 0x9e3779b97f4a7c15ull + w[1] * 0xc2b2ae3d27d4eb4full
+               + w[2] * 0x165667b19e3779f9ull + w[3] * 0xd6e8feb86659fd93ull
+               + w[4] * 0xff51afd7ed558ccdull;
   h ^= h >> 32;
   return (uint32_t) (h ^ (h >> 16));
 }
+
+/* The key of p and its hash; *src_lo tells whether p's sender is the key's
+ * first endpoint. */
+static inline uint32_t
+make_key (fkey *k, const ws_packet *p, bool *src_lo)
+{
+  uint64_t w[5];
+  *src_lo = key_words (w, p);
+  memcpy (k, w, sizeof w);
+  return key_hash (w);
+}
+G_STATIC_ASSERT (sizeof (fkey) == 5 * sizeof (uint64_t));
 
 static void
 ft_init (ftable *ft, size_t slots)
@@ -212,8 +279,18 @@ ft_lookup (const ftable *ft, const fkey *k, uint32_t h)
       const fslot *sl = &ft->slots[i];
       if (!sl->f)
         return NULL;
-      if (sl->hash == h && memcmp (&sl->f->key, k, sizeof *k) == 0)
-        return sl->f;
+      if (sl->hash == h)
+        {
+          /* the lines of the connection every packet reaches */
+          const ws_conn *c = sl->conn;
+          __builtin_prefetch (c);
+          __builtin_prefetch (&c->frames[0]);
+          __builtin_prefetch (&c->frames[1]);
+          __builtin_prefetch (&c->dir[0]);
+          __builtin_prefetch (&c->dir[1]);
+          if (memcmp (&sl->f->key, k, sizeof *k) == 0)
+            return sl->f;
+        }
     }
 }
 
@@ -225,6 +302,7 @@ ft_put (ftable *ft, flow *f)
     i = (i + 1) & ft->mask;
   ft->slots[i].hash = f->hash;
   ft->slots[i].f = f;
+  ft->slots[i].conn = f->conn;
   ft->count++;
 }
 
@@ -281,6 +359,10 @@ ws_tcp_new (const ws_tcp_opts *opts, ws_tcp_end_fn end, void *user)
   t->end = end;
   t->user = user;
   ft_init (&t->table, 1024);
+  t->ln_cap = 1024;
+  t->ln = g_new0 (lnode, t->ln_cap);
+  t->ln_flow = g_new0 (flow *, t->ln_cap);
+  t->ln_used = 1; /* node 0 is the end mark */
   return t;
 }
 
@@ -296,12 +378,20 @@ ws_tcp_count (const ws_tcp *t)
   return t->table.count;
 }
 
+/* Which of the key's endpoints sends in direction d. */
+static inline int
+key_end (const flow *f, int d)
+{
+  return (d == 0) == f->first_lo ? 0 : 1;
+}
+
 static inline ws_side
 side_of (const flow *f, int d)
 {
   const ws_conn *c = f->conn;
-  if (c->port[WS_SIDE_CLIENT] == f->port[d]
-      && memcmp (c->addr[WS_SIDE_CLIENT].addr, f->addr[d].addr, 16) == 0)
+  int e = key_end (f, d);
+  if (c->port[WS_SIDE_CLIENT] == f->key.port[e]
+      && memcmp (c->addr[WS_SIDE_CLIENT].addr, f->key.addr[e], 16) == 0)
     return WS_SIDE_CLIENT;
   return WS_SIDE_SERVER;
 }
@@ -472,7 +562,7 @@ end_flow (ws_tcp *t, flow *f)
   for (int d = 0; d < 2; d++)
     flush_dir (f, d);
   ft_remove (&t->table, f);
-  lru_remove (&t->lru, f);
+  lru_free_node (t, f->lru);
   if (f->closing)
     cl_remove (&t->closing, f);
   for (int d = 0; d < 2; d++)
@@ -486,15 +576,15 @@ end_flow (ws_tcp *t, flow *f)
 }
 
 static flow *
-new_flow (ws_tcp *t, const fkey *k, uint32_t hash, const ws_packet *p)
+new_flow (ws_tcp *t, const fkey *k, uint32_t hash, bool src_lo, const ws_packet *p)
 {
   if (ws_limits_cfg.max_conns && t->table.count >= ws_limits_cfg.max_conns)
     {
       if (t->closing.head)
         end_flow (t, t->closing.head); /* closed both ways: only its linger is cut */
-      else if (t->lru.head)
+      else if (lru_first (t))
         {
-          flow *old = t->lru.head;
+          flow *old = lru_first (t);
           old->conn->limits |= WS_LIMIT_EVICTED;
           ws_stats.evicted++;
           end_flow (t, old);
@@ -503,21 +593,17 @@ new_flow (ws_tcp *t, const fkey *k, uint32_t hash, const ws_packet *p)
   flow *f = g_new0 (flow, 1);
   f->key = *k;
   f->hash = hash;
-  f->addr[0] = p->src;
-  f->port[0] = p->sport;
-  f->addr[1] = p->dst;
-  f->port[1] = p->dport;
+  f->first_lo = src_lo;
   ws_conn *c = ws_conn_new ();
   c->id = ++t->next_id;
   c->start_us = p->ts_us;
   /* The client is the SYN's sender; a SYN-ACK names the client as its
    * destination; otherwise guess the sender and let the payload decide. */
   bool to_client = (p->flags & (WS_TCP_SYN | WS_TCP_ACK)) == (WS_TCP_SYN | WS_TCP_ACK);
-  int cd = to_client ? 1 : 0;
-  c->addr[WS_SIDE_CLIENT] = f->addr[cd];
-  c->port[WS_SIDE_CLIENT] = f->port[cd];
-  c->addr[WS_SIDE_SERVER] = f->addr[1 - cd];
-  c->port[WS_SIDE_SERVER] = f->port[1 - cd];
+  c->addr[to_client ? WS_SIDE_SERVER : WS_SIDE_CLIENT] = p->src;
+  c->port[to_client ? WS_SIDE_SERVER : WS_SIDE_CLIENT] = p->sport;
+  c->addr[to_client ? WS_SIDE_CLIENT : WS_SIDE_SERVER] = p->dst;
+  c->port[to_client ? WS_SIDE_CLIENT : WS_SIDE_SERVER] = p->dport;
   if (p->flags & WS_TCP_SYN)
     {
       c->syn_seen = true;
@@ -525,7 +611,8 @@ new_flow (ws_tcp *t, const fkey *k, uint32_t hash, const ws_packet *p)
     }
   f->conn = c;
   ft_insert (&t->table, f);
-  lru_append (&t->lru, f);
+  f->lru = lru_new_node (t, f);
+  lru_append (t, f->lru);
   return f;
 }
 
@@ -578,8 +665,8 @@ void
 ws_tcp_packet (ws_tcp *t, const ws_packet *p)
 {
   fkey k;
-  make_key (&k, p);
-  uint32_t hash = key_hash (&k);
+  bool src_lo;
+  uint32_t hash = make_key (&k, p, &src_lo);
   flow *f = t->last && t->last->hash == hash && memcmp (&t->last->key, &k, sizeof k) == 0
             ? t->last : ft_lookup (&t->table, &k, hash);
   bool syn = (p->flags & WS_TCP_SYN) != 0;
@@ -589,8 +676,7 @@ ws_tcp_packet (ws_tcp *t, const ws_packet *p)
     {
       /* A new SYN on a known 4-tuple: port reuse after a close, or a SYN
        * retransmission. */
-      int d = (f->port[0] == p->sport && memcmp (f->addr[0].addr, p->src.addr, 16) == 0) ? 0 : 1;
-      tdir *td = &f->d[d];
+      tdir *td = &f->d[src_lo == f->first_lo ? 0 : 1];
       bool retrans = td->init && f->conn->syn_seen && (uint32_t) (p->seq + 1) == td->base
                      && !f->closing && f->conn->tcp_end == WS_TCP_END_OPEN;
       if (!retrans)
@@ -603,17 +689,17 @@ ws_tcp_packet (ws_tcp *t, const ws_packet *p)
     {
       if ((p->flags & WS_TCP_RST) && !has_data)
         return; /* a reset for something we never saw: nothing to learn */
-      f = new_flow (t, &k, hash, p);
+      f = new_flow (t, &k, hash, src_lo, p);
     }
   t->last = f;
   f->last_us = p->ts_us;
-  if (t->lru.tail != f)
+  if (t->ln[0].prev != f->lru)
     {
-      lru_remove (&t->lru, f);
-      lru_append (&t->lru, f);
+      lru_unlink (t, f->lru);
+      lru_append (t, f->lru);
     }
 
-  int d = (f->port[0] == p->sport && memcmp (f->addr[0].addr, p->src.addr, 16) == 0) ? 0 : 1;
+  int d = src_lo == f->first_lo ? 0 : 1;
   tdir *td = &f->d[d];
   ws_conn *c = f->conn;
   ws_kind kind_before = c->kind;
@@ -708,16 +794,16 @@ ws_tcp_expire (ws_tcp *t, int64_t now_us)
   while (t->closing.head && t->closing.head->closing_since + t->opts.linger_us <= now_us)
     end_flow (t, t->closing.head);
   if (t->opts.idle_us > 0)
-    while (t->lru.head && t->lru.head->last_us + t->opts.idle_us <= now_us)
-      end_flow (t, t->lru.head);
+    for (flow *f; (f = lru_first (t)) && f->last_us + t->opts.idle_us <= now_us;)
+      end_flow (t, f);
 }
 
 void
 ws_tcp_flush (ws_tcp *t)
 {
   /* in order of last activity, so records come out in a stable order */
-  while (t->lru.head)
-    end_flow (t, t->lru.head);
+  for (flow *f; (f = lru_first (t));)
+    end_flow (t, f);
 }
 
 void
@@ -725,10 +811,9 @@ ws_tcp_free (ws_tcp *t)
 {
   if (!t)
     return;
-  while (t->lru.head)
+  for (flow *f; (f = lru_first (t));)
     {
-      flow *f = t->lru.head;
-      lru_remove (&t->lru, f);
+      lru_free_node (t, f->lru);
       ft_remove (&t->table, f);
       for (int d = 0; d < 2; d++)
         free_segs (&f->d[d]);
@@ -736,5 +821,7 @@ ws_tcp_free (ws_tcp *t)
       g_free (f);
     }
   g_free (t->table.slots);
+  g_free (t->ln);
+  g_free (t->ln_flow);
   g_free (t);
 }
