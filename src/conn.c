@@ -99,6 +99,9 @@ ws_addr_to_string (const ws_addr *a, char *buf, size_t len)
 ws_conn *
 ws_conn_new (void)
 {
+  /* calloc: cheaper than malloc and clearing all but the parsers (which
+   * their init functions clear again), as measured; most of the record is
+   * zero to start with */
   ws_conn *c = g_new0 (ws_conn, 1);
   c->handshake_status = -1;
   c->accept_valid = -1;
@@ -125,19 +128,18 @@ ws_conn_release (ws_conn *c)
 }
 
 /* A string field that is not NULL and not in a handshake block was
- * g_malloc'd on its own (set by other code, e.g. a test). */
-static void
+ * g_malloc'd on its own (set by other code, e.g. a test).  Compared as
+ * integers, as the pointers may belong to other objects: p - b wraps to a
+ * large value when p is below b, and an absent block has length 0. */
+static inline void
 free_field (const ws_conn *c, char *s)
 {
-  if (s == NULL)
+  uintptr_t p = (uintptr_t) s;
+
+  if (s == NULL
+      || p - (uintptr_t) c->hs_block[0] < c->hs_block_len[0]
+      || p - (uintptr_t) c->hs_block[1] < c->hs_block_len[1])
     return;
-  for (int side = 0; side < 2; side++)
-    {
-      /* compared as integers: the pointers may belong to other objects */
-      uintptr_t b = (uintptr_t) c->hs_block[side], p = (uintptr_t) s;
-      if (b != 0 && p >= b && p - b < c->hs_block_len[side])
-        return;
-    }
   g_free (s);
 }
 
@@ -168,7 +170,8 @@ ws_conn_free (ws_conn *c)
   free_field (c, c->handshake_reason);
   free_field (c, c->handshake_problem);
   g_free (c->hs_block[0]);
-  g_free (c->hs_block[1]);
+  if (c->hs_block[1])
+    g_free (c->hs_block[1]);
   ws_cause_clear (&c->cause);
   if (c->violations)
     g_free (c->violations);
@@ -243,9 +246,14 @@ swap_sides (ws_conn *c)
 /* ---- handshake ---------------------------------------------------------- */
 
 /* The handshake's strings of one side go into one block: sized first
- * (hs_size), then allocated once (hs_block_new) and filled in order
- * (hs_put_slice, ws_http_header_copy).  The block is never grown, so the
- * fields may point into it. */
+ * (ws_http_header_size), then allocated once (hs_block_new) and filled in
+ * order (hs_put_slice, ws_http_header_copy).  The block is never grown, so
+ * the fields may point into it.  The request's block has HS_RESPONSE_ROOM
+ * bytes more, where the response's strings go when they fit (they usually
+ * do: a reason phrase, a 28-byte accept, a server name), which saves an
+ * allocation per connection. */
+#define HS_RESPONSE_ROOM 128
+
 static char *
 hs_block_new (ws_conn *c, ws_side side, size_t size)
 {
@@ -255,6 +263,21 @@ hs_block_new (ws_conn *c, ws_side side, size_t size)
   c->hs_block[side] = g_malloc (size);
   c->hs_block_len[side] = size;
   return c->hs_block[side];
+}
+
+/* Room for size bytes of the response's strings: in the request's block if
+ * they fit, else in a block of their own. */
+static char *
+hs_response_room (ws_conn *c, size_t size)
+{
+  if (size <= c->hs_room && c->hs_block[WS_SIDE_CLIENT] != NULL)
+    {
+      char *o = c->hs_block[WS_SIDE_CLIENT] + c->hs_block_len[WS_SIDE_CLIENT] - c->hs_room;
+
+      c->hs_room -= size;
+      return o;
+    }
+  return hs_block_new (c, WS_SIDE_SERVER, size);
 }
 
 /* As g_strndup would copy it (the C string ends at the first NUL). */
@@ -286,7 +309,8 @@ take_request (ws_conn *c, const ws_http_msg *m, int64_t ts_us)
                 + ws_http_header_size (m, WS_HDR_SEC_WEBSOCKET_KEY)
                 + ws_http_header_size (m, WS_HDR_SEC_WEBSOCKET_PROTOCOL)
                 + ws_http_header_size (m, WS_HDR_SEC_WEBSOCKET_EXTENSIONS);
-  char *o = hs_block_new (c, WS_SIDE_CLIENT, size);
+  char *block = hs_block_new (c, WS_SIDE_CLIENT, size + HS_RESPONSE_ROOM);
+  char *o = block;
 
   c->method = hs_put_slice (&o, m->method);
   c->path = hs_put_slice (&o, m->target);
@@ -297,7 +321,8 @@ take_request (ws_conn *c, const ws_http_msg *m, int64_t ts_us)
   c->ws_key = ws_http_header_copy (m, WS_HDR_SEC_WEBSOCKET_KEY, &o);
   c->offered_subprotocols = ws_http_header_copy (m, WS_HDR_SEC_WEBSOCKET_PROTOCOL, &o);
   c->offered_extensions = ws_http_header_copy (m, WS_HDR_SEC_WEBSOCKET_EXTENSIONS, &o);
-  g_assert ((size_t) (o - c->hs_block[WS_SIDE_CLIENT]) <= size);
+  g_assert ((size_t) (o - block) <= size);
+  c->hs_room = size + HS_RESPONSE_ROOM - (size_t) (o - block);
   c->request_us = ts_us;
 }
 
@@ -362,13 +387,13 @@ take_response (ws_conn *c, const ws_http_msg *m, int64_t ts_us)
   bool upgraded = m->status == 101;
   size_t size = (m->reason.len ? m->reason.len + 1 : 0)
                 + ws_http_header_size (m, WS_HDR_SERVER);
-  char *o;
+  char *block, *o;
 
   if (upgraded)
     size += ws_http_header_size (m, WS_HDR_SEC_WEBSOCKET_PROTOCOL)
             + ws_http_header_size (m, WS_HDR_SEC_WEBSOCKET_EXTENSIONS)
             + ws_http_header_size (m, WS_HDR_SEC_WEBSOCKET_ACCEPT);
-  o = size ? hs_block_new (c, WS_SIDE_SERVER, size) : NULL;
+  o = block = size ? hs_response_room (c, size) : NULL;
   c->handshake_status = m->status;
   c->handshake_reason = m->reason.len ? hs_put_slice (&o, m->reason) : NULL;
   c->server_header = ws_http_header_copy (m, WS_HDR_SERVER, &o);
@@ -378,7 +403,7 @@ take_response (ws_conn *c, const ws_http_msg *m, int64_t ts_us)
   c->accepted_subprotocol = ws_http_header_copy (m, WS_HDR_SEC_WEBSOCKET_PROTOCOL, &o);
   c->accepted_extensions = ws_http_header_copy (m, WS_HDR_SEC_WEBSOCKET_EXTENSIONS, &o);
   c->ws_accept = ws_http_header_copy (m, WS_HDR_SEC_WEBSOCKET_ACCEPT, &o);
-  g_assert (size == 0 || (size_t) (o - c->hs_block[WS_SIDE_SERVER]) <= size);
+  g_assert (size == 0 || (size_t) (o - block) <= size);
   if (c->ws_key)
     c->accept_valid = c->ws_accept && ws_accept_valid (c->ws_key, c->ws_accept) ? 1 : 0;
   else if (!c->ws_accept)
@@ -393,22 +418,24 @@ handshake_feed (ws_conn *c, ws_side side, const uint8_t *data, size_t len,
                 int64_t ts_us, bool *done)
 {
   ws_http_parser *hp = &c->http[side];
-  const uint8_t *block;
+  size_t cap = ws_limits_cfg.max_header_bytes;
   size_t block_len;
   ssize_t n;
+  ws_http_msg msg;
+  int rc;
 
   *done = false;
-  /* A header block that came in one piece (the usual case) is parsed where
-   * it lies; only one split across segments is gathered in hp->buf. */
-  block_len = hp->len == 0 ? ws_http_block_len (data, len) : 0;
-  if (block_len > 0 && block_len <= ws_limits_cfg.max_header_bytes)
-    {
-      block = data;
-      n = (ssize_t) block_len;
-    }
+  /* A header block that came in one piece (the usual case) is found and
+   * parsed where it lies, in one pass, and only if it is within the cap
+   * (the scan does not go further); only one split across segments, or one
+   * too long, goes through hp->buf. */
+  block_len = hp->len == 0 ? ws_http_parse_block (data, MIN (len, cap), &msg, &rc)
+                           : 0;
+  if (block_len > 0)
+    n = (ssize_t) block_len;
   else
     {
-      n = ws_http_feed (hp, data, len, ws_limits_cfg.max_header_bytes);
+      n = ws_http_feed (hp, data, len, cap);
       if (n < 0)
         {
           c->limits |= WS_LIMIT_HEADER;
@@ -420,12 +447,9 @@ handshake_feed (ws_conn *c, ws_side side, const uint8_t *data, size_t len,
         }
       if (!hp->done)
         return (size_t) n;
-      block = hp->buf;
-      block_len = hp->len;
+      rc = ws_http_parse (hp->buf, hp->len, &msg);
     }
   *done = true;
-  ws_http_msg msg;
-  int rc = ws_http_parse (block, block_len, &msg);
   if (side == WS_SIDE_CLIENT)
     {
       if (rc == 0 && msg.is_request && request_is_upgrade (&msg))
@@ -445,7 +469,6 @@ handshake_feed (ws_conn *c, ws_side side, const uint8_t *data, size_t len,
             {
               /* an interim response (100 Continue): the real one follows */
               ws_http_parser_clear (hp);
-              ws_http_parser_init (hp);
               *done = false;
               return (size_t) n;
             }
@@ -456,7 +479,6 @@ handshake_feed (ws_conn *c, ws_side side, const uint8_t *data, size_t len,
         c->stage = WS_STAGE_REJECTED;
     }
   ws_http_parser_clear (hp);
-  ws_http_parser_init (hp);
   return (size_t) n;
 }
 

@@ -90,11 +90,16 @@ typedef struct {
   char detail[80];
 } ws_violation;
 
-/* Per-direction counters and timings of WebSocket traffic. */
+/* Per-direction counters and timings of WebSocket traffic; those updated
+ * for every packet or frame first. */
 typedef struct {
+  uint64_t tcp_bytes;         /* TCP payload bytes, each counted once */
   uint64_t frames;
   uint64_t frame_bytes;       /* header + payload bytes of all frames */
   uint64_t payload_bytes;     /* payload bytes as on the wire */
+  int64_t first_frame_us, last_frame_us;
+  int64_t last_data_us;       /* last text/binary/continuation frame */
+  uint64_t open_message;      /* size so far of a message not yet complete */
   uint64_t messages;          /* complete data messages */
   uint64_t text_messages, binary_messages;
   uint64_t compressed_messages;
@@ -103,11 +108,7 @@ typedef struct {
   uint64_t last_message;      /* size of the last complete message */
   uint64_t largest_before_last; /* largest complete message before the last one */
   uint64_t largest_control;   /* largest control frame payload */
-  uint64_t open_message;      /* size so far of a message not yet complete */
-  int64_t first_frame_us, last_frame_us;
-  int64_t last_data_us;       /* last text/binary/continuation frame */
   int64_t last_ping_us, last_pong_us;
-  uint64_t tcp_bytes;         /* TCP payload bytes, each counted once */
   uint64_t gap_bytes;         /* bytes the capture missed */
   uint32_t gaps;
   uint32_t resyncs;           /* frame parser found its way back after a gap */
@@ -152,21 +153,41 @@ typedef struct {
 
 typedef struct ws_conn ws_conn;
 
+/* The fields are ordered by when they are used.  Those read or written for
+ * every packet (tcp.c's direction lookup and FIN/RST bookkeeping, the stage
+ * dispatch of ws_conn_data) fill the first 64 bytes, so that a packet of a
+ * connection touches one cache line of it (two when the allocation is not
+ * line-aligned) besides the ones its stage needs: the parsers and per-
+ * direction counters next, then the handshake, close and diagnosis facts,
+ * written once and read when the record is written. */
 struct ws_conn {
-  uint64_t id;                /* order of first packet, from 1 */
+  /* every packet */
   ws_addr addr[2];            /* indexed by ws_side */
   uint16_t port[2];
   bool sides_known;           /* client decided from SYN, GET or masking */
   bool syn_seen;
   bool midstream;             /* capture began after the handshake */
-
+  bool fin[2], rst[2];
   ws_stage stage;
   ws_kind kind;
+  ws_tcp_end tcp_end;
+  ws_side tcp_end_by;         /* who sent the first FIN or RST */
 
+  /* often: limits and pmd by the frame parser, method by the dispatch */
+  unsigned limits;            /* limits hit while tracking this connection (bit set of WS_LIMIT_*) */
+  ws_pmd pmd;                 /* permessage-deflate as negotiated */
+  char *method;               /* from the request (NULL when not seen) */
+  uint64_t id;                /* order of first packet, from 1 */
   int64_t start_us, end_us;
 
+  /* by stage: the handshake's gatherers, the frame parsers and the
+   * counters (tcp_bytes for every packet: first in ws_dir_stats) */
+  ws_http_parser http[2];     /* by side */
+  ws_frame_parser frames[2];  /* by side */
+  ws_dir_stats dir[2];
+
   /* handshake (NULL when not seen) */
-  char *method, *host, *path, *origin, *user_agent, *ws_version, *ws_key;
+  char *host, *path, *origin, *user_agent, *ws_version, *ws_key;
   char *offered_subprotocols, *accepted_subprotocol;
   char *offered_extensions, *accepted_extensions;
   char *ws_accept;
@@ -175,32 +196,25 @@ struct ws_conn {
   char *handshake_reason;     /* reason phrase */
   int accept_valid;           /* -1 unknown, 0 no, 1 yes */
   int64_t request_us, response_us;
-  ws_pmd pmd;
   /* problems found in the 101 response itself */
   char *handshake_problem;    /* e.g. unrequested extension; NULL if none */
   int handshake_problem_kind; /* ws_handshake_problem, 0 none */
-  /* the strings above taken from the request (by side: client) and the
-   * response (server), each side's in one block allocated at its final size */
+  /* the strings above (and method) taken from the request (by side: client)
+   * and the response (server), each side's in one block allocated at its
+   * final size; the request's block has room at its end (hs_room bytes
+   * left) where the response's strings go when they fit, and then the
+   * server's block stays NULL */
   char *hs_block[2];
   size_t hs_block_len[2];
+  size_t hs_room;
 
-  ws_http_parser http[2];     /* by side */
-  ws_frame_parser frames[2];  /* by side */
-  ws_dir_stats dir[2];
   ws_close_info close[2];
   ws_side close_initiator;    /* WS_SIDE_NONE if no close frame */
-
-  ws_tcp_end tcp_end;
-  ws_side tcp_end_by;         /* who sent the first FIN or RST */
   int64_t fin_us[2], rst_us[2];
-  bool fin[2], rst[2];
 
   ws_violation *violations;   /* WS_MAX_VIOLATIONS slots, allocated at the first */
   unsigned n_violations;
   unsigned violations_dropped;
-
-  /* limits hit while tracking this connection (bit set of WS_LIMIT_*) */
-  unsigned limits;
 
   ws_cause cause;
 };

@@ -42,7 +42,9 @@ ws_http_parser_init (ws_http_parser *p)
 void
 ws_http_parser_clear (ws_http_parser *p)
 {
-  g_free (p->buf);
+  /* called for every handshake message, nearly always with no buffer */
+  if (p->buf != NULL)
+    g_free (p->buf);
   memset (p, 0, sizeof *p);
 }
 
@@ -297,18 +299,33 @@ load32 (const void *p)
   return v;
 }
 
-/* Setting bit 5 of each byte lowers the case of letters.  Among tchar bytes
- * it merges no other pair but '^' and '~', and no known name holds either,
- * so a name of tchar bytes equals a known name ignoring case exactly when
- * its bytes with bit 5 set equal the known name's. */
-#define CASE_BITS64 UINT64_C (0x2020202020202020)
-#define CASE_BITS32 UINT32_C (0x20202020)
+/* A known name's bytes are lower-case letters (bit 6 set) and '-' (bit 6
+ * clear).  Setting bit 5 of a byte where the known name has a letter lowers
+ * the case of a letter and maps no other byte onto one; where it has a '-',
+ * the byte must be '-'.  So a name equals a known name ignoring case exactly
+ * when its bytes, with bit 5 set where the known name has a letter, equal the
+ * known name's; such a name is all tchar, and needs no other check. */
+#define LETTER_BITS64 UINT64_C (0x4040404040404040)
+#define LETTER_BITS32 UINT32_C (0x40404040)
 
-/* Which ws_hdr a header name (tchar bytes only) is, or WS_HDR_COUNT for
- * none.  Its length leaves at most one candidate (the first byte decides
- * between origin and server), which is then compared eight (or, for the
- * short names, four) bytes at a time, the last word overlapping the one
- * before it. */
+static inline bool
+word_eq64 (const uint8_t *name, const char *k)
+{
+  uint64_t kw = load64 (k);
+  return (load64 (name) | (kw & LETTER_BITS64) >> 1) == kw;
+}
+
+static inline bool
+word_eq32 (const uint8_t *name, const char *k)
+{
+  uint32_t kw = load32 (k);
+  return (load32 (name) | (kw & LETTER_BITS32) >> 1) == kw;
+}
+
+/* Which ws_hdr a header name is, or WS_HDR_COUNT for none.  Its length
+ * leaves at most one candidate (the first byte decides between origin and
+ * server), which is then compared eight (or, for the short names, four)
+ * bytes at a time, the last word overlapping the one before it. */
 static ws_hdr
 classify_name (const uint8_t *name, size_t len)
 {
@@ -319,7 +336,7 @@ classify_name (const uint8_t *name, size_t len)
   switch (len)
     {
     case 4: h = WS_HDR_HOST; break;
-    case 6: h = tchar_lower[name[0]] == 'o' ? WS_HDR_ORIGIN : WS_HDR_SERVER; break;
+    case 6: h = (name[0] | 0x20) == 'o' ? WS_HDR_ORIGIN : WS_HDR_SERVER; break;
     case 7: h = WS_HDR_UPGRADE; break;
     case 10: h = WS_HDR_USER_AGENT; break;
     case 17: h = WS_HDR_SEC_WEBSOCKET_KEY; break;
@@ -331,14 +348,23 @@ classify_name (const uint8_t *name, size_t len)
     }
   k = known_headers[h].name;
   if (len < 8)
-    return (load32 (name) | CASE_BITS32) == load32 (k)
-           && (load32 (name + len - 4) | CASE_BITS32) == load32 (k + len - 4)
+    return word_eq32 (name, k) && word_eq32 (name + len - 4, k + len - 4)
            ? h : WS_HDR_COUNT;
   for (i = 0; i + 8 < len; i += 8)
-    if ((load64 (name + i) | CASE_BITS64) != load64 (k + i))
+    if (!word_eq64 (name + i, k + i))
       return WS_HDR_COUNT;
-  return (load64 (name + len - 8) | CASE_BITS64) == load64 (k + len - 8)
-         ? h : WS_HDR_COUNT;
+  return word_eq64 (name + len - 8, k + len - 8) ? h : WS_HDR_COUNT;
+}
+
+static bool
+all_tchar (const uint8_t *p, size_t n)
+{
+  size_t i;
+
+  for (i = 0; i < n; i++)
+    if (!is_tchar (p[i]))
+      return false;
+  return true;
 }
 
 G_STATIC_ASSERT (WS_HTTP_MAX_HEADERS <= 64);   /* ws_http_msg.known bits */
@@ -352,8 +378,26 @@ msg_reset (ws_http_msg *msg)
   msg->version_minor = -1;
 }
 
-int
-ws_http_parse (const uint8_t *buf, size_t len, ws_http_msg *msg)
+/* The next line of buf ended in a LF (next_line found one), rather than at
+ * the end of buf. */
+static inline bool
+line_complete (const uint8_t *buf, size_t pos)
+{
+  return buf[pos - 1] == '\n';
+}
+
+/* The parser behind ws_http_parse and ws_http_parse_block.  With block
+ * false, buf is a header block as gathered: empty lines before the start
+ * line are skipped, and the header lines end at an empty line or at len.
+ * With block true, buf is stream bytes that may hold a header block at its
+ * start, which ends where ws_http_feed would end it: at the first empty line
+ * that does not start at offset 0; *end is set to the length through that
+ * line's LF, and stays 0 when a line reaches len without one (the block is
+ * not whole yet, and what was parsed is to be thrown away).  Each line is
+ * looked at once, so finding the end costs no second scan. */
+static inline int
+parse_lines (const uint8_t *buf, size_t len, ws_http_msg *msg, bool block,
+             size_t *end)
 {
   size_t pos = 0, s = 0, n = 0;
   /* index of the header an obs-fold line would continue, or -1 */
@@ -361,14 +405,23 @@ ws_http_parse (const uint8_t *buf, size_t len, ws_http_msg *msg)
   int rc;
 
   msg_reset (msg);
+  *end = 0;
 
-  /* RFC 7230 section 3.5: empty lines before the start line are ignored */
+  /* RFC 7230 section 3.5: empty lines before the start line are ignored
+   * (in a block, only one: a second one ends it) */
   for (;;)
     {
       if (!next_line (buf, len, &pos, &s, &n))
         return -1;
+      if (block && !line_complete (buf, pos))
+        return -1;
       if (n > 0)
         break;
+      if (block && s > 0)
+        {
+          *end = pos;
+          return -1;
+        }
     }
   if (n >= 5 && memcmp (buf + s, "HTTP/", 5) == 0)
     rc = parse_status_line (buf + s, n, msg);
@@ -377,14 +430,35 @@ ws_http_parse (const uint8_t *buf, size_t len, ws_http_msg *msg)
   if (rc < 0)
     {
       msg_reset (msg);
+      if (block)
+        {
+          /* still find where the block ends: the bytes after it are not
+           * this message's */
+          while (next_line (buf, len, &pos, &s, &n)
+                 && line_complete (buf, pos))
+            if (n == 0)
+              {
+                *end = pos;
+                break;
+              }
+        }
       return -1;
     }
 
-  while (next_line (buf, len, &pos, &s, &n) && n > 0)
+  while (next_line (buf, len, &pos, &s, &n))
     {
       const uint8_t *l = buf + s;
+      const uint8_t *cp;
       size_t ne, colon, vs, ve;
+      ws_hdr h;
 
+      if (block && !line_complete (buf, pos))
+        return 0;
+      if (n == 0)
+        {
+          *end = pos;
+          break;
+        }
       if (is_ows (l[0]))
         {
           /* obs-fold: widen the previous value's slice over this line; the
@@ -404,7 +478,10 @@ ws_http_parse (const uint8_t *buf, size_t len, ws_http_msg *msg)
                   v->len = ve - vs;
                 }
               else
-                v->len = (size_t) ((const char *) l + ve - v->p);
+                {
+                  v->len = (size_t) ((const char *) l + ve - v->p);
+                  msg->folded |= UINT64_C (1) << fold_target;
+                }
             }
           continue;
         }
@@ -412,21 +489,21 @@ ws_http_parse (const uint8_t *buf, size_t len, ws_http_msg *msg)
 
       /* field-name ":" with the name all tchar; a space before the colon
        * is not allowed (RFC 7230 section 3.2.4) but tolerated, as some
-       * servers send it.  A line of another shape is skipped. */
-      ne = 0;
-      if (s + n < len)
-        {
-          /* the line ends in CR or LF, which stop the scan */
-          while (is_tchar (l[ne]))
-            ne++;
-        }
-      else
-        while (ne < n && is_tchar (l[ne]))
-          ne++;
-      colon = ne;
-      while (colon < n && is_ows (l[colon]))
-        colon++;
-      if (ne == 0 || colon == n || l[colon] != ':')
+       * servers send it.  A line of another shape is skipped.  No tchar or
+       * OWS byte is a colon, so in a line of the right shape the first
+       * colon is the one after the name. */
+      cp = memchr (l, ':', n);
+      if (cp == NULL)
+        continue;
+      colon = (size_t) (cp - l);
+      ne = colon;
+      while (ne > 0 && is_ows (l[ne - 1]))
+        ne--;
+      if (ne == 0)
+        continue;
+      /* a known name is all tchar (classify_name matches exactly) */
+      h = classify_name (l, ne);
+      if (h == WS_HDR_COUNT && !all_tchar (l, ne))
         continue;
       vs = colon + 1;
       ve = n;
@@ -441,15 +518,30 @@ ws_http_parse (const uint8_t *buf, size_t len, ws_http_msg *msg)
         }
       msg->name[msg->n_headers] = mkslice (l, ne);
       msg->value[msg->n_headers] = mkslice (l + vs, ve - vs);
-      {
-        ws_hdr h = classify_name (l, ne);
-        if (h < WS_HDR_COUNT)
-          msg->known[h] |= UINT64_C (1) << msg->n_headers;
-      }
+      if (h < WS_HDR_COUNT)
+        msg->known[h] |= UINT64_C (1) << msg->n_headers;
       fold_target = (long) msg->n_headers;
       msg->n_headers++;
     }
   return 0;
+}
+
+int
+ws_http_parse (const uint8_t *buf, size_t len, ws_http_msg *msg)
+{
+  size_t end;
+
+  return parse_lines (buf, len, msg, false, &end);
+}
+
+size_t
+ws_http_parse_block (const uint8_t *data, size_t len, ws_http_msg *msg,
+                     int *rc)
+{
+  size_t end;
+
+  *rc = parse_lines (data, len, msg, true, &end);
+  return end;
 }
 
 /* ---- cheap checks -------------------------------------------------------- */
@@ -534,15 +626,17 @@ ascii_caseeq_n (const char *a, const char *b, size_t n)
 }
 
 /* Append v at out[o], unfolded; returns the new length.  A fold also drops
- * the OWS already written before it. */
-static size_t
-append_unfolded (char *out, size_t o, ws_slice v)
+ * the OWS already written before it.  A value that spans no obs-fold (folded
+ * false) holds no LF, its line's end, but may hold a bare CR, which is
+ * unfolded too. */
+static inline size_t
+append_unfolded (char *out, size_t o, ws_slice v, bool folded)
 {
   size_t i = 0;
 
   if (v.len == 0)
     return o;
-  if (!memchr (v.p, '\n', v.len) && !memchr (v.p, '\r', v.len))
+  if (!folded && !memchr (v.p, '\r', v.len))
     {
       memcpy (out + o, v.p, v.len);
       return o + v.len;
@@ -585,7 +679,9 @@ join_values (const ws_http_msg *msg, uint64_t which, char *out)
           o += 2;
         }
       first = false;
-      o = append_unfolded (out, o, msg->value[lowest_bit (which)]);
+      unsigned i = lowest_bit (which);
+
+      o = append_unfolded (out, o, msg->value[i], (msg->folded >> i) & 1);
     }
   out[o] = '\0';
   return o;
@@ -638,12 +734,23 @@ ws_http_header_size (const ws_http_msg *msg, ws_hdr h)
 char *
 ws_http_header_copy (const ws_http_msg *msg, ws_hdr h, char **out)
 {
-  char *start;
+  char *start = *out;
+  uint64_t which;
+  size_t o;
 
-  if (msg == NULL || (unsigned) h >= WS_HDR_COUNT || msg->known[h] == 0)
+  if (msg == NULL || (unsigned) h >= WS_HDR_COUNT || (which = msg->known[h]) == 0)
     return NULL;
-  start = *out;
-  *out = start + join_values (msg, msg->known[h], start) + 1;
+  if ((which & (which - 1)) == 0)
+    {
+      /* the header came once, as it usually does: nothing to join */
+      unsigned i = lowest_bit (which);
+
+      o = append_unfolded (start, 0, msg->value[i], (msg->folded >> i) & 1);
+      start[o] = '\0';
+    }
+  else
+    o = join_values (msg, which, start);
+  *out = start + o + 1;
   return start;
 }
 
@@ -663,7 +770,9 @@ list_has (const char *p, size_t len, const char *token, size_t tl)
         s++;
       while (end > s && is_ows ((uint8_t) end[-1]))
         end--;
-      if ((size_t) (end - s) == tl && ascii_caseeq_n (s, token, tl))
+      /* tokens are mostly sent in the case they are looked up in */
+      if ((size_t) (end - s) == tl
+          && (memcmp (s, token, tl) == 0 || ascii_caseeq_n (s, token, tl)))
         return true;
       if (e == NULL)
         return false;

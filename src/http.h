@@ -29,7 +29,8 @@ enum {
 };
 
 void ws_http_parser_init (ws_http_parser *p);
-void ws_http_parser_clear (ws_http_parser *p); /* frees buf; re-usable after init */
+/* Frees buf and leaves the parser as ws_http_parser_init does. */
+void ws_http_parser_clear (ws_http_parser *p);
 
 /* Push bytes.  Returns the number of bytes consumed (all of len unless the
  * end of the header block was reached, in which case the bytes after it are
@@ -76,6 +77,7 @@ typedef struct {
   size_t n_headers;
   size_t headers_dropped;        /* beyond WS_HTTP_MAX_HEADERS */
   uint64_t known[WS_HDR_COUNT];  /* bit i set: name[i] is that ws_hdr */
+  uint64_t folded;               /* bit i set: value[i] spans an obs-fold */
   /* the first n_headers entries are set, the others are left as they were
    * (not cleared: most of the message's size is here) */
   ws_slice name[WS_HTTP_MAX_HEADERS], value[WS_HTTP_MAX_HEADERS]; /* values trimmed */
@@ -85,6 +87,15 @@ typedef struct {
  * into buf and live as long as it does.  Returns 0, or -1 if the start line is
  * not HTTP/1.x. */
 int ws_http_parse (const uint8_t *buf, size_t len, ws_http_msg *msg);
+
+/* ws_http_block_len and ws_http_parse in one pass, for a header block that
+ * arrived in one piece: when data holds a whole header block at its start,
+ * parses it into *msg, sets *rc to what ws_http_parse returns for that block
+ * and returns its length; otherwise returns 0 (*msg and *rc are then
+ * unspecified).  Reads no further than the end of the block, so a caller
+ * bounds the block by passing at most that many bytes as len. */
+size_t ws_http_parse_block (const uint8_t *data, size_t len, ws_http_msg *msg,
+                            int *rc);
 
 /* Cheap first look: do these bytes start like an HTTP request line ("GET ",
  * "POST ", ...) or response ("HTTP/")?  len may be short. */

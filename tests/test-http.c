@@ -526,6 +526,34 @@ test_parse_fold (void)
   assert_header (&m, "B", "late");
   assert_header (&m, "C", "c");
   assert_slice (m.value[2], "c");
+  /* only A's slice spans a line break (B's was replaced by its fold line) */
+  g_assert_cmpuint (m.folded, ==, 1);
+}
+
+/* A bare CR inside a line is unfolded like a line break, whether the value
+ * also spans an obs-fold or not; the copy says the same. */
+static void
+test_parse_bare_cr (void)
+{
+  ws_http_msg m;
+  const char *in =
+    "GET / HTTP/1.1\r\n"
+    "Host: a \r b\r\n"
+    "Origin: x\r\n"
+    " y \r z\r\n"
+    "Server: plain\r\n"
+    "\r\n";
+  char buf[64], *o = buf;
+
+  g_assert_cmpint (ws_http_parse ((const uint8_t *) in, strlen (in), &m), ==, 0);
+  g_assert_cmpuint (m.n_headers, ==, 3);
+  g_assert_cmpuint (m.folded, ==, 2);
+  assert_header (&m, "Host", "a b");
+  assert_header (&m, "Origin", "x y z");
+  g_assert_cmpstr (ws_http_header_copy (&m, WS_HDR_HOST, &o), ==, "a b");
+  g_assert_cmpstr (ws_http_header_copy (&m, WS_HDR_ORIGIN, &o), ==, "x y z");
+  g_assert_cmpstr (ws_http_header_copy (&m, WS_HDR_SERVER, &o), ==, "plain");
+  g_assert_true (o == buf + 4 + 6 + 6);
 }
 
 /* Random and near-HTTP bytes: parse must not fail in ways ASan sees, and
@@ -773,6 +801,221 @@ test_block_len (void)
   g_string_free (in, TRUE);
 }
 
+/* ---- header block found and parsed in one pass ------------------------------ */
+
+/* ws_http_parse_block on every prefix of in: the block ws_http_block_len
+ * finds, parsed as ws_http_parse parses it. */
+static void
+assert_parse_block_like_two_passes (const uint8_t *in, size_t len)
+{
+  size_t l;
+
+  for (l = 0; l <= len; l++)
+    {
+      ws_http_msg m1, m2;
+      int rc1 = 42, rc2;
+      size_t want = ws_http_block_len (in, l);
+      size_t got = ws_http_parse_block (in, l, &m1, &rc1);
+
+      g_assert_cmpuint (got, ==, want);
+      if (got > 0)
+        {
+          g_autofree char *d1 = describe (&m1);
+          g_autofree char *d2 = NULL;
+
+          rc2 = ws_http_parse (in, got, &m2);
+          d2 = describe (&m2);
+          g_assert_cmpint (rc1, ==, rc2);
+          g_assert_cmpstr (d1, ==, d2);
+          g_assert_cmpuint (m1.folded, ==, m2.folded);
+        }
+    }
+}
+
+/* What handshake_feed in conn.c does with a stream cut at cuts[]: a chunk
+ * that starts a message is first tried whole (ws_http_parse_block, bounded
+ * by cap), else gathered.  Returns the block length (0 when the stream
+ * ended first, -1 when over the cap) and the parse in *m and *rc, whose
+ * slices point into in or into the gathered copy, freed by the next call. */
+static ssize_t
+parse_like_conn (const uint8_t *in, size_t len, const size_t *cuts,
+                 size_t ncuts, size_t cap, ws_http_msg *m, int *rc)
+{
+  static ws_http_parser p;
+  size_t start = 0, c;
+  ssize_t ret = 0;
+
+  ws_http_parser_clear (&p);
+  if (in == NULL)
+    return 0;
+  for (c = 0; c <= ncuts; c++)
+    {
+      size_t end = c < ncuts ? cuts[c] : len;
+      size_t n = end - start, bl;
+      ssize_t r;
+
+      if (p.len == 0 && (bl = ws_http_parse_block (in + start, MIN (n, cap), m, rc)) > 0)
+        {
+          ret = (ssize_t) (start + bl);
+          break;
+        }
+      r = ws_http_feed (&p, in + start, n, cap);
+      if (r < 0)
+        {
+          ret = -1;
+          break;
+        }
+      if (p.done)
+        {
+          *rc = ws_http_parse (p.buf, p.len, m);
+          ret = (ssize_t) (start + (size_t) r);
+          break;
+        }
+      start = end;
+    }
+  return ret;
+}
+
+/* parse_like_conn whole, split at every point, at every pair of points
+ * near the end, and byte by byte: the same block and the same parse, which
+ * check verifies against the expected values. */
+static void
+run_all_splits_conn (const uint8_t *in, size_t len, size_t hlen, check_fn check)
+{
+  g_autofree size_t *cuts = g_new (size_t, len + 1);
+  g_autofree char *ref = NULL;
+  ws_http_msg m;
+  int rc;
+  size_t i, j;
+
+  g_assert_cmpint (parse_like_conn (in, len, NULL, 0, 65536, &m, &rc), ==, (ssize_t) hlen);
+  g_assert_cmpint (rc, ==, 0);
+  check (&m);
+  ref = describe (&m);
+
+#define SAME_RESULT(ncuts)                                              \
+  do {                                                                  \
+    g_autofree char *d = NULL;                                          \
+    g_assert_cmpint (parse_like_conn (in, len, cuts, ncuts, 65536, &m, &rc), \
+                     ==, (ssize_t) hlen);                               \
+    g_assert_cmpint (rc, ==, 0);                                        \
+    d = describe (&m);                                                  \
+    g_assert_cmpstr (d, ==, ref);                                       \
+  } while (0)
+
+  for (i = 0; i <= len; i++)
+    {
+      cuts[0] = i;
+      SAME_RESULT (1);
+    }
+  for (i = len > 24 ? len - 24 : 0; i <= len; i++)
+    for (j = i; j <= len; j++)
+      {
+        cuts[0] = i;
+        cuts[1] = j;
+        SAME_RESULT (2);
+      }
+  for (i = 0; i < len; i++)
+    cuts[i] = i + 1;
+  SAME_RESULT (len);
+#undef SAME_RESULT
+}
+
+static void
+test_parse_block (void)
+{
+  static const char *const ends[] = {
+    "\n\n", "\r\n\n", "\n\r\n", "\r\n\r\n", "x\n\r\r\n\n", "\r\r\n\r\r\n\r\n",
+    "\n", "\r\n", "abc", "", "\r\nGET / HTTP/1.1\r\nA: b\r\n\r\n",
+    "\r\n\r\nGET / HTTP/1.1\r\n\r\n", "BAD\r\nA: b\r\n\r\nmore",
+    "GET / HTTP/1.1\r\nA: b\r\n c\r\n\n", "GET / HTTP/1.1\nA:b\n\r\n",
+  };
+  static const char *const pieces[] = {
+    "GET / HTTP/1.1\r\n", "HTTP/1.1 101 x\r\n", "Upgrade: websocket", "Host:",
+    " ", "\t", "\r", "\n", "\r\n", ":", "a", "\0", "\xff", "Sec-WebSocket-Key",
+  };
+  GString *in = g_string_new (zeek_response);
+  size_t i;
+  int iter;
+
+  g_string_append_len (in, (const char *) zeek_frame, sizeof zeek_frame);
+  assert_parse_block_like_two_passes ((const uint8_t *) in->str, in->len);
+  assert_parse_block_like_two_passes ((const uint8_t *) zeek_request, strlen (zeek_request));
+  assert_parse_block_like_two_passes ((const uint8_t *) odd_request, strlen (odd_request));
+  for (i = 0; i < G_N_ELEMENTS (ends); i++)
+    assert_parse_block_like_two_passes ((const uint8_t *) ends[i], strlen (ends[i]));
+
+  /* the end of the block is found as ws_http_feed finds it */
+  for (iter = 0; iter < 2000; iter++)
+    {
+      int k, n = g_test_rand_int_range (0, 12);
+
+      g_string_truncate (in, 0);
+      for (k = 0; k < n; k++)
+        g_string_append_c (in, "\r\nx"[g_test_rand_int_range (0, 3)]);
+      assert_parse_block_like_two_passes ((const uint8_t *) in->str, in->len);
+    }
+  /* and the headers as ws_http_parse reads them */
+  for (iter = 0; iter < 1000; iter++)
+    {
+      int k, n = g_test_rand_int_range (0, 30);
+
+      g_string_assign (in, iter % 3 ? pieces[iter % 2] : "");
+      for (k = 0; k < n; k++)
+        {
+          const char *pc = pieces[g_test_rand_int_range (0, G_N_ELEMENTS (pieces))];
+          g_string_append_len (in, pc, *pc ? (gssize) strlen (pc) : 1);
+        }
+      assert_parse_block_like_two_passes ((const uint8_t *) in->str, in->len);
+    }
+  g_string_free (in, TRUE);
+}
+
+/* The path conn.c takes, fed at every split point. */
+static void
+test_parse_block_splits (void)
+{
+  GString *in = g_string_new (zeek_response);
+  size_t n;
+
+  g_string_append_len (in, (const char *) zeek_frame, sizeof zeek_frame);
+  run_all_splits_conn ((const uint8_t *) in->str, in->len, strlen (zeek_response),
+                       check_zeek_response);
+  n = strlen (zeek_request);
+  run_all_splits_conn ((const uint8_t *) zeek_request, n, n, check_zeek_request);
+  n = strlen (odd_request);
+  run_all_splits_conn ((const uint8_t *) odd_request, n, n, check_odd_request);
+  g_string_free (in, TRUE);
+  parse_like_conn (NULL, 0, NULL, 0, 0, NULL, NULL); /* frees the copy */
+}
+
+/* The cap bounds the one-pass scan as it bounds the gathering: a block of
+ * exactly cap bytes is parsed, one byte more is too long, however split. */
+static void
+test_parse_block_cap (void)
+{
+  size_t n = strlen (zeek_request), i;
+  size_t cut[1];
+  ws_http_msg m;
+  int rc;
+
+  g_assert_cmpint (parse_like_conn ((const uint8_t *) zeek_request, n, NULL, 0, n, &m, &rc),
+                   ==, (ssize_t) n);
+  check_zeek_request (&m);
+  g_assert_cmpint (parse_like_conn ((const uint8_t *) zeek_request, n, NULL, 0, n - 1, &m, &rc),
+                   ==, -1);
+  g_assert_cmpuint (ws_http_parse_block ((const uint8_t *) zeek_request, n - 1, &m, &rc), ==, 0);
+  for (i = 0; i <= n; i++)
+    {
+      cut[0] = i;
+      g_assert_cmpint (parse_like_conn ((const uint8_t *) zeek_request, n, cut, 1, n, &m, &rc),
+                       ==, (ssize_t) n);
+      g_assert_cmpint (parse_like_conn ((const uint8_t *) zeek_request, n, cut, 1, n - 1, &m, &rc),
+                       ==, -1);
+    }
+  parse_like_conn (NULL, 0, NULL, 0, 0, NULL, NULL);
+}
+
 /* ---- recognised headers -------------------------------------------------- */
 
 /* A header name is kept only when every byte is an RFC 7230 tchar. */
@@ -992,6 +1235,51 @@ test_known_near_names (void)
             g_assert_cmpuint (m.n_headers, ==, 1);
             for (k = 0; k < WS_HDR_COUNT; k++)
               g_assert_cmpuint (m.known[k], ==, k == h && same ? 1 : 0);
+          }
+    }
+}
+
+/* Every byte in every position of each known name: recognised exactly when
+ * the name equals the known one ignoring ASCII case (a CR where a '-' is
+ * differs from it in bit 5 only, as a capital from a small letter), and kept
+ * as a header exactly when all its bytes are tchar. */
+static void
+test_known_all_bytes (void)
+{
+  int h;
+
+  for (h = 0; h < WS_HDR_COUNT; h++)
+    {
+      size_t len = strlen (known_names[h]), pos;
+      int c, k;
+
+      for (pos = 0; pos < len; pos++)
+        for (c = 0; c < 256; c++)
+          {
+            char name[32];
+            GString *in;
+            ws_http_msg m;
+            bool same, tchar;
+            size_t i;
+
+            /* these end the line or the name, or are OWS */
+            if (c == '\n' || c == ':' || c == ' ' || c == '\t')
+              continue;
+            memcpy (name, known_names[h], len);
+            name[pos] = (char) c;
+            same = c != 0 && g_ascii_strncasecmp (name, known_names[h], len) == 0;
+            tchar = true;
+            for (i = 0; i < len; i++)
+              tchar = tchar && (g_ascii_isalnum (name[i])
+                                || (name[i] != 0 && strchr ("!#$%&'*+-.^_`|~", name[i])));
+            in = g_string_new ("GET / HTTP/1.1\r\n");
+            g_string_append_len (in, name, (gssize) len);
+            g_string_append (in, ": v\r\n\r\n");
+            g_assert_cmpint (ws_http_parse ((const uint8_t *) in->str, in->len, &m), ==, 0);
+            g_assert_cmpuint (m.n_headers, ==, tchar ? 1 : 0);
+            for (k = 0; k < WS_HDR_COUNT; k++)
+              g_assert_cmpuint (m.known[k], ==, k == h && same ? 1 : 0);
+            g_string_free (in, TRUE);
           }
     }
 }
@@ -1429,6 +1717,11 @@ main (int argc, char **argv)
   g_test_add_func ("/http/accept", test_accept);
   g_test_add_func ("/http/accept/key-lengths", test_accept_lengths);
   g_test_add_func ("/http/block-len", test_block_len);
+  g_test_add_func ("/http/parse-block", test_parse_block);
+  g_test_add_func ("/http/parse-block/split", test_parse_block_splits);
+  g_test_add_func ("/http/parse-block/cap", test_parse_block_cap);
+  g_test_add_func ("/http/parse/bare-cr", test_parse_bare_cr);
+  g_test_add_func ("/http/known-headers/all-bytes", test_known_all_bytes);
   g_test_add_func ("/http/known-headers", test_known_headers);
   g_test_add_func ("/http/parse/name-bytes", test_name_bytes);
   g_test_add_func ("/http/known-headers/near-names", test_known_near_names);
