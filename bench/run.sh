@@ -145,6 +145,7 @@ for c in $BENCH_CONNS; do
 
     best wsclosed "$WSCLOSED" -r "$f" -F json -o /dev/null
     wc=$C
+    echo "$c $s $fb $(summary "$f" connections) $pk $fc $wc" >>"$tmp/model"
     row wsclosed "$c" "$s" "$fb" "$pk" "$W" "$C" "$M" \
       "$(awk -v f="$fc" -v w="$wc" 'BEGIN { printf "%.2fx floor throughput", f / w }')"
 
@@ -192,6 +193,21 @@ for c in $BENCH_CONNS; do
 done
 
 echo "load average after: $(cut -d ' ' -f 1-3 /proc/loadavg)"
+
+# Linear cost: between the two file sizes at the same concurrency, the extra
+# CPU time per extra MB (fixed costs -- start-up, the connections open at
+# the end -- cancel out), for wsclosed and for the floor.
+if [ -s "$tmp/model" ]; then
+  echo
+  echo "Marginal cost between the file sizes (extra CPU per extra MB read):"
+  printf '  %-7s %-11s %12s %14s %14s %10s\n' conns sizes "+connections" "wsclosed ms/MB" "floor ms/MB" ratio
+  awk '{ k = $1; if (!(k in mb0)) { mb0[k] = $3 / 1048576; n0[k] = $4; f0[k] = $6; w0[k] = $7; s0[k] = $2; order[++m] = k }
+         else { mb1[k] = $3 / 1048576; n1[k] = $4; f1[k] = $6; w1[k] = $7; s1[k] = $2 } }
+    END { for (i = 1; i <= m; i++) { k = order[i]; if (!(k in mb1) || mb1[k] == mb0[k]) continue
+            d = mb1[k] - mb0[k]; wm = (w1[k] - w0[k]) / d; fm = (f1[k] - f0[k]) / d
+            printf "  %-7s %-11s %12d %14.3f %14.3f %9.2fx\n", k, s0[k] "->" s1[k], n1[k] - n0[k],
+              wm * 1000, fm * 1000, (wm > 0 ? fm / wm : 0) } }' "$tmp/model"
+fi
 
 if [ "$BENCH_MEM" != 0 ]; then
   echo
