@@ -13,6 +13,12 @@
  * pseudo-random sizes drawn from byte 0.  Both must find the same header
  * blocks (same lengths, same bytes) and fail at the same place: how TCP
  * splits a stream must not change what is parsed.
+ *
+ * Where each block starts, ws_http_parse_block (the one-pass path for a
+ * block that arrived in one piece) must agree with the gathering path: the
+ * same end as ws_http_block_len and a fresh ws_http_feed, and the same
+ * result and slices as ws_http_parse on the block alone, copied to a buffer
+ * of exactly its length (so that ASan sees a read past the block's end).
  */
 #include <glib.h>
 #include <stdlib.h>
@@ -96,6 +102,85 @@ exercise (const uint8_t *buf, size_t len)
     g_free (v[i]);
 }
 
+/* Offset of a slice from base, or -1 for a NULL one. */
+static long
+slice_off (const uint8_t *base, ws_slice s)
+{
+  return s.p ? (long) ((const uint8_t *) s.p - base) : -1;
+}
+
+static bool
+same_slice (const uint8_t *ba, ws_slice a, const uint8_t *bb, ws_slice b)
+{
+  return a.len == b.len && slice_off (ba, a) == slice_off (bb, b);
+}
+
+/* Two parses of the same bytes at ba and bb. */
+static void
+check_same_msg (const uint8_t *ba, const ws_http_msg *a, const uint8_t *bb,
+                const ws_http_msg *b)
+{
+  if (a->is_request != b->is_request || a->version_minor != b->version_minor
+      || a->status != b->status || a->n_headers != b->n_headers
+      || a->headers_dropped != b->headers_dropped || a->folded != b->folded
+      || memcmp (a->known, b->known, sizeof a->known) != 0)
+    abort ();
+  if (!same_slice (ba, a->method, bb, b->method) || !same_slice (ba, a->target, bb, b->target)
+      || !same_slice (ba, a->reason, bb, b->reason))
+    abort ();
+  for (size_t i = 0; i < a->n_headers; i++)
+    if (!same_slice (ba, a->name[i], bb, b->name[i])
+        || !same_slice (ba, a->value[i], bb, b->value[i]))
+      abort ();
+}
+
+/* ws_http_parse_block on the stream bytes at data against the gathering
+ * path. */
+static void
+check_parse_block (const uint8_t *data, size_t len)
+{
+  static ws_http_msg m1, m2, m3;
+  int rc1 = 7, rc2, rc3 = 7;
+
+  size_t end = ws_http_parse_block (data, len, &m1, &rc1);
+  if (end > len || end != ws_http_block_len (data, len))
+    abort ();
+
+  /* a fresh gatherer, in one piece, with room for everything */
+  ws_http_parser p;
+  ws_http_parser_init (&p);
+  ssize_t r = ws_http_feed (&p, data, len, len + 1);
+  if (r < 0 || p.done != (end != 0) || (p.done && (p.len != end || (size_t) r != end)))
+    abort ();
+  ws_http_parser_clear (&p);
+  if (end == 0)
+    return;
+  if (rc1 != 0 && rc1 != -1)
+    abort ();
+
+  uint8_t *block = g_memdup2 (data, end);
+  rc2 = ws_http_parse (block, end, &m2);
+  if (rc2 != rc1)
+    abort ();
+  /* bounded to the block itself, the same again */
+  if (ws_http_parse_block (block, end, &m3, &rc3) != end || rc3 != rc1)
+    abort ();
+  if (rc1 == 0)
+    {
+      check_same_msg (data, &m1, block, &m2);
+      check_same_msg (block, &m3, block, &m2);
+      check_slice (data, end, m1.method);
+      check_slice (data, end, m1.target);
+      check_slice (data, end, m1.reason);
+      for (size_t i = 0; i < m1.n_headers; i++)
+        {
+          check_slice (data, end, m1.name[i]);
+          check_slice (data, end, m1.value[i]);
+        }
+    }
+  g_free (block);
+}
+
 /* Gather header blocks from stream; each block (or the error) is appended
  * to log.  chunk_seed 0: the whole stream in one piece. */
 static void
@@ -107,6 +192,8 @@ gather (const uint8_t *stream, size_t len, size_t cap, uint32_t chunk_seed,
   ws_http_parser p;
   ws_http_parser_init (&p);
   size_t pos = 0, messages = 0;
+  if (parse && len > 0)
+    check_parse_block (stream, len);
   while (pos < len && messages < MAX_MESSAGES)
     {
       size_t n = len - pos;
@@ -135,7 +222,11 @@ gather (const uint8_t *stream, size_t len, size_t cap, uint32_t chunk_seed,
           g_byte_array_append (log, mark, sizeof mark);
           g_byte_array_append (log, p.buf, (guint) p.len);
           if (parse)
-            exercise (p.buf, p.len);
+            {
+              exercise (p.buf, p.len);
+              if (pos < len)
+                check_parse_block (stream + pos, len - pos);
+            }
           ws_http_parser_clear (&p);
           ws_http_parser_init (&p);
           messages++;

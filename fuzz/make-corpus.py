@@ -12,6 +12,11 @@ ext/      "offer\\nanswer" from each Sec-WebSocket-Extensions pair, and a few
 frames/   each connection's stream after the 101 in fuzz-frames' record
           layout (see fuzz/fuzz-frames.c), and once from before the handshake
 
+and capture/frag-*: cut-down copies of tests/data/frag-*.pcap (IP fragment
+reassembly; written when tests/data is there): the packets before the third
+fragmented datagram, and from frag-dup's cut one copy with an overlap of
+different bytes and one with a fragment cut by the snaplen.
+
 Standard library only; deterministic (same captures, same files).
 """
 import gzip
@@ -188,6 +193,74 @@ def put(dirname, content, written):
         f.write(content)
 
 
+def pcap_records(data):
+    """(global header, [[record header, packet]]) of a little-endian classic pcap."""
+    if data[:4] != b"\xd4\xc3\xb2\xa1":
+        raise ValueError("not a little-endian microsecond pcap")
+    recs, pos = [], 24
+    while pos + 16 <= len(data):
+        incl = struct.unpack("<I", data[pos + 8:pos + 12])[0]
+        recs.append([bytearray(data[pos:pos + 16]), bytearray(data[pos + 16:pos + 16 + incl])])
+        pos += 16 + incl
+    return data[:24], recs
+
+
+def frag_id(linktype, pkt):
+    """(version, ID) of an IP fragment, else None."""
+    got = ip_payload(linktype, bytes(pkt))
+    if not got or got[0] is None:
+        return None
+    v, ip = got
+    if v == 4:
+        if struct.unpack(">H", ip[6:8])[0] & 0x3FFF:
+            return 4, struct.unpack(">H", ip[4:6])[0]
+        return None
+    nh, off = ip[6], 40
+    if nh == 0:  # hop-by-hop first
+        nh, off = ip[40], 40 + (ip[41] + 1) * 8
+    if nh == 44:
+        return 6, struct.unpack(">I", ip[off + 4:off + 8])[0]
+    return None
+
+
+def frag_seeds(data_dir, capture_dir, written):
+    for name in ("frag-ipv4", "frag-ipv6", "frag-dup"):
+        path = os.path.join(data_dir, name + ".pcap")
+        if not os.path.exists(path):
+            continue
+        with open(path, "rb") as f:
+            head, recs = pcap_records(f.read())
+        linktype = struct.unpack("<I", head[20:24])[0]
+        ids, keep = [], []
+        for rec in recs:
+            fid = frag_id(linktype, rec[1])
+            if fid is not None and fid not in ids:
+                ids.append(fid)
+                if len(ids) == 3:
+                    break
+            keep.append(rec)
+        variants = [(name + "-head", keep)]
+        if name == "frag-dup":
+            # the second copy of the first fragment: its last byte flipped
+            first = next(i for i, r in enumerate(keep) if frag_id(linktype, r[1]))
+            conflict = [[bytearray(h), bytearray(p)] for h, p in keep]
+            conflict[first + 1][1][-1] ^= 0xFF
+            variants.append(("frag-dup-conflict", conflict))
+            # the second fragment of the first datagram (both copies) cut short
+            cut = [[bytearray(h), bytearray(p)] for h, p in keep]
+            for i in (first + 2, first + 3):
+                cut[i][1] = cut[i][1][:len(cut[i][1]) - 10]
+                struct.pack_into("<I", cut[i][0], 8, len(cut[i][1]))
+            variants.append(("frag-dup-snaplen", cut))
+        for vname, rs in variants:
+            content = head + b"".join(bytes(h) + bytes(p) for h, p in rs)
+            if vname in written:
+                continue
+            written.add(vname)
+            with open(os.path.join(capture_dir, vname), "wb") as f:
+                f.write(content)
+
+
 def main():
     pcap_dir = sys.argv[1] if len(sys.argv) > 1 else "pcaps"
     out_dir = sys.argv[2] if len(sys.argv) > 2 else os.path.join("fuzz", "corpus")
@@ -228,6 +301,8 @@ def main():
                 put(dirs["frames"], frames_records(events, 0x08, (0, 0)), written)
     for seed in EXT_SEEDS:
         put(dirs["ext"], seed, written)
+    frag_seeds(os.path.join(os.path.dirname(pcap_dir) or ".", "tests", "data"),
+               dirs["capture"], written)
     print("wrote %d files under %s" % (len(written), out_dir))
 
 

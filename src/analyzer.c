@@ -193,6 +193,23 @@ note_start (ws_conn *c, void *user)
   ws_conn_index_put (a->briefs, c, true);
 }
 
+/* The fragment counters into the totals.  Assigned, not added, so calling
+ * it again is harmless; at_end: datagrams still waiting for fragments will
+ * never complete and count as dropped. */
+static void
+copy_frag_stats (const ws_analyzer *a, bool at_end)
+{
+  const ws_ipfrag_stats *fs = ws_ipfrag_get_stats (a->frag);
+
+  ws_stats.ip_fragments = fs->fragments;
+  ws_stats.ip_reassembled = fs->reassembled;
+  ws_stats.ip_frag_dropped = fs->timed_out + fs->evicted + fs->truncated
+                             + fs->too_many + fs->malformed;
+  if (at_end)
+    ws_stats.ip_frag_dropped += ws_ipfrag_incomplete (a->frag);
+  ws_stats.ip_frag_overlap_conflicts = fs->overlap_conflicts;
+}
+
 void
 ws_analyzer_tick (ws_analyzer *a, int64_t now_us)
 {
@@ -201,6 +218,7 @@ ws_analyzer_tick (ws_analyzer *a, int64_t now_us)
   ws_tcp_expire (a->tcp, a->now_us);
   release_held (a, false);
   prune_briefs (a);
+  copy_frag_stats (a, false);
   a->last_tick_us = a->now_us;
 }
 
@@ -244,6 +262,7 @@ ws_analyzer_finish (ws_analyzer *a)
 {
   ws_tcp_flush (a->tcp);
   release_held (a, true);
+  copy_frag_stats (a, true);
 }
 
 size_t

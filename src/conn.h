@@ -268,6 +268,13 @@ typedef struct {
   uint64_t header_limit_hits;
   uint64_t gaps;
   uint64_t gap_bytes;
+  /* IP fragment reassembly (copied from the analyzer's ws_ipfrag) */
+  uint64_t ip_fragments;          /* fragments taken for reassembly */
+  uint64_t ip_reassembled;        /* datagrams completed */
+  uint64_t ip_frag_dropped;       /* datagrams (or lone fragments) given up:
+                                   * timed out, evicted, truncated, too many
+                                   * fragments, malformed, incomplete at the end */
+  uint64_t ip_frag_overlap_conflicts; /* overlapping fragments with different bytes */
 } ws_counters;
 
 extern ws_counters ws_stats;

@@ -177,11 +177,14 @@ log_stats (ws_capture *cap, ws_analyzer *a, ws_writer *w)
           "connections tracked %zu, records held %zu, written %" G_GUINT64_FORMAT ", "
           "evicted %" G_GUINT64_FORMAT ", limits hit: reassembly %" G_GUINT64_FORMAT
           ", inflate %" G_GUINT64_FORMAT ", header %" G_GUINT64_FORMAT
-          ", output backlog %zu bytes, records lost %" G_GUINT64_FORMAT,
+          ", output backlog %zu bytes, records lost %" G_GUINT64_FORMAT
+          ", IP fragments %" G_GUINT64_FORMAT " (reassembled %" G_GUINT64_FORMAT
+          ", dropped %" G_GUINT64_FORMAT ")",
           ws_stats.packets, recv, drop, ifdrop, have ? "" : ", unavailable",
           ws_analyzer_tracked (a), ws_analyzer_held (a), ws_stats.ws_connections,
           ws_stats.evicted, ws_stats.reassembly_limit_hits, ws_stats.inflate_limit_hits,
-          ws_stats.header_limit_hits, ws_writer_backlog (w), ws_writer_dropped (w));
+          ws_stats.header_limit_hits, ws_writer_backlog (w), ws_writer_dropped (w),
+          ws_stats.ip_fragments, ws_stats.ip_reassembled, ws_stats.ip_frag_dropped);
 }
 
 static void

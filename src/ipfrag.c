@@ -140,6 +140,16 @@ ws_ipfrag_held_bytes (const ws_ipfrag *f)
   return f->held;
 }
 
+size_t
+ws_ipfrag_incomplete (const ws_ipfrag *f)
+{
+  size_t n = 0;
+  for (const dgram *d = f->oldest; d; d = d->newer)
+    if (!d->dead)
+      n++;
+  return n;
+}
+
 const ws_ipfrag_stats *
 ws_ipfrag_get_stats (const ws_ipfrag *f)
 {

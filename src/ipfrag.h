@@ -79,6 +79,9 @@ ws_decode_result ws_ipfrag_decode (ws_ipfrag *f, int linktype, const uint8_t *da
 /* Incomplete datagrams held now, and the bytes they take. */
 size_t ws_ipfrag_pending (const ws_ipfrag *f);
 size_t ws_ipfrag_held_bytes (const ws_ipfrag *f);
+/* Of the pending ones, those still waiting for fragments (not given up: a
+ * given-up datagram stays until its timeout only to swallow the rest). */
+size_t ws_ipfrag_incomplete (const ws_ipfrag *f);
 const ws_ipfrag_stats *ws_ipfrag_get_stats (const ws_ipfrag *f);
 
 #endif

@@ -1821,6 +1821,12 @@ text_totals (ws_writer *w, GString *o, const ws_counters *st)
   g_string_append_printf (o, "  truncated packets (snaplen): %" PRIu64 "\n",
                           st->truncated_packets);
   g_string_append_printf (o, "  undecodable packets: %" PRIu64 "\n", st->undecodable_packets);
+  if (st->ip_fragments > 0)
+    g_string_append_printf (o, "  IP fragments: %" PRIu64 " (%" PRIu64 " datagrams reassembled, %"
+                            PRIu64 " dropped incomplete, %" PRIu64
+                            " overlaps with different bytes)\n",
+                            st->ip_fragments, st->ip_reassembled, st->ip_frag_dropped,
+                            st->ip_frag_overlap_conflicts);
   g_string_append_printf (o, "  gaps in TCP streams: %" PRIu64 " (%" PRIu64 " bytes missed)\n",
                           st->gaps, st->gap_bytes);
   g_string_append_printf (o, "  limits hit: connections evicted %" PRIu64

@@ -174,28 +174,63 @@ else
 fi
 
 # ---- output safety: hostile close reasons end to end ------------------------------------
+# no_raw_controls FILE: no byte a terminal acts on: C0 controls but TAB, LF
+# and CR (ESC and BEL among them), DEL, C1 controls (CSI among them) whether
+# UTF-8 encoded (U+0080..U+009F) or bare bytes, nor any byte that is not
+# UTF-8 (a bare 0x9b is CSI to an 8-bit terminal).  Names the first one found.
+no_raw_controls() {
+  "$PY" -c '
+import sys
+t = open(sys.argv[1], "rb").read().decode("utf-8", "surrogateescape")
+for i, ch in enumerate(t):
+    c = ord(ch)
+    if (c < 0x20 and ch not in "\t\n\r") or 0x7f <= c <= 0x9f or 0xdc80 <= c <= 0xdcff:
+        print("# raw U+%04X (%s) at character %d: %r" % (c, "bare byte" if c >= 0xdc80 else "char", i, t[max(0, i - 20):i + 20]))
+        sys.exit(1)' "$1"
+}
+
 gen evil-reason
 "$WSCLOSED" -r "$tmp/evil-reason.pcap" -F json >"$tmp/evil.json" 2>/dev/null
-check "evil reason: JSON parses and keeps the markup, the escape (as \\u001b), U+FFFD for bad bytes and the formula text" \
+check "evil reason: JSON parses and keeps the markup, the escape (as \\u001b), U+FFFD for bad bytes, the formula text and the controls" \
   "$PY" -c '
 import json, sys
 recs = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
 want = "<script>alert(1)</script>\x1b[31m\ufffd\ufffd=cmd|\x27 /C calc\x27!A0"
-sys.exit(0 if len(recs) == 2 and recs[0]["close_reason"] == want
-         and recs[1]["close_reason"] == "=cmd|\x27 /C calc\x27!A0" else 1)' "$tmp/evil.json"
-check "evil reason: no raw control byte in the JSON" \
-  "$PY" -c 'import sys; d=open(sys.argv[1],"rb").read(); sys.exit(any(b < 0x20 and b != 10 for b in d))' "$tmp/evil.json"
+ctl = "\x07bell \x9b31m \ufffd2J \x1b]0;t\x07"
+sys.exit(0 if len(recs) == 3 and recs[0]["close_reason"] == want
+         and recs[1]["close_reason"] == "=cmd|\x27 /C calc\x27!A0"
+         and recs[2]["close_reason"] == ctl else 1)' "$tmp/evil.json"
+check "evil reason: no raw control byte in the JSON" no_raw_controls "$tmp/evil.json"
 "$WSCLOSED" -r "$tmp/evil-reason.pcap" -F csv >"$tmp/evil.csv" 2>/dev/null
 check "evil reason: the CSV cell of a reason starting with = starts with '" \
   "$PY" -c '
 import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1], newline="", encoding="utf-8", errors="replace")))
-sys.exit(0 if len(rows) == 2 and rows[1]["close_reason"] == "\x27=cmd|\x27 /C calc\x27!A0"
+sys.exit(0 if len(rows) == 3 and rows[1]["close_reason"] == "\x27=cmd|\x27 /C calc\x27!A0"
          and not any(v[:1] in ("=", "+", "-", "@") for r in rows for v in r.values() if v) else 1)' "$tmp/evil.csv"
+check "evil reason: no raw ESC, BEL, CSI or other control byte in the CSV" no_raw_controls "$tmp/evil.csv"
+check "evil reason: the CSV shows the controls as \\xNN (ESC, BEL, U+009B byte by byte) and the bare 0x9b as U+FFFD" \
+  "$PY" -c '
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline="", encoding="utf-8")))
+sys.exit(0 if len(rows) == 3
+         and rows[0]["close_reason"] == "<script>alert(1)</script>\\x1b[31m\ufffd\ufffd=cmd|\x27 /C calc\x27!A0"
+         and rows[2]["close_reason"] == "\\x07bell \\xc2\\x9b31m \ufffd2J \\x1b]0;t\\x07" else 1)' "$tmp/evil.csv"
+# the byte check itself: the same CSV with one raw ESC, BEL, CSI (U+009B or
+# bare) or NUL put back must fail it
+bad=""
+for raw in '\033' '\007' '\302\233' '\233' '\000'; do
+  { cat "$tmp/evil.csv"; printf "\"x${raw}[2J\"\n"; } >"$tmp/evil-bad.csv"
+  no_raw_controls "$tmp/evil-bad.csv" >/dev/null && bad="$bad $raw"
+done
+check "evil reason: the byte check rejects a CSV with a raw ESC, BEL, CSI or NUL (missed:${bad:- none})" \
+  test -z "$bad"
 for v in "" -v; do
   "$WSCLOSED" -r "$tmp/evil-reason.pcap" $v >"$tmp/evil.txt" 2>/dev/null
-  check "evil reason: text output ${v:+(-v) }has no raw ESC byte and still shows the reason" \
-    "$PY" -c 'import sys; d=open(sys.argv[1],"rb").read(); sys.exit(0 if b"\x1b" not in d and b"alert(1)" in d else 1)' "$tmp/evil.txt"
+  check "evil reason: text output ${v:+(-v) }still shows the reasons" \
+    "$PY" -c 'import sys; d=open(sys.argv[1],"rb").read(); sys.exit(0 if b"alert(1)" in d and b"bell" in d else 1)' "$tmp/evil.txt"
+  check "evil reason: text output ${v:+(-v) }has no raw ESC, BEL, CSI or other control byte" \
+    no_raw_controls "$tmp/evil.txt"
 done
 
 tap_end

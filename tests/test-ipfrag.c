@@ -1,12 +1,19 @@
 /* test-ipfrag.c - IPv4/IPv6 fragment reassembly on constructed fragments:
  * orders, duplicates, overlaps, loss and timeout, the memory cap, extension
- * headers, and hostile values.  Frames are raw IP (LINKTYPE_RAW). */
+ * headers, and hostile values.  Frames are raw IP (LINKTYPE_RAW).  Then the
+ * fragment counters in the totals (ws_stats and the text report), on
+ * constructed frames and on the generated tests/data/frag-*.pcap. */
 #include "config.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <glib.h>
+#include <pcap/pcap.h>
 
+#include "analyzer.h"
 #include "ipfrag.h"
+#include "output.h"
 
 #define RAW 101
 #define SEC G_USEC_PER_SEC
@@ -538,6 +545,246 @@ test_truncated (void)
   ws_ipfrag_free (f);
 }
 
+/* ---- the counters in the totals ------------------------------------------------ */
+
+/* Given-up datagrams stay pending (to swallow the rest) but are not
+ * incomplete: they were counted when given up. */
+static void
+test_incomplete (void)
+{
+  make_segment (200, 12);
+  ws_ipfrag *f = new_ctx ();
+  ws_packet p;
+  frame fr;
+
+  g_assert_cmpuint (ws_ipfrag_incomplete (f), ==, 0);
+  v4_frag (&fr, 1, 0, 64, true, 6, NULL);
+  g_assert_cmpint (feed (f, &fr, 0, &p), ==, WS_DEC_FRAGMENT);
+  v6_frag (&fr, 1, 64, 64, true, false, 6, NULL);
+  g_assert_cmpint (feed (f, &fr, 0, &p), ==, WS_DEC_FRAGMENT);
+  g_assert_cmpuint (ws_ipfrag_incomplete (f), ==, 2);
+  /* a third, then cut by the snaplen: given up */
+  v4_frag (&fr, 2, 0, 64, true, 6, NULL);
+  g_assert_cmpint (feed (f, &fr, 0, &p), ==, WS_DEC_FRAGMENT);
+  g_assert_cmpuint (ws_ipfrag_incomplete (f), ==, 3);
+  v4_frag (&fr, 2, 64, 64, true, 6, NULL);
+  g_assert_cmpint (ws_ipfrag_decode (f, RAW, fr.b, 40, fr.len, 0, &p), ==, WS_DEC_TRUNCATED);
+  g_assert_cmpuint (ws_ipfrag_pending (f), ==, 3);
+  g_assert_cmpuint (ws_ipfrag_incomplete (f), ==, 2);
+  /* one completes */
+  v4_frag (&fr, 1, 64, seg_len - 64, false, 6, NULL);
+  g_assert_cmpint (feed (f, &fr, 0, &p), ==, WS_DEC_OK);
+  g_assert_cmpuint (ws_ipfrag_incomplete (f), ==, 1);
+  /* the timeout takes the rest */
+  v4_frag (&fr, 9, 0, 64, true, 6, NULL);
+  g_assert_cmpint (feed (f, &fr, 31 * SEC, &p), ==, WS_DEC_FRAGMENT);
+  g_assert_cmpuint (ws_ipfrag_pending (f), ==, 1);
+  g_assert_cmpuint (ws_ipfrag_incomplete (f), ==, 1);
+  g_assert_cmpuint (ws_ipfrag_get_stats (f)->timed_out, ==, 1);  /* the dead one is not */
+  ws_ipfrag_free (f);
+}
+
+typedef struct {
+  char *buf;
+  size_t len;
+  FILE *out;
+  ws_writer *w;
+  ws_analyzer *a;
+} run;
+
+static void
+run_start (run *r)
+{
+  memset (r, 0, sizeof *r);
+  memset (&ws_stats, 0, sizeof ws_stats);
+  r->out = open_memstream (&r->buf, &r->len);
+  g_assert_nonnull (r->out);
+  r->w = ws_writer_new (r->out, WS_FMT_TEXT, false);
+  ws_analyzer_opts o;
+  ws_analyzer_opts_init (&o);
+  r->a = ws_analyzer_new (&o, r->w);
+}
+
+static void
+run_packet (run *r, int linktype, const uint8_t *b, uint32_t caplen, uint32_t len,
+            int64_t ts_us)
+{
+  struct pcap_pkthdr h;
+  memset (&h, 0, sizeof h);
+  h.ts.tv_sec = ts_us / SEC;
+  h.ts.tv_usec = ts_us % SEC;
+  h.caplen = caplen;
+  h.len = len;
+  ws_analyzer_packet (r->a, linktype, &h, b);
+}
+
+/* Finish; r->buf holds the text report. */
+static void
+run_finish (run *r)
+{
+  ws_analyzer_finish (r->a);
+  ws_writer_finish (r->w, &ws_stats);
+  ws_analyzer_free (r->a);
+  ws_writer_free (r->w);
+  fclose (r->out);
+}
+
+static void
+assert_totals_line (const char *report, uint64_t frags, uint64_t done, uint64_t dropped,
+                    uint64_t conflicts)
+{
+  g_autofree char *want = g_strdup_printf (
+    "\n  IP fragments: %" G_GUINT64_FORMAT " (%" G_GUINT64_FORMAT " datagrams reassembled, %"
+    G_GUINT64_FORMAT " dropped incomplete, %" G_GUINT64_FORMAT " overlaps with different bytes)\n",
+    frags, done, dropped, conflicts);
+  if (!strstr (report, want))
+    g_error ("no line \"%s\" in the report:\n%s", want + 1, report);
+}
+
+/* Constructed: one datagram whole, one whole after a conflicting overlap, one
+ * left incomplete at the end, one given up (cut by the snaplen). */
+static void
+test_totals_constructed (void)
+{
+  make_segment (100, 13);
+  run r;
+  frame fr;
+  uint8_t other[64];
+
+  run_start (&r);
+  v4_frag (&fr, 1, 0, 64, true, 6, NULL);
+  run_packet (&r, RAW, fr.b, fr.len, fr.len, 1 * SEC);
+  v4_frag (&fr, 1, 64, seg_len - 64, false, 6, NULL);
+  run_packet (&r, RAW, fr.b, fr.len, fr.len, 1 * SEC);
+
+  v4_frag (&fr, 2, 0, 64, true, 6, NULL);
+  run_packet (&r, RAW, fr.b, fr.len, fr.len, 1 * SEC);
+  memcpy (other, seg, 64);
+  other[40] ^= 0xff;                  /* payload byte 20: same length, other bytes */
+  v4_frag (&fr, 2, 0, 64, true, 6, other);
+  run_packet (&r, RAW, fr.b, fr.len, fr.len, 1 * SEC);
+  v4_frag (&fr, 2, 64, seg_len - 64, false, 6, NULL);
+  run_packet (&r, RAW, fr.b, fr.len, fr.len, 1 * SEC);
+
+  v4_frag (&fr, 3, 0, 64, true, 6, NULL);
+  run_packet (&r, RAW, fr.b, fr.len, fr.len, 2 * SEC);
+
+  v4_frag (&fr, 4, 0, 64, true, 6, NULL);
+  run_packet (&r, RAW, fr.b, 50, fr.len, 2 * SEC);
+  v4_frag (&fr, 4, 64, seg_len - 64, false, 6, NULL);
+  run_packet (&r, RAW, fr.b, fr.len, fr.len, 2 * SEC);   /* swallowed */
+
+  /* periodically (the daemon): what is known so far, the incomplete one not yet */
+  ws_analyzer_tick (r.a, 3 * SEC);
+  g_assert_cmpuint (ws_stats.ip_fragments, ==, 8);
+  g_assert_cmpuint (ws_stats.ip_reassembled, ==, 2);
+  g_assert_cmpuint (ws_stats.ip_frag_dropped, ==, 1);
+  g_assert_cmpuint (ws_stats.ip_frag_overlap_conflicts, ==, 1);
+
+  run_finish (&r);
+  g_assert_cmpuint (ws_stats.ip_fragments, ==, 8);
+  g_assert_cmpuint (ws_stats.ip_reassembled, ==, 2);
+  g_assert_cmpuint (ws_stats.ip_frag_dropped, ==, 2);
+  g_assert_cmpuint (ws_stats.ip_frag_overlap_conflicts, ==, 1);
+  assert_totals_line (r.buf, 8, 2, 2, 1);
+  free (r.buf);
+
+  /* no fragments, no line */
+  run_start (&r);
+  make_segment (10, 14);
+  uint8_t whole[20 + 30];
+  v4_frag (&fr, 5, 0, seg_len, false, 6, NULL);
+  memcpy (whole, fr.b, fr.len);
+  run_packet (&r, RAW, whole, fr.len, fr.len, SEC);
+  run_finish (&r);
+  g_assert_cmpuint (ws_stats.ip_fragments, ==, 0);
+  g_assert_null (strstr (r.buf, "IP fragments"));
+  free (r.buf);
+}
+
+/* The facts gen-edge.py recorded for a capture in tests/data/TESTLIST. */
+static uint64_t
+testlist_fact (const char *name, const char *key)
+{
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "data", "TESTLIST", NULL);
+  g_autofree char *text = NULL;
+  g_autoptr (GError) err = NULL;
+
+  if (!g_file_get_contents (path, &text, NULL, &err))
+    g_error ("%s", err->message);
+  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+  for (char **l = lines; *l; l++)
+    {
+      g_auto (GStrv) cols = g_strsplit (*l, "\t", -1);
+      if (g_strv_length (cols) < 5 || strcmp (cols[0], name) != 0)
+        continue;
+      g_auto (GStrv) facts = g_strsplit (cols[4], " ", -1);
+      for (char **kv = facts; *kv; kv++)
+        {
+          size_t kl = strlen (key);
+          if (strncmp (*kv, key, kl) == 0 && (*kv)[kl] == '=')
+            return g_ascii_strtoull (*kv + kl + 1, NULL, 10);
+        }
+    }
+  g_error ("TESTLIST: no %s for %s", key, name);
+  return 0;
+}
+
+static void
+run_capture (run *r, const char *name)
+{
+  g_autofree char *file = g_strconcat (name, ".pcap", NULL);
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "data", file, NULL);
+  char errbuf[PCAP_ERRBUF_SIZE];
+  pcap_t *pc = pcap_open_offline (path, errbuf);
+  if (!pc)
+    g_error ("%s: %s", path, errbuf);
+  int lt = pcap_datalink (pc);
+  struct pcap_pkthdr *h;
+  const u_char *data;
+
+  run_start (r);
+  while (pcap_next_ex (pc, &h, &data) == 1)
+    ws_analyzer_packet (r->a, lt, h, data);
+  pcap_close (pc);
+  run_finish (r);
+}
+
+/* The expected numbers follow from how gen-edge.py (t_fragment) made the
+ * captures: each segment with data that needs 2 or more 24-byte fragments
+ * leaves as one datagram ("fragmented_segments" of them, "fragments" frames
+ * in all), nothing cut, lost or altered.  frag-dup sends every fragment twice
+ * in a row: the copies overlap with the same bytes, and the copy of the
+ * fragment that completes a datagram comes after it, so it starts a datagram
+ * of the same ID that never completes: one dropped per segment. */
+static void
+test_totals_captures (void)
+{
+  static const struct {
+    const char *name;
+    bool dup;
+  } caps[] = { { "frag-ipv4", false }, { "frag-ipv6", false }, { "frag-dup", true } };
+
+  for (size_t i = 0; i < G_N_ELEMENTS (caps); i++)
+    {
+      uint64_t segs = testlist_fact (caps[i].name, "fragmented_segments");
+      uint64_t frags = testlist_fact (caps[i].name, "fragments");
+      uint64_t dropped = caps[i].dup ? segs : 0;
+      run r;
+
+      g_test_message ("%s: %" G_GUINT64_FORMAT " fragments, %" G_GUINT64_FORMAT " datagrams",
+                      caps[i].name, frags, segs);
+      g_assert_cmpuint (segs, >, 0);
+      run_capture (&r, caps[i].name);
+      g_assert_cmpuint (ws_stats.ip_fragments, ==, frags);
+      g_assert_cmpuint (ws_stats.ip_reassembled, ==, segs);
+      g_assert_cmpuint (ws_stats.ip_frag_dropped, ==, dropped);
+      g_assert_cmpuint (ws_stats.ip_frag_overlap_conflicts, ==, 0);
+      assert_totals_line (r.buf, frags, segs, dropped, 0);
+      free (r.buf);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -550,5 +797,8 @@ main (int argc, char **argv)
   g_test_add_func ("/ipfrag/ipv6-ext", test_ipv6_ext);
   g_test_add_func ("/ipfrag/hostile", test_hostile);
   g_test_add_func ("/ipfrag/truncated", test_truncated);
+  g_test_add_func ("/ipfrag/incomplete", test_incomplete);
+  g_test_add_func ("/ipfrag/totals/constructed", test_totals_constructed);
+  g_test_add_func ("/ipfrag/totals/captures", test_totals_captures);
   return g_test_run ();
 }

@@ -1513,6 +1513,41 @@ test_text_empty (void)
   g_assert_nonnull (strstr (out, "WebSocket connections: 0\n"));
 }
 
+/* The IP fragment line: only when fragments were seen, every number in its
+ * place (distinct values, so a swapped pair shows), and nothing in JSON/CSV. */
+static void
+test_text_ip_fragments (void)
+{
+  ws_counters st = { .packets = 10 };
+  g_autofree char *none = write_all (WS_FMT_TEXT, NULL, 0, &st);
+
+  g_assert_null (strstr (none, "IP fragments"));
+
+  st.ip_fragments = 52;
+  st.ip_reassembled = 5;
+  st.ip_frag_dropped = 7;
+  st.ip_frag_overlap_conflicts = 3;
+  g_autofree char *some = write_all (WS_FMT_TEXT, NULL, 0, &st);
+  g_assert_nonnull (strstr (some, "\n  IP fragments: 52 (5 datagrams reassembled, 7 dropped"
+                                  " incomplete, 3 overlaps with different bytes)\n"));
+  /* after the packet lines, before the gaps */
+  g_assert_true (strstr (some, "undecodable packets") < strstr (some, "IP fragments"));
+  g_assert_true (strstr (some, "IP fragments") < strstr (some, "gaps in TCP streams"));
+
+  st.ip_fragments = G_MAXUINT64;
+  st.ip_reassembled = st.ip_frag_dropped = st.ip_frag_overlap_conflicts = G_MAXUINT64;
+  g_autofree char *widest = write_all (WS_FMT_TEXT, NULL, 0, &st);
+  g_assert_nonnull (strstr (widest, "IP fragments: 18446744073709551615 (18446744073709551615"
+                                    " datagrams reassembled, 18446744073709551615 dropped"
+                                    " incomplete, 18446744073709551615 overlaps with"
+                                    " different bytes)\n"));
+
+  g_autofree char *json = write_all (WS_FMT_JSON, NULL, 0, &st);
+  g_assert_cmpstr (json, ==, "");
+  g_autofree char *csv = write_all (WS_FMT_CSV, NULL, 0, &st);
+  g_assert_null (strstr (csv, "18446744073709551615"));
+}
+
 /* ---- the writer ------------------------------------------------------------------------ */
 
 static void
@@ -1647,6 +1682,7 @@ main (int argc, char **argv)
   g_test_add_func ("/output/text/safe/random", test_text_safe_random);
   g_test_add_func ("/output/text/writer", test_text_writer);
   g_test_add_func ("/output/text/empty", test_text_empty);
+  g_test_add_func ("/output/text/ip-fragments", test_text_ip_fragments);
   g_test_add_func ("/output/writer/json-lines", test_writer_json_lines);
   g_test_add_func ("/output/writer/stream-error", test_writer_error);
   g_test_add_func ("/output/writer/set-stream", test_writer_set_stream);

@@ -22,8 +22,9 @@ Kinds (all Ethernet/IPv4 pcaps, microsecond timestamps):
   caplen-256k    a record with caplen 300000 (> 256 KiB), snaplen 262144
   caplen-4g      a record with caplen 0xffffffff
   caplen-orig    a record with caplen > its original length
-  evil-reason    two connections closed with hostile reasons (markup, an
-                 escape sequence, invalid UTF-8, a spreadsheet formula)
+  evil-reason    three connections closed with hostile reasons (markup, an
+                 escape sequence, invalid UTF-8, a spreadsheet formula; BEL,
+                 C1 CSI as U+009B and as a bare 0x9b byte, an OSC sequence)
 """
 import struct
 import sys
@@ -251,7 +252,9 @@ def gen_caplen(p, caplen, wirelen, data_len):
 def gen_evil_reason(p):
     evil = b"<script>alert(1)</script>\x1b[31m\xff\xfe=cmd|' /C calc'!A0"
     formula = b"=cmd|' /C calc'!A0"
-    for port, reason in ((40000, evil), (40001, formula)):
+    # BEL, C1 CSI as UTF-8 (U+009B) and as a bare byte, an OSC title sequence
+    controls = b"\x07bell \xc2\x9b31m \x9b2J \x1b]0;t\x07"
+    for port, reason in ((40000, evil), (40001, formula), (40002, controls)):
         c = Conn(p, port)
         c.handshake()
         c.send(1, close_frame(4000, reason))
