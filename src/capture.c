@@ -323,7 +323,7 @@ open_one (const char *name, char *errbuf)
           source_free (s);
           return NULL;
         }
-      struct stat st;
+      struct stat st = { 0 }; /* S_ISREG below is false if fstat fails */
       if (fstat (fd, &st) == 0 && S_ISDIR (st.st_mode))
         {
           close (fd);
