@@ -45,6 +45,20 @@ check_slice (const uint8_t *buf, size_t len, ws_slice s)
     abort ();
 }
 
+/* Every slice of msg lies inside buf[0..len). */
+static void
+check_msg_slices (const uint8_t *buf, size_t len, const ws_http_msg *msg)
+{
+  check_slice (buf, len, msg->method);
+  check_slice (buf, len, msg->target);
+  check_slice (buf, len, msg->reason);
+  for (size_t i = 0; i < msg->n_headers; i++)
+    {
+      check_slice (buf, len, msg->name[i]);
+      check_slice (buf, len, msg->value[i]);
+    }
+}
+
 /* Everything http.h offers, on one parsed header block. */
 static void
 exercise (const uint8_t *buf, size_t len)
@@ -54,14 +68,7 @@ exercise (const uint8_t *buf, size_t len)
     return;
   if (msg.n_headers > WS_HTTP_MAX_HEADERS)
     abort ();
-  check_slice (buf, len, msg.method);
-  check_slice (buf, len, msg.target);
-  check_slice (buf, len, msg.reason);
-  for (size_t i = 0; i < msg.n_headers; i++)
-    {
-      check_slice (buf, len, msg.name[i]);
-      check_slice (buf, len, msg.value[i]);
-    }
+  check_msg_slices (buf, len, &msg);
 
   char *v[G_N_ELEMENTS (header_names)];
   for (size_t i = 0; i < G_N_ELEMENTS (header_names); i++)
@@ -169,14 +176,7 @@ check_parse_block (const uint8_t *data, size_t len)
     {
       check_same_msg (data, &m1, block, &m2);
       check_same_msg (block, &m3, block, &m2);
-      check_slice (data, end, m1.method);
-      check_slice (data, end, m1.target);
-      check_slice (data, end, m1.reason);
-      for (size_t i = 0; i < m1.n_headers; i++)
-        {
-          check_slice (data, end, m1.name[i]);
-          check_slice (data, end, m1.value[i]);
-        }
+      check_msg_slices (data, end, &m1);
     }
   g_free (block);
 }
