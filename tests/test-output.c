@@ -301,6 +301,19 @@ set_close (ws_conn *c, ws_side s, int code, const char *reason, int64_t ts)
   c->dir[s].closes = 1;
 }
 
+/* A connection with this host that `closer` closed first with code and
+ * reason. */
+static ws_conn *
+make_closed_conn (const char *host, ws_side closer, int code, const char *reason)
+{
+  ws_conn *c = make_conn ();
+  g_free (c->host);
+  c->host = g_strdup (host);
+  set_close (c, closer, code, reason, 1);
+  c->close_initiator = closer;
+  return c;
+}
+
 static void
 set_tcp_end (ws_conn *c, ws_tcp_end e, ws_side by)
 {
@@ -1235,11 +1248,7 @@ test_csv_writer (void)
   g_autoptr (GPtrArray) rows = NULL;
   GPtrArray *header;
 
-  cs[0] = make_conn ();
-  g_free (cs[0]->host);
-  cs[0]->host = g_strdup ("=cmd|' /C calc'!A0");
-  set_close (cs[0], WS_SIDE_CLIENT, 1000, "-bye, \"now\"\n", 1);
-  cs[0]->close_initiator = WS_SIDE_CLIENT;
+  cs[0] = make_closed_conn ("=cmd|' /C calc'!A0", WS_SIDE_CLIENT, 1000, "-bye, \"now\"\n");
   set_tcp_end (cs[0], WS_TCP_END_FIN, WS_SIDE_CLIENT);
   set_cause (cs[0], "normal_closure", "@fine", NULL);
   cs[1] = make_conn ();
@@ -1294,11 +1303,8 @@ test_csv_writer_controls (void)
   g_autoptr (GPtrArray) rows = NULL;
   GPtrArray *header;
 
-  cs[0] = make_conn ();
-  g_free (cs[0]->host);
-  cs[0]->host = g_strdup ("evil\xc2\x9b" "31m.example");
-  set_close (cs[0], WS_SIDE_SERVER, 1011, "\x1b[2J\x1b]0;owned\x07gone\r\nbye", 1);
-  cs[0]->close_initiator = WS_SIDE_SERVER;
+  cs[0] = make_closed_conn ("evil\xc2\x9b" "31m.example", WS_SIDE_SERVER, 1011,
+                           "\x1b[2J\x1b]0;owned\x07gone\r\nbye");
 
   out = write_all (WS_FMT_CSV, cs, 1, NULL);
   g_assert_null (strchr (out, '\x1b'));
@@ -1418,12 +1424,8 @@ test_text_writer (void)
   const ws_code_info *n1000 = ws_code_lookup (1000);
   const ws_code_info *n1006 = ws_code_lookup (1006);
 
-  cs[0] = make_conn ();
-  g_free (cs[0]->host);
-  cs[0]->host = g_strdup ("evil\x1b[2J.example");
-  set_close (cs[0], WS_SIDE_CLIENT, 1000, "bye\x1b]0;pwned\x07", 1);
+  cs[0] = make_closed_conn ("evil\x1b[2J.example", WS_SIDE_CLIENT, 1000, "bye\x1b]0;pwned\x07");
   set_close (cs[0], WS_SIDE_SERVER, 1000, NULL, 2);
-  cs[0]->close_initiator = WS_SIDE_CLIENT;
   set_tcp_end (cs[0], WS_TCP_END_FIN, WS_SIDE_SERVER);
   set_cause (cs[0], "normal_closure", "Both sides closed \x1b[1mcleanly", "Nothing to do");
 
