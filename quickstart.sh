@@ -5,7 +5,7 @@ set -e
 cd "$(dirname "$0")"
 PKGS="build-essential autoconf automake pkg-config libpcap-dev libglib2.0-dev zlib1g-dev
       libsqlite3-dev libjson-glib-dev tshark tcpdump python3 jq
-      python3-websockets parallel valgrind"
+      python3-websockets parallel valgrind chromium iproute2 time"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
@@ -15,6 +15,12 @@ if [ -n "$missing" ]; then
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
+fi
+# the node `ws` peers of the live tests (npm registry)
+if [ ! -d pcaps/node/node_modules/ws ] && command -v npm >/dev/null; then
+  echo "== installing the node peers (npm ci in pcaps/node)"
+  (cd pcaps/node && npm ci --silent --no-audit --no-fund >/dev/null 2>&1) \
+    || echo "note: npm ci failed; the node peer tests will be skipped"
 fi
 echo "== building"
 [ -x configure ] || autoreconf -fi >/dev/null

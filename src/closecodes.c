@@ -626,8 +626,8 @@ append_wrapped (GString *out, const char *text, int indent, int width)
   g_string_append_c (out, '\n');
 }
 
-static void
-append_section (GString *out, const char *title, const char *text)
+void
+ws_explain_section (GString *out, const char *title, const char *text)
 {
   g_string_append_printf (out, "%s\n", title);
   append_wrapped (out, text, 2, 78);
@@ -709,9 +709,9 @@ ws_code_explain (const char *arg, GError **error)
                               e->on_wire ? "yes" : "no (reported locally only)");
     }
 
-  append_section (out, "Meaning:", e->meaning);
-  append_section (out, "Sent by:", e->sent_by);
-  append_section (out, "When you see it:", e->when);
-  append_section (out, "How to fix it:", e->fix);
+  ws_explain_section (out, "Meaning:", e->meaning);
+  ws_explain_section (out, "Sent by:", e->sent_by);
+  ws_explain_section (out, "When you see it:", e->when);
+  ws_explain_section (out, "How to fix it:", e->fix);
   return g_string_free (out, FALSE);
 }

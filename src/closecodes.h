@@ -39,4 +39,8 @@ size_t ws_code_all (const ws_code_info **out);
  * sets error when ARG names nothing. */
 char *ws_code_explain (const char *arg, GError **error);
 
+/* Append "title\n" and text wrapped at 78 columns, indented by two: one
+ * section of an --explain page. */
+void ws_explain_section (GString *out, const char *title, const char *text);
+
 #endif

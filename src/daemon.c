@@ -124,12 +124,18 @@ open_out (const char *path, GError **error)
   return fp;
 }
 
-static bool
-write_pidfile (const char *path)
+/* The pid file is opened before detaching, so that a path that cannot be
+ * written is an error the caller sees (after the fork the parent has
+ * already exited 0), and written with the final pid after it. */
+static int
+open_pidfile (const char *path)
 {
-  int fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0)
-    return false;
+  return open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+}
+
+static bool
+write_pidfile (int fd)
+{
   char buf[32];
   int n = g_snprintf (buf, sizeof buf, "%d\n", (int) getpid ());
   bool ok = write (fd, buf, (size_t) n) == n;
@@ -221,13 +227,22 @@ ws_daemon_run (const ws_daemon_opts *o)
       g_printerr ("wsclosed: %s\n", error->message);
       return 2;
     }
-  if (o->daemonize && !detach ())
+  int pid_fd = -1;
+  if (o->pidfile && (pid_fd = open_pidfile (o->pidfile)) < 0)
     {
-      g_printerr ("wsclosed: cannot detach: %s\n", g_strerror (errno));
+      g_printerr ("wsclosed: %s: cannot write pid file: %s\n", o->pidfile, g_strerror (errno));
       ws_capture_free (cap);
       return 1;
     }
-  if (o->pidfile && !write_pidfile (o->pidfile))
+  if (o->daemonize && !detach ())
+    {
+      g_printerr ("wsclosed: cannot detach: %s\n", g_strerror (errno));
+      if (pid_fd >= 0)
+        close (pid_fd);
+      ws_capture_free (cap);
+      return 1;
+    }
+  if (pid_fd >= 0 && !write_pidfile (pid_fd))
     logmsg (LOG_WARNING, "%s: cannot write pid file: %s", o->pidfile, g_strerror (errno));
   if (o->pidfile && o->user)
     {

@@ -10,6 +10,7 @@
 
 #include "analyzer.h"
 #include "capture.h"
+#include "causeinfo.h"
 #include "closecodes.h"
 #include "conn.h"
 #include "daemon.h"
@@ -50,6 +51,13 @@ static double opt_stats_interval;
 static gboolean hold_set, idle_set, stats_set;
 static gboolean opt_foreground;
 
+/* Values before parsing, so that an option the command line did not give
+ * can be told from one it gave (0 or a negative number is an error, and
+ * the configuration file only fills what was not given). */
+#define UNSET_INT G_MININT
+#define UNSET_INT64 G_MININT64
+#define UNSET_DOUBLE (-G_MAXDOUBLE)
+
 static GOptionEntry entries[] = {
   { "read", 'r', 0, G_OPTION_ARG_FILENAME_ARRAY, &opt_read,
     "Read packets from FILE (pcap, pcapng, optionally gzip-compressed; - for standard input). "
@@ -63,14 +71,15 @@ static GOptionEntry entries[] = {
   { "output", 'o', 0, G_OPTION_ARG_FILENAME, &opt_output,
     "Write the report to FILE instead of standard output", "FILE" },
   { "explain", 0, 0, G_OPTION_ARG_STRING, &opt_explain,
-    "Explain a close code (e.g. 1006) or handshake failure (e.g. 403) and exit", "CODE" },
+    "Explain a close code (e.g. 1006), a handshake failure (e.g. 403) or a cause id "
+    "(e.g. idle_timeout) and exit; more may follow (--explain 1010 1011)", "CODE" },
   { "hold", 0, 0, G_OPTION_ARG_DOUBLE, &opt_hold,
     "Keep an ended connection this long (capture time) before writing it, to see reconnects (default 10)",
     "SECONDS" },
   { "idle-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &opt_idle,
     "End a connection after this much silence (default: 300 live, never for files)", "SECONDS" },
   { "max-conns", 0, 0, G_OPTION_ARG_INT64, &opt_max_conns,
-    "Connections tracked at once; the least recently active is evicted beyond (default 250000, about 1.5 KB each)", "N" },
+    "Connections tracked at once; the least recently active is evicted beyond (default 250000, about 2.3 KB each)", "N" },
   { "max-header-bytes", 0, 0, G_OPTION_ARG_INT64, &opt_max_header,
     "Largest handshake header block kept (default 16384)", "N" },
   { "max-ooo-bytes", 0, 0, G_OPTION_ARG_INT64, &opt_max_ooo,
@@ -111,8 +120,63 @@ static GOptionEntry live_entries[] = {
   { NULL }
 };
 
-/* Settings from a key file, for those not given as options.  Keys are the
- * long option names. */
+/* The entry of the option tables with this long name, or NULL. */
+static const GOptionEntry *
+find_entry (const char *name)
+{
+  const GOptionEntry *tables[] = { entries, live_entries };
+  for (size_t t = 0; t < G_N_ELEMENTS (tables); t++)
+    for (const GOptionEntry *e = tables[t]; e->long_name; e++)
+      if (strcmp (e->long_name, name) == 0)
+        return e;
+  return NULL;
+}
+
+/* Set one option from the key file unless the command line gave it ("not
+ * given": NULL, FALSE or the UNSET_ value). */
+static void
+config_set (GKeyFile *kf, const char *g, const GOptionEntry *e, GError **err)
+{
+  const char *key = e->long_name;
+  switch (e->arg)
+    {
+    case G_OPTION_ARG_STRING:
+    case G_OPTION_ARG_FILENAME:
+      if (!*(char **) e->arg_data)
+        *(char **) e->arg_data = g_key_file_get_string (kf, g, key, err);
+      break;
+    case G_OPTION_ARG_STRING_ARRAY:
+    case G_OPTION_ARG_FILENAME_ARRAY:
+      if (!*(char ***) e->arg_data)
+        *(char ***) e->arg_data = g_key_file_get_string_list (kf, g, key, NULL, err);
+      break;
+    case G_OPTION_ARG_INT:
+      if (*(gint *) e->arg_data == UNSET_INT)
+        *(gint *) e->arg_data = g_key_file_get_integer (kf, g, key, err);
+      break;
+    case G_OPTION_ARG_INT64:
+      if (*(gint64 *) e->arg_data == UNSET_INT64)
+        *(gint64 *) e->arg_data = g_key_file_get_int64 (kf, g, key, err);
+      break;
+    case G_OPTION_ARG_DOUBLE:
+      if (*(double *) e->arg_data == UNSET_DOUBLE)
+        *(double *) e->arg_data = g_key_file_get_double (kf, g, key, err);
+      break;
+    case G_OPTION_ARG_NONE:
+      if (!*(gboolean *) e->arg_data)
+        *(gboolean *) e->arg_data = g_key_file_get_boolean (kf, g, key, err);
+      break;
+    default:
+      g_set_error (err, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND,
+                   "cannot be set in a configuration file");
+      break;
+    }
+}
+
+/* Settings from a key file (group [wsclosed]), for those not given as
+ * options.  Keys are the long option names of --help: the same tables feed
+ * the command line and the file, so every option can be set in both
+ * (except config, explain, version and help). */
 static gboolean
 load_config (const char *path, GError **error)
 {
@@ -132,42 +196,123 @@ load_config (const char *path, GError **error)
   for (char **k = keys; *k; k++)
     {
       g_autoptr (GError) e = NULL;
-      const char *key = *k;
-#define STR_OPT(name, var) \
-      if (strcmp (key, name) == 0) { if (!var) var = g_key_file_get_string (kf, g, key, &e); }
-#define NUM_OPT(name, var, setflag) \
-      if (strcmp (key, name) == 0) { if (!(setflag)) { var = g_key_file_get_double (kf, g, key, &e); } }
-      if (0) {}
-      else STR_OPT ("interface", opt_iface)
-      else STR_OPT ("filter", opt_filter)
-      else STR_OPT ("format", opt_format)
-      else STR_OPT ("output", opt_output)
-      else STR_OPT ("user", opt_user)
-      else STR_OPT ("pidfile", opt_pidfile)
-      else if (strcmp (key, "hold") == 0) { if (!hold_set) { opt_hold = g_key_file_get_double (kf, g, key, &e); hold_set = TRUE; } }
-      else if (strcmp (key, "idle-timeout") == 0) { if (!idle_set) { opt_idle = g_key_file_get_double (kf, g, key, &e); idle_set = TRUE; } }
-      else NUM_OPT ("stats-interval", opt_stats_interval, stats_set)
-      else if (strcmp (key, "snaplen") == 0) { if (!opt_snaplen) opt_snaplen = g_key_file_get_integer (kf, g, key, &e); }
-      else if (strcmp (key, "buffer-size") == 0) { if (!opt_bufsize) opt_bufsize = g_key_file_get_integer (kf, g, key, &e); }
-      else if (strcmp (key, "max-conns") == 0) { if (!opt_max_conns) opt_max_conns = g_key_file_get_int64 (kf, g, key, &e); }
-      else if (strcmp (key, "inflate") == 0) { if (!opt_inflate) opt_inflate = g_key_file_get_boolean (kf, g, key, &e); }
-      else if (strcmp (key, "daemon") == 0) { if (!opt_daemon && !opt_foreground) opt_daemon = g_key_file_get_boolean (kf, g, key, &e); }
-      else
+      const GOptionEntry *opt = find_entry (*k);
+      if (!opt || strcmp (*k, "config") == 0 || strcmp (*k, "explain") == 0
+          || strcmp (*k, "version") == 0)
         {
           g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND,
-                       "%s: unknown setting \"%s\"", path, key);
+                       "%s: unknown setting \"%s\" (settings are the long options of "
+                       "wsclosed --help-all)", path, *k);
           return FALSE;
         }
-#undef STR_OPT
-#undef NUM_OPT
+      /* --foreground on the command line wins over daemon=true */
+      if (strcmp (*k, "daemon") == 0 && opt_foreground)
+        continue;
+      config_set (kf, g, opt, &e);
       if (e)
         {
           g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
-                       "%s: %s: %s", path, key, e->message);
+                       "%s: %s: %s", path, *k, e->message);
           return FALSE;
         }
     }
   return TRUE;
+}
+
+/* Limits must be positive: 0 or a negative count would silently mean
+ * "default" or wrap around. */
+static gboolean
+check_limits (GError **error)
+{
+  const struct { const char *name; gint64 v; } lim[] = {
+    { "max-conns", opt_max_conns }, { "max-header-bytes", opt_max_header },
+    { "max-ooo-bytes", opt_max_ooo }, { "max-inflate-bytes", opt_max_inflate },
+    { "snaplen", opt_snaplen == UNSET_INT ? UNSET_INT64 : opt_snaplen },
+    { "buffer-size", opt_bufsize == UNSET_INT ? UNSET_INT64 : opt_bufsize },
+  };
+  for (size_t i = 0; i < G_N_ELEMENTS (lim); i++)
+    if (lim[i].v != UNSET_INT64 && lim[i].v < 1)
+      {
+        g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                     "--%s %" G_GINT64_FORMAT ": must be at least 1", lim[i].name, lim[i].v);
+        return FALSE;
+      }
+  const struct { const char *name; double v; } dur[] = {
+    { "hold", opt_hold }, { "idle-timeout", opt_idle }, { "stats-interval", opt_stats_interval },
+  };
+  for (size_t i = 0; i < G_N_ELEMENTS (dur); i++)
+    if (dur[i].v != UNSET_DOUBLE && !(dur[i].v >= 0))
+      {
+        g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                     "--%s %g: must not be negative", dur[i].name, dur[i].v);
+        return FALSE;
+      }
+  return TRUE;
+}
+
+/* What was not given means "the default": 0 for counts, -1 for times. */
+static void
+unset_to_defaults (void)
+{
+  gint64 *i64[] = { &opt_max_conns, &opt_max_header, &opt_max_ooo, &opt_max_inflate };
+  for (size_t i = 0; i < G_N_ELEMENTS (i64); i++)
+    if (*i64[i] == UNSET_INT64)
+      *i64[i] = 0;
+  gint *i32[] = { &opt_snaplen, &opt_bufsize };
+  for (size_t i = 0; i < G_N_ELEMENTS (i32); i++)
+    if (*i32[i] == UNSET_INT)
+      *i32[i] = 0;
+  double *d[] = { &opt_hold, &opt_idle, &opt_stats_interval };
+  for (size_t i = 0; i < G_N_ELEMENTS (d); i++)
+    if (*d[i] == UNSET_DOUBLE)
+      *d[i] = -1;
+}
+
+/* One --explain page: a cause id (idle_timeout), a close code (1006), an
+ * HTTP status of a failed handshake (403) or a key (handshake-accept). */
+static char *
+explain_one (const char *arg, GError **error)
+{
+  char *text = ws_cause_info_explain (arg);
+  if (text)
+    return text;
+  text = ws_code_explain (arg, error);
+  if (!text && g_ascii_isalpha (arg[0]))
+    {
+      g_clear_error (error);
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "nothing known about '%s' (try a cause id such as idle_timeout, a close "
+                   "code such as 1006, an HTTP status such as 403, or handshake-accept, "
+                   "handshake-extension, handshake-subprotocol)", arg);
+    }
+  return text;
+}
+
+/* --explain A [B ...]: the codes after the first come where a filter
+ * expression would, and are explained one after the other. */
+static int
+explain (const char *first, const char *rest)
+{
+  g_auto (GStrv) more = g_strsplit (rest ? rest : "", " ", -1);
+  int rc = EXIT_OK;
+  const char *arg = first;
+  for (char **m = more; arg; arg = *m ? *m++ : NULL)
+    {
+      if (!*arg)
+        continue;
+      g_autoptr (GError) error = NULL;
+      g_autofree char *text = explain_one (arg, &error);
+      if (!text)
+        {
+          g_printerr ("wsclosed: --explain %s: %s\n", arg, error->message);
+          rc = EXIT_USAGE;
+          continue;
+        }
+      if (arg != first)
+        fputc ('\n', stdout);
+      fputs (text, stdout);
+    }
+  return rc;
 }
 
 static void
@@ -188,6 +333,22 @@ join_filter (int argc, char **argv)
       g_string_append (f, argv[i]);
     }
   return g_string_free (f, FALSE);
+}
+
+/* A filter that does not compile is often a second capture file given
+ * without its own -r (-r a.pcap b.pcap): say so. */
+static void
+filter_hint (const char *filter)
+{
+  g_auto (GStrv) words = g_strsplit (filter ? filter : "", " ", -1);
+  for (char **w = words; *w; w++)
+    if (**w && (g_file_test (*w, G_FILE_TEST_IS_REGULAR) || g_str_has_suffix (*w, ".pcap")
+                || g_str_has_suffix (*w, ".pcapng") || g_str_has_suffix (*w, ".gz")))
+      {
+        g_printerr ("wsclosed: \"%s\" looks like a capture file, not part of a filter: "
+                    "give each file its own -r (-r a.pcap -r %s)\n", *w, *w);
+        return;
+      }
 }
 
 static FILE *
@@ -235,16 +396,14 @@ main (int argc, char **argv)
                                          "Show live capture options", NULL, NULL);
   g_option_group_add_entries (lg, live_entries);
   g_option_context_add_group (ctx, lg);
-  opt_hold = -1;
-  opt_idle = -1;
-  opt_stats_interval = -1;
+  opt_hold = opt_idle = opt_stats_interval = UNSET_DOUBLE;
+  opt_max_conns = opt_max_header = opt_max_ooo = opt_max_inflate = UNSET_INT64;
+  opt_snaplen = opt_bufsize = UNSET_INT;
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
     {
       g_printerr ("wsclosed: %s\nTry 'wsclosed --help'.\n", error->message);
       return EXIT_USAGE;
     }
-  hold_set = opt_hold >= 0;
-  idle_set = opt_idle >= 0;
   /* a filter on the command line (-f or after the options) replaces the
    * configuration file's */
   if (argc > 1)
@@ -254,31 +413,29 @@ main (int argc, char **argv)
       opt_filter = g_steal_pointer (&trailing);
       argc = 1;
     }
-  stats_set = opt_stats_interval >= 0;
-  if (!stats_set)
-    opt_stats_interval = 0;
   if (opt_config && !load_config (opt_config, &error))
     {
       g_printerr ("wsclosed: %s\n", error->message);
       return EXIT_USAGE;
     }
+  if (!check_limits (&error))
+    {
+      g_printerr ("wsclosed: %s\nTry 'wsclosed --help'.\n", error->message);
+      return EXIT_USAGE;
+    }
+  unset_to_defaults ();
+  hold_set = opt_hold >= 0;
+  idle_set = opt_idle >= 0;
+  stats_set = opt_stats_interval >= 0;
+  if (!stats_set)
+    opt_stats_interval = 0;
   if (opt_version)
     {
       printf ("wsclosed %s (%s)\n", PACKAGE_VERSION, pcap_lib_version ());
       return EXIT_OK;
     }
   if (opt_explain)
-    {
-      char *text = ws_code_explain (opt_explain, &error);
-      if (!text)
-        {
-          g_printerr ("wsclosed: --explain %s: %s\n", opt_explain, error->message);
-          return EXIT_USAGE;
-        }
-      fputs (text, stdout);
-      g_free (text);
-      return EXIT_OK;
-    }
+    return explain (opt_explain, opt_filter);
 
   bool fmt_ok = true;
   ws_format fmt = opt_format ? ws_format_parse (opt_format, &fmt_ok) : WS_FMT_TEXT;
@@ -338,6 +495,8 @@ main (int argc, char **argv)
   if (!cap)
     {
       g_printerr ("wsclosed: %s\n", error->message);
+      if (g_error_matches (error, WS_CAPTURE_ERROR, WS_CAPTURE_ERROR_FILTER))
+        filter_hint (filter);
       return EXIT_USAGE;
     }
   /* as tcpdump: input opened with privileges, output without */
