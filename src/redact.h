@@ -1,0 +1,30 @@
+/* redact.h - secrets kept out of the records: query-string values of the
+ * request path, credentials sent as subprotocols (a common way to pass a
+ * token from a browser, which cannot set headers on a WebSocket), and the
+ * values of Authorization and Cookie style headers.  Applied when a value
+ * enters the record, so that every writer, the diagnosis and the report see
+ * the same redacted text; --no-redact keeps the values.
+ *
+ * Each function returns a newly allocated redacted copy, or NULL when the
+ * value holds nothing to redact (the caller keeps the original).
+ */
+#ifndef WS_REDACT_H
+#define WS_REDACT_H
+
+#define WS_REDACTED "REDACTED"
+
+/* "/ws?token=abc&room=7" -> "/ws?token=REDACTED&room=REDACTED"; a path
+ * segment that is a JSON Web Token is replaced too. */
+char *ws_redact_path (const char *path);
+
+/* "chat, eyJhbGciOi..." -> "chat, REDACTED"; "access_token, abc" ->
+ * "access_token, REDACTED"; "base64url.bearer.authorization.k8s.io.XYZ" ->
+ * "base64url.bearer.authorization.k8s.io.REDACTED". */
+char *ws_redact_subprotocols (const char *list);
+
+/* Authorization: "Bearer abc" -> "Bearer REDACTED"; Cookie: "a=1; b=2" ->
+ * "a=REDACTED; b=REDACTED"; other credential headers wholly.  NULL for a
+ * header that is not a credential. */
+char *ws_redact_header (const char *name, const char *value);
+
+#endif
