@@ -5,7 +5,7 @@ set -e
 cd "$(dirname "$0")"
 PKGS="build-essential autoconf automake pkg-config libpcap-dev libglib2.0-dev zlib1g-dev
       libsqlite3-dev libjson-glib-dev tshark tcpdump python3 jq
-      python3-websockets parallel valgrind chromium iproute2 time"
+      python3-websockets parallel valgrind chromium iproute2 time gettext locales"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
@@ -21,6 +21,11 @@ if [ ! -d pcaps/node/node_modules/ws ] && command -v npm >/dev/null; then
   echo "== installing the node peers (npm ci in pcaps/node)"
   (cd pcaps/node && npm ci --silent --no-audit --no-fund >/dev/null 2>&1) \
     || echo "note: npm ci failed; the node peer tests will be skipped"
+fi
+# Portuguese and Arabic locales, for the translated output and its tests
+if [ "$(id -u)" -eq 0 ] && [ -f /etc/locale.gen ] && ! locale -a 2>/dev/null | grep -qi '^pt_BR.utf-\?8$'; then
+  sed -i 's/^# *\(pt_BR.UTF-8 UTF-8\)/\1/; s/^# *\(ar_EG.UTF-8 UTF-8\)/\1/' /etc/locale.gen
+  locale-gen >/dev/null 2>&1 || true
 fi
 echo "== building"
 [ -x configure ] || autoreconf -fi >/dev/null

@@ -14,6 +14,7 @@
 #include "closecodes.h"
 #include "conn.h"
 #include "daemon.h"
+#include "i18n.h"
 #include "output.h"
 #include "report.h"
 
@@ -30,6 +31,7 @@ static char *opt_filter;
 static char *opt_format;
 static char *opt_output;
 static char *opt_explain;
+static char *opt_lang;
 static double opt_hold;
 static double opt_idle;
 static gint64 opt_max_conns;
@@ -59,64 +61,42 @@ static gboolean opt_foreground;
 #define UNSET_DOUBLE (-G_MAXDOUBLE)
 
 static GOptionEntry entries[] = {
-  { "read", 'r', 0, G_OPTION_ARG_FILENAME_ARRAY, &opt_read,
-    "Read packets from FILE (pcap, pcapng, optionally gzip-compressed; - for standard input). "
-    "Repeat to read several files as one capture", "FILE" },
-  { "interface", 'i', 0, G_OPTION_ARG_STRING, &opt_iface,
-    "Capture live on IFACE (any for all)", "IFACE" },
-  { "filter", 'f', 0, G_OPTION_ARG_STRING, &opt_filter,
-    "BPF filter expression, as tcpdump takes it (may also follow the options)", "EXPR" },
-  { "format", 'F', 0, G_OPTION_ARG_STRING, &opt_format,
-    "Output format: text (default), json (JSON Lines), csv", "FMT" },
-  { "output", 'o', 0, G_OPTION_ARG_FILENAME, &opt_output,
-    "Write the report to FILE instead of standard output", "FILE" },
-  { "explain", 0, 0, G_OPTION_ARG_STRING, &opt_explain,
-    "Explain a close code (e.g. 1006), a handshake failure (e.g. 403) or a cause id "
-    "(e.g. idle_timeout) and exit; more may follow (--explain 1010 1011)", "CODE" },
-  { "hold", 0, 0, G_OPTION_ARG_DOUBLE, &opt_hold,
-    "Keep an ended connection this long (capture time) before writing it, to see reconnects (default 10)",
-    "SECONDS" },
-  { "idle-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &opt_idle,
-    "End a connection after this much silence (default: 300 live, never for files)", "SECONDS" },
-  { "max-conns", 0, 0, G_OPTION_ARG_INT64, &opt_max_conns,
-    "Connections tracked at once; the least recently active is evicted beyond (default 250000, about 2.3 KB each)", "N" },
-  { "max-header-bytes", 0, 0, G_OPTION_ARG_INT64, &opt_max_header,
-    "Largest handshake header block kept (default 16384)", "N" },
-  { "max-ooo-bytes", 0, 0, G_OPTION_ARG_INT64, &opt_max_ooo,
-    "Out-of-order bytes kept per connection direction (default 262144)", "N" },
-  { "max-inflate-bytes", 0, 0, G_OPTION_ARG_INT64, &opt_max_inflate,
-    "Inflated bytes measured per compressed message (default 67108864)", "N" },
-  { "no-utf8-check", 0, 0, G_OPTION_ARG_NONE, &opt_no_utf8,
-    "Do not validate text messages as UTF-8 (faster)", NULL },
-  { "inflate", 0, 0, G_OPTION_ARG_NONE, &opt_inflate,
-    "Inflate permessage-deflate messages: sizes become decompressed sizes and compressed "
-    "text is checked as UTF-8 (exact 1009/1007 evidence; costs 3-5x the time)", NULL },
-  { "fast", 0, 0, G_OPTION_ARG_NONE, &opt_fast,
-    "Skip payload inspection: no UTF-8 check and no inflating (frames and closes only)",
-    NULL },
-  { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose,
-    "Text output: show the evidence behind each cause", NULL },
-  { "version", 'V', 0, G_OPTION_ARG_NONE, &opt_version, "Print the version and exit", NULL },
+  { "read", 'r', 0, G_OPTION_ARG_FILENAME_ARRAY, &opt_read, N_ ("Read packets from FILE (pcap, pcapng, optionally gzip-compressed; - for standard input). "
+    "Repeat to read several files as one capture"), N_ ("FILE") },
+  { "interface", 'i', 0, G_OPTION_ARG_STRING, &opt_iface, N_ ("Capture live on IFACE (any for all)"), N_ ("IFACE") },
+  { "filter", 'f', 0, G_OPTION_ARG_STRING, &opt_filter, N_ ("BPF filter expression, as tcpdump takes it (may also follow the options)"), N_ ("EXPR") },
+  { "format", 'F', 0, G_OPTION_ARG_STRING, &opt_format, N_ ("Output format: text (default), json (JSON Lines), csv"), N_ ("FMT") },
+  { "output", 'o', 0, G_OPTION_ARG_FILENAME, &opt_output, N_ ("Write the report to FILE instead of standard output"), N_ ("FILE") },
+  { "explain", 0, 0, G_OPTION_ARG_STRING, &opt_explain, N_ ("Explain a close code (e.g. 1006), a handshake failure (e.g. 403) or a cause id "
+    "(e.g. idle_timeout) and exit; more may follow (--explain 1010 1011)"), N_ ("CODE") },
+  { "hold", 0, 0, G_OPTION_ARG_DOUBLE, &opt_hold, N_ ("Keep an ended connection this long (capture time) before writing it, to see reconnects (default 10)"), N_ ("SECONDS") },
+  { "idle-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &opt_idle, N_ ("End a connection after this much silence (default: 300 live, never for files)"), N_ ("SECONDS") },
+  { "max-conns", 0, 0, G_OPTION_ARG_INT64, &opt_max_conns, N_ ("Connections tracked at once; the least recently active is evicted beyond (default 250000, about 2.3 KB each)"), N_ ("N") },
+  { "max-header-bytes", 0, 0, G_OPTION_ARG_INT64, &opt_max_header, N_ ("Largest handshake header block kept (default 16384)"), N_ ("N") },
+  { "max-ooo-bytes", 0, 0, G_OPTION_ARG_INT64, &opt_max_ooo, N_ ("Out-of-order bytes kept per connection direction (default 262144)"), N_ ("N") },
+  { "max-inflate-bytes", 0, 0, G_OPTION_ARG_INT64, &opt_max_inflate, N_ ("Inflated bytes measured per compressed message (default 67108864)"), N_ ("N") },
+  { "no-utf8-check", 0, 0, G_OPTION_ARG_NONE, &opt_no_utf8, N_ ("Do not validate text messages as UTF-8 (faster)"), NULL },
+  { "inflate", 0, 0, G_OPTION_ARG_NONE, &opt_inflate, N_ ("Inflate permessage-deflate messages: sizes become decompressed sizes and compressed "
+    "text is checked as UTF-8 (exact 1009/1007 evidence; costs 3-5x the time)"), NULL },
+  { "fast", 0, 0, G_OPTION_ARG_NONE, &opt_fast, N_ ("Skip payload inspection: no UTF-8 check and no inflating (frames and closes only)"), NULL },
+  { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose, N_ ("Text output: show the evidence behind each cause"), NULL },
+  { "lang", 0, 0, G_OPTION_ARG_STRING, &opt_lang,
+    N_ ("Language of the messages, the text report and --explain (pt_BR, ar, en); "
+        "JSON and CSV strings too when given (default: English there, the locale's elsewhere)"),
+    N_ ("LANG") },
+  { "version", 'V', 0, G_OPTION_ARG_NONE, &opt_version, N_ ("Print the version and exit"), NULL },
   { NULL }
 };
 
 static GOptionEntry live_entries[] = {
-  { "snaplen", 's', 0, G_OPTION_ARG_INT, &opt_snaplen,
-    "Bytes captured per packet (default 262144)", "N" },
-  { "buffer-size", 'B', 0, G_OPTION_ARG_INT, &opt_bufsize,
-    "Kernel capture buffer in KiB (default 32768)", "KIB" },
-  { "user", 'Z', 0, G_OPTION_ARG_STRING, &opt_user,
-    "Drop privileges to USER after opening the interface", "USER" },
-  { "daemon", 0, 0, G_OPTION_ARG_NONE, &opt_daemon,
-    "Detach from the terminal (log to syslog)", NULL },
-  { "foreground", 0, 0, G_OPTION_ARG_NONE, &opt_foreground,
-    "Stay in the foreground even if the configuration says daemon=true (systemd)", NULL },
-  { "pidfile", 0, 0, G_OPTION_ARG_FILENAME, &opt_pidfile,
-    "Write the process id to FILE", "FILE" },
-  { "stats-interval", 0, 0, G_OPTION_ARG_DOUBLE, &opt_stats_interval,
-    "Log statistics every SECONDS (also on SIGUSR1)", "SECONDS" },
-  { "config", 'c', 0, G_OPTION_ARG_FILENAME, &opt_config,
-    "Read settings from FILE (key file, group [wsclosed]; options win)", "FILE" },
+  { "snaplen", 's', 0, G_OPTION_ARG_INT, &opt_snaplen, N_ ("Bytes captured per packet (default 262144)"), N_ ("N") },
+  { "buffer-size", 'B', 0, G_OPTION_ARG_INT, &opt_bufsize, N_ ("Kernel capture buffer in KiB (default 32768)"), N_ ("KIB") },
+  { "user", 'Z', 0, G_OPTION_ARG_STRING, &opt_user, N_ ("Drop privileges to USER after opening the interface"), N_ ("USER") },
+  { "daemon", 0, 0, G_OPTION_ARG_NONE, &opt_daemon, N_ ("Detach from the terminal (log to syslog)"), NULL },
+  { "foreground", 0, 0, G_OPTION_ARG_NONE, &opt_foreground, N_ ("Stay in the foreground even if the configuration says daemon=true (systemd)"), NULL },
+  { "pidfile", 0, 0, G_OPTION_ARG_FILENAME, &opt_pidfile, N_ ("Write the process id to FILE"), N_ ("FILE") },
+  { "stats-interval", 0, 0, G_OPTION_ARG_DOUBLE, &opt_stats_interval, N_ ("Log statistics every SECONDS (also on SIGUSR1)"), N_ ("SECONDS") },
+  { "config", 'c', 0, G_OPTION_ARG_FILENAME, &opt_config, N_ ("Read settings from FILE (key file, group [wsclosed]; options win)"), N_ ("FILE") },
   { NULL }
 };
 
@@ -168,7 +148,7 @@ config_set (GKeyFile *kf, const char *g, const GOptionEntry *e, GError **err)
       break;
     default:
       g_set_error (err, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND,
-                   "cannot be set in a configuration file");
+                   _("cannot be set in a configuration file"));
       break;
     }
 }
@@ -187,7 +167,7 @@ load_config (const char *path, GError **error)
   if (!g_key_file_has_group (kf, g))
     {
       g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_GROUP_NOT_FOUND,
-                   "%s: no [wsclosed] group", path);
+                   _("%s: no [wsclosed] group"), path);
       return FALSE;
     }
   g_auto (GStrv) keys = g_key_file_get_keys (kf, g, NULL, error);
@@ -201,8 +181,8 @@ load_config (const char *path, GError **error)
           || strcmp (*k, "version") == 0)
         {
           g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND,
-                       "%s: unknown setting \"%s\" (settings are the long options of "
-                       "wsclosed --help-all)", path, *k);
+                       _("%s: unknown setting \"%s\" (settings are the long options of "
+                         "wsclosed --help-all)"), path, *k);
           return FALSE;
         }
       /* --foreground on the command line wins over daemon=true */
@@ -234,7 +214,7 @@ check_limits (GError **error)
     if (lim[i].v != UNSET_INT64 && lim[i].v < 1)
       {
         g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                     "--%s %" G_GINT64_FORMAT ": must be at least 1", lim[i].name, lim[i].v);
+                     _("--%s %lld: must be at least 1"), lim[i].name, (long long) lim[i].v);
         return FALSE;
       }
   const struct { const char *name; double v; } dur[] = {
@@ -244,7 +224,7 @@ check_limits (GError **error)
     if (dur[i].v != UNSET_DOUBLE && !(dur[i].v >= 0))
       {
         g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                     "--%s %g: must not be negative", dur[i].name, dur[i].v);
+                     _("--%s %g: must not be negative"), dur[i].name, dur[i].v);
         return FALSE;
       }
   return TRUE;
@@ -268,6 +248,23 @@ unset_to_defaults (void)
       *d[i] = -1;
 }
 
+/* --lang is needed before the options are parsed (--help is translated):
+ * its value from argv, or NULL. */
+static const char *
+lang_from_args (int argc, char **argv)
+{
+  for (int i = 1; i < argc; i++)
+    {
+      if (strcmp (argv[i], "--") == 0)
+        break;
+      if (strcmp (argv[i], "--lang") == 0 && i + 1 < argc)
+        return argv[i + 1];
+      if (strncmp (argv[i], "--lang=", 7) == 0)
+        return argv[i] + 7;
+    }
+  return NULL;
+}
+
 /* One --explain page: a cause id (idle_timeout), a close code (1006), an
  * HTTP status of a failed handshake (403) or a key (handshake-accept). */
 static char *
@@ -281,9 +278,9 @@ explain_one (const char *arg, GError **error)
     {
       g_clear_error (error);
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "nothing known about '%s' (try a cause id such as idle_timeout, a close "
-                   "code such as 1006, an HTTP status such as 403, or handshake-accept, "
-                   "handshake-extension, handshake-subprotocol)", arg);
+                   _("nothing known about '%s' (try a cause id such as idle_timeout, a close "
+                     "code such as 1006, an HTTP status such as 403, or handshake-accept, "
+                     "handshake-extension, handshake-subprotocol)"), arg);
     }
   return text;
 }
@@ -345,8 +342,8 @@ filter_hint (const char *filter)
     if (**w && (g_file_test (*w, G_FILE_TEST_IS_REGULAR) || g_str_has_suffix (*w, ".pcap")
                 || g_str_has_suffix (*w, ".pcapng") || g_str_has_suffix (*w, ".gz")))
       {
-        g_printerr ("wsclosed: \"%s\" looks like a capture file, not part of a filter: "
-                    "give each file its own -r (-r a.pcap -r %s)\n", *w, *w);
+        g_printerr (_("wsclosed: \"%s\" looks like a capture file, not part of a filter: "
+                      "give each file its own -r (-r a.pcap -r %s)\n"), *w, *w);
         return;
       }
 }
@@ -377,23 +374,27 @@ main (int argc, char **argv)
     return ws_report_main (argc - 1, argv + 1);
 
   g_autoptr (GError) error = NULL;
-  g_autoptr (GOptionContext) ctx = g_option_context_new ("[FILTER EXPRESSION]");
+  ws_i18n_init (lang_from_args (argc, argv));
+  g_autoptr (GOptionContext) ctx = g_option_context_new (_("[FILTER EXPRESSION]"));
+  g_option_context_set_translation_domain (ctx, GETTEXT_PACKAGE);
   g_option_context_set_summary (ctx,
-    "Explain why WebSocket connections closed: reads packet captures (or a live\n"
-    "interface), follows each WebSocket connection and reports who closed it,\n"
-    "with which code and reason, how TCP ended, and the likely cause and fix.");
+    _("Explain why WebSocket connections closed: reads packet captures (or a live\n"
+      "interface), follows each WebSocket connection and reports who closed it,\n"
+      "with which code and reason, how TCP ended, and the likely cause and fix."));
   g_option_context_set_description (ctx,
-    "Examples:\n"
-    "  wsclosed -r capture.pcap\n"
-    "  wsclosed -r day.pcap.gz -F json -o closes.jsonl 'tcp port 443 or tcp port 8080'\n"
-    "  wsclosed --explain 1006\n"
-    "  wsclosed report --html night.html --db history.db /var/captures/night/\n"
-    "      (nightly report over captures or JSON Lines; see wsclosed report --help)\n\n"
-    "Exit status: 0 success, 1 usage error, 2 some input could not be read\n"
-    "(records from the rest are still written), 3 the report could not be written.");
-  g_option_context_add_main_entries (ctx, entries, NULL);
-  GOptionGroup *lg = g_option_group_new ("live", "Live capture (daemon) options:",
-                                         "Show live capture options", NULL, NULL);
+    _("Examples:\n"
+      "  wsclosed -r capture.pcap\n"
+      "  wsclosed -r day.pcap.gz -F json -o closes.jsonl 'tcp port 443 or tcp port 8080'\n"
+      "  wsclosed --explain 1006\n"
+      "  wsclosed --explain 1010 1011\n"
+      "  wsclosed report --html night.html --db history.db /var/captures/night/\n"
+      "      (nightly report over captures or JSON Lines; see wsclosed report --help)\n\n"
+      "Exit status: 0 success, 1 usage error, 2 some input could not be read\n"
+      "(records from the rest are still written), 3 the report could not be written."));
+  g_option_context_add_main_entries (ctx, entries, GETTEXT_PACKAGE);
+  GOptionGroup *lg = g_option_group_new ("live", _("Live capture (daemon) options:"),
+                                         _("Show live capture options"), NULL, NULL);
+  g_option_group_set_translation_domain (lg, GETTEXT_PACKAGE);
   g_option_group_add_entries (lg, live_entries);
   g_option_context_add_group (ctx, lg);
   opt_hold = opt_idle = opt_stats_interval = UNSET_DOUBLE;
@@ -401,7 +402,7 @@ main (int argc, char **argv)
   opt_snaplen = opt_bufsize = UNSET_INT;
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
     {
-      g_printerr ("wsclosed: %s\nTry 'wsclosed --help'.\n", error->message);
+      g_printerr (_("wsclosed: %s\nTry 'wsclosed --help'.\n"), error->message);
       return EXIT_USAGE;
     }
   /* a filter on the command line (-f or after the options) replaces the
@@ -420,7 +421,7 @@ main (int argc, char **argv)
     }
   if (!check_limits (&error))
     {
-      g_printerr ("wsclosed: %s\nTry 'wsclosed --help'.\n", error->message);
+      g_printerr (_("wsclosed: %s\nTry 'wsclosed --help'.\n"), error->message);
       return EXIT_USAGE;
     }
   unset_to_defaults ();
@@ -441,17 +442,21 @@ main (int argc, char **argv)
   ws_format fmt = opt_format ? ws_format_parse (opt_format, &fmt_ok) : WS_FMT_TEXT;
   if (!fmt_ok)
     {
-      g_printerr ("wsclosed: unknown format \"%s\" (text, json, csv)\n", opt_format);
+      g_printerr (_("wsclosed: unknown format \"%s\" (text, json, csv)\n"), opt_format);
       return EXIT_USAGE;
     }
+  /* JSON and CSV are read by programs: their strings stay English unless
+   * --lang asks (contracts do not change with a machine's locale) */
+  if ((fmt == WS_FMT_JSON || fmt == WS_FMT_CSV || (opt_iface && !opt_format)) && !opt_lang)
+    ws_i18n_enable (false);
   if (!opt_read && !opt_iface)
     {
-      g_printerr ("wsclosed: nothing to read: give -r FILE or -i IFACE\nTry 'wsclosed --help'.\n");
+      g_printerr (_("wsclosed: nothing to read: give -r FILE or -i IFACE\nTry 'wsclosed --help'.\n"));
       return EXIT_USAGE;
     }
   if (opt_read && opt_iface)
     {
-      g_printerr ("wsclosed: -r and -i cannot be used together\n");
+      g_printerr (_("wsclosed: -r and -i cannot be used together\n"));
       return EXIT_USAGE;
     }
 
@@ -509,7 +514,7 @@ main (int argc, char **argv)
   FILE *out = open_output (opt_output, &error);
   if (!out)
     {
-      g_printerr ("wsclosed: cannot write report: %s\n", error->message);
+      g_printerr (_("wsclosed: cannot write report: %s\n"), error->message);
       ws_capture_free (cap);
       return EXIT_OUTPUT;
     }
@@ -536,7 +541,7 @@ main (int argc, char **argv)
   int rc = n_errors ? EXIT_INPUT : EXIT_OK;
   if (ws_analyzer_write_errors (a) || fflush (out) != 0 || ferror (out))
     {
-      g_printerr ("wsclosed: %s: write error: %s\n", opt_output ? opt_output : "standard output",
+      g_printerr (_("wsclosed: %s: write error: %s\n"), opt_output ? opt_output : _("standard output"),
                   g_strerror (errno));
       rc = EXIT_OUTPUT;
     }
@@ -551,6 +556,7 @@ main (int argc, char **argv)
   g_free (opt_format);
   g_free (opt_output);
   g_free (opt_explain);
+  g_free (opt_lang);
   g_free (opt_user);
   g_free (opt_pidfile);
   g_free (opt_config);
