@@ -629,15 +629,15 @@ append_wrapped (GString *out, const char *text, int indent, int width)
 void
 ws_explain_section (GString *out, const char *title, const char *text)
 {
-  g_string_append_printf (out, "%s\n", title);
+  if (title)
+    g_string_append_printf (out, "%s\n", title);
   append_wrapped (out, text, 2, 78);
 }
 
-char *
-ws_code_explain (const char *arg, GError **error)
+const ws_code_info *
+ws_code_resolve (const char *arg, long *number, GError **error)
 {
   const ws_code_info *e = NULL;
-  GString *out;
   char *end = NULL;
   long n = -1;
 
@@ -685,8 +685,19 @@ ws_code_explain (const char *arg, GError **error)
                    "handshake-extension, handshake-subprotocol)", arg);
       return NULL;
     }
+  if (number)
+    *number = n;
+  return e;
+}
 
-  out = g_string_new (NULL);
+char *
+ws_code_explain (const char *arg, GError **error)
+{
+  long n = -1;
+  const ws_code_info *e = ws_code_resolve (arg, &n, error);
+  if (!e)
+    return NULL;
+  GString *out = g_string_new (NULL);
   if (is_handshake_key (e->key))
     {
       g_string_append_printf (out, "%s [%s]\n", e->name, e->key);

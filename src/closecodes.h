@@ -34,13 +34,19 @@ const char *ws_code_handshake_key (int http_status);
 /* All entries, for listing; returns the count. */
 size_t ws_code_all (const ws_code_info **out);
 
+/* The entry ARG names for --explain: a close code ("1010"), an HTTP status
+ * of a failed handshake ("403", read as such for 100-599) or a key
+ * ("handshake-accept", "4000-4999").  NULL with error set when it names
+ * nothing; *number (may be NULL) gets the number given, or -1. */
+const ws_code_info *ws_code_resolve (const char *arg, long *number, GError **error);
+
 /* Text for `wsclosed --explain ARG` (a code like "1010", or a handshake key,
  * or an HTTP status like "403").  Returns a g_malloc'd string, or NULL and
  * sets error when ARG names nothing. */
 char *ws_code_explain (const char *arg, GError **error);
 
-/* Append "title\n" and text wrapped at 78 columns, indented by two: one
- * section of an --explain page. */
+/* Append "title\n" (unless title is NULL) and text wrapped at 78 columns,
+ * indented by two: one section of an --explain page. */
 void ws_explain_section (GString *out, const char *title, const char *text);
 
 #endif

@@ -10,10 +10,10 @@
 
 #include "analyzer.h"
 #include "capture.h"
-#include "causeinfo.h"
 #include "closecodes.h"
 #include "conn.h"
 #include "daemon.h"
+#include "explain.h"
 #include "i18n.h"
 #include "output.h"
 #include "report.h"
@@ -265,51 +265,27 @@ lang_from_args (int argc, char **argv)
   return NULL;
 }
 
-/* One --explain page: a cause id (idle_timeout), a close code (1006), an
- * HTTP status of a failed handshake (403) or a key (handshake-accept). */
-static char *
-explain_one (const char *arg, GError **error)
-{
-  char *text = ws_cause_info_explain (arg);
-  if (text)
-    return text;
-  text = ws_code_explain (arg, error);
-  if (!text && g_ascii_isalpha (arg[0]))
-    {
-      g_clear_error (error);
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   _("nothing known about '%s' (try a cause id such as idle_timeout, a close "
-                     "code such as 1006, an HTTP status such as 403, or handshake-accept, "
-                     "handshake-extension, handshake-subprotocol)"), arg);
-    }
-  return text;
-}
-
 /* --explain A [B ...]: the codes after the first come where a filter
- * expression would, and are explained one after the other. */
+ * expression would. */
 static int
-explain (const char *first, const char *rest)
+explain (const char *first, const char *rest, const char *format)
 {
   g_auto (GStrv) more = g_strsplit (rest ? rest : "", " ", -1);
-  int rc = EXIT_OK;
-  const char *arg = first;
-  for (char **m = more; arg; arg = *m ? *m++ : NULL)
+  g_autoptr (GPtrArray) args = g_ptr_array_new ();
+  g_ptr_array_add (args, (char *) first);
+  for (char **m = more; *m; m++)
+    if (**m)
+      g_ptr_array_add (args, *m);
+  bool json = format && strcmp (format, "json") == 0;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *text = ws_explain ((char **) args->pdata, (int) args->len, json, &error);
+  if (!text)
     {
-      if (!*arg)
-        continue;
-      g_autoptr (GError) error = NULL;
-      g_autofree char *text = explain_one (arg, &error);
-      if (!text)
-        {
-          g_printerr ("wsclosed: --explain %s: %s\n", arg, error->message);
-          rc = EXIT_USAGE;
-          continue;
-        }
-      if (arg != first)
-        fputc ('\n', stdout);
-      fputs (text, stdout);
+      g_printerr ("wsclosed: --explain %s\n", error->message);
+      return EXIT_USAGE;
     }
-  return rc;
+  fputs (text, stdout);
+  return EXIT_OK;
 }
 
 static void
@@ -436,7 +412,7 @@ main (int argc, char **argv)
       return EXIT_OK;
     }
   if (opt_explain)
-    return explain (opt_explain, opt_filter);
+    return explain (opt_explain, opt_filter, opt_format);
 
   bool fmt_ok = true;
   ws_format fmt = opt_format ? ws_format_parse (opt_format, &fmt_ok) : WS_FMT_TEXT;
