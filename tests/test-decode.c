@@ -263,7 +263,8 @@ test_supported (void)
   g_assert_true (ws_linktype_supported (DLT_EN10MB));
   g_assert_true (ws_linktype_supported (DLT_LINUX_SLL2));
   g_assert_false (ws_linktype_supported (147));
-  g_assert_false (ws_linktype_supported (DLT_IEEE802_11));
+  g_assert_true (ws_linktype_supported (DLT_IEEE802_11));
+  g_assert_false (ws_linktype_supported (DLT_IEEE802_15_4));
 }
 
 int
