@@ -473,6 +473,17 @@ ws_decode (int linktype, const uint8_t *data, uint32_t caplen, uint32_t wirelen,
   out->tunnel = 0;
   out->tunnels = 0;
   out->why = WS_UNDEC_NONE;
+  /* the usual frame, Ethernet II without tags, without the calls */
+  if (linktype == DLT_EN10MB && caplen >= 14)
+    {
+      uint16_t type = be16 (data + 12);
+      if (type == 0x0800 || type == 0x86dd)
+        {
+          cursor in = { data + 14, caplen - 14 };
+          return type == 0x0800 ? decode_ipv4 (&st, in, wirelen > 14 ? wirelen - 14 : 0)
+                                : decode_ipv6 (&st, in);
+        }
+    }
   ws_layer l;
   ws_layer_result r = ws_link_parse (linktype, data, caplen, &l);
   if (r != WS_LAYER_OK)
