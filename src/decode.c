@@ -32,6 +32,9 @@
 #ifndef DLT_IPV6
 #define DLT_IPV6 229
 #endif
+#ifndef DLT_NFLOG
+#define DLT_NFLOG 239
+#endif
 
 typedef struct {
   const uint8_t *p;
@@ -161,6 +164,8 @@ decode_ip_payload (dstate *st, uint8_t proto, cursor c, uint32_t len)
     case 47:
       note_outer (st);
       r = ws_tunnel_gre (c.p, c.len, &l);
+      if (r == WS_LAYER_NOT_DATA && c.len < len)   /* the PPP frame was not captured */
+        r = WS_LAYER_TRUNCATED;
       return enter (st, r, &l, c, len);
     case 97:
       note_outer (st);
@@ -173,7 +178,7 @@ decode_ip_payload (dstate *st, uint8_t proto, cursor c, uint32_t len)
     case 17:
       {
         if (!need (&c, 0, 8))
-          return fail (st->out, WS_DEC_NOT_TCP, st->depth ? WS_UNDEC_INNER_NOT_TCP : WS_UNDEC_NOT_TCP);
+          return WS_DEC_TRUNCATED;
         uint16_t sport = be16 (c.p), dport = be16 (c.p + 2);
         if (!ws_tunnel_udp_port (sport, dport))
           break;
@@ -486,6 +491,9 @@ ws_decode (int linktype, const uint8_t *data, uint32_t caplen, uint32_t wirelen,
     }
   ws_layer l;
   ws_layer_result r = ws_link_parse (linktype, data, caplen, &l);
+  /* an NFLOG message whose payload TLV was not captured */
+  if (r == WS_LAYER_NOT_DATA && linktype == DLT_NFLOG && caplen < wirelen)
+    r = WS_LAYER_TRUNCATED;
   if (r != WS_LAYER_OK)
     return layer_fail (out, r, false);
   cursor in = { c.p + l.hdr_len, c.len - l.hdr_len };

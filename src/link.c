@@ -230,8 +230,8 @@ nflog (const uint8_t *p, uint32_t len, ws_layer *out)
         l = l_le, t = t_le;
       else if (be_ok)
         l = l_be, t = t_be;
-      else if (l_le >= 4 && t_le < 32 && l_le < 65536)
-        return WS_LAYER_TRUNCATED;
+      else if ((l_le >= 4 && t_le < 32) || (l_be >= 4 && t_be < 32))
+        return WS_LAYER_TRUNCATED;   /* a TLV that goes on past the capture */
       else
         return WS_LAYER_MALFORMED;
       if (t == 9)   /* NFULA_PAYLOAD */
