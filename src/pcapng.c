@@ -191,7 +191,12 @@ read_block (ws_pcapng *r, char *errbuf)
       type = BT_SHB;
       memcpy (r->buf, &type, 4);
       if (!fill (r, r->buf + 4, 8, &got))
-        return truncated (errbuf, 8, got);
+        {
+          /* without its byte-order magic the file is nothing we know (as
+           * libpcap says) */
+          g_snprintf (errbuf, PCAP_ERRBUF_SIZE, "unknown file format");
+          return -1;
+        }
     }
   else
     {
@@ -374,7 +379,13 @@ packet (ws_pcapng *r, uint32_t type, struct pcap_pkthdr *h, const uint8_t **data
   if (type == BT_SPB && f->snaplen && caplen > f->snaplen)
     caplen = f->snaplen;
   uint64_t sec = ts / f->units, frac = ts % f->units;
-  h->ts.tv_sec = (time_t) ((int64_t) sec + f->tsoffset);
+  /* seconds (with the offset) kept where microseconds fit in 64 bits: a
+   * garbled timestamp must not overflow the callers' arithmetic */
+  const int64_t lim = INT64_C (1) << 40;
+  int64_t off = f->tsoffset < -lim ? -lim : f->tsoffset > lim ? lim : f->tsoffset;
+  int64_t s = sec > (uint64_t) lim ? lim : (int64_t) sec;
+  s += off;
+  h->ts.tv_sec = (time_t) (s < -lim ? -lim : s > lim ? lim : s);
   h->ts.tv_usec = (suseconds_t) ((unsigned __int128) frac * 1000000u / f->units);
   h->caplen = caplen > MAX_CAPLEN ? MAX_CAPLEN : caplen;
   h->len = len < caplen ? caplen : len;
@@ -417,7 +428,12 @@ ws_pcapng_start (ws_pcapng *r, char *errbuf)
       if (rc < 0)
         return false;
       if (rc == 0)
-        return true;
+        {
+          /* libpcap refuses such a file; so do we, with its words */
+          g_snprintf (errbuf, PCAP_ERRBUF_SIZE,
+                      "the capture file has no Interface Description Blocks");
+          return false;
+        }
       uint32_t type = get32 (r, r->buf);
       if (type == BT_SHB)
         {

@@ -318,9 +318,16 @@ test_cut (void)
             boundary = g_array_index (ends, size_t, i) == cut;
           }
       g_assert_cmpint (s.n, ==, want);
-      g_assert_cmpint (rc, ==, boundary ? 0 : -1);
-      if (!boundary)
-        g_assert_nonnull (strstr (errbuf, "truncated pcapng"));
+      if (cut < 12)   /* no byte-order magic: as libpcap says */
+        g_assert_nonnull (strstr (errbuf, "unknown file format"));
+      else if (cut == g_array_index (ends, size_t, 0))   /* the section header alone */
+        g_assert_nonnull (strstr (errbuf, "no Interface Description Blocks"));
+      else
+        {
+          g_assert_cmpint (rc, ==, boundary ? 0 : -1);
+          if (!boundary)
+            g_assert_nonnull (strstr (errbuf, "truncated pcapng"));
+        }
       g_string_free (s.secrets, TRUE);
     }
   g_assert_cmpint (total, ==, 29);
