@@ -68,7 +68,12 @@ ws_linktype_supported (int linktype)
 typedef struct {
   ws_packet *out;
   uint32_t depth;   /* tunnels passed */
+  uint32_t steps;   /* headers passed: Ethernet in Ethernet (0x6558) or a
+                     * chain of tags is no tunnel, but must end too */
 } dstate;
+
+/* Headers passed at most (8 tunnels of 3 to 4 headers each fit). */
+#define MAX_STEPS 48
 
 static inline ws_decode_result
 fail (ws_packet *out, ws_decode_result r, ws_undecoded why)
@@ -421,6 +426,8 @@ decode_type (dstate *st, uint16_t type, cursor c, uint32_t wire)
 {
   ws_layer l;
   ws_layer_result r;
+  if (++st->steps > MAX_STEPS)
+    return fail (st->out, WS_DEC_NOT_IP, WS_UNDEC_TUNNEL_TOO_DEEP);
   switch (type)
     {
     case 0x0800:
@@ -451,6 +458,16 @@ decode_type (dstate *st, uint16_t type, cursor c, uint32_t wire)
     case 0x8864: /* PPPoE session */
       r = ws_tunnel_pppoe (c.p, c.len, &l);
       return enter (st, r, &l, c, wire);
+    case 0x894f: /* Network Service Header */
+      r = ws_tunnel_nsh (c.p, c.len, &l);
+      return enter (st, r, &l, c, wire);
+    case 0x8909: /* Cisco MetaData: | ver len | options | SGT | EtherType | */
+      {
+        if (!need (&c, 0, 8))
+          return WS_DEC_TRUNCATED;
+        cursor in = { c.p + 8, c.len - 8 };
+        return decode_type (st, be16 (c.p + 6), in, wire > 8 ? wire - 8 : 0);
+      }
     default:
       if (type < 0x0600 || known_not_ip (type))
         return fail (st->out, WS_DEC_NOT_IP, WS_UNDEC_NOT_IP);
@@ -462,7 +479,7 @@ ws_decode_result
 ws_decode_ip (const uint8_t *ip, uint32_t len, ws_packet *out)
 {
   cursor c = { ip, len };
-  dstate st = { out, out->tunnels };
+  dstate st = { out, out->tunnels, 0 };
   out->truncated = false;
   out->why = WS_UNDEC_NONE;
   return decode_type (&st, WS_ET_IP, c, len);
@@ -473,7 +490,7 @@ ws_decode (int linktype, const uint8_t *data, uint32_t caplen, uint32_t wirelen,
            ws_packet *out)
 {
   cursor c = { data, caplen };
-  dstate st = { out, 0 };
+  dstate st = { out, 0, 0 };
   out->truncated = caplen < wirelen;
   out->tunnel = 0;
   out->tunnels = 0;

@@ -66,6 +66,8 @@ ws_layer_result ws_tunnel_erspan (uint16_t gre_proto, bool gre_seq, const uint8_
 ws_layer_result ws_tunnel_mpls (const uint8_t *p, uint32_t len, ws_layer *out);
 /* PPPoE session stage (RFC 2516) with its PPP protocol field. */
 ws_layer_result ws_tunnel_pppoe (const uint8_t *p, uint32_t len, ws_layer *out);
+/* Network Service Header (RFC 8300). */
+ws_layer_result ws_tunnel_nsh (const uint8_t *p, uint32_t len, ws_layer *out);
 /* EtherIP (RFC 3378, IP protocol 97). */
 ws_layer_result ws_tunnel_etherip (const uint8_t *p, uint32_t len, ws_layer *out);
 

@@ -17,6 +17,8 @@
  *   PPPoE session (RFC 2516)        | ver(4) type(4) | code(1)=0 | session(2) | len(2) |
  *                                   | PPP protocol(2) | IP
  *   EtherIP (RFC 3378)              | ver(4)=3 rsvd(12) | Ethernet
+ *   NSH (RFC 8300), EtherType 0x894f| ver(2) O U ttl(6) len(6) | rsvd(4) md(4) | next(1) |
+ *                                   | service path(4) | context (len * 4 - 8) |
  *
  * What names a tunnel (for the flow key) is what both directions share:
  * the VNI, the GRE key, the ERSPAN session, the PPPoE session.  GTP-U TEIDs
@@ -103,8 +105,9 @@ ws_tunnel_vxlan_gpe (const uint8_t *p, uint32_t len, ws_layer *out)
       case 1: type = 0x0800; break;
       case 2: type = 0x86dd; break;
       case 3: type = WS_ET_ETHER; break;
+      case 4: type = 0x894f; break;
       case 5: type = 0x8847; break;
-      default: return WS_LAYER_UNKNOWN;   /* NSH, ... */
+      default: return WS_LAYER_UNKNOWN;
       }
   layer (out, 8, type);
   if (p[0] & 0x08)
@@ -386,5 +389,30 @@ ws_tunnel_etherip (const uint8_t *p, uint32_t len, ws_layer *out)
   if ((p[0] >> 4) != 3)
     return WS_LAYER_MALFORMED;
   layer (out, 2, WS_ET_ETHER);
+  return WS_LAYER_OK;
+}
+
+ws_layer_result
+ws_tunnel_nsh (const uint8_t *p, uint32_t len, ws_layer *out)
+{
+  if (!need (len, 0, 8))
+    return WS_LAYER_TRUNCATED;
+  if ((p[0] >> 6) != 0)
+    return WS_LAYER_MALFORMED;
+  uint32_t hlen = (uint32_t) (be16 (p) & 0x3f) * 4;
+  if (hlen < 8)
+    return WS_LAYER_MALFORMED;
+  if (!need (len, 0, hlen))
+    return WS_LAYER_TRUNCATED;
+  uint16_t type;
+  switch (p[3])
+    {
+    case 1: type = 0x0800; break;
+    case 2: type = 0x86dd; break;
+    case 3: type = WS_ET_ETHER; break;
+    case 5: type = 0x8847; break;
+    default: return WS_LAYER_UNKNOWN;
+    }
+  layer (out, hlen, type);
   return WS_LAYER_OK;
 }

@@ -444,8 +444,8 @@ test_vxlan (void)
   put_fb (&g, &in6);
   fb u = udp (1, 4790, &g), ip = outer4 (17, &u, 1, 2), e = ether (0x0800, &ip);
   check_tun (DLT_EN10MB, &e, 6, 1);
-  /* ... and NSH: a tunnel we do not decode */
-  e.b[14 + 20 + 8 + 3] = 4;
+  /* ... and a next protocol we do not know */
+  e.b[14 + 20 + 8 + 3] = 0x7f;
   check_why (DLT_EN10MB, &e, WS_DEC_NOT_IP, WS_UNDEC_UNKNOWN_TUNNEL);
 }
 
@@ -761,6 +761,51 @@ test_links (void)
   check_why (DLT_IEEE802_15_4, &arp, WS_DEC_NOT_IP, WS_UNDEC_LINKTYPE);
 }
 
+/* NSH and Cisco MetaData in front of IP; Ethernet in Ethernet without end. */
+static void
+test_tags (void)
+{
+  fb in4 = inner (4), in6 = inner (6);
+  fb n = { .n = 0 };
+  put8 (&n, 0x0f); put8 (&n, 0xc6); put8 (&n, 0x01); put8 (&n, 0x02);   /* 24 bytes, IPv6 */
+  put32 (&n, 0x000100ff);
+  for (int i = 0; i < 4; i++)
+    put32 (&n, 0);
+  put_fb (&n, &in6);
+  fb f = ether (0x894f, &n);
+  check_tun (DLT_EN10MB, &f, 6, 1);
+  f.b[14 + 3] = 0x7f;   /* a next protocol we do not know */
+  check_why (DLT_EN10MB, &f, WS_DEC_NOT_IP, WS_UNDEC_UNKNOWN_TUNNEL);
+  fb c = { .n = 0 };
+  put32 (&c, 0); put16 (&c, 0); put16 (&c, 0x0800);
+  put_fb (&c, &in4);
+  fb fc = ether (0x8909, &c);
+  check_tun (DLT_EN10MB, &fc, 4, 0);
+  /* a frame of the largest capture length made of Ethernet headers of type
+   * 0x6558 (an Ethernet frame follows): ends, without a deep recursion */
+  uint32_t big = 262144;
+  uint8_t *e = g_malloc0 (big);
+  for (uint32_t off = 0; off + 14 <= big; off += 14)
+    {
+      e[off + 12] = 0x65;
+      e[off + 13] = 0x58;
+    }
+  ws_packet p;
+  g_assert_cmpint (ws_decode (DLT_EN10MB, e, big, big, &p), ==, WS_DEC_NOT_IP);
+  g_assert_cmpint (p.why, ==, WS_UNDEC_TUNNEL_TOO_DEEP);
+  /* the same with Cisco MetaData tags */
+  memset (e, 0, big);
+  e[12] = 0x89; e[13] = 0x09;
+  for (uint32_t off = 14; off + 8 <= big; off += 8)
+    {
+      e[off + 6] = 0x89;
+      e[off + 7] = 0x09;
+    }
+  g_assert_cmpint (ws_decode (DLT_EN10MB, e, big, big, &p), ==, WS_DEC_NOT_IP);
+  g_assert_cmpint (p.why, ==, WS_UNDEC_TUNNEL_TOO_DEEP);
+  g_free (e);
+}
+
 /* The counters the totals show, by kind. */
 static void
 test_count (void)
@@ -804,6 +849,7 @@ main (int argc, char **argv)
   g_test_add_func ("/decode/tunnel/mpls-pppoe-gtp", test_mpls_pppoe_gtp);
   g_test_add_func ("/decode/tunnel/nested", test_nested);
   g_test_add_func ("/decode/links", test_links);
+  g_test_add_func ("/decode/tags", test_tags);
   g_test_add_func ("/decode/count", test_count);
   return g_test_run ();
 }
