@@ -279,6 +279,7 @@ typedef struct {
   uint64_t tunneled_packets;      /* TCP segments found inside a tunnel */
   uint64_t not_ip_packets;        /* ARP, LLDP, LLC, 802.11 management, PPP LCP ... */
   uint64_t unknown_ethertype_packets;
+  uint64_t not_tcp_packets;       /* UDP, ICMP ... (fragments of UDP too) */
   uint64_t inner_not_tcp_packets; /* UDP, ICMP ... inside a tunnel */
   uint64_t unknown_tunnel_packets; /* L2TP, GRE of an unknown protocol, ... */
   uint64_t tunnel_too_deep_packets;

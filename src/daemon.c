@@ -181,6 +181,7 @@ log_stats (ws_capture *cap, ws_analyzer *a, ws_writer *w)
           ", IP fragments %" G_GUINT64_FORMAT " (reassembled %" G_GUINT64_FORMAT
           ", dropped %" G_GUINT64_FORMAT "), tunneled %" G_GUINT64_FORMAT
           ", not decoded: not IP %" G_GUINT64_FORMAT ", unknown EtherType %" G_GUINT64_FORMAT
+          ", not TCP %" G_GUINT64_FORMAT
           ", not TCP in tunnel %" G_GUINT64_FORMAT ", unknown tunnel %" G_GUINT64_FORMAT
           ", too deep %" G_GUINT64_FORMAT ", malformed tunnel %" G_GUINT64_FORMAT
           ", unsupported link %" G_GUINT64_FORMAT,
@@ -190,7 +191,8 @@ log_stats (ws_capture *cap, ws_analyzer *a, ws_writer *w)
           ws_stats.header_limit_hits, ws_writer_backlog (w), ws_writer_dropped (w),
           ws_stats.ip_fragments, ws_stats.ip_reassembled, ws_stats.ip_frag_dropped,
           ws_stats.tunneled_packets, ws_stats.not_ip_packets,
-          ws_stats.unknown_ethertype_packets, ws_stats.inner_not_tcp_packets,
+          ws_stats.unknown_ethertype_packets, ws_stats.not_tcp_packets,
+          ws_stats.inner_not_tcp_packets,
           ws_stats.unknown_tunnel_packets, ws_stats.tunnel_too_deep_packets,
           ws_stats.malformed_tunnel_packets, ws_stats.unsupported_link_packets);
 }

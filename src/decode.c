@@ -538,6 +538,7 @@ ws_decode_count (ws_decode_result r, const ws_packet *p)
     {
     case WS_UNDEC_NOT_IP: ws_stats.not_ip_packets++; break;
     case WS_UNDEC_UNKNOWN_ETHERTYPE: ws_stats.unknown_ethertype_packets++; break;
+    case WS_UNDEC_NOT_TCP: ws_stats.not_tcp_packets++; break;
     case WS_UNDEC_INNER_NOT_TCP: ws_stats.inner_not_tcp_packets++; break;
     case WS_UNDEC_UNKNOWN_TUNNEL: ws_stats.unknown_tunnel_packets++; break;
     case WS_UNDEC_TUNNEL_TOO_DEEP: ws_stats.tunnel_too_deep_packets++; break;
