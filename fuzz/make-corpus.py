@@ -17,6 +17,10 @@ reassembly; written when tests/data is there): the packets before the third
 fragmented datagram, and from frag-dup's cut one copy with an overlap of
 different bytes and one with a fragment cut by the snaplen.
 
+and capture/tun-*, capture/ng-*: the tunnel and link-type captures of
+tests/data (gen-tunnels.py) and its pcapng files (two link types, an
+unsupported interface, injected secrets) as they are.
+
 Standard library only; deterministic (same captures, same files).
 """
 import gzip
@@ -261,6 +265,24 @@ def frag_seeds(data_dir, capture_dir, written):
                 f.write(content)
 
 
+def tunnel_seeds(data_dir, capture_dir, written):
+    if not os.path.isdir(data_dir):
+        return
+    for name in sorted(os.listdir(data_dir)):
+        if name.startswith("tun-") and name.endswith(".pcap"):
+            vname = name[:-len(".pcap")]
+        elif name.endswith(".pcapng") and name != "pcapng.pcapng":
+            vname = "ng-" + name[:-len(".pcapng")]
+        else:
+            continue
+        if vname in written:
+            continue
+        written.add(vname)
+        with open(os.path.join(data_dir, name), "rb") as f, \
+                open(os.path.join(capture_dir, vname), "wb") as g:
+            g.write(f.read())
+
+
 def main():
     pcap_dir = sys.argv[1] if len(sys.argv) > 1 else "pcaps"
     out_dir = sys.argv[2] if len(sys.argv) > 2 else os.path.join("fuzz", "corpus")
@@ -303,6 +325,8 @@ def main():
         put(dirs["ext"], seed, written)
     frag_seeds(os.path.join(os.path.dirname(pcap_dir) or ".", "tests", "data"),
                dirs["capture"], written)
+    tunnel_seeds(os.path.join(os.path.dirname(pcap_dir) or ".", "tests", "data"),
+                 dirs["capture"], written)
     print("wrote %d files under %s" % (len(written), out_dir))
 
 

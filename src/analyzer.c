@@ -235,6 +235,7 @@ ws_analyzer_packet (ws_analyzer *a, int linktype, const struct pcap_pkthdr *h,
                                          ts_us, &p);
   if (p.truncated || r == WS_DEC_TRUNCATED)
     ws_stats.truncated_packets++;
+  ws_decode_count (r, &p);
   switch (r)
     {
     case WS_DEC_OK:

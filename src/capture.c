@@ -17,6 +17,13 @@
  * its messages.  pcapng, gzip and standard input go through libpcap with a
  * larger stdio buffer.  WSCLOSED_READER=libpcap in the environment sends
  * every file through libpcap (the tests compare both readers).
+ *
+ * pcapng (from a file, gzip or standard input) is read by pcapng.c, which
+ * unlike libpcap takes files whose interfaces differ in link type or snap
+ * length: each packet goes on with its interface's link type, the filter is
+ * compiled once per interface, an interface of a link type we cannot
+ * decode is reported once and its packets are still handed on (the decoder
+ * counts them), and Decryption Secrets Blocks go to the secrets callback.
  */
 #include "config.h"
 
@@ -30,6 +37,7 @@
 
 #include "capture.h"
 #include "decode.h"
+#include "pcapng.h"
 
 /* libpcap's largest caplen for the link types we decode */
 #define MAX_CAPLEN 262144u
@@ -54,12 +62,28 @@ typedef struct {
   struct pcap_pkthdr hdr;
 } direct;
 
+/* One interface of a pcapng file. */
+typedef struct {
+  int dlt;
+  uint32_t snaplen;
+  bool filtered;
+  bool skip;                /* its filter does not compile: packets dropped */
+  struct bpf_program prog;
+} ng_iface;
+
+typedef struct ws_capture ws_capture;
+
 typedef struct {
   char *name;
-  pcap_t *p;
+  pcap_t *p;                /* NULL for pcapng read by us */
   FILE *fp;                 /* cookie stream over gz, or NULL */
-  int dlt;
+  int dlt;                  /* of the packet in h/data */
   direct *rd;               /* classic pcap read by us, or NULL */
+  ws_pcapng *ng;            /* pcapng read by us, or NULL */
+  GArray *ng_ifaces;        /* of ng_iface, by the file's interface index */
+  char *filter;             /* pcapng: compiled per interface */
+  ws_capture *cap;
+  struct pcap_pkthdr ng_hdr;
   struct pcap_pkthdr *h;
   const u_char *data;
   bool has;                 /* h/data hold this source's next packet */
@@ -71,13 +95,30 @@ G_DEFINE_QUARK (ws-capture-error-quark, ws_capture_error)
 struct ws_capture {
   GPtrArray *sources;       /* of source* */
   bool live;
+  int late_errors;          /* reported while reading pcapng interfaces */
   volatile sig_atomic_t stop;
 };
+
+/* The gzip stream: the first bytes, read to tell the format, are kept and
+ * read again. */
+typedef struct {
+  gzFile gz;
+  uint8_t head[4];
+  int head_len, head_pos;
+} gz_cookie;
 
 static ssize_t
 gz_read (void *cookie, char *buf, size_t size)
 {
-  int n = gzread ((gzFile) cookie, buf, (unsigned) MIN (size, (size_t) G_MAXINT));
+  gz_cookie *c = cookie;
+  if (c->head_pos < c->head_len && size > 0)
+    {
+      size_t n = MIN (size, (size_t) (c->head_len - c->head_pos));
+      memcpy (buf, c->head + c->head_pos, n);
+      c->head_pos += (int) n;
+      return (ssize_t) n;
+    }
+  int n = gzread (c->gz, buf, (unsigned) MIN (size, (size_t) G_MAXINT));
   if (n < 0)
     {
       errno = EIO;
@@ -89,20 +130,34 @@ gz_read (void *cookie, char *buf, size_t size)
 static int
 gz_close (void *cookie)
 {
-  return gzclose ((gzFile) cookie) == Z_OK ? 0 : -1;
+  gz_cookie *c = cookie;
+  int rc = gzclose (c->gz) == Z_OK ? 0 : -1;
+  g_free (c);
+  return rc;
 }
 
+/* A stream of fd through zlib (uncompressed data passes unchanged); magic
+ * gets its first 4 bytes (zeros if it is shorter). */
 static FILE *
-gz_stream (int fd)
+gz_stream (int fd, uint8_t magic[4])
 {
   gzFile gz = gzdopen (fd, "rb");
   if (!gz)
     return NULL;
   gzbuffer (gz, 256 * 1024);
+  gz_cookie *c = g_new0 (gz_cookie, 1);
+  c->gz = gz;
+  memset (magic, 0, 4);
+  int n = gzread (gz, c->head, 4);
+  c->head_len = n > 0 ? n : 0;
+  memcpy (magic, c->head, (size_t) c->head_len);
   cookie_io_functions_t io = { .read = gz_read, .close = gz_close };
-  FILE *fp = fopencookie (gz, "rb", io);
+  FILE *fp = fopencookie (c, "rb", io);
   if (!fp)
-    gzclose (gz);
+    {
+      gzclose (gz);
+      g_free (c);
+    }
   return fp;
 }
 
@@ -122,10 +177,22 @@ source_free (gpointer v)
 {
   source *s = v;
   direct_free (s->rd);
+  ws_pcapng_free (s->ng);
+  if (s->ng_ifaces)
+    {
+      for (guint i = 0; i < s->ng_ifaces->len; i++)
+        {
+          ng_iface *f = &g_array_index (s->ng_ifaces, ng_iface, i);
+          if (f->filtered)
+            pcap_freecode (&f->prog);
+        }
+      g_array_unref (s->ng_ifaces);
+    }
   if (s->p)
     pcap_close (s->p); /* closes s->fp too */
   else if (s->fp)
     fclose (s->fp);
+  g_free (s->filter);
   g_free (s->name);
   g_free (s);
 }
@@ -297,18 +364,31 @@ direct_next (direct *r, const u_char **data, char *errbuf)
     }
 }
 
+static void ng_iface_seen (void *user, uint32_t ifindex, int linktype, uint32_t snaplen);
+
+static inline uint32_t
+magic_word (const uint8_t m[4])
+{
+  uint32_t v;
+  memcpy (&v, m, 4);
+  return v;
+}
+
 static source *
 open_one (const char *name, char *errbuf)
 {
   source *s = g_new0 (source, 1);
   s->name = g_strdup (name);
+  uint8_t magic[4] = { 0, 0, 0, 0 };
   bool is_stdin = strcmp (name, "-") == 0;
   if (is_stdin)
     {
       int fd = dup (0);
-      s->fp = fd >= 0 ? gz_stream (fd) : NULL;
+      s->fp = fd >= 0 ? gz_stream (fd, magic) : NULL;
       if (!s->fp)
         {
+          if (fd >= 0)
+            close (fd);
           g_snprintf (errbuf, PCAP_ERRBUF_SIZE, "cannot read standard input");
           source_free (s);
           return NULL;
@@ -331,11 +411,12 @@ open_one (const char *name, char *errbuf)
           source_free (s);
           return NULL;
         }
-      unsigned char magic[2] = { 0, 0 };
-      ssize_t n = pread (fd, magic, 2, 0);
-      if (n == 2 && magic[0] == 0x1f && magic[1] == 0x8b)
+      ssize_t n = pread (fd, magic, 4, 0);
+      if (n < 4)
+        memset (magic + (n > 0 ? n : 0), 0, (size_t) (4 - (n > 0 ? n : 0)));
+      if (n >= 2 && magic[0] == 0x1f && magic[1] == 0x8b)
         {
-          s->fp = gz_stream (fd);
+          s->fp = gz_stream (fd, magic);
           if (!s->fp)
             {
               close (fd);
@@ -360,6 +441,27 @@ open_one (const char *name, char *errbuf)
     }
   if (!s->rd)
     setvbuf (s->fp, NULL, _IOFBF, 1 << 20);
+  if (magic_word (magic) == WS_PCAPNG_MAGIC
+      && g_strcmp0 (g_getenv ("WSCLOSED_READER"), "libpcap") != 0)
+    {
+      uint8_t skip[4];
+      if (fread (skip, 1, 4, s->fp) != 4)
+        {
+          g_snprintf (errbuf, PCAP_ERRBUF_SIZE, "truncated capture file");
+          source_free (s);
+          return NULL;
+        }
+      s->ng = ws_pcapng_new (s->fp);
+      s->ng_ifaces = g_array_new (FALSE, TRUE, sizeof (ng_iface));
+      ws_pcapng_set_iface_fn (s->ng, ng_iface_seen, s);
+      if (!ws_pcapng_start (s->ng, errbuf))
+        {
+          source_free (s);
+          return NULL;
+        }
+      s->dlt = ws_pcapng_first_linktype (s->ng);
+      return s;
+    }
   s->p = pcap_fopen_offline_with_tstamp_precision (s->fp, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
   if (!s->p)
     {
@@ -374,6 +476,57 @@ open_one (const char *name, char *errbuf)
       s->rd = NULL;
     }
   return s;
+}
+
+/* Compiles the source's filter for interface f; false with error set. */
+static bool
+ng_compile (source *s, ng_iface *f, GError **error)
+{
+  pcap_t *dead = pcap_open_dead (f->dlt, f->snaplen ? (int) MIN (f->snaplen, 262144u) : 262144);
+  if (!dead)
+    {
+      g_set_error (error, WS_CAPTURE_ERROR, WS_CAPTURE_ERROR_FILTER, "out of memory");
+      return false;
+    }
+  bool ok = pcap_compile (dead, &f->prog, s->filter, 1, PCAP_NETMASK_UNKNOWN) == 0;
+  if (!ok)
+    g_set_error (error, WS_CAPTURE_ERROR, WS_CAPTURE_ERROR_FILTER,
+                 "bad filter expression \"%s\": %s", s->filter, pcap_geterr (dead));
+  pcap_close (dead);
+  f->filtered = ok;
+  return ok;
+}
+
+static void
+ng_iface_seen (void *user, uint32_t ifindex, int linktype, uint32_t snaplen)
+{
+  source *s = user;
+  if (ifindex >= s->ng_ifaces->len)
+    g_array_set_size (s->ng_ifaces, ifindex + 1);
+  ng_iface *f = &g_array_index (s->ng_ifaces, ng_iface, ifindex);
+  f->dlt = linktype;
+  f->snaplen = snaplen;
+  if (!ws_linktype_supported (linktype))
+    {
+      /* its packets go on all the same: the decoder counts them */
+      const char *dn = pcap_datalink_val_to_name (linktype);
+      g_printerr ("wsclosed: %s: unsupported link type %d (%s) on interface %u: its packets are skipped\n",
+                  s->name, linktype, dn ? dn : "unknown", ifindex);
+      if (s->cap)
+        s->cap->late_errors++;
+      return;
+    }
+  if (s->filter)
+    {
+      g_autoptr (GError) err = NULL;
+      if (!ng_compile (s, f, &err))
+        {
+          g_printerr ("wsclosed: %s: interface %u: %s\n", s->name, ifindex, err->message);
+          f->skip = true;
+          if (s->cap)
+            s->cap->late_errors++;
+        }
+    }
 }
 
 static bool
@@ -409,6 +562,18 @@ set_filter (pcap_t *p, const char *filter, GError **error)
 static bool
 set_source_filter (source *s, const char *filter, GError **error)
 {
+  if (s->ng)
+    {
+      g_free (s->filter);
+      s->filter = g_strdup (filter);
+      for (guint i = 0; i < s->ng_ifaces->len; i++)
+        {
+          ng_iface *f = &g_array_index (s->ng_ifaces, ng_iface, i);
+          if (ws_linktype_supported (f->dlt) && !ng_compile (s, f, error))
+            return false;
+        }
+      return true;
+    }
   if (!s->rd)
     return set_filter (s->p, filter, error);
   if (!compile_filter (s->p, filter, &s->rd->prog, error))
@@ -433,7 +598,15 @@ ws_capture_open_files (char **files, const char *filter, int *n_errors, GError *
           (*n_errors)++;
           continue;
         }
-      if (!ws_linktype_supported (s->dlt))
+      s->cap = cap;
+      if (s->ng)
+        {
+          /* interfaces read so far (the first): reported as they came */
+          for (guint k = 0; k < s->ng_ifaces->len; k++)
+            if (!ws_linktype_supported (g_array_index (s->ng_ifaces, ng_iface, k).dlt))
+              (*n_errors)++;
+        }
+      else if (!ws_linktype_supported (s->dlt))
         {
           const char *dn = pcap_datalink_val_to_name (s->dlt);
           g_printerr ("wsclosed: %s: unsupported link type %d (%s)\n", files[i], s->dlt,
@@ -464,6 +637,25 @@ advance (source *s, int *n_errors)
     {
       rc = direct_next (s->rd, &s->data, errbuf);
       s->h = &s->rd->hdr;
+    }
+  else if (s->ng)
+    {
+      uint32_t ifindex;
+      s->h = &s->ng_hdr;
+      for (;;)
+        {
+          rc = ws_pcapng_next (s->ng, &s->ng_hdr, &s->data, &s->dlt, &ifindex, errbuf);
+          if (rc != 1)
+            {
+              if (rc < 0)
+                rc = PCAP_ERROR;
+              break;
+            }
+          const ng_iface *f = &g_array_index (s->ng_ifaces, ng_iface, ifindex);
+          if (f->skip || (f->filtered && !pcap_offline_filter (&f->prog, s->h, s->data)))
+            continue;
+          break;
+        }
     }
   else
     {
@@ -528,7 +720,7 @@ ws_capture_run (ws_capture *cap, ws_packet_fn fn, void *user)
         }
       return n_errors;
     }
-  if (n == 1)
+  if (n == 1 && ((source *) g_ptr_array_index (cap->sources, 0))->p)
     {
       /* one file: libpcap's own loop, the cheapest way through it */
       source *s = g_ptr_array_index (cap->sources, 0);
@@ -557,6 +749,8 @@ ws_capture_run (ws_capture *cap, ws_packet_fn fn, void *user)
       fn (user, best->dlt, best->h, best->data);
       advance (best, &n_errors);
     }
+  n_errors += cap->late_errors;
+  cap->late_errors = 0;
   return n_errors;
 }
 
@@ -635,7 +829,11 @@ ws_capture_break (ws_capture *cap)
 {
   cap->stop = 1;
   for (guint i = 0; i < cap->sources->len; i++)
-    pcap_breakloop (((source *) g_ptr_array_index (cap->sources, i))->p);
+    {
+      source *s = g_ptr_array_index (cap->sources, i);
+      if (s->p)
+        pcap_breakloop (s->p);
+    }
 }
 
 bool
@@ -656,6 +854,17 @@ ws_capture_fd (ws_capture *cap)
 {
   source *s = g_ptr_array_index (cap->sources, 0);
   return pcap_get_selectable_fd (s->p);
+}
+
+void
+ws_capture_set_secrets_fn (ws_capture *cap, ws_secrets_fn fn, void *user)
+{
+  for (guint i = 0; i < cap->sources->len; i++)
+    {
+      source *s = g_ptr_array_index (cap->sources, i);
+      if (s->ng)
+        ws_pcapng_set_secrets_fn (s->ng, fn, user);
+    }
 }
 
 void

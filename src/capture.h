@@ -9,6 +9,8 @@
 #include <pcap/pcap.h>
 #include <stdbool.h>
 
+#include "pcapng.h"
+
 typedef struct ws_capture ws_capture;
 
 #define WS_CAPTURE_ERROR (ws_capture_error_quark ())
@@ -26,10 +28,18 @@ typedef void (*ws_packet_fn) (void *user, int linktype, const struct pcap_pkthdr
 /* Open saved captures ("-" is standard input).  A file that cannot be
  * opened, is not a capture, or has a link type we cannot decode is reported
  * on stderr ("wsclosed: FILE: problem") and counted in *n_errors; the others
- * are still read.  A filter that does not compile is a usage error: NULL is
+ * are still read.  In a pcapng file, an interface of a link type we cannot
+ * decode is reported (and counted) once; the file's other interfaces are
+ * read, and that interface's packets are handed on to be counted.  A filter that does not compile is a usage error: NULL is
  * returned with error set. */
 ws_capture *ws_capture_open_files (char **files, const char *filter, int *n_errors,
                                    GError **error);
+
+/* Decryption secrets found in the files (pcapng Decryption Secrets Blocks,
+ * e.g. as `editcap --inject-secrets tls,KEYLOG` writes them) go to fn with
+ * their type (0x544c534b "TLSK": NSS key log lines) as they are read, those
+ * read while opening the files first. */
+void ws_capture_set_secrets_fn (ws_capture *cap, ws_secrets_fn fn, void *user);
 
 /* Live capture on an interface ("any" works). */
 typedef struct {

@@ -275,6 +275,16 @@ typedef struct {
                                    * timed out, evicted, truncated, too many
                                    * fragments, malformed, incomplete at the end */
   uint64_t ip_frag_overlap_conflicts; /* overlapping fragments with different bytes */
+  /* tunnels, and frames that gave no TCP segment, by kind (decode.c) */
+  uint64_t tunneled_packets;      /* TCP segments found inside a tunnel */
+  uint64_t not_ip_packets;        /* ARP, LLDP, LLC, 802.11 management, PPP LCP ... */
+  uint64_t unknown_ethertype_packets;
+  uint64_t not_tcp_packets;       /* UDP, ICMP ... (fragments of UDP too) */
+  uint64_t inner_not_tcp_packets; /* UDP, ICMP ... inside a tunnel */
+  uint64_t unknown_tunnel_packets; /* L2TP, GRE of an unknown protocol, ... */
+  uint64_t tunnel_too_deep_packets;
+  uint64_t malformed_tunnel_packets;
+  uint64_t unsupported_link_packets; /* of an interface whose link type we do not decode */
 } ws_counters;
 
 extern ws_counters ws_stats;

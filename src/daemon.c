@@ -185,12 +185,22 @@ log_stats (ws_capture *cap, ws_analyzer *a, ws_writer *w)
           ", inflate %" G_GUINT64_FORMAT ", header %" G_GUINT64_FORMAT
           ", output backlog %zu bytes, records lost %" G_GUINT64_FORMAT
           ", IP fragments %" G_GUINT64_FORMAT " (reassembled %" G_GUINT64_FORMAT
-          ", dropped %" G_GUINT64_FORMAT ")",
+          ", dropped %" G_GUINT64_FORMAT "), tunneled %" G_GUINT64_FORMAT
+          ", not decoded: not IP %" G_GUINT64_FORMAT ", unknown EtherType %" G_GUINT64_FORMAT
+          ", not TCP %" G_GUINT64_FORMAT
+          ", not TCP in tunnel %" G_GUINT64_FORMAT ", unknown tunnel %" G_GUINT64_FORMAT
+          ", too deep %" G_GUINT64_FORMAT ", malformed tunnel %" G_GUINT64_FORMAT
+          ", unsupported link %" G_GUINT64_FORMAT,
           ws_stats.packets, recv, drop, ifdrop, have ? "" : ", unavailable",
           ws_analyzer_tracked (a), ws_analyzer_held (a), ws_stats.ws_connections,
           ws_stats.evicted, ws_stats.reassembly_limit_hits, ws_stats.inflate_limit_hits,
           ws_stats.header_limit_hits, ws_writer_backlog (w), ws_writer_dropped (w),
-          ws_stats.ip_fragments, ws_stats.ip_reassembled, ws_stats.ip_frag_dropped);
+          ws_stats.ip_fragments, ws_stats.ip_reassembled, ws_stats.ip_frag_dropped,
+          ws_stats.tunneled_packets, ws_stats.not_ip_packets,
+          ws_stats.unknown_ethertype_packets, ws_stats.not_tcp_packets,
+          ws_stats.inner_not_tcp_packets,
+          ws_stats.unknown_tunnel_packets, ws_stats.tunnel_too_deep_packets,
+          ws_stats.malformed_tunnel_packets, ws_stats.unsupported_link_packets);
 }
 
 static void

@@ -1,6 +1,9 @@
 /* decode.h - from a captured frame to the TCP segment inside it: link layer
  * (Ethernet with 802.1Q/802.1ad tags, Linux cooked SLL/SLL2, BSD NULL/LOOP,
- * raw IPv4/IPv6), IPv4 or IPv6 (extension headers skipped), TCP.
+ * raw IPv4/IPv6, PPP, Cisco HDLC, 802.11 data frames with radiotap or PPI,
+ * NFLOG), IPv4 or IPv6 (extension headers skipped), tunnels (VXLAN, Geneve,
+ * GRE, ERSPAN, IP in IP, MPLS, PPPoE, GTP-U, EtherIP; encap.h) nested up to
+ * WS_DECODE_MAX_TUNNELS deep, TCP.
  * All reads are bounds-checked against the captured length; a frame cut short
  * by the snaplen is decoded as far as it goes and flagged.
  * An IP fragment of a TCP datagram is described (ws_ip_fragment) for the
@@ -41,8 +44,30 @@ typedef struct {
   uint32_t data_caplen;   /* how much of it was captured (<= data_len) */
 } ws_ip_fragment;
 
+/* Why a frame gave no TCP segment (ws_packet.why), counted by kind. */
+typedef enum {
+  WS_UNDEC_NONE = 0,
+  WS_UNDEC_NOT_IP,            /* ARP, LLDP, LLC, 802.11 management, PPP LCP ... */
+  WS_UNDEC_UNKNOWN_ETHERTYPE, /* an EtherType we do not decode */
+  WS_UNDEC_NOT_TCP,           /* UDP, ICMP, ... */
+  WS_UNDEC_INNER_NOT_TCP,     /* ... inside a tunnel */
+  WS_UNDEC_UNKNOWN_TUNNEL,    /* L2TP, GRE of an unknown protocol, MPLS pseudowire ... */
+  WS_UNDEC_TUNNEL_TOO_DEEP,   /* more than WS_DECODE_MAX_TUNNELS tunnels */
+  WS_UNDEC_MALFORMED_TUNNEL,  /* a tunnel header that does not add up */
+  WS_UNDEC_MALFORMED,         /* a link, IP or TCP header that does not add up */
+  WS_UNDEC_TRUNCATED,         /* cut by the snaplen before the TCP header ended */
+  WS_UNDEC_LINKTYPE,          /* a link type we do not decode */
+} ws_undecoded;
+
+#define WS_DECODE_MAX_TUNNELS 8
+
 typedef struct {
   int64_t ts_us;
+  uint32_t tunnel;            /* identity of the tunnels the segment came
+                               * through (outer addresses, VNI, GRE key, ...);
+                               * 0: none.  Part of the flow key. */
+  uint8_t tunnels;            /* how many tunnels it came through */
+  uint8_t why;                /* ws_undecoded, when not WS_DEC_OK */
   ws_addr src, dst;
   uint16_t sport, dport;
   uint32_t seq, ack;
@@ -70,9 +95,14 @@ ws_decode_result ws_decode (int linktype, const uint8_t *data, uint32_t caplen,
                             uint32_t wirelen, ws_packet *out);
 
 /* A whole IPv4 or IPv6 datagram in memory (a reassembled one): decoded as a
- * raw-IP frame of len bytes, none missing. */
+ * raw-IP frame of len bytes, none missing, inside the tunnels out->tunnel
+ * and out->tunnels already say. */
 ws_decode_result ws_decode_ip (const uint8_t *ip, uint32_t len, ws_packet *out);
 
 bool ws_linktype_supported (int linktype);
+
+/* Counts a decoded frame in ws_stats: the tunnels it came through, or why
+ * it gave no TCP segment. */
+void ws_decode_count (ws_decode_result r, const ws_packet *p);
 
 #endif

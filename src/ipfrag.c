@@ -29,6 +29,7 @@ typedef struct {
   uint8_t pad[2];
   uint32_t id;
   uint8_t src[16], dst[16];
+  uint32_t tunnel;          /* the tunnels the fragments came through */
 } frag_key;
 
 typedef struct dgram dgram;
@@ -315,6 +316,7 @@ ipv6_may_be_tcp (uint8_t nh)
   switch (nh)
     {
     case 6: case 43: case 51: case 60: case 135:
+    case 4: case 41: case 47: case 97: case 137:   /* may carry TCP in a tunnel */
       return true;
     default:
       return false;
@@ -378,6 +380,7 @@ add (ws_ipfrag *f, const ws_packet *p, int64_t ts_us, uint32_t *len,
   k.id = fr->id;
   memcpy (k.src, p->src.addr, 16);
   memcpy (k.dst, p->dst.addr, 16);
+  k.tunnel = p->tunnel;
 
   if (fr->version == 6 && fr->offset == 0 && !fr->more)
     return atomic (f, fr, len, r);

@@ -21,8 +21,10 @@
  * - a fragment cut by the snaplen cannot be completed byte-exactly: its
  *   datagram is given up (counted in truncated) and the rest of its fragments
  *   are swallowed, so the TCP layer sees a gap where the segment was;
- * - IPv4 fragments of other protocols are not kept (WS_DEC_NOT_TCP at once);
- *   IPv6 ones are kept until the offset-0 fragment says what they carry.
+ * - IPv4 fragments of protocols other than TCP and the tunnels in IP (4, 41,
+ *   47, 97, 137) are not kept (WS_DEC_NOT_TCP at once); IPv6 ones are kept
+ *   until the offset-0 fragment says what they carry;
+ * - datagrams are also keyed by the tunnels they came through (ws_packet.tunnel).
  * No allocation per fragment: one record and one buffer per datagram, the
  * buffer sized from the highest end seen and grown by doubling.
  */

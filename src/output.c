@@ -1821,6 +1821,20 @@ text_totals (ws_writer *w, GString *o, const ws_counters *st)
   g_string_append_printf (o, "  truncated packets (snaplen): %" PRIu64 "\n",
                           st->truncated_packets);
   g_string_append_printf (o, "  undecodable packets: %" PRIu64 "\n", st->undecodable_packets);
+  if (st->tunneled_packets > 0)
+    g_string_append_printf (o, "  TCP segments inside tunnels: %" PRIu64 "\n", st->tunneled_packets);
+  if (st->not_ip_packets + st->unknown_ethertype_packets + st->not_tcp_packets
+      + st->inner_not_tcp_packets + st->unknown_tunnel_packets + st->tunnel_too_deep_packets
+      + st->malformed_tunnel_packets + st->unsupported_link_packets > 0)
+    g_string_append_printf (o, "  not decoded: not IP %" PRIu64 ", unknown EtherType %" PRIu64
+                            ", not TCP %" PRIu64
+                            ", not TCP inside a tunnel %" PRIu64 ", unknown tunnel %" PRIu64
+                            ", tunnels too deep %" PRIu64 ", malformed tunnel %" PRIu64
+                            ", unsupported link type %" PRIu64 "\n",
+                            st->not_ip_packets, st->unknown_ethertype_packets,
+                            st->not_tcp_packets, st->inner_not_tcp_packets, st->unknown_tunnel_packets,
+                            st->tunnel_too_deep_packets, st->malformed_tunnel_packets,
+                            st->unsupported_link_packets);
   if (st->ip_fragments > 0)
     g_string_append_printf (o, "  IP fragments: %" PRIu64 " (%" PRIu64 " datagrams reassembled, %"
                             PRIu64 " dropped incomplete, %" PRIu64

@@ -53,14 +53,16 @@ seg_cost (const seg *s)
 
 typedef struct {
   uint8_t family;
-  uint8_t pad[3];      /* zero: 40 bytes, hashed and compared as five words */
+  uint8_t pad[3];      /* zero: 48 bytes, hashed and compared as six words */
   uint16_t port[2];
   uint8_t addr[2][16];
+  uint32_t tunnel;     /* ws_packet.tunnel: flows in different tunnels apart */
+  uint32_t pad2;
 } fkey;
 G_STATIC_ASSERT (sizeof (fkey) % 8 == 0);
 
-/* A packet touches the first three cache lines: the key and what every
- * packet updates in the first, the two directions in the next two.  The
+/* A packet touches the first three cache lines: the key and what finds the
+ * connection in the first, the two directions and the time in the next two.  The
  * endpoints are the key's: direction 0 is the sender of the first packet,
  * which is the key's first endpoint when first_lo is set. */
 typedef struct flow flow;
@@ -69,8 +71,8 @@ struct flow {
   uint32_t hash;       /* of key */
   uint32_t lru;        /* node in ws_tcp.ln */
   ws_conn *conn;
-  int64_t last_us;
   tdir d[2];           /* by direction */
+  int64_t last_us;
   bool first_lo;
   bool closing;
   int64_t closing_since;
@@ -212,9 +214,10 @@ lru_first (const ws_tcp *t)
  * lower endpoint comes first, so that both directions have one key: the
  * order memcmp of the addresses, then the port, would give, with the
  * addresses compared as two big-endian words.  Word 0 holds the family and
- * the ports, words 1-4 the addresses, as fkey lays them out. */
+ * the ports, words 1-4 the addresses, word 5 the tunnel, as fkey lays them
+ * out. */
 static inline bool
-key_words (uint64_t w[5], const ws_packet *p)
+key_words (uint64_t w[6], const ws_packet *p)
 {
   uint64_t s0, s1, d0, d1;
   memcpy (&s0, p->src.addr, 8);
@@ -235,18 +238,24 @@ key_words (uint64_t w[5], const ws_packet *p)
   w[2] = src_first ? s1 : d1;
   w[3] = src_first ? d0 : s0;
   w[4] = src_first ? d1 : s1;
+#if G_BYTE_ORDER == G_LITTLE_ENDIAN
+  w[5] = p->tunnel;
+#else
+  w[5] = (uint64_t) p->tunnel << 32;
+#endif
   return src_first;
 }
-G_STATIC_ASSERT (offsetof (fkey, port) == 4 && offsetof (fkey, addr) == 8);
+G_STATIC_ASSERT (offsetof (fkey, port) == 4 && offsetof (fkey, addr) == 8
+                 && offsetof (fkey, tunnel) == 40);
 
 /* Each word times its own odd constant, summed, the high half folded into
  * the low: the products are independent, so this costs about a multiply. */
 static inline uint32_t
-key_hash (const uint64_t w[5])
+key_hash (const uint64_t w[6])
 {
   uint64_t h = w[0] * 0x9e3779b97f4a7c15ull + w[1] * 0xc2b2ae3d27d4eb4full
                + w[2] * 0x165667b19e3779f9ull + w[3] * 0xd6e8feb86659fd93ull
-               + w[4] * 0xff51afd7ed558ccdull;
+               + w[4] * 0xff51afd7ed558ccdull + w[5] * 0xc4ceb9fe1a85ec53ull;
   h ^= h >> 32;
   return (uint32_t) (h ^ (h >> 16));
 }
@@ -256,12 +265,12 @@ key_hash (const uint64_t w[5])
 static inline uint32_t
 make_key (fkey *k, const ws_packet *p, bool *src_lo)
 {
-  uint64_t w[5];
+  uint64_t w[6];
   *src_lo = key_words (w, p);
   memcpy (k, w, sizeof w);
   return key_hash (w);
 }
-G_STATIC_ASSERT (sizeof (fkey) == 5 * sizeof (uint64_t));
+G_STATIC_ASSERT (sizeof (fkey) == 6 * sizeof (uint64_t));
 
 static void
 ft_init (ftable *ft, size_t slots)

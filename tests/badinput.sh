@@ -37,6 +37,13 @@ expect_error "directory" "$tmp" "directory"
 # classic pcap header with link type 147 (USER0), no packets
 printf '\324\303\262\241\002\000\004\000\000\000\000\000\000\000\000\000\377\377\000\000\223\000\000\000' >"$tmp/user0.pcap"
 expect_error "unknown link type" "$tmp/user0.pcap" "link type 147"
+# the same as pcapng (read by pcapng.c): section header, one interface of USER0
+shb='\012\015\015\012\034\000\000\000\115\074\053\032\001\000\000\000\377\377\377\377\377\377\377\377\034\000\000\000'
+printf "$shb"'\001\000\000\000\024\000\000\000\223\000\000\000\377\377\000\000\024\000\000\000' >"$tmp/user0.pcapng"
+expect_error "unknown link type (pcapng)" "$tmp/user0.pcapng" "link type 147"
+# an Ethernet interface, then a block whose length is not a multiple of 4
+printf "$shb"'\001\000\000\000\024\000\000\000\001\000\000\000\377\377\000\000\024\000\000\000\006\000\000\000\015\000\000\000' >"$tmp/garbled.pcapng"
+expect_error "garbled pcapng block" "$tmp/garbled.pcapng" "garbled pcapng block at byte 48"
 chmod 000 "$tmp/text.pcap"
 if [ "$(id -u)" -ne 0 ]; then
   expect_error "unreadable file" "$tmp/text.pcap" "permission denied"

@@ -169,5 +169,23 @@ else
   ok "hostile variants # SKIP $PY missing"
 fi
 
+
+# pcapng with one interface: read by pcapng.c, compared with libpcap's reader
+# (WSCLOSED_READER=libpcap) whole, gzip-compressed, on standard input's path
+# and cut at every byte of the first 200 and every 17th after
+ng="$d/pcapng.pcapng"
+check "pcapng: own and libpcap readers agree" same ng -r "$ng"
+gzip -c "$ng" >"$tmp/ng.pcapng.gz"
+check "pcapng.gz: own and libpcap readers agree" same nggz -r "$tmp/ng.pcapng.gz"
+check "pcapng with a filter" same ngf -r "$ng" "tcp port 18110"
+size=$(stat -c %s "$ng")
+bad=0; n=0
+for cut in $(seq 0 200) $(seq 201 17 "$size"); do
+  head -c "$cut" "$ng" >"$tmp/cut.pcapng"
+  n=$((n + 1))
+  same "pcapng cut $cut" -r "$tmp/cut.pcapng" || bad=$((bad + 1))
+done
+check "$n truncated pcapng copies: same records, message and exit status" test $bad -eq 0
+
 tap_end
 exit 0

@@ -1,10 +1,13 @@
-/* test-decode.c - link layers, IPv4/IPv6 and TCP header decoding, and that
- * a frame cut at any byte is handled without reading past its end. */
+/* test-decode.c - link layers, IPv4/IPv6, tunnels and TCP header decoding,
+ * and that a frame cut at any byte is handled without reading past its end
+ * (WS_DEC_TRUNCATED until the TCP header is whole, then the segment with the
+ * payload that was captured). */
 #include "config.h"
 
 #include <string.h>
 #include <pcap/pcap.h>
 
+#include "conn.h"
 #include "decode.h"
 
 #ifndef DLT_LINUX_SLL2
@@ -12,6 +15,12 @@
 #endif
 #ifndef DLT_IPV6
 #define DLT_IPV6 229
+#endif
+#ifndef DLT_NFLOG
+#define DLT_NFLOG 239
+#endif
+#ifndef DLT_PPI
+#define DLT_PPI 192
 #endif
 
 static const uint8_t payload[] = "GET / HTTP/1.1\r\n";
@@ -99,7 +108,12 @@ check_ok (int dlt, const uint8_t *frame, size_t len, int family)
           g_assert_cmpuint (q.payload_wire_len, ==, sizeof payload - 1);
         }
       else
-        g_assert_cmpint (r, ==, WS_DEC_TRUNCATED);
+        {
+          if (r != WS_DEC_TRUNCATED)
+            g_test_message ("link type %d, cut at %zu of %zu: result %d (why %d)", dlt, cut,
+                            len, (int) r, (int) q.why);
+          g_assert_cmpint (r, ==, WS_DEC_TRUNCATED);
+        }
       g_free (copy);
     }
 }
@@ -263,7 +277,556 @@ test_supported (void)
   g_assert_true (ws_linktype_supported (DLT_EN10MB));
   g_assert_true (ws_linktype_supported (DLT_LINUX_SLL2));
   g_assert_false (ws_linktype_supported (147));
-  g_assert_false (ws_linktype_supported (DLT_IEEE802_11));
+  g_assert_true (ws_linktype_supported (DLT_IEEE802_11));
+  g_assert_false (ws_linktype_supported (DLT_IEEE802_15_4));
+}
+
+/* ---- tunnels and the other link layers ---------------------------------- */
+
+/* A frame under construction. */
+typedef struct {
+  uint8_t b[1024];
+  size_t n;
+} fb;
+
+static void
+put (fb *f, const void *p, size_t n)
+{
+  g_assert_cmpuint (f->n + n, <=, sizeof f->b);
+  memcpy (f->b + f->n, p, n);
+  f->n += n;
+}
+
+static void
+put8 (fb *f, unsigned v)
+{
+  uint8_t b = (uint8_t) v;
+  put (f, &b, 1);
+}
+
+static void
+put16 (fb *f, unsigned v)
+{
+  put8 (f, v >> 8);
+  put8 (f, v);
+}
+
+static void
+put32 (fb *f, uint32_t v)
+{
+  put16 (f, v >> 16);
+  put16 (f, v & 0xffff);
+}
+
+static void
+put_fb (fb *f, const fb *g)
+{
+  put (f, g->b, g->n);
+}
+
+/* The inner packet: IPv4 or IPv6 + TCP + payload. */
+static fb
+inner (int v)
+{
+  fb f = { .n = 0 };
+  f.n = ip_packet (f.b, v, false, 0);
+  return f;
+}
+
+/* An Ethernet header of type et before body. */
+static fb
+ether (unsigned et, const fb *body)
+{
+  fb f = { .n = 0 };
+  for (int i = 0; i < 12; i++)
+    put8 (&f, i);
+  put16 (&f, et);
+  put_fb (&f, body);
+  return f;
+}
+
+/* An outer IPv4 header (10.0.0.a -> 10.0.0.b) of protocol proto. */
+static fb
+outer4 (unsigned proto, const fb *body, unsigned a, unsigned b)
+{
+  fb f = { .n = 0 };
+  put8 (&f, 0x45); put8 (&f, 0); put16 (&f, 20 + (unsigned) body->n);
+  put16 (&f, 0x1234); put16 (&f, 0x4000);
+  put8 (&f, 64); put8 (&f, proto); put16 (&f, 0);
+  put32 (&f, 0x0a000000u | a); put32 (&f, 0x0a000000u | b);
+  put_fb (&f, body);
+  return f;
+}
+
+static fb
+outer6 (unsigned nh, const fb *body)
+{
+  fb f = { .n = 0 };
+  put32 (&f, 0x60000000u); put16 (&f, (unsigned) body->n); put8 (&f, nh); put8 (&f, 64);
+  for (int i = 0; i < 32; i++)
+    put8 (&f, i == 15 ? 1 : i == 31 ? 2 : i % 16 == 0 ? 0x20 : 0);
+  put_fb (&f, body);
+  return f;
+}
+
+static fb
+udp (unsigned sport, unsigned dport, const fb *body)
+{
+  fb f = { .n = 0 };
+  put16 (&f, sport); put16 (&f, dport); put16 (&f, 8 + (unsigned) body->n); put16 (&f, 0);
+  put_fb (&f, body);
+  return f;
+}
+
+/* Checks the frame as check_ok does, and that it came through tunnels
+ * tunnels; returns its tunnel identity. */
+static uint32_t
+check_tun (int dlt, const fb *f, int family, unsigned tunnels)
+{
+  check_ok (dlt, f->b, f->n, family);
+  ws_packet p;
+  g_assert_cmpint (ws_decode (dlt, f->b, (uint32_t) f->n, (uint32_t) f->n, &p), ==, WS_DEC_OK);
+  g_assert_cmpuint (p.tunnels, ==, tunnels);
+  if (tunnels == 0)
+    g_assert_cmpuint (p.tunnel, ==, 0);
+  return p.tunnel;
+}
+
+static void
+check_why (int dlt, const fb *f, ws_decode_result want, ws_undecoded why)
+{
+  ws_packet p;
+  g_assert_cmpint (ws_decode (dlt, f->b, (uint32_t) f->n, (uint32_t) f->n, &p), ==, want);
+  g_assert_cmpint (p.why, ==, why);
+  /* cut anywhere: never a read past the end, never a segment */
+  for (size_t cut = 0; cut < f->n; cut++)
+    {
+      uint8_t *copy = g_memdup2 (f->b, cut ? cut : 1);
+      ws_packet q;
+      ws_decode_result r = ws_decode (dlt, copy, (uint32_t) cut, (uint32_t) f->n, &q);
+      g_assert_cmpint (r, !=, WS_DEC_OK);
+      g_free (copy);
+    }
+}
+
+static fb
+vxlan_frame (uint32_t vni, unsigned a, unsigned b)
+{
+  fb in4 = inner (4), e = ether (0x0800, &in4), v = { .n = 0 };
+  put8 (&v, 0x08); put8 (&v, 0); put16 (&v, 0); put32 (&v, vni << 8);
+  put_fb (&v, &e);
+  fb u = udp (49152, 4789, &v);
+  fb ip = outer4 (17, &u, a, b);
+  return ether (0x0800, &ip);
+}
+
+static void
+test_vxlan (void)
+{
+  fb f = vxlan_frame (100, 1, 2);
+  uint32_t id = check_tun (DLT_EN10MB, &f, 4, 1);
+  g_assert_cmpuint (id, !=, 0);
+  /* the other direction of the same tunnel: the same identity */
+  fb back = vxlan_frame (100, 2, 1);
+  g_assert_cmpuint (check_tun (DLT_EN10MB, &back, 4, 1), ==, id);
+  /* another VNI, other outer addresses: other identities */
+  fb other = vxlan_frame (200, 1, 2);
+  g_assert_cmpuint (check_tun (DLT_EN10MB, &other, 4, 1), !=, id);
+  fb other2 = vxlan_frame (100, 1, 3);
+  g_assert_cmpuint (check_tun (DLT_EN10MB, &other2, 4, 1), !=, id);
+  /* without the I flag */
+  f.b[14 + 20 + 8] = 0;
+  check_why (DLT_EN10MB, &f, WS_DEC_MALFORMED, WS_UNDEC_MALFORMED_TUNNEL);
+
+  /* VXLAN-GPE carrying IPv6 */
+  fb in6 = inner (6), g = { .n = 0 };
+  put8 (&g, 0x0c); put16 (&g, 0); put8 (&g, 2); put32 (&g, 7 << 8);
+  put_fb (&g, &in6);
+  fb u = udp (1, 4790, &g), ip = outer4 (17, &u, 1, 2), e = ether (0x0800, &ip);
+  check_tun (DLT_EN10MB, &e, 6, 1);
+  /* ... and a next protocol we do not know */
+  e.b[14 + 20 + 8 + 3] = 0x7f;
+  check_why (DLT_EN10MB, &e, WS_DEC_NOT_IP, WS_UNDEC_UNKNOWN_TUNNEL);
+}
+
+static void
+test_geneve (void)
+{
+  fb in4 = inner (4), e = ether (0x0800, &in4), g = { .n = 0 };
+  put8 (&g, 2); put8 (&g, 0); put16 (&g, 0x6558); put32 (&g, 0x123400);
+  put16 (&g, 0x0103); put8 (&g, 0x80); put8 (&g, 1); put32 (&g, 42);   /* an option */
+  put_fb (&g, &e);
+  fb u = udp (50000, 6081, &g), ip = outer4 (17, &u, 1, 2), f = ether (0x0800, &ip);
+  check_tun (DLT_EN10MB, &f, 4, 1);
+  /* IP right after the header (AWS Gateway Load Balancer) */
+  fb h = { .n = 0 };
+  put8 (&h, 0); put8 (&h, 0); put16 (&h, 0x0800); put32 (&h, 0x1200);
+  put_fb (&h, &in4);
+  fb u2 = udp (50000, 6081, &h), ip2 = outer6 (17, &u2), f2 = ether (0x86dd, &ip2);
+  check_tun (DLT_EN10MB, &f2, 4, 1);
+  /* an option length running past the packet */
+  f.b[14 + 20 + 8] = 0x3f;
+  check_why (DLT_EN10MB, &f, WS_DEC_TRUNCATED, WS_UNDEC_TRUNCATED);
+}
+
+static fb
+gre (unsigned flags, unsigned proto, const fb *body)
+{
+  fb g = { .n = 0 };
+  put16 (&g, flags); put16 (&g, proto);
+  if (flags & 0x8000)
+    put32 (&g, 0);
+  if (flags & 0x2000)
+    put32 (&g, 42);
+  if (flags & 0x1000)
+    put32 (&g, 7);
+  put_fb (&g, body);
+  return g;
+}
+
+static void
+test_gre (void)
+{
+  fb in4 = inner (4), in6 = inner (6);
+  unsigned flagsets[] = { 0, 0x2000, 0x1000, 0x8000 | 0x2000 | 0x1000 };
+  uint32_t ids[4];
+  for (int i = 0; i < 4; i++)
+    {
+      fb g = gre (flagsets[i], 0x0800, &in4), ip = outer4 (47, &g, 1, 2), f = ether (0x0800, &ip);
+      ids[i] = check_tun (DLT_EN10MB, &f, 4, 1);
+    }
+  g_assert_cmpuint (ids[0], !=, ids[1]);   /* the key tells tunnels apart */
+  g_assert_cmpuint (ids[0], ==, ids[2]);   /* a sequence number does not */
+  /* Ethernet bridged over GRE, over IPv6 */
+  fb e = ether (0x86dd, &in6), g = gre (0x2000, 0x6558, &e), ip = outer6 (47, &g);
+  fb f = ether (0x86dd, &ip);
+  check_tun (DLT_EN10MB, &f, 6, 1);
+  /* a protocol we do not know, source routing, version 2 */
+  fb g2 = gre (0, 0x1234, &in4), ip2 = outer4 (47, &g2, 1, 2), f2 = ether (0x0800, &ip2);
+  check_why (DLT_EN10MB, &f2, WS_DEC_NOT_IP, WS_UNDEC_UNKNOWN_ETHERTYPE);
+  fb g3 = gre (0x4000, 0x0800, &in4), ip3 = outer4 (47, &g3, 1, 2), f3 = ether (0x0800, &ip3);
+  check_why (DLT_EN10MB, &f3, WS_DEC_NOT_IP, WS_UNDEC_UNKNOWN_TUNNEL);
+  fb g4 = gre (2, 0x0800, &in4), ip4 = outer4 (47, &g4, 1, 2), f4 = ether (0x0800, &ip4);
+  check_why (DLT_EN10MB, &f4, WS_DEC_MALFORMED, WS_UNDEC_MALFORMED_TUNNEL);
+  /* PPTP's enhanced GRE: key = length + call ID, sequence, PPP */
+  fb p = { .n = 0 };
+  put16 (&p, 0x3081); put16 (&p, 0x880b); put16 (&p, (unsigned) in4.n + 4); put16 (&p, 9);
+  put32 (&p, 1); put32 (&p, 0);
+  put8 (&p, 0xff); put8 (&p, 0x03); put16 (&p, 0x0021);
+  put_fb (&p, &in4);
+  fb ip5 = outer4 (47, &p, 1, 2), f5 = ether (0x0800, &ip5);
+  check_tun (DLT_EN10MB, &f5, 4, 1);
+}
+
+static void
+test_erspan (void)
+{
+  fb in4 = inner (4), e = ether (0x0800, &in4);
+  /* type II: | ver 1 vlan | cos en t session | rsvd index | */
+  fb h2 = { .n = 0 };
+  put16 (&h2, 0x1000); put16 (&h2, 7); put32 (&h2, 5);
+  put_fb (&h2, &e);
+  fb g = gre (0x1000, 0x88be, &h2), ip = outer4 (47, &g, 1, 2), f = ether (0x0800, &ip);
+  uint32_t s7 = check_tun (DLT_EN10MB, &f, 4, 1);
+  /* another session */
+  f.b[14 + 20 + 8 + 3] = 8;
+  g_assert_cmpuint (check_tun (DLT_EN10MB, &f, 4, 1), !=, s7);
+  /* type I: no sequence number, no ERSPAN header */
+  fb g1 = gre (0, 0x88be, &e), ip1 = outer4 (47, &g1, 1, 2), f1 = ether (0x0800, &ip1);
+  check_tun (DLT_EN10MB, &f1, 4, 1);
+  /* type III, with the platform subheader, then frame type IP */
+  fb h3 = { .n = 0 };
+  put16 (&h3, 0x2000); put16 (&h3, 9); put32 (&h3, 1000); put16 (&h3, 0);
+  put16 (&h3, (1 << 4) | (3 << 1) | 1);
+  put32 (&h3, 0); put32 (&h3, 0);
+  put_fb (&h3, &e);
+  fb g3 = gre (0x1000, 0x22eb, &h3), ip3 = outer4 (47, &g3, 1, 2), f3 = ether (0x0800, &ip3);
+  check_tun (DLT_EN10MB, &f3, 4, 1);
+  fb h4 = { .n = 0 };
+  put16 (&h4, 0x2000); put16 (&h4, 9); put32 (&h4, 1000); put16 (&h4, 0);
+  put16 (&h4, (2 << 10) | (1 << 4));
+  put_fb (&h4, &in4);
+  fb g4 = gre (0x1000, 0x22eb, &h4), ip4 = outer4 (47, &g4, 1, 2), f4 = ether (0x0800, &ip4);
+  check_tun (DLT_EN10MB, &f4, 4, 1);
+  /* a version that does not match the protocol */
+  f3.b[14 + 20 + 8] = 0x10;
+  check_why (DLT_EN10MB, &f3, WS_DEC_MALFORMED, WS_UNDEC_MALFORMED_TUNNEL);
+}
+
+static void
+test_ip_in_ip (void)
+{
+  fb in4 = inner (4), in6 = inner (6);
+  fb a = outer4 (4, &in4, 1, 2), fa = ether (0x0800, &a);
+  check_tun (DLT_EN10MB, &fa, 4, 1);
+  fb b = outer4 (41, &in6, 1, 2), fb_ = ether (0x0800, &b);
+  check_tun (DLT_EN10MB, &fb_, 6, 1);
+  fb c = outer6 (4, &in4);
+  check_tun (DLT_RAW, &c, 4, 1);
+  fb d = outer6 (41, &in6);
+  check_tun (DLT_IPV6, &d, 6, 1);
+  /* EtherIP */
+  fb e = ether (0x0800, &in4), h = { .n = 0 };
+  put16 (&h, 0x3000);
+  put_fb (&h, &e);
+  fb ip = outer4 (97, &h, 1, 2);
+  check_tun (DLT_RAW, &ip, 4, 1);
+  /* eight tunnels are fine, nine are too deep */
+  fb n = in4;
+  for (int i = 0; i < 8; i++)
+    n = outer4 (4, &n, 1, (unsigned) i + 2);
+  check_tun (DLT_RAW, &n, 4, 8);
+  n = outer4 (4, &n, 1, 2);
+  check_why (DLT_RAW, &n, WS_DEC_NOT_IP, WS_UNDEC_TUNNEL_TOO_DEEP);
+  /* UDP and ICMP inside a tunnel */
+  fb u0 = { .n = 4 }, u = udp (53, 53, &u0), iu = outer4 (17, &u, 3, 4), t = outer4 (4, &iu, 1, 2);
+  check_why (DLT_RAW, &t, WS_DEC_NOT_TCP, WS_UNDEC_INNER_NOT_TCP);
+  fb o = outer4 (17, &u, 3, 4);
+  check_why (DLT_RAW, &o, WS_DEC_NOT_TCP, WS_UNDEC_NOT_TCP);
+}
+
+static void
+test_mpls_pppoe_gtp (void)
+{
+  fb in4 = inner (4), in6 = inner (6);
+  /* two labels, then IPv4; one label, then IPv6 */
+  fb m = { .n = 0 };
+  put32 (&m, (1000u << 12) | 64); put32 (&m, (2000u << 12) | 0x100 | 64);
+  put_fb (&m, &in4);
+  fb f = ether (0x8847, &m);
+  check_tun (DLT_EN10MB, &f, 4, 1);
+  fb m6 = { .n = 0 };
+  put32 (&m6, (16u << 12) | 0x100 | 64);
+  put_fb (&m6, &in6);
+  fb f6 = ether (0x8847, &m6);
+  check_tun (DLT_EN10MB, &f6, 6, 1);
+  /* a pseudowire control word, then Ethernet */
+  fb e = ether (0x0800, &in4), mw = { .n = 0 };
+  put32 (&mw, (16u << 12) | 0x100 | 64); put32 (&mw, 0);
+  put_fb (&mw, &e);
+  fb fw = ether (0x8848, &mw);
+  check_tun (DLT_EN10MB, &fw, 4, 1);
+  /* seventeen labels without a bottom */
+  fb mm = { .n = 0 };
+  for (int i = 0; i < 17; i++)
+    put32 (&mm, (16u << 12) | 64);
+  put_fb (&mm, &in4);
+  fb fm = ether (0x8847, &mm);
+  check_why (DLT_EN10MB, &fm, WS_DEC_MALFORMED, WS_UNDEC_MALFORMED_TUNNEL);
+
+  /* PPPoE session, IPv4 and IPv6; LCP is not IP */
+  fb p = { .n = 0 };
+  put8 (&p, 0x11); put8 (&p, 0); put16 (&p, 0x1234); put16 (&p, (unsigned) in4.n + 2);
+  put16 (&p, 0x0021);
+  put_fb (&p, &in4);
+  fb fp = ether (0x8864, &p);
+  check_tun (DLT_EN10MB, &fp, 4, 1);
+  fb p6 = { .n = 0 };
+  put8 (&p6, 0x11); put8 (&p6, 0); put16 (&p6, 0x1234); put16 (&p6, (unsigned) in6.n + 2);
+  put16 (&p6, 0x0057);
+  put_fb (&p6, &in6);
+  check_tun (DLT_PPP_ETHER, &p6, 6, 0);
+  fb fp6 = ether (0x8864, &p6);
+  check_tun (DLT_EN10MB, &fp6, 6, 1);
+  fp6.b[14 + 6] = 0xc0; fp6.b[14 + 7] = 0x21;
+  check_why (DLT_EN10MB, &fp6, WS_DEC_NOT_IP, WS_UNDEC_INNER_NOT_TCP);
+
+  /* GTP-U with sequence number and two extension headers; an echo request */
+  fb g = { .n = 0 };
+  put8 (&g, 0x36); put8 (&g, 0xff); put16 (&g, (unsigned) in4.n + 4 + 4 + 8);
+  put32 (&g, 0xabcd);
+  put16 (&g, 1); put8 (&g, 0); put8 (&g, 0x85);
+  put8 (&g, 1); put8 (&g, 0); put8 (&g, 9); put8 (&g, 0x40);
+  put8 (&g, 2); put8 (&g, 0); put32 (&g, 0); put8 (&g, 0); put8 (&g, 0);
+  put_fb (&g, &in4);
+  fb u = udp (2152, 2152, &g), ip = outer4 (17, &u, 1, 2), fg = ether (0x0800, &ip);
+  uint32_t id = check_tun (DLT_EN10MB, &fg, 4, 1);
+  /* the TEID is not part of the identity: each direction has its own */
+  fg.b[14 + 28 + 7] = 0x01;
+  g_assert_cmpuint (check_tun (DLT_EN10MB, &fg, 4, 1), ==, id);
+  fb ge = fg;
+  ge.b[14 + 28 + 1] = 1;
+  check_why (DLT_EN10MB, &ge, WS_DEC_NOT_TCP, WS_UNDEC_NOT_TCP);
+  /* an extension header of length 0 */
+  fg.b[14 + 28 + 12] = 0;
+  check_why (DLT_EN10MB, &fg, WS_DEC_MALFORMED, WS_UNDEC_MALFORMED_TUNNEL);
+}
+
+static void
+test_nested (void)
+{
+  /* VXLAN in GRE (with a key) over IPv4, then two tunnels more in IP */
+  fb v = vxlan_frame (300, 5, 6);
+  fb mid = { .n = 0 };
+  put (&mid, v.b + 14, v.n - 14);   /* the IPv4/UDP/VXLAN part */
+  fb g = gre (0x2000, 0x0800, &mid), ip = outer4 (47, &g, 1, 2), f = ether (0x0800, &ip);
+  check_tun (DLT_EN10MB, &f, 4, 2);
+  fb deeper = outer4 (4, &ip, 7, 8);
+  fb d6 = outer6 (4, &deeper);
+  check_tun (DLT_RAW, &d6, 4, 4);
+}
+
+static void
+test_links (void)
+{
+  fb in4 = inner (4), in6 = inner (6);
+  /* PPP: HDLC-like framing or not, a compressed protocol field */
+  fb p = { .n = 0 };
+  put8 (&p, 0xff); put8 (&p, 0x03); put16 (&p, 0x0021); put_fb (&p, &in4);
+  check_tun (DLT_PPP, &p, 4, 0);
+  check_tun (DLT_PPP_SERIAL, &p, 4, 0);
+  fb q = { .n = 0 };
+  put8 (&q, 0x57); put_fb (&q, &in6);
+  check_tun (DLT_PPP, &q, 6, 0);
+  fb lcp = { .n = 0 };
+  put16 (&lcp, 0xc021); put32 (&lcp, 0x01010004);
+  check_why (DLT_PPP, &lcp, WS_DEC_NOT_IP, WS_UNDEC_NOT_IP);
+  /* Cisco HDLC */
+  fb c = { .n = 0 };
+  put8 (&c, 0x0f); put8 (&c, 0); put16 (&c, 0x86dd); put_fb (&c, &in6);
+  check_tun (DLT_C_HDLC, &c, 6, 0);
+  check_tun (DLT_PPP_SERIAL, &c, 6, 0);
+
+  /* 802.11: to DS; from DS QoS with HT control; four addresses */
+  fb snap4 = { .n = 0 }, snap6 = { .n = 0 };
+  put32 (&snap4, 0xaaaa0300); put16 (&snap4, 0); put16 (&snap4, 0x0800); put_fb (&snap4, &in4);
+  put32 (&snap6, 0xaaaa0300); put16 (&snap6, 0); put16 (&snap6, 0x86dd); put_fb (&snap6, &in6);
+  fb w = { .n = 0 };
+  put8 (&w, 0x08); put8 (&w, 0x01); put16 (&w, 0);
+  for (int i = 0; i < 20; i++)
+    put8 (&w, i);
+  put_fb (&w, &snap4);
+  check_tun (DLT_IEEE802_11, &w, 4, 0);
+  fb wq = { .n = 0 };
+  put8 (&wq, 0x88); put8 (&wq, 0x82); put16 (&wq, 0);
+  for (int i = 0; i < 20; i++)
+    put8 (&wq, i);
+  put16 (&wq, 5); put32 (&wq, 0);
+  put_fb (&wq, &snap6);
+  check_tun (DLT_IEEE802_11, &wq, 6, 0);
+  fb w4 = { .n = 0 };
+  put8 (&w4, 0x08); put8 (&w4, 0x03); put16 (&w4, 0);
+  for (int i = 0; i < 26; i++)
+    put8 (&w4, i);
+  put_fb (&w4, &snap4);
+  check_tun (DLT_IEEE802_11, &w4, 4, 0);
+  /* behind radiotap and PPI */
+  fb r = { .n = 0 };
+  put32 (&r, 0x00000c00); put32 (&r, 0); put32 (&r, 0); put_fb (&r, &w);
+  check_tun (DLT_IEEE802_11_RADIO, &r, 4, 0);
+  fb ppi = { .n = 0 };
+  put32 (&ppi, 0x00000800); put32 (&ppi, 0x69000000); put_fb (&ppi, &w);
+  check_tun (DLT_PPI, &ppi, 4, 0);
+  /* protected, management, null data: not IP */
+  fb wp = w;
+  wp.b[1] |= 0x40;
+  check_why (DLT_IEEE802_11, &wp, WS_DEC_NOT_IP, WS_UNDEC_NOT_IP);
+  wp = w;
+  wp.b[0] = 0x80;   /* beacon */
+  check_why (DLT_IEEE802_11, &wp, WS_DEC_NOT_IP, WS_UNDEC_NOT_IP);
+  wp = w;
+  wp.b[0] = 0x48;   /* null data */
+  check_why (DLT_IEEE802_11, &wp, WS_DEC_NOT_IP, WS_UNDEC_NOT_IP);
+
+  /* NFLOG, TLVs in either byte order; padding after a TLV */
+  for (int be = 0; be < 2; be++)
+    {
+      fb n = { .n = 0 };
+      put8 (&n, 2); put8 (&n, 0); put16 (&n, 7);
+#define TLV(len, type)                                              \
+      do {                                                          \
+        if (be) { put16 (&n, len); put16 (&n, type); }              \
+        else { put8 (&n, (len) & 0xff); put8 (&n, (len) >> 8);      \
+               put8 (&n, type); put8 (&n, 0); }                     \
+      } while (0)
+      TLV (8, 1); put16 (&n, 0x0800); put8 (&n, 1); put8 (&n, 0);
+      TLV (7, 10); put8 (&n, 'w'); put8 (&n, 's'); put8 (&n, 0); put8 (&n, 0);
+      TLV ((unsigned) in4.n + 4, 9);
+#undef TLV
+      put_fb (&n, &in4);
+      check_tun (DLT_NFLOG, &n, 4, 0);
+    }
+  /* Ethernet 802.3 with LLC/SNAP; and with plain LLC (spanning tree) */
+  fb s = ether ((unsigned) snap4.n, &snap4);
+  check_tun (DLT_EN10MB, &s, 4, 0);
+  fb stp0 = { .n = 0 };
+  put8 (&stp0, 0x42); put8 (&stp0, 0x42); put8 (&stp0, 0x03); put32 (&stp0, 0);
+  fb stp = ether ((unsigned) stp0.n, &stp0);
+  check_why (DLT_EN10MB, &stp, WS_DEC_NOT_IP, WS_UNDEC_NOT_IP);
+  /* EtherTypes: ARP is not IP, 0x1234 is unknown */
+  fb arp0 = { .n = 28 }, arp = ether (0x0806, &arp0), unk = ether (0x1234, &arp0);
+  check_why (DLT_EN10MB, &arp, WS_DEC_NOT_IP, WS_UNDEC_NOT_IP);
+  check_why (DLT_EN10MB, &unk, WS_DEC_NOT_IP, WS_UNDEC_UNKNOWN_ETHERTYPE);
+  /* a link type we do not decode */
+  check_why (DLT_IEEE802_15_4, &arp, WS_DEC_NOT_IP, WS_UNDEC_LINKTYPE);
+}
+
+/* NSH and Cisco MetaData in front of IP; Ethernet in Ethernet without end. */
+static void
+test_tags (void)
+{
+  fb in4 = inner (4), in6 = inner (6);
+  fb n = { .n = 0 };
+  put8 (&n, 0x0f); put8 (&n, 0xc6); put8 (&n, 0x01); put8 (&n, 0x02);   /* 24 bytes, IPv6 */
+  put32 (&n, 0x000100ff);
+  for (int i = 0; i < 4; i++)
+    put32 (&n, 0);
+  put_fb (&n, &in6);
+  fb f = ether (0x894f, &n);
+  check_tun (DLT_EN10MB, &f, 6, 1);
+  f.b[14 + 3] = 0x7f;   /* a next protocol we do not know */
+  check_why (DLT_EN10MB, &f, WS_DEC_NOT_IP, WS_UNDEC_UNKNOWN_TUNNEL);
+  fb c = { .n = 0 };
+  put32 (&c, 0); put16 (&c, 0); put16 (&c, 0x0800);
+  put_fb (&c, &in4);
+  fb fc = ether (0x8909, &c);
+  check_tun (DLT_EN10MB, &fc, 4, 0);
+  /* a frame of the largest capture length made of Ethernet headers of type
+   * 0x6558 (an Ethernet frame follows): ends, without a deep recursion */
+  uint32_t big = 262144;
+  uint8_t *e = g_malloc0 (big);
+  for (uint32_t off = 0; off + 14 <= big; off += 14)
+    {
+      e[off + 12] = 0x65;
+      e[off + 13] = 0x58;
+    }
+  ws_packet p;
+  g_assert_cmpint (ws_decode (DLT_EN10MB, e, big, big, &p), ==, WS_DEC_NOT_IP);
+  g_assert_cmpint (p.why, ==, WS_UNDEC_TUNNEL_TOO_DEEP);
+  /* the same with Cisco MetaData tags */
+  memset (e, 0, big);
+  e[12] = 0x89; e[13] = 0x09;
+  for (uint32_t off = 14; off + 8 <= big; off += 8)
+    {
+      e[off + 6] = 0x89;
+      e[off + 7] = 0x09;
+    }
+  g_assert_cmpint (ws_decode (DLT_EN10MB, e, big, big, &p), ==, WS_DEC_NOT_IP);
+  g_assert_cmpint (p.why, ==, WS_UNDEC_TUNNEL_TOO_DEEP);
+  g_free (e);
+}
+
+/* The counters the totals show, by kind. */
+static void
+test_count (void)
+{
+  memset (&ws_stats, 0, sizeof ws_stats);
+  ws_packet p = { 0 };
+  p.tunnels = 2;
+  ws_decode_count (WS_DEC_OK, &p);
+  p.tunnels = 0;
+  ws_decode_count (WS_DEC_OK, &p);
+  p.why = WS_UNDEC_TUNNEL_TOO_DEEP;
+  ws_decode_count (WS_DEC_NOT_IP, &p);
+  p.why = WS_UNDEC_UNKNOWN_ETHERTYPE;
+  ws_decode_count (WS_DEC_NOT_IP, &p);
+  p.why = WS_UNDEC_LINKTYPE;
+  ws_decode_count (WS_DEC_NOT_IP, &p);
+  g_assert_cmpuint (ws_stats.tunneled_packets, ==, 1);
+  g_assert_cmpuint (ws_stats.tunnel_too_deep_packets, ==, 1);
+  g_assert_cmpuint (ws_stats.unknown_ethertype_packets, ==, 1);
+  g_assert_cmpuint (ws_stats.unsupported_link_packets, ==, 1);
+  g_assert_cmpuint (ws_stats.not_ip_packets, ==, 0);
 }
 
 int
@@ -278,5 +841,15 @@ main (int argc, char **argv)
   g_test_add_func ("/decode/not-tcp", test_not_tcp);
   g_test_add_func ("/decode/fragment", test_fragment);
   g_test_add_func ("/decode/linktypes", test_supported);
+  g_test_add_func ("/decode/tunnel/vxlan", test_vxlan);
+  g_test_add_func ("/decode/tunnel/geneve", test_geneve);
+  g_test_add_func ("/decode/tunnel/gre", test_gre);
+  g_test_add_func ("/decode/tunnel/erspan", test_erspan);
+  g_test_add_func ("/decode/tunnel/ip-in-ip", test_ip_in_ip);
+  g_test_add_func ("/decode/tunnel/mpls-pppoe-gtp", test_mpls_pppoe_gtp);
+  g_test_add_func ("/decode/tunnel/nested", test_nested);
+  g_test_add_func ("/decode/links", test_links);
+  g_test_add_func ("/decode/tags", test_tags);
+  g_test_add_func ("/decode/count", test_count);
   return g_test_run ();
 }

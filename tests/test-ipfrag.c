@@ -785,6 +785,92 @@ test_totals_captures (void)
     }
 }
 
+
+/* fr inside an IPv4-in-IPv4 tunnel from 10.9.0.1 to 10.9.0.b */
+static void
+in_tunnel (frame *fr, uint8_t b)
+{
+  g_assert_cmpuint (fr->len + 20, <=, sizeof fr->b);
+  memmove (fr->b + 20, fr->b, fr->len);
+  uint8_t *p = fr->b;
+  memset (p, 0, 20);
+  p[0] = 0x45;
+  p[2] = (uint8_t) ((fr->len + 20) >> 8); p[3] = (uint8_t) (fr->len + 20);
+  p[8] = 64; p[9] = 4;
+  p[12] = 10; p[13] = 9; p[14] = 0; p[15] = 1;
+  p[16] = 10; p[17] = 9; p[18] = 0; p[19] = b;
+  fr->len += 20;
+}
+
+/* Two tunnels carry fragments of the same addresses and ID, alternating: two
+ * datagrams, each whole, each with its tunnel's identity.  And a datagram of
+ * the tunnel itself (IPv4 in IPv4) fragmented on the outside. */
+static void
+test_tunnels (void)
+{
+  make_segment (600, 0);
+  uint8_t other[620];
+  for (size_t i = 0; i < sizeof other; i++)
+    other[i] = (uint8_t) (seg[i] ^ (i >= 20 ? 0x5a : 0));
+  ws_ipfrag *f = new_ctx ();
+  uint32_t ids[2] = { 0, 0 };
+  for (int k = 0; k < 4; k++)
+    {
+      int tun = k % 2;
+      frame fr;
+      uint32_t off = k < 2 ? 0 : 320;
+      v4_frag (&fr, 77, off, k < 2 ? 320 : seg_len - 320, k < 2, 6, tun ? other + off : NULL);
+      in_tunnel (&fr, (uint8_t) (2 + tun));
+      ws_packet p;
+      ws_decode_result r = feed (f, &fr, k, &p);
+      if (k < 2)
+        {
+          g_assert_cmpint (r, ==, WS_DEC_FRAGMENT);
+          continue;
+        }
+      g_assert_cmpint (r, ==, WS_DEC_OK);
+      g_assert_cmpuint (p.tunnels, ==, 1);
+      ids[tun] = p.tunnel;
+      g_assert_cmpuint (p.payload_len, ==, seg_len - 20);
+      g_assert_true (memcmp (p.payload, (tun ? other : seg) + 20, seg_len - 20) == 0);
+    }
+  g_assert_cmpuint (ids[0], !=, 0);
+  g_assert_cmpuint (ids[1], !=, 0);
+  g_assert_cmpuint (ids[0], !=, ids[1]);
+  g_assert_cmpuint (ws_ipfrag_get_stats (f)->reassembled, ==, 2);
+
+  /* the outer datagram fragmented: [inner IPv4 header + seg] in two */
+  frame whole;
+  v4_frag (&whole, 5, 0, seg_len, false, 6, NULL);
+  in_tunnel (&whole, 2);
+  uint32_t inner_len = whole.len - 20;
+  for (int k = 0; k < 2; k++)
+    {
+      frame fr;
+      uint32_t off = k ? 320 : 0, len = k ? inner_len - 320 : 320;
+      uint8_t *p = fr.b;
+      memcpy (p, whole.b, 20);
+      p[2] = (uint8_t) ((20 + len) >> 8); p[3] = (uint8_t) (20 + len);
+      p[4] = 0; p[5] = 99;
+      uint16_t fo = (uint16_t) ((off / 8) | (k ? 0 : 0x2000));
+      p[6] = (uint8_t) (fo >> 8); p[7] = (uint8_t) fo;
+      memcpy (p + 20, whole.b + 20 + off, len);
+      fr.len = 20 + len;
+      ws_packet q;
+      ws_decode_result r = feed (f, &fr, 10 + k, &q);
+      if (k == 0)
+        g_assert_cmpint (r, ==, WS_DEC_FRAGMENT);
+      else
+        {
+          g_assert_cmpint (r, ==, WS_DEC_OK);
+          g_assert_cmpuint (q.tunnels, ==, 1);
+          g_assert_cmpuint (q.tunnel, ==, ids[0]);
+          check_segment (&q, 4);
+        }
+    }
+  ws_ipfrag_free (f);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -796,6 +882,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ipfrag/cap-eviction", test_cap_eviction);
   g_test_add_func ("/ipfrag/ipv6-ext", test_ipv6_ext);
   g_test_add_func ("/ipfrag/hostile", test_hostile);
+  g_test_add_func ("/ipfrag/tunnels", test_tunnels);
   g_test_add_func ("/ipfrag/truncated", test_truncated);
   g_test_add_func ("/ipfrag/incomplete", test_incomplete);
   g_test_add_func ("/ipfrag/totals/constructed", test_totals_constructed);

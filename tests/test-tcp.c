@@ -315,6 +315,52 @@ test_port_reuse (void)
   convo_clear (&cv);
 }
 
+/* The same 4-tuple in two tunnels: two connections, each with its own
+ * stream, although their packets alternate (and their sequence numbers
+ * differ, which in one flow would look like garbage). */
+static void
+test_tunnels_apart (void)
+{
+  convo cv;
+  convo_init (&cv);
+  n_ended = 0;
+  ws_tcp_opts o = { 0 };
+  ws_tcp *t = ws_tcp_new (&o, on_end, NULL);
+  int64_t ts = 1;
+  uint32_t tunnel[2] = { 0x1234, 0x9876 }, cisn[2] = { 100, 900000 };
+  for (int k = 0; k < 2; k++)
+    {
+      ws_packet p = mk (true, cisn[k], 0, WS_TCP_SYN, NULL, 0, ts++);
+      p.tunnel = tunnel[k];
+      ws_tcp_packet (t, &p);
+    }
+  g_assert_cmpuint (ws_tcp_count (t), ==, 2);
+  for (int k = 0; k < 2; k++)
+    {
+      ws_packet p = mk (false, 5000, cisn[k] + 1, WS_TCP_SYN | WS_TCP_ACK, NULL, 0, ts++);
+      p.tunnel = tunnel[k];
+      ws_tcp_packet (t, &p);
+    }
+  /* the request, a byte at a time, the tunnels' segments alternating */
+  for (size_t off = 0; off < cv.client_hs; off++)
+    for (int k = 0; k < 2; k++)
+      {
+        ws_packet p = mk (true, cisn[k] + 1 + (uint32_t) off, 5001, WS_TCP_ACK,
+                          cv.client->data + off, 1, ts++);
+        p.tunnel = tunnel[k];
+        ws_tcp_packet (t, &p);
+      }
+  g_assert_cmpuint (ws_tcp_count (t), ==, 2);
+  ws_tcp_flush (t);
+  ws_tcp_free (t);
+  g_assert_cmpint (n_ended, ==, 2);
+  g_assert_cmpuint (ended->dir[WS_SIDE_CLIENT].tcp_bytes, ==, cv.client_hs);
+  g_assert_cmpuint (ended->dir[WS_SIDE_CLIENT].gap_bytes, ==, 0);
+  ws_conn_free (ended);
+  ended = NULL;
+  convo_clear (&cv);
+}
+
 /* The out-of-order buffer is bounded: a hole that never fills is given up
  * when the limit is reached, and the limit is recorded. */
 static void
@@ -387,6 +433,7 @@ main (int argc, char **argv)
   g_test_add_func ("/tcp/reassembly/seq-wrap", test_wrap);
   g_test_add_func ("/tcp/gap/acked-loss", test_loss_acked);
   g_test_add_func ("/tcp/port-reuse", test_port_reuse);
+  g_test_add_func ("/tcp/tunnels-apart", test_tunnels_apart);
   g_test_add_func ("/tcp/limits/out-of-order", test_ooo_limit);
   g_test_add_func ("/tcp/classify/tls-and-other", test_classify);
   return g_test_run ();

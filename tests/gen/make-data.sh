@@ -57,7 +57,8 @@ bigendian             py-1011.pcap             reply-ping-coalesced.pcap
 '
 
 mkdir -p "$out"
-rm -f "$out"/*.pcap "$out"/*.pcapng "$out"/*.gz "$out"/*.expected.jsonl "$out"/TESTLIST "$out"/VERIFY
+rm -f "$out"/*.pcap "$out"/*.pcapng "$out"/*.gz "$out"/*.expected.jsonl "$out"/TESTLIST "$out"/VERIFY \
+  "$out"/TUNNELS "$out"/TUNNELS-VERIFY
 tl=$out/TESTLIST
 {
   echo "# name	files (read together)	expected	source	facts beyond expected (key=value)"
@@ -100,3 +101,32 @@ echo "$table" | while read -r variant psrc zsrc second; do
 done
 
 $gen verify "$tl" "$out" | tee "$out/VERIFY"
+
+# tunnels and link types (gen-tunnels.py; tests/tunnels.sh reads TUNNELS)
+tsrc=$(pick ws-normal-1000.pcap reply-ping-separate.pcap)
+/usr/bin/python3 "$here/gen-tunnels.py" "$tsrc" "$out" > "$out/TUNNELS"
+/usr/bin/python3 "$here/gen-tunnels.py" verify "$out/TUNNELS" "$out" "$(dirname "$tsrc")" |
+  tee "$out/TUNNELS-VERIFY"
+
+# pcapng as other tools write it: mergecap of two link types with different snap
+# lengths, one interface of a link type wsclosed does not decode, and a Decryption
+# Secrets Block injected by editcap (tests/tunnels.sh, tests/pcapng.test)
+msrc=$(pick py-normal-1000.pcap reply-ping-separate.pcap)
+/usr/bin/python3 -c '
+import struct, sys
+d = bytearray(open(sys.argv[1], "rb").read())
+d[16:20] = struct.pack("<I", 60000)   # the snap length in the file header
+open(sys.argv[2], "wb").write(d)
+' "$out/sll.pcap" "$out/sll-snap60000.tmp.pcap"
+mergecap -w "$out/merged-eth-sll.pcapng" "$msrc" "$out/sll-snap60000.tmp.pcap"
+editcap -T user0 "$out/sll.pcap" "$out/user0.tmp.pcap"
+mergecap -w "$out/merged-unsupported.pcapng" "$msrc" "$out/user0.tmp.pcap"
+rm -f "$out"/*.tmp.pcap
+/usr/bin/python3 -c '
+import hashlib
+for i in range(3):
+    h = lambda s: hashlib.sha256(("%s%d" % (s, i)).encode()).hexdigest()
+    print("CLIENT_RANDOM %s %s" % (h("r"), (h("m") + h("n"))[:96]))
+print("# a comment line, kept as it is")
+' > "$out/secrets.keylog"
+editcap --inject-secrets tls,"$out/secrets.keylog" "$msrc" "$out/secrets.pcapng"
