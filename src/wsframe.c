@@ -734,6 +734,49 @@ ws_frame_probe (const uint8_t *data, size_t len, bool *masked)
   return true;
 }
 
+int
+ws_frame_chain (const uint8_t *data, size_t len, unsigned *frames, int *masked)
+{
+  size_t pos = 0;
+  int want = -1;
+  bool open = false;      /* a fragmented data message is open */
+  bool first_data = true; /* no data frame yet: a continuation may be the tail of one */
+
+  *frames = 0;
+  *masked = -1;
+  while (pos < len)
+    {
+      uint64_t n;
+      int m;
+      int h = plausible_header (data + pos, len - pos, want, true, &n, &m);
+      if (h < 0)
+        return -1;
+      unsigned fin = data[pos] >> 7, op = data[pos] & 0x0f;
+      if (is_data_opcode (op))
+        {
+          if (op == OP_CONT ? !open && !first_data : open)
+            return -1;
+          open = !fin;
+          first_data = false;
+        }
+      if (h == 0)
+        return 0;
+      want = m;
+      *masked = m;
+      if (n > len - pos - (size_t) h)
+        return 0;
+      pos += (size_t) h + (size_t) n;
+      (*frames)++;
+    }
+  return 0;
+}
+
+void
+ws_frame_skip (ws_frame_parser *p, uint64_t n)
+{
+  p->offset += n;
+}
+
 /* May this chunk start with a frame header?  Every frame that ends inside
  * the chunk must be followed by another plausible header (or the chunk end);
  * the last one may run past the end. */
@@ -1337,6 +1380,13 @@ resync (ws_frame_parser *p)
   p->msg_wire_size = 0;
   p->msg_size = 0;
   p->utf8_bad = true;
+}
+
+void
+ws_frame_start_here (ws_frame_parser *p)
+{
+  if (p->state == WS_FP_DESYNC)
+    resync (p);
 }
 
 void
