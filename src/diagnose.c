@@ -446,6 +446,27 @@ short_reason (char *buf, size_t len, const char *reason, size_t max)
     }
 }
 
+/* short_reason of a close frame's reason, which may hold NUL bytes (kept
+ * byte for byte, reason_len long): each is written as the text \x00, so
+ * that what follows it is not lost from the summary and the evidence. */
+static void
+short_close_reason (char *buf, size_t len, const ws_close_info *ci, size_t max)
+{
+  if (ci->reason == NULL || memchr (ci->reason, '\0', ci->reason_len) == NULL)
+    {
+      short_reason (buf, len, ci->reason, max);
+      return;
+    }
+  GString *t = g_string_sized_new (ci->reason_len + 16);
+  for (size_t i = 0; i < ci->reason_len; i++)
+    if (ci->reason[i] == '\0')
+      g_string_append (t, "\\x00");
+    else
+      g_string_append_c (t, ci->reason[i]);
+  short_reason (buf, len, t->str, max);
+  g_string_free (t, TRUE);
+}
+
 static bool
 str_has_ci (const char *hay, const char *needle)
 {
@@ -736,7 +757,7 @@ close_facts (const diag *d, text *s)
   if (ci->reason && *ci->reason)
     {
       char r[112];
-      short_reason (r, sizeof r, ci->reason, 80);
+      short_close_reason (r, sizeof r, ci, 80);
       text_printf (s, " \"%s\"", r);
     }
   if (c->close[d->other].seen)
@@ -977,7 +998,7 @@ library_evidence (diag *d)
       if (!lib)
         continue;
       char r[112];
-      short_reason (r, sizeof r, ci->reason, 80);
+      short_close_reason (r, sizeof r, ci, 80);
       EV (d, ci->ts_us, "the %s's close reason \"%s\" is the wording of %s%s%s",
           side_str ((ws_side) s), r, lib, note ? ": " : "", note ? note : "");
       if (n_named < G_N_ELEMENTS (named))
@@ -1051,7 +1072,7 @@ timeline_evidence (diag *d)
       if (!ci->seen)
         continue;
       char r[112];
-      short_reason (r, sizeof r, ci->reason, 80);
+      short_close_reason (r, sizeof r, ci, 80);
       if (ci->code >= 0)
         EV (d, ci->ts_us, "%s sent close %d (%s)%s%s%s, %zu-byte payload",
             side_str (order[i]), ci->code, ws_code_lookup (ci->code)->name,
@@ -1374,7 +1395,7 @@ rule_protocol_error (diag *d)
   if (ci->reason && *ci->reason)
     {
       char r[112];
-      short_reason (r, sizeof r, ci->reason, 80);
+      short_close_reason (r, sizeof r, ci, 80);
       set_cause (d, "protocol_violation", NULL, "medium", e->fix,
                  "The %s closed with 1002 Protocol Error (\"%s\"), but no violation by the %s "
                  "is visible in the capture", side_str (d->closer), r, side_str (d->other));
@@ -1454,7 +1475,7 @@ rule_policy (diag *d)
   const ws_close_info *ci = &c->close[d->closer];
   const ws_dir_stats *st = &c->dir[d->other];
   char r[112], a[48];
-  short_reason (r, sizeof r, ci->reason, 80);
+  short_close_reason (r, sizeof r, ci, 80);
 
   bool early = c->response_us && ci->ts_us - c->response_us < 2 * US_PER_S
                && st->messages <= 1;
@@ -1712,7 +1733,7 @@ rule_mandatory_ext (diag *d)
         g_string_append_printf (missing, "%s%s", missing->len ? ", " : "",
                                 (const char *) off->pdata[i]);
     }
-  short_reason (r, sizeof r, ci->reason, 80);
+  short_close_reason (r, sizeof r, ci, 80);
   EV (d, c->request_us, "the client offered extensions: %s",
       c->offered_extensions ? c->offered_extensions : "(none)");
   EV (d, c->response_us, "the 101 accepted: %s",
@@ -1816,7 +1837,7 @@ rule_internal_error (diag *d)
       return;
     }
   char r[112];
-  short_reason (r, sizeof r, ci->reason, 80);
+  short_close_reason (r, sizeof r, ci, 80);
   set_cause (d, "server_internal_error", NULL, "high", e->fix,
              "The %s closed with 1011 Internal Error%s%s%s: it hit an unexpected condition, "
              "most likely an unhandled exception while handling a message",
@@ -1839,7 +1860,7 @@ rule_application (diag *d)
   const ws_close_info *ci = &c->close[d->closer];
   const ws_code_info *e = ws_code_lookup (ci->code);
   char r[112];
-  short_reason (r, sizeof r, ci->reason, 80);
+  short_close_reason (r, sizeof r, ci, 80);
   const char *detail = ci->code == 3000 ? "unauthorized"
                        : ci->code == 3003 ? "forbidden"
                        : ci->code == 3008 ? "timeout"
