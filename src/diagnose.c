@@ -1019,7 +1019,7 @@ timeline_evidence (diag *d)
   const ws_conn *c = d->c;
   char a[48], b[48];
 
-  if (c->midstream)
+  if (c->midstream && c->handshake_status < 0)
     EV (d, c->start_us, "capture began after the handshake: handshake facts unknown");
   if (c->request_us && c->handshake_status == 101 && evidence_room (d->k))
     {
@@ -1188,11 +1188,84 @@ after_101_evidence (diag *d)
     }
 }
 
+/* What the capture lacks of the handshake, and an attempt whose Upgrade or
+ * Connection header is not what RFC 6455 4.1 requires: the header that was
+ * wrong and who most likely changed it (Upgrade and Connection are
+ * hop-by-hop: a proxy drops them unless told to pass them on).  Evidence
+ * only, except for a refused attempt with such a header, whose cause it sets
+ * (returns true). */
+static bool
+rule_handshake_capture (diag *d)
+{
+  ws_conn *c = d->c;
+
+  if (c->hs_cut[WS_SIDE_CLIENT])
+    EV (d, c->request_us, "handshake cut by the snaplen (or lost) after %u bytes of the request: "
+        "the fields after the cut are unknown", c->hs_cut[WS_SIDE_CLIENT]);
+  if (c->hs_cut[WS_SIDE_SERVER])
+    EV (d, c->response_us, "handshake cut by the snaplen (or lost) after %u bytes of the response: "
+        "the fields after the cut are unknown", c->hs_cut[WS_SIDE_SERVER]);
+  if (c->midstream && c->handshake_status >= 0 && !c->request_us)
+    EV (d, c->response_us, "capture began after the request: the %d response was seen, the "
+        "request (key, host, path, offers) was not, so the accept cannot be checked",
+        c->handshake_status);
+  if (!c->request_us || c->hs_cut[WS_SIDE_CLIENT])
+    return false;
+
+  bool up_ok = c->req_upgrade && ws_http_token_list_has (c->req_upgrade, "websocket");
+  bool conn_ok = c->req_connection && ws_http_token_list_has (c->req_connection, "upgrade");
+  if (up_ok && conn_ok)
+    return false;
+
+  text what;
+  text_init (&what);
+  if (!up_ok)
+    text_printf (&what, c->req_upgrade ? "Upgrade: %s instead of websocket"
+                                       : "no Upgrade header%s", c->req_upgrade ? c->req_upgrade : "");
+  if (!conn_ok)
+    text_printf (&what, "%sConnection: %s instead of Upgrade", up_ok ? "" : " and ",
+                 c->req_connection ? c->req_connection : "(missing)");
+  const char *who = c->ws_key
+    ? "a proxy between the client and the server that does not pass the hop-by-hop Upgrade "
+      "and Connection headers on (the client sent Sec-WebSocket-Key, so it meant to upgrade; "
+      "e.g. nginx without proxy_http_version 1.1 and proxy_set_header Upgrade/Connection)"
+    : "the client or a proxy on the way (the request has no Sec-WebSocket-Key either)";
+  EV (d, c->request_us, "the upgrade request reached the capture with %s: most likely changed "
+      "by %s", what.str, who);
+  if (c->handshake_status >= 0 && c->handshake_status != 101)
+    {
+      char detail[32];
+      g_snprintf (detail, sizeof detail, "http_%d", c->handshake_status);
+      set_cause (d, "handshake_rejected", detail, c->ws_key ? "high" : "medium",
+                 "Make every proxy on the way pass the upgrade on: in nginx, "
+                 "proxy_http_version 1.1; proxy_set_header Upgrade $http_upgrade; "
+                 "proxy_set_header Connection \"upgrade\"; in HAProxy and others, the "
+                 "equivalent WebSocket setting. Then the server sees Upgrade: websocket and "
+                 "Connection: Upgrade as the client sent them.",
+                 "The server answered the WebSocket request with HTTP %d%s%s because it arrived "
+                 "with %s, so no WebSocket connection was opened; most likely %s",
+                 c->handshake_status, c->handshake_reason ? " " : "",
+                 c->handshake_reason ? c->handshake_reason : "", what.str,
+                 c->ws_key ? "a proxy dropped or rewrote these hop-by-hop headers"
+                           : "the client or a proxy sent them so");
+      EV (d, c->response_us, "server answered %d%s%s%s%s", c->handshake_status,
+          c->handshake_reason ? " " : "", c->handshake_reason ? c->handshake_reason : "",
+          c->server_header ? ", Server: " : "", c->server_header ? c->server_header : "");
+      text_clear (&what);
+      return true;
+    }
+  text_clear (&what);
+  return false;
+}
+
 static bool
 rule_handshake (diag *d)
 {
   ws_conn *c = d->c;
   char a[48];
+
+  if (rule_handshake_capture (d))
+    return true;
 
   if (c->handshake_status >= 0 && c->handshake_status != 101)
     {

@@ -1922,6 +1922,116 @@ test_probe (void)
   g_byte_array_unref (in);
 }
 
+
+/* Feed one mid-stream connection (no SYN) its segments, then end it: was it
+ * taken for WebSocket? */
+static bool
+midstream_is_ws (GPtrArray *segs, const int *sides)
+{
+  ws_conn *c = ws_conn_new ();
+  bool ws;
+
+  for (guint i = 0; i < segs->len; i++)
+    {
+      GByteArray *b = g_ptr_array_index (segs, i);
+      c->dir[sides[i]].tcp_bytes += b->len;
+      ws_conn_data (c, sides[i], b->data, b->len, TS + i);
+    }
+  ws_conn_end (c);
+  ws = c->kind == WS_KIND_WEBSOCKET;
+  ws_conn_free (c);
+  return ws;
+}
+
+/* Random byte streams seen mid-stream, both directions, random segment
+ * counts and lengths (short ones, which read as frames most easily, and
+ * full-sized ones): none may come out as a WebSocket connection.  The figure
+ * is printed. */
+static void
+test_midstream_random_streams (void)
+{
+  setup_limits ();
+  GRand *r = g_rand_new_with_seed (13);
+  unsigned n = 10000, false_ws = 0;
+  int sides[40];
+
+  for (unsigned i = 0; i < n; i++)
+    {
+      GPtrArray *segs = g_ptr_array_new_with_free_func ((GDestroyNotify) g_byte_array_unref);
+      unsigned k = (unsigned) g_rand_int_range (r, 1, 40);
+      unsigned maxlen = g_rand_boolean (r) ? 24 : 1460;
+      for (unsigned j = 0; j < k; j++)
+        {
+          GByteArray *b = g_byte_array_new ();
+          unsigned len = (unsigned) g_rand_int_range (r, 1, (gint32) maxlen + 1);
+          for (unsigned m = 0; m < len; m++)
+            {
+              uint8_t v = (uint8_t) g_rand_int (r);
+              g_byte_array_append (b, &v, 1);
+            }
+          sides[j] = g_rand_int_range (r, 0, 2);
+          g_ptr_array_add (segs, b);
+        }
+      if (midstream_is_ws (segs, sides))
+        false_ws++;
+      g_ptr_array_unref (segs);
+    }
+  g_rand_free (r);
+  g_test_message ("random streams taken for WebSocket: %u of %u", false_ws, n);
+  g_assert_cmpuint (false_ws, ==, 0);
+}
+
+/* Segments: the tail of an earlier frame from the server, then a text
+ * frame each way and a close each way (n of these four); masks[k] for the
+ * k-th frame. */
+static GPtrArray *
+four_frames (unsigned n, const bool masks[4])
+{
+  GPtrArray *segs = g_ptr_array_new_with_free_func ((GDestroyNotify) g_byte_array_unref);
+  GByteArray *b = g_byte_array_new ();
+
+  g_byte_array_append (b, (const uint8_t *) "tail of a frame", 15);
+  g_ptr_array_add (segs, b);
+  for (unsigned k = 0; k < n; k++)
+    {
+      b = g_byte_array_new ();
+      if (k < 2)
+        put_frame (b, 1, 0, 1, masks[k], "hello", 5);
+      else
+        put_frame (b, 1, 0, 8, masks[k], "\x03\xe8", 2);
+      g_ptr_array_add (segs, b);
+    }
+  return segs;
+}
+
+/* The same path does recognise real frames mid-stream, the tail of an
+ * earlier frame before them skipped; but not with the masking peers do not
+ * write, nor on too few frames. */
+static void
+test_midstream_frames_recognised (void)
+{
+  static const int sides[5] = { 1, 0, 1, 0, 1 };   /* client frames masked */
+  static const bool right[4] = { true, false, true, false };
+  static const bool all_masked[4] = { true, true, true, true };
+  static const bool swapped[4] = { false, true, false, true };
+  GPtrArray *segs;
+
+  setup_limits ();
+  segs = four_frames (4, right);
+  g_assert_true (midstream_is_ws (segs, sides));
+  g_ptr_array_unref (segs);
+  /* no SYN, so the masked side is taken for the client whichever it was */
+  segs = four_frames (4, swapped);
+  g_assert_true (midstream_is_ws (segs, sides));
+  g_ptr_array_unref (segs);
+  segs = four_frames (4, all_masked);
+  g_assert_false (midstream_is_ws (segs, sides));
+  g_ptr_array_unref (segs);
+  segs = four_frames (2, right);   /* two frames: not enough */
+  g_assert_false (midstream_is_ws (segs, sides));
+  g_ptr_array_unref (segs);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1967,6 +2077,8 @@ main (int argc, char **argv)
   g_test_add_func ("/ws_frame/gap/in-close-reason", test_gap_in_close);
   g_test_add_func ("/ws_frame/gap/between-deflate-messages", test_gap_between_deflate);
   g_test_add_func ("/ws_frame/gap/midstream-start", test_midstream_start);
+  g_test_add_func ("/ws_frame/midstream/random-streams", test_midstream_random_streams);
+  g_test_add_func ("/ws_frame/midstream/frames-recognised", test_midstream_frames_recognised);
   g_test_add_func ("/ws_frame/garbage", test_garbage);
   g_test_add_func ("/ws_frame/probe", test_probe);
   return g_test_run ();
