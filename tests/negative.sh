@@ -76,5 +76,13 @@ if [ -f "$tmp/only101.pcap" ]; then
       "$(tshark -r "$tmp/snaplen.pcap" -Y 'tcp.len > 0 and frame.cap_len == 100' -T fields -e tcp.srcport 2>/dev/null | head -2 | tr '\n' ' ')" = "42722 18010 "
   fi
 fi
+if [ -f "$tmp/nofin.pcap" ]; then
+  # the capture missed the server's FIN: its sequence number is not a lost byte
+  jq_ok "missed FIN: no gap counted" nofin \
+    '.stats.server.gaps == 0 and .stats.server.gap_bytes == 0 and .stats.client.gaps == 0 and
+     .tcp_end == "fin" and .tcp_end_by == "client"'
+  totals "$tmp/nofin.pcap" >"$tmp/out"
+  check "missed FIN: no byte missed in the totals" has "$tmp/out" "gaps in TCP streams: 0 (0 bytes missed)"
+fi
 tap_end
 [ "$tap_fail" -eq 0 ]

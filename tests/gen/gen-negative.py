@@ -18,6 +18,9 @@ SYN-ACK, ACK and the GET request, 6 is the 101):
                    holds the 101 but not the request
   snaplen.pcap     every packet cut to 100 bytes (as `editcap -s 100`): the
                    request and the 101 are cut after their first 34 bytes
+  nofin.pcap       packet 12, the server's FIN, removed: the client's ACK of it
+                   is one past the server's last byte
+neg-tls-appdata-nosyn.pcap starts at the first application data record.
 Stdlib only; deterministic.
 """
 import os
@@ -268,6 +271,11 @@ def gen_synthetic(outdir):
                       if not hs and (idx is None or idx >= skip)]
             write(os.path.join(outdir, name + "-nosyn.pcap"), frames)
             names.append(name + "-nosyn")
+        if name == "neg-tls":
+            # from the first application data record on (0x17 0x03 0x03)
+            frames = [(t, f) for t, f, hs, idx in conv if not hs and (idx is None or idx >= 4)]
+            write(os.path.join(outdir, "neg-tls-appdata-nosyn.pcap"), frames)
+            names.append("neg-tls-appdata-nosyn")
     return names
 
 
@@ -293,7 +301,9 @@ def gen_cuts(outdir, pcaps):
     pk = read_pcap(src)
     write(os.path.join(outdir, "only101.pcap"), pk[5:])
     write(os.path.join(outdir, "snaplen.pcap"), pk, snaplen=100)
-    return ["only101", "snaplen"]
+    # packet 12 (the server's FIN) removed, as `editcap in out 12`
+    write(os.path.join(outdir, "nofin.pcap"), pk[:11] + pk[12:])
+    return ["only101", "snaplen", "nofin"]
 
 
 def main():
