@@ -398,6 +398,7 @@ take_request (ws_conn *c, const ws_http_msg *m, int64_t ts_us)
   c->offered_extensions = ws_http_header_copy (m, WS_HDR_SEC_WEBSOCKET_EXTENSIONS, &o);
   c->req_upgrade = ws_http_header_copy (m, WS_HDR_UPGRADE, &o);
   c->req_connection = ws_http_header_copy (m, WS_HDR_CONNECTION, &o);
+  c->req_headers_read = true;
   g_assert ((size_t) (o - block) <= size);
   c->hs_room = size + HS_RESPONSE_ROOM - (size_t) (o - block);
   c->request_us = ts_us;

@@ -237,6 +237,7 @@ struct ws_conn {
   uint32_t hs_cut[2];         /* that side's handshake message was cut (snaplen
                                * or loss) after this many bytes; 0: whole */
   char *req_upgrade, *req_connection; /* the request's Upgrade and Connection */
+  bool req_headers_read;      /* set with them: NULL then means absent */
 };
 
 enum {

@@ -1209,7 +1209,7 @@ rule_handshake_capture (diag *d)
     EV (d, c->response_us, "capture began after the request: the %d response was seen, the "
         "request (key, host, path, offers) was not, so the accept cannot be checked",
         c->handshake_status);
-  if (!c->request_us || c->hs_cut[WS_SIDE_CLIENT])
+  if (!c->request_us || !c->req_headers_read || c->hs_cut[WS_SIDE_CLIENT])
     return false;
 
   bool up_ok = c->req_upgrade && ws_http_token_list_has (c->req_upgrade, "websocket");
