@@ -159,7 +159,14 @@ struct ws_probe {
   GArray *segs;         /* held_seg, in arrival order */
   uint32_t floor[2];    /* frames are looked for after the last gap only */
   unsigned nseg[2];
+  /* the walk from the segment start tried now (cand: offset, or NO_CAND);
+   * starts before it failed, and a failed start never recovers, so each
+   * held byte is read about once */
+  uint32_t cand[2];
+  ws_frame_chain_state chain[2];
 };
+
+#define NO_CAND UINT32_MAX
 
 static void
 probe_free (ws_conn *c)
@@ -687,8 +694,22 @@ typedef struct {
   int masked;
 } side_eval;
 
+/* The first segment start (at or after from) of side s held after its last
+ * gap, or NO_CAND. */
+static uint32_t
+next_start (const ws_probe *p, int s, uint32_t from)
+{
+  for (guint i = 0; i < p->segs->len; i++)
+    {
+      const held_seg *h = &g_array_index (p->segs, held_seg, i);
+      if (h->side == s && h->len > 0 && h->off >= from && h->off >= p->floor[s])
+        return h->off;
+    }
+  return NO_CAND;
+}
+
 static void
-eval_side (const ws_probe *p, int s, side_eval *e)
+eval_side (ws_probe *p, int s, side_eval *e)
 {
   const GByteArray *b = p->buf[s];
 
@@ -698,22 +719,24 @@ eval_side (const ws_probe *p, int s, side_eval *e)
     return;
   e->any = true;
   e->full = b->len >= PROBE_MAX_BYTES || p->nseg[s] >= PROBE_MAX_SEGS;
-  for (guint i = 0; i < p->segs->len; i++)
+  if (p->cand[s] == NO_CAND || p->cand[s] < p->floor[s])
     {
-      const held_seg *h = &g_array_index (p->segs, held_seg, i);
-      unsigned k;
-      int m;
-
-      if (h->side != s || h->len == 0 || h->off < p->floor[s])
-        continue;
-      if (ws_frame_chain (b->data + h->off, b->len - h->off, &k, &m) == 0)
+      p->cand[s] = next_start (p, s, p->floor[s]);
+      ws_frame_chain_init (&p->chain[s]);
+    }
+  while (p->cand[s] != NO_CAND)
+    {
+      uint32_t o = p->cand[s];
+      if (ws_frame_chain_walk (&p->chain[s], b->data + o, b->len - o) == 0)
         {
           e->chain = true;
-          e->start = h->off;
-          e->frames = k;
-          e->masked = m;
+          e->start = o;
+          e->frames = p->chain[s].frames;
+          e->masked = p->chain[s].masked;
           return;
         }
+      p->cand[s] = next_start (p, s, o + 1);
+      ws_frame_chain_init (&p->chain[s]);
     }
 }
 
@@ -721,7 +744,7 @@ eval_side (const ws_probe *p, int s, side_eval *e)
 static int
 probe_decide (const ws_conn *c, side_eval e[2], bool final)
 {
-  const ws_probe *p = c->probe;
+  ws_probe *p = c->probe;
   bool explained = true;
   unsigned total = 0, talking = 0;
 
@@ -807,6 +830,7 @@ probe_hold (ws_conn *c, ws_side *side, const uint8_t *data, size_t len, int64_t 
     {
       p = c->probe = g_new0 (ws_probe, 1);
       p->segs = g_array_new (FALSE, FALSE, sizeof (held_seg));
+      p->cand[0] = p->cand[1] = NO_CAND;
     }
   if (looks_like_tls (data, len, true))
     {

@@ -734,41 +734,63 @@ ws_frame_probe (const uint8_t *data, size_t len, bool *masked)
   return true;
 }
 
+void
+ws_frame_chain_init (ws_frame_chain_state *st)
+{
+  st->pos = 0;
+  st->frames = 0;
+  st->masked = -1;
+  st->open = false;
+  st->seen_data = false;
+}
+
+int
+ws_frame_chain_walk (ws_frame_chain_state *st, const uint8_t *data, size_t len)
+{
+  while (st->pos < len)
+    {
+      const uint8_t *d = data + st->pos;
+      size_t left = len - st->pos;
+      uint64_t n;
+      int m;
+      int h = plausible_header (d, left, st->masked, true, &n, &m);
+      if (h < 0)
+        return -1;
+      unsigned fin = d[0] >> 7, op = d[0] & 0x0f;
+      bool open = st->open;
+      if (is_data_opcode (op))
+        {
+          /* a continuation only inside a message, or as the first data
+           * frame seen (the rest of a message begun before the capture) */
+          if (op == OP_CONT ? !open && st->seen_data : open)
+            return -1;
+          open = !fin;
+        }
+      if (h == 0 || n > left - (size_t) h)
+        return 0;   /* read again from here when more bytes are held */
+      if (is_data_opcode (op))
+        {
+          st->open = open;
+          st->seen_data = true;
+        }
+      st->masked = m;
+      st->pos += (size_t) h + (size_t) n;
+      st->frames++;
+    }
+  return 0;
+}
+
 int
 ws_frame_chain (const uint8_t *data, size_t len, unsigned *frames, int *masked)
 {
-  size_t pos = 0;
-  int want = -1;
-  bool open = false;      /* a fragmented data message is open */
-  bool first_data = true; /* no data frame yet: a continuation may be the tail of one */
+  ws_frame_chain_state st;
+  int r;
 
-  *frames = 0;
-  *masked = -1;
-  while (pos < len)
-    {
-      uint64_t n;
-      int m;
-      int h = plausible_header (data + pos, len - pos, want, true, &n, &m);
-      if (h < 0)
-        return -1;
-      unsigned fin = data[pos] >> 7, op = data[pos] & 0x0f;
-      if (is_data_opcode (op))
-        {
-          if (op == OP_CONT ? !open && !first_data : open)
-            return -1;
-          open = !fin;
-          first_data = false;
-        }
-      if (h == 0)
-        return 0;
-      want = m;
-      *masked = m;
-      if (n > len - pos - (size_t) h)
-        return 0;
-      pos += (size_t) h + (size_t) n;
-      (*frames)++;
-    }
-  return 0;
+  ws_frame_chain_init (&st);
+  r = ws_frame_chain_walk (&st, data, len);
+  *frames = st.frames;
+  *masked = st.masked;
+  return r;
 }
 
 void

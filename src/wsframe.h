@@ -107,6 +107,20 @@ bool ws_frame_probe (const uint8_t *data, size_t len, bool *masked);
  * inside len, *masked their masking (-1 when no header was complete). */
 int ws_frame_chain (const uint8_t *data, size_t len, unsigned *frames, int *masked);
 
+/* ws_frame_chain as bytes come: the walk resumes where it stopped (the frame
+ * that ran past the end is read again), so that held bytes are read once.
+ * data is the same buffer each time (from the chain's first byte), len what
+ * it holds now. */
+typedef struct {
+  size_t pos;         /* next header */
+  unsigned frames;    /* whole frames so far */
+  int masked;         /* -1 until the first whole frame */
+  bool open;          /* a fragmented message is open */
+  bool seen_data;     /* a data frame was seen */
+} ws_frame_chain_state;
+void ws_frame_chain_init (ws_frame_chain_state *st);
+int ws_frame_chain_walk (ws_frame_chain_state *st, const uint8_t *data, size_t len);
+
 /* n stream bytes that are not parsed (before the first frame boundary found
  * in a connection seen mid-stream). */
 void ws_frame_skip (ws_frame_parser *p, uint64_t n);
