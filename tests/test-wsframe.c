@@ -1923,6 +1923,58 @@ test_probe (void)
 }
 
 
+/* ws_frame_chain: what a real peer writes walks to the end; reserved
+ * opcodes, long or fragmented control frames, non-minimal lengths, mixed
+ * masking and a new message inside an open one do not.  The resumable walk,
+ * given the bytes one at a time, agrees with the walk over all of them. */
+static void
+test_chain (void)
+{
+  static const struct { bool ok; unsigned frames; } want[] = {
+    { true, 4 }, { false, 0 }, { false, 0 }, { false, 0 }, { false, 0 }, { false, 0 }, { true, 2 },
+  };
+  GByteArray *in[G_N_ELEMENTS (want)];
+
+  for (size_t i = 0; i < G_N_ELEMENTS (in); i++)
+    in[i] = g_byte_array_new ();
+  /* a continuation first (a message begun before), then text, ping, close */
+  put_frame (in[0], 1, 0, 0, true, "tail", 4);
+  put_frame (in[0], 0, 0, 1, true, "fragment", 8);
+  put_frame (in[0], 1, 0, 9, true, "p", 1);
+  put_frame (in[0], 1, 0, 0, true, "end", 3);
+  put_frame (in[0], 1, 0, 8, true, "\x03\xe8", 2);   /* 5 frames, the last cut below */
+  g_byte_array_set_size (in[0], in[0]->len - 1);
+  put_frame (in[1], 1, 0, 3, false, "x", 1);           /* reserved opcode */
+  put_frame (in[2], 1, 0, 9, false, "x", 1);
+  put_frame (in[2], 0, 0, 10, false, "x", 1);          /* fragmented pong */
+  put_frame (in[3], 1, 0, 2, false, "ab", 2);
+  put_frame (in[3], 1, 0, 2, true, "ab", 2);           /* masking changes */
+  put_frame (in[4], 0, 0, 1, false, "ab", 2);
+  put_frame (in[4], 1, 0, 1, false, "cd", 2);          /* new message in an open one */
+  put_frame_len (in[5], 1, 0, 2, false, "ab", 2, 16);  /* 16-bit length for 2 */
+  put_frame (in[6], 1, 4, 1, false, "compressed?", 11); /* RSV1 on text: deflate unseen */
+  put_frame (in[6], 1, 0, 8, false, "", 0);
+
+  for (size_t i = 0; i < G_N_ELEMENTS (in); i++)
+    {
+      unsigned frames;
+      int masked;
+      int r = ws_frame_chain (in[i]->data, in[i]->len, &frames, &masked);
+      g_assert_cmpint (r, ==, want[i].ok ? 0 : -1);
+      if (want[i].ok)
+        g_assert_cmpuint (frames, ==, want[i].frames);
+      ws_frame_chain_state st;
+      int rs = 0;
+      ws_frame_chain_init (&st);
+      for (size_t n = 1; n <= in[i]->len && rs == 0; n++)
+        rs = ws_frame_chain_walk (&st, in[i]->data, n);
+      g_assert_cmpint (rs, ==, r);
+      if (want[i].ok)
+        g_assert_cmpuint (st.frames, ==, frames);
+      g_byte_array_unref (in[i]);
+    }
+}
+
 /* Feed one mid-stream connection (no SYN) its segments, then end it: was it
  * taken for WebSocket? */
 static bool
@@ -2077,6 +2129,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ws_frame/gap/in-close-reason", test_gap_in_close);
   g_test_add_func ("/ws_frame/gap/between-deflate-messages", test_gap_between_deflate);
   g_test_add_func ("/ws_frame/gap/midstream-start", test_midstream_start);
+  g_test_add_func ("/ws_frame/midstream/chain", test_chain);
   g_test_add_func ("/ws_frame/midstream/random-streams", test_midstream_random_streams);
   g_test_add_func ("/ws_frame/midstream/frames-recognised", test_midstream_frames_recognised);
   g_test_add_func ("/ws_frame/garbage", test_garbage);
