@@ -628,6 +628,12 @@ handshake_feed (ws_conn *c, ws_side side, const uint8_t *data, size_t len,
 static bool
 looks_like_tls (const uint8_t *d, size_t len, bool midstream)
 {
+  /* an SSL 2.0-style ClientHello (RFC 6101 E.1, still sent by old clients
+   * for compatibility): 2-byte length with the top bit set, type 1, version
+   * 2.0 or 3.x; only at the start of a stream (a frame may begin so) */
+  if (!midstream && len >= 5 && (d[0] & 0x80) && d[2] == 0x01
+      && ((d[3] == 0x03 && d[4] <= 0x04) || (d[3] == 0x00 && d[4] == 0x02)))
+    return true;
   if (len < 3 || d[1] != 0x03 || d[2] > 0x04)
     return false;
   if (d[0] == 0x16)
