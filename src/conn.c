@@ -164,6 +164,9 @@ struct ws_probe {
    * held byte is read about once */
   uint32_t cand[2];
   ws_frame_chain_state chain[2];
+  /* a byte held that is not on the walk from the side's first segment, or a
+   * segment that did not end where a frame ends */
+  bool misaligned[2];
 };
 
 #define NO_CAND UINT32_MAX
@@ -695,6 +698,7 @@ start_midstream (ws_conn *c)
  * masking; full when no more may be held. */
 typedef struct {
   bool any, chain, full;
+  bool aligned;       /* every segment held is whole frames, from the first */
   uint32_t start;
   unsigned frames;
   int masked;
@@ -739,6 +743,10 @@ eval_side (ws_probe *p, int s, side_eval *e)
           e->start = o;
           e->frames = p->chain[s].frames;
           e->masked = p->chain[s].masked;
+          /* checked after each segment: so each segment ended on a frame */
+          if (o != 0 || p->chain[s].pos != b->len - o)
+            p->misaligned[s] = true;
+          e->aligned = !p->misaligned[s];
           return;
         }
       p->cand[s] = next_start (p, s, o + 1);
@@ -781,6 +789,11 @@ probe_decide (const ws_conn *c, side_eval e[2], bool final)
     return -1;
   if (explained && talking > 0
       && total >= (talking == 2 ? PROBE_MIN_FRAMES : PROBE_MIN_FRAMES_ONE_SIDE))
+    return 1;
+  /* At the end, fewer frames do when both sides sent nothing but whole
+   * frames, each segment from its first byte to its last, masked one way
+   * and unmasked the other (a close and its echo, say). */
+  if (final && explained && talking == 2 && e[0].aligned && e[1].aligned)
     return 1;
   return final ? -1 : 0;
 }
