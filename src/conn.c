@@ -142,15 +142,26 @@ ws_conn_release (ws_conn *c)
 
 /* ---- bytes held while recognising a connection seen mid-stream ------------ */
 
-#define PROBE_MAX_BYTES (64 * 1024)   /* per side */
-#define PROBE_MAX_SEGS 32             /* per side */
+#define PROBE_MAX_BYTES (64 * 1024)   /* held per side while no frame is found */
+#define PROBE_MAX_CHAIN_BYTES (256 * 1024) /* ... and while the bytes read as frames */
+#define PROBE_MAX_SEGS 512            /* held per side */
+#define PROBE_MAX_TOTAL (64u * 1024 * 1024) /* held by all connections */
+#define PROBE_MAX_DROPPED (1024 * 1024) /* per side: bytes that led nowhere */
 #define PROBE_MIN_FRAMES 3            /* over both directions */
 #define PROBE_MIN_FRAMES_ONE_SIDE 4   /* when only one side sent anything */
 
+enum {
+  SEG_HELD = 0,       /* bytes in buf[side] at off */
+  SEG_GAP,            /* the capture lost len bytes */
+  SEG_DROPPED,        /* len bytes no frame started in: let go */
+  SEG_UNHELD          /* len bytes inside a payload, past what may be held */
+};
+
 typedef struct {
   uint8_t side;       /* ws_side when held */
-  uint32_t off, len;  /* in that side's buffer */
-  uint64_t gap;       /* > 0: a gap marker (len 0) */
+  uint8_t kind;       /* SEG_* */
+  uint32_t off;       /* SEG_HELD: in that side's buffer */
+  uint64_t len;
   int64_t ts_us;
 } held_seg;
 
@@ -164,12 +175,18 @@ struct ws_probe {
    * held byte is read about once */
   uint32_t cand[2];
   ws_frame_chain_state chain[2];
-  /* a byte held that is not on the walk from the side's first segment, or a
-   * segment that did not end where a frame ends */
+  uint32_t first[2];    /* where the walk began when cand moved on past a
+                         * frame too long to hold, else NO_CAND */
+  /* a walk from a segment start failed, or bytes were let go */
   bool misaligned[2];
+  uint64_t unheld[2];   /* bytes after buf[side] not kept (SEG_UNHELD) */
+  uint64_t dropped[2];  /* bytes let go (SEG_DROPPED) */
 };
 
 #define NO_CAND UINT32_MAX
+
+/* Bytes held by every connection's probe, against PROBE_MAX_TOTAL. */
+static size_t probe_held_total;
 
 static void
 probe_free (ws_conn *c)
@@ -180,7 +197,10 @@ probe_free (ws_conn *c)
     return;
   for (int s = 0; s < 2; s++)
     if (p->buf[s])
-      g_byte_array_unref (p->buf[s]);
+      {
+        probe_held_total -= p->buf[s]->len;
+        g_byte_array_unref (p->buf[s]);
+      }
   g_array_unref (p->segs);
   g_free (p);
   c->probe = NULL;
@@ -712,7 +732,8 @@ next_start (const ws_probe *p, int s, uint32_t from)
   for (guint i = 0; i < p->segs->len; i++)
     {
       const held_seg *h = &g_array_index (p->segs, held_seg, i);
-      if (h->side == s && h->len > 0 && h->off >= from && h->off >= p->floor[s])
+      if (h->side == s && h->kind == SEG_HELD && h->len > 0 && h->off >= from
+          && h->off >= p->floor[s])
         return h->off;
     }
   return NO_CAND;
@@ -728,7 +749,6 @@ eval_side (ws_probe *p, int s, side_eval *e)
   if (!b || b->len <= p->floor[s])
     return;
   e->any = true;
-  e->full = b->len >= PROBE_MAX_BYTES || p->nseg[s] >= PROBE_MAX_SEGS;
   if (p->cand[s] == NO_CAND || p->cand[s] < p->floor[s])
     {
       p->cand[s] = next_start (p, s, p->floor[s]);
@@ -737,19 +757,24 @@ eval_side (ws_probe *p, int s, side_eval *e)
   while (p->cand[s] != NO_CAND)
     {
       uint32_t o = p->cand[s];
-      if (ws_frame_chain_walk (&p->chain[s], b->data + o, b->len - o) == 0)
+      if (ws_frame_chain_walk (&p->chain[s], b->data + o, b->len - o,
+                               b->len - o + p->unheld[s]) == 0)
         {
           e->chain = true;
-          e->start = o;
+          e->start = p->first[s] != NO_CAND ? p->first[s] : o;
           e->frames = p->chain[s].frames;
           e->masked = p->chain[s].masked;
-          /* checked after each segment: so each segment ended on a frame */
-          if (o != 0 || p->chain[s].pos != b->len - o)
-            p->misaligned[s] = true;
-          e->aligned = !p->misaligned[s];
+          /* whole frames from the side's first byte to its last so far */
+          e->aligned = !p->misaligned[s] && e->start == 0 && p->floor[s] == 0
+                       && p->chain[s].pos == (uint64_t) (b->len - o) + p->unheld[s];
+          /* past what is held, the next header was not kept: the walk can
+           * go no further */
+          e->full = p->unheld[s] && p->chain[s].pos >= b->len - o;
           return;
         }
       p->cand[s] = next_start (p, s, o + 1);
+      p->first[s] = NO_CAND;
+      p->misaligned[s] = true;
       ws_frame_chain_init (&p->chain[s]);
     }
 }
@@ -791,9 +816,11 @@ probe_decide (const ws_conn *c, side_eval e[2], bool final)
       && total >= (talking == 2 ? PROBE_MIN_FRAMES : PROBE_MIN_FRAMES_ONE_SIDE))
     return 1;
   /* At the end, fewer frames do when both sides sent nothing but whole
-   * frames, each segment from its first byte to its last, masked one way
-   * and unmasked the other (a close and its echo, say). */
-  if (final && explained && talking == 2 && e[0].aligned && e[1].aligned)
+   * frames, from their first byte to their last, masked one way and
+   * unmasked the other, a close frame among them (a close and its echo,
+   * say). */
+  if (final && explained && talking == 2 && e[0].aligned && e[1].aligned
+      && p->chain[0].closes + p->chain[1].closes > 0)
     return 1;
   return final ? -1 : 0;
 }
@@ -821,9 +848,9 @@ probe_accept (ws_conn *c, const side_eval e[2], ws_side *side)
       ws_side s = flip ? WS_OTHER_SIDE (h->side) : (ws_side) h->side;
       ws_frame_parser *fp = &c->frames[s];
 
-      if (h->gap)
-        ws_frame_gap (fp, h->gap, h->ts_us);
-      else if (!e[h->side].chain || h->off < e[h->side].start)
+      if (h->kind == SEG_GAP || h->kind == SEG_UNHELD)
+        ws_frame_gap (fp, h->len, h->ts_us); /* unheld: inside a payload, in step */
+      else if (h->kind == SEG_DROPPED || !e[h->side].chain || h->off < e[h->side].start)
         ws_frame_skip (fp, h->len);
       else
         {
@@ -835,14 +862,66 @@ probe_accept (ws_conn *c, const side_eval e[2], ws_side *side)
   probe_free (c);
 }
 
+/* n bytes of side s inside a payload, counted and not kept. */
+static void
+add_unheld (ws_probe *p, int s, uint64_t n, int64_t ts_us)
+{
+  held_seg *last = p->segs->len ? &g_array_index (p->segs, held_seg, p->segs->len - 1) : NULL;
+
+  if (n == 0)
+    return;
+  if (last && last->side == s && last->kind == SEG_UNHELD)
+    last->len += n;
+  else
+    {
+      held_seg h = { .side = (uint8_t) s, .kind = SEG_UNHELD, .len = n, .ts_us = ts_us };
+      g_array_append_val (p->segs, h);
+    }
+}
+
+/* No frame starts in what side s holds: let those bytes go (they stay in
+ * the replay as bytes skipped) and look on.  False when too many went so. */
+static bool
+probe_drop_side (ws_probe *p, int s)
+{
+  for (guint i = 0; i < p->segs->len; i++)
+    {
+      held_seg *h = &g_array_index (p->segs, held_seg, i);
+      if (h->side == s && h->kind == SEG_HELD)
+        {
+          h->kind = SEG_DROPPED;
+          p->dropped[s] += h->len;
+        }
+    }
+  probe_held_total -= p->buf[s]->len;
+  g_byte_array_set_size (p->buf[s], 0);
+  p->floor[s] = 0;
+  p->nseg[s] = 0;
+  p->cand[s] = NO_CAND;
+  p->first[s] = NO_CAND;
+  p->misaligned[s] = true;
+  return p->dropped[s] <= PROBE_MAX_DROPPED;
+}
+
+static void
+probe_reject (ws_conn *c)
+{
+  probe_free (c);
+  not_websocket (c, WS_REJECT_MIDSTREAM);
+}
+
 /* Hold one segment of a connection seen mid-stream and decide if the held
- * bytes allow.  Returns false when the caller is to feed the segment to the
- * new stage (it did not fit in what may be held). */
+ * bytes allow.  When a side may hold no more: bytes where no frame starts
+ * are let go; bytes inside the payload of a frame whose header is held are
+ * counted, not kept, until that frame ends; else the decision is made on
+ * what is held.  Returns false when the caller is to feed the segment to the
+ * new stage (it was not kept). */
 static bool
 probe_hold (ws_conn *c, ws_side *side, const uint8_t *data, size_t len, int64_t ts_us)
 {
   ws_probe *p = c->probe;
   side_eval e[2];
+  int s = *side;
   int r;
 
   if (!p)
@@ -850,6 +929,7 @@ probe_hold (ws_conn *c, ws_side *side, const uint8_t *data, size_t len, int64_t 
       p = c->probe = g_new0 (ws_probe, 1);
       p->segs = g_array_new (FALSE, FALSE, sizeof (held_seg));
       p->cand[0] = p->cand[1] = NO_CAND;
+      p->first[0] = p->first[1] = NO_CAND;
     }
   if (looks_like_tls (data, len, true))
     {
@@ -858,33 +938,99 @@ probe_hold (ws_conn *c, ws_side *side, const uint8_t *data, size_t len, int64_t 
       c->stage = WS_STAGE_IGNORED;
       return true;
     }
-  if (!p->buf[*side])
-    p->buf[*side] = g_byte_array_new ();
-  if (p->buf[*side]->len + len > PROBE_MAX_BYTES)
+  if (!p->buf[s])
+    p->buf[s] = g_byte_array_new ();
+  /* more room while the bytes read as frames (a walk is under way) */
+  size_t cap = p->cand[s] != NO_CAND ? PROBE_MAX_CHAIN_BYTES : PROBE_MAX_BYTES;
+  bool over = p->buf[s]->len + len > cap || p->nseg[s] >= PROBE_MAX_SEGS
+              || probe_held_total + len > PROBE_MAX_TOTAL;
+  if (!p->unheld[s] && over)
     {
-      /* decide on what is held; the segment then goes to the frames */
-      r = probe_decide (c, e, true);
-      if (r > 0)
+      side_eval one;
+      eval_side (p, s, &one);
+      if (!one.chain)
         {
-          probe_accept (c, e, side);
-          return false;
+          if (!probe_drop_side (p, s))
+            {
+              probe_reject (c);
+              return true;
+            }
         }
-      probe_free (c);
-      not_websocket (c, WS_REJECT_MIDSTREAM);
+      else if (p->chain[s].need == 0)
+        {
+          /* a frame header waits for bytes that may not be held: decide */
+          r = probe_decide (c, e, true);
+          if (r > 0)
+            {
+              probe_accept (c, e, side);
+              return false;
+            }
+          probe_reject (c);
+          return true;
+        }
+      /* else: inside a payload, which goes on past what may be held */
+    }
+  if (p->unheld[s] || (p->chain[s].need > 0 && p->cand[s] != NO_CAND && over))
+    {
+      /* inside a payload longer than may be held: its bytes are counted,
+       * not kept, until its frame ends; the walk then goes on from there
+       * with the bytes after it held again */
+      GByteArray *b = p->buf[s];
+      uint32_t o = p->cand[s];
+      ws_frame_chain_state *st = &p->chain[s];
+      uint64_t before = (uint64_t) (b->len - o) + p->unheld[s];
+      bool ends = st->need > before && st->need <= before + len;
+      size_t cut = ends ? (size_t) (st->need - before) : len;
+
+      add_unheld (p, s, cut, ts_us);
+      if (ends)
+        {
+          const uint8_t *hd = b->data + o + st->pos;  /* its header is held */
+          unsigned op = hd[0] & 0x0f;
+          ws_frame_chain_state next = *st;
+          next.frames++;
+          next.masked = hd[1] >> 7;
+          next.pos = next.need = 0;
+          if (op <= 2)
+            {
+              next.seen_data = true;
+              next.open = !(hd[0] >> 7);
+            }
+          if (p->first[s] == NO_CAND)
+            p->first[s] = o;
+          p->cand[s] = b->len;
+          p->chain[s] = next;
+          p->unheld[s] = 0;
+          if (cut < len)
+            {
+              held_seg h = { .side = (uint8_t) s, .kind = SEG_HELD, .off = b->len,
+                             .len = len - cut, .ts_us = ts_us };
+              g_byte_array_append (b, data + cut, (guint) (len - cut));
+              probe_held_total += len - cut;
+              g_array_append_val (p->segs, h);
+              p->nseg[s]++;
+            }
+        }
+      else
+        p->unheld[s] += len;
+      r = probe_decide (c, e, false);
+      if (r > 0)
+        probe_accept (c, e, side);
+      else if (r < 0)
+        probe_reject (c);
       return true;
     }
-  held_seg h = { (uint8_t) *side, p->buf[*side]->len, (uint32_t) len, 0, ts_us };
-  g_byte_array_append (p->buf[*side], data, (guint) len);
+  held_seg h = { .side = (uint8_t) s, .kind = SEG_HELD, .off = p->buf[s]->len, .len = len,
+                 .ts_us = ts_us };
+  g_byte_array_append (p->buf[s], data, (guint) len);
+  probe_held_total += len;
   g_array_append_val (p->segs, h);
-  p->nseg[*side]++;
+  p->nseg[s]++;
   r = probe_decide (c, e, false);
   if (r > 0)
     probe_accept (c, e, side);
   else if (r < 0)
-    {
-      probe_free (c);
-      not_websocket (c, WS_REJECT_MIDSTREAM);
-    }
+    probe_reject (c);
   return true;
 }
 
@@ -1066,7 +1212,8 @@ ws_conn_gap (ws_conn *c, ws_side side, uint64_t n, int64_t ts_us)
         {
           /* frames are looked for after the hole only */
           ws_probe *p = c->probe;
-          held_seg h = { (uint8_t) side, p->buf[side]->len, 0, n, ts_us };
+          held_seg h = { .side = (uint8_t) side, .kind = SEG_GAP, .off = p->buf[side]->len,
+                         .len = n, .ts_us = ts_us };
           g_array_append_val (p->segs, h);
           p->floor[side] = p->buf[side]->len;
         }

@@ -738,15 +738,19 @@ void
 ws_frame_chain_init (ws_frame_chain_state *st)
 {
   st->pos = 0;
+  st->need = 0;
   st->frames = 0;
   st->masked = -1;
   st->open = false;
   st->seen_data = false;
+  st->closes = 0;
 }
 
 int
-ws_frame_chain_walk (ws_frame_chain_state *st, const uint8_t *data, size_t len)
+ws_frame_chain_walk (ws_frame_chain_state *st, const uint8_t *data, size_t len,
+                     uint64_t total)
 {
+  st->need = 0;
   while (st->pos < len)
     {
       const uint8_t *d = data + st->pos;
@@ -766,15 +770,37 @@ ws_frame_chain_walk (ws_frame_chain_state *st, const uint8_t *data, size_t len)
             return -1;
           open = !fin;
         }
-      if (h == 0 || n > left - (size_t) h)
+      if (h == 0)
         return 0;   /* read again from here when more bytes are held */
+      if (n > total - st->pos - (uint64_t) h)
+        {
+          st->need = st->pos + (uint64_t) h + n;
+          return 0;
+        }
       if (is_data_opcode (op))
         {
           st->open = open;
           st->seen_data = true;
         }
+      if (op == OP_CLOSE && (n == 0 || (n >= 2 && (uint64_t) h + 2 <= left)))
+        {
+          /* a close frame with no body or a code a peer may send */
+          int code = -1;
+          if (n >= 2)
+            {
+              uint8_t b0 = d[h], b1 = d[h + 1];
+              if (m)
+                {
+                  b0 ^= d[h - 4];
+                  b1 ^= d[h - 3];
+                }
+              code = b0 << 8 | b1;
+            }
+          if (code < 0 || ws_close_code_valid_on_wire (code))
+            st->closes++;
+        }
       st->masked = m;
-      st->pos += (size_t) h + (size_t) n;
+      st->pos += (uint64_t) h + n;
       st->frames++;
     }
   return 0;
@@ -787,7 +813,7 @@ ws_frame_chain (const uint8_t *data, size_t len, unsigned *frames, int *masked)
   int r;
 
   ws_frame_chain_init (&st);
-  r = ws_frame_chain_walk (&st, data, len);
+  r = ws_frame_chain_walk (&st, data, len, len);
   *frames = st.frames;
   *masked = st.masked;
   return r;

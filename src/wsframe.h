@@ -110,16 +110,22 @@ int ws_frame_chain (const uint8_t *data, size_t len, unsigned *frames, int *mask
 /* ws_frame_chain as bytes come: the walk resumes where it stopped (the frame
  * that ran past the end is read again), so that held bytes are read once.
  * data is the same buffer each time (from the chain's first byte), len what
- * it holds now. */
+ * it holds now; total >= len is how many bytes of the stream there are from
+ * data[0] on, the ones past len not kept: a frame whose header is held and
+ * whose payload ends within total counts as whole, and pos may then pass
+ * len (the next header was not kept). */
 typedef struct {
-  size_t pos;         /* next header */
+  uint64_t pos;       /* next header */
+  uint64_t need;      /* when waiting inside a payload: where its frame ends */
   unsigned frames;    /* whole frames so far */
   int masked;         /* -1 until the first whole frame */
   bool open;          /* a fragmented message is open */
   bool seen_data;     /* a data frame was seen */
+  unsigned closes;    /* whole close frames with no body or a valid code */
 } ws_frame_chain_state;
 void ws_frame_chain_init (ws_frame_chain_state *st);
-int ws_frame_chain_walk (ws_frame_chain_state *st, const uint8_t *data, size_t len);
+int ws_frame_chain_walk (ws_frame_chain_state *st, const uint8_t *data, size_t len,
+                         uint64_t total);
 
 /* n stream bytes that are not parsed (before the first frame boundary found
  * in a connection seen mid-stream). */

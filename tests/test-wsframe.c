@@ -1967,7 +1967,7 @@ test_chain (void)
       int rs = 0;
       ws_frame_chain_init (&st);
       for (size_t n = 1; n <= in[i]->len && rs == 0; n++)
-        rs = ws_frame_chain_walk (&st, in[i]->data, n);
+        rs = ws_frame_chain_walk (&st, in[i]->data, n, n);
       g_assert_cmpint (rs, ==, r);
       if (want[i].ok)
         g_assert_cmpuint (st.frames, ==, frames);
@@ -1975,24 +1975,99 @@ test_chain (void)
     }
 }
 
-/* Feed one mid-stream connection (no SYN) its segments, then end it: was it
- * taken for WebSocket? */
-static bool
-midstream_is_ws (GPtrArray *segs, const int *sides)
+/* Feed one mid-stream connection (no SYN) its segments, then end it. */
+static ws_conn *
+midstream_conn (GPtrArray *segs, const int *sides)
 {
   ws_conn *c = ws_conn_new ();
-  bool ws;
 
+  c->addr[0].addr[0] = 1;
+  c->addr[1].addr[0] = 2;
   for (guint i = 0; i < segs->len; i++)
     {
       GByteArray *b = g_ptr_array_index (segs, i);
-      c->dir[sides[i]].tcp_bytes += b->len;
-      ws_conn_data (c, sides[i], b->data, b->len, TS + i);
+      /* the connection may have swapped its sides: follow the addresses, as
+       * tcp.c does */
+      int s = c->addr[0].addr[0] == 1 ? sides[i] : 1 - sides[i];
+      c->dir[s].tcp_bytes += b->len;
+      ws_conn_data (c, s, b->data, b->len, TS + i);
     }
   ws_conn_end (c);
+  return c;
+}
+
+/* Was it taken for WebSocket? */
+static bool
+midstream_is_ws (GPtrArray *segs, const int *sides)
+{
+  ws_conn *c = midstream_conn (segs, sides);
+  bool ws;
+
   ws = c->kind == WS_KIND_WEBSOCKET;
   ws_conn_free (c);
   return ws;
+}
+
+/* Cut b into segments of at most 1448 bytes, all from side s. */
+static void
+add_segments (GPtrArray *segs, int *sides, const GByteArray *b, int s)
+{
+  for (guint off = 0; off < b->len; off += 1448)
+    {
+      GByteArray *seg = g_byte_array_new ();
+      g_byte_array_append (seg, b->data + off, MIN (1448, b->len - off));
+      sides[segs->len] = s;
+      g_ptr_array_add (segs, seg);
+    }
+}
+
+/* Frames longer than may be held, and a capture that began inside a long
+ * message: the bytes past the cap are counted, the walk goes on after the
+ * frame, and the record's counts are those of every byte. */
+static void
+test_midstream_long_frames (void)
+{
+  GPtrArray *segs = g_ptr_array_new_with_free_func ((GDestroyNotify) g_byte_array_unref);
+  int sides[1024];
+  GByteArray *b = g_byte_array_new ();
+  size_t big = 300 * 1024;
+  uint8_t *payload = g_malloc0 (big);
+  ws_conn *c;
+
+  setup_limits ();
+  memset (payload, 'a', big);
+  /* the server: 200 KB of the tail of a message begun before the capture
+   * (no frame starts in it), then a text frame in a segment of its own */
+  g_byte_array_set_size (b, 141 * 1448);
+  for (guint i = 0; i < b->len; i++)
+    b->data[i] = (uint8_t) (i * 7 + 1);
+  put_frame (b, 1, 0, 1, false, "after the tail", 14);
+  add_segments (segs, sides, b, 1);
+  /* the client: one 300 KiB text frame, then a close */
+  g_byte_array_set_size (b, 0);
+  put_frame (b, 1, 0, 1, true, payload, big);
+  put_frame (b, 1, 0, 8, true, "\x03\xe8", 2);
+  add_segments (segs, sides, b, 0);
+  /* the server's echo */
+  g_byte_array_set_size (b, 0);
+  put_frame (b, 1, 0, 8, false, "\x03\xe8", 2);
+  add_segments (segs, sides, b, 1);
+
+  c = midstream_conn (segs, sides);
+  g_assert_cmpint (c->kind, ==, WS_KIND_WEBSOCKET);
+  g_assert_true (c->midstream);
+  g_assert_cmpuint (c->dir[WS_SIDE_CLIENT].frames, ==, 2);
+  g_assert_cmpuint (c->dir[WS_SIDE_CLIENT].largest_message, ==, big);
+  g_assert_cmpuint (c->dir[WS_SIDE_CLIENT].gaps, ==, 0);
+  g_assert_cmpuint (c->dir[WS_SIDE_SERVER].frames, ==, 2);
+  g_assert_true (c->close[WS_SIDE_CLIENT].seen);
+  g_assert_cmpint (c->close[WS_SIDE_CLIENT].code, ==, 1000);
+  g_assert_true (c->close[WS_SIDE_SERVER].seen);
+  g_assert_cmpint (c->close_initiator, ==, WS_SIDE_CLIENT);
+  ws_conn_free (c);
+  g_ptr_array_unref (segs);
+  g_byte_array_unref (b);
+  g_free (payload);
 }
 
 /* Random byte streams seen mid-stream, both directions, random segment
@@ -2130,6 +2205,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ws_frame/gap/between-deflate-messages", test_gap_between_deflate);
   g_test_add_func ("/ws_frame/gap/midstream-start", test_midstream_start);
   g_test_add_func ("/ws_frame/midstream/chain", test_chain);
+  g_test_add_func ("/ws_frame/midstream/long-frames", test_midstream_long_frames);
   g_test_add_func ("/ws_frame/midstream/random-streams", test_midstream_random_streams);
   g_test_add_func ("/ws_frame/midstream/frames-recognised", test_midstream_frames_recognised);
   g_test_add_func ("/ws_frame/garbage", test_garbage);
