@@ -180,6 +180,10 @@ struct ws_probe {
   /* a walk from a segment start failed, or bytes were let go */
   bool misaligned[2];
   uint64_t unheld[2];   /* bytes after buf[side] not kept (SEG_UNHELD) */
+  /* times the walk stood exactly at the end of what the side had sent (a
+   * frame ended with a segment), and where it last did */
+  unsigned ends_at_seg[2];
+  uint64_t last_end[2];
   uint64_t dropped[2];  /* bytes let go (SEG_DROPPED) */
 };
 
@@ -718,7 +722,8 @@ start_midstream (ws_conn *c)
  * masking; full when no more may be held. */
 typedef struct {
   bool any, chain, full;
-  bool aligned;       /* every segment held is whole frames, from the first */
+  bool aligned;       /* whole frames from the first byte to the last */
+  bool seg_end;       /* a frame ended where a segment did */
   uint32_t start;
   unsigned frames;
   int masked;
@@ -765,8 +770,14 @@ eval_side (ws_probe *p, int s, side_eval *e)
           e->frames = p->chain[s].frames;
           e->masked = p->chain[s].masked;
           /* whole frames from the side's first byte to its last so far */
-          e->aligned = !p->misaligned[s] && e->start == 0 && p->floor[s] == 0
-                       && p->chain[s].pos == (uint64_t) (b->len - o) + p->unheld[s];
+          bool at_end = p->chain[s].pos == (uint64_t) (b->len - o) + p->unheld[s];
+          e->aligned = !p->misaligned[s] && e->start == 0 && p->floor[s] == 0 && at_end;
+          if (at_end && p->chain[s].pos > p->last_end[s])
+            {
+              p->ends_at_seg[s]++;
+              p->last_end[s] = p->chain[s].pos;
+            }
+          e->seg_end = p->ends_at_seg[s] > 0;
           /* past what is held, the next header was not kept: the walk can
            * go no further */
           e->full = p->unheld[s] && p->chain[s].pos >= b->len - o;
@@ -775,6 +786,8 @@ eval_side (ws_probe *p, int s, side_eval *e)
       p->cand[s] = next_start (p, s, o + 1);
       p->first[s] = NO_CAND;
       p->misaligned[s] = true;
+      p->ends_at_seg[s] = 0;
+      p->last_end[s] = 0;
       ws_frame_chain_init (&p->chain[s]);
     }
 }
@@ -797,7 +810,9 @@ probe_decide (const ws_conn *c, side_eval e[2], bool final)
     {
       if (!e[s].any)
         continue;
-      if (!e[s].chain || e[s].frames == 0)
+      /* a sender ends a frame with a segment now and then: a walk that never
+       * stood at a segment's end is more likely chance than frames */
+      if (!e[s].chain || e[s].frames == 0 || !e[s].seg_end)
         explained = false;
       else
         {
@@ -900,6 +915,8 @@ probe_drop_side (ws_probe *p, int s)
   p->cand[s] = NO_CAND;
   p->first[s] = NO_CAND;
   p->misaligned[s] = true;
+  p->ends_at_seg[s] = 0;
+  p->last_end[s] = 0;
   return p->dropped[s] <= PROBE_MAX_DROPPED;
 }
 
@@ -1001,6 +1018,9 @@ probe_hold (ws_conn *c, ws_side *side, const uint8_t *data, size_t len, int64_t 
           p->cand[s] = b->len;
           p->chain[s] = next;
           p->unheld[s] = 0;
+          p->last_end[s] = 0;
+          if (cut == len)
+            p->ends_at_seg[s]++;  /* the long frame ended with this segment */
           if (cut < len)
             {
               held_seg h = { .side = (uint8_t) s, .kind = SEG_HELD, .off = b->len,

@@ -782,6 +782,16 @@ ws_frame_chain_walk (ws_frame_chain_state *st, const uint8_t *data, size_t len,
           st->open = open;
           st->seen_data = true;
         }
+      if (op == OP_TEXT && fin && !(d[0] & 0x40) && n <= left - (size_t) h)
+        {
+          /* a whole uncompressed text message held: a peer writes UTF-8 */
+          uint32_t key = 0;
+          size_t bad;
+          if (m)
+            memcpy (&key, d + h - 4, 4);
+          if (utf8_check (WS_UTF8_ACCEPT, d + h, (size_t) n, key, &bad) != WS_UTF8_ACCEPT)
+            return -1;
+        }
       if (op == OP_CLOSE && (n == 0 || (n >= 2 && (uint64_t) h + 2 <= left)))
         {
           /* a close frame with no body or a code a peer may send */

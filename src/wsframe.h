@@ -102,7 +102,7 @@ bool ws_frame_probe (const uint8_t *data, size_t len, bool *masked);
  * through all of len, as a real peer writes them (known opcodes, control
  * frames short and unfragmented, minimal lengths, one masking throughout, RSV1
  * only on a data frame, a continuation only inside a message or as the first
- * data frame).  The last frame may run past len.  Returns 0 when every header
+ * data frame, a whole uncompressed text message in UTF-8).  The last frame may run past len.  Returns 0 when every header
  * met is plausible, -1 otherwise; *frames is the number of frames wholly
  * inside len, *masked their masking (-1 when no header was complete). */
 int ws_frame_chain (const uint8_t *data, size_t len, unsigned *frames, int *masked);
