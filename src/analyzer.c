@@ -139,10 +139,33 @@ release_held (ws_analyzer *a, bool all)
     }
 }
 
+/* Streams looked at and found not to be WebSocket, by reason (they are
+ * also among the other TCP connections). */
+static void
+count_rejected (const ws_conn *c)
+{
+  switch (c->reject)
+    {
+    case WS_REJECT_NO_UPGRADE:
+      ws_stats.rejected_no_upgrade++;
+      break;
+    case WS_REJECT_MIDSTREAM:
+      ws_stats.rejected_midstream++;
+      break;
+    case WS_REJECT_OTHER_UPGRADE:
+      ws_stats.other_upgrades++;
+      break;
+    default:
+      break;
+    }
+}
+
 static void
 on_end (ws_conn *c, void *user)
 {
   ws_analyzer *a = user;
+  ws_conn_end (c);
+  count_rejected (c);
   switch (c->kind)
     {
     case WS_KIND_TLS:

@@ -153,6 +153,18 @@ typedef struct {
 
 typedef struct ws_conn ws_conn;
 
+/* Why a TCP stream was looked at and found not to be WebSocket (counted in
+ * the totals). */
+typedef enum {
+  WS_REJECT_NONE = 0,
+  WS_REJECT_NO_UPGRADE,       /* its start was seen and held no upgrade request */
+  WS_REJECT_MIDSTREAM,        /* seen mid-stream: the bytes did not read as frames */
+  WS_REJECT_OTHER_UPGRADE,    /* an upgrade to another protocol (h2c, ...) */
+} ws_reject;
+
+/* Bytes held while a connection seen mid-stream is being recognised (conn.c). */
+typedef struct ws_probe ws_probe;
+
 /* The fields are ordered by when they are used.  Those read or written for
  * every packet (tcp.c's direction lookup and FIN/RST bookkeeping, the stage
  * dispatch of ws_conn_data) fill the first 64 bytes, so that a packet of a
@@ -217,6 +229,15 @@ struct ws_conn {
   unsigned violations_dropped;
 
   ws_cause cause;
+
+  /* recognition */
+  ws_probe *probe;            /* held bytes while deciding mid-stream, else NULL */
+  bool start_lost[2];         /* the capture lost the first bytes of that side */
+  uint8_t reject;             /* ws_reject: why this stream is not WebSocket */
+  uint32_t hs_cut[2];         /* that side's handshake message was cut (snaplen
+                               * or loss) after this many bytes; 0: whole */
+  char *req_upgrade, *req_connection; /* the request's Upgrade and Connection */
+  bool req_headers_read;      /* set with them: NULL then means absent */
 };
 
 enum {
@@ -260,6 +281,9 @@ typedef struct {
   uint64_t tcp_connections;       /* distinct TCP connections seen */
   uint64_t tls_connections;
   uint64_t other_connections;     /* TCP that is neither WebSocket nor TLS */
+  uint64_t rejected_no_upgrade;   /* of those: start seen, no upgrade request */
+  uint64_t rejected_midstream;    /* of those: seen mid-stream, not frames */
+  uint64_t other_upgrades;        /* of those: upgrades to other protocols (h2c) */
   uint64_t ws_connections;        /* records written */
   uint64_t evicted;
   uint64_t reassembly_limit_hits;
@@ -306,6 +330,9 @@ void ws_conn_data (ws_conn *c, ws_side side, const uint8_t *data, size_t len,
                    int64_t ts_us);
 /* The capture lost n bytes of one side's stream. */
 void ws_conn_gap (ws_conn *c, ws_side side, uint64_t n, int64_t ts_us);
+/* The connection has ended (before ws_conn_release): a recognition still
+ * undecided is decided on what was seen. */
+void ws_conn_end (ws_conn *c);
 
 /* The code an application saw, per the close_code contract: -1 for null. */
 int ws_conn_close_code (const ws_conn *c);

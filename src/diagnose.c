@@ -446,6 +446,27 @@ short_reason (char *buf, size_t len, const char *reason, size_t max)
     }
 }
 
+/* short_reason of a close frame's reason, which may hold NUL bytes (kept
+ * byte for byte, reason_len long): each is written as the text \x00, so
+ * that what follows it is not lost from the summary and the evidence. */
+static void
+short_close_reason (char *buf, size_t len, const ws_close_info *ci, size_t max)
+{
+  if (ci->reason == NULL || memchr (ci->reason, '\0', ci->reason_len) == NULL)
+    {
+      short_reason (buf, len, ci->reason, max);
+      return;
+    }
+  GString *t = g_string_sized_new (ci->reason_len + 16);
+  for (size_t i = 0; i < ci->reason_len; i++)
+    if (ci->reason[i] == '\0')
+      g_string_append (t, "\\x00");
+    else
+      g_string_append_c (t, ci->reason[i]);
+  short_reason (buf, len, t->str, max);
+  g_string_free (t, TRUE);
+}
+
 static bool
 str_has_ci (const char *hay, const char *needle)
 {
@@ -736,7 +757,7 @@ close_facts (const diag *d, text *s)
   if (ci->reason && *ci->reason)
     {
       char r[112];
-      short_reason (r, sizeof r, ci->reason, 80);
+      short_close_reason (r, sizeof r, ci, 80);
       text_printf (s, " \"%s\"", r);
     }
   if (c->close[d->other].seen)
@@ -977,7 +998,7 @@ library_evidence (diag *d)
       if (!lib)
         continue;
       char r[112];
-      short_reason (r, sizeof r, ci->reason, 80);
+      short_close_reason (r, sizeof r, ci, 80);
       EV (d, ci->ts_us, "the %s's close reason \"%s\" is the wording of %s%s%s",
           side_str ((ws_side) s), r, lib, note ? ": " : "", note ? note : "");
       if (n_named < G_N_ELEMENTS (named))
@@ -998,7 +1019,7 @@ timeline_evidence (diag *d)
   const ws_conn *c = d->c;
   char a[48], b[48];
 
-  if (c->midstream)
+  if (c->midstream && c->handshake_status < 0)
     EV (d, c->start_us, "capture began after the handshake: handshake facts unknown");
   if (c->request_us && c->handshake_status == 101 && evidence_room (d->k))
     {
@@ -1051,7 +1072,7 @@ timeline_evidence (diag *d)
       if (!ci->seen)
         continue;
       char r[112];
-      short_reason (r, sizeof r, ci->reason, 80);
+      short_close_reason (r, sizeof r, ci, 80);
       if (ci->code >= 0)
         EV (d, ci->ts_us, "%s sent close %d (%s)%s%s%s, %zu-byte payload",
             side_str (order[i]), ci->code, ws_code_lookup (ci->code)->name,
@@ -1167,11 +1188,84 @@ after_101_evidence (diag *d)
     }
 }
 
+/* What the capture lacks of the handshake, and an attempt whose Upgrade or
+ * Connection header is not what RFC 6455 4.1 requires: the header that was
+ * wrong and who most likely changed it (Upgrade and Connection are
+ * hop-by-hop: a proxy drops them unless told to pass them on).  Evidence
+ * only, except for a refused attempt with such a header, whose cause it sets
+ * (returns true). */
+static bool
+rule_handshake_capture (diag *d)
+{
+  ws_conn *c = d->c;
+
+  if (c->hs_cut[WS_SIDE_CLIENT])
+    EV (d, c->request_us, "handshake cut by the snaplen (or lost) after %u bytes of the request: "
+        "the fields after the cut are unknown", c->hs_cut[WS_SIDE_CLIENT]);
+  if (c->hs_cut[WS_SIDE_SERVER])
+    EV (d, c->response_us, "handshake cut by the snaplen (or lost) after %u bytes of the response: "
+        "the fields after the cut are unknown", c->hs_cut[WS_SIDE_SERVER]);
+  if (c->midstream && c->handshake_status >= 0 && !c->request_us)
+    EV (d, c->response_us, "capture began after the request: the %d response was seen, the "
+        "request (key, host, path, offers) was not, so the accept cannot be checked",
+        c->handshake_status);
+  if (!c->request_us || !c->req_headers_read || c->hs_cut[WS_SIDE_CLIENT])
+    return false;
+
+  bool up_ok = c->req_upgrade && ws_http_token_list_has (c->req_upgrade, "websocket");
+  bool conn_ok = c->req_connection && ws_http_token_list_has (c->req_connection, "upgrade");
+  if (up_ok && conn_ok)
+    return false;
+
+  text what;
+  text_init (&what);
+  if (!up_ok)
+    text_printf (&what, c->req_upgrade ? "Upgrade: %s instead of websocket"
+                                       : "no Upgrade header%s", c->req_upgrade ? c->req_upgrade : "");
+  if (!conn_ok)
+    text_printf (&what, "%sConnection: %s instead of Upgrade", up_ok ? "" : " and ",
+                 c->req_connection ? c->req_connection : "(missing)");
+  const char *who = c->ws_key
+    ? "a proxy between the client and the server that does not pass the hop-by-hop Upgrade "
+      "and Connection headers on (the client sent Sec-WebSocket-Key, so it meant to upgrade; "
+      "e.g. nginx without proxy_http_version 1.1 and proxy_set_header Upgrade/Connection)"
+    : "the client or a proxy on the way (the request has no Sec-WebSocket-Key either)";
+  EV (d, c->request_us, "the upgrade request reached the capture with %s: most likely changed "
+      "by %s", what.str, who);
+  if (c->handshake_status >= 0 && c->handshake_status != 101)
+    {
+      char detail[32];
+      g_snprintf (detail, sizeof detail, "http_%d", c->handshake_status);
+      set_cause (d, "handshake_rejected", detail, c->ws_key ? "high" : "medium",
+                 "Make every proxy on the way pass the upgrade on: in nginx, "
+                 "proxy_http_version 1.1; proxy_set_header Upgrade $http_upgrade; "
+                 "proxy_set_header Connection \"upgrade\"; in HAProxy and others, the "
+                 "equivalent WebSocket setting. Then the server sees Upgrade: websocket and "
+                 "Connection: Upgrade as the client sent them.",
+                 "The server answered the WebSocket request with HTTP %d%s%s because it arrived "
+                 "with %s, so no WebSocket connection was opened; most likely %s",
+                 c->handshake_status, c->handshake_reason ? " " : "",
+                 c->handshake_reason ? c->handshake_reason : "", what.str,
+                 c->ws_key ? "a proxy dropped or rewrote these hop-by-hop headers"
+                           : "the client or a proxy sent them so");
+      EV (d, c->response_us, "server answered %d%s%s%s%s", c->handshake_status,
+          c->handshake_reason ? " " : "", c->handshake_reason ? c->handshake_reason : "",
+          c->server_header ? ", Server: " : "", c->server_header ? c->server_header : "");
+      text_clear (&what);
+      return true;
+    }
+  text_clear (&what);
+  return false;
+}
+
 static bool
 rule_handshake (diag *d)
 {
   ws_conn *c = d->c;
   char a[48];
+
+  if (rule_handshake_capture (d))
+    return true;
 
   if (c->handshake_status >= 0 && c->handshake_status != 101)
     {
@@ -1374,7 +1468,7 @@ rule_protocol_error (diag *d)
   if (ci->reason && *ci->reason)
     {
       char r[112];
-      short_reason (r, sizeof r, ci->reason, 80);
+      short_close_reason (r, sizeof r, ci, 80);
       set_cause (d, "protocol_violation", NULL, "medium", e->fix,
                  "The %s closed with 1002 Protocol Error (\"%s\"), but no violation by the %s "
                  "is visible in the capture", side_str (d->closer), r, side_str (d->other));
@@ -1454,7 +1548,7 @@ rule_policy (diag *d)
   const ws_close_info *ci = &c->close[d->closer];
   const ws_dir_stats *st = &c->dir[d->other];
   char r[112], a[48];
-  short_reason (r, sizeof r, ci->reason, 80);
+  short_close_reason (r, sizeof r, ci, 80);
 
   bool early = c->response_us && ci->ts_us - c->response_us < 2 * US_PER_S
                && st->messages <= 1;
@@ -1712,7 +1806,7 @@ rule_mandatory_ext (diag *d)
         g_string_append_printf (missing, "%s%s", missing->len ? ", " : "",
                                 (const char *) off->pdata[i]);
     }
-  short_reason (r, sizeof r, ci->reason, 80);
+  short_close_reason (r, sizeof r, ci, 80);
   EV (d, c->request_us, "the client offered extensions: %s",
       c->offered_extensions ? c->offered_extensions : "(none)");
   EV (d, c->response_us, "the 101 accepted: %s",
@@ -1816,7 +1910,7 @@ rule_internal_error (diag *d)
       return;
     }
   char r[112];
-  short_reason (r, sizeof r, ci->reason, 80);
+  short_close_reason (r, sizeof r, ci, 80);
   set_cause (d, "server_internal_error", NULL, "high", e->fix,
              "The %s closed with 1011 Internal Error%s%s%s: it hit an unexpected condition, "
              "most likely an unhandled exception while handling a message",
@@ -1839,7 +1933,7 @@ rule_application (diag *d)
   const ws_close_info *ci = &c->close[d->closer];
   const ws_code_info *e = ws_code_lookup (ci->code);
   char r[112];
-  short_reason (r, sizeof r, ci->reason, 80);
+  short_close_reason (r, sizeof r, ci, 80);
   const char *detail = ci->code == 3000 ? "unauthorized"
                        : ci->code == 3003 ? "forbidden"
                        : ci->code == 3008 ? "timeout"

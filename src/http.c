@@ -280,6 +280,7 @@ static const struct {
   KNOWN (WS_HDR_SEC_WEBSOCKET_PROTOCOL, "sec-websocket-protocol"),
   KNOWN (WS_HDR_SEC_WEBSOCKET_EXTENSIONS, "sec-websocket-extensions"),
   KNOWN (WS_HDR_SEC_WEBSOCKET_ACCEPT, "sec-websocket-accept"),
+  KNOWN (WS_HDR_CONNECTION, "connection"),
 #undef KNOWN
 };
 
@@ -324,8 +325,9 @@ word_eq32 (const uint8_t *name, const char *k)
 
 /* Which ws_hdr a header name is, or WS_HDR_COUNT for none.  Its length
  * leaves at most one candidate (the first byte decides between origin and
- * server), which is then compared eight (or, for the short names, four)
- * bytes at a time, the last word overlapping the one before it. */
+ * server, and between user-agent and connection), which is then compared
+ * eight (or, for the short names, four) bytes at a time, the last word
+ * overlapping the one before it. */
 static ws_hdr
 classify_name (const uint8_t *name, size_t len)
 {
@@ -338,7 +340,7 @@ classify_name (const uint8_t *name, size_t len)
     case 4: h = WS_HDR_HOST; break;
     case 6: h = (name[0] | 0x20) == 'o' ? WS_HDR_ORIGIN : WS_HDR_SERVER; break;
     case 7: h = WS_HDR_UPGRADE; break;
-    case 10: h = WS_HDR_USER_AGENT; break;
+    case 10: h = (name[0] | 0x20) == 'c' ? WS_HDR_CONNECTION : WS_HDR_USER_AGENT; break;
     case 17: h = WS_HDR_SEC_WEBSOCKET_KEY; break;
     case 20: h = WS_HDR_SEC_WEBSOCKET_ACCEPT; break;
     case 21: h = WS_HDR_SEC_WEBSOCKET_VERSION; break;

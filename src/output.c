@@ -624,16 +624,22 @@ csv_control_cp (uint32_t cp)
 void
 ws_csv_field (GString *out, const char *s)
 {
+  if (s != NULL)
+    ws_csv_field_len (out, s, strlen (s));
+}
+
+void
+ws_csv_field_len (GString *out, const char *s, size_t len)
+{
   const uint8_t *p = (const uint8_t *) s;
-  size_t len, i = 0, run = 0;
+  size_t i = 0, run = 0;
 
   if (s == NULL)
     return;
-  len = strlen (s);
   gs_putc (out, '"');
   /* Spreadsheets run a cell that starts with one of these as a formula
    * (CSV injection); a leading ' makes it text. */
-  if (len > 0 && strchr ("=+-@\t\r", s[0]) != NULL)
+  if (len > 0 && s[0] != '\0' && strchr ("=+-@\t\r", s[0]) != NULL)
     gs_putc (out, '\'');
   while (i < len)
     {
@@ -1103,7 +1109,10 @@ ws_json_record (GString *o, const ws_conn *c)
   P_U64 (p, "client_port", c->port[WS_SIDE_CLIENT]);
   P_ADDR (p, "server_ip", &c->addr[WS_SIDE_SERVER]);
   P_U64 (p, "server_port", c->port[WS_SIDE_SERVER]);
-  P_TS (&w, p, "start_ts", c->start_us);
+  /* a record always has a first packet: 0 is a moment here (a capture at
+   * the epoch), not "unknown" as in the other timestamps */
+  P_KEY (p, "start_ts");
+  p = jw_ts (&w, p, c->start_us);
   P_TS (&w, p, "end_ts", c->end_us);
   JW_GROUP_END (p, start);
 
@@ -1286,8 +1295,7 @@ csv_record (GString *o, const ws_conn *c)
   gs_putc (o, ',');
   put_u64 (o, c->port[WS_SIDE_SERVER]);
   gs_putc (o, ',');
-  if (c->start_us)
-    ws_ts_append (o, c->start_us);
+  ws_ts_append (o, c->start_us);   /* known for every record, 0 included */
   g_string_append_c (o, ',');
   if (c->end_us)
     ws_ts_append (o, c->end_us);
@@ -1314,11 +1322,7 @@ csv_record (GString *o, const ws_conn *c)
     put_u64 (o, (uint64_t) code);
   g_string_append_c (o, ',');
   if (reason)
-    {
-      /* the reason may hold a NUL-free byte string of reason_len bytes */
-      g_autofree char *r = g_strndup (reason, reason_len);
-      ws_csv_field (o, r);
-    }
+    ws_csv_field_len (o, reason, reason_len); /* NUL bytes too: shown as \x00 */
   g_string_append_c (o, ',');
   ws_csv_field (o, side_valid (c->close_initiator) ? ws_side_name (c->close_initiator) : NULL);
   g_string_append_c (o, ',');
@@ -1397,13 +1401,14 @@ text_cell (GString *o, const char *s, size_t width, bool pad)
   GS_PUT_LIT (o, "  ");
 }
 
+/* A moment as UTC; 0 is "-" unless at_epoch (a time known to be set). */
 static void
-text_time (GString *o, int64_t ts_us)
+text_time_at (GString *o, int64_t ts_us, bool at_epoch)
 {
   time_t secs;
   struct tm tm;
 
-  if (ts_us == 0)
+  if (ts_us == 0 && !at_epoch)
     {
       g_string_append (o, "-");
       return;
@@ -1439,6 +1444,12 @@ text_time (GString *o, int64_t ts_us)
   p[20] = (char) ('0' + ms / 100);
   memcpy (p + 21, digit_pairs + 2 * (ms % 100), 2);
   gs_done (o, p + 23);
+}
+
+static void
+text_time (GString *o, int64_t ts_us)
+{
+  text_time_at (o, ts_us, false);
 }
 
 static void
@@ -1491,14 +1502,22 @@ text_record (GString *o, const ws_conn *c, bool verbose)
   const char *reason = contract_close_reason (c, &reason_len);
   unsigned nv = MIN (c->n_violations, (unsigned) WS_MAX_VIOLATIONS);
 
-  text_time (cell, c->start_us);
+  text_time_at (cell, c->start_us, true);
   text_cell (o, cell->str, W_TIME, true);
 
   g_string_truncate (cell, 0);
   text_endpoint (cell, &c->addr[WS_SIDE_CLIENT], c->port[WS_SIDE_CLIENT]);
   g_string_append (cell, " -> ");
   text_endpoint (cell, &c->addr[WS_SIDE_SERVER], c->port[WS_SIDE_SERVER]);
-  text_cell (o, cell->str, W_CONN, true);
+  if (cell->len > W_CONN)
+    {
+      /* never cut an address (two IPv6 endpoints take up to 98
+       * characters): the line is longer instead */
+      g_string_append_len (o, cell->str, (gssize) cell->len);
+      GS_PUT_LIT (o, "  ");
+    }
+  else
+    text_cell (o, cell->str, W_CONN, true);
 
   g_string_truncate (cell, 0);
   if (c->host == NULL && c->path == NULL)
@@ -1816,6 +1835,13 @@ text_totals (ws_writer *w, GString *o, const ws_counters *st)
                           st->tls_connections);
   g_string_append_printf (o, "  other TCP connections skipped: %" PRIu64 "\n",
                           st->other_connections);
+  g_string_append_printf (o, "  TCP streams looked at and rejected as not WebSocket: %" PRIu64
+                          " (no upgrade request from the start %" PRIu64
+                          ", mid-stream bytes not frames %" PRIu64 ")\n",
+                          st->rejected_no_upgrade + st->rejected_midstream,
+                          st->rejected_no_upgrade, st->rejected_midstream);
+  g_string_append_printf (o, "  other upgrades (not WebSocket, e.g. h2c): %" PRIu64 "\n",
+                          st->other_upgrades);
   g_string_append_printf (o, "  packets: %" PRIu64 " (%" PRIu64 " bytes)\n",
                           st->packets, st->bytes);
   g_string_append_printf (o, "  truncated packets (snaplen): %" PRIu64 "\n",

@@ -45,6 +45,7 @@ void ws_json_record (GString *out, const ws_conn *c);
 /* Escape helpers, exposed for tests and other writers. */
 void ws_json_string (GString *out, const char *s, size_t len); /* with quotes; NULL -> null */
 void ws_csv_field (GString *out, const char *s);               /* NULL -> empty */
+void ws_csv_field_len (GString *out, const char *s, size_t len); /* NUL bytes kept */
 void ws_text_safe (GString *out, const char *s, size_t len);   /* no control chars */
 /* microseconds since the epoch as seconds with 6 decimals */
 void ws_ts_append (GString *out, int64_t ts_us);

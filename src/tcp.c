@@ -660,6 +660,11 @@ note_ack (ws_tcp *t, flow *f, int d, uint32_t ack, int64_t ts_us)
    * are more likely garbage than loss. */
   if (acked <= td->next || delta >= (1 << 30))
     return;
+  /* One past the last byte, nothing queued: most likely the ACK of a FIN the
+   * capture missed (a FIN takes a sequence number, not a data byte).  A byte
+   * really lost there is counted when data after it comes, or at the end. */
+  if (acked == td->next + 1 && !td->ooo && !td->fin)
+    return;
   /* give up the holes before each queued segment the ACK covers, then the
    * one after the last of them */
   while (td->ooo && td->ooo->off < acked)

@@ -734,6 +734,107 @@ ws_frame_probe (const uint8_t *data, size_t len, bool *masked)
   return true;
 }
 
+void
+ws_frame_chain_init (ws_frame_chain_state *st)
+{
+  st->pos = 0;
+  st->need = 0;
+  st->frames = 0;
+  st->masked = -1;
+  st->open = false;
+  st->seen_data = false;
+  st->closes = 0;
+}
+
+int
+ws_frame_chain_walk (ws_frame_chain_state *st, const uint8_t *data, size_t len,
+                     uint64_t total)
+{
+  st->need = 0;
+  while (st->pos < len)
+    {
+      const uint8_t *d = data + st->pos;
+      size_t left = len - st->pos;
+      uint64_t n;
+      int m;
+      int h = plausible_header (d, left, st->masked, true, &n, &m);
+      if (h < 0)
+        return -1;
+      unsigned fin = d[0] >> 7, op = d[0] & 0x0f;
+      bool open = st->open;
+      if (is_data_opcode (op))
+        {
+          /* a continuation only inside a message, or as the first data
+           * frame seen (the rest of a message begun before the capture) */
+          if (op == OP_CONT ? !open && st->seen_data : open)
+            return -1;
+          open = !fin;
+        }
+      if (h == 0)
+        return 0;   /* read again from here when more bytes are held */
+      if (n > total - st->pos - (uint64_t) h)
+        {
+          st->need = st->pos + (uint64_t) h + n;
+          return 0;
+        }
+      if (is_data_opcode (op))
+        {
+          st->open = open;
+          st->seen_data = true;
+        }
+      if (op == OP_TEXT && fin && !(d[0] & 0x40) && n <= left - (size_t) h)
+        {
+          /* a whole uncompressed text message held: a peer writes UTF-8 */
+          uint32_t key = 0;
+          size_t bad;
+          if (m)
+            memcpy (&key, d + h - 4, 4);
+          if (utf8_check (WS_UTF8_ACCEPT, d + h, (size_t) n, key, &bad) != WS_UTF8_ACCEPT)
+            return -1;
+        }
+      if (op == OP_CLOSE && (n == 0 || (n >= 2 && (uint64_t) h + 2 <= left)))
+        {
+          /* a close frame with no body or a code a peer may send */
+          int code = -1;
+          if (n >= 2)
+            {
+              uint8_t b0 = d[h], b1 = d[h + 1];
+              if (m)
+                {
+                  b0 ^= d[h - 4];
+                  b1 ^= d[h - 3];
+                }
+              code = b0 << 8 | b1;
+            }
+          if (code < 0 || ws_close_code_valid_on_wire (code))
+            st->closes++;
+        }
+      st->masked = m;
+      st->pos += (uint64_t) h + n;
+      st->frames++;
+    }
+  return 0;
+}
+
+int
+ws_frame_chain (const uint8_t *data, size_t len, unsigned *frames, int *masked)
+{
+  ws_frame_chain_state st;
+  int r;
+
+  ws_frame_chain_init (&st);
+  r = ws_frame_chain_walk (&st, data, len, len);
+  *frames = st.frames;
+  *masked = st.masked;
+  return r;
+}
+
+void
+ws_frame_skip (ws_frame_parser *p, uint64_t n)
+{
+  p->offset += n;
+}
+
 /* May this chunk start with a frame header?  Every frame that ends inside
  * the chunk must be followed by another plausible header (or the chunk end);
  * the last one may run past the end. */
@@ -1337,6 +1438,13 @@ resync (ws_frame_parser *p)
   p->msg_wire_size = 0;
   p->msg_size = 0;
   p->utf8_bad = true;
+}
+
+void
+ws_frame_start_here (ws_frame_parser *p)
+{
+  if (p->state == WS_FP_DESYNC)
+    resync (p);
 }
 
 void

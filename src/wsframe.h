@@ -98,6 +98,43 @@ void ws_frame_gap (ws_frame_parser *p, uint64_t n, int64_t ts_us);
  * frames are masked (masked => sent by the client).  Cheap; no allocation. */
 bool ws_frame_probe (const uint8_t *data, size_t len, bool *masked);
 
+/* For connections seen mid-stream: walk the frames that start at data[0]
+ * through all of len, as a real peer writes them (known opcodes, control
+ * frames short and unfragmented, minimal lengths, one masking throughout, RSV1
+ * only on a data frame, a continuation only inside a message or as the first
+ * data frame, a whole uncompressed text message in UTF-8).  The last frame may run past len.  Returns 0 when every header
+ * met is plausible, -1 otherwise; *frames is the number of frames wholly
+ * inside len, *masked their masking (-1 when no header was complete). */
+int ws_frame_chain (const uint8_t *data, size_t len, unsigned *frames, int *masked);
+
+/* ws_frame_chain as bytes come: the walk resumes where it stopped (the frame
+ * that ran past the end is read again), so that held bytes are read once.
+ * data is the same buffer each time (from the chain's first byte), len what
+ * it holds now; total >= len is how many bytes of the stream there are from
+ * data[0] on, the ones past len not kept: a frame whose header is held and
+ * whose payload ends within total counts as whole, and pos may then pass
+ * len (the next header was not kept). */
+typedef struct {
+  uint64_t pos;       /* next header */
+  uint64_t need;      /* when waiting inside a payload: where its frame ends */
+  unsigned frames;    /* whole frames so far */
+  int masked;         /* -1 until the first whole frame */
+  bool open;          /* a fragmented message is open */
+  bool seen_data;     /* a data frame was seen */
+  unsigned closes;    /* whole close frames with no body or a valid code */
+} ws_frame_chain_state;
+void ws_frame_chain_init (ws_frame_chain_state *st);
+int ws_frame_chain_walk (ws_frame_chain_state *st, const uint8_t *data, size_t len,
+                         uint64_t total);
+
+/* n stream bytes that are not parsed (before the first frame boundary found
+ * in a connection seen mid-stream). */
+void ws_frame_skip (ws_frame_parser *p, uint64_t n);
+
+/* The next byte fed starts a frame (mid-stream start found by the caller):
+ * leaves WS_FP_DESYNC as a resync does. */
+void ws_frame_start_here (ws_frame_parser *p);
+
 /* Incremental UTF-8 validation (RFC 3629; rejects overlongs, surrogates and
  * code points above U+10FFFF).  state starts at 0; returns the new state;
  * WS_UTF8_REJECT is sticky.  At the end of the text the state must be 0. */

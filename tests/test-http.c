@@ -1056,6 +1056,7 @@ static const char *const known_names[WS_HDR_COUNT] = {
   [WS_HDR_SEC_WEBSOCKET_PROTOCOL] = "Sec-WebSocket-Protocol",
   [WS_HDR_SEC_WEBSOCKET_EXTENSIONS] = "Sec-WebSocket-Extensions",
   [WS_HDR_SEC_WEBSOCKET_ACCEPT] = "Sec-WebSocket-Accept",
+  [WS_HDR_CONNECTION] = "Connection",
 };
 
 /* ws_http_header_copy writes what ws_http_header_get returns, within the

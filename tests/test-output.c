@@ -13,6 +13,7 @@
 
 #include "closecodes.h"
 #include "conn.h"
+#include "diagnose.h"
 #include "output.h"
 
 /* ---- a strict JSON checker -------------------------------------------------- */
@@ -1645,12 +1646,108 @@ test_format_parse (void)
   g_assert_false (ok);
 }
 
+/* A close reason with a NUL byte in it is whole in every output: JSON as
+ * \u0000, CSV and the text table as \x00, and the cause's summary. */
+static void
+test_reason_nul (void)
+{
+  ws_conn *c = make_closed_conn ("example.com", WS_SIDE_CLIENT, 4000, NULL);
+  static const char reason[] = "a\0b-after-nul";
+  g_autofree char *json = NULL, *csv = NULL, *text = NULL;
+  g_autoptr (GPtrArray) rows = NULL;
+
+  c->close[WS_SIDE_CLIENT].reason = g_memdup2 (reason, sizeof reason - 1);
+  c->close[WS_SIDE_CLIENT].reason_len = sizeof reason - 1;
+  c->close[WS_SIDE_CLIENT].payload_len = 2 + sizeof reason - 1;
+  set_tcp_end (c, WS_TCP_END_FIN, WS_SIDE_CLIENT);
+  ws_diagnose (c, NULL);
+  g_assert_nonnull (c->cause.summary);
+  g_assert_nonnull (strstr (c->cause.summary, "a\\x00b-after-nul"));
+
+  json = json_of (c);
+  assert_kv (json, "close_reason", "\"a\\u0000b-after-nul\"");
+  csv = write_all (WS_FMT_CSV, &c, 1, NULL);
+  rows = csv_parse (csv);
+  g_assert_cmpstr (field (rows, 1, g_ptr_array_index (rows, 0), "close_reason"), ==,
+                   "a\\x00b-after-nul");
+  text = write_all (WS_FMT_TEXT, &c, 1, NULL);
+  g_assert_nonnull (strstr (text, "\"a\\x00b-after-nul\""));
+  /* the summary, in which the text writer shows the backslash doubled */
+  g_assert_nonnull (strstr (text, "a\\\\x00b-after-nul"));
+  ws_conn_free (c);
+}
+
+/* Two IPv6 endpoints of the greatest length are not cut in the text table. */
+static void
+test_text_ipv6_whole (void)
+{
+  ws_conn *c = make_closed_conn ("example.com", WS_SIDE_SERVER, 1001, NULL);
+  g_autofree char *text = NULL;
+
+  for (int s = 0; s < 2; s++)
+    {
+      c->addr[s].family = 6;
+      memcpy (c->addr[s].addr, "\x20\x01\x0d\xb8\x12\x34\x56\x78\x9a\xbc\xde\xf0\x12\x34\x56\x7f", 16);
+      c->addr[s].addr[15] = (uint8_t) (0x70 + s);
+    }
+  c->port[WS_SIDE_CLIENT] = 65535;
+  text = write_all (WS_FMT_TEXT, &c, 1, NULL);
+  g_assert_nonnull (strstr (text, "[2001:db8:1234:5678:9abc:def0:1234:5670]:65535 -> "
+                                  "[2001:db8:1234:5678:9abc:def0:1234:5671]:8765  "));
+  ws_conn_free (c);
+}
+
+/* A capture at the epoch: a record's start at 0 s is a time in every
+ * output, not null or "-". */
+static void
+test_epoch_times (void)
+{
+  ws_conn *c = make_closed_conn ("example.com", WS_SIDE_CLIENT, 1000, NULL);
+  g_autofree char *json = NULL, *csv = NULL, *text = NULL;
+  g_autoptr (GPtrArray) rows = NULL;
+
+  c->start_us = 0;
+  c->end_us = 86400 * G_GINT64_CONSTANT (1000000);
+  json = json_of (c);
+  assert_kv (json, "start_ts", "0.000000");
+  assert_kv (json, "end_ts", "86400.000000");   /* near the epoch */
+  csv = write_all (WS_FMT_CSV, &c, 1, NULL);
+  rows = csv_parse (csv);
+  g_assert_cmpstr (field (rows, 1, g_ptr_array_index (rows, 0), "start_ts"), ==, "0.000000");
+  text = write_all (WS_FMT_TEXT, &c, 1, NULL);
+  g_assert_nonnull (strstr (text, "\n1970-01-01 00:00:00.000  10.0.0.1:50000"));
+  ws_conn_free (c);
+}
+
+/* The totals say how many streams were looked at and rejected, and the
+ * other upgrades. */
+static void
+test_text_rejected_totals (void)
+{
+  ws_counters st = { 0 };
+  g_autofree char *out = NULL;
+
+  st.other_connections = 9;
+  st.rejected_no_upgrade = 4;
+  st.rejected_midstream = 3;
+  st.other_upgrades = 2;
+  out = write_all (WS_FMT_TEXT, NULL, 0, &st);
+  g_assert_nonnull (strstr (out, "  TCP streams looked at and rejected as not WebSocket: 7 "
+                                 "(no upgrade request from the start 4, mid-stream bytes not "
+                                 "frames 3)\n"));
+  g_assert_nonnull (strstr (out, "  other upgrades (not WebSocket, e.g. h2c): 2\n"));
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/output/json/escape/basic", test_json_escape_basic);
+  g_test_add_func ("/output/reason/nul-in-every-output", test_reason_nul);
+  g_test_add_func ("/output/text/ipv6-endpoints-whole", test_text_ipv6_whole);
+  g_test_add_func ("/output/epoch-times", test_epoch_times);
+  g_test_add_func ("/output/text/rejected-totals", test_text_rejected_totals);
   g_test_add_func ("/output/json/escape/null", test_json_escape_null);
   g_test_add_func ("/output/json/escape/control", test_json_escape_control);
   g_test_add_func ("/output/json/escape/invalid-utf8", test_json_escape_utf8);

@@ -1922,6 +1922,243 @@ test_probe (void)
   g_byte_array_unref (in);
 }
 
+
+/* ws_frame_chain: what a real peer writes walks to the end; reserved
+ * opcodes, long or fragmented control frames, non-minimal lengths, mixed
+ * masking and a new message inside an open one do not.  The resumable walk,
+ * given the bytes one at a time, agrees with the walk over all of them. */
+static void
+test_chain (void)
+{
+  static const struct { bool ok; unsigned frames; } want[] = {
+    { true, 4 }, { false, 0 }, { false, 0 }, { false, 0 }, { false, 0 }, { false, 0 }, { true, 2 },
+  };
+  GByteArray *in[G_N_ELEMENTS (want)];
+
+  for (size_t i = 0; i < G_N_ELEMENTS (in); i++)
+    in[i] = g_byte_array_new ();
+  /* a continuation first (a message begun before), then text, ping, close */
+  put_frame (in[0], 1, 0, 0, true, "tail", 4);
+  put_frame (in[0], 0, 0, 1, true, "fragment", 8);
+  put_frame (in[0], 1, 0, 9, true, "p", 1);
+  put_frame (in[0], 1, 0, 0, true, "end", 3);
+  put_frame (in[0], 1, 0, 8, true, "\x03\xe8", 2);   /* 5 frames, the last cut below */
+  g_byte_array_set_size (in[0], in[0]->len - 1);
+  put_frame (in[1], 1, 0, 3, false, "x", 1);           /* reserved opcode */
+  put_frame (in[2], 1, 0, 9, false, "x", 1);
+  put_frame (in[2], 0, 0, 10, false, "x", 1);          /* fragmented pong */
+  put_frame (in[3], 1, 0, 2, false, "ab", 2);
+  put_frame (in[3], 1, 0, 2, true, "ab", 2);           /* masking changes */
+  put_frame (in[4], 0, 0, 1, false, "ab", 2);
+  put_frame (in[4], 1, 0, 1, false, "cd", 2);          /* new message in an open one */
+  put_frame_len (in[5], 1, 0, 2, false, "ab", 2, 16);  /* 16-bit length for 2 */
+  put_frame (in[6], 1, 4, 1, false, "compressed?", 11); /* RSV1 on text: deflate unseen */
+  put_frame (in[6], 1, 0, 8, false, "", 0);
+
+  for (size_t i = 0; i < G_N_ELEMENTS (in); i++)
+    {
+      unsigned frames;
+      int masked;
+      int r = ws_frame_chain (in[i]->data, in[i]->len, &frames, &masked);
+      g_assert_cmpint (r, ==, want[i].ok ? 0 : -1);
+      if (want[i].ok)
+        g_assert_cmpuint (frames, ==, want[i].frames);
+      ws_frame_chain_state st;
+      int rs = 0;
+      ws_frame_chain_init (&st);
+      for (size_t n = 1; n <= in[i]->len && rs == 0; n++)
+        rs = ws_frame_chain_walk (&st, in[i]->data, n, n);
+      g_assert_cmpint (rs, ==, r);
+      if (want[i].ok)
+        g_assert_cmpuint (st.frames, ==, frames);
+      g_byte_array_unref (in[i]);
+    }
+}
+
+/* Feed one mid-stream connection (no SYN) its segments, then end it. */
+static ws_conn *
+midstream_conn (GPtrArray *segs, const int *sides)
+{
+  ws_conn *c = ws_conn_new ();
+
+  c->addr[0].addr[0] = 1;
+  c->addr[1].addr[0] = 2;
+  for (guint i = 0; i < segs->len; i++)
+    {
+      GByteArray *b = g_ptr_array_index (segs, i);
+      /* the connection may have swapped its sides: follow the addresses, as
+       * tcp.c does */
+      int s = c->addr[0].addr[0] == 1 ? sides[i] : 1 - sides[i];
+      c->dir[s].tcp_bytes += b->len;
+      ws_conn_data (c, s, b->data, b->len, TS + i);
+    }
+  ws_conn_end (c);
+  return c;
+}
+
+/* Was it taken for WebSocket? */
+static bool
+midstream_is_ws (GPtrArray *segs, const int *sides)
+{
+  ws_conn *c = midstream_conn (segs, sides);
+  bool ws;
+
+  ws = c->kind == WS_KIND_WEBSOCKET;
+  ws_conn_free (c);
+  return ws;
+}
+
+/* Cut b into segments of at most 1448 bytes, all from side s. */
+static void
+add_segments (GPtrArray *segs, int *sides, const GByteArray *b, int s)
+{
+  for (guint off = 0; off < b->len; off += 1448)
+    {
+      GByteArray *seg = g_byte_array_new ();
+      g_byte_array_append (seg, b->data + off, MIN (1448, b->len - off));
+      sides[segs->len] = s;
+      g_ptr_array_add (segs, seg);
+    }
+}
+
+/* Frames longer than may be held, and a capture that began inside a long
+ * message: the bytes past the cap are counted, the walk goes on after the
+ * frame, and the record's counts are those of every byte. */
+static void
+test_midstream_long_frames (void)
+{
+  GPtrArray *segs = g_ptr_array_new_with_free_func ((GDestroyNotify) g_byte_array_unref);
+  int sides[1024];
+  GByteArray *b = g_byte_array_new ();
+  size_t big = 300 * 1024;
+  uint8_t *payload = g_malloc0 (big);
+  ws_conn *c;
+
+  setup_limits ();
+  memset (payload, 'a', big);
+  /* the server: 200 KB of the tail of a message begun before the capture
+   * (no frame starts in it), then a text frame in a segment of its own */
+  g_byte_array_set_size (b, 141 * 1448);
+  for (guint i = 0; i < b->len; i++)
+    b->data[i] = (uint8_t) (i * 7 + 1);
+  put_frame (b, 1, 0, 1, false, "after the tail", 14);
+  add_segments (segs, sides, b, 1);
+  /* the client: one 300 KiB text frame, then a close */
+  g_byte_array_set_size (b, 0);
+  put_frame (b, 1, 0, 1, true, payload, big);
+  put_frame (b, 1, 0, 8, true, "\x03\xe8", 2);
+  add_segments (segs, sides, b, 0);
+  /* the server's echo */
+  g_byte_array_set_size (b, 0);
+  put_frame (b, 1, 0, 8, false, "\x03\xe8", 2);
+  add_segments (segs, sides, b, 1);
+
+  c = midstream_conn (segs, sides);
+  g_assert_cmpint (c->kind, ==, WS_KIND_WEBSOCKET);
+  g_assert_true (c->midstream);
+  g_assert_cmpuint (c->dir[WS_SIDE_CLIENT].frames, ==, 2);
+  g_assert_cmpuint (c->dir[WS_SIDE_CLIENT].largest_message, ==, big);
+  g_assert_cmpuint (c->dir[WS_SIDE_CLIENT].gaps, ==, 0);
+  g_assert_cmpuint (c->dir[WS_SIDE_SERVER].frames, ==, 2);
+  g_assert_true (c->close[WS_SIDE_CLIENT].seen);
+  g_assert_cmpint (c->close[WS_SIDE_CLIENT].code, ==, 1000);
+  g_assert_true (c->close[WS_SIDE_SERVER].seen);
+  g_assert_cmpint (c->close_initiator, ==, WS_SIDE_CLIENT);
+  ws_conn_free (c);
+  g_ptr_array_unref (segs);
+  g_byte_array_unref (b);
+  g_free (payload);
+}
+
+/* Random byte streams seen mid-stream, both directions, random segment
+ * counts and lengths (short ones, which read as frames most easily, and
+ * full-sized ones): none may come out as a WebSocket connection.  The figure
+ * is printed. */
+static void
+test_midstream_random_streams (void)
+{
+  setup_limits ();
+  GRand *r = g_rand_new_with_seed (13);
+  unsigned n = 10000, false_ws = 0;
+  int sides[40];
+
+  for (unsigned i = 0; i < n; i++)
+    {
+      GPtrArray *segs = g_ptr_array_new_with_free_func ((GDestroyNotify) g_byte_array_unref);
+      unsigned k = (unsigned) g_rand_int_range (r, 1, 40);
+      unsigned maxlen = g_rand_boolean (r) ? 24 : 1460;
+      for (unsigned j = 0; j < k; j++)
+        {
+          GByteArray *b = g_byte_array_new ();
+          unsigned len = (unsigned) g_rand_int_range (r, 1, (gint32) maxlen + 1);
+          for (unsigned m = 0; m < len; m++)
+            {
+              uint8_t v = (uint8_t) g_rand_int (r);
+              g_byte_array_append (b, &v, 1);
+            }
+          sides[j] = g_rand_int_range (r, 0, 2);
+          g_ptr_array_add (segs, b);
+        }
+      if (midstream_is_ws (segs, sides))
+        false_ws++;
+      g_ptr_array_unref (segs);
+    }
+  g_rand_free (r);
+  g_test_message ("random streams taken for WebSocket: %u of %u", false_ws, n);
+  g_assert_cmpuint (false_ws, ==, 0);
+}
+
+/* Segments: the tail of an earlier frame from the server, then a text
+ * frame each way and a close each way (n of these four); masks[k] for the
+ * k-th frame. */
+static GPtrArray *
+four_frames (unsigned n, const bool masks[4])
+{
+  GPtrArray *segs = g_ptr_array_new_with_free_func ((GDestroyNotify) g_byte_array_unref);
+  GByteArray *b = g_byte_array_new ();
+
+  g_byte_array_append (b, (const uint8_t *) "tail of a frame", 15);
+  g_ptr_array_add (segs, b);
+  for (unsigned k = 0; k < n; k++)
+    {
+      b = g_byte_array_new ();
+      if (k < 2)
+        put_frame (b, 1, 0, 1, masks[k], "hello", 5);
+      else
+        put_frame (b, 1, 0, 8, masks[k], "\x03\xe8", 2);
+      g_ptr_array_add (segs, b);
+    }
+  return segs;
+}
+
+/* The same path does recognise real frames mid-stream, the tail of an
+ * earlier frame before them skipped; but not with the masking peers do not
+ * write, nor on too few frames. */
+static void
+test_midstream_frames_recognised (void)
+{
+  static const int sides[5] = { 1, 0, 1, 0, 1 };   /* client frames masked */
+  static const bool right[4] = { true, false, true, false };
+  static const bool all_masked[4] = { true, true, true, true };
+  static const bool swapped[4] = { false, true, false, true };
+  GPtrArray *segs;
+
+  setup_limits ();
+  segs = four_frames (4, right);
+  g_assert_true (midstream_is_ws (segs, sides));
+  g_ptr_array_unref (segs);
+  /* no SYN, so the masked side is taken for the client whichever it was */
+  segs = four_frames (4, swapped);
+  g_assert_true (midstream_is_ws (segs, sides));
+  g_ptr_array_unref (segs);
+  segs = four_frames (4, all_masked);
+  g_assert_false (midstream_is_ws (segs, sides));
+  g_ptr_array_unref (segs);
+  segs = four_frames (2, right);   /* two frames: not enough */
+  g_assert_false (midstream_is_ws (segs, sides));
+  g_ptr_array_unref (segs);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1967,6 +2204,10 @@ main (int argc, char **argv)
   g_test_add_func ("/ws_frame/gap/in-close-reason", test_gap_in_close);
   g_test_add_func ("/ws_frame/gap/between-deflate-messages", test_gap_between_deflate);
   g_test_add_func ("/ws_frame/gap/midstream-start", test_midstream_start);
+  g_test_add_func ("/ws_frame/midstream/chain", test_chain);
+  g_test_add_func ("/ws_frame/midstream/long-frames", test_midstream_long_frames);
+  g_test_add_func ("/ws_frame/midstream/random-streams", test_midstream_random_streams);
+  g_test_add_func ("/ws_frame/midstream/frames-recognised", test_midstream_frames_recognised);
   g_test_add_func ("/ws_frame/garbage", test_garbage);
   g_test_add_func ("/ws_frame/probe", test_probe);
   return g_test_run ();
