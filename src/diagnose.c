@@ -45,6 +45,7 @@
 #include <string.h>
 
 #include "closecodes.h"
+#include "strbuf.h"
 
 #define US_PER_S 1000000LL
 #define MAX_EVIDENCE 48
@@ -55,232 +56,6 @@
 #define SAME_IDLE_FLOOR_US (2 * US_PER_S)
 #define MID_TRAFFIC_US (2 * US_PER_S)
 #define PROXY_PAIR_US (100 * 1000)
-
-/* ---- text put together piece by piece -------------------------------------- */
-
-/* Every record gets a summary and a few evidence lines, so their text is
- * built without the general machinery of printf and without an allocation
- * per piece: a text lives on the stack until it outgrows its local room. */
-typedef struct {
-  char *str;
-  size_t len, cap;
-  char local[256];
-} text;
-
-static void
-text_init (text *t)
-{
-  t->str = t->local;
-  t->len = 0;
-  t->cap = sizeof t->local;
-  t->str[0] = '\0';
-}
-
-static void
-text_clear (text *t)
-{
-  if (t->str != t->local)
-    g_free (t->str);
-  text_init (t);
-}
-
-static void
-text_reset (text *t)
-{
-  t->len = 0;
-  t->str[0] = '\0';
-}
-
-static void
-text_grow (text *t, size_t n)
-{
-  size_t cap = t->cap;
-
-  while (cap <= t->len + n)
-    cap *= 2;
-  if (t->str == t->local)
-    t->str = g_memdup2 (t->local, t->len + 1);
-  t->str = g_realloc (t->str, cap);
-  t->cap = cap;
-}
-
-/* Room for n more bytes and the NUL. */
-static inline void
-text_reserve (text *t, size_t n)
-{
-  if (t->len + n >= t->cap)
-    text_grow (t, n);
-}
-
-static void
-text_add (text *t, const char *s, size_t n)
-{
-  text_reserve (t, n);
-  memcpy (t->str + t->len, s, n);
-  t->len += n;
-  t->str[t->len] = '\0';
-}
-
-static inline void
-text_str (text *t, const char *s)
-{
-  text_add (t, s, strlen (s));
-}
-
-/* A string literal, its length known at compile time. */
-#define TEXT_LIT(t, s) text_add ((t), "" s, sizeof (s) - 1)
-
-/* Digits of v (and a minus sign), as %lld and %llu print them. */
-static void
-text_num (text *t, bool negative, uint64_t v)
-{
-  char buf[24];
-  char *p = buf + sizeof buf;
-
-  do
-    {
-      *--p = (char) ('0' + v % 10);
-      v /= 10;
-    }
-  while (v);
-  if (negative)
-    *--p = '-';
-  text_add (t, p, (size_t) (buf + sizeof buf - p));
-}
-
-static void text_vprintf_libc (text *t, const char *fmt, va_list ap) G_GNUC_PRINTF (2, 0);
-
-static void
-text_vprintf_libc (text *t, const char *fmt, va_list ap)
-{
-  va_list again;
-  int n;
-
-  va_copy (again, ap);
-  n = g_vsnprintf (t->str + t->len, t->cap - t->len, fmt, ap);
-  if (n < 0)
-    t->str[t->len] = '\0';
-  else
-    {
-      if ((size_t) n >= t->cap - t->len)
-        {
-          text_reserve (t, (size_t) n);
-          g_vsnprintf (t->str + t->len, t->cap - t->len, fmt, again);
-        }
-      t->len += (size_t) n;
-    }
-  va_end (again);
-}
-
-/* The conversions the diagnosis uses: %s, %c, %%, and %d %i %u with no
- * length, l, ll or z; no flags, width or precision.  Returns false at the
- * first conversion it does not do (what was appended is then to be
- * dropped). */
-static bool
-text_vprintf_plain (text *t, const char *fmt, va_list ap)
-{
-  const char *p = fmt;
-
-  for (;;)
-    {
-      const char *pct = strchrnul (p, '%');
-      int longs = 0;
-      bool size = false;
-
-      text_add (t, p, (size_t) (pct - p));
-      if (!*pct)
-        return true;
-      p = pct + 1;
-      while (*p == 'l' && longs < 2)
-        {
-          longs++;
-          p++;
-        }
-      if (longs == 0 && *p == 'z')
-        {
-          size = true;
-          p++;
-        }
-      char conv = *p++;
-      if (conv == 'd' || conv == 'i')
-        {
-          int64_t v = size ? (int64_t) va_arg (ap, gssize)
-                      : longs == 2 ? (int64_t) va_arg (ap, long long)
-                      : longs == 1 ? (int64_t) va_arg (ap, long)
-                      : (int64_t) va_arg (ap, int);
-          text_num (t, v < 0, v < 0 ? (uint64_t) 0 - (uint64_t) v : (uint64_t) v);
-        }
-      else if (conv == 'u')
-        text_num (t, false, size ? (uint64_t) va_arg (ap, size_t)
-                            : longs == 2 ? (uint64_t) va_arg (ap, unsigned long long)
-                            : longs == 1 ? (uint64_t) va_arg (ap, unsigned long)
-                            : (uint64_t) va_arg (ap, unsigned int));
-      else if (longs || size)
-        return false;
-      else if (conv == 's')
-        {
-          const char *s = va_arg (ap, const char *);
-          text_str (t, s ? s : "(null)");      /* as glibc prints it */
-        }
-      else if (conv == 'c')
-        {
-          char ch = (char) va_arg (ap, int);
-          text_add (t, &ch, 1);
-        }
-      else if (conv == '%')
-        text_add (t, "%", 1);
-      else
-        return false;
-    }
-}
-
-/* Append fmt with its arguments, exactly as vsnprintf would write them. */
-static void text_vprintf (text *t, const char *fmt, va_list ap) G_GNUC_PRINTF (2, 0);
-
-static void
-text_vprintf (text *t, const char *fmt, va_list ap)
-{
-  size_t start = t->len;
-  va_list again;
-
-  va_copy (again, ap);
-  if (!text_vprintf_plain (t, fmt, ap))
-    {
-      t->len = start;
-      text_vprintf_libc (t, fmt, again);
-    }
-  va_end (again);
-}
-
-static void
-text_printf (text *t, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
-
-static void
-text_printf (text *t, const char *fmt, ...)
-{
-  va_list ap;
-
-  va_start (ap, fmt);
-  text_vprintf (t, fmt, ap);
-  va_end (ap);
-}
-
-/* s with ASCII letters lower-cased (as g_ascii_tolower does), replacing t. */
-static void
-text_set_lower (text *t, const char *s)
-{
-  size_t n = strlen (s);
-
-  text_reset (t);
-  text_reserve (t, n);
-  for (size_t i = 0; i < n; i++)
-    {
-      char ch = s[i];
-      t->str[i] = ch >= 'A' && ch <= 'Z' ? (char) (ch - 'A' + 'a') : ch;
-    }
-  t->len = n;
-  t->str[n] = '\0';
-}
 
 typedef struct {
   ws_conn *c;
@@ -294,10 +69,10 @@ typedef struct {
   const char *ua_software; /* software_name of the User-Agent, Server */
   bool server_is_proxy;    /* the Server header names a proxy or load balancer */
   const char *server_software;
-  text server_lc;         /* the Server header lower-cased ("" if none), */
+  ws_strbuf server_lc;    /* the Server header lower-cased ("" if none), */
   bool server_lc_made;    /* made at the first server_says only */
-  text lead;              /* first part of the summary */
-  text extra;             /* clauses appended to the summary */
+  ws_strbuf lead;         /* first part of the summary */
+  ws_strbuf extra;        /* clauses appended to the summary */
 } diag;
 
 /* ---- small formatting helpers -------------------------------------------- */
@@ -307,159 +82,6 @@ side_str (ws_side s)
 {
   const char *n = ws_side_name (s);
   return n ? n : "unknown side";
-}
-
-/* The printed value of num / den rounded to a multiple of 1/10^decimals
- * (decimals 0 or 1), as printf's "%.*f" prints the double num / (double) den:
- * the integer part in *whole, the digit after the point in *tenth.  False
- * when printf must decide: a value exactly halfway (where the rounding of
- * the division picks the side) or too large for the integer arithmetic. */
-static bool
-round_fixed (uint64_t num, uint64_t den, int decimals, uint64_t *whole, unsigned *tenth)
-{
-  uint64_t scale = decimals ? 10 : 1;
-
-  /* num * scale stays exact, and so does num as a double (below 2^53) */
-  if (num >= (UINT64_C (1) << 52) / scale)
-    return false;
-  uint64_t q = num * scale / den, r = num * scale % den;
-  if (2 * r == den)
-    return false;
-  if (2 * r > den)
-    q++;
-  *whole = q / scale;
-  *tenth = (unsigned) (q % scale);
-  return true;
-}
-
-static void
-text_fixed (text *t, uint64_t whole, unsigned tenth, int decimals)
-{
-  text_num (t, false, whole);
-  if (decimals)
-    {
-      char frac[2] = { '.', (char) ('0' + tenth) };
-      text_add (t, frac, sizeof frac);
-    }
-}
-
-/* A duration as "%.1f ms" (below 10 ms), "%.0f ms" (below 1 s) or "%.1f s"
- * of it prints. */
-static void
-text_dur (text *t, int64_t us)
-{
-  uint64_t whole;
-  unsigned tenth;
-
-  if (us < 0)
-    us = 0;
-  if (us < US_PER_S)
-    {
-      int decimals = us < 10000 ? 1 : 0;
-      if (round_fixed ((uint64_t) us, 1000, decimals, &whole, &tenth))
-        text_fixed (t, whole, tenth, decimals);
-      else
-        text_printf (t, "%.*f", decimals, us / 1000.0);
-      text_str (t, " ms");
-    }
-  else
-    {
-      if (round_fixed ((uint64_t) us, US_PER_S, 1, &whole, &tenth))
-        text_fixed (t, whole, tenth, 1);
-      else
-        text_printf (t, "%.1f", us / (double) US_PER_S);
-      text_str (t, " s");
-    }
-}
-
-/* A size as "%" G_GUINT64_FORMAT " bytes", with " (%.1f KiB)" or
- * " (%.1f MiB)" from 1 KiB on. */
-static void
-text_size (text *t, uint64_t n)
-{
-  uint64_t unit = n >= 1024 * 1024 ? 1024 * 1024 : 1024, whole;
-  unsigned tenth;
-
-  text_num (t, false, n);
-  text_str (t, " bytes");
-  if (n < 1024)
-    return;
-  text_str (t, " (");
-  if (round_fixed (n, unit, 1, &whole, &tenth))
-    text_fixed (t, whole, tenth, 1);
-  else
-    text_printf (t, "%.1f", n / (double) unit);
-  text_str (t, unit == 1024 ? " KiB)" : " MiB)");
-}
-
-/* t into buf, cut to len - 1 bytes as g_strlcpy would; t is cleared. */
-static void
-text_take (text *t, char *buf, size_t len)
-{
-  if (len)
-    {
-      size_t n = MIN (t->len, len - 1);
-      memcpy (buf, t->str, n);
-      buf[n] = '\0';
-    }
-  text_clear (t);
-}
-
-void
-ws_fmt_dur (char *buf, size_t len, int64_t us)
-{
-  text t;
-
-  text_init (&t);
-  text_dur (&t, us);
-  text_take (&t, buf, len);
-}
-
-void
-ws_fmt_size (char *buf, size_t len, uint64_t n)
-{
-  text t;
-
-  text_init (&t);
-  text_size (&t, n);
-  text_take (&t, buf, len);
-}
-
-/* A reason cut to at most max bytes without splitting a UTF-8 sequence. */
-static void
-short_reason (char *buf, size_t len, const char *reason, size_t max)
-{
-  size_t n = reason ? strlen (reason) : 0;
-  if (max >= len)
-    max = len - 1;
-  if (n > max)
-    {
-      n = max;
-      while (n > 0 && ((unsigned char) reason[n] & 0xC0) == 0x80)
-        n--;
-      g_snprintf (buf, len, "%.*s...", (int) n, reason);
-    }
-  else
-    {
-      memcpy (buf, reason ? reason : "", n);
-      buf[n] = '\0';
-    }
-}
-
-static bool
-str_has_ci (const char *hay, const char *needle)
-{
-  if (!hay || !needle)
-    return false;
-  size_t nl = strlen (needle);
-  if (nl == 0)
-    return true;
-  /* compare only where the first character matches */
-  char first = g_ascii_tolower (needle[0]);
-  for (const char *p = hay; *p; p++)
-    if (g_ascii_tolower (*p) == first && g_ascii_strncasecmp (p, needle, nl) == 0)
-      return true;
-  return false;
 }
 
 static bool
@@ -539,16 +161,16 @@ void
 ws_cause_add_evidence (ws_cause *cause, int64_t ts_us, const char *fmt, ...)
 {
   va_list ap;
-  text t;
+  ws_strbuf t;
 
   if (skip_evidence || (cause->evidence && cause->evidence->len >= MAX_EVIDENCE))
     return;
-  text_init (&t);
+  ws_strbuf_init (&t);
   va_start (ap, fmt);
-  text_vprintf (&t, fmt, ap);
+  ws_strbuf_vprintf (&t, fmt, ap);
   va_end (ap);
   add_evidence_text (cause, ts_us, t.str, t.len);
-  text_clear (&t);
+  ws_strbuf_clear (&t);
 }
 
 /* Is there room for one more evidence line? */
@@ -562,10 +184,10 @@ evidence_room (const ws_cause *cause)
  * built piece by piece: parsing a format for them costs more than the rest
  * of their making. */
 static void
-add_evidence_built (ws_cause *cause, int64_t ts_us, text *t)
+add_evidence_built (ws_cause *cause, int64_t ts_us, ws_strbuf *t)
 {
   add_evidence_text (cause, ts_us, t->str, t->len);
-  text_clear (t);
+  ws_strbuf_clear (t);
 }
 
 #define EV(d, ts, ...) \
@@ -583,7 +205,7 @@ set_cause_fields (diag *d, const char *id, const char *detail, const char *confi
   d->k->confidence = confidence;
   g_free (d->k->fix);
   d->k->fix = fix ? g_strdup (fix) : NULL;
-  text_reset (&d->lead);
+  ws_strbuf_reset (&d->lead);
 }
 
 static void
@@ -598,7 +220,7 @@ set_cause (diag *d, const char *id, const char *detail, const char *confidence,
 
   set_cause_fields (d, id, detail, confidence, fix);
   va_start (ap, lead_fmt);
-  text_vprintf (&d->lead, lead_fmt, ap);
+  ws_strbuf_vprintf (&d->lead, lead_fmt, ap);
   va_end (ap);
 }
 
@@ -609,19 +231,8 @@ set_detail (diag *d, const char *detail)
   d->k->detail = detail ? g_strdup (detail) : NULL;
 }
 
-static void
-add_extra (diag *d, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
-
-static void
-add_extra (diag *d, const char *fmt, ...)
-{
-  va_list ap;
-  if (d->extra.len)
-    text_str (&d->extra, "; ");
-  va_start (ap, fmt);
-  text_vprintf (&d->extra, fmt, ap);
-  va_end (ap);
-}
+/* A clause appended to the summary. */
+#define add_extra(d, ...) ws_strbuf_clause (&(d)->extra, __VA_ARGS__)
 
 static void
 lower_confidence (diag *d, const char *to)
@@ -695,54 +306,54 @@ conn_end_moment (const ws_conn *c)
 }
 
 static void
-tcp_facts (const diag *d, text *s)
+tcp_facts (const diag *d, ws_strbuf *s)
 {
   const ws_conn *c = d->c;
   if (c->tcp_end == WS_TCP_END_OPEN)
     {
-      text_str (s, "TCP still open when the capture ended");
+      ws_strbuf_add_str (s, "TCP still open when the capture ended");
       return;
     }
   ws_side e = c->tcp_end_by;
   if (e != WS_SIDE_CLIENT && e != WS_SIDE_SERVER)
     {
-      text_printf (s, "TCP ended with %s", c->tcp_end == WS_TCP_END_RST ? "an RST" : "a FIN");
+      ws_strbuf_printf (s, "TCP ended with %s", c->tcp_end == WS_TCP_END_RST ? "an RST" : "a FIN");
       return;
     }
   bool rst_first = ended_with_rst (c, e);
-  text_printf (s, "TCP ended with %s from the %s", rst_first ? "an RST" : "a FIN",
+  ws_strbuf_printf (s, "TCP ended with %s from the %s", rst_first ? "an RST" : "a FIN",
                side_str (e));
   if (!rst_first && c->tcp_end == WS_TCP_END_RST)
     {
       ws_side r = c->rst[WS_OTHER_SIDE (e)] ? WS_OTHER_SIDE (e) : e;
-      text_printf (s, ", then an RST from the %s", side_str (r));
+      ws_strbuf_printf (s, ", then an RST from the %s", side_str (r));
     }
 }
 
 static void
-close_facts (const diag *d, text *s)
+close_facts (const diag *d, ws_strbuf *s)
 {
   const ws_conn *c = d->c;
   if (d->closer == WS_SIDE_NONE)
     {
-      text_str (s, "no close frame from either side; ");
+      ws_strbuf_add_str (s, "no close frame from either side; ");
       return;
     }
   const ws_close_info *ci = &c->close[d->closer];
   if (ci->code < 0)
-    text_printf (s, "the %s sent a close frame with no code", side_str (d->closer));
+    ws_strbuf_printf (s, "the %s sent a close frame with no code", side_str (d->closer));
   else
-    text_printf (s, "the %s sent close %d", side_str (d->closer), ci->code);
+    ws_strbuf_printf (s, "the %s sent close %d", side_str (d->closer), ci->code);
   if (ci->reason && *ci->reason)
     {
       char r[112];
-      short_reason (r, sizeof r, ci->reason, 80);
-      text_printf (s, " \"%s\"", r);
+      ws_short_reason (r, sizeof r, ci->reason, 80);
+      ws_strbuf_printf (s, " \"%s\"", r);
     }
   if (c->close[d->other].seen)
-    text_printf (s, ", the %s echoed it; ", side_str (d->other));
+    ws_strbuf_printf (s, ", the %s echoed it; ", side_str (d->other));
   else
-    text_printf (s, ", the %s never answered it; ", side_str (d->other));
+    ws_strbuf_printf (s, ", the %s never answered it; ", side_str (d->other));
 }
 
 /* ---- descriptions of violations -------------------------------------------- */
@@ -909,17 +520,17 @@ software_of (const char *header)
 {
   size_t n = strlen (header);
   bool memo = n > 0 && n < SW_MEMO_LEN;
-  text lc;
+  ws_strbuf lc;
   int k;
 
   if (memo)
     for (unsigned i = 0; i < SW_MEMO; i++)
       if (sw_memo[i].len == n && memcmp (sw_memo[i].value, header, n) == 0)
         return sw_memo[i].index;
-  text_init (&lc);
-  text_set_lower (&lc, header);
+  ws_strbuf_init (&lc);
+  ws_strbuf_set_lower (&lc, header);
   k = software_index (lc.str);
-  text_clear (&lc);
+  ws_strbuf_clear (&lc);
   if (memo)
     {
       unsigned i = sw_memo_next++ % SW_MEMO;
@@ -937,7 +548,7 @@ server_says (diag *d, const char *needle)
   if (!d->server_lc_made)
     {
       if (d->c->server_header)
-        text_set_lower (&d->server_lc, d->c->server_header);
+        ws_strbuf_set_lower (&d->server_lc, d->c->server_header);
       d->server_lc_made = true;
     }
   return strstr (d->server_lc.str, needle) != NULL;
@@ -949,16 +560,16 @@ static void
 software_evidence (diag *d, const char *lead, const char *software, const char *header,
                    const char *value, int64_t ts_us)
 {
-  text t;
+  ws_strbuf t;
 
   if (!software || !value || !evidence_room (d->k))
     return;
-  text_init (&t);
-  text_str (&t, lead);
-  text_str (&t, software);
-  text_str (&t, header);
-  text_str (&t, value);
-  TEXT_LIT (&t, ")");
+  ws_strbuf_init (&t);
+  ws_strbuf_add_str (&t, lead);
+  ws_strbuf_add_str (&t, software);
+  ws_strbuf_add_str (&t, header);
+  ws_strbuf_add_str (&t, value);
+  WS_STRBUF_LIT (&t, ")");
   add_evidence_built (d->k, ts_us, &t);
 }
 
@@ -977,7 +588,7 @@ library_evidence (diag *d)
       if (!lib)
         continue;
       char r[112];
-      short_reason (r, sizeof r, ci->reason, 80);
+      ws_short_reason (r, sizeof r, ci->reason, 80);
       EV (d, ci->ts_us, "the %s's close reason \"%s\" is the wording of %s%s%s",
           side_str ((ws_side) s), r, lib, note ? ": " : "", note ? note : "");
       if (n_named < G_N_ELEMENTS (named))
@@ -1004,24 +615,24 @@ timeline_evidence (diag *d)
     {
       /* "handshake: GET %s (Host %s) answered 101 after %s[, subprotocol
        * %s][, permessage-deflate]" */
-      text t;
-      text_init (&t);
-      TEXT_LIT (&t, "handshake: GET ");
-      text_str (&t, c->path ? c->path : "?");
-      TEXT_LIT (&t, " (Host ");
-      text_str (&t, c->host ? c->host : "?");
-      TEXT_LIT (&t, ") answered 101 after ");
+      ws_strbuf t;
+      ws_strbuf_init (&t);
+      WS_STRBUF_LIT (&t, "handshake: GET ");
+      ws_strbuf_add_str (&t, c->path ? c->path : "?");
+      WS_STRBUF_LIT (&t, " (Host ");
+      ws_strbuf_add_str (&t, c->host ? c->host : "?");
+      WS_STRBUF_LIT (&t, ") answered 101 after ");
       if (c->response_us >= c->request_us)
-        text_dur (&t, c->response_us - c->request_us);
+        ws_strbuf_add_dur (&t, c->response_us - c->request_us);
       else
-        TEXT_LIT (&t, "?");
+        WS_STRBUF_LIT (&t, "?");
       if (c->accepted_subprotocol)
         {
-          TEXT_LIT (&t, ", subprotocol ");
-          text_str (&t, c->accepted_subprotocol);
+          WS_STRBUF_LIT (&t, ", subprotocol ");
+          ws_strbuf_add_str (&t, c->accepted_subprotocol);
         }
       if (c->pmd.enabled)
-        TEXT_LIT (&t, ", permessage-deflate");
+        WS_STRBUF_LIT (&t, ", permessage-deflate");
       add_evidence_built (d->k, c->response_us ? c->response_us : c->request_us, &t);
     }
 
@@ -1051,7 +662,7 @@ timeline_evidence (diag *d)
       if (!ci->seen)
         continue;
       char r[112];
-      short_reason (r, sizeof r, ci->reason, 80);
+      ws_short_reason (r, sizeof r, ci->reason, 80);
       if (ci->code >= 0)
         EV (d, ci->ts_us, "%s sent close %d (%s)%s%s%s, %zu-byte payload",
             side_str (order[i]), ci->code, ws_code_lookup (ci->code)->name,
@@ -1347,7 +958,7 @@ rule_protocol_error (diag *d)
       GString *fix = g_string_new (NULL);
       const char *why = "";
       if (v->kind == WS_VIOL_RSV_NOT_NEGOTIATED && !c->pmd.enabled
-          && str_has_ci (c->offered_extensions, "permessage-deflate"))
+          && ws_str_has_ci (c->offered_extensions, "permessage-deflate"))
         {
           why = ": the client offered permessage-deflate and the 101 seen here did not "
                 "accept it, yet frames arrive compressed, so something between the peers "
@@ -1374,7 +985,7 @@ rule_protocol_error (diag *d)
   if (ci->reason && *ci->reason)
     {
       char r[112];
-      short_reason (r, sizeof r, ci->reason, 80);
+      ws_short_reason (r, sizeof r, ci->reason, 80);
       set_cause (d, "protocol_violation", NULL, "medium", e->fix,
                  "The %s closed with 1002 Protocol Error (\"%s\"), but no violation by the %s "
                  "is visible in the capture", side_str (d->closer), r, side_str (d->other));
@@ -1454,7 +1065,7 @@ rule_policy (diag *d)
   const ws_close_info *ci = &c->close[d->closer];
   const ws_dir_stats *st = &c->dir[d->other];
   char r[112], a[48];
-  short_reason (r, sizeof r, ci->reason, 80);
+  ws_short_reason (r, sizeof r, ci->reason, 80);
 
   bool early = c->response_us && ci->ts_us - c->response_us < 2 * US_PER_S
                && st->messages <= 1;
@@ -1712,7 +1323,7 @@ rule_mandatory_ext (diag *d)
         g_string_append_printf (missing, "%s%s", missing->len ? ", " : "",
                                 (const char *) off->pdata[i]);
     }
-  short_reason (r, sizeof r, ci->reason, 80);
+  ws_short_reason (r, sizeof r, ci->reason, 80);
   EV (d, c->request_us, "the client offered extensions: %s",
       c->offered_extensions ? c->offered_extensions : "(none)");
   EV (d, c->response_us, "the 101 accepted: %s",
@@ -1722,10 +1333,10 @@ rule_mandatory_ext (diag *d)
 
   if (missing->len)
     {
-      bool reason_agrees = *r && str_has_ci (r, off->len ? (const char *) off->pdata[0] : "");
+      bool reason_agrees = *r && ws_str_has_ci (r, off->len ? (const char *) off->pdata[0] : "");
       GString *fix = g_string_new (NULL);
       g_string_append_printf (fix, "Enable %s on the server ", missing->str);
-      if (str_has_ci (missing->str, "permessage-deflate"))
+      if (ws_str_has_ci (missing->str, "permessage-deflate"))
         g_string_append (fix, "(python websockets: compression=\"deflate\", the default; "
                          "Node ws: perMessageDeflate: true; gorilla: "
                          "Upgrader.EnableCompression = true) ");
@@ -1772,8 +1383,8 @@ rule_internal_error (diag *d)
   const ws_code_info *e = ws_code_lookup (1011);
   char a[48], b[48];
 
-  if (ci->reason && (str_has_ci (ci->reason, "ping timeout") || str_has_ci (ci->reason, "keepalive")
-                     || str_has_ci (ci->reason, "pong")))
+  if (ci->reason && (ws_str_has_ci (ci->reason, "ping timeout") || ws_str_has_ci (ci->reason, "keepalive")
+                     || ws_str_has_ci (ci->reason, "pong")))
     {
       const char *fix = "The peer did not answer a ping in time: look for a blocked event "
                         "loop or long synchronous work on the peer, a congested link, or "
@@ -1816,7 +1427,7 @@ rule_internal_error (diag *d)
       return;
     }
   char r[112];
-  short_reason (r, sizeof r, ci->reason, 80);
+  ws_short_reason (r, sizeof r, ci->reason, 80);
   set_cause (d, "server_internal_error", NULL, "high", e->fix,
              "The %s closed with 1011 Internal Error%s%s%s: it hit an unexpected condition, "
              "most likely an unhandled exception while handling a message",
@@ -1839,7 +1450,7 @@ rule_application (diag *d)
   const ws_close_info *ci = &c->close[d->closer];
   const ws_code_info *e = ws_code_lookup (ci->code);
   char r[112];
-  short_reason (r, sizeof r, ci->reason, 80);
+  ws_short_reason (r, sizeof r, ci->reason, 80);
   const char *detail = ci->code == 3000 ? "unauthorized"
                        : ci->code == 3003 ? "forbidden"
                        : ci->code == 3008 ? "timeout"
@@ -1851,7 +1462,7 @@ rule_application (diag *d)
              ci->code, named ? " " : "", named ? e->name : "", named ? "" : "",
              *r ? ", reason \"" : "", r, *r ? "\"" : "");
   const char *sub = c->accepted_subprotocol;
-  if (sub && str_has_ci (sub, "graphql"))
+  if (sub && ws_str_has_ci (sub, "graphql"))
     {
       static const struct { int code; const char *name; } gql[] = {
         { 4400, "Bad Request" }, { 4401, "Unauthorized" }, { 4403, "Forbidden" },
@@ -3494,9 +3105,9 @@ diagnose (ws_conn *c, const ws_conn_window *w)
   d.ua_software = d.server_software = NULL;
   d.server_is_proxy = false;
   d.server_lc_made = false;
-  text_init (&d.server_lc);
-  text_init (&d.lead);
-  text_init (&d.extra);
+  ws_strbuf_init (&d.server_lc);
+  ws_strbuf_init (&d.lead);
+  ws_strbuf_init (&d.extra);
   d.code = ws_conn_close_code (c);
   d.closer = c->close_initiator;
   if (d.closer != WS_SIDE_CLIENT && d.closer != WS_SIDE_SERVER)
@@ -3531,10 +3142,10 @@ diagnose (ws_conn *c, const ws_conn_window *w)
         {
           int64_t last = d.last_frame_us ? d.last_frame_us : c->response_us;
           set_cause_fields (&d, "still_open", NULL, "high", NULL);
-          text_str (&d.lead, "The connection was still open when the capture ended (last "
+          ws_strbuf_add_str (&d.lead, "The connection was still open when the capture ended (last "
                     "frame ");
-          text_dur (&d.lead, c->end_us && last && c->end_us >= last ? c->end_us - last : 0);
-          text_str (&d.lead, " before the last packet seen)");
+          ws_strbuf_add_dur (&d.lead, c->end_us && last && c->end_us >= last ? c->end_us - last : 0);
+          ws_strbuf_add_str (&d.lead, " before the last packet seen)");
         }
       failed_connection_check (&d);
     }
@@ -3545,21 +3156,21 @@ diagnose (ws_conn *c, const ws_conn_window *w)
   quality_evidence (&d);
 
   /* one sentence: what happened (the facts: close frames, TCP end); extras */
-  text *s = &d.lead;
-  text_str (s, " (");
+  ws_strbuf *s = &d.lead;
+  ws_strbuf_add_str (s, " (");
   if (c->handshake_status == 101 || c->midstream
       || (c->handshake_status < 0 && c->stage == WS_STAGE_FRAMES))
     close_facts (&d, s);
   tcp_facts (&d, s);
-  text_str (s, ")");
+  ws_strbuf_add_str (s, ")");
   if (d.extra.len)
     {
-      text_str (s, "; ");
-      text_add (s, d.extra.str, d.extra.len);
+      ws_strbuf_add_str (s, "; ");
+      ws_strbuf_add (s, d.extra.str, d.extra.len);
     }
-  text_str (s, ".");
+  ws_strbuf_add_str (s, ".");
   c->cause.summary = g_strndup (s->str, s->len);
-  text_clear (&d.lead);
-  text_clear (&d.extra);
-  text_clear (&d.server_lc);
+  ws_strbuf_clear (&d.lead);
+  ws_strbuf_clear (&d.extra);
+  ws_strbuf_clear (&d.server_lc);
 }

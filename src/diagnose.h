@@ -68,11 +68,4 @@ void ws_cause_clear (ws_cause *cause);
 void ws_cause_add_evidence (ws_cause *cause, int64_t ts_us, const char *fmt, ...)
   G_GNUC_PRINTF (3, 4);
 
-/* How the diagnosis writes a duration: as printf's "%.1f ms" below 10 ms,
- * "%.0f ms" below 1 s, else "%.1f s" (negative: 0); and a size: "N bytes",
- * from 1 KiB on followed by " (%.1f KiB)" or " (%.1f MiB)".  Exposed for
- * tests. */
-void ws_fmt_dur (char *buf, size_t len, int64_t us);
-void ws_fmt_size (char *buf, size_t len, uint64_t n);
-
 #endif

@@ -1168,64 +1168,6 @@ test_gaps_lower_confidence (void)
 
 /* ---- text formatting ---------------------------------------------------------- */
 
-/* The diagnosis formats durations and sizes with integer rounding; printf of
- * the same double is the reference, exact halves and huge values included. */
-static void
-test_fmt_dur (void)
-{
-  static const int64_t fixed[] = {
-    -5, 0, 1, 49, 50, 51, 149, 150, 151, 250, 750, 1250, 1350, 9949, 9950, 9951, 9999,
-    10000, 10499, 10500, 11500, 999499, 999500, 999999, 1000000, 1049999, 1050000,
-    1150000, 1250000, 59950000, 60050000, G_GINT64_CONSTANT (450359962737049),
-    G_GINT64_CONSTANT (450359962737050), G_GINT64_CONSTANT (4503599627370496),
-    G_MAXINT64,
-  };
-  char got[48], want[48];
-
-  for (size_t i = 0; i < G_N_ELEMENTS (fixed) + 200000; i++)
-    {
-      int64_t us = i < G_N_ELEMENTS (fixed) ? fixed[i]
-                   : i % 2 ? (int64_t) (i - G_N_ELEMENTS (fixed)) * 7
-                   : (int64_t) g_test_rand_int_range (0, G_MAXINT32) * 1000 + (int64_t) (i % 1000);
-      int64_t v = us < 0 ? 0 : us;
-      if (v < 10000)
-        g_snprintf (want, sizeof want, "%.1f ms", v / 1000.0);
-      else if (v < 1000000)
-        g_snprintf (want, sizeof want, "%.0f ms", v / 1000.0);
-      else
-        g_snprintf (want, sizeof want, "%.1f s", v / 1000000.0);
-      ws_fmt_dur (got, sizeof got, us);
-      g_assert_cmpstr (got, ==, want);
-    }
-}
-
-static void
-test_fmt_size (void)
-{
-  static const uint64_t fixed[] = {
-    0, 1, 1023, 1024, 1075, 1076, 1126, 1127, 1536, 1587, 1588, 1048575, 1048576,
-    1101004, 1101005, 1153433, 1572864, G_GUINT64_CONSTANT (450359962737049),
-    G_GUINT64_CONSTANT (9007199254740993), G_MAXUINT64,
-  };
-  char got[64], want[64];
-
-  for (size_t i = 0; i < G_N_ELEMENTS (fixed) + 300000; i++)
-    {
-      uint64_t n = i < G_N_ELEMENTS (fixed) ? fixed[i]
-                   : i % 3 ? (uint64_t) (i - G_N_ELEMENTS (fixed))
-                   : (uint64_t) g_test_rand_int () * 977;
-      if (n >= 1024 * 1024)
-        g_snprintf (want, sizeof want, "%" G_GUINT64_FORMAT " bytes (%.1f MiB)", n,
-                    n / (1024.0 * 1024.0));
-      else if (n >= 1024)
-        g_snprintf (want, sizeof want, "%" G_GUINT64_FORMAT " bytes (%.1f KiB)", n, n / 1024.0);
-      else
-        g_snprintf (want, sizeof want, "%" G_GUINT64_FORMAT " bytes", n);
-      ws_fmt_size (got, sizeof got, n);
-      g_assert_cmpstr (got, ==, want);
-    }
-}
-
 /* Evidence text is what printf writes, for the conversions done without it
  * and for those handed to it. */
 static void
@@ -1264,8 +1206,6 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/diagnose/format/duration", test_fmt_dur);
-  g_test_add_func ("/diagnose/format/size", test_fmt_size);
   g_test_add_func ("/diagnose/format/evidence", test_evidence_format);
   g_test_add_func ("/diagnose/handshake/rejected", test_handshake_rejected);
   g_test_add_func ("/diagnose/handshake/accept", test_handshake_accept);
