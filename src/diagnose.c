@@ -44,11 +44,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cause.h"
 #include "closecodes.h"
 #include "strbuf.h"
 
 #define US_PER_S 1000000LL
-#define MAX_EVIDENCE 48
 #define STORM_WINDOW_US (1 * US_PER_S)
 #define STORM_MIN 5
 #define SAME_IDLE_US (1 * US_PER_S)
@@ -61,6 +61,7 @@ typedef struct {
   ws_conn *c;
   const ws_conn_window *w;
   ws_cause *k;
+  bool no_evidence;       /* the report will not show it: not built */
   int code;               /* ws_conn_close_code */
   ws_side closer, other;  /* first close frame; other side of it */
   int64_t end_us;         /* first close frame, else first FIN/RST; 0 open */
@@ -90,165 +91,20 @@ addr_eq (const ws_addr *a, const ws_addr *b)
   return a->family == b->family && memcmp (a->addr, b->addr, sizeof a->addr) == 0;
 }
 
-/* ---- cause object --------------------------------------------------------- */
+/* ---- the cause being filled ------------------------------------------------- */
 
-/* Evidence arrays of causes cleared lately, emptied, for the next causes
- * to fill: every record has evidence, and would otherwise allocate and free
- * an array and its room for pointers. */
-#define EV_POOL 4
-static _Thread_local GPtrArray *ev_pool[EV_POOL];
-static _Thread_local unsigned ev_pooled;
-
-/* An evidence line and its text are one allocation: free the line, and the
- * text goes with it. */
-/* Set for the length of a ws_diagnose whose report shows no evidence:
- * evidence lines are then not built.  Nothing in the diagnosis reads them
- * back, so the cause and its texts do not change. */
-static _Thread_local bool skip_evidence;
-
-static void
-add_evidence_text (ws_cause *cause, int64_t ts_us, const char *s, size_t len)
-{
-  ws_evidence *e;
-
-  if (skip_evidence)
-    return;
-  if (!cause->evidence)
-    {
-      if (ev_pooled)
-        {
-          /* it may come from a cause filled elsewhere (tests) */
-          cause->evidence = ev_pool[--ev_pooled];
-          g_ptr_array_set_free_func (cause->evidence, g_free);
-        }
-      else
-        cause->evidence = g_ptr_array_new_with_free_func (g_free);
-    }
-  if (cause->evidence->len >= MAX_EVIDENCE)
-    return;
-  e = g_malloc (sizeof *e + len + 1);
-  e->ts_us = ts_us;
-  e->text = (char *) (e + 1);
-  memcpy (e->text, s, len + 1);
-  g_ptr_array_add (cause->evidence, e);
-}
-
-void
-ws_cause_clear (ws_cause *cause)
-{
-  if (!cause)
-    return;
-  g_clear_pointer (&cause->detail, g_free);
-  g_clear_pointer (&cause->summary, g_free);
-  g_clear_pointer (&cause->fix, g_free);
-  if (cause->evidence)
-    {
-      /* the cause owns its array: no one else holds a reference */
-      GPtrArray *ev = g_steal_pointer (&cause->evidence);
-      if (ev_pooled < EV_POOL)
-        {
-          g_ptr_array_set_size (ev, 0);
-          ev_pool[ev_pooled++] = ev;
-        }
-      else
-        g_ptr_array_unref (ev);
-    }
-  cause->id = NULL;
-  cause->confidence = NULL;
-}
-
-void
-ws_cause_add_evidence (ws_cause *cause, int64_t ts_us, const char *fmt, ...)
-{
-  va_list ap;
-  ws_strbuf t;
-
-  if (skip_evidence || (cause->evidence && cause->evidence->len >= MAX_EVIDENCE))
-    return;
-  ws_strbuf_init (&t);
-  va_start (ap, fmt);
-  ws_strbuf_vprintf (&t, fmt, ap);
-  va_end (ap);
-  add_evidence_text (cause, ts_us, t.str, t.len);
-  ws_strbuf_clear (&t);
-}
-
-/* Is there room for one more evidence line? */
-static bool
-evidence_room (const ws_cause *cause)
-{
-  return !skip_evidence && (!cause->evidence || cause->evidence->len < MAX_EVIDENCE);
-}
-
-/* Add the line built in t (then cleared).  The lines every record gets are
- * built piece by piece: parsing a format for them costs more than the rest
- * of their making. */
-static void
-add_evidence_built (ws_cause *cause, int64_t ts_us, ws_strbuf *t)
-{
-  add_evidence_text (cause, ts_us, t->str, t->len);
-  ws_strbuf_clear (t);
-}
-
+/* An evidence line, unless the report will not show it: its arguments are
+ * then not even evaluated.  Nothing in the diagnosis reads the lines back,
+ * so the cause and its texts are the same either way. */
 #define EV(d, ts, ...) \
-  (skip_evidence ? (void) 0 : ws_cause_add_evidence ((d)->k, (ts), __VA_ARGS__))
-
-/* The id, detail, confidence and fix of the cause; the lead of the summary
- * is left empty for the caller. */
-static void
-set_cause_fields (diag *d, const char *id, const char *detail, const char *confidence,
-                  const char *fix)
-{
-  d->k->id = id;
-  g_free (d->k->detail);
-  d->k->detail = detail ? g_strdup (detail) : NULL;
-  d->k->confidence = confidence;
-  g_free (d->k->fix);
-  d->k->fix = fix ? g_strdup (fix) : NULL;
-  ws_strbuf_reset (&d->lead);
-}
-
-static void
-set_cause (diag *d, const char *id, const char *detail, const char *confidence,
-           const char *fix, const char *lead_fmt, ...) G_GNUC_PRINTF (6, 7);
-
-static void
-set_cause (diag *d, const char *id, const char *detail, const char *confidence,
-           const char *fix, const char *lead_fmt, ...)
-{
-  va_list ap;
-
-  set_cause_fields (d, id, detail, confidence, fix);
-  va_start (ap, lead_fmt);
-  ws_strbuf_vprintf (&d->lead, lead_fmt, ap);
-  va_end (ap);
-}
-
-static void
-set_detail (diag *d, const char *detail)
-{
-  g_free (d->k->detail);
-  d->k->detail = detail ? g_strdup (detail) : NULL;
-}
-
+  ((d)->no_evidence ? (void) 0 : ws_cause_add_evidence ((d)->k, (ts), __VA_ARGS__))
+#define evidence_room(d) (!(d)->no_evidence && ws_cause_has_room ((d)->k))
+#define set_cause(d, ...) ws_cause_set ((d)->k, &(d)->lead, __VA_ARGS__)
+#define set_cause_fields(d, ...) ws_cause_set_fields ((d)->k, &(d)->lead, __VA_ARGS__)
+#define set_detail(d, detail) ws_cause_set_detail ((d)->k, (detail))
+#define lower_confidence(d, to) ws_cause_lower_confidence ((d)->k, (to))
 /* A clause appended to the summary. */
 #define add_extra(d, ...) ws_strbuf_clause (&(d)->extra, __VA_ARGS__)
-
-static void
-lower_confidence (diag *d, const char *to)
-{
-  static const char *order[] = { "low", "medium", "high" };
-  int cur = 2, want = 2;
-  for (int i = 0; i < 3; i++)
-    {
-      if (d->k->confidence && strcmp (d->k->confidence, order[i]) == 0)
-        cur = i;
-      if (strcmp (to, order[i]) == 0)
-        want = i;
-    }
-  if (want < cur)
-    d->k->confidence = order[want];
-}
 
 /* ---- facts about the record ----------------------------------------------- */
 
@@ -562,7 +418,7 @@ software_evidence (diag *d, const char *lead, const char *software, const char *
 {
   ws_strbuf t;
 
-  if (!software || !value || !evidence_room (d->k))
+  if (!software || !value || !evidence_room (d))
     return;
   ws_strbuf_init (&t);
   ws_strbuf_add_str (&t, lead);
@@ -570,7 +426,7 @@ software_evidence (diag *d, const char *lead, const char *software, const char *
   ws_strbuf_add_str (&t, header);
   ws_strbuf_add_str (&t, value);
   WS_STRBUF_LIT (&t, ")");
-  add_evidence_built (d->k, ts_us, &t);
+  ws_cause_add_built (d->k, ts_us, &t);
 }
 
 static void
@@ -611,7 +467,7 @@ timeline_evidence (diag *d)
 
   if (c->midstream)
     EV (d, c->start_us, "capture began after the handshake: handshake facts unknown");
-  if (c->request_us && c->handshake_status == 101 && evidence_room (d->k))
+  if (c->request_us && c->handshake_status == 101 && evidence_room (d))
     {
       /* "handshake: GET %s (Host %s) answered 101 after %s[, subprotocol
        * %s][, permessage-deflate]" */
@@ -633,7 +489,7 @@ timeline_evidence (diag *d)
         }
       if (c->pmd.enabled)
         WS_STRBUF_LIT (&t, ", permessage-deflate");
-      add_evidence_built (d->k, c->response_us ? c->response_us : c->request_us, &t);
+      ws_cause_add_built (d->k, c->response_us ? c->response_us : c->request_us, &t);
     }
 
   for (int s = 0; s < 2; s++)
@@ -3083,18 +2939,8 @@ ws_conn_brief_fill (ws_conn_brief *b, const ws_conn *c)
   b->idle_us = b->end_us && lf && b->end_us >= lf ? b->end_us - lf : -1;
 }
 
-static void diagnose (ws_conn *c, const ws_conn_window *w);
-
 void
 ws_diagnose (ws_conn *c, const ws_conn_window *w)
-{
-  skip_evidence = w && w->no_evidence;
-  diagnose (c, w);
-  skip_evidence = false;
-}
-
-static void
-diagnose (ws_conn *c, const ws_conn_window *w)
 {
   diag d;                 /* each field set below: the texts' room stays as is */
 
@@ -3102,6 +2948,7 @@ diagnose (ws_conn *c, const ws_conn_window *w)
   d.c = c;
   d.w = w;
   d.k = &c->cause;
+  d.no_evidence = w && w->no_evidence;
   d.ua_software = d.server_software = NULL;
   d.server_is_proxy = false;
   d.server_lc_made = false;

@@ -9,6 +9,7 @@
 #ifndef WS_DIAGNOSE_H
 #define WS_DIAGNOSE_H
 
+#include "cause.h"
 #include "conn.h"
 
 /* A few facts about a connection, kept for a while after its record is
@@ -62,10 +63,5 @@ void ws_conn_brief_fill (ws_conn_brief *b, const ws_conn *c);
 
 /* Fill c->cause (clearing what was there).  w may be NULL or empty. */
 void ws_diagnose (ws_conn *c, const ws_conn_window *w);
-
-void ws_cause_clear (ws_cause *cause);
-/* Append one evidence line (ts_us 0 for none). */
-void ws_cause_add_evidence (ws_cause *cause, int64_t ts_us, const char *fmt, ...)
-  G_GNUC_PRINTF (3, 4);
 
 #endif

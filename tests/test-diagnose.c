@@ -1168,45 +1168,10 @@ test_gaps_lower_confidence (void)
 
 /* ---- text formatting ---------------------------------------------------------- */
 
-/* Evidence text is what printf writes, for the conversions done without it
- * and for those handed to it. */
-static void
-test_evidence_format (void)
-{
-  ws_cause k = { 0 };
-  g_autofree char *long_arg = g_strnfill (700, 'x');
-  char *want[8];
-  int n = 0;
-
-#define BOTH(...) G_STMT_START {                                      \
-    ws_cause_add_evidence (&k, n + 1, __VA_ARGS__);                    \
-    want[n++] = g_strdup_printf (__VA_ARGS__);                         \
-  } G_STMT_END
-  BOTH ("plain text, no conversions");
-  BOTH ("%s sent close %d (%s), %zu-byte payload; %u gaps, %" G_GUINT64_FORMAT " frames %%",
-        "client", -1002, "Protocol Error", (size_t) 125, 4000000000u, G_MAXUINT64);
-  BOTH ("%d %d %" G_GINT64_FORMAT " %c%s", G_MININT, G_MAXINT, G_MININT64, 'Z', "");
-  BOTH ("widths go to printf: [%5d] [%-4s] [%.1f] [%x]", 42, "ab", 2.25, 255u);
-  BOTH ("a long argument: %s (%zu)", long_arg, strlen (long_arg));
-#undef BOTH
-  g_assert_nonnull (k.evidence);
-  g_assert_cmpuint (k.evidence->len, ==, n);
-  for (int i = 0; i < n; i++)
-    {
-      const ws_evidence *e = k.evidence->pdata[i];
-      g_assert_cmpint (e->ts_us, ==, i + 1);
-      g_assert_cmpstr (e->text, ==, want[i]);
-      g_free (want[i]);
-    }
-  ws_cause_clear (&k);
-  g_assert_null (k.evidence);
-}
-
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/diagnose/format/evidence", test_evidence_format);
   g_test_add_func ("/diagnose/handshake/rejected", test_handshake_rejected);
   g_test_add_func ("/diagnose/handshake/accept", test_handshake_accept);
   g_test_add_func ("/diagnose/handshake/extension", test_handshake_extension);
