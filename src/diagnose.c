@@ -36,75 +36,13 @@
  * handshake_unrequested_subprotocol application_code invalid_close_code
  * still_open
  */
-#include "diagnose.h"
-
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cause.h"
-#include "closecodes.h"
-#include "strbuf.h"
-
-#define US_PER_S 1000000LL
-#define STORM_WINDOW_US (1 * US_PER_S)
-#define STORM_MIN 5
-#define SAME_IDLE_US (1 * US_PER_S)
-#define SAME_IDLE_MIN 3
-#define SAME_IDLE_FLOOR_US (2 * US_PER_S)
-#define MID_TRAFFIC_US (2 * US_PER_S)
-#define PROXY_PAIR_US (100 * 1000)
-
-typedef struct {
-  ws_conn *c;
-  const ws_conn_window *w;
-  ws_cause *k;
-  bool no_evidence;       /* the report will not show it: not built */
-  int code;               /* ws_conn_close_code */
-  ws_side closer, other;  /* first close frame; other side of it */
-  int64_t end_us;         /* first close frame, else first FIN/RST; 0 open */
-  int64_t tcp_end_us;     /* first FIN/RST; 0 none */
-  int64_t last_frame_us;  /* either direction; 0 none */
-  const char *ua_software; /* software_name of the User-Agent, Server */
-  bool server_is_proxy;    /* the Server header names a proxy or load balancer */
-  const char *server_software;
-  ws_strbuf server_lc;    /* the Server header lower-cased ("" if none), */
-  bool server_lc_made;    /* made at the first server_says only */
-  ws_strbuf lead;         /* first part of the summary */
-  ws_strbuf extra;        /* clauses appended to the summary */
-} diag;
-
-/* ---- small formatting helpers -------------------------------------------- */
-
-static const char *
-side_str (ws_side s)
-{
-  const char *n = ws_side_name (s);
-  return n ? n : "unknown side";
-}
-
-static bool
-addr_eq (const ws_addr *a, const ws_addr *b)
-{
-  return a->family == b->family && memcmp (a->addr, b->addr, sizeof a->addr) == 0;
-}
-
-/* ---- the cause being filled ------------------------------------------------- */
-
-/* An evidence line, unless the report will not show it: its arguments are
- * then not even evaluated.  Nothing in the diagnosis reads the lines back,
- * so the cause and its texts are the same either way. */
-#define EV(d, ts, ...) \
-  ((d)->no_evidence ? (void) 0 : ws_cause_add_evidence ((d)->k, (ts), __VA_ARGS__))
-#define evidence_room(d) (!(d)->no_evidence && ws_cause_has_room ((d)->k))
-#define set_cause(d, ...) ws_cause_set ((d)->k, &(d)->lead, __VA_ARGS__)
-#define set_cause_fields(d, ...) ws_cause_set_fields ((d)->k, &(d)->lead, __VA_ARGS__)
-#define set_detail(d, detail) ws_cause_set_detail ((d)->k, (detail))
-#define lower_confidence(d, to) ws_cause_lower_confidence ((d)->k, (to))
-/* A clause appended to the summary. */
-#define add_extra(d, ...) ws_strbuf_clause (&(d)->extra, __VA_ARGS__)
+#include "diag-internal.h"
 
 /* ---- facts about the record ----------------------------------------------- */
 
@@ -277,184 +215,6 @@ find_violation (const ws_conn *c, ws_side side, const ws_violation_kind *kinds,
       return v;
     }
   return NULL;
-}
-
-/* ---- libraries named by reasons and headers -------------------------------- */
-
-static const struct
-{
-  const char *needle;
-  const char *library;
-  const char *note;
-} reason_libs[] = {
-  { "keepalive ping timeout", "Python websockets",
-    "its keepalive gave up: ping_interval and ping_timeout are 20 s each by default" },
-  { "over size limit (", "Python websockets", "its max_size limit (default 1 MiB) was exceeded" },
-  { "incorrect masking", "Python websockets", NULL },
-  { "reserved bits must be 0", "Python websockets", NULL },
-  { "control frame too long", "Python websockets", NULL },
-  { "fragmented control frame", "Python websockets", NULL },
-  { "close frame too short", "Python websockets", NULL },
-  { "invalid start byte at position", "Python websockets", NULL },
-  { "invalid continuation byte at position", "Python websockets", NULL },
-  { "unexpected end of data at position", "Python websockets", NULL },
-  { "Max payload size exceeded", "Node ws", "its maxPayload limit (default 100 MiB) was exceeded" },
-  { "Invalid WebSocket frame:", "Node ws", NULL },
-  { "websocket: close ", "Go gorilla/websocket",
-    "the text of a gorilla CloseError passed on as the reason" },
-  { "unexpected reserved bits", "Go gorilla/websocket", NULL },
-  { "control frame length > 125", "Go gorilla/websocket", NULL },
-  { "control frame not final", "Go gorilla/websocket", NULL },
-  { "incorrect mask flag", "Go gorilla/websocket", NULL },
-  { "bad close code", "Go gorilla/websocket", NULL },
-  { "message start before final message frame", "Go gorilla/websocket", NULL },
-};
-
-static const char *
-reason_library (const char *reason, const char **note)
-{
-  if (!reason)
-    return NULL;
-  for (size_t i = 0; i < G_N_ELEMENTS (reason_libs); i++)
-    if (strstr (reason, reason_libs[i].needle))
-      {
-        if (note)
-          *note = reason_libs[i].note;
-        return reason_libs[i].library;
-      }
-  return NULL;
-}
-
-/* Software named by a User-Agent or Server header: the first entry with a
- * needle in the header wins, without regard to ASCII case (the needles are
- * in lower case and looked for in the lower-cased header).  proxy: it sits
- * in front of servers, so its idle timeout may be what ended a connection. */
-static const struct {
-  const char *needle[3];
-  const char *name;
-  bool proxy;
-} known_software[] = {
-  { { "websockets/" }, "Python websockets", false },
-  { { "edg/", "chrome/", "chromium/" }, "a Chromium-based browser", false },
-  { { "firefox/" }, "Firefox", false },
-  { { "safari/" }, "Safari", false },
-  { { "go-http-client" }, "a Go client (gorilla/websocket or net/http based)", false },
-  { { "nginx" }, "nginx", true },
-  { { "envoy" }, "Envoy", true },
-  { { "cloudflare" }, "Cloudflare", true },
-  { { "awselb" }, "an AWS load balancer", true },
-  { { "haproxy" }, "HAProxy", true },
-};
-
-/* Index into known_software for a lower-cased header, or -1. */
-static int
-software_index (const char *lc)
-{
-  for (size_t i = 0; i < G_N_ELEMENTS (known_software); i++)
-    for (size_t j = 0; j < G_N_ELEMENTS (known_software[i].needle) && known_software[i].needle[j]; j++)
-      if (strstr (lc, known_software[i].needle[j]))
-        return (int) i;
-  return -1;
-}
-
-/* Software named by a header: software_index of it lower-cased.  A capture
- * holds few distinct User-Agent and Server values, and lower-casing one and
- * looking for every needle in it costs a thousand instructions or so, so the
- * answers for the last few values are remembered (by the whole value). */
-#define SW_MEMO 8
-#define SW_MEMO_LEN 176
-
-static _Thread_local struct {
-  uint16_t len;           /* 0: unused */
-  int8_t index;
-  char value[SW_MEMO_LEN];
-} sw_memo[SW_MEMO];
-static _Thread_local unsigned sw_memo_next;
-
-static int
-software_of (const char *header)
-{
-  size_t n = strlen (header);
-  bool memo = n > 0 && n < SW_MEMO_LEN;
-  ws_strbuf lc;
-  int k;
-
-  if (memo)
-    for (unsigned i = 0; i < SW_MEMO; i++)
-      if (sw_memo[i].len == n && memcmp (sw_memo[i].value, header, n) == 0)
-        return sw_memo[i].index;
-  ws_strbuf_init (&lc);
-  ws_strbuf_set_lower (&lc, header);
-  k = software_index (lc.str);
-  ws_strbuf_clear (&lc);
-  if (memo)
-    {
-      unsigned i = sw_memo_next++ % SW_MEMO;
-      sw_memo[i].len = (uint16_t) n;
-      sw_memo[i].index = (int8_t) k;
-      memcpy (sw_memo[i].value, header, n);
-    }
-  return k;
-}
-
-/* Does the Server header hold needle (in lower case), in any ASCII case? */
-static bool
-server_says (diag *d, const char *needle)
-{
-  if (!d->server_lc_made)
-    {
-      if (d->c->server_header)
-        ws_strbuf_set_lower (&d->server_lc, d->c->server_header);
-      d->server_lc_made = true;
-    }
-  return strstr (d->server_lc.str, needle) != NULL;
-}
-
-/* The evidence line "<lead><software><header><value>)" (header being like
- * " (Server: "), when the software and the header are both known. */
-static void
-software_evidence (diag *d, const char *lead, const char *software, const char *header,
-                   const char *value, int64_t ts_us)
-{
-  ws_strbuf t;
-
-  if (!software || !value || !evidence_room (d))
-    return;
-  ws_strbuf_init (&t);
-  ws_strbuf_add_str (&t, lead);
-  ws_strbuf_add_str (&t, software);
-  ws_strbuf_add_str (&t, header);
-  ws_strbuf_add_str (&t, value);
-  WS_STRBUF_LIT (&t, ")");
-  ws_cause_add_built (d->k, ts_us, &t);
-}
-
-static void
-library_evidence (diag *d)
-{
-  const ws_conn *c = d->c;
-  const char *named[4] = { NULL };
-  size_t n_named = 0;
-
-  for (int s = 0; s < 2; s++)
-    {
-      const ws_close_info *ci = &c->close[s];
-      const char *note = NULL;
-      const char *lib = ci->seen ? reason_library (ci->reason, &note) : NULL;
-      if (!lib)
-        continue;
-      char r[112];
-      ws_short_reason (r, sizeof r, ci->reason, 80);
-      EV (d, ci->ts_us, "the %s's close reason \"%s\" is the wording of %s%s%s",
-          side_str ((ws_side) s), r, lib, note ? ": " : "", note ? note : "");
-      if (n_named < G_N_ELEMENTS (named))
-        named[n_named++] = lib;
-    }
-
-  software_evidence (d, "client software: ", d->ua_software, " (User-Agent: ",
-                     c->user_agent, c->request_us);
-  software_evidence (d, "server software: ", d->server_software, " (Server: ",
-                     c->server_header, c->response_us);
 }
 
 /* ---- the timeline ---------------------------------------------------------- */
@@ -2968,15 +2728,12 @@ ws_diagnose (ws_conn *c, const ws_conn_window *w)
     d.tcp_end_us = c->end_us;
   d.last_frame_us = last_frame_any (c);
   if (c->user_agent)
-    {
-      int ua = software_of (c->user_agent);
-      d.ua_software = ua < 0 ? NULL : known_software[ua].name;
-    }
+    d.ua_software = ws_software_name (ws_software_of (c->user_agent));
   if (c->server_header)
     {
-      int sw = software_of (c->server_header);
-      d.server_software = sw < 0 ? NULL : known_software[sw].name;
-      d.server_is_proxy = sw >= 0 && known_software[sw].proxy;
+      int sw = ws_software_of (c->server_header);
+      d.server_software = ws_software_name (sw);
+      d.server_is_proxy = ws_software_is_proxy (sw);
     }
 
   if (!rule_handshake (&d))

@@ -1,0 +1,79 @@
+/* diag-internal.h - what the files of the diagnosis share (diagnose.c, the
+ * rules-*.c files, facts.c, software.c): the context of one diagnosis and
+ * the helpers that write its cause.  Not for use outside the diagnosis.
+ */
+#ifndef WS_DIAG_INTERNAL_H
+#define WS_DIAG_INTERNAL_H
+
+#include <string.h>
+
+#include "cause.h"
+#include "closecodes.h"
+#include "diagnose.h"
+#include "software.h"
+#include "strbuf.h"
+
+#define US_PER_S 1000000LL
+#define STORM_WINDOW_US (1 * US_PER_S)
+#define STORM_MIN 5
+#define SAME_IDLE_US (1 * US_PER_S)
+#define SAME_IDLE_MIN 3
+#define SAME_IDLE_FLOOR_US (2 * US_PER_S)
+#define MID_TRAFFIC_US (2 * US_PER_S)
+#define PROXY_PAIR_US (100 * 1000)
+
+/* One diagnosis: the record, its window, the cause being filled and facts
+ * worked out once. */
+typedef struct diag {
+  ws_conn *c;
+  const ws_conn_window *w;
+  ws_cause *k;
+  bool no_evidence;       /* the report will not show it: not built */
+  int code;               /* ws_conn_close_code */
+  ws_side closer, other;  /* first close frame; other side of it */
+  int64_t end_us;         /* first close frame, else first FIN/RST; 0 open */
+  int64_t tcp_end_us;     /* first FIN/RST; 0 none */
+  int64_t last_frame_us;  /* either direction; 0 none */
+  const char *ua_software; /* ws_software_name of the User-Agent, Server */
+  bool server_is_proxy;    /* the Server header names a proxy or load balancer */
+  const char *server_software;
+  ws_strbuf server_lc;    /* the Server header lower-cased ("" if none), */
+  bool server_lc_made;    /* made at the first server_says only */
+  ws_strbuf lead;         /* first part of the summary */
+  ws_strbuf extra;        /* clauses appended to the summary */
+} diag;
+
+static inline const char *
+side_str (ws_side s)
+{
+  const char *n = ws_side_name (s);
+  return n ? n : "unknown side";
+}
+
+static inline bool
+addr_eq (const ws_addr *a, const ws_addr *b)
+{
+  return a->family == b->family && memcmp (a->addr, b->addr, sizeof a->addr) == 0;
+}
+
+/* An evidence line, unless the report will not show it: its arguments are
+ * then not even evaluated.  Nothing in the diagnosis reads the lines back,
+ * so the cause and its texts are the same either way. */
+#define EV(d, ts, ...) \
+  ((d)->no_evidence ? (void) 0 : ws_cause_add_evidence ((d)->k, (ts), __VA_ARGS__))
+#define evidence_room(d) (!(d)->no_evidence && ws_cause_has_room ((d)->k))
+#define set_cause(d, ...) ws_cause_set ((d)->k, &(d)->lead, __VA_ARGS__)
+#define set_cause_fields(d, ...) ws_cause_set_fields ((d)->k, &(d)->lead, __VA_ARGS__)
+#define set_detail(d, detail) ws_cause_set_detail ((d)->k, (detail))
+#define lower_confidence(d, to) ws_cause_lower_confidence ((d)->k, (to))
+/* A clause appended to the summary. */
+#define add_extra(d, ...) ws_strbuf_clause (&(d)->extra, __VA_ARGS__)
+
+/* software.c */
+/* Does the Server header hold needle (in lower case), in any ASCII case? */
+bool server_says (diag *d, const char *needle);
+/* Evidence lines naming the libraries behind close reasons and the software
+ * in User-Agent and Server. */
+void library_evidence (diag *d);
+
+#endif
