@@ -10,6 +10,7 @@
 #include "cause.h"
 #include "closecodes.h"
 #include "diagnose.h"
+#include "facts.h"
 #include "software.h"
 #include "strbuf.h"
 
@@ -68,6 +69,19 @@ addr_eq (const ws_addr *a, const ws_addr *b)
 #define lower_confidence(d, to) ws_cause_lower_confidence ((d)->k, (to))
 /* A clause appended to the summary. */
 #define add_extra(d, ...) ws_strbuf_clause (&(d)->extra, __VA_ARGS__)
+
+/* facts.c */
+/* The facts of the summary: how TCP ended; who sent which close frame and
+ * whether it was echoed. */
+void tcp_facts (const diag *d, ws_strbuf *s);
+void close_facts (const diag *d, ws_strbuf *s);
+/* The evidence line of one violation. */
+void violation_evidence (diag *d, const ws_violation *v);
+/* The timeline every record gets: handshake, frames, close frames, the TCP
+ * teardown in order and the first violations. */
+void timeline_evidence (diag *d);
+/* What the capture missed (gaps, limits hit); lowers the confidence. */
+void quality_evidence (diag *d);
 
 /* software.c */
 /* Does the Server header hold needle (in lower case), in any ASCII case? */

@@ -44,323 +44,6 @@
 
 #include "diag-internal.h"
 
-/* ---- facts about the record ----------------------------------------------- */
-
-/* First FIN or RST sent by a side; 0 when none. */
-static int64_t
-first_end_us (const ws_conn *c, ws_side s)
-{
-  int64_t t = 0;
-  if (s != WS_SIDE_CLIENT && s != WS_SIDE_SERVER)
-    return 0;
-  if (c->fin[s])
-    t = c->fin_us[s];
-  if (c->rst[s] && (t == 0 || c->rst_us[s] < t))
-    t = c->rst_us[s];
-  return t;
-}
-
-/* Did that side's first teardown use RST? */
-static bool
-ended_with_rst (const ws_conn *c, ws_side s)
-{
-  if ((s != WS_SIDE_CLIENT && s != WS_SIDE_SERVER) || !c->rst[s])
-    return false;
-  return !c->fin[s] || c->rst_us[s] < c->fin_us[s];
-}
-
-static int64_t
-last_frame_any (const ws_conn *c)
-{
-  int64_t a = c->dir[WS_SIDE_CLIENT].last_frame_us;
-  int64_t b = c->dir[WS_SIDE_SERVER].last_frame_us;
-  return a > b ? a : b;
-}
-
-static int64_t
-conn_end_moment (const ws_conn *c)
-{
-  if (c->close_initiator == WS_SIDE_CLIENT || c->close_initiator == WS_SIDE_SERVER)
-    {
-      const ws_close_info *ci = &c->close[c->close_initiator];
-      if (ci->seen && ci->ts_us)
-        return ci->ts_us;
-    }
-  if (c->tcp_end != WS_TCP_END_OPEN)
-    {
-      int64_t t = first_end_us (c, c->tcp_end_by);
-      if (!t)
-        {
-          int64_t a = first_end_us (c, WS_SIDE_CLIENT), b = first_end_us (c, WS_SIDE_SERVER);
-          t = a && (!b || a < b) ? a : b;
-        }
-      return t ? t : c->end_us;
-    }
-  return 0;
-}
-
-static void
-tcp_facts (const diag *d, ws_strbuf *s)
-{
-  const ws_conn *c = d->c;
-  if (c->tcp_end == WS_TCP_END_OPEN)
-    {
-      ws_strbuf_add_str (s, "TCP still open when the capture ended");
-      return;
-    }
-  ws_side e = c->tcp_end_by;
-  if (e != WS_SIDE_CLIENT && e != WS_SIDE_SERVER)
-    {
-      ws_strbuf_printf (s, "TCP ended with %s", c->tcp_end == WS_TCP_END_RST ? "an RST" : "a FIN");
-      return;
-    }
-  bool rst_first = ended_with_rst (c, e);
-  ws_strbuf_printf (s, "TCP ended with %s from the %s", rst_first ? "an RST" : "a FIN",
-               side_str (e));
-  if (!rst_first && c->tcp_end == WS_TCP_END_RST)
-    {
-      ws_side r = c->rst[WS_OTHER_SIDE (e)] ? WS_OTHER_SIDE (e) : e;
-      ws_strbuf_printf (s, ", then an RST from the %s", side_str (r));
-    }
-}
-
-static void
-close_facts (const diag *d, ws_strbuf *s)
-{
-  const ws_conn *c = d->c;
-  if (d->closer == WS_SIDE_NONE)
-    {
-      ws_strbuf_add_str (s, "no close frame from either side; ");
-      return;
-    }
-  const ws_close_info *ci = &c->close[d->closer];
-  if (ci->code < 0)
-    ws_strbuf_printf (s, "the %s sent a close frame with no code", side_str (d->closer));
-  else
-    ws_strbuf_printf (s, "the %s sent close %d", side_str (d->closer), ci->code);
-  if (ci->reason && *ci->reason)
-    {
-      char r[112];
-      ws_short_reason (r, sizeof r, ci->reason, 80);
-      ws_strbuf_printf (s, " \"%s\"", r);
-    }
-  if (c->close[d->other].seen)
-    ws_strbuf_printf (s, ", the %s echoed it; ", side_str (d->other));
-  else
-    ws_strbuf_printf (s, ", the %s never answered it; ", side_str (d->other));
-}
-
-/* ---- descriptions of violations -------------------------------------------- */
-
-static const char *
-violation_text (ws_violation_kind k)
-{
-  switch (k)
-    {
-    case WS_VIOL_UNMASKED_CLIENT_FRAME: return "an unmasked frame (client frames must be masked)";
-    case WS_VIOL_MASKED_SERVER_FRAME: return "a masked frame (server frames must not be masked)";
-    case WS_VIOL_RSV_NOT_NEGOTIATED: return "a frame with RSV bits that no negotiated extension allows";
-    case WS_VIOL_CONTROL_TOO_LONG: return "a control frame longer than 125 bytes";
-    case WS_VIOL_CONTROL_FRAGMENTED: return "a fragmented control frame";
-    case WS_VIOL_UNKNOWN_OPCODE: return "a frame with an unknown opcode";
-    case WS_VIOL_CONTINUATION_WITHOUT_START: return "a continuation frame with no message started";
-    case WS_VIOL_NEW_MESSAGE_IN_FRAGMENTED: return "a new message while a fragmented one was still open";
-    case WS_VIOL_CLOSE_ONE_BYTE: return "a close frame with a 1-byte body";
-    case WS_VIOL_CLOSE_CODE_INVALID: return "a close frame with a code not allowed on the wire";
-    case WS_VIOL_CLOSE_REASON_NOT_UTF8: return "a close reason that is not valid UTF-8";
-    case WS_VIOL_TEXT_NOT_UTF8: return "a text message that is not valid UTF-8";
-    case WS_VIOL_DATA_AFTER_CLOSE: return "a frame after its own close frame";
-    case WS_VIOL_LENGTH_NOT_MINIMAL: return "a frame length not in its shortest encoding";
-    case WS_VIOL_LENGTH_MSB_SET: return "a 64-bit frame length with the top bit set";
-    case WS_VIOL_INFLATE_ERROR: return "a compressed message that does not inflate";
-    case WS_VIOL_RSV1_ON_CONTINUATION: return "RSV1 set on a continuation frame";
-    case WS_VIOL_RSV1_ON_CONTROL: return "RSV1 set on a control frame";
-    default: return "a protocol violation";
-    }
-}
-
-static void
-violation_evidence (diag *d, const ws_violation *v)
-{
-  if (v->detail[0])
-    EV (d, v->ts_us, "%s sent %s (%s) at stream offset %" G_GUINT64_FORMAT,
-        side_str (v->side), violation_text (v->kind), v->detail, v->offset);
-  else
-    EV (d, v->ts_us, "%s sent %s at stream offset %" G_GUINT64_FORMAT,
-        side_str (v->side), violation_text (v->kind), v->offset);
-}
-
-/* First violation by side (any side with WS_SIDE_NONE) among kinds (NULL:
- * any), at or before limit_us (0: no limit). */
-static const ws_violation *
-find_violation (const ws_conn *c, ws_side side, const ws_violation_kind *kinds,
-                size_t n_kinds, int64_t limit_us)
-{
-  unsigned n = MIN (c->n_violations, WS_MAX_VIOLATIONS);
-  for (unsigned i = 0; i < n; i++)
-    {
-      const ws_violation *v = &c->violations[i];
-      if (side != WS_SIDE_NONE && v->side != side)
-        continue;
-      if (limit_us && v->ts_us > limit_us)
-        continue;
-      if (kinds)
-        {
-          bool ok = false;
-          for (size_t j = 0; j < n_kinds; j++)
-            ok |= v->kind == kinds[j];
-          if (!ok)
-            continue;
-        }
-      return v;
-    }
-  return NULL;
-}
-
-/* ---- the timeline ---------------------------------------------------------- */
-
-static void
-timeline_evidence (diag *d)
-{
-  const ws_conn *c = d->c;
-  char a[48], b[48];
-
-  if (c->midstream)
-    EV (d, c->start_us, "capture began after the handshake: handshake facts unknown");
-  if (c->request_us && c->handshake_status == 101 && evidence_room (d))
-    {
-      /* "handshake: GET %s (Host %s) answered 101 after %s[, subprotocol
-       * %s][, permessage-deflate]" */
-      ws_strbuf t;
-      ws_strbuf_init (&t);
-      WS_STRBUF_LIT (&t, "handshake: GET ");
-      ws_strbuf_add_str (&t, c->path ? c->path : "?");
-      WS_STRBUF_LIT (&t, " (Host ");
-      ws_strbuf_add_str (&t, c->host ? c->host : "?");
-      WS_STRBUF_LIT (&t, ") answered 101 after ");
-      if (c->response_us >= c->request_us)
-        ws_strbuf_add_dur (&t, c->response_us - c->request_us);
-      else
-        WS_STRBUF_LIT (&t, "?");
-      if (c->accepted_subprotocol)
-        {
-          WS_STRBUF_LIT (&t, ", subprotocol ");
-          ws_strbuf_add_str (&t, c->accepted_subprotocol);
-        }
-      if (c->pmd.enabled)
-        WS_STRBUF_LIT (&t, ", permessage-deflate");
-      ws_cause_add_built (d->k, c->response_us ? c->response_us : c->request_us, &t);
-    }
-
-  for (int s = 0; s < 2; s++)
-    {
-      const ws_dir_stats *st = &c->dir[s];
-      if (!st->frames)
-        continue;
-      ws_fmt_size (a, sizeof a, st->largest_message);
-      EV (d, st->last_frame_us,
-          "last frame from the %s; it sent %" G_GUINT64_FORMAT " frames, %"
-          G_GUINT64_FORMAT " messages (largest %s), %" G_GUINT64_FORMAT " pings, %"
-          G_GUINT64_FORMAT " pongs",
-          side_str ((ws_side) s), st->frames, st->messages, a, st->pings, st->pongs);
-    }
-
-  /* close frames in order */
-  ws_side order[2] = { WS_SIDE_CLIENT, WS_SIDE_SERVER };
-  if (c->close[1].seen && (!c->close[0].seen || c->close[1].ts_us < c->close[0].ts_us))
-    {
-      order[0] = WS_SIDE_SERVER;
-      order[1] = WS_SIDE_CLIENT;
-    }
-  for (int i = 0; i < 2; i++)
-    {
-      const ws_close_info *ci = &c->close[order[i]];
-      if (!ci->seen)
-        continue;
-      char r[112];
-      ws_short_reason (r, sizeof r, ci->reason, 80);
-      if (ci->code >= 0)
-        EV (d, ci->ts_us, "%s sent close %d (%s)%s%s%s, %zu-byte payload",
-            side_str (order[i]), ci->code, ws_code_lookup (ci->code)->name,
-            *r ? " reason \"" : "", r, *r ? "\"" : "", ci->payload_len);
-      else
-        EV (d, ci->ts_us, "%s sent a close frame with %s", side_str (order[i]),
-            ci->payload_len == 1 ? "a 1-byte body (no valid code)" : "an empty body (no code)");
-    }
-
-  /* TCP teardown in order */
-  struct tcp_ev { int64_t t; const char *what; ws_side s; } ev[4];
-  int n = 0;
-  for (int s = 0; s < 2; s++)
-    {
-      if (c->fin[s])
-        ev[n++] = (struct tcp_ev) { c->fin_us[s], "FIN", (ws_side) s };
-      if (c->rst[s])
-        ev[n++] = (struct tcp_ev) { c->rst_us[s], "RST", (ws_side) s };
-    }
-  for (int i = 1; i < n; i++)
-    for (int j = i; j > 0 && ev[j].t < ev[j - 1].t; j--)
-      {
-        struct tcp_ev t = ev[j];
-        ev[j] = ev[j - 1];
-        ev[j - 1] = t;
-      }
-  for (int i = 0; i < n; i++)
-    {
-      int64_t lf = last_frame_any (c);
-      if (lf && ev[i].t >= lf)
-        {
-          ws_fmt_dur (b, sizeof b, ev[i].t - lf);
-          EV (d, ev[i].t, "%s sent %s, %s after the last frame", side_str (ev[i].s),
-              ev[i].what, b);
-        }
-      else
-        EV (d, ev[i].t, "%s sent %s", side_str (ev[i].s), ev[i].what);
-    }
-
-  unsigned nv = MIN (c->n_violations, WS_MAX_VIOLATIONS);
-  for (unsigned i = 0; i < nv && i < 4; i++)
-    violation_evidence (d, &c->violations[i]);
-  if (nv > 4 || c->violations_dropped)
-    EV (d, 0, "%u more protocol violations not listed",
-        (nv > 4 ? nv - 4 : 0) + c->violations_dropped);
-}
-
-/* The capture itself may be what hides the cause. */
-static void
-quality_evidence (diag *d)
-{
-  const ws_conn *c = d->c;
-  bool weak = false;
-
-  for (int s = 0; s < 2; s++)
-    {
-      const ws_dir_stats *st = &c->dir[s];
-      if (st->gaps || st->desynced)
-        {
-          EV (d, 0, "the capture missed %" G_GUINT64_FORMAT " bytes of the %s's stream "
-              "(%u gaps%s)", st->gap_bytes, side_str ((ws_side) s), st->gaps,
-              st->desynced ? ", frame boundaries lost" : "");
-          weak = true;
-        }
-      if (st->inflate_capped)
-        EV (d, 0, "a compressed %s message hit the inflate cap: its size is a lower bound",
-            side_str ((ws_side) s));
-    }
-  if (c->limits & (WS_LIMIT_REASSEMBLY | WS_LIMIT_EVICTED | WS_LIMIT_HEADER))
-    {
-      EV (d, 0, "a tracking limit was hit on this connection (%s%s%s)",
-          c->limits & WS_LIMIT_REASSEMBLY ? "reassembly buffer " : "",
-          c->limits & WS_LIMIT_EVICTED ? "evicted " : "",
-          c->limits & WS_LIMIT_HEADER ? "handshake too long" : "");
-      weak = true;
-    }
-  if (c->limits & WS_LIMIT_INFLATERS)
-    EV (d, 0, "too many compressed connections at once: message sizes were not measured");
-  if (weak)
-    lower_confidence (d, "medium");
-}
-
 /* ---- the opening handshake -------------------------------------------------- */
 
 
@@ -385,10 +68,10 @@ after_101_evidence (diag *d)
     }
   if (c->tcp_end != WS_TCP_END_OPEN)
     {
-      int64_t t = first_end_us (c, c->tcp_end_by);
+      int64_t t = ws_first_end_us (c, c->tcp_end_by);
       ws_fmt_dur (a, sizeof a, t - c->response_us);
       EV (d, t, "the %s ended TCP (%s) %s after the 101%s", side_str (c->tcp_end_by),
-          ended_with_rst (c, c->tcp_end_by) ? "RST" : "FIN", a,
+          ws_ended_with_rst (c, c->tcp_end_by) ? "RST" : "FIN", a,
           c->close_initiator == WS_SIDE_NONE
             ? " without a close frame: the client application saw 1006" : "");
     }
@@ -567,7 +250,7 @@ rule_protocol_error (diag *d)
   const ws_close_info *ci = &c->close[d->closer];
   const ws_code_info *e = ws_code_lookup (1002);
   int64_t limit = ci->ts_us ? ci->ts_us + US_PER_S / 2 : 0;
-  const ws_violation *v = find_violation (c, d->other, NULL, 0, limit);
+  const ws_violation *v = ws_find_violation (c, d->other, NULL, 0, limit);
 
   if (v)
     {
@@ -593,7 +276,7 @@ rule_protocol_error (diag *d)
         g_string_append (fix, e->fix);
       set_cause (d, "protocol_violation", ws_violation_name (v->kind), "high", fix->str,
                  "The %s closed with 1002 Protocol Error after the %s sent %s%s",
-                 side_str (d->closer), side_str (d->other), violation_text (v->kind), why);
+                 side_str (d->closer), side_str (d->other), ws_violation_text (v->kind), why);
       g_string_free (fix, TRUE);
       violation_evidence (d, v);
       return;
@@ -636,7 +319,7 @@ rule_invalid_payload (diag *d)
   static const ws_violation_kind kinds[] = {
     WS_VIOL_TEXT_NOT_UTF8, WS_VIOL_CLOSE_REASON_NOT_UTF8, WS_VIOL_INFLATE_ERROR
   };
-  const ws_violation *v = find_violation (c, d->other, kinds, G_N_ELEMENTS (kinds), 0);
+  const ws_violation *v = ws_find_violation (c, d->other, kinds, G_N_ELEMENTS (kinds), 0);
   const ws_code_info *e = ws_code_lookup (1007);
 
   if (v)
@@ -649,7 +332,7 @@ rule_invalid_payload (diag *d)
       set_cause (d, "invalid_payload", ws_violation_name (v->kind), "high", e->fix,
                  "The %s closed with 1007 after the %s sent %s at stream offset %"
                  G_GUINT64_FORMAT "%s%s%s", side_str (d->closer), side_str (d->other),
-                 violation_text (v->kind), v->offset, *when ? " (" : "", when,
+                 ws_violation_text (v->kind), v->offset, *when ? " (" : "", when,
                  *when ? " after the 101)" : "");
       violation_evidence (d, v);
       return;
@@ -982,14 +665,6 @@ rule_mandatory_ext (diag *d)
   g_string_free (missing, TRUE);
 }
 
-/* Pings from side s with no pong after the last one. */
-static bool
-ping_unanswered (const ws_conn *c, ws_side s)
-{
-  const ws_dir_stats *p = &c->dir[s], *o = &c->dir[WS_OTHER_SIDE (s)];
-  return p->pings > 0 && p->last_ping_us && (o->pongs == 0 || o->last_pong_us < p->last_ping_us);
-}
-
 static void
 rule_internal_error (diag *d)
 {
@@ -1006,7 +681,7 @@ rule_internal_error (diag *d)
                         "loop or long synchronous work on the peer, a congested link, or "
                         "raise the ping timeout (python websockets: ping_timeout, default "
                         "20 s; or ping_interval=None to turn keepalive off).";
-      if (p->pings && ping_unanswered (c, d->closer))
+      if (p->pings && ws_ping_unanswered (c, d->closer))
         {
           ws_fmt_dur (a, sizeof a, ci->ts_us - p->last_ping_us);
           EV (d, p->last_ping_us, "the %s's last ping got no pong; it closed %s later",
@@ -2183,7 +1858,7 @@ rule_abnormal (diag *d)
     }
 
   /* 2. the ender had just received something it could not accept */
-  const ws_violation *v = find_violation (c, peer, NULL, 0, t_end);
+  const ws_violation *v = ws_find_violation (c, peer, NULL, 0, t_end);
   if (v && t_end - v->ts_us <= MID_TRAFFIC_US)
     {
       violation_evidence (d, v);
@@ -2191,7 +1866,7 @@ rule_abnormal (diag *d)
                  ws_code_lookup (1002)->fix,
                  "The %s ended TCP without a close frame right after the %s sent %s: it most "
                  "likely failed the connection over that violation", side_str (ender),
-                 side_str (peer), violation_text (v->kind));
+                 side_str (peer), ws_violation_text (v->kind));
       return;
     }
 
@@ -2253,7 +1928,7 @@ rule_abnormal (diag *d)
   for (int s = 0; s < 2; s++)
     {
       ws_side pinger = s == 0 ? ender : peer;
-      if (!ping_unanswered (c, pinger) || t_end - c->dir[pinger].last_ping_us < US_PER_S)
+      if (!ws_ping_unanswered (c, pinger) || t_end - c->dir[pinger].last_ping_us < US_PER_S)
         continue;
       ws_fmt_dur (b, sizeof b, t_end - c->dir[pinger].last_ping_us);
       EV (d, c->dir[pinger].last_ping_us, "the %s's last ping got no pong; TCP ended %s later",
@@ -2279,7 +1954,7 @@ rule_abnormal (diag *d)
       char detail[32], at[96] = "";
       g_snprintf (detail, sizeof detail, "fixed_%llds",
                   (long long) ((idle + US_PER_S / 2) / US_PER_S));
-      if (leg && !ended_with_rst (c, ender))
+      if (leg && !ws_ended_with_rst (c, ender))
         {
           char host[64], lc[64];
           ws_addr_to_string (&c->addr[ender], host, sizeof host);
@@ -2300,7 +1975,7 @@ rule_abnormal (diag *d)
       return;
     }
 
-  if (leg && !ended_with_rst (c, ender))
+  if (leg && !ws_ended_with_rst (c, ender))
     {
       char host[64], lc[64];
       ws_addr_to_string (&c->addr[ender], host, sizeof host);
@@ -2322,7 +1997,7 @@ rule_abnormal (diag *d)
                  "applications saw 1006", who, a, a);
       return;
     }
-  if (is_proxy && ender == WS_SIDE_SERVER && !ended_with_rst (c, ender)
+  if (is_proxy && ender == WS_SIDE_SERVER && !ws_ended_with_rst (c, ender)
       && idle >= US_PER_S && !c->dir[0].open_message && !c->dir[1].open_message)
     {
       set_cause (d, "idle_timeout", "proxy_idle", "low",
@@ -2371,7 +2046,7 @@ rule_close_code (diag *d)
   static const ws_violation_kind self_kinds[] = {
     WS_VIOL_CONTROL_TOO_LONG, WS_VIOL_CONTROL_FRAGMENTED, WS_VIOL_CLOSE_ONE_BYTE,
   };
-  const ws_violation *sv = find_violation (c, d->closer, self_kinds, G_N_ELEMENTS (self_kinds),
+  const ws_violation *sv = ws_find_violation (c, d->closer, self_kinds, G_N_ELEMENTS (self_kinds),
                                            ci->ts_us);
   if (sv && ci->ts_us - sv->ts_us > US_PER_S)
     sv = NULL;
@@ -2390,7 +2065,7 @@ rule_close_code (diag *d)
                  "The %s's close frame itself broke RFC 6455 (%s, %zu-byte payload); the %s "
                  "%s, so it most likely failed the connection and its application saw 1002 "
                  "or 1006 although %s was on the wire", side_str (d->closer),
-                 violation_text (k), ci->payload_len, side_str (d->other),
+                 ws_violation_text (k), ci->payload_len, side_str (d->other),
                  c->close[d->other].seen ? "answered" : "did not answer it", code);
       return;
     }
@@ -2504,7 +2179,7 @@ failed_connection_check (diag *d)
     }
   if (!echo->seen && c->tcp_end != WS_TCP_END_OPEN && c->tcp_end_by == o)
     {
-      int64_t t = first_end_us (c, o);
+      int64_t t = ws_first_end_us (c, o);
       ws_fmt_dur (a, sizeof a, t - ci->ts_us);
       EV (d, t, "the %s ended TCP %s after the close frame without echoing it; the %s's "
           "library may report 1006 (no close frame received) although it sent %s",
@@ -2688,12 +2363,12 @@ ws_conn_brief_fill (ws_conn_brief *b, const ws_conn *c)
     }
   b->start_us = c->start_us;
   b->request_us = c->request_us;
-  b->end_us = conn_end_moment (c);
+  b->end_us = ws_end_moment (c);
   b->close_code = ws_conn_close_code (c);
   b->close_initiator = c->close_initiator;
   b->tcp_end = c->tcp_end;
   b->tcp_end_by = c->tcp_end_by;
-  int64_t lf = last_frame_any (c);
+  int64_t lf = ws_last_frame_us (c);
   if (!lf)
     lf = c->response_us;
   b->idle_us = b->end_us && lf && b->end_us >= lf ? b->end_us - lf : -1;
@@ -2722,11 +2397,11 @@ ws_diagnose (ws_conn *c, const ws_conn_window *w)
   else if (!c->close[d.closer].seen)
     d.closer = WS_SIDE_NONE;
   d.other = d.closer == WS_SIDE_NONE ? WS_SIDE_NONE : WS_OTHER_SIDE (d.closer);
-  d.end_us = conn_end_moment (c);
-  d.tcp_end_us = c->tcp_end != WS_TCP_END_OPEN ? first_end_us (c, c->tcp_end_by) : 0;
+  d.end_us = ws_end_moment (c);
+  d.tcp_end_us = c->tcp_end != WS_TCP_END_OPEN ? ws_first_end_us (c, c->tcp_end_by) : 0;
   if (c->tcp_end != WS_TCP_END_OPEN && !d.tcp_end_us)
     d.tcp_end_us = c->end_us;
-  d.last_frame_us = last_frame_any (c);
+  d.last_frame_us = ws_last_frame_us (c);
   if (c->user_agent)
     d.ua_software = ws_software_name (ws_software_of (c->user_agent));
   if (c->server_header)
