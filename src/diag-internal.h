@@ -15,13 +15,9 @@
 #include "strbuf.h"
 
 #define US_PER_S 1000000LL
-#define STORM_WINDOW_US (1 * US_PER_S)
 #define STORM_MIN 5
-#define SAME_IDLE_US (1 * US_PER_S)
 #define SAME_IDLE_MIN 3
-#define SAME_IDLE_FLOOR_US (2 * US_PER_S)
 #define MID_TRAFFIC_US (2 * US_PER_S)
-#define PROXY_PAIR_US (100 * 1000)
 
 /* One diagnosis: the record, its window, the cause being filled and facts
  * worked out once. */
@@ -49,12 +45,6 @@ side_str (ws_side s)
 {
   const char *n = ws_side_name (s);
   return n ? n : "unknown side";
-}
-
-static inline bool
-addr_eq (const ws_addr *a, const ws_addr *b)
-{
-  return a->family == b->family && memcmp (a->addr, b->addr, sizeof a->addr) == 0;
 }
 
 /* An evidence line, unless the report will not show it: its arguments are
