@@ -73,6 +73,19 @@ void timeline_evidence (diag *d);
 /* What the capture missed (gaps, limits hit); lowers the confidence. */
 void quality_evidence (diag *d);
 
+/* The rules, by family (rules-*.c); diagnose.c orders them. */
+/* A refused or failed opening handshake, or none answered: true when it
+ * decided the cause. */
+bool rule_handshake (diag *d);
+/* The close frame of d->closer. */
+void rule_close_code (diag *d);
+/* A close frame, then TCP torn down without the echo. */
+void failed_connection_check (diag *d);
+/* TCP ended without a close frame. */
+void rule_abnormal (diag *d);
+/* Reconnects and close storms in the window. */
+void cross_connection (diag *d);
+
 /* software.c */
 /* Does the Server header hold needle (in lower case), in any ASCII case? */
 bool server_says (diag *d, const char *needle);
