@@ -71,23 +71,26 @@ proxy_other_leg (diag *d, ws_side ender, int64_t t_end, int64_t idle)
   return ws_conn_index_other_leg (d->w->index, d->c, ender, t_end, idle);
 }
 
-void
-rule_abnormal (diag *d)
+/* What every 1006 diagnosis works with: who ended TCP and when, the
+ * silence before it, the lifetime since the 101. */
+typedef struct {
+  ws_side ender, peer;
+  int64_t t_end;          /* the first FIN or RST */
+  int64_t idle;           /* t_end less the last frame (or the 101, or the start) */
+  int64_t life;           /* t_end less the 101; -1 without one */
+  size_t same;            /* same_idle_count of idle */
+  char idle_s[48];        /* idle, formatted */
+} ending;
+
+/* The facts every 1006 gets: the last frame of each side, the lifetime,
+ * the pings. */
+static void
+ending_facts (diag *d, const ending *en)
 {
   const ws_conn *c = d->c;
-  const ws_code_info *e = ws_code_lookup (1006);
-  ws_side ender = c->tcp_end_by;
-  char a[48], b[48];
-  int64_t t_end = d->tcp_end_us;
-  int64_t since = d->last_frame_us ? d->last_frame_us : (c->response_us ? c->response_us : c->start_us);
-  int64_t idle = t_end - since;
-  int64_t life = c->response_us ? t_end - c->response_us : -1;
+  int64_t t_end = en->t_end, life = en->life;
+  char a[48];
 
-  if (ender != WS_SIDE_CLIENT && ender != WS_SIDE_SERVER)
-    ender = c->rst[WS_SIDE_SERVER] || c->fin[WS_SIDE_SERVER] ? WS_SIDE_SERVER : WS_SIDE_CLIENT;
-  ws_side peer = WS_OTHER_SIDE (ender);
-
-  /* the facts every 1006 gets */
   for (int s = 0; s < 2; s++)
     {
       const ws_dir_stats *st = &c->dir[s];
@@ -113,8 +116,16 @@ rule_abnormal (diag *d)
         EV (d, c->dir[s].last_ping_us, "the %s sent %" G_GUINT64_FORMAT " pings, the %s "
             "answered %" G_GUINT64_FORMAT " pongs", side_str ((ws_side) s), c->dir[s].pings,
             side_str (WS_OTHER_SIDE ((ws_side) s)), c->dir[WS_OTHER_SIDE ((ws_side) s)].pongs);
+}
 
-  /* 1. a reset while traffic was flowing */
+/* 1. a reset while traffic was flowing */
+static bool
+reset_mid_traffic (diag *d, const ending *en)
+{
+  const ws_conn *c = d->c;
+  ws_side ender = en->ender, peer = en->peer;
+  char a[48];
+
   for (int s = 0; s < 2; s++)
     {
       ws_side r = s == 0 ? ender : peer;   /* the ender first */
@@ -147,10 +158,19 @@ rule_abnormal (diag *d)
                  side_str (r), a, side_str (WS_OTHER_SIDE (r)),
                  after_fin ? "; its process had exited (FIN, then RST to the data that kept "
                              "arriving)" : "");
-      return;
+      return true;
     }
+  return false;
+}
 
-  /* 2. the ender had just received something it could not accept */
+/* 2. the ender had just received something it could not accept */
+static bool
+violation_then_end (diag *d, const ending *en)
+{
+  const ws_conn *c = d->c;
+  ws_side ender = en->ender, peer = en->peer;
+  int64_t t_end = en->t_end;
+
   const ws_violation *v = ws_find_violation (c, peer, NULL, 0, t_end);
   if (v && t_end - v->ts_us <= MID_TRAFFIC_US)
     {
@@ -160,11 +180,21 @@ rule_abnormal (diag *d)
                  "The %s ended TCP without a close frame right after the %s sent %s: it most "
                  "likely failed the connection over that violation", side_str (ender),
                  side_str (peer), ws_violation_text (v->kind));
-      return;
+      return true;
     }
+  return false;
+}
 
-  /* 3. a known proxy or load balancer timeout */
-  int match = -1, n_match = 0;
+/* 3. the known proxy or load balancer timeout the silence or the lifetime
+ * matches (one the Server header confirms first), or -1; *n_match: how
+ * many match. */
+static int
+timeout_match (diag *d, const ending *en, int *n_match)
+{
+  int64_t idle = en->idle, life = en->life;
+  int match = -1;
+
+  *n_match = 0;
   for (size_t i = 0; i < G_N_ELEMENTS (known_timeouts); i++)
     {
       bool by_idle = known_timeouts[i].basis != BASIS_LIFETIME && near (idle, known_timeouts[i].seconds);
@@ -176,48 +206,59 @@ rule_abnormal (diag *d)
                        && server_says (d, known_timeouts[i].header);
       if (match < 0 || confirmed)
         match = (int) i;
-      n_match++;
+      ++*n_match;
       if (confirmed)
         break;
     }
-  size_t same = same_idle_count (d, idle);
-  ws_fmt_dur (a, sizeof a, idle);
-  if (same >= SAME_IDLE_MIN)
-    EV (d, t_end, "%zu connections to this server ended without a close frame after the "
-        "same idle time (%s +- 1 s): a fixed timeout of that length on the path", same, a);
-  if (match >= 0)
-    {
-      bool confirmed = known_timeouts[match].header
-                       && server_says (d, known_timeouts[match].header);
-      bool ambiguous = n_match > 1 && !confirmed;
-      bool lifetime = known_timeouts[match].basis == BASIS_LIFETIME
-                      || (known_timeouts[match].basis == BASIS_BOTH
-                          && !near (idle, known_timeouts[match].seconds));
-      ws_fmt_dur (b, sizeof b, lifetime ? life : idle);
-      EV (d, t_end, "%s %s matches %s", lifetime ? "lifetime since the 101" : "silence of", b,
-          known_timeouts[match].name);
-      if (ambiguous)
-        set_cause (d, "idle_timeout", "idle_timeout_60s",
-                   same >= SAME_IDLE_MIN ? "high" : "medium",
-                   "Raise the proxy or load balancer timeout (nginx proxy_read_timeout, AWS "
-                   "ALB idle_timeout.timeout_seconds) above the longest silence, or send pings "
-                   "every 30 s.",
-                   "The connection was closed by a proxy or load balancer after %s of "
-                   "silence, matching nginx's proxy_read_timeout or the AWS ALB idle timeout "
-                   "(both 60 s by default); the %s side ended TCP and the applications saw "
-                   "1006", b, side_str (ender));
-      else
-        set_cause (d, "idle_timeout", known_timeouts[match].detail,
-                   confirmed || same >= SAME_IDLE_MIN ? "high" : "medium",
-                   known_timeouts[match].fix,
-                   "The connection was closed after %s %s, matching %s; the %s side ended "
-                   "TCP without a close frame and the applications saw 1006", b,
-                   lifetime ? "since the 101" : "of silence", known_timeouts[match].name,
-                   side_str (ender));
-      return;
-    }
+  return match;
+}
 
-  /* 4. keepalive: pings that got no answer */
+static void
+known_timeout (diag *d, const ending *en, int match, int n_match)
+{
+  ws_side ender = en->ender;
+  int64_t t_end = en->t_end, idle = en->idle, life = en->life;
+  size_t same = en->same;
+  char b[48];
+
+  bool confirmed = known_timeouts[match].header
+                   && server_says (d, known_timeouts[match].header);
+  bool ambiguous = n_match > 1 && !confirmed;
+  bool lifetime = known_timeouts[match].basis == BASIS_LIFETIME
+                  || (known_timeouts[match].basis == BASIS_BOTH
+                      && !near (idle, known_timeouts[match].seconds));
+  ws_fmt_dur (b, sizeof b, lifetime ? life : idle);
+  EV (d, t_end, "%s %s matches %s", lifetime ? "lifetime since the 101" : "silence of", b,
+      known_timeouts[match].name);
+  if (ambiguous)
+    set_cause (d, "idle_timeout", "idle_timeout_60s",
+               same >= SAME_IDLE_MIN ? "high" : "medium",
+               "Raise the proxy or load balancer timeout (nginx proxy_read_timeout, AWS "
+               "ALB idle_timeout.timeout_seconds) above the longest silence, or send pings "
+               "every 30 s.",
+               "The connection was closed by a proxy or load balancer after %s of "
+               "silence, matching nginx's proxy_read_timeout or the AWS ALB idle timeout "
+               "(both 60 s by default); the %s side ended TCP and the applications saw "
+               "1006", b, side_str (ender));
+  else
+    set_cause (d, "idle_timeout", known_timeouts[match].detail,
+               confirmed || same >= SAME_IDLE_MIN ? "high" : "medium",
+               known_timeouts[match].fix,
+               "The connection was closed after %s %s, matching %s; the %s side ended "
+               "TCP without a close frame and the applications saw 1006", b,
+               lifetime ? "since the 101" : "of silence", known_timeouts[match].name,
+               side_str (ender));
+}
+
+/* 4. keepalive: pings that got no answer */
+static bool
+keepalive_unanswered (diag *d, const ending *en)
+{
+  const ws_conn *c = d->c;
+  ws_side ender = en->ender, peer = en->peer;
+  int64_t t_end = en->t_end;
+  char b[48];
+
   for (int s = 0; s < 2; s++)
     {
       ws_side pinger = s == 0 ? ender : peer;
@@ -233,74 +274,117 @@ rule_abnormal (diag *d)
                  "The %s's ping got no pong from the %s for %s and the %s ended TCP without a "
                  "close frame: a keepalive timeout (the applications saw 1006)",
                  side_str (pinger), side_str (WS_OTHER_SIDE (pinger)), b, side_str (ender));
-      return;
+      return true;
     }
+  return false;
+}
 
-  /* 5./6. a proxy that closes both legs at once, and the same idle time
-   * across connections: a fixed timeout on the path */
-  const char *proxy = d->server_software;
+/* The evidence that leg is this connection's other leg at a proxy; host:
+ * the proxy's address (this connection's ender). */
+static void
+leg_evidence (diag *d, const ending *en, const ws_conn_brief *leg, char *host, size_t len)
+{
+  char lc[64];
+
+  ws_addr_to_string (&d->c->addr[en->ender], host, len);
+  ws_addr_to_string (&leg->client, lc, sizeof lc);
+  EV (d, leg->end_us, "the connection from %s:%u ended at the same moment after the "
+      "same silence, torn down by the same host %s from its other side: %s is a proxy "
+      "closing both legs", lc, leg->client_port, host, host);
+}
+
+/* 5. the same idle time across connections: a fixed timeout on the path;
+ * proxy_host: the proxy that closed both legs, or NULL. */
+static void
+fixed_idle (diag *d, const ending *en, bool leg_found, const char *proxy_host)
+{
   bool is_proxy = d->server_is_proxy;
-  const ws_conn_brief *leg = ender == WS_SIDE_CLIENT || ender == WS_SIDE_SERVER
-                               ? proxy_other_leg (d, ender, t_end, idle) : NULL;
-  if (same >= SAME_IDLE_MIN)
-    {
-      char detail[32], at[96] = "";
-      g_snprintf (detail, sizeof detail, "fixed_%llds",
-                  (long long) ((idle + US_PER_S / 2) / US_PER_S));
-      if (leg && !ws_ended_with_rst (c, ender))
-        {
-          char host[64], lc[64];
-          ws_addr_to_string (&c->addr[ender], host, sizeof host);
-          ws_addr_to_string (&leg->client, lc, sizeof lc);
-          EV (d, leg->end_us, "the connection from %s:%u ended at the same moment after the "
-              "same silence, torn down by the same host %s from its other side: %s is a proxy "
-              "closing both legs", lc, leg->client_port, host, host);
-          g_snprintf (at, sizeof at, " (the proxy at %s%s%s%s, which closed both legs)", host,
-                      is_proxy ? ", " : "", is_proxy ? proxy : "", "");
-        }
-      set_cause (d, "idle_timeout", detail, leg || is_proxy ? "high" : "medium",
-                 "Find the proxy, load balancer or firewall on the path with a timeout of "
-                 "that length and raise it, or send pings more often than that.",
-                 "The connection ended without a close frame after %s of silence, like %zu "
-                 "other connections to the same server or Host: a fixed idle timeout of that "
-                 "length on the path%s",
-                 a, same - 1, at);
-      return;
-    }
+  char detail[32], at[96] = "";
 
-  if (leg && !ws_ended_with_rst (c, ender))
-    {
-      char host[64], lc[64];
-      ws_addr_to_string (&c->addr[ender], host, sizeof host);
-      ws_addr_to_string (&leg->client, lc, sizeof lc);
-      EV (d, leg->end_us, "the connection from %s:%u ended at the same moment after the "
-          "same silence, torn down by the same host %s from its other side: %s is a proxy "
-          "closing both legs", lc, leg->client_port, host, host);
-      char who[96];
-      if (is_proxy)
-        g_snprintf (who, sizeof who, "%s (%s)", host, proxy);
-      else
-        g_snprintf (who, sizeof who, "%s", host);
-      set_cause (d, "idle_timeout", "proxy_idle", is_proxy ? "high" : "medium",
-                 "Raise the proxy's timeout for upgraded connections above the longest "
-                 "silence (nginx: proxy_read_timeout and proxy_send_timeout in the WebSocket "
-                 "location), or send pings more often than it.",
-                 "The proxy at %s closed this connection and its other leg at the same "
-                 "moment after %s of silence: its idle timeout, set to about %s, and the "
-                 "applications saw 1006", who, a, a);
-      return;
-    }
-  if (is_proxy && ender == WS_SIDE_SERVER && !ws_ended_with_rst (c, ender)
-      && idle >= US_PER_S && !c->dir[0].open_message && !c->dir[1].open_message)
-    {
-      set_cause (d, "idle_timeout", "proxy_idle", "low",
-                 "Check the proxy's timeout for upgraded connections (nginx: "
-                 "proxy_read_timeout) and set it above the longest silence, or send pings "
-                 "more often.",
-                 "The %s in front of the server ended TCP without a close frame after %s of "
-                 "silence: consistent with its idle timeout set to about %s", proxy, a, a);
-      return;
-    }
+  g_snprintf (detail, sizeof detail, "fixed_%llds",
+              (long long) ((en->idle + US_PER_S / 2) / US_PER_S));
+  if (proxy_host)
+    g_snprintf (at, sizeof at, " (the proxy at %s%s%s%s, which closed both legs)", proxy_host,
+                is_proxy ? ", " : "", is_proxy ? d->server_software : "", "");
+  set_cause (d, "idle_timeout", detail, leg_found || is_proxy ? "high" : "medium",
+             "Find the proxy, load balancer or firewall on the path with a timeout of "
+             "that length and raise it, or send pings more often than that.",
+             "The connection ended without a close frame after %s of silence, like %zu "
+             "other connections to the same server or Host: a fixed idle timeout of that "
+             "length on the path%s",
+             en->idle_s, en->same - 1, at);
+}
+
+/* 6. a proxy that closed both legs at once after the same silence */
+static void
+proxy_both_legs (diag *d, const ending *en, const char *host)
+{
+  const char *a = en->idle_s;
+  char who[96];
+
+  if (d->server_is_proxy)
+    g_snprintf (who, sizeof who, "%s (%s)", host, d->server_software);
+  else
+    g_snprintf (who, sizeof who, "%s", host);
+  set_cause (d, "idle_timeout", "proxy_idle", d->server_is_proxy ? "high" : "medium",
+             "Raise the proxy's timeout for upgraded connections above the longest "
+             "silence (nginx: proxy_read_timeout and proxy_send_timeout in the WebSocket "
+             "location), or send pings more often than it.",
+             "The proxy at %s closed this connection and its other leg at the same "
+             "moment after %s of silence: its idle timeout, set to about %s, and the "
+             "applications saw 1006", who, a, a);
+}
+
+/* 6. a proxy named by the Server header ended TCP after a silence */
+static bool
+proxy_fin_after_silence (diag *d, const ending *en)
+{
+  const ws_conn *c = d->c;
+  const char *a = en->idle_s;
+
+  if (!d->server_is_proxy || en->ender != WS_SIDE_SERVER || ws_ended_with_rst (c, en->ender)
+      || en->idle < US_PER_S || c->dir[0].open_message || c->dir[1].open_message)
+    return false;
+  set_cause (d, "idle_timeout", "proxy_idle", "low",
+             "Check the proxy's timeout for upgraded connections (nginx: "
+             "proxy_read_timeout) and set it above the longest silence, or send pings "
+             "more often.",
+             "The %s in front of the server ended TCP without a close frame after %s of "
+             "silence: consistent with its idle timeout set to about %s",
+             d->server_software, a, a);
+  return true;
+}
+
+/* 5./6. the same idle time across connections, a proxy that closes both
+ * legs at once, a proxy's FIN after silence */
+static bool
+proxy_or_fixed_idle (diag *d, const ending *en)
+{
+  ws_side ender = en->ender;
+  const ws_conn_brief *leg = ender == WS_SIDE_CLIENT || ender == WS_SIDE_SERVER
+                               ? proxy_other_leg (d, ender, en->t_end, en->idle) : NULL;
+  bool both_legs = leg && !ws_ended_with_rst (d->c, ender);
+  char host[64];
+
+  if (en->same < SAME_IDLE_MIN && !both_legs)
+    return proxy_fin_after_silence (d, en);
+  if (both_legs)
+    leg_evidence (d, en, leg, host, sizeof host);
+  if (en->same >= SAME_IDLE_MIN)
+    fixed_idle (d, en, leg != NULL, both_legs ? host : NULL);
+  else
+    proxy_both_legs (d, en, host);
+  return true;
+}
+
+/* 7. a reset after a quiet period; 8. otherwise */
+static void
+reset_or_dropped (diag *d, const ending *en)
+{
+  const ws_conn *c = d->c;
+  ws_side ender = en->ender, peer = en->peer;
+  const ws_code_info *e = ws_code_lookup (1006);
+  const char *a = en->idle_s;
 
   /* 7. a reset after a quiet period */
   if (c->tcp_end == WS_TCP_END_RST)
@@ -327,3 +411,34 @@ rule_abnormal (diag *d)
              "application saw 1006", side_str (ender), a, side_str (peer));
 }
 
+void
+rule_abnormal (diag *d)
+{
+  const ws_conn *c = d->c;
+  ending en;
+  int64_t since = d->last_frame_us ? d->last_frame_us : (c->response_us ? c->response_us : c->start_us);
+  int match, n_match;
+
+  en.ender = c->tcp_end_by;
+  en.t_end = d->tcp_end_us;
+  en.idle = en.t_end - since;
+  en.life = c->response_us ? en.t_end - c->response_us : -1;
+  if (en.ender != WS_SIDE_CLIENT && en.ender != WS_SIDE_SERVER)
+    en.ender = c->rst[WS_SIDE_SERVER] || c->fin[WS_SIDE_SERVER] ? WS_SIDE_SERVER : WS_SIDE_CLIENT;
+  en.peer = WS_OTHER_SIDE (en.ender);
+
+  ending_facts (d, &en);
+  if (reset_mid_traffic (d, &en) || violation_then_end (d, &en))
+    return;
+  match = timeout_match (d, &en, &n_match);
+  en.same = same_idle_count (d, en.idle);
+  ws_fmt_dur (en.idle_s, sizeof en.idle_s, en.idle);
+  if (en.same >= SAME_IDLE_MIN)
+    EV (d, en.t_end, "%zu connections to this server ended without a close frame after the "
+        "same idle time (%s +- 1 s): a fixed timeout of that length on the path", en.same,
+        en.idle_s);
+  if (match >= 0)
+    known_timeout (d, &en, match, n_match);
+  else if (!keepalive_unanswered (d, &en) && !proxy_or_fixed_idle (d, &en))
+    reset_or_dropped (d, &en);
+}
