@@ -217,130 +217,168 @@ parse_size_reason (const char *reason, uint64_t *n, uint64_t *m)
   return parse_u64 (p + 3, m, &e);
 }
 
+/* What the side that was refused sent towards the closer: the message (or
+ * control frame) rejected and the largest accepted before it. */
+typedef struct {
+  uint64_t rejected, accepted;
+  bool have;              /* a bracket was measured */
+  bool lower_bound;       /* rejected is a message cut short: at least that */
+  bool wire_sizes;        /* compressed sizes on the wire, not inflated */
+  const char *what;       /* "message" or "control frame" */
+  char r1[64], r2[64];    /* rejected and accepted, formatted */
+} too_big;
+
+static void
+measure_bracket (const ws_conn *c, const ws_dir_stats *st, too_big *tb)
+{
+  tb->rejected = tb->accepted = 0;
+  tb->have = tb->lower_bound = false;
+  tb->what = "message";
+  /* compressed messages measured on the wire: the receiver limits their
+   * decompressed size, which this run did not see */
+  tb->wire_sizes = c->pmd.enabled && st->compressed_messages > 0
+                   && (!ws_limits_cfg.inflate || (c->limits & WS_LIMIT_INFLATERS));
+  if (st->open_message > 0)
+    {
+      tb->rejected = st->open_message;
+      tb->accepted = st->largest_message;
+      tb->lower_bound = true;
+      tb->have = true;
+    }
+  else if (st->messages > 0 && st->last_message > st->largest_before_last)
+    {
+      tb->rejected = st->last_message;
+      tb->accepted = st->largest_before_last;
+      tb->have = true;
+    }
+  else if (st->largest_control > st->largest_message)
+    {
+      tb->rejected = st->largest_control;
+      tb->accepted = st->largest_message;
+      tb->what = "control frame";
+      tb->have = true;
+    }
+}
+
+/* The reason gives the numbers (Python websockets): rn received (0:
+ * unknown) over the limit rm. */
+static const char *
+too_big_by_reason (diag *d, too_big *tb, uint64_t rn, uint64_t rm, GString *lead,
+                   GString *fix)
+{
+  const ws_close_info *ci = &d->c->close[d->closer];
+  const ws_dir_stats *st = &d->c->dir[d->other];
+  char lim[64];
+
+  ws_fmt_size (lim, sizeof lim, rm);
+  if (rn)
+    {
+      ws_fmt_size (tb->r1, sizeof tb->r1, rn);
+      EV (d, ci->ts_us, "the reason gives the exact numbers: %s received, over the %s's "
+          "limit of %s", tb->r1, side_str (d->closer), lim);
+    }
+  else
+    EV (d, ci->ts_us, "the reason gives the %s's limit: %s (checked on the "
+        "decompressed size)", side_str (d->closer), lim);
+  if (rn && tb->have && tb->rejected != rn)
+    {
+      /* trust the reason; what we measured is then the accepted side */
+      if (st->largest_control == rn)
+        tb->what = "control frame";
+    }
+  if (rn)
+    tb->rejected = rn;
+  g_string_append_printf (lead, "The %s closed with 1009 Message Too Big: a %s%s%s "
+                          "from the %s was over its limit of %s",
+                          side_str (d->closer), tb->what, rn ? " of " : "", rn ? tb->r1 : "",
+                          side_str (d->other), lim);
+  g_string_append_printf (fix, "Raise the %s's limit above the largest message "
+                          "you intend to send (python websockets: max_size=N, now %"
+                          G_GUINT64_FORMAT "), or make the %s send smaller messages.",
+                          side_str (d->closer), rm, side_str (d->other));
+  return "high";
+}
+
+/* No numbers in the reason: what the capture shows. */
+static const char *
+too_big_measured (diag *d, too_big *tb, GString *lead)
+{
+  const ws_dir_stats *st = &d->c->dir[d->other];
+
+  if (!tb->have)
+    {
+      ws_fmt_size (tb->r2, sizeof tb->r2, st->largest_message);
+      g_string_append_printf (lead, "The %s closed with 1009 Message Too Big, but no message "
+                              "from the %s larger than the others is visible (largest %s)",
+                              side_str (d->closer), side_str (d->other), tb->r2);
+      return st->messages ? "medium" : "low";
+    }
+  ws_fmt_size (tb->r1, sizeof tb->r1, tb->rejected);
+  ws_fmt_size (tb->r2, sizeof tb->r2, tb->accepted);
+  if (tb->wire_sizes)
+    {
+      g_string_append_printf (lead, "The %s closed with 1009 Message Too Big after a %s "
+                              "of %s%s compressed from the %s (largest accepted %s "
+                              "compressed); the decompressed sizes, which the limit "
+                              "applies to, need --inflate", side_str (d->closer), tb->what,
+                              tb->lower_bound ? "at least " : "", tb->r1, side_str (d->other),
+                              tb->r2);
+      return "medium";
+    }
+  g_string_append_printf (lead, "The %s closed with 1009 Message Too Big after a %s of "
+                          "%s%s from the %s; its limit lies between %s (largest "
+                          "accepted) and %s", side_str (d->closer), tb->what,
+                          tb->lower_bound ? "at least " : "", tb->r1, side_str (d->other),
+                          tb->r2, tb->r1);
+  return "high";
+}
+
+/* The measured bracket and the library defaults that lie in it. */
+static void
+bracket_evidence (diag *d, const too_big *tb, GString *lead)
+{
+  const ws_dir_stats *st = &d->c->dir[d->other];
+  size_t n_lib = 0;
+
+  EV (d, st->last_data_us ? st->last_data_us : st->last_frame_us,
+      "towards the %s: largest accepted %s %s, rejected %s %s%s%s", side_str (d->closer),
+      tb->what, tb->r2, tb->what, tb->lower_bound ? "at least " : "", tb->r1,
+      tb->wire_sizes ? " (compressed sizes on the wire)" : "");
+  for (size_t i = 0; i < G_N_ELEMENTS (size_limits) && !tb->wire_sizes; i++)
+    if (size_limits[i].limit >= tb->accepted && size_limits[i].limit < tb->rejected)
+      {
+        EV (d, 0, "that bracket contains %s", size_limits[i].what);
+        if (!n_lib)
+          g_string_append_printf (lead, ", consistent with %s", size_limits[i].what);
+        n_lib++;
+      }
+  if (n_lib > 1)
+    g_string_append_printf (lead, " (or %zu other library defaults)", n_lib - 1);
+  if (!n_lib && !tb->wire_sizes)
+    EV (d, 0, "no common library default lies in that bracket: the limit was set "
+        "explicitly (gorilla/websocket has none unless SetReadLimit is called; browsers "
+        "have none)");
+}
+
 static void
 rule_too_big (diag *d)
 {
   const ws_conn *c = d->c;
   const ws_close_info *ci = &c->close[d->closer];
-  const ws_dir_stats *st = &c->dir[d->other];
-  const ws_code_info *e = ws_code_lookup (1009);
-  uint64_t rejected = 0, accepted = 0, rn = 0, rm = 0;
-  bool lower_bound = false, have_bracket = false;
-  const char *what = "message";
-  char r1[64], r2[64], lim[64];
   GString *lead = g_string_new (NULL), *fix = g_string_new (NULL);
+  uint64_t rn = 0, rm = 0;
   const char *conf;
-  /* compressed messages measured on the wire: the receiver limits their
-   * decompressed size, which this run did not see */
-  bool wire_sizes = c->pmd.enabled && st->compressed_messages > 0
-                    && (!ws_limits_cfg.inflate || (c->limits & WS_LIMIT_INFLATERS));
+  too_big tb;
 
-  if (st->open_message > 0)
-    {
-      rejected = st->open_message;
-      accepted = st->largest_message;
-      lower_bound = true;
-      have_bracket = true;
-    }
-  else if (st->messages > 0 && st->last_message > st->largest_before_last)
-    {
-      rejected = st->last_message;
-      accepted = st->largest_before_last;
-      have_bracket = true;
-    }
-  else if (st->largest_control > st->largest_message)
-    {
-      rejected = st->largest_control;
-      accepted = st->largest_message;
-      what = "control frame";
-      have_bracket = true;
-    }
-
+  measure_bracket (c, &c->dir[d->other], &tb);
   bool parsed = parse_size_reason (ci->reason, &rn, &rm);
   if (parsed)
-    {
-      ws_fmt_size (lim, sizeof lim, rm);
-      if (rn)
-        {
-          ws_fmt_size (r1, sizeof r1, rn);
-          EV (d, ci->ts_us, "the reason gives the exact numbers: %s received, over the %s's "
-              "limit of %s", r1, side_str (d->closer), lim);
-        }
-      else
-        EV (d, ci->ts_us, "the reason gives the %s's limit: %s (checked on the "
-            "decompressed size)", side_str (d->closer), lim);
-      if (rn && have_bracket && rejected != rn)
-        {
-          /* trust the reason; what we measured is then the accepted side */
-          if (st->largest_control == rn)
-            what = "control frame";
-        }
-      if (rn)
-        rejected = rn;
-      g_string_append_printf (lead, "The %s closed with 1009 Message Too Big: a %s%s%s "
-                              "from the %s was over its limit of %s",
-                              side_str (d->closer), what, rn ? " of " : "", rn ? r1 : "",
-                              side_str (d->other), lim);
-      g_string_append_printf (fix, "Raise the %s's limit above the largest message "
-                              "you intend to send (python websockets: max_size=N, now %"
-                              G_GUINT64_FORMAT "), or make the %s send smaller messages.",
-                              side_str (d->closer), rm, side_str (d->other));
-      conf = "high";
-    }
-  else if (have_bracket)
-    {
-      ws_fmt_size (r1, sizeof r1, rejected);
-      ws_fmt_size (r2, sizeof r2, accepted);
-      if (wire_sizes)
-        {
-          g_string_append_printf (lead, "The %s closed with 1009 Message Too Big after a %s "
-                                  "of %s%s compressed from the %s (largest accepted %s "
-                                  "compressed); the decompressed sizes, which the limit "
-                                  "applies to, need --inflate", side_str (d->closer), what,
-                                  lower_bound ? "at least " : "", r1, side_str (d->other), r2);
-          conf = "medium";
-        }
-      else
-        {
-          g_string_append_printf (lead, "The %s closed with 1009 Message Too Big after a %s of "
-                                  "%s%s from the %s; its limit lies between %s (largest "
-                                  "accepted) and %s", side_str (d->closer), what,
-                                  lower_bound ? "at least " : "", r1, side_str (d->other), r2, r1);
-          conf = "high";
-        }
-    }
+    conf = too_big_by_reason (d, &tb, rn, rm, lead, fix);
   else
-    {
-      ws_fmt_size (r2, sizeof r2, st->largest_message);
-      g_string_append_printf (lead, "The %s closed with 1009 Message Too Big, but no message "
-                              "from the %s larger than the others is visible (largest %s)",
-                              side_str (d->closer), side_str (d->other), r2);
-      conf = st->messages ? "medium" : "low";
-    }
-
-  if (have_bracket && !parsed)
-    {
-      EV (d, st->last_data_us ? st->last_data_us : st->last_frame_us,
-          "towards the %s: largest accepted %s %s, rejected %s %s%s%s", side_str (d->closer),
-          what, r2, what, lower_bound ? "at least " : "", r1,
-          wire_sizes ? " (compressed sizes on the wire)" : "");
-      size_t n_lib = 0;
-      for (size_t i = 0; i < G_N_ELEMENTS (size_limits) && !wire_sizes; i++)
-        if (size_limits[i].limit >= accepted && size_limits[i].limit < rejected)
-          {
-            EV (d, 0, "that bracket contains %s", size_limits[i].what);
-            if (!n_lib)
-              g_string_append_printf (lead, ", consistent with %s", size_limits[i].what);
-            n_lib++;
-          }
-      if (n_lib > 1)
-        g_string_append_printf (lead, " (or %zu other library defaults)", n_lib - 1);
-      if (!n_lib && !wire_sizes)
-        EV (d, 0, "no common library default lies in that bracket: the limit was set "
-            "explicitly (gorilla/websocket has none unless SetReadLimit is called; browsers "
-            "have none)");
-    }
-  if (wire_sizes)
+    conf = too_big_measured (d, &tb, lead);
+  if (tb.have && !parsed)
+    bracket_evidence (d, &tb, lead);
+  if (tb.wire_sizes)
     {
       EV (d, 0, "permessage-deflate is in use and messages were not inflated: sizes are "
           "compressed sizes on the wire, smaller than the decompressed sizes receivers limit "
@@ -355,8 +393,8 @@ rule_too_big (diag *d)
     g_string_append (fix, "The server is Python websockets: pass max_size=N to "
                      "websockets.serve() (default 1 MiB). ");
   if (!fix->len || !parsed)
-    g_string_append (fix, e->fix);
-  set_cause (d, "message_too_big", parsed ? "limit_in_reason" : have_bracket ? "bracketed" : NULL,
+    g_string_append (fix, ws_code_lookup (1009)->fix);
+  set_cause (d, "message_too_big", parsed ? "limit_in_reason" : tb.have ? "bracketed" : NULL,
              conf, fix->str, "%s", lead->str);
   g_string_free (lead, TRUE);
   g_string_free (fix, TRUE);
