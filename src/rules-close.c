@@ -595,8 +595,10 @@ rule_application (diag *d)
     EV (d, 0, "the subprotocol %s defines what %d means", sub, ci->code);
 }
 
-void
-rule_close_code (diag *d)
+/* The close frame itself broke RFC 6455 (a 258-byte close, a 1-byte body):
+ * true when that decides the cause (the other side did not answer it). */
+static bool
+malformed_close (diag *d)
 {
   const ws_conn *c = d->c;
   const ws_close_info *ci = &c->close[d->closer];
@@ -626,7 +628,7 @@ rule_close_code (diag *d)
                  "or 1006 although %s was on the wire", side_str (d->closer),
                  ws_violation_text (k), ci->payload_len, side_str (d->other),
                  c->close[d->other].seen ? "answered" : "did not answer it", code);
-      return;
+      return true;
     }
   if (sv)
     {
@@ -634,7 +636,41 @@ rule_close_code (diag *d)
       EV (d, sv->ts_us, "the %s tolerated the malformed close frame and echoed it",
           side_str (d->other));
     }
+  return false;
+}
 
+/* A code that must not appear on the wire. */
+static void
+forbidden_code (diag *d, const ws_code_info *info)
+{
+  const ws_conn *c = d->c;
+  const ws_close_info *ci = &c->close[d->closer];
+
+  const char *detail = ci->code < 1000 ? "below_1000"
+                       : ci->code <= 1015 ? "reserved_code"
+                       : ci->code < 3000 ? "reserved_range" : "above_4999";
+  set_cause (d, "invalid_close_code", detail, "high",
+             strchr (info->key, '-') ? info->fix
+             : "Fix the sender: 1004, 1005, 1006 and 1015 are reserved (1005/1006/1015 "
+               "only report local events) and must never be sent; use 1000 for a normal "
+               "end, 1001 when going away, 1008 for a policy reason, or 4000-4999 for "
+               "application meanings. A strict receiver answers with 1002.",
+             "The %s sent close code %d, which must not appear on the wire (%s)",
+             side_str (d->closer), ci->code, info->name);
+  if (c->close[d->other].seen)
+    EV (d, c->close[d->other].ts_us, "the %s answered with close %d%s", side_str (d->other),
+        c->close[d->other].code,
+        c->close[d->other].code == 1002 ? " (protocol error, as RFC 6455 requires)" : "");
+}
+
+void
+rule_close_code (diag *d)
+{
+  const ws_conn *c = d->c;
+  const ws_close_info *ci = &c->close[d->closer];
+
+  if (malformed_close (d))
+    return;
   if (ci->code < 0)
     {
       set_cause (d, "no_status", NULL, "high", ws_code_lookup (1005)->fix,
@@ -646,21 +682,7 @@ rule_close_code (diag *d)
   const ws_code_info *info = ws_code_lookup (ci->code);
   if (!info->on_wire)
     {
-      const char *detail = ci->code < 1000 ? "below_1000"
-                           : ci->code <= 1015 ? "reserved_code"
-                           : ci->code < 3000 ? "reserved_range" : "above_4999";
-      set_cause (d, "invalid_close_code", detail, "high",
-                 strchr (info->key, '-') ? info->fix
-                 : "Fix the sender: 1004, 1005, 1006 and 1015 are reserved (1005/1006/1015 "
-                   "only report local events) and must never be sent; use 1000 for a normal "
-                   "end, 1001 when going away, 1008 for a policy reason, or 4000-4999 for "
-                   "application meanings. A strict receiver answers with 1002.",
-                 "The %s sent close code %d, which must not appear on the wire (%s)",
-                 side_str (d->closer), ci->code, info->name);
-      if (c->close[d->other].seen)
-        EV (d, c->close[d->other].ts_us, "the %s answered with close %d%s", side_str (d->other),
-            c->close[d->other].code,
-            c->close[d->other].code == 1002 ? " (protocol error, as RFC 6455 requires)" : "");
+      forbidden_code (d, info);
       return;
     }
 
