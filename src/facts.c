@@ -148,53 +148,40 @@ ws_find_violation (const ws_conn *c, ws_side side, const ws_violation_kind *kind
 
 /* ---- the timeline ---------------------------------------------------------- */
 
-void
-timeline_evidence (diag *d)
+/* "handshake: GET %s (Host %s) answered 101 after %s[, subprotocol %s][,
+ * permessage-deflate]" */
+static void
+handshake_line (diag *d)
 {
   const ws_conn *c = d->c;
-  char a[48], b[48];
+  ws_strbuf t;
 
-  if (c->midstream)
-    EV (d, c->start_us, "capture began after the handshake: handshake facts unknown");
-  if (c->request_us && c->handshake_status == 101 && evidence_room (d))
+  ws_strbuf_init (&t);
+  WS_STRBUF_LIT (&t, "handshake: GET ");
+  ws_strbuf_add_str (&t, c->path ? c->path : "?");
+  WS_STRBUF_LIT (&t, " (Host ");
+  ws_strbuf_add_str (&t, c->host ? c->host : "?");
+  WS_STRBUF_LIT (&t, ") answered 101 after ");
+  if (c->response_us >= c->request_us)
+    ws_strbuf_add_dur (&t, c->response_us - c->request_us);
+  else
+    WS_STRBUF_LIT (&t, "?");
+  if (c->accepted_subprotocol)
     {
-      /* "handshake: GET %s (Host %s) answered 101 after %s[, subprotocol
-       * %s][, permessage-deflate]" */
-      ws_strbuf t;
-      ws_strbuf_init (&t);
-      WS_STRBUF_LIT (&t, "handshake: GET ");
-      ws_strbuf_add_str (&t, c->path ? c->path : "?");
-      WS_STRBUF_LIT (&t, " (Host ");
-      ws_strbuf_add_str (&t, c->host ? c->host : "?");
-      WS_STRBUF_LIT (&t, ") answered 101 after ");
-      if (c->response_us >= c->request_us)
-        ws_strbuf_add_dur (&t, c->response_us - c->request_us);
-      else
-        WS_STRBUF_LIT (&t, "?");
-      if (c->accepted_subprotocol)
-        {
-          WS_STRBUF_LIT (&t, ", subprotocol ");
-          ws_strbuf_add_str (&t, c->accepted_subprotocol);
-        }
-      if (c->pmd.enabled)
-        WS_STRBUF_LIT (&t, ", permessage-deflate");
-      ws_cause_add_built (d->k, c->response_us ? c->response_us : c->request_us, &t);
+      WS_STRBUF_LIT (&t, ", subprotocol ");
+      ws_strbuf_add_str (&t, c->accepted_subprotocol);
     }
+  if (c->pmd.enabled)
+    WS_STRBUF_LIT (&t, ", permessage-deflate");
+  ws_cause_add_built (d->k, c->response_us ? c->response_us : c->request_us, &t);
+}
 
-  for (int s = 0; s < 2; s++)
-    {
-      const ws_dir_stats *st = &c->dir[s];
-      if (!st->frames)
-        continue;
-      ws_fmt_size (a, sizeof a, st->largest_message);
-      EV (d, st->last_frame_us,
-          "last frame from the %s; it sent %" G_GUINT64_FORMAT " frames, %"
-          G_GUINT64_FORMAT " messages (largest %s), %" G_GUINT64_FORMAT " pings, %"
-          G_GUINT64_FORMAT " pongs",
-          side_str ((ws_side) s), st->frames, st->messages, a, st->pings, st->pongs);
-    }
+/* The close frames, the first first. */
+static void
+close_frames_in_order (diag *d)
+{
+  const ws_conn *c = d->c;
 
-  /* close frames in order */
   ws_side order[2] = { WS_SIDE_CLIENT, WS_SIDE_SERVER };
   if (c->close[1].seen && (!c->close[0].seen || c->close[1].ts_us < c->close[0].ts_us))
     {
@@ -216,8 +203,16 @@ timeline_evidence (diag *d)
         EV (d, ci->ts_us, "%s sent a close frame with %s", side_str (order[i]),
             ci->payload_len == 1 ? "a 1-byte body (no valid code)" : "an empty body (no code)");
     }
+}
 
-  /* TCP teardown in order */
+/* FIN and RST of both sides in time order, each with its distance from the
+ * last frame. */
+static void
+teardown_in_order (diag *d)
+{
+  const ws_conn *c = d->c;
+  char b[48];
+
   struct tcp_ev { int64_t t; const char *what; ws_side s; } ev[4];
   int n = 0;
   for (int s = 0; s < 2; s++)
@@ -246,7 +241,32 @@ timeline_evidence (diag *d)
       else
         EV (d, ev[i].t, "%s sent %s", side_str (ev[i].s), ev[i].what);
     }
+}
 
+void
+timeline_evidence (diag *d)
+{
+  const ws_conn *c = d->c;
+  char a[48];
+
+  if (c->midstream)
+    EV (d, c->start_us, "capture began after the handshake: handshake facts unknown");
+  if (c->request_us && c->handshake_status == 101 && evidence_room (d))
+    handshake_line (d);
+  for (int s = 0; s < 2; s++)
+    {
+      const ws_dir_stats *st = &c->dir[s];
+      if (!st->frames)
+        continue;
+      ws_fmt_size (a, sizeof a, st->largest_message);
+      EV (d, st->last_frame_us,
+          "last frame from the %s; it sent %" G_GUINT64_FORMAT " frames, %"
+          G_GUINT64_FORMAT " messages (largest %s), %" G_GUINT64_FORMAT " pings, %"
+          G_GUINT64_FORMAT " pongs",
+          side_str ((ws_side) s), st->frames, st->messages, a, st->pings, st->pongs);
+    }
+  close_frames_in_order (d);
+  teardown_in_order (d);
   unsigned nv = MIN (c->n_violations, WS_MAX_VIOLATIONS);
   for (unsigned i = 0; i < nv && i < 4; i++)
     violation_evidence (d, &c->violations[i]);
