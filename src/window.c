@@ -6,9 +6,10 @@
 #include <stdlib.h>
 
 #include "facts.h"
+#include "keylists.h"
 
-/* The cross-connection rules ask the window four questions (window.h): the next
- * connection of a client (by start), 1006 closes with about the same idle
+/* The cross-connection rules ask the window four questions (window.h):
+ * the next connection of a client (by start), 1006 closes with about the same idle
  * time, connections closed by one server around a moment, and the other leg
  * of a proxy around a moment.  Scanning every brief for every record costs
  * O(records x window), which at 100,000 open connections dominates the run.
@@ -21,18 +22,10 @@
  * number.  tests/test-window.c asks the same questions of a plain array of
  * the same briefs, scanned, and compares the answers.
  *
- * Lists are plain sorted arrays: briefs arrive nearly in time order, so an
- * insertion lands at or near the end.  A removed entry is marked dead and
- * the list is compacted at the next prune (once per second of capture).
- *
- * Most lists stay short (one client's connections: usually one), so a list
- * is one allocation holding its header, its key and room for its first
- * IX_INLINE entries; only a longer list gets an array of its own.  Lists
- * with short keys (all kinds but those with a Host) are carved from blocks
- * and reused through a free list.  The lists and the slots by connection id
- * are found through two open-addressing tables (linear probing, at most
- * half full, deletion by shifting back), which cost a probe or two and no
- * allocation per entry. */
+ * The lists (keylists.c) are sorted arrays found through a hash table of
+ * their keys; the slots by connection id are found through a second
+ * open-addressing table here.  Removed entries are compacted at the next
+ * prune (once per second of capture).  Neither table allocates per entry. */
 
 typedef enum {
   IX_NEXT,          /* client address; by start: reconnects */
@@ -45,38 +38,13 @@ typedef enum {
   IX_KINDS
 } ix_kind;
 
-#define IX_DEAD UINT32_MAX
-#define IX_KEY_MAX (4 + 2 * sizeof (ws_addr) + sizeof ((ws_conn_brief *) 0)->host)
-
-typedef struct {
-  int64_t v;        /* the list's sort value */
-  uint64_t seq;     /* insertion number of the brief, then */
-  uint32_t slot;    /* IX_DEAD once removed */
-} ix_ent;
-
-#define IX_INLINE 2
-
-typedef struct {
-  ix_ent *e;              /* inl while cap is IX_INLINE */
-  uint32_t head, n, cap;  /* live range [head, n) */
-  uint32_t dead;          /* entries marked IX_DEAD in it */
-  uint32_t hash;
-  uint16_t key_len;
-  bool listed;            /* in the index's dirty list */
-  ix_ent inl[IX_INLINE];
-  uint8_t key[];          /* kind, then the key fields */
-} ix_list;
+/* kind, side, two addresses and a port, a Host */
+G_STATIC_ASSERT (IX_KEY_MAX >= 4 + 2 * sizeof (ws_addr) + sizeof ((ws_conn_brief *) 0)->host);
 
 typedef struct {
   ws_conn_brief b;
   uint64_t seq;           /* 0: free slot */
 } ix_slot;
-
-/* A bucket of the table of lists (l NULL: empty). */
-typedef struct {
-  uint32_t hash;
-  ix_list *l;
-} ix_lbucket;
 
 /* A bucket of the table of slots by id (slot1 0: empty). */
 typedef struct {
@@ -91,12 +59,7 @@ struct ws_conn_index {
   uint32_t n_free, cap_free;
   ix_ibucket *by_id;
   uint32_t id_mask, n_ids;
-  ix_lbucket *lists;
-  uint32_t list_mask, n_lists;
-  GPtrArray *blocks;      /* of IX_BLOCK lists with short keys */
-  uint32_t block_used;    /* lists handed out of the last block */
-  ix_list *free_lists;    /* short-key lists to reuse, chained through e */
-  GPtrArray *dirty;       /* lists with dead entries */
+  ix_table tab;           /* the lists */
   ix_list *ended;         /* IX_ENDED */
   uint64_t next_seq;
   size_t count, max;
@@ -111,12 +74,6 @@ closed_by_server (const ws_conn_brief *b)
   return b->close_initiator == WS_SIDE_NONE && b->close_code == 1006
          && b->tcp_end_by == WS_SIDE_SERVER;
 }
-
-/* A key under construction, on the stack. */
-typedef struct {
-  uint16_t len;
-  uint8_t k[IX_KEY_MAX];
-} ix_keybuf;
 
 static void
 key_put (ix_keybuf *kb, const void *p, size_t n)
@@ -214,286 +171,6 @@ ix_entry_of (ix_kind kind, const ws_conn_brief *b, ix_keybuf *kb, int64_t *v)
   return false;
 }
 
-/* The key is read eight bytes at a time; its length is mixed in, so keys
- * differing only by trailing zero bytes hash apart. */
-static uint32_t
-key_hash (const uint8_t *k, size_t n)
-{
-  uint64_t h = 0x9E3779B97F4A7C15u ^ n, w;
-  size_t i = 0;
-
-  for (; i + 8 <= n; i += 8)
-    {
-      memcpy (&w, k + i, 8);
-      h = (h ^ w) * 0xFF51AFD7ED558CCDu;
-      h ^= h >> 32;
-    }
-  if (i < n)
-    {
-      w = 0;
-      memcpy (&w, k + i, n - i);
-      h = (h ^ w) * 0xFF51AFD7ED558CCDu;
-    }
-  h ^= h >> 29;
-  h *= 0xC4CEB9FE1A85EC53u;
-  h ^= h >> 32;
-  return (uint32_t) h;
-}
-
-#define IX_SMALL_KEY 24         /* kind, side, address and port fit */
-#define IX_BLOCK 256
-#define IX_SMALL_SIZE \
-  ((offsetof (ix_list, key) + IX_SMALL_KEY + 7) / 8 * 8)
-
-static ix_list *
-list_alloc (ws_conn_index *ix, uint16_t key_len)
-{
-  ix_list *l;
-
-  if (key_len > IX_SMALL_KEY)
-    return g_malloc (sizeof *l + key_len);
-  if (ix->free_lists)
-    {
-      l = ix->free_lists;
-      ix->free_lists = (ix_list *) (void *) l->e;
-      return l;
-    }
-  if (!ix->blocks->len || ix->block_used == IX_BLOCK)
-    {
-      g_ptr_array_add (ix->blocks, g_malloc (IX_BLOCK * IX_SMALL_SIZE));
-      ix->block_used = 0;
-    }
-  l = (ix_list *) (void *) ((char *) g_ptr_array_index (ix->blocks, ix->blocks->len - 1)
-                            + ix->block_used++ * IX_SMALL_SIZE);
-  return l;
-}
-
-static void
-list_free (ws_conn_index *ix, ix_list *l)
-{
-  if (l->e != l->inl)
-    g_free (l->e);
-  if (l->key_len > IX_SMALL_KEY)
-    g_free (l);
-  else
-    {
-      l->e = (ix_ent *) (void *) ix->free_lists;
-      ix->free_lists = l;
-    }
-}
-
-/* The list with key kb and hash h, or NULL; *at: its bucket, or the empty
- * bucket where it would go. */
-static ix_list *
-ix_list_probe (const ws_conn_index *ix, const ix_keybuf *kb, uint32_t h, uint32_t *at)
-{
-  uint32_t i = h & ix->list_mask;
-
-  for (;; i = (i + 1) & ix->list_mask)
-    {
-      const ix_lbucket *bk = &ix->lists[i];
-      if (!bk->l)
-        break;
-      if (bk->hash == h && bk->l->key_len == kb->len
-          && memcmp (bk->l->key, kb->k, kb->len) == 0)
-        {
-          *at = i;
-          return bk->l;
-        }
-    }
-  *at = i;
-  return NULL;
-}
-
-static void
-ix_lists_resize (ws_conn_index *ix, uint32_t cap)
-{
-  ix_lbucket *old = ix->lists;
-  uint32_t old_cap = old ? ix->list_mask + 1 : 0;
-
-  ix->lists = g_new0 (ix_lbucket, cap);
-  ix->list_mask = cap - 1;
-  for (uint32_t i = 0; i < old_cap; i++)
-    if (old[i].l)
-      {
-        uint32_t j = old[i].hash & ix->list_mask;
-        while (ix->lists[j].l)
-          j = (j + 1) & ix->list_mask;
-        ix->lists[j] = old[i];
-      }
-  g_free (old);
-}
-
-/* The list with key kb, or NULL. */
-static ix_list *
-ix_list_find (const ws_conn_index *ix, const ix_keybuf *kb)
-{
-  uint32_t at;
-
-  return ix_list_probe (ix, kb, key_hash (kb->k, kb->len), &at);
-}
-
-/* The list with key kb, created when missing. */
-static ix_list *
-ix_list_make (ws_conn_index *ix, const ix_keybuf *kb)
-{
-  uint32_t h = key_hash (kb->k, kb->len), at;
-  ix_list *l = ix_list_probe (ix, kb, h, &at);
-
-  if (l)
-    return l;
-  l = list_alloc (ix, kb->len);
-  l->e = l->inl;
-  l->head = l->n = l->dead = 0;
-  l->cap = IX_INLINE;
-  l->hash = h;
-  l->key_len = kb->len;
-  l->listed = false;
-  memcpy (l->key, kb->k, kb->len);
-  ix->lists[at] = (ix_lbucket) { h, l };
-  if (++ix->n_lists > ix->list_mask / 2)
-    ix_lists_resize (ix, 2 * (ix->list_mask + 1));
-  return l;
-}
-
-/* Take l out of the table and free it. */
-static void
-ix_list_drop (ws_conn_index *ix, ix_list *l)
-{
-  uint32_t i = l->hash & ix->list_mask, j;
-
-  while (ix->lists[i].l != l)
-    i = (i + 1) & ix->list_mask;
-  /* shift back the entries after it that probing would no longer reach */
-  for (j = (i + 1) & ix->list_mask; ix->lists[j].l; j = (j + 1) & ix->list_mask)
-    {
-      uint32_t home = ix->lists[j].hash & ix->list_mask;
-      if (((j - home) & ix->list_mask) >= ((j - i) & ix->list_mask))
-        {
-          ix->lists[i] = ix->lists[j];
-          i = j;
-        }
-    }
-  ix->lists[i] = (ix_lbucket) { 0, NULL };
-  ix->n_lists--;
-  list_free (ix, l);
-}
-
-/* First position in [head, n) whose (v, seq) is not below (v, seq). */
-static uint32_t
-ix_lower (const ix_list *l, int64_t v, uint64_t seq)
-{
-  uint32_t lo = l->head, hi = l->n;
-
-  while (lo < hi)
-    {
-      uint32_t mid = lo + (hi - lo) / 2;
-      const ix_ent *e = &l->e[mid];
-      if (e->v < v || (e->v == v && e->seq < seq))
-        lo = mid + 1;
-      else
-        hi = mid;
-    }
-  return lo;
-}
-
-/* First position whose v is above v. */
-static uint32_t
-ix_upper (const ix_list *l, int64_t v)
-{
-  return v == INT64_MAX ? l->n : ix_lower (l, v + 1, 0);
-}
-
-static void
-ix_insert (ix_list *l, int64_t v, uint64_t seq, uint32_t slot)
-{
-  uint32_t at;
-
-  if (l->head > 0 && l->head == l->n)
-    l->head = l->n = 0;
-  if (l->n == l->cap)
-    {
-      if (l->head > l->n / 2)
-        {
-          /* reuse the room freed at the front */
-          memmove (l->e, l->e + l->head, (l->n - l->head) * sizeof *l->e);
-          l->n -= l->head;
-          l->head = 0;
-        }
-      else if (l->e == l->inl)
-        {
-          l->e = g_new (ix_ent, 4 * IX_INLINE);
-          memcpy (l->e, l->inl, l->n * sizeof *l->e);
-          l->cap = 4 * IX_INLINE;
-        }
-      else
-        {
-          l->cap *= 2;
-          l->e = g_renew (ix_ent, l->e, l->cap);
-        }
-    }
-  /* nearly always at the end: briefs come in about the order of time */
-  if (l->n == l->head || l->e[l->n - 1].v < v
-      || (l->e[l->n - 1].v == v && l->e[l->n - 1].seq < seq))
-    at = l->n;
-  else
-    {
-      at = ix_lower (l, v, seq);
-      memmove (l->e + at + 1, l->e + at, (l->n - at) * sizeof *l->e);
-    }
-  l->e[at] = (ix_ent) { v, seq, slot };
-  l->n++;
-}
-
-static void
-ix_mark_dirty (ws_conn_index *ix, ix_list *l)
-{
-  if (!l->listed)
-    {
-      l->listed = true;
-      g_ptr_array_add (ix->dirty, l);
-    }
-}
-
-static void
-ix_remove (ws_conn_index *ix, ix_list *l, int64_t v, uint64_t seq)
-{
-  uint32_t at = ix_lower (l, v, seq);
-
-  if (at >= l->n || l->e[at].v != v || l->e[at].seq != seq || l->e[at].slot == IX_DEAD)
-    return;
-  l->e[at].slot = IX_DEAD;
-  l->dead++;
-  ix_mark_dirty (ix, l);
-}
-
-/* Drop dead entries; a list left empty goes away. */
-static void
-ix_compact (ws_conn_index *ix)
-{
-  for (guint i = 0; i < ix->dirty->len; i++)
-    {
-      ix_list *l = g_ptr_array_index (ix->dirty, i);
-      uint32_t keep = 0;
-
-      for (uint32_t j = l->head; j < l->n; j++)
-        if (l->e[j].slot != IX_DEAD)
-          l->e[keep++] = l->e[j];
-      l->head = 0;
-      l->n = keep;
-      l->dead = 0;
-      l->listed = false;
-      if (keep == 0 && l != ix->ended)
-        ix_list_drop (ix, l);
-      else if (l->cap > 16 && keep < l->cap / 4)
-        {
-          l->cap /= 2;
-          l->e = g_renew (ix_ent, l->e, l->cap);
-        }
-    }
-  g_ptr_array_set_size (ix->dirty, 0);
-}
-
 ws_conn_index *
 ws_conn_index_new (size_t max_briefs)
 {
@@ -502,13 +179,11 @@ ws_conn_index_new (size_t max_briefs)
 
   ix->id_mask = 63;
   ix->by_id = g_new0 (ix_ibucket, ix->id_mask + 1);
-  ix_lists_resize (ix, 64);
-  ix->blocks = g_ptr_array_new_with_free_func (g_free);
-  ix->dirty = g_ptr_array_new ();
+  ix_table_init (&ix->tab);
   ix->max = max_briefs;
   ix->next_seq = 1;
   key_start (&kb, IX_ENDED);
-  ix->ended = ix_list_make (ix, &kb);
+  ix->ended = ix_list_make (&ix->tab, &kb);
   return ix;
 }
 
@@ -517,18 +192,8 @@ ws_conn_index_free (ws_conn_index *ix)
 {
   if (!ix)
     return;
-  for (uint32_t i = 0; i <= ix->list_mask; i++)
-    {
-      ix_list *l = ix->lists[i].l;
-      if (l && l->e != l->inl)
-        g_free (l->e);
-      if (l && l->key_len > IX_SMALL_KEY)
-        g_free (l);
-    }
-  g_ptr_array_unref (ix->blocks);
-  g_free (ix->lists);
+  ix_table_clear (&ix->tab);
   g_free (ix->by_id);
-  g_ptr_array_unref (ix->dirty);
   g_free (ix->free_slots);
   g_free (ix->slots);
   g_free (ix);
@@ -642,12 +307,12 @@ ix_link (ws_conn_index *ix, uint32_t s, const ws_conn_brief *old)
         continue;
       if (in_old)
         {
-          ix_list *l = ix_list_find (ix, &ok);
+          ix_list *l = ix_list_find (&ix->tab, &ok);
           if (l)
-            ix_remove (ix, l, ov, sl->seq);
+            ix_remove (&ix->tab, l, ov, sl->seq);
         }
       if (in_new)
-        ix_insert (ix_list_make (ix, &nk), nv, sl->seq, s);
+        ix_insert (ix_list_make (&ix->tab, &nk), nv, sl->seq, s);
     }
 }
 
@@ -663,9 +328,9 @@ ix_drop_slot (ws_conn_index *ix, uint32_t s)
       int64_t v;
       if (ix_entry_of ((ix_kind) k, &sl->b, &kb, &v))
         {
-          ix_list *l = ix_list_find (ix, &kb);
+          ix_list *l = ix_list_find (&ix->tab, &kb);
           if (l)
-            ix_remove (ix, l, v, sl->seq);
+            ix_remove (&ix->tab, l, v, sl->seq);
         }
     }
   ix_id_remove (ix, sl->b.id);
@@ -760,7 +425,7 @@ ws_conn_index_prune (ws_conn_index *ix, int64_t cutoff_us)
       l->head++;
       l->dead--;
     }
-  ix_compact (ix);
+  ix_compact (&ix->tab, ix->ended);
 }
 
 size_t
@@ -779,7 +444,7 @@ ws_conn_index_dropped (const ws_conn_index *ix)
 static const ix_list *
 ix_lookup (const ws_conn_index *ix, const ix_keybuf *kb)
 {
-  const ix_list *l = ix_list_find (ix, kb);
+  const ix_list *l = ix_list_find (&ix->tab, kb);
 
   return l && l->head < l->n ? l : NULL;
 }
@@ -800,25 +465,6 @@ ix_pos_of (const ws_conn_index *ix, const ix_list *l, const ix_slot *s, ix_kind 
   if (at < l->n && l->e[at].seq == s->seq && l->e[at].slot != IX_DEAD)
     return at;
   return UINT32_MAX;
-}
-
-/* Entries of l with v in [lo, hi], the one at position skip left out. */
-static size_t
-ix_count (const ix_list *l, int64_t lo, int64_t hi, uint32_t skip)
-{
-  uint32_t a, b;
-  size_t n = 0;
-
-  if (!l || lo > hi)
-    return 0;
-  a = ix_lower (l, lo, 0);
-  b = ix_upper (l, hi);
-  if (l->dead == 0)
-    return (b - a) - (skip >= a && skip < b ? 1 : 0);
-  for (uint32_t j = a; j < b; j++)
-    if (l->e[j].slot != IX_DEAD && j != skip)
-      n++;
-  return n;
 }
 
 static bool
