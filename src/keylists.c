@@ -169,46 +169,6 @@ ix_list_drop (ix_table *t, ix_list *l)
   list_free (t, l);
 }
 
-void
-ix_insert (ix_list *l, int64_t v, uint64_t seq, uint32_t slot)
-{
-  uint32_t at;
-
-  if (l->head > 0 && l->head == l->n)
-    l->head = l->n = 0;
-  if (l->n == l->cap)
-    {
-      if (l->head > l->n / 2)
-        {
-          /* reuse the room freed at the front */
-          memmove (l->e, l->e + l->head, (l->n - l->head) * sizeof *l->e);
-          l->n -= l->head;
-          l->head = 0;
-        }
-      else if (l->e == l->inl)
-        {
-          l->e = g_new (ix_ent, 4 * IX_INLINE);
-          memcpy (l->e, l->inl, l->n * sizeof *l->e);
-          l->cap = 4 * IX_INLINE;
-        }
-      else
-        {
-          l->cap *= 2;
-          l->e = g_renew (ix_ent, l->e, l->cap);
-        }
-    }
-  /* nearly always at the end: briefs come in about the order of time */
-  if (l->n == l->head || l->e[l->n - 1].v < v
-      || (l->e[l->n - 1].v == v && l->e[l->n - 1].seq < seq))
-    at = l->n;
-  else
-    {
-      at = ix_lower (l, v, seq);
-      memmove (l->e + at + 1, l->e + at, (l->n - at) * sizeof *l->e);
-    }
-  l->e[at] = (ix_ent) { v, seq, slot };
-  l->n++;
-}
 
 static void
 ix_mark_dirty (ix_table *t, ix_list *l)

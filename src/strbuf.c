@@ -21,8 +21,10 @@ ws_strbuf_grow (ws_strbuf *t, size_t n)
   t->cap = cap;
 }
 
-void
-ws_strbuf_add_num (ws_strbuf *t, bool negative, uint64_t v)
+/* Digits of v (and a minus sign).  Inline in the printf of this file and
+ * the formatting of numbers: a call per number costs more than its digits. */
+static inline void
+add_digits (ws_strbuf *t, bool negative, uint64_t v)
 {
   char buf[24];
   char *p = buf + sizeof buf;
@@ -36,6 +38,12 @@ ws_strbuf_add_num (ws_strbuf *t, bool negative, uint64_t v)
   if (negative)
     *--p = '-';
   ws_strbuf_add (t, p, (size_t) (buf + sizeof buf - p));
+}
+
+void
+ws_strbuf_add_num (ws_strbuf *t, bool negative, uint64_t v)
+{
+  add_digits (t, negative, v);
 }
 
 static void vprintf_libc (ws_strbuf *t, const char *fmt, va_list ap) G_GNUC_PRINTF (2, 0);
@@ -98,10 +106,10 @@ vprintf_plain (ws_strbuf *t, const char *fmt, va_list ap)
                       : longs == 2 ? (int64_t) va_arg (ap, long long)
                       : longs == 1 ? (int64_t) va_arg (ap, long)
                       : (int64_t) va_arg (ap, int);
-          ws_strbuf_add_num (t, v < 0, v < 0 ? (uint64_t) 0 - (uint64_t) v : (uint64_t) v);
+          add_digits (t, v < 0, v < 0 ? (uint64_t) 0 - (uint64_t) v : (uint64_t) v);
         }
       else if (conv == 'u')
-        ws_strbuf_add_num (t, false, size ? (uint64_t) va_arg (ap, size_t)
+        add_digits (t, false, size ? (uint64_t) va_arg (ap, size_t)
                             : longs == 2 ? (uint64_t) va_arg (ap, unsigned long long)
                             : longs == 1 ? (uint64_t) va_arg (ap, unsigned long)
                             : (uint64_t) va_arg (ap, unsigned int));
@@ -203,7 +211,7 @@ round_fixed (uint64_t num, uint64_t den, int decimals, uint64_t *whole, unsigned
 static void
 add_fixed (ws_strbuf *t, uint64_t whole, unsigned tenth, int decimals)
 {
-  ws_strbuf_add_num (t, false, whole);
+  add_digits (t, false, whole);
   if (decimals)
     {
       char frac[2] = { '.', (char) ('0' + tenth) };
@@ -213,8 +221,8 @@ add_fixed (ws_strbuf *t, uint64_t whole, unsigned tenth, int decimals)
 
 /* A duration as "%.1f ms" (below 10 ms), "%.0f ms" (below 1 s) or "%.1f s"
  * of it prints. */
-void
-ws_strbuf_add_dur (ws_strbuf *t, int64_t us)
+static inline void
+add_dur (ws_strbuf *t, int64_t us)
 {
   uint64_t whole;
   unsigned tenth;
@@ -242,13 +250,13 @@ ws_strbuf_add_dur (ws_strbuf *t, int64_t us)
 
 /* A size as "%" G_GUINT64_FORMAT " bytes", with " (%.1f KiB)" or
  * " (%.1f MiB)" from 1 KiB on. */
-void
-ws_strbuf_add_size (ws_strbuf *t, uint64_t n)
+static inline void
+add_size (ws_strbuf *t, uint64_t n)
 {
   uint64_t unit = n >= 1024 * 1024 ? 1024 * 1024 : 1024, whole;
   unsigned tenth;
 
-  ws_strbuf_add_num (t, false, n);
+  add_digits (t, false, n);
   ws_strbuf_add_str (t, " bytes");
   if (n < 1024)
     return;
@@ -272,13 +280,26 @@ ws_strbuf_take (ws_strbuf *t, char *buf, size_t len)
   ws_strbuf_clear (t);
 }
 
+/* The two below inline them: every record gets a few durations and sizes. */
+void
+ws_strbuf_add_dur (ws_strbuf *t, int64_t us)
+{
+  add_dur (t, us);
+}
+
+void
+ws_strbuf_add_size (ws_strbuf *t, uint64_t n)
+{
+  add_size (t, n);
+}
+
 void
 ws_fmt_dur (char *buf, size_t len, int64_t us)
 {
   ws_strbuf t;
 
   ws_strbuf_init (&t);
-  ws_strbuf_add_dur (&t, us);
+  add_dur (&t, us);
   ws_strbuf_take (&t, buf, len);
 }
 
@@ -288,7 +309,7 @@ ws_fmt_size (char *buf, size_t len, uint64_t n)
   ws_strbuf t;
 
   ws_strbuf_init (&t);
-  ws_strbuf_add_size (&t, n);
+  add_size (&t, n);
   ws_strbuf_take (&t, buf, len);
 }
 
