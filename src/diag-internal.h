@@ -1,6 +1,8 @@
 /* diag-internal.h - what the files of the diagnosis share (diagnose.c, the
- * rules-*.c files, facts.c, software.c): the context of one diagnosis and
- * the helpers that write its cause.  Not for use outside the diagnosis.
+ * rules-*.c files, timeline.c, software.c): the context of one diagnosis,
+ * the helpers that write its cause, and the functions they call across
+ * files (declared here only, so that this header includes none of theirs).
+ * Not for use outside the diagnosis.
  */
 #ifndef WS_DIAG_INTERNAL_H
 #define WS_DIAG_INTERNAL_H
@@ -9,10 +11,9 @@
 
 #include "cause.h"
 #include "closecodes.h"
-#include "diagnose.h"
-#include "facts.h"
-#include "software.h"
+#include "conn.h"
 #include "strbuf.h"
+#include "window.h"
 
 #define US_PER_S 1000000LL
 #define STORM_MIN 5
@@ -23,7 +24,7 @@
  * worked out once. */
 typedef struct diag {
   ws_conn *c;
-  const ws_conn_window *w;
+  const ws_conn_index *ix;  /* the window, NULL for none */
   ws_cause *k;
   bool no_evidence;       /* the report will not show it: not built */
   int code;               /* ws_conn_close_code */
@@ -60,7 +61,7 @@ side_str (ws_side s)
 /* A clause appended to the summary. */
 #define add_extra(d, ...) ws_strbuf_clause (&(d)->extra, __VA_ARGS__)
 
-/* facts.c */
+/* timeline.c */
 /* The facts of the summary: how TCP ended; who sent which close frame and
  * whether it was echoed. */
 void tcp_facts (const diag *d, ws_strbuf *s);

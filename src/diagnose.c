@@ -36,7 +36,11 @@
  * handshake_unrequested_subprotocol application_code invalid_close_code
  * still_open
  */
+#include "diagnose.h"
+
 #include "diag-internal.h"
+#include "facts.h"
+#include "software.h"
 
 /* The context of one diagnosis, with the facts every rule reads. */
 static void
@@ -44,7 +48,7 @@ diag_init (diag *d, ws_conn *c, const ws_conn_window *w)
 {
   /* each field set here: the texts' room stays as is */
   d->c = c;
-  d->w = w;
+  d->ix = w ? w->index : NULL;
   d->k = &c->cause;
   d->no_evidence = w && w->no_evidence;
   d->ua_software = d->server_software = NULL;

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 
 #include "diag-internal.h"
+#include "facts.h"
+#include "software.h"
 
 typedef enum { BASIS_IDLE, BASIS_LIFETIME, BASIS_BOTH } timeout_basis;
 
@@ -55,9 +57,9 @@ near (int64_t value_us, int64_t target_s)
 static size_t
 same_idle_count (diag *d, int64_t idle_us)
 {
-  if (!d->w || !d->w->index || idle_us < WS_WINDOW_SAME_IDLE_FLOOR_US)
+  if (!d->ix || idle_us < WS_WINDOW_SAME_IDLE_FLOOR_US)
     return 0;
-  return ws_conn_index_same_idle (d->w->index, d->c, idle_us);
+  return ws_conn_index_same_idle (d->ix, d->c, idle_us);
 }
 
 /* The other leg of a proxy: a connection that ended without a close frame at
@@ -66,9 +68,9 @@ same_idle_count (diag *d, int64_t idle_us)
 static const ws_conn_brief *
 proxy_other_leg (diag *d, ws_side ender, int64_t t_end, int64_t idle)
 {
-  if (!d->w || !d->w->index || idle < US_PER_S)
+  if (!d->ix || idle < US_PER_S)
     return NULL;
-  return ws_conn_index_other_leg (d->w->index, d->c, ender, t_end, idle);
+  return ws_conn_index_other_leg (d->ix, d->c, ender, t_end, idle);
 }
 
 /* What every 1006 diagnosis works with: who ended TCP and when, the

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 
 #include "diag-internal.h"
+#include "facts.h"
+#include "software.h"
 
 static void
 rule_going_away (diag *d)

@@ -2,12 +2,14 @@
  * reconnecting (or not) after a close that asks for it, and close storms
  * (many connections closed by one server within a second: a restart). */
 #include "diag-internal.h"
+#include "facts.h"
+#include "software.h"
 
 void
 cross_connection (diag *d)
 {
   const ws_conn *c = d->c;
-  const ws_conn_index *ix = d->w ? d->w->index : NULL;
+  const ws_conn_index *ix = d->ix;
   char a[48], ip[64];
   if (!ix || !ws_conn_index_size (ix) || !d->end_us)
     return;

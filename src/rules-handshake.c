@@ -3,6 +3,8 @@
  * extension or subprotocol it never offered, RFC 7692 parameters a response
  * must not carry), and an upgrade that got no answer. */
 #include "diag-internal.h"
+#include "facts.h"
+#include "software.h"
 
 
 /* After a 101 the client gave up at once: no data, no pings. */
