@@ -70,12 +70,15 @@ diag_init (diag *d, ws_conn *c, const ws_conn_window *w)
     d->tcp_end_us = c->end_us;
   d->last_frame_us = ws_last_frame_us (c);
   if (c->user_agent)
-    d->ua_software = ws_software_name (ws_software_of (c->user_agent));
+    {
+      const ws_software *ua = ws_software_of (c->user_agent);
+      d->ua_software = ua ? ua->name : NULL;
+    }
   if (c->server_header)
     {
-      int sw = ws_software_of (c->server_header);
-      d->server_software = ws_software_name (sw);
-      d->server_is_proxy = ws_software_is_proxy (sw);
+      const ws_software *sw = ws_software_of (c->server_header);
+      d->server_software = sw ? sw->name : NULL;
+      d->server_is_proxy = sw && sw->proxy;
     }
 }
 

@@ -54,23 +54,21 @@ ws_reason_library (const char *reason, const char **note)
 
 /* Software named by a User-Agent or Server header: the first entry with a
  * needle in the header wins, without regard to ASCII case (the needles are
- * in lower case and looked for in the lower-cased header).  proxy: it sits
- * in front of servers, so its idle timeout may be what ended a connection. */
+ * in lower case and looked for in the lower-cased header). */
 static const struct {
   const char *needle[3];
-  const char *name;
-  bool proxy;
+  ws_software sw;
 } known_software[] = {
-  { { "websockets/" }, "Python websockets", false },
-  { { "edg/", "chrome/", "chromium/" }, "a Chromium-based browser", false },
-  { { "firefox/" }, "Firefox", false },
-  { { "safari/" }, "Safari", false },
-  { { "go-http-client" }, "a Go client (gorilla/websocket or net/http based)", false },
-  { { "nginx" }, "nginx", true },
-  { { "envoy" }, "Envoy", true },
-  { { "cloudflare" }, "Cloudflare", true },
-  { { "awselb" }, "an AWS load balancer", true },
-  { { "haproxy" }, "HAProxy", true },
+  { { "websockets/" }, { "Python websockets", false } },
+  { { "edg/", "chrome/", "chromium/" }, { "a Chromium-based browser", false } },
+  { { "firefox/" }, { "Firefox", false } },
+  { { "safari/" }, { "Safari", false } },
+  { { "go-http-client" }, { "a Go client (gorilla/websocket or net/http based)", false } },
+  { { "nginx" }, { "nginx", true } },
+  { { "envoy" }, { "Envoy", true } },
+  { { "cloudflare" }, { "Cloudflare", true } },
+  { { "awselb" }, { "an AWS load balancer", true } },
+  { { "haproxy" }, { "HAProxy", true } },
 };
 
 /* Index into known_software for a lower-cased header, or -1. */
@@ -98,8 +96,9 @@ static _Thread_local struct {
 } sw_memo[SW_MEMO];
 static _Thread_local unsigned sw_memo_next;
 
-int
-ws_software_of (const char *header)
+/* The entry of the software header names, or -1. */
+static int
+software_of (const char *header)
 {
   size_t n = strlen (header);
   bool memo = n > 0 && n < SW_MEMO_LEN;
@@ -124,16 +123,12 @@ ws_software_of (const char *header)
   return k;
 }
 
-const char *
-ws_software_name (int i)
+const ws_software *
+ws_software_of (const char *header)
 {
-  return i < 0 ? NULL : known_software[i].name;
-}
+  int k = software_of (header);
 
-bool
-ws_software_is_proxy (int i)
-{
-  return i >= 0 && known_software[i].proxy;
+  return k < 0 ? NULL : &known_software[k].sw;
 }
 
 /* Does the Server header hold needle (in lower case), in any ASCII case? */

@@ -12,13 +12,15 @@
  * or NULL. */
 const char *ws_reason_library (const char *reason, const char **note);
 
-/* The software a User-Agent or Server header names, as an index for the two
- * functions below, or -1 when none is known.  Remembers the last few
- * headers (per thread). */
-int ws_software_of (const char *header);
-/* Its name ("nginx", "a Chromium-based browser", ...); NULL for -1. */
-const char *ws_software_name (int software);
-/* Does it sit in front of servers (nginx, Envoy, a load balancer)? */
-bool ws_software_is_proxy (int software);
+/* Software a User-Agent or Server header names. */
+typedef struct {
+  const char *name;       /* "nginx", "a Chromium-based browser", ... */
+  bool proxy;             /* it sits in front of servers (nginx, Envoy, a load
+                           * balancer): its idle timeout may end connections */
+} ws_software;
+
+/* The software a header names, NULL when none is known.  Remembers the
+ * last few headers (per thread). */
+const ws_software *ws_software_of (const char *header);
 
 #endif

@@ -8,6 +8,13 @@
 
 #define US_PER_S 1000000LL
 
+/* For the helpers below that have two callers, one of them a hot one. */
+#ifdef __GNUC__
+#define ALWAYS_INLINE inline __attribute__ ((always_inline))
+#else
+#define ALWAYS_INLINE inline
+#endif
+
 void
 ws_strbuf_grow (ws_strbuf *t, size_t n)
 {
@@ -250,7 +257,7 @@ add_dur (ws_strbuf *t, int64_t us)
 
 /* A size as "%" G_GUINT64_FORMAT " bytes", with " (%.1f KiB)" or
  * " (%.1f MiB)" from 1 KiB on. */
-static inline void
+static ALWAYS_INLINE void
 add_size (ws_strbuf *t, uint64_t n)
 {
   uint64_t unit = n >= 1024 * 1024 ? 1024 * 1024 : 1024, whole;
