@@ -16,9 +16,6 @@
 #include "window.h"
 
 #define US_PER_S 1000000LL
-#define STORM_MIN 5
-#define SAME_IDLE_MIN 3
-#define MID_TRAFFIC_US (2 * US_PER_S)
 
 /* One diagnosis: the record, its window, the cause being filled and facts
  * worked out once. */
@@ -32,7 +29,7 @@ typedef struct diag {
   int64_t end_us;         /* first close frame, else first FIN/RST; 0 open */
   int64_t tcp_end_us;     /* first FIN/RST; 0 none */
   int64_t last_frame_us;  /* either direction; 0 none */
-  const char *ua_software; /* ws_software_name of the User-Agent, Server */
+  const char *ua_software; /* the software the User-Agent, Server name */
   bool server_is_proxy;    /* the Server header names a proxy or load balancer */
   const char *server_software;
   ws_strbuf server_lc;    /* the Server header lower-cased ("" if none), */

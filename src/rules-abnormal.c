@@ -9,6 +9,9 @@
 #include "facts.h"
 #include "software.h"
 
+#define SAME_IDLE_MIN 3         /* 1006 closes after the same silence: a fixed timeout */
+#define MID_TRAFFIC_US (2 * US_PER_S)  /* this close to the last frame: mid-traffic */
+
 typedef enum { BASIS_IDLE, BASIS_LIFETIME, BASIS_BOTH } timeout_basis;
 
 static const struct

@@ -5,6 +5,8 @@
 #include "facts.h"
 #include "software.h"
 
+#define STORM_MIN 5             /* closes by one server within a second: a storm */
+
 void
 cross_connection (diag *d)
 {
