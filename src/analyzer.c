@@ -117,7 +117,7 @@ prune_briefs (ws_analyzer *a)
 static void
 emit (ws_analyzer *a, ws_conn *c)
 {
-  ws_conn_window w = { NULL, 0, a->briefs, !ws_writer_shows_evidence (a->writer) };
+  ws_conn_window w = { .index = a->briefs, .no_evidence = !ws_writer_shows_evidence (a->writer) };
   ws_diagnose (c, &w);
   if (!ws_writer_record (a->writer, c))
     a->write_errors++;

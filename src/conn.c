@@ -30,7 +30,7 @@
 #include <arpa/inet.h>
 
 #include "conn.h"
-#include "diagnose.h"
+#include "cause.h"
 
 ws_limits ws_limits_cfg;
 ws_counters ws_stats;

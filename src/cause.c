@@ -1,0 +1,137 @@
+/* cause.c - the cause object of a record and its evidence lines (see
+ * cause.h).  Every record gets a cause with evidence, so the lines and
+ * their arrays are made cheaply: a line and its text are one allocation,
+ * and the arrays of causes cleared lately are reused. */
+#include "cause.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+/* Evidence arrays of causes cleared lately, emptied, for the next causes
+ * to fill: every record has evidence, and would otherwise allocate and free
+ * an array and its room for pointers.  A cache, per thread. */
+#define EV_POOL 4
+static _Thread_local GPtrArray *ev_pool[EV_POOL];
+static _Thread_local unsigned ev_pooled;
+
+/* An evidence line and its text are one allocation: free the line, and the
+ * text goes with it. */
+static void
+add_text (ws_cause *cause, int64_t ts_us, const char *s, size_t len)
+{
+  ws_evidence *e;
+
+  if (!cause->evidence)
+    {
+      if (ev_pooled)
+        {
+          /* it may come from a cause filled elsewhere (tests) */
+          cause->evidence = ev_pool[--ev_pooled];
+          g_ptr_array_set_free_func (cause->evidence, g_free);
+        }
+      else
+        cause->evidence = g_ptr_array_new_with_free_func (g_free);
+    }
+  if (cause->evidence->len >= WS_CAUSE_MAX_EVIDENCE)
+    return;
+  e = g_malloc (sizeof *e + len + 1);
+  e->ts_us = ts_us;
+  e->text = (char *) (e + 1);
+  memcpy (e->text, s, len + 1);
+  g_ptr_array_add (cause->evidence, e);
+}
+
+void
+ws_cause_clear (ws_cause *cause)
+{
+  if (!cause)
+    return;
+  g_clear_pointer (&cause->detail, g_free);
+  g_clear_pointer (&cause->summary, g_free);
+  g_clear_pointer (&cause->fix, g_free);
+  if (cause->evidence)
+    {
+      /* the cause owns its array: no one else holds a reference */
+      GPtrArray *ev = g_steal_pointer (&cause->evidence);
+      if (ev_pooled < EV_POOL)
+        {
+          g_ptr_array_set_size (ev, 0);
+          ev_pool[ev_pooled++] = ev;
+        }
+      else
+        g_ptr_array_unref (ev);
+    }
+  cause->id = NULL;
+  cause->confidence = NULL;
+}
+
+void
+ws_cause_add_evidence (ws_cause *cause, int64_t ts_us, const char *fmt, ...)
+{
+  va_list ap;
+  ws_strbuf t;
+
+  if (!ws_cause_has_room (cause))
+    return;
+  ws_strbuf_init (&t);
+  va_start (ap, fmt);
+  ws_strbuf_vprintf (&t, fmt, ap);
+  va_end (ap);
+  add_text (cause, ts_us, t.str, t.len);
+  ws_strbuf_clear (&t);
+}
+
+void
+ws_cause_add_built (ws_cause *cause, int64_t ts_us, ws_strbuf *t)
+{
+  add_text (cause, ts_us, t->str, t->len);
+  ws_strbuf_clear (t);
+}
+
+void
+ws_cause_set_fields (ws_cause *cause, ws_strbuf *lead, const char *id, const char *detail,
+                     const char *confidence, const char *fix)
+{
+  cause->id = id;
+  g_free (cause->detail);
+  cause->detail = detail ? g_strdup (detail) : NULL;
+  cause->confidence = confidence;
+  g_free (cause->fix);
+  cause->fix = fix ? g_strdup (fix) : NULL;
+  ws_strbuf_reset (lead);
+}
+
+void
+ws_cause_set (ws_cause *cause, ws_strbuf *lead, const char *id, const char *detail,
+              const char *confidence, const char *fix, const char *lead_fmt, ...)
+{
+  va_list ap;
+
+  ws_cause_set_fields (cause, lead, id, detail, confidence, fix);
+  va_start (ap, lead_fmt);
+  ws_strbuf_vprintf (lead, lead_fmt, ap);
+  va_end (ap);
+}
+
+void
+ws_cause_set_detail (ws_cause *cause, const char *detail)
+{
+  g_free (cause->detail);
+  cause->detail = detail ? g_strdup (detail) : NULL;
+}
+
+void
+ws_cause_lower_confidence (ws_cause *cause, const char *to)
+{
+  static const char *order[] = { "low", "medium", "high" };
+  int cur = 2, want = 2;
+  for (int i = 0; i < 3; i++)
+    {
+      if (cause->confidence && strcmp (cause->confidence, order[i]) == 0)
+        cur = i;
+      if (strcmp (to, order[i]) == 0)
+        want = i;
+    }
+  if (want < cur)
+    cause->confidence = order[want];
+}

@@ -1,0 +1,449 @@
+/* rules-abnormal.c - no close frame (1006 to the applications): a reset
+ * mid-traffic, a violation the ender had just received, known proxy and load
+ * balancer timeouts, pings without pongs, a fixed idle time across
+ * connections, a proxy closing both legs, and otherwise a dropped
+ * connection. */
+#include <stdlib.h>
+
+#include "diag-internal.h"
+#include "facts.h"
+#include "software.h"
+
+#define SAME_IDLE_MIN 3         /* 1006 closes after the same silence: a fixed timeout */
+#define MID_TRAFFIC_US (2 * US_PER_S)  /* this close to the last frame: mid-traffic */
+
+typedef enum { BASIS_IDLE, BASIS_LIFETIME, BASIS_BOTH } timeout_basis;
+
+static const struct
+{
+  int64_t seconds;
+  timeout_basis basis;
+  const char *detail;
+  const char *name;
+  const char *header;   /* Server header that confirms it (lower case), or NULL */
+  const char *fix;
+} known_timeouts[] = {
+  { 15, BASIS_BOTH, "envoy_route_timeout", "Envoy's default 15 s route timeout", "envoy",
+    "Disable the route timeout for WebSocket routes in Envoy/Istio (route timeout: 0s) and "
+    "set an explicit idle_timeout; send pings more often than the shortest timeout." },
+  { 30, BASIS_LIFETIME, "lifetime_30s",
+    "a 30 s connection lifetime cap (e.g. a Google Cloud load balancer's backend service "
+    "timeout, 30 s by default)", NULL,
+    "Raise the lifetime limit on the load balancer or proxy (Google Cloud: the backend "
+    "service timeout) to how long connections should live, and let clients reconnect." },
+  { 55, BASIS_IDLE, "heroku_router", "the Heroku router's 55 s idle timeout", "cowboy",
+    "Heroku's 55 s window cannot be changed: send a ping or message at least every 30 s." },
+  { 60, BASIS_IDLE, "nginx_proxy_read_timeout", "nginx's proxy_read_timeout (default 60 s)",
+    "nginx",
+    "In the nginx location that proxies the WebSocket, set proxy_read_timeout (and "
+    "proxy_send_timeout) above the longest silence, e.g. 3600s, or send pings every 30 s." },
+  { 60, BASIS_IDLE, "aws_alb_idle_timeout", "the AWS ALB/ELB idle timeout (default 60 s)",
+    "awselb",
+    "Raise the load balancer attribute idle_timeout.timeout_seconds (up to 4000 s) or send "
+    "pings every 30 s." },
+  { 100, BASIS_IDLE, "cloudflare_idle", "Cloudflare's 100 s idle timeout for proxied "
+    "WebSockets", "cloudflare",
+    "Send a ping or message more often than every 100 s (Cloudflare's limit is fixed on most "
+    "plans)." },
+};
+
+static bool
+near (int64_t value_us, int64_t target_s)
+{
+  int64_t t = target_s * US_PER_S;
+  int64_t tol = MAX (1500000, t * 3 / 100);
+  return value_us >= t - tol && value_us <= t + tol;
+}
+
+/* Other 1006 closes in the window with about the same idle time (this one
+ * included); 0 without a window. */
+static size_t
+same_idle_count (diag *d, int64_t idle_us)
+{
+  if (!d->ix || idle_us < WS_WINDOW_SAME_IDLE_FLOOR_US)
+    return 0;
+  return ws_conn_index_same_idle (d->ix, d->c, idle_us);
+}
+
+/* The other leg of a proxy: a connection that ended without a close frame at
+ * the same moment and after the same silence, torn down by the same host
+ * (this one's ender is that one's ender, on the other side). */
+static const ws_conn_brief *
+proxy_other_leg (diag *d, ws_side ender, int64_t t_end, int64_t idle)
+{
+  if (!d->ix || idle < US_PER_S)
+    return NULL;
+  return ws_conn_index_other_leg (d->ix, d->c, ender, t_end, idle);
+}
+
+/* What every 1006 diagnosis works with: who ended TCP and when, the
+ * silence before it, the lifetime since the 101. */
+typedef struct {
+  ws_side ender, peer;
+  int64_t t_end;          /* the first FIN or RST */
+  int64_t idle;           /* t_end less the last frame (or the 101, or the start) */
+  int64_t life;           /* t_end less the 101; -1 without one */
+  size_t same;            /* same_idle_count of idle */
+  char idle_s[48];        /* idle, formatted */
+} ending;
+
+/* The facts every 1006 gets: the last frame of each side, the lifetime,
+ * the pings. */
+static void
+ending_facts (diag *d, const ending *en)
+{
+  const ws_conn *c = d->c;
+  int64_t t_end = en->t_end, life = en->life;
+  char a[48];
+
+  for (int s = 0; s < 2; s++)
+    {
+      const ws_dir_stats *st = &c->dir[s];
+      if (st->last_frame_us)
+        {
+          ws_fmt_dur (a, sizeof a, t_end - st->last_frame_us);
+          EV (d, st->last_frame_us, "last frame from the %s came %s before TCP ended",
+              side_str ((ws_side) s), a);
+        }
+      else
+        EV (d, 0, "no frame from the %s at all", side_str ((ws_side) s));
+    }
+  if (life >= 0)
+    {
+      ws_fmt_dur (a, sizeof a, life);
+      EV (d, c->response_us, "TCP ended %s after the 101", a);
+    }
+  if (!c->dir[0].pings && !c->dir[1].pings)
+    EV (d, 0, "no pings in either direction");
+  else
+    for (int s = 0; s < 2; s++)
+      if (c->dir[s].pings)
+        EV (d, c->dir[s].last_ping_us, "the %s sent %" G_GUINT64_FORMAT " pings, the %s "
+            "answered %" G_GUINT64_FORMAT " pongs", side_str ((ws_side) s), c->dir[s].pings,
+            side_str (WS_OTHER_SIDE ((ws_side) s)), c->dir[WS_OTHER_SIDE ((ws_side) s)].pongs);
+}
+
+/* 1. a reset while traffic was flowing */
+static bool
+reset_mid_traffic (diag *d, const ending *en)
+{
+  const ws_conn *c = d->c;
+  ws_side ender = en->ender, peer = en->peer;
+  char a[48];
+
+  for (int s = 0; s < 2; s++)
+    {
+      ws_side r = s == 0 ? ender : peer;   /* the ender first */
+      if (!c->rst[r])
+        continue;
+      const ws_dir_stats *po = &c->dir[WS_OTHER_SIDE (r)];
+      int64_t rt = c->rst_us[r];
+      bool after_fin = c->fin[r] && c->fin_us[r] < rt && po->last_frame_us >= c->fin_us[r];
+      bool mid = (po->last_frame_us && rt - po->last_frame_us <= MID_TRAFFIC_US)
+                 || (d->last_frame_us && rt - d->last_frame_us <= MID_TRAFFIC_US)
+                 || c->dir[0].open_message || c->dir[1].open_message || after_fin;
+      if (!mid)
+        continue;
+      ws_fmt_dur (a, sizeof a, d->last_frame_us ? rt - d->last_frame_us : 0);
+      if (after_fin)
+        {
+          EV (d, c->fin_us[r], "the %s closed its socket (FIN) without a close frame, and "
+              "its kernel reset the %s's later data: the %s process was gone", side_str (r),
+              side_str (WS_OTHER_SIDE (r)), side_str (r));
+        }
+      set_cause (d, "peer_reset", r == WS_SIDE_SERVER ? "server_reset" : "client_reset", "high",
+                 r == WS_SIDE_SERVER
+                   ? "Look at the server process at that moment: crash logs, the OOM killer, "
+                     "a deploy or kill -9, or code that closes sockets with SO_LINGER 0. "
+                     "Clients should reconnect with backoff."
+                   : "Look at the client at that moment: a killed or crashed process, or a "
+                     "network change (mobile switching networks, VPN reconnect).",
+                 "The %s reset the connection mid-traffic (%s after the last frame) without a "
+                 "close frame, so the %s application saw 1006%s",
+                 side_str (r), a, side_str (WS_OTHER_SIDE (r)),
+                 after_fin ? "; its process had exited (FIN, then RST to the data that kept "
+                             "arriving)" : "");
+      return true;
+    }
+  return false;
+}
+
+/* 2. the ender had just received something it could not accept */
+static bool
+violation_then_end (diag *d, const ending *en)
+{
+  const ws_conn *c = d->c;
+  ws_side ender = en->ender, peer = en->peer;
+  int64_t t_end = en->t_end;
+
+  const ws_violation *v = ws_find_violation (c, peer, NULL, 0, t_end);
+  if (v && t_end - v->ts_us <= MID_TRAFFIC_US)
+    {
+      violation_evidence (d, v);
+      set_cause (d, "protocol_violation", ws_violation_name (v->kind), "medium",
+                 ws_code_lookup (1002)->fix,
+                 "The %s ended TCP without a close frame right after the %s sent %s: it most "
+                 "likely failed the connection over that violation", side_str (ender),
+                 side_str (peer), ws_violation_text (v->kind));
+      return true;
+    }
+  return false;
+}
+
+/* 3. the known proxy or load balancer timeout the silence or the lifetime
+ * matches (one the Server header confirms first), or -1; *n_match: how
+ * many match. */
+static int
+timeout_match (diag *d, const ending *en, int *n_match)
+{
+  int64_t idle = en->idle, life = en->life;
+  int match = -1;
+
+  *n_match = 0;
+  for (size_t i = 0; i < G_N_ELEMENTS (known_timeouts); i++)
+    {
+      bool by_idle = known_timeouts[i].basis != BASIS_LIFETIME && near (idle, known_timeouts[i].seconds);
+      bool by_life = known_timeouts[i].basis != BASIS_IDLE && life >= 0
+                     && near (life, known_timeouts[i].seconds);
+      if (!by_idle && !by_life)
+        continue;
+      bool confirmed = known_timeouts[i].header
+                       && server_says (d, known_timeouts[i].header);
+      if (match < 0 || confirmed)
+        match = (int) i;
+      ++*n_match;
+      if (confirmed)
+        break;
+    }
+  return match;
+}
+
+static void
+known_timeout (diag *d, const ending *en, int match, int n_match)
+{
+  ws_side ender = en->ender;
+  int64_t t_end = en->t_end, idle = en->idle, life = en->life;
+  size_t same = en->same;
+  char b[48];
+
+  bool confirmed = known_timeouts[match].header
+                   && server_says (d, known_timeouts[match].header);
+  bool ambiguous = n_match > 1 && !confirmed;
+  bool lifetime = known_timeouts[match].basis == BASIS_LIFETIME
+                  || (known_timeouts[match].basis == BASIS_BOTH
+                      && !near (idle, known_timeouts[match].seconds));
+  ws_fmt_dur (b, sizeof b, lifetime ? life : idle);
+  EV (d, t_end, "%s %s matches %s", lifetime ? "lifetime since the 101" : "silence of", b,
+      known_timeouts[match].name);
+  if (ambiguous)
+    set_cause (d, "idle_timeout", "idle_timeout_60s",
+               same >= SAME_IDLE_MIN ? "high" : "medium",
+               "Raise the proxy or load balancer timeout (nginx proxy_read_timeout, AWS "
+               "ALB idle_timeout.timeout_seconds) above the longest silence, or send pings "
+               "every 30 s.",
+               "The connection was closed by a proxy or load balancer after %s of "
+               "silence, matching nginx's proxy_read_timeout or the AWS ALB idle timeout "
+               "(both 60 s by default); the %s side ended TCP and the applications saw "
+               "1006", b, side_str (ender));
+  else
+    set_cause (d, "idle_timeout", known_timeouts[match].detail,
+               confirmed || same >= SAME_IDLE_MIN ? "high" : "medium",
+               known_timeouts[match].fix,
+               "The connection was closed after %s %s, matching %s; the %s side ended "
+               "TCP without a close frame and the applications saw 1006", b,
+               lifetime ? "since the 101" : "of silence", known_timeouts[match].name,
+               side_str (ender));
+}
+
+/* 4. keepalive: pings that got no answer */
+static bool
+keepalive_unanswered (diag *d, const ending *en)
+{
+  const ws_conn *c = d->c;
+  ws_side ender = en->ender, peer = en->peer;
+  int64_t t_end = en->t_end;
+  char b[48];
+
+  for (int s = 0; s < 2; s++)
+    {
+      ws_side pinger = s == 0 ? ender : peer;
+      if (!ws_ping_unanswered (c, pinger) || t_end - c->dir[pinger].last_ping_us < US_PER_S)
+        continue;
+      ws_fmt_dur (b, sizeof b, t_end - c->dir[pinger].last_ping_us);
+      EV (d, c->dir[pinger].last_ping_us, "the %s's last ping got no pong; TCP ended %s later",
+          side_str (pinger), b);
+      set_cause (d, "keepalive_timeout", "ping_unanswered", pinger == ender ? "high" : "medium",
+                 "The peer stopped answering pings: it hung, lost the network, or a middlebox "
+                 "dropped the connection silently. Check the peer's health and the path; "
+                 "reconnect with backoff.",
+                 "The %s's ping got no pong from the %s for %s and the %s ended TCP without a "
+                 "close frame: a keepalive timeout (the applications saw 1006)",
+                 side_str (pinger), side_str (WS_OTHER_SIDE (pinger)), b, side_str (ender));
+      return true;
+    }
+  return false;
+}
+
+/* The evidence that leg is this connection's other leg at a proxy; host:
+ * the proxy's address (this connection's ender). */
+static void
+leg_evidence (diag *d, const ending *en, const ws_conn_brief *leg, char *host, size_t len)
+{
+  char lc[64];
+
+  ws_addr_to_string (&d->c->addr[en->ender], host, len);
+  ws_addr_to_string (&leg->client, lc, sizeof lc);
+  EV (d, leg->end_us, "the connection from %s:%u ended at the same moment after the "
+      "same silence, torn down by the same host %s from its other side: %s is a proxy "
+      "closing both legs", lc, leg->client_port, host, host);
+}
+
+/* 5. the same idle time across connections: a fixed timeout on the path;
+ * proxy_host: the proxy that closed both legs, or NULL. */
+static void
+fixed_idle (diag *d, const ending *en, bool leg_found, const char *proxy_host)
+{
+  bool is_proxy = d->server_is_proxy;
+  char detail[32], at[96] = "";
+
+  g_snprintf (detail, sizeof detail, "fixed_%llds",
+              (long long) ((en->idle + US_PER_S / 2) / US_PER_S));
+  if (proxy_host)
+    g_snprintf (at, sizeof at, " (the proxy at %s%s%s%s, which closed both legs)", proxy_host,
+                is_proxy ? ", " : "", is_proxy ? d->server_software : "", "");
+  set_cause (d, "idle_timeout", detail, leg_found || is_proxy ? "high" : "medium",
+             "Find the proxy, load balancer or firewall on the path with a timeout of "
+             "that length and raise it, or send pings more often than that.",
+             "The connection ended without a close frame after %s of silence, like %zu "
+             "other connections to the same server or Host: a fixed idle timeout of that "
+             "length on the path%s",
+             en->idle_s, en->same - 1, at);
+}
+
+/* 6. a proxy that closed both legs at once after the same silence */
+static void
+proxy_both_legs (diag *d, const ending *en, const char *host)
+{
+  const char *a = en->idle_s;
+  char who[96];
+
+  if (d->server_is_proxy)
+    g_snprintf (who, sizeof who, "%s (%s)", host, d->server_software);
+  else
+    g_snprintf (who, sizeof who, "%s", host);
+  set_cause (d, "idle_timeout", "proxy_idle", d->server_is_proxy ? "high" : "medium",
+             "Raise the proxy's timeout for upgraded connections above the longest "
+             "silence (nginx: proxy_read_timeout and proxy_send_timeout in the WebSocket "
+             "location), or send pings more often than it.",
+             "The proxy at %s closed this connection and its other leg at the same "
+             "moment after %s of silence: its idle timeout, set to about %s, and the "
+             "applications saw 1006", who, a, a);
+}
+
+/* 6. a proxy named by the Server header ended TCP after a silence */
+static bool
+proxy_fin_after_silence (diag *d, const ending *en)
+{
+  const ws_conn *c = d->c;
+  const char *a = en->idle_s;
+
+  if (!d->server_is_proxy || en->ender != WS_SIDE_SERVER || ws_ended_with_rst (c, en->ender)
+      || en->idle < US_PER_S || c->dir[0].open_message || c->dir[1].open_message)
+    return false;
+  set_cause (d, "idle_timeout", "proxy_idle", "low",
+             "Check the proxy's timeout for upgraded connections (nginx: "
+             "proxy_read_timeout) and set it above the longest silence, or send pings "
+             "more often.",
+             "The %s in front of the server ended TCP without a close frame after %s of "
+             "silence: consistent with its idle timeout set to about %s",
+             d->server_software, a, a);
+  return true;
+}
+
+/* 5./6. the same idle time across connections, a proxy that closes both
+ * legs at once, a proxy's FIN after silence */
+static bool
+proxy_or_fixed_idle (diag *d, const ending *en)
+{
+  ws_side ender = en->ender;
+  const ws_conn_brief *leg = ender == WS_SIDE_CLIENT || ender == WS_SIDE_SERVER
+                               ? proxy_other_leg (d, ender, en->t_end, en->idle) : NULL;
+  bool both_legs = leg && !ws_ended_with_rst (d->c, ender);
+  char host[64];
+
+  if (en->same < SAME_IDLE_MIN && !both_legs)
+    return proxy_fin_after_silence (d, en);
+  if (both_legs)
+    leg_evidence (d, en, leg, host, sizeof host);
+  if (en->same >= SAME_IDLE_MIN)
+    fixed_idle (d, en, leg != NULL, both_legs ? host : NULL);
+  else
+    proxy_both_legs (d, en, host);
+  return true;
+}
+
+/* 7. a reset after a quiet period; 8. otherwise */
+static void
+reset_or_dropped (diag *d, const ending *en)
+{
+  const ws_conn *c = d->c;
+  ws_side ender = en->ender, peer = en->peer;
+  const ws_code_info *e = ws_code_lookup (1006);
+  const char *a = en->idle_s;
+
+  /* 7. a reset after a quiet period */
+  if (c->tcp_end == WS_TCP_END_RST)
+    {
+      ws_side r = c->rst[ender] ? ender : peer;
+      set_cause (d, "peer_reset", r == WS_SIDE_SERVER ? "server_reset" : "client_reset",
+                 "medium", e->fix,
+                 "The %s reset the connection after %s of silence without a close frame (a "
+                 "killed process, or a firewall or NAT that forgot the connection); the %s "
+                 "application saw 1006", side_str (r), a, side_str (WS_OTHER_SIDE (r)));
+      return;
+    }
+
+  /* 8. otherwise */
+  set_cause (d, "connection_dropped", ender == WS_SIDE_SERVER ? "server_fin" : "client_fin",
+             "medium",
+             ender == WS_SIDE_SERVER
+               ? "The server closed its socket without a close frame: check for a process "
+                 "exit or restart at that time, or a handler that returns without closing "
+                 "the WebSocket. Clients should reconnect with backoff."
+               : "The client closed its socket without a close frame: the page or process "
+                 "went away without calling close(), or its library failed the connection.",
+             "The %s ended TCP without a close frame %s after the last frame, so the %s "
+             "application saw 1006", side_str (ender), a, side_str (peer));
+}
+
+void
+rule_abnormal (diag *d)
+{
+  const ws_conn *c = d->c;
+  ending en;
+  int64_t since = d->last_frame_us ? d->last_frame_us : (c->response_us ? c->response_us : c->start_us);
+  int match, n_match;
+
+  en.ender = c->tcp_end_by;
+  en.t_end = d->tcp_end_us;
+  en.idle = en.t_end - since;
+  en.life = c->response_us ? en.t_end - c->response_us : -1;
+  if (en.ender != WS_SIDE_CLIENT && en.ender != WS_SIDE_SERVER)
+    en.ender = c->rst[WS_SIDE_SERVER] || c->fin[WS_SIDE_SERVER] ? WS_SIDE_SERVER : WS_SIDE_CLIENT;
+  en.peer = WS_OTHER_SIDE (en.ender);
+
+  ending_facts (d, &en);
+  if (reset_mid_traffic (d, &en) || violation_then_end (d, &en))
+    return;
+  match = timeout_match (d, &en, &n_match);
+  en.same = same_idle_count (d, en.idle);
+  ws_fmt_dur (en.idle_s, sizeof en.idle_s, en.idle);
+  if (en.same >= SAME_IDLE_MIN)
+    EV (d, en.t_end, "%zu connections to this server ended without a close frame after the "
+        "same idle time (%s +- 1 s): a fixed timeout of that length on the path", en.same,
+        en.idle_s);
+  if (match >= 0)
+    known_timeout (d, &en, match, n_match);
+  else if (!keepalive_unanswered (d, &en) && !proxy_or_fixed_idle (d, &en))
+    reset_or_dropped (d, &en);
+}

@@ -1,0 +1,60 @@
+/* rules-cross.c - what the connections around this one tell: the client
+ * reconnecting (or not) after a close that asks for it, and close storms
+ * (many connections closed by one server within a second: a restart). */
+#include "diag-internal.h"
+#include "facts.h"
+#include "software.h"
+
+#define STORM_MIN 5             /* closes by one server within a second: a storm */
+
+void
+cross_connection (diag *d)
+{
+  const ws_conn *c = d->c;
+  const ws_conn_index *ix = d->ix;
+  char a[48], ip[64];
+  if (!ix || !ws_conn_index_size (ix) || !d->end_us)
+    return;
+
+  /* reconnect by the same client to the same server or Host */
+  const ws_conn_brief *next = ws_conn_index_next (ix, c, d->end_us);
+  bool wants_reconnect = d->code == 1012 || d->code == 1013 || d->code == 1014
+                         || (d->code == 1001 && d->closer == WS_SIDE_SERVER);
+  if (next || wants_reconnect)
+    ws_addr_to_string (&c->addr[WS_SIDE_CLIENT], ip, sizeof ip);
+  if (next)
+    {
+      ws_fmt_dur (a, sizeof a, next->start_us - d->end_us);
+      EV (d, next->start_us, "client %s reconnected after %s (from port %u)",
+          ip, a, next->client_port);
+      if (wants_reconnect)
+        add_extra (d, "the client reconnected after %s", a);
+    }
+  else if (wants_reconnect)
+    EV (d, 0, "no reconnect from client %s to this server in the connections analysed "
+        "around it (the capture may have ended first)", ip);
+
+  /* close storm: many connections closed by the same server within a second */
+  bool me = c->close_initiator == WS_SIDE_SERVER
+            || (c->close_initiator == WS_SIDE_NONE && c->tcp_end != WS_TCP_END_OPEN
+                && c->tcp_end_by == WS_SIDE_SERVER);
+  if (!me)
+    return;
+  int64_t lo, hi;
+  size_t n = ws_conn_index_storm (ix, c, d->end_us, &lo, &hi);
+  if (n < STORM_MIN)
+    return;
+  char srv[64];
+  ws_addr_to_string (&c->addr[WS_SIDE_SERVER], srv, sizeof srv);
+  ws_fmt_dur (a, sizeof a, hi - lo);
+  EV (d, lo, "%zu connections to server %s:%u were closed by the server within %s of each "
+      "other: a restart, deploy or crash", n, srv, c->port[WS_SIDE_SERVER], a);
+  if (!d->k->id || strcmp (d->k->id, "idle_timeout") != 0)
+    set_detail (d, "close_storm");
+  bool restartish = d->code == 1001 || d->code == 1012 || d->code == 1006 || d->code == 1011;
+  add_extra (d, "one of %zu connections the server closed within %s%s", n, a,
+             restartish ? ": the server restarted or was redeployed" : "");
+  if (restartish && d->code == 1006)
+    d->k->confidence = "high";
+}
+

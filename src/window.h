@@ -1,0 +1,94 @@
+/* window.h - the cross-connection window: brief summaries of the
+ * connections around the one being diagnosed, kept in an index, and the
+ * four questions the cross-connection rules ask of it (the next connection
+ * of a client, 1006 closes after the same idle time, a close storm from one
+ * server, the other leg of a proxy).  Each question costs about what matches
+ * it rather than a scan of the window; tests/test-window.c checks every
+ * answer against a plain scan of the same briefs.
+ */
+#ifndef WS_WINDOW_H
+#define WS_WINDOW_H
+
+#include <string.h>
+
+#include "conn.h"
+
+/* A few facts about a connection, kept for a while after its record is
+ * written so that later and earlier connections can be compared with it. */
+typedef struct {
+  uint64_t id;
+  ws_addr client, server;
+  uint16_t server_port;
+  uint16_t client_port;
+  char host[96];              /* Host header, "" if unseen */
+  int64_t start_us;           /* first packet */
+  int64_t request_us;         /* handshake request, 0 if unseen */
+  int64_t end_us;             /* 0 while the connection is still open */
+  int close_code;             /* as ws_conn_close_code; -1 null */
+  ws_side close_initiator;
+  ws_tcp_end tcp_end;
+  ws_side tcp_end_by;
+  int64_t idle_us;            /* end_us - last frame in either direction; -1 unknown */
+} ws_conn_brief;
+
+void ws_conn_brief_fill (ws_conn_brief *b, const ws_conn *c);
+
+static inline bool
+ws_addr_eq (const ws_addr *a, const ws_addr *b)
+{
+  return a->family == b->family && memcmp (a->addr, b->addr, sizeof a->addr) == 0;
+}
+
+/* The briefs of recent connections.  It holds at most max_briefs (0: no
+ * limit); when full, the brief of the connection that ended first is
+ * dropped, or when all are open the new one is not kept; both are counted.
+ * "First in the window" means first put (a refill keeps its place). */
+typedef struct ws_conn_index ws_conn_index;
+
+ws_conn_index *ws_conn_index_new (size_t max_briefs);
+void ws_conn_index_free (ws_conn_index *ix);
+bool ws_conn_index_has (const ws_conn_index *ix, uint64_t id);
+/* Fill the brief of c: a new one comes after all others in the window's
+ * order; one already there is refilled in its place.  open: note it with
+ * end_us 0 (still open). */
+void ws_conn_index_put (ws_conn_index *ix, const ws_conn *c, bool open);
+/* Drop the briefs of connections that ended before cutoff_us. */
+void ws_conn_index_prune (ws_conn_index *ix, int64_t cutoff_us);
+size_t ws_conn_index_size (const ws_conn_index *ix);
+uint64_t ws_conn_index_dropped (const ws_conn_index *ix); /* by the limit */
+
+/* ---- the questions; c itself is never an answer ---------------------------- */
+
+#define WS_WINDOW_SAME_IDLE_US 1000000         /* idle times this close are the same */
+#define WS_WINDOW_SAME_IDLE_FLOOR_US 2000000   /* shorter silences are not compared */
+#define WS_WINDOW_STORM_US 1000000             /* ends this close are one storm */
+#define WS_WINDOW_PROXY_PAIR_US 100000         /* two legs end this close together */
+
+/* The next connection of c's client (same address) to the same server and
+ * port or the same Host (ASCII case): the one that started first at or
+ * after after_us and after c started, the first in the window among equal
+ * starts; NULL when none. */
+const ws_conn_brief *ws_conn_index_next (const ws_conn_index *ix, const ws_conn *c,
+                                         int64_t after_us);
+
+/* 1 (c) plus the connections that ended with 1006 after a silence of at
+ * least WS_WINDOW_SAME_IDLE_FLOOR_US within WS_WINDOW_SAME_IDLE_US of
+ * idle_us, at c's server and port or with c's Host. */
+size_t ws_conn_index_same_idle (const ws_conn_index *ix, const ws_conn *c, int64_t idle_us);
+
+/* 1 (c) plus the connections to c's server and port that the server closed
+ * (its close frame first, or 1006 with the server ending TCP) within
+ * WS_WINDOW_STORM_US of end_us; *lo and *hi: the span of their ends and
+ * end_us. */
+size_t ws_conn_index_storm (const ws_conn_index *ix, const ws_conn *c, int64_t end_us,
+                            int64_t *lo, int64_t *hi);
+
+/* The other leg of a proxy: the first connection in the window that ended
+ * with 1006 within WS_WINDOW_PROXY_PAIR_US of t_end after about the same
+ * silence (within 5 times that), whose TCP was ended by the host at c's
+ * ender's address from the other side (ender is WS_SIDE_CLIENT or
+ * WS_SIDE_SERVER); NULL when none. */
+const ws_conn_brief *ws_conn_index_other_leg (const ws_conn_index *ix, const ws_conn *c,
+                                              ws_side ender, int64_t t_end, int64_t idle);
+
+#endif
