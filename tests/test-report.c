@@ -12,7 +12,8 @@
 #include "history.h"
 #include "html.h"
 #include "output.h"
-#include "report.h"
+#include "report-agg.h"
+#include "report-jsonl.h"
 
 static void
 set_addr (ws_addr *a, int family, const char *text)
