@@ -328,9 +328,9 @@ test_jsonl_read (void)
   err_trap_begin (&t);
   bool ok = ws_report_jsonl_read (j, path);
   g_autofree char *err = err_trap_end (&t);
-  /* lines 5 and 6 (after the two blank ones) */
-  g_assert_true (g_pattern_match_simple ("*night.jsonl:5: not a JSON record:*\n*night.jsonl:6: "
-                                         "not a JSON record: not a JSON object\n", err));
+  /* lines 6 and 7: after record 3 come an empty line and one of spaces */
+  g_assert_nonnull (strstr (err, "night.jsonl:6: not a JSON record: "));
+  g_assert_nonnull (strstr (err, "night.jsonl:7: not a JSON record: not a JSON object\n"));
   g_assert_false (ok);
   g_assert_cmpuint (ws_report_jsonl_bad_lines (j), ==, 2);
   g_assert_cmpuint (jc.bytes, ==, text->len);
@@ -347,7 +347,7 @@ test_jsonl_read (void)
   err_trap_begin (&t);
   g_assert_false (ws_report_jsonl_read (j, none));
   g_autofree char *err2 = err_trap_end (&t);
-  g_assert_true (g_pattern_match_simple ("*none.jsonl: No such file or directory\n", err2));
+  g_assert_nonnull (strstr (err2, "none.jsonl: No such file or directory\n"));
   g_unlink (path);
   g_rmdir (dir);
 }
@@ -408,8 +408,8 @@ test_collect_inputs (void)
   err_trap_begin (&t);
   int problems = ws_report_collect_inputs (inputs, caps, jsonl);
   g_autofree char *err = err_trap_end (&t);
-  g_assert_true (g_pattern_match_simple ("*missing.pcap: No such file or directory\n"
-                                         "*empty: no captures in this directory\n", err));
+  g_assert_nonnull (strstr (err, "missing.pcap: No such file or directory\n"));
+  g_assert_nonnull (strstr (err, "empty: no captures in this directory\n"));
   g_assert_cmpint (problems, ==, 2);
   const char *want[] = { "x.pcap", "x.pcap.1", "x.pcap2", "x.pcap10", "y.pcapng.gz" };
   g_assert_cmpuint (caps->len, ==, G_N_ELEMENTS (want) + 1);
