@@ -17,6 +17,8 @@
 struct ws_analyzer {
   ws_analyzer_opts opts;
   ws_writer *writer;
+  ws_analyzer_record_fn record_fn;  /* instead of the writer when set */
+  void *record_user;
   ws_ipfrag *frag;        /* IP fragments waiting for the rest */
   ws_tcp *tcp;
   ws_conn **held;         /* ended WebSocket records, in end order: a ring */
@@ -114,12 +116,20 @@ prune_briefs (ws_analyzer *a)
   ws_conn_index_prune (a->briefs, a->now_us - a->opts.window_us);
 }
 
+void
+ws_analyzer_set_record_fn (ws_analyzer *a, ws_analyzer_record_fn fn, void *user)
+{
+  a->record_fn = fn;
+  a->record_user = user;
+}
+
 static void
 emit (ws_analyzer *a, ws_conn *c)
 {
-  ws_conn_window w = { .index = a->briefs, .no_evidence = !ws_writer_shows_evidence (a->writer) };
+  bool evidence = a->record_fn || ws_writer_shows_evidence (a->writer);
+  ws_conn_window w = { .index = a->briefs, .no_evidence = !evidence };
   ws_diagnose (c, &w);
-  if (!ws_writer_record (a->writer, c))
+  if (!(a->record_fn ? a->record_fn (c, a->record_user) : ws_writer_record (a->writer, c)))
     a->write_errors++;
   ws_stats.ws_connections++;
   ws_conn_free (c);

@@ -25,8 +25,12 @@ typedef struct {
 
 void ws_analyzer_opts_init (ws_analyzer_opts *o);
 
-/* w is borrowed. */
+/* w is borrowed; it may be NULL when a record callback is set. */
 ws_analyzer *ws_analyzer_new (const ws_analyzer_opts *o, ws_writer *w);
+/* Hand each diagnosed record (with its evidence) to fn instead of the
+ * writer; c is borrowed for the call; false counts as a write error. */
+typedef bool (*ws_analyzer_record_fn) (const ws_conn *c, void *user);
+void ws_analyzer_set_record_fn (ws_analyzer *a, ws_analyzer_record_fn fn, void *user);
 void ws_analyzer_free (ws_analyzer *a);
 
 void ws_analyzer_packet (ws_analyzer *a, int linktype, const struct pcap_pkthdr *h,

@@ -514,31 +514,10 @@ delta_cmp (gconstpointer a, gconstpointer b)
   return c ? c : strcmp (x->key, y->key);
 }
 
-static void
-delta_free (gpointer p)
-{
-  ws_history_delta *d = p;
-  g_free (d->key);
-  g_free (d);
-}
-
-void
-ws_history_cmp_free (ws_history_cmp *c)
-{
-  if (!c)
-    return;
-  g_free (c->label);
-  g_free (c->prev_label);
-  g_ptr_array_unref (c->deltas);
-  g_free (c);
-}
-
 ws_history_cmp *
 ws_history_compare (ws_history *h, const char *label, GError **error)
 {
-  g_autoptr (ws_history_cmp) cmp = g_new0 (ws_history_cmp, 1);
-  cmp->label = g_strdup (label);
-  cmp->deltas = g_ptr_array_new_with_free_func (delta_free);
+  g_autoptr (ws_history_cmp) cmp = ws_history_cmp_new (label);
   g_autoptr (GHashTable) t = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, tally_free);
   sqlite3_stmt *st = NULL;
   int64_t run_id = 0;
@@ -602,14 +581,11 @@ ws_history_compare (ws_history *h, const char *label, GError **error)
           bool is_new = !totals && x->now > 0 && x->seen == 0;
           if (x->now == x->prev && !is_new)
             continue;
-          ws_history_delta *d = g_new0 (ws_history_delta, 1);
-          d->dim = x->dim;
-          d->key = g_strdup (x->key);
+          ws_history_delta *d = ws_history_cmp_add (cmp, x->dim, x->key);
           d->now = x->now;
           d->prev = x->prev;
           d->avg = (double) x->sum / cmp->n_prev;
           d->is_new = is_new;
-          g_ptr_array_add (cmp->deltas, d);
         }
       g_ptr_array_sort (cmp->deltas, delta_cmp);
     }

@@ -2,16 +2,17 @@
  * night), its records and a summary by code, cause and server, so a report
  * can say what changed since the previous run and against the average of the
  * last seven.  The schema is versioned; doc/report-schema.md describes it.
+ * It reads and writes the report's model (report-model.h) and nothing else
+ * of the report.
  */
 #ifndef WS_HISTORY_H
 #define WS_HISTORY_H
 
 #include <glib.h>
 
-#include "report.h"
+#include "report-model.h"
 
 #define WS_HISTORY_SCHEMA_VERSION 1
-#define WS_HISTORY_AVG_RUNS 7
 
 typedef struct ws_history ws_history;
 
@@ -29,28 +30,9 @@ gboolean ws_history_end (ws_history *h, const char *label, const ws_report *rp,
                          GError **error);
 void ws_history_abort (ws_history *h);
 
-/* One compared count. */
-typedef struct {
-  const char *dim;            /* "total", "abnormal", "code", "cause", "server" (static) */
-  char *key;
-  int64_t now;
-  int64_t prev;               /* in the previous run; 0 when absent */
-  double avg;                 /* over the previous runs used (up to 7) */
-  gboolean is_new;            /* in none of the previous runs */
-} ws_history_delta;
-
-typedef struct {
-  char *label;
-  char *prev_label;           /* NULL: no earlier run */
-  int n_prev;                 /* runs in the average */
-  GPtrArray *deltas;          /* of ws_history_delta*: changed or new, largest change first */
-} ws_history_cmp;
-
 /* Compare the stored run `label` with the runs whose labels sort before it
  * (the previous one, and the average of up to WS_HISTORY_AVG_RUNS). */
 ws_history_cmp *ws_history_compare (ws_history *h, const char *label, GError **error);
-void ws_history_cmp_free (ws_history_cmp *c);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (ws_history_cmp, ws_history_cmp_free)
 
 /* Default path: $XDG_STATE_HOME/wsclosed/history.db, else
  * ~/.local/state/wsclosed/history.db.  g_malloc'd. */

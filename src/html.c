@@ -142,24 +142,60 @@ int64_cmp (gconstpointer a, gconstpointer b)
   return x < y ? -1 : x > y;
 }
 
-/* Closes per hour, stacked by code or by cause: the 8 largest series, the
- * rest as "other". */
-static void
-chart_hours (GString *o, const ws_report *rp, bool by_cause, const char *id, const char *title)
+/* The hours of a closes-per-hour chart and how its bars are stacked. */
+typedef struct {
+  const ws_report *rp;
+  bool by_cause;
+  GArray *hours;              /* int64 hours with closes, sorted */
+  GPtrArray *keys;            /* series, largest first (borrowed keys) */
+  guint nseries;              /* the 8 largest are drawn; the rest is "other" */
+  bool other;
+  bool dense;                 /* every hour from first to last, not only those with closes */
+  guint nbars;
+  uint64_t top;               /* the y axis' maximum */
+} hours_chart;
+
+static GHashTable *
+hour_table (const hours_chart *hc, const ws_report_hour *h)
 {
-  g_autoptr (GHashTable) totals = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
-  g_autoptr (GArray) hours = g_array_new (FALSE, FALSE, sizeof (int64_t));
+  return hc->by_cause ? h->causes : h->codes;
+}
+
+static int64_t
+bar_hour (const hours_chart *hc, guint b)
+{
+  int64_t h0 = g_array_index (hc->hours, int64_t, 0);
+  return hc->dense ? h0 + b : g_array_index (hc->hours, int64_t, b);
+}
+
+static uint64_t
+hour_sum (GHashTable *tab)
+{
+  GHashTableIter it;
+  gpointer k, v;
+  uint64_t sum = 0;
+  g_hash_table_iter_init (&it, tab);
+  while (g_hash_table_iter_next (&it, &k, &v))
+    sum += *(uint64_t *) v;
+  return sum;
+}
+
+/* Collect the hours and each series' total over them (into totals, whose
+ * keys are borrowed from the report). */
+static void
+hours_collect (hours_chart *hc, GHashTable *totals)
+{
   GHashTableIter it;
   gpointer k, v;
 
-  g_hash_table_iter_init (&it, rp->hours);
+  g_hash_table_iter_init (&it, hc->rp->hours);
   while (g_hash_table_iter_next (&it, &k, &v))
     {
       const ws_report_hour *h = v;
-      g_array_append_val (hours, h->hour);
+      g_array_append_val (hc->hours, h->hour);
       GHashTableIter j;
       gpointer sk, sv;
-      g_hash_table_iter_init (&j, by_cause ? h->causes : h->codes);
+      g_hash_table_iter_init (&j, hour_table (hc, h));
       while (g_hash_table_iter_next (&j, &sk, &sv))
         {
           ws_report_count *c = g_hash_table_lookup (totals, sk);
@@ -171,107 +207,119 @@ chart_hours (GString *o, const ws_report *rp, bool by_cause, const char *id, con
           c->count += *(uint64_t *) sv;
         }
     }
-  g_string_append_printf (o, "<section class=\"chart-box\"><h2>%s</h2>\n", title);
-  if (hours->len == 0)
-    {
-      g_string_append (o, "<p class=\"empty\">No closes.</p></section>\n");
-      return;
-    }
-  g_array_sort (hours, int64_cmp);
-  int64_t h0 = g_array_index (hours, int64_t, 0);
-  int64_t h1 = g_array_index (hours, int64_t, hours->len - 1);
+}
+
+/* Lay out the bars: which hours, which series, the axis' maximum. */
+static void
+hours_layout (hours_chart *hc, GHashTable *totals)
+{
+  g_array_sort (hc->hours, int64_cmp);
+  int64_t h0 = g_array_index (hc->hours, int64_t, 0);
+  int64_t h1 = g_array_index (hc->hours, int64_t, hc->hours->len - 1);
   /* every hour from first to last when that is at most two weeks, else
    * only the hours that had closes */
-  bool dense = h1 - h0 < 24 * 14;
-  guint nbars = dense ? (guint) (h1 - h0 + 1) : hours->len;
-
-  g_autoptr (GPtrArray) keys = ws_report_sorted_keys (totals, false);
-  guint nseries = MIN (keys->len, 8u);
-  bool other = keys->len > nseries;
-
+  hc->dense = h1 - h0 < 24 * 14;
+  hc->nbars = hc->dense ? (guint) (h1 - h0 + 1) : hc->hours->len;
+  hc->keys = ws_report_sorted_keys (totals, false);
+  hc->nseries = MIN (hc->keys->len, 8u);
+  hc->other = hc->keys->len > hc->nseries;
   uint64_t maxv = 0;
-  for (guint b = 0; b < nbars; b++)
+  for (guint b = 0; b < hc->nbars; b++)
     {
-      int64_t hr = dense ? h0 + b : g_array_index (hours, int64_t, b);
-      ws_report_hour *h = g_hash_table_lookup (rp->hours, &hr);
-      uint64_t sum = 0;
+      int64_t hr = bar_hour (hc, b);
+      ws_report_hour *h = g_hash_table_lookup (hc->rp->hours, &hr);
       if (h)
-        {
-          g_hash_table_iter_init (&it, by_cause ? h->causes : h->codes);
-          while (g_hash_table_iter_next (&it, &k, &v))
-            sum += *(uint64_t *) v;
-        }
-      maxv = MAX (maxv, sum);
+        maxv = MAX (maxv, hour_sum (hour_table (hc, h)));
     }
-  uint64_t top = nice_max (maxv);
+  hc->top = nice_max (maxv);
+}
 
-  const double W = 960, H = 260, L = 48, R = 12, T = 12, B = 36;
-  double pw = W - L - R, ph = H - T - B;
-  double bw = pw / nbars;
+#define HC_W 960.0
+#define HC_H 260.0
+#define HC_L 48.0
+#define HC_R 12.0
+#define HC_T 12.0
+#define HC_B 36.0
+
+/* One hour's stacked bar, x its left edge, bw its slot's width. */
+static void
+hours_bar (GString *o, const hours_chart *hc, const ws_report_hour *h, int64_t hr, double x,
+           double bw)
+{
+  double ph = HC_H - HC_T - HC_B;
+  double y = HC_T + ph;
+  GHashTable *tab = hour_table (hc, h);
+  uint64_t rest = hour_sum (tab);
+  for (guint s = 0; s <= hc->nseries; s++)
+    {
+      bool is_other = s == hc->nseries;
+      if (is_other && !hc->other)
+        break;
+      const char *key = is_other ? NULL : g_ptr_array_index (hc->keys, s);
+      uint64_t n = is_other ? rest : hcount (tab, key);
+      if (!is_other)
+        rest -= n;
+      if (n == 0)
+        continue;
+      double hh = ph * (double) n / (double) hc->top;
+      y -= hh;
+      double rw = MIN (bw * 0.8, 48.0);
+      g_string_append_printf (o, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"%s\">"
+                              "<title>", x + (bw - rw) / 2, y, rw, hh,
+                              is_other ? OTHER_COLOUR : series_colour (key, s));
+      hour_label (o, hr, "%Y-%m-%d %H:00");
+      g_string_append (o, " ");
+      esc (o, is_other ? "other" : key);
+      g_string_append_printf (o, ": %" PRIu64 "</title></rect>\n", n);
+    }
+}
+
+static void
+hours_svg (GString *o, const hours_chart *hc, const char *id, const char *title)
+{
+  double pw = HC_W - HC_L - HC_R, ph = HC_H - HC_T - HC_B;
+  double bw = pw / hc->nbars;
   g_string_append_printf (o,
     "<svg class=\"chart\" id=\"%s\" viewBox=\"0 0 %.0f %.0f\" role=\"img\" "
     "xmlns=\"http://www.w3.org/2000/svg\" preserveAspectRatio=\"xMidYMid meet\">"
-    "<title>%s</title>\n", id, W, H, title);
+    "<title>%s</title>\n", id, HC_W, HC_H, title);
   for (int g = 0; g <= 4; g++)
     {
-      double y = T + ph - ph * g / 4.0;
+      double y = HC_T + ph - ph * g / 4.0;
       g_string_append_printf (o,
         "<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>"
         "<text class=\"axis\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%" PRIu64 "</text>\n",
-        L, y, W - R, y, L - 6, y + 4, top * (uint64_t) g / 4);
+        HC_L, y, HC_W - HC_R, y, HC_L - 6, y + 4, hc->top * (uint64_t) g / 4);
     }
-  guint every = (nbars + 11) / 12;
-  for (guint b = 0; b < nbars; b++)
+  guint every = (hc->nbars + 11) / 12;
+  for (guint b = 0; b < hc->nbars; b++)
     {
-      int64_t hr = dense ? h0 + b : g_array_index (hours, int64_t, b);
-      ws_report_hour *h = g_hash_table_lookup (rp->hours, &hr);
-      double x = L + b * bw;
-      double y = T + ph;
+      int64_t hr = bar_hour (hc, b);
+      ws_report_hour *h = g_hash_table_lookup (hc->rp->hours, &hr);
+      double x = HC_L + b * bw;
       if (h)
-        {
-          GHashTable *tab = by_cause ? h->causes : h->codes;
-          uint64_t rest = 0;
-          g_hash_table_iter_init (&it, tab);
-          while (g_hash_table_iter_next (&it, &k, &v))
-            rest += *(uint64_t *) v;
-          for (guint s = 0; s <= nseries; s++)
-            {
-              bool is_other = s == nseries;
-              if (is_other && !other)
-                break;
-              const char *key = is_other ? NULL : g_ptr_array_index (keys, s);
-              uint64_t n = is_other ? rest : hcount (tab, key);
-              if (!is_other)
-                rest -= n;
-              if (n == 0)
-                continue;
-              double hh = ph * (double) n / (double) top;
-              y -= hh;
-              double rw = MIN (bw * 0.8, 48.0);
-              g_string_append_printf (o, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"%s\">"
-                                      "<title>", x + (bw - rw) / 2, y, rw, hh,
-                                      is_other ? OTHER_COLOUR : series_colour (key, s));
-              hour_label (o, hr, "%Y-%m-%d %H:00");
-              g_string_append (o, " ");
-              esc (o, is_other ? "other" : key);
-              g_string_append_printf (o, ": %" PRIu64 "</title></rect>\n", n);
-            }
-        }
+        hours_bar (o, hc, h, hr, x, bw);
       if (b % every == 0)
         {
           g_string_append_printf (o, "<text class=\"axis\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">",
-                                  x + bw / 2, H - B + 16);
+                                  x + bw / 2, HC_H - HC_B + 16);
           hour_label (o, hr, "%H:00");
           g_string_append (o, "</text>\n");
         }
     }
-  g_string_append (o, "</svg>\n<p class=\"legend\">");
-  for (guint s = 0; s < nseries; s++)
+  g_string_append (o, "</svg>\n");
+}
+
+static void
+hours_legend (GString *o, const hours_chart *hc)
+{
+  g_string_append (o, "<p class=\"legend\">");
+  for (guint s = 0; s < hc->nseries; s++)
     {
-      const char *key = g_ptr_array_index (keys, s);
+      const char *key = g_ptr_array_index (hc->keys, s);
       g_string_append_printf (o, "<span><i style=\"background:%s\"></i>", series_colour (key, s));
       esc (o, key);
-      if (!by_cause)
+      if (!hc->by_cause)
         {
           char *end;
           long code = strtol (key, &end, 10);
@@ -283,10 +331,33 @@ chart_hours (GString *o, const ws_report *rp, bool by_cause, const char *id, con
         }
       g_string_append (o, "</span> ");
     }
-  if (other)
+  if (hc->other)
     g_string_append_printf (o, "<span><i style=\"background:%s\"></i>other</span>", OTHER_COLOUR);
   g_string_append (o, "</p>\n<p class=\"note\">Local time");
-  g_string_append (o, "; each bar is one hour, by the time the connection closed.</p></section>\n");
+  g_string_append (o, "; each bar is one hour, by the time the connection closed.</p>");
+}
+
+/* Closes per hour, stacked by code or by cause: the 8 largest series, the
+ * rest as "other". */
+static void
+chart_hours (GString *o, const ws_report *rp, bool by_cause, const char *id, const char *title)
+{
+  g_autoptr (GHashTable) totals = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  g_autoptr (GArray) hours = g_array_new (FALSE, FALSE, sizeof (int64_t));
+  hours_chart hc = { .rp = rp, .by_cause = by_cause, .hours = hours };
+
+  hours_collect (&hc, totals);
+  g_string_append_printf (o, "<section class=\"chart-box\"><h2>%s</h2>\n", title);
+  if (hours->len == 0)
+    {
+      g_string_append (o, "<p class=\"empty\">No closes.</p></section>\n");
+      return;
+    }
+  hours_layout (&hc, totals);
+  hours_svg (o, &hc, id, title);
+  hours_legend (o, &hc);
+  g_string_append (o, "</section>\n");
+  g_ptr_array_unref (hc.keys);
 }
 
 /* Horizontal bars: the 10 largest of a table (abnormal counts). */
@@ -492,6 +563,70 @@ endpoint (GString *o, const char *ip, unsigned port)
   g_string_append_printf (o, "%s:%u", v6 ? "]" : "", port);
 }
 
+/* The line under a card's title: when, who, where, how it ended. */
+static void
+card_meta (GString *o, const ws_report_rec *r)
+{
+  g_string_append (o, "<div class=\"meta\">");
+  if (r->end_us)
+    local_time (o, r->end_us, "%Y-%m-%d %H:%M:%S %Z");
+  g_string_append (o, " \xC2\xB7 <code>");
+  endpoint (o, r->client_ip, r->client_port);
+  g_string_append (o, "</code> \xE2\x86\x92 <code>");
+  endpoint (o, r->server_ip, r->server_port);
+  g_string_append (o, "</code>");
+  if (r->host || r->path)
+    {
+      g_string_append (o, " \xC2\xB7 <code>");
+      esc (o, r->host);
+      esc (o, r->path);
+      g_string_append (o, "</code>");
+    }
+  if (r->close_reason)
+    {
+      g_string_append (o, " \xC2\xB7 reason \xE2\x80\x9C<code>");
+      esc (o, r->close_reason);
+      g_string_append (o, "</code>\xE2\x80\x9D");
+    }
+  if (r->close_initiator != WS_SIDE_NONE)
+    {
+      g_string_append (o, " \xC2\xB7 closed by ");
+      esc (o, ws_side_name (r->close_initiator));
+    }
+  g_string_append (o, " \xC2\xB7 TCP ");
+  esc (o, ws_tcp_end_name (r->tcp_end));
+  if (r->tcp_end_by != WS_SIDE_NONE)
+    {
+      g_string_append (o, " by ");
+      esc (o, ws_side_name (r->tcp_end_by));
+    }
+  if (r->idle_us >= 0 && r->close_code == 1006)
+    g_string_append_printf (o, " \xC2\xB7 idle %.1f s", (double) r->idle_us / 1e6);
+  g_string_append (o, "</div>\n");
+}
+
+static void
+card_evidence (GString *o, const ws_report_rec *r)
+{
+  if (r->evidence->len)
+    {
+      g_string_append (o, "<ul>");
+      for (guint e = 0; e < r->evidence->len; e++)
+        {
+          const ws_report_evidence *ev = g_ptr_array_index (r->evidence, e);
+          g_string_append (o, "<li>");
+          if (ev->ts_us)
+            {
+              local_time (o, ev->ts_us, "%H:%M:%S");
+              g_string_append_printf (o, ".%06" PRId64 " ", ev->ts_us % G_USEC_PER_SEC);
+            }
+          esc (o, ev->text);
+          g_string_append (o, "</li>");
+        }
+      g_string_append (o, "</ul>\n");
+    }
+}
+
 static void
 section_top (GString *o, const ws_report *rp)
 {
@@ -530,42 +665,8 @@ section_top (GString *o, const ws_report *rp)
           esc (o, r->cause_confidence);
           g_string_append (o, " confidence)");
         }
-      g_string_append (o, "</h3><div class=\"meta\">");
-      if (r->end_us)
-        local_time (o, r->end_us, "%Y-%m-%d %H:%M:%S %Z");
-      g_string_append (o, " \xC2\xB7 <code>");
-      endpoint (o, r->client_ip, r->client_port);
-      g_string_append (o, "</code> \xE2\x86\x92 <code>");
-      endpoint (o, r->server_ip, r->server_port);
-      g_string_append (o, "</code>");
-      if (r->host || r->path)
-        {
-          g_string_append (o, " \xC2\xB7 <code>");
-          esc (o, r->host);
-          esc (o, r->path);
-          g_string_append (o, "</code>");
-        }
-      if (r->close_reason)
-        {
-          g_string_append (o, " \xC2\xB7 reason \xE2\x80\x9C<code>");
-          esc (o, r->close_reason);
-          g_string_append (o, "</code>\xE2\x80\x9D");
-        }
-      if (r->close_initiator != WS_SIDE_NONE)
-        {
-          g_string_append (o, " \xC2\xB7 closed by ");
-          esc (o, ws_side_name (r->close_initiator));
-        }
-      g_string_append (o, " \xC2\xB7 TCP ");
-      esc (o, ws_tcp_end_name (r->tcp_end));
-      if (r->tcp_end_by != WS_SIDE_NONE)
-        {
-          g_string_append (o, " by ");
-          esc (o, ws_side_name (r->tcp_end_by));
-        }
-      if (r->idle_us >= 0 && r->close_code == 1006)
-        g_string_append_printf (o, " \xC2\xB7 idle %.1f s", (double) r->idle_us / 1e6);
-      g_string_append (o, "</div>\n");
+      g_string_append (o, "</h3>");
+      card_meta (o, r);
       if (r->cause_summary)
         {
           g_string_append (o, "<p>");
@@ -578,23 +679,7 @@ section_top (GString *o, const ws_report *rp)
           esc (o, r->cause_fix);
           g_string_append (o, "</div>\n");
         }
-      if (r->evidence->len)
-        {
-          g_string_append (o, "<ul>");
-          for (guint e = 0; e < r->evidence->len; e++)
-            {
-              const ws_report_evidence *ev = g_ptr_array_index (r->evidence, e);
-              g_string_append (o, "<li>");
-              if (ev->ts_us)
-                {
-                  local_time (o, ev->ts_us, "%H:%M:%S");
-                  g_string_append_printf (o, ".%06" PRId64 " ", ev->ts_us % G_USEC_PER_SEC);
-                }
-              esc (o, ev->text);
-              g_string_append (o, "</li>");
-            }
-          g_string_append (o, "</ul>\n");
-        }
+      card_evidence (o, r);
       g_string_append (o, "</div>\n");
     }
   g_string_append (o, "</section>\n");

@@ -7,8 +7,7 @@
 
 #include <glib.h>
 
-#include "history.h"
-#include "report.h"
+#include "report-model.h"
 
 /* Append s with & < > " ' escaped (and control characters shown as \xNN),
  * safe in text and in quoted attribute values.  NULL appends nothing.  Every

@@ -1,75 +1,40 @@
-/* test-report.c - the report's unit of data (the same from a connection and
- * from its JSON record), the aggregate, the HTML escaping and the SQLite
- * history over two nights. */
+/* test-report.c - the report's stages but the history and the page (which
+ * have test-history.c and test-html.c): the record (the same from a
+ * connection and from its JSON record), records straight from the analyzer,
+ * the aggregate, the JSON Lines reader, input discovery and the summaries. */
 #include "config.h"
 
-#include <arpa/inet.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
-#include <sqlite3.h>
+#include <unistd.h>
+#include <json-glib/json-glib.h>
 #include <string.h>
 
+#include "analyzer.h"
+#include "capture.h"
 #include "diagnose.h"
-#include "history.h"
-#include "html.h"
 #include "output.h"
-#include "report.h"
-
-static void
-set_addr (ws_addr *a, int family, const char *text)
-{
-  memset (a, 0, sizeof *a);
-  a->family = (uint8_t) family;
-  g_assert_true (inet_pton (family == 6 ? AF_INET6 : AF_INET, text, a->addr) == 1);
-}
+#include "record-builder.h"
+#include "report-agg.h"
+#include "report-input.h"
+#include "report-jsonl.h"
+#include "report-summary.h"
 
 static const int64_t T0 = 1795470161224073;
 
-/* A finished connection: the server closed with code and reason (reason_len
- * bytes, may hold any byte), TCP ended with an RST from the client. */
+/* A finished connection: the server closed with code (0: no close frame,
+ * -1: an empty close body) and reason (reason_len bytes, may hold any
+ * byte), TCP ended with an RST from the client; Host and path hostile. */
 static ws_conn *
 make_conn (int family, int code, const char *reason, size_t reason_len)
 {
-  ws_conn *c = ws_conn_new ();
-  c->id = 1;
-  set_addr (&c->addr[WS_SIDE_CLIENT], family, family == 6 ? "2001:db8::1" : "192.0.2.1");
-  set_addr (&c->addr[WS_SIDE_SERVER], family, family == 6 ? "2001:db8::2" : "192.0.2.2");
-  c->port[WS_SIDE_CLIENT] = 51000;
-  c->port[WS_SIDE_SERVER] = 443;
-  c->sides_known = c->syn_seen = true;
-  c->kind = WS_KIND_WEBSOCKET;
-  c->stage = WS_STAGE_FRAMES;
-  c->start_us = T0;
-  c->request_us = T0 + 1000;
-  c->response_us = T0 + 2000;
-  c->end_us = T0 + 5000001;
-  c->method = g_strdup ("GET");
-  c->host = g_strdup ("chat.example\xff<b>");
-  c->path = g_strdup ("/live?x=\"1\"&y='2'\x01");
-  c->handshake_status = 101;
-  c->accept_valid = 1;
-  c->dir[WS_SIDE_CLIENT].frames = 3;
-  c->dir[WS_SIDE_CLIENT].last_frame_us = T0 + 3000;
-  c->dir[WS_SIDE_SERVER].frames = 4;
-  c->dir[WS_SIDE_SERVER].last_frame_us = T0 + 4000;
+  ws_conn *c = rb_conn (family, T0);
+  rb_request (c, "chat.example\xff<b>", "/live?x=\"1\"&y='2'\x01");
+  rb_frames (c, WS_SIDE_CLIENT, 3, T0 + 3000);
+  rb_frames (c, WS_SIDE_SERVER, 4, T0 + 4000);
   if (code != 0)
-    {
-      ws_close_info *ci = &c->close[WS_SIDE_SERVER];
-      ci->seen = true;
-      ci->ts_us = T0 + 4000;
-      ci->code = code;
-      if (reason)
-        {
-          ci->reason = g_memdup2 (reason, reason_len + 1);
-          ci->reason_len = reason_len;
-          ci->payload_len = 2 + reason_len;
-        }
-      c->close_initiator = WS_SIDE_SERVER;
-      c->dir[WS_SIDE_SERVER].closes = 1;
-    }
-  c->tcp_end = WS_TCP_END_RST;
-  c->tcp_end_by = WS_SIDE_CLIENT;
-  c->rst[WS_SIDE_CLIENT] = true;
-  c->rst_us[WS_SIDE_CLIENT] = c->end_us;
+    rb_close (c, WS_SIDE_SERVER, code, reason, reason_len, T0 + 4000);
+  rb_end (c, WS_TCP_END_RST, WS_SIDE_CLIENT, T0 + 5000001);
   return c;
 }
 
@@ -122,16 +87,12 @@ test_rec_same_both_ways (void)
   g_assert_cmpint (r->close_code, ==, 1006);
   g_assert_cmpint (r->idle_us, ==, 5000001 - 4000);
   ws_conn_free (c);
-  c = make_conn (4, 0, NULL, 0);
-  c->tcp_end = WS_TCP_END_OPEN;
-  c->end_us = 0;
+  c = rb_conn (4, T0);
   check_same (c);
   ws_conn_free (c);
   /* a rejected handshake */
   c = make_conn (4, 0, NULL, 0);
-  c->handshake_status = 403;
-  c->handshake_reason = g_strdup ("Forbidden");
-  c->stage = WS_STAGE_REJECTED;
+  rb_reject (c, 403, "Forbidden");
   c->dir[0].frames = c->dir[1].frames = 0;
   c->dir[0].last_frame_us = c->dir[1].last_frame_us = 0;
   check_same (c);
@@ -177,30 +138,6 @@ test_rec_fields (void)
   g_assert_null (w->host);
 }
 
-static ws_report_rec *
-rec (const char *server, int code, const char *cause, int64_t start_s, const char *reason)
-{
-  ws_report_rec *r = ws_report_rec_new ();
-  r->client_ip = g_strdup ("10.0.0.1");
-  r->client_port = (unsigned) (40000 + start_s % 1000);
-  r->server_ip = g_strdup (server);
-  r->server_port = 443;
-  r->host = g_strdup ("h.example");
-  r->path = g_strdup ("/ws");
-  r->start_us = start_s * G_USEC_PER_SEC;
-  r->end_us = r->start_us + 30 * G_USEC_PER_SEC;
-  r->handshake_status = 101;
-  r->close_code = code;
-  r->close_reason = g_strdup (reason);
-  r->cause_id = g_strdup (cause);
-  r->cause_confidence = g_strdup ("high");
-  r->cause_summary = g_strdup ("summary");
-  r->cause_fix = g_strdup ("fix it");
-  r->tcp_end = WS_TCP_END_FIN;
-  r->idle_us = code == 1006 ? 25 * G_USEC_PER_SEC : -1;
-  return r;
-}
-
 static void
 fill (ws_report *rp, bool reverse, int n)
 {
@@ -210,7 +147,7 @@ fill (ws_report *rp, bool reverse, int n)
       int code = i % 3 == 0 ? 1000 : i % 3 == 1 ? 1006 : 1011;
       const char *cause = code == 1000 ? "normal_closure" : code == 1006 ? "connection_dropped"
                                                                          : "server_internal_error";
-      ws_report_add (rp, rec (i % 2 ? "192.0.2.7" : "192.0.2.8", code, cause,
+      ws_report_add (rp, rb_rec (i % 2 ? "192.0.2.7" : "192.0.2.8", code, cause,
                               1795470000 + i * 60, NULL));
     }
 }
@@ -240,152 +177,313 @@ test_aggregate (void)
   g_assert_cmpuint (servers->len, ==, 2);
 }
 
-static void
-test_html_escape (void)
-{
-  GString *o = g_string_new (NULL);
-  ws_html_escape (o, "<script>alert('x')</script>&\"\x01\xC2\x85ok\xC3\xA9");
-  g_assert_cmpstr (o->str, ==,
-                   "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;&quot;\\x01\\u0085ok\xC3\xA9");
-  g_string_free (o, TRUE);
+/* ---- records straight from the analyzer ------------------------------------------ */
 
-  g_autoptr (ws_report) rp = ws_report_new ();
-  ws_report_add (rp, rec ("192.0.2.9", 4000, "application_code", 1795470000,
-                          "<script>alert(1)</script>"));
-  ws_report_rec *r = rec ("192.0.2.9", 1006, "connection_dropped", 1795470100, NULL);
-  g_free (r->path);
-  r->path = g_strdup ("/<img src=x onerror=alert(2)>");
-  ws_report_add (rp, r);
-  GString *page = g_string_new (NULL);
-  ws_html_page (page, rp, "night <1>", NULL);
-  g_assert_nonnull (strstr (page->str, "&lt;script&gt;alert(1)&lt;/script&gt;"));
-  g_assert_null (strstr (page->str, "<script"));
-  g_assert_null (strstr (page->str, "<img"));
-  g_assert_nonnull (strstr (page->str, "night &lt;1&gt;"));
-  g_assert_nonnull (strstr (page->str, "id=\"chart-codes\""));
-  g_string_free (page, TRUE);
+typedef struct {
+  GPtrArray *recs;
+  ws_analyzer *a;
+} hook_ctx;
+
+static bool
+hook_record (const ws_conn *c, void *user)
+{
+  hook_ctx *h = user;
+  g_ptr_array_add (h->recs, ws_report_rec_from_conn (c));
+  return true;
 }
 
-static int64_t
-query_int (sqlite3 *db, const char *sql)
+static void
+hook_packet (void *user, int linktype, const struct pcap_pkthdr *ph, const uint8_t *data)
 {
-  sqlite3_stmt *st = NULL;
-  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &st, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_step (st), ==, SQLITE_ROW);
-  int64_t v = sqlite3_column_int64 (st, 0);
-  sqlite3_finalize (st);
-  return v;
+  hook_ctx *h = user;
+  ws_analyzer_packet (h->a, linktype, ph, data);
 }
 
-/* Store one night: n records from fill() plus, when extra, a new server
- * with a new cause. */
+/* pcaps/nginx-idle-5s.pcap was recorded with two connections that nginx
+ * dropped after 5 s of silence (pcaps/nginx-idle-5s.expected.jsonl): both
+ * come through the record callback, diagnosed, with their evidence, and no
+ * writer is needed. */
 static void
-store_night (const char *path, const char *label, int n, bool extra)
+test_analyzer_hook (void)
 {
-  g_autoptr (GError) e = NULL;
-  ws_history *h = ws_history_open (path, &e);
-  g_assert_no_error (e);
-  g_autoptr (ws_report) rp = ws_report_new ();
-  g_assert_true (ws_history_begin (h, "[\"x\"]", &e));
-  for (int i = 0; i < n + (extra ? 1 : 0); i++)
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "..", "pcaps", "nginx-idle-5s.pcap",
+                                                 NULL);
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
     {
-      ws_report_rec *r;
-      if (i == n)
-        r = rec ("198.51.100.1", 1013, "try_again_later", 1795480000, "busy");
-      else
-        {
-          int code = i % 3 == 0 ? 1000 : i % 3 == 1 ? 1006 : 1011;
-          r = rec ("192.0.2.7", code, code == 1000 ? "normal_closure" : code == 1006
-                   ? "connection_dropped" : "server_internal_error", 1795470000 + i, NULL);
-        }
-      g_assert_true (ws_history_add (h, r, &e));
-      ws_report_add (rp, r);
+      g_test_skip ("pcaps/nginx-idle-5s.pcap missing");
+      return;
     }
-  g_assert_true (ws_history_end (h, label, rp, &e));
-  ws_history_close (h);
+  char *files[] = { path, NULL };
+  int n_errors = 0;
+  g_autoptr (GError) e = NULL;
+  ws_capture *cap = ws_capture_open_files (files, NULL, &n_errors, &e);
+  g_assert_no_error (e);
+  ws_analyzer_opts ao;
+  ws_analyzer_opts_init (&ao);
+  hook_ctx h = { g_ptr_array_new_with_free_func ((GDestroyNotify) ws_report_rec_free), NULL };
+  h.a = ws_analyzer_new (&ao, NULL);
+  ws_analyzer_set_record_fn (h.a, hook_record, &h);
+  g_assert_cmpint (ws_capture_run (cap, hook_packet, &h), ==, 0);
+  ws_analyzer_finish (h.a);
+  g_assert_cmpuint (ws_analyzer_write_errors (h.a), ==, 0);
+  g_assert_cmpuint (h.recs->len, ==, 2);
+  unsigned ports = 0;
+  for (guint i = 0; i < h.recs->len; i++)
+    {
+      const ws_report_rec *r = g_ptr_array_index (h.recs, i);
+      g_assert_cmpint (r->close_code, ==, 1006);
+      g_assert_cmpstr (r->cause_id, ==, "idle_timeout");
+      g_assert_cmpstr (r->path, ==, "/idle");
+      g_assert_cmpint (r->tcp_end, ==, WS_TCP_END_FIN);
+      g_assert_cmpuint (r->evidence->len, >, 0);
+      /* idle about 5 s: nginx's proxy_read_timeout */
+      g_assert_cmpint (r->idle_us, >=, 4900000);
+      g_assert_cmpint (r->idle_us, <=, 5600000);
+      ports |= r->server_port == 18280 ? 1 : r->server_port == 18281 ? 2 : 4;
+    }
+  g_assert_cmpuint (ports, ==, 3);
+  ws_analyzer_free (h.a);
+  ws_capture_free (cap);
+  g_ptr_array_unref (h.recs);
+}
+
+/* ---- JSON Lines ---------------------------------------------------------------- */
+
+/* What a call writes on stderr: begin sends fd 2 to a temporary file, end
+ * puts it back and returns what was written. */
+typedef struct {
+  int saved;
+  char *path;
+} err_trap;
+
+static void
+err_trap_begin (err_trap *t)
+{
+  int fd = g_file_open_tmp ("wsclosed-stderr-XXXXXX", &t->path, NULL);
+  g_assert_cmpint (fd, >=, 0);
+  fflush (stderr);
+  t->saved = dup (2);
+  dup2 (fd, 2);
+  close (fd);
+}
+
+static char *
+err_trap_end (err_trap *t)
+{
+  char *text = NULL;
+  fflush (stderr);
+  dup2 (t->saved, 2);
+  close (t->saved);
+  g_assert_true (g_file_get_contents (t->path, &text, NULL, NULL));
+  g_unlink (t->path);
+  g_free (t->path);
+  return text;
+}
+
+typedef struct {
+  ws_report *rp;
+  size_t bytes;
+} jsonl_ctx;
+
+static void
+jsonl_record (ws_report_rec *r, void *user)
+{
+  ws_report_add (((jsonl_ctx *) user)->rp, r);
 }
 
 static void
-test_history (void)
+jsonl_progress (size_t bytes, void *user)
 {
-  g_autofree char *dir = g_dir_make_tmp ("wsclosed-report-XXXXXX", NULL);
-  g_autofree char *path = g_build_filename (dir, "sub", "history.db", NULL);
-  g_autoptr (GError) e = NULL;
+  ((jsonl_ctx *) user)->bytes += bytes;
+}
 
-  store_night (path, "2026-11-22", 30, false);
-  store_night (path, "2026-11-23", 45, true);
-
-  sqlite3 *db = NULL;
-  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
-  g_assert_cmpint (query_int (db, "SELECT version FROM schema_version"), ==, 1);
-  g_assert_cmpint (query_int (db, "SELECT count(*) FROM runs"), ==, 2);
-  g_assert_cmpint (query_int (db, "SELECT count(*) FROM records"), ==, 76);
-  g_assert_cmpint (query_int (db, "SELECT connections FROM runs WHERE label='2026-11-23'"), ==, 46);
-  g_assert_cmpint (query_int (db, "SELECT count FROM summary s JOIN runs r ON r.id = s.run_id "
-                                  "WHERE r.label='2026-11-23' AND dim='code' AND key='1006'"), ==, 15);
-  sqlite3_close (db);
-
-  ws_history *h = ws_history_open (path, &e);
-  g_assert_no_error (e);
-  g_autoptr (ws_history_cmp) cmp = ws_history_compare (h, "2026-11-23", &e);
-  g_assert_no_error (e);
-  g_assert_cmpstr (cmp->prev_label, ==, "2026-11-22");
-  g_assert_cmpint (cmp->n_prev, ==, 1);
-  bool new_cause = false, new_server = false, total = false;
-  for (guint i = 0; i < cmp->deltas->len; i++)
+/* A file written by our JSON writer reads back to the same night as the
+ * records themselves; blank lines are nothing, broken lines are counted,
+ * the last line needs no newline. */
+static void
+test_jsonl_read (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("wsclosed-jsonl-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "night.jsonl", NULL);
+  g_autoptr (ws_report) direct = ws_report_new ();
+  GString *text = g_string_new (NULL);
+  for (int i = 0; i < 6; i++)
     {
-      const ws_history_delta *d = g_ptr_array_index (cmp->deltas, i);
-      if (!strcmp (d->dim, "cause") && !strcmp (d->key, "try_again_later"))
-        new_cause = d->is_new && d->now == 1;
-      if (!strcmp (d->dim, "server") && !strcmp (d->key, "198.51.100.1:443"))
-        new_server = d->is_new;
-      if (!strcmp (d->dim, "total"))
-        total = d->now == 46 && d->prev == 30;
+      ws_conn *c = make_conn (i % 2 ? 6 : 4, i < 2 ? 0 : 1000 + i, "bye", 3);
+      c->id = (uint64_t) i + 1;
+      ws_diagnose (c, NULL);
+      ws_report_add (direct, ws_report_rec_from_conn (c));
+      ws_json_record (text, c);
+      g_string_append (text, i == 2 ? "\n\n   \nnot json\n[1]\n" : "\n");
+      ws_conn_free (c);
     }
-  g_assert_true (new_cause);
-  g_assert_true (new_server);
-  g_assert_true (total);
-  /* the first night has nothing before it */
-  g_autoptr (ws_history_cmp) first = ws_history_compare (h, "2026-11-22", &e);
-  g_assert_null (first->prev_label);
-  g_assert_cmpuint (first->deltas->len, ==, 0);
-  ws_history_close (h);
+  g_string_truncate (text, text->len - 1);    /* no final newline */
+  g_assert_true (g_file_set_contents (path, text->str, (gssize) text->len, NULL));
 
-  /* re-running the first night replaces it */
-  store_night (path, "2026-11-22", 12, false);
-  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
-  g_assert_cmpint (query_int (db, "SELECT count(*) FROM runs"), ==, 2);
-  g_assert_cmpint (query_int (db, "SELECT count(*) FROM records"), ==, 58);
-  g_assert_cmpint (query_int (db, "SELECT count(*) FROM summary WHERE run_id NOT IN "
-                                  "(SELECT id FROM runs)"), ==, 0);
-  /* a newer schema is refused */
-  g_assert_cmpint (sqlite3_exec (db, "UPDATE schema_version SET version = 99", NULL, NULL, NULL),
-                   ==, SQLITE_OK);
-  sqlite3_close (db);
-  g_assert_null (ws_history_open (path, &e));
-  g_assert_nonnull (e);
-  g_assert_nonnull (strstr (e->message, "version 99"));
-  g_clear_error (&e);
-
-  /* an aborted run leaves nothing */
-  g_autofree char *p2 = g_build_filename (dir, "h2.db", NULL);
-  h = ws_history_open (p2, &e);
-  g_assert_true (ws_history_begin (h, "[]", &e));
-  ws_report_rec *r = rec ("192.0.2.1", 1006, "connection_dropped", 1795470000, NULL);
-  g_assert_true (ws_history_add (h, r, &e));
-  ws_report_rec_free (r);
-  ws_history_abort (h);
-  ws_history_close (h);
-  g_assert_cmpint (sqlite3_open (p2, &db), ==, SQLITE_OK);
-  g_assert_cmpint (query_int (db, "SELECT count(*) FROM runs"), ==, 0);
-  g_assert_cmpint (query_int (db, "SELECT count(*) FROM records"), ==, 0);
-  sqlite3_close (db);
-
-  g_unlink (p2);
+  g_autoptr (ws_report) read = ws_report_new ();
+  jsonl_ctx jc = { read, 0 };
+  ws_report_jsonl_cbs cbs = { jsonl_record, jsonl_progress };
+  g_autoptr (ws_report_jsonl) j = ws_report_jsonl_new (&cbs, &jc);
+  err_trap t;
+  err_trap_begin (&t);
+  bool ok = ws_report_jsonl_read (j, path);
+  g_autofree char *err = err_trap_end (&t);
+  /* lines 6 and 7: after record 3 come an empty line and one of spaces */
+  g_assert_nonnull (strstr (err, "night.jsonl:6: not a JSON record: "));
+  g_assert_nonnull (strstr (err, "night.jsonl:7: not a JSON record: not a JSON object\n"));
+  g_assert_false (ok);
+  g_assert_cmpuint (ws_report_jsonl_bad_lines (j), ==, 2);
+  g_assert_cmpuint (jc.bytes, ==, text->len);
+  g_assert_cmpuint (read->connections, ==, 6);
+  GString *a = g_string_new (NULL), *b = g_string_new (NULL);
+  ws_report_json_summary (a, direct, "x", NULL);
+  ws_report_json_summary (b, read, "x", NULL);
+  g_assert_cmpstr (a->str, ==, b->str);
+  g_string_free (a, TRUE);
+  g_string_free (b, TRUE);
+  g_string_free (text, TRUE);
+  /* a missing file is told and is a failure */
+  g_autofree char *none = g_build_filename (dir, "none.jsonl", NULL);
+  err_trap_begin (&t);
+  g_assert_false (ws_report_jsonl_read (j, none));
+  g_autofree char *err2 = err_trap_end (&t);
+  g_assert_nonnull (strstr (err2, "none.jsonl: No such file or directory\n"));
   g_unlink (path);
-  g_autofree char *sub = g_path_get_dirname (path);
-  g_rmdir (sub);
   g_rmdir (dir);
+}
+
+/* ---- input discovery ----------------------------------------------------------- */
+
+static void
+test_capture_names (void)
+{
+  static const struct {
+    const char *name;
+    bool capture;
+  } names[] = {
+    { "x.pcap", true }, { "x.pcapng", true }, { "x.cap", true }, { "x.pcap.gz", true },
+    { "x.pcapng.gz", true }, { "x.pcap0", true }, { "x.pcap17", true }, { "x.pcap.1", true },
+    { "night.2026-11-23.pcap", true }, { "x.pcap.gz.1", false }, { ".pcap", false },
+    { "x.pcap.", false }, { "x.pcapx", false }, { "x.txt", false }, { "x.pcap.1a", false },
+    { "pcap", false }, { "x.gz", false }, { "x.jsonl", false },
+  };
+  for (size_t i = 0; i < G_N_ELEMENTS (names); i++)
+    if (ws_report_is_capture_name (names[i].name) != names[i].capture)
+      g_error ("%s: expected %s", names[i].name, names[i].capture ? "a capture" : "not one");
+}
+
+static void
+touch (const char *dir, const char *name, const char *content)
+{
+  g_autofree char *p = g_build_filename (dir, name, NULL);
+  g_assert_true (g_file_set_contents (p, content, -1, NULL));
+}
+
+/* A directory gives its captures in natural order, hidden and other files
+ * left out; a file is JSON Lines by its first byte; what cannot be read is
+ * counted. */
+static void
+test_collect_inputs (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("wsclosed-inputs-XXXXXX", NULL);
+  g_autofree char *night = g_build_filename (dir, "night", NULL);
+  g_autofree char *empty = g_build_filename (dir, "empty", NULL);
+  g_assert_cmpint (g_mkdir (night, 0700), ==, 0);
+  g_assert_cmpint (g_mkdir (empty, 0700), ==, 0);
+  const char *in_dir[] = { "x.pcap10", "x.pcap2", "x.pcap", "x.pcap.1", ".hidden.pcap",
+                           "notes.txt", "y.pcapng.gz" };
+  for (size_t i = 0; i < G_N_ELEMENTS (in_dir); i++)
+    touch (night, in_dir[i], "not really a capture");
+  touch (dir, "a.jsonl", "  \n{\"close_code\":1000}\n");
+  touch (dir, "b.jsonl", "");
+  touch (dir, "c.pcap", "\xd4\xc3\xb2\xa1");
+  g_autofree char *a = g_build_filename (dir, "a.jsonl", NULL);
+  g_autofree char *b = g_build_filename (dir, "b.jsonl", NULL);
+  g_autofree char *c = g_build_filename (dir, "c.pcap", NULL);
+  g_autofree char *missing = g_build_filename (dir, "missing.pcap", NULL);
+  char *inputs[] = { night, a, b, c, missing, empty, NULL };
+  g_autoptr (GPtrArray) caps = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) jsonl = g_ptr_array_new_with_free_func (g_free);
+  err_trap t;
+  err_trap_begin (&t);
+  int problems = ws_report_collect_inputs (inputs, caps, jsonl);
+  g_autofree char *err = err_trap_end (&t);
+  g_assert_nonnull (strstr (err, "missing.pcap: No such file or directory\n"));
+  g_assert_nonnull (strstr (err, "empty: no captures in this directory\n"));
+  g_assert_cmpint (problems, ==, 2);
+  const char *want[] = { "x.pcap", "x.pcap.1", "x.pcap2", "x.pcap10", "y.pcapng.gz" };
+  g_assert_cmpuint (caps->len, ==, G_N_ELEMENTS (want) + 1);
+  for (size_t i = 0; i < G_N_ELEMENTS (want); i++)
+    {
+      g_autofree char *base = g_path_get_basename (g_ptr_array_index (caps, i));
+      g_assert_cmpstr (base, ==, want[i]);
+    }
+  g_assert_cmpstr (g_ptr_array_index (caps, G_N_ELEMENTS (want)), ==, c);
+  g_assert_cmpuint (jsonl->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (jsonl, 0), ==, a);
+  g_assert_cmpstr (g_ptr_array_index (jsonl, 1), ==, b);
+  g_assert_cmpuint (ws_report_file_size (c), ==, 4);
+  g_assert_cmpuint (ws_report_file_size (missing), ==, 0);
+  for (size_t i = 0; i < G_N_ELEMENTS (in_dir); i++)
+    {
+      g_autofree char *p = g_build_filename (night, in_dir[i], NULL);
+      g_unlink (p);
+    }
+  g_unlink (a);
+  g_unlink (b);
+  g_unlink (c);
+  g_rmdir (night);
+  g_rmdir (empty);
+  g_rmdir (dir);
+}
+
+/* ---- summaries ----------------------------------------------------------------- */
+
+/* The JSON summary of fill()'s 90 connections, read back with json-glib:
+ * the counts are those fill() made (every third 1000, 1006, 1011). */
+static void
+test_json_summary (void)
+{
+  g_autoptr (ws_report) rp = ws_report_new ();
+  fill (rp, false, 90);
+  GString *o = g_string_new (NULL);
+  ws_report_json_summary (o, rp, "night \"1\"", NULL);
+  g_assert_true (o->len > 0 && o->str[o->len - 1] == '\n');
+  g_autoptr (JsonParser) p = json_parser_new ();
+  g_autoptr (GError) e = NULL;
+  g_assert_true (json_parser_load_from_data (p, o->str, (gssize) o->len, &e));
+  JsonObject *root = json_node_get_object (json_parser_get_root (p));
+  g_assert_cmpstr (json_object_get_string_member (root, "label"), ==, "night \"1\"");
+  g_assert_cmpint (json_object_get_int_member (root, "connections"), ==, 90);
+  g_assert_cmpint (json_object_get_int_member (root, "abnormal"), ==, 60);
+  JsonObject *codes = json_object_get_object_member (root, "by_code");
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (codes, "1006"),
+                                               "count"), ==, 30);
+  g_assert_cmpint (json_array_get_length (json_object_get_array_member (root, "top")), ==,
+                   WS_REPORT_TOP);
+  JsonObject *idle = json_object_get_object_member (root, "idle_before_1006");
+  g_assert_cmpint (json_object_get_int_member (idle, "15-30s"), ==, 30);
+  g_assert_true (json_object_get_null_member (root, "compare"));
+  g_string_free (o, TRUE);
+}
+
+/* The text summary shows control bytes from the wire as \xNN, never raw,
+ * and tells that there was no earlier run. */
+static void
+test_text_summary (void)
+{
+  g_autoptr (ws_report) rp = ws_report_new ();
+  ws_report_add (rp, rb_rec ("192.0.2.9", 4000, "application_code", 1795470000,
+                             "bye\x1b[31m red\x07"));
+  g_autoptr (ws_history_cmp) cmp = ws_history_cmp_new ("n");
+  GString *o = g_string_new (NULL);
+  ws_report_text_summary (o, rp, "n\x1b", cmp);
+  g_assert_null (strchr (o->str, '\x1b'));
+  g_assert_null (strchr (o->str, '\x07'));
+  g_assert_nonnull (strstr (o->str, "wsclosed report n\\x1b: 1 WebSocket connections"));
+  g_assert_nonnull (strstr (o->str, "\"bye\\x1b[31m red\\x07\""));
+  g_assert_nonnull (strstr (o->str, "History: no earlier run to compare with."));
+  g_string_free (o, TRUE);
 }
 
 int
@@ -397,7 +495,11 @@ main (int argc, char **argv)
   g_test_add_func ("/report/rec/same-from-conn-and-json", test_rec_same_both_ways);
   g_test_add_func ("/report/rec/fields", test_rec_fields);
   g_test_add_func ("/report/aggregate/order-independent", test_aggregate);
-  g_test_add_func ("/report/html/escape", test_html_escape);
-  g_test_add_func ("/report/history/two-nights", test_history);
+  g_test_add_func ("/report/analyzer/record-callback", test_analyzer_hook);
+  g_test_add_func ("/report/jsonl/read", test_jsonl_read);
+  g_test_add_func ("/report/input/capture-names", test_capture_names);
+  g_test_add_func ("/report/input/collect", test_collect_inputs);
+  g_test_add_func ("/report/summary/json", test_json_summary);
+  g_test_add_func ("/report/summary/text", test_text_summary);
   return g_test_run ();
 }

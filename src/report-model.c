@@ -1,0 +1,375 @@
+/* report-model.c - the report's data: records, their ranking, the night's
+ * tallies, comparison rows.  See report-model.h. */
+#include "config.h"
+
+#include <string.h>
+
+#include "report-model.h"
+
+/* ---- strings ------------------------------------------------------------------ */
+
+char *
+ws_report_utf8_dup (const char *s, size_t len)
+{
+  if (s == NULL)
+    return NULL;
+  const char *nul = memchr (s, '\0', len);
+  if (nul)
+    len = (size_t) (nul - s);
+  GString *o = g_string_sized_new (len + 1);
+  size_t i = 0;
+  while (i < len)
+    {
+      /* one U+FFFD per byte that does not start a well-formed sequence,
+       * as ws_json_string does */
+      gunichar cp = g_utf8_get_char_validated (s + i, (gssize) (len - i));
+      if (cp == (gunichar) -1 || cp == (gunichar) -2)
+        {
+          g_string_append (o, "\xEF\xBF\xBD");
+          i++;
+          continue;
+        }
+      size_t n = (size_t) g_utf8_skip[(guchar) s[i]];
+      g_string_append_len (o, s + i, (gssize) n);
+      i += n;
+    }
+  return g_string_free (o, FALSE);
+}
+
+char *
+ws_report_utf8_dup0 (const char *s)
+{
+  return s ? ws_report_utf8_dup (s, strlen (s)) : NULL;
+}
+
+void
+ws_report_code_key (int code, char buf[16])
+{
+  if (code < 0)
+    g_strlcpy (buf, "open", 16);
+  else
+    g_snprintf (buf, 16, "%d", code);
+}
+
+/* ---- records ------------------------------------------------------------------ */
+
+static void
+evidence_free (gpointer p)
+{
+  ws_report_evidence *e = p;
+  g_free (e->text);
+  g_free (e);
+}
+
+ws_report_rec *
+ws_report_rec_new (void)
+{
+  ws_report_rec *r = g_new0 (ws_report_rec, 1);
+  r->handshake_status = -1;
+  r->close_code = -1;
+  r->close_initiator = WS_SIDE_NONE;
+  r->tcp_end = WS_TCP_END_OPEN;
+  r->tcp_end_by = WS_SIDE_NONE;
+  r->idle_us = -1;
+  r->evidence = g_ptr_array_new_with_free_func (evidence_free);
+  return r;
+}
+
+void
+ws_report_rec_free (ws_report_rec *r)
+{
+  if (r == NULL)
+    return;
+  g_free (r->client_ip);
+  g_free (r->server_ip);
+  g_free (r->host);
+  g_free (r->path);
+  g_free (r->close_reason);
+  g_free (r->cause_id);
+  g_free (r->cause_detail);
+  g_free (r->cause_summary);
+  g_free (r->cause_fix);
+  g_free (r->cause_confidence);
+  g_ptr_array_unref (r->evidence);
+  g_free (r);
+}
+
+void
+ws_report_rec_add_evidence (ws_report_rec *r, int64_t ts_us, const char *text)
+{
+  ws_report_evidence *e = g_new0 (ws_report_evidence, 1);
+  e->ts_us = ts_us;
+  e->text = text ? ws_report_utf8_dup0 (text) : g_strdup ("");
+  g_ptr_array_add (r->evidence, e);
+}
+
+int64_t
+ws_report_idle_of (int64_t end_us, int64_t last_frame_us, int64_t response_us)
+{
+  int64_t lf = last_frame_us ? last_frame_us : response_us;
+  return end_us && lf && end_us >= lf ? end_us - lf : -1;
+}
+
+bool
+ws_report_rec_equal (const ws_report_rec *a, const ws_report_rec *b)
+{
+  if (g_strcmp0 (a->client_ip, b->client_ip) || g_strcmp0 (a->server_ip, b->server_ip) ||
+      a->client_port != b->client_port || a->server_port != b->server_port ||
+      g_strcmp0 (a->host, b->host) || g_strcmp0 (a->path, b->path) ||
+      a->start_us != b->start_us || a->end_us != b->end_us ||
+      a->handshake_status != b->handshake_status ||
+      a->handshake_failed != b->handshake_failed || a->close_code != b->close_code ||
+      g_strcmp0 (a->close_reason, b->close_reason) ||
+      a->close_initiator != b->close_initiator || a->tcp_end != b->tcp_end ||
+      a->tcp_end_by != b->tcp_end_by || g_strcmp0 (a->cause_id, b->cause_id) ||
+      g_strcmp0 (a->cause_detail, b->cause_detail) ||
+      g_strcmp0 (a->cause_summary, b->cause_summary) ||
+      g_strcmp0 (a->cause_fix, b->cause_fix) ||
+      g_strcmp0 (a->cause_confidence, b->cause_confidence) ||
+      a->idle_us != b->idle_us || a->evidence->len != b->evidence->len)
+    return false;
+  for (guint i = 0; i < a->evidence->len; i++)
+    {
+      const ws_report_evidence *x = g_ptr_array_index (a->evidence, i);
+      const ws_report_evidence *y = g_ptr_array_index (b->evidence, i);
+      if (x->ts_us != y->ts_us || g_strcmp0 (x->text, y->text))
+        return false;
+    }
+  return true;
+}
+
+bool
+ws_report_rec_abnormal (const ws_report_rec *r)
+{
+  if (r->handshake_failed)
+    return true;
+  return r->close_code >= 0 && r->close_code != 1000 && r->close_code != 1001;
+}
+
+int
+ws_report_rec_score (const ws_report_rec *r)
+{
+  int s;
+
+  if (!ws_report_rec_abnormal (r))
+    return 0;
+  if (r->handshake_failed)
+    s = 60;
+  else
+    switch (r->close_code)
+      {
+      case 1006: s = 70; break;            /* nobody said why */
+      case 1011: case 1014: s = 65; break; /* server trouble */
+      case 1002: case 1003: case 1007: case 1008: case 1009: case 1010: s = 55; break;
+      case 1012: case 1013: s = 40; break; /* planned */
+      case 1005: s = 35; break;
+      default: s = 30; break;              /* application codes */
+      }
+  if (g_strcmp0 (r->cause_confidence, "high") == 0)
+    s += 3;
+  else if (g_strcmp0 (r->cause_confidence, "medium") == 0)
+    s += 2;
+  else if (r->cause_confidence)
+    s += 1;
+  return s;
+}
+
+#define CMP(a, b) do { if ((a) != (b)) return (a) < (b) ? -1 : 1; } while (0)
+#define SCMP(a, b) do { int c_ = g_strcmp0 ((a), (b)); if (c_) return c_; } while (0)
+
+int
+ws_report_rec_rank_cmp (const ws_report_rec *a, const ws_report_rec *b)
+{
+  CMP (ws_report_rec_score (b), ws_report_rec_score (a));
+  CMP (a->start_us, b->start_us);
+  SCMP (a->client_ip, b->client_ip);
+  CMP (a->client_port, b->client_port);
+  SCMP (a->server_ip, b->server_ip);
+  CMP (a->server_port, b->server_port);
+  CMP (a->end_us, b->end_us);
+  CMP (a->close_code, b->close_code);
+  SCMP (a->cause_id, b->cause_id);
+  SCMP (a->close_reason, b->close_reason);
+  return 0;
+}
+
+char *
+ws_report_endpoint (const char *ip, unsigned port)
+{
+  if (ip && strchr (ip, ':'))
+    return g_strdup_printf ("[%s]:%u", ip, port);
+  return g_strdup_printf ("%s:%u", ip ? ip : "?", port);
+}
+
+/* ---- the night ------------------------------------------------------------------- */
+
+
+const double ws_report_idle_edges[WS_REPORT_IDLE_BINS - 1] = {
+  1, 5, 15, 30, 60, 120, 300, 600, 1800
+};
+
+const char *
+ws_report_idle_label (int bin)
+{
+  static const char *const labels[WS_REPORT_IDLE_BINS] = {
+    "<1s", "1-5s", "5-15s", "15-30s", "30-60s", "1-2m", "2-5m", "5-10m",
+    "10-30m", ">=30m"
+  };
+  return bin >= 0 && bin < WS_REPORT_IDLE_BINS ? labels[bin] : "?";
+}
+
+static void
+hour_free (gpointer p)
+{
+  ws_report_hour *h = p;
+  g_hash_table_unref (h->codes);
+  g_hash_table_unref (h->causes);
+  g_free (h);
+}
+
+static GHashTable *
+count_table (void)
+{
+  return g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+}
+
+ws_report *
+ws_report_new (void)
+{
+  ws_report *rp = g_new0 (ws_report, 1);
+  rp->by_code = count_table ();
+  rp->by_cause = count_table ();
+  rp->by_server = count_table ();
+  rp->by_host = count_table ();
+  rp->by_path = count_table ();
+  rp->hs_fail = count_table ();
+  rp->hours = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, hour_free);
+  rp->top = g_ptr_array_new_with_free_func ((GDestroyNotify) ws_report_rec_free);
+  return rp;
+}
+
+void
+ws_report_free (ws_report *rp)
+{
+  if (!rp)
+    return;
+  g_hash_table_unref (rp->by_code);
+  g_hash_table_unref (rp->by_cause);
+  g_hash_table_unref (rp->by_server);
+  g_hash_table_unref (rp->by_host);
+  g_hash_table_unref (rp->by_path);
+  g_hash_table_unref (rp->hs_fail);
+  g_hash_table_unref (rp->hours);
+  g_ptr_array_unref (rp->top);
+  g_free (rp);
+}
+
+static int64_t
+floor_div (int64_t a, int64_t b)
+{
+  int64_t q = a / b;
+  return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
+int64_t
+ws_report_local_hour (int64_t ts_us)
+{
+  int64_t sec = floor_div (ts_us, G_USEC_PER_SEC);
+  GDateTime *dt = g_date_time_new_from_unix_local (sec);
+  int64_t off = 0;
+  if (dt)
+    {
+      off = g_date_time_get_utc_offset (dt) / G_USEC_PER_SEC;
+      g_date_time_unref (dt);
+    }
+  return floor_div (sec + off, 3600);
+}
+
+int64_t
+ws_report_seconds (int64_t ts_us)
+{
+  return floor_div (ts_us, G_USEC_PER_SEC);
+}
+
+/* ---- sorted tallies ---------------------------------------------------------------- */
+
+typedef struct {
+  GHashTable *h;
+  bool abnormal;
+} sort_ctx;
+
+static uint64_t
+sort_value (GHashTable *h, const char *k, bool abnormal)
+{
+  const ws_report_count *c = g_hash_table_lookup (h, k);
+  return c ? (abnormal ? c->abnormal : c->count) : 0;
+}
+
+static gint
+key_cmp (gconstpointer a, gconstpointer b, gpointer user)
+{
+  const sort_ctx *s = user;
+  const char *ka = *(const char *const *) a, *kb = *(const char *const *) b;
+  uint64_t va = sort_value (s->h, ka, s->abnormal), vb = sort_value (s->h, kb, s->abnormal);
+  if (va != vb)
+    return va > vb ? -1 : 1;
+  return strcmp (ka, kb);
+}
+
+GPtrArray *
+ws_report_sorted_keys (GHashTable *h, bool abnormal)
+{
+  GPtrArray *keys = g_ptr_array_new ();
+  GHashTableIter it;
+  gpointer k, v;
+  g_hash_table_iter_init (&it, h);
+  while (g_hash_table_iter_next (&it, &k, &v))
+    {
+      const ws_report_count *c = v;
+      if (!abnormal || c->abnormal > 0)
+        g_ptr_array_add (keys, k);
+    }
+  sort_ctx s = { h, abnormal };
+  g_ptr_array_sort_with_data (keys, key_cmp, &s);
+  return keys;
+}
+
+/* ---- comparison rows ------------------------------------------------------------- */
+
+static void
+delta_free (gpointer p)
+{
+  ws_history_delta *d = p;
+  g_free (d->key);
+  g_free (d);
+}
+
+ws_history_cmp *
+ws_history_cmp_new (const char *label)
+{
+  ws_history_cmp *c = g_new0 (ws_history_cmp, 1);
+  c->label = g_strdup (label);
+  c->deltas = g_ptr_array_new_with_free_func (delta_free);
+  return c;
+}
+
+ws_history_delta *
+ws_history_cmp_add (ws_history_cmp *c, const char *dim, const char *key)
+{
+  ws_history_delta *d = g_new0 (ws_history_delta, 1);
+  d->dim = dim;
+  d->key = g_strdup (key);
+  g_ptr_array_add (c->deltas, d);
+  return d;
+}
+
+void
+ws_history_cmp_free (ws_history_cmp *c)
+{
+  if (!c)
+    return;
+  g_free (c->label);
+  g_free (c->prev_label);
+  g_ptr_array_unref (c->deltas);
+  g_free (c);
+}

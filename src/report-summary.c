@@ -1,0 +1,347 @@
+/* report-summary.c - the report on standard output: a text summary for a
+ * person or one JSON object for a program (doc/report-schema.md), from the
+ * night (report-model.h) and its comparison with earlier nights.  The HTML
+ * page is html.c.  Strings from the wire are shown through ws_text_safe
+ * (text) or ws_json_string (JSON).
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "closecodes.h"
+#include "output.h"
+#include "report-summary.h"
+
+
+static void
+text_safe (GString *o, const char *s)
+{
+  if (s)
+    ws_text_safe (o, s, strlen (s));
+}
+
+static void
+local_time (GString *o, int64_t ts_us, const char *fmt)
+{
+  GDateTime *dt = g_date_time_new_from_unix_local (ws_report_seconds (ts_us));
+  if (!dt)
+    {
+      g_string_append (o, "?");
+      return;
+    }
+  g_autofree char *s = g_date_time_format (dt, fmt);
+  g_string_append (o, s ? s : "?");
+  g_date_time_unref (dt);
+}
+
+static void
+text_table (GString *o, const char *title, GHashTable *h, bool abnormal, guint limit)
+{
+  g_autoptr (GPtrArray) keys = ws_report_sorted_keys (h, abnormal);
+  if (keys->len == 0)
+    return;
+  g_string_append_printf (o, "\n%s:\n", title);
+  for (guint i = 0; i < keys->len && i < limit; i++)
+    {
+      const char *k = g_ptr_array_index (keys, i);
+      const ws_report_count *c = g_hash_table_lookup (h, k);
+      g_string_append (o, "  ");
+      GString *cell = g_string_new (NULL);
+      text_safe (cell, k);
+      g_string_append_printf (o, "%-40s", cell->str);
+      g_string_free (cell, TRUE);
+      if (abnormal)
+        g_string_append_printf (o, " %6" PRIu64 " abnormal of %" PRIu64 "\n", c->abnormal,
+                                c->count);
+      else
+        g_string_append_printf (o, " %6" PRIu64 "\n", c->count);
+    }
+  if (keys->len > limit)
+    g_string_append_printf (o, "  ... and %u more\n", keys->len - limit);
+}
+
+static const char *
+code_name (const char *key)
+{
+  char *end;
+  long code = strtol (key, &end, 10);
+  if (*end || end == key)
+    return "still open";
+  return ws_code_lookup ((int) code)->name;
+}
+
+static void
+text_delta (GString *o, const ws_history_delta *d)
+{
+  g_string_append (o, "  ");
+  GString *k = g_string_new (NULL);
+  text_safe (k, d->key);
+  g_string_append_printf (o, "%-8s %-32s %6" PRId64 "  (previous %" PRId64 ", average %.1f)%s\n",
+                          d->dim, k->str, d->now, d->prev, d->avg, d->is_new ? "  NEW" : "");
+  g_string_free (k, TRUE);
+}
+
+static void
+text_idle (GString *o, const ws_report *rp)
+{
+  uint64_t idle_total = rp->idle_unknown;
+  for (int i = 0; i < WS_REPORT_IDLE_BINS; i++)
+    idle_total += rp->idle_bins[i];
+  if (idle_total)
+    {
+      g_string_append (o, "\nIdle time before 1006 closes:\n");
+      for (int i = 0; i < WS_REPORT_IDLE_BINS; i++)
+        if (rp->idle_bins[i])
+          g_string_append_printf (o, "  %-10s %6" PRIu64 "\n", ws_report_idle_label (i),
+                                  rp->idle_bins[i]);
+      if (rp->idle_unknown)
+        g_string_append_printf (o, "  %-10s %6" PRIu64 "\n", "unknown", rp->idle_unknown);
+    }
+}
+
+static void
+text_top (GString *o, const ws_report *rp)
+{
+  if (rp->top->len)
+    g_string_append (o, "\nConnections that matter most:\n");
+  for (guint i = 0; i < rp->top->len && i < 10; i++)
+    {
+      const ws_report_rec *r = g_ptr_array_index (rp->top, i);
+      char code[16];
+      ws_report_code_key (r->close_code, code);
+      g_autofree char *cl = ws_report_endpoint (r->client_ip, r->client_port);
+      g_autofree char *sv = ws_report_endpoint (r->server_ip, r->server_port);
+      g_string_append_printf (o, "%3u. ", i + 1);
+      if (r->end_us)
+        local_time (o, r->end_us, "%H:%M:%S");
+      g_string_append (o, " ");
+      text_safe (o, cl);
+      g_string_append (o, " -> ");
+      text_safe (o, sv);
+      g_string_append (o, " ");
+      text_safe (o, r->path);
+      g_string_append_printf (o, "  %s %s", code, r->cause_id ? r->cause_id : "-");
+      if (r->close_reason)
+        {
+          g_string_append (o, " \"");
+          text_safe (o, r->close_reason);
+          g_string_append (o, "\"");
+        }
+      g_string_append (o, "\n");
+      if (r->cause_fix)
+        {
+          g_string_append (o, "     fix: ");
+          text_safe (o, r->cause_fix);
+          g_string_append (o, "\n");
+        }
+    }
+}
+
+static void
+text_compare (GString *o, const ws_history_cmp *cmp)
+{
+  if (!cmp->prev_label)
+    g_string_append (o, "\nHistory: no earlier run to compare with.\n");
+  else
+    {
+      g_string_append (o, "\nCompared with ");
+      text_safe (o, cmp->prev_label);
+      g_string_append_printf (o, " and the average of %d earlier run%s:\n", cmp->n_prev,
+                              cmp->n_prev == 1 ? "" : "s");
+      if (cmp->deltas->len == 0)
+        g_string_append (o, "  no change\n");
+      for (guint i = 0; i < cmp->deltas->len && i < 20; i++)
+        text_delta (o, g_ptr_array_index (cmp->deltas, i));
+    }
+}
+
+void
+ws_report_text_summary (GString *o, const ws_report *rp, const char *label, const ws_history_cmp *cmp)
+{
+  g_string_append (o, "wsclosed report");
+  if (label)
+    {
+      g_string_append (o, " ");
+      text_safe (o, label);
+    }
+  g_string_append_printf (o, ": %" PRIu64 " WebSocket connections", rp->connections);
+  if (rp->first_us)
+    {
+      g_string_append (o, ", ");
+      local_time (o, rp->first_us, "%Y-%m-%d %H:%M");
+      g_string_append (o, " to ");
+      local_time (o, MAX (rp->last_us, rp->first_us), "%Y-%m-%d %H:%M %Z");
+    }
+  g_string_append_printf (o, "\n  abnormal closes: %" PRIu64 "   handshake failures: %" PRIu64
+                          "   still open: %" PRIu64 "\n",
+                          rp->abnormal, rp->handshake_failures, rp->still_open);
+
+  g_autoptr (GPtrArray) codes = ws_report_sorted_keys (rp->by_code, false);
+  if (codes->len)
+    g_string_append (o, "\nBy close code:\n");
+  for (guint i = 0; i < codes->len; i++)
+    {
+      const char *k = g_ptr_array_index (codes, i);
+      const ws_report_count *c = g_hash_table_lookup (rp->by_code, k);
+      g_string_append_printf (o, "  %-5s %-34s %6" PRIu64 "\n", k, code_name (k), c->count);
+    }
+  text_table (o, "By cause", rp->by_cause, false, 30);
+  text_table (o, "Servers by abnormal closes", rp->by_server, true, 10);
+  text_table (o, "Hosts by abnormal closes", rp->by_host, true, 10);
+  text_table (o, "Paths by abnormal closes", rp->by_path, true, 10);
+  text_table (o, "Handshake failures", rp->hs_fail, false, 10);
+
+  text_idle (o, rp);
+  text_top (o, rp);
+  if (cmp)
+    text_compare (o, cmp);
+}
+
+static void
+json_key (GString *o, const char *k)
+{
+  char last = o->len ? o->str[o->len - 1] : '{';
+  if (last != '{' && last != '[')
+    g_string_append_c (o, ',');
+  ws_json_string (o, k, strlen (k));
+  g_string_append_c (o, ':');
+}
+
+static void
+json_str (GString *o, const char *k, const char *v)
+{
+  json_key (o, k);
+  ws_json_string (o, v, v ? strlen (v) : 0);
+}
+
+static void
+json_ts (GString *o, const char *k, int64_t ts)
+{
+  json_key (o, k);
+  if (ts)
+    ws_ts_append (o, ts);
+  else
+    g_string_append (o, "null");
+}
+
+static void
+json_counts (GString *o, const char *name, GHashTable *h, bool abnormal)
+{
+  json_key (o, name);
+  g_string_append_c (o, '{');
+  g_autoptr (GPtrArray) keys = ws_report_sorted_keys (h, abnormal);
+  for (guint i = 0; i < keys->len; i++)
+    {
+      const char *k = g_ptr_array_index (keys, i);
+      const ws_report_count *c = g_hash_table_lookup (h, k);
+      json_key (o, k);
+      g_string_append_printf (o, "{\"count\":%" PRIu64 ",\"abnormal\":%" PRIu64 "}", c->count,
+                              c->abnormal);
+    }
+  g_string_append_c (o, '}');
+}
+
+static void
+json_top (GString *o, const ws_report *rp)
+{
+  json_key (o, "top");
+  g_string_append_c (o, '[');
+  for (guint i = 0; i < rp->top->len; i++)
+    {
+      const ws_report_rec *r = g_ptr_array_index (rp->top, i);
+      if (i)
+        g_string_append_c (o, ',');
+      g_string_append_c (o, '{');
+      json_str (o, "client_ip", r->client_ip);
+      json_key (o, "client_port");
+      g_string_append_printf (o, "%u", r->client_port);
+      json_str (o, "server_ip", r->server_ip);
+      json_key (o, "server_port");
+      g_string_append_printf (o, "%u", r->server_port);
+      json_str (o, "host", r->host);
+      json_str (o, "path", r->path);
+      json_ts (o, "start_ts", r->start_us);
+      json_ts (o, "end_ts", r->end_us);
+      json_key (o, "close_code");
+      if (r->close_code >= 0)
+        g_string_append_printf (o, "%d", r->close_code);
+      else
+        g_string_append (o, "null");
+      json_str (o, "close_reason", r->close_reason);
+      json_str (o, "cause", r->cause_id);
+      json_str (o, "summary", r->cause_summary);
+      json_str (o, "fix", r->cause_fix);
+      json_str (o, "confidence", r->cause_confidence);
+      json_key (o, "score");
+      g_string_append_printf (o, "%d", ws_report_rec_score (r));
+      g_string_append_c (o, '}');
+    }
+  g_string_append_c (o, ']');
+}
+
+static void
+json_compare (GString *o, const ws_history_cmp *cmp)
+{
+  json_key (o, "compare");
+  if (!cmp)
+    g_string_append (o, "null");
+  else
+    {
+      g_string_append_c (o, '{');
+      json_str (o, "previous", cmp->prev_label);
+      json_key (o, "runs_averaged");
+      g_string_append_printf (o, "%d", cmp->n_prev);
+      json_key (o, "changes");
+      g_string_append_c (o, '[');
+      for (guint i = 0; i < cmp->deltas->len; i++)
+        {
+          const ws_history_delta *d = g_ptr_array_index (cmp->deltas, i);
+          if (i)
+            g_string_append_c (o, ',');
+          g_string_append_c (o, '{');
+          json_str (o, "dim", d->dim);
+          json_str (o, "key", d->key);
+          g_string_append_printf (o, ",\"now\":%" PRId64 ",\"previous\":%" PRId64
+                                  ",\"average\":%.2f,\"new\":%s}",
+                                  d->now, d->prev, d->avg, d->is_new ? "true" : "false");
+        }
+      g_string_append (o, "]}");
+    }
+}
+
+void
+ws_report_json_summary (GString *o, const ws_report *rp, const char *label, const ws_history_cmp *cmp)
+{
+  g_string_append_c (o, '{');
+  json_str (o, "label", label);
+  json_key (o, "connections");
+  g_string_append_printf (o, "%" PRIu64, rp->connections);
+  json_key (o, "abnormal");
+  g_string_append_printf (o, "%" PRIu64, rp->abnormal);
+  json_key (o, "handshake_failures");
+  g_string_append_printf (o, "%" PRIu64, rp->handshake_failures);
+  json_key (o, "still_open");
+  g_string_append_printf (o, "%" PRIu64, rp->still_open);
+  json_ts (o, "first_ts", rp->first_us);
+  json_ts (o, "last_ts", rp->last_us);
+  json_counts (o, "by_code", rp->by_code, false);
+  json_counts (o, "by_cause", rp->by_cause, false);
+  json_counts (o, "by_server", rp->by_server, false);
+  json_counts (o, "by_host", rp->by_host, false);
+  json_counts (o, "by_path", rp->by_path, false);
+  json_counts (o, "handshake_failures_by_kind", rp->hs_fail, false);
+  json_key (o, "idle_before_1006");
+  g_string_append_c (o, '{');
+  for (int i = 0; i < WS_REPORT_IDLE_BINS; i++)
+    {
+      json_key (o, ws_report_idle_label (i));
+      g_string_append_printf (o, "%" PRIu64, rp->idle_bins[i]);
+    }
+  json_key (o, "unknown");
+  g_string_append_printf (o, "%" PRIu64 "}", rp->idle_unknown);
+  json_top (o, rp);
+  json_compare (o, cmp);
+  g_string_append (o, "}\n");
+}

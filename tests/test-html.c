@@ -1,0 +1,301 @@
+/* test-html.c - the report's HTML page: its structure (only the page's own
+ * elements, each closed in order, no script, nothing loaded from outside),
+ * every string from the wire or the user escaped and inside the element it
+ * belongs to, and the sections there when their data is. */
+#include "config.h"
+
+#include <string.h>
+
+#include "html.h"
+#include "record-builder.h"
+#include "report-agg.h"
+
+/* ---- a small checker of the page ---------------------------------------------- */
+
+/* A run of text between tags, with the elements it is inside. */
+typedef struct {
+  char *text;
+  char *path;                 /* "html/body/section/svg/text" */
+  const char *inner;          /* last element of path */
+} text_run;
+
+static void
+text_run_free (gpointer p)
+{
+  text_run *t = p;
+  g_free (t->text);
+  g_free (t->path);
+  g_free (t);
+}
+
+/* The elements the page is made of; a tag not here came from a string
+ * that was not escaped. */
+static const char *const allowed[] = {
+  "html", "head", "meta", "title", "style", "body", "header", "h1", "h2", "h3", "p", "div",
+  "section", "svg", "line", "text", "rect", "span", "i", "b", "code", "ul", "li", "footer",
+  "table", "thead", "tbody", "tr", "th", "td",
+};
+
+static bool
+is_allowed (const char *name)
+{
+  for (size_t i = 0; i < G_N_ELEMENTS (allowed); i++)
+    if (!strcmp (allowed[i], name))
+      return true;
+  return false;
+}
+
+static char *
+path_of (GPtrArray *stack)
+{
+  GString *p = g_string_new (NULL);
+  for (guint i = 0; i < stack->len; i++)
+    {
+      if (i)
+        g_string_append_c (p, '/');
+      g_string_append (p, g_ptr_array_index (stack, i));
+    }
+  return g_string_free (p, FALSE);
+}
+
+static void
+add_text (GPtrArray *runs, GPtrArray *stack, const char *s, size_t len)
+{
+  if (len == 0 || stack->len == 0)
+    return;
+  text_run *t = g_new0 (text_run, 1);
+  t->text = g_strndup (s, len);
+  t->path = path_of (stack);
+  t->inner = strrchr (t->path, '/') ? strrchr (t->path, '/') + 1 : t->path;
+  g_ptr_array_add (runs, t);
+}
+
+/* One tag at p ('<'); returns the byte after it.  Fails the test on a tag
+ * that is not the page's own or closes the wrong element. */
+static const char *
+take_tag (const char *p, GPtrArray *stack)
+{
+  bool closing = p[1] == '/';
+  const char *n = p + (closing ? 2 : 1);
+  size_t nl = strspn (n, "abcdefghijklmnopqrstuvwxyz0123456789");
+  g_autofree char *name = g_strndup (n, nl);
+  if (!is_allowed (name))
+    g_error ("element <%s> is not the page's own: %.60s", name, p);
+  const char *q = n + nl;
+  char quote = 0;
+  for (; *q && (quote || *q != '>'); q++)
+    if (quote && *q == quote)
+      quote = 0;
+    else if (!quote && (*q == '"' || *q == '\''))
+      quote = *q;
+  g_assert_true (*q == '>');
+  g_assert_null (g_strstr_len (p, q - p, " on"));   /* no event handler attributes */
+  if (closing)
+    {
+      g_assert_cmpuint (stack->len, >, 0);
+      if (strcmp (g_ptr_array_index (stack, stack->len - 1), name))
+        g_error ("</%s> closes <%s>", name, (char *) g_ptr_array_index (stack, stack->len - 1));
+      g_ptr_array_remove_index (stack, stack->len - 1);
+    }
+  else if (q[-1] != '/' && strcmp (name, "meta") != 0)
+    g_ptr_array_add (stack, g_steal_pointer (&name));
+  return q + 1;
+}
+
+/* Parse the page into its text runs; every element must be closed, in
+ * order, and only the page's own elements may appear. */
+static GPtrArray *
+page_runs (const char *page)
+{
+  GPtrArray *runs = g_ptr_array_new_with_free_func (text_run_free);
+  g_autoptr (GPtrArray) stack = g_ptr_array_new_with_free_func (g_free);
+  const char *p = page;
+  g_assert_true (g_str_has_prefix (p, "<!DOCTYPE html>\n"));
+  p += strlen ("<!DOCTYPE html>\n");
+  while (*p)
+    {
+      const char *lt = strchr (p, '<');
+      if (!lt)
+        {
+          add_text (runs, stack, p, strlen (p));
+          break;
+        }
+      add_text (runs, stack, p, (size_t) (lt - p));
+      p = take_tag (lt, stack);
+      if (stack->len && !strcmp (g_ptr_array_index (stack, stack->len - 1), "style"))
+        {
+          const char *end = strstr (p, "</style>");
+          g_assert_nonnull (end);
+          g_assert_null (g_strstr_len (p, end - p, "url("));   /* nothing from outside */
+          p = end;
+        }
+    }
+  g_assert_cmpuint (stack->len, ==, 0);
+  return runs;
+}
+
+/* Every text run that holds needle is directly inside one of elems (a
+ * NULL-terminated list); returns how many runs hold it. */
+static guint
+runs_inside (GPtrArray *runs, const char *needle, const char *const *elems)
+{
+  guint n = 0;
+  for (guint i = 0; i < runs->len; i++)
+    {
+      const text_run *t = g_ptr_array_index (runs, i);
+      if (!strstr (t->text, needle))
+        continue;
+      n++;
+      bool ok = false;
+      for (const char *const *e = elems; *e; e++)
+        ok = ok || !strcmp (t->inner, *e);
+      if (!ok)
+        g_error ("\"%s\" is in %s", needle, t->path);
+    }
+  return n;
+}
+
+/* ---- tests ------------------------------------------------------------------- */
+
+static void
+test_escape (void)
+{
+  GString *o = g_string_new (NULL);
+  ws_html_escape (o, "<script>alert('x')</script>&\"\x01\xC2\x85ok\xC3\xA9\x7f");
+  g_assert_cmpstr (o->str, ==,
+                   "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;&quot;\\x01\\u0085ok\xC3\xA9\\x7f");
+  g_string_truncate (o, 0);
+  ws_html_escape (o, NULL);
+  g_assert_cmpstr (o->str, ==, "");
+  g_string_free (o, TRUE);
+}
+
+#define HOSTILE_PATH "/<img src=x onerror=alert(2)>"
+#define HOSTILE_REASON "<script>alert(1)</script>"
+#define HOSTILE_CAUSE "cause<b>\"x\""
+#define HOSTILE_HOST "h'<svg onload=alert(3)>"
+
+/* A night with hostile strings everywhere the wire reaches the page. */
+static ws_report *
+hostile_night (void)
+{
+  ws_report *rp = ws_report_new ();
+  ws_report_add (rp, rb_rec ("192.0.2.9", 4000, "application_code", 1795470000, HOSTILE_REASON));
+  ws_report_rec *r = rb_rec ("192.0.2.9", 1006, HOSTILE_CAUSE, 1795470100, NULL);
+  g_free (r->path);
+  r->path = g_strdup (HOSTILE_PATH);
+  g_free (r->host);
+  r->host = g_strdup (HOSTILE_HOST);
+  ws_report_rec_add_evidence (r, 1795470101000000, "evidence <i>not italic</i>");
+  ws_report_add (rp, r);
+  r = rb_rec ("2001:db8::7", 1011, "server_internal_error", 1795473700, NULL);
+  ws_report_add (rp, r);
+  r = rb_rec ("192.0.2.10", -1, NULL, 1795473800, NULL);
+  r->handshake_failed = true;
+  r->handshake_status = 403;
+  ws_report_add (rp, r);
+  return rp;
+}
+
+static void
+test_hostile_page (void)
+{
+  g_autoptr (ws_report) rp = hostile_night ();
+  GString *page = g_string_new (NULL);
+  ws_html_page (page, rp, "night <1>", NULL);
+  g_autoptr (GPtrArray) runs = page_runs (page->str);
+
+  static const char *const title_h1[] = { "title", "h1", NULL };
+  g_assert_cmpuint (runs_inside (runs, "night &lt;1&gt;", title_h1), ==, 2);
+  static const char *const code[] = { "code", NULL };
+  g_assert_cmpuint (runs_inside (runs, "&lt;script&gt;alert(1)&lt;/script&gt;", code), ==, 1);
+  /* the path: a bar's label (cut) and its tooltips, and the card */
+  static const char *const chart_or_code[] = { "text", "title", "code", NULL };
+  g_assert_cmpuint (runs_inside (runs, "/&lt;img src=x", chart_or_code), >=, 3);
+  g_assert_cmpuint (runs_inside (runs, "onerror=alert(2)&gt;", chart_or_code), >=, 2);
+  g_assert_cmpuint (runs_inside (runs, "h&#39;&lt;svg onload", chart_or_code), >=, 2);
+  /* the cause: the hourly charts' legend and tooltips, the card's title */
+  static const char *const cause_places[] = { "span", "title", "code", NULL };
+  g_assert_cmpuint (runs_inside (runs, "cause&lt;b&gt;&quot;x&quot;", cause_places), >=, 3);
+  static const char *const li[] = { "li", NULL };
+  g_assert_cmpuint (runs_inside (runs, "evidence &lt;i&gt;not italic&lt;/i&gt;", li), ==, 1);
+
+  /* every chart, and the cards */
+  static const char *const ids[] = {
+    "id=\"chart-codes\"", "id=\"chart-causes\"", "id=\"chart-servers\"", "id=\"chart-hosts\"",
+    "id=\"chart-paths\"", "id=\"chart-handshake\"", "<section id=\"top\">",
+  };
+  for (size_t i = 0; i < G_N_ELEMENTS (ids); i++)
+    g_assert_nonnull (strstr (page->str, ids[i]));
+  g_assert_null (strstr (page->str, "id=\"changes\""));
+  g_assert_nonnull (strstr (page->str, "handshake HTTP 403"));
+  g_assert_nonnull (strstr (page->str, "[2001:db8::7]:443"));
+  g_string_free (page, TRUE);
+}
+
+/* The comparison with earlier nights: a table whose keys are escaped and in
+ * <code>; with no earlier run, a sentence. */
+static void
+test_changes (void)
+{
+  g_autoptr (ws_report) rp = hostile_night ();
+  g_autoptr (ws_history_cmp) cmp = ws_history_cmp_new ("n2");
+  cmp->prev_label = g_strdup ("n1 <prev>");
+  cmp->n_prev = 1;
+  ws_history_delta *d = ws_history_cmp_add (cmp, "cause", HOSTILE_CAUSE);
+  d->now = 3;
+  d->is_new = TRUE;
+  d = ws_history_cmp_add (cmp, "code", "1006");
+  d->now = 1;
+  d->prev = 4;
+  d->avg = 4;
+  GString *page = g_string_new (NULL);
+  ws_html_page (page, rp, "n2", cmp);
+  g_autoptr (GPtrArray) runs = page_runs (page->str);
+  g_assert_nonnull (strstr (page->str, "<section class=\"chart-box\" id=\"changes\">"));
+  static const char *const b[] = { "b", NULL };
+  g_assert_cmpuint (runs_inside (runs, "n1 &lt;prev&gt;", b), ==, 1);
+  guint in_table = 0;
+  for (guint i = 0; i < runs->len; i++)
+    {
+      const text_run *t = g_ptr_array_index (runs, i);
+      if (strstr (t->path, "table/tbody/tr/td/code") && !strcmp (t->text, "cause&lt;b&gt;&quot;x&quot;"))
+        in_table++;
+    }
+  g_assert_cmpuint (in_table, ==, 1);
+  g_assert_nonnull (strstr (page->str, "<span class=\"new\">new</span>"));
+  g_string_free (page, TRUE);
+
+  g_autoptr (ws_history_cmp) first = ws_history_cmp_new ("n1");
+  page = g_string_new (NULL);
+  ws_html_page (page, rp, "n1", first);
+  g_autoptr (GPtrArray) runs1 = page_runs (page->str);
+  g_assert_nonnull (strstr (page->str, "No earlier run in the history to compare with."));
+  g_string_free (page, TRUE);
+}
+
+/* An empty night still makes a whole page, each chart saying so. */
+static void
+test_empty (void)
+{
+  g_autoptr (ws_report) rp = ws_report_new ();
+  GString *page = g_string_new (NULL);
+  ws_html_page (page, rp, "empty", NULL);
+  g_autoptr (GPtrArray) runs = page_runs (page->str);
+  g_assert_nonnull (strstr (page->str, "No WebSocket connections in the input."));
+  g_assert_nonnull (strstr (page->str, "<p class=\"empty\">No closes.</p>"));
+  g_assert_nonnull (strstr (page->str, "<p class=\"empty\">No abnormal closes.</p>"));
+  g_string_free (page, TRUE);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_setenv ("TZ", "UTC", TRUE);
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/html/escape", test_escape);
+  g_test_add_func ("/html/page/hostile-strings", test_hostile_page);
+  g_test_add_func ("/html/page/changes", test_changes);
+  g_test_add_func ("/html/page/empty", test_empty);
+  return g_test_run ();
+}
