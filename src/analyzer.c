@@ -9,6 +9,7 @@
 #include "diagnose.h"
 #include "ipfrag.h"
 #include "tcp.h"
+#include "tlsconn.h"
 
 /* Briefs kept for the cross-connection rules at most (about 300 bytes each
  * with their index entries); beyond, the oldest ended ones go first. */
@@ -101,9 +102,10 @@ ws_analyzer_new (const ws_analyzer_opts *o, ws_writer *w)
 static bool
 is_reported (const ws_conn *c)
 {
-  return c->kind == WS_KIND_WEBSOCKET
-         && (c->stage == WS_STAGE_FRAMES || c->stage == WS_STAGE_REJECTED
-             || c->stage == WS_STAGE_HANDSHAKE);
+  return (c->kind == WS_KIND_WEBSOCKET
+          && (c->stage == WS_STAGE_FRAMES || c->stage == WS_STAGE_REJECTED
+              || c->stage == WS_STAGE_HANDSHAKE))
+         || ws_tls_conn_reported (c);
 }
 
 /* Drop briefs of connections that ended long enough ago (end_us +
@@ -146,8 +148,10 @@ on_end (ws_conn *c, void *user)
   switch (c->kind)
     {
     case WS_KIND_TLS:
-      ws_stats.tcp_connections++;
       ws_stats.tls_connections++;
+      if (ws_tls_conn_reported (c))
+        break;                  /* a record of kind tls: keys were given */
+      ws_stats.tcp_connections++;
       ws_conn_free (c);
       return;
     case WS_KIND_OTHER:

@@ -18,6 +18,7 @@
 
 #include "conn.h"
 #include "diagnose.h"
+#include "tlsconn.h"
 
 ws_limits ws_limits_cfg;
 ws_counters ws_stats;
@@ -125,6 +126,7 @@ ws_conn_release (ws_conn *c)
       ws_http_parser_clear (&c->http[s]);
       ws_frame_parser_clear (&c->frames[s]);
     }
+  ws_tls_conn_release (c);
 }
 
 /* A string field that is not NULL and not in a handshake block was
@@ -173,6 +175,7 @@ ws_conn_free (ws_conn *c)
   if (c->hs_block[1])
     g_free (c->hs_block[1]);
   ws_cause_clear (&c->cause);
+  ws_tls_conn_free (c);
   if (c->violations)
     g_free (c->violations);
   g_free (c);
@@ -599,6 +602,18 @@ probe (ws_conn *c, ws_side *side, const uint8_t *data, size_t len)
 void
 ws_conn_data (ws_conn *c, ws_side side, const uint8_t *data, size_t len, int64_t ts_us)
 {
+  if (G_UNLIKELY (c->tls_on)
+      || (c->stage == WS_STAGE_PROBE && ws_tls_conn_take (c, data, len)))
+    {
+      ws_tls_conn_data (c, side, data, len, ts_us);
+      return;
+    }
+  ws_conn_plain_data (c, side, data, len, ts_us);
+}
+
+void
+ws_conn_plain_data (ws_conn *c, ws_side side, const uint8_t *data, size_t len, int64_t ts_us)
+{
   while (len > 0)
     {
       switch (c->stage)
@@ -648,6 +663,11 @@ ws_conn_gap (ws_conn *c, ws_side side, uint64_t n, int64_t ts_us)
   c->dir[side].gap_bytes += n;
   ws_stats.gaps++;
   ws_stats.gap_bytes += n;
+  if (c->tls_on)
+    {
+      ws_tls_conn_gap (c, side);
+      return;
+    }
   switch (c->stage)
     {
     case WS_STAGE_FRAMES:

@@ -168,6 +168,7 @@ struct ws_conn {
   bool syn_seen;
   bool midstream;             /* capture began after the handshake */
   bool fin[2], rst[2];
+  bool tls_on;                /* the TLS stage takes the stream (tlsconn.h) */
   ws_stage stage;
   ws_kind kind;
   ws_tcp_end tcp_end;
@@ -217,6 +218,8 @@ struct ws_conn {
   unsigned violations_dropped;
 
   ws_cause cause;
+
+  struct ws_tls *tls;         /* the TLS stage's parser, NULL unless tls_on */
 };
 
 enum {
@@ -294,6 +297,9 @@ void ws_conn_violation (ws_conn *c, ws_violation_kind k, ws_side side,
  * the HTTP parser or the frame parser depending on the stage. */
 void ws_conn_data (ws_conn *c, ws_side side, const uint8_t *data, size_t len,
                    int64_t ts_us);
+/* The same for bytes in the clear (the TLS stage hands its plaintext here). */
+void ws_conn_plain_data (ws_conn *c, ws_side side, const uint8_t *data, size_t len,
+                         int64_t ts_us);
 /* The capture lost n bytes of one side's stream. */
 void ws_conn_gap (ws_conn *c, ws_side side, uint64_t n, int64_t ts_us);
 

@@ -15,6 +15,7 @@
 #include "daemon.h"
 #include "output.h"
 #include "report.h"
+#include "tlsconn.h"
 
 enum {
   EXIT_OK = 0,
@@ -24,6 +25,7 @@ enum {
 };
 
 static char **opt_read;
+static char **opt_keylog;
 static char *opt_iface;
 static char *opt_filter;
 static char *opt_format;
@@ -85,6 +87,9 @@ static GOptionEntry entries[] = {
   { "fast", 0, 0, G_OPTION_ARG_NONE, &opt_fast,
     "Skip payload inspection: no UTF-8 check and no inflating (frames and closes only)",
     NULL },
+  { "keylog", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opt_keylog,
+    "Decrypt TLS (wss://) with the secrets of a key log FILE (NSS format, as SSLKEYLOGFILE "
+    "writes it). Repeat for several files", "FILE" },
   { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose,
     "Text output: show the evidence behind each cause", NULL },
   { "version", 'V', 0, G_OPTION_ARG_NONE, &opt_version, "Print the version and exit", NULL },
@@ -150,6 +155,7 @@ load_config (const char *path, GError **error)
       else if (strcmp (key, "snaplen") == 0) { if (!opt_snaplen) opt_snaplen = g_key_file_get_integer (kf, g, key, &e); }
       else if (strcmp (key, "buffer-size") == 0) { if (!opt_bufsize) opt_bufsize = g_key_file_get_integer (kf, g, key, &e); }
       else if (strcmp (key, "max-conns") == 0) { if (!opt_max_conns) opt_max_conns = g_key_file_get_int64 (kf, g, key, &e); }
+      else if (strcmp (key, "keylog") == 0) { if (!opt_keylog) opt_keylog = g_key_file_get_string_list (kf, g, key, NULL, &e); }
       else if (strcmp (key, "inflate") == 0) { if (!opt_inflate) opt_inflate = g_key_file_get_boolean (kf, g, key, &e); }
       else if (strcmp (key, "daemon") == 0) { if (!opt_daemon && !opt_foreground) opt_daemon = g_key_file_get_boolean (kf, g, key, &e); }
       else
@@ -167,6 +173,27 @@ load_config (const char *path, GError **error)
           return FALSE;
         }
     }
+  return TRUE;
+}
+
+/* The key logs into ws_tls_cfg: the TLS stage is on from then. */
+static gboolean
+load_keylogs (GError **error)
+{
+  ws_keylog *kl = ws_keylog_new ();
+  for (char **f = opt_keylog; *f; f++)
+    if (!ws_keylog_load_file (kl, *f, error))
+      {
+        ws_keylog_free (kl);
+        return FALSE;
+      }
+  g_autoptr (GPtrArray) msgs = ws_keylog_take_messages (kl);
+  for (guint i = 0; i < msgs->len; i++)
+    g_printerr ("wsclosed: warning: key log %s\n", (const char *) msgs->pdata[i]);
+  if (ws_keylog_malformed (kl) > msgs->len)
+    g_printerr ("wsclosed: warning: key log: %" G_GUINT64_FORMAT " malformed lines skipped in all\n",
+                ws_keylog_malformed (kl));
+  ws_tls_cfg.keylog = kl;
   return TRUE;
 }
 
@@ -310,6 +337,12 @@ main (int argc, char **argv)
   ws_limits_cfg.check_utf8 = !opt_no_utf8 && !opt_fast;
   ws_limits_cfg.inflate = opt_inflate && !opt_fast;
 
+  if (opt_keylog && !load_keylogs (&error))
+    {
+      g_printerr ("wsclosed: %s\n", error->message);
+      return EXIT_USAGE;
+    }
+
   g_autofree char *filter = join_filter (argc, argv);
 
   if (opt_iface)
@@ -387,6 +420,8 @@ main (int argc, char **argv)
   if (out != stdout && fclose (out) != 0)
     rc = EXIT_OUTPUT;
   g_strfreev (opt_read);
+  g_strfreev (opt_keylog);
+  ws_keylog_free (ws_tls_cfg.keylog);
   g_free (opt_iface);
   g_free (opt_filter);
   g_free (opt_format);

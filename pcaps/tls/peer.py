@@ -1,0 +1,129 @@
+#!/usr/bin/python3
+"""wss peers for pcaps/tls/record.sh: python3-websockets 10.4 over TLS, both
+ends in this file, one behaviour per scenario.
+
+usage: peer.py server SCENARIO PORT READY_FILE CERT KEY
+       peer.py client SCENARIO PORT KEYLOG
+
+The client writes the TLS secrets of its connection to KEYLOG (NSS key log
+format, ssl.SSLContext.keylog_filename).  The TLS version and cipher come
+from the scenario's name: tls13-* pins TLS 1.3 (its suite through the
+OPENSSL_CONF that record.sh sets), tls12-* pins TLS 1.2 and the cipher
+below.  Every wait is bounded; both processes end by themselves.
+"""
+import asyncio
+import os
+import socket
+import ssl
+import struct
+import sys
+
+import websockets
+
+TIMEOUT = 10.0
+SNI = "wss.test"
+ALPN = ["http/1.1"]
+
+# TLS 1.2 scenarios: OpenSSL cipher name, and whether encrypt-then-MAC is
+# switched off (SSL_OP_NO_ENCRYPT_THEN_MAC; Python has no name for it)
+TLS12 = {
+    "tls12-gcm-1000": ("ECDHE-RSA-AES128-GCM-SHA256", False),
+    "tls12-gcm256-1011": ("ECDHE-RSA-AES256-GCM-SHA384", False),
+    "tls12-chacha-rst": ("ECDHE-RSA-CHACHA20-POLY1305", False),
+    "tls12-cbc-etm-1000": ("ECDHE-RSA-AES128-SHA", False),
+    "tls12-cbc-noetm-1000": ("ECDHE-RSA-AES256-SHA384", True),
+}
+OP_NO_ENCRYPT_THEN_MAC = 1 << 19
+
+
+def touch(path):
+    with open(path, "w"):
+        pass
+
+
+def context(scenario, server):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER if server else ssl.PROTOCOL_TLS_CLIENT)
+    if scenario.startswith("tls13"):
+        ctx.minimum_version = ctx.maximum_version = ssl.TLSVersion.TLSv1_3
+    else:
+        ctx.minimum_version = ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+        cipher, no_etm = TLS12[scenario]
+        ctx.set_ciphers(cipher)
+        if no_etm:
+            ctx.options |= OP_NO_ENCRYPT_THEN_MAC
+    ctx.set_alpn_protocols(ALPN)
+    if not server:
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+async def server(scenario, port, ready, cert, key):
+    ctx = context(scenario, True)
+    ctx.load_cert_chain(cert, key)
+    done = asyncio.get_running_loop().create_future()
+
+    def finish():
+        if not done.done():
+            done.set_result(None)
+
+    async def handler(ws):
+        try:
+            if scenario.endswith("-1011"):
+                msg = await ws.recv()
+                raise RuntimeError("handler bug while processing %r" % msg)
+            if scenario.endswith("-rst"):
+                await ws.send(await ws.recv())
+                await asyncio.sleep(0.3)
+                # SO_LINGER 0: close() resets the connection
+                sock = ws.transport.get_extra_info("socket")
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                ws.transport.abort()
+                return
+            if scenario.endswith("-idle"):
+                await ws.send(await ws.recv())
+                # 3 s without a byte either way, then the server ends TCP
+                # (TLS close_notify, FIN) with no close frame: an idle cut
+                await asyncio.sleep(3)
+                ws.transport.close()
+                return
+            async for msg in ws:
+                await ws.send(msg)
+        finally:
+            finish()
+
+    async with websockets.serve(handler, "127.0.0.1", port, ssl=ctx, compression=None,
+                                ping_interval=None):
+        touch(ready)
+        await asyncio.wait_for(done, 20)
+        await asyncio.sleep(0.5)
+
+
+async def client(scenario, port, keylog):
+    ctx = context(scenario, False)
+    ctx.keylog_filename = keylog
+    url = "wss://127.0.0.1:%d/%s" % (port, scenario.split("-")[0])
+    async with websockets.connect(url, ssl=ctx, server_hostname=SNI, compression=None,
+                                  ping_interval=None, open_timeout=TIMEOUT,
+                                  close_timeout=TIMEOUT) as ws:
+        await ws.send("hello over " + scenario)
+        try:
+            await asyncio.wait_for(ws.recv(), TIMEOUT)
+            if scenario.endswith("-1000"):
+                await ws.close(1000, "bye")
+            else:
+                await asyncio.wait_for(ws.recv(), TIMEOUT)
+        except (websockets.ConnectionClosed, asyncio.TimeoutError):
+            pass
+
+
+def main():
+    role, scenario, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    if role == "server":
+        asyncio.run(server(scenario, port, *sys.argv[4:7]))
+    else:
+        asyncio.run(client(scenario, port, sys.argv[4]))
+
+
+if __name__ == "__main__":
+    main()
