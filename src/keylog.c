@@ -317,9 +317,6 @@ ws_keylog_load_file (ws_keylog *kl, const char *path, GError **error)
       src->offset += n;
     }
   OPENSSL_cleanse (buf, sizeof buf);
-  /* a last line without its newline is taken as it is: a program appends
-   * whole lines, and one that wrote none is done writing */
-  take_text (kl, src, path, "", 0, true);
   if (ferror (f))
     {
       fclose (f);
@@ -328,6 +325,17 @@ ws_keylog_load_file (ws_keylog *kl, const char *path, GError **error)
     }
   fclose (f);
   return TRUE;
+}
+
+void
+ws_keylog_finish (ws_keylog *kl)
+{
+  GHashTableIter it;
+  gpointer path, src;
+
+  g_hash_table_iter_init (&it, kl->files);
+  while (g_hash_table_iter_next (&it, &path, &src))
+    take_text (kl, src, path, "", 0, true);
 }
 
 const ws_keylog_entry *

@@ -57,6 +57,10 @@ void ws_keylog_free (ws_keylog *kl);   /* wipes the secrets */
  * rotated away).  Malformed lines are not errors: see ws_keylog_malformed. */
 gboolean ws_keylog_load_file (ws_keylog *kl, const char *path, GError **error);
 
+/* The files read are complete (not a daemon waiting for more): take each
+ * one's last line even without its newline. */
+void ws_keylog_finish (ws_keylog *kl);
+
 /* Parse key log text from elsewhere (a pcapng Decryption Secrets Block).
  * A last line without a newline counts. */
 void ws_keylog_add_text (ws_keylog *kl, const char *buf, size_t len);

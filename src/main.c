@@ -187,6 +187,7 @@ load_keylogs (GError **error)
         ws_keylog_free (kl);
         return FALSE;
       }
+  ws_keylog_finish (kl);
   g_autoptr (GPtrArray) msgs = ws_keylog_take_messages (kl);
   for (guint i = 0; i < msgs->len; i++)
     g_printerr ("wsclosed: warning: key log %s\n", (const char *) msgs->pdata[i]);

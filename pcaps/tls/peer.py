@@ -22,6 +22,7 @@ import websockets
 
 TIMEOUT = 10.0
 SNI = "wss.test"
+IDLE_CLIENTS = 3
 ALPN = ["http/1.1"]
 
 # TLS 1.2 scenarios: OpenSSL cipher name, and whether encrypt-then-MAC is
@@ -67,6 +68,8 @@ async def server(scenario, port, ready, cert, key):
         if not done.done():
             done.set_result(None)
 
+    left = [IDLE_CLIENTS if scenario.endswith("-idle") else 1]
+
     async def handler(ws):
         try:
             if scenario.endswith("-1011"):
@@ -83,14 +86,17 @@ async def server(scenario, port, ready, cert, key):
             if scenario.endswith("-idle"):
                 await ws.send(await ws.recv())
                 # 3 s without a byte either way, then the server ends TCP
-                # (TLS close_notify, FIN) with no close frame: an idle cut
+                # (FIN, no close frame, no close_notify): an idle cut as a
+                # load balancer does it
                 await asyncio.sleep(3)
-                ws.transport.close()
+                ws.transport.abort()
                 return
             async for msg in ws:
                 await ws.send(msg)
         finally:
-            finish()
+            left[0] -= 1
+            if left[0] == 0:
+                finish()
 
     async with websockets.serve(handler, "127.0.0.1", port, ssl=ctx, compression=None,
                                 ping_interval=None):
@@ -100,6 +106,16 @@ async def server(scenario, port, ready, cert, key):
 
 
 async def client(scenario, port, keylog):
+    if scenario.endswith("-idle"):
+        # several connections cut after the same silence: a fixed idle timeout
+        await asyncio.gather(*(one_client(scenario, port, keylog, i)
+                               for i in range(IDLE_CLIENTS)))
+    else:
+        await one_client(scenario, port, keylog, 0)
+
+
+async def one_client(scenario, port, keylog, i):
+    await asyncio.sleep(0.2 * i)     # in a known order
     ctx = context(scenario, False)
     ctx.keylog_filename = keylog
     url = "wss://127.0.0.1:%d/%s" % (port, scenario.split("-")[0])
