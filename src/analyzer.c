@@ -120,7 +120,10 @@ static void
 emit (ws_analyzer *a, ws_conn *c)
 {
   ws_conn_window w = { NULL, 0, a->briefs, !ws_writer_shows_evidence (a->writer) };
-  ws_diagnose (c, &w);
+  if (c->kind == WS_KIND_TLS)
+    ws_tls_conn_diagnose (c);   /* not decrypted: the TLS facts are all there is */
+  else
+    ws_diagnose (c, &w);
   if (!ws_writer_record (a->writer, c))
     a->write_errors++;
   ws_stats.ws_connections++;

@@ -211,6 +211,8 @@ ws_conn_violation (ws_conn *c, ws_violation_kind k, ws_side side,
 int
 ws_conn_close_code (const ws_conn *c)
 {
+  if (G_UNLIKELY (c->kind == WS_KIND_TLS))
+    return -1;                  /* not decrypted: what the application saw is unknown */
   if (c->close_initiator == WS_SIDE_CLIENT || c->close_initiator == WS_SIDE_SERVER)
     {
       const ws_close_info *ci = &c->close[c->close_initiator];

@@ -82,11 +82,7 @@ ws_tls_json (GString *o, const ws_conn *c)
   g_string_append_c (o, ']');
   str_or_null (o, "alpn", in->alpn_seen ? in->alpn : NULL);
   g_string_append_printf (o, ",\"decrypted\":%s", in->decrypted ? "true" : "false");
-  const char *reason = in->decrypted ? NULL : ws_tls_reason_name (in->reason);
-  /* nothing was tried: say what kept it from being tried */
-  if (!in->decrypted && !reason)
-    reason = !in->client_hello ? "began_after_handshake"
-             : !in->server_hello ? "handshake_incomplete" : "no_encrypted_records";
+  const char *reason = ws_tls_json_reason (in);
   str_or_null (o, "not_decrypted_reason", reason);
   g_string_append (o, ",\"alerts\":[");
   for (unsigned i = 0; i < in->n_alerts; i++)

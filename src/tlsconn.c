@@ -1,6 +1,9 @@
 /* tlsconn.c - the TLS stage's place in the pipeline (see tlsconn.h). */
 #include "config.h"
 
+#include <string.h>
+
+#include "diagnose.h"
 #include "tlsconn.h"
 
 ws_tls_config ws_tls_cfg;
@@ -77,4 +80,85 @@ const ws_tls_info *
 ws_tls_conn_info (const ws_conn *c)
 {
   return c->tls ? ws_tls_get_info (c->tls) : NULL;
+}
+
+/* ---- the cause of a connection that was not decrypted -------------------- */
+
+static const struct {
+  const char *reason;
+  const char *summary;
+  const char *fix;
+} undecrypted[] = {
+  { "no_key", "The key log has no secret for this connection's client random: its "
+    "WebSocket traffic (if any) could not be decrypted.",
+    "Capture the key log on the client or server that made this connection "
+    "(SSLKEYLOGFILE for browsers, curl, Python, Node; see README, wss) while the capture "
+    "runs, and pass it with --keylog." },
+  { "began_after_handshake", "The capture began after the TLS handshake: without the "
+    "client random no key can be matched to this connection.",
+    "Start the capture before the connection opens (reconnect the client after the "
+    "capture has started)." },
+  { "handshake_incomplete", "The TLS handshake did not complete in the capture (no "
+    "ServerHello): nothing was encrypted with a key that could be used.",
+    "Look at the TLS alerts and who ended TCP: a handshake cut short is a TLS setup "
+    "failure (close code 1015 to a browser)." },
+  { "unsupported_suite", "The connection uses a TLS version or cipher suite wsclosed does "
+    "not decrypt.",
+    "wsclosed decrypts TLS 1.3 (AES-GCM, ChaCha20-Poly1305) and TLS 1.2 (AES-GCM, "
+    "ChaCha20-Poly1305, AES-CBC with HMAC); use tshark for others." },
+  { "capture_gap", "The capture lost bytes of the TLS stream before anything was "
+    "decrypted: the records after the hole cannot be found.",
+    "Capture with a larger buffer or snaplen (-B, -s) so that no packet is dropped." },
+  { "no_encrypted_records", "The TLS handshake was seen but no encrypted record "
+    "followed before the connection ended.", NULL },
+  { "not_tls", "The bytes stopped looking like TLS records.", NULL },
+};
+
+void
+ws_tls_conn_diagnose (ws_conn *c)
+{
+  const ws_tls_info *in = ws_tls_conn_info (c);
+  const char *reason = ws_tls_json_reason (in);
+  ws_cause *k = &c->cause;
+
+  ws_cause_clear (k);
+  if (!in || !reason)
+    return;
+  k->id = "tls_not_decrypted";
+  k->detail = g_strdup (reason);
+  k->confidence = "high";
+  for (size_t i = 0; i < G_N_ELEMENTS (undecrypted); i++)
+    if (strcmp (undecrypted[i].reason, reason) == 0)
+      {
+        k->summary = g_strdup (undecrypted[i].summary);
+        k->fix = undecrypted[i].fix ? g_strdup (undecrypted[i].fix) : NULL;
+      }
+  if (in->client_hello)
+    ws_cause_add_evidence (k, c->start_us, "TLS ClientHello%s%s seen",
+                           in->sni[0] ? " for " : "", in->sni[0] ? in->sni : "");
+  for (unsigned i = 0; i < in->n_alerts; i++)
+    {
+      const ws_tls_alert *a = &in->alerts[i];
+      const char *d = a->description >= 0 ? ws_tls_alert_name (a->description) : NULL;
+      ws_cause_add_evidence (k, a->ts_us, "TLS alert from the %s: %s", a->side ? "server" : "client",
+                             d ? d : "encrypted");
+    }
+  if (c->tcp_end != WS_TCP_END_OPEN && ws_side_name (c->tcp_end_by))
+    ws_cause_add_evidence (k, c->tcp_end_by == WS_SIDE_CLIENT ? c->fin_us[0] ? c->fin_us[0] : c->rst_us[0]
+                                                              : c->fin_us[1] ? c->fin_us[1] : c->rst_us[1],
+                           "TCP ended with a %s from the %s", c->tcp_end == WS_TCP_END_RST ? "RST" : "FIN",
+                           ws_side_name (c->tcp_end_by));
+}
+
+const char *
+ws_tls_json_reason (const ws_tls_info *in)
+{
+  if (!in || in->decrypted)
+    return NULL;
+  const char *reason = ws_tls_reason_name (in->reason);
+  if (reason)
+    return reason;
+  /* nothing was tried: say what kept it from being tried */
+  return !in->client_hello ? "began_after_handshake"
+         : !in->server_hello ? "handshake_incomplete" : "no_encrypted_records";
 }

@@ -35,6 +35,11 @@ void ws_tls_conn_free (ws_conn *c);
 /* A TLS connection that did not turn out to carry decrypted traffic gets a
  * record of its own (kind "tls") while the stage is on. */
 bool ws_tls_conn_reported (const ws_conn *c);
+/* The cause of a record of kind tls (instead of ws_diagnose): id
+ * "tls_not_decrypted", detail the reason (ws_tls_json_reason). */
+void ws_tls_conn_diagnose (ws_conn *c);
+/* Why the records were not decrypted (the JSON name), NULL if they were. */
+const char *ws_tls_json_reason (const ws_tls_info *in);
 /* NULL when the connection did not go through the stage. */
 const ws_tls_info *ws_tls_conn_info (const ws_conn *c);
 
