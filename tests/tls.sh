@@ -18,9 +18,11 @@ for exp in "$caps"/*.expected.jsonl; do
   for mode in facts causes; do
     out=$("$PY" "$top_srcdir/tests/check-facts.py" "$WSCLOSED" "$exp" \
           $([ $mode = causes ] && echo --causes) --extra-args "--keylog $caps/$name.keylog" 2>&1)
-    if printf '%s\n' "$out" | grep -q '^not ok'; then
+    rc=$?
+    if [ "$rc" != 0 ] || printf '%s\n' "$out" | grep -q '^not ok' \
+       || ! printf '%s\n' "$out" | grep -q '^ok'; then
       not_ok "$name: $mode"
-      printf '%s\n' "$out" | grep -A3 '^not ok' | sed 's/^/# /'
+      printf '%s\n' "$out" | grep -v '^ok' | head -20 | sed 's/^/# /'
     else
       ok "$name: $mode ($(printf '%s\n' "$out" | grep -c '^ok') checks)"
     fi
