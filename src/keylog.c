@@ -182,6 +182,13 @@ take_line (ws_keylog *kl, source *src, const char *origin, const char *s, size_t
         kind = labels[i].kind;
         break;
       }
+  /* later generations of the traffic secrets, as some programs log them
+   * (OpenSSL's *_TRAFFIC_SECRET_N, NSS-style _1, _2, ...): derived here
+   * from _0 and the KeyUpdates seen instead */
+  if (kind == -2
+      && ((label_len > 22 && memcmp (s, "CLIENT_TRAFFIC_SECRET_", 22) == 0)
+          || (label_len > 22 && memcmp (s, "SERVER_TRAFFIC_SECRET_", 22) == 0)))
+    kind = -1;
   if (kind == -2)
     {
       malformed (kl, src, origin, "unknown label");

@@ -379,6 +379,17 @@ test_keylog_text (void)
     }
   g_byte_array_unref (r1);
   g_byte_array_unref (r2);
+
+  /* later traffic secret generations, as OpenSSL's s_client logs them after
+   * a KeyUpdate: known, not used (derived from _0), not malformed */
+  static const char later[] =
+    "CLIENT_TRAFFIC_SECRET_N 0001020304050607080910111213141516171819202122232425262728293031 "
+    "1111111111111111111111111111111111111111111111111111111111111111\n"
+    "SERVER_TRAFFIC_SECRET_1 0001020304050607080910111213141516171819202122232425262728293031 "
+    "1111111111111111111111111111111111111111111111111111111111111111\n";
+  ws_keylog_add_text (kl, later, sizeof later - 1);
+  g_assert_cmpuint (ws_keylog_ignored (kl), ==, 3);
+  g_assert_cmpuint (ws_keylog_malformed (kl), ==, 6);
   ws_keylog_free (kl);
 }
 

@@ -4,6 +4,7 @@ ends in this file, one behaviour per scenario.
 
 usage: peer.py server SCENARIO PORT READY_FILE CERT KEY
        peer.py client SCENARIO PORT KEYLOG
+       peer.py sclient-input | openssl s_client ...
 
 The client writes the TLS secrets of its connection to KEYLOG (NSS key log
 format, ssl.SSLContext.keylog_filename).  The TLS version and cipher come
@@ -133,7 +134,42 @@ async def one_client(scenario, port, keylog, i):
             pass
 
 
+def sclient_input():
+    """What `openssl s_client` is fed for tls13-keyupdate-1000: a WebSocket
+    upgrade and masked frames written by hand, and between them s_client's
+    own commands "k" (KeyUpdate, update_not_requested) and "K" (KeyUpdate,
+    update_requested: the server's OpenSSL updates its keys too).  Each
+    piece is its own write, as s_client looks for a command at the start of
+    what one read returns."""
+    import time
+
+    def frame(opcode, payload, mask=b"\x11\x22\x33\x44"):
+        head = bytes([0x80 | opcode, 0x80 | len(payload)]) + mask
+        return head + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+
+    out = sys.stdout.buffer
+
+    def put(b, pause=0.4):
+        out.write(b)
+        out.flush()
+        time.sleep(pause)
+
+    time.sleep(1.0)                  # the TLS handshake
+    put(b"GET /keyupdate HTTP/1.1\r\nHost: wss.test\r\nUpgrade: websocket\r\n"
+        b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+        b"Sec-WebSocket-Version: 13\r\n\r\n")
+    put(frame(1, b"before the key update"))
+    put(b"k\n")
+    put(frame(1, b"after one key update"))
+    put(b"K\n")
+    put(frame(1, b"after both sides updated"))
+    put(frame(8, struct.pack("!H", 1000) + b"done"), 1.0)
+
+
 def main():
+    if sys.argv[1] == "sclient-input":
+        sclient_input()
+        return
     role, scenario, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
     if role == "server":
         asyncio.run(server(scenario, port, *sys.argv[4:7]))

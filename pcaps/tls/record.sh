@@ -8,7 +8,8 @@
 # For each scenario: make a throwaway certificate, start tcpdump on lo for the
 # scenario's port, start the server and the client (python3-websockets 10.4
 # with ssl.SSLContext.keylog_filename: peer.py; node + ws with --tls-keylog:
-# ws_tls.js), let them play, stop everything, then have scenarios.py check the
+# ws_tls.js; openssl s_client -keylogfile, which sends KeyUpdates on
+# command, with a hand-written WebSocket client's bytes), let them play, stop everything, then have scenarios.py check the
 # scenario's facts against tshark's decryption of the capture with the key log
 # and write SCENARIO.expected.jsonl.  A capture and its key log replace the
 # committed ones only when that check passes; a failed scenario is retried
@@ -115,6 +116,16 @@ record_one() {   # record_one NAME PORT: capture in $tmp/NAME.pcap, key log in $
 		bg_pids+=("$sp")
 		wait_file "$ready" 10 || return 1
 		timeout 15 node --tls-keylog="$tmp/$name.keylog" "$here/ws_tls.js" client "$name" "$port" \
+			>"$tmp/client.log" 2>&1 ;;
+	tls13-keyupdate-*)
+		OPENSSL_CONF=$conf "$PY" "$here/peer.py" server "$name" "$port" "$ready" \
+			"$tmp/cert.pem" "$tmp/key.pem" >"$tmp/server.log" 2>&1 &
+		local sp=$!
+		bg_pids+=("$sp")
+		wait_file "$ready" 10 || return 1
+		"$PY" "$here/peer.py" sclient-input | OPENSSL_CONF=$conf timeout 20 openssl s_client \
+			-connect "127.0.0.1:$port" -servername wss.test -tls1_3 -alpn http/1.1 \
+			-ciphersuites "$suites" -keylogfile "$tmp/$name.keylog" \
 			>"$tmp/client.log" 2>&1 ;;
 	*)
 		OPENSSL_CONF=$conf "$PY" "$here/peer.py" server "$name" "$port" "$ready" \

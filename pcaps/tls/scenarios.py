@@ -38,10 +38,10 @@ SUITES = {
 
 
 def conn(path, close_code, initiator, end_by, cause, reason=None, tcp_end="fin",
-         close_notify=(True, True)):
+         close_notify=(True, True), key_updates=0):
     return OrderedDict(path=path, close_code=close_code, close_reason=reason,
                        close_initiator=initiator, tcp_end=tcp_end, tcp_end_by=end_by,
-                       cause_id=cause, close_notify=close_notify)
+                       cause_id=cause, close_notify=close_notify, key_updates=key_updates)
 
 
 def py_1000(path):
@@ -88,6 +88,13 @@ SCENARIOS = OrderedDict([
                          "(--tls-keylog); client closes 1000 'bye'", "TLS 1.3",
                          "TLS_AES_128_GCM_SHA256",
                          [conn("/node", 1000, "client", RACE, "normal_closure", reason="bye")])),
+    ("tls13-keyupdate-1000", ("openssl s_client (TLS 1.3 AES-256-GCM) speaking WebSocket by "
+                              "hand to a websockets server: a message, a KeyUpdate from the "
+                              "client, a message, a KeyUpdate with update_requested (the server "
+                              "updates too), a message, then the client closes 1000 'done'",
+                              "TLS 1.3", "TLS_AES_256_GCM_SHA384",
+                              [conn("/keyupdate", 1000, "client", RACE, "normal_closure",
+                                    reason="done", key_updates=3)])),
 ])
 
 ETM = {"tls12-cbc-etm-1000": True, "tls12-cbc-noetm-1000": False}
@@ -115,7 +122,7 @@ def tshark_streams(pcap, keylog):
         s = streams.setdefault(v["tcp.stream"], dict(client_port=None, server_port=None,
                                path=None, suite=None, sni=None, alpn=None, version=None,
                                close=None, end=None, end_by=None, close_notify=[False, False],
-                               etm=False))
+                               etm=False, key_updates=0, frames=0))
         if v["tcp.flags.syn"] == "1" and v["tcp.flags.ack"] == "0":
             s["client_port"], s["server_port"] = int(v["tcp.srcport"]), int(v["tcp.dstport"])
         if s["client_port"] is None:
@@ -131,6 +138,9 @@ def tshark_streams(pcap, keylog):
             s["etm"] = "22" in v["tls.handshake.extension.type"].split(",")
         if "1" in hs:
             s["sni"] = v["tls.handshake.extensions_server_name"] or None
+        s["key_updates"] += hs.count("24")
+        if v["websocket.opcode"]:
+            s["frames"] += len(v["websocket.opcode"].split(","))
         if "8" in hs and v["tls.handshake.extensions_alpn_str"]:   # EncryptedExtensions
             s["alpn"] = v["tls.handshake.extensions_alpn_str"].split(",")[-1]
         if v["http.request.uri"] and s["path"] is None:
@@ -182,6 +192,9 @@ def expected(name, pcap, keylog):
             differ("tcp end by", c["tcp_end_by"], s["end_by"])
         if c["close_notify"] is not None:
             differ("close_notify", list(c["close_notify"]), s["close_notify"])
+        differ("KeyUpdate messages", c["key_updates"], s["key_updates"])
+        if s["frames"] == 0:
+            problems.append("connection %d: tshark decrypted no WebSocket frame" % i)
         e = OrderedDict(file=os.path.basename(pcap), client="127.0.0.1:%d" % s["client_port"],
                         server="127.0.0.1:%d" % s["server_port"], path=c["path"],
                         close_code=c["close_code"], close_initiator=c["close_initiator"])
@@ -200,6 +213,7 @@ def expected(name, pcap, keylog):
         e["tls.decrypted"] = True
         e["tls.not_decrypted_reason"] = None
         e["tls.bad_record_mac"] = 0
+        e["tls.key_updates"] = c["key_updates"]
         if c["close_notify"] is not None:
             e["tls.close_notify"] = {"client": c["close_notify"][0],
                                      "server": c["close_notify"][1]}
