@@ -9,7 +9,8 @@
 # scenario's port, start the server and the client (python3-websockets 10.4
 # with ssl.SSLContext.keylog_filename: peer.py; node + ws with --tls-keylog:
 # ws_tls.js; openssl s_client -keylogfile, which sends KeyUpdates on
-# command, with a hand-written WebSocket client's bytes), let them play, stop everything, then have scenarios.py check the
+# command, with a hand-written WebSocket client's bytes; headless Chromium
+# with --ssl-key-log-file loading pcaps/tls/chromium.html), let them play, stop everything, then have scenarios.py check the
 # scenario's facts against tshark's decryption of the capture with the key log
 # and write SCENARIO.expected.jsonl.  A capture and its key log replace the
 # committed ones only when that check passes; a failed scenario is retried
@@ -19,7 +20,8 @@
 # TLS 1.3 suites are chosen through OPENSSL_CONF (Python's ssl module cannot
 # set them); TLS 1.2 ciphers and encrypt-then-MAC in peer.py.
 # Needs: tcpdump, tshark, editcap, openssl, /usr/bin/python3 with
-# python3-websockets, node + pcaps/node's `npm ci`.  Every wait is bounded.
+# python3-websockets, node + pcaps/node's `npm ci`, chromium.  Every wait is
+# bounded.
 
 set -u
 export LC_ALL=C.UTF-8
@@ -117,6 +119,34 @@ record_one() {   # record_one NAME PORT: capture in $tmp/NAME.pcap, key log in $
 		wait_file "$ready" 10 || return 1
 		timeout 15 node --tls-keylog="$tmp/$name.keylog" "$here/ws_tls.js" client "$name" "$port" \
 			>"$tmp/client.log" 2>&1 ;;
+	chromium-*)
+		OPENSSL_CONF=$conf "$PY" "$here/peer.py" server "$name" "$port" "$ready" \
+			"$tmp/cert.pem" "$tmp/key.pem" >"$tmp/server.log" 2>&1 &
+		local sp=$!
+		bg_pids+=("$sp")
+		wait_file "$ready" 10 || return 1
+		local pageport
+		pageport=$(free_port $(( port + 100 )))
+		"$PY" -m http.server --bind 127.0.0.1 --directory "$here" "$pageport" \
+			>"$tmp/pages.log" 2>&1 &
+		bg_pids+=("$!")
+		for (( i = 0; i < 100; i++ )); do
+			[ -n "$(ss -Htln "sport = :$pageport")" ] && break
+			sleep 0.05
+		done
+		rm -rf "$tmp/chromium-profile"
+		timeout 40 chromium --headless --no-sandbox --disable-gpu \
+			--disable-background-networking --disable-component-update --disable-sync \
+			--no-first-run --user-data-dir="$tmp/chromium-profile" --remote-debugging-port=0 \
+			--ignore-certificate-errors --host-resolver-rules="MAP wss.test 127.0.0.1" \
+			--ssl-key-log-file="$tmp/$name.keylog" \
+			"http://127.0.0.1:$pageport/chromium.html?port=$port" >"$tmp/chromium.log" 2>&1 &
+		local cp=$!
+		bg_pids+=("$cp")
+		# the server ends once the browser has ended its WebSocket
+		wait_pid "$sp" 20
+		kill -TERM "$cp" 2>/dev/null
+		wait_pid "$cp" 10 ;;
 	tls13-keyupdate-*)
 		OPENSSL_CONF=$conf "$PY" "$here/peer.py" server "$name" "$port" "$ready" \
 			"$tmp/cert.pem" "$tmp/key.pem" >"$tmp/server.log" 2>&1 &

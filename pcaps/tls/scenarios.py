@@ -95,6 +95,12 @@ SCENARIOS = OrderedDict([
                               "TLS 1.3", "TLS_AES_256_GCM_SHA384",
                               [conn("/keyupdate", 1000, "client", RACE, "normal_closure",
                                     reason="done", key_updates=3)])),
+    ("chromium-tls13-1000", ("headless Chromium (--ssl-key-log-file) loads a page whose "
+                             "script opens wss://wss.test:PORT/chromium, sends a message and "
+                             "on the echo closes 1000 'done'; websockets server, TLS 1.3 "
+                             "AES-128-GCM", "TLS 1.3", "TLS_AES_128_GCM_SHA256",
+                             [conn("/chromium", 1000, "client", RACE, "normal_closure",
+                                   reason="done", close_notify=None)])),
 ])
 
 ETM = {"tls12-cbc-etm-1000": True, "tls12-cbc-noetm-1000": False}
@@ -138,6 +144,7 @@ def tshark_streams(pcap, keylog):
             s["etm"] = "22" in v["tls.handshake.extension.type"].split(",")
         if "1" in hs:
             s["sni"] = v["tls.handshake.extensions_server_name"] or None
+            s["alpn_offered"] = [a for a in v["tls.handshake.extensions_alpn_str"].split(",") if a]
         s["key_updates"] += hs.count("24")
         if v["websocket.opcode"]:
             s["frames"] += len(v["websocket.opcode"].split(","))
@@ -177,6 +184,7 @@ def expected(name, pcap, keylog):
         differ("cipher suite", SUITES[suite], s["suite"])
         differ("sni", SNI, s["sni"])
         differ("alpn", "http/1.1", s["alpn"])
+        differ("alpn offered", ["http/1.1"], s.get("alpn_offered"))
         if name in ETM:
             differ("encrypt_then_mac", ETM[name], s["etm"])
         close = s["close"]
