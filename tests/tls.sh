@@ -40,6 +40,17 @@ json -r "$caps/tls13-aes128-1000.pcap" --keylog "$caps/tls13-aes128-1000.keylog"
 check "pcapng with a DSB: the same record as the pcap" \
   cmp -s <(jq -c 'del(.id)' "$tmp/dsb.json") <(jq -c 'del(.id)' "$tmp/pcap.json")
 
+# ---- the same exchange over ws and over wss gives the same record ----------
+# (but for the tls object, addresses, ports, Host, times, TCP byte counts,
+# who sent the first FIN - a race - and the evidence texts made of those)
+norm='del(.id,.tls,.client_ip,.client_port,.server_ip,.server_port,.host,.client_bytes,.server_bytes,.tcp_end_by)
+      | .cause |= {id,detail,confidence}
+      | walk(if type == "object" then with_entries(select(.key | test("_ts$|^ts$|^tcp_bytes$") | not)) else . end)'
+"$WSCLOSED" -r "$caps/ws-twin-1000.pcap" -F json | jq -S "$norm" >"$tmp/ws.json"
+json -r "$caps/tls13-twin-1000.pcap" --keylog "$caps/tls13-twin-1000.keylog" | jq -S "$norm" >"$tmp/wss.json"
+check "ws-twin-1000 and tls13-twin-1000: the same record ($(wc -l <"$tmp/ws.json") lines compared)" \
+  test -s "$tmp/ws.json" -a "$(jq -r .cause.id "$tmp/ws.json")" = normal_closure -a -z "$(diff "$tmp/ws.json" "$tmp/wss.json")"
+
 # ---- without --keylog nothing changes: TLS is counted, no record -------------
 n=$("$WSCLOSED" -r "$caps/tls12-gcm-1000.pcap" -F json | wc -l)
 t=$("$WSCLOSED" -r "$caps/tls12-gcm-1000.pcap" | grep -c 'encrypted (TLS) connections, not analysed: 1')

@@ -7,7 +7,8 @@ usage: peer.py server SCENARIO PORT READY_FILE CERT KEY
        peer.py sclient-input | openssl s_client ...
 
 The client writes the TLS secrets of its connection to KEYLOG (NSS key log
-format, ssl.SSLContext.keylog_filename).  The TLS version and cipher come
+format, ssl.SSLContext.keylog_filename).  ws-twin-1000 is tls13-twin-1000
+without TLS: the same exchange in clear.  The TLS version and cipher come
 from the scenario's name: tls13-* pins TLS 1.3 (its suite through the
 OPENSSL_CONF that record.sh sets), tls12-* pins TLS 1.2 and the cipher
 below.  Every wait is bounded; both processes end by themselves.
@@ -44,6 +45,8 @@ def touch(path):
 
 
 def context(scenario, server):
+    if scenario.startswith("ws-"):
+        return None                  # the plain twin of a wss scenario
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER if server else ssl.PROTOCOL_TLS_CLIENT)
     if "tls13" in scenario:
         ctx.minimum_version = ctx.maximum_version = ssl.TLSVersion.TLSv1_3
@@ -62,7 +65,8 @@ def context(scenario, server):
 
 async def server(scenario, port, ready, cert, key):
     ctx = context(scenario, True)
-    ctx.load_cert_chain(cert, key)
+    if ctx:
+        ctx.load_cert_chain(cert, key)
     done = asyncio.get_running_loop().create_future()
 
     def finish():
@@ -118,12 +122,18 @@ async def client(scenario, port, keylog):
 async def one_client(scenario, port, keylog, i):
     await asyncio.sleep(0.2 * i)     # in a known order
     ctx = context(scenario, False)
-    ctx.keylog_filename = keylog
-    url = "wss://127.0.0.1:%d/%s" % (port, scenario.split("-")[0])
-    async with websockets.connect(url, ssl=ctx, server_hostname=SNI, compression=None,
+    path = "twin" if "-twin-" in scenario else scenario.split("-")[0]
+    if ctx:
+        ctx.keylog_filename = keylog
+        url = "wss://127.0.0.1:%d/%s" % (port, path)
+        tls = dict(ssl=ctx, server_hostname=SNI)
+    else:
+        url = "ws://127.0.0.1:%d/%s" % (port, path)
+        tls = {}
+    async with websockets.connect(url, **tls, compression=None,
                                   ping_interval=None, open_timeout=TIMEOUT,
                                   close_timeout=TIMEOUT) as ws:
-        await ws.send("hello over " + scenario)
+        await ws.send("hello over " + ("twin" if "-twin-" in scenario else scenario))
         try:
             await asyncio.wait_for(ws.recv(), TIMEOUT)
             if scenario.endswith("-1000"):

@@ -101,6 +101,10 @@ SCENARIOS = OrderedDict([
                              "AES-128-GCM", "TLS 1.3", "TLS_AES_128_GCM_SHA256",
                              [conn("/chromium", 1000, "client", RACE, "normal_closure",
                                    reason="done", close_notify=None)])),
+    ("tls13-twin-1000", ("tls13-aes128-1000 again, path /twin: the wss twin of the plain "
+                         "ws-twin-1000 (tests/tls.sh checks that both give the same record "
+                         "but for the tls object)", "TLS 1.3", "TLS_AES_128_GCM_SHA256",
+                         [py_1000("/twin")])),
 ])
 
 ETM = {"tls12-cbc-etm-1000": True, "tls12-cbc-noetm-1000": False}
@@ -234,6 +238,9 @@ def main(argv):
         print("\n".join(SCENARIOS))
         return 0
     if argv[1:2] == ["--ciphersuites"]:
+        if argv[2] not in SCENARIOS:
+            print("")           # ws-twin-1000: no TLS
+            return 0
         _, version, suite, _ = SCENARIOS[argv[2]]
         print(suite if version == "TLS 1.3" else "")
         return 0
