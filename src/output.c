@@ -1665,6 +1665,8 @@ tally (ws_writer *w, const ws_conn *c)
 {
   int code = ws_conn_close_code (c);
 
+  if (c->kind == WS_KIND_TLS)
+    return;                     /* not decrypted: in the TLS line of the totals */
   w->records++;
   if (handshake_failed (c))
     w->handshake_failures++;
