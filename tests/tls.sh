@@ -142,6 +142,11 @@ json -r "$caps/tls12-gcm-1000.pcap" -r "$caps/tls13-aes128-1000.pcap" \
 check "two --keylog files: both connections decrypted" \
   test "$(jq -c 'select(.kind == "websocket") | .tls.decrypted' "$tmp/two.json" | grep -c true)" = 2
 
+# the configuration file's keylog key (a list)
+printf '[wsclosed]\nkeylog=%s;%s\n' "$caps/tls12-gcm-1000.keylog" "$caps/tls13-aes128-1000.keylog" >"$tmp/conf"
+json -c "$tmp/conf" -r "$caps/tls13-aes128-1000.pcap" >"$tmp/conf.json"
+check "keylog= in the configuration file" test "$(jq -c .tls.decrypted "$tmp/conf.json")" = true
+
 # no secret (nor client random) in any output format, nor on stderr
 leak=0
 for name in tls13-aes128-1000 tls12-cbc-etm-1000; do
