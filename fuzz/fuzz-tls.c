@@ -3,7 +3,9 @@
  * decryption (tlsdec.c), then the connection glue and the JSON "tls" object.
  *
  * Input layout:
- *   2 bytes  big-endian length K, then K bytes of key log text (parsed with
+ *   2 bytes  bit 15: live key log: records wait for their key (up to 4 KiB)
+ *            and the key log text comes only after half of the chunks;
+ *            bits 0-14: length K, then K bytes of key log text (parsed with
  *            ws_keylog_add_text, so the key log parser is fuzzed too; the
  *            seeds carry the real key lines of their captures)
  *   then chunks, until the input ends:
@@ -64,9 +66,12 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
   if (size < 2)
     return 0;
-  size_t k = MIN ((size_t) (data[0] << 8 | data[1]), size - 2);
+  bool late = data[0] & 0x80;
+  size_t k = MIN ((size_t) ((data[0] & 0x7F) << 8 | data[1]), size - 2);
+  const char *kl_text = (const char *) data + 2;
   ws_keylog *kl = ws_keylog_new ();
-  ws_keylog_add_text (kl, (const char *) data + 2, k);
+  if (!late)
+    ws_keylog_add_text (kl, kl_text, k);
   g_ptr_array_unref (ws_keylog_take_messages (kl));
   data += 2 + k;
   size -= 2 + k;
@@ -74,6 +79,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   plain_seen p = { { 0, 0 }, 0 }, q = { { 0, 0 }, 0 };
   uint64_t fed[2] = { 0, 0 };
   ws_tls *t = ws_tls_new (kl, on_plain, &p);
+  if (late)
+    ws_tls_set_hold (t, 4096);
   /* the same streams gathered, fed again in one piece per side (only when
    * no gap: a gap changes what follows) */
   GByteArray *whole[2] = { g_byte_array_new (), g_byte_array_new () };
@@ -81,6 +88,13 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   size_t i = 0;
   while (i + 3 <= size)
     {
+      if (late && i >= size / 2)
+        {
+          ws_keylog_add_text (kl, kl_text, k);   /* the key log grows */
+          g_ptr_array_unref (ws_keylog_take_messages (kl));
+          late = false;
+          gap = true;            /* the order of processing changed: no comparison */
+        }
       uint8_t h = data[i];
       int side = h & 1;
       size_t n = (size_t) data[i + 1] << 8 | data[i + 2];
@@ -97,6 +111,12 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       fed[side] += n;
       i += n;
     }
+  if (late)
+    {
+      ws_keylog_add_text (kl, kl_text, k);
+      gap = true;
+    }
+  ws_tls_retry (t);
   check_info (ws_tls_get_info (t), &p, fed);
 
   if (!gap)

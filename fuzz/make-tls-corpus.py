@@ -2,7 +2,8 @@
 """Seeds for fuzz/fuzz-tls.c in fuzz/corpus/tls/: each capture of pcaps/tls/
 as the target reads it (its key log, then its TCP payloads in capture order,
 side by side), cut to its first 6000 stream bytes, plus the same without the
-key log and with every chunk split in two.
+key log, with the key log arriving late (live), and with every chunk split
+in two.
 
 usage: fuzz/make-tls-corpus.py
 """
@@ -36,8 +37,8 @@ def chunks(pcap):
         yield (0 if port == syn else 1), b
 
 
-def seed(keylog, parts):
-    s = len(keylog).to_bytes(2, "big") + keylog
+def seed(keylog, parts, late=False):
+    s = (len(keylog) | (0x8000 if late else 0)).to_bytes(2, "big") + keylog
     for side, b in parts:
         s += bytes([side]) + len(b).to_bytes(2, "big") + b
     return s
@@ -54,6 +55,7 @@ for pcap in sorted(glob.glob(os.path.join(caps, "*.pcap"))):
     parts = list(chunks(pcap))
     write(seed(keylog, parts))
     write(seed(b"", parts))
+    write(seed(keylog, parts, late=True))
     split = []
     for side, b in parts:
         split += [(side, b[:len(b) // 2]), (side, b[len(b) // 2:])]

@@ -148,6 +148,7 @@ static void
 on_end (ws_conn *c, void *user)
 {
   ws_analyzer *a = user;
+  ws_tls_conn_end (c);          /* records held for a late key: a last look */
   switch (c->kind)
     {
     case WS_KIND_TLS:
@@ -222,6 +223,7 @@ ws_analyzer_tick (ws_analyzer *a, int64_t now_us)
 {
   if (now_us > a->now_us)
     a->now_us = now_us;
+  ws_tls_refresh ();             /* live key logs grow */
   ws_tcp_expire (a->tcp, a->now_us);
   release_held (a, false);
   prune_briefs (a);

@@ -121,12 +121,12 @@ ws_conn_new (void)
 void
 ws_conn_release (ws_conn *c)
 {
+  ws_tls_conn_release (c);
   for (int s = 0; s < 2; s++)
     {
       ws_http_parser_clear (&c->http[s]);
       ws_frame_parser_clear (&c->frames[s]);
     }
-  ws_tls_conn_release (c);
 }
 
 /* A string field that is not NULL and not in a handshake block was

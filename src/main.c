@@ -187,7 +187,8 @@ load_keylogs (GError **error)
         ws_keylog_free (kl);
         return FALSE;
       }
-  ws_keylog_finish (kl);
+  if (!ws_tls_cfg.follow)
+    ws_keylog_finish (kl);      /* files read whole: a last line without its newline counts */
   g_autoptr (GPtrArray) msgs = ws_keylog_take_messages (kl);
   for (guint i = 0; i < msgs->len; i++)
     g_printerr ("wsclosed: warning: key log %s\n", (const char *) msgs->pdata[i]);
@@ -195,6 +196,7 @@ load_keylogs (GError **error)
     g_printerr ("wsclosed: warning: key log: %" G_GUINT64_FORMAT " malformed lines skipped in all\n",
                 ws_keylog_malformed (kl));
   ws_tls_cfg.keylog = kl;
+  ws_tls_cfg.paths = opt_keylog;
   return TRUE;
 }
 
@@ -338,6 +340,10 @@ main (int argc, char **argv)
   ws_limits_cfg.check_utf8 = !opt_no_utf8 && !opt_fast;
   ws_limits_cfg.inflate = opt_inflate && !opt_fast;
 
+  /* live: key logs grow while we run (a browser appends a line per
+   * connection); a connection holds up to 256 KiB for a key that is late */
+  ws_tls_cfg.follow = opt_iface != NULL;
+  ws_tls_cfg.hold_bytes = 256 * 1024;
   if (opt_keylog && !load_keylogs (&error))
     {
       g_printerr ("wsclosed: %s\n", error->message);

@@ -121,6 +121,7 @@ ws_tls_json (GString *o, const ws_conn *c)
                           ",\"server\":%" PRIu64 "}",
                           in->decrypted_records[0], in->decrypted_records[1]);
   g_string_append_printf (o, ",\"bad_record_mac\":%" PRIu64 ",\"malformed\":%" PRIu64
-                          ",\"key_updates\":%u}",
-                          in->bad_record_mac, in->malformed, in->key_updates);
+                          ",\"key_updates\":%u,\"held_records_given_up\":%" PRIu64 "}",
+                          in->bad_record_mac, in->malformed, in->key_updates,
+                          in->records_dropped);
 }

@@ -175,6 +175,7 @@ typedef struct {
   bool encrypted;                /* 1.2: after CCS */
   bool app_phase;                /* 1.3: past this side's Finished */
   keys_state keys;
+  bool waiting;                  /* no key yet: its records are held */
   ws_tls_cipher *cipher;
   unsigned generation;           /* 1.3 KeyUpdates applied */
   uint8_t *plain;                /* WS_TLS_MAX_CIPHERTEXT bytes */
@@ -193,6 +194,11 @@ struct ws_tls {
   void *user;
   ws_tls_info info;
   side_state s[2];
+  /* records held while their key is not in the key log yet (a live key
+   * log that a program appends to after its handshake), in arrival order:
+   * entries of side (1), ts (8), header (5), body length (2), body */
+  size_t hold_max;               /* 0: no holding, a missing key is final */
+  GByteArray *held;
 };
 
 ws_tls *
@@ -218,6 +224,13 @@ side_release (side_state *s)
 void
 ws_tls_release (ws_tls *t)
 {
+  if (t->held)
+    {
+      if (t->held->len)
+        t->info.records_dropped++;
+      g_byte_array_unref (t->held);
+      t->held = NULL;
+    }
   side_release (&t->s[0]);
   side_release (&t->s[1]);
 }
@@ -541,6 +554,20 @@ handshake_bytes (ws_tls *t, int side, const uint8_t *p, size_t n)
 
 /* ---- keys --------------------------------------------------------------- */
 
+/* The key log has no secret (yet): final unless records are held for a
+ * key that may still come (then the side is looked up again later). */
+static bool
+no_key_yet (ws_tls *t, side_state *s)
+{
+  set_reason (t, WS_TLS_NO_KEY);
+  if (t->hold_max)
+    {
+      s->keys = KEYS_NONE;
+      s->waiting = true;
+    }
+  return false;
+}
+
 /* Set up side's cipher for its current phase; false when it cannot be. */
 static bool
 get_keys (ws_tls *t, int side)
@@ -570,10 +597,7 @@ get_keys (ws_tls *t, int side)
       ws_keylog_kind k = side == 0 ? (s->app_phase ? WS_KL_CLIENT_AP : WS_KL_CLIENT_HS)
                                    : (s->app_phase ? WS_KL_SERVER_AP : WS_KL_SERVER_HS);
       if (!e || e->s[k].len == 0)
-        {
-          set_reason (t, WS_TLS_NO_KEY);
-          return false;
-        }
+        return no_key_yet (t, s);
       s->cipher = ws_tls_cipher_new13 (suite, e->s[k].b, e->s[k].len);
       for (unsigned i = 0; s->cipher && i < s->generation; i++)
         if (ws_tls_cipher_update (s->cipher) != 0)
@@ -582,10 +606,7 @@ get_keys (ws_tls *t, int side)
   else
     {
       if (!e || e->s[WS_KL_MASTER].len != 48)
-        {
-          set_reason (t, WS_TLS_NO_KEY);
-          return false;
-        }
+        return no_key_yet (t, s);
       s->cipher = ws_tls_cipher_new12 (suite, e->s[WS_KL_MASTER].b, in->client_random,
                                        in->server_random, side == 0, in->etm);
     }
@@ -595,6 +616,7 @@ get_keys (ws_tls *t, int side)
       set_reason (t, WS_TLS_NO_KEY);
       return false;
     }
+  s->waiting = false;
   if (!s->plain)
     s->plain = g_malloc (WS_TLS_MAX_CIPHERTEXT);
   s->keys = KEYS_OK;
@@ -632,16 +654,111 @@ content (ws_tls *t, int side, uint8_t type, const uint8_t *p, size_t n, bool was
     }
 }
 
+static bool record_now (ws_tls *t, int side, const uint8_t hdr[5], const uint8_t *body,
+                        size_t len, int64_t ts_us);
+
+static void
+hold (ws_tls *t, int side, const uint8_t hdr[5], const uint8_t *body, size_t len,
+      int64_t ts_us)
+{
+  uint8_t head[1 + 8 + 5 + 2];
+  if (!t->held)
+    t->held = g_byte_array_new ();
+  if (t->held->len + sizeof head + len > t->hold_max)
+    {
+      /* the key did not come in time: what is held is given up, and from
+       * now on a missing key is final */
+      t->info.records_dropped += 1;
+      g_byte_array_set_size (t->held, 0);
+      t->hold_max = 0;
+      for (int i = 0; i < 2; i++)
+        if (t->s[i].waiting)
+          {
+            t->s[i].waiting = false;
+            t->s[i].keys = KEYS_FAILED;
+          }
+      return;
+    }
+  head[0] = (uint8_t) side;
+  memcpy (head + 1, &ts_us, 8);
+  memcpy (head + 9, hdr, 5);
+  head[14] = (uint8_t) (len >> 8);
+  head[15] = (uint8_t) len;
+  g_byte_array_append (t->held, head, sizeof head);
+  g_byte_array_append (t->held, body, (guint) len);
+}
+
+/* Replay the held records in order while their keys are there; true when
+ * none is left. */
+static bool
+drain (ws_tls *t)
+{
+  size_t off = 0;
+  bool done = true;
+  while (t->held && off + 16 <= t->held->len)
+    {
+      const uint8_t *e = t->held->data + off;
+      int side = e[0];
+      int64_t ts_us;
+      size_t len = (size_t) e[14] << 8 | e[15];
+      memcpy (&ts_us, e + 1, 8);
+      if (!record_now (t, side, e + 9, e + 16, len, ts_us))
+        {
+          done = false;
+          break;
+        }
+      off += 16 + len;
+    }
+  if (t->held && off)
+    g_byte_array_remove_range (t->held, 0, (guint) off);
+  return done;
+}
+
+void
+ws_tls_retry (ws_tls *t)
+{
+  if (t->held && t->held->len)
+    {
+      for (int i = 0; i < 2; i++)
+        if (t->s[i].waiting)
+          t->s[i].keys = KEYS_NONE;
+      drain (t);
+    }
+}
+
+void
+ws_tls_set_hold (ws_tls *t, size_t max_bytes)
+{
+  t->hold_max = max_bytes;
+}
+
 static void
 record (ws_tls *t, int side, const uint8_t hdr[5], const uint8_t *body, size_t len,
         int64_t ts_us)
+{
+  /* while records wait for a key, later ones wait behind them (the order
+   * of both sides' plaintext matters to the HTTP stage) */
+  if (t->held && t->held->len)
+    {
+      hold (t, side, hdr, body, len, ts_us);
+      ws_tls_retry (t);
+      return;
+    }
+  if (!record_now (t, side, hdr, body, len, ts_us))
+    hold (t, side, hdr, body, len, ts_us);
+}
+
+/* Process one record; false when it must wait for its key (holding on and
+ * no key yet), nothing done then. */
+static bool
+record_now (ws_tls *t, int side, const uint8_t hdr[5], const uint8_t *body, size_t len,
+            int64_t ts_us)
 {
   side_state *s = &t->s[side];
   uint8_t type = hdr[0];
   bool protected_ = is13 (t) ? type == REC_APP && t->info.server_hello
                              : s->encrypted && type != REC_CCS;
 
-  t->info.records[side]++;
   if (type == REC_CCS)
     {
       if (!is13 (t) && t->info.server_hello)
@@ -650,7 +767,8 @@ record (ws_tls *t, int side, const uint8_t hdr[5], const uint8_t *body, size_t l
           g_clear_pointer (&s->cipher, ws_tls_cipher_free);
           s->keys = KEYS_NONE;
         }
-      return;
+      t->info.records[side]++;
+      return true;
     }
   if (!protected_)
     {
@@ -659,17 +777,23 @@ record (ws_tls *t, int side, const uint8_t hdr[5], const uint8_t *body, size_t l
           /* application data we cannot place: the handshake was before the capture */
           if (!t->info.client_hello)
             set_reason (t, WS_TLS_BEGAN_AFTER_HANDSHAKE);
-          return;
+          t->info.records[side]++;
+          return true;
         }
+      t->info.records[side]++;
       content (t, side, type, body, len, false, ts_us);
-      return;
+      return true;
     }
   if (!get_keys (t, side))
     {
+      if (s->waiting)
+        return false;
+      t->info.records[side]++;
       if (type == REC_ALERT && !is13 (t))
         add_alert (t, side, -1, -1, true, ts_us);  /* TLS 1.2 shows an alert is there */
-      return;
+      return true;
     }
+  t->info.records[side]++;
   uint8_t inner;
   long n = ws_tls_cipher_decrypt (s->cipher, hdr, body, len, s->plain, &inner);
   if (n < 0)
@@ -680,11 +804,12 @@ record (ws_tls *t, int side, const uint8_t hdr[5], const uint8_t *body, size_t l
         t->info.malformed++;
       if (type == REC_ALERT && !is13 (t))
         add_alert (t, side, -1, -1, true, ts_us);
-      return;
+      return true;
     }
   t->info.decrypted = true;
   t->info.decrypted_records[side]++;
   content (t, side, inner, s->plain, (size_t) n, true, ts_us);
+  return true;
 }
 
 static bool

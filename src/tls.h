@@ -62,6 +62,7 @@ typedef struct {
   uint64_t decrypted_records[2];
   uint64_t app_bytes[2];         /* application plaintext handed on */
   uint64_t bad_record_mac;       /* records that did not authenticate */
+  uint64_t records_dropped;      /* times held records were given up (no key in time) */
   uint64_t malformed;            /* records or messages that did not parse */
   uint32_t key_updates;
 } ws_tls_info;
@@ -86,6 +87,15 @@ long ws_tls_feed (ws_tls *t, int side, const uint8_t *data, size_t len, int64_t 
 void ws_tls_gap (ws_tls *t, int side);
 
 const ws_tls_info *ws_tls_get_info (const ws_tls *t);
+
+/* Live key logs: a record whose key is not in the key log yet is held (up
+ * to max_bytes for the connection, records after it waiting behind it) and
+ * decrypted once ws_tls_retry finds its key; beyond the bound, or at
+ * release, what is held is given up.  0 (the default): a missing key is
+ * final at once. */
+void ws_tls_set_hold (ws_tls *t, size_t max_bytes);
+/* Look again for the keys of held records (the key log grew). */
+void ws_tls_retry (ws_tls *t);
 
 /* Whether the start of a stream looks like TLS records: a handshake record
  * (the usual start), or, with midstream set, records of any type whose

@@ -8,6 +8,12 @@
 
 ws_tls_config ws_tls_cfg;
 
+static gboolean
+ws_tls_keylog_reload (const char *path, GError **error)
+{
+  return ws_keylog_load_file (ws_tls_cfg.keylog, path, error);
+}
+
 static void
 on_plain (void *user, int side, const uint8_t *data, size_t len, int64_t ts_us)
 {
@@ -29,6 +35,8 @@ ws_tls_conn_take (ws_conn *c, const uint8_t *data, size_t len)
   if (!ws_tls_looks_like (data, len, !c->syn_seen))
     return false;
   c->tls = ws_tls_new (ws_tls_cfg.keylog, on_plain, c);
+  if (ws_tls_cfg.follow)
+    ws_tls_set_hold (c->tls, ws_tls_cfg.hold_bytes);
   c->tls_on = true;
   c->kind = WS_KIND_TLS;
   if (!c->syn_seen && !(len >= 1 && data[0] == 22))
@@ -48,6 +56,32 @@ ws_tls_conn_gap (ws_conn *c, ws_side side)
 {
   if (c->tls)
     ws_tls_gap (c->tls, side);
+}
+
+void
+ws_tls_conn_end (ws_conn *c)
+{
+  if (c->tls)
+    ws_tls_retry (c->tls);
+}
+
+void
+ws_tls_refresh (void)
+{
+  int64_t now = g_get_monotonic_time ();
+  if (!ws_tls_cfg.follow || !ws_tls_cfg.keylog || !ws_tls_cfg.paths
+      || now - ws_tls_cfg.last_refresh_us < G_USEC_PER_SEC)
+    return;
+  ws_tls_cfg.last_refresh_us = now;
+  for (char **p = ws_tls_cfg.paths; *p; p++)
+    {
+      g_autoptr (GError) e = NULL;
+      if (!ws_tls_keylog_reload (*p, &e))
+        g_message ("%s", e->message);
+    }
+  g_autoptr (GPtrArray) msgs = ws_keylog_take_messages (ws_tls_cfg.keylog);
+  for (guint i = 0; i < msgs->len; i++)
+    g_message ("key log %s", (const char *) msgs->pdata[i]);
 }
 
 void

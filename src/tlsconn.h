@@ -20,6 +20,13 @@
 /* Set once from options, like ws_limits_cfg. */
 typedef struct {
   ws_keylog *keylog;             /* NULL: the stage is off */
+  /* live: the key log files are read again as they grow (ws_tls_refresh),
+   * and each connection holds up to hold_bytes of records whose key has
+   * not come yet */
+  char **paths;                  /* borrowed */
+  bool follow;
+  size_t hold_bytes;
+  int64_t last_refresh_us;       /* monotonic */
 } ws_tls_config;
 
 extern ws_tls_config ws_tls_cfg;
@@ -30,6 +37,11 @@ bool ws_tls_conn_take (ws_conn *c, const uint8_t *data, size_t len);
 void ws_tls_conn_data (ws_conn *c, ws_side side, const uint8_t *data, size_t len,
                        int64_t ts_us);
 void ws_tls_conn_gap (ws_conn *c, ws_side side);
+/* The connection ended: a last look for the keys of held records, before
+ * its kind decides whether it gets a record. */
+void ws_tls_conn_end (ws_conn *c);
+/* Live: read what was added to the key logs, at most once a second. */
+void ws_tls_refresh (void);
 void ws_tls_conn_release (ws_conn *c);
 void ws_tls_conn_free (ws_conn *c);
 /* A TLS connection that did not turn out to carry decrypted traffic gets a

@@ -278,6 +278,66 @@ test_rfc8448_stage (void)
   rfc_conv_clear (&v);
 }
 
+/* A live key log: the key comes after the records it decrypts.  Held, the
+ * records are decrypted once it is there; beyond the bound they are given
+ * up; without holding a missing key is final. */
+static void
+test_late_key (void)
+{
+  rfc_conv v;
+  rfc_conv_init (&v);
+  for (int mode = 0; mode < 3; mode++)
+    {
+      ws_keylog *kl = ws_keylog_new ();
+      ws_tls *t = ws_tls_new (kl, NULL, NULL);
+      if (mode < 2)
+        ws_tls_set_hold (t, mode == 0 ? 64 * 1024 : 40);
+      FEED (t, 0, v.client->data, 201);
+      FEED (t, 1, v.server->data, v.server->len);
+      FEED (t, 0, v.client->data + 201, v.client->len - 201);
+      const ws_tls_info *in = ws_tls_get_info (t);
+      g_assert_false (in->decrypted);
+      /* the key log grows */
+      ws_keylog_add_text (kl, v.keylog->str, v.keylog->len);
+      ws_tls_retry (t);
+      if (mode == 0)
+        {
+          check_rfc_info (in);
+          g_assert_cmpuint (in->records_dropped, ==, 0);
+        }
+      else
+        {
+          g_assert_false (in->decrypted);
+          g_assert_cmpint (in->reason, ==, WS_TLS_NO_KEY);
+          g_assert_cmpuint (in->records_dropped, ==, mode == 1 ? 1 : 0);
+        }
+      ws_tls_free (t);
+      ws_keylog_free (kl);
+    }
+  /* the key arrives between two records: the next record's arrival is
+   * enough (no explicit retry).  The second record is the Finished again;
+   * after the first the client is in its application phase, whose secret
+   * the key log lacks: that one waits in turn. */
+  ws_keylog *kl = ws_keylog_new ();
+  ws_tls *t = ws_tls_new (kl, NULL, NULL);
+  ws_tls_set_hold (t, 64 * 1024);
+  FEED (t, 0, v.client->data, 201);
+  FEED (t, 1, v.server->data, v.server->len);
+  FEED (t, 0, v.client->data + 201, v.client->len - 201);
+  g_assert_cmpuint (ws_tls_get_info (t)->records[0], ==, 2);   /* the Finished waits */
+  ws_keylog_add_text (kl, v.keylog->str, v.keylog->len);
+  FEED (t, 0, v.client->data + 207, 10);
+  g_assert_false (ws_tls_get_info (t)->decrypted);             /* not a whole record yet */
+  FEED (t, 0, v.client->data + 217, v.client->len - 217);
+  g_assert_true (ws_tls_get_info (t)->decrypted);
+  g_assert_cmpuint (ws_tls_get_info (t)->decrypted_records[0], ==, 1);
+  g_assert_cmpuint (ws_tls_get_info (t)->bad_record_mac, ==, 0);
+  g_assert_cmpuint (ws_tls_get_info (t)->records[0], ==, 3);
+  ws_tls_free (t);
+  ws_keylog_free (kl);
+  rfc_conv_clear (&v);
+}
+
 /* Every prefix, and every prefix with garbage after it, of both streams:
  * nothing crashes, nothing reads out of bounds (ASan in CI). */
 static void
@@ -490,6 +550,7 @@ main (int argc, char **argv)
   g_test_add_func ("/tls/rfc8448/record", test_rfc8448_record);
   g_test_add_func ("/tls/rfc8448/stage-split", test_rfc8448_stage);
   g_test_add_func ("/tls/truncated-and-damaged", test_truncated);
+  g_test_add_func ("/tls/late-key", test_late_key);
   g_test_add_func ("/tls/keylog/text", test_keylog_text);
   g_test_add_func ("/tls/keylog/growing-file", test_keylog_growing);
   g_test_add_func ("/tls/tls12/capture-records", test_tls12_vectors);
