@@ -147,6 +147,31 @@ printf '[wsclosed]\nkeylog=%s;%s\n' "$caps/tls12-gcm-1000.keylog" "$caps/tls13-a
 json -c "$tmp/conf" -r "$caps/tls13-aes128-1000.pcap" >"$tmp/conf.json"
 check "keylog= in the configuration file" test "$(jq -c .tls.decrypted "$tmp/conf.json")" = true
 
+# live: the key log starts empty and the client appends its secrets while
+# the daemon runs (read again once a second; the records wait for them)
+if [ "$(id -u)" = 0 ] && command -v openssl >/dev/null && "$PY" -c 'import websockets' 2>/dev/null; then
+  port=$((18700 + $$ % 200))
+  : >"$tmp/live.keylog"
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/key.pem" -out "$tmp/cert.pem" \
+    -days 1 -subj /CN=wss.test >/dev/null 2>&1
+  "$WSCLOSED" -i lo --keylog "$tmp/live.keylog" -F json -o "$tmp/live.json" --hold 1 \
+    "tcp port $port" 2>"$tmp/live.err" &
+  wpid=$!
+  for i in $(seq 100); do grep -q capturing "$tmp/live.err" 2>/dev/null && break; sleep 0.05; done
+  OPENSSL_CONF=/dev/null timeout 20 "$PY" "$caps/peer.py" server tls13-live-1000 "$port" "$tmp/ready" \
+    "$tmp/cert.pem" "$tmp/key.pem" >/dev/null 2>&1 &
+  spid=$!
+  for i in $(seq 100); do [ -e "$tmp/ready" ] && break; sleep 0.05; done
+  timeout 20 "$PY" "$caps/peer.py" client tls13-live-1000 "$port" "$tmp/live.keylog" >/dev/null 2>&1
+  wait "$spid"
+  sleep 3                          # linger after both FINs, then the hold
+  kill -TERM "$wpid"; wait "$wpid"
+  check "live: key log appended while running: decrypted, close 1000" \
+    test "$(jq -c '[.kind,.tls.decrypted,.close_code]' "$tmp/live.json" 2>/dev/null)" = '["websocket",true,1000]'
+else
+  ok "# SKIP live key log (needs root, openssl and python3-websockets)"
+fi
+
 # no secret (nor client random) in any output format, nor on stderr
 leak=0
 for name in tls13-aes128-1000 tls12-cbc-etm-1000; do
