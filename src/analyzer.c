@@ -9,6 +9,7 @@
 #include "diagnose.h"
 #include "ipfrag.h"
 #include "tcp.h"
+#include "tlsconn.h"
 
 /* Briefs kept for the cross-connection rules at most (about 300 bytes each
  * with their index entries); beyond, the oldest ended ones go first. */
@@ -103,9 +104,10 @@ ws_analyzer_new (const ws_analyzer_opts *o, ws_writer *w)
 static bool
 is_reported (const ws_conn *c)
 {
-  return c->kind == WS_KIND_WEBSOCKET
-         && (c->stage == WS_STAGE_FRAMES || c->stage == WS_STAGE_REJECTED
-             || c->stage == WS_STAGE_HANDSHAKE);
+  return (c->kind == WS_KIND_WEBSOCKET
+          && (c->stage == WS_STAGE_FRAMES || c->stage == WS_STAGE_REJECTED
+              || c->stage == WS_STAGE_HANDSHAKE))
+         || ws_tls_conn_reported (c);
 }
 
 /* Drop briefs of connections that ended long enough ago (end_us +
@@ -128,7 +130,10 @@ emit (ws_analyzer *a, ws_conn *c)
 {
   bool evidence = a->record_fn || ws_writer_shows_evidence (a->writer);
   ws_conn_window w = { .index = a->briefs, .no_evidence = !evidence };
-  ws_diagnose (c, &w);
+  if (c->kind == WS_KIND_TLS)
+    ws_tls_conn_diagnose (c);   /* not decrypted: the TLS facts are all there is */
+  else
+    ws_diagnose (c, &w);
   if (!(a->record_fn ? a->record_fn (c, a->record_user) : ws_writer_record (a->writer, c)))
     a->write_errors++;
   ws_stats.ws_connections++;
@@ -174,13 +179,16 @@ static void
 on_end (ws_conn *c, void *user)
 {
   ws_analyzer *a = user;
+  ws_tls_conn_end (c);          /* records held for a late key: a last look */
   ws_conn_end (c);
   count_rejected (c);
   switch (c->kind)
     {
     case WS_KIND_TLS:
-      ws_stats.tcp_connections++;
       ws_stats.tls_connections++;
+      if (ws_tls_conn_reported (c))
+        break;                  /* a record of kind tls: keys were given */
+      ws_stats.tcp_connections++;
       ws_conn_free (c);
       return;
     case WS_KIND_OTHER:
@@ -248,6 +256,7 @@ ws_analyzer_tick (ws_analyzer *a, int64_t now_us)
 {
   if (now_us > a->now_us)
     a->now_us = now_us;
+  ws_tls_refresh ();             /* live key logs grow */
   ws_tcp_expire (a->tcp, a->now_us);
   release_held (a, false);
   prune_briefs (a);

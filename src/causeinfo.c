@@ -10,6 +10,7 @@
 
 #include "causeinfo.h"
 #include "closecodes.h"
+#include "i18n.h"
 
 static const ws_cause_info causes[] = {
   { "normal_closure", "Normal closure",
@@ -242,6 +243,21 @@ static const ws_cause_info causes[] = {
     "Send 1000 for a normal end, 1001 when going away, 1008 for policy, "
     "or an application code in 4000-4999.",
     "1004, 1005, 1006, 1015, 0-999, 1016-2999" },
+  { "tls_not_decrypted", N_ ("TLS not decrypted"),
+    N_ ("A TLS (wss://) connection was seen but its payload could not be read, so "
+        "nothing is known about the WebSocket inside it; the detail says why (no key for "
+        "its client random, capture began after the handshake, unsupported cipher suite, "
+        "a gap in the capture)."),
+    N_ ("The TLS handshake and records: the client random of the ClientHello looked up "
+        "in the key logs given with --keylog, the cipher suite of the ServerHello, who "
+        "ended TCP and how."),
+    N_ ("That the key log holds a line for this connection (browsers and servers "
+        "write one per connection when SSLKEYLOGFILE is set) and that the capture "
+        "starts before the handshake."),
+    N_ ("Capture with SSLKEYLOGFILE set on the client or the server, pass the file "
+        "with --keylog (or inject it into a pcapng with editcap --inject-secrets), "
+        "and start the capture before the connections open."),
+    NULL },
   { "still_open", "Still open",
     "The connection had not ended when the capture (or the daemon) "
     "stopped, so nothing is known about how it ends.",

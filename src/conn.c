@@ -31,6 +31,7 @@
 
 #include "conn.h"
 #include "cause.h"
+#include "tlsconn.h"
 
 ws_limits ws_limits_cfg;
 ws_counters ws_stats;
@@ -133,6 +134,7 @@ ws_conn_new (void)
 void
 ws_conn_release (ws_conn *c)
 {
+  ws_tls_conn_release (c);
   for (int s = 0; s < 2; s++)
     {
       ws_http_parser_clear (&c->http[s]);
@@ -259,6 +261,7 @@ ws_conn_free (ws_conn *c)
   if (c->hs_block[1])
     g_free (c->hs_block[1]);
   ws_cause_clear (&c->cause);
+  ws_tls_conn_free (c);
   if (c->violations)
     g_free (c->violations);
   g_free (c);
@@ -294,6 +297,8 @@ ws_conn_violation (ws_conn *c, ws_violation_kind k, ws_side side,
 int
 ws_conn_close_code (const ws_conn *c)
 {
+  if (G_UNLIKELY (c->kind == WS_KIND_TLS))
+    return -1;                  /* not decrypted: what the application saw is unknown */
   if (c->close_initiator == WS_SIDE_CLIENT || c->close_initiator == WS_SIDE_SERVER)
     {
       const ws_close_info *ci = &c->close[c->close_initiator];
@@ -1115,6 +1120,18 @@ probe (ws_conn *c, ws_side *side, const uint8_t *data, size_t len, int64_t ts_us
 void
 ws_conn_data (ws_conn *c, ws_side side, const uint8_t *data, size_t len, int64_t ts_us)
 {
+  if (G_UNLIKELY (c->tls_on)
+      || (c->stage == WS_STAGE_PROBE && ws_tls_conn_take (c, data, len)))
+    {
+      ws_tls_conn_data (c, side, data, len, ts_us);
+      return;
+    }
+  ws_conn_plain_data (c, side, data, len, ts_us);
+}
+
+void
+ws_conn_plain_data (ws_conn *c, ws_side side, const uint8_t *data, size_t len, int64_t ts_us)
+{
   while (len > 0)
     {
       switch (c->stage)
@@ -1223,10 +1240,23 @@ ws_conn_gap (ws_conn *c, ws_side side, uint64_t n, int64_t ts_us)
   c->dir[side].gap_bytes += n;
   ws_stats.gaps++;
   ws_stats.gap_bytes += n;
+  if (c->tls_on)
+    {
+      ws_tls_conn_gap (c, side);
+      return;
+    }
+  ws_conn_plain_gap (c, side, n, ts_us);
+}
+
+void
+ws_conn_plain_gap (ws_conn *c, ws_side side, uint64_t n, int64_t ts_us)
+{
   switch (c->stage)
     {
     case WS_STAGE_PROBE:
-      if (c->dir[side].tcp_bytes == 0)
+      /* over TLS the TCP bytes are ciphertext: no plaintext was taken yet
+       * while nothing is held */
+      if (c->dir[side].tcp_bytes == 0 || (c->tls_on && !c->probe))
         c->start_lost[side] = true;
       if (c->probe && c->probe->buf[side])
         {

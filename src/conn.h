@@ -180,6 +180,7 @@ struct ws_conn {
   bool syn_seen;
   bool midstream;             /* capture began after the handshake */
   bool fin[2], rst[2];
+  bool tls_on;                /* the TLS stage takes the stream (tlsconn.h) */
   ws_stage stage;
   ws_kind kind;
   ws_tcp_end tcp_end;
@@ -238,6 +239,7 @@ struct ws_conn {
                                * or loss) after this many bytes; 0: whole */
   char *req_upgrade, *req_connection; /* the request's Upgrade and Connection */
   bool req_headers_read;      /* set with them: NULL then means absent */
+  struct ws_tls *tls;         /* the TLS stage's parser, NULL unless tls_on */
 };
 
 enum {
@@ -328,6 +330,13 @@ void ws_conn_violation (ws_conn *c, ws_violation_kind k, ws_side side,
  * the HTTP parser or the frame parser depending on the stage. */
 void ws_conn_data (ws_conn *c, ws_side side, const uint8_t *data, size_t len,
                    int64_t ts_us);
+/* The same for bytes in the clear (the TLS stage hands its plaintext here). */
+/* Bytes of one side's stream that the layer below lost after the capture
+ * had them (a TLS record that failed to decrypt): the parsers go on after
+ * the hole as after a capture gap, without counting a capture gap. */
+void ws_conn_plain_gap (ws_conn *c, ws_side side, uint64_t n, int64_t ts_us);
+void ws_conn_plain_data (ws_conn *c, ws_side side, const uint8_t *data, size_t len,
+                         int64_t ts_us);
 /* The capture lost n bytes of one side's stream. */
 void ws_conn_gap (ws_conn *c, ws_side side, uint64_t n, int64_t ts_us);
 /* The connection has ended (before ws_conn_release): a recognition still

@@ -17,6 +17,7 @@
 #include "i18n.h"
 #include "output.h"
 #include "report.h"
+#include "tlsconn.h"
 
 enum {
   EXIT_OK = 0,
@@ -26,6 +27,7 @@ enum {
 };
 
 static char **opt_read;
+static char **opt_keylog;
 static char *opt_iface;
 static char *opt_filter;
 static char *opt_format;
@@ -79,6 +81,9 @@ static GOptionEntry entries[] = {
   { "inflate", 0, 0, G_OPTION_ARG_NONE, &opt_inflate, N_ ("Inflate permessage-deflate messages: sizes become decompressed sizes and compressed "
     "text is checked as UTF-8 (exact 1009/1007 evidence; costs 3-5x the time)"), NULL },
   { "fast", 0, 0, G_OPTION_ARG_NONE, &opt_fast, N_ ("Skip payload inspection: no UTF-8 check and no inflating (frames and closes only)"), NULL },
+  { "keylog", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opt_keylog,
+    N_ ("Decrypt TLS (wss://) with the secrets of a key log FILE (NSS format, as SSLKEYLOGFILE "
+        "writes it). Repeat for several files"), N_ ("FILE") },
   { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose, N_ ("Text output: show the evidence behind each cause"), NULL },
   { "lang", 0, 0, G_OPTION_ARG_STRING, &opt_lang,
     N_ ("Language of the messages, the text report and --explain (pt_BR, ar, en); "
@@ -288,6 +293,30 @@ explain (const char *first, const char *rest, const char *format)
   return EXIT_OK;
 }
 
+/* The key logs into ws_tls_cfg: the TLS stage is on from then. */
+static gboolean
+load_keylogs (GError **error)
+{
+  ws_keylog *kl = ws_keylog_new ();
+  for (char **f = opt_keylog; *f; f++)
+    if (!ws_keylog_load_file (kl, *f, error))
+      {
+        ws_keylog_free (kl);
+        return FALSE;
+      }
+  if (!ws_tls_cfg.follow)
+    ws_keylog_finish (kl);      /* files read whole: a last line without its newline counts */
+  g_autoptr (GPtrArray) msgs = ws_keylog_take_messages (kl);
+  for (guint i = 0; i < msgs->len; i++)
+    g_printerr (_("wsclosed: warning: key log %s\n"), (const char *) msgs->pdata[i]);
+  if (ws_keylog_malformed (kl) > msgs->len)
+    g_printerr (_("wsclosed: warning: key log: %llu malformed lines skipped in all\n"),
+                (unsigned long long) ws_keylog_malformed (kl));
+  ws_tls_cfg.keylog = kl;
+  ws_tls_cfg.paths = opt_keylog;
+  return TRUE;
+}
+
 static void
 on_packet (void *user, int linktype, const struct pcap_pkthdr *h, const uint8_t *data)
 {
@@ -448,6 +477,16 @@ main (int argc, char **argv)
   ws_limits_cfg.check_utf8 = !opt_no_utf8 && !opt_fast;
   ws_limits_cfg.inflate = opt_inflate && !opt_fast;
 
+  /* live: key logs grow while we run (a browser appends a line per
+   * connection); a connection holds up to 256 KiB for a key that is late */
+  ws_tls_cfg.follow = opt_iface != NULL;
+  ws_tls_cfg.hold_bytes = 256 * 1024;
+  if (opt_keylog && !load_keylogs (&error))
+    {
+      g_printerr ("wsclosed: %s\n", error->message);
+      return EXIT_USAGE;
+    }
+
   g_autofree char *filter = join_filter (argc, argv);
 
   if (opt_iface)
@@ -527,6 +566,8 @@ main (int argc, char **argv)
   if (out != stdout && fclose (out) != 0)
     rc = EXIT_OUTPUT;
   g_strfreev (opt_read);
+  g_strfreev (opt_keylog);
+  ws_keylog_free (ws_tls_cfg.keylog);
   g_free (opt_iface);
   g_free (opt_filter);
   g_free (opt_format);

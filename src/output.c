@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "output.h"
+#include "tls-json.h"
 
 #include <string.h>
 #include <time.h>
@@ -1238,6 +1239,8 @@ ws_json_record (GString *o, const ws_conn *c)
   P_LIT (p, "]");
   JW_GROUP_END (p, start);
 
+  if (c->tls)                 /* the TLS stage's facts, written on their own */
+    jw_end (&w, p), ws_tls_json (o, c), jw_init (&w, o), p = o->str + o->len;
   p = json_cause (&w, p, &c->cause);
   p = jw_room (&w, p, 1);
   *p++ = '}';
@@ -1681,6 +1684,8 @@ tally (ws_writer *w, const ws_conn *c)
 {
   int code = ws_conn_close_code (c);
 
+  if (c->kind == WS_KIND_TLS)
+    return;                     /* not decrypted: in the TLS line of the totals */
   w->records++;
   if (handshake_failed (c))
     w->handshake_failures++;

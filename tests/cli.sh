@@ -10,7 +10,8 @@ trap 'rm -rf "$tmp"' EXIT
 
 # every cause id the README lists has an --explain page with a fix
 ids=$(sed -n '/^cause.id is one of:/,/still_open/p' "$top_srcdir/README" \
-      | sed 's/cause.id is one of://; s/\.  The knowledge.*//' | tr ' ' '\n' | grep -E '^[a-z_]+$')
+      | sed 's/cause.id is one of://; s/still_open.*/still_open/' | tr ' ' '\n' | grep -E '^[a-z_]+$')
+grep -q tls_not_decrypted "$top_srcdir/README" && ids="$ids tls_not_decrypted"
 n_ids=$(echo "$ids" | wc -l)
 check "README lists the cause ids ($n_ids)" test "$n_ids" -ge 20
 missing=""
@@ -57,6 +58,7 @@ while read -r o; do
   case $o in help*|config|explain|version) continue ;; esac
   case $o in
     read) v="$good" ;;
+    keylog) : >"$tmp/empty.keylog"; v="$tmp/empty.keylog" ;;
     interface|user|pidfile|filter) continue ;;  # take effect beyond this test
     format) v=json ;;
     output) v="$tmp/cfg-out" ;;

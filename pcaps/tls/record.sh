@@ -1,0 +1,214 @@
+#!/bin/bash
+# Record the wss test captures in pcaps/tls/ from real peers on loopback, with
+# the key log each client wrote.
+#
+# usage (as root):  pcaps/tls/record.sh [SCENARIO...]    default: every scenario
+#                   pcaps/tls/record.sh --list
+#
+# For each scenario: make a throwaway certificate, start tcpdump on lo for the
+# scenario's port, start the server and the client (python3-websockets 10.4
+# with ssl.SSLContext.keylog_filename: peer.py; node + ws with --tls-keylog:
+# ws_tls.js; openssl s_client -keylogfile, which sends KeyUpdates on
+# command, with a hand-written WebSocket client's bytes; headless Chromium
+# with --ssl-key-log-file loading pcaps/tls/chromium.html), let them play, stop everything, then have scenarios.py check the
+# scenario's facts against tshark's decryption of the capture with the key log
+# and write SCENARIO.expected.jsonl.  A capture and its key log replace the
+# committed ones only when that check passes; a failed scenario is retried
+# twice.  Then tls13-dsb.pcapng: tls13-aes128-1000 with its secrets injected
+# into a Decryption Secrets Block by editcap --inject-secrets.
+#
+# TLS 1.3 suites are chosen through OPENSSL_CONF (Python's ssl module cannot
+# set them); TLS 1.2 ciphers and encrypt-then-MAC in peer.py.
+# Needs: tcpdump, tshark, editcap, openssl, /usr/bin/python3 with
+# python3-websockets, node + pcaps/node's `npm ci`, chromium.  Every wait is
+# bounded.
+
+set -u
+export LC_ALL=C.UTF-8
+
+here=$(cd "$(dirname "$0")" && pwd)
+PY=/usr/bin/python3
+tmp=$(mktemp -d /tmp/wssrecord.XXXXXX)
+bg_pids=()
+
+log() { printf '%s\n' "$*" >&2; }
+die() { log "record.sh: $*"; exit 1; }
+
+cleanup() {
+	local p
+	for p in "${bg_pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
+	sleep 0.2
+	for p in "${bg_pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# wait_pid PID SECS: wait for PID to exit; after SECS kill it.  Returns 1 on kill.
+wait_pid() {
+	local pid=$1 i n=$(( $2 * 20 ))
+	for (( i = 0; i < n; i++ )); do
+		kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
+		sleep 0.05
+	done
+	log "  pid $pid still running after $2 s: killing it"
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	return 1
+}
+
+wait_file() {
+	local i n=$(( $2 * 20 ))
+	for (( i = 0; i < n; i++ )); do
+		[ -e "$1" ] && return 0
+		sleep 0.05
+	done
+	log "  timed out waiting for $1"
+	return 1
+}
+
+port_busy() { [ -n "$(ss -Htan "( sport = :$1 or dport = :$1 )")" ]; }
+free_port() {
+	local p=$1
+	while port_busy "$p"; do p=$(( p + 1 )); done
+	echo "$p"
+}
+
+[ "$(id -u)" = 0 ] || die "run as root (tcpdump on lo)"
+for t in tcpdump tshark editcap openssl node; do
+	command -v "$t" >/dev/null || die "$t not installed"
+done
+[ -d "$here/../node/node_modules/ws" ] || (cd "$here/../node" && npm ci --silent --no-audit --no-fund) \
+	|| die "npm ci in pcaps/node failed"
+
+if [ "${1:-}" = "--list" ]; then
+	"$PY" "$here/scenarios.py" --list
+	exit 0
+fi
+
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/key.pem" -out "$tmp/cert.pem" \
+	-days 30 -subj /CN=wss.test >/dev/null 2>&1 || die "openssl req failed"
+
+record_one() {   # record_one NAME PORT: capture in $tmp/NAME.pcap, key log in $tmp/NAME.keylog
+	local name=$1 port=$2 ready=$tmp/ready suites conf=$tmp/openssl.cnf
+	rm -f "$ready" "$tmp/$name.pcap" "$tmp/$name.keylog"
+	suites=$("$PY" "$here/scenarios.py" --ciphersuites "$name")
+	{
+		echo "openssl_conf = default_conf"
+		echo "[default_conf]"
+		echo "ssl_conf = ssl_sect"
+		echo "[ssl_sect]"
+		echo "system_default = system_default_sect"
+		echo "[system_default_sect]"
+		[ -n "$suites" ] && echo "Ciphersuites = $suites"
+	} >"$conf"
+	tcpdump -i lo -w "$tmp/$name.pcap" -U --immediate-mode -Z root "tcp port $port" \
+		>"$tmp/tcpdump.log" 2>&1 &
+	local td=$! i
+	bg_pids+=("$td")
+	for (( i = 0; i < 100; i++ )); do
+		grep -q "listening on" "$tmp/tcpdump.log" 2>/dev/null && break
+		sleep 0.05
+	done
+	case $name in
+	node-*)
+		node "$here/ws_tls.js" server "$name" "$port" "$ready" "$tmp/cert.pem" "$tmp/key.pem" \
+			>"$tmp/server.log" 2>&1 &
+		local sp=$!
+		bg_pids+=("$sp")
+		wait_file "$ready" 10 || return 1
+		timeout 15 node --tls-keylog="$tmp/$name.keylog" "$here/ws_tls.js" client "$name" "$port" \
+			>"$tmp/client.log" 2>&1 ;;
+	chromium-*)
+		OPENSSL_CONF=$conf "$PY" "$here/peer.py" server "$name" "$port" "$ready" \
+			"$tmp/cert.pem" "$tmp/key.pem" >"$tmp/server.log" 2>&1 &
+		local sp=$!
+		bg_pids+=("$sp")
+		wait_file "$ready" 10 || return 1
+		local pageport
+		pageport=$(free_port $(( port + 100 )))
+		"$PY" -m http.server --bind 127.0.0.1 --directory "$here" "$pageport" \
+			>"$tmp/pages.log" 2>&1 &
+		bg_pids+=("$!")
+		for (( i = 0; i < 100; i++ )); do
+			[ -n "$(ss -Htln "sport = :$pageport")" ] && break
+			sleep 0.05
+		done
+		rm -rf "$tmp/chromium-profile"
+		timeout 40 chromium --headless --no-sandbox --disable-gpu \
+			--disable-background-networking --disable-component-update --disable-sync \
+			--no-first-run --user-data-dir="$tmp/chromium-profile" --remote-debugging-port=0 \
+			--ignore-certificate-errors --host-resolver-rules="MAP wss.test 127.0.0.1" \
+			--ssl-key-log-file="$tmp/$name.keylog" \
+			"http://127.0.0.1:$pageport/chromium.html?port=$port" >"$tmp/chromium.log" 2>&1 &
+		local cp=$!
+		bg_pids+=("$cp")
+		# the server ends once the browser has ended its WebSocket
+		wait_pid "$sp" 20
+		kill -TERM "$cp" 2>/dev/null
+		wait_pid "$cp" 10 ;;
+	tls13-keyupdate-*)
+		OPENSSL_CONF=$conf "$PY" "$here/peer.py" server "$name" "$port" "$ready" \
+			"$tmp/cert.pem" "$tmp/key.pem" >"$tmp/server.log" 2>&1 &
+		local sp=$!
+		bg_pids+=("$sp")
+		wait_file "$ready" 10 || return 1
+		"$PY" "$here/peer.py" sclient-input | OPENSSL_CONF=$conf timeout 20 openssl s_client \
+			-connect "127.0.0.1:$port" -servername wss.test -tls1_3 -alpn http/1.1 \
+			-ciphersuites "$suites" -keylogfile "$tmp/$name.keylog" \
+			>"$tmp/client.log" 2>&1 ;;
+	*)
+		OPENSSL_CONF=$conf "$PY" "$here/peer.py" server "$name" "$port" "$ready" \
+			"$tmp/cert.pem" "$tmp/key.pem" >"$tmp/server.log" 2>&1 &
+		local sp=$!
+		bg_pids+=("$sp")
+		wait_file "$ready" 10 || return 1
+		OPENSSL_CONF=$conf timeout 20 "$PY" "$here/peer.py" client "$name" "$port" \
+			"$tmp/$name.keylog" >"$tmp/client.log" 2>&1 ;;
+	esac
+	wait_pid "$sp" 15
+	sleep 0.3
+	kill -INT "$td" 2>/dev/null
+	wait_pid "$td" 5
+	case $name in ws-*) return 0 ;; esac
+	[ -s "$tmp/$name.keylog" ] || { log "  no key log written"; return 1; }
+}
+
+if [ $# -gt 0 ]; then mapfile -t names < <(printf '%s\n' "$@" | grep -v '^ws-'); else mapfile -t names < <("$PY" "$here/scenarios.py" --list); fi
+status=0
+for name in "${names[@]}"; do
+	done_ok=0
+	for attempt in 1 2 3; do
+		port=$(free_port 18443)
+		log "$name (attempt $attempt, port $port)"
+		record_one "$name" "$port" || continue
+		# the comment lines of the key log (OpenSSL's header) are dropped:
+		# the committed file holds only the secrets of this capture
+		grep -v '^#' "$tmp/$name.keylog" >"$tmp/$name.keys"
+		if "$PY" "$here/scenarios.py" --expected "$name" "$tmp/$name.pcap" "$tmp/$name.keys"; then
+			cp "$tmp/$name.pcap" "$here/$name.pcap"
+			cp "$tmp/$name.keys" "$here/$name.keylog"
+			mv "$tmp/$name.expected.jsonl" "$here/$name.expected.jsonl"
+			done_ok=1
+			break
+		fi
+	done
+	[ "$done_ok" = 1 ] || { log "$name: FAILED"; status=1; }
+done
+
+# the plain twin of tls13-twin-1000: the same peers and exchange without TLS
+# (no key log, no expected file: tests/tls.sh compares the two records)
+if [ $# -eq 0 ] || [[ " $* " == *" ws-twin-1000 "* ]]; then
+	log "ws-twin-1000"
+	record_one ws-twin-1000 "$(free_port 18443)" && cp "$tmp/ws-twin-1000.pcap" "$here/" || status=1
+fi
+
+# the same capture with its secrets inside (pcapng Decryption Secrets Block)
+if [ -f "$here/tls13-aes128-1000.pcap" ]; then
+	editcap --inject-secrets "tls,$here/tls13-aes128-1000.keylog" -F pcapng \
+		"$here/tls13-aes128-1000.pcap" "$here/tls13-dsb.pcapng" || status=1
+	# tshark must decrypt it with no key log option
+	n=$(tshark -r "$here/tls13-dsb.pcapng" -Y websocket 2>/dev/null | wc -l)
+	[ "$n" -gt 0 ] || { log "tls13-dsb.pcapng: tshark decrypts nothing"; status=1; }
+fi
+exit $status

@@ -1,0 +1,127 @@
+/* tls-json.c - the "tls" object of a JSON record:
+ *
+ *   "tls":{"version":"TLS 1.3","offered_version":"TLS 1.3",
+ *          "cipher_suite":"TLS_AES_128_GCM_SHA256","sni":"example.com",
+ *          "alpn_offered":["http/1.1"],"alpn":"http/1.1",
+ *          "decrypted":true,"not_decrypted_reason":null,
+ *          "alerts":[{"side":"client","level":"warning","description":"close_notify","ts":...}],
+ *          "close_notify":{"client":true,"server":false},
+ *          "records":{"client":5,"server":7},"bad_record_mac":0,"malformed":0,
+ *          "key_updates":0}
+ *
+ * Strings from the wire (SNI, ALPN) go through ws_json_string's escaping.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+#include "output.h"
+#include "tls-json.h"
+#include "tlsconn.h"
+#include "tlsdec.h"
+
+static void
+version (GString *o, const char *key, uint16_t v)
+{
+  g_string_append_printf (o, ",\"%s\":", key);
+  switch (v)
+    {
+    case 0: g_string_append (o, "null"); return;
+    case 0x0300: g_string_append (o, "\"SSL 3.0\""); return;
+    case 0x0301: g_string_append (o, "\"TLS 1.0\""); return;
+    case 0x0302: g_string_append (o, "\"TLS 1.1\""); return;
+    case 0x0303: g_string_append (o, "\"TLS 1.2\""); return;
+    case 0x0304: g_string_append (o, "\"TLS 1.3\""); return;
+    default: g_string_append_printf (o, "\"0x%04x\"", v); return;
+    }
+}
+
+static void
+str_or_null (GString *o, const char *key, const char *s)
+{
+  g_string_append_printf (o, ",\"%s\":", key);
+  ws_json_string (o, s && *s ? s : NULL, s ? strlen (s) : 0);
+}
+
+void
+ws_tls_json (GString *o, const ws_conn *c)
+{
+  const ws_tls_info *in = ws_tls_conn_info (c);
+  if (!in)
+    return;
+  g_string_append (o, ",\"tls\":{\"handshake_seen\":");
+  g_string_append (o, in->client_hello && in->server_hello ? "true" : "false");
+  version (o, "version", in->server_hello || in->hello_retry ? in->version : 0);
+  version (o, "offered_version", in->client_hello ? in->offered_version : 0);
+  g_string_append (o, ",\"cipher_suite\":");
+  if (in->server_hello || in->hello_retry)
+    {
+      const char *name = ws_tls_suite_name (in->cipher_suite);
+      if (name)
+        ws_json_string (o, name, strlen (name));
+      else
+        g_string_append_printf (o, "\"0x%04x\"", in->cipher_suite);
+    }
+  else
+    g_string_append (o, "null");
+  str_or_null (o, "sni", in->sni);
+  g_string_append (o, ",\"alpn_offered\":[");
+  const char *a = in->alpn_offered;
+  bool first = true;
+  while (*a)
+    {
+      const char *comma = strchr (a, ',');
+      size_t n = comma ? (size_t) (comma - a) : strlen (a);
+      if (!first)
+        g_string_append_c (o, ',');
+      ws_json_string (o, a, n);
+      first = false;
+      a += n + (comma ? 1 : 0);
+    }
+  g_string_append_c (o, ']');
+  str_or_null (o, "alpn", in->alpn_seen ? in->alpn : NULL);
+  g_string_append_printf (o, ",\"decrypted\":%s", in->decrypted ? "true" : "false");
+  const char *reason = ws_tls_json_reason (in);
+  str_or_null (o, "not_decrypted_reason", reason);
+  g_string_append (o, ",\"alerts\":[");
+  for (unsigned i = 0; i < in->n_alerts; i++)
+    {
+      const ws_tls_alert *al = &in->alerts[i];
+      const char *d = al->description >= 0 ? ws_tls_alert_name (al->description) : NULL;
+      g_string_append_printf (o, "%s{\"side\":\"%s\",\"level\":", i ? "," : "",
+                              al->side == 0 ? "client" : "server");
+      if (al->level == 1)
+        g_string_append (o, "\"warning\"");
+      else if (al->level == 2)
+        g_string_append (o, "\"fatal\"");
+      else if (al->level < 0)
+        g_string_append (o, "null");
+      else
+        g_string_append_printf (o, "%d", al->level);
+      g_string_append (o, ",\"description\":");
+      if (d)
+        g_string_append_printf (o, "\"%s\"", d);
+      else if (al->description < 0)
+        g_string_append (o, "null");
+      else
+        g_string_append_printf (o, "%d", al->description);
+      g_string_append_printf (o, ",\"encrypted\":%s,\"ts\":",
+                              al->encrypted ? "true" : "false");
+      ws_ts_append (o, al->ts_us);
+      g_string_append_c (o, '}');
+    }
+  g_string_append_printf (o, "],\"alerts_dropped\":%u", in->alerts_dropped);
+  g_string_append_printf (o, ",\"close_notify\":{\"client\":%s,\"server\":%s}",
+                          in->close_notify[0] ? "true" : "false",
+                          in->close_notify[1] ? "true" : "false");
+  g_string_append_printf (o, ",\"records\":{\"client\":%" PRIu64 ",\"server\":%" PRIu64 "}",
+                          in->records[0], in->records[1]);
+  g_string_append_printf (o, ",\"decrypted_records\":{\"client\":%" PRIu64
+                          ",\"server\":%" PRIu64 "}",
+                          in->decrypted_records[0], in->decrypted_records[1]);
+  g_string_append_printf (o, ",\"bad_record_mac\":%" PRIu64 ",\"malformed\":%" PRIu64
+                          ",\"key_updates\":%u,\"held_records_given_up\":%" PRIu64 "}",
+                          in->bad_record_mac, in->malformed, in->key_updates,
+                          in->records_dropped);
+}

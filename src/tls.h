@@ -1,0 +1,108 @@
+/* tls.h - the TLS stage: record layer and handshake parsing of one TCP
+ * connection's two ordered byte streams, decryption with the secrets of a
+ * key log (tlsdec.h), and the plaintext of application data handed on
+ * through a callback.  A push parser: ws_tls_feed takes whatever the TCP
+ * layer delivers and keeps at most one record per side (the record split
+ * across segments) plus the handshake message being gathered.
+ *
+ * What is learnt on the way (versions, suite, SNI, ALPN, alerts, failures)
+ * is kept in a ws_tls_info that the caller reads; the parser knows no
+ * connection record.
+ */
+#ifndef WS_TLS_H
+#define WS_TLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "keylog.h"
+
+/* Why the records were not decrypted (the JSON names: ws_tls_reason_name). */
+typedef enum {
+  WS_TLS_OK = 0,
+  WS_TLS_NO_KEY,                 /* no secret for this client random */
+  WS_TLS_BEGAN_AFTER_HANDSHAKE,  /* no ClientHello/ServerHello in the capture */
+  WS_TLS_UNSUPPORTED_SUITE,      /* suite or version wsclosed does not decrypt */
+  WS_TLS_GAP,                    /* the capture lost bytes of the stream */
+  WS_TLS_NOT_TLS,                /* the bytes stopped looking like TLS records */
+} ws_tls_reason;
+
+const char *ws_tls_reason_name (ws_tls_reason r);
+const char *ws_tls_alert_name (int description);   /* NULL if unknown */
+
+#define WS_TLS_MAX_ALERTS 8
+
+typedef struct {
+  int side;                      /* 0 client, 1 server */
+  int level;                     /* -1: encrypted and not decrypted */
+  int description;               /* -1: encrypted and not decrypted */
+  bool encrypted;                /* carried in a protected record */
+  int64_t ts_us;
+} ws_tls_alert;
+
+typedef struct {
+  bool client_hello, server_hello;   /* seen */
+  bool hello_retry;
+  uint16_t offered_version;      /* highest in supported_versions, else legacy_version */
+  uint16_t version;              /* negotiated; 0 unknown */
+  uint16_t cipher_suite;         /* 0 unknown */
+  bool etm;                      /* encrypt_then_mac in the ServerHello */
+  uint8_t client_random[32], server_random[32];
+  char sni[256];                 /* "" when none; bytes as sent, NUL-free */
+  char alpn_offered[256];        /* protocols joined with ',' ("" none) */
+  char alpn[64];                 /* chosen ("" none or not seen) */
+  bool alpn_seen;                /* chosen ALPN known (SH in 1.2, EE in 1.3) */
+  bool decrypted;                /* at least one record authenticated */
+  ws_tls_reason reason;          /* first reason a side could not be decrypted */
+  ws_tls_alert alerts[WS_TLS_MAX_ALERTS];
+  unsigned n_alerts, alerts_dropped;
+  bool close_notify[2];          /* by side */
+  uint64_t records[2];           /* records seen, by side */
+  uint64_t decrypted_records[2];
+  uint64_t app_bytes[2];         /* application plaintext handed on */
+  uint64_t bad_record_mac;       /* records that did not authenticate */
+  uint64_t records_dropped;      /* times held records were given up (no key in time) */
+  uint64_t malformed;            /* records or messages that did not parse */
+  uint32_t key_updates;
+} ws_tls_info;
+
+/* Application data plaintext of one side, in order.  The bytes live until
+ * the callback returns. */
+/* data NULL: len bytes of application data were lost (a record that failed
+ * to decrypt), so the layer above sees a hole there. */
+typedef void (*ws_tls_plain_fn) (void *user, int side, const uint8_t *data, size_t len,
+                                 int64_t ts_us);
+
+typedef struct ws_tls ws_tls;
+
+/* keylog is borrowed (NULL: nothing is decrypted, facts are still parsed). */
+ws_tls *ws_tls_new (const ws_keylog *keylog, ws_tls_plain_fn plain, void *user);
+void ws_tls_free (ws_tls *t);
+/* Free the buffers and keys; the info stays. */
+void ws_tls_release (ws_tls *t);
+
+/* Bytes of one side's stream (0 client, 1 server), in order.  Returns 0,
+ * or -1 once that side no longer parses as TLS (what follows is ignored). */
+long ws_tls_feed (ws_tls *t, int side, const uint8_t *data, size_t len, int64_t ts_us);
+/* The capture lost bytes of one side: that side stops being decrypted. */
+void ws_tls_gap (ws_tls *t, int side);
+
+const ws_tls_info *ws_tls_get_info (const ws_tls *t);
+
+/* Live key logs: a record whose key is not in the key log yet is held (up
+ * to max_bytes for the connection, records after it waiting behind it) and
+ * decrypted once ws_tls_retry finds its key; beyond the bound, or at
+ * release, what is held is given up.  0 (the default): a missing key is
+ * final at once. */
+void ws_tls_set_hold (ws_tls *t, size_t max_bytes);
+/* Look again for the keys of held records (the key log grew). */
+void ws_tls_retry (ws_tls *t);
+
+/* Whether the start of a stream looks like TLS records: a handshake record
+ * (the usual start), or, with midstream set, records of any type whose
+ * headers chain consistently (two headers in view, or one that fills
+ * exactly what is there). */
+bool ws_tls_looks_like (const uint8_t *d, size_t len, bool midstream);
+
+#endif

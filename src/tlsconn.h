@@ -1,0 +1,58 @@
+/* tlsconn.h - the TLS stage in the pipeline: between TCP reassembly and
+ * the HTTP handshake parser.
+ *
+ *   tcp -> ws_conn_data -> [TLS: tls.c decrypts] -> ws_conn_plain_data
+ *       -> http -> wsframe -> ...
+ *
+ * When a key log is loaded (ws_tls_cfg.keylog), a connection whose first
+ * bytes are TLS records is taken by this stage: its bytes go to a ws_tls
+ * parser, and the application data it decrypts goes on to the same path as
+ * plain traffic.  Without a key log TLS connections are only counted, as
+ * before.
+ */
+#ifndef WS_TLSCONN_H
+#define WS_TLSCONN_H
+
+#include "conn.h"
+#include "keylog.h"
+#include "tls.h"
+
+/* Set once from options, like ws_limits_cfg. */
+typedef struct {
+  ws_keylog *keylog;             /* NULL: the stage is off */
+  /* live: the key log files are read again as they grow (ws_tls_refresh),
+   * and each connection holds up to hold_bytes of records whose key has
+   * not come yet */
+  char **paths;                  /* borrowed */
+  bool follow;
+  size_t hold_bytes;
+  int64_t last_refresh_us;       /* monotonic */
+} ws_tls_config;
+
+extern ws_tls_config ws_tls_cfg;
+
+/* First bytes of a connection (stage PROBE): take it when it is TLS and the
+ * stage is on.  Returns true when taken (then feed it with ws_tls_conn_data). */
+bool ws_tls_conn_take (ws_conn *c, const uint8_t *data, size_t len);
+void ws_tls_conn_data (ws_conn *c, ws_side side, const uint8_t *data, size_t len,
+                       int64_t ts_us);
+void ws_tls_conn_gap (ws_conn *c, ws_side side);
+/* The connection ended: a last look for the keys of held records, before
+ * its kind decides whether it gets a record. */
+void ws_tls_conn_end (ws_conn *c);
+/* Live: read what was added to the key logs, at most once a second. */
+void ws_tls_refresh (void);
+void ws_tls_conn_release (ws_conn *c);
+void ws_tls_conn_free (ws_conn *c);
+/* A TLS connection that did not turn out to carry decrypted traffic gets a
+ * record of its own (kind "tls") while the stage is on. */
+bool ws_tls_conn_reported (const ws_conn *c);
+/* The cause of a record of kind tls (instead of ws_diagnose): id
+ * "tls_not_decrypted", detail the reason (ws_tls_json_reason). */
+void ws_tls_conn_diagnose (ws_conn *c);
+/* Why the records were not decrypted (the JSON name), NULL if they were. */
+const char *ws_tls_json_reason (const ws_tls_info *in);
+/* NULL when the connection did not go through the stage. */
+const ws_tls_info *ws_tls_conn_info (const ws_conn *c);
+
+#endif
