@@ -19,7 +19,7 @@
 # python3-wsproto; perl with libmojolicious-perl; haproxy; apache2.
 
 set -u
-export LC_ALL=C.UTF-8
+export LC_ALL=C.UTF-8 PYTHONDONTWRITEBYTECODE=1
 
 here=$(cd "$(dirname "$0")" && pwd)
 PY=/usr/bin/python3
@@ -121,6 +121,10 @@ done
 "$PY" -c 'import websockets, aiohttp, tornado, uvicorn, starlette, wsproto' 2>/dev/null ||
 	die "$PY lacks a library (python3-websockets python3-aiohttp python3-tornado python3-uvicorn python3-starlette python3-wsproto)"
 perl -MMojolicious -e1 2>/dev/null || die "perl lacks Mojolicious (libmojolicious-perl)"
+if [ ! -e "$here/node/node_modules/socket.io/package.json" ]; then
+	log "installing the subprotocol servers from package-lock.json (npm ci)"
+	(cd "$here/node" && timeout 300 npm ci --no-audit --no-fund) >&2 || die "npm ci failed"
+fi
 
 all=$("$PY" "$here/scenarios.py" --list) || die "scenarios.py --list failed"
 explore=

@@ -31,9 +31,11 @@ RACE = "race"
 
 
 def conn(path, close_code, initiator, echoed, end_by, cause, reason=None, status=101,
-         tcp_end="fin", port_index=0, host_index=0, proposed=None, evidence=None, detail=None):
+         tcp_end="fin", port_index=0, host_index=0, proposed=None, evidence=None, detail=None,
+         subprotocol=None):
     c = dict(path=path, handshake_status=status, offered_extensions=None,
-             accepted_extensions=None, offered_subprotocols=None, accepted_subprotocol=None,
+             accepted_extensions=None, offered_subprotocols=subprotocol,
+             accepted_subprotocol=subprotocol,
              close_code=close_code, close_reason=reason, close_initiator=initiator,
              close_echoed=echoed, tcp_end=tcp_end, tcp_end_by=end_by, cause_id=cause,
              _port=port_index, _host=host_index)
@@ -169,6 +171,23 @@ S("apache-backend-killed", "apache", "backend-killed", "Apache; the backend is k
   [conn("/backend-killed", 1006, None, False, "server", "connection_dropped", proposed="backend_dropped"),
    conn("/backend-killed", 1006, None, False, "server", "connection_dropped", port_index=1, host_index=1)],
   proxy="apache", backend=WS, client=("wait", 10), action=(1.0, "sigkill"))
+# ---- subprotocols (npm) ------------------------------------------------------------
+SIO = "/socket.io/?EIO=4&transport=websocket"
+S("socketio-ping-timeout", "socket.io", "keepalive", "Socket.IO 4 server (pingInterval 1000, pingTimeout 1000); the client never answers the \"2\" pings",
+  [conn(SIO, 1005, "server", True, "server", "keepalive_timeout", evidence=["ping"])],
+  server=("node", ["socketio"]), client=("sio-nopong", 8), path=SIO)
+S("socketio-pong", "socket.io", "normal", "Socket.IO 4 server; the client answers pings for 2.5 s, then disconnects (41) and closes 1000",
+  [conn(SIO, 1000, "client", True, "server", "normal_closure")],
+  server=("node", ["socketio"]), client=("sio-pong", 8), path=SIO)
+S("graphql-ws-4408", "graphql-ws", "init-timeout", "graphql-ws 5 (connectionInitWaitTimeout 1000); the client never sends connection_init",
+  [conn("/graphql", 4408, "server", True, "server", "application_code", reason="Connection initialisation timeout", subprotocol="graphql-transport-ws", proposed="subprotocol_code")],
+  server=("node", ["graphql"]), client=("gql-noinit", 8), path="/graphql")
+S("graphql-ws-4429", "graphql-ws", "init-twice", "graphql-ws 5; connection_init, ping/pong, connection_init again",
+  [conn("/graphql", 4429, "server", True, "server", "application_code", reason="Too many initialisation requests", subprotocol="graphql-transport-ws", proposed="subprotocol_code")],
+  server=("node", ["graphql"]), client=("gql-twice", 8), path="/graphql")
+S("mqtt-keepalive", "aedes", "keepalive", "aedes MQTT broker over ws; CONNECT keepalive 2 s, one PINGREQ, then silence",
+  [conn("/mqtt", 1006, None, False, "server", "keepalive_timeout", subprotocol="mqtt")],
+  server=("node", ["mqtt"]), client=("mqtt", 10), path="/mqtt")
 # ---- restarts: 20 long-lived reconnecting clients ---------------------------------
 S("restart-sigterm", "websockets", "restart-sigterm", "websockets server with 20 clients gets SIGTERM (server.close(): 1001 to all), starts again 1 s later; clients reconnect",
   [*[conn("/live", 1001, "server", True, "server", "endpoint_going_away", detail="close_storm", evidence=["restarted or was redeployed"])] * 20,
@@ -228,7 +247,9 @@ def start_server(P, spec, port, name="server"):
     kind, args = spec[0], list(spec[1]) if len(spec) > 1 else []
     env = spec[2] if len(spec) > 2 else None
     ready = os.path.join(P.tmp, name + ".ready")
-    if kind == "mojo":
+    if kind == "node":
+        p = P.start(name, ["node", os.path.join(PEERS, "subproto.js"), args[0], str(port), ready])
+    elif kind == "mojo":
         p = P.start(name, ["perl", os.path.join(PEERS, "mojo.pl"), str(port), ready] + args,
                     env=env)
     else:

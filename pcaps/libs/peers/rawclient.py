@@ -14,6 +14,12 @@ usage: rawclient.py MODE PORT PATH [SECONDS]
   badutf8    send a text frame holding invalid UTF-8 (0xC3 0x28, 0xFF 0xFE)
   wait       send "hello", then wait for the server to end (shutdown scenarios)
   close1000  send "hello", then close 1000 "bye" and wait for the echo and EOF
+  sio-nopong Socket.IO (Engine.IO 4) client that connects, emits one event and
+             never answers the server's "2" pings
+  sio-pong   the same answering "3" for 2.5 s, then "41" and close 1000
+  gql-noinit graphql-transport-ws client that never sends connection_init
+  gql-twice  connection_init, ping/pong, then connection_init again
+  mqtt       MQTT 3.1.1 CONNECT (keepalive 2 s), one PINGREQ, then silence
 
 After the scenario's action the client reads until the server ends the
 connection: a close frame is echoed with the same body, then the client waits
@@ -44,13 +50,14 @@ def frame(opcode, payload, fin=True):
 
 
 class Conn:
-    def __init__(self, port, path):
+    def __init__(self, port, path, protocol=None):
         self.s = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
         key = base64.b64encode(os.urandom(16)).decode()
         req = ("GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\n"
                "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
-               "Sec-WebSocket-Version: 13\r\nUser-Agent: wsclosed-raw-peer\r\n\r\n"
-               % (path, port, key))
+               "Sec-WebSocket-Version: 13\r\n%sUser-Agent: wsclosed-raw-peer\r\n\r\n"
+               % (path, port, key,
+                  "Sec-WebSocket-Protocol: %s\r\n" % protocol if protocol else ""))
         self.s.sendall(req.encode())
         buf = b""
         while b"\r\n\r\n" not in buf:
@@ -61,8 +68,11 @@ class Conn:
         head, self.buf = buf.split(b"\r\n\r\n", 1)
         self.status = int(head.split()[1])
         self.eof = False
+        self.close_sent = False
 
     def send(self, opcode, payload):
+        if opcode == 8:
+            self.close_sent = True
         self.s.sendall(frame(opcode, payload))
 
     def _fill(self, n, deadline):
@@ -116,10 +126,11 @@ class Conn:
             if op == 9 and pong:
                 self.send(10, payload)
             elif op == 8:
-                try:
-                    self.send(8, payload)
-                except OSError:
-                    break
+                if not self.close_sent:     # echo, unless this is the echo of ours
+                    try:
+                        self.send(8, payload)
+                    except OSError:
+                        break
                 # wait for the server's FIN, then close
                 while self.read_frame(max(0.1, deadline - time.monotonic())) is not None:
                     pass
@@ -127,10 +138,79 @@ class Conn:
         self.s.close()
 
 
+def expect(c, what, secs=5):
+    f = c.read_frame(secs)
+    assert f and f[1].startswith(what), "expected %r, got %r" % (what, f)
+    return f
+
+
+def socketio(c, mode, seconds):
+    """Engine.IO 4 over WebSocket: open packet, Socket.IO connect, then either
+    answer the server's pings ("2" -> "3") or not."""
+    expect(c, b"0{")                    # Engine.IO open: sid, pingInterval, pingTimeout
+    c.send(1, b"40")                    # Socket.IO connect to namespace /
+    expect(c, b"40")
+    c.send(1, b'42["echo","hello"]')
+    expect(c, b'42["echo"')
+    if mode == "sio-nopong":
+        c.until_end(seconds, pong=False)
+        return
+    deadline = time.monotonic() + 2.5   # answer the pings for 2.5 s, then leave
+    while time.monotonic() < deadline:
+        f = c.read_frame(deadline - time.monotonic())
+        if f and f[1] == b"2":
+            c.send(1, b"3")
+    c.send(1, b"41")                    # Socket.IO disconnect
+    c.send(8, struct.pack("!H", 1000))
+    c.until_end(5)
+
+
+def graphql(c, mode, seconds):
+    if mode == "gql-twice":
+        c.send(1, b'{"type":"connection_init"}')
+        expect(c, b'{"type":"connection_ack"')
+        c.send(1, b'{"type":"ping"}')
+        expect(c, b'{"type":"pong"')
+        c.send(1, b'{"type":"connection_init"}')
+    c.until_end(seconds)
+
+
+def mqtt_read(c, n, secs=5):
+    """N bytes of the MQTT stream, whatever WebSocket messages carry them."""
+    data = b""
+    while len(data) < n:
+        f = c.read_frame(secs)
+        assert f, "MQTT: connection ended after %r" % data
+        data += f[1]
+    return data
+
+
+def mqtt(c, seconds):
+    """MQTT 3.1.1 CONNECT with keepalive 2 s, one PINGREQ/PINGRESP, then silence."""
+    body = (b"\x00\x04MQTT\x04\x02" + struct.pack("!H", 2)
+            + struct.pack("!H", 8) + b"wsclosed")
+    c.send(2, bytes([0x10, len(body)]) + body)
+    ack = mqtt_read(c, 4)
+    assert ack[:2] == b"\x20\x02", "no CONNACK: %r" % ack
+    c.send(2, b"\xc0\x00")              # PINGREQ
+    assert mqtt_read(c, 2) == b"\xd0\x00", "no PINGRESP"
+    c.until_end(seconds)
+
+
 def main(argv):
     mode, port, path = argv[1], int(argv[2]), argv[3]
     seconds = float(argv[4]) if len(argv) > 4 else 20
-    c = Conn(port, path)
+    protocol = {"gql": "graphql-transport-ws", "mqt": "mqtt"}.get(mode[:3])
+    c = Conn(port, path, protocol)
+    if mode.startswith("sio-") and c.status == 101:
+        socketio(c, mode, seconds)
+        return 0
+    if mode.startswith("gql-") and c.status == 101:
+        graphql(c, mode, seconds)
+        return 0
+    if mode.startswith("mqtt") and c.status == 101:
+        mqtt(c, seconds)
+        return 0
     if c.status != 101:
         c.until_end(2)
         return 0
