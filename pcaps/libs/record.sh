@@ -77,7 +77,11 @@ record() {
 	port=$(free_port "$2")
 	backend=$(free_port $(( port + 1 )))
 	rm -f "$pcap" "$tmp"/*.log "$tmp"/*.ready "$tmp"/clients.connected
-	capture_start "$pcap" "$port" "$backend" || return 1
+	if [ "$("$PY" "$here/scenarios.py" --capture "$name")" = front ]; then
+		capture_start "$pcap" "$port" || return 1    # one leg of a proxy only
+	else
+		capture_start "$pcap" "$port" "$backend" || return 1
+	fi
 	timeout 120 "$PY" "$here/scenarios.py" --run "$name" "$port" "$backend" "$tmp"
 	rc=$?
 	capture_stop

@@ -88,7 +88,7 @@ S("aiohttp-exception", "aiohttp", "exception", "aiohttp handler raises RuntimeEr
   server=("aiohttp", []), client=("boom", 8))
 S("aiohttp-shutdown", "aiohttp", "shutdown", "aiohttp web.run_app gets SIGTERM (shutdown_timeout=2)",
   [conn("/shutdown", 1006, None, False, "server", "connection_dropped")],
-  server=("aiohttp", ["shutdown=2"]), client=("wait", 10), action=(1.0, "sigterm"))
+  server=("aiohttp", ["shutdown=2"]), client=("chatty", 10), action=(1.0, "sigterm"))
 S("aiohttp-too-big", "aiohttp", "too-big", "aiohttp max_msg_size=1024; 512 then 4000 bytes",
   [conn("/too-big", 1009, "server", True, "server", "message_too_big", tcp_end="rst")],
   server=("aiohttp", ["maxsize=1024"]), client=("big", 8))
@@ -104,7 +104,7 @@ S("tornado-exception", "tornado", "exception", "tornado on_message raises Runtim
   server=("tornado", []), client=("boom", 8))
 S("tornado-shutdown", "tornado", "shutdown", "tornado process gets SIGTERM (no handler: Python's default)",
   [conn("/shutdown", 1006, None, False, "server", "connection_dropped")],
-  server=("tornado", []), client=("wait", 10), action=(1.0, "sigterm"))
+  server=("tornado", []), client=("chatty", 10), action=(1.0, "sigterm"))
 S("tornado-too-big", "tornado", "too-big", "tornado websocket_max_message_size=1024; 512 then 4000 bytes",
   [conn("/too-big", 1009, "server", True, "server", "message_too_big", reason="message too big", tcp_end="rst")],
   server=("tornado", ["maxsize=1024"]), client=("big", 8))
@@ -117,7 +117,7 @@ S("starlette-exception", "starlette-wsproto", "exception", "Starlette endpoint r
   server=("starlette", []), client=("boom", 8))
 S("starlette-shutdown", "starlette-wsproto", "shutdown", "uvicorn (--ws wsproto) gets SIGTERM",
   [conn("/shutdown", 1012, "server", True, "server", "service_restart", tcp_end="rst")],
-  server=("starlette", []), client=("wait", 10), action=(1.0, "sigterm"))
+  server=("starlette", []), client=("chatty", 10), action=(1.0, "sigterm"))
 S("starlette-bad-utf8", "starlette-wsproto", "bad-utf8", "uvicorn --ws wsproto gets invalid UTF-8",
   [conn("/bad-utf8", 1006, None, False, "server", "invalid_payload")],
   server=("starlette", []), client=("badutf8", 8))
@@ -130,7 +130,7 @@ S("uvicorn-exception", "uvicorn-websockets", "exception", "Starlette endpoint ra
   server=("uvicorn-websockets", []), client=("boom", 8))
 S("uvicorn-shutdown", "uvicorn-websockets", "shutdown", "uvicorn (websockets) gets SIGTERM",
   [conn("/shutdown", 1006, None, False, "server", "connection_dropped")],
-  server=("uvicorn-websockets", []), client=("wait", 10), action=(1.0, "sigterm"))
+  server=("uvicorn-websockets", []), client=("chatty", 10), action=(1.0, "sigterm"))
 # ---- Mojolicious 9.31 ------------------------------------------------------------
 S("mojo-idle", "mojolicious", "idle", "Mojolicious inactivity_timeout 3; silent client",
   [conn("/idle", 1006, None, False, "server", "idle_timeout")],
@@ -140,7 +140,7 @@ S("mojo-exception", "mojolicious", "exception", "Mojolicious message handler die
   server=("mojo", []), client=("boom", 4))
 S("mojo-shutdown", "mojolicious", "shutdown", "Mojolicious daemon gets SIGTERM",
   [conn("/shutdown", 1006, None, False, "server", "connection_dropped")],
-  server=("mojo", []), client=("wait", 10), action=(1.0, "sigterm"))
+  server=("mojo", []), client=("chatty", 10), action=(1.0, "sigterm"))
 S("mojo-too-big", "mojolicious", "too-big", "MOJO_MAX_WEBSOCKET_SIZE=1024; 512 then 4000 bytes",
   [conn("/too-big", 1009, "server", True, "server", "message_too_big")],
   server=("mojo", [], {"MOJO_MAX_WEBSOCKET_SIZE": "1024"}), client=("big", 8))
@@ -152,13 +152,16 @@ S("haproxy-idle", "haproxy", "idle", "HAProxy timeout tunnel 3s; silent client a
   [conn("/idle", 1006, None, False, "server", "idle_timeout"),
    conn("/idle", 1006, None, False, "client", "idle_timeout", tcp_end="rst", port_index=1)],
   proxy="haproxy", backend=WS, client=("echo-idle", 12))
+S("haproxy-idle-front", "haproxy", "idle", "as haproxy-idle, captured on the client side only (tcp port of the frontend)",
+  [conn("/idle", 1006, None, False, "server", "idle_timeout")],
+  proxy="haproxy", backend=WS, client=("echo-idle", 12), path="/idle", capture="front")
 S("haproxy-backend-down", "haproxy", "backend-down", "HAProxy with nothing listening on the backend port",
   [conn("/backend-down", 1006, None, False, "client", "handshake_rejected", status=503, proposed="backend_unavailable")],
   proxy="haproxy", backend=None, client=("echo-idle", 8))
 S("haproxy-backend-killed", "haproxy", "backend-killed", "HAProxy; the backend is killed (SIGKILL) 1 s after the echo",
   [conn("/backend-killed", 1006, None, False, "server", "connection_dropped", proposed="backend_dropped"),
    conn("/backend-killed", 1006, None, False, "server", "connection_dropped", port_index=1)],
-  proxy="haproxy", backend=WS, client=("wait", 10), action=(1.0, "sigkill"))
+  proxy="haproxy", backend=WS, client=("chatty", 10), action=(1.0, "sigkill"))
 # ---- Apache httpd 2.4 mod_proxy_wstunnel -----------------------------------------
 S("apache-idle", "apache", "idle", "Apache Timeout 3 and ProxyTimeout 3; silent client and backend",
   [conn("/idle", 1006, None, False, "server", "idle_timeout"),
@@ -170,7 +173,7 @@ S("apache-backend-down", "apache", "backend-down", "Apache with nothing listenin
 S("apache-backend-killed", "apache", "backend-killed", "Apache; the backend is killed (SIGKILL) 1 s after the echo",
   [conn("/backend-killed", 1006, None, False, "server", "connection_dropped", proposed="backend_dropped"),
    conn("/backend-killed", 1006, None, False, "server", "connection_dropped", port_index=1, host_index=1)],
-  proxy="apache", backend=WS, client=("wait", 10), action=(1.0, "sigkill"))
+  proxy="apache", backend=WS, client=("chatty", 10), action=(1.0, "sigkill"))
 # ---- subprotocols (npm) ------------------------------------------------------------
 SIO = "/socket.io/?EIO=4&transport=websocket"
 S("socketio-ping-timeout", "socket.io", "keepalive", "Socket.IO 4 server (pingInterval 1000, pingTimeout 1000); the client never answers the \"2\" pings",
@@ -408,9 +411,8 @@ if __name__ == "__main__":
         print("\n".join(SCENARIOS))
     elif a[:1] == ["--describe"]:
         print(SCENARIOS[a[1]]["desc"])
-    elif a[:1] == ["--needs"]:
-        s = SCENARIOS[a[1]]
-        print(" ".join(x for x in (s["proxy"], "backend" if s["proxy"] else "") if x))
+    elif a[:1] == ["--capture"]:
+        print(SCENARIOS[a[1]].get("capture", "both"))
     elif a[:1] == ["--run"] and len(a) == 5:
         sys.exit(run(a[1], int(a[2]), int(a[3]), a[4]))
     elif a[:1] == ["--expected"] and len(a) >= 4:

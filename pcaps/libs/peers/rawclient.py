@@ -12,7 +12,9 @@ usage: rawclient.py MODE PORT PATH [SECONDS]
   boom       send "hello", then "boom" (the test servers raise an exception on it)
   big        send 512 bytes, then 4000 bytes (text)
   badutf8    send a text frame holding invalid UTF-8 (0xC3 0x28, 0xFF 0xFE)
-  wait       send "hello", then wait for the server to end (shutdown scenarios)
+  wait       send "hello", then wait for the server to end
+  chatty     send "hello", then "tick" every 0.25 s until the server ends (the
+             shutdown scenarios: the connection is busy, not idle, when it ends)
   close1000  send "hello", then close 1000 "bye" and wait for the echo and EOF
   sio-nopong Socket.IO (Engine.IO 4) client that connects, emits one event and
              never answers the server's "2" pings
@@ -115,13 +117,23 @@ class Conn:
         self.buf = self.buf[off + n:]
         return b0 & 0x0F, payload
 
-    def until_end(self, seconds, pong=True):
-        """Read until the server ends; answer pings (if PONG) and close frames."""
+    def until_end(self, seconds, pong=True, tick=None):
+        """Read until the server ends; answer pings (if PONG) and close frames;
+        with TICK send a text message "tick" every TICK seconds meanwhile."""
         deadline = time.monotonic() + seconds
+        next_tick = time.monotonic() + tick if tick else deadline
         while time.monotonic() < deadline:
-            f = self.read_frame(deadline - time.monotonic())
+            if tick and time.monotonic() >= next_tick and not self.close_sent:
+                try:
+                    self.send(1, b"tick")
+                except OSError:
+                    break
+                next_tick += tick
+            f = self.read_frame(min(deadline, next_tick) - time.monotonic())
             if f is None:
-                break
+                if self.eof:
+                    break
+                continue
             op, payload = f
             if op == 9 and pong:
                 self.send(10, payload)
@@ -214,7 +226,7 @@ def main(argv):
     if c.status != 101:
         c.until_end(2)
         return 0
-    if mode in ("echo-idle", "nopong", "boom", "wait", "close1000"):
+    if mode in ("echo-idle", "nopong", "boom", "wait", "chatty", "close1000"):
         c.send(1, b"hello")
         f = c.read_frame(5)
         assert f and f[0] == 1, "no echo: %r" % (f,)
@@ -229,7 +241,7 @@ def main(argv):
         c.send(1, b"ok \xc3\x28 \xff\xfe")
     elif mode == "close1000":
         c.send(8, struct.pack("!H", 1000) + b"bye")
-    c.until_end(seconds, pong=(mode != "nopong"))
+    c.until_end(seconds, pong=(mode != "nopong"), tick=0.25 if mode == "chatty" else None)
     return 0
 
 
