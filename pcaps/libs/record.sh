@@ -16,7 +16,9 @@
 #
 # Needs: tcpdump, tshark, /usr/bin/python3 with python3-websockets,
 # python3-aiohttp, python3-tornado, python3-uvicorn, python3-starlette,
-# python3-wsproto; perl with libmojolicious-perl; haproxy; apache2.
+# python3-wsproto; perl with libmojolicious-perl; golang-go with
+# golang-github-gorilla-websocket-dev; node + npm (Socket.IO, graphql-ws, aedes
+# from node/package-lock.json); haproxy; apache2.
 
 set -u
 export LC_ALL=C.UTF-8 PYTHONDONTWRITEBYTECODE=1
@@ -125,6 +127,8 @@ done
 "$PY" -c 'import websockets, aiohttp, tornado, uvicorn, starlette, wsproto' 2>/dev/null ||
 	die "$PY lacks a library (python3-websockets python3-aiohttp python3-tornado python3-uvicorn python3-starlette python3-wsproto)"
 perl -MMojolicious -e1 2>/dev/null || die "perl lacks Mojolicious (libmojolicious-perl)"
+[ -d /usr/share/gocode/src/github.com/gorilla/websocket ] && command -v go >/dev/null ||
+	die "gorilla scenarios need golang-go and golang-github-gorilla-websocket-dev"
 if [ ! -e "$here/node/node_modules/socket.io/package.json" ]; then
 	log "installing the subprotocol servers from package-lock.json (npm ci)"
 	(cd "$here/node" && timeout 300 npm ci --no-audit --no-fund) >&2 || die "npm ci failed"

@@ -147,6 +147,25 @@ S("mojo-too-big", "mojolicious", "too-big", "MOJO_MAX_WEBSOCKET_SIZE=1024; 512 t
 S("mojo-bad-utf8", "mojolicious", "bad-utf8", "Mojolicious gets invalid UTF-8",
   [conn("/bad-utf8", 1006, None, False, "client", "connection_dropped")],
   server=("mojo", []), client=("badutf8", 4))
+# ---- gorilla/websocket 1.5 (Go 1.19) -----------------------------------------------
+S("gorilla-keepalive", "gorilla", "keepalive", "gorilla chat-example keepalive: ping every 0.9 s, read deadline 1 s renewed by pongs; no pongs",
+  [conn("/keepalive", 1006, None, False, "server", "keepalive_timeout")],
+  server=("gorilla", ["ping=0.9", "pongwait=1"]), client=("nopong", 10))
+S("gorilla-idle", "gorilla", "idle", "gorilla read deadline 3 s (no pings); silent client",
+  [conn("/idle", 1006, None, False, "server", "idle_timeout")],
+  server=("gorilla", ["idle=3"]), client=("echo-idle", 10))
+S("gorilla-exception", "gorilla", "exception", "gorilla handler panics (net/http recovers the panic)",
+  [conn("/exception", 1006, None, False, "server", "server_internal_error")],
+  server=("gorilla", []), client=("boom", 4))
+S("gorilla-shutdown", "gorilla", "shutdown", "gorilla server process gets SIGTERM (Go's default: exit)",
+  [conn("/shutdown", 1006, None, False, "server", "connection_dropped")],
+  server=("gorilla", []), client=("chatty", 10), action=(1.0, "sigterm"))
+S("gorilla-too-big", "gorilla", "too-big", "gorilla SetReadLimit(1024); 512 then 4000 bytes",
+  [conn("/too-big", 1009, "server", True, "server", "message_too_big", tcp_end="rst")],
+  server=("gorilla", ["maxsize=1024"]), client=("big", 8))
+S("gorilla-bad-utf8", "gorilla", "bad-utf8", "gorilla gets invalid UTF-8",
+  [conn("/bad-utf8", 1006, None, False, "client", "connection_dropped")],
+  server=("gorilla", []), client=("badutf8", 4))
 # ---- HAProxy 2.6 in front of websockets ------------------------------------------
 S("haproxy-idle", "haproxy", "idle", "HAProxy timeout tunnel 3s; silent client and backend",
   [conn("/idle", 1006, None, False, "server", "idle_timeout"),
@@ -250,7 +269,16 @@ def start_server(P, spec, port, name="server"):
     kind, args = spec[0], list(spec[1]) if len(spec) > 1 else []
     env = spec[2] if len(spec) > 2 else None
     ready = os.path.join(P.tmp, name + ".ready")
-    if kind == "node":
+    if kind == "gorilla":
+        binary = os.path.join(P.tmp, "gorilla")
+        if not os.path.exists(binary):
+            env = dict(os.environ, GOPATH="/usr/share/gocode", GO111MODULE="off",
+                       GOFLAGS="", GOCACHE=os.path.join(P.tmp, "gocache"))
+            subprocess.run(["go", "build", "-o", binary,
+                            os.path.join(PEERS, "gorilla", "main.go")], env=env, check=True,
+                           timeout=300)
+        p = P.start(name, [binary, str(port), ready] + args)
+    elif kind == "node":
         p = P.start(name, ["node", os.path.join(PEERS, "subproto.js"), args[0], str(port), ready])
     elif kind == "mojo":
         p = P.start(name, ["perl", os.path.join(PEERS, "mojo.pl"), str(port), ready] + args,
