@@ -1,0 +1,107 @@
+#!/bin/sh
+# Library and proxy captures (pcaps/libs/): wsclosed's wire facts for every
+# connection equal the expected facts (written from how each scenario was made,
+# checked against tshark when recorded).  With LIBS_CHECK_CAUSES=1 the causes
+# are compared too (cause_id, cause.detail, evidence_include) and the number
+# right is printed; without it they are only counted, as a diagnostic.
+# The generated churn capture (tests/gen/churn.py) is checked the same way:
+# wire facts always, "no storm, no restart" only with LIBS_CHECK_CAUSES=1.
+. "${top_srcdir:-.}/tests/lib.sh"
+libs=$top_srcdir/pcaps/libs
+set -- "$libs"/*.expected.jsonl
+[ -f "$1" ] || { echo "1..0 # SKIP no expected files in pcaps/libs/"; exit 0; }
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/libs.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+
+# split each expected file into wire facts and causes; keys that describe the
+# scenario (family, situation, cause_proposed) are not record fields
+"$PYTHON" - "$tmp" "$@" <<'PY' || exit 1
+import json, os, sys
+out = sys.argv[1]
+CAUSE = ("cause_id", "cause.detail", "evidence_include")
+META = ("family", "situation", "cause_proposed")
+for path in sys.argv[2:]:
+    name = os.path.basename(path)
+    with open(path) as f, open(os.path.join(out, "wire-" + name), "w") as w, \
+            open(os.path.join(out, "cause-" + name), "w") as c:
+        for line in f:
+            if not line.strip():
+                continue
+            e = json.loads(line)
+            wire = {k: v for k, v in e.items() if k not in CAUSE + META}
+            cause = {k: v for k, v in e.items() if k not in META}
+            w.write(json.dumps(wire) + "\n")
+            c.write(json.dumps(cause) + "\n")
+PY
+
+# wire facts: TAP lines of check-facts.py (renumbered with the churn checks)
+"$PYTHON" "$top_srcdir/tests/check-facts.py" "$WSCLOSED" --capture-dir "$libs" \
+	"$tmp"/wire-*.jsonl >"$tmp/wire.tap" 2>&1
+grep -E '^(ok|not ok) ' "$tmp/wire.tap" | while IFS= read -r line; do
+	case $line in
+	ok*) echo "ok - ${line#ok [0-9]* - }" ;;
+	*) echo "not ok - ${line#not ok [0-9]* - }" ;;
+	esac
+done >"$tmp/lines"
+grep -E '^#' "$tmp/wire.tap" >"$tmp/diag"
+
+# causes: counted always, failures only when LIBS_CHECK_CAUSES=1
+"$PYTHON" "$top_srcdir/tests/check-facts.py" "$WSCLOSED" --capture-dir "$libs" --causes \
+	"$tmp"/cause-*.jsonl >"$tmp/cause.tap" 2>&1
+right=$(grep -c '^ok .*(cause)$' "$tmp/cause.tap")
+total=$(grep -c '(cause)$' "$tmp/cause.tap")
+echo "# causes right today: $right of $total (LIBS_CHECK_CAUSES=1 makes them count)"
+if [ "${LIBS_CHECK_CAUSES:-0}" = 1 ]; then
+	grep -E '^(ok|not ok) .*\(cause\)$' "$tmp/cause.tap" | sed -E 's/^(ok|not ok) [0-9]+ /\1 /' >>"$tmp/lines"
+	grep -E '^#' "$tmp/cause.tap" >>"$tmp/diag"
+else
+	grep -A1 '^not ok .*(cause)$' "$tmp/cause.tap" | grep -v '^--$' | sed 's/^/# /'
+fi
+
+# the generated churn capture: every connection's wire facts as generated;
+# with LIBS_CHECK_CAUSES=1 no close storm and no restart anywhere in it
+if [ -f "$top_srcdir/tests/gen/churn.py" ]; then
+	if "$PYTHON" "$top_srcdir/tests/gen/churn.py" --seed 14 --out "$tmp/churn.pcap" \
+		--expected "$tmp/churn.expected.jsonl" >"$tmp/churn.log" 2>&1; then
+		echo "ok - churn.py generated $(wc -l <"$tmp/churn.expected.jsonl") connections" >>"$tmp/lines"
+		"$WSCLOSED" -r "$tmp/churn.pcap" --format json >"$tmp/churn.json" 2>"$tmp/churn.err"
+		n=$(wc -l <"$tmp/churn.expected.jsonl")
+		if "$PYTHON" "$top_srcdir/tests/gen/churn.py" --check "$tmp/churn.json" \
+			"$tmp/churn.expected.jsonl" >"$tmp/churn.check" 2>&1 && [ "$n" -gt 1000 ]; then
+			echo "ok - churn.pcap: wire facts of $n connections" >>"$tmp/lines"
+		else
+			echo "not ok - churn.pcap: $(tail -1 "$tmp/churn.check") of $n connections' facts" >>"$tmp/lines"
+			head -20 "$tmp/churn.check" | sed 's/^/# /' >>"$tmp/diag"
+		fi
+		"$PYTHON" "$top_srcdir/tests/gen/churn.py" --check "$tmp/churn.json" \
+			"$tmp/churn.expected.jsonl" --causes >"$tmp/churn.causes" 2>&1
+		echo "# churn.pcap causes today: $(tail -1 "$tmp/churn.causes") of $n"
+		if [ "${LIBS_CHECK_CAUSES:-0}" = 1 ]; then
+			case $(tail -1 "$tmp/churn.causes") in
+			"0 wrong") echo "ok - churn.pcap: every cause" >>"$tmp/lines" ;;
+			*) echo "not ok - churn.pcap: causes $(tail -1 "$tmp/churn.causes")" >>"$tmp/lines" ;;
+			esac
+		fi
+		storms=$("$PYTHON" "$top_srcdir/tests/gen/churn.py" --storms "$tmp/churn.json")
+		echo "# churn.pcap today: $storms"
+		if [ "${LIBS_CHECK_CAUSES:-0}" = 1 ]; then
+			case $storms in
+			"0 close_storm, 0 restart"*) echo "ok - churn.pcap: no storm, no restart" >>"$tmp/lines" ;;
+			*) echo "not ok - churn.pcap: $storms" >>"$tmp/lines" ;;
+			esac
+		fi
+	else
+		echo "not ok - churn.py failed: $(tail -1 "$tmp/churn.log")" >>"$tmp/lines"
+	fi
+fi
+
+n=0
+while IFS= read -r line; do
+	n=$((n + 1))
+	case $line in
+	ok*) echo "ok $n ${line#ok - }" ;;
+	*) echo "not ok $n ${line#not ok - }" ;;
+	esac
+done <"$tmp/lines"
+sed 's/^#/# /' "$tmp/diag" | head -60
+echo "1..$n"
