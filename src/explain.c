@@ -267,7 +267,9 @@ append_difference (GString *out, const item *items, int n)
     for (int j = i + 1; j < n; j++)
       {
         g_autofree char *c = check_first (&items[i], &items[j]);
-        g_string_append_printf (s, "%s%s", s->len ? " " : "", c);
+        /* with three or more, several pairs can call for the same check */
+        if (!strstr (s->str, c))
+          g_string_append_printf (s, "%s%s", s->len ? " " : "", c);
       }
   ws_explain_section (out, _("Check first on the wire:"), s->str);
   per_item (out, _("What the capture shows:"), items, n, wire_text);

@@ -59,6 +59,15 @@ for line in sys.stdin.read().split("\n"):
 print("\n".join(out).replace("charset=CHARSET", "charset=UTF-8"))' >"$tmp/xx.po"
 msgfmt -o "$tmp/loc/xx/LC_MESSAGES/wsclosed.mo" "$tmp/xx.po" 2>/dev/null
 WSCLOSED_LOCALEDIR="$tmp/loc" LANGUAGE=xx LC_ALL=C.UTF-8 "$WSCLOSED" --help-all >"$tmp/xx.out" 2>&1
+# and every --explain page of the knowledge bases, with a comparison
+kb=$(sed -nE 's/^  \{ [0-9]+, "([^"]+)".*/\1/p' "$top_srcdir/src/closecodes.c"
+     sed -nE 's/^  \{ "([a-z_]+)",.*/\1/p' "$top_srcdir/src/causeinfo.c")
+for k in $kb "1010 1011" "403 1006 idle_timeout 4001"; do
+  # shellcheck disable=SC2086
+  WSCLOSED_LOCALEDIR="$tmp/loc" LANGUAGE=xx LC_ALL=C.UTF-8 "$WSCLOSED" --explain $k >"$tmp/xx.ex" 2>&1
+  cat "$tmp/xx.ex" >>"$tmp/xx.out"
+  WSCLOSED_LOCALEDIR="$tmp/loc" LANGUAGE=xx LC_ALL=C.UTF-8 "$WSCLOSED" --lang xx --explain $k -F json >>"$tmp/xx.out" 2>&1
+done
 "$PYTHON" - "$tmp/now.pot" "$tmp/xx.out" >"$tmp/bare" <<'PY'
 import re, sys
 pot = open(sys.argv[1], encoding="utf-8").read()
@@ -76,8 +85,8 @@ for s in ids:
         print(s)
 print("bracketed:", out.count("\u27e6"), file=sys.stderr)
 PY
-check "pseudo catalog: no marked string bare in --help-all$( [ -s "$tmp/bare" ] && echo ": $(head -3 "$tmp/bare" | tr '\n' '|')")" \
-  test ! -s "$tmp/bare" -a "$(grep -o '⟦' "$tmp/xx.out" | wc -l)" -ge 20
+check "pseudo catalog: no marked string bare in --help-all and --explain ($(echo "$kb" | wc -l) pages)$( [ -s "$tmp/bare" ] && echo ": $(head -3 "$tmp/bare" | tr '\n' '|')")" \
+  test ! -s "$tmp/bare" -a "$(grep -o '⟦' "$tmp/xx.out" | wc -l)" -ge 500
 
 # JSON is a contract: the same bytes in every language unless --lang
 LANGUAGE= LC_ALL=C "$WSCLOSED" -r "$good" -F json >"$tmp/c.json" 2>&1
