@@ -190,7 +190,11 @@ log_stats (ws_capture *cap, ws_analyzer *a, ws_writer *w)
           ", not TCP %" G_GUINT64_FORMAT
           ", not TCP in tunnel %" G_GUINT64_FORMAT ", unknown tunnel %" G_GUINT64_FORMAT
           ", too deep %" G_GUINT64_FORMAT ", malformed tunnel %" G_GUINT64_FORMAT
-          ", unsupported link %" G_GUINT64_FORMAT,
+          ", unsupported link %" G_GUINT64_FORMAT
+          "; TCP streams rejected as not WebSocket %" G_GUINT64_FORMAT
+          " (no upgrade from the start %" G_GUINT64_FORMAT ", mid-stream evidence too weak %"
+          G_GUINT64_FORMAT "), other upgrades %" G_GUINT64_FORMAT
+          ", TLS %" G_GUINT64_FORMAT,
           ws_stats.packets, recv, drop, ifdrop, have ? "" : ", unavailable",
           ws_analyzer_tracked (a), ws_analyzer_held (a), ws_stats.ws_connections,
           ws_stats.evicted, ws_stats.reassembly_limit_hits, ws_stats.inflate_limit_hits,
@@ -200,7 +204,10 @@ log_stats (ws_capture *cap, ws_analyzer *a, ws_writer *w)
           ws_stats.unknown_ethertype_packets, ws_stats.not_tcp_packets,
           ws_stats.inner_not_tcp_packets,
           ws_stats.unknown_tunnel_packets, ws_stats.tunnel_too_deep_packets,
-          ws_stats.malformed_tunnel_packets, ws_stats.unsupported_link_packets);
+          ws_stats.malformed_tunnel_packets, ws_stats.unsupported_link_packets,
+          ws_stats.rejected_no_upgrade + ws_stats.rejected_midstream,
+          ws_stats.rejected_no_upgrade, ws_stats.rejected_midstream, ws_stats.other_upgrades,
+          ws_stats.tls_connections);
 }
 
 static void
