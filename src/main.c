@@ -293,6 +293,19 @@ explain (const char *first, const char *rest, const char *format)
   return EXIT_OK;
 }
 
+/* A pcapng Decryption Secrets Block: NSS key log lines ("TLSK") go into
+ * the key log, which turns the TLS stage on for the connections that
+ * follow (editcap --inject-secrets puts the block before the packets). */
+static void
+on_secrets (void *user, uint32_t type, const uint8_t *data, size_t len)
+{
+  if (type != 0x544c534bu)
+    return;
+  if (!ws_tls_cfg.keylog)
+    ws_tls_cfg.keylog = ws_keylog_new ();
+  ws_keylog_add_text (ws_tls_cfg.keylog, (const char *) data, len);
+}
+
 /* The key logs into ws_tls_cfg: the TLS stage is on from then. */
 static gboolean
 load_keylogs (GError **error)
@@ -519,6 +532,9 @@ main (int argc, char **argv)
         filter_hint (filter);
       return EXIT_USAGE;
     }
+  /* secrets embedded in a pcapng (Decryption Secrets Block) decrypt TLS
+   * without --keylog */
+  ws_capture_set_secrets_fn (cap, on_secrets, NULL);
   /* as tcpdump: input opened with privileges, output without */
   if (opt_user && !ws_drop_privileges (opt_user, &error))
     {

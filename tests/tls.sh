@@ -34,11 +34,14 @@ json() { "$WSCLOSED" -F json "$@" 2>"$tmp/stderr"; }
 jq_is() { [ "$(jq -c "$1" "$3" 2>/dev/null)" = "$2" ]; }
 
 # ---- the secrets in a pcapng Decryption Secrets Block (editcap --inject-secrets):
-# read like the pcap (the block is not yet read as a key log: --keylog given)
+# read like the pcap, with --keylog and with the block's own secrets alone
 json -r "$caps/tls13-dsb.pcapng" --keylog "$caps/tls13-aes128-1000.keylog" >"$tmp/dsb.json"
 json -r "$caps/tls13-aes128-1000.pcap" --keylog "$caps/tls13-aes128-1000.keylog" >"$tmp/pcap.json"
 check "pcapng with a DSB: the same record as the pcap" \
   cmp -s <(jq -c 'del(.id)' "$tmp/dsb.json") <(jq -c 'del(.id)' "$tmp/pcap.json")
+json -r "$caps/tls13-dsb.pcapng" >"$tmp/dsb-only.json"
+check "pcapng with a DSB and no --keylog: decrypted with the embedded secrets, the same record" \
+  cmp -s <(jq -c 'del(.id)' "$tmp/dsb-only.json") <(jq -c 'del(.id)' "$tmp/pcap.json")
 
 # ---- the same exchange over ws and over wss gives the same record ----------
 # (but for the tls object, addresses, ports, Host, times, TCP byte counts,
