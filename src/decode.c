@@ -23,18 +23,6 @@
 #include "decode.h"
 #include "encap.h"
 
-#ifndef DLT_LINUX_SLL2
-#define DLT_LINUX_SLL2 276
-#endif
-#ifndef DLT_IPV4
-#define DLT_IPV4 228
-#endif
-#ifndef DLT_IPV6
-#define DLT_IPV6 229
-#endif
-#ifndef DLT_NFLOG
-#define DLT_NFLOG 239
-#endif
 
 typedef struct {
   const uint8_t *p;

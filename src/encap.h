@@ -7,6 +7,22 @@
 #ifndef WS_ENCAP_H
 #define WS_ENCAP_H
 
+#include <pcap/pcap.h>
+
+/* link types older libpcap headers do not name */
+#ifndef DLT_LINUX_SLL2
+#define DLT_LINUX_SLL2 276
+#endif
+#ifndef DLT_IPV4
+#define DLT_IPV4 228
+#endif
+#ifndef DLT_IPV6
+#define DLT_IPV6 229
+#endif
+#ifndef DLT_NFLOG
+#define DLT_NFLOG 239
+#endif
+
 #include <stdbool.h>
 #include <stdint.h>
 

@@ -22,18 +22,6 @@
 
 #include "encap.h"
 
-#ifndef DLT_LINUX_SLL2
-#define DLT_LINUX_SLL2 276
-#endif
-#ifndef DLT_IPV4
-#define DLT_IPV4 228
-#endif
-#ifndef DLT_IPV6
-#define DLT_IPV6 229
-#endif
-#ifndef DLT_NFLOG
-#define DLT_NFLOG 239
-#endif
 #ifndef DLT_PPI
 #define DLT_PPI 192
 #endif
