@@ -130,6 +130,8 @@ emit (ws_analyzer *a, ws_conn *c)
 {
   bool evidence = a->record_fn || ws_writer_shows_evidence (a->writer);
   ws_conn_window w = { .index = a->briefs, .no_evidence = !evidence };
+  if (!ws_limits_cfg.no_redact)
+    ws_conn_redact (c);
   if (c->kind == WS_KIND_TLS)
     ws_tls_conn_diagnose (c);   /* not decrypted: the TLS facts are all there is */
   else

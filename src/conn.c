@@ -31,6 +31,7 @@
 
 #include "conn.h"
 #include "cause.h"
+#include "redact.h"
 #include "tlsconn.h"
 
 ws_limits ws_limits_cfg;
@@ -226,6 +227,25 @@ free_field (const ws_conn *c, char *s)
       || p - (uintptr_t) c->hs_block[1] < c->hs_block_len[1])
     return;
   g_free (s);
+}
+
+/* Replace a handshake string by its redacted copy, if it holds a secret. */
+static void
+redact_field (ws_conn *c, char **field, char *(*redact) (const char *))
+{
+  char *r = redact (*field);
+  if (!r)
+    return;
+  free_field (c, *field);
+  *field = r;
+}
+
+void
+ws_conn_redact (ws_conn *c)
+{
+  redact_field (c, &c->path, ws_redact_path);
+  redact_field (c, &c->offered_subprotocols, ws_redact_subprotocols);
+  redact_field (c, &c->accepted_subprotocol, ws_redact_subprotocols);
 }
 
 void

@@ -269,6 +269,7 @@ typedef struct {
   size_t max_close_reason;        /* close payload bytes kept */
   bool check_utf8;                /* validate text messages */
   bool inflate;                   /* inflate compressed messages to measure them */
+  bool no_redact;                 /* --no-redact: keep secrets in the records */
 } ws_limits;
 
 extern ws_limits ws_limits_cfg;
@@ -342,6 +343,10 @@ void ws_conn_gap (ws_conn *c, ws_side side, uint64_t n, int64_t ts_us);
 /* The connection has ended (before ws_conn_release): a recognition still
  * undecided is decided on what was seen. */
 void ws_conn_end (ws_conn *c);
+
+/* Secrets out of the record before it is diagnosed and written: query
+ * values of the path and credentials among the subprotocols (redact.h). */
+void ws_conn_redact (ws_conn *c);
 
 /* The code an application saw, per the close_code contract: -1 for null. */
 int ws_conn_close_code (const ws_conn *c);

@@ -42,6 +42,7 @@ static gint64 opt_max_ooo;
 static gint64 opt_max_inflate;
 static gboolean opt_no_utf8;
 static gboolean opt_fast;
+static gboolean opt_no_redact;
 static gboolean opt_inflate;
 static gboolean opt_version;
 static gboolean opt_verbose;
@@ -81,6 +82,9 @@ static GOptionEntry entries[] = {
   { "inflate", 0, 0, G_OPTION_ARG_NONE, &opt_inflate, N_ ("Inflate permessage-deflate messages: sizes become decompressed sizes and compressed "
     "text is checked as UTF-8 (exact 1009/1007 evidence; costs 3-5x the time)"), NULL },
   { "fast", 0, 0, G_OPTION_ARG_NONE, &opt_fast, N_ ("Skip payload inspection: no UTF-8 check and no inflating (frames and closes only)"), NULL },
+  { "no-redact", 0, 0, G_OPTION_ARG_NONE, &opt_no_redact,
+    N_ ("Keep secrets in the records: query-string values of the path and tokens sent as "
+        "subprotocols are replaced by REDACTED unless this is given"), NULL },
   { "keylog", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opt_keylog,
     N_ ("Decrypt TLS (wss://) with the secrets of a key log FILE (NSS format, as SSLKEYLOGFILE "
         "writes it). Repeat for several files"), N_ ("FILE") },
@@ -388,11 +392,11 @@ int
 main (int argc, char **argv)
 {
   /* wsclosed report ...: the nightly batch report has options of its own */
+  ws_i18n_init (lang_from_args (argc, argv));
   if (argc > 1 && strcmp (argv[1], "report") == 0)
     return ws_report_main (argc - 1, argv + 1);
 
   g_autoptr (GError) error = NULL;
-  ws_i18n_init (lang_from_args (argc, argv));
   g_autoptr (GOptionContext) ctx = g_option_context_new (_("[FILTER EXPRESSION]"));
   g_option_context_set_translation_domain (ctx, GETTEXT_PACKAGE);
   g_option_context_set_summary (ctx,
@@ -489,6 +493,7 @@ main (int argc, char **argv)
     ws_limits_cfg.max_inflate_bytes = (uint64_t) opt_max_inflate;
   ws_limits_cfg.check_utf8 = !opt_no_utf8 && !opt_fast;
   ws_limits_cfg.inflate = opt_inflate && !opt_fast;
+  ws_limits_cfg.no_redact = opt_no_redact;
 
   /* live: key logs grow while we run (a browser appends a line per
    * connection); a connection holds up to 256 KiB for a key that is late */

@@ -45,6 +45,21 @@ is_opaque_token (const char *s, size_t n)
   return digits > 0;
 }
 
+/* Query parameters that name a protocol version or encoding and carry no
+ * secret: kept, because they tell which client and protocol spoke
+ * (Engine.IO's EIO and transport, Phoenix's vsn). */
+static gboolean
+param_is_public (const char *name, size_t n)
+{
+  static const char *const names[] = {
+    "EIO", "transport", "vsn", "v", "encoding", "format", "compress",
+  };
+  for (size_t i = 0; i < G_N_ELEMENTS (names); i++)
+    if (strlen (names[i]) == n && memcmp (names[i], name, n) == 0)
+      return TRUE;
+  return FALSE;
+}
+
 char *
 ws_redact_path (const char *path)
 {
@@ -90,7 +105,9 @@ ws_redact_path (const char *path)
       if (eq)
         {
           g_string_append_len (o, p, eq - p + 1);
-          if ((size_t) (eq - p + 1) < n)
+          if (param_is_public (p, (size_t) (eq - p)))
+            g_string_append_len (o, eq + 1, (gssize) (n - (size_t) (eq - p + 1)));
+          else if ((size_t) (eq - p + 1) < n)
             {
               g_string_append (o, WS_REDACTED);
               changed = TRUE;

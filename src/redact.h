@@ -14,7 +14,9 @@
 #define WS_REDACTED "REDACTED"
 
 /* "/ws?token=abc&room=7" -> "/ws?token=REDACTED&room=REDACTED"; a path
- * segment that is a JSON Web Token is replaced too. */
+ * segment that is a JSON Web Token is replaced too.  Parameters that only
+ * name a protocol version or encoding (EIO, transport, vsn, v, encoding,
+ * format, compress) are kept. */
 char *ws_redact_path (const char *path);
 
 /* "chat, eyJhbGciOi..." -> "chat, REDACTED"; "access_token, abc" ->

@@ -32,6 +32,9 @@ test_path (void)
   path_is ("/" JWT "?v=2", "/REDACTED?v=REDACTED");
   path_is ("/ws?0123456789abcdef0123456789abcdef", "/ws?REDACTED");
   path_is ("/ws?short", NULL);
+  path_is ("/socket.io/?EIO=4&transport=websocket", NULL);
+  path_is ("/socket.io/?EIO=4&transport=websocket&token=x", "/socket.io/?EIO=4&transport=websocket&token=REDACTED");
+  path_is ("/socket/websocket?vsn=2.0.0&t=abc", "/socket/websocket?vsn=2.0.0&t=REDACTED");
   path_is ("//a//", NULL);
   g_assert_null (ws_redact_path (NULL));
 }
