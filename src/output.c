@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "output.h"
+#include "communityid.h"
 #include "tls-json.h"
 
 #include <string.h>
@@ -1110,6 +1111,17 @@ ws_json_record (GString *o, const ws_conn *c)
   P_U64 (p, "client_port", c->port[WS_SIDE_CLIENT]);
   P_ADDR (p, "server_ip", &c->addr[WS_SIDE_SERVER]);
   P_U64 (p, "server_port", c->port[WS_SIDE_SERVER]);
+  JW_GROUP_END (p, start);
+  /* the flow's Community ID, to join with Zeek's conn.log and Suricata's
+   * eve.json */
+  char cid[WS_COMMUNITY_ID_LEN];
+  const ws_addr *ca = &c->addr[WS_SIDE_CLIENT], *sa = &c->addr[WS_SIDE_SERVER];
+  bool have_cid = (ca->family == 4 || ca->family == 6) && ca->family == sa->family;
+  if (have_cid)
+    ws_community_id (0, ca->family, ca->addr, c->port[WS_SIDE_CLIENT], sa->addr,
+                     c->port[WS_SIDE_SERVER], 6, cid);
+  JW_STR (&w, p, "community_id", have_cid ? cid : NULL);
+  JW_GROUP (&w, p, start);
   /* a record always has a first packet: 0 is a moment here (a capture at
    * the epoch), not "unknown" as in the other timestamps */
   P_KEY (p, "start_ts");

@@ -46,7 +46,7 @@ check "pcapng with a DSB and no --keylog: decrypted with the embedded secrets, t
 # ---- the same exchange over ws and over wss gives the same record ----------
 # (but for the tls object, addresses, ports, Host, times, TCP byte counts,
 # who sent the first FIN - a race - and the evidence texts made of those)
-norm='del(.id,.tls,.client_ip,.client_port,.server_ip,.server_port,.host,.client_bytes,.server_bytes,.tcp_end_by)
+norm='del(.id,.tls,.client_ip,.client_port,.server_ip,.server_port,.community_id,.host,.client_bytes,.server_bytes,.tcp_end_by)
       | .cause |= {id,detail,confidence}
       | walk(if type == "object" then with_entries(select(.key | test("_ts$|^ts$|^tcp_bytes$") | not)) else . end)'
 "$WSCLOSED" -r "$caps/ws-twin-1000.pcap" -F json | jq -S "$norm" >"$tmp/ws.json"
