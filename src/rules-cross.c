@@ -6,6 +6,8 @@
 #include "software.h"
 
 #define STORM_MIN 5             /* closes by one server within a second: a storm */
+#define STORM_RATIO 8.0         /* ... and this many times the server's rate around it */
+#define STORM_TIGHT_US 200000   /* a burst this tight can be called with confidence */
 
 void
 cross_connection (diag *d)
@@ -34,27 +36,49 @@ cross_connection (diag *d)
     EV (d, 0, "no reconnect from client %s to this server in the connections analysed "
         "around it (the capture may have ended first)", ip);
 
-  /* close storm: many connections closed by the same server within a second */
+  /* close storm: many connections closed by the same server within a second,
+   * far more than that server's own rate of such closes around it (a busy
+   * server ends connections all the time); rejected upgrades and
+   * short-lived connections never count */
   bool me = c->close_initiator == WS_SIDE_SERVER
             || (c->close_initiator == WS_SIDE_NONE && c->tcp_end != WS_TCP_END_OPEN
                 && c->tcp_end_by == WS_SIDE_SERVER);
   if (!me)
     return;
+  ws_conn_brief self;
+  ws_conn_brief_fill (&self, c);
+  if (!ws_brief_storm_counts (&self))
+    return;
   int64_t lo, hi;
-  size_t n = ws_conn_index_storm (ix, c, d->end_us, &lo, &hi);
-  if (n < STORM_MIN)
+  size_t around;
+  size_t n = ws_conn_index_storm (ix, c, d->end_us, &lo, &hi, &around);
+  /* the closes expected in a burst window at the rate around it */
+  double expected = (double) around * (2.0 * WS_WINDOW_STORM_US)
+                    / (2.0 * (WS_WINDOW_STORM_BASE_US - WS_WINDOW_STORM_US));
+  if (n < STORM_MIN || (double) n < STORM_RATIO * expected)
+    return;
+  /* a restart is one-sided: when the clients ended about as many at the same
+   * moment (the capture's end, a network event), it is not the server's */
+  size_t by_clients = ws_conn_index_client_ends (ix, c, d->end_us);
+  if ((double) n < STORM_RATIO / 2 * (double) by_clients)
     return;
   char srv[64];
   ws_addr_to_string (&c->addr[WS_SIDE_SERVER], srv, sizeof srv);
   ws_fmt_dur (a, sizeof a, hi - lo);
   EV (d, lo, "%zu connections to server %s:%u were closed by the server within %s of each "
-      "other: a restart, deploy or crash", n, srv, c->port[WS_SIDE_SERVER], a);
+      "other, against %zu such closes in the %d s around them: a restart, deploy or crash",
+      n, srv, c->port[WS_SIDE_SERVER], a, around, (int) (WS_WINDOW_STORM_BASE_US / G_USEC_PER_SEC));
   if (!d->k->id || strcmp (d->k->id, "idle_timeout") != 0)
     set_detail (d, "close_storm");
+  /* restart evidence: 1001/1012 from the server, or the server ending the
+   * TCP of many long-lived connections at once with no close frame */
   bool restartish = d->code == 1001 || d->code == 1012 || d->code == 1006 || d->code == 1011;
   add_extra (d, "one of %zu connections the server closed within %s%s", n, a,
              restartish ? ": the server restarted or was redeployed" : "");
-  if (restartish && d->code == 1006)
+  /* high only where the wire leaves no doubt: a tight burst with nothing
+   * like it around */
+  if (restartish && d->code == 1006 && n >= 2 * STORM_MIN && hi - lo <= STORM_TIGHT_US
+      && around == 0)
     d->k->confidence = "high";
 }
 

@@ -75,6 +75,17 @@ closed_by_server (const ws_conn_brief *b)
          && b->tcp_end_by == WS_SIDE_SERVER;
 }
 
+bool
+ws_brief_storm_counts (const ws_conn_brief *b)
+{
+  /* upgraded, closed by the server, and either long-lived or told to go
+   * away by the server (1001/1012 say so whatever the lifetime) */
+  if (b->lived_us < 0 || !closed_by_server (b))
+    return false;
+  return b->lived_us >= WS_WINDOW_STORM_MIN_LIFE_US || b->close_code == 1001
+         || b->close_code == 1012;
+}
+
 static void
 key_put (ix_keybuf *kb, const void *p, size_t n)
 {
@@ -145,7 +156,7 @@ ix_entry_of (ix_kind kind, const ws_conn_brief *b, ix_keybuf *kb, int64_t *v)
       *v = b->idle_us;
       return true;
     case IX_STORM:
-      if (b->end_us == 0 || !closed_by_server (b))
+      if (b->end_us == 0 || !ws_brief_storm_counts (b))
         return false;
       key_addr (kb, &b->server);
       key_port (kb, b->server_port);
@@ -557,12 +568,14 @@ ws_conn_index_same_idle (const ws_conn_index *ix, const ws_conn *c, int64_t idle
 
 size_t
 ws_conn_index_storm (const ws_conn_index *ix, const ws_conn *c, int64_t end_us,
-                     int64_t *lo, int64_t *hi)
+                     int64_t *lo, int64_t *hi, size_t *around)
 {
   size_t n = 1;
   ix_keybuf kb;
 
   *lo = *hi = end_us;
+  if (around)
+    *around = 0;
   key_server (&kb, IX_STORM, c);
   const ix_list *l = ix_lookup (ix, &kb);
   if (!l)
@@ -570,6 +583,22 @@ ws_conn_index_storm (const ws_conn_index *ix, const ws_conn *c, int64_t end_us,
   uint32_t a = ix_lower (l, end_us - WS_WINDOW_STORM_US, 0);
   uint32_t e = ix_upper (l, end_us + WS_WINDOW_STORM_US);
   uint32_t self = ix_pos_of (ix, l, ix_find (ix, c->id), IX_STORM);
+  if (around)
+    {
+      /* the baseline: the long window less the burst window, c left out */
+      uint32_t ba = ix_lower (l, end_us - WS_WINDOW_STORM_BASE_US, 0);
+      uint32_t be = ix_upper (l, end_us + WS_WINDOW_STORM_BASE_US);
+      if (l->dead == 0)
+        {
+          *around = (size_t) (a - ba) + (size_t) (be - e);
+          if (self >= ba && self < be && (self < a || self >= e))
+            (*around)--;
+        }
+      else
+        for (uint32_t j = ba; j < be; j++)
+          if (l->e[j].slot != IX_DEAD && (j < a || j >= e) && j != self)
+            (*around)++;
+    }
   if (l->dead == 0)
     {
       /* a count and the two ends of the range, this one left out */
@@ -596,6 +625,24 @@ ws_conn_index_storm (const ws_conn_index *ix, const ws_conn *c, int64_t end_us,
         *lo = MIN (*lo, l->e[j].v);
         *hi = MAX (*hi, l->e[j].v);
       }
+  return n;
+}
+
+size_t
+ws_conn_index_client_ends (const ws_conn_index *ix, const ws_conn *c, int64_t end_us)
+{
+  size_t n = 0;
+  const ix_list *l = ix->ended;
+  for (uint32_t j = ix_lower (l, end_us - WS_WINDOW_STORM_US, 0),
+         e = ix_upper (l, end_us + WS_WINDOW_STORM_US); j < e; j++)
+    {
+      if (l->e[j].slot == IX_DEAD)
+        continue;
+      const ws_conn_brief *b = &ix_slot_at (ix, l->e[j].slot)->b;
+      if (b->id != c->id && same_server (b, c) && !closed_by_server (b)
+          && b->lived_us >= WS_WINDOW_STORM_MIN_LIFE_US)
+        n++;
+    }
   return n;
 }
 
@@ -657,5 +704,9 @@ ws_conn_brief_fill (ws_conn_brief *b, const ws_conn *c)
   if (!lf)
     lf = c->response_us;
   b->idle_us = b->end_us && lf && b->end_us >= lf ? b->end_us - lf : -1;
+  /* upgraded: a 101, or frames recognised mid-stream with no handshake seen */
+  int64_t up = c->handshake_status == 101 ? c->response_us
+               : c->handshake_status < 0 && c->stage == WS_STAGE_FRAMES ? c->start_us : 0;
+  b->lived_us = b->end_us && up && b->end_us >= up ? b->end_us - up : -1;
 }
 

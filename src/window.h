@@ -29,6 +29,8 @@ typedef struct {
   ws_tcp_end tcp_end;
   ws_side tcp_end_by;
   int64_t idle_us;            /* end_us - last frame in either direction; -1 unknown */
+  int64_t lived_us;           /* end_us - 101 (or first packet mid-stream); -1: the
+                                 upgrade was rejected or never answered */
 } ws_conn_brief;
 
 void ws_conn_brief_fill (ws_conn_brief *b, const ws_conn *c);
@@ -62,6 +64,8 @@ uint64_t ws_conn_index_dropped (const ws_conn_index *ix); /* by the limit */
 #define WS_WINDOW_SAME_IDLE_US 1000000         /* idle times this close are the same */
 #define WS_WINDOW_SAME_IDLE_FLOOR_US 2000000   /* shorter silences are not compared */
 #define WS_WINDOW_STORM_US 1000000             /* ends this close are one storm */
+#define WS_WINDOW_STORM_BASE_US 60000000       /* the server's own rate: ends this close */
+#define WS_WINDOW_STORM_MIN_LIFE_US 1000000    /* shorter-lived connections never count */
 #define WS_WINDOW_PROXY_PAIR_US 100000         /* two legs end this close together */
 
 /* The next connection of c's client (same address) to the same server and
@@ -78,10 +82,23 @@ size_t ws_conn_index_same_idle (const ws_conn_index *ix, const ws_conn *c, int64
 
 /* 1 (c) plus the connections to c's server and port that the server closed
  * (its close frame first, or 1006 with the server ending TCP) within
- * WS_WINDOW_STORM_US of end_us; *lo and *hi: the span of their ends and
- * end_us. */
+ * WS_WINDOW_STORM_US of end_us and count by ws_brief_storm_counts (rejected
+ * upgrades and short-lived connections never count); *lo and *hi: the span of their ends and end_us; *around (may be
+ * NULL): the baseline, the same kind of ends within WS_WINDOW_STORM_BASE_US
+ * of end_us but not within WS_WINDOW_STORM_US. */
 size_t ws_conn_index_storm (const ws_conn_index *ix, const ws_conn *c, int64_t end_us,
-                            int64_t *lo, int64_t *hi);
+                            int64_t *lo, int64_t *hi, size_t *around);
+
+/* Whether an end counts toward a close storm: upgraded (a 101 or frames
+ * mid-stream), closed by the server, and living WS_WINDOW_STORM_MIN_LIFE_US
+ * or more past the 101 unless the server said 1001 or 1012. */
+bool ws_brief_storm_counts (const ws_conn_brief *b);
+
+/* The connections to c's server and port, not c, that lived
+ * WS_WINDOW_STORM_MIN_LIFE_US or more past a 101 and ended within
+ * WS_WINDOW_STORM_US of end_us not closed by the server: a burst of ends by
+ * both sides at once is not the server's doing. */
+size_t ws_conn_index_client_ends (const ws_conn_index *ix, const ws_conn *c, int64_t end_us);
 
 /* The other leg of a proxy: the first connection in the window that ended
  * with 1006 within WS_WINDOW_PROXY_PAIR_US of t_end after about the same

@@ -73,18 +73,25 @@ scan_same_idle (const ws_conn_brief *items, size_t n, const ws_conn *c, int64_t 
 
 static size_t
 scan_storm (const ws_conn_brief *items, size_t n, const ws_conn *c, int64_t end_us,
-            int64_t *lo, int64_t *hi)
+            int64_t *lo, int64_t *hi, size_t *around)
 {
   size_t count = 1;
 
   *lo = *hi = end_us;
+  *around = 0;
   for (size_t i = 0; i < n; i++)
     {
       const ws_conn_brief *b = &items[i];
-      if (b->id == c->id || !b->end_us || !closed_by_server (b) || !same_server (b, c))
+      if (b->id == c->id || !b->end_us || !closed_by_server (b) || !same_server (b, c)
+          || b->lived_us < 0
+          || (b->lived_us < WS_WINDOW_STORM_MIN_LIFE_US && b->close_code != 1001
+              && b->close_code != 1012))
         continue;
       if (llabs (b->end_us - end_us) > WS_WINDOW_STORM_US)
-        continue;
+        {
+          *around += llabs (b->end_us - end_us) <= WS_WINDOW_STORM_BASE_US;
+          continue;
+        }
       count++;
       *lo = MIN (*lo, b->end_us);
       *hi = MAX (*hi, b->end_us);
@@ -140,9 +147,11 @@ ask (const ws_conn_index *ix, const ws_conn_brief *items, size_t n, const ws_con
       int64_t lo1, hi1, lo2, hi2;
       g_assert_cmpuint (id_of (ws_conn_index_next (ix, c, ats[k])), ==,
                         id_of (scan_next (items, n, c, ats[k])));
-      size_t a = ws_conn_index_storm (ix, c, ats[k], &lo1, &hi1);
-      size_t b = scan_storm (items, n, c, ats[k], &lo2, &hi2);
+      size_t ar1, ar2;
+      size_t a = ws_conn_index_storm (ix, c, ats[k], &lo1, &hi1, &ar1);
+      size_t b = scan_storm (items, n, c, ats[k], &lo2, &hi2, &ar2);
       g_assert_cmpuint (a, ==, b);
+      g_assert_cmpuint (ar1, ==, ar2);
       g_assert_cmpint (lo1, ==, lo2);
       g_assert_cmpint (hi1, ==, hi2);
       found[0] += k == 0 && ws_conn_index_next (ix, c, ats[k]) != NULL;
