@@ -344,8 +344,8 @@ void ws_conn_gap (ws_conn *c, ws_side side, uint64_t n, int64_t ts_us);
  * undecided is decided on what was seen. */
 void ws_conn_end (ws_conn *c);
 
-/* Secrets out of the record before it is diagnosed and written: query
- * values of the path and credentials among the subprotocols (redact.h). */
+/* Secrets out of the record before it is diagnosed and written: the query
+ * values of the path (redact.h). */
 void ws_conn_redact (ws_conn *c);
 
 /* The code an application saw, per the close_code contract: -1 for null. */

@@ -83,8 +83,8 @@ static GOptionEntry entries[] = {
     "text is checked as UTF-8 (exact 1009/1007 evidence; costs 3-5x the time)"), NULL },
   { "fast", 0, 0, G_OPTION_ARG_NONE, &opt_fast, N_ ("Skip payload inspection: no UTF-8 check and no inflating (frames and closes only)"), NULL },
   { "no-redact", 0, 0, G_OPTION_ARG_NONE, &opt_no_redact,
-    N_ ("Keep secrets in the records: query-string values of the path and tokens sent as "
-        "subprotocols are replaced by REDACTED unless this is given"), NULL },
+    N_ ("Keep secrets in the records: query-string values of the path are replaced by "
+        "REDACTED unless this is given"), NULL },
   { "keylog", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opt_keylog,
     N_ ("Decrypt TLS (wss://) with the secrets of a key log FILE (NSS format, as SSLKEYLOGFILE "
         "writes it). Repeat for several files"), N_ ("FILE") },

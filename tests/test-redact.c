@@ -29,7 +29,8 @@ test_path (void)
   path_is ("/ws?empty=&t=1", "/ws?empty=&t=REDACTED");
   path_is ("/ws?&&t=1", "/ws?&&t=REDACTED");
   path_is ("/socket/" JWT "/live", "/socket/REDACTED/live");
-  path_is ("/" JWT "?v=2", "/REDACTED?v=REDACTED");
+  path_is ("/" JWT "?v=2", "/REDACTED?v=2");
+  path_is ("/" JWT "?room=2", "/REDACTED?room=REDACTED");
   path_is ("/ws?0123456789abcdef0123456789abcdef", "/ws?REDACTED");
   path_is ("/ws?short", NULL);
   path_is ("/socket.io/?EIO=4&transport=websocket", NULL);
