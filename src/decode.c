@@ -35,18 +35,6 @@ need (const cursor *c, uint32_t off, uint32_t n)
   return off <= c->len && n <= c->len - off;
 }
 
-static inline uint16_t
-be16 (const uint8_t *p)
-{
-  return (uint16_t) ((p[0] << 8) | p[1]);
-}
-
-static inline uint32_t
-be32 (const uint8_t *p)
-{
-  return ((uint32_t) p[0] << 24) | ((uint32_t) p[1] << 16) | ((uint32_t) p[2] << 8) | p[3];
-}
-
 bool
 ws_linktype_supported (int linktype)
 {
@@ -85,7 +73,7 @@ addr_hash (const ws_addr *a)
 {
   uint32_t h = a->family;
   for (int i = 0; i < 16; i += 4)
-    h = mix (h, be32 (a->addr + i));
+    h = mix (h, ws_be32 (a->addr + i));
   return h;
 }
 
@@ -172,10 +160,10 @@ decode_ip_payload (dstate *st, uint8_t proto, cursor c, uint32_t len)
       {
         if (!need (&c, 0, 8))
           return WS_DEC_TRUNCATED;
-        uint16_t sport = be16 (c.p), dport = be16 (c.p + 2);
+        uint16_t sport = ws_be16 (c.p), dport = ws_be16 (c.p + 2);
         if (!ws_tunnel_udp_port (sport, dport))
           break;
-        uint32_t ulen = be16 (c.p + 4);
+        uint32_t ulen = ws_be16 (c.p + 4);
         if (ulen < 8 || ulen > len)
           return fail (st->out, WS_DEC_MALFORMED, WS_UNDEC_MALFORMED_TUNNEL);
         cursor u = { c.p + 8, c.len - 8 < ulen - 8 ? c.len - 8 : ulen - 8 };
@@ -205,10 +193,10 @@ decode_tcp (cursor c, uint32_t ip_payload_len, ws_packet *out)
     return WS_DEC_MALFORMED;
   if (!need (&c, 0, hlen))
     return WS_DEC_TRUNCATED;
-  out->sport = be16 (t);
-  out->dport = be16 (t + 2);
-  out->seq = be32 (t + 4);
-  out->ack = be32 (t + 8);
+  out->sport = ws_be16 (t);
+  out->dport = ws_be16 (t + 2);
+  out->seq = ws_be32 (t + 4);
+  out->ack = ws_be32 (t + 8);
   out->flags = t[13] & 0x3f;
   out->payload = t + hlen;
   out->payload_wire_len = ip_payload_len - hlen;
@@ -244,14 +232,14 @@ decode_ipv4 (dstate *st, cursor c, uint32_t wire_remaining)
   if ((ip[0] >> 4) != 4)
     return WS_DEC_MALFORMED;
   uint32_t ihl = (uint32_t) (ip[0] & 0x0f) * 4;
-  uint32_t total = be16 (ip + 2);
+  uint32_t total = ws_be16 (ip + 2);
   if (total == 0)          /* TCP segmentation offload: length unknown */
     total = wire_remaining;
   if (ihl < 20 || total < ihl)
     return WS_DEC_MALFORMED;
   if (!need (&c, 0, ihl))
     return WS_DEC_TRUNCATED;
-  uint16_t frag = be16 (ip + 6);
+  uint16_t frag = ws_be16 (ip + 6);
   bool fragment = (frag & 0x1fff) != 0 || (frag & 0x2000) != 0;
   out->src.family = out->dst.family = 4;
   memset (out->src.addr, 0, 16);
@@ -262,13 +250,13 @@ decode_ipv4 (dstate *st, cursor c, uint32_t wire_remaining)
     {
       if (!may_carry_tcp (ip[9]))
         return fail (out, WS_DEC_NOT_TCP, st->depth ? WS_UNDEC_INNER_NOT_TCP : WS_UNDEC_NOT_TCP);
-      if (be16 (ip + 2) == 0)   /* offload never makes fragments */
+      if (ws_be16 (ip + 2) == 0)   /* offload never makes fragments */
         return WS_DEC_MALFORMED;
       ws_ip_fragment *f = &out->frag;
       f->version = 4;
       f->proto = ip[9];
       f->more = (frag & 0x2000) != 0;
-      f->id = be16 (ip + 4);
+      f->id = ws_be16 (ip + 4);
       f->offset = (uint32_t) (frag & 0x1fff) * 8;
       f->hdr = ip;
       f->hdr_len = ihl;
@@ -293,7 +281,7 @@ decode_ipv6 (dstate *st, cursor c)
   const uint8_t *ip = c.p;
   if ((ip[0] >> 4) != 6)
     return WS_DEC_MALFORMED;
-  uint32_t plen = be16 (ip + 4);
+  uint32_t plen = ws_be16 (ip + 4);
   bool jumbo = plen == 0;
   if (jumbo)   /* jumbogram or offload: take what was captured */
     plen = c.len - 40;
@@ -355,8 +343,8 @@ decode_ipv6 (dstate *st, cursor c)
             f->version = 6;
             f->proto = h[0];
             f->more = (h[3] & 1) != 0;
-            f->id = be32 (h + 4);
-            f->offset = (uint32_t) (be16 (h + 2) & 0xfff8);
+            f->id = ws_be32 (h + 4);
+            f->offset = (uint32_t) (ws_be16 (h + 2) & 0xfff8);
             f->hdr = ip;
             f->hdr_len = off;
             f->nh_pos = nh_pos;
@@ -454,7 +442,7 @@ decode_type (dstate *st, uint16_t type, cursor c, uint32_t wire)
         if (!need (&c, 0, 8))
           return WS_DEC_TRUNCATED;
         cursor in = { c.p + 8, c.len - 8 };
-        return decode_type (st, be16 (c.p + 6), in, wire > 8 ? wire - 8 : 0);
+        return decode_type (st, ws_be16 (c.p + 6), in, wire > 8 ? wire - 8 : 0);
       }
     default:
       if (type < 0x0600 || known_not_ip (type))
@@ -486,7 +474,7 @@ ws_decode (int linktype, const uint8_t *data, uint32_t caplen, uint32_t wirelen,
   /* the usual frame, Ethernet II without tags, without the calls */
   if (linktype == DLT_EN10MB && caplen >= 14)
     {
-      uint16_t type = be16 (data + 12);
+      uint16_t type = ws_be16 (data + 12);
       if (type == 0x0800 || type == 0x86dd)
         {
           cursor in = { data + 14, caplen - 14 };

@@ -26,24 +26,6 @@
 #define DLT_PPI 192
 #endif
 
-static inline bool
-need (uint32_t len, uint32_t off, uint32_t n)
-{
-  return off <= len && n <= len - off;
-}
-
-static inline uint16_t
-be16 (const uint8_t *p)
-{
-  return (uint16_t) ((p[0] << 8) | p[1]);
-}
-
-static inline uint16_t
-le16 (const uint8_t *p)
-{
-  return (uint16_t) (p[0] | (p[1] << 8));
-}
-
 static ws_layer_result
 layer (ws_layer *out, uint32_t hdr_len, uint16_t type)
 {
@@ -99,29 +81,29 @@ ws_link_supported (int dlt)
 static ws_layer_result
 snap (const uint8_t *p, uint32_t len, uint32_t off, ws_layer *out)
 {
-  if (!need (len, off, 3))
+  if (!ws_need (len, off, 3))
     return WS_LAYER_TRUNCATED;
   if (p[off] != 0xaa || p[off + 1] != 0xaa || p[off + 2] != 0x03)
     return WS_LAYER_NOT_DATA;   /* STP, NetBIOS, ...: LLC without SNAP */
-  if (!need (len, off, 8))
+  if (!ws_need (len, off, 8))
     return WS_LAYER_TRUNCATED;
-  return layer (out, off + 8, be16 (p + off + 6));
+  return layer (out, off + 8, ws_be16 (p + off + 6));
 }
 
 ws_layer_result
 ws_link_ether (const uint8_t *p, uint32_t len, ws_layer *out)
 {
-  if (!need (len, 0, 14))
+  if (!ws_need (len, 0, 14))
     return WS_LAYER_TRUNCATED;
   uint32_t off = 12;
-  uint16_t type = be16 (p + off);
+  uint16_t type = ws_be16 (p + off);
   /* 802.1Q, 802.1ad and the old QinQ tag; at most a few */
   for (int i = 0; i < 4 && (type == 0x8100 || type == 0x88a8 || type == 0x9100); i++)
     {
       off += 4;
-      if (!need (len, off, 2))
+      if (!ws_need (len, off, 2))
         return WS_LAYER_TRUNCATED;
-      type = be16 (p + off);
+      type = ws_be16 (p + off);
     }
   off += 2;
   if (type < 0x0600)   /* an 802.3 length: LLC follows */
@@ -135,26 +117,26 @@ static ws_layer_result
 ppp (const uint8_t *p, uint32_t len, bool cisco, ws_layer *out)
 {
   uint32_t off = 0;
-  if (!need (len, 0, 2))
+  if (!ws_need (len, 0, 2))
     return WS_LAYER_TRUNCATED;
   if (cisco && (p[0] == 0x0f || p[0] == 0x8f) && p[1] == 0x00)
     {
-      if (!need (len, 0, 4))
+      if (!ws_need (len, 0, 4))
         return WS_LAYER_TRUNCATED;
-      return layer (out, 4, be16 (p + 2));
+      return layer (out, 4, ws_be16 (p + 2));
     }
   if (p[0] == 0xff && p[1] == 0x03)
     off = 2;
-  if (!need (len, off, 1))
+  if (!ws_need (len, off, 1))
     return WS_LAYER_TRUNCATED;
   uint16_t proto;
   if (p[off] & 1)   /* protocol field compression: one byte */
     proto = p[off++];
   else
     {
-      if (!need (len, off, 2))
+      if (!ws_need (len, off, 2))
         return WS_LAYER_TRUNCATED;
-      proto = be16 (p + off);
+      proto = ws_be16 (p + off);
       off += 2;
     }
   uint16_t type = ws_ppp_ethertype (proto);
@@ -166,7 +148,7 @@ ppp (const uint8_t *p, uint32_t len, bool cisco, ws_layer *out)
 static ws_layer_result
 ieee80211 (const uint8_t *p, uint32_t len, ws_layer *out)
 {
-  if (!need (len, 0, 24))
+  if (!ws_need (len, 0, 24))
     return WS_LAYER_TRUNCATED;
   uint8_t fc0 = p[0], fc1 = p[1];
   if ((fc0 & 0x03) != 0)   /* protocol version 0 */
@@ -180,7 +162,7 @@ ieee80211 (const uint8_t *p, uint32_t len, ws_layer *out)
     off += 6;
   if (fc0 & 0x80)   /* QoS data */
     {
-      if (!need (len, off, 2))
+      if (!ws_need (len, off, 2))
         return WS_LAYER_TRUNCATED;
       if (p[off] & 0x80)   /* A-MSDU: several frames, not decoded */
         return WS_LAYER_UNKNOWN;
@@ -194,7 +176,7 @@ ieee80211 (const uint8_t *p, uint32_t len, ws_layer *out)
 static ws_layer_result
 nflog (const uint8_t *p, uint32_t len, ws_layer *out)
 {
-  if (!need (len, 0, 4))
+  if (!ws_need (len, 0, 4))
     return WS_LAYER_TRUNCATED;
   uint16_t type;
   if (p[0] == 2)
@@ -205,14 +187,14 @@ nflog (const uint8_t *p, uint32_t len, ws_layer *out)
     return WS_LAYER_NOT_DATA;
   uint32_t off = 4;
   /* each TLV is at least 4 bytes, so this ends */
-  while (need (len, off, 4))
+  while (ws_need (len, off, 4))
     {
       /* host byte order of the capturing machine: take the reading that
        * makes sense (lengths are small, types are below 32) */
-      uint32_t l_le = le16 (p + off), t_le = le16 (p + off + 2) & 0x7fff;
-      uint32_t l_be = be16 (p + off), t_be = be16 (p + off + 2) & 0x7fff;
-      bool le_ok = l_le >= 4 && t_le < 32 && need (len, off, l_le);
-      bool be_ok = l_be >= 4 && t_be < 32 && need (len, off, l_be);
+      uint32_t l_le = ws_le16 (p + off), t_le = ws_le16 (p + off + 2) & 0x7fff;
+      uint32_t l_be = ws_be16 (p + off), t_be = ws_be16 (p + off + 2) & 0x7fff;
+      bool le_ok = l_le >= 4 && t_le < 32 && ws_need (len, off, l_le);
+      bool be_ok = l_be >= 4 && t_be < 32 && ws_need (len, off, l_be);
       uint32_t l, t;
       if (le_ok)
         l = l_le, t = t_le;
@@ -243,17 +225,17 @@ ws_link_parse (int dlt, const uint8_t *p, uint32_t len, ws_layer *out)
     case DLT_EN10MB:
       return ws_link_ether (p, len, out);
     case DLT_LINUX_SLL:
-      if (!need (len, 0, 16))
+      if (!ws_need (len, 0, 16))
         return WS_LAYER_TRUNCATED;
-      return layer (out, 16, be16 (p + 14));
+      return layer (out, 16, ws_be16 (p + 14));
     case DLT_LINUX_SLL2:
-      if (!need (len, 0, 20))
+      if (!ws_need (len, 0, 20))
         return WS_LAYER_TRUNCATED;
-      return layer (out, 20, be16 (p));
+      return layer (out, 20, ws_be16 (p));
     case DLT_NULL:
     case DLT_LOOP:
       {
-        if (!need (len, 0, 4))
+        if (!ws_need (len, 0, 4))
           return WS_LAYER_TRUNCATED;
         /* The family is in the capturing host's byte order (NULL) or network
          * order (LOOP); look at both rather than guess. */
@@ -274,19 +256,19 @@ ws_link_parse (int dlt, const uint8_t *p, uint32_t len, ws_layer *out)
     case DLT_PPP_SERIAL:
       return ppp (p, len, true, out);
     case DLT_C_HDLC:
-      if (!need (len, 0, 4))
+      if (!ws_need (len, 0, 4))
         return WS_LAYER_TRUNCATED;
-      return layer (out, 4, be16 (p + 2));
+      return layer (out, 4, ws_be16 (p + 2));
     case DLT_PPP_ETHER:
       {
         /* the PPPoE session header without its Ethernet frame */
-        if (!need (len, 0, 8))
+        if (!ws_need (len, 0, 8))
           return WS_LAYER_TRUNCATED;
         if (p[0] != 0x11)
           return WS_LAYER_MALFORMED;
         if (p[1] != 0x00)
           return WS_LAYER_NOT_DATA;   /* discovery */
-        uint16_t type = ws_ppp_ethertype (be16 (p + 6));
+        uint16_t type = ws_ppp_ethertype (ws_be16 (p + 6));
         if (type == 0)
           return WS_LAYER_NOT_DATA;
         return layer (out, 8, type);
@@ -295,12 +277,12 @@ ws_link_parse (int dlt, const uint8_t *p, uint32_t len, ws_layer *out)
       return ieee80211 (p, len, out);
     case DLT_IEEE802_11_RADIO:
       {
-        if (!need (len, 0, 4))
+        if (!ws_need (len, 0, 4))
           return WS_LAYER_TRUNCATED;
-        uint32_t hl = le16 (p + 2);
+        uint32_t hl = ws_le16 (p + 2);
         if (p[0] != 0 || hl < 8)
           return WS_LAYER_MALFORMED;
-        if (!need (len, 0, hl))
+        if (!ws_need (len, 0, hl))
           return WS_LAYER_TRUNCATED;
         ws_layer_result r = ieee80211 (p + hl, len - hl, out);
         if (r == WS_LAYER_OK)
@@ -309,14 +291,14 @@ ws_link_parse (int dlt, const uint8_t *p, uint32_t len, ws_layer *out)
       }
     case DLT_PPI:
       {
-        if (!need (len, 0, 8))
+        if (!ws_need (len, 0, 8))
           return WS_LAYER_TRUNCATED;
-        uint32_t hl = le16 (p + 2);
+        uint32_t hl = ws_le16 (p + 2);
         uint32_t inner = (uint32_t) p[4] | ((uint32_t) p[5] << 8) | ((uint32_t) p[6] << 16)
                          | ((uint32_t) p[7] << 24);
         if (p[0] != 0 || hl < 8)
           return WS_LAYER_MALFORMED;
-        if (!need (len, 0, hl))
+        if (!ws_need (len, 0, hl))
           return WS_LAYER_TRUNCATED;
         if (inner == DLT_PPI || !ws_link_supported ((int) inner))
           return WS_LAYER_UNKNOWN;

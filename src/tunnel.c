@@ -29,30 +29,6 @@
 
 #include "encap.h"
 
-static inline bool
-need (uint32_t len, uint32_t off, uint32_t n)
-{
-  return off <= len && n <= len - off;
-}
-
-static inline uint16_t
-be16 (const uint8_t *p)
-{
-  return (uint16_t) ((p[0] << 8) | p[1]);
-}
-
-static inline uint32_t
-be24 (const uint8_t *p)
-{
-  return ((uint32_t) p[0] << 16) | ((uint32_t) p[1] << 8) | p[2];
-}
-
-static inline uint32_t
-be32 (const uint8_t *p)
-{
-  return ((uint32_t) p[0] << 24) | ((uint32_t) p[1] << 16) | ((uint32_t) p[2] << 8) | p[3];
-}
-
 static void
 layer (ws_layer *out, uint32_t hdr_len, uint16_t type)
 {
@@ -79,20 +55,20 @@ ws_ppp_ethertype (uint16_t proto)
 ws_layer_result
 ws_tunnel_vxlan (const uint8_t *p, uint32_t len, ws_layer *out)
 {
-  if (!need (len, 0, 8))
+  if (!ws_need (len, 0, 8))
     return WS_LAYER_TRUNCATED;
   if (!(p[0] & 0x08))   /* the I flag: a VNI is present; RFC 7348 requires it */
     return WS_LAYER_MALFORMED;
   layer (out, 8, WS_ET_ETHER);
   out->has_id = true;
-  out->id = be24 (p + 4);
+  out->id = ws_be24 (p + 4);
   return WS_LAYER_OK;
 }
 
 ws_layer_result
 ws_tunnel_vxlan_gpe (const uint8_t *p, uint32_t len, ws_layer *out)
 {
-  if (!need (len, 0, 8))
+  if (!ws_need (len, 0, 8))
     return WS_LAYER_TRUNCATED;
   if ((p[0] & 0x30) != 0)   /* version 0 only */
     return WS_LAYER_MALFORMED;
@@ -113,7 +89,7 @@ ws_tunnel_vxlan_gpe (const uint8_t *p, uint32_t len, ws_layer *out)
   if (p[0] & 0x08)
     {
       out->has_id = true;
-      out->id = be24 (p + 4);
+      out->id = ws_be24 (p + 4);
     }
   return WS_LAYER_OK;
 }
@@ -121,35 +97,35 @@ ws_tunnel_vxlan_gpe (const uint8_t *p, uint32_t len, ws_layer *out)
 ws_layer_result
 ws_tunnel_geneve (const uint8_t *p, uint32_t len, ws_layer *out)
 {
-  if (!need (len, 0, 8))
+  if (!ws_need (len, 0, 8))
     return WS_LAYER_TRUNCATED;
   if ((p[0] >> 6) != 0)
     return WS_LAYER_MALFORMED;
   uint32_t hlen = 8 + (uint32_t) (p[0] & 0x3f) * 4;
-  if (!need (len, 0, hlen))
+  if (!ws_need (len, 0, hlen))
     return WS_LAYER_TRUNCATED;
   if (p[1] & 0x80)   /* O: a control message, no data packet */
     return WS_LAYER_NOT_DATA;
-  layer (out, hlen, be16 (p + 2));
+  layer (out, hlen, ws_be16 (p + 2));
   out->has_id = true;
-  out->id = be24 (p + 4);
+  out->id = ws_be24 (p + 4);
   return WS_LAYER_OK;
 }
 
 ws_layer_result
 ws_tunnel_gtpu (const uint8_t *p, uint32_t len, ws_layer *out)
 {
-  if (!need (len, 0, 8))
+  if (!ws_need (len, 0, 8))
     return WS_LAYER_TRUNCATED;
   if ((p[0] >> 5) != 1 || !(p[0] & 0x10))   /* GTPv1, PT = GTP */
     return WS_LAYER_MALFORMED;
-  uint32_t msg_len = be16 (p + 2);   /* bytes after the first 8 */
+  uint32_t msg_len = ws_be16 (p + 2);   /* bytes after the first 8 */
   uint32_t off = 8;
   if (p[0] & 0x07)
     {
       if (msg_len < 4)
         return WS_LAYER_MALFORMED;
-      if (!need (len, 0, 12))
+      if (!ws_need (len, 0, 12))
         return WS_LAYER_TRUNCATED;
       uint8_t next = (p[0] & 0x04) ? p[11] : 0;
       off = 12;
@@ -157,12 +133,12 @@ ws_tunnel_gtpu (const uint8_t *p, uint32_t len, ws_layer *out)
        * each at least 4 bytes, so the count is bounded by the length */
       while (next != 0)
         {
-          if (!need (len, off, 1))
+          if (!ws_need (len, off, 1))
             return WS_LAYER_TRUNCATED;
           uint32_t el = (uint32_t) p[off] * 4;
           if (el == 0 || off + el > 8 + msg_len)
             return WS_LAYER_MALFORMED;
-          if (!need (len, off, el))
+          if (!ws_need (len, off, el))
             return WS_LAYER_TRUNCATED;
           next = p[off + el - 1];
           off += el;
@@ -209,10 +185,10 @@ ws_tunnel_erspan (uint16_t gre_proto, bool gre_seq, const uint8_t *p, uint32_t l
       layer (out, 0, WS_ET_ETHER);
       return WS_LAYER_OK;
     }
-  if (!need (len, 0, 8))
+  if (!ws_need (len, 0, 8))
     return WS_LAYER_TRUNCATED;
   uint32_t ver = p[0] >> 4;
-  uint32_t session = be16 (p + 2) & 0x3ff;
+  uint32_t session = ws_be16 (p + 2) & 0x3ff;
   if (gre_proto == 0x88be)
     {
       if (ver != 1)
@@ -223,11 +199,11 @@ ws_tunnel_erspan (uint16_t gre_proto, bool gre_seq, const uint8_t *p, uint32_t l
     {
       if (ver != 2)
         return WS_LAYER_MALFORMED;
-      if (!need (len, 0, 12))
+      if (!ws_need (len, 0, 12))
         return WS_LAYER_TRUNCATED;
-      uint16_t w = be16 (p + 10);
+      uint16_t w = ws_be16 (p + 10);
       uint32_t hlen = (w & 1) ? 20 : 12;   /* O: platform-specific subheader */
-      if (!need (len, 0, hlen))
+      if (!ws_need (len, 0, hlen))
         return WS_LAYER_TRUNCATED;
       uint32_t ft = (w >> 10) & 0x1f;
       if (ft == 0)
@@ -245,10 +221,10 @@ ws_tunnel_erspan (uint16_t gre_proto, bool gre_seq, const uint8_t *p, uint32_t l
 ws_layer_result
 ws_tunnel_gre (const uint8_t *p, uint32_t len, ws_layer *out)
 {
-  if (!need (len, 0, 4))
+  if (!ws_need (len, 0, 4))
     return WS_LAYER_TRUNCATED;
-  uint16_t flags = be16 (p);
-  uint16_t proto = be16 (p + 2);
+  uint16_t flags = ws_be16 (p);
+  uint16_t proto = ws_be16 (p + 2);
   uint32_t ver = flags & 7;
   bool c = flags & 0x8000, r = flags & 0x4000, k = flags & 0x2000, s = flags & 0x1000;
   uint32_t off = 4;
@@ -262,10 +238,10 @@ ws_tunnel_gre (const uint8_t *p, uint32_t len, ws_layer *out)
         off += 4;
       if (k)
         {
-          if (!need (len, off, 4))
+          if (!ws_need (len, off, 4))
             return WS_LAYER_TRUNCATED;
           has_key = true;
-          key = be32 (p + off);
+          key = ws_be32 (p + off);
           off += 4;
         }
       if (s)
@@ -277,15 +253,15 @@ ws_tunnel_gre (const uint8_t *p, uint32_t len, ws_layer *out)
        * optional sequence and acknowledgement numbers, PPP inside */
       if (!k || proto != 0x880b || c || r)
         return WS_LAYER_MALFORMED;
-      if (!need (len, 4, 4))
+      if (!ws_need (len, 4, 4))
         return WS_LAYER_TRUNCATED;
       has_key = true;
-      key = be16 (p + 6);   /* the call ID */
+      key = ws_be16 (p + 6);   /* the call ID */
       off = 8 + (s ? 4 : 0) + ((flags & 0x0080) ? 4 : 0);
     }
   else
     return WS_LAYER_MALFORMED;
-  if (!need (len, 0, off))
+  if (!ws_need (len, 0, off))
     return WS_LAYER_TRUNCATED;
   uint16_t type = proto;
   if (proto == 0x880b)
@@ -293,20 +269,20 @@ ws_tunnel_gre (const uint8_t *p, uint32_t len, ws_layer *out)
       /* PPP: [ff 03] protocol(1 or 2) */
       if (ver != 1)
         return WS_LAYER_UNKNOWN;
-      if (!need (len, off, 1))
+      if (!ws_need (len, off, 1))
         return WS_LAYER_NOT_DATA;   /* an acknowledgement alone */
-      if (need (len, off, 2) && p[off] == 0xff && p[off + 1] == 0x03)
+      if (ws_need (len, off, 2) && p[off] == 0xff && p[off + 1] == 0x03)
         off += 2;
-      if (!need (len, off, 1))
+      if (!ws_need (len, off, 1))
         return WS_LAYER_TRUNCATED;
       uint16_t pp;
       if (p[off] & 1)
         pp = p[off++];
       else
         {
-          if (!need (len, off, 2))
+          if (!ws_need (len, off, 2))
             return WS_LAYER_TRUNCATED;
-          pp = be16 (p + off);
+          pp = ws_be16 (p + off);
           off += 2;
         }
       type = ws_ppp_ethertype (pp);
@@ -337,20 +313,20 @@ ws_tunnel_mpls (const uint8_t *p, uint32_t len, ws_layer *out)
   /* a label stack deeper than 16 is not one a router makes */
   for (int i = 0; i < 16; i++)
     {
-      if (!need (len, off, 4))
+      if (!ws_need (len, off, 4))
         return WS_LAYER_TRUNCATED;
       bool bottom = p[off + 2] & 1;
       off += 4;
       if (!bottom)
         continue;
-      if (!need (len, off, 1))
+      if (!ws_need (len, off, 1))
         return WS_LAYER_TRUNCATED;
       switch (p[off] >> 4)
         {
         case 4: layer (out, off, 0x0800); return WS_LAYER_OK;
         case 6: layer (out, off, 0x86dd); return WS_LAYER_OK;
         case 0:   /* pseudowire control word (RFC 4385), then Ethernet */
-          if (!need (len, off, 4))
+          if (!ws_need (len, off, 4))
             return WS_LAYER_TRUNCATED;
           layer (out, off + 4, WS_ET_ETHER);
           return WS_LAYER_OK;
@@ -364,27 +340,27 @@ ws_tunnel_mpls (const uint8_t *p, uint32_t len, ws_layer *out)
 ws_layer_result
 ws_tunnel_pppoe (const uint8_t *p, uint32_t len, ws_layer *out)
 {
-  if (!need (len, 0, 8))
+  if (!ws_need (len, 0, 8))
     return WS_LAYER_TRUNCATED;
   if (p[0] != 0x11 || p[1] != 0x00)   /* version 1 type 1, session data */
     return WS_LAYER_MALFORMED;
-  uint32_t plen = be16 (p + 4);   /* from the PPP protocol field on */
+  uint32_t plen = ws_be16 (p + 4);   /* from the PPP protocol field on */
   if (plen < 2)
     return WS_LAYER_MALFORMED;
-  uint16_t type = ws_ppp_ethertype (be16 (p + 6));
+  uint16_t type = ws_ppp_ethertype (ws_be16 (p + 6));
   if (type == 0)
     return WS_LAYER_NOT_DATA;   /* LCP, IPCP, ... */
   layer (out, 8, type);
   out->inner_len = plen - 2;
   out->has_id = true;
-  out->id = be16 (p + 2);
+  out->id = ws_be16 (p + 2);
   return WS_LAYER_OK;
 }
 
 ws_layer_result
 ws_tunnel_etherip (const uint8_t *p, uint32_t len, ws_layer *out)
 {
-  if (!need (len, 0, 2))
+  if (!ws_need (len, 0, 2))
     return WS_LAYER_TRUNCATED;
   if ((p[0] >> 4) != 3)
     return WS_LAYER_MALFORMED;
@@ -395,14 +371,14 @@ ws_tunnel_etherip (const uint8_t *p, uint32_t len, ws_layer *out)
 ws_layer_result
 ws_tunnel_nsh (const uint8_t *p, uint32_t len, ws_layer *out)
 {
-  if (!need (len, 0, 8))
+  if (!ws_need (len, 0, 8))
     return WS_LAYER_TRUNCATED;
   if ((p[0] >> 6) != 0)
     return WS_LAYER_MALFORMED;
-  uint32_t hlen = (uint32_t) (be16 (p) & 0x3f) * 4;
+  uint32_t hlen = (uint32_t) (ws_be16 (p) & 0x3f) * 4;
   if (hlen < 8)
     return WS_LAYER_MALFORMED;
-  if (!need (len, 0, hlen))
+  if (!ws_need (len, 0, hlen))
     return WS_LAYER_TRUNCATED;
   uint16_t type;
   switch (p[3])
