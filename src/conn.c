@@ -31,6 +31,7 @@
 
 #include "conn.h"
 #include "cause.h"
+#include "extract.h"
 #include "redact.h"
 #include "tlsconn.h"
 
@@ -693,7 +694,7 @@ looks_like_tls (const uint8_t *d, size_t len, bool midstream)
   if (d[0] == 0x16)
     return true;
   return midstream && d[0] >= 0x14 && d[0] <= 0x17
-         && (len < 5 || ((unsigned) d[3] << 8 | d[4]) <= 16384 + 2048);
+         && (len < 5 || ws_be16 (d + 3) <= 16384 + 2048);
 }
 
 /* Client bytes that arrive after the request but before the 101 (or whose

@@ -135,13 +135,6 @@ bool ws_http_token_list_has (const char *value, const char *token);
 char *ws_accept_compute (const char *key);
 bool ws_accept_valid (const char *key, const char *accept);
 
-/* SHA-1 (FIPS 180-4) of len bytes: what the accept check hashes with,
- * declared here so that tests can compare it with another implementation. */
-void ws_sha1 (const uint8_t *data, size_t len, uint8_t digest[20]);
-/* Use the x86 SHA extensions when the CPU has them (the default), or the
- * portable code; for tests, which check both. */
-void ws_sha1_set_hw (bool on);
-
 /* Sec-WebSocket-Extensions = 1#extension; extension = name *( ";" param )
  * param = name [ "=" (token | quoted-string) ] */
 #define WS_EXT_MAX 16

@@ -137,25 +137,6 @@ void ws_frame_skip (ws_frame_parser *p, uint64_t n);
  * leaves WS_FP_DESYNC as a resync does. */
 void ws_frame_start_here (ws_frame_parser *p);
 
-/* Incremental UTF-8 validation (RFC 3629; rejects overlongs, surrogates and
- * code points above U+10FFFF).  state starts at 0; returns the new state;
- * WS_UTF8_REJECT is sticky.  At the end of the text the state must be 0. */
-#define WS_UTF8_ACCEPT 0u
-#define WS_UTF8_REJECT 1u
-uint32_t ws_utf8_step (uint32_t state, const uint8_t *data, size_t len);
-bool ws_utf8_valid (const uint8_t *data, size_t len);
-
-/* ws_utf8_step that also says where: when it returns WS_UTF8_REJECT, *bad is
- * the index in data of the first byte no well-formed text could have there
- * (0 when state was already REJECT). */
-uint32_t ws_utf8_scan (uint32_t state, const uint8_t *data, size_t len, size_t *bad);
-
-/* The validator checks 32-byte blocks with AVX2 where the CPU has it (x86-64,
- * GCC or clang), else with portable code; both give the same answers.  For
- * tests: false forces the portable code, true (the default) allows SIMD.
- * Returns whether SIMD is now in use. */
-bool ws_utf8_use_simd (bool on);
-
 /* Close codes a peer may send (RFC 6455 7.4.1/7.4.2 and the IANA registry):
  * 1000-1003, 1007-1014, 3000-4999. */
 bool ws_close_code_valid_on_wire (int code);

@@ -9,6 +9,7 @@
  * Python's hashlib/base64, independent of GLib.
  */
 #include "http.h"
+#include "sha1.h"
 
 #include <string.h>
 

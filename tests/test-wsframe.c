@@ -14,6 +14,7 @@
 
 #include "conn.h"
 #include "wsframe.h"
+#include "utf8.h"
 
 #define TS 1700000000000000LL
 
