@@ -16,11 +16,14 @@
 #define WS_CONN_H
 
 #include <glib.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "wsframe.h"
 #include "http.h"
+#include "settings.h"
+#include "wsext.h"
+#include "wsframe.h"
 
 typedef enum {
   WS_SIDE_CLIENT = 0,
@@ -54,30 +57,6 @@ typedef enum {
   WS_KIND_OTHER
 } ws_kind;
 
-/* Protocol violations, each recorded with the side that committed it.  The
- * names (ws_violation_name) are part of the JSON contract. */
-typedef enum {
-  WS_VIOL_UNMASKED_CLIENT_FRAME = 0,
-  WS_VIOL_MASKED_SERVER_FRAME,
-  WS_VIOL_RSV_NOT_NEGOTIATED,       /* RSV1 without permessage-deflate, RSV2/3 */
-  WS_VIOL_CONTROL_TOO_LONG,         /* control frame payload > 125 */
-  WS_VIOL_CONTROL_FRAGMENTED,       /* control frame with FIN clear */
-  WS_VIOL_UNKNOWN_OPCODE,
-  WS_VIOL_CONTINUATION_WITHOUT_START,
-  WS_VIOL_NEW_MESSAGE_IN_FRAGMENTED, /* text/binary while a message is open */
-  WS_VIOL_CLOSE_ONE_BYTE,
-  WS_VIOL_CLOSE_CODE_INVALID,       /* code not allowed on the wire */
-  WS_VIOL_CLOSE_REASON_NOT_UTF8,
-  WS_VIOL_TEXT_NOT_UTF8,
-  WS_VIOL_DATA_AFTER_CLOSE,         /* frame sent after own close frame */
-  WS_VIOL_LENGTH_NOT_MINIMAL,       /* 16/64-bit length used for small value */
-  WS_VIOL_LENGTH_MSB_SET,           /* 64-bit length with the top bit set */
-  WS_VIOL_INFLATE_ERROR,            /* compressed message does not inflate */
-  WS_VIOL_RSV1_ON_CONTINUATION,
-  WS_VIOL_RSV1_ON_CONTROL,
-  WS_VIOL_COUNT
-} ws_violation_kind;
-
 const char *ws_violation_name (ws_violation_kind k);
 
 #define WS_MAX_VIOLATIONS 16
@@ -91,29 +70,17 @@ typedef struct {
 } ws_violation;
 
 /* Per-direction counters and timings of WebSocket traffic; those updated
- * for every packet or frame first. */
+ * for every packet or frame first.  The frame parser's own counters
+ * (ws_frame_stats, wsframe.h) are a member of it: read as dir[s].frames or
+ * handed to the parser as &dir[s].ws. */
 typedef struct {
   uint64_t tcp_bytes;         /* TCP payload bytes, each counted once */
-  uint64_t frames;
-  uint64_t frame_bytes;       /* header + payload bytes of all frames */
-  uint64_t payload_bytes;     /* payload bytes as on the wire */
-  int64_t first_frame_us, last_frame_us;
-  int64_t last_data_us;       /* last text/binary/continuation frame */
-  uint64_t open_message;      /* size so far of a message not yet complete */
-  uint64_t messages;          /* complete data messages */
-  uint64_t text_messages, binary_messages;
-  uint64_t compressed_messages;
-  uint64_t pings, pongs, closes;
-  uint64_t largest_message;   /* largest complete message (inflated size if compressed and --inflate, else wire size) */
-  uint64_t last_message;      /* size of the last complete message */
-  uint64_t largest_before_last; /* largest complete message before the last one */
-  uint64_t largest_control;   /* largest control frame payload */
-  int64_t last_ping_us, last_pong_us;
+  union {
+    struct { WS_FRAME_STATS_FIELDS };
+    ws_frame_stats ws;
+  };
   uint64_t gap_bytes;         /* bytes the capture missed */
   uint32_t gaps;
-  uint32_t resyncs;           /* frame parser found its way back after a gap */
-  bool desynced;              /* frame parser lost the frame boundaries */
-  bool inflate_capped;        /* a message hit the inflate output cap */
 } ws_dir_stats;
 
 /* A close frame as one side sent it. */
@@ -126,15 +93,6 @@ typedef struct {
   size_t payload_len;         /* close frame payload length on the wire */
   bool reason_truncated;      /* longer than we keep */
 } ws_close_info;
-
-/* permessage-deflate as negotiated (RFC 7692 section 7). */
-typedef struct {
-  bool enabled;
-  bool server_no_context_takeover;
-  bool client_no_context_takeover;
-  int server_max_window_bits;  /* 8..15, 15 when absent */
-  int client_max_window_bits;  /* 8..15, 15 when absent */
-} ws_pmd;
 
 /* The diagnosis, filled in by diagnose.c. */
 typedef struct {
@@ -258,23 +216,6 @@ typedef enum {
   WS_HS_BAD_EXTENSION_PARAM,      /* RFC 7692 forbids it in the response */
 } ws_handshake_problem;
 
-/* Limits in force (set once from options). */
-typedef struct {
-  size_t max_header_bytes;        /* per handshake message */
-  size_t max_ooo_bytes_per_conn;  /* out-of-order data kept per direction */
-  size_t max_ooo_bytes_total;
-  size_t max_conns;               /* connections tracked at once */
-  size_t max_inflaters;           /* concurrent permessage-deflate contexts */
-  uint64_t max_inflate_bytes;     /* inflated size measured per message */
-  size_t max_close_reason;        /* close payload bytes kept */
-  bool check_utf8;                /* validate text messages */
-  bool inflate;                   /* inflate compressed messages to measure them */
-  bool no_redact;                 /* --no-redact: keep secrets in the records */
-} ws_limits;
-
-extern ws_limits ws_limits_cfg;
-void ws_limits_init_defaults (ws_limits *l);
-
 /* Global counters shown in the totals. */
 typedef struct {
   uint64_t packets, bytes;
@@ -312,6 +253,7 @@ typedef struct {
   uint64_t tunnel_too_deep_packets;
   uint64_t malformed_tunnel_packets;
   uint64_t unsupported_link_packets; /* of an interface whose link type we do not decode */
+  ws_pmd_stats inflaters;         /* live permessage-deflate inflaters (not shown) */
 } ws_counters;
 
 extern ws_counters ws_stats;
@@ -326,6 +268,13 @@ void ws_conn_release (ws_conn *c);
 void ws_conn_violation (ws_conn *c, ws_violation_kind k, ws_side side,
                         int64_t ts_us, uint64_t offset, const char *fmt, ...)
   G_GNUC_PRINTF (6, 7);
+void ws_conn_violationv (ws_conn *c, ws_violation_kind k, ws_side side,
+                         int64_t ts_us, uint64_t offset, const char *fmt, va_list ap)
+  G_GNUC_PRINTF (6, 0);
+
+/* The stage is now WS_STAGE_FRAMES: tell the frame parsers what the record
+ * knows of the connection's start (midstream, negotiation seen). */
+void ws_conn_frames_begin (ws_conn *c);
 
 /* Stream data of one side, in order, after TCP reassembly.  Dispatches to
  * the HTTP parser or the frame parser depending on the stage. */

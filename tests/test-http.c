@@ -9,6 +9,8 @@
  * Python's hashlib/base64, independent of GLib.
  */
 #include "http.h"
+#include "handshake.h"
+#include "wsext.h"
 #include "sha1.h"
 
 #include <string.h>
