@@ -11,9 +11,11 @@
 
 #include <glib.h>
 
-#include "conn.h"
+#include "counters.h"
 #include "handshake.h"
 #include "http.h"
+#include "record.h"
+#include "settings.h"
 #include "sha1.h"
 #include "wsext.h"
 

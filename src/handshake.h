@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "conn.h"
+#include "record.h"
 
 /* base64(SHA-1(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")) as a g_malloc'd
  * string, key trimmed of ASCII white space as g_strstrip does;

@@ -10,11 +10,11 @@
 
 #include <glib.h>
 
-#include "conn.h"
 #include "extract.h"
 #include "handshake.h"
 #include "http.h"
 #include "midstream.h"
+#include "record.h"
 #include "wsframe.h"
 
 /* ---- bytes held while recognising a connection seen mid-stream ------------ */

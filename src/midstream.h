@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "conn.h"
+#include "record.h"
 
 /* First payload of a connection (stage WS_STAGE_PROBE): decide what it is.
  * Returns false when the stage changed and the bytes are for the new stage

@@ -13,7 +13,6 @@
 #include "extract.h"
 #include "utf8.h"
 #include "wschain.h"
-#include "wsframe.h"
 
 /* ---- one header -------------------------------------- */
 

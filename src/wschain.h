@@ -6,6 +6,28 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Opcodes (RFC 6455 section 5.2) and header bits. */
+enum {
+  WS_OP_CONT = 0, WS_OP_TEXT = 1, WS_OP_BINARY = 2,
+  WS_OP_CLOSE = 8, WS_OP_PING = 9, WS_OP_PONG = 10
+};
+#define WS_RSV1 4u
+#define WS_RSV2 2u
+#define WS_RSV3 1u
+#define WS_CONTROL_MAX 125      /* control frame payload bytes */
+
+static inline bool
+ws_op_is_data (unsigned op)
+{
+  return op <= WS_OP_BINARY;
+}
+
+static inline bool
+ws_op_is_known (unsigned op)
+{
+  return op <= WS_OP_BINARY || (op >= WS_OP_CLOSE && op <= WS_OP_PONG);
+}
+
 /* Reads one frame header at d[0..len).  Returns its length, 0 when d ends
  * inside it, -1 when it does not look like a header a real peer writes
  * (known opcode, no RSV2/3, RSV1 only on a data frame when allow_rsv1,
