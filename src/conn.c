@@ -226,6 +226,10 @@ ws_conn_free (ws_conn *c)
   free_field (c, c->handshake_problem);
   free_field (c, c->req_upgrade);
   free_field (c, c->req_connection);
+  free_field (c, c->x_forwarded_for);
+  free_field (c, c->forwarded);
+  free_field (c, c->x_real_ip);
+  free_field (c, c->request_id);
   ws_midstream_free (c);
   g_free (c->hs_block[0]);
   if (c->hs_block[1])

@@ -183,6 +183,17 @@ ws_handshake_reject (ws_conn *c, ws_reject why)
   c->reject = (uint8_t) why;
 }
 
+/* A client identity header (the values joined as ws_http_header_copy
+ * does), cut to WS_CLIENT_ID_MAX bytes: a claim, kept only as a hint. */
+static char *
+client_id_copy (const ws_http_msg *m, ws_hdr h, char **o)
+{
+  char *v = ws_http_header_copy (m, h, o);
+  if (v && strlen (v) > WS_CLIENT_ID_MAX)
+    v[WS_CLIENT_ID_MAX] = '\0';
+  return v;
+}
+
 static void
 take_request (ws_conn *c, const ws_http_msg *m, int64_t ts_us)
 {
@@ -195,7 +206,11 @@ take_request (ws_conn *c, const ws_http_msg *m, int64_t ts_us)
                 + ws_http_header_size (m, WS_HDR_SEC_WEBSOCKET_PROTOCOL)
                 + ws_http_header_size (m, WS_HDR_SEC_WEBSOCKET_EXTENSIONS)
                 + ws_http_header_size (m, WS_HDR_UPGRADE)
-                + ws_http_header_size (m, WS_HDR_CONNECTION);
+                + ws_http_header_size (m, WS_HDR_CONNECTION)
+                + ws_http_header_size (m, WS_HDR_X_FORWARDED_FOR)
+                + ws_http_header_size (m, WS_HDR_FORWARDED)
+                + ws_http_header_size (m, WS_HDR_X_REAL_IP)
+                + ws_http_header_size (m, WS_HDR_X_REQUEST_ID);
   char *block = hs_block_new (c, WS_SIDE_CLIENT, size + HS_RESPONSE_ROOM);
   char *o = block;
 
@@ -210,6 +225,10 @@ take_request (ws_conn *c, const ws_http_msg *m, int64_t ts_us)
   c->offered_extensions = ws_http_header_copy (m, WS_HDR_SEC_WEBSOCKET_EXTENSIONS, &o);
   c->req_upgrade = ws_http_header_copy (m, WS_HDR_UPGRADE, &o);
   c->req_connection = ws_http_header_copy (m, WS_HDR_CONNECTION, &o);
+  c->x_forwarded_for = client_id_copy (m, WS_HDR_X_FORWARDED_FOR, &o);
+  c->forwarded = client_id_copy (m, WS_HDR_FORWARDED, &o);
+  c->x_real_ip = client_id_copy (m, WS_HDR_X_REAL_IP, &o);
+  c->request_id = client_id_copy (m, WS_HDR_X_REQUEST_ID, &o);
   c->req_headers_read = true;
   g_assert ((size_t) (o - block) <= size);
   c->hs_room = size + HS_RESPONSE_ROOM - (size_t) (o - block);

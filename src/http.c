@@ -270,6 +270,10 @@ static const struct {
   KNOWN (WS_HDR_SEC_WEBSOCKET_EXTENSIONS, "sec-websocket-extensions"),
   KNOWN (WS_HDR_SEC_WEBSOCKET_ACCEPT, "sec-websocket-accept"),
   KNOWN (WS_HDR_CONNECTION, "connection"),
+  KNOWN (WS_HDR_X_FORWARDED_FOR, "x-forwarded-for"),
+  KNOWN (WS_HDR_FORWARDED, "forwarded"),
+  KNOWN (WS_HDR_X_REAL_IP, "x-real-ip"),
+  KNOWN (WS_HDR_X_REQUEST_ID, "x-request-id"),
 #undef KNOWN
 };
 
@@ -329,7 +333,10 @@ classify_name (const uint8_t *name, size_t len)
     case 4: h = WS_HDR_HOST; break;
     case 6: h = (name[0] | 0x20) == 'o' ? WS_HDR_ORIGIN : WS_HDR_SERVER; break;
     case 7: h = WS_HDR_UPGRADE; break;
+    case 9: h = (name[0] | 0x20) == 'f' ? WS_HDR_FORWARDED : WS_HDR_X_REAL_IP; break;
     case 10: h = (name[0] | 0x20) == 'c' ? WS_HDR_CONNECTION : WS_HDR_USER_AGENT; break;
+    case 12: h = WS_HDR_X_REQUEST_ID; break;
+    case 15: h = WS_HDR_X_FORWARDED_FOR; break;
     case 17: h = WS_HDR_SEC_WEBSOCKET_KEY; break;
     case 20: h = WS_HDR_SEC_WEBSOCKET_ACCEPT; break;
     case 21: h = WS_HDR_SEC_WEBSOCKET_VERSION; break;

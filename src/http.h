@@ -66,6 +66,11 @@ typedef enum {
   WS_HDR_SEC_WEBSOCKET_EXTENSIONS,
   WS_HDR_SEC_WEBSOCKET_ACCEPT,
   WS_HDR_CONNECTION,
+  /* client identity behind proxies (claimed, not trusted) */
+  WS_HDR_X_FORWARDED_FOR,
+  WS_HDR_FORWARDED,             /* RFC 7239 */
+  WS_HDR_X_REAL_IP,
+  WS_HDR_X_REQUEST_ID,
   WS_HDR_COUNT
 } ws_hdr;
 

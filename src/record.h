@@ -193,9 +193,14 @@ struct ws_conn {
   uint32_t hs_cut[2];         /* that side's handshake message was cut (snaplen
                                * or loss) after this many bytes; 0: whole */
   char *req_upgrade, *req_connection; /* the request's Upgrade and Connection */
+  /* who the client is behind proxies, as the request claims it (any client
+   * may send these: not trusted), at most WS_CLIENT_ID_MAX bytes each */
+  char *x_forwarded_for, *forwarded, *x_real_ip, *request_id;
   bool req_headers_read;      /* set with them: NULL then means absent */
   struct ws_tls *tls;         /* the TLS stage's parser, NULL unless tls_on */
 };
+
+#define WS_CLIENT_ID_MAX 256
 
 enum {
   WS_LIMIT_HEADER = 1u << 0,      /* handshake longer than the header cap */

@@ -1060,6 +1060,10 @@ static const char *const known_names[WS_HDR_COUNT] = {
   [WS_HDR_SEC_WEBSOCKET_EXTENSIONS] = "Sec-WebSocket-Extensions",
   [WS_HDR_SEC_WEBSOCKET_ACCEPT] = "Sec-WebSocket-Accept",
   [WS_HDR_CONNECTION] = "Connection",
+  [WS_HDR_X_FORWARDED_FOR] = "X-Forwarded-For",
+  [WS_HDR_FORWARDED] = "Forwarded",
+  [WS_HDR_X_REAL_IP] = "X-Real-IP",
+  [WS_HDR_X_REQUEST_ID] = "X-Request-ID",
 };
 
 /* ws_http_header_copy writes what ws_http_header_get returns, within the
