@@ -249,6 +249,23 @@ json_cause (jw *w, char *p, const ws_cause *cause)
   return P_LIT (p, "]}");
 }
 
+/* Who the client is behind proxies, as the upgrade request claims it (any
+ * client may send these headers: hints, not facts); each key only when the
+ * header was sent. */
+static char *
+json_client_identity (jw *w, char *p, const ws_conn *c)
+{
+  if (c->x_forwarded_for)
+    JW_STR (w, p, "x_forwarded_for", c->x_forwarded_for);
+  if (c->forwarded)
+    JW_STR (w, p, "forwarded", c->forwarded);
+  if (c->x_real_ip)
+    JW_STR (w, p, "x_real_ip", c->x_real_ip);
+  if (c->request_id)
+    JW_STR (w, p, "request_id", c->request_id);
+  return p;
+}
+
 void
 ws_json_record (GString *o, const ws_conn *c)
 {
@@ -301,6 +318,7 @@ ws_json_record (GString *o, const ws_conn *c)
   JW_STR (&w, p, "path", c->path);
   JW_STR (&w, p, "origin", c->origin);
   JW_STR (&w, p, "user_agent", c->user_agent);
+  p = json_client_identity (&w, p, c);
   JW_STR (&w, p, "ws_version", c->ws_version);
   JW_GROUP (&w, p, start);
   P_TS (&w, p, "request_ts", c->request_us);
