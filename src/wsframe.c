@@ -513,10 +513,11 @@ close_frame (ws_frame_parser *p, int64_t ts_us)
   p->env.cb->close (p->env.ud, p->side, &cl);
 }
 
+/* The header gathered in p->hdr: flags, opcode, length (checked for the
+ * minimal encoding) and mask into the frame being read. */
 static void
-frame_begin (ws_frame_parser *p, int64_t ts_us)
+header_decode (ws_frame_parser *p, int64_t ts_us)
 {
-  ws_frame_stats *ds = dir_of (p);
   const uint8_t *h = p->hdr;
   unsigned l7 = h[1] & 0x7f;
   uint64_t off = p->frame_offset;
@@ -551,7 +552,16 @@ frame_begin (ws_frame_parser *p, int64_t ts_us)
     p->payload_len = l7;
   if (p->masked)
     memcpy (p->mask, h + at, 4);
+}
 
+static void
+frame_begin (ws_frame_parser *p, int64_t ts_us)
+{
+  ws_frame_stats *ds = dir_of (p);
+  const uint8_t *h = p->hdr;
+  uint64_t off = p->frame_offset;
+
+  header_decode (p, ts_us);
   if (ds->frames == 0)
     ds->first_frame_us = ts_us;
   ds->frames++;
