@@ -26,6 +26,8 @@ struct ws_analyzer {
   size_t held_head, held_len, held_cap;
   ws_conn_index *briefs;  /* briefs of recent WebSocket connections, indexed */
   int64_t now_us;         /* latest capture time seen */
+  const char *origin_file;  /* of the next packet (ws_analyzer_set_origin) */
+  uint64_t origin_frame;
   int64_t last_tick_us;
   uint64_t write_errors;
 };
@@ -295,11 +297,26 @@ ws_analyzer_packet (ws_analyzer *a, int linktype, const struct pcap_pkthdr *h,
       return;
     }
   p.ts_us = ts_us;
+  p.file = a->origin_file;
+  p.frame = a->origin_frame;
   if (p.ts_us > a->now_us)
     a->now_us = p.ts_us;
   ws_tcp_packet (a->tcp, &p);
   if (a->now_us - a->last_tick_us >= G_USEC_PER_SEC)
     ws_analyzer_tick (a, a->now_us);
+}
+
+void
+ws_analyzer_set_origin (ws_analyzer *a, const char *file, uint64_t frame)
+{
+  a->origin_file = file;
+  a->origin_frame = frame;
+}
+
+int64_t
+ws_analyzer_now (const ws_analyzer *a)
+{
+  return a->now_us;
 }
 
 void

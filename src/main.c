@@ -334,10 +334,38 @@ load_keylogs (GError **error)
   return TRUE;
 }
 
+typedef struct {
+  ws_capture *cap;
+  ws_analyzer *a;
+  FILE *out;
+  int64_t last_packet_mono;
+} run_ctx;
+
 static void
 on_packet (void *user, int linktype, const struct pcap_pkthdr *h, const uint8_t *data)
 {
-  ws_analyzer_packet (user, linktype, h, data);
+  run_ctx *r = user;
+  uint64_t frame;
+  const char *file = ws_capture_origin (r->cap, &frame);
+
+  ws_analyzer_set_origin (r->a, file, frame);
+  ws_analyzer_packet (r->a, linktype, h, data);
+  r->last_packet_mono = g_get_monotonic_time ();
+}
+
+/* A pipe is silent: capture time goes on as the wall clock does since the
+ * last packet (as a live capture's would), so that records held past
+ * their hold and idle connections go out without waiting for more. */
+static void
+on_idle (void *user)
+{
+  run_ctx *r = user;
+  int64_t now = ws_analyzer_now (r->a);
+
+  if (now == 0)
+    return;
+  ws_analyzer_tick (r->a, now + (g_get_monotonic_time () - r->last_packet_mono));
+  fflush (r->out);
 }
 
 /* Remaining arguments form the filter expression, as with tcpdump. */
@@ -539,7 +567,8 @@ main (int argc, char **argv)
 
   /* records of a saved capture go out in 256 KiB writes, not one or two
    * per record (a terminal still sees each line as it comes) */
-  if (!isatty (fileno (out)))
+  bool streaming = ws_capture_streaming (cap);
+  if (!isatty (fileno (out)) && !streaming)
     setvbuf (out, NULL, _IOFBF, 256 * 1024);
 
   ws_analyzer_opts ao;
@@ -548,11 +577,14 @@ main (int argc, char **argv)
     ao.hold_us = (int64_t) (opt_hold * G_USEC_PER_SEC);
   if (idle_set)
     ao.idle_us = (int64_t) (opt_idle * G_USEC_PER_SEC);
-  ws_writer *w = ws_writer_new (out, fmt, false);
+  /* a pipe: each record goes out as it is made */
+  ws_writer *w = ws_writer_new (out, fmt, streaming);
   ws_writer_set_verbose (w, opt_verbose);
   ws_analyzer *a = ws_analyzer_new (&ao, w);
 
-  n_errors += ws_capture_run (cap, on_packet, a);
+  run_ctx rctx = { cap, a, out, g_get_monotonic_time () };
+  ws_capture_set_idle_fn (cap, on_idle, &rctx);
+  n_errors += ws_capture_run (cap, on_packet, &rctx);
   ws_analyzer_finish (a);
   ws_writer_finish (w, &ws_stats);
 

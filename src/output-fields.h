@@ -5,6 +5,7 @@
 #define WS_OUTPUT_FIELDS_H
 
 #include <stdbool.h>
+#include <glib.h>
 #include "conn.h"
 
 const char *ws_kind_name (ws_kind k);
@@ -26,5 +27,17 @@ bool ws_side_valid (ws_side s);
 const char *ws_contract_close_reason (const ws_conn *c, size_t *len);
 /* A status other than 101, a bad accept key or a bad negotiation. */
 bool ws_handshake_failed (const ws_conn *c);
+
+/* Derived times, in microseconds, -1 when unknown: the connection's
+ * duration (first to last packet); how long a side had sent no data frame
+ * when the connection began to end (its first close frame, FIN or RST);
+ * the round trip of the last ping (to the other side's pong after it). */
+int64_t ws_duration_us (const ws_conn *c);
+int64_t ws_idle_before_close_us (const ws_conn *c, ws_side s);
+int64_t ws_last_ping_rtt_us (const ws_conn *c);
+/* A Wireshark display filter that selects the connection's frames (its
+ * addresses and ports, and its first to last frame number when both are
+ * in one file); false (nothing appended) when the frames are not known. */
+bool ws_display_filter (const ws_conn *c, GString *out);
 
 #endif

@@ -707,6 +707,16 @@ ws_tcp_packet (ws_tcp *t, const ws_packet *p)
     }
   t->last = f;
   f->last_us = p->ts_us;
+  if (p->frame)
+    {
+      if (!f->conn->first_frame)
+        {
+          f->conn->first_file = p->file;
+          f->conn->first_frame = p->frame;
+        }
+      f->conn->last_file = p->file;
+      f->conn->last_frame = p->frame;
+    }
   if (t->ln[0].prev != f->lru)
     {
       lru_unlink (t, f->lru);
