@@ -83,7 +83,18 @@ held_push (ws_analyzer *a, ws_conn *c)
       a->held_cap = cap;
       a->held_head = 0;
     }
-  a->held[(a->held_head + a->held_len) % a->held_cap] = c;
+  /* kept in the order of their ends (records go out in time order): a
+   * connection that ends is mostly the latest, so this walk is short */
+  size_t i = a->held_len;
+  while (i > 0)
+    {
+      ws_conn *prev = a->held[(a->held_head + i - 1) % a->held_cap];
+      if (prev->end_us <= c->end_us)
+        break;
+      a->held[(a->held_head + i) % a->held_cap] = prev;
+      i--;
+    }
+  a->held[(a->held_head + i) % a->held_cap] = c;
   a->held_len++;
 }
 
@@ -322,7 +333,7 @@ ws_analyzer_now (const ws_analyzer *a)
 void
 ws_analyzer_finish (ws_analyzer *a)
 {
-  ws_tcp_flush (a->tcp);
+  ws_tcp_flush (a->tcp);       /* held in the order of their ends, too */
   release_held (a, true);
   copy_frag_stats (a, true);
 }

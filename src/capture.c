@@ -298,7 +298,7 @@ pipe_close (void *cookie)
 /* A stream over the pipe fd (taken); magic gets its first 4 bytes, after
  * gzip when it is compressed (zeros if it is shorter). */
 static FILE *
-pipe_stream (int fd, source *s, uint8_t magic[4])
+pipe_stream (int fd, source *s, uint8_t magic[4], int *got)
 {
   pipe_cookie *c = g_new0 (pipe_cookie, 1);
   c->fd = fd;
@@ -313,6 +313,7 @@ pipe_stream (int fd, source *s, uint8_t magic[4])
       c->head_len += (int) n;
     }
   cookie_io_functions_t io = { .read = pipe_read, .close = pipe_close };
+  *got = c->head_len;
   memset (magic, 0, 4);
   if (c->head_len >= 2 && c->head[0] == 0x1f && c->head[1] == 0x8b)
     {
@@ -576,14 +577,20 @@ open_one (const char *name, char *errbuf)
   bool is_stdin = strcmp (name, "-") == 0;
   if (is_stdin)
     {
-      int fd = dup (0);
-      s->fp = fd >= 0 ? pipe_stream (fd, s, magic) : NULL;
+      int fd = dup (0), got = 0;
+      s->fp = fd >= 0 ? pipe_stream (fd, s, magic, &got) : NULL;
       s->streaming = s->fp != NULL;
       if (!s->fp)
         {
           if (fd >= 0)
             close (fd);
           g_snprintf (errbuf, PCAP_ERRBUF_SIZE, "cannot read standard input");
+          source_free (s);
+          return NULL;
+        }
+      if (got == 0)
+        {
+          g_snprintf (errbuf, PCAP_ERRBUF_SIZE, "empty: no data at all, not even a capture header");
           source_free (s);
           return NULL;
         }
@@ -608,7 +615,15 @@ open_one (const char *name, char *errbuf)
       if (!S_ISREG (st.st_mode))
         {
           /* a FIFO, a character device: read as a pipe */
-          s->fp = pipe_stream (fd, s, magic);
+          int got = 0;
+          s->fp = pipe_stream (fd, s, magic, &got);
+          if (s->fp && got == 0)
+            {
+              g_snprintf (errbuf, PCAP_ERRBUF_SIZE,
+                          "empty: no data at all, not even a capture header");
+              source_free (s);
+              return NULL;
+            }
           if (!s->fp)
             {
               close (fd);
@@ -618,6 +633,13 @@ open_one (const char *name, char *errbuf)
             }
           s->streaming = true;
           goto opened;
+        }
+      if (S_ISREG (st.st_mode) && st.st_size == 0)
+        {
+          close (fd);
+          g_snprintf (errbuf, PCAP_ERRBUF_SIZE, "empty file (0 bytes), not a capture");
+          source_free (s);
+          return NULL;
         }
       ssize_t n = pread (fd, magic, 4, 0);
       if (n < 4)
@@ -1117,6 +1139,12 @@ ws_capture_set_idle_fn (ws_capture *cap, ws_idle_fn fn, void *user)
 {
   cap->idle_fn = fn;
   cap->idle_user = user;
+}
+
+guint
+ws_capture_sources (const ws_capture *cap)
+{
+  return cap->sources->len;
 }
 
 bool

@@ -77,6 +77,8 @@ const char *ws_capture_origin (const ws_capture *cap, uint64_t *frame);
  * silent, fn is called about once a second (when it is the one source). */
 typedef void (*ws_idle_fn) (void *user);
 void ws_capture_set_idle_fn (ws_capture *cap, ws_idle_fn fn, void *user);
+/* The sources that could be opened. */
+guint ws_capture_sources (const ws_capture *cap);
 /* Whether a source is a pipe (records should go out as they are made). */
 bool ws_capture_streaming (const ws_capture *cap);
 

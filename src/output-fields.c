@@ -165,3 +165,65 @@ ws_display_filter (const ws_conn *c, GString *out)
                             c->last_frame);
   return true;
 }
+
+bool
+ws_record_abnormal (const ws_conn *c)
+{
+  int code = ws_conn_close_code (c);
+
+  if (ws_handshake_failed (c))
+    return true;
+  if (code < 0)
+    return false;               /* not closed (still open, or not decrypted) */
+  if (code == 1000 || code == 1001)
+    return false;
+  if (code == 1005 && ws_side_valid (c->close_initiator))
+    {
+      /* 1005 by choice: a close frame without a code, sent and answered:
+       * a clean close handshake that names no reason */
+      ws_side other = c->close_initiator == WS_SIDE_CLIENT ? WS_SIDE_SERVER : WS_SIDE_CLIENT;
+      if (c->close[c->close_initiator].seen && c->close[c->close_initiator].code < 0
+          && c->close[other].seen)
+        return false;
+    }
+  return true;
+}
+
+static gint
+cmp_evidence (gconstpointer a, gconstpointer b)
+{
+  const ws_evidence *x = *(ws_evidence *const *) a;
+  const ws_evidence *y = *(ws_evidence *const *) b;
+
+  return (x->ts_us > y->ts_us) - (x->ts_us < y->ts_us);
+}
+
+GPtrArray *
+ws_evidence_in_time_order (const ws_cause *cause)
+{
+  GPtrArray *out = g_ptr_array_new ();
+
+  if (!cause->evidence)
+    return out;
+  /* a line without a moment stays after the timed line before it: it is
+   * sorted with that line's time (g_ptr_array_sort is stable) */
+  int64_t last = 0;
+  GPtrArray *keyed = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < cause->evidence->len; i++)
+    {
+      const ws_evidence *e = g_ptr_array_index (cause->evidence, i);
+      if (e == NULL)
+        continue;
+      if (e->ts_us > 0)
+        last = e->ts_us;
+      ws_evidence *k = g_new (ws_evidence, 1);
+      k->ts_us = e->ts_us > 0 ? e->ts_us : last;
+      k->text = (char *) e;     /* the original, carried along */
+      g_ptr_array_add (keyed, k);
+    }
+  g_ptr_array_sort (keyed, cmp_evidence);
+  for (guint i = 0; i < keyed->len; i++)
+    g_ptr_array_add (out, ((ws_evidence *) g_ptr_array_index (keyed, i))->text);
+  g_ptr_array_unref (keyed);
+  return out;
+}

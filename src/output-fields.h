@@ -40,4 +40,13 @@ int64_t ws_last_ping_rtt_us (const ws_conn *c);
  * in one file); false (nothing appended) when the frames are not known. */
 bool ws_display_filter (const ws_conn *c, GString *out);
 
+/* --abnormal: a failed handshake, or a close other than 1000, 1001 and
+ * 1005 by choice (an empty close frame, answered); a connection that did
+ * not close (still open, TLS not decrypted) is not one. */
+bool ws_record_abnormal (const ws_conn *c);
+/* The cause's evidence (borrowed ws_evidence*) in time order; a line
+ * without a moment stays after the line before it.  Free with
+ * g_ptr_array_unref. */
+GPtrArray *ws_evidence_in_time_order (const ws_cause *cause);
+
 #endif

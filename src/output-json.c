@@ -233,9 +233,26 @@ json_cause (jw *w, char *p, const ws_cause *cause)
   JW_GROUP (w, p, start);
   P_LIT (p, ",\"evidence\":[");
   JW_GROUP_END (p, start);
-  for (guint i = 0; cause->evidence && i < cause->evidence->len; i++)
+  /* in time order: sorted only when the diagnosis did not add them so */
+  g_autoptr (GPtrArray) sorted = NULL;
+  GPtrArray *ev = cause->evidence;
+  int64_t prev = 0;
+  for (guint i = 0; ev && i < ev->len; i++)
     {
-      const ws_evidence *e = g_ptr_array_index (cause->evidence, i);
+      const ws_evidence *e = g_ptr_array_index (ev, i);
+      if (e && e->ts_us > 0)
+        {
+          if (e->ts_us < prev)
+            {
+              ev = sorted = ws_evidence_in_time_order (cause);
+              break;
+            }
+          prev = e->ts_us;
+        }
+    }
+  for (guint i = 0; ev && i < ev->len; i++)
+    {
+      const ws_evidence *e = g_ptr_array_index (ev, i);
       if (e == NULL)
         continue;
       JW_GROUP (w, p, start);

@@ -123,7 +123,28 @@ struct ws_tcp {
   flist closing;  /* linked through cl_prev/cl_next */
   flow *last;     /* flow of the previous packet: segments come in runs */
   uint64_t next_id;
+  GHashTable *evicted; /* keys (fkey*) of flows evicted while open: their
+                        * later packets are not a new mid-stream connection */
 };
+
+/* Evicted keys remembered at most (then forgotten all at once). */
+#define MAX_EVICTED_KEYS 65536
+
+static guint
+fkey_hash (gconstpointer k)
+{
+  const uint8_t *b = k;
+  guint h = 2166136261u;
+  for (size_t i = 0; i < sizeof (fkey); i++)
+    h = (h ^ b[i]) * 16777619u;
+  return h;
+}
+
+static gboolean
+fkey_equal (gconstpointer a, gconstpointer b)
+{
+  return memcmp (a, b, sizeof (fkey)) == 0;
+}
 
 static size_t total_ooo_bytes;
 
@@ -596,6 +617,11 @@ new_flow (ws_tcp *t, const fkey *k, uint32_t hash, bool src_lo, const ws_packet 
           flow *old = lru_first (t);
           old->conn->limits |= WS_LIMIT_EVICTED;
           ws_stats.evicted++;
+          if (!t->evicted)
+            t->evicted = g_hash_table_new_full (fkey_hash, fkey_equal, g_free, NULL);
+          if (g_hash_table_size (t->evicted) >= MAX_EVICTED_KEYS)
+            g_hash_table_remove_all (t->evicted);
+          g_hash_table_add (t->evicted, g_memdup2 (&old->key, sizeof old->key));
           end_flow (t, old);
         }
     }
@@ -698,6 +724,15 @@ ws_tcp_packet (ws_tcp *t, const ws_packet *p)
           end_flow (t, f);
           f = NULL;
         }
+    }
+  if (!f && t->evicted && g_hash_table_size (t->evicted))
+    {
+      /* the rest of a connection evicted while open: its record (limits:
+       * evicted) was written; a SYN starts a new one */
+      if (!syn && g_hash_table_contains (t->evicted, &k))
+        return;
+      if (syn)
+        g_hash_table_remove (t->evicted, &k);
     }
   if (!f)
     {
@@ -835,6 +870,8 @@ ws_tcp_free (ws_tcp *t)
 {
   if (!t)
     return;
+  if (t->evicted)
+    g_hash_table_destroy (t->evicted);
   for (flow *f; (f = lru_first (t));)
     {
       lru_free_node (t, f->lru);

@@ -79,9 +79,10 @@ check "mergecap of two link types: both connections, exit 0, nothing on stderr" 
   test "$(jq -s -c "$wire" "$tmp/m.out")" = "$both" -a $rc -eq 0 -a ! -s "$tmp/m.err"
 gzip -c "$m" >"$tmp/m.pcapng.gz"
 "$WSCLOSED" -r "$tmp/m.pcapng.gz" -F json >"$tmp/gz.out" 2>/dev/null
-check "the same pcapng gzip-compressed" cmp -s "$tmp/m.out" "$tmp/gz.out"
+nofile() { jq -c 'del(.source_file)' "$1"; }  # the file each names differs
+check "the same pcapng gzip-compressed" test "$(nofile "$tmp/m.out")" = "$(nofile "$tmp/gz.out")"
 "$WSCLOSED" -r - -F json <"$m" >"$tmp/stdin.out" 2>/dev/null
-check "the same pcapng on standard input" cmp -s "$tmp/m.out" "$tmp/stdin.out"
+check "the same pcapng on standard input" test "$(nofile "$tmp/m.out")" = "$(nofile "$tmp/stdin.out")"
 "$WSCLOSED" -r "$m" -F json 'tcp port 18040' >"$tmp/f.out" 2>/dev/null
 check "a filter compiled for each interface's link type" \
   test "$(jq -s -c '[.[].server_port]' "$tmp/f.out")" = "[18040]"
