@@ -112,7 +112,7 @@ for cut in $(seq 0 160) $(seq 161 31 "$size"); do
   n=$((n + 1))
   lines=$(wc -l <"$tmp/c.err")
   if [ $rc -eq 0 ] && [ "$lines" -eq 0 ]; then continue; fi
-  if [ $rc -eq 2 ] && [ "$lines" -eq 1 ] && grep -q "cut.pcapng: \(truncated\|not a capture\|the capture file has no Interface\)" "$tmp/c.err"; then
+  if [ $rc -eq 2 ] && [ "$lines" -eq 1 ] && grep -q "cut.pcapng: \(empty\|truncated\|not a capture\|the capture file has no Interface\)" "$tmp/c.err"; then
     continue
   fi
   bad=$((bad + 1)); echo "# cut $cut: exit $rc: $(head -2 "$tmp/c.err")"
