@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "analyzer.h"
+#include "cause.h"
 #include "decode.h"
 #include "diagnose.h"
 #include "ipfrag.h"
@@ -149,6 +150,8 @@ emit (ws_analyzer *a, ws_conn *c)
     ws_tls_conn_diagnose (c);   /* not decrypted: the TLS facts are all there is */
   else
     ws_diagnose (c, &w);
+  /* evidence in time order for every consumer (writers, report) */
+  ws_cause_sort_evidence (&c->cause);
   if (!(a->record_fn ? a->record_fn (c, a->record_user) : ws_writer_record (a->writer, c)))
     a->write_errors++;
   ws_stats.ws_connections++;

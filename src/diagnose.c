@@ -146,6 +146,7 @@ ws_diagnose (ws_conn *c, const ws_conn_window *w)
   cross_connection (&d);
   quality_evidence (&d);
   summary_finish (&d);
+  ws_cause_sort_evidence (&c->cause);
   ws_strbuf_clear (&d.lead);
   ws_strbuf_clear (&d.extra);
   ws_strbuf_clear (&d.server_lc);

@@ -10,7 +10,7 @@
 # index is the independent oracle for "that connection's frames".  Then
 # once with a BPF filter (frames the filter drops still count in Wireshark's
 # numbering), once through standard input (source_file "-").  At most
-# FRAMES_MAX records a capture (default 6) keep the test short.
+# FRAMES_MAX records a capture (default 2) keep the test short.
 #
 # Environment: WSCLOSED (the program), top_srcdir (the source tree).
 
@@ -32,7 +32,7 @@ import subprocess
 import sys
 
 top, wsclosed = sys.argv[1], sys.argv[2]
-per_file = int(os.environ.get("FRAMES_MAX", "6"))
+per_file = int(os.environ.get("FRAMES_MAX", "2"))
 n = 0
 fails = 0
 
