@@ -12,6 +12,9 @@ const char *ws_kind_name (ws_kind k);
 const char *ws_stage_name (ws_stage s);           /* NULL when unknown */
 const char *ws_handshake_problem_name (int k);    /* NULL when none */
 
+/* The formats of the writers. */
+typedef enum { WS_FMT_TEXT = 0, WS_FMT_JSON, WS_FMT_CSV } ws_format;
+
 /* The limits a record may have hit (c->limits bits), in the order shown. */
 typedef struct {
   unsigned bit;

@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "output-summary.h"
-#include "output.h"
 #include "output-escape.h"
 #include "output-fields.h"
 #include "output-text.h"

@@ -10,8 +10,8 @@
 #include "conn.h"
 #include "output-escape.h"
 #include "output-json.h"
+#include "output-fields.h"
 
-typedef enum { WS_FMT_TEXT = 0, WS_FMT_JSON, WS_FMT_CSV } ws_format;
 
 typedef struct ws_writer ws_writer;
 
