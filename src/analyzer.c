@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "analyzer.h"
+#include "cause.h"
 #include "decode.h"
 #include "diagnose.h"
 #include "ipfrag.h"
@@ -26,6 +27,8 @@ struct ws_analyzer {
   size_t held_head, held_len, held_cap;
   ws_conn_index *briefs;  /* briefs of recent WebSocket connections, indexed */
   int64_t now_us;         /* latest capture time seen */
+  const char *origin_file;  /* of the next packet (ws_analyzer_set_origin) */
+  uint64_t origin_frame;
   int64_t last_tick_us;
   uint64_t write_errors;
 };
@@ -81,7 +84,18 @@ held_push (ws_analyzer *a, ws_conn *c)
       a->held_cap = cap;
       a->held_head = 0;
     }
-  a->held[(a->held_head + a->held_len) % a->held_cap] = c;
+  /* kept in the order of their ends (records go out in time order): a
+   * connection that ends is mostly the latest, so this walk is short */
+  size_t i = a->held_len;
+  while (i > 0)
+    {
+      ws_conn *prev = a->held[(a->held_head + i - 1) % a->held_cap];
+      if (prev->end_us <= c->end_us)
+        break;
+      a->held[(a->held_head + i) % a->held_cap] = prev;
+      i--;
+    }
+  a->held[(a->held_head + i) % a->held_cap] = c;
   a->held_len++;
 }
 
@@ -136,6 +150,8 @@ emit (ws_analyzer *a, ws_conn *c)
     ws_tls_conn_diagnose (c);   /* not decrypted: the TLS facts are all there is */
   else
     ws_diagnose (c, &w);
+  /* evidence in time order for every consumer (writers, report) */
+  ws_cause_sort_evidence (&c->cause);
   if (!(a->record_fn ? a->record_fn (c, a->record_user) : ws_writer_record (a->writer, c)))
     a->write_errors++;
   ws_stats.ws_connections++;
@@ -295,6 +311,8 @@ ws_analyzer_packet (ws_analyzer *a, int linktype, const struct pcap_pkthdr *h,
       return;
     }
   p.ts_us = ts_us;
+  p.file = a->origin_file;
+  p.frame = a->origin_frame;
   if (p.ts_us > a->now_us)
     a->now_us = p.ts_us;
   ws_tcp_packet (a->tcp, &p);
@@ -303,9 +321,22 @@ ws_analyzer_packet (ws_analyzer *a, int linktype, const struct pcap_pkthdr *h,
 }
 
 void
+ws_analyzer_set_origin (ws_analyzer *a, const char *file, uint64_t frame)
+{
+  a->origin_file = file;
+  a->origin_frame = frame;
+}
+
+int64_t
+ws_analyzer_now (const ws_analyzer *a)
+{
+  return a->now_us;
+}
+
+void
 ws_analyzer_finish (ws_analyzer *a)
 {
-  ws_tcp_flush (a->tcp);
+  ws_tcp_flush (a->tcp);       /* held in the order of their ends, too */
   release_held (a, true);
   copy_frag_stats (a, true);
 }

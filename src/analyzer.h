@@ -35,6 +35,11 @@ void ws_analyzer_free (ws_analyzer *a);
 
 void ws_analyzer_packet (ws_analyzer *a, int linktype, const struct pcap_pkthdr *h,
                          const uint8_t *data);
+/* Offline: the file and frame number of the next packet (capture.h's
+ * ws_capture_origin), kept on the records. */
+void ws_analyzer_set_origin (ws_analyzer *a, const char *file, uint64_t frame);
+/* The capture time of the latest packet (0 before the first). */
+int64_t ws_analyzer_now (const ws_analyzer *a);
 /* Timers against a clock (daemon: wall clock when no packets arrive). */
 void ws_analyzer_tick (ws_analyzer *a, int64_t now_us);
 /* End of input: every connection still open is written (still open). */

@@ -31,6 +31,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -60,6 +61,7 @@ typedef struct {
   bool plain;               /* none of the four above */
   struct bpf_program prog;
   struct pcap_pkthdr hdr;
+  uint64_t frames;          /* records read, filtered out ones included */
 } direct;
 
 /* One interface of a pcapng file. */
@@ -88,6 +90,13 @@ typedef struct {
   const u_char *data;
   bool has;                 /* h/data hold this source's next packet */
   bool done;
+  const char *iname;        /* name, interned: records keep it */
+  uint64_t frames;          /* records read (libpcap, pcapng), as Wireshark
+                             * numbers frames: filtered out ones included */
+  uint64_t frame;           /* the number of the packet in h/data */
+  bool lp_filtered;         /* files read through libpcap: the filter is */
+  struct bpf_program lp_prog; /* run here, so that every record is counted */
+  bool streaming;           /* a pipe: read as data comes, idle calls */
 } source;
 
 G_DEFINE_QUARK (ws-capture-error-quark, ws_capture_error)
@@ -95,6 +104,10 @@ G_DEFINE_QUARK (ws-capture-error-quark, ws_capture_error)
 struct ws_capture {
   GPtrArray *sources;       /* of source* */
   bool live;
+  const char *cur_file;     /* of the packet being handed on */
+  uint64_t cur_frame;
+  ws_idle_fn idle_fn;
+  void *idle_user;
   int late_errors;          /* reported while reading pcapng interfaces */
   volatile sig_atomic_t stop;
 };
@@ -161,6 +174,182 @@ gz_stream (int fd, uint8_t magic[4])
   return fp;
 }
 
+/* A pipe (standard input, a FIFO) is read as its data comes: one read(2)
+ * of what is there rather than blocks filled to the brim (zlib's gzread and
+ * a stdio buffer wait for a whole 256 KiB or 1 MiB, so nothing would come
+ * out of `tcpdump -w - | wsclosed -r -` until tcpdump exits).  While the
+ * pipe is silent the capture's idle function is called about once a second
+ * (only when the pipe is the one source: several are merged in timestamp
+ * order), so that held records and idle connections are let go as with a
+ * live capture.  gzip is recognised by its magic and inflated here. */
+typedef struct {
+  int fd;
+  source *s;
+  uint8_t head[4];          /* the bytes read to tell the format, read again */
+  int head_len, head_pos;
+  uint8_t ohead[4];         /* gzip: the first bytes inflated, read again */
+  int ohead_len, ohead_pos;
+  bool gz, gz_end;
+  z_stream z;
+  uint8_t in[64 * 1024];
+} pipe_cookie;
+
+#define PIPE_IDLE_MS 1000
+
+/* Raw bytes of the pipe into buf: what is there, waiting (with idle calls)
+ * when nothing is; 0 at the end, -1 on an error. */
+static ssize_t
+pipe_raw (pipe_cookie *c, uint8_t *buf, size_t size)
+{
+  if (c->head_pos < c->head_len)
+    {
+      size_t n = MIN (size, (size_t) (c->head_len - c->head_pos));
+      memcpy (buf, c->head + c->head_pos, n);
+      c->head_pos += (int) n;
+      return (ssize_t) n;
+    }
+  for (;;)
+    {
+      ws_capture *cap = c->s->cap;
+      if (cap && cap->stop)
+        return 0;
+      struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
+      int pr = poll (&pfd, 1, PIPE_IDLE_MS);
+      if (pr < 0 && errno != EINTR)
+        return -1;
+      if (pr <= 0)
+        {
+          if (cap && cap->idle_fn && cap->sources->len == 1)
+            cap->idle_fn (cap->idle_user);
+          continue;
+        }
+      ssize_t n = read (c->fd, buf, size);
+      if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        continue;
+      return n;
+    }
+}
+
+static ssize_t
+pipe_read (void *cookie, char *buf, size_t size)
+{
+  pipe_cookie *c = cookie;
+  if (c->ohead_pos < c->ohead_len && size > 0)
+    {
+      size_t n = MIN (size, (size_t) (c->ohead_len - c->ohead_pos));
+      memcpy (buf, c->ohead + c->ohead_pos, n);
+      c->ohead_pos += (int) n;
+      return (ssize_t) n;
+    }
+  if (!c->gz)
+    return pipe_raw (c, (uint8_t *) buf, size);
+  if (c->gz_end || size == 0)
+    return 0;
+  c->z.next_out = (Bytef *) buf;
+  c->z.avail_out = (uInt) MIN (size, (size_t) G_MAXUINT32);
+  for (;;)
+    {
+      if (c->z.avail_in == 0)
+        {
+          ssize_t n = pipe_raw (c, c->in, sizeof c->in);
+          if (n < 0)
+            {
+              errno = EIO;
+              return -1;
+            }
+          if (n == 0)
+            {
+              c->gz_end = true; /* a stream cut short ends where it is */
+              break;
+            }
+          c->z.next_in = c->in;
+          c->z.avail_in = (uInt) n;
+        }
+      int rc = inflate (&c->z, Z_NO_FLUSH);
+      if (rc == Z_STREAM_END)
+        {
+          /* members of a concatenated gzip file follow one another */
+          if (inflateReset (&c->z) != Z_OK)
+            c->gz_end = true;
+        }
+      else if (rc != Z_OK && rc != Z_BUF_ERROR)
+        {
+          errno = EIO;
+          return -1;
+        }
+      size_t got = (size_t) ((char *) c->z.next_out - buf);
+      if (got > 0 || c->gz_end)
+        return (ssize_t) got;
+    }
+  return (ssize_t) ((char *) c->z.next_out - buf);
+}
+
+static int
+pipe_close (void *cookie)
+{
+  pipe_cookie *c = cookie;
+  if (c->gz)
+    inflateEnd (&c->z);
+  int rc = close (c->fd);
+  g_free (c);
+  return rc;
+}
+
+/* A stream over the pipe fd (taken); magic gets its first 4 bytes, after
+ * gzip when it is compressed (zeros if it is shorter). */
+static FILE *
+pipe_stream (int fd, source *s, uint8_t magic[4], int *got)
+{
+  pipe_cookie *c = g_new0 (pipe_cookie, 1);
+  c->fd = fd;
+  c->s = s;
+  while (c->head_len < 4)
+    {
+      ssize_t n = read (fd, c->head + c->head_len, (size_t) (4 - c->head_len));
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        break;
+      c->head_len += (int) n;
+    }
+  cookie_io_functions_t io = { .read = pipe_read, .close = pipe_close };
+  *got = c->head_len;
+  memset (magic, 0, 4);
+  if (c->head_len >= 2 && c->head[0] == 0x1f && c->head[1] == 0x8b)
+    {
+      c->gz = true;
+      if (inflateInit2 (&c->z, 15 + 16) != Z_OK)
+        {
+          g_free (c);
+          return NULL;
+        }
+    }
+  FILE *fp = fopencookie (c, "rb", io);
+  if (!fp)
+    {
+      if (c->gz)
+        inflateEnd (&c->z);
+      g_free (c);
+      return NULL;
+    }
+  if (c->gz)
+    {
+      /* the magic of what is inside, served again by pipe_read */
+      while (c->ohead_len < 4)
+        {
+          ssize_t n = pipe_read (c, (char *) c->ohead + c->ohead_len,
+                                 (size_t) (4 - c->ohead_len));
+          if (n <= 0)
+            break;
+          c->ohead_len += (int) n;
+        }
+      memcpy (magic, c->ohead, (size_t) c->ohead_len);
+    }
+  else
+    memcpy (magic, c->head, (size_t) c->head_len);
+  return fp;
+}
+
 static void
 direct_free (direct *r)
 {
@@ -188,6 +377,8 @@ source_free (gpointer v)
         }
       g_array_unref (s->ng_ifaces);
     }
+  if (s->lp_filtered)
+    pcap_freecode (&s->lp_prog);
   if (s->p)
     pcap_close (s->p); /* closes s->fp too */
   else if (s->fp)
@@ -301,6 +492,7 @@ direct_next (direct *r, const u_char **data, char *errbuf)
           r->hdr.caplen = w[2] > r->snaplen ? r->snaplen : w[2];
           *data = h + 16;
           r->pos += 16 + (size_t) w[2];
+          r->frames++;
           return 1;
         }
     }
@@ -358,6 +550,7 @@ direct_next (direct *r, const u_char **data, char *errbuf)
       r->hdr.caplen = caplen > r->snaplen ? r->snaplen : caplen; /* the rest is skipped */
       *data = h + 16;
       r->pos += 16 + (size_t) caplen;
+      r->frames++;
       if (r->filtered && !pcap_offline_filter (&r->prog, &r->hdr, *data))
         continue;
       return 1;
@@ -379,17 +572,25 @@ open_one (const char *name, char *errbuf)
 {
   source *s = g_new0 (source, 1);
   s->name = g_strdup (name);
+  s->iname = g_intern_string (name);
   uint8_t magic[4] = { 0, 0, 0, 0 };
   bool is_stdin = strcmp (name, "-") == 0;
   if (is_stdin)
     {
-      int fd = dup (0);
-      s->fp = fd >= 0 ? gz_stream (fd, magic) : NULL;
+      int fd = dup (0), got = 0;
+      s->fp = fd >= 0 ? pipe_stream (fd, s, magic, &got) : NULL;
+      s->streaming = s->fp != NULL;
       if (!s->fp)
         {
           if (fd >= 0)
             close (fd);
           g_snprintf (errbuf, PCAP_ERRBUF_SIZE, "cannot read standard input");
+          source_free (s);
+          return NULL;
+        }
+      if (got == 0)
+        {
+          g_snprintf (errbuf, PCAP_ERRBUF_SIZE, "empty: no data at all, not even a capture header");
           source_free (s);
           return NULL;
         }
@@ -408,6 +609,35 @@ open_one (const char *name, char *errbuf)
         {
           close (fd);
           g_snprintf (errbuf, PCAP_ERRBUF_SIZE, "is a directory");
+          source_free (s);
+          return NULL;
+        }
+      if (!S_ISREG (st.st_mode))
+        {
+          /* a FIFO, a character device: read as a pipe */
+          int got = 0;
+          s->fp = pipe_stream (fd, s, magic, &got);
+          if (s->fp && got == 0)
+            {
+              g_snprintf (errbuf, PCAP_ERRBUF_SIZE,
+                          "empty: no data at all, not even a capture header");
+              source_free (s);
+              return NULL;
+            }
+          if (!s->fp)
+            {
+              close (fd);
+              g_snprintf (errbuf, PCAP_ERRBUF_SIZE, "cannot read");
+              source_free (s);
+              return NULL;
+            }
+          s->streaming = true;
+          goto opened;
+        }
+      if (S_ISREG (st.st_mode) && st.st_size == 0)
+        {
+          close (fd);
+          g_snprintf (errbuf, PCAP_ERRBUF_SIZE, "empty file (0 bytes), not a capture");
           source_free (s);
           return NULL;
         }
@@ -439,6 +669,7 @@ open_one (const char *name, char *errbuf)
             s->rd = direct_open (fd);
         }
     }
+opened:
   if (!s->rd)
     setvbuf (s->fp, NULL, _IOFBF, 1 << 20);
   if (magic_word (magic) == WS_PCAPNG_MAGIC
@@ -575,7 +806,12 @@ set_source_filter (source *s, const char *filter, GError **error)
       return true;
     }
   if (!s->rd)
-    return set_filter (s->p, filter, error);
+    {
+      if (!compile_filter (s->p, filter, &s->lp_prog, error))
+        return false;
+      s->lp_filtered = true;
+      return true;
+    }
   if (!compile_filter (s->p, filter, &s->rd->prog, error))
     return false;
   s->rd->filtered = true;
@@ -637,6 +873,7 @@ advance (source *s, int *n_errors)
     {
       rc = direct_next (s->rd, &s->data, errbuf);
       s->h = &s->rd->hdr;
+      s->frame = s->rd->frames;
     }
   else if (s->ng)
     {
@@ -651,6 +888,7 @@ advance (source *s, int *n_errors)
                 rc = PCAP_ERROR;
               break;
             }
+          s->frame = ++s->frames;
           const ng_iface *f = &g_array_index (s->ng_ifaces, ng_iface, ifindex);
           if (f->skip || (f->filtered && !pcap_offline_filter (&f->prog, s->h, s->data)))
             continue;
@@ -659,7 +897,13 @@ advance (source *s, int *n_errors)
     }
   else
     {
-      rc = pcap_next_ex (s->p, &s->h, &s->data);
+      do
+        {
+          rc = pcap_next_ex (s->p, &s->h, &s->data);
+          if (rc == 1)
+            s->frame = ++s->frames;
+        }
+      while (rc == 1 && s->lp_filtered && !pcap_offline_filter (&s->lp_prog, s->h, s->data));
       if (rc == PCAP_ERROR)
         err = pcap_geterr (s->p);
     }
@@ -690,12 +934,22 @@ typedef struct {
   ws_packet_fn fn;
   void *user;
   int dlt;
+  source *s;                /* a file: frames counted, filter run */
 } loop_ctx;
 
 static void
 loop_cb (u_char *u, const struct pcap_pkthdr *h, const u_char *data)
 {
   loop_ctx *lc = (loop_ctx *) u;
+  source *s = lc->s;
+  if (s)
+    {
+      s->frame = ++s->frames;
+      if (s->lp_filtered && !pcap_offline_filter (&s->lp_prog, h, data))
+        return;
+      s->cap->cur_file = s->iname;
+      s->cap->cur_frame = s->frame;
+    }
   lc->fn (lc->user, lc->dlt, h, data);
 }
 
@@ -711,8 +965,12 @@ ws_capture_run (ws_capture *cap, ws_packet_fn fn, void *user)
       const u_char *data;
       char errbuf[PCAP_ERRBUF_SIZE];
       int rc = 0;
+      cap->cur_file = s->iname;
       while (!cap->stop && (rc = direct_next (s->rd, &data, errbuf)) == 1)
-        fn (user, s->dlt, &s->rd->hdr, data);
+        {
+          cap->cur_frame = s->rd->frames;
+          fn (user, s->dlt, &s->rd->hdr, data);
+        }
       if (!cap->stop && rc < 0)
         {
           g_printerr ("wsclosed: %s: %s\n", s->name, friendly (errbuf));
@@ -724,7 +982,7 @@ ws_capture_run (ws_capture *cap, ws_packet_fn fn, void *user)
     {
       /* one file: libpcap's own loop, the cheapest way through it */
       source *s = g_ptr_array_index (cap->sources, 0);
-      loop_ctx lc = { fn, user, s->dlt };
+      loop_ctx lc = { fn, user, s->dlt, s };
       int rc = pcap_loop (s->p, -1, loop_cb, (u_char *) &lc);
       if (rc == PCAP_ERROR)
         {
@@ -746,6 +1004,8 @@ ws_capture_run (ws_capture *cap, ws_packet_fn fn, void *user)
         }
       if (!best)
         break;
+      cap->cur_file = best->iname;
+      cap->cur_frame = best->frame;
       fn (user, best->dlt, best->h, best->data);
       advance (best, &n_errors);
     }
@@ -814,7 +1074,7 @@ int
 ws_capture_dispatch (ws_capture *cap, ws_packet_fn fn, void *user, GError **error)
 {
   source *s = g_ptr_array_index (cap->sources, 0);
-  loop_ctx lc = { fn, user, s->dlt };
+  loop_ctx lc = { fn, user, s->dlt, NULL };
   int rc = pcap_dispatch (s->p, -1, loop_cb, (u_char *) &lc);
   if (rc == PCAP_ERROR)
     {
@@ -865,6 +1125,35 @@ ws_capture_set_secrets_fn (ws_capture *cap, ws_secrets_fn fn, void *user)
       if (s->ng)
         ws_pcapng_set_secrets_fn (s->ng, fn, user);
     }
+}
+
+const char *
+ws_capture_origin (const ws_capture *cap, uint64_t *frame)
+{
+  *frame = cap->cur_frame;
+  return cap->cur_file;
+}
+
+void
+ws_capture_set_idle_fn (ws_capture *cap, ws_idle_fn fn, void *user)
+{
+  cap->idle_fn = fn;
+  cap->idle_user = user;
+}
+
+guint
+ws_capture_sources (const ws_capture *cap)
+{
+  return cap->sources->len;
+}
+
+bool
+ws_capture_streaming (const ws_capture *cap)
+{
+  for (guint i = 0; i < cap->sources->len; i++)
+    if (((source *) g_ptr_array_index (cap->sources, i))->streaming)
+      return true;
+  return false;
 }
 
 void

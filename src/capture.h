@@ -67,6 +67,21 @@ void ws_capture_break (ws_capture *cap);
 bool ws_capture_stats (ws_capture *cap, unsigned *recv, unsigned *drop, unsigned *ifdrop);
 int ws_capture_fd (ws_capture *cap);
 
+/* Offline: where the packet being handed to the packet function comes
+ * from: the file's name (interned: it lives as long as the program) and
+ * its frame number as Wireshark numbers it (from 1, every record of the
+ * file counted, those the filter drops included); NULL and 0 live. */
+const char *ws_capture_origin (const ws_capture *cap, uint64_t *frame);
+
+/* A pipe (standard input, a FIFO) is read as data comes; while it is
+ * silent, fn is called about once a second (when it is the one source). */
+typedef void (*ws_idle_fn) (void *user);
+void ws_capture_set_idle_fn (ws_capture *cap, ws_idle_fn fn, void *user);
+/* The sources that could be opened. */
+guint ws_capture_sources (const ws_capture *cap);
+/* Whether a source is a pipe (records should go out as they are made). */
+bool ws_capture_streaming (const ws_capture *cap);
+
 void ws_capture_free (ws_capture *cap);
 
 #endif

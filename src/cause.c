@@ -135,3 +135,50 @@ ws_cause_lower_confidence (ws_cause *cause, const char *to)
   if (want < cur)
     cause->confidence = order[want];
 }
+
+typedef struct {
+  int64_t key;
+  gpointer e;
+} keyed_ev;
+
+static gint
+cmp_keyed (gconstpointer a, gconstpointer b)
+{
+  const keyed_ev *x = a, *y = b;
+  return (x->key > y->key) - (x->key < y->key);
+}
+
+void
+ws_cause_sort_evidence (ws_cause *cause)
+{
+  GPtrArray *ev = cause->evidence;
+  int64_t last = 0, prev = 0;
+  bool sorted = true;
+
+  if (!ev || ev->len < 2)
+    return;
+  for (guint i = 0; i < ev->len && sorted; i++)
+    {
+      const ws_evidence *e = g_ptr_array_index (ev, i);
+      if (e && e->ts_us > 0)
+        {
+          sorted = e->ts_us >= prev;
+          prev = e->ts_us;
+        }
+    }
+  if (sorted)
+    return;
+  /* a line without a moment keeps its place after the line before it */
+  g_autoptr (GArray) k = g_array_sized_new (FALSE, FALSE, sizeof (keyed_ev), ev->len);
+  for (guint i = 0; i < ev->len; i++)
+    {
+      const ws_evidence *e = g_ptr_array_index (ev, i);
+      if (e && e->ts_us > 0)
+        last = e->ts_us;
+      keyed_ev x = { last, (gpointer) e };
+      g_array_append_val (k, x);
+    }
+  g_array_sort (k, cmp_keyed);  /* stable */
+  for (guint i = 0; i < ev->len; i++)
+    ev->pdata[i] = g_array_index (k, keyed_ev, i).e;
+}

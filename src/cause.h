@@ -46,5 +46,8 @@ void ws_cause_set_detail (ws_cause *cause, const char *detail);
 
 /* Lower the confidence to "medium" or "low"; never raises it. */
 void ws_cause_lower_confidence (ws_cause *cause, const char *to);
+/* The evidence in time order (stable; a line without a moment stays after
+ * the line before it).  The last step of a diagnosis. */
+void ws_cause_sort_evidence (ws_cause *cause);
 
 #endif

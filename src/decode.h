@@ -76,6 +76,8 @@ typedef struct {
   uint32_t payload_len;       /* payload bytes present in the capture */
   uint32_t payload_wire_len;  /* payload bytes the segment carried */
   bool truncated;             /* frame cut short by the snaplen */
+  const char *file;           /* capture file it came from (interned), */
+  uint64_t frame;             /* its frame number there; NULL, 0 live */
   ws_ip_fragment frag;        /* set when ws_decode() says WS_DEC_FRAGMENT;
                                * src and dst are set too */
 } ws_packet;

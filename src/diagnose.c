@@ -89,8 +89,12 @@ rule_still_open (diag *d)
   int64_t last = d->last_frame_us ? d->last_frame_us : c->response_us;
 
   set_cause_fields (d, "still_open", NULL, "high", NULL);
-  WS_STRBUF_LIT (&d->lead, "The connection was still open when the capture ended (last "
-                 "frame ");
+  if (c->limits & WS_LIMIT_EVICTED)
+    WS_STRBUF_LIT (&d->lead, "The connection was still open when wsclosed stopped tracking it "
+                   "(evicted: more connections at once than --max-conns; last frame ");
+  else
+    WS_STRBUF_LIT (&d->lead, "The connection was still open when the capture ended (last "
+                   "frame ");
   ws_strbuf_add_dur (&d->lead, c->end_us && last && c->end_us >= last ? c->end_us - last : 0);
   WS_STRBUF_LIT (&d->lead, " before the last packet seen)");
 }
@@ -142,6 +146,7 @@ ws_diagnose (ws_conn *c, const ws_conn_window *w)
   cross_connection (&d);
   quality_evidence (&d);
   summary_finish (&d);
+  ws_cause_sort_evidence (&c->cause);
   ws_strbuf_clear (&d.lead);
   ws_strbuf_clear (&d.extra);
   ws_strbuf_clear (&d.server_lc);

@@ -46,6 +46,8 @@ static gboolean opt_no_redact;
 static gboolean opt_inflate;
 static gboolean opt_version;
 static gboolean opt_verbose;
+static gboolean opt_summary;
+static gboolean opt_abnormal;
 static gint opt_snaplen;
 static gint opt_bufsize;
 static char *opt_user;
@@ -88,7 +90,13 @@ static GOptionEntry entries[] = {
   { "keylog", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opt_keylog,
     N_ ("Decrypt TLS (wss://) with the secrets of a key log FILE (NSS format, as SSLKEYLOGFILE "
         "writes it). Repeat for several files"), N_ ("FILE") },
-  { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose, N_ ("Text output: show the evidence behind each cause"), NULL },
+  { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose, N_ ("Text output: show the evidence behind each cause, the frames and a Wireshark filter"), NULL },
+  { "summary", 0, 0, G_OPTION_ARG_NONE, &opt_summary,
+    N_ ("Group the connections by cause, server and path (without its query) and write "
+        "one line a group with its count and an example, instead of one a connection"), NULL },
+  { "abnormal", 0, 0, G_OPTION_ARG_NONE, &opt_abnormal,
+    N_ ("Only connections that failed their handshake or closed with a code other than "
+        "1000, 1001 and 1005 by choice (an empty close frame, answered)"), NULL },
   { "lang", 0, 0, G_OPTION_ARG_STRING, &opt_lang,
     N_ ("Language of the messages, the text report and --explain (pt_BR, ar, en); "
         "JSON and CSV strings too when given (default: English there, the locale's elsewhere)"),
@@ -334,10 +342,38 @@ load_keylogs (GError **error)
   return TRUE;
 }
 
+typedef struct {
+  ws_capture *cap;
+  ws_analyzer *a;
+  FILE *out;
+  int64_t last_packet_mono;
+} run_ctx;
+
 static void
 on_packet (void *user, int linktype, const struct pcap_pkthdr *h, const uint8_t *data)
 {
-  ws_analyzer_packet (user, linktype, h, data);
+  run_ctx *r = user;
+  uint64_t frame;
+  const char *file = ws_capture_origin (r->cap, &frame);
+
+  ws_analyzer_set_origin (r->a, file, frame);
+  ws_analyzer_packet (r->a, linktype, h, data);
+  r->last_packet_mono = g_get_monotonic_time ();
+}
+
+/* A pipe is silent: capture time goes on as the wall clock does since the
+ * last packet (as a live capture's would), so that records held past
+ * their hold and idle connections go out without waiting for more. */
+static void
+on_idle (void *user)
+{
+  run_ctx *r = user;
+  int64_t now = ws_analyzer_now (r->a);
+
+  if (now == 0)
+    return;
+  ws_analyzer_tick (r->a, now + (g_get_monotonic_time () - r->last_packet_mono));
+  fflush (r->out);
 }
 
 /* Remaining arguments form the filter expression, as with tcpdump. */
@@ -539,7 +575,8 @@ main (int argc, char **argv)
 
   /* records of a saved capture go out in 256 KiB writes, not one or two
    * per record (a terminal still sees each line as it comes) */
-  if (!isatty (fileno (out)))
+  bool streaming = ws_capture_streaming (cap);
+  if (!isatty (fileno (out)) && !streaming)
     setvbuf (out, NULL, _IOFBF, 256 * 1024);
 
   ws_analyzer_opts ao;
@@ -548,12 +585,20 @@ main (int argc, char **argv)
     ao.hold_us = (int64_t) (opt_hold * G_USEC_PER_SEC);
   if (idle_set)
     ao.idle_us = (int64_t) (opt_idle * G_USEC_PER_SEC);
-  ws_writer *w = ws_writer_new (out, fmt, false);
+  /* a pipe: each record goes out as it is made */
+  ws_writer *w = ws_writer_new (out, fmt, streaming);
   ws_writer_set_verbose (w, opt_verbose);
+  ws_writer_set_width (w, ws_terminal_width (out));
+  ws_writer_set_summary (w, opt_summary);
+  ws_writer_set_abnormal (w, opt_abnormal);
   ws_analyzer *a = ws_analyzer_new (&ao, w);
 
-  n_errors += ws_capture_run (cap, on_packet, a);
+  run_ctx rctx = { cap, a, out, g_get_monotonic_time () };
+  ws_capture_set_idle_fn (cap, on_idle, &rctx);
+  n_errors += ws_capture_run (cap, on_packet, &rctx);
   ws_analyzer_finish (a);
+  if (n_errors && ws_capture_sources (cap) == 0)
+    ws_writer_skip_totals (w); /* every input failed: all-zero totals say nothing */
   ws_writer_finish (w, &ws_stats);
 
   int rc = n_errors ? EXIT_INPUT : EXIT_OK;

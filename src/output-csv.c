@@ -17,6 +17,8 @@ static const char *const csv_columns[] = {
   "accepted_subprotocol", "close_code", "close_reason", "close_initiator",
   "close_echoed", "tcp_end", "tcp_end_by", "client_frames", "server_frames",
   "client_bytes", "server_bytes", "violations", "cause_id", "cause_summary",
+  /* added after the contract columns: back to the packets */
+  "source_file", "first_frame", "last_frame", "duration_s", "display_filter",
 };
 
 void
@@ -125,5 +127,23 @@ ws_csv_record (GString *o, const ws_conn *c)
   ws_csv_field (o, c->cause.id);
   g_string_append_c (o, ',');
   ws_csv_field (o, c->cause.id ? c->cause.summary : NULL);
+  g_string_append_c (o, ',');
+  ws_csv_field (o, c->first_file);
+  g_string_append_c (o, ',');
+  if (c->first_frame)
+    put_u64 (o, c->first_frame);
+  g_string_append_c (o, ',');
+  if (c->last_frame)
+    put_u64 (o, c->last_frame);
+  g_string_append_c (o, ',');
+  int64_t dur = ws_duration_us (c);
+  if (dur >= 0)
+    ws_ts_append (o, dur);
+  g_string_append_c (o, ',');
+  {
+    g_autoptr (GString) df = g_string_new (NULL);
+    if (ws_display_filter (c, df))
+      ws_csv_field (o, df->str);
+  }
   g_string_append (o, "\r\n");
 }

@@ -5,11 +5,15 @@
 #define WS_OUTPUT_FIELDS_H
 
 #include <stdbool.h>
+#include <glib.h>
 #include "conn.h"
 
 const char *ws_kind_name (ws_kind k);
 const char *ws_stage_name (ws_stage s);           /* NULL when unknown */
 const char *ws_handshake_problem_name (int k);    /* NULL when none */
+
+/* The formats of the writers. */
+typedef enum { WS_FMT_TEXT = 0, WS_FMT_JSON, WS_FMT_CSV } ws_format;
 
 /* The limits a record may have hit (c->limits bits), in the order shown. */
 typedef struct {
@@ -26,5 +30,26 @@ bool ws_side_valid (ws_side s);
 const char *ws_contract_close_reason (const ws_conn *c, size_t *len);
 /* A status other than 101, a bad accept key or a bad negotiation. */
 bool ws_handshake_failed (const ws_conn *c);
+
+/* Derived times, in microseconds, -1 when unknown: the connection's
+ * duration (first to last packet); how long a side had sent no data frame
+ * when the connection began to end (its first close frame, FIN or RST);
+ * the round trip of the last ping (to the other side's pong after it). */
+int64_t ws_duration_us (const ws_conn *c);
+int64_t ws_idle_before_close_us (const ws_conn *c, ws_side s);
+int64_t ws_last_ping_rtt_us (const ws_conn *c);
+/* A Wireshark display filter that selects the connection's frames (its
+ * addresses and ports, and its first to last frame number when both are
+ * in one file); false (nothing appended) when the frames are not known. */
+bool ws_display_filter (const ws_conn *c, GString *out);
+
+/* --abnormal: a failed handshake, or a close other than 1000, 1001 and
+ * 1005 by choice (an empty close frame, answered); a connection that did
+ * not close (still open, TLS not decrypted) is not one. */
+bool ws_record_abnormal (const ws_conn *c);
+/* The cause's evidence (borrowed ws_evidence*) in time order; a line
+ * without a moment stays after the line before it.  Free with
+ * g_ptr_array_unref. */
+GPtrArray *ws_evidence_in_time_order (const ws_cause *cause);
 
 #endif

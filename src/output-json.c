@@ -102,6 +102,13 @@ jw_ts (jw *w, char *p, int64_t ts_us)
 #define P_INT_OR_NULL(p, k, v) \
   (P_KEY (p, k), (v) < 0 ? P_LIT (p, "null") : ((p) = p_u64 ((p), (uint64_t) (v))))
 
+/* a duration in microseconds as seconds, or null when negative (unknown) */
+#define P_DUR(p, k, us) \
+  (P_KEY (p, k), (us) < 0 ? P_LIT (p, "null") : ((p) = p_ts ((p), (us))))
+/* a count, or null when 0 (unknown) */
+#define P_U64_OR_NULL(p, k, v) \
+  (P_KEY (p, k), (v) == 0 ? P_LIT (p, "null") : ((p) = p_u64 ((p), (v))))
+
 /* A group of members of fixed greatest length: room is made for
  * JW_GROUP_ROOM bytes and the end is checked against it. */
 #define JW_GROUP(w, p, start) ((p) = (start) = jw_room ((w), (p), JW_GROUP_ROOM))
@@ -226,9 +233,26 @@ json_cause (jw *w, char *p, const ws_cause *cause)
   JW_GROUP (w, p, start);
   P_LIT (p, ",\"evidence\":[");
   JW_GROUP_END (p, start);
-  for (guint i = 0; cause->evidence && i < cause->evidence->len; i++)
+  /* in time order: sorted only when the diagnosis did not add them so */
+  g_autoptr (GPtrArray) sorted = NULL;
+  GPtrArray *ev = cause->evidence;
+  int64_t prev = 0;
+  for (guint i = 0; ev && i < ev->len; i++)
     {
-      const ws_evidence *e = g_ptr_array_index (cause->evidence, i);
+      const ws_evidence *e = g_ptr_array_index (ev, i);
+      if (e && e->ts_us > 0)
+        {
+          if (e->ts_us < prev)
+            {
+              ev = sorted = ws_evidence_in_time_order (cause);
+              break;
+            }
+          prev = e->ts_us;
+        }
+    }
+  for (guint i = 0; ev && i < ev->len; i++)
+    {
+      const ws_evidence *e = g_ptr_array_index (ev, i);
       if (e == NULL)
         continue;
       JW_GROUP (w, p, start);
@@ -310,6 +334,36 @@ ws_json_record (GString *o, const ws_conn *c)
   P_KEY (p, "start_ts");
   p = jw_ts (&w, p, c->start_us);
   P_TS (&w, p, "end_ts", c->end_us);
+  P_DUR (p, "duration_s", ws_duration_us (c));
+  JW_GROUP_END (p, start);
+
+  /* back to the packets: the file, the frames as Wireshark numbers them,
+   * a display filter for them */
+  JW_STR (&w, p, "source_file", c->first_file);
+  if (c->last_file != c->first_file)
+    JW_STR (&w, p, "last_source_file", c->last_file);
+  JW_GROUP (&w, p, start);
+  P_U64_OR_NULL (p, "first_frame", c->first_frame);
+  P_U64_OR_NULL (p, "last_frame", c->last_frame);
+  JW_GROUP_END (p, start);
+  {
+    g_autoptr (GString) df = g_string_new (NULL);
+    JW_STR (&w, p, "display_filter", ws_display_filter (c, df) ? df->str : NULL);
+  }
+  JW_GROUP (&w, p, start);
+  P_LIT (p, ",\"idle_before_close_s\":{\"client\":");
+  {
+    int64_t idle = ws_idle_before_close_us (c, WS_SIDE_CLIENT);
+    if (idle < 0)
+      P_LIT (p, "null");
+    else
+      p = p_ts (p, idle);
+  }
+  P_DUR (p, "server", ws_idle_before_close_us (c, WS_SIDE_SERVER));
+  P_LIT (p, "}");
+  P_U64 (p, "pings", c->dir[WS_SIDE_CLIENT].pings + c->dir[WS_SIDE_SERVER].pings);
+  P_U64 (p, "pongs", c->dir[WS_SIDE_CLIENT].pongs + c->dir[WS_SIDE_SERVER].pongs);
+  P_DUR (p, "last_ping_rtt_s", ws_last_ping_rtt_us (c));
   JW_GROUP_END (p, start);
 
   /* handshake */

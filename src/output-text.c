@@ -13,16 +13,21 @@
 #include "output-escape.h"
 #include "output-fields.h"
 #include "closecodes.h"
+#include "i18n.h"
 
-#define W_TIME 23
-#define W_CONN 45
-#define W_WHERE 30
-#define W_HS 4
-#define W_CLOSE 28
-#define W_BY 6
-#define W_TCP 13
-#define W_FRAMES 11
-#define W_REASON 40
+
+struct ws_text_tally {
+  uint64_t records;
+  uint64_t handshake_failures;
+  uint64_t midstream;
+  uint64_t with_violations;
+  uint64_t no_cause;
+  GHashTable *by_code;        /* GINT_TO_POINTER (code or -1) -> uint64_t* */
+  GHashTable *by_cause;       /* cause id (copy) -> uint64_t* */
+  GHashTable *storms;         /* "server around minute" (copy) -> uint64_t* */
+  GHashTable *fixes_shown;    /* "cause/detail" whose fix was printed */
+  char *last_date;            /* the date line last printed */
+};
 
 /* Append s (already safe, valid UTF-8) cut to width characters (marking a
  * cut with "..."), padded with spaces to width when pad. */
@@ -95,12 +100,6 @@ text_time_at (GString *o, int64_t ts_us, bool at_epoch)
 }
 
 static void
-text_time (GString *o, int64_t ts_us)
-{
-  text_time_at (o, ts_us, false);
-}
-
-static void
 text_endpoint (GString *o, const ws_addr *a, uint16_t port)
 {
   char buf[64];
@@ -120,20 +119,6 @@ text_endpoint (GString *o, const ws_addr *a, uint16_t port)
   put_u64 (o, port);
 }
 
-void
-ws_text_header (GString *o)
-{
-  static const struct { const char *title; size_t width; } cols[] = {
-    { "TIME (UTC)", W_TIME }, { "CLIENT -> SERVER", W_CONN },
-    { "HOST/PATH", W_WHERE }, { "HS", W_HS }, { "CLOSE", W_CLOSE },
-    { "BY", W_BY }, { "TCP END", W_TCP }, { "FRAMES C/S", W_FRAMES },
-  };
-
-  for (size_t i = 0; i < G_N_ELEMENTS (cols); i++)
-    text_cell (o, cols[i].title, cols[i].width, true);
-  g_string_append (o, "REASON\n");
-}
-
 static void
 text_str_safe (GString *o, const char *s)
 {
@@ -141,186 +126,339 @@ text_str_safe (GString *o, const char *s)
     ws_text_safe (o, s, strlen (s));
 }
 
-void
-ws_text_record (GString *o, const ws_conn *c, bool verbose)
+/* Characters a string takes on a terminal (it is safe, valid UTF-8). */
+static size_t
+text_width (const char *s, size_t len)
 {
+  return (size_t) g_utf8_strlen (s, (gssize) len);
+}
+
+/* Append text (safe, valid UTF-8) wrapped at spaces to lines of at most
+ * width characters: the first line after first (already on the line, of
+ * first_w characters), the others after cont.  A word longer than a line
+ * (a path, a token, a reason without spaces: a wire value that cannot be
+ * broken) stands whole on a line of its own. */
+void
+ws_text_wrap (GString *o, const char *first, const char *text, size_t width, const char *cont)
+{
+  size_t col = text_width (first, strlen (first));
+  size_t indent = text_width (cont, strlen (cont));
+  const char *p = text;
+  bool line_empty = true;
+
+  if (width == 0)
+    width = G_MAXSIZE / 2;      /* no terminal: no wrapping */
+
+  g_string_append (o, first);
+  while (*p)
+    {
+      while (*p == ' ')
+        p++;
+      if (!*p)
+        break;
+      const char *e = strchr (p, ' ');
+      if (!e)
+        e = p + strlen (p);
+      size_t w = text_width (p, (size_t) (e - p));
+      if (!line_empty && col + 1 + w > width)
+        {
+          g_string_append_c (o, '\n');
+          g_string_append (o, cont);
+          col = indent;
+          line_empty = true;
+        }
+      if (!line_empty)
+        {
+          g_string_append_c (o, ' ');
+          col++;
+        }
+      g_string_append_len (o, p, e - p);
+      col += w;
+      line_empty = false;
+      p = e;
+    }
+  g_string_append_c (o, '\n');
+}
+
+#define W_CLOCK 12              /* HH:MM:SS.mmm */
+#define W_ENDS 40               /* "255.255.255.255:65535 -> 10.0.0.1:443" and room */
+#define W_STATUS 3
+#define W_CODE 5
+#define W_HOSTPATH_MIN 12
+
+/* Columns before HOST/PATH (with their gaps) */
+#define W_LEAD (W_CLOCK + 2 + W_ENDS + 2 + W_STATUS + 2 + W_CODE + 2)
+
+void
+ws_text_header (GString *o, size_t width)
+{
+  g_autoptr (GString) note = g_string_new (NULL);
+
+  /* one time convention everywhere (doc/time.md): the end of a connection */
+  g_string_append (note, _("Connections in the order they ended; END is the time of the "
+                           "last packet (UTC), the date on a line of its own when it "
+                           "changes. HS: handshake status, CLOSE: close code."));
+  ws_text_wrap (o, "", note->str, width, "");
+  text_cell (o, _("END (UTC)"), W_CLOCK, true);
+  text_cell (o, "CLIENT -> SERVER", W_ENDS, true);
+  text_cell (o, "HS", W_STATUS, true);
+  text_cell (o, "CLOSE", W_CODE, true);
+  g_string_append (o, "HOST/PATH\n");
+}
+
+static void
+text_clock (GString *o, int64_t ts_us)
+{
+  g_autoptr (GString) t = g_string_new (NULL);
+  text_time_at (t, ts_us, true);
+  /* "YYYY-MM-DD HH:MM:SS.mmm": the clock part */
+  if (t->len == 23)
+    g_string_append (o, t->str + 11);
+  else
+    g_string_append (o, t->str);
+}
+
+/* The date of ts, when it differs from the last one shown. */
+static void
+text_date_line (ws_text_tally *w, GString *o, int64_t ts_us)
+{
+  g_autoptr (GString) t = g_string_new (NULL);
+  text_time_at (t, ts_us, true);
+  if (t->len != 23)
+    return;
+  g_string_truncate (t, 10);
+  if (g_strcmp0 (w->last_date, t->str) == 0)
+    return;
+  g_free (w->last_date);
+  w->last_date = g_strdup (t->str);
+  g_string_append_printf (o, "%s:\n", t->str);
+}
+
+void
+ws_text_record (ws_text_tally *w, GString *o, const ws_conn *c, bool verbose, size_t width)
+{
+  g_autoptr (GString) ends = g_string_new (NULL);
+  g_autoptr (GString) where = g_string_new (NULL);
+  g_autoptr (GString) line = g_string_new (NULL);
   g_autoptr (GString) cell = g_string_new (NULL);
   int code = ws_conn_close_code (c);
   size_t reason_len;
   const char *reason = ws_contract_close_reason (c, &reason_len);
   unsigned nv = MIN (c->n_violations, (unsigned) WS_MAX_VIOLATIONS);
+  int64_t when = c->end_us ? c->end_us : c->start_us;
 
-  text_time_at (cell, c->start_us, true);
-  text_cell (o, cell->str, W_TIME, true);
+  if (width == 0)
+    width = 100000;             /* no terminal: nothing cut, nothing wrapped */
+  else if (width < 40)
+    width = 40;
+  text_date_line (w, o, when);
 
-  g_string_truncate (cell, 0);
-  text_endpoint (cell, &c->addr[WS_SIDE_CLIENT], c->port[WS_SIDE_CLIENT]);
-  g_string_append (cell, " -> ");
-  text_endpoint (cell, &c->addr[WS_SIDE_SERVER], c->port[WS_SIDE_SERVER]);
-  if (cell->len > W_CONN)
-    {
-      /* never cut an address (two IPv6 endpoints take up to 98
-       * characters): the line is longer instead */
-      g_string_append_len (o, cell->str, (gssize) cell->len);
-      GS_PUT_LIT (o, "  ");
-    }
-  else
-    text_cell (o, cell->str, W_CONN, true);
-
-  g_string_truncate (cell, 0);
+  /* the row: END, CLIENT -> SERVER (never cut), HS, CLOSE, HOST/PATH (cut
+   * to what is left of the line, at least W_HOSTPATH_MIN) */
+  text_clock (cell, when);
+  text_cell (line, cell->str, W_CLOCK, true);
+  text_endpoint (ends, &c->addr[WS_SIDE_CLIENT], c->port[WS_SIDE_CLIENT]);
+  size_t client_len = ends->len;
+  g_string_append (ends, " -> ");
+  text_endpoint (ends, &c->addr[WS_SIDE_SERVER], c->port[WS_SIDE_SERVER]);
   if (c->host == NULL && c->path == NULL)
-    g_string_append (cell, c->midstream ? "(mid-stream)" : "-");
+    g_string_append (where, c->midstream ? "(mid-stream)" : "-");
   else
     {
-      text_str_safe (cell, c->host);
-      text_str_safe (cell, c->path);
+      text_str_safe (where, c->host);
+      text_str_safe (where, c->path);
     }
-  text_cell (o, cell->str, W_WHERE, true);
-
+  /* the room HOST/PATH has on the row; when both do not fit, the path (the
+   * host is mostly the server, on the row already) */
+  size_t where_room = ends->len <= W_ENDS && width >= W_LEAD + W_HOSTPATH_MIN
+                      ? width - W_LEAD : W_HOSTPATH_MIN;
+  if (c->path && c->host && text_width (where->str, where->len) > where_room)
+    {
+      g_string_truncate (where, 0);
+      text_str_safe (where, c->path);
+    }
   g_string_truncate (cell, 0);
   if (c->handshake_status >= 0)
     put_u64 (cell, (uint64_t) c->handshake_status);
   else
     g_string_append (cell, c->midstream ? "mid" : "-");
-  text_cell (o, cell->str, W_HS, true);
-
+  g_autoptr (GString) rest = g_string_new (NULL);
+  text_cell (rest, cell->str, W_STATUS, true);
   g_string_truncate (cell, 0);
   if (code >= 0)
-    {
-      const ws_code_info *ci = ws_code_lookup (code);
-      put_u64 (cell, (uint64_t) code);
-      if (ci && ci->name)
-        {
-          g_string_append_c (cell, ' ');
-          text_str_safe (cell, ci->name);
-        }
-    }
+    put_u64 (cell, (uint64_t) code);
   else
     g_string_append (cell, "-");
-  text_cell (o, cell->str, W_CLOSE, true);
+  text_cell (rest, cell->str, W_CODE, true);
 
-  text_cell (o, ws_side_valid (c->close_initiator) && ws_side_name (c->close_initiator)
-                ? ws_side_name (c->close_initiator) : "-", W_BY, true);
-
-  g_string_truncate (cell, 0);
-  g_string_append (cell, ws_tcp_end_name (c->tcp_end) ? ws_tcp_end_name (c->tcp_end) : "-");
-  if (c->tcp_end != WS_TCP_END_OPEN && ws_side_valid (c->tcp_end_by) &&
-      ws_side_name (c->tcp_end_by))
+  if (ends->len <= W_ENDS && width >= W_LEAD + W_HOSTPATH_MIN)
     {
-      GS_PUT_LIT (cell, " by ");
-      g_string_append (cell, ws_side_name (c->tcp_end_by));
+      text_cell (line, ends->str, W_ENDS, true);
+      g_string_append (line, rest->str);
+      text_cell (line, where->str, width - W_LEAD, false);
     }
-  text_cell (o, cell->str, W_TCP, true);
-
-  g_string_truncate (cell, 0);
-  put_u64 (cell, c->dir[WS_SIDE_CLIENT].frames);
-  gs_putc (cell, '/');
-  put_u64 (cell, c->dir[WS_SIDE_SERVER].frames);
-  text_cell (o, cell->str, W_FRAMES, reason != NULL);
-
-  if (reason)
+  else if (W_CLOCK + 2 + ends->len + 2 + rest->len + W_HOSTPATH_MIN <= width)
     {
-      g_string_truncate (cell, 0);
-      g_string_append_c (cell, '"');
-      ws_text_safe (cell, reason, reason_len);
-      g_string_append_c (cell, '"');
-      text_cell (o, cell->str, W_REASON, false);
+      /* longer endpoints, room enough: on the row, the columns after them
+       * shifted */
+      g_string_append (line, ends->str);
+      g_string_append (line, "  ");
+      g_string_append (line, rest->str);
+      text_cell (line, where->str, width - (W_CLOCK + 2 + ends->len + 2 + rest->len), false);
     }
-  /* text_cell leaves two spaces after each cell; none at the end of a line */
-  while (o->len && o->str[o->len - 1] == ' ')
-    g_string_truncate (o, o->len - 1);
+  else
+    {
+      /* long endpoints (IPv6): whole, the rest of the row under them */
+      size_t lead = W_CLOCK + 2;
+      if (lead + ends->len <= width)
+        g_string_append (line, ends->str);
+      else
+        {
+          g_string_append_len (line, ends->str, (gssize) client_len);
+          g_string_append (line, " ->\n");
+          g_string_append_printf (line, "%*s%s", (int) lead, "", ends->str + client_len + 4);
+        }
+      g_string_append_printf (line, "\n%*s", (int) lead, "");
+      g_string_append (line, rest->str);
+      size_t room = width > lead + rest->len ? width - lead - rest->len : 0;
+      text_cell (line, where->str, MAX (room, (size_t) W_HOSTPATH_MIN), false);
+    }
+  while (line->len && line->str[line->len - 1] == ' ')
+    g_string_truncate (line, line->len - 1);
+  g_string_append (o, line->str);
   g_string_append_c (o, '\n');
 
+  /* the cause on the next line; its fix once for connections with the
+   * same cause (a storm of identical connections shows it once) */
   if (c->cause.id)
     {
-      g_string_append (o, "    cause: ");
-      text_str_safe (o, c->cause.id);
+      g_string_truncate (cell, 0);
+      text_str_safe (cell, c->cause.id);
       if (c->cause.detail)
         {
-          g_string_append_c (o, '/');
-          text_str_safe (o, c->cause.detail);
+          g_string_append_c (cell, '/');
+          text_str_safe (cell, c->cause.detail);
         }
+      g_autofree char *group = g_strdup (cell->str);
       if (c->cause.confidence)
         {
-          g_string_append (o, " (");
-          text_str_safe (o, c->cause.confidence);
-          g_string_append (o, " confidence)");
+          g_string_append (cell, " (");
+          text_str_safe (cell, c->cause.confidence);
+          g_string_append (cell, " confidence)");
         }
       if (c->cause.summary)
         {
-          g_string_append (o, ": ");
-          text_str_safe (o, c->cause.summary);
+          g_string_append (cell, ": ");
+          text_str_safe (cell, c->cause.summary);
         }
-      g_string_append_c (o, '\n');
+      ws_text_wrap (o, "    cause: ", cell->str, width, "      ");
       if (c->cause.fix)
         {
-          g_string_append (o, "    fix: ");
-          text_str_safe (o, c->cause.fix);
-          g_string_append_c (o, '\n');
-        }
-      if (verbose && c->cause.evidence && c->cause.evidence->len)
-        {
-          g_string_append (o, "    evidence:\n");
-          for (guint i = 0; i < c->cause.evidence->len; i++)
+          g_string_truncate (cell, 0);
+          text_str_safe (cell, c->cause.fix);
+          if (!g_hash_table_contains (w->fixes_shown, group))
             {
-              const ws_evidence *ev = g_ptr_array_index (c->cause.evidence, i);
-              g_string_append (o, "      ");
-              if (ev->ts_us > 0)
-                {
-                  text_time (o, ev->ts_us);
-                  g_string_append (o, "  ");
-                }
-              text_str_safe (o, ev->text);
-              g_string_append_c (o, '\n');
+              g_hash_table_add (w->fixes_shown, g_strdup (group));
+              ws_text_wrap (o, "    fix: ", cell->str, width, "      ");
             }
+        }
+    }
+  if (reason)
+    {
+      g_string_truncate (cell, 0);
+      if (code >= 0)
+        {
+          const ws_code_info *ci = ws_code_lookup (code);
+          put_u64 (cell, (uint64_t) code);
+          if (ci && ci->name)
+            {
+              g_string_append_c (cell, ' ');
+              text_str_safe (cell, ci->name);
+            }
+          if (ws_side_valid (c->close_initiator) && ws_side_name (c->close_initiator))
+            g_string_append_printf (cell, " %s %s", _("from the"),
+                                    ws_side_name (c->close_initiator));
+        }
+      else
+        g_string_append (cell, _("no close frame"));
+      g_string_append (cell, ", \"");
+      ws_text_safe (cell, reason, reason_len);
+      g_string_append_c (cell, '"');
+      ws_text_wrap (o, "    close: ", cell->str, width, "      ");
+    }
+  if (verbose)
+    {
+      g_string_truncate (cell, 0);
+      g_string_append (cell, ws_tcp_end_name (c->tcp_end) ? ws_tcp_end_name (c->tcp_end) : "-");
+      if (c->tcp_end != WS_TCP_END_OPEN && ws_side_valid (c->tcp_end_by)
+          && ws_side_name (c->tcp_end_by))
+        g_string_append_printf (cell, " by %s", ws_side_name (c->tcp_end_by));
+      g_string_append_printf (cell, "; %s %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT,
+                              _("frames client/server"), c->dir[WS_SIDE_CLIENT].frames,
+                              c->dir[WS_SIDE_SERVER].frames);
+      ws_text_wrap (o, "    tcp: ", cell->str, width, "      ");
+    }
+  if (verbose && c->cause.id && c->cause.evidence && c->cause.evidence->len)
+    {
+      g_autoptr (GPtrArray) ev = ws_evidence_in_time_order (&c->cause);
+      g_string_append (o, "    evidence:\n");
+      for (guint i = 0; i < ev->len; i++)
+        {
+          const ws_evidence *e = g_ptr_array_index (ev, i);
+          g_string_truncate (cell, 0);
+          g_string_truncate (line, 0);
+          g_string_append (line, "      ");
+          if (e->ts_us > 0)
+            {
+              text_clock (line, e->ts_us);
+              g_string_append (line, "  ");
+            }
+          text_str_safe (cell, e->text);
+          ws_text_wrap (o, line->str, cell->str, width, "        ");
+        }
+    }
+  if (verbose && c->first_frame)
+    {
+      g_autoptr (GString) df = g_string_new (NULL);
+      g_string_truncate (cell, 0);
+      text_str_safe (cell, c->first_file);
+      g_string_append_printf (cell, " %s %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT, _("frames"),
+                              c->first_frame, c->last_frame);
+      ws_text_wrap (o, "    packets: ", cell->str, width, "      ");
+      if (ws_display_filter (c, df))
+        {
+          g_string_truncate (cell, 0);
+          text_str_safe (cell, df->str);
+          ws_text_wrap (o, "    wireshark: ", cell->str, width, "      ");
         }
     }
   if (nv > 0)
     {
-      g_string_append (o, "    violations:");
+      g_string_truncate (cell, 0);
       for (unsigned i = 0; i < nv; i++)
         {
           const char *side = ws_side_valid (c->violations[i].side)
                              ? ws_side_name (c->violations[i].side) : NULL;
           if (i)
-            gs_putc (o, ',');
-          gs_putc (o, ' ');
-          g_string_append (o, ws_violation_name (c->violations[i].kind));
+            g_string_append (cell, ", ");
+          g_string_append (cell, ws_violation_name (c->violations[i].kind));
           if (side)
-            {
-              GS_PUT_LIT (o, " (");
-              g_string_append (o, side);
-              gs_putc (o, ')');
-            }
+            g_string_append_printf (cell, " (%s)", side);
         }
       if (c->violations_dropped)
-        g_string_append_printf (o, ", and %u more", c->violations_dropped);
-      g_string_append_c (o, '\n');
+        g_string_append_printf (cell, ", and %u more", c->violations_dropped);
+      ws_text_wrap (o, "    violations:", cell->str, width, "      ");
     }
   if (c->limits)
     {
-      bool first = true;
-      g_string_append (o, "    limits hit:");
+      g_string_truncate (cell, 0);
       for (size_t i = 0; i < G_N_ELEMENTS (ws_limit_names); i++)
         if (c->limits & ws_limit_names[i].bit)
-          {
-            g_string_append_printf (o, "%s %s", first ? "" : ",", ws_limit_names[i].name);
-            first = false;
-          }
-      g_string_append_c (o, '\n');
+          g_string_append_printf (cell, "%s%s", cell->len ? ", " : "", ws_limit_names[i].name);
+      ws_text_wrap (o, "    limits hit:", cell->str, width, "      ");
     }
 }
 
-struct ws_text_tally {
-  uint64_t records;
-  uint64_t handshake_failures;
-  uint64_t midstream;
-  uint64_t with_violations;
-  uint64_t no_cause;
-  GHashTable *by_code;        /* GINT_TO_POINTER (code or -1) -> uint64_t* */
-  GHashTable *by_cause;       /* cause id (copy) -> uint64_t* */
-  GHashTable *storms;         /* "server around minute" (copy) -> uint64_t* */
-};
 
 ws_text_tally *
 ws_text_tally_new (void)
@@ -330,6 +468,7 @@ ws_text_tally_new (void)
   w->by_code = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
   w->by_cause = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   w->storms = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  w->fixes_shown = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   return w;
 }
 
@@ -341,6 +480,8 @@ ws_text_tally_free (ws_text_tally *w)
   g_hash_table_destroy (w->by_code);
   g_hash_table_destroy (w->by_cause);
   g_hash_table_destroy (w->storms);
+  g_hash_table_destroy (w->fixes_shown);
+  g_free (w->last_date);
   g_free (w);
 }
 
@@ -431,8 +572,8 @@ hash_keys (GHashTable *h)
   return keys;
 }
 
-void
-ws_text_totals (const ws_text_tally *w, GString *o, const ws_counters *st)
+static void
+text_totals (const ws_text_tally *w, GString *o, const ws_counters *st)
 {
   g_autoptr (GPtrArray) keys = NULL;
 
@@ -519,8 +660,8 @@ ws_text_totals (const ws_text_tally *w, GString *o, const ws_counters *st)
   g_string_append_printf (o, "  other TCP connections skipped: %" PRIu64 "\n",
                           st->other_connections);
   g_string_append_printf (o, "  TCP streams looked at and rejected as not WebSocket: %" PRIu64
-                          " (no upgrade request from the start %" PRIu64
-                          ", mid-stream bytes not frames %" PRIu64 ")\n",
+                          "\n    no upgrade request from the start: %" PRIu64
+                          ", mid-stream bytes not frames: %" PRIu64 "\n",
                           st->rejected_no_upgrade + st->rejected_midstream,
                           st->rejected_no_upgrade, st->rejected_midstream);
   g_string_append_printf (o, "  other upgrades (not WebSocket, e.g. h2c): %" PRIu64 "\n",
@@ -552,10 +693,62 @@ ws_text_totals (const ws_text_tally *w, GString *o, const ws_counters *st)
                             st->ip_frag_overlap_conflicts);
   g_string_append_printf (o, "  gaps in TCP streams: %" PRIu64 " (%" PRIu64 " bytes missed)\n",
                           st->gaps, st->gap_bytes);
-  g_string_append_printf (o, "  limits hit: connections evicted %" PRIu64
+  g_string_append_printf (o, "  limits hit: evicted %" PRIu64
                           ", reassembly %" PRIu64 ", inflate %" PRIu64
                           ", inflaters %" PRIu64 ", header %" PRIu64 "\n",
                           st->evicted, st->reassembly_limit_hits,
                           st->inflate_limit_hits, st->inflater_limit_hits,
                           st->header_limit_hits);
+}
+
+void
+ws_text_totals (const ws_text_tally *w, GString *o, const ws_counters *stats, size_t width)
+{
+  g_autoptr (GString) t = g_string_new (NULL);
+  char **lines;
+
+  text_totals (w, t, stats);
+  /* lines wider than the terminal wrap under themselves */
+  if (t->len && t->str[t->len - 1] == '\n')
+    g_string_truncate (t, t->len - 1);
+  lines = g_strsplit (t->str, "\n", -1);
+  for (char **l = lines; *l; l++)
+    {
+      size_t lead = strspn (*l, " ");
+      if (width == 0 || text_width (*l, strlen (*l)) <= width)
+        {
+          g_string_append (o, *l);
+          g_string_append_c (o, '\n');
+          continue;
+        }
+      /* broken after the commas between items, so that a label stays
+       * with its number */
+      char **items = g_strsplit (*l + lead, ", ", -1);
+      size_t col = lead;
+      g_string_append_len (o, *l, (gssize) lead);
+      for (char **it = items; *it; it++)
+        {
+          size_t iw = text_width (*it, strlen (*it)) + (it[1] ? 1 : 0);
+          if (it != items)
+            {
+              if (col + 1 + iw > width)
+                {
+                  g_string_append_printf (o, "\n%*s", (int) (lead + 4), "");
+                  col = lead + 4;
+                }
+              else
+                {
+                  g_string_append_c (o, ' ');
+                  col++;
+                }
+            }
+          g_string_append (o, *it);
+          if (it[1])
+            g_string_append_c (o, ',');
+          col += iw;
+        }
+      g_string_append_c (o, '\n');
+      g_strfreev (items);
+    }
+  g_strfreev (lines);
 }

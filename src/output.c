@@ -9,12 +9,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "output.h"
 #include "output-csv.h"
 #include "output-json.h"
 #include "output-text.h"
+#include "output-fields.h"
+#include "output-summary.h"
 
 struct ws_writer {
   FILE *out;
@@ -29,6 +33,10 @@ struct ws_writer {
   uint64_t dropped_records;   /* records lost because the backlog was full */
   uint64_t write_failures;
   bool verbose;               /* text: evidence under each connection */
+  size_t width;               /* text: columns of the terminal */
+  bool abnormal_only;         /* --abnormal */
+  ws_summary *summary;        /* --summary: groups instead of records */
+  bool skip_totals;           /* no input was read */
   GString *buf;               /* one record, reused */
 };
 
@@ -83,6 +91,7 @@ ws_writer_new (FILE *out, ws_format fmt, bool flush)
   w->fmt = fmt;
   w->flush = flush;
   w->tally = ws_text_tally_new ();
+  w->width = 0;               /* no limit unless a terminal's is set */
   w->buf = g_string_sized_new (4096);
   return w;
 }
@@ -168,6 +177,49 @@ ws_writer_shows_evidence (const ws_writer *w)
 }
 
 void
+ws_writer_skip_totals (ws_writer *w)
+{
+  w->skip_totals = true;
+}
+
+void
+ws_writer_set_width (ws_writer *w, size_t columns)
+{
+  w->width = columns == 0 ? 0 : columns < 40 ? 40 : columns;
+}
+
+void
+ws_writer_set_abnormal (ws_writer *w, bool only)
+{
+  w->abnormal_only = only;
+}
+
+void
+ws_writer_set_summary (ws_writer *w, bool summary)
+{
+  if (summary && !w->summary)
+    w->summary = ws_summary_new ();
+}
+
+size_t
+ws_terminal_width (FILE *out)
+{
+  const char *env = g_getenv ("COLUMNS");
+  struct winsize ws;
+
+  if (env && *env)
+    {
+      char *end;
+      long v = strtol (env, &end, 10);
+      if (*end == '\0' && v > 0 && v < 100000)
+        return (size_t) v;
+    }
+  if (out && isatty (fileno (out)) && ioctl (fileno (out), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+    return ws.ws_col;
+  return 80;
+}
+
+void
 ws_writer_set_verbose (ws_writer *w, bool verbose)
 {
   w->verbose = verbose;
@@ -225,6 +277,15 @@ ws_writer_record (ws_writer *w, const ws_conn *c)
   bool ok;
 
   g_string_truncate (s, 0);
+  if (w->abnormal_only && !ws_record_abnormal (c))
+    return true;
+  if (w->summary)
+    {
+      ws_summary_add (w->summary, c);
+      if (w->fmt == WS_FMT_TEXT)
+        ws_text_tally_add (w->tally, c);
+      return true;
+    }
 
   switch (w->fmt)
     {
@@ -240,8 +301,8 @@ ws_writer_record (ws_writer *w, const ws_conn *c)
     case WS_FMT_TEXT:
     default:
       if (!w->header_done)
-        ws_text_header (s);
-      ws_text_record (s, c, w->verbose);
+        ws_text_header (s, w->width);
+      ws_text_record (w->tally, s, c, w->verbose, w->width);
       break;
     }
   w->header_done = true;
@@ -261,6 +322,13 @@ ws_writer_finish (ws_writer *w, const ws_counters *stats)
 {
   g_autoptr (GString) s = g_string_new (NULL);
 
+  if (w->summary)
+    {
+      ws_summary_write (w->summary, s, w->fmt, w->width);
+      if (w->fmt == WS_FMT_TEXT)
+        g_string_append_c (s, '\n');
+      w->header_done = true;
+    }
   switch (w->fmt)
     {
     case WS_FMT_JSON:
@@ -272,7 +340,8 @@ ws_writer_finish (ws_writer *w, const ws_counters *stats)
       break;
     case WS_FMT_TEXT:
     default:
-      ws_text_totals (w->tally, s, stats);
+      if (!w->skip_totals)
+        ws_text_totals (w->tally, s, stats, w->width);
       break;
     }
   w->header_done = true;
@@ -286,6 +355,7 @@ ws_writer_free (ws_writer *w)
   if (w == NULL)
     return;
   ws_text_tally_free (w->tally);
+  ws_summary_free (w->summary);
   if (w->backlog)
     g_string_free (w->backlog, TRUE);
   g_string_free (w->buf, TRUE);

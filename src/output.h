@@ -10,8 +10,8 @@
 #include "conn.h"
 #include "output-escape.h"
 #include "output-json.h"
+#include "output-fields.h"
 
-typedef enum { WS_FMT_TEXT = 0, WS_FMT_JSON, WS_FMT_CSV } ws_format;
 
 typedef struct ws_writer ws_writer;
 
@@ -20,6 +20,16 @@ ws_writer *ws_writer_new (FILE *out, ws_format fmt, bool flush);
 /* Whether the records written show the evidence behind a cause (JSON, and
  * the text table with verbose set). */
 bool ws_writer_shows_evidence (const ws_writer *w);
+/* Text: lay the report out for a terminal this wide (at least 40). */
+void ws_writer_set_width (ws_writer *w, size_t columns);
+/* The terminal's width for out: $COLUMNS, else the terminal's own
+ * (TIOCGWINSZ) when out is one, else 80. */
+size_t ws_terminal_width (FILE *out);
+/* --abnormal: only records ws_record_abnormal (output-fields.h) takes. */
+void ws_writer_set_abnormal (ws_writer *w, bool only);
+/* --summary: records are grouped (output-summary.h) and the groups written
+ * at the end instead (text: then the totals). */
+void ws_writer_set_summary (ws_writer *w, bool summary);
 /* Text: also list the evidence under each connection. */
 void ws_writer_set_verbose (ws_writer *w, bool verbose);
 /* Replace the stream (SIGHUP reopen); the old one is not closed. */
@@ -30,6 +40,9 @@ bool ws_writer_record (ws_writer *w, const ws_conn *c);
  * skipped, limits hit) from the records written and the counters; JSON and
  * CSV print nothing. */
 void ws_writer_finish (ws_writer *w, const ws_counters *stats);
+/* No input could be read: the text report ends without its totals (all
+ * zero, they would say nothing). */
+void ws_writer_skip_totals (ws_writer *w);
 void ws_writer_free (ws_writer *w);
 
 /* Daemon mode: output the file does not take (disk full) is kept, up to

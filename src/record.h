@@ -147,6 +147,11 @@ struct ws_conn {
   char *method;               /* from the request (NULL when not seen) */
   uint64_t id;                /* order of first packet, from 1 */
   int64_t start_us, end_us;
+  /* where its packets are in the capture files: the file of the first and
+   * of the last packet (interned; NULL live) and their frame numbers as
+   * Wireshark gives them in that file (0: unknown) */
+  const char *first_file, *last_file;
+  uint64_t first_frame, last_frame;
 
   /* by stage: the handshake's gatherers, the frame parsers and the
    * counters (tcp_bytes for every packet: first in ws_dir_stats) */

@@ -123,7 +123,28 @@ struct ws_tcp {
   flist closing;  /* linked through cl_prev/cl_next */
   flow *last;     /* flow of the previous packet: segments come in runs */
   uint64_t next_id;
+  GHashTable *evicted; /* keys (fkey*) of flows evicted while open: their
+                        * later packets are not a new mid-stream connection */
 };
+
+/* Evicted keys remembered at most (then forgotten all at once). */
+#define MAX_EVICTED_KEYS 65536
+
+static guint
+fkey_hash (gconstpointer k)
+{
+  const uint8_t *b = k;
+  guint h = 2166136261u;
+  for (size_t i = 0; i < sizeof (fkey); i++)
+    h = (h ^ b[i]) * 16777619u;
+  return h;
+}
+
+static gboolean
+fkey_equal (gconstpointer a, gconstpointer b)
+{
+  return memcmp (a, b, sizeof (fkey)) == 0;
+}
 
 static size_t total_ooo_bytes;
 
@@ -596,6 +617,11 @@ new_flow (ws_tcp *t, const fkey *k, uint32_t hash, bool src_lo, const ws_packet 
           flow *old = lru_first (t);
           old->conn->limits |= WS_LIMIT_EVICTED;
           ws_stats.evicted++;
+          if (!t->evicted)
+            t->evicted = g_hash_table_new_full (fkey_hash, fkey_equal, g_free, NULL);
+          if (g_hash_table_size (t->evicted) >= MAX_EVICTED_KEYS)
+            g_hash_table_remove_all (t->evicted);
+          g_hash_table_add (t->evicted, g_memdup2 (&old->key, sizeof old->key));
           end_flow (t, old);
         }
     }
@@ -699,6 +725,15 @@ ws_tcp_packet (ws_tcp *t, const ws_packet *p)
           f = NULL;
         }
     }
+  if (!f && t->evicted && g_hash_table_size (t->evicted))
+    {
+      /* the rest of a connection evicted while open: its record (limits:
+       * evicted) was written; a SYN starts a new one */
+      if (!syn && g_hash_table_contains (t->evicted, &k))
+        return;
+      if (syn)
+        g_hash_table_remove (t->evicted, &k);
+    }
   if (!f)
     {
       if ((p->flags & WS_TCP_RST) && !has_data)
@@ -707,6 +742,16 @@ ws_tcp_packet (ws_tcp *t, const ws_packet *p)
     }
   t->last = f;
   f->last_us = p->ts_us;
+  if (p->frame)
+    {
+      if (!f->conn->first_frame)
+        {
+          f->conn->first_file = p->file;
+          f->conn->first_frame = p->frame;
+        }
+      f->conn->last_file = p->file;
+      f->conn->last_frame = p->frame;
+    }
   if (t->ln[0].prev != f->lru)
     {
       lru_unlink (t, f->lru);
@@ -825,6 +870,8 @@ ws_tcp_free (ws_tcp *t)
 {
   if (!t)
     return;
+  if (t->evicted)
+    g_hash_table_destroy (t->evicted);
   for (flow *f; (f = lru_first (t));)
     {
       lru_free_node (t, f->lru);

@@ -11,7 +11,9 @@ tcp_facts (const diag *d, ws_strbuf *s)
   const ws_conn *c = d->c;
   if (c->tcp_end == WS_TCP_END_OPEN)
     {
-      ws_strbuf_add_str (s, "TCP still open when the capture ended");
+      ws_strbuf_add_str (s, c->limits & WS_LIMIT_EVICTED
+                            ? "TCP still open when it was evicted"
+                            : "TCP still open when the capture ended");
       return;
     }
   ws_side e = c->tcp_end_by;

@@ -16,7 +16,7 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "output.h"
+#include "output-escape.h"
 #include "tls-json.h"
 #include "tlsconn.h"
 #include "tlsdec.h"

@@ -64,7 +64,7 @@ while read -r o; do
     output) v="$tmp/cfg-out" ;;
     hold|idle-timeout|stats-interval) v=1 ;;
     daemon) v=false ;;
-    verbose|fast|inflate|no-utf8-check|no-redact|foreground) v=true ;;
+    verbose|fast|inflate|no-utf8-check|no-redact|foreground|summary|abnormal) v=true ;;
     *) v=100000 ;;
   esac
   printf '[wsclosed]\n%s=%s\n' "$o" "$v" >"$tmp/c.conf"
@@ -92,6 +92,62 @@ if [ "$(id -u)" -eq 0 ]; then
 else
   ok "--daemon with an unwritable pid file # SKIP needs root to open lo"
 fi
+
+# an empty file is said to be empty, not "truncated"; when every input
+# failed, no all-zero totals block
+: >"$tmp/empty.pcap"
+"$WSCLOSED" -r "$tmp/empty.pcap" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "empty file: exit 2, called empty, not truncated" \
+  test $rc -eq 2 -a -n "$(grep -F "empty.pcap: empty file" "$tmp/err")" -a -z "$(grep -i truncated "$tmp/err")"
+check "every input failed: no totals block" test ! -s "$tmp/out"
+"$WSCLOSED" -r - <"$tmp/empty.pcap" >"$tmp/out" 2>"$tmp/err"
+check "empty standard input: called empty" grep -q "^wsclosed: -: empty" "$tmp/err"
+"$WSCLOSED" -r "$tmp/empty.pcap" -r "$good" >"$tmp/out" 2>/dev/null
+check "one input of two failed: the totals of the other" grep -q "^  WebSocket connections: 1$" "$tmp/out"
+
+# an evicted connection: one record, "evicted", never "still open when the
+# capture ended" and never again as a mid-stream connection
+storm="$top_srcdir/pcaps/py-close-storm.pcap"
+"$WSCLOSED" -r "$storm" --max-conns 2 -F json >"$tmp/ev.json" 2>/dev/null
+check "evicted: 6 records for 6 connections, none mid-stream" \
+  test "$(jq -s 'length' "$tmp/ev.json")" -eq 6 -a "$(jq -s '[.[] | select(.midstream)] | length' "$tmp/ev.json")" -eq 0
+check "evicted: its summary says evicted, not the end of the capture" \
+  test "$(jq -s '[.[] | select(.limits | index("evicted")) | .cause.summary
+                  | select(test("evicted") and (test("capture ended") | not))] | length' "$tmp/ev.json")" \
+       -eq "$(jq -s '[.[] | select(.limits | index("evicted"))] | length' "$tmp/ev.json")" \
+       -a "$(jq -s '[.[] | select(.limits | index("evicted"))] | length' "$tmp/ev.json")" -gt 0
+
+# --abnormal: only closes other than 1000/1001/1005 by choice, and failed
+# handshakes; --summary: groups with counts and an example, in every format
+n_all=0; n_ab=0; want_ab=0
+for f in "$top_srcdir"/pcaps/*.pcap; do
+  "$WSCLOSED" -r "$f" -F json 2>/dev/null >"$tmp/all.json"
+  "$WSCLOSED" -r "$f" -F json --abnormal 2>/dev/null >"$tmp/ab.json"
+  n_all=$((n_all + $(wc -l <"$tmp/all.json")))
+  n_ab=$((n_ab + $(wc -l <"$tmp/ab.json")))
+  want_ab=$((want_ab + $(jq -s '[.[] | select((.handshake_status != null and .handshake_status != 101)
+      or .accept_valid == false or .handshake_problem_kind != null
+      or (.close_code != null and .close_code != 1000 and .close_code != 1001
+          and (.close_code != 1005 or (.close_frames.client == null or .close_frames.server == null))))]
+      | length' "$tmp/all.json")))
+done
+check "--abnormal on pcaps/: $n_ab of $n_all records, as the close codes say ($want_ab)" \
+  test "$n_ab" -eq "$want_ab" -a "$n_ab" -gt 0 -a "$n_ab" -lt "$n_all"
+"$WSCLOSED" -r "$storm" --abnormal >"$tmp/ab.txt" 2>/dev/null
+check "--abnormal: a storm of 1001 closes shows no connection" test -z "$(grep -c '127.0.0.1:18300' "$tmp/ab.txt" | grep -v '^0$')"
+"$WSCLOSED" -r "$storm" --summary -F json >"$tmp/sum.json" 2>/dev/null
+check "--summary -F json: the storm is one group of 6 with an example" \
+  test "$(jq -c '[.count, .cause_id, .cause_detail, .server_port, .path, (.example_id > 0)]' "$tmp/sum.json")" \
+       = '[6,"endpoint_going_away","close_storm",18300,"/storm",true]'
+"$WSCLOSED" -r "$storm" --summary -F csv >"$tmp/sum.csv" 2>/dev/null
+check "--summary -F csv: a header row and one group" \
+  test "$(head -1 "$tmp/sum.csv" | tr -d '\r')" = "count,cause_id,cause_detail,server_ip,server_port,path,example_id,example_close_code,first_end_ts,last_end_ts" \
+       -a "$(wc -l <"$tmp/sum.csv")" -eq 2
+"$WSCLOSED" -r "$storm" --summary >"$tmp/sum.txt" 2>/dev/null
+check "--summary text: one line for the group, then the totals" \
+  test "$(grep -c '^ *6  endpoint_going_away/close_storm 127.0.0.1:18300 /storm (e.g. #[0-9]*)$' "$tmp/sum.txt")" -eq 1 \
+       -a "$(grep -c '^Totals$' "$tmp/sum.txt")" -eq 1 -a "$(grep -c '^    cause:' "$tmp/sum.txt")" -eq 0
 
 # the systemd unit keeps wsclosed in the foreground even if daemon=true
 unit="$top_srcdir/contrib/wsclosed.service.in"

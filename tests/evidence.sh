@@ -1,7 +1,8 @@
 #!/bin/sh
 # The evidence behind a cause is only built when the report shows it (JSON,
 # text with -v).  Without it the diagnosis must be the same: the text table
-# without -v must equal the verbose table with its evidence blocks removed,
+# without -v must equal the verbose table with its evidence blocks (and the
+# tcp:, packets: and wireshark: lines only -v shows) removed,
 # and the CSV's cause columns must equal the JSON's, on every bundled capture.
 . "${top_srcdir:-.}/tests/lib.sh"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
@@ -11,7 +12,8 @@ for f in "$top_srcdir"/pcaps/*.pcap "$top_srcdir"/tests/data/*.pcap; do
   n=$((n + 1))
   b=$(basename "$f")
   "$WSCLOSED" -F text -v -r "$f" 2>/dev/null \
-    | awk '/^    evidence:$/ { skip = 1; next } skip && /^      / { next } { skip = 0; print }' >"$tmp/verbose"
+    | awk '/^    (evidence:$|tcp: |packets: |wireshark: )/ { skip = 1; next }
+           skip && /^      / { next } { skip = 0; print }' >"$tmp/verbose"
   "$WSCLOSED" -F text -r "$f" 2>/dev/null >"$tmp/plain"
   cmp -s "$tmp/verbose" "$tmp/plain" || bad_text="$bad_text $b"
   if command -v jq >/dev/null 2>&1 && [ -n "$PYTHON" ]; then

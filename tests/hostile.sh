@@ -79,7 +79,7 @@ rc=${PIPESTATUS[1]}
 measured "syn-flood (1,000,000 SYNs, --max-conns $FLOOD_MAX_CONNS)"
 echo "# syn-flood: generation and analysis took $((SECONDS - t0)) s"
 bounded "syn-flood" 0
-ev=$(limit "connections evicted")
+ev=$(limit "evicted")
 check "syn-flood: totals count $((1000000 - FLOOD_MAX_CONNS)) evicted connections (got ${ev:-none})" \
   test "${ev:-0}" -eq $((1000000 - FLOOD_MAX_CONNS))
 check "syn-flood: all 1000000 packets read" grep -q "packets: 1000000 " "$tmp/out"

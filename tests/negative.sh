@@ -22,8 +22,8 @@ for name in $(grep '^neg-' "$tmp/list"); do
   check "$name: no record" test "$(records "$f")" -eq 0
   case $name in
     neg-tls*) check "$name: counted as encrypted" has "$tmp/out" "encrypted (TLS) connections, not analysed: 1" ;;
-    *-nosyn) check "$name: counted as looked at and rejected" has "$tmp/out" "rejected as not WebSocket: 1 (" ;;
-    *) check "$name: rejected as no upgrade from the start" has "$tmp/out" "(no upgrade request from the start 1," ;;
+    *-nosyn) check "$name: counted as looked at and rejected" has "$tmp/out" "rejected as not WebSocket: 1" ;;
+    *) check "$name: rejected as no upgrade from the start" has "$tmp/out" "no upgrade request from the start: 1," ;;
   esac
 done
 

@@ -1212,7 +1212,7 @@ csv_parse (const char *s)
 }
 
 static char *
-write_all (ws_format fmt, ws_conn **cs, size_t n, const ws_counters *st)
+write_all_width (ws_format fmt, ws_conn **cs, size_t n, const ws_counters *st, size_t width)
 {
   char *buf = NULL;
   size_t len = 0;
@@ -1221,12 +1221,20 @@ write_all (ws_format fmt, ws_conn **cs, size_t n, const ws_counters *st)
 
   g_assert_nonnull (f);
   w = ws_writer_new (f, fmt, false);
+  ws_writer_set_width (w, width);
   for (size_t i = 0; i < n; i++)
     g_assert_true (ws_writer_record (w, cs[i]));
   ws_writer_finish (w, st);
   ws_writer_free (w);
   fclose (f);
   return buf;   /* malloc'd by open_memstream; g_free is free since GLib 2.46 */
+}
+
+/* No terminal: nothing wrapped or cut. */
+static char *
+write_all (ws_format fmt, ws_conn **cs, size_t n, const ws_counters *st)
+{
+  return write_all_width (fmt, cs, n, st, 0);
 }
 
 static const char *
@@ -1268,8 +1276,15 @@ test_csv_writer (void)
   for (guint r = 1; r < rows->len; r++)
     g_assert_cmpuint (((GPtrArray *) g_ptr_array_index (rows, r))->len, ==, header->len);
   g_assert_cmpstr (g_ptr_array_index (header, 0), ==, "id");
-  g_assert_cmpstr (g_ptr_array_index (header, header->len - 2), ==, "cause_id");
-  g_assert_cmpstr (g_ptr_array_index (header, header->len - 1), ==, "cause_summary");
+  /* the contract columns end with the cause; added ones come after */
+  for (guint i = 0; i < header->len; i++)
+    if (strcmp (g_ptr_array_index (header, i), "cause_summary") == 0)
+      {
+        g_assert_cmpuint (i, >, 0);
+        g_assert_cmpstr (g_ptr_array_index (header, i - 1), ==, "cause_id");
+        g_assert_cmpstr (g_ptr_array_index (header, i + 1), ==, "source_file");
+        g_assert_cmpstr (g_ptr_array_index (header, header->len - 1), ==, "display_filter");
+      }
 
   g_assert_cmpstr (field (rows, 1, header, "host"), ==, "'=cmd|' /C calc'!A0");
   g_assert_cmpstr (field (rows, 1, header, "close_reason"), ==, "'-bye, \"now\"\n");
@@ -1450,30 +1465,44 @@ test_text_writer (void)
   assert_no_control (out);
   lines = g_strsplit (out, "\n", -1);
 
-  /* the table header once, then the first connection */
-  g_assert_true (g_str_has_prefix (lines[0], "TIME"));
-  g_assert_null (strstr (out + strlen (lines[0]), "TIME (UTC)"));
-  g_assert_true (g_str_has_prefix (lines[1], "2023-11-14 22:13:20.123"));
-  g_assert_nonnull (strstr (lines[1], "10.0.0.1:50000 -> 192.168.1.2:8765"));
-  g_assert_nonnull (strstr (lines[1], "evil\\x1b[2J.example/chat"));
-  want = g_strdup_printf ("1000 %s", n1000->name);
-  g_assert_nonnull (strstr (lines[1], want));
-  g_assert_nonnull (strstr (lines[1], "fin by server"));
-  g_assert_nonnull (strstr (lines[1], "3/4"));
-  g_assert_nonnull (strstr (lines[1], "\"bye\\x1b]0;pwned\\x07\""));
-  g_assert_true (g_str_has_prefix (lines[2], "    cause: normal_closure"));
-  g_assert_nonnull (strstr (lines[2], "Both sides closed \\x1b[1mcleanly"));
-  g_assert_cmpstr (lines[3], ==, "    fix: Nothing to do");
+  /* the time convention, the table header once, the date, then the first
+   * connection: its row, its cause on the next line, the fix, the reason */
+  g_assert_true (g_str_has_prefix (lines[0], "Connections in the order they ended; END is"));
+  g_assert_true (g_str_has_prefix (lines[1], "END (UTC)"));
+  g_assert_null (strstr (out + strlen (lines[0]) + strlen (lines[1]) + 2, "END (UTC)"));
+  g_assert_cmpstr (lines[2], ==, "2023-11-14:");
+  g_assert_true (g_str_has_prefix (lines[3], "22:13:"));
+  g_assert_nonnull (strstr (lines[3], "10.0.0.1:50000 -> 192.168.1.2:8765"));
+  g_assert_nonnull (strstr (lines[3], "evil\\x1b[2J.example/chat"));
+  g_assert_nonnull (strstr (lines[3], " 101  1000 "));
+  g_assert_true (g_str_has_prefix (lines[4], "    cause: normal_closure"));
+  g_assert_nonnull (strstr (lines[4], "Both sides closed \\x1b[1mcleanly"));
+  g_assert_cmpstr (lines[5], ==, "    fix: Nothing to do");
+  want = g_strdup_printf ("    close: 1000 %s from the client, \"bye\\x1b]0;pwned\\x07\"",
+                          n1000->name);
+  g_assert_cmpstr (lines[6], ==, want);
 
-  g_assert_nonnull (strstr (lines[4], "rst by server"));
-  g_free (want);
-  want = g_strdup_printf ("1006 %s", n1006->name);
-  g_assert_nonnull (strstr (lines[4], want));
-  g_assert_true (g_str_has_prefix (lines[5], "    cause: peer_reset"));
+  g_assert_nonnull (strstr (lines[7], " 1006 "));
+  g_assert_true (g_str_has_prefix (lines[8], "    cause: peer_reset"));
+  g_assert_cmpstr (lines[9], ==, "    fix: Look at the server log");
 
-  g_assert_nonnull (strstr (lines[7], " 403 "));
+  g_assert_nonnull (strstr (lines[10], " 403 "));
   /* no cause: no cause line */
-  g_assert_false (g_str_has_prefix (lines[8], "    "));
+  g_assert_false (g_str_has_prefix (lines[11], "    "));
+
+  /* -v: how TCP ended and the frames */
+  {
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream (&buf, &len);
+    ws_writer *w = ws_writer_new (f, WS_FMT_TEXT, false);
+    ws_writer_set_verbose (w, true);
+    g_assert_true (ws_writer_record (w, cs[0]));
+    ws_writer_free (w);
+    fclose (f);
+    g_assert_nonnull (strstr (buf, "\n    tcp: fin by server; frames client/server 3/4\n"));
+    free (buf);
+  }
 
   /* totals */
   g_assert_nonnull (strstr (out, "WebSocket connections: 3\n"));
@@ -1483,7 +1512,7 @@ test_text_writer (void)
   g_assert_nonnull (strstr (out, "packets: 1234 "));
   g_assert_nonnull (strstr (out, "truncated packets (snaplen): 2\n"));
   g_assert_nonnull (strstr (out, "gaps in TCP streams: 3 "));
-  g_assert_nonnull (strstr (out, "connections evicted 9"));
+  g_assert_nonnull (strstr (out, "limits hit: evicted 9"));
   {
     /* by close code: 1000 once, 1006 twice (the RST and the 403 + FIN) */
     const char *totals = strstr (out, "\nTotals\n");
@@ -1694,6 +1723,17 @@ test_text_ipv6_whole (void)
   text = write_all (WS_FMT_TEXT, &c, 1, NULL);
   g_assert_nonnull (strstr (text, "[2001:db8:1234:5678:9abc:def0:1234:5670]:65535 -> "
                                   "[2001:db8:1234:5678:9abc:def0:1234:5671]:8765  "));
+  /* in 80 columns: each endpoint whole, the server under the client, no
+   * line wider than 80 */
+  for (size_t width = 80; width <= 120; width += 40)
+    {
+      g_autofree char *narrow = write_all_width (WS_FMT_TEXT, &c, 1, NULL, width);
+      g_auto (GStrv) lines = g_strsplit (narrow, "\n", -1);
+      g_assert_nonnull (strstr (narrow, "[2001:db8:1234:5678:9abc:def0:1234:5670]:65535"));
+      g_assert_nonnull (strstr (narrow, "[2001:db8:1234:5678:9abc:def0:1234:5671]:8765"));
+      for (char **l = lines; *l; l++)
+        g_assert_cmpuint (g_utf8_strlen (*l, -1), <=, width);
+    }
   ws_conn_free (c);
 }
 
@@ -1714,8 +1754,14 @@ test_epoch_times (void)
   csv = write_all (WS_FMT_CSV, &c, 1, NULL);
   rows = csv_parse (csv);
   g_assert_cmpstr (field (rows, 1, g_ptr_array_index (rows, 0), "start_ts"), ==, "0.000000");
+  /* the text table shows the end (the date on its own line) */
   text = write_all (WS_FMT_TEXT, &c, 1, NULL);
-  g_assert_nonnull (strstr (text, "\n1970-01-01 00:00:00.000  10.0.0.1:50000"));
+  g_assert_nonnull (strstr (text, "\n1970-01-02:\n00:00:00.000  10.0.0.1:50000"));
+  g_clear_pointer (&text, g_free);
+  /* a record without an end: its start, the epoch itself, is a moment */
+  c->end_us = 0;
+  text = write_all (WS_FMT_TEXT, &c, 1, NULL);
+  g_assert_nonnull (strstr (text, "\n1970-01-01:\n00:00:00.000  10.0.0.1:50000"));
   ws_conn_free (c);
 }
 
@@ -1732,9 +1778,9 @@ test_text_rejected_totals (void)
   st.rejected_midstream = 3;
   st.other_upgrades = 2;
   out = write_all (WS_FMT_TEXT, NULL, 0, &st);
-  g_assert_nonnull (strstr (out, "  TCP streams looked at and rejected as not WebSocket: 7 "
-                                 "(no upgrade request from the start 4, mid-stream bytes not "
-                                 "frames 3)\n"));
+  g_assert_nonnull (strstr (out, "  TCP streams looked at and rejected as not WebSocket: 7\n"
+                                 "    no upgrade request from the start: 4, mid-stream bytes not "
+                                 "frames: 3\n"));
   g_assert_nonnull (strstr (out, "  other upgrades (not WebSocket, e.g. h2c): 2\n"));
 }
 

@@ -35,18 +35,21 @@ jq_is() { [ "$(jq -c "$1" "$3" 2>/dev/null)" = "$2" ]; }
 
 # ---- the secrets in a pcapng Decryption Secrets Block (editcap --inject-secrets):
 # read like the pcap, with --keylog and with the block's own secrets alone
+# (but for the file each record names and its frame numbers: the pcapng's
+# blocks are other frames)
+nofile='del(.id, .source_file, .first_frame, .last_frame, .display_filter)'
 json -r "$caps/tls13-dsb.pcapng" --keylog "$caps/tls13-aes128-1000.keylog" >"$tmp/dsb.json"
 json -r "$caps/tls13-aes128-1000.pcap" --keylog "$caps/tls13-aes128-1000.keylog" >"$tmp/pcap.json"
 check "pcapng with a DSB: the same record as the pcap" \
-  cmp -s <(jq -c 'del(.id)' "$tmp/dsb.json") <(jq -c 'del(.id)' "$tmp/pcap.json")
+  cmp -s <(jq -c "$nofile" "$tmp/dsb.json") <(jq -c "$nofile" "$tmp/pcap.json")
 json -r "$caps/tls13-dsb.pcapng" >"$tmp/dsb-only.json"
 check "pcapng with a DSB and no --keylog: decrypted with the embedded secrets, the same record" \
-  cmp -s <(jq -c 'del(.id)' "$tmp/dsb-only.json") <(jq -c 'del(.id)' "$tmp/pcap.json")
+  cmp -s <(jq -c "$nofile" "$tmp/dsb-only.json") <(jq -c "$nofile" "$tmp/pcap.json")
 
 # ---- the same exchange over ws and over wss gives the same record ----------
 # (but for the tls object, addresses, ports, Host, times, TCP byte counts,
 # who sent the first FIN - a race - and the evidence texts made of those)
-norm='del(.id,.tls,.client_ip,.client_port,.server_ip,.server_port,.community_id,.host,.client_bytes,.server_bytes,.tcp_end_by)
+norm='del(.id,.tls,.client_ip,.client_port,.server_ip,.server_port,.community_id,.host,.client_bytes,.server_bytes,.tcp_end_by,.source_file,.first_frame,.last_frame,.display_filter,.duration_s,.idle_before_close_s,.last_ping_rtt_s)
       | .cause |= {id,detail,confidence}
       | walk(if type == "object" then with_entries(select(.key | test("_ts$|^ts$|^tcp_bytes$") | not)) else . end)'
 "$WSCLOSED" -r "$caps/ws-twin-1000.pcap" -F json | jq -S "$norm" >"$tmp/ws.json"

@@ -79,9 +79,10 @@ check "mergecap of two link types: both connections, exit 0, nothing on stderr" 
   test "$(jq -s -c "$wire" "$tmp/m.out")" = "$both" -a $rc -eq 0 -a ! -s "$tmp/m.err"
 gzip -c "$m" >"$tmp/m.pcapng.gz"
 "$WSCLOSED" -r "$tmp/m.pcapng.gz" -F json >"$tmp/gz.out" 2>/dev/null
-check "the same pcapng gzip-compressed" cmp -s "$tmp/m.out" "$tmp/gz.out"
+nofile() { jq -c 'del(.source_file)' "$1"; }  # the file each names differs
+check "the same pcapng gzip-compressed" test "$(nofile "$tmp/m.out")" = "$(nofile "$tmp/gz.out")"
 "$WSCLOSED" -r - -F json <"$m" >"$tmp/stdin.out" 2>/dev/null
-check "the same pcapng on standard input" cmp -s "$tmp/m.out" "$tmp/stdin.out"
+check "the same pcapng on standard input" test "$(nofile "$tmp/m.out")" = "$(nofile "$tmp/stdin.out")"
 "$WSCLOSED" -r "$m" -F json 'tcp port 18040' >"$tmp/f.out" 2>/dev/null
 check "a filter compiled for each interface's link type" \
   test "$(jq -s -c '[.[].server_port]' "$tmp/f.out")" = "[18040]"
@@ -111,7 +112,7 @@ for cut in $(seq 0 160) $(seq 161 31 "$size"); do
   n=$((n + 1))
   lines=$(wc -l <"$tmp/c.err")
   if [ $rc -eq 0 ] && [ "$lines" -eq 0 ]; then continue; fi
-  if [ $rc -eq 2 ] && [ "$lines" -eq 1 ] && grep -q "cut.pcapng: \(truncated\|not a capture\|the capture file has no Interface\)" "$tmp/c.err"; then
+  if [ $rc -eq 2 ] && [ "$lines" -eq 1 ] && grep -q "cut.pcapng: \(empty\|truncated\|not a capture\|the capture file has no Interface\)" "$tmp/c.err"; then
     continue
   fi
   bad=$((bad + 1)); echo "# cut $cut: exit $rc: $(head -2 "$tmp/c.err")"
