@@ -194,7 +194,12 @@ static void
 duration (GString *o, int64_t us)
 {
   double s = (double) us / 1e6;
-  if (s < 60)
+  if (s < 1)
+    {
+      num1 (o, s * 1000);
+      g_string_append (o, _(" ms"));
+    }
+  else if (s < 60)
     {
       num1 (o, s);
       g_string_append (o, _(" s"));
@@ -502,12 +507,16 @@ tc_label_every (const time_chart *tc, double bw, const char *fmt)
 {
   g_autofree char *sample = minute_str (0, fmt);
   double need = (double) g_utf8_strlen (sample, -1) * CHAR_W + 10;
-  static const guint steps[] = { 1, 2, 3, 4, 6, 12, 24, 48, 96 };
-  for (size_t i = 0; i < G_N_ELEMENTS (steps); i++)
-    if (bw * steps[i] >= need)
-      return steps[i];
-  (void) tc;
-  return 96;
+  for (guint k = 1; k < MAX_BARS; k++)
+    {
+      int64_t span = (int64_t) k * tc->width;
+      /* steps that divide a day (or whole days), so labels fall on round
+       * times and on midnight */
+      if ((1440 % span != 0 && span % 1440 != 0) || bw * k < need)
+        continue;
+      return k;
+    }
+  return MAX_BARS;
 }
 
 static void
@@ -518,6 +527,7 @@ tc_svg (GString *o, const time_chart *tc, const char *id, const char *title)
   double bw = pw / nbars;
   const char *fmt = tc->width >= 1440 ? "%m-%d" : "%H:%M";
   guint every = tc_label_every (tc, bw, fmt);
+  double day_end = 0;
   g_string_append_printf (o,
     "<svg class=\"chart\" id=\"%s\" viewBox=\"0 0 %.0f %.0f\" role=\"img\" direction=\"ltr\" "
     "xmlns=\"http://www.w3.org/2000/svg\" preserveAspectRatio=\"xMidYMid meet\" "
@@ -551,10 +561,12 @@ tc_svg (GString *o, const time_chart *tc, const char *id, const char *title)
           esc (o, s);
           g_string_append (o, "</text>\n");
         }
-      /* the date under the first bar and under each midnight */
+      /* the date under the first bar and under each midnight, where the
+       * one before leaves room */
       if (tc->width < 1440 && (b == 0 || floor_div (minute, 1440) != floor_div (minute - tc->width, 1440))
-          && (label || b == 0))
+          && (label || b == 0) && x >= day_end)
         {
+          day_end = x + 10 * CHAR_W * 11.0 / TC_FONT + 8;
           g_autofree char *d = minute_str (minute, "%Y-%m-%d");
           g_string_append_printf (o, "<text class=\"axis day\" x=\"%.1f\" y=\"%.1f\" "
                                   "text-anchor=\"%s\">", mx (tc, x, 0), TC_H - TC_B + 32,
@@ -657,7 +669,10 @@ static void
 hbar_row (GString *o, const char *key, bool key_is_wire, uint64_t val, uint64_t of,
           uint64_t maxv, const char *colour)
 {
-  g_string_append (o, "<div class=\"hb\"><span class=\"k\" title=\"");
+  /* a wire label is left to right as a whole, so that its ellipsis cuts
+   * its end (a path's query, not its start) in a right-to-left page too */
+  g_string_append_printf (o, "<div class=\"hb\"><span class=\"k%s\"%s title=\"",
+                          key_is_wire ? " w" : "", key_is_wire ? " dir=\"ltr\"" : "");
   esc (o, key);
   g_string_append (o, "\">");
   if (key_is_wire)
@@ -827,7 +842,7 @@ static const char css[] =
   "gap:4px 8px;align-items:center;font-size:.88em}"
   ".hbars.idle{grid-template-columns:max-content minmax(3em,1fr) max-content minmax(0,1fr)}"
   ".hb{display:contents}.hb .k{overflow:hidden;text-overflow:ellipsis;white-space:nowrap;"
-  "max-inline-size:16em}"
+  "max-inline-size:16em}[dir=rtl] .hb .k.w{text-align:right}"
   ".hb .b{display:block;block-size:14px}.hb .b i{display:block;block-size:100%;border-radius:2px}"
   ".hb .v{white-space:nowrap;font-variant-numeric:tabular-nums}"
   ".hb .h{color:var(--muted);font-size:.9em;min-inline-size:0}"
@@ -1032,26 +1047,30 @@ section_storms (GString *o, const ws_report *rp)
 static void
 section_tls (GString *o, const ws_report *rp)
 {
-  uint64_t seen = MAX (rp->skipped.tls, rp->tls_records);
+  uint64_t seen = rp->skipped.tls + rp->tls_records;
   if (seen == 0)
     return;
   g_string_append_printf (o, "<section class=\"chart-box\" id=\"tls\"><h2>%s</h2>\n",
                           _("TLS (wss)"));
   g_autofree char *a = num_str (seen), *b = num_str (rp->tls_decrypted);
   g_string_append (o, "<p>");
-  g_string_append_printf (o, _("%s TLS connections, %s of them decrypted (with a key log) and "
-                               "explained with the WebSocket connections above."), a, b);
+  g_string_append_printf (o, _("TLS connections: %s; decrypted (with a key log) and explained with "
+                               "the WebSocket connections above: %s."), a, b);
   if (rp->tls_kind)
     {
       g_autofree char *c = num_str (rp->tls_kind);
       g_string_append (o, " ");
-      g_string_append_printf (o, _("%s were not decrypted: they are counted here, not as "
-                                   "WebSocket connections."), c);
+      g_string_append_printf (o, _("Not decrypted: %s (counted here, not as WebSocket "
+                                   "connections)."), c);
     }
-  else if (rp->skipped.tls > rp->tls_records)
-    g_string_append_printf (o, " %s", _("Without a key log (--keylog) their content is not "
-                                        "seen: they are counted here, not as WebSocket "
-                                        "connections."));
+  if (rp->skipped.tls)
+    {
+      g_autofree char *c = num_str (rp->skipped.tls);
+      g_string_append (o, " ");
+      g_string_append_printf (o, _("Read from captures without a key log (--keylog): %s; their "
+                                   "content was not seen (counted here, not as WebSocket "
+                                   "connections)."), c);
+    }
   g_string_append (o, "</p>\n");
   if (g_hash_table_size (rp->tls_by_server))
     {
@@ -1365,7 +1384,7 @@ ws_html_page (GString *o, const ws_report *rp, const char *label, const ws_histo
   else
     g_string_append (o, _("No WebSocket connections in the input."));
   g_string_append (o, "</p></header>\n<div class=\"tiles\">");
-  tile (o, _("WebSocket connections"), rp->connections, false);
+  tile (o, _("connections"), rp->connections, false);
   tile (o, _("abnormal closes"), rp->abnormal_closes, true);
   tile (o, _("handshake failures"), rp->handshake_failures, true);
   tile (o, _("still open at the end"), rp->still_open, false);

@@ -134,7 +134,8 @@ typedef struct {
  * captures read in this run). */
 typedef struct {
   bool known;                 /* captures were read */
-  uint64_t tcp, tls, other_tcp, no_upgrade, midstream, other_upgrades;
+  uint64_t tcp, other_tcp, no_upgrade, midstream, other_upgrades;
+  uint64_t tls;               /* TLS connections that got no record */
 } ws_report_skipped;
 
 #define WS_REPORT_TOP 25

@@ -177,13 +177,17 @@ read_captures (night *n, GPtrArray *files)
   ws_analyzer *a = ws_analyzer_new (&ao, NULL);
   ws_analyzer_set_record_fn (a, on_record, n);
   cap_ctx cc = { a, n->pg };
+  uint64_t tls_before = n->rp->tls_records;
   n_errors += ws_capture_run (cap, on_packet, &cc);
   ws_analyzer_finish (a);
   /* what the analyzer looked at and skipped (its counters are global) */
   ws_report_skipped *sk = &n->rp->skipped;
   sk->known = true;
   sk->tcp = ws_stats.tcp_connections;
-  sk->tls = ws_stats.tls_connections;
+  /* TLS connections that got no record (no key log): the others are in
+   * the records' TLS counts already */
+  uint64_t tls_recs = n->rp->tls_records - tls_before;
+  sk->tls = ws_stats.tls_connections > tls_recs ? ws_stats.tls_connections - tls_recs : 0;
   sk->other_tcp = ws_stats.other_connections;
   sk->no_upgrade = ws_stats.rejected_no_upgrade;
   sk->midstream = ws_stats.rejected_midstream;

@@ -282,6 +282,117 @@ test_changes (void)
   g_string_free (page, TRUE);
 }
 
+
+/* Every (key, colour) pair a page draws: the bars' fill and data-key, the
+ * legends' swatch and label; fails on one key in two colours. */
+static void
+collect_colours (const char *page, GHashTable *seen)
+{
+  g_autoptr (GRegex) bar = g_regex_new ("fill=\"(#[0-9a-f]{6})\" data-key=\"([^\"]+)\"", 0, 0, NULL);
+  g_autoptr (GRegex) leg = g_regex_new ("<i style=\"background:(#[0-9a-f]{6})\"></i>"
+                                        "<bdi dir=\"ltr\">([^<]+)</bdi>", 0, 0, NULL);
+  GRegex *res[] = { bar, leg };
+  for (size_t i = 0; i < G_N_ELEMENTS (res); i++)
+    {
+      GMatchInfo *mi = NULL;
+      g_regex_match (res[i], page, 0, &mi);
+      while (g_match_info_matches (mi))
+        {
+          char *colour = g_match_info_fetch (mi, 1), *key = g_match_info_fetch (mi, 2);
+          const char *before = g_hash_table_lookup (seen, key);
+          if (before && strcmp (before, colour))
+            g_error ("%s is %s in one place and %s in another", key, before, colour);
+          g_hash_table_insert (seen, key, colour);
+          g_match_info_next (mi, NULL);
+        }
+      g_match_info_free (mi);
+    }
+}
+
+/* Colours belong to the close code or cause, not to its rank in the run:
+ * two nights with other leaders draw every key in the same colour, in
+ * every chart. */
+static void
+test_colours_stable (void)
+{
+  g_autoptr (ws_report) a = ws_report_new ();
+  g_autoptr (ws_report) b = ws_report_new ();
+  for (int i = 0; i < 40; i++)
+    {
+      /* night a: idle timeouts lead, then 1011, a few 1000 */
+      int code = i < 25 ? 1006 : i < 35 ? 1011 : 1000;
+      const char *cause = code == 1006 ? "idle_timeout" : code == 1011 ? "server_internal_error"
+                                                                     : "normal_closure";
+      ws_report_add (a, rb_rec ("192.0.2.1", code, cause, 1795470000 + i * 97, NULL));
+      /* night b: 1009 and application codes lead, idle timeouts last */
+      code = i < 15 ? 1009 : i < 28 ? 4000 : i < 36 ? 1011 : 1006;
+      cause = code == 1009 ? "message_too_big" : code == 4000 ? "application_code"
+            : code == 1011 ? "server_internal_error" : "idle_timeout";
+      ws_report_add (b, rb_rec ("192.0.2.2", code, cause, 1795570000 + i * 3001, NULL));
+    }
+  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  GString *pa = g_string_new (NULL), *pb = g_string_new (NULL);
+  ws_html_page (pa, a, "a", NULL);
+  ws_html_page (pb, b, "b", NULL);
+  collect_colours (pa->str, seen);
+  collect_colours (pb->str, seen);
+  /* both nights' keys were drawn, and in their defined colours */
+  const char *keys[] = { "1006", "1011", "1000", "1009", "4000", "idle_timeout",
+                         "server_internal_error", "message_too_big", "application_code" };
+  for (size_t i = 0; i < G_N_ELEMENTS (keys); i++)
+    {
+      const char *c = g_hash_table_lookup (seen, keys[i]);
+      if (!c)
+        g_error ("%s not drawn", keys[i]);
+      g_assert_cmpstr (c, ==, ws_html_series_colour (keys[i]));
+    }
+  /* "blue is 1009 in one chart and application_code in the next": not so */
+  g_assert_cmpstr (ws_html_series_colour ("1009"), !=, ws_html_series_colour ("application_code"));
+  g_assert_cmpstr (ws_html_series_colour ("idle_timeout"), !=,
+                   ws_html_series_colour ("server_internal_error"));
+  /* a key outside the table gets a colour from its name, the same each time */
+  g_assert_cmpstr (ws_html_series_colour ("4321"), ==, ws_html_series_colour ("4321"));
+  g_assert_true (ws_html_series_colour ("4321")[0] == '#');
+  g_string_free (pa, TRUE);
+  g_string_free (pb, TRUE);
+}
+
+/* What changed: shares of each run's connections; more failures red, fewer
+ * green, never red for a drop. */
+static void
+test_changes_rates (void)
+{
+  g_autoptr (ws_report) rp = hostile_night ();
+  g_autoptr (ws_history_cmp) cmp = ws_history_cmp_new ("n2");
+  cmp->prev_label = g_strdup ("n1");
+  cmp->n_prev = 1;
+  cmp->conns_now = 200;
+  cmp->conns_prev = 50;
+  cmp->conns_avg = 50;
+  /* 1006: 10 of 200 now (5.0%), 5 of 50 before (10.0%): fewer, although
+   * more as a count */
+  ws_history_delta *d = ws_history_cmp_add (cmp, "code", "1006");
+  d->now = 10;
+  d->prev = 5;
+  d->avg = 5;
+  /* 1000: up from 90.0% to 95.0%, and more of them is not worse */
+  d = ws_history_cmp_add (cmp, "code", "1000");
+  d->now = 190;
+  d->prev = 45;
+  d->avg = 45;
+  /* handshake failures: 2 of 200 (1.0%) from 0 */
+  d = ws_history_cmp_add (cmp, "handshake_failures", "");
+  d->now = 2;
+  GString *page = g_string_new (NULL);
+  ws_html_page (page, rp, "n2", cmp);
+  g_autoptr (GPtrArray) runs = page_runs (page->str);
+  g_assert_nonnull (strstr (page->str, "1006</code></td><td class=\"num better\">5.0% \xE2\x96\xBC"));
+  g_assert_nonnull (strstr (page->str, "<td class=\"num\">10.0%</td>"));
+  g_assert_nonnull (strstr (page->str, "1000</code></td><td class=\"num same\">95.0% \xE2\x96\xB2"));
+  g_assert_nonnull (strstr (page->str, "</td><td class=\"num worse\">1.0% \xE2\x96\xB2"));
+  g_string_free (page, TRUE);
+}
+
 /* An empty night still makes a whole page, each chart saying so. */
 static void
 test_empty (void)
@@ -305,5 +416,7 @@ main (int argc, char **argv)
   g_test_add_func ("/html/page/hostile-strings", test_hostile_page);
   g_test_add_func ("/html/page/changes", test_changes);
   g_test_add_func ("/html/page/empty", test_empty);
+  g_test_add_func ("/html/page/colours-stable", test_colours_stable);
+  g_test_add_func ("/html/page/changes-rates", test_changes_rates);
   return g_test_run ();
 }
