@@ -1398,7 +1398,7 @@ ws_html_page (GString *o, const ws_report *rp, const char *label, const ws_histo
                _("No abnormal closes."));
   chart_hbars (o, rp->by_host, true, "chart-hosts", _("Hosts by abnormal closes"),
                _("No abnormal closes."));
-  chart_hbars (o, rp->by_path, true, "chart-paths", _("Routes by abnormal closes"),
+  chart_hbars (o, rp->by_route, true, "chart-paths", _("Routes by abnormal closes"),
                _("No abnormal closes."));
   g_string_append (o, "</div>\n<div class=\"grid2\">\n");
   chart_idle (o, rp);

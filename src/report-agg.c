@@ -281,8 +281,9 @@ ws_report_add (ws_report *rp, ws_report_rec *r)
   g_autofree char *srv = ws_report_endpoint (r->server_ip, r->server_port);
   count (rp->by_server, srv, ab);
   count (rp->by_host, r->host ? r->host : "(none)", ab);
+  count (rp->by_path, r->path ? r->path : "(none)", ab);
   g_autofree char *route = ws_report_route (r->path);
-  count (rp->by_path, route ? route : "(none)", ab);
+  count (rp->by_route, route ? route : "(none)", ab);
 
   if (r->handshake_failed)
     {

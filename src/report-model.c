@@ -287,6 +287,7 @@ ws_report_new (void)
   rp->by_server = count_table ();
   rp->by_host = count_table ();
   rp->by_path = count_table ();
+  rp->by_route = count_table ();
   rp->hs_fail = count_table ();
   rp->minutes = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, hour_free);
   rp->tls_by_server = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, tls_free);
@@ -306,6 +307,7 @@ ws_report_free (ws_report *rp)
   g_hash_table_unref (rp->by_server);
   g_hash_table_unref (rp->by_host);
   g_hash_table_unref (rp->by_path);
+  g_hash_table_unref (rp->by_route);
   g_hash_table_unref (rp->hs_fail);
   g_hash_table_unref (rp->minutes);
   g_hash_table_unref (rp->tls_by_server);

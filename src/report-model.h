@@ -149,7 +149,8 @@ typedef struct {
   GHashTable *by_cause;       /* cause id ("none") -> ws_report_count* */
   GHashTable *by_server;      /* "ip:port" -> ws_report_count* */
   GHashTable *by_host;        /* Host ("(none)") -> ws_report_count* */
-  GHashTable *by_path;        /* the route: path without the query string */
+  GHashTable *by_path;        /* the path as recorded (query values redacted) */
+  GHashTable *by_route;       /* the path without query string and fragment */
   GHashTable *hs_fail;        /* "403 Forbidden", "bad accept", ... -> ws_report_count* */
   GHashTable *minutes;        /* int64 local minute -> ws_report_hour* */
   uint64_t idle_bins[WS_REPORT_IDLE_BINS];

@@ -214,7 +214,7 @@ ws_report_text_summary (GString *o, const ws_report *rp, const char *label, cons
   text_table (o, "By cause", rp->by_cause, false, 30);
   text_table (o, "Servers by abnormal closes", rp->by_server, true, 10);
   text_table (o, "Hosts by abnormal closes", rp->by_host, true, 10);
-  text_table (o, "Paths by abnormal closes", rp->by_path, true, 10);
+  text_table (o, "Routes (paths without query) by abnormal closes", rp->by_route, true, 10);
   text_table (o, "Handshake failures", rp->hs_fail, false, 10);
 
   text_idle (o, rp);
@@ -476,6 +476,7 @@ ws_report_json_summary (GString *o, const ws_report *rp, const char *label, cons
   json_counts (o, "by_server", rp->by_server, false);
   json_counts (o, "by_host", rp->by_host, false);
   json_counts (o, "by_path", rp->by_path, false);
+  json_counts (o, "by_route", rp->by_route, false);
   json_counts (o, "handshake_failures_by_kind", rp->hs_fail, false);
   json_key (o, "idle_before_1006");
   g_string_append_c (o, '{');
