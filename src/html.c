@@ -1224,10 +1224,14 @@ card_evidence (GString *o, const ws_report_rec *r)
         {
           GString *t = g_string_new (NULL);
           local_time (t, ev->ts_us, "%H:%M:%S");
-          /* the microseconds inside the same isolate */
-          g_string_truncate (t, t->len - strlen ("</bdi>"));
-          g_string_append_printf (t, ".%06" PRId64 "</bdi> ",
-                                  ev->ts_us - ws_report_seconds (ev->ts_us) * G_USEC_PER_SEC);
+          /* the microseconds inside the same isolate (nothing when the
+           * time is out of any calendar's range) */
+          if (g_str_has_suffix (t->str, "</bdi>"))
+            {
+              g_string_truncate (t, t->len - strlen ("</bdi>"));
+              g_string_append_printf (t, ".%06" PRId64 "</bdi> ",
+                                      ev->ts_us - ws_report_seconds (ev->ts_us) * G_USEC_PER_SEC);
+            }
           g_string_append_len (o, t->str, (gssize) t->len);
           g_string_free (t, TRUE);
         }

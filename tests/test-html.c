@@ -393,6 +393,26 @@ test_changes_rates (void)
   g_string_free (page, TRUE);
 }
 
+
+/* Times no calendar holds (a JSON Lines record may say anything up to
+ * 9e12 s): the page stays well-formed, every element closed. */
+static void
+test_out_of_range_times (void)
+{
+  g_autoptr (ws_report) rp = ws_report_new ();
+  ws_report_rec *r = rb_rec ("192.0.2.9", 1006, "idle_timeout", 1795470000, NULL);
+  r->end_us = (int64_t) 9e12 * G_USEC_PER_SEC;
+  ws_report_rec_add_evidence (r, (int64_t) 9e12 * G_USEC_PER_SEC - 1, "late");
+  ws_report_rec_add_evidence (r, -(int64_t) 9e12 * G_USEC_PER_SEC, "early");
+  ws_report_add (rp, r);
+  ws_report_add (rp, rb_rec ("192.0.2.9", 1011, "server_internal_error", 1795470000, NULL));
+  GString *page = g_string_new (NULL);
+  ws_html_page (page, rp, "far", NULL);
+  g_autoptr (GPtrArray) runs = page_runs (page->str);
+  g_assert_nonnull (strstr (page->str, "late"));
+  g_string_free (page, TRUE);
+}
+
 /* An empty night still makes a whole page, each chart saying so. */
 static void
 test_empty (void)
@@ -417,6 +437,7 @@ main (int argc, char **argv)
   g_test_add_func ("/html/page/changes", test_changes);
   g_test_add_func ("/html/page/empty", test_empty);
   g_test_add_func ("/html/page/colours-stable", test_colours_stable);
+  g_test_add_func ("/html/page/out-of-range-times", test_out_of_range_times);
   g_test_add_func ("/html/page/changes-rates", test_changes_rates);
   return g_test_run ();
 }
