@@ -244,6 +244,8 @@ bind_i64_or_null (sqlite3_stmt *st, int i, int64_t v, bool null)
 gboolean
 ws_history_add (ws_history *h, const ws_report_rec *r, GError **error)
 {
+  if (r->kind_tls)
+    return TRUE;              /* not a WebSocket connection: not in the history */
   sqlite3_stmt *st = h->ins_record;
   if (!h->run_id)
     {
@@ -588,6 +590,13 @@ ws_history_compare (ws_history *h, const char *label, GError **error)
           d->is_new = is_new;
         }
       g_ptr_array_sort (cmp->deltas, delta_cmp);
+      tally *tot = g_hash_table_lookup (t, "total\037");
+      if (tot)
+        {
+          cmp->conns_now = tot->now;
+          cmp->conns_prev = tot->prev;
+          cmp->conns_avg = (double) tot->sum / cmp->n_prev;
+        }
     }
   return g_steal_pointer (&cmp);
 }

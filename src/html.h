@@ -14,7 +14,11 @@
  * string in the page goes through here. */
 void ws_html_escape (GString *out, const char *s);
 
-/* The whole page.  cmp may be NULL (no history). */
+/* The colour of a close code ("1006", "open") or a cause id in every chart
+ * of every run: a fixed table for the known ones, a hash for the others. */
+const char *ws_html_series_colour (const char *key);
+
+/* The whole page, in the language of the messages (i18n.h).  cmp may be NULL (no history). */
 void ws_html_page (GString *out, const ws_report *rp, const char *label,
                    const ws_history_cmp *cmp);
 

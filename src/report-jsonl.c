@@ -171,6 +171,21 @@ rec_from_object (JsonObject *o)
   int64_t lf = MAX (jts (jobj (stats, "client"), "last_frame_ts"),
                     jts (jobj (stats, "server"), "last_frame_ts"));
   r->idle_us = ws_report_idle_of (r->end_us, lf, jts (o, "response_ts"));
+  r->kind_tls = g_strcmp0 (jstr (o, "kind"), "tls") == 0;
+  JsonObject *tls = jobj (o, "tls");
+  if (tls || r->kind_tls)
+    {
+      r->tls = true;
+      JsonNode *dn = tls ? jmember (tls, "decrypted") : NULL;
+      r->tls_decrypted = dn && JSON_NODE_HOLDS_VALUE (dn) &&
+                         json_node_get_value_type (dn) == G_TYPE_BOOLEAN &&
+                         json_node_get_boolean (dn);
+      if (tls)
+        {
+          r->tls_sni = dup0 (jstr (tls, "sni"));
+          r->tls_reason = dup0 (jstr (tls, "not_decrypted_reason"));
+        }
+    }
   return r;
 }
 

@@ -90,6 +90,8 @@ ws_report_rec_free (ws_report_rec *r)
   g_free (r->cause_summary);
   g_free (r->cause_fix);
   g_free (r->cause_confidence);
+  g_free (r->tls_sni);
+  g_free (r->tls_reason);
   g_ptr_array_unref (r->evidence);
   g_free (r);
 }
@@ -126,7 +128,9 @@ ws_report_rec_equal (const ws_report_rec *a, const ws_report_rec *b)
       g_strcmp0 (a->cause_summary, b->cause_summary) ||
       g_strcmp0 (a->cause_fix, b->cause_fix) ||
       g_strcmp0 (a->cause_confidence, b->cause_confidence) ||
-      a->idle_us != b->idle_us || a->evidence->len != b->evidence->len)
+      a->idle_us != b->idle_us || a->kind_tls != b->kind_tls || a->tls != b->tls ||
+      a->tls_decrypted != b->tls_decrypted || g_strcmp0 (a->tls_sni, b->tls_sni) ||
+      g_strcmp0 (a->tls_reason, b->tls_reason) || a->evidence->len != b->evidence->len)
     return false;
   for (guint i = 0; i < a->evidence->len; i++)
     {
@@ -141,9 +145,12 @@ ws_report_rec_equal (const ws_report_rec *a, const ws_report_rec *b)
 bool
 ws_report_rec_abnormal (const ws_report_rec *r)
 {
+  if (r->kind_tls)
+    return false;
   if (r->handshake_failed)
     return true;
-  return r->close_code >= 0 && r->close_code != 1000 && r->close_code != 1001;
+  return r->close_code >= 0 && r->close_code != 1000 && r->close_code != 1001 &&
+         r->close_code != 1005;
 }
 
 int
@@ -162,7 +169,6 @@ ws_report_rec_score (const ws_report_rec *r)
       case 1011: case 1014: s = 65; break; /* server trouble */
       case 1002: case 1003: case 1007: case 1008: case 1009: case 1010: s = 55; break;
       case 1012: case 1013: s = 40; break; /* planned */
-      case 1005: s = 35; break;
       default: s = 30; break;              /* application codes */
       }
   if (g_strcmp0 (r->cause_confidence, "high") == 0)
@@ -218,6 +224,45 @@ ws_report_idle_label (int bin)
   return bin >= 0 && bin < WS_REPORT_IDLE_BINS ? labels[bin] : "?";
 }
 
+/* Narrow bins around each timeout: 28-32 s is "30 s", and so on; 55 and 60
+ * are 5 s apart, so their bins meet at 57.5. */
+const double ws_report_lb_edges[WS_REPORT_LB_BINS - 1] = {
+  28, 32, 53, 57.5, 63, 95, 105, 115, 125, 290, 310
+};
+
+int
+ws_report_lb_timeout (int bin)
+{
+  static const int t[WS_REPORT_LB_BINS] = { 0, 30, 0, 55, 60, 0, 100, 0, 120, 0, 300, 0 };
+  return bin >= 0 && bin < WS_REPORT_LB_BINS ? t[bin] : 0;
+}
+
+char *
+ws_report_route (const char *path)
+{
+  if (!path)
+    return NULL;
+  return g_strndup (path, strcspn (path, "?#"));
+}
+
+static void
+tls_free (gpointer p)
+{
+  ws_report_tls *t = p;
+  g_free (t->sni);
+  g_free (t->server);
+  g_free (t);
+}
+
+static void
+storm_free (gpointer p)
+{
+  ws_report_storm *s = p;
+  g_free (s->server);
+  g_hash_table_unref (s->codes);
+  g_free (s);
+}
+
 static void
 hour_free (gpointer p)
 {
@@ -242,8 +287,12 @@ ws_report_new (void)
   rp->by_server = count_table ();
   rp->by_host = count_table ();
   rp->by_path = count_table ();
+  rp->by_route = count_table ();
   rp->hs_fail = count_table ();
-  rp->hours = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, hour_free);
+  rp->minutes = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, hour_free);
+  rp->tls_by_server = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, tls_free);
+  rp->tls_reasons = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  rp->storms = g_ptr_array_new_with_free_func (storm_free);
   rp->top = g_ptr_array_new_with_free_func ((GDestroyNotify) ws_report_rec_free);
   return rp;
 }
@@ -258,8 +307,12 @@ ws_report_free (ws_report *rp)
   g_hash_table_unref (rp->by_server);
   g_hash_table_unref (rp->by_host);
   g_hash_table_unref (rp->by_path);
+  g_hash_table_unref (rp->by_route);
   g_hash_table_unref (rp->hs_fail);
-  g_hash_table_unref (rp->hours);
+  g_hash_table_unref (rp->minutes);
+  g_hash_table_unref (rp->tls_by_server);
+  g_hash_table_unref (rp->tls_reasons);
+  g_ptr_array_unref (rp->storms);
   g_ptr_array_unref (rp->top);
   g_free (rp);
 }
@@ -283,6 +336,20 @@ ws_report_local_hour (int64_t ts_us)
       g_date_time_unref (dt);
     }
   return floor_div (sec + off, 3600);
+}
+
+int64_t
+ws_report_local_minute (int64_t ts_us)
+{
+  int64_t sec = floor_div (ts_us, G_USEC_PER_SEC);
+  GDateTime *dt = g_date_time_new_from_unix_local (sec);
+  int64_t off = 0;
+  if (dt)
+    {
+      off = g_date_time_get_utc_offset (dt) / G_USEC_PER_SEC;
+      g_date_time_unref (dt);
+    }
+  return floor_div (sec + off, 60);
 }
 
 int64_t
@@ -350,6 +417,8 @@ ws_history_cmp_new (const char *label)
   ws_history_cmp *c = g_new0 (ws_history_cmp, 1);
   c->label = g_strdup (label);
   c->deltas = g_ptr_array_new_with_free_func (delta_free);
+  c->conns_now = -1;
+  c->conns_prev = -1;
   return c;
 }
 

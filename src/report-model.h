@@ -49,6 +49,13 @@ typedef struct {
   char *cause_id, *cause_detail, *cause_summary, *cause_fix, *cause_confidence;
   GPtrArray *evidence;        /* of ws_report_evidence*, never NULL */
   int64_t idle_us;            /* end - last frame (or 101); -1 unknown */
+  /* TLS (the record's "tls" object).  kind_tls: a record of kind "tls", a
+   * TLS connection whose content was not seen: counted in the TLS section,
+   * never as a WebSocket connection. */
+  bool kind_tls;
+  bool tls;                   /* went through the TLS stage */
+  bool tls_decrypted;
+  char *tls_sni, *tls_reason; /* reason: not_decrypted_reason */
 } ws_report_rec;
 
 ws_report_rec *ws_report_rec_new (void);
@@ -57,8 +64,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ws_report_rec, ws_report_rec_free)
 /* Append one evidence line; text NULL is taken as "". */
 void ws_report_rec_add_evidence (ws_report_rec *r, int64_t ts_us, const char *text);
 bool ws_report_rec_equal (const ws_report_rec *a, const ws_report_rec *b);
-/* Abnormal: a failed handshake, or a close code other than 1000/1001
- * (still-open connections are not). */
+/* Abnormal: a failed handshake, or a close code other than 1000/1001/1005
+ * (1005: a close frame without a code, a choice of the closing side; still
+ * open connections are not abnormal either). */
 bool ws_report_rec_abnormal (const ws_report_rec *r);
 /* How much a connection matters in the ranking (higher first). */
 int ws_report_rec_score (const ws_report_rec *r);
@@ -83,9 +91,10 @@ typedef struct {
   uint64_t abnormal;
 } ws_report_count;
 
-/* One bucket of the closes-over-time charts. */
+/* One bucket of the closes-over-time charts: one local minute (the page
+ * groups minutes into wider buckets as the span needs). */
 typedef struct {
-  int64_t hour;               /* local hours since the epoch */
+  int64_t minute;             /* local minutes since the epoch */
   GHashTable *codes;          /* code key -> uint64_t* */
   GHashTable *causes;         /* cause id -> uint64_t* */
 } ws_report_hour;
@@ -95,21 +104,64 @@ typedef struct {
 extern const double ws_report_idle_edges[WS_REPORT_IDLE_BINS - 1];
 const char *ws_report_idle_label (int bin);
 
+/* The same idle times in bins around the timeouts that proxies and load
+ * balancers ship with (30 s, 55 s, 60 s, 100 s, 120 s, 300 s), for the page:
+ * a bin [edge[i-1], edge[i]) with the timeouts in narrow bins of their own. */
+#define WS_REPORT_LB_BINS 12
+extern const double ws_report_lb_edges[WS_REPORT_LB_BINS - 1];
+/* The timeout a bin stands for (seconds), 0 for the bins between them. */
+int ws_report_lb_timeout (int bin);
+
+/* TLS connections by SNI and server. */
+typedef struct {
+  char *sni;                  /* NULL: no SNI */
+  char *server;               /* "ip:port" */
+  uint64_t count, decrypted;
+  uint64_t kind_tls;          /* of count: records of kind tls (content not seen) */
+} ws_report_tls;
+
+/* A close storm: connections one server closed in a burst (the records whose
+ * diagnosis found the storm), grouped by server and time. */
+typedef struct {
+  char *server;               /* "ip:port" */
+  int64_t first_us, last_us;  /* the closes' end times */
+  uint64_t count;
+  GHashTable *codes;          /* code key -> uint64_t* */
+  bool restart;               /* 1001/1012 or TCP ends without a close: a restart */
+} ws_report_storm;
+
+/* Traffic the analyzer looked at and skipped (from its counters; only for
+ * captures read in this run). */
+typedef struct {
+  bool known;                 /* captures were read */
+  uint64_t tcp, other_tcp, no_upgrade, midstream, other_upgrades;
+  uint64_t tls;               /* TLS connections that got no record */
+} ws_report_skipped;
+
 #define WS_REPORT_TOP 25
 
 /* Filled by ws_report_add (report-agg.h); read-only for the writers. */
 typedef struct {
   uint64_t connections, abnormal, handshake_failures, still_open;
+  uint64_t abnormal_closes;   /* abnormal and not a failed handshake */
   int64_t first_us, last_us;  /* earliest start, latest end; 0 none */
   GHashTable *by_code;        /* code key -> ws_report_count* */
   GHashTable *by_cause;       /* cause id ("none") -> ws_report_count* */
   GHashTable *by_server;      /* "ip:port" -> ws_report_count* */
   GHashTable *by_host;        /* Host ("(none)") -> ws_report_count* */
-  GHashTable *by_path;
+  GHashTable *by_path;        /* the path as recorded (query values redacted) */
+  GHashTable *by_route;       /* the path without query string and fragment */
   GHashTable *hs_fail;        /* "403 Forbidden", "bad accept", ... -> ws_report_count* */
-  GHashTable *hours;          /* int64 hour -> ws_report_hour* */
+  GHashTable *minutes;        /* int64 local minute -> ws_report_hour* */
   uint64_t idle_bins[WS_REPORT_IDLE_BINS];
+  uint64_t idle_lb[WS_REPORT_LB_BINS];
   uint64_t idle_unknown;      /* 1006 closes without a known idle time */
+  /* TLS: records with a tls object (decrypted wss, or kind tls) */
+  uint64_t tls_records, tls_decrypted, tls_kind;
+  GHashTable *tls_by_server;  /* "sni\tserver" -> ws_report_tls* */
+  GHashTable *tls_reasons;    /* not_decrypted_reason -> uint64_t* */
+  GPtrArray *storms;          /* of ws_report_storm*, in time order per server */
+  ws_report_skipped skipped;
   GPtrArray *top;             /* of ws_report_rec*, ranked, at most WS_REPORT_TOP */
 } ws_report;
 
@@ -119,8 +171,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ws_report, ws_report_free)
 /* Keys of a table sorted by count (desc), ties by key; the array holds
  * borrowed keys.  abnormal: sort by the abnormal count and leave out zeros. */
 GPtrArray *ws_report_sorted_keys (GHashTable *h, bool abnormal);
-/* Local hour bucket of a timestamp. */
+/* Local hour and minute buckets of a timestamp. */
 int64_t ws_report_local_hour (int64_t ts_us);
+int64_t ws_report_local_minute (int64_t ts_us);
+/* The route of a path: without its query string and fragment. g_malloc'd. */
+char *ws_report_route (const char *path);
 /* Whole seconds of a timestamp, rounded down (also for negative ones). */
 int64_t ws_report_seconds (int64_t ts_us);
 
@@ -141,6 +196,9 @@ typedef struct {
 typedef struct {
   char *label;
   char *prev_label;           /* NULL: no earlier run */
+  /* connections in this run, the previous one and on average (for rates) */
+  int64_t conns_now, conns_prev;
+  double conns_avg;
   int n_prev;                 /* runs in the average */
   GPtrArray *deltas;          /* of ws_history_delta*: changed or new, largest change first */
 } ws_history_cmp;

@@ -102,6 +102,25 @@ text_idle (GString *o, const ws_report *rp)
 }
 
 static void
+text_storms (GString *o, const ws_report *rp)
+{
+  if (rp->storms->len)
+    g_string_append (o, "\nClose storms:\n");
+  for (guint i = 0; i < rp->storms->len; i++)
+    {
+      const ws_report_storm *s = g_ptr_array_index (rp->storms, i);
+      g_string_append (o, "  ");
+      text_safe (o, s->server);
+      g_string_append (o, "  ");
+      local_time (o, s->first_us, "%Y-%m-%d %H:%M:%S");
+      g_string_append (o, " to ");
+      local_time (o, s->last_us, "%H:%M:%S");
+      g_string_append_printf (o, "  %" PRIu64 " connections%s\n", s->count,
+                              s->restart ? "  (restart or deploy)" : "");
+    }
+}
+
+static void
 text_top (GString *o, const ws_report *rp)
 {
   if (rp->top->len)
@@ -174,9 +193,14 @@ ws_report_text_summary (GString *o, const ws_report *rp, const char *label, cons
       g_string_append (o, " to ");
       local_time (o, MAX (rp->last_us, rp->first_us), "%Y-%m-%d %H:%M %Z");
     }
+  /* abnormal closes apart from failed handshakes: each counted once */
   g_string_append_printf (o, "\n  abnormal closes: %" PRIu64 "   handshake failures: %" PRIu64
                           "   still open: %" PRIu64 "\n",
-                          rp->abnormal, rp->handshake_failures, rp->still_open);
+                          rp->abnormal_closes, rp->handshake_failures, rp->still_open);
+  if (rp->tls_records || rp->skipped.tls)
+    g_string_append_printf (o, "  TLS connections: %" PRIu64 " (%" PRIu64 " decrypted; the others "
+                            "are not counted as WebSocket connections)\n",
+                            rp->tls_records + rp->skipped.tls, rp->tls_decrypted);
 
   g_autoptr (GPtrArray) codes = ws_report_sorted_keys (rp->by_code, false);
   if (codes->len)
@@ -190,10 +214,11 @@ ws_report_text_summary (GString *o, const ws_report *rp, const char *label, cons
   text_table (o, "By cause", rp->by_cause, false, 30);
   text_table (o, "Servers by abnormal closes", rp->by_server, true, 10);
   text_table (o, "Hosts by abnormal closes", rp->by_host, true, 10);
-  text_table (o, "Paths by abnormal closes", rp->by_path, true, 10);
+  text_table (o, "Routes (paths without query) by abnormal closes", rp->by_route, true, 10);
   text_table (o, "Handshake failures", rp->hs_fail, false, 10);
 
   text_idle (o, rp);
+  text_storms (o, rp);
   text_top (o, rp);
   if (cmp)
     text_compare (o, cmp);
@@ -311,6 +336,124 @@ json_compare (GString *o, const ws_history_cmp *cmp)
     }
 }
 
+/* The idle times by bin, the bins named by their lower edge in seconds
+ * ("0", "28", ...) and the timeout they stand for. */
+static void
+json_idle_timeouts (GString *o, const ws_report *rp)
+{
+  json_key (o, "idle_before_1006_timeouts");
+  g_string_append_c (o, '[');
+  for (int i = 0; i < WS_REPORT_LB_BINS; i++)
+    {
+      g_string_append_printf (o, "%s{\"from_s\":%g,\"to_s\":", i ? "," : "",
+                              i ? ws_report_lb_edges[i - 1] : 0.0);
+      if (i < WS_REPORT_LB_BINS - 1)
+        g_string_append_printf (o, "%g", ws_report_lb_edges[i]);
+      else
+        g_string_append (o, "null");
+      g_string_append (o, ",\"timeout_s\":");
+      if (ws_report_lb_timeout (i))
+        g_string_append_printf (o, "%d", ws_report_lb_timeout (i));
+      else
+        g_string_append (o, "null");
+      g_string_append_printf (o, ",\"count\":%" PRIu64 "}", rp->idle_lb[i]);
+    }
+  g_string_append_c (o, ']');
+}
+
+static void
+json_storms (GString *o, const ws_report *rp)
+{
+  json_key (o, "storms");
+  g_string_append_c (o, '[');
+  for (guint i = 0; i < rp->storms->len; i++)
+    {
+      const ws_report_storm *s = g_ptr_array_index (rp->storms, i);
+      if (i)
+        g_string_append_c (o, ',');
+      g_string_append_c (o, '{');
+      json_str (o, "server", s->server);
+      json_ts (o, "first_ts", s->first_us);
+      json_ts (o, "last_ts", s->last_us);
+      json_key (o, "connections");
+      g_string_append_printf (o, "%" PRIu64, s->count);
+      json_key (o, "restart");
+      g_string_append (o, s->restart ? "true" : "false");
+      json_key (o, "codes");
+      g_string_append_c (o, '{');
+      g_autoptr (GList) keys = g_list_sort (g_hash_table_get_keys (s->codes), (GCompareFunc) strcmp);
+      for (GList *l = keys; l; l = l->next)
+        {
+          json_key (o, l->data);
+          g_string_append_printf (o, "%" PRIu64, *(uint64_t *) g_hash_table_lookup (s->codes, l->data));
+        }
+      g_string_append (o, "}}");
+    }
+  g_string_append_c (o, ']');
+}
+
+static gint
+tls_key_cmp (gconstpointer a, gconstpointer b)
+{
+  return strcmp (a, b);
+}
+
+static void
+json_tls (GString *o, const ws_report *rp)
+{
+  json_key (o, "tls");
+  g_string_append_c (o, '{');
+  json_key (o, "connections");
+  g_string_append_printf (o, "%" PRIu64, rp->tls_records + rp->skipped.tls);
+  json_key (o, "records");
+  g_string_append_printf (o, "%" PRIu64, rp->tls_records);
+  json_key (o, "decrypted");
+  g_string_append_printf (o, "%" PRIu64, rp->tls_decrypted);
+  json_key (o, "not_websocket");
+  g_string_append_printf (o, "%" PRIu64, rp->tls_kind);
+  json_key (o, "by_server");
+  g_string_append_c (o, '[');
+  g_autoptr (GList) keys = g_list_sort (g_hash_table_get_keys (rp->tls_by_server), tls_key_cmp);
+  for (GList *l = keys; l; l = l->next)
+    {
+      const ws_report_tls *t = g_hash_table_lookup (rp->tls_by_server, l->data);
+      if (l != keys)
+        g_string_append_c (o, ',');
+      g_string_append_c (o, '{');
+      json_str (o, "sni", t->sni);
+      json_str (o, "server", t->server);
+      g_string_append_printf (o, ",\"connections\":%" PRIu64 ",\"decrypted\":%" PRIu64 "}",
+                              t->count, t->decrypted);
+    }
+  g_string_append_c (o, ']');
+  json_key (o, "not_decrypted_reasons");
+  g_string_append_c (o, '{');
+  g_autoptr (GList) rk = g_list_sort (g_hash_table_get_keys (rp->tls_reasons), tls_key_cmp);
+  for (GList *l = rk; l; l = l->next)
+    {
+      json_key (o, l->data);
+      g_string_append_printf (o, "%" PRIu64, *(uint64_t *) g_hash_table_lookup (rp->tls_reasons, l->data));
+    }
+  g_string_append (o, "}}");
+}
+
+static void
+json_skipped (GString *o, const ws_report *rp)
+{
+  const ws_report_skipped *s = &rp->skipped;
+  json_key (o, "skipped");
+  if (!s->known)
+    {
+      g_string_append (o, "null");
+      return;
+    }
+  g_string_append_printf (o, "{\"tcp_connections\":%" PRIu64 ",\"tls\":%" PRIu64
+                          ",\"other_upgrades\":%" PRIu64 ",\"no_upgrade\":%" PRIu64
+                          ",\"midstream\":%" PRIu64 ",\"other_tcp\":%" PRIu64 "}",
+                          s->tcp, s->tls, s->other_upgrades, s->no_upgrade, s->midstream,
+                          s->other_tcp);
+}
+
 void
 ws_report_json_summary (GString *o, const ws_report *rp, const char *label, const ws_history_cmp *cmp)
 {
@@ -324,6 +467,8 @@ ws_report_json_summary (GString *o, const ws_report *rp, const char *label, cons
   g_string_append_printf (o, "%" PRIu64, rp->handshake_failures);
   json_key (o, "still_open");
   g_string_append_printf (o, "%" PRIu64, rp->still_open);
+  json_key (o, "abnormal_closes");
+  g_string_append_printf (o, "%" PRIu64, rp->abnormal_closes);
   json_ts (o, "first_ts", rp->first_us);
   json_ts (o, "last_ts", rp->last_us);
   json_counts (o, "by_code", rp->by_code, false);
@@ -331,6 +476,7 @@ ws_report_json_summary (GString *o, const ws_report *rp, const char *label, cons
   json_counts (o, "by_server", rp->by_server, false);
   json_counts (o, "by_host", rp->by_host, false);
   json_counts (o, "by_path", rp->by_path, false);
+  json_counts (o, "by_route", rp->by_route, false);
   json_counts (o, "handshake_failures_by_kind", rp->hs_fail, false);
   json_key (o, "idle_before_1006");
   g_string_append_c (o, '{');
@@ -341,6 +487,10 @@ ws_report_json_summary (GString *o, const ws_report *rp, const char *label, cons
     }
   json_key (o, "unknown");
   g_string_append_printf (o, "%" PRIu64 "}", rp->idle_unknown);
+  json_idle_timeouts (o, rp);
+  json_storms (o, rp);
+  json_tls (o, rp);
+  json_skipped (o, rp);
   json_top (o, rp);
   json_compare (o, cmp);
   g_string_append (o, "}\n");

@@ -24,6 +24,7 @@
 #include "capture.h"
 #include "history.h"
 #include "html.h"
+#include "i18n.h"
 #include "output.h"
 #include "report-agg.h"
 #include "report-input.h"
@@ -176,8 +177,21 @@ read_captures (night *n, GPtrArray *files)
   ws_analyzer *a = ws_analyzer_new (&ao, NULL);
   ws_analyzer_set_record_fn (a, on_record, n);
   cap_ctx cc = { a, n->pg };
+  uint64_t tls_before = n->rp->tls_records;
   n_errors += ws_capture_run (cap, on_packet, &cc);
   ws_analyzer_finish (a);
+  /* what the analyzer looked at and skipped (its counters are global) */
+  ws_report_skipped *sk = &n->rp->skipped;
+  sk->known = true;
+  sk->tcp = ws_stats.tcp_connections;
+  /* TLS connections that got no record (no key log): the others are in
+   * the records' TLS counts already */
+  uint64_t tls_recs = n->rp->tls_records - tls_before;
+  sk->tls = ws_stats.tls_connections > tls_recs ? ws_stats.tls_connections - tls_recs : 0;
+  sk->other_tcp = ws_stats.other_connections;
+  sk->no_upgrade = ws_stats.rejected_no_upgrade;
+  sk->midstream = ws_stats.rejected_midstream;
+  sk->other_upgrades = ws_stats.other_upgrades;
   if (ws_analyzer_write_errors (a))
     n_errors++;
   ws_analyzer_free (a);
@@ -211,7 +225,7 @@ read_inputs (night *n, GPtrArray *caps, GPtrArray *jsonl, uint64_t *bad_lines)
 /* ---- options ----------------------------------------------------------------------- */
 
 typedef struct {
-  char *html, *db, *label, *format;
+  char *html, *db, *label, *format, *lang;
   gboolean history, inflate;
   char **inputs;
   bool json_out;
@@ -224,6 +238,7 @@ opts_clear (report_opts *op)
   g_free (op->db);
   g_free (op->label);
   g_free (op->format);
+  g_free (op->lang);
   g_strfreev (op->inputs);
 }
 
@@ -245,6 +260,9 @@ parse_options (int argc, char **argv, report_opts *op)
       "Summary on standard output: text (default) or json", "FMT" },
     { "inflate", 0, 0, G_OPTION_ARG_NONE, &op->inflate,
       "Inflate compressed messages in captures read (as wsclosed --inflate)", NULL },
+    { "lang", 0, 0, G_OPTION_ARG_STRING, &op->lang,
+      "Language of the text summary and the HTML page (pt_BR, ar, en); of the JSON "
+      "summary's strings too when given (default: English there)", "LANG" },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &op->inputs, NULL, "INPUT..." },
     { NULL }
   };
@@ -370,6 +388,7 @@ write_outputs (const report_opts *op, const ws_report *rp, const char *label,
     ws_report_text_summary (o, rp, label, cmp);
   fwrite (o->str, 1, o->len, stdout);
   g_string_free (o, TRUE);
+  ws_i18n_enable (true);      /* the page is in the reader's language */
   if (fflush (stdout) != 0 || ferror (stdout))
     {
       g_printerr ("wsclosed report: standard output: write error\n");
@@ -417,6 +436,10 @@ run (const report_opts *op)
   if (op->db && !(n.hist = history_begin (op->db, op->inputs)))
     rc = EXIT_OUTPUT;
 
+  /* JSON strings (the causes' sentences, built while reading) stay English
+   * unless --lang asks, as in `wsclosed -F json` */
+  if (op->json_out && !op->lang)
+    ws_i18n_enable (false);
   uint64_t bad_lines = 0;
   int r = read_inputs (&n, caps, jsonl, &bad_lines);
   rc = MAX (rc, r);   /* MAX evaluates its arguments twice */

@@ -70,23 +70,32 @@ from html.parser import HTMLParser
 want = ["chart-codes", "chart-causes", "chart-servers", "chart-hosts", "chart-paths",
         "chart-idle", "chart-handshake"]
 class P(HTMLParser):
+    # SVG charts: <rect>s with an area; HTML bar charts (sections with the
+    # id): bars <i style="inline-size:N%"> with N > 0
     def __init__(self):
         super().__init__()
-        self.cur, self.rects, self.scripts = None, {}, 0
+        self.cur, self.depth, self.rects, self.scripts = None, 0, {}, 0
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
-        if tag == "svg" and a.get("id"):
-            self.cur = a["id"]
+        if a.get("id") in want:
+            self.cur, self.depth = a["id"], 0
             self.rects[self.cur] = 0
-        elif tag == "rect" and self.cur:
+        if self.cur and tag in ("svg", "section"):
+            self.depth += 1
+        if tag == "rect" and self.cur:
             h = float(a.get("height", 0)); w = float(a.get("width", 0))
             if h > 0 and w > 0:
+                self.rects[self.cur] += 1
+        elif tag == "i" and self.cur and "inline-size:" in a.get("style", ""):
+            if float(a["style"].split("inline-size:")[1].split("%")[0]) > 0:
                 self.rects[self.cur] += 1
         elif tag == "script":
             self.scripts += 1
     def handle_endtag(self, tag):
-        if tag == "svg":
-            self.cur = None
+        if self.cur and tag in ("svg", "section"):
+            self.depth -= 1
+            if self.depth == 0:
+                self.cur = None
 p = P()
 p.feed(open(sys.argv[1]).read())
 bad = [w for w in want if p.rects.get(w, 0) == 0]
@@ -99,6 +108,104 @@ check "every chart is in the DOM with bars, no script element" charts_ok
 chrome --print-to-pdf="$T/report.pdf" --no-pdf-header-footer "file://$html" >"$T/pdf.log" 2>&1
 check "prints to PDF" sh -c "head -c 5 '$T/report.pdf' | grep -q '%PDF'"
 check "the escaped reason reads as text in the DOM" grep -q '&lt;script&gt;alert(1)&lt;/script&gt;' "$T/dom.html"
+
+# ---- the page in three languages, measured at 800 and 1400 px ----------------------
+# A fuller night (the small one with its hostile record, plus captures with a
+# storm, idle timeouts and a failed handshake) in English, Portuguese and
+# Arabic.
+full=()
+for c in py-close-storm nginx-idle-60s nginx-idle-5s py-1012-restart py-handshake-426; do
+  full+=("$top_srcdir/pcaps/$c.pcap")
+done
+for l in en pt_BR ar; do
+  "${REPORT[@]}" --lang "$l" --html "$T/$l.html" "${full[@]}" "$T/night.jsonl" "$T/hostile.jsonl" \
+    >/dev/null 2>&1
+done
+check "English page: lang=en dir=ltr" grep -q '<html lang="en" dir="ltr">' "$T/en.html"
+check "Portuguese page: lang=pt-BR dir=ltr" grep -q '<html lang="pt-BR" dir="ltr">' "$T/pt_BR.html"
+check "Arabic page: lang=ar dir=rtl" grep -q '<html lang="ar" dir="rtl">' "$T/ar.html"
+check "Arabic page is translated (its title)" grep -q '<title>إغلاقات WebSocket' "$T/ar.html"
+check "Arabic page counts with Arabic-Indic digits" grep -q '<div class="tile"><b>\(٠\|١\|٢\|٣\|٤\|٥\|٦\|٧\|٨\|٩\)' "$T/ar.html"
+check "Portuguese page: '62 of 380' reads 'N de M'" grep -Eq '<span class="v">[0-9.]+ de [0-9.]+</span>' "$T/pt_BR.html"
+# wire strings isolated left to right in the right-to-left page: the hostile
+# path, Host and reason appear only inside <bdi dir="ltr"> or <code dir="ltr">
+# (or an SVG tooltip)
+wire_isolated() {
+  "$PYTHON" - "$T/ar.html" <<'PYEOF'
+import sys
+from html.parser import HTMLParser
+needles = ["/x\"><img src=x onerror=alert(2)>", "evil.example' onmouseover='alert(3)",
+           "<script>alert(1)</script>"]
+VOID = {"meta", "line", "br", "img"}
+class P(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.stack, self.bad, self.seen = [], [], 0
+    def handle_starttag(self, tag, attrs):
+        if tag not in VOID:
+            self.stack.append((tag, dict(attrs).get("dir")))
+    def handle_startendtag(self, tag, attrs):
+        pass
+    def handle_endtag(self, tag):
+        while self.stack:
+            t, _ = self.stack.pop()
+            if t == tag:
+                break
+    def handle_data(self, d):
+        for nd in needles:
+            if nd in d:
+                self.seen += 1
+                if not self.stack or self.stack[-1] not in (("bdi", "ltr"), ("code", "ltr"), ("title", None)):
+                    self.bad.append((nd, self.stack[-3:]))
+p = P()
+p.feed(open(sys.argv[1], encoding="utf-8").read())
+for b in p.bad:
+    print("# not isolated:", b)
+print("# wire strings seen:", p.seen)
+sys.exit(1 if p.bad or p.seen < 3 else 0)
+PYEOF
+}
+check "Arabic page: wire strings isolated left to right" wire_isolated
+
+# layout PAGE WIDTH: the label boxes measured in Chromium (tests/report-layout.js)
+layout() {
+  local page=$1 w=$2 m
+  m="$T/measure-$(basename "$1" .html)-$2.html"
+  sed 's|</body></html>||' "$page" >"$m"
+  { echo "<script>"; cat "$top_srcdir/tests/report-layout.js"; echo "</script></body></html>"; } >>"$m"
+  chrome --dump-dom --window-size="$w,3000" --virtual-time-budget=3000 "file://$m" >"$m.dom" 2>/dev/null
+  "$PYTHON" - "$m.dom" <<'PYEOF'
+import re, sys, html
+d = open(sys.argv[1], encoding="utf-8").read()
+m = re.findall(r'<pre id="layout-check">(.*?)</pre>', d, re.S)
+if not m:
+    print("# no layout result"); sys.exit(1)
+lines = html.unescape(m[-1]).splitlines()
+for l in lines:
+    if l.startswith("FAIL"):
+        print("#", l)
+n = int(lines[-1].split()[-1])
+sys.exit(1 if any(l.startswith("FAIL") for l in lines) or n < 20 else 0)
+PYEOF
+}
+# the checker itself finds a cut value and overlapping axis labels
+cat >"$T/bad.html" <<'HTMLEOF'
+<!DOCTYPE html><html><body><div class="hbars"><div class="hb"><span class="k">x</span><span class="b"></span><span class="v" style="display:block;width:20px;overflow:hidden;white-space:nowrap">62 / 380 and more</span></div></div>
+<svg class="chart" id="bad" viewBox="0 0 100 40"><text class="x" x="10" y="20">12:00</text><text class="x" x="14" y="20">12:05</text><text x="90" y="20">far out</text></svg>
+<p>padding so that the checker counts enough boxes</p></body></html>
+HTMLEOF
+layout "$T/bad.html" 800 >"$T/bad.out"
+check "the layout check finds a cut value" grep -q "is cut" "$T/bad.out"
+check "the layout check finds overlapping labels" grep -q "overlap" "$T/bad.out"
+check "the layout check finds text outside its chart" grep -q "outside the chart" "$T/bad.out"
+for l in en ar; do
+  for w in 800 1400 $( [ $l = en ] && echo 1600); do
+    check "$l page at $w px: no label wider than its box, none overlapping" layout "$T/$l.html" "$w"
+  done
+  chrome --screenshot="$top_builddir/tests/report-html-$l-800.png" --window-size=800,2400 \
+    --hide-scrollbars "file://$T/$l.html" >/dev/null 2>&1
+done
+
 echo "# screenshot: $png"
 tap_end
 exit 0

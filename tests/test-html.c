@@ -33,7 +33,7 @@ text_run_free (gpointer p)
 static const char *const allowed[] = {
   "html", "head", "meta", "title", "style", "body", "header", "h1", "h2", "h3", "p", "div",
   "section", "svg", "line", "text", "rect", "span", "i", "b", "code", "ul", "li", "footer",
-  "table", "thead", "tbody", "tr", "th", "td",
+  "table", "thead", "tbody", "tr", "th", "td", "bdi", "details", "summary",
 };
 
 static bool
@@ -88,8 +88,9 @@ take_tag (const char *p, GPtrArray *stack)
       quote = 0;
     else if (!quote && (*q == '"' || *q == '\''))
       quote = *q;
+    else if (!quote)
+      g_assert_false (g_str_has_prefix (q, " on"));   /* no event handler attributes */
   g_assert_true (*q == '>');
-  g_assert_null (g_strstr_len (p, q - p, " on"));   /* no event handler attributes */
   if (closing)
     {
       g_assert_cmpuint (stack->len, >, 0);
@@ -205,20 +206,27 @@ test_hostile_page (void)
   ws_html_page (page, rp, "night <1>", NULL);
   g_autoptr (GPtrArray) runs = page_runs (page->str);
 
-  static const char *const title_h1[] = { "title", "h1", NULL };
+  /* wire strings are isolated left to right: in a <bdi dir="ltr"> or a
+   * <code dir="ltr"> (runs_inside checks the element they are directly in) */
+  static const char *const title_h1[] = { "title", "bdi", NULL };
   g_assert_cmpuint (runs_inside (runs, "night &lt;1&gt;", title_h1), ==, 2);
   static const char *const code[] = { "code", NULL };
   g_assert_cmpuint (runs_inside (runs, "&lt;script&gt;alert(1)&lt;/script&gt;", code), ==, 1);
-  /* the path: a bar's label (cut) and its tooltips, and the card */
-  static const char *const chart_or_code[] = { "text", "title", "code", NULL };
-  g_assert_cmpuint (runs_inside (runs, "/&lt;img src=x", chart_or_code), >=, 3);
-  g_assert_cmpuint (runs_inside (runs, "onerror=alert(2)&gt;", chart_or_code), >=, 2);
-  g_assert_cmpuint (runs_inside (runs, "h&#39;&lt;svg onload", chart_or_code), >=, 2);
-  /* the cause: the hourly charts' legend and tooltips, the card's title */
-  static const char *const cause_places[] = { "span", "title", "code", NULL };
+  /* the path: the routes' bar label and the card */
+  static const char *const wire[] = { "bdi", "code", NULL };
+  g_assert_cmpuint (runs_inside (runs, "/&lt;img src=x", wire), >=, 2);
+  g_assert_cmpuint (runs_inside (runs, "onerror=alert(2)&gt;", wire), >=, 2);
+  g_assert_cmpuint (runs_inside (runs, "h&#39;&lt;svg onload", wire), >=, 2);
+  /* the cause: the time chart's legend and tooltips, the group's summary */
+  static const char *const cause_places[] = { "bdi", "title", "code", NULL };
   g_assert_cmpuint (runs_inside (runs, "cause&lt;b&gt;&quot;x&quot;", cause_places), >=, 3);
-  static const char *const li[] = { "li", NULL };
+  static const char *const li[] = { "bdi", NULL };
   g_assert_cmpuint (runs_inside (runs, "evidence &lt;i&gt;not italic&lt;/i&gt;", li), ==, 1);
+  /* and each of those isolates is a left-to-right one, in the page's
+   * direction (English here) */
+  g_assert_nonnull (strstr (page->str, "<html lang=\"en\" dir=\"ltr\">"));
+  g_assert_null (strstr (page->str, "<bdi>/&lt;img"));
+  g_assert_nonnull (strstr (page->str, "<bdi dir=\"ltr\">/&lt;img src=x"));
 
   /* every chart, and the cards */
   static const char *const ids[] = {
@@ -228,7 +236,7 @@ test_hostile_page (void)
   for (size_t i = 0; i < G_N_ELEMENTS (ids); i++)
     g_assert_nonnull (strstr (page->str, ids[i]));
   g_assert_null (strstr (page->str, "id=\"changes\""));
-  g_assert_nonnull (strstr (page->str, "handshake HTTP 403"));
+  g_assert_nonnull (strstr (page->str, "handshake rejected, HTTP <bdi dir=\"ltr\">403</bdi>"));
   g_assert_nonnull (strstr (page->str, "[2001:db8::7]:443"));
   g_string_free (page, TRUE);
 }
@@ -253,7 +261,7 @@ test_changes (void)
   ws_html_page (page, rp, "n2", cmp);
   g_autoptr (GPtrArray) runs = page_runs (page->str);
   g_assert_nonnull (strstr (page->str, "<section class=\"chart-box\" id=\"changes\">"));
-  static const char *const b[] = { "b", NULL };
+  static const char *const b[] = { "bdi", NULL };
   g_assert_cmpuint (runs_inside (runs, "n1 &lt;prev&gt;", b), ==, 1);
   guint in_table = 0;
   for (guint i = 0; i < runs->len; i++)
@@ -271,6 +279,137 @@ test_changes (void)
   ws_html_page (page, rp, "n1", first);
   g_autoptr (GPtrArray) runs1 = page_runs (page->str);
   g_assert_nonnull (strstr (page->str, "No earlier run in the history to compare with."));
+  g_string_free (page, TRUE);
+}
+
+
+/* Every (key, colour) pair a page draws: the bars' fill and data-key, the
+ * legends' swatch and label; fails on one key in two colours. */
+static void
+collect_colours (const char *page, GHashTable *seen)
+{
+  g_autoptr (GRegex) bar = g_regex_new ("fill=\"(#[0-9a-f]{6})\" data-key=\"([^\"]+)\"", 0, 0, NULL);
+  g_autoptr (GRegex) leg = g_regex_new ("<i style=\"background:(#[0-9a-f]{6})\"></i>"
+                                        "<bdi dir=\"ltr\">([^<]+)</bdi>", 0, 0, NULL);
+  GRegex *res[] = { bar, leg };
+  for (size_t i = 0; i < G_N_ELEMENTS (res); i++)
+    {
+      GMatchInfo *mi = NULL;
+      g_regex_match (res[i], page, 0, &mi);
+      while (g_match_info_matches (mi))
+        {
+          char *colour = g_match_info_fetch (mi, 1), *key = g_match_info_fetch (mi, 2);
+          const char *before = g_hash_table_lookup (seen, key);
+          if (before && strcmp (before, colour))
+            g_error ("%s is %s in one place and %s in another", key, before, colour);
+          g_hash_table_insert (seen, key, colour);
+          g_match_info_next (mi, NULL);
+        }
+      g_match_info_free (mi);
+    }
+}
+
+/* Colours belong to the close code or cause, not to its rank in the run:
+ * two nights with other leaders draw every key in the same colour, in
+ * every chart. */
+static void
+test_colours_stable (void)
+{
+  g_autoptr (ws_report) a = ws_report_new ();
+  g_autoptr (ws_report) b = ws_report_new ();
+  for (int i = 0; i < 40; i++)
+    {
+      /* night a: idle timeouts lead, then 1011, a few 1000 */
+      int code = i < 25 ? 1006 : i < 35 ? 1011 : 1000;
+      const char *cause = code == 1006 ? "idle_timeout" : code == 1011 ? "server_internal_error"
+                                                                     : "normal_closure";
+      ws_report_add (a, rb_rec ("192.0.2.1", code, cause, 1795470000 + i * 97, NULL));
+      /* night b: 1009 and application codes lead, idle timeouts last */
+      code = i < 15 ? 1009 : i < 28 ? 4000 : i < 36 ? 1011 : 1006;
+      cause = code == 1009 ? "message_too_big" : code == 4000 ? "application_code"
+            : code == 1011 ? "server_internal_error" : "idle_timeout";
+      ws_report_add (b, rb_rec ("192.0.2.2", code, cause, 1795570000 + i * 3001, NULL));
+    }
+  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  GString *pa = g_string_new (NULL), *pb = g_string_new (NULL);
+  ws_html_page (pa, a, "a", NULL);
+  ws_html_page (pb, b, "b", NULL);
+  collect_colours (pa->str, seen);
+  collect_colours (pb->str, seen);
+  /* both nights' keys were drawn, and in their defined colours */
+  const char *keys[] = { "1006", "1011", "1000", "1009", "4000", "idle_timeout",
+                         "server_internal_error", "message_too_big", "application_code" };
+  for (size_t i = 0; i < G_N_ELEMENTS (keys); i++)
+    {
+      const char *c = g_hash_table_lookup (seen, keys[i]);
+      if (!c)
+        g_error ("%s not drawn", keys[i]);
+      g_assert_cmpstr (c, ==, ws_html_series_colour (keys[i]));
+    }
+  /* "blue is 1009 in one chart and application_code in the next": not so */
+  g_assert_cmpstr (ws_html_series_colour ("1009"), !=, ws_html_series_colour ("application_code"));
+  g_assert_cmpstr (ws_html_series_colour ("idle_timeout"), !=,
+                   ws_html_series_colour ("server_internal_error"));
+  /* a key outside the table gets a colour from its name, the same each time */
+  g_assert_cmpstr (ws_html_series_colour ("4321"), ==, ws_html_series_colour ("4321"));
+  g_assert_true (ws_html_series_colour ("4321")[0] == '#');
+  g_string_free (pa, TRUE);
+  g_string_free (pb, TRUE);
+}
+
+/* What changed: shares of each run's connections; more failures red, fewer
+ * green, never red for a drop. */
+static void
+test_changes_rates (void)
+{
+  g_autoptr (ws_report) rp = hostile_night ();
+  g_autoptr (ws_history_cmp) cmp = ws_history_cmp_new ("n2");
+  cmp->prev_label = g_strdup ("n1");
+  cmp->n_prev = 1;
+  cmp->conns_now = 200;
+  cmp->conns_prev = 50;
+  cmp->conns_avg = 50;
+  /* 1006: 10 of 200 now (5.0%), 5 of 50 before (10.0%): fewer, although
+   * more as a count */
+  ws_history_delta *d = ws_history_cmp_add (cmp, "code", "1006");
+  d->now = 10;
+  d->prev = 5;
+  d->avg = 5;
+  /* 1000: up from 90.0% to 95.0%, and more of them is not worse */
+  d = ws_history_cmp_add (cmp, "code", "1000");
+  d->now = 190;
+  d->prev = 45;
+  d->avg = 45;
+  /* handshake failures: 2 of 200 (1.0%) from 0 */
+  d = ws_history_cmp_add (cmp, "handshake_failures", "");
+  d->now = 2;
+  GString *page = g_string_new (NULL);
+  ws_html_page (page, rp, "n2", cmp);
+  g_autoptr (GPtrArray) runs = page_runs (page->str);
+  g_assert_nonnull (strstr (page->str, "1006</code></td><td class=\"num better\">5.0% \xE2\x96\xBC"));
+  g_assert_nonnull (strstr (page->str, "<td class=\"num\">10.0%</td>"));
+  g_assert_nonnull (strstr (page->str, "1000</code></td><td class=\"num same\">95.0% \xE2\x96\xB2"));
+  g_assert_nonnull (strstr (page->str, "</td><td class=\"num worse\">1.0% \xE2\x96\xB2"));
+  g_string_free (page, TRUE);
+}
+
+
+/* Times no calendar holds (a JSON Lines record may say anything up to
+ * 9e12 s): the page stays well-formed, every element closed. */
+static void
+test_out_of_range_times (void)
+{
+  g_autoptr (ws_report) rp = ws_report_new ();
+  ws_report_rec *r = rb_rec ("192.0.2.9", 1006, "idle_timeout", 1795470000, NULL);
+  r->end_us = (int64_t) 9e12 * G_USEC_PER_SEC;
+  ws_report_rec_add_evidence (r, (int64_t) 9e12 * G_USEC_PER_SEC - 1, "late");
+  ws_report_rec_add_evidence (r, -(int64_t) 9e12 * G_USEC_PER_SEC, "early");
+  ws_report_add (rp, r);
+  ws_report_add (rp, rb_rec ("192.0.2.9", 1011, "server_internal_error", 1795470000, NULL));
+  GString *page = g_string_new (NULL);
+  ws_html_page (page, rp, "far", NULL);
+  g_autoptr (GPtrArray) runs = page_runs (page->str);
+  g_assert_nonnull (strstr (page->str, "late"));
   g_string_free (page, TRUE);
 }
 
@@ -297,5 +436,8 @@ main (int argc, char **argv)
   g_test_add_func ("/html/page/hostile-strings", test_hostile_page);
   g_test_add_func ("/html/page/changes", test_changes);
   g_test_add_func ("/html/page/empty", test_empty);
+  g_test_add_func ("/html/page/colours-stable", test_colours_stable);
+  g_test_add_func ("/html/page/out-of-range-times", test_out_of_range_times);
+  g_test_add_func ("/html/page/changes-rates", test_changes_rates);
   return g_test_run ();
 }

@@ -486,6 +486,116 @@ test_text_summary (void)
   g_string_free (o, TRUE);
 }
 
+static ws_report_rec *
+rec_idle (int code, int64_t end_s, double idle_s)
+{
+  ws_report_rec *r = rb_rec ("192.0.2.30", code, code == 1006 ? "idle_timeout" : "normal_closure",
+                             end_s - 100, NULL);
+  r->end_us = end_s * G_USEC_PER_SEC;
+  r->idle_us = idle_s >= 0 ? (int64_t) (idle_s * 1e6) : -1;
+  return r;
+}
+
+/* What the page triages on: abnormal closes apart from failed handshakes,
+ * 1005 not abnormal, routes without query strings, TLS records apart, storms
+ * grouped by server and time, minutes kept, idle bins at the usual
+ * timeouts. */
+static void
+test_aggregate_triage (void)
+{
+  g_autoptr (ws_report) rp = ws_report_new ();
+  /* 1005: a close frame without a code, on purpose */
+  ws_report_add (rp, rb_rec ("192.0.2.20", 1005, "no_status", 1795470000, NULL));
+  g_assert_cmpuint (rp->abnormal, ==, 0);
+  /* a failed handshake is abnormal, but not an abnormal close */
+  ws_report_rec *h = rb_rec ("192.0.2.20", -1, "handshake_rejected", 1795470010, NULL);
+  h->handshake_failed = true;
+  h->handshake_status = 403;
+  ws_report_add (rp, h);
+  g_assert_cmpuint (rp->abnormal, ==, 1);
+  g_assert_cmpuint (rp->abnormal_closes, ==, 0);
+  g_assert_cmpuint (rp->handshake_failures, ==, 1);
+  /* routes: the query string and fragment are not part of them */
+  ws_report_rec *q = rb_rec ("192.0.2.20", 1011, "server_internal_error", 1795470020, NULL);
+  g_free (q->path);
+  q->path = g_strdup ("/ws?token=REDACTED&room=7");
+  ws_report_add (rp, q);
+  q = rb_rec ("192.0.2.20", 1011, "server_internal_error", 1795470030, NULL);
+  g_free (q->path);
+  q->path = g_strdup ("/ws#x");
+  ws_report_add (rp, q);
+  ws_report_count *c = g_hash_table_lookup (rp->by_route, "/ws");
+  g_assert_nonnull (c);
+  g_assert_cmpuint (c->count, ==, 4);
+  g_assert_cmpuint (c->abnormal, ==, 3);
+  g_assert_cmpuint (g_hash_table_size (rp->by_route), ==, 1);
+  /* the JSON's by_path keeps the paths as recorded */
+  g_assert_cmpuint (g_hash_table_size (rp->by_path), ==, 3);
+  g_assert_cmpuint (rp->abnormal_closes, ==, 2);
+
+  /* a TLS connection whose content was not seen is not a WebSocket one */
+  uint64_t conns = rp->connections;
+  ws_report_rec *t = rb_rec ("192.0.2.40", -1, "tls_not_decrypted", 1795470040, NULL);
+  t->kind_tls = t->tls = true;
+  t->tls_sni = g_strdup ("chat.example");
+  t->tls_reason = g_strdup ("no_key");
+  ws_report_add (rp, t);
+  /* a decrypted wss connection is one, and is counted as TLS too */
+  t = rb_rec ("192.0.2.40", 1000, "normal_closure", 1795470050, NULL);
+  t->tls = t->tls_decrypted = true;
+  t->tls_sni = g_strdup ("chat.example");
+  ws_report_add (rp, t);
+  g_assert_cmpuint (rp->connections, ==, conns + 1);
+  g_assert_cmpuint (rp->tls_records, ==, 2);
+  g_assert_cmpuint (rp->tls_kind, ==, 1);
+  g_assert_cmpuint (rp->tls_decrypted, ==, 1);
+  ws_report_tls *ts = g_hash_table_lookup (rp->tls_by_server, "chat.example\t192.0.2.40:443");
+  g_assert_nonnull (ts);
+  g_assert_cmpuint (ts->count, ==, 2);
+  g_assert_cmpuint (ts->decrypted, ==, 1);
+  g_assert_cmpuint (*(uint64_t *) g_hash_table_lookup (rp->tls_reasons, "no_key"), ==, 1);
+
+  /* storms: one server's storm closes within a minute of each other are
+   * one storm; another server's, or the same server's an hour later, not */
+  for (int i = 0; i < 6; i++)
+    {
+      const char *srv = i < 4 ? "192.0.2.50" : "192.0.2.51";
+      ws_report_rec *s = rb_rec (srv, i % 2 ? 1001 : 1006, "connection_dropped",
+                                 1795480000 + (i == 3 ? 3600 : i), NULL);
+      s->cause_detail = g_strdup ("close_storm");
+      ws_report_add (rp, s);
+    }
+  g_assert_cmpuint (rp->storms->len, ==, 3);
+  const ws_report_storm *st = g_ptr_array_index (rp->storms, 0);
+  g_assert_cmpstr (st->server, ==, "192.0.2.50:443");
+  g_assert_cmpuint (st->count, ==, 3);
+  g_assert_cmpint (st->last_us - st->first_us, ==, 2 * G_USEC_PER_SEC);
+  g_assert_true (st->restart);   /* a 1001 among them */
+
+  /* closes a minute apart stay apart (a deploy at 22:31 is not 22:00) */
+  g_autoptr (ws_report) m = ws_report_new ();
+  ws_report_add (m, rec_idle (1006, 1795473060, 30.4));  /* 2026-11-23 22:31:00 UTC */
+  ws_report_add (m, rec_idle (1006, 1795473125, 59.0));
+  ws_report_add (m, rec_idle (1006, 1795473130, 55.2));
+  ws_report_add (m, rec_idle (1006, 1795473140, 100.0));
+  ws_report_add (m, rec_idle (1006, 1795473150, 301.0));
+  ws_report_add (m, rec_idle (1006, 1795473160, -1));
+  g_assert_cmpuint (g_hash_table_size (m->minutes), ==, 2);
+  /* the idle bins: 30.4 s in 30's, 59 in 60's, 55.2 in 55's, 100 in 100's,
+   * 301 in 300's */
+  int want[] = { 30, 60, 55, 100, 300 };
+  for (size_t i = 0; i < G_N_ELEMENTS (want); i++)
+    {
+      int bin = -1;
+      for (int b = 0; b < WS_REPORT_LB_BINS; b++)
+        if (ws_report_lb_timeout (b) == want[i])
+          bin = b;
+      g_assert_cmpint (bin, >=, 0);
+      g_assert_cmpuint (m->idle_lb[bin], ==, 1);
+    }
+  g_assert_cmpuint (m->idle_unknown, ==, 1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -495,6 +605,7 @@ main (int argc, char **argv)
   g_test_add_func ("/report/rec/same-from-conn-and-json", test_rec_same_both_ways);
   g_test_add_func ("/report/rec/fields", test_rec_fields);
   g_test_add_func ("/report/aggregate/order-independent", test_aggregate);
+  g_test_add_func ("/report/aggregate/triage", test_aggregate_triage);
   g_test_add_func ("/report/analyzer/record-callback", test_analyzer_hook);
   g_test_add_func ("/report/jsonl/read", test_jsonl_read);
   g_test_add_func ("/report/input/capture-names", test_capture_names);
