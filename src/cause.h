@@ -41,6 +41,10 @@ void ws_cause_set (ws_cause *cause, ws_strbuf *lead, const char *id, const char 
                    const char *confidence, const char *fix, const char *lead_fmt, ...)
   G_GNUC_PRINTF (7, 8);
 
+/* One clause of a list in t ("; " before it unless it is the first),
+ * its format translated as the sentences above are. */
+void ws_cause_clause (ws_strbuf *t, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
+
 /* Replace the detail (copied; NULL for none). */
 void ws_cause_set_detail (ws_cause *cause, const char *detail);
 

@@ -89,10 +89,10 @@ rule_still_open (diag *d)
   int64_t last = d->last_frame_us ? d->last_frame_us : c->response_us;
 
   set_cause_fields (d, "still_open", NULL, "high", NULL);
-  WS_STRBUF_LIT (&d->lead, "The connection was still open when the capture ended (last "
+  TR_LIT (&d->lead, "The connection was still open when the capture ended (last "
                  "frame ");
   ws_strbuf_add_dur (&d->lead, c->end_us && last && c->end_us >= last ? c->end_us - last : 0);
-  WS_STRBUF_LIT (&d->lead, " before the last packet seen)");
+  TR_LIT (&d->lead, " before the last packet seen)");
 }
 
 /* The summary, one sentence: the lead the rule wrote, what happened (the

@@ -13,8 +13,7 @@ good="$top_srcdir/pcaps/py-1011.pcap"
 langs=$(cat "$top_srcdir/po/LINGUAS")
 
 # the sources' strings, extracted now
-(cd "$top_srcdir" && xgettext --from-code=UTF-8 --keyword=_ --keyword=N_ --keyword=ws_ngettext:1,2 \
-   --no-wrap -o "$tmp/now.pot" --files-from=po/POTFILES 2>/dev/null)
+(cd "$top_srcdir" && sh po/extract.sh "$tmp/now.pot" 2>/dev/null)
 check "xgettext extracts the marked strings" test -s "$tmp/now.pot"
 for l in $langs; do
   po="$top_srcdir/po/$l.po"
