@@ -80,10 +80,21 @@ ws_cause_add_evidence (ws_cause *cause, int64_t ts_us, const char *fmt, ...)
     return;
   ws_strbuf_init (&t);
   va_start (ap, fmt);
-  ws_strbuf_vprintf (&t, ws_tr (fmt), ap);
+  char iso[1024];
+  ws_strbuf_vprintf (&t, ws_i18n_isolate_fmt (ws_tr (fmt), iso, sizeof iso), ap);
   va_end (ap);
   add_text (cause, ts_us, t.str, t.len);
   ws_strbuf_clear (&t);
+}
+
+void
+ws_cause_add_wire (ws_strbuf *t, const char *s)
+{
+  if (ws_i18n_isolating)
+    WS_STRBUF_LIT (t, WS_FSI);
+  ws_strbuf_add_str (t, s);
+  if (ws_i18n_isolating)
+    WS_STRBUF_LIT (t, WS_PDI);
 }
 
 void
@@ -114,7 +125,8 @@ ws_cause_set (ws_cause *cause, ws_strbuf *lead, const char *id, const char *deta
 
   ws_cause_set_fields (cause, lead, id, detail, confidence, fix);
   va_start (ap, lead_fmt);
-  ws_strbuf_vprintf (lead, ws_tr (lead_fmt), ap);
+  char iso[1024];
+  ws_strbuf_vprintf (lead, ws_i18n_isolate_fmt (ws_tr (lead_fmt), iso, sizeof iso), ap);
   va_end (ap);
 }
 
@@ -126,7 +138,8 @@ ws_cause_clause (ws_strbuf *t, const char *fmt, ...)
   if (t->len)
     ws_strbuf_add_str (t, "; ");
   va_start (ap, fmt);
-  ws_strbuf_vprintf (t, ws_tr (fmt), ap);
+  char iso[1024];
+  ws_strbuf_vprintf (t, ws_i18n_isolate_fmt (ws_tr (fmt), iso, sizeof iso), ap);
   va_end (ap);
 }
 

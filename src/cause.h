@@ -32,6 +32,11 @@ ws_cause_has_room (const ws_cause *cause)
  * more than the rest of their making. */
 void ws_cause_add_built (ws_cause *cause, int64_t ts_us, ws_strbuf *t);
 
+/* Append s, a value from the wire (path, host, header) to a line built
+ * piece by piece, isolated from the sentence around it when the text is
+ * right-to-left (ws_i18n_isolating). */
+void ws_cause_add_wire (ws_strbuf *t, const char *s);
+
 /* Set the id, detail, confidence and fix (detail and fix copied; id and
  * confidence static strings), and empty lead, the first part of the
  * summary, for the caller to write; ws_cause_set writes it from lead_fmt. */

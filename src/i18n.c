@@ -12,8 +12,10 @@
 
 static bool translate = true;
 bool ws_i18n_translating;
+bool ws_i18n_isolating;
 /* the locale's decimal mark, read once at ws_i18n_init */
 static char decimal[8] = ".";
+const char *ws_i18n_dp;
 
 /* Is a catalog in use (the msgstr of "", its header, is not empty)? */
 static void
@@ -21,6 +23,7 @@ update_translating (void)
 {
   const char *hdr = dgettext (GETTEXT_PACKAGE, "");
   ws_i18n_translating = translate && hdr && *hdr;
+  ws_i18n_dp = translate && strcmp (decimal, ".") != 0 ? decimal : NULL;
 }
 
 const char *
@@ -129,12 +132,6 @@ ws_i18n_rtl (void)
   return strcmp (ws_i18n_language (), "ar") == 0;
 }
 
-const char *
-ws_i18n_decimal (void)
-{
-  return translate ? decimal : ".";
-}
-
 size_t
 ws_i18n_width (const char *s, size_t len)
 {
@@ -161,4 +158,41 @@ ws_i18n_width (const char *s, size_t len)
       i += n;
     }
   return w;
+}
+
+void
+ws_i18n_isolate (bool on)
+{
+  ws_i18n_isolating = on && ws_i18n_translating && ws_i18n_rtl ();
+}
+
+const char *
+ws_i18n_isolate_fmt (const char *fmt, char *buf, size_t len)
+{
+  if (!ws_i18n_isolating || !fmt || !strstr (fmt, "%s"))
+    return fmt;
+  size_t o = 0;
+  for (const char *p = fmt; *p; p++)
+    {
+      bool arg = p[0] == '%' && p[1] == 's';
+      size_t need = arg ? 2 * 3 + 2 : (p[0] == '%' && p[1] == '%') ? 2 : 1;
+      if (o + need + 1 > len)
+        return fmt;
+      if (arg)
+        {
+          memcpy (buf + o, WS_FSI "%s" WS_PDI, 8);
+          o += 8;
+          p++;
+        }
+      else if (p[0] == '%' && p[1] == '%')
+        {
+          buf[o++] = '%';
+          buf[o++] = '%';
+          p++;
+        }
+      else
+        buf[o++] = *p;
+    }
+  buf[o] = '\0';
+  return buf;
 }

@@ -60,7 +60,12 @@ bool ws_i18n_rtl (void);
 /* The decimal mark of numbers written for a reader: the locale's
  * (LC_NUMERIC from the environment, e.g. "," in pt_BR) while translation is
  * on, "." when it is off (JSON, CSV), whatever the locale. */
-const char *ws_i18n_decimal (void);
+extern const char *ws_i18n_dp;    /* the mark when not ".", else NULL */
+static inline const char *
+ws_i18n_decimal (void)
+{
+  return ws_i18n_dp ? ws_i18n_dp : ".";
+}
 
 /* Bidi isolation for right-to-left output: wire values (paths, hosts,
  * reasons) are wrapped in U+2066 LEFT-TO-RIGHT ISOLATE .. U+2069 POP
@@ -68,7 +73,19 @@ const char *ws_i18n_decimal (void);
  * Arabic line does not reorder them.  Each is 3 bytes in UTF-8 and takes no
  * column on a terminal (see ws_i18n_width). */
 #define WS_LRI "\xe2\x81\xa6"
+#define WS_FSI "\xe2\x81\xa8"
 #define WS_PDI "\xe2\x81\xa9"
+/* True while the sentences of the diagnosis isolate what they quote: the
+ * language is right-to-left and the output is text for a terminal
+ * (ws_i18n_isolate).  Each %s of a sentence (wire values, durations, names)
+ * is then wrapped in U+2068 FIRST STRONG ISOLATE .. U+2069: a path or a
+ * "60.0 s" stays left-to-right, an Arabic phrase right-to-left. */
+extern bool ws_i18n_isolating;
+void ws_i18n_isolate (bool on);
+/* The format fmt with each %s isolated as above, into buf (len bytes);
+ * fmt itself when not isolating or when buf is too small. */
+const char *ws_i18n_isolate_fmt (const char *fmt, char *buf, size_t len)
+  __attribute__ ((format_arg (1)));
 /* The columns a UTF-8 string takes on a terminal: characters, not bytes;
  * the isolates and other zero-width format characters take none. */
 size_t ws_i18n_width (const char *s, size_t len);

@@ -159,7 +159,7 @@ software_evidence (diag *d, const char *lead, const char *software, const char *
   ws_strbuf_add_str (&t, lead);
   ws_strbuf_add_str (&t, ws_tr (software));
   ws_strbuf_add_str (&t, header);
-  ws_strbuf_add_str (&t, value);
+  ws_cause_add_wire (&t, value);
   WS_STRBUF_LIT (&t, ")");
   ws_cause_add_built (d->k, ts_us, &t);
 }

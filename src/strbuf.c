@@ -222,8 +222,8 @@ add_fixed (ws_strbuf *t, uint64_t whole, unsigned tenth, int decimals)
   add_digits (t, false, whole);
   if (decimals)
     {
-      const char *dp = ws_i18n_decimal ();
-      if (dp[0] == '.' && !dp[1])
+      const char *dp = ws_i18n_dp;
+      if (!dp)
         {
           char frac[2] = { '.', (char) ('0' + tenth) };
           ws_strbuf_add (t, frac, sizeof frac);
@@ -242,8 +242,8 @@ add_fixed (ws_strbuf *t, uint64_t whole, unsigned tenth, int decimals)
 static void
 local_mark (ws_strbuf *t, size_t from)
 {
-  const char *dp = ws_i18n_decimal ();
-  if (dp[0] == '.' && !dp[1])
+  const char *dp = ws_i18n_dp;
+  if (!dp)
     return;
   char *p = memchr (t->str + from, '.', t->len - from);
   if (!p)

@@ -77,9 +77,9 @@ handshake_line (diag *d)
 
   ws_strbuf_init (&t);
   TR_LIT (&t, "handshake: GET ");
-  ws_strbuf_add_str (&t, c->path ? c->path : "?");
+  ws_cause_add_wire (&t, c->path ? c->path : "?");
   TR_LIT (&t, " (Host ");
-  ws_strbuf_add_str (&t, c->host ? c->host : "?");
+  ws_cause_add_wire (&t, c->host ? c->host : "?");
   TR_LIT (&t, ") answered 101 after ");
   if (c->response_us >= c->request_us)
     ws_strbuf_add_dur (&t, c->response_us - c->request_us);
@@ -88,7 +88,7 @@ handshake_line (diag *d)
   if (c->accepted_subprotocol)
     {
       TR_LIT (&t, ", subprotocol ");
-      ws_strbuf_add_str (&t, c->accepted_subprotocol);
+      ws_cause_add_wire (&t, c->accepted_subprotocol);
     }
   if (c->pmd.enabled)
     WS_STRBUF_LIT (&t, ", permessage-deflate");
