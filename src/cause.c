@@ -81,7 +81,7 @@ ws_cause_add_evidence (ws_cause *cause, int64_t ts_us, const char *fmt, ...)
   ws_strbuf_init (&t);
   va_start (ap, fmt);
   char iso[1024];
-  ws_strbuf_vprintf (&t, ws_i18n_isolate_fmt (ws_tr (fmt), iso, sizeof iso), ap);
+  ws_strbuf_vprintf (&t, (ws_i18n_isolating ? ws_i18n_isolate_fmt (ws_tr (fmt), iso, sizeof iso) : ws_tr (fmt)), ap);
   va_end (ap);
   add_text (cause, ts_us, t.str, t.len);
   ws_strbuf_clear (&t);
@@ -126,7 +126,7 @@ ws_cause_set (ws_cause *cause, ws_strbuf *lead, const char *id, const char *deta
   ws_cause_set_fields (cause, lead, id, detail, confidence, fix);
   va_start (ap, lead_fmt);
   char iso[1024];
-  ws_strbuf_vprintf (lead, ws_i18n_isolate_fmt (ws_tr (lead_fmt), iso, sizeof iso), ap);
+  ws_strbuf_vprintf (lead, (ws_i18n_isolating ? ws_i18n_isolate_fmt (ws_tr (lead_fmt), iso, sizeof iso) : ws_tr (lead_fmt)), ap);
   va_end (ap);
 }
 
@@ -139,7 +139,7 @@ ws_cause_clause (ws_strbuf *t, const char *fmt, ...)
     ws_strbuf_add_str (t, "; ");
   va_start (ap, fmt);
   char iso[1024];
-  ws_strbuf_vprintf (t, ws_i18n_isolate_fmt (ws_tr (fmt), iso, sizeof iso), ap);
+  ws_strbuf_vprintf (t, (ws_i18n_isolating ? ws_i18n_isolate_fmt (ws_tr (fmt), iso, sizeof iso) : ws_tr (fmt)), ap);
   va_end (ap);
 }
 
