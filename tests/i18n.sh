@@ -52,12 +52,13 @@ import re, sys
 out = []
 for line in sys.stdin.read().split("\n"):
     # every translation bracketed, formats too (their conversions kept)
-    m = re.match(r"^msgstr \"(.+)\"$", line)
-    if m:
-        line = "msgstr \"\u27e6" + m.group(1) + "\u27e7\""
+    # (inside a leading and trailing "\n", which msgfmt checks)
+    m = re.match(r"^msgstr \"((?:\\n)*)(.+?)((?:\\n)*)\"$", line)
+    if m and m.group(2):
+        line = "msgstr \"" + m.group(1) + "\u27e6" + m.group(2) + "\u27e7" + m.group(3) + "\""
     out.append(line)
 print("\n".join(out).replace("charset=CHARSET", "charset=UTF-8"))' >"$tmp/xx.po"
-msgfmt -o "$tmp/loc/xx/LC_MESSAGES/wsclosed.mo" "$tmp/xx.po" 2>/dev/null
+check "pseudo catalog compiles" msgfmt --check-format -o "$tmp/loc/xx/LC_MESSAGES/wsclosed.mo" "$tmp/xx.po"
 WSCLOSED_LOCALEDIR="$tmp/loc" LANGUAGE=xx LC_ALL=C.UTF-8 "$WSCLOSED" --help-all >"$tmp/xx.out" 2>&1
 # and every --explain page of the knowledge bases, with a comparison
 kb=$(sed -nE 's/^  \{ [0-9]+, "([^"]+)".*/\1/p' "$top_srcdir/src/closecodes.c"
