@@ -11,8 +11,9 @@
 
 #include "cause.h"
 #include "closecodes.h"
-#include "conn.h"
 #include "i18n.h"
+#include "record.h"
+#include "settings.h"
 #include "strbuf.h"
 #include "window.h"
 
