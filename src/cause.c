@@ -83,6 +83,8 @@ ws_cause_add_evidence (ws_cause *cause, int64_t ts_us, const char *fmt, ...)
   char iso[1024];
   ws_strbuf_vprintf (&t, (ws_i18n_isolating ? ws_i18n_isolate_fmt (ws_tr (fmt), iso, sizeof iso) : ws_tr (fmt)), ap);
   va_end (ap);
+  if (ws_i18n_isolating)
+    t.len = ws_i18n_drop_empty_isolates (t.str, t.len);
   add_text (cause, ts_us, t.str, t.len);
   ws_strbuf_clear (&t);
 }
@@ -128,6 +130,8 @@ ws_cause_set (ws_cause *cause, ws_strbuf *lead, const char *id, const char *deta
   char iso[1024];
   ws_strbuf_vprintf (lead, (ws_i18n_isolating ? ws_i18n_isolate_fmt (ws_tr (lead_fmt), iso, sizeof iso) : ws_tr (lead_fmt)), ap);
   va_end (ap);
+  if (ws_i18n_isolating)
+    lead->len = ws_i18n_drop_empty_isolates (lead->str, lead->len);
 }
 
 void
@@ -139,8 +143,11 @@ ws_cause_clause (ws_strbuf *t, const char *fmt, ...)
     ws_strbuf_add_str (t, "; ");
   va_start (ap, fmt);
   char iso[1024];
+  size_t from = t->len;
   ws_strbuf_vprintf (t, (ws_i18n_isolating ? ws_i18n_isolate_fmt (ws_tr (fmt), iso, sizeof iso) : ws_tr (fmt)), ap);
   va_end (ap);
+  if (ws_i18n_isolating)
+    t->len = from + ws_i18n_drop_empty_isolates (t->str + from, t->len - from);
 }
 
 void

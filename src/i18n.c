@@ -169,7 +169,8 @@ ws_i18n_isolate (bool on)
 const char *
 ws_i18n_isolate_fmt (const char *fmt, char *buf, size_t len)
 {
-  if (!ws_i18n_isolating || !fmt || !strstr (fmt, "%s"))
+  /* a sentence passed on whole ("%s") is not a quoted value */
+  if (!ws_i18n_isolating || !fmt || !strstr (fmt, "%s") || strcmp (fmt, "%s") == 0)
     return fmt;
   size_t o = 0;
   for (const char *p = fmt; *p; p++)
@@ -195,4 +196,19 @@ ws_i18n_isolate_fmt (const char *fmt, char *buf, size_t len)
     }
   buf[o] = '\0';
   return buf;
+}
+
+size_t
+ws_i18n_drop_empty_isolates (char *s, size_t len)
+{
+  static const char pair[] = WS_FSI WS_PDI;
+  size_t o = 0;
+  for (size_t i = 0; i < len;)
+    if (i + 6 <= len && memcmp (s + i, pair, 6) == 0)
+      i += 6;
+    else
+      s[o++] = s[i++];
+  if (o < len)
+    s[o] = '\0';
+  return o;
 }

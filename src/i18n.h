@@ -86,6 +86,9 @@ void ws_i18n_isolate (bool on);
  * fmt itself when not isolating or when buf is too small. */
 const char *ws_i18n_isolate_fmt (const char *fmt, char *buf, size_t len)
   __attribute__ ((format_arg (1)));
+/* Take out of s (len bytes) the isolates around nothing (an empty value);
+ * the new length, s NUL-terminated again when shorter. */
+size_t ws_i18n_drop_empty_isolates (char *s, size_t len);
 /* The columns a UTF-8 string takes on a terminal: characters, not bytes;
  * the isolates and other zero-width format characters take none. */
 size_t ws_i18n_width (const char *s, size_t len);

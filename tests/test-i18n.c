@@ -28,6 +28,9 @@ test_isolate_fmt (void)
   /* %% is not a conversion; %zu, %d and %<PRIu64>'s "%lu" are left bare */
   g_assert_cmpstr (ws_i18n_isolate_fmt ("%s%%s %zu %lu%s", buf, sizeof buf), ==,
                    FSI "%s" PDI "%%s %zu %lu" FSI "%s" PDI);
+  /* a sentence passed on whole is not isolated */
+  f = "%s";
+  g_assert_true (ws_i18n_isolate_fmt (f, buf, sizeof buf) == f);
   /* without %s: the format itself */
   f = "%u more";
   g_assert_true (ws_i18n_isolate_fmt (f, buf, sizeof buf) == f);
@@ -44,6 +47,19 @@ test_isolate_fmt (void)
   g_assert_cmpstr (t.str, ==, "أرسل " FSI "العميل" PDI " إغلاق 1011");
   ws_strbuf_clear (&t);
   ws_i18n_isolating = false;
+}
+
+static void
+test_drop_empty (void)
+{
+  char s[64];
+  strcpy (s, "a " FSI PDI "b" FSI "c" PDI FSI PDI);
+  size_t n = ws_i18n_drop_empty_isolates (s, strlen (s));
+  g_assert_cmpuint (n, ==, strlen ("a b" FSI "c" PDI));
+  g_assert_cmpstr (s, ==, "a b" FSI "c" PDI);
+  strcpy (s, "plain");
+  g_assert_cmpuint (ws_i18n_drop_empty_isolates (s, 5), ==, 5);
+  g_assert_cmpstr (s, ==, "plain");
 }
 
 static void
@@ -102,6 +118,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/i18n/isolate-fmt", test_isolate_fmt);
+  g_test_add_func ("/i18n/drop-empty", test_drop_empty);
   g_test_add_func ("/i18n/width", test_width);
   g_test_add_func ("/i18n/decimal", test_decimal);
   return g_test_run ();
