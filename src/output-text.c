@@ -2,10 +2,19 @@
  * connections with the cause and fix under each, and totals at the end
  * (by close code, by cause, close storms, what was skipped, limits hit).
  * Strings from the wire go through ws_text_safe.  Times are UTC.
+ *
+ * The words are the reader's (i18n.h): headers, labels and totals through
+ * _(), the columns as wide as their words need (never narrower than the
+ * English ones, so the English report does not change), counts grouped as
+ * the locale groups them.  In a right-to-left language the wire values of
+ * the table (host/path, reason) are isolated (U+2066 .. U+2069), and the
+ * isolates the diagnosis put around its quoted values (ws_i18n_isolating)
+ * are kept when they pair up; neither takes a column.
  */
 #include "config.h"
 
 #include <inttypes.h>
+#include <locale.h>
 #include <string.h>
 #include <time.h>
 
@@ -13,6 +22,7 @@
 #include "output-escape.h"
 #include "output-fields.h"
 #include "closecodes.h"
+#include "i18n.h"
 
 #define W_TIME 23
 #define W_CONN 45
@@ -24,22 +34,47 @@
 #define W_FRAMES 11
 #define W_REASON 40
 
-/* Append s (already safe, valid UTF-8) cut to width characters (marking a
- * cut with "..."), padded with spaces to width when pad. */
-static void
-text_cell (GString *o, const char *s, size_t width, bool pad)
+/* The end of the first cols columns of s (ws_i18n_width counts them). */
+static const char *
+text_cols_end (const char *s, size_t cols)
 {
-  size_t n = g_utf8_strlen (s, -1);
+  const char *p = s;
+  while (*p)
+    {
+      const char *next = g_utf8_next_char (p);
+      if (ws_i18n_width (p, (size_t) (next - p)) > cols)
+        break;
+      cols -= ws_i18n_width (p, (size_t) (next - p));
+      p = next;
+    }
+  /* the zero-width characters that follow belong to the last one */
+  while (*p && ws_i18n_width (p, (size_t) (g_utf8_next_char (p) - p)) == 0)
+    p = g_utf8_next_char (p);
+  return p;
+}
 
+/* Append s (already safe, valid UTF-8) cut to width columns (marking a
+ * cut with "..."), padded with spaces to width when pad; isolated from the
+ * line around it when wire and the language is right-to-left. */
+static void
+text_cell_iso (GString *o, const char *s, size_t width, bool pad, bool wire)
+{
+  size_t n = ws_i18n_width (s, strlen (s));
+  bool iso = wire && ws_i18n_isolating;
+
+  if (iso)
+    GS_PUT_LIT (o, WS_LRI);
   if (n > width && width > 3)
     {
-      const char *end = g_utf8_offset_to_pointer (s, (glong) (width - 3));
+      const char *end = text_cols_end (s, width - 3);
       g_string_append_len (o, s, end - s);
       g_string_append (o, "...");
       n = width;
     }
   else
     g_string_append (o, s);
+  if (iso)
+    GS_PUT_LIT (o, WS_PDI);
   if (pad && n < width)
     {
       char *p = gs_room (o, width - n);
@@ -47,6 +82,97 @@ text_cell (GString *o, const char *s, size_t width, bool pad)
       gs_done (o, p + (width - n));
     }
   GS_PUT_LIT (o, "  ");
+}
+
+static void
+text_cell (GString *o, const char *s, size_t width, bool pad)
+{
+  text_cell_iso (o, s, width, pad, false);
+}
+
+/* The words of the table and of a record that come from elsewhere, for
+ * xgettext only: the confidence of a cause. */
+static const char *const text_words[] G_GNUC_UNUSED = {
+  /* TRANSLATORS: the confidence of a cause, in "(%s confidence)" */
+  NC_ ("confidence", "high"), NC_ ("confidence", "medium"), NC_ ("confidence", "low"),
+};
+
+/* The widest of the English width and the reader's words for a column. */
+static size_t
+text_col_width (size_t english, const char *const *words, size_t n)
+{
+  size_t w = english;
+  for (size_t i = 0; i < n; i++)
+    w = MAX (w, ws_i18n_width (words[i], strlen (words[i])));
+  return w;
+}
+
+/* The columns whose words the reader's language may lengthen: BY (a side)
+ * and TCP END ("rst by server"), worked out once. */
+static size_t w_by, w_tcp;
+
+static void
+text_widths (void)
+{
+  if (w_by)
+    return;
+  const char *by[] = { _("BY"), C_ ("side", "client"), C_ ("side", "server") };
+  w_by = text_col_width (W_BY, by, G_N_ELEMENTS (by));
+  char buf[6][96];
+  const char *ends[] = { "fin", "rst" };
+  const char *tcp[8];
+  size_t k = 0;
+  for (int e = 0; e < 2; e++)
+    for (int sd = 0; sd < 2; sd++)
+      {
+        /* TRANSLATORS: how TCP ended, in the table: "rst by server" */
+        g_snprintf (buf[k], sizeof buf[k], _("%s by %s"), ends[e],
+                    C_ ("side", sd ? "server" : "client"));
+        tcp[k] = buf[k];
+        k++;
+      }
+  tcp[k++] = _("TCP END");
+  /* TRANSLATORS: TCP still open when the capture ended, in the table */
+  tcp[k++] = C_ ("tcp end", "open");
+  w_tcp = text_col_width (W_TCP, tcp, k);
+}
+
+/* Append s, a text of the diagnosis, made safe: ws_text_safe, except that
+ * the isolates the diagnosis put around quoted values (U+2068 .. U+2069,
+ * ws_i18n_isolating) are kept when they pair up.  One the wire brought
+ * cannot open or close more than pairs allow, and every other
+ * bidirectional control is escaped as ever. */
+static void
+text_diag_safe (GString *o, const char *s)
+{
+  static const char fsi[] = WS_FSI, pdi[] = WS_PDI;
+  if (!s)
+    return;
+  if (!ws_i18n_isolating || !strstr (s, fsi))
+    {
+      ws_text_safe (o, s, strlen (s));
+      return;
+    }
+  /* first the pairs: a PDI closes the nearest open FSI */
+  size_t len = strlen (s);
+  g_autofree bool *keep = g_new0 (bool, len);
+  g_autofree size_t *open = g_new (size_t, len);
+  size_t depth = 0;
+  for (size_t i = 0; i + 3 <= len; i++)
+    if (memcmp (s + i, fsi, 3) == 0)
+      open[depth++] = i;
+    else if (memcmp (s + i, pdi, 3) == 0 && depth)
+      keep[open[--depth]] = keep[i] = true;
+  size_t run = 0;
+  for (size_t i = 0; i < len; i++)
+    if (keep[i])
+      {
+        ws_text_safe (o, s + run, i - run);
+        g_string_append_len (o, s + i, 3);
+        i += 2;
+        run = i + 1;
+      }
+  ws_text_safe (o, s + run, len - run);
 }
 
 /* A moment as UTC; 0 is "-" unless at_epoch (a time known to be set). */
@@ -123,15 +249,20 @@ text_endpoint (GString *o, const ws_addr *a, uint16_t port)
 void
 ws_text_header (GString *o)
 {
-  static const struct { const char *title; size_t width; } cols[] = {
-    { "TIME (UTC)", W_TIME }, { "CLIENT -> SERVER", W_CONN },
-    { "HOST/PATH", W_WHERE }, { "HS", W_HS }, { "CLOSE", W_CLOSE },
-    { "BY", W_BY }, { "TCP END", W_TCP }, { "FRAMES C/S", W_FRAMES },
+  text_widths ();
+  /* TRANSLATORS: the headers of the table's columns; a column grows for a
+   * longer word, but keep them short (HS: the handshake's HTTP status;
+   * FRAMES C/S: frames from the client / from the server) */
+  const struct { const char *title; size_t width; } cols[] = {
+    { N_("TIME (UTC)"), W_TIME }, { N_("CLIENT -> SERVER"), W_CONN },
+    { N_("HOST/PATH"), W_WHERE }, { N_("HS"), W_HS }, { N_("CLOSE"), W_CLOSE },
+    { N_("BY"), w_by }, { N_("TCP END"), w_tcp }, { N_("FRAMES C/S"), W_FRAMES },
   };
 
   for (size_t i = 0; i < G_N_ELEMENTS (cols); i++)
-    text_cell (o, cols[i].title, cols[i].width, true);
-  g_string_append (o, "REASON\n");
+    text_cell (o, _(cols[i].title), cols[i].width, true);
+  g_string_append (o, _("REASON"));
+  g_string_append_c (o, '\n');
 }
 
 static void
@@ -150,6 +281,7 @@ ws_text_record (GString *o, const ws_conn *c, bool verbose)
   const char *reason = ws_contract_close_reason (c, &reason_len);
   unsigned nv = MIN (c->n_violations, (unsigned) WS_MAX_VIOLATIONS);
 
+  text_widths ();
   text_time_at (cell, c->start_us, true);
   text_cell (o, cell->str, W_TIME, true);
 
@@ -169,19 +301,20 @@ ws_text_record (GString *o, const ws_conn *c, bool verbose)
 
   g_string_truncate (cell, 0);
   if (c->host == NULL && c->path == NULL)
-    g_string_append (cell, c->midstream ? "(mid-stream)" : "-");
+    g_string_append (cell, c->midstream ? _("(mid-stream)") : "-");
   else
     {
       text_str_safe (cell, c->host);
       text_str_safe (cell, c->path);
     }
-  text_cell (o, cell->str, W_WHERE, true);
+  text_cell_iso (o, cell->str, W_WHERE, true, true);
 
   g_string_truncate (cell, 0);
   if (c->handshake_status >= 0)
     put_u64 (cell, (uint64_t) c->handshake_status);
   else
-    g_string_append (cell, c->midstream ? "mid" : "-");
+    /* TRANSLATORS: the HS column when the capture began mid-stream (4 columns) */
+    g_string_append (cell, c->midstream ? C_ ("hs", "mid") : "-");
   text_cell (o, cell->str, W_HS, true);
 
   g_string_truncate (cell, 0);
@@ -200,17 +333,18 @@ ws_text_record (GString *o, const ws_conn *c, bool verbose)
   text_cell (o, cell->str, W_CLOSE, true);
 
   text_cell (o, ws_side_valid (c->close_initiator) && ws_side_name (c->close_initiator)
-                ? ws_side_name (c->close_initiator) : "-", W_BY, true);
+                ? C_ ("side", ws_side_name (c->close_initiator)) : "-", w_by, true);
 
   g_string_truncate (cell, 0);
-  g_string_append (cell, ws_tcp_end_name (c->tcp_end) ? ws_tcp_end_name (c->tcp_end) : "-");
-  if (c->tcp_end != WS_TCP_END_OPEN && ws_side_valid (c->tcp_end_by) &&
+  const char *end = ws_tcp_end_name (c->tcp_end);
+  if (c->tcp_end != WS_TCP_END_OPEN && end && ws_side_valid (c->tcp_end_by) &&
       ws_side_name (c->tcp_end_by))
-    {
-      GS_PUT_LIT (cell, " by ");
-      g_string_append (cell, ws_side_name (c->tcp_end_by));
-    }
-  text_cell (o, cell->str, W_TCP, true);
+    g_string_append_printf (cell, _("%s by %s"), end, C_ ("side", ws_side_name (c->tcp_end_by)));
+  else if (c->tcp_end == WS_TCP_END_OPEN)
+    g_string_append (cell, C_ ("tcp end", "open"));
+  else
+    g_string_append (cell, end ? end : "-");
+  text_cell (o, cell->str, w_tcp, true);
 
   g_string_truncate (cell, 0);
   put_u64 (cell, c->dir[WS_SIDE_CLIENT].frames);
@@ -224,7 +358,7 @@ ws_text_record (GString *o, const ws_conn *c, bool verbose)
       g_string_append_c (cell, '"');
       ws_text_safe (cell, reason, reason_len);
       g_string_append_c (cell, '"');
-      text_cell (o, cell->str, W_REASON, false);
+      text_cell_iso (o, cell->str, W_REASON, false, true);
     }
   /* text_cell leaves two spaces after each cell; none at the end of a line */
   while (o->len && o->str[o->len - 1] == ' ')
@@ -233,7 +367,9 @@ ws_text_record (GString *o, const ws_conn *c, bool verbose)
 
   if (c->cause.id)
     {
-      g_string_append (o, "    cause: ");
+      g_string_append (o, "    ");
+      g_string_append (o, _("cause:"));
+      g_string_append_c (o, ' ');
       text_str_safe (o, c->cause.id);
       if (c->cause.detail)
         {
@@ -242,25 +378,31 @@ ws_text_record (GString *o, const ws_conn *c, bool verbose)
         }
       if (c->cause.confidence)
         {
-          g_string_append (o, " (");
-          text_str_safe (o, c->cause.confidence);
-          g_string_append (o, " confidence)");
+          g_autoptr (GString) conf = g_string_new (NULL);
+          text_str_safe (conf, C_ ("confidence", c->cause.confidence));
+          g_string_append_c (o, ' ');
+          /* TRANSLATORS: "(high confidence)"; %s is high, medium or low */
+          g_string_append_printf (o, _("(%s confidence)"), conf->str);
         }
       if (c->cause.summary)
         {
           g_string_append (o, ": ");
-          text_str_safe (o, c->cause.summary);
+          text_diag_safe (o, c->cause.summary);
         }
       g_string_append_c (o, '\n');
       if (c->cause.fix)
         {
-          g_string_append (o, "    fix: ");
-          text_str_safe (o, c->cause.fix);
+          g_string_append (o, "    ");
+          g_string_append (o, _("fix:"));
+          g_string_append_c (o, ' ');
+          text_diag_safe (o, c->cause.fix);
           g_string_append_c (o, '\n');
         }
       if (verbose && c->cause.evidence && c->cause.evidence->len)
         {
-          g_string_append (o, "    evidence:\n");
+          g_string_append (o, "    ");
+          g_string_append (o, _("evidence:"));
+          g_string_append_c (o, '\n');
           for (guint i = 0; i < c->cause.evidence->len; i++)
             {
               const ws_evidence *ev = g_ptr_array_index (c->cause.evidence, i);
@@ -270,14 +412,15 @@ ws_text_record (GString *o, const ws_conn *c, bool verbose)
                   text_time (o, ev->ts_us);
                   g_string_append (o, "  ");
                 }
-              text_str_safe (o, ev->text);
+              text_diag_safe (o, ev->text);
               g_string_append_c (o, '\n');
             }
         }
     }
   if (nv > 0)
     {
-      g_string_append (o, "    violations:");
+      g_string_append (o, "    ");
+      g_string_append (o, _("violations:"));
       for (unsigned i = 0; i < nv; i++)
         {
           const char *side = ws_side_valid (c->violations[i].side)
@@ -289,18 +432,19 @@ ws_text_record (GString *o, const ws_conn *c, bool verbose)
           if (side)
             {
               GS_PUT_LIT (o, " (");
-              g_string_append (o, side);
+              g_string_append (o, C_ ("side", side));
               gs_putc (o, ')');
             }
         }
       if (c->violations_dropped)
-        g_string_append_printf (o, ", and %u more", c->violations_dropped);
+        g_string_append_printf (o, _(", and %u more"), c->violations_dropped);
       g_string_append_c (o, '\n');
     }
   if (c->limits)
     {
       bool first = true;
-      g_string_append (o, "    limits hit:");
+      g_string_append (o, "    ");
+      g_string_append (o, _("limits hit:"));
       for (size_t i = 0; i < G_N_ELEMENTS (ws_limit_names); i++)
         if (c->limits & ws_limit_names[i].bit)
           {
@@ -387,7 +531,8 @@ ws_text_tally_add (ws_text_tally *w, const ws_conn *c)
         strftime (when, sizeof when, "%Y-%m-%d %H:%M", &tm);
       else
         g_strlcpy (when, "?", sizeof when);
-      g_snprintf (key, sizeof key, "%s:%u around %s", ip, c->port[WS_SIDE_SERVER], when);
+      /* TRANSLATORS: a close storm in the totals: "10.0.0.1:80 around 2023-11-14 22:13" */
+      g_snprintf (key, sizeof key, _("%s:%u around %s"), ip, c->port[WS_SIDE_SERVER], when);
       count_inc (w->storms, key, true);
     }
 }
@@ -435,19 +580,32 @@ void
 ws_text_totals (const ws_text_tally *w, GString *o, const ws_counters *st)
 {
   g_autoptr (GPtrArray) keys = NULL;
+  /* counts grouped as the reader's locale groups them (1.234.567 in pt_BR)
+   * while the words are the reader's; printf's "'" flag does nothing under
+   * LC_NUMERIC=C, the English report's */
+  locale_t num = (locale_t) 0, was = (locale_t) 0;
+  if (ws_i18n_translating)
+    {
+      locale_t base = duplocale (LC_GLOBAL_LOCALE);
+      num = base ? newlocale (LC_NUMERIC_MASK, "", base) : (locale_t) 0;
+      if (!num && base)
+        freelocale (base);
+      if (num)
+        was = uselocale (num);
+    }
 
   if (w->records == 0)
-    g_string_append (o, "No WebSocket connections found.\n");
-  g_string_append (o, "\nTotals\n");
-  g_string_append_printf (o, "  WebSocket connections: %" PRIu64, w->records);
+    g_string_append (o, _("No WebSocket connections found.\n"));
+  g_string_append (o, _("\nTotals\n"));
+  g_string_append_printf (o, _ ("  WebSocket connections: %'" PRIu64), w->records);
   if (w->midstream)
-    g_string_append_printf (o, " (%" PRIu64 " already open when the capture began)",
+    g_string_append_printf (o, _ (" (%'" PRIu64 " already open when the capture began)"),
                             w->midstream);
   g_string_append_c (o, '\n');
 
   if (w->records > 0)
     {
-      g_string_append (o, "  by close code:\n");
+      g_string_append (o, _("  by close code:\n"));
       keys = hash_keys (w->by_code);
       g_ptr_array_sort (keys, cmp_code);
       for (guint i = 0; i < keys->len; i++)
@@ -457,7 +615,7 @@ ws_text_totals (const ws_text_tally *w, GString *o, const ws_counters *st)
           g_autoptr (GString) label = g_string_new (NULL);
 
           if (code < 0)
-            g_string_append (label, "none (still open)");
+            g_string_append (label, _("none (still open)"));
           else
             {
               const ws_code_info *ci = ws_code_lookup (code);
@@ -470,11 +628,11 @@ ws_text_totals (const ws_text_tally *w, GString *o, const ws_counters *st)
             }
           g_string_append (o, "    ");
           text_cell (o, label->str, 36, true);
-          g_string_append_printf (o, "%" PRIu64 "\n", n);
+          g_string_append_printf (o, "%'" PRIu64 "\n", n);
         }
       g_clear_pointer (&keys, g_ptr_array_unref);
 
-      g_string_append (o, "  by cause:\n");
+      g_string_append (o, _("  by cause:\n"));
       keys = hash_keys (w->by_cause);
       g_ptr_array_sort_with_data (keys, cmp_cause, w->by_cause);
       for (guint i = 0; i < keys->len; i++)
@@ -485,77 +643,83 @@ ws_text_totals (const ws_text_tally *w, GString *o, const ws_counters *st)
           ws_text_safe (label, id, strlen (id));
           g_string_append (o, "    ");
           text_cell (o, label->str, 36, true);
-          g_string_append_printf (o, "%" PRIu64 "\n",
+          g_string_append_printf (o, "%'" PRIu64 "\n",
                                   *(uint64_t *) g_hash_table_lookup (w->by_cause, id));
         }
       if (w->no_cause)
         {
           g_string_append (o, "    ");
-          text_cell (o, "(no diagnosis)", 36, true);
-          g_string_append_printf (o, "%" PRIu64 "\n", w->no_cause);
+          text_cell (o, _("(no diagnosis)"), 36, true);
+          g_string_append_printf (o, "%'" PRIu64 "\n", w->no_cause);
         }
     }
   if (g_hash_table_size (w->storms))
     {
-      g_string_append (o, "  close storms (many connections closed by one server within a second:\n"
-                          "  a restart or deploy):\n");
+      g_string_append (o, _("  close storms (many connections closed by one server within a second:\n"
+                             "  a restart or deploy):\n"));
       GHashTableIter it;
       gpointer k, v;
       g_hash_table_iter_init (&it, w->storms);
       while (g_hash_table_iter_next (&it, &k, &v))
         {
-          g_string_append (o, "    server ");
+          g_string_append (o, _("    server "));
           text_str_safe (o, k);
-          g_string_append_printf (o, ": %" PRIu64 " connections\n", *(uint64_t *) v);
+          g_string_append_printf (o, _ (": %'" PRIu64 " connections\n"), *(uint64_t *) v);
         }
     }
-  g_string_append_printf (o, "  handshake failures: %" PRIu64 "\n", w->handshake_failures);
-  g_string_append_printf (o, "  connections with protocol violations: %" PRIu64 "\n",
+  g_string_append_printf (o, _ ("  handshake failures: %'" PRIu64 "\n"), w->handshake_failures);
+  g_string_append_printf (o, _ ("  connections with protocol violations: %'" PRIu64 "\n"),
                           w->with_violations);
   if (st == NULL)
-    return;
-  g_string_append_printf (o, "  encrypted (TLS) connections, not analysed: %" PRIu64 "\n",
+    goto out;
+  g_string_append_printf (o, _ ("  encrypted (TLS) connections, not analysed: %'" PRIu64 "\n"),
                           st->tls_connections);
-  g_string_append_printf (o, "  other TCP connections skipped: %" PRIu64 "\n",
+  g_string_append_printf (o, _ ("  other TCP connections skipped: %'" PRIu64 "\n"),
                           st->other_connections);
-  g_string_append_printf (o, "  TCP streams looked at and rejected as not WebSocket: %" PRIu64
-                          " (no upgrade request from the start %" PRIu64
-                          ", mid-stream bytes not frames %" PRIu64 ")\n",
+  g_string_append_printf (o, _ ("  TCP streams looked at and rejected as not WebSocket: %'" PRIu64
+                          " (no upgrade request from the start %'" PRIu64
+                          ", mid-stream bytes not frames %'" PRIu64 ")\n"),
                           st->rejected_no_upgrade + st->rejected_midstream,
                           st->rejected_no_upgrade, st->rejected_midstream);
-  g_string_append_printf (o, "  other upgrades (not WebSocket, e.g. h2c): %" PRIu64 "\n",
+  g_string_append_printf (o, _ ("  other upgrades (not WebSocket, e.g. h2c): %'" PRIu64 "\n"),
                           st->other_upgrades);
-  g_string_append_printf (o, "  packets: %" PRIu64 " (%" PRIu64 " bytes)\n",
+  g_string_append_printf (o, _ ("  packets: %'" PRIu64 " (%'" PRIu64 " bytes)\n"),
                           st->packets, st->bytes);
-  g_string_append_printf (o, "  truncated packets (snaplen): %" PRIu64 "\n",
+  g_string_append_printf (o, _ ("  truncated packets (snaplen): %'" PRIu64 "\n"),
                           st->truncated_packets);
-  g_string_append_printf (o, "  undecodable packets: %" PRIu64 "\n", st->undecodable_packets);
+  g_string_append_printf (o, _ ("  undecodable packets: %'" PRIu64 "\n"), st->undecodable_packets);
   if (st->tunneled_packets > 0)
-    g_string_append_printf (o, "  TCP segments inside tunnels: %" PRIu64 "\n", st->tunneled_packets);
+    g_string_append_printf (o, _ ("  TCP segments inside tunnels: %'" PRIu64 "\n"), st->tunneled_packets);
   if (st->not_ip_packets + st->unknown_ethertype_packets + st->not_tcp_packets
       + st->inner_not_tcp_packets + st->unknown_tunnel_packets + st->tunnel_too_deep_packets
       + st->malformed_tunnel_packets + st->unsupported_link_packets > 0)
-    g_string_append_printf (o, "  not decoded: not IP %" PRIu64 ", unknown EtherType %" PRIu64
-                            ", not TCP %" PRIu64
-                            ", not TCP inside a tunnel %" PRIu64 ", unknown tunnel %" PRIu64
-                            ", tunnels too deep %" PRIu64 ", malformed tunnel %" PRIu64
-                            ", unsupported link type %" PRIu64 "\n",
+    g_string_append_printf (o, _ ("  not decoded: not IP %'" PRIu64 ", unknown EtherType %'" PRIu64
+                            ", not TCP %'" PRIu64
+                            ", not TCP inside a tunnel %'" PRIu64 ", unknown tunnel %'" PRIu64
+                            ", tunnels too deep %'" PRIu64 ", malformed tunnel %'" PRIu64
+                            ", unsupported link type %'" PRIu64 "\n"),
                             st->not_ip_packets, st->unknown_ethertype_packets,
                             st->not_tcp_packets, st->inner_not_tcp_packets, st->unknown_tunnel_packets,
                             st->tunnel_too_deep_packets, st->malformed_tunnel_packets,
                             st->unsupported_link_packets);
   if (st->ip_fragments > 0)
-    g_string_append_printf (o, "  IP fragments: %" PRIu64 " (%" PRIu64 " datagrams reassembled, %"
-                            PRIu64 " dropped incomplete, %" PRIu64
-                            " overlaps with different bytes)\n",
+    g_string_append_printf (o, _ ("  IP fragments: %'" PRIu64 " (%'" PRIu64 " datagrams reassembled, %\'"
+                            PRIu64 " dropped incomplete, %'" PRIu64
+                            " overlaps with different bytes)\n"),
                             st->ip_fragments, st->ip_reassembled, st->ip_frag_dropped,
                             st->ip_frag_overlap_conflicts);
-  g_string_append_printf (o, "  gaps in TCP streams: %" PRIu64 " (%" PRIu64 " bytes missed)\n",
+  g_string_append_printf (o, _ ("  gaps in TCP streams: %'" PRIu64 " (%'" PRIu64 " bytes missed)\n"),
                           st->gaps, st->gap_bytes);
-  g_string_append_printf (o, "  limits hit: connections evicted %" PRIu64
-                          ", reassembly %" PRIu64 ", inflate %" PRIu64
-                          ", inflaters %" PRIu64 ", header %" PRIu64 "\n",
+  g_string_append_printf (o, _ ("  limits hit: connections evicted %'" PRIu64
+                          ", reassembly %'" PRIu64 ", inflate %'" PRIu64
+                          ", inflaters %'" PRIu64 ", header %'" PRIu64 "\n"),
                           st->evicted, st->reassembly_limit_hits,
                           st->inflate_limit_hits, st->inflater_limit_hits,
                           st->header_limit_hits);
+out:
+  if (num)
+    {
+      uselocale (was);
+      freelocale (num);
+    }
 }

@@ -146,7 +146,33 @@ else
 fi
 LANGUAGE= LC_ALL=C.UTF-8 "$WSCLOSED" --lang ar -v -r "$big" >"$tmp/ar.txt" 2>&1
 check "ar: the 1009 summary in Arabic" grep -q "أغلق .*الخادم.* بالرمز 1009 Message Too Big" "$tmp/ar.txt"
-fsi=$(printf '\342\201\250')
+# quoted values isolated (U+2068 .. U+2069) in the Arabic text, balanced on
+# every line; none in English or Portuguese
+fsi=$(printf '\342\201\250'); pdi=$(printf '\342\201\251')
+"$PYTHON" - "$tmp/ar.txt" >"$tmp/ar.iso" <<'PY'
+import sys
+lines = open(sys.argv[1], encoding="utf-8").read().split("\n")
+iso = sum(l.count("\u2068") for l in lines)
+bad = [l for l in lines if l.count("\u2068") + l.count("\u2066") != l.count("\u2069")]
+print(iso, len(bad))
+PY
+read -r niso nbad <"$tmp/ar.iso"
+check "ar: wire values and numbers isolated in the sentences ($niso isolates, $nbad unbalanced lines)" \
+  test "$niso" -ge 10 -a "$nbad" = 0
+# the table in Arabic: translated headers, wire cells isolated, and the
+# columns where the English ones are (widths count no isolate)
+"$PYTHON" - "$tmp/ar.txt" >"$tmp/ar.cols" <<'PY'
+import sys, unicodedata
+lines = open(sys.argv[1], encoding="utf-8").read().split("\n")
+def cols(l):
+    return sum(0 if unicodedata.category(ch) in ("Cf", "Mn") else 1 for ch in l)
+head, row = lines[0], lines[1]
+# the REASON column starts at the same column in the header and the row
+h = cols(head[:head.rindex("السبب")])
+r = cols(row[:row.index('"')]) if '"' in row else h
+print("ok" if h == r and "\u2066" in row and "المضيف/المسار" in head else "bad %d %d" % (h, r))
+PY
+check "ar: table headers translated, wire cells isolated, columns aligned ($(cat "$tmp/ar.cols"))" grep -qx ok "$tmp/ar.cols"
 check "pt_BR: no isolates" bash -c "! grep -q '$fsi' '$tmp/pt.txt'"
 tap_end
 exit 0
