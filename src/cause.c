@@ -1,11 +1,16 @@
 /* cause.c - the cause object of a record and its evidence lines (see
- * cause.h).  Every record gets a cause with evidence, so the lines and
+ * cause.h).  The sentences (summary, fix, evidence) come as English
+ * literals from the rules and are translated here, at run time, when the
+ * run's messages are in another language (ws_tr: one test otherwise); the
+ * keywords that extract them are in am/i18n.am.  Every record gets a cause with evidence, so the lines and
  * their arrays are made cheaply: a line and its text are one allocation,
  * and the arrays of causes cleared lately are reused. */
 #include "cause.h"
 
 #include <stdarg.h>
 #include <string.h>
+
+#include "i18n.h"
 
 /* Evidence arrays of causes cleared lately, emptied, for the next causes
  * to fill: every record has evidence, and would otherwise allocate and free
@@ -75,10 +80,23 @@ ws_cause_add_evidence (ws_cause *cause, int64_t ts_us, const char *fmt, ...)
     return;
   ws_strbuf_init (&t);
   va_start (ap, fmt);
-  ws_strbuf_vprintf (&t, fmt, ap);
+  char iso[1024];
+  ws_strbuf_vprintf (&t, (ws_i18n_isolating ? ws_i18n_isolate_fmt (ws_tr (fmt), iso, sizeof iso) : ws_tr (fmt)), ap);
   va_end (ap);
+  if (ws_i18n_isolating)
+    t.len = ws_i18n_drop_empty_isolates (t.str, t.len);
   add_text (cause, ts_us, t.str, t.len);
   ws_strbuf_clear (&t);
+}
+
+void
+ws_cause_add_wire (ws_strbuf *t, const char *s)
+{
+  if (ws_i18n_isolating)
+    WS_STRBUF_LIT (t, WS_FSI);
+  ws_strbuf_add_str (t, s);
+  if (ws_i18n_isolating)
+    WS_STRBUF_LIT (t, WS_PDI);
 }
 
 void
@@ -97,7 +115,7 @@ ws_cause_set_fields (ws_cause *cause, ws_strbuf *lead, const char *id, const cha
   cause->detail = detail ? g_strdup (detail) : NULL;
   cause->confidence = confidence;
   g_free (cause->fix);
-  cause->fix = fix ? g_strdup (fix) : NULL;
+  cause->fix = fix ? g_strdup (ws_tr (fix)) : NULL;
   ws_strbuf_reset (lead);
 }
 
@@ -109,8 +127,27 @@ ws_cause_set (ws_cause *cause, ws_strbuf *lead, const char *id, const char *deta
 
   ws_cause_set_fields (cause, lead, id, detail, confidence, fix);
   va_start (ap, lead_fmt);
-  ws_strbuf_vprintf (lead, lead_fmt, ap);
+  char iso[1024];
+  ws_strbuf_vprintf (lead, (ws_i18n_isolating ? ws_i18n_isolate_fmt (ws_tr (lead_fmt), iso, sizeof iso) : ws_tr (lead_fmt)), ap);
   va_end (ap);
+  if (ws_i18n_isolating)
+    lead->len = ws_i18n_drop_empty_isolates (lead->str, lead->len);
+}
+
+void
+ws_cause_clause (ws_strbuf *t, const char *fmt, ...)
+{
+  va_list ap;
+
+  if (t->len)
+    ws_strbuf_add_str (t, "; ");
+  va_start (ap, fmt);
+  char iso[1024];
+  size_t from = t->len;
+  ws_strbuf_vprintf (t, (ws_i18n_isolating ? ws_i18n_isolate_fmt (ws_tr (fmt), iso, sizeof iso) : ws_tr (fmt)), ap);
+  va_end (ap);
+  if (ws_i18n_isolating)
+    t->len = from + ws_i18n_drop_empty_isolates (t->str + from, t->len - from);
 }
 
 void
@@ -182,3 +219,10 @@ ws_cause_sort_evidence (ws_cause *cause)
   for (guint i = 0; i < ev->len; i++)
     ev->pdata[i] = g_array_index (k, keyed_ev, i).e;
 }
+/* The names of the sides (ws_side_name) as sentences of the diagnosis use
+ * them (side_str in diag-internal.h): for xgettext only. */
+static const char *const side_names[] G_GNUC_UNUSED = {
+  /* TRANSLATORS: a side of a connection, in sentences such as "the %s sent
+   * close 1011" and "from the %s" */
+  NC_ ("side", "client"), NC_ ("side", "server"),
+};

@@ -32,6 +32,11 @@ ws_cause_has_room (const ws_cause *cause)
  * more than the rest of their making. */
 void ws_cause_add_built (ws_cause *cause, int64_t ts_us, ws_strbuf *t);
 
+/* Append s, a value from the wire (path, host, header) to a line built
+ * piece by piece, isolated from the sentence around it when the text is
+ * right-to-left (ws_i18n_isolating). */
+void ws_cause_add_wire (ws_strbuf *t, const char *s);
+
 /* Set the id, detail, confidence and fix (detail and fix copied; id and
  * confidence static strings), and empty lead, the first part of the
  * summary, for the caller to write; ws_cause_set writes it from lead_fmt. */
@@ -40,6 +45,10 @@ void ws_cause_set_fields (ws_cause *cause, ws_strbuf *lead, const char *id,
 void ws_cause_set (ws_cause *cause, ws_strbuf *lead, const char *id, const char *detail,
                    const char *confidence, const char *fix, const char *lead_fmt, ...)
   G_GNUC_PRINTF (7, 8);
+
+/* One clause of a list in t ("; " before it unless it is the first),
+ * its format translated as the sentences above are. */
+void ws_cause_clause (ws_strbuf *t, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
 
 /* Replace the detail (copied; NULL for none). */
 void ws_cause_set_detail (ws_cause *cause, const char *detail);

@@ -11,6 +11,7 @@
 
 #include "cause.h"
 #include "closecodes.h"
+#include "i18n.h"
 #include "record.h"
 #include "settings.h"
 #include "strbuf.h"
@@ -39,11 +40,14 @@ typedef struct diag {
   ws_strbuf extra;        /* clauses appended to the summary */
 } diag;
 
+/* The side's name in a sentence of the diagnosis, in its language. */
 static inline const char *
 side_str (ws_side s)
 {
   const char *n = ws_side_name (s);
-  return n ? n : "unknown side";
+  if (!ws_i18n_translating)
+    return n ? n : "unknown side";
+  return n ? C_ ("side", n) : C_ ("side", "unknown side");
 }
 
 /* An evidence line, unless the report will not show it: its arguments are
@@ -54,10 +58,19 @@ side_str (ws_side s)
 #define evidence_room(d) (!(d)->no_evidence && ws_cause_has_room ((d)->k))
 #define set_cause(d, ...) ws_cause_set ((d)->k, &(d)->lead, __VA_ARGS__)
 #define set_cause_fields(d, ...) ws_cause_set_fields ((d)->k, &(d)->lead, __VA_ARGS__)
+/* A fixed piece of a line built piece by piece, in the run's language. */
+#define TR_LIT(t, lit) \
+  (ws_i18n_translating ? ws_strbuf_add_str ((t), ws_gettext (lit)) : WS_STRBUF_LIT ((t), lit))
 #define set_detail(d, detail) ws_cause_set_detail ((d)->k, (detail))
 #define lower_confidence(d, to) ws_cause_lower_confidence ((d)->k, (to))
 /* A clause appended to the summary. */
-#define add_extra(d, ...) ws_strbuf_clause (&(d)->extra, __VA_ARGS__)
+#define add_extra(d, ...) ws_cause_clause (&(d)->extra, __VA_ARGS__)
+/* Sentences of the diagnosis are English literals, translated at run time
+ * in cause.c; am/i18n.am extracts them with these keywords: set_cause:5
+ * (fix) and :6 (summary), set_cause_fields:5, EV:3, add_extra:2.  A literal
+ * passed on some other way is marked N_() where it is written and
+ * translated with ws_tr() (or _()) where it is used; the fixed words of a
+ * line built piece by piece are written with _(). */
 
 /* timeline.c */
 /* The facts of the summary: how TCP ended; who sent which close frame and

@@ -90,13 +90,13 @@ rule_still_open (diag *d)
 
   set_cause_fields (d, "still_open", NULL, "high", NULL);
   if (c->limits & WS_LIMIT_EVICTED)
-    WS_STRBUF_LIT (&d->lead, "The connection was still open when wsclosed stopped tracking it "
+    TR_LIT (&d->lead, "The connection was still open when wsclosed stopped tracking it "
                    "(evicted: more connections at once than --max-conns; last frame ");
   else
-    WS_STRBUF_LIT (&d->lead, "The connection was still open when the capture ended (last "
+    TR_LIT (&d->lead, "The connection was still open when the capture ended (last "
                    "frame ");
   ws_strbuf_add_dur (&d->lead, c->end_us && last && c->end_us >= last ? c->end_us - last : 0);
-  WS_STRBUF_LIT (&d->lead, " before the last packet seen)");
+  TR_LIT (&d->lead, " before the last packet seen)");
 }
 
 /* The summary, one sentence: the lead the rule wrote, what happened (the

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "facts.h"
+#include "i18n.h"
 #include "strbuf.h"
 
 int64_t
@@ -32,25 +33,25 @@ ws_violation_text (ws_violation_kind k)
 {
   switch (k)
     {
-    case WS_VIOL_UNMASKED_CLIENT_FRAME: return "an unmasked frame (client frames must be masked)";
-    case WS_VIOL_MASKED_SERVER_FRAME: return "a masked frame (server frames must not be masked)";
-    case WS_VIOL_RSV_NOT_NEGOTIATED: return "a frame with RSV bits that no negotiated extension allows";
-    case WS_VIOL_CONTROL_TOO_LONG: return "a control frame longer than 125 bytes";
-    case WS_VIOL_CONTROL_FRAGMENTED: return "a fragmented control frame";
-    case WS_VIOL_UNKNOWN_OPCODE: return "a frame with an unknown opcode";
-    case WS_VIOL_CONTINUATION_WITHOUT_START: return "a continuation frame with no message started";
-    case WS_VIOL_NEW_MESSAGE_IN_FRAGMENTED: return "a new message while a fragmented one was still open";
-    case WS_VIOL_CLOSE_ONE_BYTE: return "a close frame with a 1-byte body";
-    case WS_VIOL_CLOSE_CODE_INVALID: return "a close frame with a code not allowed on the wire";
-    case WS_VIOL_CLOSE_REASON_NOT_UTF8: return "a close reason that is not valid UTF-8";
-    case WS_VIOL_TEXT_NOT_UTF8: return "a text message that is not valid UTF-8";
-    case WS_VIOL_DATA_AFTER_CLOSE: return "a frame after its own close frame";
-    case WS_VIOL_LENGTH_NOT_MINIMAL: return "a frame length not in its shortest encoding";
-    case WS_VIOL_LENGTH_MSB_SET: return "a 64-bit frame length with the top bit set";
-    case WS_VIOL_INFLATE_ERROR: return "a compressed message that does not inflate";
-    case WS_VIOL_RSV1_ON_CONTINUATION: return "RSV1 set on a continuation frame";
-    case WS_VIOL_RSV1_ON_CONTROL: return "RSV1 set on a control frame";
-    default: return "a protocol violation";
+    case WS_VIOL_UNMASKED_CLIENT_FRAME: return ws_tr ("an unmasked frame (client frames must be masked)");
+    case WS_VIOL_MASKED_SERVER_FRAME: return ws_tr ("a masked frame (server frames must not be masked)");
+    case WS_VIOL_RSV_NOT_NEGOTIATED: return ws_tr ("a frame with RSV bits that no negotiated extension allows");
+    case WS_VIOL_CONTROL_TOO_LONG: return ws_tr ("a control frame longer than 125 bytes");
+    case WS_VIOL_CONTROL_FRAGMENTED: return ws_tr ("a fragmented control frame");
+    case WS_VIOL_UNKNOWN_OPCODE: return ws_tr ("a frame with an unknown opcode");
+    case WS_VIOL_CONTINUATION_WITHOUT_START: return ws_tr ("a continuation frame with no message started");
+    case WS_VIOL_NEW_MESSAGE_IN_FRAGMENTED: return ws_tr ("a new message while a fragmented one was still open");
+    case WS_VIOL_CLOSE_ONE_BYTE: return ws_tr ("a close frame with a 1-byte body");
+    case WS_VIOL_CLOSE_CODE_INVALID: return ws_tr ("a close frame with a code not allowed on the wire");
+    case WS_VIOL_CLOSE_REASON_NOT_UTF8: return ws_tr ("a close reason that is not valid UTF-8");
+    case WS_VIOL_TEXT_NOT_UTF8: return ws_tr ("a text message that is not valid UTF-8");
+    case WS_VIOL_DATA_AFTER_CLOSE: return ws_tr ("a frame after its own close frame");
+    case WS_VIOL_LENGTH_NOT_MINIMAL: return ws_tr ("a frame length not in its shortest encoding");
+    case WS_VIOL_LENGTH_MSB_SET: return ws_tr ("a 64-bit frame length with the top bit set");
+    case WS_VIOL_INFLATE_ERROR: return ws_tr ("a compressed message that does not inflate");
+    case WS_VIOL_RSV1_ON_CONTINUATION: return ws_tr ("RSV1 set on a continuation frame");
+    case WS_VIOL_RSV1_ON_CONTROL: return ws_tr ("RSV1 set on a control frame");
+    default: return ws_tr ("a protocol violation");
     }
 }
 

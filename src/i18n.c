@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <libintl.h>
+#include <langinfo.h>
 #include <locale.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,11 +11,42 @@
 #include "i18n.h"
 
 static bool translate = true;
+bool ws_i18n_translating;
+bool ws_i18n_isolating;
+/* the locale's decimal mark, read once at ws_i18n_init */
+static char decimal[8] = ".";
+const char *ws_i18n_dp;
+
+/* Is a catalog in use (the msgstr of "", its header, is not empty)? */
+static void
+update_translating (void)
+{
+  const char *hdr = dgettext (GETTEXT_PACKAGE, "");
+  ws_i18n_translating = translate && hdr && *hdr;
+  ws_i18n_dp = translate && strcmp (decimal, ".") != 0 ? decimal : NULL;
+}
 
 const char *
 ws_gettext (const char *msgid)
 {
   return translate ? dgettext (GETTEXT_PACKAGE, msgid) : msgid;
+}
+
+const char *
+ws_pgettext (const char *ctx, const char *msgid)
+{
+  if (!translate)
+    return msgid;
+  /* gettext's msgctxt: the context, EOT, the msgid */
+  char key[256];
+  size_t cl = strlen (ctx), ml = strlen (msgid);
+  if (cl + 1 + ml + 1 > sizeof key)
+    return msgid;
+  memcpy (key, ctx, cl);
+  key[cl] = '\004';
+  memcpy (key + cl + 1, msgid, ml + 1);
+  const char *t = dgettext (GETTEXT_PACKAGE, key);
+  return t == key ? msgid : t;
 }
 
 const char *
@@ -29,6 +61,7 @@ void
 ws_i18n_enable (bool on)
 {
   translate = on;
+  update_translating ();
 }
 
 bool
@@ -50,6 +83,14 @@ ws_i18n_init (const char *lang)
   /* Numbers printed with printf stay machine-readable (JSON, CSV); the text
    * report formats numbers for the reader itself. */
   setlocale (LC_NUMERIC, "C");
+  locale_t env = newlocale (LC_NUMERIC_MASK, "", (locale_t) 0);
+  if (env)
+    {
+      const char *dp = nl_langinfo_l (RADIXCHAR, env);
+      if (dp && *dp && strlen (dp) < sizeof decimal)
+        strcpy (decimal, dp);
+      freelocale (env);
+    }
   if (lang && *lang)
     {
       /* LANGUAGE picks the catalog; gettext ignores it under the C locale,
@@ -64,6 +105,7 @@ ws_i18n_init (const char *lang)
   bindtextdomain (GETTEXT_PACKAGE, dir && *dir ? dir : WS_LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   translate = true;
+  update_translating ();
 }
 
 const char *
@@ -88,4 +130,85 @@ bool
 ws_i18n_rtl (void)
 {
   return strcmp (ws_i18n_language (), "ar") == 0;
+}
+
+size_t
+ws_i18n_width (const char *s, size_t len)
+{
+  size_t w = 0;
+  for (size_t i = 0; i < len;)
+    {
+      unsigned char b = (unsigned char) s[i];
+      size_t n = b < 0x80 ? 1 : b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1;
+      if (i + n > len)
+        n = len - i;
+      /* U+200B..U+200F, U+202A..U+202E, U+2060..U+206F: format
+       * characters (isolates, marks, embeddings) take no column */
+      bool zero = n == 3 && b == 0xE2
+                  && ((s[i + 1] == '\x80' && (((unsigned char) s[i + 2] >= 0x8B && (unsigned char) s[i + 2] <= 0x8F)
+                                             || ((unsigned char) s[i + 2] >= 0xAA && (unsigned char) s[i + 2] <= 0xAE)))
+                      || (s[i + 1] == '\x81' && (unsigned char) s[i + 2] >= 0xA0 && (unsigned char) s[i + 2] <= 0xAF));
+      /* combining marks of Arabic (harakat U+064B..U+065F, U+0670)
+       * take none either */
+      if (n == 2 && (b == 0xD9 && (((unsigned char) s[i + 1] >= 0x8B && (unsigned char) s[i + 1] <= 0x9F)
+                                   || (unsigned char) s[i + 1] == 0xB0)))
+        zero = true;
+      if (!zero)
+        w++;
+      i += n;
+    }
+  return w;
+}
+
+void
+ws_i18n_isolate (bool on)
+{
+  ws_i18n_isolating = on && ws_i18n_translating && ws_i18n_rtl ();
+}
+
+const char *
+ws_i18n_isolate_fmt (const char *fmt, char *buf, size_t len)
+{
+  /* a sentence passed on whole ("%s") is not a quoted value */
+  if (!ws_i18n_isolating || !fmt || !strstr (fmt, "%s") || strcmp (fmt, "%s") == 0)
+    return fmt;
+  size_t o = 0;
+  for (const char *p = fmt; *p; p++)
+    {
+      bool arg = p[0] == '%' && p[1] == 's';
+      size_t need = arg ? 2 * 3 + 2 : (p[0] == '%' && p[1] == '%') ? 2 : 1;
+      if (o + need + 1 > len)
+        return fmt;
+      if (arg)
+        {
+          memcpy (buf + o, WS_FSI "%s" WS_PDI, 8);
+          o += 8;
+          p++;
+        }
+      else if (p[0] == '%' && p[1] == '%')
+        {
+          buf[o++] = '%';
+          buf[o++] = '%';
+          p++;
+        }
+      else
+        buf[o++] = *p;
+    }
+  buf[o] = '\0';
+  return buf;
+}
+
+size_t
+ws_i18n_drop_empty_isolates (char *s, size_t len)
+{
+  static const char pair[] = WS_FSI WS_PDI;
+  size_t o = 0;
+  for (size_t i = 0; i < len;)
+    if (i + 6 <= len && memcmp (s + i, pair, 6) == 0)
+      i += 6;
+    else
+      s[o++] = s[i++];
+  if (o < len)
+    s[o] = '\0';
+  return o;
 }

@@ -489,6 +489,8 @@ main (int argc, char **argv)
    * --lang asks (contracts do not change with a machine's locale) */
   if ((fmt == WS_FMT_JSON || fmt == WS_FMT_CSV || (opt_iface && !opt_format)) && !opt_lang)
     ws_i18n_enable (false);
+  /* an Arabic terminal: quoted values isolated in the diagnosis' sentences */
+  ws_i18n_isolate (fmt == WS_FMT_TEXT);
   if (!opt_read && !opt_iface)
     {
       g_printerr (_("wsclosed: nothing to read: give -r FILE or -i IFACE\nTry 'wsclosed --help'.\n"));

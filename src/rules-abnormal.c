@@ -23,28 +23,28 @@ static const struct
   const char *header;   /* Server header that confirms it (lower case), or NULL */
   const char *fix;
 } known_timeouts[] = {
-  { 15, BASIS_BOTH, "envoy_route_timeout", "Envoy's default 15 s route timeout", "envoy",
-    "Disable the route timeout for WebSocket routes in Envoy/Istio (route timeout: 0s) and "
-    "set an explicit idle_timeout; send pings more often than the shortest timeout." },
+  { 15, BASIS_BOTH, "envoy_route_timeout", N_ ("Envoy's default 15 s route timeout"), "envoy",
+    N_ ("Disable the route timeout for WebSocket routes in Envoy/Istio (route timeout: 0s) and "
+    "set an explicit idle_timeout; send pings more often than the shortest timeout.") },
   { 30, BASIS_LIFETIME, "lifetime_30s",
-    "a 30 s connection lifetime cap (e.g. a Google Cloud load balancer's backend service "
-    "timeout, 30 s by default)", NULL,
-    "Raise the lifetime limit on the load balancer or proxy (Google Cloud: the backend "
-    "service timeout) to how long connections should live, and let clients reconnect." },
-  { 55, BASIS_IDLE, "heroku_router", "the Heroku router's 55 s idle timeout", "cowboy",
-    "Heroku's 55 s window cannot be changed: send a ping or message at least every 30 s." },
-  { 60, BASIS_IDLE, "nginx_proxy_read_timeout", "nginx's proxy_read_timeout (default 60 s)",
+    N_ ("a 30 s connection lifetime cap (e.g. a Google Cloud load balancer's backend service "
+    "timeout, 30 s by default)"), NULL,
+    N_ ("Raise the lifetime limit on the load balancer or proxy (Google Cloud: the backend "
+    "service timeout) to how long connections should live, and let clients reconnect.") },
+  { 55, BASIS_IDLE, "heroku_router", N_ ("the Heroku router's 55 s idle timeout"), "cowboy",
+    N_ ("Heroku's 55 s window cannot be changed: send a ping or message at least every 30 s.") },
+  { 60, BASIS_IDLE, "nginx_proxy_read_timeout", N_ ("nginx's proxy_read_timeout (default 60 s)"),
     "nginx",
-    "In the nginx location that proxies the WebSocket, set proxy_read_timeout (and "
-    "proxy_send_timeout) above the longest silence, e.g. 3600s, or send pings every 30 s." },
-  { 60, BASIS_IDLE, "aws_alb_idle_timeout", "the AWS ALB/ELB idle timeout (default 60 s)",
+    N_ ("In the nginx location that proxies the WebSocket, set proxy_read_timeout (and "
+    "proxy_send_timeout) above the longest silence, e.g. 3600s, or send pings every 30 s.") },
+  { 60, BASIS_IDLE, "aws_alb_idle_timeout", N_ ("the AWS ALB/ELB idle timeout (default 60 s)"),
     "awselb",
-    "Raise the load balancer attribute idle_timeout.timeout_seconds (up to 4000 s) or send "
-    "pings every 30 s." },
-  { 100, BASIS_IDLE, "cloudflare_idle", "Cloudflare's 100 s idle timeout for proxied "
-    "WebSockets", "cloudflare",
-    "Send a ping or message more often than every 100 s (Cloudflare's limit is fixed on most "
-    "plans)." },
+    N_ ("Raise the load balancer attribute idle_timeout.timeout_seconds (up to 4000 s) or send "
+    "pings every 30 s.") },
+  { 100, BASIS_IDLE, "cloudflare_idle", N_ ("Cloudflare's 100 s idle timeout for proxied "
+    "WebSockets"), "cloudflare",
+    N_ ("Send a ping or message more often than every 100 s (Cloudflare's limit is fixed on most "
+    "plans).") },
 };
 
 static bool
@@ -153,16 +153,16 @@ reset_mid_traffic (diag *d, const ending *en)
         }
       set_cause (d, "peer_reset", r == WS_SIDE_SERVER ? "server_reset" : "client_reset", "high",
                  r == WS_SIDE_SERVER
-                   ? "Look at the server process at that moment: crash logs, the OOM killer, "
+                   ? N_ ("Look at the server process at that moment: crash logs, the OOM killer, "
                      "a deploy or kill -9, or code that closes sockets with SO_LINGER 0. "
-                     "Clients should reconnect with backoff."
-                   : "Look at the client at that moment: a killed or crashed process, or a "
-                     "network change (mobile switching networks, VPN reconnect).",
+                     "Clients should reconnect with backoff.")
+                   : N_ ("Look at the client at that moment: a killed or crashed process, or a "
+                     "network change (mobile switching networks, VPN reconnect)."),
                  "The %s reset the connection mid-traffic (%s after the last frame) without a "
                  "close frame, so the %s application saw 1006%s",
                  side_str (r), a, side_str (WS_OTHER_SIDE (r)),
-                 after_fin ? "; its process had exited (FIN, then RST to the data that kept "
-                             "arriving)" : "");
+                 after_fin ? ws_tr ("; its process had exited (FIN, then RST to the data that kept "
+                             "arriving)") : "");
       return true;
     }
   return false;
@@ -233,8 +233,8 @@ known_timeout (diag *d, const ending *en, int match, int n_match)
                   || (known_timeouts[match].basis == BASIS_BOTH
                       && !near (idle, known_timeouts[match].seconds));
   ws_fmt_dur (b, sizeof b, lifetime ? life : idle);
-  EV (d, t_end, "%s %s matches %s", lifetime ? "lifetime since the 101" : "silence of", b,
-      known_timeouts[match].name);
+  EV (d, t_end, "%s %s matches %s", lifetime ? ws_tr ("lifetime since the 101") : ws_tr ("silence of"), b,
+      ws_tr (known_timeouts[match].name));
   if (ambiguous)
     set_cause (d, "idle_timeout", "idle_timeout_60s",
                same >= SAME_IDLE_MIN ? "high" : "medium",
@@ -251,7 +251,7 @@ known_timeout (diag *d, const ending *en, int match, int n_match)
                known_timeouts[match].fix,
                "The connection was closed after %s %s, matching %s; the %s side ended "
                "TCP without a close frame and the applications saw 1006", b,
-               lifetime ? "since the 101" : "of silence", known_timeouts[match].name,
+               lifetime ? ws_tr ("since the 101") : ws_tr ("of silence"), ws_tr (known_timeouts[match].name),
                side_str (ender));
 }
 
@@ -309,7 +309,7 @@ fixed_idle (diag *d, const ending *en, bool leg_found, const char *proxy_host)
   g_snprintf (detail, sizeof detail, "fixed_%llds",
               (long long) ((en->idle + US_PER_S / 2) / US_PER_S));
   if (proxy_host)
-    g_snprintf (at, sizeof at, " (the proxy at %s%s%s%s, which closed both legs)", proxy_host,
+    g_snprintf (at, sizeof at, ws_tr (" (the proxy at %s%s%s%s, which closed both legs)"), proxy_host,
                 is_proxy ? ", " : "", is_proxy ? d->server_software : "", "");
   set_cause (d, "idle_timeout", detail, leg_found || is_proxy ? "high" : "medium",
              "Find the proxy, load balancer or firewall on the path with a timeout of "
@@ -407,11 +407,11 @@ reset_or_dropped (diag *d, const ending *en)
   set_cause (d, "connection_dropped", ender == WS_SIDE_SERVER ? "server_fin" : "client_fin",
              "medium",
              ender == WS_SIDE_SERVER
-               ? "The server closed its socket without a close frame: check for a process "
+               ? N_ ("The server closed its socket without a close frame: check for a process "
                  "exit or restart at that time, or a handler that returns without closing "
-                 "the WebSocket. Clients should reconnect with backoff."
-               : "The client closed its socket without a close frame: the page or process "
-                 "went away without calling close(), or its library failed the connection.",
+                 "the WebSocket. Clients should reconnect with backoff.")
+               : N_ ("The client closed its socket without a close frame: the page or process "
+                 "went away without calling close(), or its library failed the connection."),
              "The %s ended TCP without a close frame %s after the last frame, so the %s "
              "application saw 1006", side_str (ender), a, side_str (peer));
 }

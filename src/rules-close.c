@@ -24,8 +24,8 @@ rule_going_away (diag *d)
                  "page stays open, look for unexpected reloads, redirects or a client app "
                  "shutting down.",
                  "The client went away (1001)%s",
-                 browser ? ": the page was closed, reloaded or navigated away from"
-                         : ": the client application or page was shutting down");
+                 browser ? ws_tr (": the page was closed, reloaded or navigated away from")
+                         : ws_tr (": the client application or page was shutting down"));
     }
   else
     set_cause (d, "endpoint_going_away", "server_shutdown", "high", e->fix,
@@ -48,21 +48,21 @@ rule_protocol_error (diag *d)
       if (v->kind == WS_VIOL_RSV_NOT_NEGOTIATED && !c->pmd.enabled
           && ws_str_has_ci (c->offered_extensions, "permessage-deflate"))
         {
-          why = ": the client offered permessage-deflate and the 101 seen here did not "
+          why = ws_tr (": the client offered permessage-deflate and the 101 seen here did not "
                 "accept it, yet frames arrive compressed, so something between the peers "
-                "altered the handshake headers (a proxy removing Sec-WebSocket-Extensions)";
-          g_string_append (fix, "Make every proxy between the peers pass "
+                "altered the handshake headers (a proxy removing Sec-WebSocket-Extensions)");
+          g_string_append (fix, ws_tr ("Make every proxy between the peers pass "
                            "Sec-WebSocket-Extensions through unchanged in both directions, "
-                           "or disable compression on both ends. ");
+                           "or disable compression on both ends. "));
         }
       else if (v->kind == WS_VIOL_UNMASKED_CLIENT_FRAME)
-        g_string_append (fix, "The client's WebSocket code does not mask its frames: "
-                         "use a conforming client library. ");
+        g_string_append (fix, ws_tr ("The client's WebSocket code does not mask its frames: "
+                         "use a conforming client library. "));
       else if (v->kind == WS_VIOL_MASKED_SERVER_FRAME)
-        g_string_append (fix, "The server's WebSocket code masks its frames: use a "
-                         "conforming server library. ");
+        g_string_append (fix, ws_tr ("The server's WebSocket code masks its frames: use a "
+                         "conforming server library. "));
       if (v->kind != WS_VIOL_RSV_NOT_NEGOTIATED || !*why)
-        g_string_append (fix, e->fix);
+        g_string_append (fix, ws_tr (e->fix));
       set_cause (d, "protocol_violation", ws_violation_name (v->kind), "high", fix->str,
                  "The %s closed with 1002 Protocol Error after the %s sent %s%s",
                  side_str (d->closer), side_str (d->other), ws_violation_text (v->kind), why);
@@ -122,7 +122,7 @@ rule_invalid_payload (diag *d)
                  "The %s closed with 1007 after the %s sent %s at stream offset %"
                  G_GUINT64_FORMAT "%s%s%s", side_str (d->closer), side_str (d->other),
                  ws_violation_text (v->kind), v->offset, *when ? " (" : "", when,
-                 *when ? " after the 101)" : "");
+                 *when ? ws_tr (" after the 101)") : "");
       violation_evidence (d, v);
       return;
     }
@@ -170,7 +170,7 @@ rule_policy (diag *d)
              *r ? "high" : "medium", ws_code_lookup (1008)->fix,
              "The %s closed with 1008 Policy Violation%s%s%s%s", side_str (d->closer),
              *r ? " (\"" : "", r, *r ? "\")" : "",
-             early ? " right after the handshake" : "");
+             early ? ws_tr (" right after the handshake") : "");
 }
 
 /* Default limits of common libraries, for bracketing a 1009. */
@@ -179,13 +179,13 @@ static const struct
   uint64_t limit;
   const char *what;
 } size_limits[] = {
-  { 1048576, "Python websockets' default max_size of 1 MiB" },
-  { 104857600, "Node ws's default maxPayload of 100 MiB" },
-  { 1000000, "Socket.IO's default maxHttpBufferSize of 1 MB" },
-  { 16384, "uWebSockets' default maxPayloadLength of 16 KiB" },
-  { 10485760, "Tornado's default websocket_max_message_size of 10 MiB" },
-  { 65536, "Jetty's default max message size of 64 KiB" },
-  { 8192, "Tomcat/Spring's default 8 KiB text message buffer" },
+  { 1048576, N_ ("Python websockets' default max_size of 1 MiB") },
+  { 104857600, N_ ("Node ws's default maxPayload of 100 MiB") },
+  { 1000000, N_ ("Socket.IO's default maxHttpBufferSize of 1 MB") },
+  { 16384, N_ ("uWebSockets' default maxPayloadLength of 16 KiB") },
+  { 10485760, N_ ("Tornado's default websocket_max_message_size of 10 MiB") },
+  { 65536, N_ ("Jetty's default max message size of 64 KiB") },
+  { 8192, N_ ("Tomcat/Spring's default 8 KiB text message buffer") },
 };
 
 static bool
@@ -235,7 +235,7 @@ measure_bracket (const ws_conn *c, const ws_dir_stats *st, too_big *tb)
 {
   tb->rejected = tb->accepted = 0;
   tb->have = tb->lower_bound = false;
-  tb->what = "message";
+  tb->what = N_ ("message");
   /* compressed messages measured on the wire: the receiver limits their
    * decompressed size, which this run did not see */
   tb->wire_sizes = c->pmd.enabled && st->compressed_messages > 0
@@ -257,7 +257,7 @@ measure_bracket (const ws_conn *c, const ws_dir_stats *st, too_big *tb)
     {
       tb->rejected = st->largest_control;
       tb->accepted = st->largest_message;
-      tb->what = "control frame";
+      tb->what = N_ ("control frame");
       tb->have = true;
     }
 }
@@ -286,17 +286,17 @@ too_big_by_reason (diag *d, too_big *tb, uint64_t rn, uint64_t rm, GString *lead
     {
       /* trust the reason; what we measured is then the accepted side */
       if (st->largest_control == rn)
-        tb->what = "control frame";
+        tb->what = N_ ("control frame");
     }
   if (rn)
     tb->rejected = rn;
-  g_string_append_printf (lead, "The %s closed with 1009 Message Too Big: a %s%s%s "
-                          "from the %s was over its limit of %s",
-                          side_str (d->closer), tb->what, rn ? " of " : "", rn ? tb->r1 : "",
+  g_string_append_printf (lead, ws_tr ("The %s closed with 1009 Message Too Big: a %s%s%s "
+                          "from the %s was over its limit of %s"),
+                          side_str (d->closer), ws_tr (tb->what), rn ? ws_tr (" of ") : "", rn ? tb->r1 : "",
                           side_str (d->other), lim);
-  g_string_append_printf (fix, "Raise the %s's limit above the largest message "
+  g_string_append_printf (fix, ws_tr ("Raise the %s's limit above the largest message "
                           "you intend to send (python websockets: max_size=N, now %"
-                          G_GUINT64_FORMAT "), or make the %s send smaller messages.",
+                          G_GUINT64_FORMAT "), or make the %s send smaller messages."),
                           side_str (d->closer), rm, side_str (d->other));
   return "high";
 }
@@ -310,8 +310,8 @@ too_big_measured (diag *d, too_big *tb, GString *lead)
   if (!tb->have)
     {
       ws_fmt_size (tb->r2, sizeof tb->r2, st->largest_message);
-      g_string_append_printf (lead, "The %s closed with 1009 Message Too Big, but no message "
-                              "from the %s larger than the others is visible (largest %s)",
+      g_string_append_printf (lead, ws_tr ("The %s closed with 1009 Message Too Big, but no message "
+                              "from the %s larger than the others is visible (largest %s)"),
                               side_str (d->closer), side_str (d->other), tb->r2);
       return st->messages ? "medium" : "low";
     }
@@ -319,18 +319,18 @@ too_big_measured (diag *d, too_big *tb, GString *lead)
   ws_fmt_size (tb->r2, sizeof tb->r2, tb->accepted);
   if (tb->wire_sizes)
     {
-      g_string_append_printf (lead, "The %s closed with 1009 Message Too Big after a %s "
+      g_string_append_printf (lead, ws_tr ("The %s closed with 1009 Message Too Big after a %s "
                               "of %s%s compressed from the %s (largest accepted %s "
                               "compressed); the decompressed sizes, which the limit "
-                              "applies to, need --inflate", side_str (d->closer), tb->what,
-                              tb->lower_bound ? "at least " : "", tb->r1, side_str (d->other),
+                              "applies to, need --inflate"), side_str (d->closer), ws_tr (tb->what),
+                              tb->lower_bound ? ws_tr ("at least ") : "", tb->r1, side_str (d->other),
                               tb->r2);
       return "medium";
     }
-  g_string_append_printf (lead, "The %s closed with 1009 Message Too Big after a %s of "
+  g_string_append_printf (lead, ws_tr ("The %s closed with 1009 Message Too Big after a %s of "
                           "%s%s from the %s; its limit lies between %s (largest "
-                          "accepted) and %s", side_str (d->closer), tb->what,
-                          tb->lower_bound ? "at least " : "", tb->r1, side_str (d->other),
+                          "accepted) and %s"), side_str (d->closer), ws_tr (tb->what),
+                          tb->lower_bound ? ws_tr ("at least ") : "", tb->r1, side_str (d->other),
                           tb->r2, tb->r1);
   return "high";
 }
@@ -344,18 +344,18 @@ bracket_evidence (diag *d, const too_big *tb, GString *lead)
 
   EV (d, st->last_data_us ? st->last_data_us : st->last_frame_us,
       "towards the %s: largest accepted %s %s, rejected %s %s%s%s", side_str (d->closer),
-      tb->what, tb->r2, tb->what, tb->lower_bound ? "at least " : "", tb->r1,
-      tb->wire_sizes ? " (compressed sizes on the wire)" : "");
+      ws_tr (tb->what), tb->r2, ws_tr (tb->what), tb->lower_bound ? ws_tr ("at least ") : "", tb->r1,
+      tb->wire_sizes ? ws_tr (" (compressed sizes on the wire)") : "");
   for (size_t i = 0; i < G_N_ELEMENTS (size_limits) && !tb->wire_sizes; i++)
     if (size_limits[i].limit >= tb->accepted && size_limits[i].limit < tb->rejected)
       {
-        EV (d, 0, "that bracket contains %s", size_limits[i].what);
+        EV (d, 0, "that bracket contains %s", ws_tr (size_limits[i].what));
         if (!n_lib)
-          g_string_append_printf (lead, ", consistent with %s", size_limits[i].what);
+          g_string_append_printf (lead, ws_tr (", consistent with %s"), ws_tr (size_limits[i].what));
         n_lib++;
       }
   if (n_lib > 1)
-    g_string_append_printf (lead, " (or %zu other library defaults)", n_lib - 1);
+    g_string_append_printf (lead, ws_tr (" (or %zu other library defaults)"), n_lib - 1);
   if (!n_lib && !tb->wire_sizes)
     EV (d, 0, "no common library default lies in that bracket: the limit was set "
         "explicitly (gorilla/websocket has none unless SetReadLimit is called; browsers "
@@ -385,17 +385,17 @@ rule_too_big (diag *d)
       EV (d, 0, "permessage-deflate is in use and messages were not inflated: sizes are "
           "compressed sizes on the wire, smaller than the decompressed sizes receivers limit "
           "(run wsclosed --inflate for those)");
-      g_string_append (fix, "Run wsclosed --inflate on this capture for the decompressed "
-                       "sizes. ");
+      g_string_append (fix, ws_tr ("Run wsclosed --inflate on this capture for the decompressed "
+                       "sizes. "));
     }
   else if (c->pmd.enabled)
     EV (d, 0, "permessage-deflate is in use: sizes are decompressed sizes, which is what "
         "receivers limit");
   if (d->closer == WS_SIDE_SERVER && server_says (d, "websockets/") && !parsed)
-    g_string_append (fix, "The server is Python websockets: pass max_size=N to "
-                     "websockets.serve() (default 1 MiB). ");
+    g_string_append (fix, ws_tr ("The server is Python websockets: pass max_size=N to "
+                     "websockets.serve() (default 1 MiB). "));
   if (!fix->len || !parsed)
-    g_string_append (fix, ws_code_lookup (1009)->fix);
+    g_string_append (fix, ws_tr (ws_code_lookup (1009)->fix));
   set_cause (d, "message_too_big", parsed ? "limit_in_reason" : tb.have ? "bracketed" : NULL,
              conf, fix->str, "%s", lead->str);
   g_string_free (lead, TRUE);
@@ -451,9 +451,9 @@ rule_mandatory_ext (diag *d)
     }
   ws_short_close_reason (r, sizeof r, ci, 80);
   EV (d, c->request_us, "the client offered extensions: %s",
-      c->offered_extensions ? c->offered_extensions : "(none)");
+      c->offered_extensions ? c->offered_extensions : ws_tr ("(none)"));
   EV (d, c->response_us, "the 101 accepted: %s",
-      c->accepted_extensions ? c->accepted_extensions : "(none)");
+      c->accepted_extensions ? c->accepted_extensions : ws_tr ("(none)"));
   if (*r)
     EV (d, ci->ts_us, "the close reason names what the client requires: \"%s\"", r);
 
@@ -461,13 +461,13 @@ rule_mandatory_ext (diag *d)
     {
       bool reason_agrees = *r && ws_str_has_ci (r, off->len ? (const char *) off->pdata[0] : "");
       GString *fix = g_string_new (NULL);
-      g_string_append_printf (fix, "Enable %s on the server ", missing->str);
+      g_string_append_printf (fix, ws_tr ("Enable %s on the server "), missing->str);
       if (ws_str_has_ci (missing->str, "permessage-deflate"))
-        g_string_append (fix, "(python websockets: compression=\"deflate\", the default; "
+        g_string_append (fix, ws_tr ("(python websockets: compression=\"deflate\", the default; "
                          "Node ws: perMessageDeflate: true; gorilla: "
-                         "Upgrader.EnableCompression = true) ");
-      g_string_append (fix, "and make sure no proxy strips Sec-WebSocket-Extensions; or "
-                       "make the extension optional on the client.");
+                         "Upgrader.EnableCompression = true) "));
+      g_string_append (fix, ws_tr ("and make sure no proxy strips Sec-WebSocket-Extensions; or "
+                       "make the extension optional on the client."));
       set_cause (d, "extension_not_negotiated", NULL,
                  d->closer == WS_SIDE_CLIENT || reason_agrees ? "high" : "medium", fix->str,
                  "The %s closed with 1010 Mandatory Extension because the server did not "
@@ -504,10 +504,10 @@ rule_internal_error (diag *d)
   if (ci->reason && (ws_str_has_ci (ci->reason, "ping timeout") || ws_str_has_ci (ci->reason, "keepalive")
                      || ws_str_has_ci (ci->reason, "pong")))
     {
-      const char *fix = "The peer did not answer a ping in time: look for a blocked event "
+      const char *fix = N_ ("The peer did not answer a ping in time: look for a blocked event "
                         "loop or long synchronous work on the peer, a congested link, or "
                         "raise the ping timeout (python websockets: ping_timeout, default "
-                        "20 s; or ping_interval=None to turn keepalive off).";
+                        "20 s; or ping_interval=None to turn keepalive off).");
       if (p->pings && ws_ping_unanswered (c, d->closer))
         {
           ws_fmt_dur (a, sizeof a, ci->ts_us - p->last_ping_us);
@@ -578,7 +578,7 @@ rule_application (diag *d)
   set_cause (d, "application_code", detail, named || *r ? "high" : "medium", e->fix,
              "The %s closed with application code %d%s%s%s%s%s%s", side_str (d->closer),
              ci->code, named ? " " : "", named ? e->name : "", named ? "" : "",
-             *r ? ", reason \"" : "", r, *r ? "\"" : "");
+             *r ? ws_tr (", reason \"") : "", r, *r ? "\"" : "");
   const char *sub = c->accepted_subprotocol;
   if (sub && ws_str_has_ci (sub, "graphql"))
     {
@@ -618,9 +618,9 @@ malformed_close (diag *d)
       ws_violation_kind k = sv ? sv->kind : WS_VIOL_CLOSE_ONE_BYTE;
       char code[24];
       if (ci->code >= 0)
-        g_snprintf (code, sizeof code, "code %d", ci->code);
+        g_snprintf (code, sizeof code, ws_tr ("code %d"), ci->code);
       else
-        g_snprintf (code, sizeof code, "a close frame");
+        g_snprintf (code, sizeof code, "%s", ws_tr ("a close frame"));
       if (sv)
         violation_evidence (d, sv);
       set_cause (d, "protocol_violation", ws_violation_name (k), "medium",
@@ -629,7 +629,7 @@ malformed_close (diag *d)
                  "%s, so it most likely failed the connection and its application saw 1002 "
                  "or 1006 although %s was on the wire", side_str (d->closer),
                  ws_violation_text (k), ci->payload_len, side_str (d->other),
-                 c->close[d->other].seen ? "answered" : "did not answer it", code);
+                 c->close[d->other].seen ? ws_tr ("answered") : ws_tr ("did not answer it"), code);
       return true;
     }
   if (sv)
@@ -653,16 +653,16 @@ forbidden_code (diag *d, const ws_code_info *info)
                        : ci->code < 3000 ? "reserved_range" : "above_4999";
   set_cause (d, "invalid_close_code", detail, "high",
              strchr (info->key, '-') ? info->fix
-             : "Fix the sender: 1004, 1005, 1006 and 1015 are reserved (1005/1006/1015 "
+             : N_ ("Fix the sender: 1004, 1005, 1006 and 1015 are reserved (1005/1006/1015 "
                "only report local events) and must never be sent; use 1000 for a normal "
                "end, 1001 when going away, 1008 for a policy reason, or 4000-4999 for "
-               "application meanings. A strict receiver answers with 1002.",
+               "application meanings. A strict receiver answers with 1002."),
              "The %s sent close code %d, which must not appear on the wire (%s)",
              side_str (d->closer), ci->code, info->name);
   if (c->close[d->other].seen)
     EV (d, c->close[d->other].ts_us, "the %s answered with close %d%s", side_str (d->other),
         c->close[d->other].code,
-        c->close[d->other].code == 1002 ? " (protocol error, as RFC 6455 requires)" : "");
+        c->close[d->other].code == 1002 ? ws_tr (" (protocol error, as RFC 6455 requires)") : "");
 }
 
 void

@@ -74,7 +74,7 @@ cross_connection (diag *d)
    * TCP of many long-lived connections at once with no close frame */
   bool restartish = d->code == 1001 || d->code == 1012 || d->code == 1006 || d->code == 1011;
   add_extra (d, "one of %zu connections the server closed within %s%s", n, a,
-             restartish ? ": the server restarted or was redeployed" : "");
+             restartish ? ws_tr (": the server restarted or was redeployed") : "");
   /* high only where the wire leaves no doubt: a tight burst with nothing
    * like it around */
   if (restartish && d->code == 1006 && n >= 2 * STORM_MIN && hi - lo <= STORM_TIGHT_US

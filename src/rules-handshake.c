@@ -36,7 +36,7 @@ after_101_evidence (diag *d)
       EV (d, t, "the %s ended TCP (%s) %s after the 101%s", side_str (c->tcp_end_by),
           ws_ended_with_rst (c, c->tcp_end_by) ? "RST" : "FIN", a,
           c->close_initiator == WS_SIDE_NONE
-            ? " without a close frame: the client application saw 1006" : "");
+            ? ws_tr (" without a close frame: the client application saw 1006") : "");
     }
 }
 
@@ -64,7 +64,7 @@ refusal_hints (diag *d)
     case 400:
       if (!c->ws_version || strcmp (c->ws_version, "13") != 0)
         EV (d, 0, "the request's Sec-WebSocket-Version was %s; servers expect 13",
-            c->ws_version ? c->ws_version : "missing");
+            c->ws_version ? c->ws_version : ws_tr ("missing"));
       if (!c->ws_key)
         EV (d, 0, "the request had no Sec-WebSocket-Key");
       break;
@@ -96,7 +96,7 @@ handshake_refused (diag *d)
     EV (d, c->request_us, "client requested GET %s (Host %s%s%s, Sec-WebSocket-Version %s)",
         c->path ? c->path : "?", c->host ? c->host : "?",
         c->origin ? ", Origin " : "", c->origin ? c->origin : "",
-        c->ws_version ? c->ws_version : "missing");
+        c->ws_version ? c->ws_version : ws_tr ("missing"));
   if (c->response_us && c->request_us)
     ws_fmt_dur (a, sizeof a, c->response_us - c->request_us);
   else
@@ -116,7 +116,7 @@ accept_mismatch (diag *d)
 
   char *expect = c->ws_key ? ws_accept_compute (c->ws_key) : NULL;
   EV (d, c->response_us, "the 101's Sec-WebSocket-Accept is %s; for key %s it must be %s",
-      c->ws_accept ? c->ws_accept : "(missing)", c->ws_key ? c->ws_key : "?",
+      c->ws_accept ? c->ws_accept : ws_tr ("(missing)"), c->ws_key ? c->ws_key : "?",
       expect ? expect : "?");
   g_free (expect);
   if (client_gave_up (c))
@@ -148,12 +148,12 @@ unrequested_in_101 (diag *d)
                          ? "forbidden_parameter" : NULL;
   if (sub)
     EV (d, c->response_us, "the client offered subprotocols %s; the server chose %s",
-        c->offered_subprotocols ? c->offered_subprotocols : "(none)",
-        c->accepted_subprotocol ? c->accepted_subprotocol : "(none)");
+        c->offered_subprotocols ? c->offered_subprotocols : ws_tr ("(none)"),
+        c->accepted_subprotocol ? c->accepted_subprotocol : ws_tr ("(none)"));
   else
     EV (d, c->response_us, "the client offered extensions %s; the server answered %s",
-        c->offered_extensions ? c->offered_extensions : "(none)",
-        c->accepted_extensions ? c->accepted_extensions : "(none)");
+        c->offered_extensions ? c->offered_extensions : ws_tr ("(none)"),
+        c->accepted_extensions ? c->accepted_extensions : ws_tr ("(none)"));
   if (c->handshake_problem)
     EV (d, c->response_us, "problem in the 101: %s", c->handshake_problem);
   if (client_gave_up (c))
@@ -170,9 +170,9 @@ unrequested_in_101 (diag *d)
         set_cause (d, id, detail, c->tcp_end_by == WS_SIDE_CLIENT ? "high" : "medium",
                    e->fix, "The server's 101 %s (%s), so the client failed the connection "
                    "and its application saw 1006",
-                   detail ? "used a permessage-deflate parameter RFC 7692 forbids in a "
-                            "response"
-                          : "accepted an extension the client never offered",
+                   detail ? ws_tr ("used a permessage-deflate parameter RFC 7692 forbids in a "
+                            "response")
+                          : ws_tr ("accepted an extension the client never offered"),
                    c->handshake_problem ? c->handshake_problem
                    : c->accepted_extensions ? c->accepted_extensions : "?");
       after_101_evidence (d);
@@ -233,16 +233,16 @@ rule_handshake_capture (diag *d)
   ws_strbuf what;
   ws_strbuf_init (&what);
   if (!up_ok)
-    ws_strbuf_printf (&what, c->req_upgrade ? "Upgrade: %s instead of websocket"
-                                       : "no Upgrade header%s", c->req_upgrade ? c->req_upgrade : "");
+    ws_strbuf_printf (&what, c->req_upgrade ? ws_tr ("Upgrade: %s instead of websocket")
+                                       : ws_tr ("no Upgrade header%s"), c->req_upgrade ? c->req_upgrade : "");
   if (!conn_ok)
-    ws_strbuf_printf (&what, "%sConnection: %s instead of Upgrade", up_ok ? "" : " and ",
-                 c->req_connection ? c->req_connection : "(missing)");
+    ws_strbuf_printf (&what, ws_tr ("%sConnection: %s instead of Upgrade"), up_ok ? "" : ws_tr (" and "),
+                 c->req_connection ? c->req_connection : ws_tr ("(missing)"));
   const char *who = c->ws_key
-    ? "a proxy between the client and the server that does not pass the hop-by-hop Upgrade "
+    ? ws_tr ("a proxy between the client and the server that does not pass the hop-by-hop Upgrade "
       "and Connection headers on (the client sent Sec-WebSocket-Key, so it meant to upgrade; "
-      "e.g. nginx without proxy_http_version 1.1 and proxy_set_header Upgrade/Connection)"
-    : "the client or a proxy on the way (the request has no Sec-WebSocket-Key either)";
+      "e.g. nginx without proxy_http_version 1.1 and proxy_set_header Upgrade/Connection)")
+    : ws_tr ("the client or a proxy on the way (the request has no Sec-WebSocket-Key either)");
   EV (d, c->request_us, "the upgrade request reached the capture with %s: most likely changed "
       "by %s", what.str, who);
   if (c->handshake_status >= 0 && c->handshake_status != 101)
@@ -259,8 +259,8 @@ rule_handshake_capture (diag *d)
                  "with %s, so no WebSocket connection was opened; most likely %s",
                  c->handshake_status, c->handshake_reason ? " " : "",
                  c->handshake_reason ? c->handshake_reason : "", what.str,
-                 c->ws_key ? "a proxy dropped or rewrote these hop-by-hop headers"
-                           : "the client or a proxy sent them so");
+                 c->ws_key ? ws_tr ("a proxy dropped or rewrote these hop-by-hop headers")
+                           : ws_tr ("the client or a proxy sent them so"));
       EV (d, c->response_us, "server answered %d%s%s%s%s", c->handshake_status,
           c->handshake_reason ? " " : "", c->handshake_reason ? c->handshake_reason : "",
           c->server_header ? ", Server: " : "", c->server_header ? c->server_header : "");

@@ -16,8 +16,8 @@ static const struct
   const char *note;
 } reason_libs[] = {
   { "keepalive ping timeout", "Python websockets",
-    "its keepalive gave up: ping_interval and ping_timeout are 20 s each by default" },
-  { "over size limit (", "Python websockets", "its max_size limit (default 1 MiB) was exceeded" },
+    N_ ("its keepalive gave up: ping_interval and ping_timeout are 20 s each by default") },
+  { "over size limit (", "Python websockets", N_ ("its max_size limit (default 1 MiB) was exceeded") },
   { "incorrect masking", "Python websockets", NULL },
   { "reserved bits must be 0", "Python websockets", NULL },
   { "control frame too long", "Python websockets", NULL },
@@ -26,10 +26,10 @@ static const struct
   { "invalid start byte at position", "Python websockets", NULL },
   { "invalid continuation byte at position", "Python websockets", NULL },
   { "unexpected end of data at position", "Python websockets", NULL },
-  { "Max payload size exceeded", "Node ws", "its maxPayload limit (default 100 MiB) was exceeded" },
+  { "Max payload size exceeded", "Node ws", N_ ("its maxPayload limit (default 100 MiB) was exceeded") },
   { "Invalid WebSocket frame:", "Node ws", NULL },
   { "websocket: close ", "Go gorilla/websocket",
-    "the text of a gorilla CloseError passed on as the reason" },
+    N_ ("the text of a gorilla CloseError passed on as the reason") },
   { "unexpected reserved bits", "Go gorilla/websocket", NULL },
   { "control frame length > 125", "Go gorilla/websocket", NULL },
   { "control frame not final", "Go gorilla/websocket", NULL },
@@ -61,14 +61,14 @@ static const struct {
   ws_software sw;
 } known_software[] = {
   { { "websockets/" }, { "Python websockets", false } },
-  { { "edg/", "chrome/", "chromium/" }, { "a Chromium-based browser", false } },
+  { { "edg/", "chrome/", "chromium/" }, { N_ ("a Chromium-based browser"), false } },
   { { "firefox/" }, { "Firefox", false } },
   { { "safari/" }, { "Safari", false } },
-  { { "go-http-client" }, { "a Go client (gorilla/websocket or net/http based)", false } },
+  { { "go-http-client" }, { N_ ("a Go client (gorilla/websocket or net/http based)"), false } },
   { { "nginx" }, { "nginx", true } },
   { { "envoy" }, { "Envoy", true } },
   { { "cloudflare" }, { "Cloudflare", true } },
-  { { "awselb" }, { "an AWS load balancer", true } },
+  { { "awselb" }, { N_ ("an AWS load balancer"), true } },
   { { "haproxy" }, { "HAProxy", true } },
 };
 
@@ -157,9 +157,9 @@ software_evidence (diag *d, const char *lead, const char *software, const char *
     return;
   ws_strbuf_init (&t);
   ws_strbuf_add_str (&t, lead);
-  ws_strbuf_add_str (&t, software);
+  ws_strbuf_add_str (&t, ws_tr (software));
   ws_strbuf_add_str (&t, header);
-  ws_strbuf_add_str (&t, value);
+  ws_cause_add_wire (&t, value);
   WS_STRBUF_LIT (&t, ")");
   ws_cause_add_built (d->k, ts_us, &t);
 }
@@ -178,12 +178,12 @@ library_evidence (diag *d)
       char r[112];
       ws_short_close_reason (r, sizeof r, ci, 80);
       EV (d, ci->ts_us, "the %s's close reason \"%s\" is the wording of %s%s%s",
-          side_str ((ws_side) s), r, lib, note ? ": " : "", note ? note : "");
+          side_str ((ws_side) s), r, lib, note ? ": " : "", note ? ws_tr (note) : "");
     }
 
-  software_evidence (d, "client software: ", d->ua_software, " (User-Agent: ",
+  software_evidence (d, ws_tr ("client software: "), d->ua_software, " (User-Agent: ",
                      c->user_agent, c->request_us);
-  software_evidence (d, "server software: ", d->server_software, " (Server: ",
+  software_evidence (d, ws_tr ("server software: "), d->server_software, " (Server: ",
                      c->server_header, c->response_us);
 }
 

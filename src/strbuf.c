@@ -3,6 +3,7 @@
  * arithmetic and fall back to printf only where printf's rounding of a
  * double must decide. */
 #include "strbuf.h"
+#include "i18n.h"
 
 #include <stdio.h>
 
@@ -221,9 +222,40 @@ add_fixed (ws_strbuf *t, uint64_t whole, unsigned tenth, int decimals)
   add_digits (t, false, whole);
   if (decimals)
     {
-      char frac[2] = { '.', (char) ('0' + tenth) };
-      ws_strbuf_add (t, frac, sizeof frac);
+      const char *dp = ws_i18n_dp;
+      if (!dp)
+        {
+          char frac[2] = { '.', (char) ('0' + tenth) };
+          ws_strbuf_add (t, frac, sizeof frac);
+        }
+      else
+        {
+          ws_strbuf_add_str (t, dp);
+          char d = (char) ('0' + tenth);
+          ws_strbuf_add (t, &d, 1);
+        }
     }
+}
+
+/* A value printf wrote with the C locale's "." (LC_NUMERIC is C): with the
+ * reader's decimal mark, from offset from on. */
+static void
+local_mark (ws_strbuf *t, size_t from)
+{
+  const char *dp = ws_i18n_dp;
+  if (!dp)
+    return;
+  char *p = memchr (t->str + from, '.', t->len - from);
+  if (!p)
+    return;
+  size_t at = (size_t) (p - t->str);
+  char tail[64];
+  size_t tl = MIN (t->len - at - 1, sizeof tail - 1);
+  memcpy (tail, p + 1, tl);
+  t->len = at;
+  t->str[at] = '\0';
+  ws_strbuf_add_str (t, dp);
+  ws_strbuf_add (t, tail, tl);
 }
 
 /* A duration as "%.1f ms" (below 10 ms), "%.0f ms" (below 1 s) or "%.1f s"
@@ -242,7 +274,11 @@ add_dur (ws_strbuf *t, int64_t us)
       if (round_fixed ((uint64_t) us, 1000, decimals, &whole, &tenth))
         add_fixed (t, whole, tenth, decimals);
       else
-        ws_strbuf_printf (t, "%.*f", decimals, us / 1000.0);
+        {
+          size_t from = t->len;
+          ws_strbuf_printf (t, "%.*f", decimals, us / 1000.0);
+          local_mark (t, from);
+        }
       ws_strbuf_add_str (t, " ms");
     }
   else
@@ -250,7 +286,11 @@ add_dur (ws_strbuf *t, int64_t us)
       if (round_fixed ((uint64_t) us, US_PER_S, 1, &whole, &tenth))
         add_fixed (t, whole, tenth, 1);
       else
-        ws_strbuf_printf (t, "%.1f", us / (double) US_PER_S);
+        {
+          size_t from = t->len;
+          ws_strbuf_printf (t, "%.1f", us / (double) US_PER_S);
+          local_mark (t, from);
+        }
       ws_strbuf_add_str (t, " s");
     }
 }
@@ -264,14 +304,19 @@ add_size (ws_strbuf *t, uint64_t n)
   unsigned tenth;
 
   add_digits (t, false, n);
-  ws_strbuf_add_str (t, " bytes");
+  /* TRANSLATORS: a size: "1536 bytes (1.5 KiB)" */
+  ws_strbuf_add_str (t, ws_i18n_translating ? _(" bytes") : " bytes");
   if (n < 1024)
     return;
   ws_strbuf_add_str (t, " (");
   if (round_fixed (n, unit, 1, &whole, &tenth))
     add_fixed (t, whole, tenth, 1);
   else
-    ws_strbuf_printf (t, "%.1f", n / (double) unit);
+    {
+      size_t from = t->len;
+      ws_strbuf_printf (t, "%.1f", n / (double) unit);
+      local_mark (t, from);
+    }
   ws_strbuf_add_str (t, unit == 1024 ? " KiB)" : " MiB)");
 }
 

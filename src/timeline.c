@@ -12,23 +12,23 @@ tcp_facts (const diag *d, ws_strbuf *s)
   if (c->tcp_end == WS_TCP_END_OPEN)
     {
       ws_strbuf_add_str (s, c->limits & WS_LIMIT_EVICTED
-                            ? "TCP still open when it was evicted"
-                            : "TCP still open when the capture ended");
+                            ? ws_tr ("TCP still open when it was evicted")
+                            : ws_tr ("TCP still open when the capture ended"));
       return;
     }
   ws_side e = c->tcp_end_by;
   if (e != WS_SIDE_CLIENT && e != WS_SIDE_SERVER)
     {
-      ws_strbuf_printf (s, "TCP ended with %s", c->tcp_end == WS_TCP_END_RST ? "an RST" : "a FIN");
+      ws_strbuf_printf (s, ws_tr ("TCP ended with %s"), c->tcp_end == WS_TCP_END_RST ? ws_tr ("an RST") : ws_tr ("a FIN"));
       return;
     }
   bool rst_first = ws_ended_with_rst (c, e);
-  ws_strbuf_printf (s, "TCP ended with %s from the %s", rst_first ? "an RST" : "a FIN",
+  ws_strbuf_printf (s, ws_tr ("TCP ended with %s from the %s"), rst_first ? ws_tr ("an RST") : ws_tr ("a FIN"),
                side_str (e));
   if (!rst_first && c->tcp_end == WS_TCP_END_RST)
     {
       ws_side r = c->rst[WS_OTHER_SIDE (e)] ? WS_OTHER_SIDE (e) : e;
-      ws_strbuf_printf (s, ", then an RST from the %s", side_str (r));
+      ws_strbuf_printf (s, ws_tr (", then an RST from the %s"), side_str (r));
     }
 }
 
@@ -38,14 +38,14 @@ close_facts (const diag *d, ws_strbuf *s)
   const ws_conn *c = d->c;
   if (d->closer == WS_SIDE_NONE)
     {
-      ws_strbuf_add_str (s, "no close frame from either side; ");
+      ws_strbuf_add_str (s, ws_tr ("no close frame from either side; "));
       return;
     }
   const ws_close_info *ci = &c->close[d->closer];
   if (ci->code < 0)
-    ws_strbuf_printf (s, "the %s sent a close frame with no code", side_str (d->closer));
+    ws_strbuf_printf (s, ws_tr ("the %s sent a close frame with no code"), side_str (d->closer));
   else
-    ws_strbuf_printf (s, "the %s sent close %d", side_str (d->closer), ci->code);
+    ws_strbuf_printf (s, ws_tr ("the %s sent close %d"), side_str (d->closer), ci->code);
   if (ci->reason && *ci->reason)
     {
       char r[112];
@@ -53,9 +53,9 @@ close_facts (const diag *d, ws_strbuf *s)
       ws_strbuf_printf (s, " \"%s\"", r);
     }
   if (c->close[d->other].seen)
-    ws_strbuf_printf (s, ", the %s echoed it; ", side_str (d->other));
+    ws_strbuf_printf (s, ws_tr (", the %s echoed it; "), side_str (d->other));
   else
-    ws_strbuf_printf (s, ", the %s never answered it; ", side_str (d->other));
+    ws_strbuf_printf (s, ws_tr (", the %s never answered it; "), side_str (d->other));
 }
 
 void
@@ -78,19 +78,19 @@ handshake_line (diag *d)
   ws_strbuf t;
 
   ws_strbuf_init (&t);
-  WS_STRBUF_LIT (&t, "handshake: GET ");
-  ws_strbuf_add_str (&t, c->path ? c->path : "?");
-  WS_STRBUF_LIT (&t, " (Host ");
-  ws_strbuf_add_str (&t, c->host ? c->host : "?");
-  WS_STRBUF_LIT (&t, ") answered 101 after ");
+  TR_LIT (&t, "handshake: GET ");
+  ws_cause_add_wire (&t, c->path ? c->path : "?");
+  TR_LIT (&t, " (Host ");
+  ws_cause_add_wire (&t, c->host ? c->host : "?");
+  TR_LIT (&t, ") answered 101 after ");
   if (c->response_us >= c->request_us)
     ws_strbuf_add_dur (&t, c->response_us - c->request_us);
   else
     WS_STRBUF_LIT (&t, "?");
   if (c->accepted_subprotocol)
     {
-      WS_STRBUF_LIT (&t, ", subprotocol ");
-      ws_strbuf_add_str (&t, c->accepted_subprotocol);
+      TR_LIT (&t, ", subprotocol ");
+      ws_cause_add_wire (&t, c->accepted_subprotocol);
     }
   if (c->pmd.enabled)
     WS_STRBUF_LIT (&t, ", permessage-deflate");
@@ -122,7 +122,7 @@ close_frames_in_order (diag *d)
             *r ? " reason \"" : "", r, *r ? "\"" : "", ci->payload_len);
       else
         EV (d, ci->ts_us, "%s sent a close frame with %s", side_str (order[i]),
-            ci->payload_len == 1 ? "a 1-byte body (no valid code)" : "an empty body (no code)");
+            ci->payload_len == 1 ? ws_tr ("a 1-byte body (no valid code)") : ws_tr ("an empty body (no code)"));
     }
 }
 
@@ -210,7 +210,7 @@ quality_evidence (diag *d)
         {
           EV (d, 0, "the capture missed %" G_GUINT64_FORMAT " bytes of the %s's stream "
               "(%u gaps%s)", st->gap_bytes, side_str ((ws_side) s), st->gaps,
-              st->desynced ? ", frame boundaries lost" : "");
+              st->desynced ? ws_tr (", frame boundaries lost") : "");
           weak = true;
         }
       if (st->inflate_capped)
@@ -220,9 +220,9 @@ quality_evidence (diag *d)
   if (c->limits & (WS_LIMIT_REASSEMBLY | WS_LIMIT_EVICTED | WS_LIMIT_HEADER))
     {
       EV (d, 0, "a tracking limit was hit on this connection (%s%s%s)",
-          c->limits & WS_LIMIT_REASSEMBLY ? "reassembly buffer " : "",
-          c->limits & WS_LIMIT_EVICTED ? "evicted " : "",
-          c->limits & WS_LIMIT_HEADER ? "handshake too long" : "");
+          c->limits & WS_LIMIT_REASSEMBLY ? ws_tr ("reassembly buffer ") : "",
+          c->limits & WS_LIMIT_EVICTED ? ws_tr ("evicted ") : "",
+          c->limits & WS_LIMIT_HEADER ? ws_tr ("handshake too long") : "");
       weak = true;
     }
   if (c->limits & WS_LIMIT_INFLATERS)

@@ -13,8 +13,7 @@ good="$top_srcdir/pcaps/py-1011.pcap"
 langs=$(cat "$top_srcdir/po/LINGUAS")
 
 # the sources' strings, extracted now
-(cd "$top_srcdir" && xgettext --from-code=UTF-8 --keyword=_ --keyword=N_ --keyword=ws_ngettext:1,2 \
-   --no-wrap -o "$tmp/now.pot" --files-from=po/POTFILES 2>/dev/null)
+(cd "$top_srcdir" && sh po/extract.sh "$tmp/now.pot" 2>/dev/null)
 check "xgettext extracts the marked strings" test -s "$tmp/now.pot"
 for l in $langs; do
   po="$top_srcdir/po/$l.po"
@@ -52,12 +51,14 @@ LC_ALL=C.UTF-8 msgen --no-wrap "$tmp/now.pot" 2>/dev/null | "$PYTHON" -c '
 import re, sys
 out = []
 for line in sys.stdin.read().split("\n"):
-    m = re.match(r"^msgstr \"(.+)\"$", line)
-    if m and "%" not in m.group(1):
-        line = "msgstr \"\u27e6" + m.group(1) + "\u27e7\""
+    # every translation bracketed, formats too (their conversions kept)
+    # (inside a leading and trailing "\n", which msgfmt checks)
+    m = re.match(r"^msgstr \"((?:\\n)*)(.+?)((?:\\n)*)\"$", line)
+    if m and m.group(2):
+        line = "msgstr \"" + m.group(1) + "\u27e6" + m.group(2) + "\u27e7" + m.group(3) + "\""
     out.append(line)
 print("\n".join(out).replace("charset=CHARSET", "charset=UTF-8"))' >"$tmp/xx.po"
-msgfmt -o "$tmp/loc/xx/LC_MESSAGES/wsclosed.mo" "$tmp/xx.po" 2>/dev/null
+check "pseudo catalog compiles" msgfmt --check-format -o "$tmp/loc/xx/LC_MESSAGES/wsclosed.mo" "$tmp/xx.po"
 WSCLOSED_LOCALEDIR="$tmp/loc" LANGUAGE=xx LC_ALL=C.UTF-8 "$WSCLOSED" --help-all >"$tmp/xx.out" 2>&1
 # and every --explain page of the knowledge bases, with a comparison
 kb=$(sed -nE 's/^  \{ [0-9]+, "([^"]+)".*/\1/p' "$top_srcdir/src/closecodes.c"
@@ -68,24 +69,39 @@ for k in $kb "1010 1011" "403 1006 idle_timeout 4001"; do
   cat "$tmp/xx.ex" >>"$tmp/xx.out"
   WSCLOSED_LOCALEDIR="$tmp/loc" LANGUAGE=xx LC_ALL=C.UTF-8 "$WSCLOSED" --lang xx --explain $k -F json >>"$tmp/xx.out" 2>&1
 done
+# and the text output of every capture of pcaps/, with its evidence: the
+# diagnosis' sentences (summaries, fixes, evidence) are translated too
+for f in "$top_srcdir"/pcaps/*.pcap "$top_srcdir"/pcaps/*/*.pcap; do
+  [ -f "$f" ] || continue
+  WSCLOSED_LOCALEDIR="$tmp/loc" LANGUAGE=xx LC_ALL=C.UTF-8 "$WSCLOSED" -v -r "$f" >>"$tmp/xx.out" 2>&1
+  npcap=$((${npcap:-0} + 1))
+done
 "$PYTHON" - "$tmp/now.pot" "$tmp/xx.out" >"$tmp/bare" <<'PY'
 import re, sys
 pot = open(sys.argv[1], encoding="utf-8").read()
 out = open(sys.argv[2], encoding="utf-8").read()
-ids = []
+ids = set()
 for m in re.finditer(r'\nmsgid ((?:"(?:[^"\\]|\\.)*"\n)+)', pot):
     s = "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', m.group(1)))
     s = bytes(s, "utf-8").decode("unicode_escape").encode("latin-1").decode("utf-8")
-    if len(s) > 12 and "%" not in s and "\n" not in s:
-        ids.append(s)
-inside = "".join(re.findall(r"\u27e6(.*?)\u27e7", out, re.S))
-bare = re.sub(r"\u27e6.*?\u27e7", "", out, flags=re.S)
-for s in ids:
+    # a format: each run of words between its conversions
+    for part in re.split(r"%(?:<PRI[a-zA-Z0-9]+>|[-+ #0-9.]*(?:hh|h|ll|l|z|j|t)?[a-zA-Z%])", s):
+        if len(part) > 12 and "\n" not in part and re.search(r"[a-z]{3} [a-z]{2}", part):
+            ids.add(part)
+# translations nest (a translated word inside a translated sentence): take
+# the innermost brackets out until none is left
+bare = out
+while True:
+    n = re.sub(r"\u27e6[^\u27e6\u27e7]*\u27e7", "", bare)
+    if n == bare:
+        break
+    bare = n
+for s in sorted(ids):
     if s in bare:
         print(s)
 print("bracketed:", out.count("\u27e6"), file=sys.stderr)
 PY
-check "pseudo catalog: no marked string bare in --help-all and --explain ($(echo "$kb" | wc -l) pages)$( [ -s "$tmp/bare" ] && echo ": $(head -3 "$tmp/bare" | tr '\n' '|')")" \
+check "pseudo catalog: no marked string bare in --help-all, --explain ($(echo "$kb" | wc -l) pages) and the text output of $npcap captures$( [ -s "$tmp/bare" ] && echo ": $(head -3 "$tmp/bare" | tr '\n' '|')")" \
   test ! -s "$tmp/bare" -a "$(grep -o '⟦' "$tmp/xx.out" | wc -l)" -ge 500
 
 # JSON is a contract: the same bytes in every language unless --lang
@@ -94,5 +110,69 @@ for l in $langs; do
   LANGUAGE=$l LC_ALL=C.UTF-8 "$WSCLOSED" -r "$good" -F json >"$tmp/$l.json" 2>&1
   check "JSON under LANGUAGE=$l is byte-identical to LC_ALL=C" cmp -s "$tmp/c.json" "$tmp/$l.json"
 done
+# whole locales too (numbers, messages), for every capture of pcaps/
+for loc in pt_BR.UTF-8 ar_EG.UTF-8; do
+  if ! locale -a 2>/dev/null | grep -qix "$(echo "$loc" | sed 's/UTF-8/utf8/')"; then
+    ok "JSON under LC_ALL=$loc # SKIP locale not generated"
+    continue
+  fi
+  diffs=0
+  for f in "$top_srcdir"/pcaps/*.pcap; do
+    LANGUAGE= LC_ALL=C "$WSCLOSED" -r "$f" -F json >"$tmp/c1.json" 2>&1
+    LANGUAGE= LC_ALL=$loc "$WSCLOSED" -r "$f" -F json >"$tmp/l1.json" 2>&1
+    cmp -s "$tmp/c1.json" "$tmp/l1.json" || diffs=$((diffs + 1))
+    LANGUAGE= LC_ALL=C "$WSCLOSED" -r "$f" -F csv >"$tmp/c1.csv" 2>&1
+    LANGUAGE= LC_ALL=$loc "$WSCLOSED" -r "$f" -F csv >"$tmp/l1.csv" 2>&1
+    cmp -s "$tmp/c1.csv" "$tmp/l1.csv" || diffs=$((diffs + 1))
+  done
+  check "JSON and CSV of every capture byte-identical under LC_ALL=$loc and LC_ALL=C ($diffs differ)" test "$diffs" = 0
+done
+
+# the diagnosis in the reader's language: py-1009's server limit (its
+# reason-less 1009 and the bracket 512 bytes .. 4000 bytes, measured by the
+# capture's maker), with the decimal mark of the locale in the text only
+big="$top_srcdir/pcaps/py-1009.pcap"
+LANGUAGE=pt_BR LC_ALL=C.UTF-8 "$WSCLOSED" --lang pt_BR -v -r "$big" >"$tmp/pt.txt" 2>&1
+check "pt_BR: the 1009 summary in Portuguese" grep -q "O servidor fechou com 1009 Message Too Big depois de uma mensagem de 4000 bytes" "$tmp/pt.txt"
+check "pt_BR: evidence in Portuguese" grep -q "em direção ao servidor: maior aceita (mensagem) 512 bytes" "$tmp/pt.txt"
+if locale -a 2>/dev/null | grep -qix 'pt_BR.utf8'; then
+  LANGUAGE= LC_ALL=pt_BR.UTF-8 "$WSCLOSED" -v -r "$big" >"$tmp/pt2.txt" 2>&1
+  check "LC_ALL=pt_BR.UTF-8: decimal comma in the text (3,9 KiB)" grep -q "4000 bytes (3,9 KiB)" "$tmp/pt2.txt"
+  LANGUAGE= LC_ALL=pt_BR.UTF-8 "$WSCLOSED" -r "$big" -F json >"$tmp/pt2.json" 2>&1
+  check "LC_ALL=pt_BR.UTF-8: JSON keeps its numbers and English" bash -c "! grep -q '3,9\|servidor' '$tmp/pt2.json'"
+else
+  ok "LC_ALL=pt_BR.UTF-8 decimal comma # SKIP locale pt_BR.UTF-8 not generated"
+  ok "LC_ALL=pt_BR.UTF-8 JSON # SKIP locale pt_BR.UTF-8 not generated"
+fi
+LANGUAGE= LC_ALL=C.UTF-8 "$WSCLOSED" --lang ar -v -r "$big" >"$tmp/ar.txt" 2>&1
+check "ar: the 1009 summary in Arabic" grep -q "أغلق .*الخادم.* بالرمز 1009 Message Too Big" "$tmp/ar.txt"
+# quoted values isolated (U+2068 .. U+2069) in the Arabic text, balanced on
+# every line; none in English or Portuguese
+fsi=$(printf '\342\201\250'); pdi=$(printf '\342\201\251')
+"$PYTHON" - "$tmp/ar.txt" >"$tmp/ar.iso" <<'PY'
+import sys
+lines = open(sys.argv[1], encoding="utf-8").read().split("\n")
+iso = sum(l.count("\u2068") for l in lines)
+bad = [l for l in lines if l.count("\u2068") + l.count("\u2066") != l.count("\u2069")]
+print(iso, len(bad))
+PY
+read -r niso nbad <"$tmp/ar.iso"
+check "ar: wire values and numbers isolated in the sentences ($niso isolates, $nbad unbalanced lines)" \
+  test "$niso" -ge 10 -a "$nbad" = 0
+# the table in Arabic: translated headers, wire cells isolated, and the
+# columns where the English ones are (widths count no isolate)
+"$PYTHON" - "$tmp/ar.txt" >"$tmp/ar.cols" <<'PY'
+import sys, unicodedata
+lines = open(sys.argv[1], encoding="utf-8").read().split("\n")
+def cols(l):
+    return sum(0 if unicodedata.category(ch) in ("Cf", "Mn") else 1 for ch in l)
+head, row = lines[0], lines[1]
+# the REASON column starts at the same column in the header and the row
+h = cols(head[:head.rindex("السبب")])
+r = cols(row[:row.index('"')]) if '"' in row else h
+print("ok" if h == r and "\u2066" in row and "المضيف/المسار" in head else "bad %d %d" % (h, r))
+PY
+check "ar: table headers translated, wire cells isolated, columns aligned ($(cat "$tmp/ar.cols"))" grep -qx ok "$tmp/ar.cols"
+check "pt_BR: no isolates" bash -c "! grep -q '$fsi' '$tmp/pt.txt'"
 tap_end
 exit 0
