@@ -109,6 +109,7 @@ typedef struct {
   uint64_t largest_before_last; /* largest complete message before the last one */
   uint64_t largest_control;   /* largest control frame payload */
   int64_t last_ping_us, last_pong_us;
+  int64_t first_ping_us;      /* the ping interval: (last - first) / (pings - 1) */
   uint64_t gap_bytes;         /* bytes the capture missed */
   uint32_t gaps;
   uint32_t resyncs;           /* frame parser found its way back after a gap */

@@ -123,6 +123,168 @@ ending_facts (diag *d, const ending *en)
             side_str (WS_OTHER_SIDE ((ws_side) s)), c->dir[WS_OTHER_SIDE ((ws_side) s)].pongs);
 }
 
+/* The least time from an unanswered ping to the end for the end to be a
+ * keepalive giving up: a round trip of the handshake four times over, at
+ * least 50 ms (a ping sent as the connection was being closed anyway is
+ * not a keepalive that gave up). */
+static int64_t
+pong_wait_floor (const ws_conn *c)
+{
+  int64_t rtt = c->request_us && c->response_us > c->request_us ? c->response_us - c->request_us : 0;
+  return MAX (50000, 4 * rtt);
+}
+
+/* The library setting the timing or the Server header names, or NULL. */
+static const char *
+keepalive_setting (diag *d, ws_side pinger, const ws_keepalive *k, int64_t wait, char *buf,
+                   size_t len)
+{
+  const ws_dir_stats *o = &d->c->dir[WS_OTHER_SIDE (pinger)];
+  char a[48];
+
+  if (pinger != WS_SIDE_SERVER)
+    return NULL;
+  if (server_says (d, "aiohttp"))
+    {
+      ws_fmt_dur (a, sizeof a, 2 * wait);
+      g_snprintf (buf, len, "aiohttp's heartbeat (about %s: it ends the connection heartbeat/2 "
+                  "after an unanswered ping, with no close frame)", a);
+      return buf;
+    }
+  if (server_says (d, "tornado"))
+    return "tornado's websocket_ping_interval and websocket_ping_timeout (it closes with an "
+           "empty close frame)";
+  if (server_says (d, "websockets/") || server_says (d, "uvicorn"))
+    return "websockets' ping_interval and ping_timeout (uvicorn: --ws-ping-interval, "
+           "--ws-ping-timeout)";
+  /* aiohttp's timing without its name: one ping heartbeat after the last
+   * frame from the peer, the end heartbeat/2 later */
+  if (k->pings == 1 && o->last_frame_us && k->last_ping_us > o->last_frame_us)
+    {
+      int64_t before = k->last_ping_us - o->last_frame_us;
+      if (llabs (before - 2 * wait) <= MAX (20000, before / 50))
+        {
+          ws_fmt_dur (a, sizeof a, before);
+          g_snprintf (buf, len, "a heartbeat of %s that gives up half of it after the ping, as "
+                      "aiohttp's heartbeat does", a);
+          return buf;
+        }
+    }
+  return NULL;
+}
+
+bool
+keepalive_from_timeline (diag *d, ws_side ender, int64_t t_end, const char *how)
+{
+  const ws_conn *c = d->c;
+  ws_keepalive k;
+  char a[48], b[48], buf[200];
+
+  for (int s = 0; s < 2; s++)
+    {
+      ws_side pinger = s == 0 ? ender : WS_OTHER_SIDE (ender);
+      if (!ws_keepalive_of (c, pinger, &k) || !ws_keepalive_unanswered (c, &k, pinger))
+        continue;
+      int64_t wait = t_end - k.last_ping_us;
+      if (wait < pong_wait_floor (c))
+        continue;
+      ws_side silent = WS_OTHER_SIDE (pinger);
+      /* the pinger's side gave up; or the silent side ended itself: only
+       * when it was the one pinged and stayed silent, a dead or hung peer
+       * cannot end anything, so that is no keepalive of the pinger's */
+      if (pinger != ender)
+        continue;
+      uint64_t unanswered = k.answers == 0 ? k.pings : 1;
+      ws_fmt_dur (a, sizeof a, wait);
+      EV (d, k.last_ping_us, "the %s sent %" G_GUINT64_FORMAT " %s%s, the %s answered %"
+          G_GUINT64_FORMAT "; the last got no answer and the %s ended the connection (%s) %s "
+          "later", side_str (pinger), k.pings, k.what, k.pings == 1 ? "" : "s",
+          side_str (silent), k.answers, side_str (pinger), how, a);
+      if (k.interval_us)
+        {
+          ws_fmt_dur (b, sizeof b, k.interval_us);
+          EV (d, k.first_ping_us, "the %s's pings came every %s", side_str (pinger), b);
+        }
+      if (c->dir[silent].last_frame_us)
+        {
+          ws_fmt_dur (b, sizeof b, t_end - c->dir[silent].last_frame_us);
+          EV (d, c->dir[silent].last_frame_us, "nothing came from the %s for %s before the end",
+              side_str (silent), b);
+        }
+      const char *setting = keepalive_setting (d, pinger, &k, wait, buf, sizeof buf);
+      if (setting)
+        EV (d, t_end, "the timing fits %s", setting);
+      char fix[400];
+      g_snprintf (fix, sizeof fix,
+                  "The %s stopped answering pings for %s: it hung (a blocked event loop, long "
+                  "synchronous work), lost the network, or a middlebox dropped the connection "
+                  "silently. Check the %s's health and the path; if it is only slow, raise the "
+                  "%s's pong timeout above %s%s.",
+                  side_str (silent), a, side_str (silent), side_str (pinger), a,
+                  setting ? " (" : "");
+      if (setting)
+        {
+          size_t n = strlen (fix);
+          if (n > 0 && fix[n - 1] == '.')
+            fix[n - 1] = '\0';
+          g_strlcat (fix, setting, sizeof fix);
+          g_strlcat (fix, ").", sizeof fix);
+        }
+      set_cause (d, "keepalive_timeout", "ping_unanswered",
+                 unanswered >= 2 || wait >= US_PER_S ? "high" : "medium", fix,
+                 "The %s's keepalive gave up: %" G_GUINT64_FORMAT " %s%s got no answer from the "
+                 "silent %s, and %s later the %s ended the connection (%s)",
+                 side_str (pinger), unanswered, k.what, unanswered == 1 ? "" : "s",
+                 side_str (silent), a, side_str (pinger), how);
+      return true;
+    }
+  return false;
+}
+
+#define HANDLER_US 100000   /* a server end this soon after a client message: its handler */
+
+/* The server ended TCP (FIN or RST, no close frame) right after a complete,
+ * valid client message that it did not answer: its handler failed on that
+ * message and the library closed the socket instead of sending 1011
+ * (aiohttp, tornado, uvicorn, gorilla's panic recovery: doc/libraries.md). */
+static bool
+handler_failed (diag *d, const ending *en)
+{
+  const ws_conn *c = d->c;
+  const ws_dir_stats *cl = &c->dir[WS_SIDE_CLIENT], *sv = &c->dir[WS_SIDE_SERVER];
+  int64_t t_end = en->t_end;
+  char a[48];
+
+  /* FIN only: an RST this soon is also what SO_LINGER 0 or a kill gives
+   * (py-no-close-rst), and every library recorded fails with a FIN */
+  if (en->ender != WS_SIDE_SERVER || ws_ended_with_rst (c, WS_SIDE_SERVER) || !cl->last_data_us || cl->open_message || sv->open_message
+      || cl->last_frame_us != cl->last_data_us || sv->last_frame_us >= cl->last_data_us
+      || t_end < cl->last_data_us || t_end - cl->last_data_us > HANDLER_US
+      || (ws_first_end_us (c, WS_SIDE_CLIENT) && ws_first_end_us (c, WS_SIDE_CLIENT) < t_end)
+      || c->midstream
+      /* the server was answering until then (aiohttp's shutdown leaves the
+       * busy client's messages unanswered for seconds: not a handler) */
+      || (sv->messages + 1 < cl->messages && cl->last_data_us - sv->last_frame_us > US_PER_S)
+      || ws_find_violation (c, WS_SIDE_NONE, NULL, 0, t_end))
+    return false;
+  ws_fmt_dur (a, sizeof a, t_end - cl->last_data_us);
+  EV (d, cl->last_data_us, "the client's last message arrived %s before the server ended TCP; "
+      "the server sent nothing in answer to it", a);
+  if (sv->messages)
+    EV (d, sv->last_data_us, "the server had sent %" G_GUINT64_FORMAT " message%s before: its "
+        "handler was running", sv->messages, sv->messages == 1 ? "" : "s");
+  set_cause (d, "server_internal_error", "handler_failed_no_close", "medium",
+             "Look in the server's log at that moment for an exception in the WebSocket "
+             "handler (the message it was handling arrived just before). Several libraries "
+             "(aiohttp, tornado, uvicorn, gorilla) close the socket without sending 1011 when "
+             "the handler fails: catch exceptions in the handler and close with 1011 so that "
+             "clients can tell a failure from a network drop.",
+             "The server ended TCP (FIN) %s after a client message it never answered, with no "
+             "close frame: most likely its handler failed on that message and the library "
+             "closed the socket instead of sending 1011; the client application saw 1006", a);
+  return true;
+}
+
 /* 1. a reset while traffic was flowing */
 static bool
 reset_mid_traffic (diag *d, const ending *en)
@@ -177,6 +339,19 @@ violation_then_end (diag *d, const ending *en)
   int64_t t_end = en->t_end;
 
   const ws_violation *v = ws_find_violation (c, peer, NULL, 0, t_end);
+  if (v && t_end - v->ts_us <= MID_TRAFFIC_US && v->kind == WS_VIOL_TEXT_NOT_UTF8)
+    {
+      /* tornado and uvicorn+wsproto fail the connection over invalid UTF-8
+       * with a bare FIN instead of 1007: wsclosed saw the invalid text */
+      violation_evidence (d, v);
+      set_cause (d, "invalid_payload", ws_violation_name (v->kind), "medium",
+                 ws_code_lookup (1007)->fix,
+                 "The %s ended TCP without a close frame right after the %s sent a text "
+                 "message that is not valid UTF-8: it failed the connection over that message "
+                 "(a library that closes without sending 1007)", side_str (ender),
+                 side_str (peer));
+      return true;
+    }
   if (v && t_end - v->ts_us <= MID_TRAFFIC_US)
     {
       violation_evidence (d, v);
@@ -433,7 +608,10 @@ rule_abnormal (diag *d)
   en.peer = WS_OTHER_SIDE (en.ender);
 
   ending_facts (d, &en);
-  if (reset_mid_traffic (d, &en) || violation_then_end (d, &en))
+  if (keepalive_from_timeline (d, en.ender, en.t_end,
+                               ws_ended_with_rst (c, en.ender) ? "RST, no close frame"
+                                                               : "FIN, no close frame")
+      || handler_failed (d, &en) || reset_mid_traffic (d, &en) || violation_then_end (d, &en))
     return;
   match = timeout_match (d, &en, &n_match);
   en.same = same_idle_count (d, en.idle);

@@ -673,6 +673,24 @@ rule_close_code (diag *d)
 
   if (malformed_close (d))
     return;
+  /* unanswered pings from a silent peer, then the close: a keepalive that
+   * gave up, whatever code it chose (tornado and Engine.IO send an empty
+   * close frame; 1011 with a keepalive reason is read below) */
+  /* (not 1000: a normal close after a ping the peer never answers is an
+   * application's own choice; wstunnel in the zeek corpus) */
+  if (ci->code < 0 || ci->code == 1001
+      || (ci->code == 1011 && !(ci->reason && (ws_str_has_ci (ci->reason, "ping")
+                                               || ws_str_has_ci (ci->reason, "keepalive")
+                                               || ws_str_has_ci (ci->reason, "pong")))))
+    {
+      char how[48];
+      if (ci->code < 0)
+        g_snprintf (how, sizeof how, "an empty close frame, 1005");
+      else
+        g_snprintf (how, sizeof how, "close %d", ci->code);
+      if (keepalive_from_timeline (d, d->closer, ci->ts_us, how))
+        return;
+    }
   if (ci->code < 0)
     {
       set_cause (d, "no_status", NULL, "high", ws_code_lookup (1005)->fix,

@@ -566,6 +566,46 @@ ws_conn_index_same_idle (const ws_conn_index *ix, const ws_conn *c, int64_t idle
   return n;
 }
 
+/* The others (not c) in list l from j to e that fit: idle between lo and
+ * hi (the list's values), ending farther than apart_us from end_us when
+ * apart_us > 0, and (other_servers) not at c's server. */
+static size_t
+idle_walk (const ws_conn_index *ix, const ix_list *l, const ws_conn *c, int64_t lo, int64_t hi,
+           int64_t end_us, int64_t apart_us, bool other_servers)
+{
+  size_t n = 0;
+  if (!l)
+    return 0;
+  for (uint32_t j = ix_lower (l, lo, 0), e = ix_upper (l, hi); j < e; j++)
+    {
+      if (l->e[j].slot == IX_DEAD)
+        continue;
+      const ws_conn_brief *b = &ix_slot_at (ix, l->e[j].slot)->b;
+      if (b->id == c->id || (other_servers && same_server (b, c)))
+        continue;
+      if (apart_us > 0 && llabs (b->end_us - end_us) <= apart_us)
+        continue;
+      n++;
+    }
+  return n;
+}
+
+size_t
+ws_conn_index_idle_count (const ws_conn_index *ix, const ws_conn *c, int64_t lo, int64_t hi,
+                          int64_t end_us, int64_t apart_us)
+{
+  ix_keybuf kb;
+  size_t n, hl;
+
+  key_server (&kb, IX_IDLE_SRV, c);
+  n = idle_walk (ix, ix_lookup (ix, &kb), c, lo, hi, end_us, apart_us, false);
+  if (!host_keyable (c, &hl))
+    return n;
+  key_start (&kb, IX_IDLE_HOST);
+  key_host (&kb, c->host, hl);
+  return n + idle_walk (ix, ix_lookup (ix, &kb), c, lo, hi, end_us, apart_us, true);
+}
+
 size_t
 ws_conn_index_storm (const ws_conn_index *ix, const ws_conn *c, int64_t end_us,
                      int64_t *lo, int64_t *hi, size_t *around)
