@@ -57,12 +57,57 @@ near (int64_t value_us, int64_t target_s)
 
 /* Other 1006 closes in the window with about the same idle time (this one
  * included); 0 without a window. */
-static size_t
-same_idle_count (diag *d, int64_t idle_us)
+#define BASELINE_MIN 10   /* 1006 ends around this idle time: enough to tell a spike */
+#define SPIKE_RATIO 3.0   /* a fixed timeout: this many times the ends expected at that idle */
+
+#define BURST_MIN 5             /* server ends ... */
+#define BURST_US 200000         /* ... this close together: one event */
+
+/* This end is one of BURST_MIN or more ends by the server within BURST_US
+ * (long-lived connections only, as for close storms). */
+static bool
+one_burst (diag *d, int64_t t_end)
 {
+  int64_t lo, hi;
+  if (!d->ix)
+    return false;
+  size_t n = ws_conn_index_storm (d->ix, d->c, t_end, &lo, &hi, NULL);
+  return n >= BURST_MIN && hi - lo <= BURST_US;
+}
+
+/* Ends with an idle time this close are the same timer only when they are
+ * apart in time (ends at one moment are one event: a restart, a kill), and
+ * only when they stand out of the server's other 1006 ends around that idle
+ * time (ordinary churn has ends at every idle time).  *baseline: the 1006
+ * ends with an idle time between half and twice this one, the same ones
+ * left out. */
+static size_t
+same_idle_count (diag *d, int64_t idle_us, int64_t t_end, size_t *baseline)
+{
+  *baseline = 0;
   if (!d->ix || idle_us < WS_WINDOW_SAME_IDLE_FLOOR_US)
     return 0;
-  return ws_conn_index_same_idle (d->ix, d->c, idle_us);
+  size_t all_same = ws_conn_index_idle_count (d->ix, d->c, idle_us - WS_WINDOW_SAME_IDLE_US,
+                                              idle_us + WS_WINDOW_SAME_IDLE_US, 0, 0);
+  size_t same = 1 + all_same;
+  /* one burst of server ends (a kill, a restart: restart-sigkill's 20 ends
+   * in 0.3 ms) counts as one event: only the ends apart from it */
+  if (one_burst (d, t_end))
+    same = 1 + ws_conn_index_idle_count (d->ix, d->c, idle_us - WS_WINDOW_SAME_IDLE_US,
+                                         idle_us + WS_WINDOW_SAME_IDLE_US, t_end,
+                                         WS_WINDOW_STORM_US);
+  size_t wide = ws_conn_index_idle_count (d->ix, d->c, idle_us / 2, idle_us * 2, 0, 0);
+  size_t around = wide > all_same ? wide - all_same : 0;
+  *baseline = around;
+  if (around >= BASELINE_MIN)
+    {
+      /* the ends expected in the 2 s bin at the density around it */
+      double span = (double) (idle_us * 2 - idle_us / 2 - 2 * WS_WINDOW_SAME_IDLE_US);
+      double expected = span > 0 ? (double) around * (2.0 * WS_WINDOW_SAME_IDLE_US) / span : 0;
+      if ((double) (same - 1) < SPIKE_RATIO * expected)
+        return 1;
+    }
+  return same;
 }
 
 /* The other leg of a proxy: a connection that ended without a close frame at
@@ -84,6 +129,7 @@ typedef struct {
   int64_t idle;           /* t_end less the last frame (or the 101, or the start) */
   int64_t life;           /* t_end less the 101; -1 without one */
   size_t same;            /* same_idle_count of idle */
+  size_t baseline;        /* 1006 ends around that idle time, the same left out */
   char idle_s[48];        /* idle, formatted */
 } ending;
 
@@ -614,7 +660,12 @@ rule_abnormal (diag *d)
       || handler_failed (d, &en) || reset_mid_traffic (d, &en) || violation_then_end (d, &en))
     return;
   match = timeout_match (d, &en, &n_match);
-  en.same = same_idle_count (d, en.idle);
+  en.same = same_idle_count (d, en.idle, en.t_end, &en.baseline);
+  /* a known timeout matched by a silence that ordinary churn around it
+   * matches as often: a coincidence unless the Server header confirms it */
+  if (match >= 0 && en.same < SAME_IDLE_MIN && en.baseline >= BASELINE_MIN
+      && !(known_timeouts[match].header && server_says (d, known_timeouts[match].header)))
+    match = -1;
   ws_fmt_dur (en.idle_s, sizeof en.idle_s, en.idle);
   if (en.same >= SAME_IDLE_MIN)
     EV (d, en.t_end, "%zu connections to this server ended without a close frame after the "
