@@ -79,7 +79,8 @@ one_burst (diag *d, int64_t t_end)
  * apart in time (ends at one moment are one event: a restart, a kill), and
  * only when they stand out of the server's other 1006 ends around that idle
  * time (ordinary churn has ends at every idle time).  *baseline: the 1006
- * ends with an idle time between half and twice this one, the same ones
+ * ends with an idle time between a quarter and four times this one, the
+ * same ones
  * left out. */
 static size_t
 same_idle_count (diag *d, int64_t idle_us, int64_t t_end, size_t *baseline)
@@ -96,15 +97,20 @@ same_idle_count (diag *d, int64_t idle_us, int64_t t_end, size_t *baseline)
     same = 1 + ws_conn_index_idle_count (d->ix, d->c, idle_us - WS_WINDOW_SAME_IDLE_US,
                                          idle_us + WS_WINDOW_SAME_IDLE_US, t_end,
                                          WS_WINDOW_STORM_US);
-  size_t wide = ws_conn_index_idle_count (d->ix, d->c, idle_us / 2, idle_us * 2, 0, 0);
+  int64_t wlo = MAX (idle_us / 4, WS_WINDOW_SAME_IDLE_FLOOR_US), whi = idle_us * 4;
+  size_t wide = ws_conn_index_idle_count (d->ix, d->c, wlo, whi, 0, 0);
   size_t around = wide > all_same ? wide - all_same : 0;
   *baseline = around;
-  if (around >= BASELINE_MIN)
+  if (around > 0)
     {
-      /* the ends expected in the 2 s bin at the density around it */
-      double span = (double) (idle_us * 2 - idle_us / 2 - 2 * WS_WINDOW_SAME_IDLE_US);
+      /* the ends expected in the 2 s bin at the density around it (long
+       * silences are sparse: any end around them is a baseline) */
+      int64_t blo = MAX (idle_us - WS_WINDOW_SAME_IDLE_US, wlo);
+      double span = (double) (whi - wlo - (idle_us + WS_WINDOW_SAME_IDLE_US - blo));
       double expected = span > 0 ? (double) around * (2.0 * WS_WINDOW_SAME_IDLE_US) / span : 0;
-      if ((double) (same - 1) < SPIKE_RATIO * expected)
+      /* 2 more than that at least: among a thousand ends, a pair at one
+       * idle time is a coincidence */
+      if ((double) (same - 1) < SPIKE_RATIO * expected + 2)
         return 1;
     }
   return same;
