@@ -41,6 +41,10 @@ static const struct
     "awselb",
     "Raise the load balancer attribute idle_timeout.timeout_seconds (up to 4000 s) or send "
     "pings every 30 s." },
+  { 60, BASIS_IDLE, "apache_proxy_timeout", "Apache's Timeout / ProxyTimeout (default 60 s; "
+    "mod_proxy_wstunnel uses the larger)", "apache",
+    "In Apache, raise Timeout and ProxyTimeout for the proxied WebSocket (the tunnel uses the "
+    "larger of the two) above the longest silence, or send pings every 30 s." },
   { 100, BASIS_IDLE, "cloudflare_idle", "Cloudflare's 100 s idle timeout for proxied "
     "WebSockets", "cloudflare",
     "Send a ping or message more often than every 100 s (Cloudflare's limit is fixed on most "
@@ -595,7 +599,9 @@ proxy_or_fixed_idle (diag *d, const ending *en)
   ws_side ender = en->ender;
   const ws_conn_brief *leg = ender == WS_SIDE_CLIENT || ender == WS_SIDE_SERVER
                                ? proxy_other_leg (d, ender, en->t_end, en->idle) : NULL;
-  bool both_legs = leg && !ws_ended_with_rst (d->c, ender);
+  /* however each leg ends: HAProxy's timeout tunnel sends a FIN to the
+   * client and an RST to the backend (haproxy-idle.pcap) */
+  bool both_legs = leg != NULL;
   char host[64];
 
   if (en->same < SAME_IDLE_MIN && !both_legs)
@@ -606,6 +612,49 @@ proxy_or_fixed_idle (diag *d, const ending *en)
     fixed_idle (d, en, leg != NULL, both_legs ? host : NULL);
   else
     proxy_both_legs (d, en, host);
+  return true;
+}
+
+#define TIMER_SLACK_US 30000   /* a timer fires this late at most on the capture */
+
+/* 6b. one connection that ended after a silence of a whole number of
+ * seconds, on both sides, with no other ends around that idle time: the
+ * mark of an idle timer (aiohttp receive_timeout, Mojolicious
+ * inactivity_timeout, a Go read deadline, HAProxy timeout tunnel: all
+ * recorded in doc/libraries.md).  Low confidence: one connection. */
+static bool
+whole_second_idle (diag *d, const ending *en)
+{
+  const ws_conn *c = d->c;
+  int64_t frac = en->idle % US_PER_S;
+  long long secs = (long long) (en->idle / US_PER_S);
+  char detail[32], fix[400];
+  const char *who = "";
+
+  /* the server's (or a proxy's) side only: a client that gives up after a
+   * whole number of seconds without an answer (the raw client of
+   * pcaps/libs after 4 s) is a client's choice, not the path's timeout */
+  if (en->ender != WS_SIDE_SERVER
+      || en->idle < WS_WINDOW_SAME_IDLE_FLOOR_US || frac > TIMER_SLACK_US || en->baseline > 2
+      || c->dir[0].open_message || c->dir[1].open_message || ws_ended_with_rst (c, en->ender)
+      || one_burst (d, en->t_end) || c->midstream)
+    return false;
+  if (d->server_is_proxy && en->ender == WS_SIDE_SERVER)
+    who = d->server_software;
+  g_snprintf (detail, sizeof detail, "fixed_%llds", secs);
+  EV (d, en->t_end, "the silence before the end was %s: %lld s and %lld ms, as a timer of "
+      "%lld s fires", en->idle_s, secs, (long long) (frac / 1000), secs);
+  g_snprintf (fix, sizeof fix,
+              "Find the %lld s idle timer on the %s's side and raise it above the longest "
+              "silence, or send pings more often than every %lld s: a library's receive or "
+              "inactivity timeout (aiohttp receive_timeout, Mojolicious inactivity_timeout, a "
+              "read deadline) or a proxy's (HAProxy timeout tunnel, Apache Timeout/"
+              "ProxyTimeout, nginx proxy_read_timeout).", secs, "server", secs);
+  set_cause (d, "idle_timeout", detail, "low", fix,
+             "The %s%s%s%s ended TCP without a close frame after %s of silence on both sides, "
+             "a whole number of seconds: most likely an idle timer of %lld s (one connection, "
+             "so the timer is not confirmed by others)",
+             side_str (en->ender), *who ? " (" : "", who, *who ? ")" : "", en->idle_s, secs);
   return true;
 }
 
@@ -679,6 +728,7 @@ rule_abnormal (diag *d)
         en.idle_s);
   if (match >= 0)
     known_timeout (d, &en, match, n_match);
-  else if (!keepalive_unanswered (d, &en) && !proxy_or_fixed_idle (d, &en))
+  else if (!keepalive_unanswered (d, &en) && !proxy_or_fixed_idle (d, &en)
+           && !whole_second_idle (d, &en))
     reset_or_dropped (d, &en);
 }
