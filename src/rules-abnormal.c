@@ -87,23 +87,31 @@ one_burst (diag *d, int64_t t_end)
  * same ones
  * left out. */
 static size_t
-same_idle_count (diag *d, int64_t idle_us, int64_t t_end, size_t *baseline)
+same_idle_count (diag *d, int64_t idle_us, int64_t t_end, ws_side ender, size_t *baseline)
 {
   *baseline = 0;
   if (!d->ix || idle_us < WS_WINDOW_SAME_IDLE_FLOOR_US)
     return 0;
+  /* a timer on the path ends from the same side every time: the ends by
+   * that side are the ones compared (the others are the baseline too) */
   size_t all_same = ws_conn_index_idle_count (d->ix, d->c, idle_us - WS_WINDOW_SAME_IDLE_US,
-                                              idle_us + WS_WINDOW_SAME_IDLE_US, 0, 0);
+                                              idle_us + WS_WINDOW_SAME_IDLE_US, 0, 0,
+                                              ender);
+  size_t any_same = ws_conn_index_idle_count (d->ix, d->c, idle_us - WS_WINDOW_SAME_IDLE_US,
+                                              idle_us + WS_WINDOW_SAME_IDLE_US, 0, 0,
+                                              WS_SIDE_NONE);
   size_t same = 1 + all_same;
   /* one burst of server ends (a kill, a restart: restart-sigkill's 20 ends
    * in 0.3 ms) counts as one event: only the ends apart from it */
   if (one_burst (d, t_end))
     same = 1 + ws_conn_index_idle_count (d->ix, d->c, idle_us - WS_WINDOW_SAME_IDLE_US,
                                          idle_us + WS_WINDOW_SAME_IDLE_US, t_end,
-                                         WS_WINDOW_STORM_US);
+                                         WS_WINDOW_STORM_US, ender);
   int64_t wlo = MAX (idle_us / 4, WS_WINDOW_SAME_IDLE_FLOOR_US), whi = idle_us * 4;
-  size_t wide = ws_conn_index_idle_count (d->ix, d->c, wlo, whi, 0, 0);
-  size_t around = wide > all_same ? wide - all_same : 0;
+  size_t wide = ws_conn_index_idle_count (d->ix, d->c, wlo, whi, 0, 0, WS_SIDE_NONE);
+  size_t around = wide > any_same ? wide - any_same : 0;
+  /* the other side's ends at this very idle time: not one timer's */
+  around += any_same - all_same;
   *baseline = around;
   if (around > 0)
     {
@@ -715,7 +723,7 @@ rule_abnormal (diag *d)
       || handler_failed (d, &en) || reset_mid_traffic (d, &en) || violation_then_end (d, &en))
     return;
   match = timeout_match (d, &en, &n_match);
-  en.same = same_idle_count (d, en.idle, en.t_end, &en.baseline);
+  en.same = same_idle_count (d, en.idle, en.t_end, en.ender, &en.baseline);
   /* a known timeout matched by a silence that ordinary churn around it
    * matches as often: a coincidence unless the Server header confirms it */
   if (match >= 0 && en.same < SAME_IDLE_MIN && en.baseline >= BASELINE_MIN

@@ -571,7 +571,7 @@ ws_conn_index_same_idle (const ws_conn_index *ix, const ws_conn *c, int64_t idle
  * apart_us > 0, and (other_servers) not at c's server. */
 static size_t
 idle_walk (const ws_conn_index *ix, const ix_list *l, const ws_conn *c, int64_t lo, int64_t hi,
-           int64_t end_us, int64_t apart_us, bool other_servers)
+           int64_t end_us, int64_t apart_us, ws_side ender, bool other_servers)
 {
   size_t n = 0;
   if (!l)
@@ -585,6 +585,8 @@ idle_walk (const ws_conn_index *ix, const ix_list *l, const ws_conn *c, int64_t 
         continue;
       if (apart_us > 0 && llabs (b->end_us - end_us) <= apart_us)
         continue;
+      if (ender != WS_SIDE_NONE && b->tcp_end_by != ender)
+        continue;
       n++;
     }
   return n;
@@ -592,18 +594,19 @@ idle_walk (const ws_conn_index *ix, const ix_list *l, const ws_conn *c, int64_t 
 
 size_t
 ws_conn_index_idle_count (const ws_conn_index *ix, const ws_conn *c, int64_t lo, int64_t hi,
-                          int64_t end_us, int64_t apart_us)
+                          int64_t end_us, int64_t apart_us, ws_side ender)
 {
   ix_keybuf kb;
   size_t n, hl;
 
   key_server (&kb, IX_IDLE_SRV, c);
-  n = idle_walk (ix, ix_lookup (ix, &kb), c, lo, hi, end_us, apart_us, false);
+  n = idle_walk (ix, ix_lookup (ix, &kb), c, lo, hi, end_us, apart_us, ender, false);
   if (!host_keyable (c, &hl))
     return n;
   key_start (&kb, IX_IDLE_HOST);
   key_host (&kb, c->host, hl);
-  return n + idle_walk (ix, ix_lookup (ix, &kb), c, lo, hi, end_us, apart_us, true);
+  return n + idle_walk (ix, ix_lookup (ix, &kb), c, lo, hi, end_us, apart_us, WS_SIDE_NONE,
+                      true);
 }
 
 size_t

@@ -83,9 +83,13 @@ size_t ws_conn_index_same_idle (const ws_conn_index *ix, const ws_conn *c, int64
 /* The connections (c left out) that ws_conn_index_same_idle would count,
  * with an idle time between lo_us and hi_us; when apart_us > 0 only those
  * that ended farther than apart_us from end_us (ends at one moment are one
- * event, not a timer that fired again and again).  Walks what it counts. */
+ * event, not a timer that fired again and again); when ender is not
+ * WS_SIDE_NONE only those at c's server whose TCP that side ended (at
+ * another server with c's Host, a proxy's other leg, any side).  Walks
+ * what it counts. */
 size_t ws_conn_index_idle_count (const ws_conn_index *ix, const ws_conn *c, int64_t lo_us,
-                                 int64_t hi_us, int64_t end_us, int64_t apart_us);
+                                 int64_t hi_us, int64_t end_us, int64_t apart_us,
+                                 ws_side ender);
 
 /* 1 (c) plus the connections to c's server and port that the server closed
  * (its close frame first, or 1006 with the server ending TCP) within
