@@ -260,10 +260,12 @@ keepalive_from_timeline (diag *d, ws_side ender, int64_t t_end, const char *how)
         continue;
       uint64_t unanswered = k.answers == 0 ? k.pings : 1;
       ws_fmt_dur (a, sizeof a, wait);
+      bool ws_ping = strcmp (k.what, "ping") == 0;
       EV (d, k.last_ping_us, "the %s sent %" G_GUINT64_FORMAT " %s%s, the %s answered %"
-          G_GUINT64_FORMAT "; the last got no answer and the %s ended the connection (%s) %s "
+          G_GUINT64_FORMAT "; the last %s got no %s and the %s ended the connection (%s) %s "
           "later", side_str (pinger), k.pings, k.what, k.pings == 1 ? "" : "s",
-          side_str (silent), k.answers, side_str (pinger), how, a);
+          side_str (silent), k.answers, k.what, ws_ping ? "pong" : "answer",
+          side_str (pinger), how, a);
       if (k.interval_us)
         {
           ws_fmt_dur (b, sizeof b, k.interval_us);

@@ -46,6 +46,15 @@ typedef struct {
   uint64_t seq;           /* 0: free slot */
 } ix_slot;
 
+/* A refused connection attempt (an RST answered the SYN). */
+typedef struct {
+  ws_addr server;
+  uint16_t port;
+  int64_t ts_us;
+} ix_refused;
+
+#define IX_REFUSED_MAX 100000   /* kept at most: the oldest go first */
+
 /* A bucket of the table of slots by id (slot1 0: empty). */
 typedef struct {
   uint64_t id;
@@ -64,6 +73,7 @@ struct ws_conn_index {
   uint64_t next_seq;
   size_t count, max;
   uint64_t dropped;
+  GArray *refused;        /* of ix_refused, in the order noted (capture time) */
 };
 
 static bool
@@ -195,6 +205,7 @@ ws_conn_index_new (size_t max_briefs)
   ix->next_seq = 1;
   key_start (&kb, IX_ENDED);
   ix->ended = ix_list_make (&ix->tab, &kb);
+  ix->refused = g_array_new (FALSE, FALSE, sizeof (ix_refused));
   return ix;
 }
 
@@ -207,6 +218,7 @@ ws_conn_index_free (ws_conn_index *ix)
   g_free (ix->by_id);
   g_free (ix->free_slots);
   g_free (ix->slots);
+  g_array_free (ix->refused, TRUE);
   g_free (ix);
 }
 
@@ -437,6 +449,61 @@ ws_conn_index_prune (ws_conn_index *ix, int64_t cutoff_us)
       l->dead--;
     }
   ix_compact (&ix->tab, ix->ended);
+  guint n = 0;
+  while (n < ix->refused->len && g_array_index (ix->refused, ix_refused, n).ts_us < cutoff_us)
+    n++;
+  if (n)
+    g_array_remove_range (ix->refused, 0, n);
+}
+
+void
+ws_conn_index_note_refused (ws_conn_index *ix, const ws_addr *server, uint16_t port,
+                            int64_t ts_us)
+{
+  ix_refused r;
+
+  memset (&r, 0, sizeof r);
+  r.server = *server;
+  r.port = port;
+  r.ts_us = ts_us;
+  if (ix->refused->len >= IX_REFUSED_MAX)
+    g_array_remove_range (ix->refused, 0, IX_REFUSED_MAX / 10);
+  /* kept in time order: a late one is put in its place */
+  guint at = ix->refused->len;
+  while (at > 0 && g_array_index (ix->refused, ix_refused, at - 1).ts_us > ts_us)
+    at--;
+  g_array_insert_val (ix->refused, at, r);
+}
+
+size_t
+ws_conn_index_refused (const ws_conn_index *ix, const ws_conn *c, int64_t from_us, int64_t to_us,
+                       int64_t *first_us, int64_t *last_us)
+{
+  const GArray *a = ix->refused;
+  guint lo = 0, hi = a->len;
+  size_t n = 0;
+
+  *first_us = *last_us = 0;
+  while (lo < hi)
+    {
+      guint mid = lo + (hi - lo) / 2;
+      if (g_array_index (a, ix_refused, mid).ts_us < from_us)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  for (guint j = lo; j < a->len; j++)
+    {
+      const ix_refused *r = &g_array_index (a, ix_refused, j);
+      if (r->ts_us > to_us)
+        break;
+      if (r->port != c->port[WS_SIDE_SERVER] || !ws_addr_eq (&r->server, &c->addr[WS_SIDE_SERVER]))
+        continue;
+      if (!n++)
+        *first_us = r->ts_us;
+      *last_us = r->ts_us;
+    }
+  return n;
 }
 
 size_t
