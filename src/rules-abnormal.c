@@ -552,9 +552,11 @@ fixed_idle (diag *d, const ending *en, bool leg_found, const char *proxy_host)
   if (proxy_host)
     g_snprintf (at, sizeof at, " (the proxy at %s%s%s%s, which closed both legs)", proxy_host,
                 is_proxy ? ", " : "", is_proxy ? d->server_software : "", "");
-  set_cause (d, "idle_timeout", detail, leg_found || is_proxy ? "high" : "medium",
-             "Find the proxy, load balancer or firewall on the path with a timeout of "
-             "that length and raise it, or send pings more often than that.",
+  char fix[300];
+  g_snprintf (fix, sizeof fix, "Find the proxy, load balancer or firewall on the path with a "
+              "timeout of about %s and raise it above the longest silence, or send pings more "
+              "often than every %s.", en->idle_s, en->idle_s);
+  set_cause (d, "idle_timeout", detail, leg_found || is_proxy ? "high" : "medium", fix,
              "The connection ended without a close frame after %s of silence, like %zu "
              "other connections to the same server or Host: a fixed idle timeout of that "
              "length on the path%s",
@@ -572,10 +574,12 @@ proxy_both_legs (diag *d, const ending *en, const char *host)
     g_snprintf (who, sizeof who, "%s (%s)", host, d->server_software);
   else
     g_snprintf (who, sizeof who, "%s", host);
-  set_cause (d, "idle_timeout", "proxy_idle", d->server_is_proxy ? "high" : "medium",
-             "Raise the proxy's timeout for upgraded connections above the longest "
-             "silence (nginx: proxy_read_timeout and proxy_send_timeout in the WebSocket "
-             "location), or send pings more often than it.",
+  char fix[300];
+  g_snprintf (fix, sizeof fix, "Raise the proxy's timeout for upgraded connections (about %s "
+              "here; nginx: proxy_read_timeout and proxy_send_timeout in the WebSocket "
+              "location, HAProxy: timeout tunnel, Apache: Timeout/ProxyTimeout) above the "
+              "longest silence, or send pings more often than every %s.", a, a);
+  set_cause (d, "idle_timeout", "proxy_idle", d->server_is_proxy ? "high" : "medium", fix,
              "The proxy at %s closed this connection and its other leg at the same "
              "moment after %s of silence: its idle timeout, set to about %s, and the "
              "applications saw 1006", who, a, a);
@@ -591,10 +595,11 @@ proxy_fin_after_silence (diag *d, const ending *en)
   if (!d->server_is_proxy || en->ender != WS_SIDE_SERVER || ws_ended_with_rst (c, en->ender)
       || en->idle < US_PER_S || c->dir[0].open_message || c->dir[1].open_message)
     return false;
-  set_cause (d, "idle_timeout", "proxy_idle", "low",
-             "Check the proxy's timeout for upgraded connections (nginx: "
-             "proxy_read_timeout) and set it above the longest silence, or send pings "
-             "more often.",
+  char fix[300];
+  g_snprintf (fix, sizeof fix, "Check the proxy's timeout for upgraded connections (about %s "
+              "here; nginx: proxy_read_timeout) and set it above the longest silence, or send "
+              "pings more often than every %s.", a, a);
+  set_cause (d, "idle_timeout", "proxy_idle", "low", fix,
              "The %s in front of the server ended TCP without a close frame after %s of "
              "silence: consistent with its idle timeout set to about %s",
              d->server_software, a, a);

@@ -166,8 +166,15 @@ rule_policy (diag *d)
       if (c->origin)
         EV (d, c->request_us, "the request's Origin was %s", c->origin);
     }
+  /* the table's fix names the browser's Origin: not without one */
+  const char *fix = c->origin ? ws_code_lookup (1008)->fix
+                    : "Read the close reason and the server logs at that moment. Check the "
+                      "credentials and their lifetime (reconnect with a fresh token), the "
+                      "shape and rate of the messages sent before the close, and rate limits "
+                      "(the request had no Origin header, so it was not a browser's Origin "
+                      "check).";
   set_cause (d, "policy_violation", early ? "rejected_at_start" : NULL,
-             *r ? "high" : "medium", ws_code_lookup (1008)->fix,
+             *r ? "high" : "medium", fix,
              "The %s closed with 1008 Policy Violation%s%s%s%s", side_str (d->closer),
              *r ? " (\"" : "", r, *r ? "\")" : "",
              early ? " right after the handshake" : "");
@@ -504,10 +511,21 @@ rule_internal_error (diag *d)
   if (ci->reason && (ws_str_has_ci (ci->reason, "ping timeout") || ws_str_has_ci (ci->reason, "keepalive")
                      || ws_str_has_ci (ci->reason, "pong")))
     {
-      const char *fix = "The peer did not answer a ping in time: look for a blocked event "
-                        "loop or long synchronous work on the peer, a congested link, or "
-                        "raise the ping timeout (python websockets: ping_timeout, default "
-                        "20 s; or ping_interval=None to turn keepalive off).";
+      char fixbuf[400];
+      bool pyws = (d->closer == WS_SIDE_SERVER && server_says (d, "websockets/"))
+                  || (d->closer == WS_SIDE_CLIENT && c->user_agent
+                      && ws_str_has_ci (c->user_agent, "websockets/"));
+      if (p->pings && ws_ping_unanswered (c, d->closer))
+        ws_fmt_dur (b, sizeof b, ci->ts_us - p->last_ping_us);
+      else
+        g_strlcpy (b, "its timeout", sizeof b);
+      g_snprintf (fixbuf, sizeof fixbuf,
+                  "The peer did not answer a ping in time: look for a blocked event loop or "
+                  "long synchronous work on the peer, a congested link, or raise the %s's ping "
+                  "timeout above %s%s.", side_str (d->closer), b,
+                  pyws ? " (python websockets: ping_timeout, default 20 s; ping_interval=None "
+                         "turns keepalive off)" : "");
+      const char *fix = fixbuf;
       if (p->pings && ws_ping_unanswered (c, d->closer))
         {
           ws_fmt_dur (a, sizeof a, ci->ts_us - p->last_ping_us);

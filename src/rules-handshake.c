@@ -86,7 +86,14 @@ handshake_refused (diag *d)
   const ws_code_info *e = ws_code_lookup_key (ws_code_handshake_key (c->handshake_status));
   char detail[32];
   g_snprintf (detail, sizeof detail, "http_%d", c->handshake_status);
-  set_cause (d, "handshake_rejected", detail, "high", e->fix,
+  const char *fix = e->fix;
+  /* the table's 403 fix compares the Origin: only when there was one */
+  if (c->handshake_status == 403 && !c->origin)
+    fix = "The request had no Origin header (not a browser), so an Origin check is not "
+          "what refused it: check the credentials the server or a proxy in front of it "
+          "expects (a cookie, a token in the query string or a header), IP allow lists "
+          "and WAF rules, and their logs at that moment.";
+  set_cause (d, "handshake_rejected", detail, "high", fix,
              "The server refused the WebSocket upgrade with HTTP %d%s%s, so no "
              "WebSocket connection was opened",
              c->handshake_status, c->handshake_reason ? " " : "",
