@@ -244,8 +244,8 @@ static void
 note_refused (ws_conn *c, void *user)
 {
   ws_analyzer *a = user;
-  ws_conn_index_note_refused (a->briefs, &c->addr[WS_SIDE_SERVER], c->port[WS_SIDE_SERVER],
-                              c->start_us);
+  ws_conn_index_note_refused (a->briefs, &c->addr[WS_SIDE_CLIENT], &c->addr[WS_SIDE_SERVER],
+                              c->port[WS_SIDE_SERVER], c->start_us);
 }
 
 /* The fragment counters into the totals.  Assigned, not added, so calling

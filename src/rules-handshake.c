@@ -93,11 +93,41 @@ handshake_refused (diag *d)
           "what refused it: check the credentials the server or a proxy in front of it "
           "expects (a cookie, a token in the query string or a header), IP allow lists "
           "and WAF rules, and their logs at that moment.";
-  set_cause (d, "handshake_rejected", detail, "high", fix,
-             "The server refused the WebSocket upgrade with HTTP %d%s%s, so no "
-             "WebSocket connection was opened",
-             c->handshake_status, c->handshake_reason ? " " : "",
-             c->handshake_reason ? c->handshake_reason : "");
+  /* a proxy's 502/503/504 after its own connection attempts to a backend
+   * were refused (RST to the SYN) while the client waited: the backend was
+   * down (haproxy- and apache-backend-down.pcap) */
+  int64_t rf_first = 0, rf_last = 0;
+  size_t refused = 0;
+  if (d->ix && c->request_us && c->response_us >= c->request_us
+      && (c->handshake_status == 502 || c->handshake_status == 503
+          || c->handshake_status == 504))
+    refused = ws_conn_index_refused_from (d->ix, &c->addr[WS_SIDE_SERVER], c->request_us,
+                                          c->response_us, &rf_first, &rf_last);
+  if (refused)
+    {
+      char b[48], host[64];
+      ws_fmt_dur (b, sizeof b, rf_last - rf_first);
+      ws_addr_to_string (&c->addr[WS_SIDE_SERVER], host, sizeof host);
+      EV (d, rf_first, "%zu connection attempt%s from %s (the host answering the upgrade) to "
+          "its backend %s refused (RST to the SYN) while the client waited, over %s",
+          refused, refused == 1 ? "" : "s", host, refused == 1 ? "was" : "were", b);
+      set_cause (d, "backend_unavailable", detail, "high",
+                 "Start the backend the proxy forwards to, or fix the proxy's backend address "
+                 "and port (HAProxy: the server line of the backend; Apache: ProxyPass; nginx: "
+                 "proxy_pass): nothing listened there. Health checks in the proxy take a dead "
+                 "backend out of rotation.",
+                 "The proxy answered the upgrade with HTTP %d%s%s because its backend refused "
+                 "the connection (%zu attempt%s answered with RST): the backend was down",
+                 c->handshake_status, c->handshake_reason ? " " : "",
+                 c->handshake_reason ? c->handshake_reason : "", refused,
+                 refused == 1 ? "" : "s");
+    }
+  else
+    set_cause (d, "handshake_rejected", detail, "high", fix,
+               "The server refused the WebSocket upgrade with HTTP %d%s%s, so no "
+               "WebSocket connection was opened",
+               c->handshake_status, c->handshake_reason ? " " : "",
+               c->handshake_reason ? c->handshake_reason : "");
   if (c->request_us)
     EV (d, c->request_us, "client requested GET %s (Host %s%s%s, Sec-WebSocket-Version %s)",
         c->path ? c->path : "?", c->host ? c->host : "?",

@@ -48,7 +48,7 @@ typedef struct {
 
 /* A refused connection attempt (an RST answered the SYN). */
 typedef struct {
-  ws_addr server;
+  ws_addr server, client;
   uint16_t port;
   int64_t ts_us;
 } ix_refused;
@@ -457,12 +457,13 @@ ws_conn_index_prune (ws_conn_index *ix, int64_t cutoff_us)
 }
 
 void
-ws_conn_index_note_refused (ws_conn_index *ix, const ws_addr *server, uint16_t port,
-                            int64_t ts_us)
+ws_conn_index_note_refused (ws_conn_index *ix, const ws_addr *client, const ws_addr *server,
+                            uint16_t port, int64_t ts_us)
 {
   ix_refused r;
 
   memset (&r, 0, sizeof r);
+  r.client = *client;
   r.server = *server;
   r.port = port;
   r.ts_us = ts_us;
@@ -475,9 +476,12 @@ ws_conn_index_note_refused (ws_conn_index *ix, const ws_addr *server, uint16_t p
   g_array_insert_val (ix->refused, at, r);
 }
 
-size_t
-ws_conn_index_refused (const ws_conn_index *ix, const ws_conn *c, int64_t from_us, int64_t to_us,
-                       int64_t *first_us, int64_t *last_us)
+/* The refused attempts between from_us and to_us to server:port (server
+ * not NULL) or from client (server NULL). */
+static size_t
+refused_count (const ws_conn_index *ix, const ws_addr *server, uint16_t port,
+               const ws_addr *client, int64_t from_us, int64_t to_us, int64_t *first_us,
+               int64_t *last_us)
 {
   const GArray *a = ix->refused;
   guint lo = 0, hi = a->len;
@@ -497,13 +501,29 @@ ws_conn_index_refused (const ws_conn_index *ix, const ws_conn *c, int64_t from_u
       const ix_refused *r = &g_array_index (a, ix_refused, j);
       if (r->ts_us > to_us)
         break;
-      if (r->port != c->port[WS_SIDE_SERVER] || !ws_addr_eq (&r->server, &c->addr[WS_SIDE_SERVER]))
+      if (server ? r->port != port || !ws_addr_eq (&r->server, server)
+                 : !ws_addr_eq (&r->client, client))
         continue;
       if (!n++)
         *first_us = r->ts_us;
       *last_us = r->ts_us;
     }
   return n;
+}
+
+size_t
+ws_conn_index_refused (const ws_conn_index *ix, const ws_conn *c, int64_t from_us, int64_t to_us,
+                       int64_t *first_us, int64_t *last_us)
+{
+  return refused_count (ix, &c->addr[WS_SIDE_SERVER], c->port[WS_SIDE_SERVER], NULL, from_us,
+                        to_us, first_us, last_us);
+}
+
+size_t
+ws_conn_index_refused_from (const ws_conn_index *ix, const ws_addr *client, int64_t from_us,
+                            int64_t to_us, int64_t *first_us, int64_t *last_us)
+{
+  return refused_count (ix, NULL, 0, client, from_us, to_us, first_us, last_us);
 }
 
 size_t

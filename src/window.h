@@ -62,8 +62,8 @@ uint64_t ws_conn_index_dropped (const ws_conn_index *ix); /* by the limit */
 /* A connection attempt to server:port that an RST answered (tcp.c's
  * refused callback), at ts_us; dropped by ws_conn_index_prune like the
  * briefs, at most 100,000 kept. */
-void ws_conn_index_note_refused (ws_conn_index *ix, const ws_addr *server, uint16_t port,
-                                 int64_t ts_us);
+void ws_conn_index_note_refused (ws_conn_index *ix, const ws_addr *client,
+                                 const ws_addr *server, uint16_t port, int64_t ts_us);
 
 /* ---- the questions; c itself is never an answer ---------------------------- */
 
@@ -71,6 +71,11 @@ void ws_conn_index_note_refused (ws_conn_index *ix, const ws_addr *server, uint1
  * *first_us and *last_us: the first and last of them (0 when none). */
 size_t ws_conn_index_refused (const ws_conn_index *ix, const ws_conn *c, int64_t from_us,
                               int64_t to_us, int64_t *first_us, int64_t *last_us);
+/* The same for the attempts made from client (any server): a proxy whose
+ * backend refused it. */
+size_t ws_conn_index_refused_from (const ws_conn_index *ix, const ws_addr *client,
+                                   int64_t from_us, int64_t to_us, int64_t *first_us,
+                                   int64_t *last_us);
 
 #define WS_WINDOW_SAME_IDLE_US 1000000         /* idle times this close are the same */
 #define WS_WINDOW_SAME_IDLE_FLOOR_US 2000000   /* shorter silences are not compared */
