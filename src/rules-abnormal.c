@@ -673,6 +673,38 @@ whole_second_idle (diag *d, const ending *en)
   return true;
 }
 
+/* 6c. a proxy passing on its backend's end: the server side of this
+ * connection (the proxy) ended it right after the backend ended the
+ * proxy's own connection, neither with a close frame (haproxy- and
+ * apache-backend-killed.pcap: 0.1 ms, 1 ms) */
+static bool
+backend_dropped (diag *d, const ending *en)
+{
+  const ws_conn *c = d->c;
+  char a[48], lc[64], ls[64];
+
+  if (!d->ix || en->ender != WS_SIDE_SERVER)
+    return false;
+  const ws_conn_brief *b = ws_conn_index_backend_leg (d->ix, c, en->t_end);
+  if (!b)
+    return false;
+  ws_fmt_dur (a, sizeof a, en->t_end - b->end_us);
+  ws_addr_to_string (&b->client, lc, sizeof lc);
+  ws_addr_to_string (&b->server, ls, sizeof ls);
+  EV (d, b->end_us, "the backend %s:%u ended the proxy's own connection (from %s:%u) without a "
+      "close frame %s before the proxy ended this one", ls, b->server_port, lc, b->client_port,
+      a);
+  set_cause (d, "backend_dropped", ws_ended_with_rst (c, en->ender) ? "proxy_rst" : "proxy_fin",
+             "medium",
+             "Look at the backend process at that moment (crash logs, exit status, the OOM "
+             "killer, a deploy): the proxy only passed its end on. Make the backend send a close "
+             "frame (1001 or 1012) before it stops, and let clients reconnect with backoff.",
+             "The proxy ended this connection without a close frame %s after its backend "
+             "%s:%u ended the proxy's own connection the same way: the backend went away and the "
+             "proxy passed the end on; the client application saw 1006", a, ls, b->server_port);
+  return true;
+}
+
 /* 7. a reset after a quiet period; 8. otherwise */
 static void
 reset_or_dropped (diag *d, const ending *en)
@@ -743,7 +775,7 @@ rule_abnormal (diag *d)
         en.idle_s);
   if (match >= 0)
     known_timeout (d, &en, match, n_match);
-  else if (!keepalive_unanswered (d, &en) && !proxy_or_fixed_idle (d, &en)
-           && !whole_second_idle (d, &en))
+  else if (!keepalive_unanswered (d, &en) && !backend_dropped (d, &en)
+           && !proxy_or_fixed_idle (d, &en) && !whole_second_idle (d, &en))
     reset_or_dropped (d, &en);
 }

@@ -806,6 +806,28 @@ ws_conn_index_other_leg (const ws_conn_index *ix, const ws_conn *c, ws_side ende
   return best;
 }
 
+const ws_conn_brief *
+ws_conn_index_backend_leg (const ws_conn_index *ix, const ws_conn *c, int64_t t_end)
+{
+  const ix_list *l = ix->ended;
+  const ws_conn_brief *best = NULL;
+
+  for (uint32_t j = ix_lower (l, t_end - WS_WINDOW_PROXY_PAIR_US, 0),
+         e = ix_upper (l, t_end); j < e; j++)
+    {
+      if (l->e[j].slot == IX_DEAD)
+        continue;
+      const ws_conn_brief *b = &ix_slot_at (ix, l->e[j].slot)->b;
+      if (b->id == c->id || b->close_code != 1006 || b->tcp_end_by != WS_SIDE_SERVER
+          || !ws_addr_eq (&b->client, &c->addr[WS_SIDE_SERVER]) || same_server (b, c)
+          || b->lived_us < 0)
+        continue;
+      if (!best || b->end_us > best->end_us)
+        best = b;
+    }
+  return best;
+}
+
 /* ---- briefs ------------------------------------------------------------------ */
 
 void

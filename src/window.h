@@ -135,4 +135,11 @@ size_t ws_conn_index_client_ends (const ws_conn_index *ix, const ws_conn *c, int
 const ws_conn_brief *ws_conn_index_other_leg (const ws_conn_index *ix, const ws_conn *c,
                                               ws_side ender, int64_t t_end, int64_t idle);
 
+/* The backend leg of a proxy whose client leg is c: the connection, not to
+ * c's server and port, from the host at c's server address, that its own
+ * server ended with 1006 (FIN or RST, no close frame) within
+ * WS_WINDOW_PROXY_PAIR_US before t_end (the last such); NULL when none. */
+const ws_conn_brief *ws_conn_index_backend_leg (const ws_conn_index *ix, const ws_conn *c,
+                                                int64_t t_end);
+
 #endif
