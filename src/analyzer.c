@@ -47,6 +47,7 @@ ws_analyzer_opts_init (ws_analyzer_opts *o)
 
 static void on_end (ws_conn *c, void *user);
 static void note_start (ws_conn *c, void *user);
+static void note_refused (ws_conn *c, void *user);
 
 /* ---- the ring of held records (no allocation per record) ---------------- */
 
@@ -111,6 +112,7 @@ ws_analyzer_new (const ws_analyzer_opts *o, ws_writer *w)
   ws_ipfrag_opts_init (&fo);
   a->frag = ws_ipfrag_new (&fo);
   ws_tcp_set_start_cb (a->tcp, note_start);
+  ws_tcp_set_refused_cb (a->tcp, note_refused);
   a->briefs = ws_conn_index_new (WS_WINDOW_MAX_BRIEFS);
   return a;
 }
@@ -250,6 +252,16 @@ note_start (ws_conn *c, void *user)
   if (ws_conn_index_has (a->briefs, c->id))
     return;
   ws_conn_index_put (a->briefs, c, true);
+}
+
+/* A connection attempt an RST answered: the restart rule asks whether
+ * reconnects to a server were refused after its connections ended. */
+static void
+note_refused (ws_conn *c, void *user)
+{
+  ws_analyzer *a = user;
+  ws_conn_index_note_refused (a->briefs, &c->addr[WS_SIDE_CLIENT], &c->addr[WS_SIDE_SERVER],
+                              c->port[WS_SIDE_SERVER], c->start_us);
 }
 
 /* The fragment counters into the totals.  Assigned, not added, so calling

@@ -199,6 +199,34 @@ static const ws_cause_info causes[] = {
     "send the headers the server asks for (426, 400), fix the upstream "
     "(502, 503)."),
     "HTTP 4xx/5xx" },
+  { "backend_unavailable", N_("Backend down behind a proxy"),
+    N_("A reverse proxy could not reach the server it forwards to (nothing "
+    "listened there: its connection attempts were refused) and answered the "
+    "upgrade with 502, 503 or 504 itself."),
+    N_("A 502, 503 or 504 to the upgrade, and in the same capture the proxy's "
+    "own connection attempts to its backend answered with RST (refused) "
+    "while the client waited; HAProxy retries about once a second, Apache "
+    "answers after one refusal."),
+    N_("Whether the backend process is running and listening on the address "
+    "and port the proxy is configured with, and the proxy's error log."),
+    N_("Start or fix the backend, correct the backend address in the proxy "
+    "(HAProxy server line, Apache ProxyPass, nginx proxy_pass), and let "
+    "health checks take dead backends out of rotation."),
+    "HTTP 502/503/504" },
+  { "backend_dropped", N_("Backend connection ended behind a proxy"),
+    N_("The server behind a reverse proxy ended its connection (crash, kill, "
+    "restart) and the proxy passed the end on to the client, without a "
+    "close frame on either leg."),
+    N_("Both legs in the capture: the backend ends its leg with a FIN or RST "
+    "and no close frame, and the proxy ends the client's leg at the same "
+    "moment (HAProxy within a fraction of a millisecond, Apache right "
+    "after)."),
+    N_("The backend process at that moment: its logs, exit status, the OOM "
+    "killer, a deploy."),
+    N_("Find why the backend ended the connection; send a close frame "
+    "(1001 or 1012) before stopping it, and let clients reconnect with "
+    "backoff."),
+    "1006" },
   { "handshake_accept_mismatch", N_("Wrong Sec-WebSocket-Accept"),
     N_("The server's 101 carried a Sec-WebSocket-Accept that does not match "
     "the client's key, so a conforming client fails the connection."),

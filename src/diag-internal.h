@@ -95,6 +95,10 @@ void rule_close_code (diag *d);
 void failed_connection_check (diag *d);
 /* TCP ended without a close frame. */
 void rule_abnormal (diag *d);
+/* Pings of the ender that went unanswered by a silent peer, then the end
+ * (how: the way it ended, for the summary): keepalive_timeout whatever the
+ * close looks like; true when it decided the cause. */
+bool keepalive_from_timeline (diag *d, ws_side ender, int64_t t_end, const char *how);
 /* Reconnects and close storms in the window. */
 void cross_connection (diag *d);
 

@@ -32,6 +32,7 @@
  * connection_dropped invalid_payload policy_violation message_too_big
  * extension_not_negotiated server_internal_error keepalive_timeout
  * service_restart try_again_later bad_gateway handshake_rejected
+ * backend_unavailable backend_dropped
  * handshake_accept_mismatch handshake_unrequested_extension
  * handshake_unrequested_subprotocol application_code invalid_close_code
  * still_open

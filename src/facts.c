@@ -97,3 +97,28 @@ ws_short_close_reason (char *buf, size_t len, const ws_close_info *ci, size_t ma
   ws_short_reason (buf, len, t->str, max);
   g_string_free (t, TRUE);
 }
+
+bool
+ws_keepalive_of (const ws_conn *c, ws_side s, ws_keepalive *k)
+{
+  const ws_dir_stats *p, *o;
+
+  memset (k, 0, sizeof *k);
+  if (s != WS_SIDE_CLIENT && s != WS_SIDE_SERVER)
+    return false;
+  p = &c->dir[s];
+  o = &c->dir[WS_OTHER_SIDE (s)];
+  /* WebSocket pings first; an application-level keepalive (subproto.c's
+   * summary of the connection) goes here when there are none */
+  if (!p->pings)
+    return false;
+  k->what = "ping";
+  k->pings = p->pings;
+  k->answers = o->pongs;
+  k->first_ping_us = p->first_ping_us ? p->first_ping_us : p->last_ping_us;
+  k->last_ping_us = p->last_ping_us;
+  k->last_answer_us = o->pongs ? o->last_pong_us : 0;
+  if (p->pings >= 2 && k->last_ping_us > k->first_ping_us)
+    k->interval_us = (k->last_ping_us - k->first_ping_us) / (int64_t) (p->pings - 1);
+  return true;
+}

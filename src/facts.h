@@ -48,6 +48,44 @@ ws_ping_unanswered (const ws_conn *c, ws_side s)
   return p->pings > 0 && p->last_ping_us && (o->pongs == 0 || o->last_pong_us < p->last_ping_us);
 }
 
+/* The keepalive of one side as the rules read it: the pings it sent and
+ * the answers from its peer.  Filled from WebSocket ping and pong frames;
+ * an application-level keepalive (Engine.IO "2"/"3", MQTT PINGREQ/PINGRESP,
+ * graphql-ws ping/pong, STOMP heart-beats) fills the same fields, with
+ * what naming it, where the connection has no WebSocket pings: the hook for
+ * the subprotocol summary (ws_keepalive_of is the one place to add it). */
+typedef struct {
+  const char *what;           /* "ping" (WebSocket) or the protocol's name for it */
+  uint64_t pings;             /* sent by the side */
+  uint64_t answers;           /* pongs (answers) from the peer */
+  int64_t first_ping_us, last_ping_us;
+  int64_t last_answer_us;     /* 0 none */
+  int64_t interval_us;        /* between the side's pings; 0 unknown (fewer than 2) */
+  int64_t setting_us;         /* a timeout the protocol announced (pingTimeout,
+                                 MQTT keepalive); 0 none */
+} ws_keepalive;
+
+/* The keepalive of side s; false when the side sent no pings at all. */
+bool ws_keepalive_of (const ws_conn *c, ws_side s, ws_keepalive *k);
+
+/* The side's pings went unanswered and then it (or its peer) ended: the
+ * last ping got no answer, and nothing at all came from the peer since the
+ * first unanswered ping (all of them when none was answered)
+ * (no data, ping or pong: a peer that keeps sending is not silent; its
+ * close frame, an echo, does not count). */
+static inline bool
+ws_keepalive_unanswered (const ws_conn *c, const ws_keepalive *k, ws_side s)
+{
+  const ws_dir_stats *o = &c->dir[WS_OTHER_SIDE (s)];
+  /* the first ping left unanswered: the first of all when none was */
+  int64_t since = k->answers == 0 && k->first_ping_us ? k->first_ping_us : k->last_ping_us;
+  return k->pings > 0 && k->last_ping_us
+         && (k->last_answer_us == 0 || k->last_answer_us < k->last_ping_us)
+         && o->last_data_us < since
+         && (o->pings == 0 || o->last_ping_us < since)
+         && !o->open_message;
+}
+
 /* When the connection ended: its first close frame, else the first FIN or
  * RST (of the side that ended TCP first), else its last packet; 0 while
  * TCP is open. */

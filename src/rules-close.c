@@ -166,8 +166,15 @@ rule_policy (diag *d)
       if (c->origin)
         EV (d, c->request_us, "the request's Origin was %s", c->origin);
     }
+  /* the table's fix names the browser's Origin: not without one */
+  const char *fix = c->origin ? ws_code_lookup (1008)->fix
+                    : "Read the close reason and the server logs at that moment. Check the "
+                      "credentials and their lifetime (reconnect with a fresh token), the "
+                      "shape and rate of the messages sent before the close, and rate limits "
+                      "(the request had no Origin header, so it was not a browser's Origin "
+                      "check).";
   set_cause (d, "policy_violation", early ? "rejected_at_start" : NULL,
-             *r ? "high" : "medium", ws_code_lookup (1008)->fix,
+             *r ? "high" : "medium", fix,
              "The %s closed with 1008 Policy Violation%s%s%s%s", side_str (d->closer),
              *r ? " (\"" : "", r, *r ? "\")" : "",
              early ? ws_tr (" right after the handshake") : "");
@@ -504,10 +511,21 @@ rule_internal_error (diag *d)
   if (ci->reason && (ws_str_has_ci (ci->reason, "ping timeout") || ws_str_has_ci (ci->reason, "keepalive")
                      || ws_str_has_ci (ci->reason, "pong")))
     {
-      const char *fix = N_ ("The peer did not answer a ping in time: look for a blocked event "
-                        "loop or long synchronous work on the peer, a congested link, or "
-                        "raise the ping timeout (python websockets: ping_timeout, default "
-                        "20 s; or ping_interval=None to turn keepalive off).");
+      char fixbuf[400];
+      bool pyws = (d->closer == WS_SIDE_SERVER && server_says (d, "websockets/"))
+                  || (d->closer == WS_SIDE_CLIENT && c->user_agent
+                      && ws_str_has_ci (c->user_agent, "websockets/"));
+      if (p->pings && ws_ping_unanswered (c, d->closer))
+        ws_fmt_dur (b, sizeof b, ci->ts_us - p->last_ping_us);
+      else
+        g_strlcpy (b, ws_tr ("its timeout"), sizeof b);
+      g_snprintf (fixbuf, sizeof fixbuf,
+                  ws_tr ("The peer did not answer a ping in time: look for a blocked event loop or "
+                  "long synchronous work on the peer, a congested link, or raise the %s's ping "
+                  "timeout above %s%s."), side_str (d->closer), b,
+                  pyws ? ws_tr (" (python websockets: ping_timeout, default 20 s; ping_interval=None "
+                         "turns keepalive off)") : "");
+      const char *fix = fixbuf;
       if (p->pings && ws_ping_unanswered (c, d->closer))
         {
           ws_fmt_dur (a, sizeof a, ci->ts_us - p->last_ping_us);
@@ -673,6 +691,24 @@ rule_close_code (diag *d)
 
   if (malformed_close (d))
     return;
+  /* unanswered pings from a silent peer, then the close: a keepalive that
+   * gave up, whatever code it chose (tornado and Engine.IO send an empty
+   * close frame; 1011 with a keepalive reason is read below) */
+  /* (not 1000: a normal close after a ping the peer never answers is an
+   * application's own choice; wstunnel in the zeek corpus) */
+  if (ci->code < 0 || ci->code == 1001
+      || (ci->code == 1011 && !(ci->reason && (ws_str_has_ci (ci->reason, "ping")
+                                               || ws_str_has_ci (ci->reason, "keepalive")
+                                               || ws_str_has_ci (ci->reason, "pong")))))
+    {
+      char how[48];
+      if (ci->code < 0)
+        g_snprintf (how, sizeof how, "an empty close frame, 1005");
+      else
+        g_snprintf (how, sizeof how, "close %d", ci->code);
+      if (keepalive_from_timeline (d, d->closer, ci->ts_us, how))
+        return;
+    }
   if (ci->code < 0)
     {
       set_cause (d, "no_status", NULL, "high", ws_code_lookup (1005)->fix,

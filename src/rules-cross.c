@@ -8,6 +8,8 @@
 #define STORM_MIN 5             /* closes by one server within a second: a storm */
 #define STORM_RATIO 8.0         /* ... and this many times the server's rate around it */
 #define STORM_TIGHT_US 200000   /* a burst this tight can be called with confidence */
+#define REFUSED_AFTER_US (10 * US_PER_S) /* refused reconnects this soon after: the server was down
+                                            (records are held 10 s: analyzer.c's hold_us) */
 
 void
 cross_connection (diag *d)
@@ -70,15 +72,31 @@ cross_connection (diag *d)
       n, srv, c->port[WS_SIDE_SERVER], a, around, (int) (WS_WINDOW_STORM_BASE_US / G_USEC_PER_SEC));
   if (!d->k->id || strcmp (d->k->id, "idle_timeout") != 0)
     set_detail (d, "close_storm");
+  /* reconnects refused (RST to the SYN) right after: nothing listened on
+   * the server's port, its process was down (restart-sigkill: 11 of them) */
+  int64_t rf_first, rf_last;
+  size_t refused = ws_conn_index_refused (ix, c, lo, hi + REFUSED_AFTER_US, &rf_first, &rf_last);
+  if (refused)
+    {
+      ws_fmt_dur (a, sizeof a, rf_last - hi > 0 ? rf_last - hi : 0);
+      EV (d, rf_first, "%zu connection attempt%s to %s:%u %s refused (RST to the SYN) within %s "
+          "after: nothing listened on the port, the server process was down", refused,
+          refused == 1 ? "" : "s", srv, c->port[WS_SIDE_SERVER], refused == 1 ? "was" : "were",
+          a);
+    }
   /* restart evidence: 1001/1012 from the server, or the server ending the
    * TCP of many long-lived connections at once with no close frame */
   bool restartish = d->code == 1001 || d->code == 1012 || d->code == 1006 || d->code == 1011;
-  add_extra (d, "one of %zu connections the server closed within %s%s", n, a,
-             restartish ? ws_tr (": the server restarted or was redeployed") : "");
+  ws_fmt_dur (a, sizeof a, hi - lo);
+  add_extra (d, "one of %zu connections the server closed within %s%s%s", n, a,
+             restartish ? ws_tr (": the server restarted or was redeployed") : "",
+             restartish && refused ? ws_tr (" (reconnects were refused while it was down)") : "");
   /* high only where the wire leaves no doubt: a tight burst with nothing
    * like it around */
   if (restartish && d->code == 1006 && n >= 2 * STORM_MIN && hi - lo <= STORM_TIGHT_US
-      && around == 0)
+      && around == 0 && refused > 0)
     d->k->confidence = "high";
+  else if (d->code == 1006 && refused == 0 && strcmp (d->k->confidence, "high") == 0)
+    lower_confidence (d, "medium");
 }
 

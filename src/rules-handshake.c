@@ -87,11 +87,48 @@ handshake_refused (diag *d)
   const ws_code_info *e = ws_code_lookup_key (ws_code_handshake_key (c->handshake_status));
   char detail[32];
   g_snprintf (detail, sizeof detail, "http_%d", c->handshake_status);
-  set_cause (d, "handshake_rejected", detail, "high", e->fix,
-             "The server refused the WebSocket upgrade with HTTP %d%s%s, so no "
-             "WebSocket connection was opened",
-             c->handshake_status, c->handshake_reason ? " " : "",
-             c->handshake_reason ? c->handshake_reason : "");
+  const char *fix = e->fix;
+  /* the table's 403 fix compares the Origin: only when there was one */
+  if (c->handshake_status == 403 && !c->origin)
+    fix = "The request had no Origin header (not a browser), so an Origin check is not "
+          "what refused it: check the credentials the server or a proxy in front of it "
+          "expects (a cookie, a token in the query string or a header), IP allow lists "
+          "and WAF rules, and their logs at that moment.";
+  /* a proxy's 502/503/504 after its own connection attempts to a backend
+   * were refused (RST to the SYN) while the client waited: the backend was
+   * down (haproxy- and apache-backend-down.pcap) */
+  int64_t rf_first = 0, rf_last = 0;
+  size_t refused = 0;
+  if (d->ix && c->request_us && c->response_us >= c->request_us
+      && (c->handshake_status == 502 || c->handshake_status == 503
+          || c->handshake_status == 504))
+    refused = ws_conn_index_refused_from (d->ix, &c->addr[WS_SIDE_SERVER], c->request_us,
+                                          c->response_us, &rf_first, &rf_last);
+  if (refused)
+    {
+      char b[48], host[64];
+      ws_fmt_dur (b, sizeof b, rf_last - rf_first);
+      ws_addr_to_string (&c->addr[WS_SIDE_SERVER], host, sizeof host);
+      EV (d, rf_first, "%zu connection attempt%s from %s (the host answering the upgrade) to "
+          "its backend %s refused (RST to the SYN) while the client waited, over %s",
+          refused, refused == 1 ? "" : "s", host, refused == 1 ? "was" : "were", b);
+      set_cause (d, "backend_unavailable", detail, "high",
+                 "Start the backend the proxy forwards to, or fix the proxy's backend address "
+                 "and port (HAProxy: the server line of the backend; Apache: ProxyPass; nginx: "
+                 "proxy_pass): nothing listened there. Health checks in the proxy take a dead "
+                 "backend out of rotation.",
+                 "The proxy answered the upgrade with HTTP %d%s%s because its backend refused "
+                 "the connection (%zu attempt%s answered with RST): the backend was down",
+                 c->handshake_status, c->handshake_reason ? " " : "",
+                 c->handshake_reason ? c->handshake_reason : "", refused,
+                 refused == 1 ? "" : "s");
+    }
+  else
+    set_cause (d, "handshake_rejected", detail, "high", fix,
+               "The server refused the WebSocket upgrade with HTTP %d%s%s, so no "
+               "WebSocket connection was opened",
+               c->handshake_status, c->handshake_reason ? " " : "",
+               c->handshake_reason ? c->handshake_reason : "");
   if (c->request_us)
     EV (d, c->request_us, "client requested GET %s (Host %s%s%s, Sec-WebSocket-Version %s)",
         c->path ? c->path : "?", c->host ? c->host : "?",

@@ -115,6 +115,7 @@ struct ws_tcp {
   ws_tcp_opts opts;
   ws_tcp_end_fn end;
   ws_tcp_end_fn start;
+  ws_tcp_end_fn refused;  /* an RST answered the SYN: a refused connection */
   void *user;
   ftable table;
   lnode *ln;      /* least recently active first, from ln[0].next */
@@ -400,6 +401,12 @@ void
 ws_tcp_set_start_cb (ws_tcp *t, ws_tcp_end_fn start)
 {
   t->start = start;
+}
+
+void
+ws_tcp_set_refused_cb (ws_tcp *t, ws_tcp_end_fn refused)
+{
+  t->refused = refused;
 }
 
 size_t
@@ -762,6 +769,13 @@ ws_tcp_packet (ws_tcp *t, const ws_packet *p)
   tdir *td = &f->d[d];
   ws_conn *c = f->conn;
   ws_kind kind_before = c->kind;
+
+  /* an RST from the side that never answered the client's SYN: nothing
+   * listened there (a server down or restarting) */
+  bool refused = (p->flags & WS_TCP_RST) && !syn && d == 1 && !td->init && c->syn_seen
+                 && !has_data && c->stage == WS_STAGE_PROBE;
+  if (refused && t->refused)
+    t->refused (c, t->user);
 
   if (syn)
     {

@@ -41,6 +41,11 @@ void ws_tcp_flush (ws_tcp *t);
  * connection stays owned by the table). */
 void ws_tcp_set_start_cb (ws_tcp *t, ws_tcp_end_fn start);
 
+/* Called when an RST answers a connection's SYN (no SYN-ACK seen): a
+ * refused connection attempt (the connection stays owned by the table;
+ * its addresses and the time, c->end_us not yet set, are what it tells). */
+void ws_tcp_set_refused_cb (ws_tcp *t, ws_tcp_end_fn refused);
+
 size_t ws_tcp_count (const ws_tcp *t);
 size_t ws_tcp_ooo_bytes (void); /* out-of-order bytes held, all connections */
 

@@ -46,6 +46,15 @@ typedef struct {
   uint64_t seq;           /* 0: free slot */
 } ix_slot;
 
+/* A refused connection attempt (an RST answered the SYN). */
+typedef struct {
+  ws_addr server, client;
+  uint16_t port;
+  int64_t ts_us;
+} ix_refused;
+
+#define IX_REFUSED_MAX 100000   /* kept at most: the oldest go first */
+
 /* A bucket of the table of slots by id (slot1 0: empty). */
 typedef struct {
   uint64_t id;
@@ -64,6 +73,7 @@ struct ws_conn_index {
   uint64_t next_seq;
   size_t count, max;
   uint64_t dropped;
+  GArray *refused;        /* of ix_refused, in the order noted (capture time) */
 };
 
 static bool
@@ -195,6 +205,7 @@ ws_conn_index_new (size_t max_briefs)
   ix->next_seq = 1;
   key_start (&kb, IX_ENDED);
   ix->ended = ix_list_make (&ix->tab, &kb);
+  ix->refused = g_array_new (FALSE, FALSE, sizeof (ix_refused));
   return ix;
 }
 
@@ -207,6 +218,7 @@ ws_conn_index_free (ws_conn_index *ix)
   g_free (ix->by_id);
   g_free (ix->free_slots);
   g_free (ix->slots);
+  g_array_free (ix->refused, TRUE);
   g_free (ix);
 }
 
@@ -437,6 +449,81 @@ ws_conn_index_prune (ws_conn_index *ix, int64_t cutoff_us)
       l->dead--;
     }
   ix_compact (&ix->tab, ix->ended);
+  guint n = 0;
+  while (n < ix->refused->len && g_array_index (ix->refused, ix_refused, n).ts_us < cutoff_us)
+    n++;
+  if (n)
+    g_array_remove_range (ix->refused, 0, n);
+}
+
+void
+ws_conn_index_note_refused (ws_conn_index *ix, const ws_addr *client, const ws_addr *server,
+                            uint16_t port, int64_t ts_us)
+{
+  ix_refused r;
+
+  memset (&r, 0, sizeof r);
+  r.client = *client;
+  r.server = *server;
+  r.port = port;
+  r.ts_us = ts_us;
+  if (ix->refused->len >= IX_REFUSED_MAX)
+    g_array_remove_range (ix->refused, 0, IX_REFUSED_MAX / 10);
+  /* kept in time order: a late one is put in its place */
+  guint at = ix->refused->len;
+  while (at > 0 && g_array_index (ix->refused, ix_refused, at - 1).ts_us > ts_us)
+    at--;
+  g_array_insert_val (ix->refused, at, r);
+}
+
+/* The refused attempts between from_us and to_us to server:port (server
+ * not NULL) or from client (server NULL). */
+static size_t
+refused_count (const ws_conn_index *ix, const ws_addr *server, uint16_t port,
+               const ws_addr *client, int64_t from_us, int64_t to_us, int64_t *first_us,
+               int64_t *last_us)
+{
+  const GArray *a = ix->refused;
+  guint lo = 0, hi = a->len;
+  size_t n = 0;
+
+  *first_us = *last_us = 0;
+  while (lo < hi)
+    {
+      guint mid = lo + (hi - lo) / 2;
+      if (g_array_index (a, ix_refused, mid).ts_us < from_us)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  for (guint j = lo; j < a->len; j++)
+    {
+      const ix_refused *r = &g_array_index (a, ix_refused, j);
+      if (r->ts_us > to_us)
+        break;
+      if (server ? r->port != port || !ws_addr_eq (&r->server, server)
+                 : !ws_addr_eq (&r->client, client))
+        continue;
+      if (!n++)
+        *first_us = r->ts_us;
+      *last_us = r->ts_us;
+    }
+  return n;
+}
+
+size_t
+ws_conn_index_refused (const ws_conn_index *ix, const ws_conn *c, int64_t from_us, int64_t to_us,
+                       int64_t *first_us, int64_t *last_us)
+{
+  return refused_count (ix, &c->addr[WS_SIDE_SERVER], c->port[WS_SIDE_SERVER], NULL, from_us,
+                        to_us, first_us, last_us);
+}
+
+size_t
+ws_conn_index_refused_from (const ws_conn_index *ix, const ws_addr *client, int64_t from_us,
+                            int64_t to_us, int64_t *first_us, int64_t *last_us)
+{
+  return refused_count (ix, NULL, 0, client, from_us, to_us, first_us, last_us);
 }
 
 size_t
@@ -566,6 +653,49 @@ ws_conn_index_same_idle (const ws_conn_index *ix, const ws_conn *c, int64_t idle
   return n;
 }
 
+/* The others (not c) in list l from j to e that fit: idle between lo and
+ * hi (the list's values), ending farther than apart_us from end_us when
+ * apart_us > 0, and (other_servers) not at c's server. */
+static size_t
+idle_walk (const ws_conn_index *ix, const ix_list *l, const ws_conn *c, int64_t lo, int64_t hi,
+           int64_t end_us, int64_t apart_us, ws_side ender, bool other_servers)
+{
+  size_t n = 0;
+  if (!l)
+    return 0;
+  for (uint32_t j = ix_lower (l, lo, 0), e = ix_upper (l, hi); j < e; j++)
+    {
+      if (l->e[j].slot == IX_DEAD)
+        continue;
+      const ws_conn_brief *b = &ix_slot_at (ix, l->e[j].slot)->b;
+      if (b->id == c->id || (other_servers && same_server (b, c)))
+        continue;
+      if (apart_us > 0 && llabs (b->end_us - end_us) <= apart_us)
+        continue;
+      if (ender != WS_SIDE_NONE && b->tcp_end_by != ender)
+        continue;
+      n++;
+    }
+  return n;
+}
+
+size_t
+ws_conn_index_idle_count (const ws_conn_index *ix, const ws_conn *c, int64_t lo, int64_t hi,
+                          int64_t end_us, int64_t apart_us, ws_side ender)
+{
+  ix_keybuf kb;
+  size_t n, hl;
+
+  key_server (&kb, IX_IDLE_SRV, c);
+  n = idle_walk (ix, ix_lookup (ix, &kb), c, lo, hi, end_us, apart_us, ender, false);
+  if (!host_keyable (c, &hl))
+    return n;
+  key_start (&kb, IX_IDLE_HOST);
+  key_host (&kb, c->host, hl);
+  return n + idle_walk (ix, ix_lookup (ix, &kb), c, lo, hi, end_us, apart_us, WS_SIDE_NONE,
+                      true);
+}
+
 size_t
 ws_conn_index_storm (const ws_conn_index *ix, const ws_conn *c, int64_t end_us,
                      int64_t *lo, int64_t *hi, size_t *around)
@@ -672,6 +802,28 @@ ws_conn_index_other_leg (const ws_conn_index *ix, const ws_conn *c, ws_side ende
         continue;
       best = b;
       best_seq = l->e[j].seq;
+    }
+  return best;
+}
+
+const ws_conn_brief *
+ws_conn_index_backend_leg (const ws_conn_index *ix, const ws_conn *c, int64_t t_end)
+{
+  const ix_list *l = ix->ended;
+  const ws_conn_brief *best = NULL;
+
+  for (uint32_t j = ix_lower (l, t_end - WS_WINDOW_PROXY_PAIR_US, 0),
+         e = ix_upper (l, t_end); j < e; j++)
+    {
+      if (l->e[j].slot == IX_DEAD)
+        continue;
+      const ws_conn_brief *b = &ix_slot_at (ix, l->e[j].slot)->b;
+      if (b->id == c->id || b->close_code != 1006 || b->tcp_end_by != WS_SIDE_SERVER
+          || !ws_addr_eq (&b->client, &c->addr[WS_SIDE_SERVER]) || same_server (b, c)
+          || b->lived_us < 0)
+        continue;
+      if (!best || b->end_us > best->end_us)
+        best = b;
     }
   return best;
 }

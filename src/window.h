@@ -59,7 +59,23 @@ void ws_conn_index_prune (ws_conn_index *ix, int64_t cutoff_us);
 size_t ws_conn_index_size (const ws_conn_index *ix);
 uint64_t ws_conn_index_dropped (const ws_conn_index *ix); /* by the limit */
 
+/* A connection attempt to server:port that an RST answered (tcp.c's
+ * refused callback), at ts_us; dropped by ws_conn_index_prune like the
+ * briefs, at most 100,000 kept. */
+void ws_conn_index_note_refused (ws_conn_index *ix, const ws_addr *client,
+                                 const ws_addr *server, uint16_t port, int64_t ts_us);
+
 /* ---- the questions; c itself is never an answer ---------------------------- */
+
+/* The refused attempts to c's server and port between from_us and to_us;
+ * *first_us and *last_us: the first and last of them (0 when none). */
+size_t ws_conn_index_refused (const ws_conn_index *ix, const ws_conn *c, int64_t from_us,
+                              int64_t to_us, int64_t *first_us, int64_t *last_us);
+/* The same for the attempts made from client (any server): a proxy whose
+ * backend refused it. */
+size_t ws_conn_index_refused_from (const ws_conn_index *ix, const ws_addr *client,
+                                   int64_t from_us, int64_t to_us, int64_t *first_us,
+                                   int64_t *last_us);
 
 #define WS_WINDOW_SAME_IDLE_US 1000000         /* idle times this close are the same */
 #define WS_WINDOW_SAME_IDLE_FLOOR_US 2000000   /* shorter silences are not compared */
@@ -79,6 +95,17 @@ const ws_conn_brief *ws_conn_index_next (const ws_conn_index *ix, const ws_conn 
  * least WS_WINDOW_SAME_IDLE_FLOOR_US within WS_WINDOW_SAME_IDLE_US of
  * idle_us, at c's server and port or with c's Host. */
 size_t ws_conn_index_same_idle (const ws_conn_index *ix, const ws_conn *c, int64_t idle_us);
+
+/* The connections (c left out) that ws_conn_index_same_idle would count,
+ * with an idle time between lo_us and hi_us; when apart_us > 0 only those
+ * that ended farther than apart_us from end_us (ends at one moment are one
+ * event, not a timer that fired again and again); when ender is not
+ * WS_SIDE_NONE only those at c's server whose TCP that side ended (at
+ * another server with c's Host, a proxy's other leg, any side).  Walks
+ * what it counts. */
+size_t ws_conn_index_idle_count (const ws_conn_index *ix, const ws_conn *c, int64_t lo_us,
+                                 int64_t hi_us, int64_t end_us, int64_t apart_us,
+                                 ws_side ender);
 
 /* 1 (c) plus the connections to c's server and port that the server closed
  * (its close frame first, or 1006 with the server ending TCP) within
@@ -107,5 +134,12 @@ size_t ws_conn_index_client_ends (const ws_conn_index *ix, const ws_conn *c, int
  * WS_SIDE_SERVER); NULL when none. */
 const ws_conn_brief *ws_conn_index_other_leg (const ws_conn_index *ix, const ws_conn *c,
                                               ws_side ender, int64_t t_end, int64_t idle);
+
+/* The backend leg of a proxy whose client leg is c: the connection, not to
+ * c's server and port, from the host at c's server address, that its own
+ * server ended with 1006 (FIN or RST, no close frame) within
+ * WS_WINDOW_PROXY_PAIR_US before t_end (the last such); NULL when none. */
+const ws_conn_brief *ws_conn_index_backend_leg (const ws_conn_index *ix, const ws_conn *c,
+                                                int64_t t_end);
 
 #endif

@@ -608,7 +608,8 @@ frame_begin (ws_frame_parser *p, int64_t ts_us)
         ds->largest_control = p->payload_len;
       if (op == WS_OP_PING)
         {
-          ds->pings++;
+          if (!ds->pings++)
+            ds->first_ping_us = ts_us;
           ds->last_ping_us = ts_us;
         }
       else if (op == WS_OP_PONG)

@@ -89,6 +89,7 @@ typedef enum {
   uint64_t largest_before_last; /* largest complete message before the last */  \
   uint64_t largest_control;   /* largest control frame payload */               \
   int64_t last_ping_us, last_pong_us;                                           \
+  int64_t first_ping_us;      /* ping interval: (last - first) / (pings - 1) */ \
   uint32_t resyncs;           /* found its way back after a gap */              \
   bool desynced;              /* lost the frame boundaries */                   \
   bool inflate_capped;        /* a message hit the inflate output cap */

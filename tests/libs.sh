@@ -1,11 +1,13 @@
 #!/bin/sh
 # Library and proxy captures (pcaps/libs/): wsclosed's wire facts for every
 # connection equal the expected facts (written from how each scenario was made,
-# checked against tshark when recorded).  With LIBS_CHECK_CAUSES=1 the causes
-# are compared too (cause_id, cause.detail, evidence_include) and the number
-# right is printed; without it they are only counted, as a diagnostic.
+# checked against tshark when recorded), and so are the causes (cause_id,
+# cause.detail, evidence_include).  The causes still missed are listed in
+# KNOWN_MISSES below, each explained in doc/libraries.md: they are reported
+# as TAP TODO (expected failures) and turn into an unexpected pass when
+# fixed.  LIBS_CHECK_CAUSES=0 only counts the causes, as a diagnostic.
 # The generated churn capture (tests/gen/churn.py) is checked the same way:
-# wire facts always, "no storm, no restart" only with LIBS_CHECK_CAUSES=1.
+# wire facts, every cause, no storm and no restart.
 . "${top_srcdir:-.}/tests/lib.sh"
 libs=$top_srcdir/pcaps/libs
 set -- "$libs"/*.expected.jsonl
@@ -45,21 +47,36 @@ grep -E '^(ok|not ok) ' "$tmp/wire.tap" | while IFS= read -r line; do
 done >"$tmp/lines"
 grep -E '^#' "$tmp/wire.tap" >"$tmp/diag"
 
-# causes: counted always, failures only when LIBS_CHECK_CAUSES=1
+# causes that wait for the application-level keepalive (Socket.IO/Engine.IO
+# pings, MQTT PINGREQ) of src/subproto.c: "capture client-port" per line
+KNOWN_MISSES="mqtt-keepalive.pcap 46404
+socketio-ping-timeout.pcap 44304"
+
+# causes: counted always, failures unless LIBS_CHECK_CAUSES=0
 "$PYTHON" "$top_srcdir/tests/check-facts.py" "$WSCLOSED" --capture-dir "$libs" --causes \
 	"$tmp"/cause-*.jsonl >"$tmp/cause.tap" 2>&1
 right=$(grep -c '^ok .*(cause)$' "$tmp/cause.tap")
 total=$(grep -c '(cause)$' "$tmp/cause.tap")
-echo "# causes right today: $right of $total (LIBS_CHECK_CAUSES=1 makes them count)"
-if [ "${LIBS_CHECK_CAUSES:-0}" = 1 ]; then
-	grep -E '^(ok|not ok) .*\(cause\)$' "$tmp/cause.tap" | sed -E 's/^(ok|not ok) [0-9]+ /\1 /' >>"$tmp/lines"
+echo "# causes right: $right of $total"
+if [ "${LIBS_CHECK_CAUSES:-1}" = 1 ]; then
+	grep -E '^(ok|not ok) .*\(cause\)$' "$tmp/cause.tap" | sed -E 's/^(ok|not ok) [0-9]+ /\1 /' |
+		while IFS= read -r line; do
+			todo=
+			for miss in $(echo "$KNOWN_MISSES" | tr ' ' ':'); do
+				case $line in
+				*" ${miss%%:*} "*":${miss#*:}->"*)
+					todo=" # TODO app-level keepalive: src/subproto.c (doc/libraries.md)" ;;
+				esac
+			done
+			echo "$line$todo"
+		done >>"$tmp/lines"
 	grep -E '^#' "$tmp/cause.tap" >>"$tmp/diag"
 else
 	grep -A1 '^not ok .*(cause)$' "$tmp/cause.tap" | grep -v '^--$' | sed 's/^/# /'
 fi
 
 # the generated churn capture: every connection's wire facts as generated;
-# with LIBS_CHECK_CAUSES=1 no close storm and no restart anywhere in it
+# unless LIBS_CHECK_CAUSES=0 every cause right, no close storm and no restart
 if [ -f "$top_srcdir/tests/gen/churn.py" ]; then
 	if "$PYTHON" "$top_srcdir/tests/gen/churn.py" --seed 14 --out "$tmp/churn.pcap" \
 		--expected "$tmp/churn.expected.jsonl" >"$tmp/churn.log" 2>&1; then
@@ -76,7 +93,7 @@ if [ -f "$top_srcdir/tests/gen/churn.py" ]; then
 		"$PYTHON" "$top_srcdir/tests/gen/churn.py" --check "$tmp/churn.json" \
 			"$tmp/churn.expected.jsonl" --causes >"$tmp/churn.causes" 2>&1
 		echo "# churn.pcap causes today: $(tail -1 "$tmp/churn.causes") of $n"
-		if [ "${LIBS_CHECK_CAUSES:-0}" = 1 ]; then
+		if [ "${LIBS_CHECK_CAUSES:-1}" = 1 ]; then
 			case $(tail -1 "$tmp/churn.causes") in
 			"0 wrong") echo "ok - churn.pcap: every cause" >>"$tmp/lines" ;;
 			*) echo "not ok - churn.pcap: causes $(tail -1 "$tmp/churn.causes")" >>"$tmp/lines" ;;

@@ -71,6 +71,51 @@ scan_same_idle (const ws_conn_brief *items, size_t n, const ws_conn *c, int64_t 
   return count;
 }
 
+/* ws_conn_index_idle_count by a scan: at c's server only the ender's ends
+ * (ender not WS_SIDE_NONE), at other servers with c's Host any */
+static size_t
+scan_idle_count (const ws_conn_brief *items, size_t n, const ws_conn *c, int64_t lo, int64_t hi,
+                 int64_t end_us, int64_t apart_us, ws_side ender)
+{
+  size_t count = 0;
+
+  for (size_t i = 0; i < n; i++)
+    {
+      const ws_conn_brief *b = &items[i];
+      if (b->id == c->id || b->close_code != 1006 || b->idle_us < WS_WINDOW_SAME_IDLE_FLOOR_US
+          || b->idle_us < lo || b->idle_us > hi || !same_place (b, c))
+        continue;
+      if (apart_us > 0 && llabs (b->end_us - end_us) <= apart_us)
+        continue;
+      bool at_server = ws_addr_eq (&b->server, &c->addr[WS_SIDE_SERVER])
+                       && b->server_port == c->port[WS_SIDE_SERVER];
+      if (at_server && ender != WS_SIDE_NONE && b->tcp_end_by != ender)
+        continue;
+      count++;
+    }
+  return count;
+}
+
+static const ws_conn_brief *
+scan_backend_leg (const ws_conn_brief *items, size_t n, const ws_conn *c, int64_t t_end)
+{
+  const ws_conn_brief *best = NULL;
+
+  for (size_t i = 0; i < n; i++)
+    {
+      const ws_conn_brief *b = &items[i];
+      bool at_server = ws_addr_eq (&b->server, &c->addr[WS_SIDE_SERVER])
+                       && b->server_port == c->port[WS_SIDE_SERVER];
+      if (b->id == c->id || b->end_us == 0 || b->end_us < t_end - WS_WINDOW_PROXY_PAIR_US
+          || b->end_us > t_end || b->close_code != 1006 || b->tcp_end_by != WS_SIDE_SERVER
+          || !ws_addr_eq (&b->client, &c->addr[WS_SIDE_SERVER]) || at_server || b->lived_us < 0)
+        continue;
+      if (!best || b->end_us > best->end_us)
+        best = b;
+    }
+  return best;
+}
+
 static size_t
 scan_storm (const ws_conn_brief *items, size_t n, const ws_conn *c, int64_t end_us,
             int64_t *lo, int64_t *hi, size_t *around)
@@ -154,6 +199,9 @@ ask (const ws_conn_index *ix, const ws_conn_brief *items, size_t n, const ws_con
       g_assert_cmpuint (ar1, ==, ar2);
       g_assert_cmpint (lo1, ==, lo2);
       g_assert_cmpint (hi1, ==, hi2);
+      const ws_conn_brief *bl = ws_conn_index_backend_leg (ix, c, ats[k]);
+      const ws_conn_brief *bs = scan_backend_leg (items, n, c, ats[k]);
+      g_assert_true (bl == NULL ? bs == NULL : bs != NULL && bl->end_us == bs->end_us);
       found[0] += k == 0 && ws_conn_index_next (ix, c, ats[k]) != NULL;
       found[2] += k == 0 && a >= 5;
     }
@@ -161,6 +209,18 @@ ask (const ws_conn_index *ix, const ws_conn_brief *items, size_t n, const ws_con
     {
       size_t a = ws_conn_index_same_idle (ix, c, idles[k]);
       g_assert_cmpuint (a, ==, scan_same_idle (items, n, c, idles[k]));
+      for (int e = 0; e < 3; e++)
+        for (int apart = 0; apart < 2; apart++)
+          {
+            int64_t lo = idles[k] - S (1), hi = idles[k] + S (1);
+            int64_t ap = apart ? S (1) : 0;
+            g_assert_cmpuint (ws_conn_index_idle_count (ix, c, lo, hi, end, ap, (ws_side) e), ==,
+                              scan_idle_count (items, n, c, lo, hi, end, ap, (ws_side) e));
+            g_assert_cmpuint (ws_conn_index_idle_count (ix, c, idles[k] / 4, idles[k] * 4, 0, 0,
+                                                        (ws_side) e), ==,
+                              scan_idle_count (items, n, c, idles[k] / 4, idles[k] * 4, 0, 0,
+                                               (ws_side) e));
+          }
       found[1] += k == 0 && a >= 3;
       for (int s = 0; s < 2; s++)
         for (size_t t = 0; t < 2; t++)
