@@ -32,6 +32,7 @@
 #include "conn.h"
 #include "cause.h"
 #include "redact.h"
+#include "subproto.h"
 #include "tlsconn.h"
 
 ws_limits ws_limits_cfg;
@@ -136,6 +137,13 @@ void
 ws_conn_release (ws_conn *c)
 {
   ws_tls_conn_release (c);
+  ws_subproto_conn_end (c);
+  if (c->app && !ws_subproto_name (c->app))
+    {
+      /* still looking when it ended: nothing found (a known one is a fact) */
+      ws_subproto_free (c->app);
+      c->app = NULL;
+    }
   for (int s = 0; s < 2; s++)
     {
       ws_http_parser_clear (&c->http[s]);
@@ -284,6 +292,7 @@ ws_conn_free (ws_conn *c)
     g_free (c->hs_block[1]);
   ws_cause_clear (&c->cause);
   ws_tls_conn_free (c);
+  ws_subproto_free (c->app);
   if (c->violations)
     g_free (c->violations);
   g_free (c);

@@ -240,6 +240,8 @@ struct ws_conn {
   char *req_upgrade, *req_connection; /* the request's Upgrade and Connection */
   bool req_headers_read;      /* set with them: NULL then means absent */
   struct ws_tls *tls;         /* the TLS stage's parser, NULL unless tls_on */
+  struct ws_subproto *app;    /* application protocol (subproto.h), or NULL */
+  bool app_decided;           /* app was set up at the first data message */
 };
 
 enum {

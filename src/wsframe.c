@@ -36,6 +36,7 @@
 
 #include "conn.h"
 #include "wsframe.h"
+#include "subproto.h"
 
 #define CONTROL_MAX 125
 #define UNMASK_BUF 4096
@@ -1055,6 +1056,10 @@ static void
 check_text (ws_frame_parser *p, const uint8_t *d, size_t n, uint32_t mask,
             uint64_t msg_off, int64_t ts_us)
 {
+  /* the application protocol's look at the first bytes (subproto.h) */
+  if (G_UNLIKELY (p->conn->app || !p->conn->app_decided) && n && msg_off < WS_APP_HEAD
+      && !(p->msg_compressed && !inflating (p)))
+    ws_subproto_take (p->conn, p->side, d, n, mask, msg_off);
   if (p->utf8_bad || n == 0)
     return;
   size_t bad;
@@ -1127,6 +1132,8 @@ message_end (ws_frame_parser *p, int64_t ts_us)
   if (p->msg_size > ds->largest_message)
     ds->largest_message = p->msg_size;
   ds->last_message = p->msg_size;
+  if (p->conn->app)
+    ws_subproto_message_end (p->conn, p->side, p->msg_opcode, p->msg_size, ts_us);
 }
 
 /* Payload bytes of a data frame that belongs to the open message.  Text is

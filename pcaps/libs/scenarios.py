@@ -202,10 +202,10 @@ S("socketio-pong", "socket.io", "normal", "Socket.IO 4 server; the client answer
   [conn(SIO, 1000, "client", True, "server", "normal_closure")],
   server=("node", ["socketio"]), client=("sio-pong", 8), path=SIO)
 S("graphql-ws-4408", "graphql-ws", "init-timeout", "graphql-ws 5 (connectionInitWaitTimeout 1000); the client never sends connection_init",
-  [conn("/graphql", 4408, "server", True, "server", "application_code", reason="Connection initialisation timeout", subprotocol="graphql-transport-ws", proposed="subprotocol_code")],
+  [conn("/graphql", 4408, "server", True, "server", "subprotocol_code", reason="Connection initialisation timeout", subprotocol="graphql-transport-ws")],
   server=("node", ["graphql"]), client=("gql-noinit", 8), path="/graphql")
 S("graphql-ws-4429", "graphql-ws", "init-twice", "graphql-ws 5; connection_init, ping/pong, connection_init again",
-  [conn("/graphql", 4429, "server", True, "server", "application_code", reason="Too many initialisation requests", subprotocol="graphql-transport-ws", proposed="subprotocol_code")],
+  [conn("/graphql", 4429, "server", True, "server", "subprotocol_code", reason="Too many initialisation requests", subprotocol="graphql-transport-ws")],
   server=("node", ["graphql"]), client=("gql-twice", 8), path="/graphql")
 S("mqtt-keepalive", "aedes", "keepalive", "aedes MQTT broker over ws; CONNECT keepalive 2 s, one PINGREQ, then silence",
   [conn("/mqtt", 1006, None, False, "server", "keepalive_timeout", subprotocol="mqtt")],
