@@ -210,6 +210,16 @@ S("graphql-ws-4429", "graphql-ws", "init-twice", "graphql-ws 5; connection_init,
 S("mqtt-keepalive", "aedes", "keepalive", "aedes MQTT broker over ws; CONNECT keepalive 2 s, one PINGREQ, then silence",
   [conn("/mqtt", 1006, None, False, "server", "keepalive_timeout", subprotocol="mqtt")],
   server=("node", ["mqtt"]), client=("mqtt", 10), path="/mqtt")
+# ---- STOMP over WebSocket: stomp-broker-js 1.3 (npm) ----------------------------
+S("stomp-heartbeat", "stomp-broker-js", "keepalive", "stomp-broker-js heartbeat [0,1000]; CONNECT heart-beat:1000,0, one SEND, then no heart-beats",
+  [conn("/stomp", 1005, "server", True, "server", "keepalive_timeout", subprotocol="v12.stomp", detail="app_peer_silent", evidence=["heart-beat"])],
+  server=("node", ["stomp"]), client=("stomp-nobeat", 10), path="/stomp")
+S("stomp-disconnect", "stomp-broker-js", "normal", "STOMP DISCONNECT receipt:77, RECEIPT, then the client closes 1000",
+  [conn("/stomp", 1000, "client", True, "server", "normal_closure", subprotocol="v12.stomp", evidence=["DISCONNECT"])],
+  server=("node", ["stomp"]), client=("stomp-disconnect", 8), path="/stomp")
+S("stomp-error", "stomp-broker-js", "error", "CONNECT login:bad refused by a connect middleware: the broker sends ERROR and keeps the connection open; the client ends TCP after 3 s",
+  [conn("/stomp", 1006, None, False, "client", "connection_dropped", subprotocol="v12.stomp", evidence=["ERROR"])],
+  server=("node", ["stomp"]), client=("stomp-bad", 3), path="/stomp")
 # ---- restarts: 20 long-lived reconnecting clients ---------------------------------
 S("restart-sigterm", "websockets", "restart-sigterm", "websockets server with 20 clients gets SIGTERM (server.close(): 1001 to all), starts again 1 s later; clients reconnect",
   [*[conn("/live", 1001, "server", True, "server", "endpoint_going_away", detail="close_storm", evidence=["restarted or was redeployed"])] * 20,

@@ -22,6 +22,11 @@ usage: rawclient.py MODE PORT PATH [SECONDS]
   gql-noinit graphql-transport-ws client that never sends connection_init
   gql-twice  connection_init, ping/pong, then connection_init again
   mqtt       MQTT 3.1.1 CONNECT (keepalive 2 s), one PINGREQ, then silence
+  stomp-nobeat     STOMP 1.2 (subprotocol v12.stomp): CONNECT heart-beat:1000,0,
+                   CONNECTED, one SEND, then no heart-beats (silence)
+  stomp-disconnect CONNECT (no heart-beat), DISCONNECT receipt:77, RECEIPT, close 1000
+  stomp-bad        CONNECT with login:bad (the broker's connect middleware
+                   refuses it: ERROR), then silence until SECONDS are up
 
 After the scenario's action the client reads until the server ends the
 connection: a close frame is echoed with the same body, then the client waits
@@ -209,10 +214,25 @@ def mqtt(c, seconds):
     c.until_end(seconds)
 
 
+def stomp(c, mode, seconds):
+    beat = "heart-beat:1000,0\n" if mode == "stomp-nobeat" else ""
+    login = "login:bad\n" if mode == "stomp-bad" else ""
+    c.send(1, ("CONNECT\naccept-version:1.2\nhost:127.0.0.1\n%s%s\n\x00"
+               % (login, beat)).encode())
+    expect(c, b"ERROR" if mode == "stomp-bad" else b"CONNECTED")
+    if mode == "stomp-nobeat":
+        c.send(1, b"SEND\ndestination:/queue/a\ncontent-type:text/plain\n\nhello\x00")
+    elif mode == "stomp-disconnect":
+        c.send(1, b"DISCONNECT\nreceipt:77\n\n\x00")
+        expect(c, b"RECEIPT")
+        c.send(8, struct.pack("!H", 1000))
+    c.until_end(seconds)
+
+
 def main(argv):
     mode, port, path = argv[1], int(argv[2]), argv[3]
     seconds = float(argv[4]) if len(argv) > 4 else 20
-    protocol = {"gql": "graphql-transport-ws", "mqt": "mqtt"}.get(mode[:3])
+    protocol = {"gql": "graphql-transport-ws", "mqt": "mqtt", "sto": "v12.stomp"}.get(mode[:3])
     c = Conn(port, path, protocol)
     if mode.startswith("sio-") and c.status == 101:
         socketio(c, mode, seconds)
@@ -222,6 +242,9 @@ def main(argv):
         return 0
     if mode.startswith("mqtt") and c.status == 101:
         mqtt(c, seconds)
+        return 0
+    if mode.startswith("stomp-") and c.status == 101:
+        stomp(c, mode, seconds)
         return 0
     if c.status != 101:
         c.until_end(2)
