@@ -220,6 +220,22 @@ S("stomp-disconnect", "stomp-broker-js", "normal", "STOMP DISCONNECT receipt:77,
 S("stomp-error", "stomp-broker-js", "error", "CONNECT login:bad refused by a connect middleware: the broker sends ERROR and keeps the connection open; the client ends TCP after 3 s",
   [conn("/stomp", 1006, None, False, "client", "connection_dropped", subprotocol="v12.stomp", evidence=["ERROR"])],
   server=("node", ["stomp"]), client=("stomp-bad", 3), path="/stomp")
+# ---- Jetty 9.4 (Debian libjetty9-java, libjetty9-extra-java; OpenJDK 17) ------------
+S("jetty-idle", "jetty", "idle", "Jetty WebSocketPolicy idle timeout 3 s; the client is silent after one echo (Jetty closes 1001 with the TimeoutException as reason, then FIN and RST)",
+  [conn("/idle", 1001, "server", True, "server", "idle_timeout", reason=RACE, tcp_end=RACE)],
+  server=("jetty", ["idle=3"]), client=("echo-idle", 10))
+S("jetty-exception", "jetty", "exception", "Jetty @OnWebSocketMessage throws RuntimeException",
+  [conn("/exception", 1011, "server", True, "server", "server_internal_error", reason="boom")],
+  server=("jetty", []), client=("boom", 8))
+S("jetty-too-big", "jetty", "too-big", "Jetty maxTextMessageSize 1024; 512 then 4000 bytes",
+  [conn("/too-big", 1009, "server", True, "server", "message_too_big", reason="Text message size [4000] exceeds maximum size [1024]")],
+  server=("jetty", ["maxsize=1024"]), client=("big", 8))
+S("jetty-shutdown", "jetty", "shutdown", "Jetty server process gets SIGTERM (setStopAtShutdown: the shutdown hook stops the server; Jetty sends an empty close frame)",
+  [conn("/shutdown", 1005, "server", True, "server", "no_status")],
+  server=("jetty", []), client=("chatty", 10), action=(4.0, "sigterm"))
+S("jetty-bad-utf8", "jetty", "bad-utf8", "Jetty gets a text frame with invalid UTF-8",
+  [conn("/bad-utf8", 1007, "server", True, "server", "invalid_payload", reason="org.eclipse.jetty.util.Utf8Appendable$NotUtf8Exception: Not valid UTF8! byte 28 in state 2")],
+  server=("jetty", []), client=("badutf8", 8))
 # ---- restarts: 20 long-lived reconnecting clients ---------------------------------
 S("restart-sigterm", "websockets", "restart-sigterm", "websockets server with 20 clients gets SIGTERM (server.close(): 1001 to all), starts again 1 s later; clients reconnect",
   [*[conn("/live", 1001, "server", True, "server", "endpoint_going_away", detail="close_storm", evidence=["restarted or was redeployed"])] * 20,
@@ -288,6 +304,18 @@ def start_server(P, spec, port, name="server"):
                             os.path.join(PEERS, "gorilla", "main.go")], env=env, check=True,
                            timeout=300)
         p = P.start(name, [binary, str(port), ready] + args)
+    elif kind == "jetty":
+        classes = os.path.join(P.tmp, "jetty")
+        jars = ["jetty9-%s.jar" % j for j in (
+            "server", "http", "io", "util", "servlet", "security", "xml", "websocket-api",
+            "websocket-common", "websocket-server", "websocket-servlet", "websocket-client")]
+        cp = ":".join(os.path.join("/usr/share/java", j) for j in jars + ["servlet-api.jar"])
+        if not os.path.isdir(classes):
+            subprocess.run(["javac", "-d", classes, "-cp", cp,
+                            os.path.join(PEERS, "jetty", "JettyPeer.java")], check=True,
+                           timeout=300)
+        p = P.start(name, ["java", "-cp", classes + ":" + cp, "JettyPeer", str(port), ready]
+                    + args)
     elif kind == "node":
         p = P.start(name, ["node", os.path.join(PEERS, "subproto.js"), args[0], str(port), ready])
     elif kind == "mojo":
