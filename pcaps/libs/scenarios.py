@@ -236,6 +236,19 @@ S("jetty-shutdown", "jetty", "shutdown", "Jetty server process gets SIGTERM (set
 S("jetty-bad-utf8", "jetty", "bad-utf8", "Jetty gets a text frame with invalid UTF-8",
   [conn("/bad-utf8", 1007, "server", True, "server", "invalid_payload", reason="org.eclipse.jetty.util.Utf8Appendable$NotUtf8Exception: Not valid UTF8! byte 28 in state 2")],
   server=("jetty", []), client=("badutf8", 8))
+# ---- faye-websocket 0.11 on thin 1.8 (Debian ruby-faye-websocket, thin) -----------
+S("faye-exception", "faye-websocket", "exception", "faye-websocket message handler raises: the exception ends EventMachine's reactor and the whole thin process (bare FIN, no close frame)",
+  [conn("/exception", 1006, None, False, "server", "server_internal_error")],
+  server=("faye", []), client=("boom", 8))
+S("faye-too-big", "faye-websocket", "too-big", "faye-websocket max_length 1024; 512 then 4000 bytes (1009, and TCP closed at once without waiting for the echo: RST)",
+  [conn("/too-big", 1009, "server", True, "server", "message_too_big", reason="WebSocket frame length too large", tcp_end="rst")],
+  server=("faye", ["maxsize=1024"]), client=("big", 8))
+S("faye-shutdown", "faye-websocket", "shutdown", "thin (faye-websocket) gets SIGTERM: its graceful stop waits for open connections, so the server sends nothing and the client gives up after 10 s (FIN, no close frame)",
+  [conn("/shutdown", 1006, None, False, "client", "connection_dropped")],
+  server=("faye", []), client=("chatty", 10), action=(1.5, "sigterm"))
+S("faye-bad-utf8", "faye-websocket", "bad-utf8", "faye-websocket gets a text frame with invalid UTF-8 (1007, TCP closed at once: RST on the echo)",
+  [conn("/bad-utf8", 1007, "server", True, "server", "invalid_payload", reason="Could not decode a text frame as UTF-8", tcp_end="rst")],
+  server=("faye", []), client=("badutf8", 8))
 # ---- restarts: 20 long-lived reconnecting clients ---------------------------------
 S("restart-sigterm", "websockets", "restart-sigterm", "websockets server with 20 clients gets SIGTERM (server.close(): 1001 to all), starts again 1 s later; clients reconnect",
   [*[conn("/live", 1001, "server", True, "server", "endpoint_going_away", detail="close_storm", evidence=["restarted or was redeployed"])] * 20,
@@ -316,6 +329,8 @@ def start_server(P, spec, port, name="server"):
                            timeout=300)
         p = P.start(name, ["java", "-cp", classes + ":" + cp, "JettyPeer", str(port), ready]
                     + args)
+    elif kind == "faye":
+        p = P.start(name, ["ruby", os.path.join(PEERS, "faye.rb"), str(port), ready] + args)
     elif kind == "node":
         p = P.start(name, ["node", os.path.join(PEERS, "subproto.js"), args[0], str(port), ready])
     elif kind == "mojo":
