@@ -257,9 +257,7 @@ test_hostile (void)
         ws_subproto *a = ws_subproto_new (subs[s], paths[p]);
         for (size_t i = 0; i < G_N_ELEMENTS (msgs); i++)
           {
-            size_t n = strlen (msgs[i]) + (msgs[i][0] == '\0' ? 0 : 0);
-            if (msgs[i][0] == '\x10' || msgs[i][0] == '\x20' || msgs[i][0] == '\xe0')
-              n = strlen (msgs[i]) ? strlen (msgs[i]) : 1;
+            size_t n = strlen (msgs[i]);
             for (size_t cut = 0; cut <= n; cut++)
               {
                 /* an exact-size copy: a read past cut is a heap overflow */
@@ -270,13 +268,14 @@ test_hostile (void)
                 g_free (m);
               }
           }
+        static const char alphabet[] = "{}[]\":,\x1e\n0123ping";
         GRand *r = g_rand_new_with_seed ((guint32) (s * 10 + p));
         uint8_t buf[WS_APP_HEAD + 8];
         for (int k = 0; k < 20000; k++)
           {
             size_t n = (size_t) g_rand_int_range (r, 0, sizeof buf);
             for (size_t i = 0; i < n; i++)
-              buf[i] = (uint8_t) (k & 1 ? g_rand_int (r) : "{}[]\":,\x1e\n0123ping"[g_rand_int_range (r, 0, 19)]);
+              buf[i] = (uint8_t) (k & 1 ? g_rand_int (r) : alphabet[g_rand_int_range (r, 0, sizeof alphabet - 1)]);
             uint8_t *m = g_memdup2 (buf, n ? n : 1);
             ws_subproto_message (a, k & 2 ? 1 : 0, 1 + (k & 1), m, n,
                                  (uint64_t) g_rand_int (r) * 4096u, k);
