@@ -1,8 +1,10 @@
 /* test-subproto.c - the application protocol parsers on real message bytes
  * (the Engine.IO, graphql-ws and MQTT ones as tshark shows them in
  * pcaps/libs/socketio-ping-timeout.pcap, graphql-ws-4429.pcap and
- * mqtt-keepalive.pcap; STOMP, SignalR and Phoenix as their client libraries
- * write them: @stomp/stompjs, @microsoft/signalr, phoenix.js), and on
+ * mqtt-keepalive.pcap, STOMP's as in stomp-*.pcap; SignalR and Phoenix as
+ * their npm clients wrote them to a logging server on loopback: phoenix 1.8.1
+ * with heartbeatIntervalMs 500, @microsoft/signalr 8.0.7 with
+ * skipNegotiation, whose stop() sends {"type":7}\x1e), and on
  * hostile input: every cut of every message, random bytes, huge lengths. */
 #include <string.h>
 
@@ -192,6 +194,10 @@ test_signalr (void)
   TXT (a, C, "{\"type\":6}\x1e", 4);
   g_assert_cmpuint (a->dir[S].pings, ==, 2);
   g_assert_cmpuint (a->dir[C].pings, ==, 1);
+  TXT (a, C, "{\"type\":7}\x1e", 5);   /* the client's stop(): a close without error */
+  g_assert_cmpint (a->end_side, ==, C);
+  g_assert_cmpint (a->error_side, ==, -1);
+  a->end_side = -1;
   TXT (a, S, "{\"type\":7,\"error\":\"Connection closed with an error. HubException\","
        "\"allowReconnect\":true}\x1e", 5);
   g_assert_cmpstr (a->end_reason, ==, "Connection closed with an error. HubException");
