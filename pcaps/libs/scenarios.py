@@ -207,6 +207,12 @@ S("graphql-ws-4408", "graphql-ws", "init-timeout", "graphql-ws 5 (connectionInit
 S("graphql-ws-4429", "graphql-ws", "init-twice", "graphql-ws 5; connection_init, ping/pong, connection_init again",
   [conn("/graphql", 4429, "server", True, "server", "subprotocol_code", reason="Too many initialisation requests", subprotocol="graphql-transport-ws")],
   server=("node", ["graphql"]), client=("gql-twice", 8), path="/graphql")
+S("graphql-ws-4400", "graphql-ws", "bad-message", "graphql-ws 5; connection_init, then {\"type\":\"bogus\"}",
+  [conn("/graphql", 4400, "server", True, "server", "subprotocol_code", reason="Invalid message received", subprotocol="graphql-transport-ws")],
+  server=("node", ["graphql"]), client=("gql-bad", 8), path="/graphql")
+S("graphql-ws-4401", "graphql-ws", "subscribe-early", "graphql-ws 5; subscribe before connection_init/connection_ack",
+  [conn("/graphql", 4401, "server", True, "server", "subprotocol_code", reason="Unauthorized", subprotocol="graphql-transport-ws")],
+  server=("node", ["graphql"]), client=("gql-early", 8), path="/graphql")
 S("mqtt-keepalive", "aedes", "keepalive", "aedes MQTT broker over ws; CONNECT keepalive 2 s, one PINGREQ, then silence",
   [conn("/mqtt", 1006, None, False, "server", "keepalive_timeout", subprotocol="mqtt")],
   server=("node", ["mqtt"]), client=("mqtt", 10), path="/mqtt")

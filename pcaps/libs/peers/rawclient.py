@@ -21,6 +21,8 @@ usage: rawclient.py MODE PORT PATH [SECONDS]
   sio-pong   the same answering "3" for 2.5 s, then "41" and close 1000
   gql-noinit graphql-transport-ws client that never sends connection_init
   gql-twice  connection_init, ping/pong, then connection_init again
+  gql-bad    connection_init, then a message of an unknown type
+  gql-early  subscribe without connection_init
   mqtt       MQTT 3.1.1 CONNECT (keepalive 2 s), one PINGREQ, then silence
   stomp-nobeat     STOMP 1.2 (subprotocol v12.stomp): CONNECT heart-beat:1000,0,
                    CONNECTED, one SEND, then no heart-beats (silence)
@@ -189,6 +191,12 @@ def graphql(c, mode, seconds):
         c.send(1, b'{"type":"ping"}')
         expect(c, b'{"type":"pong"')
         c.send(1, b'{"type":"connection_init"}')
+    elif mode == "gql-bad":
+        c.send(1, b'{"type":"connection_init"}')
+        expect(c, b'{"type":"connection_ack"')
+        c.send(1, b'{"type":"bogus"}')
+    elif mode == "gql-early":
+        c.send(1, b'{"id":"1","type":"subscribe","payload":{"query":"{ hello }"}}')
     c.until_end(seconds)
 
 
