@@ -183,6 +183,10 @@ app_keepalive (diag *d, const ws_subproto *a)
   if (e == WS_SIDE_NONE || !d->end_us || (d->closer != WS_SIDE_NONE
                                            && code_explains_itself (d->code)))
     return false;
+  /* the ender said goodbye at the application level (41, DISCONNECT, a
+   * close message, ERROR): that, not a keepalive, is why it ended */
+  if (a->end_side == (int8_t) e)
+    return false;
   ws_side p = WS_OTHER_SIDE (e);
   const ws_app_dir *ed = &a->dir[e], *pd = &a->dir[p];
   char w[32], lim[32];
