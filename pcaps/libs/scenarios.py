@@ -201,6 +201,9 @@ S("socketio-ping-timeout", "socket.io", "keepalive", "Socket.IO 4 server (pingIn
 S("socketio-pong", "socket.io", "normal", "Socket.IO 4 server; the client answers pings for 2.5 s, then disconnects (41) and closes 1000",
   [conn(SIO, 1000, "client", True, "server", "normal_closure")],
   server=("node", ["socketio"]), client=("sio-pong", 8), path=SIO)
+S("socketio-kicked", "socket.io", "server-disconnect", "Socket.IO 4 server; the client emits \"kick\" and the server calls socket.disconnect(true): \"41\", then an empty close frame",
+  [conn(SIO, 1005, "server", True, "server", "no_status", evidence=["41 disconnect"])],
+  server=("node", ["socketio"]), client=("sio-kicked", 8), path=SIO)
 S("graphql-ws-4408", "graphql-ws", "init-timeout", "graphql-ws 5 (connectionInitWaitTimeout 1000); the client never sends connection_init",
   [conn("/graphql", 4408, "server", True, "server", "subprotocol_code", reason="Connection initialisation timeout", subprotocol="graphql-transport-ws")],
   server=("node", ["graphql"]), client=("gql-noinit", 8), path="/graphql")

@@ -19,6 +19,7 @@ usage: rawclient.py MODE PORT PATH [SECONDS]
   sio-nopong Socket.IO (Engine.IO 4) client that connects, emits one event and
              never answers the server's "2" pings
   sio-pong   the same answering "3" for 2.5 s, then "41" and close 1000
+  sio-kicked the same emitting "kick": the server disconnects the client
   gql-noinit graphql-transport-ws client that never sends connection_init
   gql-twice  connection_init, ping/pong, then connection_init again
   gql-bad    connection_init, then a message of an unknown type
@@ -173,6 +174,10 @@ def socketio(c, mode, seconds):
     expect(c, b'42["echo"')
     if mode == "sio-nopong":
         c.until_end(seconds, pong=False)
+        return
+    if mode == "sio-kicked":
+        c.send(1, b'42["kick"]')
+        c.until_end(seconds)
         return
     deadline = time.monotonic() + 2.5   # answer the pings for 2.5 s, then leave
     while time.monotonic() < deadline:

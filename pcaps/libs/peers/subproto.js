@@ -3,7 +3,8 @@
 // ../node/package-lock.json), as their documentation shows them.
 // usage: node subproto.js KIND PORT READY_FILE
 //   socketio  Socket.IO 4 server, pingInterval 1000 ms, pingTimeout 1000 ms,
-//             WebSocket transport only; echoes "echo" events
+//             WebSocket transport only; echoes "echo" events, and a "kick"
+//             event makes the server disconnect the client (disconnect(true))
 //   graphql   graphql-ws 5 on ws 8 (subprotocol graphql-transport-ws),
 //             connectionInitWaitTimeout 1000 ms, schema { hello: String }
 //   mqtt      aedes 0.51 MQTT broker over ws 8 (subprotocol mqtt)
@@ -29,6 +30,8 @@ if (kind === 'socketio') {
   const io = new Server(srv, { pingInterval: 1000, pingTimeout: 1000, transports: ['websocket'] });
   io.on('connection', (socket) => {
     socket.on('echo', (msg) => socket.emit('echo', msg));
+    // the server ends the session: socket.disconnect(true) closes the transport
+    socket.on('kick', () => socket.disconnect(true));
   });
   srv.listen(port, '127.0.0.1', done);
 } else if (kind === 'graphql') {
