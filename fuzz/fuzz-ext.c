@@ -13,6 +13,7 @@
 
 #include "fuzz.h"
 #include "http.h"
+#include "wsext.h"
 
 static void
 check_list (const ws_ext_list *l)

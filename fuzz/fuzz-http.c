@@ -26,6 +26,8 @@
 
 #include "fuzz.h"
 #include "http.h"
+#include "handshake.h"
+#include "wsext.h"
 
 #define MAX_MESSAGES 32
 

@@ -7,7 +7,7 @@
 #ifndef WS_CAUSE_H
 #define WS_CAUSE_H
 
-#include "conn.h"
+#include "record.h"
 #include "strbuf.h"
 
 /* Evidence lines kept per cause; more are dropped. */

@@ -31,6 +31,16 @@ const ws_code_info *ws_code_subproto (const char *protocol, int code);
 /* All subprotocol codes; returns the count. */
 size_t ws_code_subproto_all (const ws_subproto_code **out);
 
+/* Close codes a peer may send (RFC 6455 7.4.1/7.4.2 and the IANA registry):
+ * 1000-1003, 1007-1014, 3000-4999.  What the frame parser checks each close
+ * frame against; the table's on_wire says the same per entry. */
+static inline bool
+ws_close_code_valid_on_wire (int code)
+{
+  return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014)
+         || (code >= 3000 && code <= 4999);
+}
+
 /* Entry for a close code: an exact entry, else the range it falls in (the
  * registered 3000-3999, private 4000-4999, invalid ranges).  Never NULL. */
 const ws_code_info *ws_code_lookup (int code);

@@ -106,24 +106,6 @@ ws_drop_privileges (const char *user, GError **error)
   return TRUE;
 }
 
-static FILE *
-open_out (const char *path, GError **error)
-{
-  if (!path || strcmp (path, "-") == 0)
-    return stdout;
-  int fd = open (path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-  if (fd < 0)
-    {
-      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno), "%s: %s", path,
-                   g_strerror (errno));
-      return NULL;
-    }
-  FILE *fp = fdopen (fd, "a");
-  if (!fp)
-    close (fd);
-  return fp;
-}
-
 /* The pid file is opened before detaching, so that a path that cannot be
  * written is an error the caller sees (after the fork the parent has
  * already exited 0), and written with the final pid after it. */
@@ -275,7 +257,7 @@ ws_daemon_run (const ws_daemon_opts *o)
       ws_capture_free (cap);
       return 1;
     }
-  FILE *out = open_out (o->output, &error);
+  FILE *out = ws_output_open (o->output, true, &error);
   if (!out)
     {
       logmsg (LOG_ERR, "cannot open output: %s", error->message);
@@ -350,7 +332,7 @@ ws_daemon_run (const ws_daemon_opts *o)
       if (got_hup)
         {
           got_hup = 0;
-          FILE *nout = open_out (o->output, &error);
+          FILE *nout = ws_output_open (o->output, true, &error);
           if (!nout)
             logmsg (LOG_ERR, "SIGHUP: cannot reopen output: %s; keeping the old one", error->message);
           else if (nout != stdout)

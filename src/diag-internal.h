@@ -11,7 +11,8 @@
 
 #include "cause.h"
 #include "closecodes.h"
-#include "conn.h"
+#include "record.h"
+#include "settings.h"
 #include "strbuf.h"
 #include "window.h"
 

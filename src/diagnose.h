@@ -10,7 +10,7 @@
 #define WS_DIAGNOSE_H
 
 #include "cause.h"
-#include "conn.h"
+#include "record.h"
 #include "window.h"
 
 /* What the cross-connection rules look at: the briefs of the connections

@@ -2,7 +2,7 @@
  * headers (tunnel.c).  Each parser looks at the bytes of one header and says
  * how long it is, what follows it (as an Ethernet type) and what identifies
  * the tunnel; decode.c chains them down to the TCP segment.  The parsers
- * keep no state and read only through bounds checks.
+ * keep no state and read only through the bounds checks of extract.h.
  */
 #ifndef WS_ENCAP_H
 #define WS_ENCAP_H
@@ -26,38 +26,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Bounds-checked reads of untrusted headers: ws_need() before any big- or
- * little-endian read (len: bytes present, off: where the field starts, n:
- * its size). */
-static inline bool
-ws_need (uint32_t len, uint32_t off, uint32_t n)
-{
-  return off <= len && n <= len - off;
-}
-
-static inline uint16_t
-ws_be16 (const uint8_t *p)
-{
-  return (uint16_t) ((p[0] << 8) | p[1]);
-}
-
-static inline uint16_t
-ws_le16 (const uint8_t *p)
-{
-  return (uint16_t) (p[0] | (p[1] << 8));
-}
-
-static inline uint32_t
-ws_be24 (const uint8_t *p)
-{
-  return ((uint32_t) p[0] << 16) | ((uint32_t) p[1] << 8) | p[2];
-}
-
-static inline uint32_t
-ws_be32 (const uint8_t *p)
-{
-  return ((uint32_t) p[0] << 24) | ((uint32_t) p[1] << 16) | ((uint32_t) p[2] << 8) | p[3];
-}
+#include "extract.h"
 
 /* Pseudo Ethernet types for what a header can carry besides an EtherType. */
 #define WS_ET_IP     0x0000  /* IPv4 or IPv6: look at the version nibble */

@@ -6,7 +6,7 @@
 #ifndef WS_FACTS_H
 #define WS_FACTS_H
 
-#include "conn.h"
+#include "record.h"
 
 /* First FIN or RST sent by a side; 0 when none. */
 static inline int64_t

@@ -1,7 +1,7 @@
 /* http.h - incremental parsing of the HTTP/1.1 opening handshake
- * (RFC 6455 section 4, RFC 7230 message syntax), the Sec-WebSocket-Accept
- * check, and the Sec-WebSocket-Extensions grammar (RFC 6455 section 9.1,
- * RFC 7692 permessage-deflate parameters).
+ * (RFC 6455 section 4, RFC 7230 message syntax): the header block and the
+ * start line.  The Sec-WebSocket-Extensions grammar is in wsext.h, the
+ * accept check and what the handshake puts in the record in handshake.h.
  *
  * The handshake is small and may arrive split across TCP segments, so the
  * header block is gathered in a bounded buffer (the only copy made) until the
@@ -129,56 +129,21 @@ bool ws_http_header_has_token (const ws_http_msg *msg, ws_hdr h,
  * e.g. Connection: keep-alive, Upgrade */
 bool ws_http_token_list_has (const char *value, const char *token);
 
-/* base64(SHA-1(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")) as a g_malloc'd
- * string, key trimmed of ASCII white space as g_strstrip does;
- * ws_accept_valid compares (accept trimmed too) without allocating. */
-char *ws_accept_compute (const char *key);
-bool ws_accept_valid (const char *key, const char *accept);
+/* RFC 7230 section 3.2.6 tchar, by byte value: 0 for any other byte, else
+ * the byte in lower case (wsext.c reads tokens with it too). */
+extern const uint8_t ws_http_tchar_lower[256];
 
-/* SHA-1 (FIPS 180-4) of len bytes: what the accept check hashes with,
- * declared here so that tests can compare it with another implementation. */
-void ws_sha1 (const uint8_t *data, size_t len, uint8_t digest[20]);
-/* Use the x86 SHA extensions when the CPU has them (the default), or the
- * portable code; for tests, which check both. */
-void ws_sha1_set_hw (bool on);
+static inline bool
+ws_http_is_tchar (uint8_t c)
+{
+  return ws_http_tchar_lower[c] != 0;
+}
 
-/* Sec-WebSocket-Extensions = 1#extension; extension = name *( ";" param )
- * param = name [ "=" (token | quoted-string) ] */
-#define WS_EXT_MAX 16
-#define WS_EXT_MAX_PARAMS 8
-
-/* The strings of a ws_ext live in its list's store until ws_ext_list_clear. */
-typedef struct {
-  char *name;
-  size_t n_params;
-  char *param_name[WS_EXT_MAX_PARAMS];
-  char *param_value[WS_EXT_MAX_PARAMS]; /* NULL when the param has no value */
-} ws_ext;
-
-typedef struct {
-  size_t n;
-  ws_ext ext[WS_EXT_MAX]; /* the first n are set, the others are not */
-  bool syntax_error;      /* something did not parse; what did is kept */
-  char *store;            /* g_malloc'd: all the strings, or NULL */
-} ws_ext_list;
-
-/* Fills all of *out (which need not be initialised); free with
- * ws_ext_list_clear, which leaves an empty list. */
-void ws_ext_parse (const char *value, ws_ext_list *out);
-void ws_ext_list_clear (ws_ext_list *l);
-/* index of the first extension with that name, or -1 */
-int ws_ext_find (const ws_ext_list *l, const char *name);
-
-/* permessage-deflate parameters from the server's accepted extension entry
- * (RFC 7692 section 7.1).  Fills the ws_pmd fields passed by pointer; returns
- * NULL when the response is valid, or a static string naming what RFC 7692
- * forbids (duplicate parameter, bad window bits value, client_max_window_bits
- * in the response when the client did not offer it, unknown parameter). */
-struct ws_pmd_out {
-  bool server_no_context_takeover, client_no_context_takeover;
-  int server_max_window_bits, client_max_window_bits;
-};
-const char *ws_pmd_from_response (const ws_ext *accepted, const ws_ext_list *offered,
-                                  struct ws_pmd_out *out);
+/* optional white space (RFC 7230 section 3.2.3) */
+static inline bool
+ws_http_is_ows (uint8_t c)
+{
+  return c == ' ' || c == '\t';
+}
 
 #endif

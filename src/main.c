@@ -370,24 +370,6 @@ filter_hint (const char *filter)
       }
 }
 
-static FILE *
-open_output (const char *path, GError **error)
-{
-  if (!path || strcmp (path, "-") == 0)
-    return stdout;
-  int fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0)
-    {
-      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno), "%s: %s", path,
-                   g_strerror (errno));
-      return NULL;
-    }
-  FILE *fp = fdopen (fd, "w");
-  if (!fp)
-    close (fd);
-  return fp;
-}
-
 int
 main (int argc, char **argv)
 {
@@ -547,7 +529,7 @@ main (int argc, char **argv)
       ws_capture_free (cap);
       return EXIT_USAGE;
     }
-  FILE *out = open_output (opt_output, &error);
+  FILE *out = ws_output_open (opt_output, false, &error);
   if (!out)
     {
       g_printerr (_("wsclosed: cannot write report: %s\n"), error->message);

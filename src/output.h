@@ -1,14 +1,15 @@
-/* output.h - report writers: a text table (with the cause under each
- * connection and totals), JSON Lines, CSV.  Strings from the wire are escaped
- * for each format (JSON: invalid UTF-8 bytes become U+FFFD; CSV: quoted,
- * formula-safe, control characters but TAB, LF and CR shown as \xNN; text:
- * control characters shown as \xNN).
+/* output.h - the writer: connection records as a text table (with the
+ * cause under each connection and totals), JSON Lines or CSV, to a stream.
+ * The formats themselves are output-text.h, output-json.h, output-csv.h;
+ * the escaping of strings from the wire for each is output-escape.h.
  */
 #ifndef WS_OUTPUT_H
 #define WS_OUTPUT_H
 
 #include <stdio.h>
 #include "conn.h"
+#include "output-escape.h"
+#include "output-json.h"
 
 typedef enum { WS_FMT_TEXT = 0, WS_FMT_JSON, WS_FMT_CSV } ws_format;
 
@@ -40,16 +41,11 @@ size_t ws_writer_backlog (const ws_writer *w);
 uint64_t ws_writer_dropped (const ws_writer *w);
 uint64_t ws_writer_failures (const ws_writer *w); /* writes the file did not take */
 
-/* One JSON object (no newline) for a record: the contract keys. */
-void ws_json_record (GString *out, const ws_conn *c);
-/* Escape helpers, exposed for tests and other writers. */
-void ws_json_string (GString *out, const char *s, size_t len); /* with quotes; NULL -> null */
-void ws_csv_field (GString *out, const char *s);               /* NULL -> empty */
-void ws_csv_field_len (GString *out, const char *s, size_t len); /* NUL bytes kept */
-void ws_text_safe (GString *out, const char *s, size_t len);   /* no control chars */
-/* microseconds since the epoch as seconds with 6 decimals */
-void ws_ts_append (GString *out, int64_t ts_us);
-
 ws_format ws_format_parse (const char *name, bool *ok);
+
+/* The output file: standard output for NULL or "-"; otherwise created, and
+ * truncated (the command, mode 0644) or appended to (the daemon, 0640, so
+ * that a restart or SIGHUP keeps what was written). */
+FILE *ws_output_open (const char *path, bool append, GError **error);
 
 #endif

@@ -4,6 +4,7 @@
  * must not carry), and an upgrade that got no answer. */
 #include "diag-internal.h"
 #include "http.h"
+#include "handshake.h"
 #include "strbuf.h"
 #include "facts.h"
 #include "software.h"

@@ -747,8 +747,8 @@ ws_subproto_name (const ws_subproto *a)
 /* ---- the frame parser's side ---------------------------------------------- */
 
 void
-ws_subproto_take (ws_conn *c, int side, const uint8_t *d, size_t n, uint32_t mask,
-                  uint64_t msg_off)
+ws_subproto_conn_message (ws_conn *c, int side, int opcode, const uint8_t *head,
+                          size_t head_len, uint64_t size, int64_t ts_us)
 {
   if (!c->app_decided)
     {
@@ -761,17 +761,14 @@ ws_subproto_take (ws_conn *c, int side, const uint8_t *d, size_t n, uint32_t mas
   ws_subproto *a = c->app;
   if (!a || (side != WS_SIDE_CLIENT && side != WS_SIDE_SERVER))
     return;
-  if (msg_off == 0)
-    a->head_len[side] = 0;
-  if (msg_off != a->head_len[side] || msg_off >= WS_APP_HEAD)
-    return;
-  size_t k = MIN (n, (size_t) (WS_APP_HEAD - msg_off));
-  uint8_t mb[4];
-  memcpy (mb, &mask, 4);
-  uint8_t *h = a->head[side] + msg_off;
-  for (size_t i = 0; i < k; i++)
-    h[i] = d[i] ^ mb[i & 3];
-  a->head_len[side] = (uint16_t) (msg_off + k);
+  if (!head)
+    head_len = 0;
+  if (!ws_subproto_message (a, side, opcode, head ? head : (const uint8_t *) "", head_len,
+                            size, ts_us))
+    {
+      ws_subproto_free (a);
+      c->app = NULL;
+    }
 }
 
 void
@@ -785,20 +782,4 @@ ws_subproto_conn_end (ws_conn *c)
   if (kind_of_subprotocol (c->accepted_subprotocol)
       || (!c->accepted_subprotocol && kind_of_path (c->path, &version)))
     c->app = ws_subproto_new (c->accepted_subprotocol, c->path);
-}
-
-void
-ws_subproto_message_end (ws_conn *c, int side, int opcode, uint64_t size, int64_t ts_us)
-{
-  ws_subproto *a = c->app;
-  if (!a || (side != WS_SIDE_CLIENT && side != WS_SIDE_SERVER))
-    return;
-  size_t len = size == 0 ? 0 : a->head_len[side];
-  if (!ws_subproto_message (a, side, opcode, a->head[side], len, size, ts_us))
-    {
-      ws_subproto_free (a);
-      c->app = NULL;
-      return;
-    }
-  a->head_len[side] = 0;
 }

@@ -91,9 +91,6 @@ typedef struct ws_subproto {
   uint8_t mq_len[2];
   uint64_t mq_skip[2];
 
-  /* the message being gathered, by side */
-  uint8_t head[2][WS_APP_HEAD];
-  uint16_t head_len[2];
 } ws_subproto;
 
 /* A state for a connection with that subprotocol and path (either NULL):
@@ -112,13 +109,11 @@ bool ws_subproto_message (ws_subproto *a, int side, int opcode, const uint8_t *m
  * "signalr", "phoenix"; NULL for none or not known yet. */
 const char *ws_subproto_name (const ws_subproto *a);
 
-/* The frame parser's side of it (wsframe.c): bytes of a data message at
- * msg_off, masked with the four bytes of mask as they apply to d[0] (0: not
- * masked); then the end of the message. */
-void ws_subproto_take (struct ws_conn *c, int side, const uint8_t *d, size_t n,
-                       uint32_t mask, uint64_t msg_off);
-void ws_subproto_message_end (struct ws_conn *c, int side, int opcode, uint64_t size,
-                              int64_t ts_us);
+/* A whole data message of c (conn.c's message_end callback): its first
+ * head_len bytes (NULL when they are compressed and not inflated), its size.
+ * Sets up the state at the first message. */
+void ws_subproto_conn_message (struct ws_conn *c, int side, int opcode, const uint8_t *head,
+                               size_t head_len, uint64_t size, int64_t ts_us);
 
 /* The name of an MQTT 5 reason code (DISCONNECT, CONNACK), or NULL. */
 const char *ws_mqtt_reason_name (int code);

@@ -11,7 +11,7 @@
 
 #include <string.h>
 
-#include "conn.h"
+#include "record.h"
 
 /* A few facts about a connection, kept for a while after its record is
  * written so that later and earlier connections can be compared with it. */

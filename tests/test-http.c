@@ -9,6 +9,9 @@
  * Python's hashlib/base64, independent of GLib.
  */
 #include "http.h"
+#include "handshake.h"
+#include "wsext.h"
+#include "sha1.h"
 
 #include <string.h>
 

@@ -14,6 +14,8 @@
 
 #include "conn.h"
 #include "wsframe.h"
+#include "utf8.h"
+#include "closecodes.h"
 
 #define TS 1700000000000000LL
 
@@ -135,6 +137,7 @@ conn_new (const setup *s)
       c->pmd.server_no_context_takeover = s->server_nct;
       c->midstream = s->midstream;
     }
+  ws_conn_frames_begin (c);
   return c;
 }
 
@@ -1329,7 +1332,7 @@ test_tiny_fragments (void)
       g_assert_cmpuint (c->dir[0].last_message, ==, n);
       g_assert_cmpuint (c->dir[0].frame_bytes, ==, in->len);
       g_assert_null (c->frames[0].ctl);
-      g_assert_null (c->frames[0].zs);
+      g_assert_null (c->frames[0].inf);
       ws_conn_free (c);
     }
   g_byte_array_unref (in);
@@ -1488,7 +1491,7 @@ test_deflate_garbage (void)
   /* not inflatable: sizes are wire sizes */
   g_assert_cmpuint (c->dir[0].largest_before_last, ==, 4);
   g_assert_cmpuint (c->dir[0].last_message, ==, 2);
-  g_assert_true (c->frames[0].zs_failed);
+  g_assert_true (c->frames[0].inf_failed);
   ws_conn_free (c);
   g_byte_array_unref (in);
 }
@@ -1551,7 +1554,7 @@ check_bomb (bool takeover)
     {
       /* the context is lost: the next message is measured on the wire */
       g_assert_cmpuint (d->last_message, ==, second_wire);
-      g_assert_true (c->frames[0].zs_failed);
+      g_assert_true (c->frames[0].inf_failed);
     }
   else
     g_assert_cmpuint (d->last_message, ==, strlen (msgs[0]));
@@ -1590,7 +1593,7 @@ test_deflate_inflater_limit (void)
   g_assert_true (c->limits & WS_LIMIT_INFLATERS);
   g_assert_cmpuint (ws_stats.inflater_limit_hits, >, 0);
   g_assert_cmpuint (c->dir[1].last_message, ==, z->len);
-  g_assert_null (c->frames[1].zs);
+  g_assert_null (c->frames[1].inf);
   assert_no_violations (c);
   ws_conn_free (c);
   setup_limits ();
@@ -2159,6 +2162,156 @@ test_midstream_frames_recognised (void)
   g_ptr_array_unref (segs);
 }
 
+/* ---- the parser alone, through its callbacks ------------------------------- */
+
+typedef struct {
+  GPtrArray *msgs;            /* "side opcode size wire inflated ts: head" */
+  GString *chunks;            /* message_chunk bytes, all messages */
+  unsigned closes, violations, starts, frames, controls;
+  int close_code;
+  char close_reason[64];
+} cb_log;
+
+static void
+cb_violation (void *ud, int side, ws_violation_kind k, int64_t ts_us, uint64_t offset,
+              const char *fmt, va_list ap)
+{
+  (void) side, (void) k, (void) ts_us, (void) offset, (void) fmt, (void) ap;
+  ((cb_log *) ud)->violations++;
+}
+
+static void
+cb_close (void *ud, int side, const ws_frame_close *cl)
+{
+  cb_log *l = ud;
+  (void) side;
+  l->closes++;
+  l->close_code = cl->code;
+  g_snprintf (l->close_reason, sizeof l->close_reason, "%.*s", (int) cl->reason_len,
+              (const char *) cl->reason);
+}
+
+static void
+cb_frame (void *ud, int side, unsigned op, bool fin, uint64_t n, int64_t ts_us)
+{
+  (void) side, (void) op, (void) fin, (void) n, (void) ts_us;
+  ((cb_log *) ud)->frames++;
+}
+
+static void
+cb_start (void *ud, int side, unsigned op, bool compressed, int64_t ts_us)
+{
+  (void) side, (void) op, (void) compressed, (void) ts_us;
+  ((cb_log *) ud)->starts++;
+}
+
+static void
+cb_chunk (void *ud, int side, const uint8_t *d, size_t n)
+{
+  (void) side;
+  g_string_append_len (((cb_log *) ud)->chunks, (const char *) d, (gssize) n);
+}
+
+static void
+cb_end (void *ud, const ws_frame_message *m)
+{
+  cb_log *l = ud;
+  g_ptr_array_add (l->msgs, g_strdup_printf ("%d %u %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
+                                             " %d %" G_GINT64_FORMAT ": %.*s",
+                                             m->side, m->opcode, m->size, m->wire_size,
+                                             m->inflated, (gint64) (m->ts_us - TS),
+                                             (int) m->head_len, (const char *) m->head));
+}
+
+static void
+cb_control (void *ud, int side, unsigned op, uint64_t n, int64_t ts_us)
+{
+  (void) side, (void) op, (void) n, (void) ts_us;
+  ((cb_log *) ud)->controls++;
+}
+
+static const ws_frame_callbacks log_callbacks = {
+  .violation = cb_violation, .close = cb_close, .frame = cb_frame,
+  .message_start = cb_start, .message_chunk = cb_chunk, .message_end = cb_end,
+  .control = cb_control,
+};
+
+/* No ws_conn anywhere: the parser reports what it reads through its
+ * callbacks, its counters and its head of each message (unmasked, and
+ * inflated when the message was compressed and inflating is on). */
+static void
+test_callbacks_alone (void)
+{
+  ws_limits lim;
+  ws_limits_init_defaults (&lim);
+  lim.inflate = true;
+  ws_pmd pmd = { .enabled = true, .server_max_window_bits = 15, .client_max_window_bits = 15 };
+  ws_pmd_stats inflaters = { 0 };
+  ws_frame_stats st[2] = { { 0 } };
+  cb_log log = { .msgs = g_ptr_array_new_with_free_func (g_free), .chunks = g_string_new (NULL) };
+  ws_frame_parser p[2];
+  for (int s = 0; s < 2; s++)
+    {
+      ws_frame_env env = { .cb = &log_callbacks, .ud = &log, .limits = &lim, .pmd = &pmd,
+                           .inflaters = &inflaters, .stats = &st[s], .head_max = 8 };
+      ws_frame_parser_init (&p[s], &env, s);
+    }
+
+  /* client: a masked text message in two fragments, a ping between them */
+  GByteArray *c = g_byte_array_new ();
+  put_frame (c, 0, 0, 1, true, "hello ", 6);
+  put_frame (c, 1, 0, 9, true, "p", 1);
+  put_frame (c, 1, 0, 0, true, "world", 5);
+  /* server: a compressed binary message, then a close */
+  GByteArray *sv = g_byte_array_new ();
+  z_stream zs;
+  deflater_init (&zs);
+  static const char big[] = "compressed payload, compressed payload, compressed payload";
+  GByteArray *z = deflate_msg (&zs, big, sizeof big - 1);
+  put_frame (sv, 1, 4, 2, false, z->data, z->len);
+  put_close (sv, false, 1001, "going away", 10);
+  ws_frame_feed (&p[0], c->data, c->len, TS + 1);
+  ws_frame_feed (&p[1], sv->data, 3, TS + 2);   /* split inside the header */
+  ws_frame_feed (&p[1], sv->data + 3, sv->len - 3, TS + 3);
+
+  g_assert_cmpuint (log.msgs->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (log.msgs, 0), ==, "0 1 11 11 0 1: hello wo");
+  char *want = g_strdup_printf ("1 2 %zu %u 1 3: compress", sizeof big - 1, z->len);
+  g_assert_cmpstr (g_ptr_array_index (log.msgs, 1), ==, want);
+  g_free (want);
+  /* every byte of both messages, unmasked and inflated, in order */
+  g_assert_cmpstr (log.chunks->str, ==, "hello world" "compressed payload, compressed payload, compressed payload");
+  g_assert_cmpuint (log.starts, ==, 2);
+  g_assert_cmpuint (log.frames, ==, 5);
+  g_assert_cmpuint (log.controls, ==, 1);
+  g_assert_cmpuint (log.closes, ==, 1);
+  g_assert_cmpint (log.close_code, ==, 1001);
+  g_assert_cmpstr (log.close_reason, ==, "going away");
+  g_assert_cmpuint (log.violations, ==, 0);
+  g_assert_cmpuint (st[0].messages, ==, 1);
+  g_assert_cmpuint (st[0].pings, ==, 1);
+  g_assert_cmpuint (st[1].compressed_messages, ==, 1);
+  g_assert_cmpuint (st[1].largest_message, ==, sizeof big - 1);
+  g_assert_cmpuint (inflaters.live, ==, 1);
+
+  /* an unmasked client frame is a violation, reported through the callback */
+  GByteArray *bad = g_byte_array_new ();
+  put_frame (bad, 1, 0, 2, false, "x", 1);
+  ws_frame_feed (&p[0], bad->data, bad->len, TS + 4);
+  g_assert_cmpuint (log.violations, ==, 1);
+
+  for (int s = 0; s < 2; s++)
+    ws_frame_parser_clear (&p[s]);
+  g_assert_cmpuint (inflaters.live, ==, 0);
+  deflateEnd (&zs);
+  g_byte_array_unref (bad);
+  g_byte_array_unref (z);
+  g_byte_array_unref (c);
+  g_byte_array_unref (sv);
+  g_string_free (log.chunks, TRUE);
+  g_ptr_array_unref (log.msgs);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -2208,6 +2361,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ws_frame/midstream/long-frames", test_midstream_long_frames);
   g_test_add_func ("/ws_frame/midstream/random-streams", test_midstream_random_streams);
   g_test_add_func ("/ws_frame/midstream/frames-recognised", test_midstream_frames_recognised);
+  g_test_add_func ("/ws_frame/callbacks-alone", test_callbacks_alone);
   g_test_add_func ("/ws_frame/garbage", test_garbage);
   g_test_add_func ("/ws_frame/probe", test_probe);
   return g_test_run ();
