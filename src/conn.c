@@ -110,6 +110,45 @@ on_limit (void *ud, int side, unsigned which)
     }
 }
 
+/* ---- the application protocol (subproto.h) ---- */
+
+static void
+ws_subproto_conn_message (ws_conn *c, int side, int opcode, const uint8_t *head,
+                          size_t head_len, uint64_t size, int64_t ts_us)
+{
+  if (!c->app_decided)
+    {
+      c->app_decided = true;
+      /* a subprotocol we do not know: its messages are its own */
+      if (c->accepted_subprotocol && !ws_subproto_known (c->accepted_subprotocol, NULL, false))
+        return;
+      c->app = ws_subproto_new (c->accepted_subprotocol, c->path);
+    }
+  ws_subproto *a = c->app;
+  if (!a || (side != WS_SIDE_CLIENT && side != WS_SIDE_SERVER))
+    return;
+  if (!head)
+    head_len = 0;
+  if (!ws_subproto_message (a, side, opcode, head ? head : (const uint8_t *) "", head_len,
+                            size, ts_us))
+    {
+      ws_subproto_free (a);
+      c->app = NULL;
+    }
+}
+
+static void
+ws_subproto_conn_end (ws_conn *c)
+{
+  if (c->app_decided)
+    return;
+  /* no data message came: what the handshake named is still a fact */
+  c->app_decided = true;
+  if ((c->accepted_subprotocol || c->path)
+      && ws_subproto_known (c->accepted_subprotocol, c->path, false))
+    c->app = ws_subproto_new (c->accepted_subprotocol, c->path);
+}
+
 /* A whole data message: its first bytes to the application protocol reader
  * (subproto.h); once it knows there is none, the parsers keep no head. */
 static void

@@ -6,7 +6,6 @@
 
 #include <string.h>
 
-#include "conn.h"
 #include "subproto.h"
 
 static void
@@ -70,13 +69,12 @@ json_dir (GString *o, const ws_app_dir *d, unsigned inits)
 static const char *
 side_word (int s)
 {
-  return s == WS_SIDE_CLIENT ? "client" : s == WS_SIDE_SERVER ? "server" : NULL;
+  return s == 0 ? "client" : s == 1 ? "server" : NULL;
 }
 
 void
-ws_subproto_json (GString *o, const ws_conn *c)
+ws_subproto_json (GString *o, const ws_subproto *a)
 {
-  const ws_subproto *a = c->app;
   const char *name = ws_subproto_name (a);
   if (!name)
     return;
@@ -92,12 +90,12 @@ ws_subproto_json (GString *o, const ws_conn *c)
   g_string_append_printf (o, ",\"handshake_done\":%s", a->handshake_done ? "true" : "false");
   json_ms (o, "ping_interval_ms", a->ping_interval_ms);
   json_ms (o, "ping_timeout_ms", a->ping_timeout_ms);
-  json_ms (o, "client_heartbeat_ms", a->hb_send_ms[WS_SIDE_CLIENT]);
-  json_ms (o, "server_heartbeat_ms", a->hb_send_ms[WS_SIDE_SERVER]);
+  json_ms (o, "client_heartbeat_ms", a->hb_send_ms[0]);
+  json_ms (o, "server_heartbeat_ms", a->hb_send_ms[1]);
   g_string_append (o, ",\"client\":");
-  json_dir (o, &a->dir[WS_SIDE_CLIENT], a->inits[WS_SIDE_CLIENT]);
+  json_dir (o, &a->dir[0], a->inits[0]);
   g_string_append (o, ",\"server\":");
-  json_dir (o, &a->dir[WS_SIDE_SERVER], a->inits[WS_SIDE_SERVER]);
+  json_dir (o, &a->dir[1], a->inits[1]);
   g_string_append (o, ",\"end\":");
   if (a->end_side < 0)
     g_string_append (o, "null");

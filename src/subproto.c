@@ -7,10 +7,10 @@
 
 #include <string.h>
 
-#include "conn.h"
 #include "subproto.h"
 
 enum { BY_SUBPROTOCOL = 1, BY_PATH, BY_MESSAGE };
+enum { WS_SIDE_CLIENT = 0, WS_SIDE_SERVER = 1 };   /* as ws_side */
 enum { SNIFF_MESSAGES = 4 };   /* messages of both sides looked at before giving up */
 
 /* ---- small readers ------------------------------------------------------- */
@@ -746,40 +746,11 @@ ws_subproto_name (const ws_subproto *a)
 
 /* ---- the frame parser's side ---------------------------------------------- */
 
-void
-ws_subproto_conn_message (ws_conn *c, int side, int opcode, const uint8_t *head,
-                          size_t head_len, uint64_t size, int64_t ts_us)
+bool
+ws_subproto_known (const char *subprotocol, const char *path, bool any_path)
 {
-  if (!c->app_decided)
-    {
-      c->app_decided = true;
-      /* a subprotocol we do not know: its messages are its own */
-      if (c->accepted_subprotocol && !kind_of_subprotocol (c->accepted_subprotocol))
-        return;
-      c->app = ws_subproto_new (c->accepted_subprotocol, c->path);
-    }
-  ws_subproto *a = c->app;
-  if (!a || (side != WS_SIDE_CLIENT && side != WS_SIDE_SERVER))
-    return;
-  if (!head)
-    head_len = 0;
-  if (!ws_subproto_message (a, side, opcode, head ? head : (const uint8_t *) "", head_len,
-                            size, ts_us))
-    {
-      ws_subproto_free (a);
-      c->app = NULL;
-    }
-}
-
-void
-ws_subproto_conn_end (ws_conn *c)
-{
-  if (c->app_decided)
-    return;
-  /* no data message came: what the handshake named is still a fact */
-  c->app_decided = true;
   uint8_t version = 0;
-  if (kind_of_subprotocol (c->accepted_subprotocol)
-      || (!c->accepted_subprotocol && kind_of_path (c->path, &version)))
-    c->app = ws_subproto_new (c->accepted_subprotocol, c->path);
+  if (subprotocol)
+    return kind_of_subprotocol (subprotocol) != WS_APP_NONE;
+  return any_path || kind_of_path (path, &version) != WS_APP_NONE;
 }

@@ -23,7 +23,6 @@
 
 #include <glib.h>
 
-struct ws_conn;
 
 typedef enum {
   WS_APP_NONE = 0,
@@ -109,21 +108,15 @@ bool ws_subproto_message (ws_subproto *a, int side, int opcode, const uint8_t *m
  * "signalr", "phoenix"; NULL for none or not known yet. */
 const char *ws_subproto_name (const ws_subproto *a);
 
-/* A whole data message of c (conn.c's message_end callback): its first
- * head_len bytes (NULL when they are compressed and not inflated), its size.
- * Sets up the state at the first message. */
-void ws_subproto_conn_message (struct ws_conn *c, int side, int opcode, const uint8_t *head,
-                               size_t head_len, uint64_t size, int64_t ts_us);
+/* Is a protocol known by that subprotocol, or (no subprotocol) by that path
+ * (any_path: whatever the path, as the message shapes may tell)? */
+bool ws_subproto_known (const char *subprotocol, const char *path, bool any_path);
 
 /* The name of an MQTT 5 reason code (DISCONNECT, CONNACK), or NULL. */
 const char *ws_mqtt_reason_name (int code);
 
-/* The connection ended: when no data message was seen, the protocol the
- * handshake names (subprotocol or path) is set up all the same. */
-void ws_subproto_conn_end (struct ws_conn *c);
-
 /* Append the record's members (",\"subprotocol_app\":...,\"app\":{...}")
  * when a protocol was found; nothing otherwise. */
-void ws_subproto_json (GString *out, const struct ws_conn *c);
+void ws_subproto_json (GString *out, const ws_subproto *a);
 
 #endif
