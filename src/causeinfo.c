@@ -263,6 +263,22 @@ static const ws_cause_info causes[] = {
     N_("Follow the application's meaning of the code (for example re-"
     "authenticate on an unauthorised code)."),
     "3000-4999" },
+  { "subprotocol_code", N_("Subprotocol close code"),
+    N_("The application closed with a code its negotiated subprotocol defines "
+    "(graphql-transport-ws 4400 Bad Request, 4401 Unauthorized, 4403 "
+    "Forbidden, 4408 Connection initialisation timeout, 4409 Subscriber "
+    "already exists, 4429 Too many initialisation requests, 4500 Internal "
+    "server error, ...): the code says what went wrong at that protocol's "
+    "level."),
+    N_("A close frame with a 4000-4999 code that the subprotocol in "
+    "Sec-WebSocket-Protocol defines, and the subprotocol's own messages before "
+    "it (connection_init, connection_ack, subscribe)."),
+    N_("The subprotocol's messages just before the close (was connection_init "
+    "sent, acknowledged, sent twice?) and the reason text."),
+    N_("The fix for that code (wsclosed --explain CODE shows it): usually in "
+    "the client's use of the protocol, e.g. send connection_init once and "
+    "promptly, wait for connection_ack, send valid credentials."),
+    "4400-4504" },
   { "invalid_close_code", N_("Invalid close code"),
     N_("A close frame carried a code that must never be sent (1004, 1005, "
     "1006, 1015, 0-999) or is not assigned (1016-2999)."),

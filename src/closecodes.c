@@ -481,6 +481,118 @@ static const ws_code_info code_table[] = {
 
 #define N_ENTRIES (sizeof code_table / sizeof code_table[0])
 
+/* Codes a subprotocol gives a meaning in 4000-4999, tagged with it.  Kept
+ * out of code_table: the record's close_name stays the range's, and the
+ * diagnosis uses these only when that subprotocol was negotiated
+ * (rules-subproto.c). */
+static const ws_subproto_code subproto_codes[] = {
+#define GQL "graphql-transport-ws"
+#define GQL_BY_SERVER N_("The graphql-ws server (subprotocol graphql-transport-ws).")
+#define GQL_BY_CLIENT N_("The graphql-ws client (subprotocol graphql-transport-ws).")
+  { GQL, { 4400, "graphql-transport-ws-4400", N_("Bad Request"),
+    N_("The receiver got a message it could not use: not JSON, an unknown "
+    "type, a missing id or payload, or a message not allowed at that moment."),
+    N_("Either side; usually the graphql-ws server."),
+    N_("A client and server that speak different protocols (a "
+    "subscriptions-transport-ws client against a graphql-ws server), or a "
+    "hand-written client."),
+    N_("Use a client that speaks graphql-transport-ws (the graphql-ws "
+    "library), or make the messages follow its protocol; the reason names "
+    "what was wrong."), true } },
+  { GQL, { 4401, "graphql-transport-ws-4401", N_("Unauthorized"),
+    N_("The client subscribed before the server acknowledged its "
+    "connection_init with connection_ack."),
+    GQL_BY_SERVER,
+    N_("A client that sends subscribe right after connection_init without "
+    "waiting for connection_ack."),
+    N_("Wait for connection_ack before subscribing (the graphql-ws client "
+    "does this itself; a custom client must)."), true } },
+  { GQL, { 4403, "graphql-transport-ws-4403", N_("Forbidden"),
+    N_("The server refused the connection_init: its onConnect hook returned "
+    "false (usually a missing or bad token in the connection parameters)."),
+    GQL_BY_SERVER,
+    N_("Right after the client's connection_init."),
+    N_("Send valid credentials in connectionParams, or look at the server's "
+    "onConnect for why it refused."), true } },
+  { GQL, { 4406, "graphql-transport-ws-4406", N_("Subprotocol not acceptable"),
+    N_("The server does not speak the subprotocol the client asked for."),
+    GQL_BY_SERVER,
+    N_("At the start, when the client offered graphql-ws (the legacy protocol) "
+    "or none."),
+    N_("Use matching client and server libraries (graphql-ws with "
+    "graphql-transport-ws on both ends)."), true } },
+  { GQL, { 4408, "graphql-transport-ws-4408", N_("Connection initialisation timeout"),
+    N_("The client did not send connection_init within the server's "
+    "connectionInitWaitTimeout (3 s by default)."),
+    GQL_BY_SERVER,
+    N_("A few seconds after the opening handshake, with no connection_init on "
+    "the wire (a lazy client that connects before it has anything to send, or "
+    "a client stuck getting its token)."),
+    N_("Send connection_init as soon as the connection opens, or raise "
+    "connectionInitWaitTimeout on the server."), true } },
+  { GQL, { 4409, "graphql-transport-ws-4409", N_("Subscriber already exists"),
+    N_("The client started a subscription with an id that is still in use on "
+    "that connection."),
+    GQL_BY_SERVER,
+    N_("A client that reuses operation ids, or resubscribes without "
+    "completing the old subscription."),
+    N_("Give every operation a unique id; send complete before reusing one."),
+    true } },
+  { GQL, { 4429, "graphql-transport-ws-4429", N_("Too many initialisation requests"),
+    N_("The client sent connection_init more than once on one connection."),
+    GQL_BY_SERVER,
+    N_("A second connection_init, often from reconnect logic that reuses the "
+    "open socket."),
+    N_("Send connection_init once per connection."), true } },
+  { GQL, { 4500, "graphql-transport-ws-4500", N_("Internal server error"),
+    N_("The server failed while handling the connection (an exception in "
+    "onConnect, context or a resolver setup)."),
+    GQL_BY_SERVER,
+    N_("Whenever the server's code throws outside an operation."),
+    N_("Read the server's logs for the exception; the reason text usually "
+    "carries its message."), true } },
+  { GQL, { 4005, "graphql-transport-ws-4005", N_("Internal client error"),
+    N_("The client failed while handling the connection (an exception in its "
+    "own code)."),
+    GQL_BY_CLIENT,
+    N_("Whenever the client's code throws outside an operation."),
+    N_("Look at the client's console or logs for the exception."), true } },
+  { GQL, { 4004, "graphql-transport-ws-4004", N_("Bad Response"),
+    N_("The client got a message from the server it could not use."),
+    GQL_BY_CLIENT,
+    N_("A server that speaks another protocol or sends malformed messages."),
+    N_("Use matching client and server libraries; check what the server sent "
+    "just before the close."), true } },
+  { GQL, { 4504, "graphql-transport-ws-4504", N_("Connection acknowledgement timeout"),
+    N_("The server did not answer connection_init with connection_ack within "
+    "the client's ackWaitTimeout."),
+    GQL_BY_CLIENT,
+    N_("A slow or stuck onConnect on the server, or a server that never acks."),
+    N_("Make the server's onConnect answer quickly, or raise the client's "
+    "ackWaitTimeout."), true } },
+#undef GQL
+#undef GQL_BY_SERVER
+#undef GQL_BY_CLIENT
+};
+
+const ws_code_info *
+ws_code_subproto (const char *protocol, int code)
+{
+  for (size_t i = 0; i < G_N_ELEMENTS (subproto_codes); i++)
+    if (subproto_codes[i].info.code == code
+        && (!protocol || !g_ascii_strcasecmp (protocol, subproto_codes[i].protocol)))
+      return &subproto_codes[i].info;
+  return NULL;
+}
+
+size_t
+ws_code_subproto_all (const ws_subproto_code **out)
+{
+  if (out)
+    *out = subproto_codes;
+  return G_N_ELEMENTS (subproto_codes);
+}
+
 static bool
 is_handshake_key (const char *key)
 {
@@ -725,5 +837,18 @@ ws_code_explain (const char *arg, GError **error)
   ws_explain_section (out, _("Sent by:"), _(e->sent_by));
   ws_explain_section (out, _("When you see it:"), _(e->when));
   ws_explain_section (out, _("How to fix it:"), _(e->fix));
+  /* what subprotocols make of that code */
+  for (size_t i = 0; n >= 4000 && n <= 4999 && i < G_N_ELEMENTS (subproto_codes); i++)
+    {
+      const ws_code_info *s = &subproto_codes[i].info;
+      if (s->code != n)
+        continue;
+      g_string_append_printf (out, _("\nIn the subprotocol %s: %d %s\n"),
+                              subproto_codes[i].protocol, s->code, _(s->name));
+      ws_explain_section (out, _("Meaning:"), _(s->meaning));
+      ws_explain_section (out, _("Sent by:"), _(s->sent_by));
+      ws_explain_section (out, _("When you see it:"), _(s->when));
+      ws_explain_section (out, _("How to fix it:"), _(s->fix));
+    }
   return g_string_free (out, FALSE);
 }

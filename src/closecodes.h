@@ -19,6 +19,18 @@ typedef struct {
   bool on_wire;             /* may appear in a close frame */
 } ws_code_info;
 
+/* A code a subprotocol defines (4000-4999), with the subprotocol's name as
+ * negotiated in Sec-WebSocket-Protocol. */
+typedef struct {
+  const char *protocol;
+  ws_code_info info;
+} ws_subproto_code;
+
+/* The meaning protocol (NULL: any) gives code, or NULL. */
+const ws_code_info *ws_code_subproto (const char *protocol, int code);
+/* All subprotocol codes; returns the count. */
+size_t ws_code_subproto_all (const ws_subproto_code **out);
+
 /* Close codes a peer may send (RFC 6455 7.4.1/7.4.2 and the IANA registry):
  * 1000-1003, 1007-1014, 3000-4999.  What the frame parser checks each close
  * frame against; the table's on_wire says the same per entry. */

@@ -34,6 +34,7 @@
 #include "handshake.h"
 #include "midstream.h"
 #include "redact.h"
+#include "subproto.h"
 #include "tlsconn.h"
 
 ws_limits ws_limits_cfg;
@@ -109,10 +110,64 @@ on_limit (void *ud, int side, unsigned which)
     }
 }
 
+/* ---- the application protocol (subproto.h) ---- */
+
+static void
+ws_subproto_conn_message (ws_conn *c, int side, int opcode, const uint8_t *head,
+                          size_t head_len, uint64_t size, int64_t ts_us)
+{
+  if (!c->app_decided)
+    {
+      c->app_decided = true;
+      /* a subprotocol we do not know: its messages are its own */
+      if (c->accepted_subprotocol && !ws_subproto_known (c->accepted_subprotocol, NULL, false))
+        return;
+      c->app = ws_subproto_new (c->accepted_subprotocol, c->path);
+    }
+  ws_subproto *a = c->app;
+  if (!a || (side != WS_SIDE_CLIENT && side != WS_SIDE_SERVER))
+    return;
+  if (!head)
+    head_len = 0;
+  if (!ws_subproto_message (a, side, opcode, head ? head : (const uint8_t *) "", head_len,
+                            size, ts_us))
+    {
+      ws_subproto_free (a);
+      c->app = NULL;
+    }
+}
+
+static void
+ws_subproto_conn_end (ws_conn *c)
+{
+  if (c->app_decided)
+    return;
+  /* no data message came: what the handshake named is still a fact */
+  c->app_decided = true;
+  if ((c->accepted_subprotocol || c->path)
+      && ws_subproto_known (c->accepted_subprotocol, c->path, false))
+    c->app = ws_subproto_new (c->accepted_subprotocol, c->path);
+}
+
+/* A whole data message: its first bytes to the application protocol reader
+ * (subproto.h); once it knows there is none, the parsers keep no head. */
+static void
+on_message_end (void *ud, const ws_frame_message *m)
+{
+  ws_conn *c = ud;
+  bool usable = !m->compressed || m->inflated;
+  ws_subproto_conn_message (c, m->side, (int) m->opcode, usable ? m->head : NULL,
+                            usable ? m->head_len : 0, m->size, m->ts_us);
+  if (c->app_decided && !c->app)
+    for (int s = 0; s < 2; s++)
+      c->frames[s].env.head_max = 0;
+}
+
 static const ws_frame_callbacks record_callbacks = {
   .violation = on_violation,
   .close = on_close,
   .limit = on_limit,
+  .message_end = on_message_end,
 };
 
 void
@@ -143,7 +198,8 @@ ws_conn_new (void)
       ws_http_parser_init (&c->http[s]);
       ws_frame_env env = {
         .cb = &record_callbacks, .ud = c, .limits = &ws_limits_cfg, .pmd = &c->pmd,
-        .inflaters = &ws_stats.inflaters, .stats = &c->dir[s].ws
+        .inflaters = &ws_stats.inflaters, .stats = &c->dir[s].ws,
+        .head_max = WS_APP_HEAD
       };
       ws_frame_parser_init (&c->frames[s], &env, s);
     }
@@ -154,6 +210,13 @@ void
 ws_conn_release (ws_conn *c)
 {
   ws_tls_conn_release (c);
+  ws_subproto_conn_end (c);
+  if (c->app && !ws_subproto_name (c->app))
+    {
+      /* still looking when it ended: nothing found (a known one is a fact) */
+      ws_subproto_free (c->app);
+      c->app = NULL;
+    }
   for (int s = 0; s < 2; s++)
     {
       ws_http_parser_clear (&c->http[s]);
@@ -236,6 +299,7 @@ ws_conn_free (ws_conn *c)
     g_free (c->hs_block[1]);
   ws_cause_clear (&c->cause);
   ws_tls_conn_free (c);
+  ws_subproto_free (c->app);
   if (c->violations)
     g_free (c->violations);
   g_free (c);

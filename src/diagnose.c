@@ -43,6 +43,8 @@
 #include "facts.h"
 #include "software.h"
 
+void rule_subproto (diag *d);
+
 /* The context of one diagnosis, with the facts every rule reads. */
 static void
 diag_init (diag *d, ws_conn *c, const ws_conn_window *w)
@@ -139,6 +141,7 @@ ws_diagnose (ws_conn *c, const ws_conn_window *w)
         rule_abnormal (&d);
       else
         rule_still_open (&d);
+      rule_subproto (&d);       /* application protocols (rules-subproto.c) */
       failed_connection_check (&d);
     }
   /* then, for every record */

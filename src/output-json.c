@@ -2,6 +2,7 @@
  * writer adds the newline).  The keys are the contract (doc/ and README):
  * they are added to, never renamed.
  */
+#include "subproto.h"
 #include "config.h"
 
 #include <string.h>
@@ -491,6 +492,8 @@ ws_json_record (GString *o, const ws_conn *c)
 
   if (c->tls)                 /* the TLS stage's facts, written on their own */
     jw_end (&w, p), ws_tls_json (o, c), jw_init (&w, o), p = o->str + o->len;
+  if (c->app)                 /* the application protocol's (subproto.h) */
+    jw_end (&w, p), ws_subproto_json (o, c->app), jw_init (&w, o), p = o->str + o->len;
   p = json_cause (&w, p, &c->cause);
   p = jw_room (&w, p, 1);
   *p++ = '}';

@@ -203,6 +203,8 @@ struct ws_conn {
   char *x_forwarded_for, *forwarded, *x_real_ip, *request_id;
   bool req_headers_read;      /* set with them: NULL then means absent */
   struct ws_tls *tls;         /* the TLS stage's parser, NULL unless tls_on */
+  struct ws_subproto *app;    /* application protocol (subproto.h), or NULL */
+  bool app_decided;           /* app was set up at the first data message */
 };
 
 #define WS_CLIENT_ID_MAX 256

@@ -17,8 +17,10 @@
 # Needs: tcpdump, tshark, /usr/bin/python3 with python3-websockets,
 # python3-aiohttp, python3-tornado, python3-uvicorn, python3-starlette,
 # python3-wsproto; perl with libmojolicious-perl; golang-go with
-# golang-github-gorilla-websocket-dev; node + npm (Socket.IO, graphql-ws, aedes
-# from node/package-lock.json); haproxy; apache2.
+# golang-github-gorilla-websocket-dev; node + npm (Socket.IO, graphql-ws, aedes,
+# stomp-broker-js from node/package-lock.json); haproxy; apache2;
+# libjetty9-java libjetty9-extra-java with a JDK (javac); ruby-faye-websocket
+# and thin.
 
 set -u
 export LC_ALL=C.UTF-8 PYTHONDONTWRITEBYTECODE=1

@@ -201,15 +201,63 @@ S("socketio-ping-timeout", "socket.io", "keepalive", "Socket.IO 4 server (pingIn
 S("socketio-pong", "socket.io", "normal", "Socket.IO 4 server; the client answers pings for 2.5 s, then disconnects (41) and closes 1000",
   [conn(SIO, 1000, "client", True, "server", "normal_closure")],
   server=("node", ["socketio"]), client=("sio-pong", 8), path=SIO)
+S("socketio-kicked", "socket.io", "server-disconnect", "Socket.IO 4 server; the client emits \"kick\" and the server calls socket.disconnect(true): \"41\", then an empty close frame",
+  [conn(SIO, 1005, "server", True, "server", "no_status", evidence=["41 disconnect"])],
+  server=("node", ["socketio"]), client=("sio-kicked", 8), path=SIO)
 S("graphql-ws-4408", "graphql-ws", "init-timeout", "graphql-ws 5 (connectionInitWaitTimeout 1000); the client never sends connection_init",
-  [conn("/graphql", 4408, "server", True, "server", "application_code", reason="Connection initialisation timeout", subprotocol="graphql-transport-ws", proposed="subprotocol_code")],
+  [conn("/graphql", 4408, "server", True, "server", "subprotocol_code", reason="Connection initialisation timeout", subprotocol="graphql-transport-ws")],
   server=("node", ["graphql"]), client=("gql-noinit", 8), path="/graphql")
 S("graphql-ws-4429", "graphql-ws", "init-twice", "graphql-ws 5; connection_init, ping/pong, connection_init again",
-  [conn("/graphql", 4429, "server", True, "server", "application_code", reason="Too many initialisation requests", subprotocol="graphql-transport-ws", proposed="subprotocol_code")],
+  [conn("/graphql", 4429, "server", True, "server", "subprotocol_code", reason="Too many initialisation requests", subprotocol="graphql-transport-ws")],
   server=("node", ["graphql"]), client=("gql-twice", 8), path="/graphql")
+S("graphql-ws-4400", "graphql-ws", "bad-message", "graphql-ws 5; connection_init, then {\"type\":\"bogus\"}",
+  [conn("/graphql", 4400, "server", True, "server", "subprotocol_code", reason="Invalid message received", subprotocol="graphql-transport-ws")],
+  server=("node", ["graphql"]), client=("gql-bad", 8), path="/graphql")
+S("graphql-ws-4401", "graphql-ws", "subscribe-early", "graphql-ws 5; subscribe before connection_init/connection_ack",
+  [conn("/graphql", 4401, "server", True, "server", "subprotocol_code", reason="Unauthorized", subprotocol="graphql-transport-ws")],
+  server=("node", ["graphql"]), client=("gql-early", 8), path="/graphql")
 S("mqtt-keepalive", "aedes", "keepalive", "aedes MQTT broker over ws; CONNECT keepalive 2 s, one PINGREQ, then silence",
   [conn("/mqtt", 1006, None, False, "server", "keepalive_timeout", subprotocol="mqtt")],
   server=("node", ["mqtt"]), client=("mqtt", 10), path="/mqtt")
+# ---- STOMP over WebSocket: stomp-broker-js 1.3 (npm) ----------------------------
+S("stomp-heartbeat", "stomp-broker-js", "keepalive", "stomp-broker-js heartbeat [0,1000]; CONNECT heart-beat:1000,0, one SEND, then no heart-beats",
+  [conn("/stomp", 1005, "server", True, "server", "keepalive_timeout", subprotocol="v12.stomp", detail="app_peer_silent", evidence=["heart-beat"])],
+  server=("node", ["stomp"]), client=("stomp-nobeat", 10), path="/stomp")
+S("stomp-disconnect", "stomp-broker-js", "normal", "STOMP DISCONNECT receipt:77, RECEIPT, then the client closes 1000",
+  [conn("/stomp", 1000, "client", True, "server", "normal_closure", subprotocol="v12.stomp", evidence=["DISCONNECT"])],
+  server=("node", ["stomp"]), client=("stomp-disconnect", 8), path="/stomp")
+S("stomp-error", "stomp-broker-js", "error", "CONNECT login:bad refused by a connect middleware: the broker sends ERROR and keeps the connection open; the client ends TCP after 3 s",
+  [conn("/stomp", 1006, None, False, "client", "connection_dropped", subprotocol="v12.stomp", evidence=["ERROR"])],
+  server=("node", ["stomp"]), client=("stomp-bad", 3), path="/stomp")
+# ---- Jetty 9.4 (Debian libjetty9-java, libjetty9-extra-java; OpenJDK 17) ------------
+S("jetty-idle", "jetty", "idle", "Jetty WebSocketPolicy idle timeout 3 s; the client is silent after one echo (Jetty closes 1001 with the TimeoutException as reason, then FIN and RST)",
+  [conn("/idle", 1001, "server", True, "server", "idle_timeout", reason=RACE, tcp_end=RACE)],
+  server=("jetty", ["idle=3"]), client=("echo-idle", 10))
+S("jetty-exception", "jetty", "exception", "Jetty @OnWebSocketMessage throws RuntimeException",
+  [conn("/exception", 1011, "server", True, "server", "server_internal_error", reason="boom")],
+  server=("jetty", []), client=("boom", 8))
+S("jetty-too-big", "jetty", "too-big", "Jetty maxTextMessageSize 1024; 512 then 4000 bytes",
+  [conn("/too-big", 1009, "server", True, "server", "message_too_big", reason="Text message size [4000] exceeds maximum size [1024]")],
+  server=("jetty", ["maxsize=1024"]), client=("big", 8))
+S("jetty-shutdown", "jetty", "shutdown", "Jetty server process gets SIGTERM (setStopAtShutdown: the shutdown hook stops the server; Jetty sends an empty close frame)",
+  [conn("/shutdown", 1005, "server", True, "server", "no_status")],
+  server=("jetty", []), client=("chatty", 10), action=(4.0, "sigterm"))
+S("jetty-bad-utf8", "jetty", "bad-utf8", "Jetty gets a text frame with invalid UTF-8",
+  [conn("/bad-utf8", 1007, "server", True, "server", "invalid_payload", reason="org.eclipse.jetty.util.Utf8Appendable$NotUtf8Exception: Not valid UTF8! byte 28 in state 2")],
+  server=("jetty", []), client=("badutf8", 8))
+# ---- faye-websocket 0.11 on thin 1.8 (Debian ruby-faye-websocket, thin) -----------
+S("faye-exception", "faye-websocket", "exception", "faye-websocket message handler raises: the exception ends EventMachine's reactor and the whole thin process (bare FIN, no close frame)",
+  [conn("/exception", 1006, None, False, "server", "server_internal_error")],
+  server=("faye", []), client=("boom", 8))
+S("faye-too-big", "faye-websocket", "too-big", "faye-websocket max_length 1024; 512 then 4000 bytes (1009, and TCP closed at once without waiting for the echo: RST)",
+  [conn("/too-big", 1009, "server", True, "server", "message_too_big", reason="WebSocket frame length too large", tcp_end="rst")],
+  server=("faye", ["maxsize=1024"]), client=("big", 8))
+S("faye-shutdown", "faye-websocket", "shutdown", "thin (faye-websocket) gets SIGTERM: its graceful stop waits for open connections, so the server sends nothing and the client gives up after 10 s (FIN, no close frame)",
+  [conn("/shutdown", 1006, None, False, "client", "connection_dropped")],
+  server=("faye", []), client=("chatty", 10), action=(1.5, "sigterm"))
+S("faye-bad-utf8", "faye-websocket", "bad-utf8", "faye-websocket gets a text frame with invalid UTF-8 (1007, TCP closed at once: RST on the echo)",
+  [conn("/bad-utf8", 1007, "server", True, "server", "invalid_payload", reason="Could not decode a text frame as UTF-8", tcp_end="rst")],
+  server=("faye", []), client=("badutf8", 8))
 # ---- restarts: 20 long-lived reconnecting clients ---------------------------------
 S("restart-sigterm", "websockets", "restart-sigterm", "websockets server with 20 clients gets SIGTERM (server.close(): 1001 to all), starts again 1 s later; clients reconnect",
   [*[conn("/live", 1001, "server", True, "server", "endpoint_going_away", detail="close_storm", evidence=["restarted or was redeployed"])] * 20,
@@ -278,6 +326,20 @@ def start_server(P, spec, port, name="server"):
                             os.path.join(PEERS, "gorilla", "main.go")], env=env, check=True,
                            timeout=300)
         p = P.start(name, [binary, str(port), ready] + args)
+    elif kind == "jetty":
+        classes = os.path.join(P.tmp, "jetty")
+        jars = ["jetty9-%s.jar" % j for j in (
+            "server", "http", "io", "util", "servlet", "security", "xml", "websocket-api",
+            "websocket-common", "websocket-server", "websocket-servlet", "websocket-client")]
+        cp = ":".join(os.path.join("/usr/share/java", j) for j in jars + ["servlet-api.jar"])
+        if not os.path.isdir(classes):
+            subprocess.run(["javac", "-d", classes, "-cp", cp,
+                            os.path.join(PEERS, "jetty", "JettyPeer.java")], check=True,
+                           timeout=300)
+        p = P.start(name, ["java", "-cp", classes + ":" + cp, "JettyPeer", str(port), ready]
+                    + args)
+    elif kind == "faye":
+        p = P.start(name, ["ruby", os.path.join(PEERS, "faye.rb"), str(port), ready] + args)
     elif kind == "node":
         p = P.start(name, ["node", os.path.join(PEERS, "subproto.js"), args[0], str(port), ready])
     elif kind == "mojo":

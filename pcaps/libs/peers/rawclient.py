@@ -19,9 +19,17 @@ usage: rawclient.py MODE PORT PATH [SECONDS]
   sio-nopong Socket.IO (Engine.IO 4) client that connects, emits one event and
              never answers the server's "2" pings
   sio-pong   the same answering "3" for 2.5 s, then "41" and close 1000
+  sio-kicked the same emitting "kick": the server disconnects the client
   gql-noinit graphql-transport-ws client that never sends connection_init
   gql-twice  connection_init, ping/pong, then connection_init again
+  gql-bad    connection_init, then a message of an unknown type
+  gql-early  subscribe without connection_init
   mqtt       MQTT 3.1.1 CONNECT (keepalive 2 s), one PINGREQ, then silence
+  stomp-nobeat     STOMP 1.2 (subprotocol v12.stomp): CONNECT heart-beat:1000,0,
+                   CONNECTED, one SEND, then no heart-beats (silence)
+  stomp-disconnect CONNECT (no heart-beat), DISCONNECT receipt:77, RECEIPT, close 1000
+  stomp-bad        CONNECT with login:bad (the broker's connect middleware
+                   refuses it: ERROR), then silence until SECONDS are up
 
 After the scenario's action the client reads until the server ends the
 connection: a close frame is echoed with the same body, then the client waits
@@ -167,6 +175,10 @@ def socketio(c, mode, seconds):
     if mode == "sio-nopong":
         c.until_end(seconds, pong=False)
         return
+    if mode == "sio-kicked":
+        c.send(1, b'42["kick"]')
+        c.until_end(seconds)
+        return
     deadline = time.monotonic() + 2.5   # answer the pings for 2.5 s, then leave
     while time.monotonic() < deadline:
         f = c.read_frame(deadline - time.monotonic())
@@ -184,6 +196,12 @@ def graphql(c, mode, seconds):
         c.send(1, b'{"type":"ping"}')
         expect(c, b'{"type":"pong"')
         c.send(1, b'{"type":"connection_init"}')
+    elif mode == "gql-bad":
+        c.send(1, b'{"type":"connection_init"}')
+        expect(c, b'{"type":"connection_ack"')
+        c.send(1, b'{"type":"bogus"}')
+    elif mode == "gql-early":
+        c.send(1, b'{"id":"1","type":"subscribe","payload":{"query":"{ hello }"}}')
     c.until_end(seconds)
 
 
@@ -209,10 +227,25 @@ def mqtt(c, seconds):
     c.until_end(seconds)
 
 
+def stomp(c, mode, seconds):
+    beat = "heart-beat:1000,0\n" if mode == "stomp-nobeat" else ""
+    login = "login:bad\n" if mode == "stomp-bad" else ""
+    c.send(1, ("CONNECT\naccept-version:1.2\nhost:127.0.0.1\n%s%s\n\x00"
+               % (login, beat)).encode())
+    expect(c, b"ERROR" if mode == "stomp-bad" else b"CONNECTED")
+    if mode == "stomp-nobeat":
+        c.send(1, b"SEND\ndestination:/queue/a\ncontent-type:text/plain\n\nhello\x00")
+    elif mode == "stomp-disconnect":
+        c.send(1, b"DISCONNECT\nreceipt:77\n\n\x00")
+        expect(c, b"RECEIPT")
+        c.send(8, struct.pack("!H", 1000))
+    c.until_end(seconds)
+
+
 def main(argv):
     mode, port, path = argv[1], int(argv[2]), argv[3]
     seconds = float(argv[4]) if len(argv) > 4 else 20
-    protocol = {"gql": "graphql-transport-ws", "mqt": "mqtt"}.get(mode[:3])
+    protocol = {"gql": "graphql-transport-ws", "mqt": "mqtt", "sto": "v12.stomp"}.get(mode[:3])
     c = Conn(port, path, protocol)
     if mode.startswith("sio-") and c.status == 101:
         socketio(c, mode, seconds)
@@ -222,6 +255,9 @@ def main(argv):
         return 0
     if mode.startswith("mqtt") and c.status == 101:
         mqtt(c, seconds)
+        return 0
+    if mode.startswith("stomp-") and c.status == 101:
+        stomp(c, mode, seconds)
         return 0
     if c.status != 101:
         c.until_end(2)
