@@ -2,9 +2,9 @@
 # Exact by default: the default mode must give, on every capture, the causes
 # (id, detail, summary, confidence), their evidence, the violations and the
 # close and size facts that full inflation gives.  The reference is
-# `--inflate` with zlib as the inflater (WSCLOSED_INFLATER=zlib; the default
-# uses ISA-L where it was built with it), so the comparison also checks the
-# faster inflater against zlib, message by message sizes included.
+# `--inflate` with zlib as the inflater (WSCLOSED_INFLATER=zlib, whatever
+# back end the default uses: src/inflater.h), sizes of every message
+# included.
 #
 # Captures: pcaps/ (all subdirectories), tests/data/, the shared corpora
 # (../shared/corpus/* next to the source tree, or WSCLOSED_CORPUS_DIRS), and
