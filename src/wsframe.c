@@ -26,7 +26,6 @@
 
 #include <stdarg.h>
 #include <string.h>
-#include <zlib.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -35,11 +34,11 @@
 #endif
 
 #include "conn.h"
+#include "pmd.h"
 #include "wsframe.h"
 
 #define CONTROL_MAX 125
 #define UNMASK_BUF 4096
-#define INFLATE_BUF 8192
 
 enum {
   OP_CONT = 0, OP_TEXT = 1, OP_BINARY = 2,
@@ -57,22 +56,8 @@ enum {
   MEASURE_FROZEN     /* hit the output cap: msg_size stays at the cap */
 };
 
-/* p->zs points at the first member, so the parser's public struct needs no
- * zlib types and the per-message measuring mode lives with the inflater. */
-typedef struct {
-  z_stream zs;
-  uint8_t measure;
-  bool ended;       /* a block with BFINAL ended this message's stream */
-} inflater;
-
 /* Live inflaters in the process, held against ws_limits_cfg.max_inflaters. */
-static size_t live_inflaters;
-
-static inflater *
-inf_of (ws_frame_parser *p)
-{
-  return (inflater *) p->zs;
-}
+static ws_pmd_stats pmd_stats;
 
 static ws_dir_stats *
 dir_of (ws_frame_parser *p)
@@ -868,26 +853,19 @@ static void check_text (ws_frame_parser *p, const uint8_t *d, size_t n,
 static void
 inflater_free (ws_frame_parser *p)
 {
-  inflater *inf = inf_of (p);
-  if (!inf)
-    return;
-  inflateEnd (&inf->zs);
-  g_free (inf);
-  p->zs = NULL;
-  live_inflaters--;
+  ws_inflater_free (p->inf);
+  p->inf = NULL;
 }
 
 /* Broken for good: later messages are measured by their wire size. */
 static void
 inflate_fail (ws_frame_parser *p)
 {
-  p->zs_failed = true;
+  p->inf_failed = true;
   p->utf8_bad = true;
-  if (p->zs)
-    inf_of (p)->measure = MEASURE_WIRE;
+  if (p->inf)
+    p->measure = MEASURE_WIRE;
 }
-
-static bool inflate_restart (ws_frame_parser *p);
 
 /* Called at the start of each compressed message; true if it will be
  * inflated. */
@@ -895,24 +873,23 @@ static bool
 inflate_begin (ws_frame_parser *p)
 {
   ws_conn *c = p->conn;
-  if (p->zs_failed || !ws_limits_cfg.inflate)
+  if (p->inf_failed || !ws_limits_cfg.inflate)
     {
       inflater_free (p);
       return false;
     }
-  if (!p->zs)
+  if (!p->inf)
     {
-      if (live_inflaters >= ws_limits_cfg.max_inflaters)
+      if (pmd_stats.live >= ws_limits_cfg.max_inflaters)
         {
           if (!(c->limits & WS_LIMIT_INFLATERS))
             ws_stats.inflater_limit_hits++;
           c->limits |= WS_LIMIT_INFLATERS;
           /* with context takeover the later messages refer to this one */
           if (!no_takeover (p))
-            p->zs_failed = true;
+            p->inf_failed = true;
           return false;
         }
-      inflater *inf = g_new0 (inflater, 1);
       /* The window the sender agreed to (RFC 7692 7.1.2): it bounds the
        * memory per connection (4 KiB instead of 32 KiB for 12 bits), and a
        * sender that reaches further back than it may is caught ("invalid
@@ -921,119 +898,70 @@ inflate_begin (ws_frame_parser *p)
       int bits = p->side == 0 ? c->pmd.client_max_window_bits : c->pmd.server_max_window_bits;
       if (bits < 9 || bits > 15 || c->midstream)
         bits = bits < 9 && !c->midstream ? 9 : 15;
-      if (inflateInit2 (&inf->zs, -bits) != Z_OK)
+      p->inf = ws_inflater_new (bits, &pmd_stats);
+      if (!p->inf)
         {
-          g_free (inf);
-          p->zs_failed = true;
+          p->inf_failed = true;
           return false;
         }
-      live_inflaters++;
-      p->zs = (struct z_stream_s *) &inf->zs;
     }
-  else if (inf_of (p)->ended)
+  else if (!ws_inflater_next_message (p->inf, !no_takeover (p)))
     {
-      if (!inflate_restart (p))
-        {
-          inflate_fail (p);
-          return false;
-        }
+      inflate_fail (p);
+      return false;
     }
-  else if (no_takeover (p))
-    inflateReset (p->zs);
-  inf_of (p)->ended = false;
-  inf_of (p)->measure = MEASURE_INFLATE;
+  p->measure = MEASURE_INFLATE;
   return true;
 }
 
-/* A deflate block with BFINAL set ended the last message's stream (RFC 7692
- * 7.2.3.4).  Start a new one, keeping the window when the context is taken
- * over. */
-static bool
-inflate_restart (ws_frame_parser *p)
+/* Inflated bytes of the current message: measured and checked. */
+static void
+inflated_out (void *ud, const uint8_t *out, size_t n)
 {
-  z_stream *zs = p->zs;
-  if (no_takeover (p))
-    return inflateReset (zs) == Z_OK;
-  uint8_t *dict = g_malloc (32768);
-  uInt dlen = 32768;
-  bool ok = inflateGetDictionary (zs, dict, &dlen) == Z_OK
-            && inflateReset (zs) == Z_OK
-            && (dlen == 0 || inflateSetDictionary (zs, dict, dlen) == Z_OK);
-  g_free (dict);
-  return ok;
+  ws_frame_parser *p = ud;
+  check_text (p, out, n, 0, p->msg_size, p->inflate_ts);
+  p->msg_size += n;
 }
 
 /* Inflate n bytes of the current message, measuring and checking output. */
 static void
 inflate_bytes (ws_frame_parser *p, const uint8_t *in, size_t n, int64_t ts_us)
 {
-  inflater *inf = inf_of (p);
-  z_stream *zs = &inf->zs;
-  uint8_t out[INFLATE_BUF];
   uint64_t cap = ws_limits_cfg.max_inflate_bytes;
-
-  if (inf->ended)
-    return; /* what follows a final block (our 00 00 ff ff tail) is not data */
-  zs->next_in = (Bytef *) in;
-  zs->avail_in = (uInt) n;
-  for (;;)
+  p->inflate_ts = ts_us;
+  ws_pmd_result r = ws_inflater_inflate (p->inf, in, n, cap - p->msg_size,
+                                         inflated_out, p);
+  if (r == WS_PMD_CAPPED)
     {
-      /* never more than one byte past the cap: enough to know it was hit */
-      uint64_t room = cap - p->msg_size;
-      uInt give = room >= sizeof out ? (uInt) sizeof out : (uInt) room + 1;
-      zs->next_out = out;
-      zs->avail_out = give;
-      int rc = inflate (zs, Z_SYNC_FLUSH);
-      size_t got = give - zs->avail_out;
-      if (got > room)
-        {
-          check_text (p, out, (size_t) room, 0, p->msg_size, ts_us);
-          p->msg_size = cap;
-          inf->measure = MEASURE_FROZEN;
-          p->utf8_bad = true; /* the rest of the text is not seen */
-          ws_dir_stats *ds = dir_of (p);
-          ds->inflate_capped = true;
-          p->conn->limits |= WS_LIMIT_INFLATE;
-          ws_stats.inflate_limit_hits++;
-          if (!no_takeover (p))
-            p->zs_failed = true;
-          return;
-        }
-      if (got)
-        {
-          check_text (p, out, got, 0, p->msg_size, ts_us);
-          p->msg_size += got;
-        }
-      if (rc == Z_STREAM_END)
-        {
-          inf->ended = true;
-          return;
-        }
-      if (rc == Z_BUF_ERROR)
-        return; /* no progress possible: all input used, no output pending */
-      if (rc != Z_OK)
-        {
-          violation (p, WS_VIOL_INFLATE_ERROR, ts_us, p->frame_offset,
-                     "message %" G_GUINT64_FORMAT ": %s",
-                     dir_of (p)->messages + 1, zs->msg ? zs->msg : "inflate failed");
-          inflate_fail (p);
-          return;
-        }
-      if (zs->avail_in == 0 && zs->avail_out != 0)
-        return;
+      p->msg_size = cap;
+      p->measure = MEASURE_FROZEN;
+      p->utf8_bad = true; /* the rest of the text is not seen */
+      ws_dir_stats *ds = dir_of (p);
+      ds->inflate_capped = true;
+      p->conn->limits |= WS_LIMIT_INFLATE;
+      ws_stats.inflate_limit_hits++;
+      if (!no_takeover (p))
+        p->inf_failed = true;
+    }
+  else if (r == WS_PMD_ERROR)
+    {
+      violation (p, WS_VIOL_INFLATE_ERROR, ts_us, p->frame_offset,
+                 "message %" G_GUINT64_FORMAT ": %s",
+                 dir_of (p)->messages + 1, ws_inflater_error (p->inf));
+      inflate_fail (p);
     }
 }
 
 static bool
 measuring_inflated (ws_frame_parser *p)
 {
-  return p->msg_compressed && p->zs && inf_of (p)->measure != MEASURE_WIRE;
+  return p->msg_compressed && p->inf && p->measure != MEASURE_WIRE;
 }
 
 static bool
 inflating (ws_frame_parser *p)
 {
-  return p->msg_compressed && p->zs && inf_of (p)->measure == MEASURE_INFLATE;
+  return p->msg_compressed && p->inf && p->measure == MEASURE_INFLATE;
 }
 
 /* The compressed message being read can no longer be inflated (bytes lost).
@@ -1041,10 +969,10 @@ inflating (ws_frame_parser *p)
 static void
 inflate_abandon_message (ws_frame_parser *p)
 {
-  if (p->msg_compressed && p->zs)
-    inf_of (p)->measure = MEASURE_WIRE;
+  if (p->msg_compressed && p->inf)
+    p->measure = MEASURE_WIRE;
   if (p->conn->pmd.enabled && !no_takeover (p))
-    p->zs_failed = true;
+    p->inf_failed = true;
 }
 
 /* ---- messages ------------------------------------------------------------- */
@@ -1087,8 +1015,8 @@ message_begin (ws_frame_parser *p, int64_t ts_us)
   p->utf8_state = WS_UTF8_ACCEPT;
   p->msg_compressed = (p->rsv & RSV1) && (c->pmd.enabled || negotiation_unknown (p));
   bool inflated = p->msg_compressed && c->pmd.enabled && inflate_begin (p);
-  if (p->msg_compressed && !inflated && p->zs)
-    inf_of (p)->measure = MEASURE_WIRE;
+  if (p->msg_compressed && !inflated && p->inf)
+    p->measure = MEASURE_WIRE;
   /* RSV1 without deflate: the payload is probably compressed anyway, so a
    * UTF-8 complaint would be noise on top of the RSV violation. */
   p->utf8_bad = !ws_limits_cfg.check_utf8 || p->msg_opcode != OP_TEXT
@@ -1410,7 +1338,7 @@ desync (ws_frame_parser *p)
   if (p->in_message && inflating (p))
     inflate_abandon_message (p);
   else if (p->conn->pmd.enabled && !no_takeover (p))
-    p->zs_failed = true; /* a lost compressed message breaks the context */
+    p->inf_failed = true; /* a lost compressed message breaks the context */
   p->state = WS_FP_DESYNC;
   p->in_message = false;
   p->hdr_len = 0;

@@ -35,7 +35,7 @@
 #include <stdint.h>
 
 struct ws_conn;
-struct z_stream_s;
+struct ws_inflater;
 
 typedef enum {
   WS_FP_HEADER = 0,   /* gathering the 2..14 header bytes */
@@ -71,8 +71,10 @@ typedef struct {
   uint8_t *ctl;               /* g_malloc'd lazily, max(125, close cap) */
   size_t ctl_len;
 
-  struct z_stream_s *zs;      /* inflater, created when first needed */
-  bool zs_failed;
+  struct ws_inflater *inf;    /* pmd.h; created when first needed */
+  bool inf_failed;            /* inflating is over for this direction */
+  uint8_t measure;            /* how msg_size is measured (wsframe.c) */
+  int64_t inflate_ts;         /* timestamp of the bytes being inflated */
   bool sent_close;            /* this side has sent a close frame */
 
   uint64_t offset;            /* stream bytes consumed so far */

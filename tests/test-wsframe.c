@@ -1329,7 +1329,7 @@ test_tiny_fragments (void)
       g_assert_cmpuint (c->dir[0].last_message, ==, n);
       g_assert_cmpuint (c->dir[0].frame_bytes, ==, in->len);
       g_assert_null (c->frames[0].ctl);
-      g_assert_null (c->frames[0].zs);
+      g_assert_null (c->frames[0].inf);
       ws_conn_free (c);
     }
   g_byte_array_unref (in);
@@ -1488,7 +1488,7 @@ test_deflate_garbage (void)
   /* not inflatable: sizes are wire sizes */
   g_assert_cmpuint (c->dir[0].largest_before_last, ==, 4);
   g_assert_cmpuint (c->dir[0].last_message, ==, 2);
-  g_assert_true (c->frames[0].zs_failed);
+  g_assert_true (c->frames[0].inf_failed);
   ws_conn_free (c);
   g_byte_array_unref (in);
 }
@@ -1551,7 +1551,7 @@ check_bomb (bool takeover)
     {
       /* the context is lost: the next message is measured on the wire */
       g_assert_cmpuint (d->last_message, ==, second_wire);
-      g_assert_true (c->frames[0].zs_failed);
+      g_assert_true (c->frames[0].inf_failed);
     }
   else
     g_assert_cmpuint (d->last_message, ==, strlen (msgs[0]));
@@ -1590,7 +1590,7 @@ test_deflate_inflater_limit (void)
   g_assert_true (c->limits & WS_LIMIT_INFLATERS);
   g_assert_cmpuint (ws_stats.inflater_limit_hits, >, 0);
   g_assert_cmpuint (c->dir[1].last_message, ==, z->len);
-  g_assert_null (c->frames[1].zs);
+  g_assert_null (c->frames[1].inf);
   assert_no_violations (c);
   ws_conn_free (c);
   setup_limits ();

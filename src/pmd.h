@@ -1,0 +1,56 @@
+/* pmd.h - the permessage-deflate inflater (RFC 7692 section 7.2): one raw
+ * DEFLATE stream per direction of a connection, fed a message at a time.
+ *
+ * The inflater knows nothing of frames or connections: the frame parser
+ * decides when a message starts (ws_inflater_next_message, with whether the
+ * sender keeps its window across messages), hands it compressed bytes
+ * (ws_inflater_inflate) and receives the inflated bytes through a sink, in
+ * pieces, up to a byte budget.  Inflated bytes are never kept.
+ */
+#ifndef WS_PMD_H
+#define WS_PMD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Counters shared by the inflaters that point at them. */
+typedef struct {
+  size_t live;        /* inflaters now allocated */
+} ws_pmd_stats;
+
+typedef struct ws_inflater ws_inflater;
+
+typedef enum {
+  WS_PMD_OK = 0,      /* all input used (or the stream already ended) */
+  WS_PMD_END,         /* a block with BFINAL ended this message's stream */
+  WS_PMD_CAPPED,      /* the output passed the budget: only `room` bytes went to the sink */
+  WS_PMD_ERROR        /* corrupt stream; ws_inflater_error says why */
+} ws_pmd_result;
+
+/* Receives inflated bytes in order, at most 8 KiB at a time. */
+typedef void (*ws_pmd_sink) (void *ud, const uint8_t *out, size_t n);
+
+/* A raw inflater with a window of window_bits (9..15), counted in *stats
+ * (may be NULL) until freed; NULL when zlib cannot make one. */
+ws_inflater *ws_inflater_new (int window_bits, ws_pmd_stats *stats);
+void ws_inflater_free (ws_inflater *inf);
+
+/* A new message starts.  keep_window: the sender takes its context over
+ * (the message may refer to earlier ones).  When the last message ended its
+ * stream with a final block, a new stream is started (keeping the window
+ * when asked); otherwise, without takeover, the stream is reset.  False when
+ * zlib fails: the inflater is unusable. */
+bool ws_inflater_next_message (ws_inflater *inf, bool keep_window);
+
+/* Inflate in[0..n) of the current message.  room is how many more inflated
+ * bytes the caller accepts; the sink gets at most room of them, and
+ * WS_PMD_CAPPED says more were there.  After WS_PMD_END the rest of the
+ * message (the 00 00 ff ff tail) is ignored. */
+ws_pmd_result ws_inflater_inflate (ws_inflater *inf, const uint8_t *in, size_t n,
+                                   uint64_t room, ws_pmd_sink sink, void *ud);
+
+/* zlib's message for the last WS_PMD_ERROR. */
+const char *ws_inflater_error (const ws_inflater *inf);
+
+#endif
