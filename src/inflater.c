@@ -24,7 +24,7 @@
 
 #include "inflater.h"
 
-struct ws_inflater {
+struct ws_rawinf {
   bool use_isal;
   bool takeover;
   int bits;
@@ -54,7 +54,7 @@ want_isal (void)
 }
 
 const char *
-ws_inflater_backend (void)
+ws_rawinf_backend (void)
 {
   return want_isal () ? "isa-l" : "zlib";
 }
@@ -62,7 +62,7 @@ ws_inflater_backend (void)
 /* ---- zlib ------------------------------------------------------------------ */
 
 static bool
-z_restart (ws_inflater *inf)
+z_restart (ws_rawinf *inf)
 {
   z_stream *zs = inf->zs;
   if (!inf->takeover)
@@ -76,8 +76,8 @@ z_restart (ws_inflater *inf)
   return ok;
 }
 
-static ws_inflate_rc
-z_run (ws_inflater *inf, const uint8_t **in, size_t *in_len, uint8_t *out,
+static ws_rawinf_rc
+z_run (ws_rawinf *inf, const uint8_t **in, size_t *in_len, uint8_t *out,
        size_t *out_len, const char **err)
 {
   z_stream *zs = inf->zs;
@@ -90,11 +90,11 @@ z_run (ws_inflater *inf, const uint8_t **in, size_t *in_len, uint8_t *out,
   *in_len = zs->avail_in;
   *in = zs->next_in;
   if (rc == Z_STREAM_END)
-    return WS_INF_END;
+    return WS_RAWINF_END;
   if (rc == Z_OK || rc == Z_BUF_ERROR)
-    return WS_INF_OK;
+    return WS_RAWINF_OK;
   *err = zs->msg ? zs->msg : "inflate failed";
-  return WS_INF_ERROR;
+  return WS_RAWINF_ERROR;
 }
 
 /* ---- ISA-L ----------------------------------------------------------------- */
@@ -103,7 +103,7 @@ z_run (ws_inflater *inf, const uint8_t **in, size_t *in_len, uint8_t *out,
 struct isal_dec {
   struct inflate_state st;
   struct isal_dec *next;        /* free list */
-  ws_inflater *last;            /* the direction that had it last */
+  ws_rawinf *last;            /* the direction that had it last */
 };
 
 #define POOL_KEEP 16            /* free decoders kept per thread */
@@ -123,7 +123,7 @@ dec_init (struct isal_dec *d, int bits)
 /* A decoder for inf's next message: its own if nobody touched it since,
  * else one reset to the window. */
 static bool
-dec_acquire (ws_inflater *inf)
+dec_acquire (ws_rawinf *inf)
 {
   struct isal_dec *d = NULL, **pp = &pool;
   if (pool && pool->last == inf)
@@ -169,7 +169,7 @@ dec_acquire (ws_inflater *inf)
 }
 
 static void
-dec_release (ws_inflater *inf)
+dec_release (ws_rawinf *inf)
 {
   struct isal_dec *d = inf->dec;
   inf->dec = NULL;
@@ -187,7 +187,7 @@ dec_release (ws_inflater *inf)
 }
 
 static void
-win_add (ws_inflater *inf, const uint8_t *d, size_t n)
+win_add (ws_rawinf *inf, const uint8_t *d, size_t n)
 {
   size_t w = (size_t) 1 << inf->bits;
   if (n >= w)
@@ -216,15 +216,15 @@ isal_msg (int rc)
     }
 }
 
-static ws_inflate_rc
-isal_run (ws_inflater *inf, const uint8_t **in, size_t *in_len, uint8_t *out,
+static ws_rawinf_rc
+isal_run (ws_rawinf *inf, const uint8_t **in, size_t *in_len, uint8_t *out,
           size_t *out_len, const char **err)
 {
   if (!inf->dec && !dec_acquire (inf))
     {
       *out_len = 0;
       *err = "out of memory";
-      return WS_INF_ERROR;
+      return WS_RAWINF_ERROR;
     }
   struct inflate_state *s = &inf->dec->st;
   s->next_in = (uint8_t *) *in;
@@ -240,26 +240,26 @@ isal_run (ws_inflater *inf, const uint8_t **in, size_t *in_len, uint8_t *out,
   if (rc < 0)
     {
       *err = isal_msg (rc);
-      return WS_INF_ERROR;
+      return WS_RAWINF_ERROR;
     }
   if (s->block_state == ISAL_BLOCK_FINISH)
-    return WS_INF_END;
-  return WS_INF_OK;
+    return WS_RAWINF_END;
+  return WS_RAWINF_OK;
 }
 #endif
 
 /* ---- the interface --------------------------------------------------------- */
 
-ws_inflater *
-ws_inflater_new (int bits, bool takeover)
+ws_rawinf *
+ws_rawinf_new (int bits, bool takeover)
 {
-  return ws_inflater_new_with (bits, takeover, want_isal ());
+  return ws_rawinf_new_with (bits, takeover, want_isal ());
 }
 
-ws_inflater *
-ws_inflater_new_with (int bits, bool takeover, bool isal)
+ws_rawinf *
+ws_rawinf_new_with (int bits, bool takeover, bool isal)
 {
-  ws_inflater *inf = g_new0 (ws_inflater, 1);
+  ws_rawinf *inf = g_new0 (ws_rawinf, 1);
   inf->bits = bits;
   inf->takeover = takeover;
 #ifdef HAVE_ISAL
@@ -289,7 +289,7 @@ ws_inflater_new_with (int bits, bool takeover, bool isal)
 }
 
 void
-ws_inflater_free (ws_inflater *inf)
+ws_rawinf_free (ws_rawinf *inf)
 {
   if (!inf)
     return;
@@ -315,7 +315,7 @@ ws_inflater_free (ws_inflater *inf)
 }
 
 bool
-ws_inflater_restart (ws_inflater *inf)
+ws_rawinf_restart (ws_rawinf *inf)
 {
 #ifdef HAVE_ISAL
   if (inf->use_isal)
@@ -341,7 +341,7 @@ ws_inflater_restart (ws_inflater *inf)
 /* The message ended: give the decoder back if the stream stands at a block
  * boundary with no input bits held. */
 void
-ws_inflater_idle (ws_inflater *inf)
+ws_rawinf_idle (ws_rawinf *inf)
 {
 #ifdef HAVE_ISAL
   if (inf->use_isal && inf->dec)
@@ -357,8 +357,8 @@ ws_inflater_idle (ws_inflater *inf)
 #endif
 }
 
-ws_inflate_rc
-ws_inflater_run (ws_inflater *inf, const uint8_t **in, size_t *in_len, uint8_t *out,
+ws_rawinf_rc
+ws_rawinf_run (ws_rawinf *inf, const uint8_t **in, size_t *in_len, uint8_t *out,
                  size_t *out_len, const char **err)
 {
 #ifdef HAVE_ISAL

@@ -80,7 +80,7 @@ make_stream (dirstream *d, GRand *r)
 }
 
 static void
-feed (ws_inflater *inf, result *res, const uint8_t *in, size_t n, size_t outsz)
+feed (ws_rawinf *inf, result *res, const uint8_t *in, size_t n, size_t outsz)
 {
   uint8_t out[70000];
   while (!res->failed)
@@ -88,15 +88,15 @@ feed (ws_inflater *inf, result *res, const uint8_t *in, size_t n, size_t outsz)
       size_t ol = outsz;
       const char *err = NULL;
       size_t before = n;
-      ws_inflate_rc rc = ws_inflater_run (inf, &in, &n, out, &ol, &err);
+      ws_rawinf_rc rc = ws_rawinf_run (inf, &in, &n, out, &ol, &err);
       g_byte_array_append (res->out, out, (guint) ol);
-      if (rc == WS_INF_ERROR)
+      if (rc == WS_RAWINF_ERROR)
         {
           g_string_append (res->events, "X");
           res->failed = true;
           return;
         }
-      if (rc == WS_INF_END)
+      if (rc == WS_RAWINF_END)
         {
           g_string_append (res->events, "E");
           return;
@@ -114,13 +114,13 @@ static void
 run_all (dirstream *ds, result *res, bool isal, guint32 seed, int corrupt_dir)
 {
   GRand *r = g_rand_new_with_seed (seed);
-  ws_inflater *inf[NDIR];
+  ws_rawinf *inf[NDIR];
   size_t pos[NDIR] = { 0 };
   int msg[NDIR] = { 0 };
   bool ended[NDIR] = { false };
   for (int d = 0; d < NDIR; d++)
     {
-      inf[d] = ws_inflater_new_with (ds[d].bits, ds[d].takeover, isal);
+      inf[d] = ws_rawinf_new_with (ds[d].bits, ds[d].takeover, isal);
       g_assert_nonnull (inf[d]);
     }
   static const uint8_t tail[4] = { 0, 0, 0xff, 0xff };
@@ -136,7 +136,7 @@ run_all (dirstream *ds, result *res, bool isal, guint32 seed, int corrupt_dir)
         continue;
       if (pos[d] == 0 && (ended[d] || !ds[d].takeover) && msg[d] > 0)
         {
-          g_assert_true (ws_inflater_restart (inf[d]));
+          g_assert_true (ws_rawinf_restart (inf[d]));
           ended[d] = false;
         }
       GByteArray *m = g_ptr_array_index (ds[d].msgs, msg[d]);
@@ -158,13 +158,13 @@ run_all (dirstream *ds, result *res, bool isal, guint32 seed, int corrupt_dir)
           if (g_str_has_suffix (res[d].events->str, "E"))
             ended[d] = true;
           g_string_append_c (res[d].events, '|');
-          ws_inflater_idle (inf[d]);
+          ws_rawinf_idle (inf[d]);
           pos[d] = 0;
           msg[d]++;
         }
     }
   for (int d = 0; d < NDIR; d++)
-    ws_inflater_free (inf[d]);
+    ws_rawinf_free (inf[d]);
   g_rand_free (r);
 }
 
@@ -270,26 +270,26 @@ test_too_far_back (void)
   deflateEnd (&z);
   for (int isal = 0; isal < 2; isal++)
     {
-      ws_inflater *inf = ws_inflater_new_with (9, false, isal);
+      ws_rawinf *inf = ws_rawinf_new_with (9, false, isal);
       const uint8_t *in = comp;
       size_t left = n;
-      ws_inflate_rc rc = WS_INF_OK;
+      ws_rawinf_rc rc = WS_RAWINF_OK;
       uint64_t total = 0;
-      while (rc == WS_INF_OK && (left || total == 0))
+      while (rc == WS_RAWINF_OK && (left || total == 0))
         {
           uint8_t out[4096];
           size_t ol = sizeof out;
           const char *err = NULL;
           size_t before = left;
-          rc = ws_inflater_run (inf, &in, &left, out, &ol, &err);
+          rc = ws_rawinf_run (inf, &in, &left, out, &ol, &err);
           total += ol;
-          if (rc == WS_INF_ERROR)
+          if (rc == WS_RAWINF_ERROR)
             g_assert_cmpstr (err, ==, "invalid distance too far back");
           if (before == left && ol == 0)
             break;
         }
-      g_assert_cmpint (rc, ==, WS_INF_ERROR);
-      ws_inflater_free (inf);
+      g_assert_cmpint (rc, ==, WS_RAWINF_ERROR);
+      ws_rawinf_free (inf);
     }
 }
 
