@@ -20,7 +20,7 @@
 # Environment (all optional):
 #   BENCH_DIR       cache of captures (default /var/tmp/wsclosed-bench)
 #   BENCH_SIZES     capture sizes (default "200M 1G")
-#   BENCH_CONNS     concurrent connections (default "1000 10000 100000")
+#   BENCH_CONNS     concurrent connections (default "1000 10000 100000"; 0: none)
 #   BENCH_TSHARK    largest size tshark is run on (default 200M; 0 = never);
 #                   on bigger files its time is extrapolated from its MB/s on
 #                   the largest file it ran on with the same connections
@@ -30,6 +30,15 @@
 #   BENCH_INFLATE   0 to skip the --inflate runs
 #   BENCH_MEM       0 to skip the memory-per-connection runs
 #   BENCH_PROFILE   1 to also profile wsclosed with perf on the 10k capture
+#   BENCH_RATIOS    0 to skip the paired ratios of issue 18 (default on): on
+#                   the 1k, the bulk-like (300 connections, messages 256 B -
+#                   256 KiB, a third compressed) and the 100k file of
+#                   BENCH_RATIO_SIZE (default 200M), each ratio the median of
+#                   BENCH_RUNS back-to-back pairs of CPU times: default vs
+#                   floor, --fast vs floor, tshark vs default (one run),
+#                   --inflate vs the old --inflate and default vs the old
+#                   default (REF_WSCLOSED, default /work/ref/wsclosed-b91e42d,
+#                   skipped when absent), with peak RSS of each
 #   GEN FLOOR WSCLOSED  the programs (default: from the build tree)
 set -u
 
@@ -46,6 +55,9 @@ BENCH_MEM=${BENCH_MEM:-1}
 BENCH_RUNS=${BENCH_RUNS:-5}
 BENCH_INFLATE=${BENCH_INFLATE:-1}
 BENCH_PROFILE=${BENCH_PROFILE:-0}
+BENCH_RATIOS=${BENCH_RATIOS:-1}
+BENCH_RATIO_SIZE=${BENCH_RATIO_SIZE:-200M}
+REF_WSCLOSED=${REF_WSCLOSED:-/work/ref/wsclosed-b91e42d}
 
 for p in "$GEN" "$FLOOR" "$WSCLOSED"; do
   if [ ! -x "$p" ]; then
@@ -149,6 +161,70 @@ row () { # tool conns size_label file_bytes packets wall cpu rss note
       p / u, m / 1024, n }' | tee -a "$tmp/table"
 }
 
+# ratio NAME "CMD A" "CMD B": A and B one right after the other, BENCH_RUNS
+# times; prints A's and B's least CPU time and largest peak RSS and the
+# median (range) of the pairs' CPU ratios A/B -- B's throughput relative to
+# A's when A is the floor.
+ratio () {
+  : >"$tmp/rr"; ba=; bb=; ma=0; mb=0
+  i=0
+  while [ $i -lt "$BENCH_RUNS" ]; do
+    i=$((i + 1))
+    eval "measure a $2" || return 1
+    ca=$C; [ "$M" -gt "$ma" ] && ma=$M
+    { [ -z "$ba" ] || awk -v a="$C" -v b="$ba" 'BEGIN { exit !(a < b) }'; } && ba=$C
+    eval "measure b $3" || return 1
+    cb=$C; [ "$M" -gt "$mb" ] && mb=$M
+    { [ -z "$bb" ] || awk -v a="$C" -v b="$bb" 'BEGIN { exit !(a < b) }'; } && bb=$C
+    awk -v a="$ca" -v b="$cb" 'BEGIN { if (a < 0.01) a = 0.01; if (b < 0.01) b = 0.01; printf "%.4f\n", a / b }' >>"$tmp/rr"
+  done
+  sort -n "$tmp/rr" | awk -v n="$1" -v ba="$ba" -v bb="$bb" -v ma="$ma" -v mb="$mb" '{ r[NR] = $1 } END {
+    m = NR % 2 ? r[(NR + 1) / 2] : (r[NR / 2] + r[NR / 2 + 1]) / 2
+    printf "  %-34s %6.2fx  (%.2f-%.2f, %d pairs)  cpu %5.2f s / %5.2f s  rss %6.1f / %6.1f MB\n",
+      n, m, r[1], r[NR], NR, ba, bb, ma / 1024, mb / 1024 }'
+}
+
+ratios () {
+  s=$BENCH_RATIO_SIZE
+  echo "Paired ratios (issue 18), CPU time A/B, median of $BENCH_RUNS pairs (range):"
+  gen c1000-s$s --conns 1000 --bytes "$s" --seed 1
+  gen bulk-s$s --conns 300 --bytes "$s" --seed 3 --msg-size 256:262144
+  gen c100000-s$s --conns 100000 --bytes "$s" --seed 1
+  have_ref=0
+  [ -x "$REF_WSCLOSED" ] && have_ref=1
+  for name in c1000-s$s bulk-s$s c100000-s$s; do
+    f=$BENCH_DIR/$name.pcap
+    cat "$f" >/dev/null
+    echo " $name ($(($(stat -c %s "$f") / 1048576)) MB, $(summary "$f" connections) connections,"\
+      "$(summary "$f" deflate) with permessage-deflate, $(summary "$f" compressed_messages)" \
+      "of $(summary "$f" messages) messages compressed):"
+    ratio "default (exact) vs floor" "\"\$FLOOR\" \"$f\"" \
+      "\"\$WSCLOSED\" -r \"$f\" -F json -o /dev/null"
+    ratio "--fast vs floor" "\"\$FLOOR\" \"$f\"" \
+      "\"\$WSCLOSED\" --fast -r \"$f\" -F json -o /dev/null"
+    if [ "$have_ref" = 1 ]; then
+      ratio "old --inflate vs --inflate (speed-up)" \
+        "\"\$REF_WSCLOSED\" --inflate -r \"$f\" -F json -o /dev/null" \
+        "\"\$WSCLOSED\" --inflate -r \"$f\" -F json -o /dev/null"
+      ratio "old default (wire sizes) vs default" \
+        "\"\$REF_WSCLOSED\" -r \"$f\" -F json -o /dev/null" \
+        "\"\$WSCLOSED\" -r \"$f\" -F json -o /dev/null"
+    fi
+    if [ "$have_tshark" = 1 ] && [ "$BENCH_TSHARK" != 0 ]; then
+      measure wsclosed "$WSCLOSED" -r "$f" -F json -o /dev/null
+      wc=$C
+      if measure tshark timeout "$BENCH_TSHARK_TIMEOUT" tshark -n -r "$f" \
+          -Y 'websocket.payload.close.status_code || http.upgrade' -T fields \
+          -e frame.number -e websocket.payload.close.status_code -e http.sec_websocket_extensions; then
+        awk -v t="$C" -v w="$wc" -v m="$M" 'BEGIN { if (w < 0.01) w = 0.01
+          printf "  %-34s %6.1fx  (one run)  cpu %5.2f s / %5.2f s  rss %6.1f MB\n",
+            "tshark time / default time", t / w, t, w, m / 1024 }'
+      fi
+    fi
+  done
+  echo
+}
+
 echo "wsclosed benchmark: $(uname -m), $(nproc) CPUs, $("$WSCLOSED" --version 2>/dev/null | head -n 1)"
 echo "captures in $BENCH_DIR; sizes: $BENCH_SIZES; connections: $BENCH_CONNS"
 echo
@@ -156,9 +232,12 @@ echo "load average before: $(cut -d ' ' -f 1-3 /proc/loadavg)"
 printf '%-9s %7s %5s %8s %8s %9s %10s %8s  %s\n' tool conns size wall_s cpu_s MB/s pkts/s rss_MB note \
   | tee "$tmp/table"
 
+[ "$BENCH_RATIOS" != 0 ] && ratios
+
 tshark_max=0
 [ "$BENCH_TSHARK" != 0 ] && tshark_max=$(bytes_of "$BENCH_TSHARK")
 for c in $BENCH_CONNS; do
+  [ "$c" = 0 ] && continue   # BENCH_CONNS=0: only the ratios
   ts_rate=                    # tshark MB/s measured at this many connections
   for s in $BENCH_SIZES; do
     name=c$c-s$s
@@ -244,6 +323,7 @@ if [ "$BENCH_MEM" != 0 ]; then
       [ "$mode" = --inflate ] && [ "$BENCH_INFLATE" = 0 ] && continue
       prev_c=; prev_m=
       for c in $BENCH_CONNS; do
+        [ "$c" = 0 ] && continue
         name=mem-c$c-d$d
         gen "$name" --conns "$c" --bytes $((c * 5 * 1024)) --msgs 1000000 --deflate "$d" \
           --msg-size 64:1024 --seed 2

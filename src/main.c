@@ -81,9 +81,10 @@ static GOptionEntry entries[] = {
   { "max-ooo-bytes", 0, 0, G_OPTION_ARG_INT64, &opt_max_ooo, N_ ("Out-of-order bytes kept per connection direction (default 262144)"), N_ ("N") },
   { "max-inflate-bytes", 0, 0, G_OPTION_ARG_INT64, &opt_max_inflate, N_ ("Inflated bytes measured per compressed message (default 67108864)"), N_ ("N") },
   { "no-utf8-check", 0, 0, G_OPTION_ARG_NONE, &opt_no_utf8, N_ ("Do not validate text messages as UTF-8 (faster)"), NULL },
-  { "inflate", 0, 0, G_OPTION_ARG_NONE, &opt_inflate, N_ ("Inflate permessage-deflate messages: sizes become decompressed sizes and compressed "
-    "text is checked as UTF-8 (exact 1009/1007 evidence; costs 3-5x the time)"), NULL },
-  { "fast", 0, 0, G_OPTION_ARG_NONE, &opt_fast, N_ ("Skip payload inspection: no UTF-8 check and no inflating (frames and closes only)"), NULL },
+  { "inflate", 0, 0, G_OPTION_ARG_NONE, &opt_inflate, N_ ("Inflate permessage-deflate messages (the default): sizes are decompressed sizes and "
+    "compressed text is checked as UTF-8"), NULL },
+  { "fast", 0, 0, G_OPTION_ARG_NONE, &opt_fast, N_ ("Skip payload inspection: no UTF-8 check and no inflating (frames and closes only; "
+    "sizes of compressed messages are wire sizes)"), NULL },
   { "no-redact", 0, 0, G_OPTION_ARG_NONE, &opt_no_redact,
     N_ ("Keep secrets in the records: query-string values of the path are replaced by "
         "REDACTED unless this is given"), NULL },
@@ -512,7 +513,7 @@ main (int argc, char **argv)
   if (opt_max_inflate > 0)
     ws_limits_cfg.max_inflate_bytes = (uint64_t) opt_max_inflate;
   ws_limits_cfg.check_utf8 = !opt_no_utf8 && !opt_fast;
-  ws_limits_cfg.inflate = opt_inflate && !opt_fast;
+  ws_limits_cfg.inflate = !opt_fast; /* exact by default; --inflate is the default */
   ws_limits_cfg.no_redact = opt_no_redact;
 
   /* live: key logs grow while we run (a browser appends a line per

@@ -259,7 +259,7 @@ parse_options (int argc, char **argv, report_opts *op)
     { "format", 'F', 0, G_OPTION_ARG_STRING, &op->format,
       "Summary on standard output: text (default) or json", "FMT" },
     { "inflate", 0, 0, G_OPTION_ARG_NONE, &op->inflate,
-      "Inflate compressed messages in captures read (as wsclosed --inflate)", NULL },
+      "Inflate compressed messages in captures read (the default, as wsclosed)", NULL },
     { "lang", 0, 0, G_OPTION_ARG_STRING, &op->lang,
       "Language of the text summary and the HTML page (pt_BR, ar, en); of the JSON "
       "summary's strings too when given (default: English there)", "LANG" },
@@ -422,7 +422,7 @@ run (const report_opts *op)
 {
   int rc = EXIT_OK;
   ws_limits_init_defaults (&ws_limits_cfg);
-  ws_limits_cfg.inflate = op->inflate;
+  ws_limits_cfg.inflate = true; /* as wsclosed: exact by default (--inflate kept) */
 
   g_autoptr (GPtrArray) caps = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GPtrArray) jsonl = g_ptr_array_new_with_free_func (g_free);
