@@ -10,6 +10,43 @@
 #include "facts.h"
 #include "software.h"
 
+/* A close reason that names an idle timeout ("Idle timeout expired: 3000/3000
+ * ms" from Jetty): the endpoint says why it closed, whatever code it chose. */
+static bool
+reason_says_idle (const char *reason)
+{
+  return reason && ws_str_has_ci (reason, "idle")
+         && (ws_str_has_ci (reason, "timeout") || ws_str_has_ci (reason, "timed out"));
+}
+
+static void
+rule_reason_idle (diag *d, const ws_close_info *ci)
+{
+  const ws_conn *c = d->c;
+  int64_t last = 0;
+  for (int s = 0; s < 2; s++)
+    if (c->dir[s].last_frame_us && c->dir[s].last_frame_us < ci->ts_us
+        && c->dir[s].last_frame_us > last)
+      last = c->dir[s].last_frame_us;
+  char fix[400], quiet[32] = "";
+  if (last)
+    ws_fmt_dur (quiet, sizeof quiet, ci->ts_us - last);
+  bool jetty = server_says (d, "jetty");
+  g_snprintf (fix, sizeof fix, "%s%s%s",
+              ws_tr ("Send pings or messages more often than the endpoint's idle timeout, or "
+                     "raise that timeout"),
+              d->closer == WS_SIDE_SERVER && jetty
+                ? ws_tr (" (Jetty: setIdleTimeout on the session or the container's "
+                         "maxIdleTime)") : "",
+              ".");
+  set_cause (d, "idle_timeout", "endpoint_idle_timeout", "high", fix,
+             "The %s closed with %d after its own idle timeout, as its close reason says",
+             side_str (d->closer), ci->code);
+  if (last)
+    EV (d, ci->ts_us, "no frame from either side for %s before the %s's close", quiet,
+        side_str (d->closer));
+}
+
 static void
 rule_going_away (diag *d)
 {
@@ -714,6 +751,12 @@ rule_close_code (diag *d)
       set_cause (d, "no_status", NULL, "high", ws_code_lookup (1005)->fix,
                  "The %s closed on purpose without giving a code (empty close frame, 1005 "
                  "to the %s application)", side_str (d->closer), side_str (d->other));
+      return;
+    }
+
+  if (ci->code != 1000 && reason_says_idle (ci->reason))
+    {
+      rule_reason_idle (d, ci);
       return;
     }
 

@@ -55,14 +55,30 @@ def contradictions(r, same_file):
     cl, sv = st.get("client") or {}, st.get("server") or {}
     code = r.get("close_code")
     out = []
-    if cid == "keepalive_timeout":
+    app = r.get("app") or {}
+    if cid == "keepalive_timeout" and (detail.startswith("app_") or detail == "mqtt_keepalive"):
+        # an application-level keepalive (src/subproto.c): its own pings or intervals
+        aside = [app.get(k) or {} for k in ("client", "server")]
+        if not r.get("subprotocol_app"):
+            out.append("app-level keepalive_timeout without an application protocol")
+        elif detail == "app_ping_unanswered" and not any(a.get("pings") for a in aside):
+            out.append("app_ping_unanswered without app-level pings")
+        elif detail in ("app_peer_silent", "mqtt_keepalive") and not any(
+                app.get(k) for k in ("ping_interval_ms", "ping_timeout_ms", "client_heartbeat_ms",
+                                     "server_heartbeat_ms")):
+            out.append("%s without a negotiated keepalive interval" % detail)
+    elif cid == "keepalive_timeout":
         pingers = [(s, o) for s, o in ((cl, sv), (sv, cl)) if s.get("pings")]
         if not pingers:
             out.append("keepalive_timeout without pings")
         elif all(o.get("last_pong_ts") and s.get("last_ping_ts")
                  and o["last_pong_ts"] >= s["last_ping_ts"] for s, o in pingers):
             out.append("keepalive_timeout with a pong after every side's last ping")
-    if cid == "idle_timeout" and not detail.startswith("lifetime") and detail != "envoy_route_timeout":
+    if cid == "idle_timeout" and detail == "endpoint_idle_timeout":
+        # the closing endpoint's own reason names the idle timeout
+        if "idle" not in (r.get("close_reason") or "").lower():
+            out.append("endpoint_idle_timeout without a close reason naming it")
+    elif cid == "idle_timeout" and not detail.startswith("lifetime") and detail != "envoy_route_timeout":
         last = max([t for t in (cl.get("last_frame_ts"), sv.get("last_frame_ts")) if t] or [0])
         end = end_of(r)
         if last and end and end - last < 1.0:
