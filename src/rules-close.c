@@ -167,8 +167,8 @@ rule_invalid_payload (diag *d)
   if (c->pmd.enabled && c->dir[d->other].compressed_messages > 0 && !ws_limits_cfg.inflate)
     {
       conf = "low";
-      EV (d, 0, "the %s's text was compressed and this run did not inflate it, so its UTF-8 "
-          "was not checked (run wsclosed --inflate to check it)", side_str (d->other));
+      EV (d, 0, "the %s's text was compressed and this run (--fast) did not inflate it, so "
+          "its UTF-8 was not checked", side_str (d->other));
     }
   else if (!ws_limits_cfg.check_utf8 || (c->limits & WS_LIMIT_INFLATERS)
            || c->dir[d->other].inflate_capped)
@@ -366,7 +366,7 @@ too_big_measured (diag *d, too_big *tb, GString *lead)
       g_string_append_printf (lead, ws_tr ("The %s closed with 1009 Message Too Big after a %s "
                               "of %s%s compressed from the %s (largest accepted %s "
                               "compressed); the decompressed sizes, which the limit "
-                              "applies to, need --inflate"), side_str (d->closer), ws_tr (tb->what),
+                              "applies to, were not measured (--fast)"), side_str (d->closer), ws_tr (tb->what),
                               tb->lower_bound ? ws_tr ("at least ") : "", tb->r1, side_str (d->other),
                               tb->r2);
       return "medium";
@@ -427,10 +427,10 @@ rule_too_big (diag *d)
   if (tb.wire_sizes)
     {
       EV (d, 0, "permessage-deflate is in use and messages were not inflated: sizes are "
-          "compressed sizes on the wire, smaller than the decompressed sizes receivers limit "
-          "(run wsclosed --inflate for those)");
-      g_string_append (fix, ws_tr ("Run wsclosed --inflate on this capture for the decompressed "
-                       "sizes. "));
+          "compressed sizes on the wire (--fast), smaller than the decompressed sizes "
+          "receivers limit");
+      g_string_append (fix, ws_tr ("The sizes above are wire sizes (--fast): the decompressed "
+                       "messages were larger. "));
     }
   else if (c->pmd.enabled)
     EV (d, 0, "permessage-deflate is in use: sizes are decompressed sizes, which is what "
