@@ -81,6 +81,11 @@ void rule_close_code (diag *d);
 void failed_connection_check (diag *d);
 /* TCP ended without a close frame. */
 void rule_abnormal (diag *d);
+/* rules-tls.c: a TLS connection that was not decrypted (kind tls); and,
+ * for a decrypted wss connection, close_notify weighed against the TCP end
+ * (an alert other than close_notify may decide the cause). */
+void rule_tls (diag *d);
+void tls_end_evidence (diag *d);
 /* Reconnects and close storms in the window. */
 void cross_connection (diag *d);
 
