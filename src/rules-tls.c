@@ -269,10 +269,10 @@ rule_tls (diag *d)
   char q[48], s0[48], s1[48];
   ws_fmt_dur (q, sizeof q, e.quiet_us);
   int64_t end = e.end_us ? e.end_us : c->end_us;
-  ws_fmt_dur (s0, sizeof s0, in->last_record_us[0] && end >= in->last_record_us[0]
-                               ? end - in->last_record_us[0] : 0);
-  ws_fmt_dur (s1, sizeof s1, in->last_record_us[1] && end >= in->last_record_us[1]
-                               ? end - in->last_record_us[1] : 0);
+  int64_t l0 = end ? ws_tls_last_before (in, 0, end) : 0;
+  int64_t l1 = end ? ws_tls_last_before (in, 1, end) : 0;
+  ws_fmt_dur (s0, sizeof s0, l0 ? end - l0 : 0);
+  ws_fmt_dur (s1, sizeof s1, l1 ? end - l1 : 0);
   g_autofree char *detail_ns = NULL;
   const ws_tls_alert *al = ending_alert (d, in, false);
 

@@ -118,6 +118,20 @@ ws_tls_conn_reported (const ws_conn *c)
   return in->app_bytes[0] + in->app_bytes[1] == 0;
 }
 
+int64_t
+ws_tls_last_before (const ws_tls_info *in, int side, int64_t end_us)
+{
+  if (in->last_record_us[side] && in->last_record_us[side] <= end_us)
+    return in->last_record_us[side];
+  for (unsigned k = 0; k < in->n_last; k++)
+    {
+      unsigned i = (in->last_next + WS_TLS_LAST_RECORDS - 1 - k) % WS_TLS_LAST_RECORDS;
+      if (in->last[i].side == side && in->last[i].ts_us <= end_us)
+        return in->last[i].ts_us;
+    }
+  return 0;
+}
+
 const ws_tls_info *
 ws_tls_conn_info (const ws_conn *c)
 {

@@ -61,6 +61,9 @@ void ws_tls_conn_count (const ws_conn *c);
 void ws_tls_totals_text (GString *o, void (*str) (GString *, const char *));
 /* Why the records were not decrypted (the JSON name), NULL if they were. */
 const char *ws_tls_json_reason (const ws_tls_info *in);
+/* The time of side's last record at or before end_us (0: none known: not
+ * in the last records kept and the last one came after end_us). */
+int64_t ws_tls_last_before (const ws_tls_info *in, int side, int64_t end_us);
 /* NULL when the connection did not go through the stage. */
 const ws_tls_info *ws_tls_conn_info (const ws_conn *c);
 
