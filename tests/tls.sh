@@ -220,6 +220,31 @@ if command -v tshark >/dev/null; then
   json -r "$tmp/gap.pcap" --tls >"$tmp/gapn.json"
   check "capture gap without keys: resynced, lost records not counted (null)" \
     jq_is '[.kind,.tls.gaps,.tls.resyncs,.tls.lost_records]' '["tls",1,1,null]' "$tmp/gapn.json"
+  # ---- TLS 1.3 0-RTT: early records counted (not decrypted), not bad MACs
+  # tshark decrypts them with CLIENT_EARLY_TRAFFIC_SECRET: the client's
+  # application data records before its Finished, and EndOfEarlyData
+  early=$(tshark -r "$caps/tls13-0rtt.pcap" -o "tls.keylog_file:$caps/tls13-0rtt.keylog" \
+            -T fields -e tcp.srcport -e tls.record.content_type -e tls.handshake.type 2>/dev/null \
+          | "$PY" -c '
+import sys
+cport, n, done = None, 0, False
+for line in sys.stdin:
+    port, types, hs = (line.rstrip("\n").split("\t") + ["", ""])[:3]
+    hs, types = hs.split(","), types.split(",")
+    if "1" in hs:
+        cport = port
+    if port != cport or done:
+        continue
+    for i, t in enumerate(types):
+        if t == "23":
+            n += 1
+    n += hs.count("5")
+    done = "20" in hs and "5" in hs
+print(n)')
+  json -r "$caps/tls13-0rtt.pcap" --keylog "$caps/tls13-0rtt.keylog" --tls >"$tmp/0rtt.json"
+  check "0-RTT: early data offered and accepted, $early early records (tshark) counted, not bad MACs, the rest decrypted" \
+    jq_is '[.tls.early_data,.tls.bad_record_mac,.tls.decrypted]' \
+      "[{\"offered\":true,\"accepted\":true,\"records\":$early,\"decrypted\":false},0,true]" "$tmp/0rtt.json"
 fi
 
 # ---- the totals: TLS connections by SNI and server ---------------------------

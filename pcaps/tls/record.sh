@@ -226,7 +226,7 @@ record_one() {   # record_one NAME PORT: capture in $tmp/NAME.pcap, key log in $
 	[ -s "$tmp/$name.keylog" ] || { log "  no key log written"; return 1; }
 }
 
-if [ $# -gt 0 ]; then mapfile -t names < <(printf '%s\n' "$@" | grep -v '^ws-\|^tls-alert-'); else mapfile -t names < <("$PY" "$here/scenarios.py" --list); fi
+if [ $# -gt 0 ]; then mapfile -t names < <(printf '%s\n' "$@" | grep -v '^ws-\|^tls-alert-\|^tls13-0rtt$'); else mapfile -t names < <("$PY" "$here/scenarios.py" --list); fi
 status=0
 for name in "${names[@]}"; do
 	done_ok=0
@@ -289,6 +289,50 @@ if [ $# -eq 0 ] || [[ " $* " == *" tls-alert-unknown-ca "* ]]; then
 		cp "$tmp/alert.pcap" "$here/tls-alert-unknown-ca.pcap"
 	else
 		log "tls-alert-unknown-ca: no unknown_ca alert captured"; status=1
+	fi
+fi
+
+# TLS 1.3 0-RTT: openssl s_client resumes a session saved from a first
+# connection (not captured) and sends an HTTP request as early data, which
+# s_server (-early_data -no_anti_replay) accepts; the key log has
+# CLIENT_EARLY_TRAFFIC_SECRET.  tests/tls.sh checks what wsclosed says of
+# the early records against tshark's decryption.
+if [ $# -eq 0 ] || [[ " $* " == *" tls13-0rtt "* ]]; then
+	log "tls13-0rtt"
+	port=$(free_port 18443)
+	sleep 15 | openssl s_server -accept "127.0.0.1:$port" -cert "$tmp/cert.pem" \
+		-key "$tmp/key.pem" -tls1_3 -early_data -no_anti_replay -naccept 2 \
+		>"$tmp/server.log" 2>&1 &
+	sp=$!
+	bg_pids+=("$sp")
+	for (( i = 0; i < 100; i++ )); do
+		[ -n "$(ss -Htln "sport = :$port")" ] && break
+		sleep 0.05
+	done
+	# the first connection: its session ticket (sent after the handshake)
+	sleep 1 | timeout 5 openssl s_client -connect "127.0.0.1:$port" -servername wss.test \
+		-tls1_3 -sess_out "$tmp/0rtt.sess" >/dev/null 2>&1
+	printf 'GET / HTTP/1.1\r\nHost: wss.test\r\n\r\n' >"$tmp/early.txt"
+	tcpdump -i lo -w "$tmp/0rtt.pcap" -U --immediate-mode -Z root "tcp port $port" \
+		>"$tmp/tcpdump.log" 2>&1 &
+	td=$!
+	bg_pids+=("$td")
+	for (( i = 0; i < 100; i++ )); do
+		grep -q "listening on" "$tmp/tcpdump.log" 2>/dev/null && break
+		sleep 0.05
+	done
+	sleep 1 | timeout 5 openssl s_client -connect "127.0.0.1:$port" -servername wss.test \
+		-tls1_3 -sess_in "$tmp/0rtt.sess" -early_data "$tmp/early.txt" \
+		-keylogfile "$tmp/0rtt.keylog" >"$tmp/client.log" 2>&1
+	sleep 0.5
+	kill -TERM "$td" 2>/dev/null
+	wait_pid "$td" 5
+	kill -TERM "$sp" 2>/dev/null
+	if grep -q "Early data was accepted" "$tmp/client.log"; then
+		cp "$tmp/0rtt.pcap" "$here/tls13-0rtt.pcap"
+		grep -v '^#' "$tmp/0rtt.keylog" >"$here/tls13-0rtt.keylog"
+	else
+		log "tls13-0rtt: the early data was not accepted"; status=1
 	fi
 fi
 
