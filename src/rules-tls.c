@@ -185,9 +185,11 @@ tls_facts_evidence (diag *d, const ws_tls_info *in)
         in->sni[0] ? in->sni : "", in->alpn_offered[0] ? ", ALPN offered: " : "",
         in->alpn_offered[0] ? in->alpn_offered : "");
   if (in->early_data_offered)
-    EV (d, c->start_us, "the client offered 0-RTT early data%s; %" PRIu64 " early records "
-        "counted, not decrypted (wsclosed does not decrypt early data)",
-        in->early_data_accepted ? " (accepted)" : "", in->early_records);
+    EV (d, c->start_us, "the client offered 0-RTT early data%s; %" PRIu64 " early records, "
+        "%" PRIu64 " decrypted%s", in->early_data_accepted ? " (accepted)" : "",
+        in->early_records, in->early_decrypted,
+        in->early_decrypted < in->early_records
+          ? " (the rest needs CLIENT_EARLY_TRAFFIC_SECRET in the key log)" : "");
   for (unsigned i = 0; i < in->n_alerts; i++)
     {
       const ws_tls_alert *a = &in->alerts[i];

@@ -12,7 +12,7 @@
  *          "silence_before_end":{"client":0.3,"server":0.2},
  *          "last_records":[{"side":"client","type":"application_data","length":25,"ts":...}],
  *          "gaps":0,"resyncs":0,"lost_records":0,
- *          "early_data":{"offered":false,"accepted":false,"records":0,"decrypted":false}}
+ *          "early_data":{"offered":false,"accepted":false,"records":0,"decrypted_records":0}}
  *
  * silence_before_end: seconds from each side's last record to the first
  * FIN or RST (null when it sent none or TCP did not end); last_records:
@@ -193,7 +193,8 @@ ws_tls_json (GString *o, const ws_conn *c)
   else
     g_string_append (o, "null");
   g_string_append_printf (o, ",\"early_data\":{\"offered\":%s,\"accepted\":%s,"
-                          "\"records\":%" PRIu64 ",\"decrypted\":false}}",
+                          "\"records\":%" PRIu64 ",\"decrypted_records\":%" PRIu64 "}}",
                           in->early_data_offered ? "true" : "false",
-                          in->early_data_accepted ? "true" : "false", in->early_records);
+                          in->early_data_accepted ? "true" : "false", in->early_records,
+                          in->early_decrypted);
 }

@@ -207,6 +207,12 @@ struct ws_tls {
    * entries of side (1), ts (8), header (5), body length (2), body */
   size_t hold_max;               /* 0: no holding, a missing key is final */
   GByteArray *held;
+  /* 0-RTT: the client's early records that came before the ServerHello
+   * (entries of header (5), body), decrypted once the suite is known, and
+   * the early data cipher */
+  GByteArray *early_held;
+  ws_tls_cipher *early;
+  bool early_tried;
 };
 
 ws_tls *
@@ -233,6 +239,9 @@ side_release (side_state *s)
 void
 ws_tls_release (ws_tls *t)
 {
+  if (t->early_held)
+    g_byte_array_unref (g_steal_pointer (&t->early_held));
+  g_clear_pointer (&t->early, ws_tls_cipher_free);
   if (t->held)
     {
       if (t->held->len)
@@ -793,11 +802,71 @@ record (ws_tls *t, int side, const uint8_t hdr[5], const uint8_t *body, size_t l
 
 /* Process one record; false when it must wait for its key (holding on and
  * no key yet), nothing done then. */
+#define EARLY_HELD_MAX (64 * 1024)
+
+/* A client record that may be 0-RTT early data: decrypted with the early
+ * traffic secret when the key log has it.  True when it authenticated
+ * (and was handled). */
+static bool
+try_early (ws_tls *t, const uint8_t hdr[5], const uint8_t *body, size_t len, int64_t ts_us,
+           bool counted)
+{
+  side_state *s = &t->s[0];
+  if (!t->early_tried)
+    {
+      t->early_tried = true;
+      const ws_tls_suite *suite = ws_tls_suite_find (t->info.cipher_suite);
+      const ws_keylog_entry *e = t->keylog ? ws_keylog_lookup (t->keylog, t->info.client_random)
+                                           : NULL;
+      if (suite && suite->tls13 && e && e->s[WS_KL_CLIENT_EARLY].len)
+        t->early = ws_tls_cipher_new13 (suite, e->s[WS_KL_CLIENT_EARLY].b,
+                                        e->s[WS_KL_CLIENT_EARLY].len);
+    }
+  if (!t->early || !body)
+    return false;
+  if (!s->plain)
+    s->plain = g_malloc (WS_TLS_MAX_CIPHERTEXT);
+  uint64_t seq = ws_tls_cipher_seq (t->early);
+  uint8_t inner;
+  long n = ws_tls_cipher_decrypt (t->early, hdr, body, len, s->plain, &inner);
+  if (n < 0)
+    {
+      ws_tls_cipher_set_seq (t->early, seq);
+      return false;
+    }
+  if (!counted)
+    t->info.early_records++;
+  t->info.early_decrypted++;
+  t->info.decrypted = true;
+  t->info.decrypted_records[0]++;
+  content (t, 0, inner, s->plain, (size_t) n, true, ts_us);
+  return true;
+}
+
+/* The early records held until the ServerHello: now that the suite is
+ * known, decrypted (or counted) in order. */
+static void
+early_replay (ws_tls *t)
+{
+  GByteArray *h = g_steal_pointer (&t->early_held);
+  for (size_t off = 0; off + 5 <= h->len;)
+    {
+      size_t len = (size_t) h->data[off + 3] << 8 | h->data[off + 4];
+      int64_t ts_us;
+      memcpy (&ts_us, h->data + off + 5, 8);
+      try_early (t, h->data + off, h->data + off + 13, len, ts_us, true);
+      off += 13 + len;
+    }
+  g_byte_array_unref (h);
+}
+
 static bool
 record_now (ws_tls *t, int side, const uint8_t hdr[5], const uint8_t *body, size_t len,
             int64_t ts_us)
 {
   side_state *s = &t->s[side];
+  if (G_UNLIKELY (t->early_held) && t->info.server_hello && is13 (t))
+    early_replay (t);
   uint8_t type = hdr[0];
   bool protected_ = is13 (t) ? type == REC_APP && t->info.server_hello
                              : s->encrypted && type != REC_CCS;
@@ -822,7 +891,18 @@ record_now (ws_tls *t, int side, const uint8_t hdr[5], const uint8_t *body, size
           if (!t->info.client_hello)
             set_reason (t, WS_TLS_BEGAN_AFTER_HANDSHAKE);
           else if (side == 0 && t->info.early_data_offered && !t->info.server_hello)
-            t->info.early_records++;
+            {
+              /* held for the suite of the ServerHello (or counted) */
+              t->info.early_records++;
+              if (!t->early_held)
+                t->early_held = g_byte_array_new ();
+              if (body && t->keylog && t->early_held->len + 13 + len <= EARLY_HELD_MAX)
+                {
+                  g_byte_array_append (t->early_held, hdr, 5);
+                  g_byte_array_append (t->early_held, (const uint8_t *) &ts_us, 8);
+                  g_byte_array_append (t->early_held, body, (guint) len);
+                }
+            }
           t->info.records[side]++;
           return true;
         }
@@ -840,6 +920,9 @@ record_now (ws_tls *t, int side, const uint8_t hdr[5], const uint8_t *body, size
       return true;
     }
   t->info.records[side]++;
+  if (side == 0 && t->info.early_data_offered && !s->seen_decrypted && !s->app_phase
+      && try_early (t, hdr, body, len, ts_us, false))
+    return true;
   uint8_t inner;
   long n = ws_tls_cipher_decrypt (s->cipher, hdr, body, len, s->plain, &inner);
   if (n < 0 && side == 0 && is13 (t) && t->info.early_data_offered && !s->seen_decrypted

@@ -90,9 +90,10 @@ typedef struct {
   uint64_t lost_records;
   bool lost_records_known;       /* every resync counted its records */
   /* TLS 1.3 0-RTT: early_data offered in the ClientHello, accepted in the
-   * EncryptedExtensions; its records are counted, not decrypted */
+   * EncryptedExtensions; its records (counted) are decrypted with
+   * CLIENT_EARLY_TRAFFIC_SECRET when the key log has it */
   bool early_data_offered, early_data_accepted;
-  uint64_t early_records;
+  uint64_t early_records, early_decrypted;
 } ws_tls_info;
 
 /* Application data plaintext of one side, in order.  The bytes live until

@@ -220,7 +220,7 @@ if command -v tshark >/dev/null; then
   json -r "$tmp/gap.pcap" --tls >"$tmp/gapn.json"
   check "capture gap without keys: resynced, lost records not counted (null)" \
     jq_is '[.kind,.tls.gaps,.tls.resyncs,.tls.lost_records]' '["tls",1,1,null]' "$tmp/gapn.json"
-  # ---- TLS 1.3 0-RTT: early records counted (not decrypted), not bad MACs
+  # ---- TLS 1.3 0-RTT: early records decrypted with the early secret, else counted
   # tshark decrypts them with CLIENT_EARLY_TRAFFIC_SECRET: the client's
   # application data records before its Finished, and EndOfEarlyData
   early=$(tshark -r "$caps/tls13-0rtt.pcap" -o "tls.keylog_file:$caps/tls13-0rtt.keylog" \
@@ -241,10 +241,17 @@ for line in sys.stdin:
     n += hs.count("5")
     done = "20" in hs and "5" in hs
 print(n)')
+  uri=$(tshark -r "$caps/tls13-0rtt.pcap" -o "tls.keylog_file:$caps/tls13-0rtt.keylog" \
+          -Y http.request -T fields -e http.request.uri 2>/dev/null)
   json -r "$caps/tls13-0rtt.pcap" --keylog "$caps/tls13-0rtt.keylog" --tls >"$tmp/0rtt.json"
-  check "0-RTT: early data offered and accepted, $early early records (tshark) counted, not bad MACs, the rest decrypted" \
-    jq_is '[.tls.early_data,.tls.bad_record_mac,.tls.decrypted]' \
-      "[{\"offered\":true,\"accepted\":true,\"records\":$early,\"decrypted\":false},0,true]" "$tmp/0rtt.json"
+  check "0-RTT: $early early records (tshark) decrypted with CLIENT_EARLY_TRAFFIC_SECRET: the upgrade request for $uri read from them, no bad MAC" \
+    jq_is '[.tls.early_data,.tls.bad_record_mac,.kind,.path]' \
+      "[{\"offered\":true,\"accepted\":true,\"records\":$early,\"decrypted_records\":$early},0,\"websocket\",\"$uri\"]" "$tmp/0rtt.json"
+  grep -v '^CLIENT_EARLY_TRAFFIC_SECRET' "$caps/tls13-0rtt.keylog" >"$tmp/noearly.keylog"
+  json -r "$caps/tls13-0rtt.pcap" --keylog "$tmp/noearly.keylog" --tls >"$tmp/0rtt-no.json"
+  check "0-RTT without the early secret: the early records counted, not decrypted, not bad MACs" \
+    jq_is '[.tls.early_data,.tls.bad_record_mac,.kind]' \
+      "[{\"offered\":true,\"accepted\":true,\"records\":$early,\"decrypted_records\":0},0,\"tls\"]" "$tmp/0rtt-no.json"
 fi
 
 # ---- the totals: TLS connections by SNI and server ---------------------------

@@ -293,7 +293,8 @@ if [ $# -eq 0 ] || [[ " $* " == *" tls-alert-unknown-ca "* ]]; then
 fi
 
 # TLS 1.3 0-RTT: openssl s_client resumes a session saved from a first
-# connection (not captured) and sends an HTTP request as early data, which
+# connection (not captured) and sends a WebSocket upgrade request for /0rtt
+# as early data (s_server does not answer it), which
 # s_server (-early_data -no_anti_replay) accepts; the key log has
 # CLIENT_EARLY_TRAFFIC_SECRET.  tests/tls.sh checks what wsclosed says of
 # the early records against tshark's decryption.
@@ -312,7 +313,7 @@ if [ $# -eq 0 ] || [[ " $* " == *" tls13-0rtt "* ]]; then
 	# the first connection: its session ticket (sent after the handshake)
 	sleep 1 | timeout 5 openssl s_client -connect "127.0.0.1:$port" -servername wss.test \
 		-tls1_3 -sess_out "$tmp/0rtt.sess" >/dev/null 2>&1
-	printf 'GET / HTTP/1.1\r\nHost: wss.test\r\n\r\n' >"$tmp/early.txt"
+	printf 'GET /0rtt HTTP/1.1\r\nHost: wss.test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n' >"$tmp/early.txt"
 	tcpdump -i lo -w "$tmp/0rtt.pcap" -U --immediate-mode -Z root "tcp port $port" \
 		>"$tmp/tcpdump.log" 2>&1 &
 	td=$!
