@@ -178,6 +178,8 @@ typedef struct {
   bool resync;
   uint8_t *scan;
   size_t scan_len;
+  size_t scan_pos;               /* offsets before it were rejected */
+  unsigned resync_trials;        /* candidates tried by decryption since the gap */
   bool seen_decrypted;           /* a record of this side authenticated */
   /* protection */
   bool encrypted;                /* 1.2: after CCS */
@@ -977,7 +979,8 @@ resync_header_ok (const uint8_t h[5])
 }
 
 #define RESYNC_SCAN_MAX (2 * (WS_TLS_MAX_CIPHERTEXT + 5) + 5)
-#define RESYNC_MAX_LOST 256      /* sequence numbers tried after a gap */
+#define RESYNC_MAX_LOST 64       /* sequence numbers tried after a gap */
+#define RESYNC_MAX_TRIALS 8      /* candidates tried by decryption per gap */
 
 /* With keys: the number of records lost in the gap, found by the sequence
  * number at which the record at h authenticates (-1: none up to
@@ -1014,8 +1017,9 @@ resync_find (ws_tls *t, int side)
   size_t n = s->scan_len;
   bool keys = s->keys == KEYS_OK && s->cipher && s->plain;
 
-  for (size_t i = 0; i + 5 <= n; i++)
+  for (size_t i = s->scan_pos; i + 5 <= n; i++)
     {
+      s->scan_pos = i;
       if (!resync_header_ok (d + i))
         continue;
       size_t len = (size_t) d[i + 3] << 8 | d[i + 4];
@@ -1030,6 +1034,14 @@ resync_find (ws_tls *t, int side)
         continue;
       if (keys)
         {
+          /* bounded: a hostile stream full of plausible headers costs at
+           * most RESYNC_MAX_TRIALS * RESYNC_MAX_LOST decryptions a gap */
+          if (s->resync_trials >= RESYNC_MAX_TRIALS)
+            {
+              s->dead = true;
+              return -1;
+            }
+          s->resync_trials++;
           long k = resync_count (s, d + i, len);
           if (k < 0)
             continue;
@@ -1060,6 +1072,12 @@ resync_feed (ws_tls *t, int side, const uint8_t *data, size_t len, int64_t ts_us
       data += k;
       len -= k;
       long at = resync_find (t, side);
+      if (s->dead)
+        {
+          /* no boundary found within the bound: the rest is ignored */
+          s->resync = false;
+          return;
+        }
       if (at < 0)
         {
           if (s->scan_len == RESYNC_SCAN_MAX)
@@ -1068,6 +1086,7 @@ resync_feed (ws_tls *t, int side, const uint8_t *data, size_t len, int64_t ts_us
               size_t drop = RESYNC_SCAN_MAX / 2;
               memmove (s->scan, s->scan + drop, s->scan_len - drop);
               s->scan_len -= drop;
+              s->scan_pos = s->scan_pos > drop ? s->scan_pos - drop : 0;
             }
           continue;
         }
@@ -1188,6 +1207,8 @@ ws_tls_gap (ws_tls *t, int side)
   s->rec_len = 0;
   s->skip = 0;
   s->scan_len = 0;
+  s->scan_pos = 0;
+  s->resync_trials = 0;
   s->resync = true;
   if (s->hs_hdr_len || s->hs_need)
     {
