@@ -206,6 +206,7 @@ on_end (ws_conn *c, void *user)
     {
     case WS_KIND_TLS:
       ws_stats.tls_connections++;
+      ws_tls_conn_count (c);
       if (ws_tls_conn_reported (c))
         break;                  /* a record of kind tls: keys were given */
       ws_stats.tcp_connections++;

@@ -303,6 +303,19 @@ static const ws_cause_info causes[] = {
         "with --keylog (or inject it into a pcapng with editcap --inject-secrets), "
         "and start the capture before the connections open."),
     NULL },
+  { "tls_alert", N_ ("TLS alert"),
+    N_ ("One side sent a TLS alert other than close_notify (handshake_failure, "
+        "bad_certificate, decrypt_error, internal_error, ...) and the connection ended: "
+        "the TLS layer refused or failed, not the WebSocket; the detail names the alert."),
+    N_ ("A TLS alert record: in clear during the handshake or with TLS 1.2, or "
+        "decrypted with the key log; its level and description, its sender, and the TCP "
+        "end within two seconds of it."),
+    N_ ("That the alert is the sender's last word before the end (an alert a peer "
+        "ignores does not end the connection)."),
+    N_ ("Look at the TLS logs of the side that sent the alert: its description names "
+        "what was refused (certificate, protocol version, cipher suite, a record that "
+        "did not decrypt)."),
+    NULL },
   { "still_open", N_("Still open"),
     N_("The connection had not ended when the capture (or the daemon) "
     "stopped, so nothing is known about how it ends."),

@@ -99,6 +99,11 @@ void rule_abnormal (diag *d);
  * (how: the way it ended, for the summary): keepalive_timeout whatever the
  * close looks like; true when it decided the cause. */
 bool keepalive_from_timeline (diag *d, ws_side ender, int64_t t_end, const char *how);
+/* rules-tls.c: a TLS connection that was not decrypted (kind tls); and,
+ * for a decrypted wss connection, close_notify weighed against the TCP end
+ * (an alert other than close_notify may decide the cause). */
+void rule_tls (diag *d);
+void tls_end_evidence (diag *d);
 /* Reconnects and close storms in the window. */
 void cross_connection (diag *d);
 

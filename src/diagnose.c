@@ -133,7 +133,9 @@ ws_diagnose (ws_conn *c, const ws_conn_window *w)
   ws_cause_clear (&c->cause);
   diag_init (&d, c, w);
   /* the first rule that fits decides the id */
-  if (!rule_handshake (&d))
+  if (c->kind == WS_KIND_TLS)
+    rule_tls (&d);
+  else if (!rule_handshake (&d))
     {
       if (d.closer != WS_SIDE_NONE)
         rule_close_code (&d);
@@ -143,6 +145,7 @@ ws_diagnose (ws_conn *c, const ws_conn_window *w)
         rule_still_open (&d);
       rule_subproto (&d);       /* application protocols (rules-subproto.c) */
       failed_connection_check (&d);
+      tls_end_evidence (&d);
     }
   /* then, for every record */
   library_evidence (&d);

@@ -33,6 +33,7 @@ typedef enum {
   WS_KL_SERVER_HS,               /* SERVER_HANDSHAKE_TRAFFIC_SECRET */
   WS_KL_CLIENT_AP,               /* CLIENT_TRAFFIC_SECRET_0 */
   WS_KL_SERVER_AP,               /* SERVER_TRAFFIC_SECRET_0 */
+  WS_KL_CLIENT_EARLY,            /* CLIENT_EARLY_TRAFFIC_SECRET (0-RTT) */
   WS_KL_N
 } ws_keylog_kind;
 

@@ -28,6 +28,7 @@ enum {
 
 static char **opt_read;
 static char **opt_keylog;
+static gboolean opt_tls;
 static char *opt_iface;
 static char *opt_filter;
 static char *opt_format;
@@ -88,6 +89,10 @@ static GOptionEntry entries[] = {
   { "no-redact", 0, 0, G_OPTION_ARG_NONE, &opt_no_redact,
     N_ ("Keep secrets in the records: query-string values of the path are replaced by "
         "REDACTED unless this is given"), NULL },
+  { "tls", 0, 0, G_OPTION_ARG_NONE, &opt_tls,
+    N_ ("List every TLS connection that is not decrypted as a record of kind tls (what is "
+        "known without the payload: handshake, who ended TCP and how, silences, alerts in "
+        "clear), also without --keylog"), NULL },
   { "keylog", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opt_keylog,
     N_ ("Decrypt TLS (wss://) with the secrets of a key log FILE (NSS format, as SSLKEYLOGFILE "
         "writes it). Repeat for several files"), N_ ("FILE") },
@@ -520,6 +525,7 @@ main (int argc, char **argv)
    * connection); a connection holds up to 256 KiB for a key that is late */
   ws_tls_cfg.follow = opt_iface != NULL;
   ws_tls_cfg.hold_bytes = 256 * 1024;
+  ws_tls_cfg.list = opt_tls;
   if (opt_keylog && !load_keylogs (&error))
     {
       g_printerr ("wsclosed: %s\n", error->message);

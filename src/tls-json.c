@@ -7,7 +7,19 @@
  *          "alerts":[{"side":"client","level":"warning","description":"close_notify","ts":...}],
  *          "close_notify":{"client":true,"server":false},
  *          "records":{"client":5,"server":7},"bad_record_mac":0,"malformed":0,
- *          "key_updates":0}
+ *          "key_updates":0,
+ *          "last_record_ts":{"client":...,"server":...},
+ *          "silence_before_end":{"client":0.3,"server":0.2},
+ *          "last_records":[{"side":"client","type":"application_data","length":25,"ts":...}],
+ *          "gaps":0,"resyncs":0,"lost_records":0,
+ *          "early_data":{"offered":false,"accepted":false,"records":0,"decrypted_records":0}}
+ *
+ * silence_before_end: seconds from each side's last record to the first
+ * FIN or RST (null when it sent none or TCP did not end); last_records:
+ * the last few records of both sides as the wire shows them (outer type
+ * and length: for TLS 1.3 all that is known of an end not decrypted);
+ * lost_records: records lost in capture gaps, null when not counted (only
+ * decryption can count them).
  *
  * Strings from the wire (SNI, ALPN) go through ws_json_string's escaping.
  */
@@ -35,6 +47,15 @@ version (GString *o, const char *key, uint16_t v)
     case 0x0304: g_string_append (o, "\"TLS 1.3\""); return;
     default: g_string_append_printf (o, "\"0x%04x\"", v); return;
     }
+}
+
+static void
+ts_or_null (GString *o, int64_t us)
+{
+  if (us)
+    ws_ts_append (o, us);
+  else
+    g_string_append (o, "null");
 }
 
 static void
@@ -121,7 +142,59 @@ ws_tls_json (GString *o, const ws_conn *c)
                           ",\"server\":%" PRIu64 "}",
                           in->decrypted_records[0], in->decrypted_records[1]);
   g_string_append_printf (o, ",\"bad_record_mac\":%" PRIu64 ",\"malformed\":%" PRIu64
-                          ",\"key_updates\":%u,\"held_records_given_up\":%" PRIu64 "}",
+                          ",\"key_updates\":%u,\"held_records_given_up\":%" PRIu64,
                           in->bad_record_mac, in->malformed, in->key_updates,
                           in->records_dropped);
+  g_string_append (o, ",\"last_record_ts\":{\"client\":");
+  ts_or_null (o, in->last_record_us[0]);
+  g_string_append (o, ",\"server\":");
+  ts_or_null (o, in->last_record_us[1]);
+  int64_t end = 0;
+  if (c->tcp_end != WS_TCP_END_OPEN)
+    for (int s = 0; s < 2; s++)
+      {
+        int64_t t = c->fin_us[s] ? c->fin_us[s] : c->rst_us[s];
+        if (c->rst_us[s] && (!t || c->rst_us[s] < t))
+          t = c->rst_us[s];
+        if (t && (!end || t < end))
+          end = t;
+      }
+  g_string_append (o, "},\"silence_before_end\":{");
+  for (int s = 0; s < 2; s++)
+    {
+      g_string_append_printf (o, "%s\"%s\":", s ? "," : "", s ? "server" : "client");
+      int64_t last = end ? ws_tls_last_before (in, s, end) : 0;
+      if (last)
+        g_string_append_printf (o, "%.6f", (double) (end - last) / 1e6);
+      else
+        g_string_append (o, "null");
+    }
+  g_string_append (o, "},\"last_records\":[");
+  for (unsigned k = 0; k < in->n_last; k++)
+    {
+      unsigned i = (in->last_next + WS_TLS_LAST_RECORDS - in->n_last + k) % WS_TLS_LAST_RECORDS;
+      const ws_tls_rec_seen *r = &in->last[i];
+      static const char *const types[] = { "change_cipher_spec", "alert", "handshake",
+                                           "application_data", "heartbeat" };
+      g_string_append_printf (o, "%s{\"side\":\"%s\",\"type\":", k ? "," : "",
+                              r->side ? "server" : "client");
+      if (r->type >= 20 && r->type <= 24)
+        g_string_append_printf (o, "\"%s\"", types[r->type - 20]);
+      else
+        g_string_append_printf (o, "%u", r->type);
+      g_string_append_printf (o, ",\"length\":%u,\"ts\":", (unsigned) r->len);
+      ws_ts_append (o, r->ts_us);
+      g_string_append_c (o, '}');
+    }
+  g_string_append_printf (o, "],\"gaps\":%u,\"resyncs\":%u,\"lost_records\":", in->gaps,
+                          in->resyncs);
+  if (in->gaps == 0 || in->lost_records_known)
+    g_string_append_printf (o, "%" PRIu64, in->lost_records);
+  else
+    g_string_append (o, "null");
+  g_string_append_printf (o, ",\"early_data\":{\"offered\":%s,\"accepted\":%s,"
+                          "\"records\":%" PRIu64 ",\"decrypted_records\":%" PRIu64 "}}",
+                          in->early_data_offered ? "true" : "false",
+                          in->early_data_accepted ? "true" : "false", in->early_records,
+                          in->early_decrypted);
 }

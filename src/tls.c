@@ -115,6 +115,7 @@ ws_tls_reason_name (ws_tls_reason r)
     case WS_TLS_UNSUPPORTED_SUITE: return "unsupported_suite";
     case WS_TLS_GAP: return "capture_gap";
     case WS_TLS_NOT_TLS: return "not_tls";
+    case WS_TLS_NO_KEYLOG: return "no_key_log";
     }
   return NULL;
 }
@@ -171,6 +172,15 @@ typedef struct {
   uint8_t *rec;                  /* body of a record split across segments */
   size_t rec_len;
   bool dead;                     /* no longer parses: ignore the rest */
+  size_t skip;                   /* body bytes of a record passed over uncopied */
+  /* after a capture gap: bytes gathered while looking for the next record
+   * boundary (resync), and the plaintext length lost so far */
+  bool resync;
+  uint8_t *scan;
+  size_t scan_len;
+  size_t scan_pos;               /* offsets before it were rejected */
+  unsigned resync_trials;        /* candidates tried by decryption since the gap */
+  bool seen_decrypted;           /* a record of this side authenticated */
   /* protection */
   bool encrypted;                /* 1.2: after CCS */
   bool app_phase;                /* 1.3: past this side's Finished */
@@ -199,6 +209,12 @@ struct ws_tls {
    * entries of side (1), ts (8), header (5), body length (2), body */
   size_t hold_max;               /* 0: no holding, a missing key is final */
   GByteArray *held;
+  /* 0-RTT: the client's early records that came before the ServerHello
+   * (entries of header (5), body), decrypted once the suite is known, and
+   * the early data cipher */
+  GByteArray *early_held;
+  ws_tls_cipher *early;
+  bool early_tried;
 };
 
 ws_tls *
@@ -217,6 +233,7 @@ side_release (side_state *s)
   g_clear_pointer (&s->rec, g_free);
   g_clear_pointer (&s->plain, g_free);
   g_clear_pointer (&s->hs_buf, g_free);
+  g_clear_pointer (&s->scan, g_free);
   g_clear_pointer (&s->cipher, ws_tls_cipher_free);
   s->dead = true;
 }
@@ -224,6 +241,9 @@ side_release (side_state *s)
 void
 ws_tls_release (ws_tls *t)
 {
+  if (t->early_held)
+    g_byte_array_unref (g_steal_pointer (&t->early_held));
+  g_clear_pointer (&t->early, ws_tls_cipher_free);
   if (t->held)
     {
       if (t->held->len)
@@ -352,6 +372,9 @@ client_hello (ws_tls *t, rd m)
         case 16:                 /* application_layer_protocol_negotiation */
           alpn_list (rd_vec (&body, 2), in->alpn_offered, sizeof in->alpn_offered);
           break;
+        case 42:                 /* early_data: 0-RTT records may follow */
+          in->early_data_offered = true;
+          break;
         case 43:                 /* supported_versions */
           {
             rd list = rd_vec (&body, 1);
@@ -438,6 +461,8 @@ encrypted_extensions (ws_tls *t, rd m)
     {
       uint16_t type = (uint16_t) rd_be (&exts, 2);
       rd body = rd_vec (&exts, 2);
+      if (!body.bad && type == 42)
+        t->info.early_data_accepted = true;
       if (!body.bad && type == 16)
         {
           t->info.alpn[0] = '\0';
@@ -591,6 +616,11 @@ get_keys (ws_tls *t, int side)
       set_reason (t, WS_TLS_UNSUPPORTED_SUITE);
       return false;
     }
+  if (!t->keylog)
+    {
+      set_reason (t, WS_TLS_NO_KEYLOG);
+      return false;
+    }
   const ws_keylog_entry *e = ws_keylog_lookup (t->keylog, in->client_random);
   if (is13 (t))
     {
@@ -733,9 +763,33 @@ ws_tls_set_hold (ws_tls *t, size_t max_bytes)
 }
 
 static void
+note_record (ws_tls *t, int side, const uint8_t hdr[5], size_t len, int64_t ts_us)
+{
+  ws_tls_info *in = &t->info;
+  if (!in->first_record_us[side])
+    in->first_record_us[side] = ts_us;
+  in->last_record_us[side] = ts_us;
+  ws_tls_rec_seen *r = &in->last[in->last_next];
+  r->side = (uint8_t) side;
+  r->type = hdr[0];
+  r->len = (uint16_t) len;
+  r->ts_us = ts_us;
+  in->last_next = (in->last_next + 1) % WS_TLS_LAST_RECORDS;
+  if (in->n_last < WS_TLS_LAST_RECORDS)
+    in->n_last++;
+}
+
+static void
 record (ws_tls *t, int side, const uint8_t hdr[5], const uint8_t *body, size_t len,
         int64_t ts_us)
 {
+  note_record (t, side, hdr, len, ts_us);
+  if (!body)
+    {
+      /* passed over uncopied: application data with no key log */
+      record_now (t, side, hdr, NULL, len, ts_us);
+      return;
+    }
   /* while records wait for a key, later ones wait behind them (the order
    * of both sides' plaintext matters to the HTTP stage) */
   if (t->held && t->held->len)
@@ -750,11 +804,71 @@ record (ws_tls *t, int side, const uint8_t hdr[5], const uint8_t *body, size_t l
 
 /* Process one record; false when it must wait for its key (holding on and
  * no key yet), nothing done then. */
+#define EARLY_HELD_MAX (64 * 1024)
+
+/* A client record that may be 0-RTT early data: decrypted with the early
+ * traffic secret when the key log has it.  True when it authenticated
+ * (and was handled). */
+static bool
+try_early (ws_tls *t, const uint8_t hdr[5], const uint8_t *body, size_t len, int64_t ts_us,
+           bool counted)
+{
+  side_state *s = &t->s[0];
+  if (!t->early_tried)
+    {
+      t->early_tried = true;
+      const ws_tls_suite *suite = ws_tls_suite_find (t->info.cipher_suite);
+      const ws_keylog_entry *e = t->keylog ? ws_keylog_lookup (t->keylog, t->info.client_random)
+                                           : NULL;
+      if (suite && suite->tls13 && e && e->s[WS_KL_CLIENT_EARLY].len)
+        t->early = ws_tls_cipher_new13 (suite, e->s[WS_KL_CLIENT_EARLY].b,
+                                        e->s[WS_KL_CLIENT_EARLY].len);
+    }
+  if (!t->early || !body)
+    return false;
+  if (!s->plain)
+    s->plain = g_malloc (WS_TLS_MAX_CIPHERTEXT);
+  uint64_t seq = ws_tls_cipher_seq (t->early);
+  uint8_t inner;
+  long n = ws_tls_cipher_decrypt (t->early, hdr, body, len, s->plain, &inner);
+  if (n < 0)
+    {
+      ws_tls_cipher_set_seq (t->early, seq);
+      return false;
+    }
+  if (!counted)
+    t->info.early_records++;
+  t->info.early_decrypted++;
+  t->info.decrypted = true;
+  t->info.decrypted_records[0]++;
+  content (t, 0, inner, s->plain, (size_t) n, true, ts_us);
+  return true;
+}
+
+/* The early records held until the ServerHello: now that the suite is
+ * known, decrypted (or counted) in order. */
+static void
+early_replay (ws_tls *t)
+{
+  GByteArray *h = g_steal_pointer (&t->early_held);
+  for (size_t off = 0; off + 5 <= h->len;)
+    {
+      size_t len = (size_t) h->data[off + 3] << 8 | h->data[off + 4];
+      int64_t ts_us;
+      memcpy (&ts_us, h->data + off + 5, 8);
+      try_early (t, h->data + off, h->data + off + 13, len, ts_us, true);
+      off += 13 + len;
+    }
+  g_byte_array_unref (h);
+}
+
 static bool
 record_now (ws_tls *t, int side, const uint8_t hdr[5], const uint8_t *body, size_t len,
             int64_t ts_us)
 {
   side_state *s = &t->s[side];
+  if (G_UNLIKELY (t->early_held) && t->info.server_hello && is13 (t))
+    early_replay (t);
   uint8_t type = hdr[0];
   bool protected_ = is13 (t) ? type == REC_APP && t->info.server_hello
                              : s->encrypted && type != REC_CCS;
@@ -774,9 +888,23 @@ record_now (ws_tls *t, int side, const uint8_t hdr[5], const uint8_t *body, size
     {
       if (type == REC_APP)
         {
-          /* application data we cannot place: the handshake was before the capture */
+          /* application data we cannot place: the handshake was before the
+           * capture, or 0-RTT early data ahead of the ServerHello */
           if (!t->info.client_hello)
             set_reason (t, WS_TLS_BEGAN_AFTER_HANDSHAKE);
+          else if (side == 0 && t->info.early_data_offered && !t->info.server_hello)
+            {
+              /* held for the suite of the ServerHello (or counted) */
+              t->info.early_records++;
+              if (!t->early_held)
+                t->early_held = g_byte_array_new ();
+              if (body && t->keylog && t->early_held->len + 13 + len <= EARLY_HELD_MAX)
+                {
+                  g_byte_array_append (t->early_held, hdr, 5);
+                  g_byte_array_append (t->early_held, (const uint8_t *) &ts_us, 8);
+                  g_byte_array_append (t->early_held, body, (guint) len);
+                }
+            }
           t->info.records[side]++;
           return true;
         }
@@ -794,8 +922,20 @@ record_now (ws_tls *t, int side, const uint8_t hdr[5], const uint8_t *body, size
       return true;
     }
   t->info.records[side]++;
+  if (side == 0 && t->info.early_data_offered && !s->seen_decrypted && !s->app_phase
+      && try_early (t, hdr, body, len, ts_us, false))
+    return true;
   uint8_t inner;
   long n = ws_tls_cipher_decrypt (s->cipher, hdr, body, len, s->plain, &inner);
+  if (n < 0 && side == 0 && is13 (t) && t->info.early_data_offered && !s->seen_decrypted
+      && !s->app_phase)
+    {
+      /* 0-RTT early data (client_early_traffic_secret), sent before the
+       * client's handshake records: counted, not decrypted, not a bad MAC */
+      ws_tls_cipher_set_seq (s->cipher, ws_tls_cipher_seq (s->cipher) - 1);
+      t->info.early_records++;
+      return true;
+    }
   if (n < 0)
     {
       if (n == -1)
@@ -811,6 +951,7 @@ record_now (ws_tls *t, int side, const uint8_t hdr[5], const uint8_t *body, size
       return true;
     }
   t->info.decrypted = true;
+  s->seen_decrypted = true;
   t->info.decrypted_records[side]++;
   content (t, side, inner, s->plain, (size_t) n, true, ts_us);
   return true;
@@ -824,18 +965,181 @@ header_ok (const uint8_t h[5])
          && len <= WS_TLS_MAX_CIPHERTEXT;
 }
 
+/* ---- a capture gap: finding the next record boundary -------------------- */
+
+/* The records after a gap in one side's stream, if their headers are
+ * found: application data or alerts (what follows a handshake) of the
+ * version in use. */
+static bool
+resync_header_ok (const uint8_t h[5])
+{
+  size_t len = (size_t) h[3] << 8 | h[4];
+  return (h[0] == REC_APP || h[0] == REC_ALERT) && h[1] == 3 && h[2] >= 1 && h[2] <= 4
+         && len >= 1 && len <= WS_TLS_MAX_CIPHERTEXT;
+}
+
+#define RESYNC_SCAN_MAX (2 * (WS_TLS_MAX_CIPHERTEXT + 5) + 5)
+#define RESYNC_MAX_LOST 64       /* sequence numbers tried after a gap */
+#define RESYNC_MAX_TRIALS 8      /* candidates tried by decryption per gap */
+
+/* With keys: the number of records lost in the gap, found by the sequence
+ * number at which the record at h authenticates (-1: none up to
+ * RESYNC_MAX_LOST does, so h is not a record boundary).  The cipher's
+ * sequence number is left at that record's. */
+static long
+resync_count (side_state *s, const uint8_t *h, size_t len)
+{
+  uint64_t seq = ws_tls_cipher_seq (s->cipher);
+  uint8_t inner;
+  for (long k = 0; k <= RESYNC_MAX_LOST; k++)
+    {
+      ws_tls_cipher_set_seq (s->cipher, seq + (uint64_t) k);
+      if (ws_tls_cipher_decrypt (s->cipher, h, h + 5, len, s->plain, &inner) >= 0)
+        {
+          ws_tls_cipher_set_seq (s->cipher, seq + (uint64_t) k);
+          return k;
+        }
+    }
+  ws_tls_cipher_set_seq (s->cipher, seq);
+  return -1;
+}
+
+/* Gather bytes after a gap until a record boundary is found: a plausible
+ * header whose record is followed by another plausible header (or ends
+ * exactly where the bytes so far end), and, when decrypting, that
+ * authenticates.  Returns the offset in s->scan where records resume, or
+ * -1 to wait for more bytes. */
+static long
+resync_find (ws_tls *t, int side)
+{
+  side_state *s = &t->s[side];
+  const uint8_t *d = s->scan;
+  size_t n = s->scan_len;
+  bool keys = s->keys == KEYS_OK && s->cipher && s->plain;
+
+  for (size_t i = s->scan_pos; i + 5 <= n; i++)
+    {
+      s->scan_pos = i;
+      if (!resync_header_ok (d + i))
+        continue;
+      size_t len = (size_t) d[i + 3] << 8 | d[i + 4];
+      size_t next = i + 5 + len;
+      if (next + 5 > n && next != n)
+        {
+          if (n < RESYNC_SCAN_MAX)
+            return -1;           /* wait for the rest of this record */
+          continue;
+        }
+      if (next != n && !resync_header_ok (d + next))
+        continue;
+      if (keys)
+        {
+          /* bounded: a hostile stream full of plausible headers costs at
+           * most RESYNC_MAX_TRIALS * RESYNC_MAX_LOST decryptions a gap */
+          if (s->resync_trials >= RESYNC_MAX_TRIALS)
+            {
+              s->dead = true;
+              return -1;
+            }
+          s->resync_trials++;
+          long k = resync_count (s, d + i, len);
+          if (k < 0)
+            continue;
+          t->info.lost_records += (uint64_t) k;
+        }
+      else
+        t->info.lost_records_known = false;
+      return (long) i;
+    }
+  return -1;
+}
+
+static long feed_records (ws_tls *t, int side, const uint8_t *data, size_t len,
+                          int64_t ts_us);
+
+/* Bytes of a side that is looking for a record boundary after a gap. */
+static void
+resync_feed (ws_tls *t, int side, const uint8_t *data, size_t len, int64_t ts_us)
+{
+  side_state *s = &t->s[side];
+  while (len > 0 && s->resync)
+    {
+      if (!s->scan)
+        s->scan = g_malloc (RESYNC_SCAN_MAX);
+      size_t k = MIN (len, RESYNC_SCAN_MAX - s->scan_len);
+      memcpy (s->scan + s->scan_len, data, k);
+      s->scan_len += k;
+      data += k;
+      len -= k;
+      long at = resync_find (t, side);
+      if (s->dead)
+        {
+          /* no boundary found within the bound: the rest is ignored */
+          s->resync = false;
+          return;
+        }
+      if (at < 0)
+        {
+          if (s->scan_len == RESYNC_SCAN_MAX)
+            {
+              /* nothing found in a full window: slide it by half */
+              size_t drop = RESYNC_SCAN_MAX / 2;
+              memmove (s->scan, s->scan + drop, s->scan_len - drop);
+              s->scan_len -= drop;
+              s->scan_pos = s->scan_pos > drop ? s->scan_pos - drop : 0;
+            }
+          continue;
+        }
+      s->resync = false;
+      t->info.resyncs++;
+      /* the plaintext layer: a hole before what follows */
+      if (t->info.decrypted && t->plain && s->keys == KEYS_OK)
+        t->plain (t->user, side, NULL, (size_t) at + 1, ts_us);
+      uint8_t *buf = s->scan;
+      size_t blen = s->scan_len;
+      s->scan = NULL;
+      s->scan_len = 0;
+      feed_records (t, side, buf + at, blen - (size_t) at, ts_us);
+      g_free (buf);
+    }
+  if (len > 0)
+    feed_records (t, side, data, len, ts_us);
+}
+
 long
 ws_tls_feed (ws_tls *t, int side, const uint8_t *data, size_t len, int64_t ts_us)
 {
-  side_state *s;
-
   if (side != 0 && side != 1)
     return -1;
-  s = &t->s[side];
+  if (t->s[side].resync)
+    {
+      resync_feed (t, side, data, len, ts_us);
+      return t->s[side].dead ? -1 : 0;
+    }
+  return feed_records (t, side, data, len, ts_us);
+}
+
+static long
+feed_records (ws_tls *t, int side, const uint8_t *data, size_t len, int64_t ts_us)
+{
+  side_state *s = &t->s[side];
   while (len > 0)
     {
       if (s->dead)
         return -1;
+      if (s->skip)
+        {
+          size_t k = MIN (len, s->skip);
+          s->skip -= k;
+          data += k;
+          len -= k;
+          if (s->skip == 0)
+            {
+              record (t, side, s->hdr, NULL, (size_t) s->hdr[3] << 8 | s->hdr[4], ts_us);
+              s->hdr_len = 0;
+            }
+          continue;
+        }
       if (s->hdr_len < 5)
         {
           size_t k = MIN (len, 5 - s->hdr_len);
@@ -865,6 +1169,13 @@ ws_tls_feed (ws_tls *t, int side, const uint8_t *data, size_t len, int64_t ts_us
           s->hdr_len = 0;
           continue;
         }
+      if (s->rec_len == 0 && !t->keylog && s->hdr[0] == REC_APP && need > 0)
+        {
+          /* nothing to decrypt it with: its size and time are all that is
+           * kept, so its bytes are not gathered */
+          s->skip = need;
+          continue;
+        }
       if (!s->rec)
         s->rec = g_malloc (WS_TLS_MAX_CIPHERTEXT);
       size_t k = MIN (len, need - s->rec_len);
@@ -887,8 +1198,27 @@ ws_tls_gap (ws_tls *t, int side)
 {
   if ((side != 0 && side != 1) || t->s[side].dead)
     return;
-  t->s[side].dead = true;
-  set_reason (t, WS_TLS_GAP);
+  side_state *s = &t->s[side];
+  t->info.gaps++;
+  if (t->info.gaps == 1)
+    t->info.lost_records_known = true;
+  /* the record the gap cut is lost; its header may be too */
+  s->hdr_len = 0;
+  s->rec_len = 0;
+  s->skip = 0;
+  s->scan_len = 0;
+  s->scan_pos = 0;
+  s->resync_trials = 0;
+  s->resync = true;
+  if (s->hs_hdr_len || s->hs_need)
+    {
+      /* a handshake message cut: what it held is gone */
+      s->hs_hdr_len = 0;
+      s->hs_need = 0;
+      s->hs_len = 0;
+    }
+  if (!t->info.decrypted)
+    set_reason (t, WS_TLS_GAP);
 }
 
 bool

@@ -26,6 +26,7 @@ typedef enum {
   WS_TLS_UNSUPPORTED_SUITE,      /* suite or version wsclosed does not decrypt */
   WS_TLS_GAP,                    /* the capture lost bytes of the stream */
   WS_TLS_NOT_TLS,                /* the bytes stopped looking like TLS records */
+  WS_TLS_NO_KEYLOG,              /* no key log given (--tls alone) */
 } ws_tls_reason;
 
 const char *ws_tls_reason_name (ws_tls_reason r);
@@ -40,6 +41,17 @@ typedef struct {
   bool encrypted;                /* carried in a protected record */
   int64_t ts_us;
 } ws_tls_alert;
+
+/* One record as the wire shows it (kept for the last few: their sizes and
+ * timing are what is known of an end that was not decrypted). */
+typedef struct {
+  uint8_t side;                  /* 0 client, 1 server */
+  uint8_t type;                  /* outer content type */
+  uint16_t len;                  /* body length */
+  int64_t ts_us;
+} ws_tls_rec_seen;
+
+#define WS_TLS_LAST_RECORDS 6
 
 typedef struct {
   bool client_hello, server_hello;   /* seen */
@@ -65,6 +77,23 @@ typedef struct {
   uint64_t records_dropped;      /* times held records were given up (no key in time) */
   uint64_t malformed;            /* records or messages that did not parse */
   uint32_t key_updates;
+  /* timing of the records, by side (0: none) */
+  int64_t first_record_us[2], last_record_us[2];
+  /* the last WS_TLS_LAST_RECORDS records of both sides, oldest first from
+   * index last_next (a ring; n_last of them filled) */
+  ws_tls_rec_seen last[WS_TLS_LAST_RECORDS];
+  unsigned n_last, last_next;
+  /* capture gaps: times a side found a record boundary again after one,
+   * and the records lost in them (counted by the sequence number that
+   * authenticates the first record after the gap; only when decrypting) */
+  uint32_t gaps, resyncs;
+  uint64_t lost_records;
+  bool lost_records_known;       /* every resync counted its records */
+  /* TLS 1.3 0-RTT: early_data offered in the ClientHello, accepted in the
+   * EncryptedExtensions; its records (counted) are decrypted with
+   * CLIENT_EARLY_TRAFFIC_SECRET when the key log has it */
+  bool early_data_offered, early_data_accepted;
+  uint64_t early_records, early_decrypted;
 } ws_tls_info;
 
 /* Application data plaintext of one side, in order.  The bytes live until
@@ -85,7 +114,10 @@ void ws_tls_release (ws_tls *t);
 /* Bytes of one side's stream (0 client, 1 server), in order.  Returns 0,
  * or -1 once that side no longer parses as TLS (what follows is ignored). */
 long ws_tls_feed (ws_tls *t, int side, const uint8_t *data, size_t len, int64_t ts_us);
-/* The capture lost bytes of one side: that side stops being decrypted. */
+/* The capture lost bytes of one side: its partial record is dropped and
+ * the side looks for the next record boundary (a header that chains with
+ * the next, or that authenticates at the sequence number it would have
+ * after a few lost records); the plaintext layer gets a hole there. */
 void ws_tls_gap (ws_tls *t, int side);
 
 const ws_tls_info *ws_tls_get_info (const ws_tls *t);

@@ -33,7 +33,9 @@ on_plain (void *user, int side, const uint8_t *data, size_t len, int64_t ts_us)
 bool
 ws_tls_conn_take (ws_conn *c, const uint8_t *data, size_t len)
 {
-  if (!ws_tls_cfg.keylog || c->tls)
+  /* every TLS connection is parsed (its SNI for the totals, its records'
+   * sizes and timing for --tls), decrypted when there is a key log */
+  if (c->tls)
     return false;
   /* a stream that began before the capture: records of any type, if their
    * headers chain; without a SYN only (else the start was seen) */
@@ -109,10 +111,25 @@ ws_tls_conn_free (ws_conn *c)
 bool
 ws_tls_conn_reported (const ws_conn *c)
 {
-  if (!c->tls_on || !c->tls || c->kind != WS_KIND_TLS)
+  if (!c->tls_on || !c->tls || c->kind != WS_KIND_TLS
+      || (!ws_tls_cfg.keylog && !ws_tls_cfg.list))
     return false;
   const ws_tls_info *in = ws_tls_get_info (c->tls);
   return in->app_bytes[0] + in->app_bytes[1] == 0;
+}
+
+int64_t
+ws_tls_last_before (const ws_tls_info *in, int side, int64_t end_us)
+{
+  if (in->last_record_us[side] && in->last_record_us[side] <= end_us)
+    return in->last_record_us[side];
+  for (unsigned k = 0; k < in->n_last; k++)
+    {
+      unsigned i = (in->last_next + WS_TLS_LAST_RECORDS - 1 - k) % WS_TLS_LAST_RECORDS;
+      if (in->last[i].side == side && in->last[i].ts_us <= end_us)
+        return in->last[i].ts_us;
+    }
+  return 0;
 }
 
 const ws_tls_info *
@@ -123,70 +140,82 @@ ws_tls_conn_info (const ws_conn *c)
 
 /* ---- the cause of a connection that was not decrypted -------------------- */
 
-static const struct {
-  const char *reason;
-  const char *summary;
-  const char *fix;
-} undecrypted[] = {
-  { "no_key", "The key log has no secret for this connection's client random: its "
-    "WebSocket traffic (if any) could not be decrypted.",
-    "Capture the key log on the client or server that made this connection "
-    "(SSLKEYLOGFILE for browsers, curl, Python, Node; see README, wss) while the capture "
-    "runs, and pass it with --keylog." },
-  { "began_after_handshake", "The capture began after the TLS handshake: without the "
-    "client random no key can be matched to this connection.",
-    "Start the capture before the connection opens (reconnect the client after the "
-    "capture has started)." },
-  { "handshake_incomplete", "The TLS handshake did not complete in the capture (no "
-    "ServerHello): nothing was encrypted with a key that could be used.",
-    "Look at the TLS alerts and who ended TCP: a handshake cut short is a TLS setup "
-    "failure (close code 1015 to a browser)." },
-  { "unsupported_suite", "The connection uses a TLS version or cipher suite wsclosed does "
-    "not decrypt.",
-    "wsclosed decrypts TLS 1.3 (AES-GCM, ChaCha20-Poly1305) and TLS 1.2 (AES-GCM, "
-    "ChaCha20-Poly1305, AES-CBC with HMAC); use tshark for others." },
-  { "capture_gap", "The capture lost bytes of the TLS stream before anything was "
-    "decrypted: the records after the hole cannot be found.",
-    "Capture with a larger buffer or snaplen (-B, -s) so that no packet is dropped." },
-  { "no_encrypted_records", "The TLS handshake was seen but no encrypted record "
-    "followed before the connection ended.", NULL },
-  { "not_tls", "The bytes stopped looking like TLS records.", NULL },
-};
-
+/* rules-tls.c decides it, in the diagnosis every record gets (no window:
+ * the neighbours of a TLS connection are not looked at). */
 void
 ws_tls_conn_diagnose (ws_conn *c)
 {
-  const ws_tls_info *in = ws_tls_conn_info (c);
-  const char *reason = ws_tls_json_reason (in);
-  ws_cause *k = &c->cause;
+  ws_diagnose (c, NULL);
+}
 
-  ws_cause_clear (k);
-  if (!in || !reason)
-    return;
-  k->id = "tls_not_decrypted";
-  k->detail = g_strdup (reason);
-  k->confidence = "high";
-  for (size_t i = 0; i < G_N_ELEMENTS (undecrypted); i++)
-    if (strcmp (undecrypted[i].reason, reason) == 0)
-      {
-        k->summary = g_strdup (undecrypted[i].summary);
-        k->fix = undecrypted[i].fix ? g_strdup (undecrypted[i].fix) : NULL;
-      }
-  if (in->client_hello)
-    ws_cause_add_evidence (k, c->start_us, "TLS ClientHello%s%s seen",
-                           in->sni[0] ? " for " : "", in->sni[0] ? in->sni : "");
-  for (unsigned i = 0; i < in->n_alerts; i++)
+/* ---- the totals: TLS connections by SNI and server ------------------------ */
+
+static GHashTable *tls_totals;   /* "SNI\tserver:port" -> count (guint64 *) */
+
+void
+ws_tls_conn_count (const ws_conn *c)
+{
+  const ws_tls_info *in = ws_tls_conn_info (c);
+  char ip[64];
+  ws_addr_to_string (&c->addr[WS_SIDE_SERVER], ip, sizeof ip);
+  bool v6 = strchr (ip, ':') != NULL;
+  g_autofree char *key = g_strdup_printf ("%s\t%s%s%s:%u",
+                                          in && in->sni[0] ? in->sni : "",
+                                          v6 ? "[" : "", ip, v6 ? "]" : "",
+                                          (unsigned) c->port[WS_SIDE_SERVER]);
+  if (!tls_totals)
+    tls_totals = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  guint64 *n = g_hash_table_lookup (tls_totals, key);
+  if (!n)
     {
-      const ws_tls_alert *a = &in->alerts[i];
-      const char *d = a->description >= 0 ? ws_tls_alert_name (a->description) : NULL;
-      ws_cause_add_evidence (k, a->ts_us, "TLS alert from the %s: %s", a->side ? "server" : "client",
-                             d ? d : "encrypted");
+      n = g_new0 (guint64, 1);
+      g_hash_table_insert (tls_totals, g_steal_pointer (&key), n);
     }
-  if (c->tcp_end != WS_TCP_END_OPEN && ws_side_name (c->tcp_end_by))
-    ws_cause_add_evidence (k, c->tcp_end_by == WS_SIDE_CLIENT ? c->fin_us[0] ? c->fin_us[0] : c->rst_us[0]
-                                                              : c->fin_us[1] ? c->fin_us[1] : c->rst_us[1],
-                           "TCP ended with a %s from the %s", c->tcp_end == WS_TCP_END_RST ? "RST" : "FIN",
-                           ws_side_name (c->tcp_end_by));
+  (*n)++;
+}
+
+static gint
+by_count (gconstpointer a, gconstpointer b)
+{
+  const guint64 *na = g_hash_table_lookup (tls_totals, *(const char *const *) a);
+  const guint64 *nb = g_hash_table_lookup (tls_totals, *(const char *const *) b);
+  if (*na != *nb)
+    return *na > *nb ? -1 : 1;
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+#define TLS_TOTALS_SHOWN 20
+
+void
+ws_tls_totals_text (GString *o, void (*str) (GString *, const char *))
+{
+  if (!tls_totals || !g_hash_table_size (tls_totals))
+    return;
+  g_autoptr (GPtrArray) keys = g_ptr_array_new ();
+  GHashTableIter it;
+  gpointer k, v;
+  g_hash_table_iter_init (&it, tls_totals);
+  while (g_hash_table_iter_next (&it, &k, &v))
+    g_ptr_array_add (keys, k);
+  g_ptr_array_sort (keys, by_count);
+  g_string_append (o, "    by SNI and server:\n");
+  for (guint i = 0; i < keys->len && i < TLS_TOTALS_SHOWN; i++)
+    {
+      const char *key = keys->pdata[i];
+      const char *tab = strchr (key, '\t');
+      g_autofree char *sni = g_strndup (key, (gsize) (tab - key));
+      g_string_append (o, "      ");
+      if (*sni)
+        str (o, sni);
+      else
+        g_string_append (o, "(no SNI)");
+      g_string_append (o, " at ");
+      str (o, tab + 1);
+      g_string_append_printf (o, ": %" G_GUINT64_FORMAT "\n",
+                              *(guint64 *) g_hash_table_lookup (tls_totals, key));
+    }
+  if (keys->len > TLS_TOTALS_SHOWN)
+    g_string_append_printf (o, "      (%u more)\n", keys->len - TLS_TOTALS_SHOWN);
 }
 
 const char *

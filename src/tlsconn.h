@@ -4,11 +4,13 @@
  *   tcp -> ws_conn_data -> [TLS: tls.c decrypts] -> ws_conn_plain_data
  *       -> http -> wsframe -> ...
  *
- * When a key log is loaded (ws_tls_cfg.keylog), a connection whose first
- * bytes are TLS records is taken by this stage: its bytes go to a ws_tls
- * parser, and the application data it decrypts goes on to the same path as
- * plain traffic.  Without a key log TLS connections are only counted, as
- * before.
+ * A connection whose first bytes are TLS records is taken by this stage:
+ * its bytes go to a ws_tls parser, and when a key log is loaded
+ * (ws_tls_cfg.keylog) the application data it decrypts goes on to the same
+ * path as plain traffic.  Without a key log the handshake is parsed (SNI,
+ * versions, suite) and the records' sizes and timing kept: TLS connections
+ * are counted by SNI and server, and with --tls (ws_tls_cfg.list) each gets
+ * a record of kind tls.
  */
 #ifndef WS_TLSCONN_H
 #define WS_TLSCONN_H
@@ -27,6 +29,8 @@ typedef struct {
   bool follow;
   size_t hold_bytes;
   int64_t last_refresh_us;       /* monotonic */
+  bool list;                     /* --tls: a record for every TLS connection not
+                                  * decrypted, even without a key log */
 } ws_tls_config;
 
 extern ws_tls_config ws_tls_cfg;
@@ -47,11 +51,19 @@ void ws_tls_conn_free (ws_conn *c);
 /* A TLS connection that did not turn out to carry decrypted traffic gets a
  * record of its own (kind "tls") while the stage is on. */
 bool ws_tls_conn_reported (const ws_conn *c);
-/* The cause of a record of kind tls (instead of ws_diagnose): id
- * "tls_not_decrypted", detail the reason (ws_tls_json_reason). */
+/* The cause of a record of kind tls: ws_diagnose without a window
+ * (rules-tls.c). */
 void ws_tls_conn_diagnose (ws_conn *c);
+/* The totals: count an ended TLS connection by SNI and server, and write
+ * the counts (most first, at most 20) under the totals' TLS line; str
+ * writes a string from the wire safely. */
+void ws_tls_conn_count (const ws_conn *c);
+void ws_tls_totals_text (GString *o, void (*str) (GString *, const char *));
 /* Why the records were not decrypted (the JSON name), NULL if they were. */
 const char *ws_tls_json_reason (const ws_tls_info *in);
+/* The time of side's last record at or before end_us (0: none known: not
+ * in the last records kept and the last one came after end_us). */
+int64_t ws_tls_last_before (const ws_tls_info *in, int side, int64_t end_us);
 /* NULL when the connection did not go through the stage. */
 const ws_tls_info *ws_tls_conn_info (const ws_conn *c);
 

@@ -487,3 +487,15 @@ ws_tls_cipher_decrypt (ws_tls_cipher *c, const uint8_t hdr[5], const uint8_t *bo
   c->seq++;
   return r;
 }
+
+uint64_t
+ws_tls_cipher_seq (const ws_tls_cipher *c)
+{
+  return c->seq;
+}
+
+void
+ws_tls_cipher_set_seq (ws_tls_cipher *c, uint64_t seq)
+{
+  c->seq = seq;
+}

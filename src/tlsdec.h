@@ -62,6 +62,10 @@ ws_tls_cipher *ws_tls_cipher_new12 (const ws_tls_suite *s, const uint8_t master[
  * section 7.2); sequence number back to 0.  Returns 0 or -1. */
 int ws_tls_cipher_update (ws_tls_cipher *c);
 void ws_tls_cipher_free (ws_tls_cipher *c);
+/* The sequence number of the next record (to try the numbers after a
+ * capture gap). */
+uint64_t ws_tls_cipher_seq (const ws_tls_cipher *c);
+void ws_tls_cipher_set_seq (ws_tls_cipher *c, uint64_t seq);
 
 /* Largest plaintext (with TLS 1.3's inner type) plus what protection adds */
 #define WS_TLS_MAX_CIPHERTEXT (16384 + 2048)

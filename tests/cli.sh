@@ -64,7 +64,7 @@ while read -r o; do
     output) v="$tmp/cfg-out" ;;
     hold|idle-timeout|stats-interval) v=1 ;;
     daemon) v=false ;;
-    verbose|fast|inflate|no-utf8-check|no-redact|foreground|summary|abnormal) v=true ;;
+    verbose|fast|inflate|no-utf8-check|no-redact|foreground|summary|abnormal|tls) v=true ;;
     *) v=100000 ;;
   esac
   printf '[wsclosed]\n%s=%s\n' "$o" "$v" >"$tmp/c.conf"

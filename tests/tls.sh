@@ -4,7 +4,11 @@
 # scenario was made, checked against tshark's decryption), and the ways
 # decryption must fail without stopping: a wrong key, a missing key, a
 # truncated handshake, a capture starting mid-TLS, a corrupted record, a
-# malformed key log, a missing key log.  Secrets never appear in any output.
+# malformed key log, a missing key log.  --tls without a key log (facts
+# from the scenarios and tshark: who ended TCP, silences, the timing causes),
+# a TLS alert in clear, a capture gap resynced, the totals by SNI and
+# server, close_notify weighed for decrypted wss, nginx's two legs.
+# Secrets never appear in any output.
 . "${top_srcdir:-.}/tests/lib.sh"
 caps=$top_srcdir/pcaps/tls
 tmp=$(mktemp -d /tmp/wsclosed-tls.XXXXXX)
@@ -177,6 +181,111 @@ if [ "$(id -u)" = 0 ] && command -v openssl >/dev/null && "$PY" -c 'import webso
 else
   ok "# SKIP live key log (needs root, openssl and python3-websockets)"
 fi
+
+# ---- --tls without a key log: a record of kind tls per connection ------------
+# facts from each scenario and from tshark (who ended TCP, each side's last
+# record before the end), the timing causes where the scenario made them
+if command -v tshark >/dev/null; then
+  for exp in "$caps"/*.expected.jsonl; do
+    name=$(basename "$exp" .expected.jsonl)
+    out=$("$PY" "$top_srcdir/tests/check-tls-nokeys.py" "$WSCLOSED" "$exp" 2>&1)
+    if [ $? != 0 ] || printf '%s\n' "$out" | grep -q '^not ok' \
+       || ! printf '%s\n' "$out" | grep -q '^ok'; then
+      not_ok "$name, --tls without a key log"
+      printf '%s\n' "$out" | grep -v '^ok' | head -20 | sed 's/^/# /'
+    else
+      ok "$name, --tls without a key log ($(printf '%s\n' "$out" | grep -c '^ok') checks)"
+    fi
+  done
+
+  # a fatal alert in clear: the client refused the self-signed certificate
+  # (tshark: one alert, unknown_ca (48), fatal, from the client's port)
+  a=$(tshark -r "$caps/tls-alert-unknown-ca.pcap" -Y tls.alert_message -T fields \
+        -e tcp.srcport -e tls.alert_message.level -e tls.alert_message.desc 2>/dev/null)
+  json -r "$caps/tls-alert-unknown-ca.pcap" --tls >"$tmp/alert.json"
+  check "tls-alert-unknown-ca: tls_alert unknown_ca from the client, high (tshark: $a)" \
+    test "$a" = "$(jq -r '"\(.client_port)\t2\t48"' "$tmp/alert.json")" \
+      -a "$(jq -c '[.kind,.cause.id,.cause.detail,.cause.confidence,.tls.alerts[0].side,.tls.alerts[0].encrypted]' "$tmp/alert.json")" \
+         = '["tls","tls_alert","unknown_ca","high","client",false]'
+
+  # ---- a capture gap: records resume at the next record boundary ----------
+  # frame 12 of tls13-aes128-1000 holds exactly one client record (tshark:
+  # the client's text message); without it the client's close record is
+  # found again and authenticates at the sequence number one further on
+  editcap "$caps/tls13-aes128-1000.pcap" "$tmp/gap.pcap" 12 >/dev/null 2>&1
+  f12=$(tshark -r "$caps/tls13-aes128-1000.pcap" -o "tls.keylog_file:$caps/tls13-aes128-1000.keylog" \
+          -Y 'frame.number == 12' -T fields -e tls.record.length -e websocket.opcode 2>/dev/null)
+  json -r "$tmp/gap.pcap" --keylog "$caps/tls13-aes128-1000.keylog" >"$tmp/gap.json"
+  check "capture gap (frame 12, one record: $f12): resynced, 1 record lost, the client's close 1000 still seen" \
+    test "$(printf '%s' "$f12" | tr '\t' ' ')" = "51 1" \
+      -a "$(jq -c '[.tls.gaps,.tls.resyncs,.tls.lost_records,.tls.bad_record_mac,.close_initiator,.close_code]' "$tmp/gap.json")" \
+         = '[1,1,1,0,"client",1000]'
+  json -r "$tmp/gap.pcap" --tls >"$tmp/gapn.json"
+  check "capture gap without keys: resynced, lost records not counted (null)" \
+    jq_is '[.kind,.tls.gaps,.tls.resyncs,.tls.lost_records]' '["tls",1,1,null]' "$tmp/gapn.json"
+  # ---- TLS 1.3 0-RTT: early records decrypted with the early secret, else counted
+  # tshark decrypts them with CLIENT_EARLY_TRAFFIC_SECRET: the client's
+  # application data records before its Finished, and EndOfEarlyData
+  early=$(tshark -r "$caps/tls13-0rtt.pcap" -o "tls.keylog_file:$caps/tls13-0rtt.keylog" \
+            -T fields -e tcp.srcport -e tls.record.content_type -e tls.handshake.type 2>/dev/null \
+          | "$PY" -c '
+import sys
+cport, n, done = None, 0, False
+for line in sys.stdin:
+    port, types, hs = (line.rstrip("\n").split("\t") + ["", ""])[:3]
+    hs, types = hs.split(","), types.split(",")
+    if "1" in hs:
+        cport = port
+    if port != cport or done:
+        continue
+    for i, t in enumerate(types):
+        if t == "23":
+            n += 1
+    n += hs.count("5")
+    done = "20" in hs and "5" in hs
+print(n)')
+  uri=$(tshark -r "$caps/tls13-0rtt.pcap" -o "tls.keylog_file:$caps/tls13-0rtt.keylog" \
+          -Y http.request -T fields -e http.request.uri 2>/dev/null)
+  json -r "$caps/tls13-0rtt.pcap" --keylog "$caps/tls13-0rtt.keylog" --tls >"$tmp/0rtt.json"
+  check "0-RTT: $early early records (tshark) decrypted with CLIENT_EARLY_TRAFFIC_SECRET: the upgrade request for $uri read from them, no bad MAC" \
+    jq_is '[.tls.early_data,.tls.bad_record_mac,.kind,.path]' \
+      "[{\"offered\":true,\"accepted\":true,\"records\":$early,\"decrypted_records\":$early},0,\"websocket\",\"$uri\"]" "$tmp/0rtt.json"
+  grep -v '^CLIENT_EARLY_TRAFFIC_SECRET' "$caps/tls13-0rtt.keylog" >"$tmp/noearly.keylog"
+  json -r "$caps/tls13-0rtt.pcap" --keylog "$tmp/noearly.keylog" --tls >"$tmp/0rtt-no.json"
+  check "0-RTT without the early secret: the early records counted, not decrypted, not bad MACs" \
+    jq_is '[.tls.early_data,.tls.bad_record_mac,.kind]' \
+      "[{\"offered\":true,\"accepted\":true,\"records\":$early,\"decrypted_records\":0},0,\"tls\"]" "$tmp/0rtt-no.json"
+fi
+
+# ---- the totals: TLS connections by SNI and server ---------------------------
+# tls13-chacha-idle: three clients to one server (its expected file), SNI wss.test
+srv=$(grep "^{" "$caps/tls13-chacha-idle.expected.jsonl" | jq -r .server | sort -u)
+n=$(grep -c '^{' "$caps/tls13-chacha-idle.expected.jsonl")
+"$WSCLOSED" -r "$caps/tls13-chacha-idle.pcap" -r "$caps/tls12-gcm-1000.pcap" >"$tmp/totals.txt"
+check "totals: TLS connections by SNI and server ($n to $srv)" \
+  grep -q "^      wss.test at $srv: $n\$" "$tmp/totals.txt"
+check "--tls: no record for a decrypted connection, records for the others" \
+  test "$(json -r "$caps/tls13-chacha-idle.pcap" -r "$caps/tls12-gcm-1000.pcap" --tls \
+            --keylog "$caps/tls12-gcm-1000.keylog" | jq -r .kind | sort | uniq -c | tr -s ' ' | tr '\n' ';')" \
+       = " 3 tls; 1 websocket;"
+
+# ---- close_notify weighed for decrypted wss ----------------------------------
+# tls13-aes128-1000: both sides sent close_notify (the scenario) before TCP ended
+json -r "$caps/tls13-aes128-1000.pcap" --keylog "$caps/tls13-aes128-1000.keylog" >"$tmp/cn.json"
+check "close_notify before the TCP end: an orderly TLS end in the evidence" \
+  test "$(jq '[.cause.evidence[].text | select(test("sent TLS close_notify before its (FIN|RST): an orderly TLS end"))] | length' "$tmp/cn.json")" = 1
+# tls12-chacha-rst: the server reset without close_notify after decrypted traffic
+json -r "$caps/tls12-chacha-rst.pcap" --keylog "$caps/tls12-chacha-rst.keylog" >"$tmp/trunc.json"
+check "RST without close_notify after decrypted traffic: truncation in the evidence and the summary" \
+  test "$(jq '[.cause.evidence[].text | select(test("server ended TCP \\(RST\\) without TLS close_notify"))] | length' "$tmp/trunc.json")" = 1 \
+    -a "$(jq -r '.cause.summary | test("TLS session was truncated")' "$tmp/trunc.json")" = true
+
+# ---- nginx terminating TLS: both legs, the same close facts -------------------
+json -r "$caps/nginx-tls13-1011.pcap" --keylog "$caps/nginx-tls13-1011.keylog" \
+  | jq -c '{tls: (.tls != null), f: [.path,.close_code,.close_initiator,.close_reason,.close_echoed,.cause.id]}' >"$tmp/legs.json"
+check "nginx-tls13-1011: the TLS leg (decrypted) and the plain leg give the same close facts" \
+  test "$(jq -c 'select(.tls).f' "$tmp/legs.json")" = "$(jq -c 'select(.tls|not).f' "$tmp/legs.json")" \
+    -a "$(jq -c 'select(.tls).f' "$tmp/legs.json")" = '["/nginx",1011,"server",null,true,"server_internal_error"]'
 
 # no secret (nor client random) in any output format, nor on stderr
 leak=0

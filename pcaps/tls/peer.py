@@ -2,13 +2,14 @@
 """wss peers for pcaps/tls/record.sh: python3-websockets 10.4 over TLS, both
 ends in this file, one behaviour per scenario.
 
-usage: peer.py server SCENARIO PORT READY_FILE CERT KEY
+usage: peer.py server SCENARIO PORT READY_FILE CERT KEY   (ws-*: CERT, KEY "-")
        peer.py client SCENARIO PORT KEYLOG
        peer.py sclient-input | openssl s_client ...
 
 The client writes the TLS secrets of its connection to KEYLOG (NSS key log
 format, ssl.SSLContext.keylog_filename).  ws-twin-1000 is tls13-twin-1000
-without TLS: the same exchange in clear.  The TLS version and cipher come
+without TLS: the same exchange in clear; ws-nginx-1011 is the plain server
+behind nginx for nginx-tls13-1011 (nginx terminates the client's TLS).  The TLS version and cipher come
 from the scenario's name: tls13-* pins TLS 1.3 (its suite through the
 OPENSSL_CONF that record.sh sets), tls12-* pins TLS 1.2 and the cipher
 below.  Every wait is bounded; both processes end by themselves.
@@ -65,7 +66,7 @@ def context(scenario, server):
 
 async def server(scenario, port, ready, cert, key):
     ctx = context(scenario, True)
-    if ctx:
+    if ctx and cert != "-":
         ctx.load_cert_chain(cert, key)
     done = asyncio.get_running_loop().create_future()
 

@@ -102,7 +102,14 @@ record_one() {   # record_one NAME PORT: capture in $tmp/NAME.pcap, key log in $
 		echo "[system_default_sect]"
 		[ -n "$suites" ] && echo "Ciphersuites = $suites"
 	} >"$conf"
-	tcpdump -i lo -w "$tmp/$name.pcap" -U --immediate-mode -Z root "tcp port $port" \
+	# nginx-*: nginx terminates TLS on $port and proxies to a plain
+	# websockets server on $bport; both legs are captured
+	local bport=0 filter="tcp port $port"
+	case $name in nginx-*)
+		bport=$(free_port $(( port + 1 )))
+		filter="tcp port $port or tcp port $bport" ;;
+	esac
+	tcpdump -i lo -w "$tmp/$name.pcap" -U --immediate-mode -Z root "$filter" \
 		>"$tmp/tcpdump.log" 2>&1 &
 	local td=$! i
 	bg_pids+=("$td")
@@ -147,6 +154,51 @@ record_one() {   # record_one NAME PORT: capture in $tmp/NAME.pcap, key log in $
 		wait_pid "$sp" 20
 		kill -TERM "$cp" 2>/dev/null
 		wait_pid "$cp" 10 ;;
+	nginx-*)
+		"$PY" "$here/peer.py" server "ws-nginx-${name##*-}" "$bport" "$ready" - - \
+			>"$tmp/server.log" 2>&1 &
+		local sp=$!
+		bg_pids+=("$sp")
+		wait_file "$ready" 10 || return 1
+		mkdir -p "$tmp/nginx"
+		cat >"$tmp/nginx.conf" <<-EOF
+		user root;
+		worker_processes 1;
+		error_log $tmp/nginx/error.log;
+		pid $tmp/nginx/nginx.pid;
+		events { worker_connections 64; }
+		http {
+		  access_log off;
+		  client_body_temp_path $tmp/nginx; proxy_temp_path $tmp/nginx;
+		  fastcgi_temp_path $tmp/nginx; uwsgi_temp_path $tmp/nginx; scgi_temp_path $tmp/nginx;
+		  server {
+		    listen 127.0.0.1:$port ssl;
+		    ssl_certificate $tmp/cert.pem;
+		    ssl_certificate_key $tmp/key.pem;
+		    ssl_protocols TLSv1.3;
+		    location / {
+		      proxy_pass http://127.0.0.1:$bport;
+		      proxy_http_version 1.1;
+		      proxy_set_header Upgrade \$http_upgrade;
+		      proxy_set_header Connection "upgrade";
+		      proxy_read_timeout 30s;
+		    }
+		  }
+		}
+		EOF
+		nginx -c "$tmp/nginx.conf" -g 'daemon off;' >"$tmp/nginx/out.log" 2>&1 &
+		local np=$!
+		bg_pids+=("$np")
+		for (( i = 0; i < 100; i++ )); do
+			[ -n "$(ss -Htln "sport = :$port")" ] && break
+			sleep 0.05
+		done
+		OPENSSL_CONF=$conf timeout 20 "$PY" "$here/peer.py" client "$name" "$port" \
+			"$tmp/$name.keylog" >"$tmp/client.log" 2>&1
+		wait_pid "$sp" 15
+		sleep 0.3
+		kill -QUIT "$np" 2>/dev/null
+		wait_pid "$np" 5 ;;
 	tls13-keyupdate-*)
 		OPENSSL_CONF=$conf "$PY" "$here/peer.py" server "$name" "$port" "$ready" \
 			"$tmp/cert.pem" "$tmp/key.pem" >"$tmp/server.log" 2>&1 &
@@ -174,7 +226,7 @@ record_one() {   # record_one NAME PORT: capture in $tmp/NAME.pcap, key log in $
 	[ -s "$tmp/$name.keylog" ] || { log "  no key log written"; return 1; }
 }
 
-if [ $# -gt 0 ]; then mapfile -t names < <(printf '%s\n' "$@" | grep -v '^ws-'); else mapfile -t names < <("$PY" "$here/scenarios.py" --list); fi
+if [ $# -gt 0 ]; then mapfile -t names < <(printf '%s\n' "$@" | grep -v '^ws-\|^tls-alert-\|^tls13-0rtt$'); else mapfile -t names < <("$PY" "$here/scenarios.py" --list); fi
 status=0
 for name in "${names[@]}"; do
 	done_ok=0
@@ -201,6 +253,88 @@ done
 if [ $# -eq 0 ] || [[ " $* " == *" ws-twin-1000 "* ]]; then
 	log "ws-twin-1000"
 	record_one ws-twin-1000 "$(free_port 18443)" && cp "$tmp/ws-twin-1000.pcap" "$here/" || status=1
+fi
+
+# a TLS alert in clear: a TLS 1.2 client that verifies the server's
+# (self-signed) certificate refuses it with a fatal unknown_ca alert, sent
+# before its ChangeCipherSpec (no key log: the alert is in clear;
+# tests/tls.sh checks it against tshark)
+if [ $# -eq 0 ] || [[ " $* " == *" tls-alert-unknown-ca "* ]]; then
+	log "tls-alert-unknown-ca"
+	port=$(free_port 18443)
+	tcpdump -i lo -w "$tmp/alert.pcap" -U --immediate-mode -Z root "tcp port $port" \
+		>"$tmp/tcpdump.log" 2>&1 &
+	td=$!
+	bg_pids+=("$td")
+	for (( i = 0; i < 100; i++ )); do
+		grep -q "listening on" "$tmp/tcpdump.log" 2>/dev/null && break
+		sleep 0.05
+	done
+	# s_server ends when its input does: keep it open while the client runs
+	sleep 6 | openssl s_server -accept "127.0.0.1:$port" -cert "$tmp/cert.pem" \
+		-key "$tmp/key.pem" -tls1_2 -naccept 1 >"$tmp/server.log" 2>&1 &
+	sp=$!
+	bg_pids+=("$sp")
+	for (( i = 0; i < 100; i++ )); do
+		[ -n "$(ss -Htln "sport = :$port")" ] && break
+		sleep 0.05
+	done
+	timeout 10 openssl s_client -connect "127.0.0.1:$port" -servername wss.test -tls1_2 \
+		-verify 1 -verify_return_error </dev/null >"$tmp/client.log" 2>&1
+	sleep 0.5
+	kill -TERM "$td" 2>/dev/null
+	wait_pid "$td" 5
+	kill -TERM "$sp" 2>/dev/null
+	if [ "$(tshark -r "$tmp/alert.pcap" -Y 'tls.alert_message.desc == 48' 2>/dev/null | wc -l)" = 1 ]; then
+		cp "$tmp/alert.pcap" "$here/tls-alert-unknown-ca.pcap"
+	else
+		log "tls-alert-unknown-ca: no unknown_ca alert captured"; status=1
+	fi
+fi
+
+# TLS 1.3 0-RTT: openssl s_client resumes a session saved from a first
+# connection (not captured) and sends a WebSocket upgrade request for /0rtt
+# as early data (s_server does not answer it), which
+# s_server (-early_data -no_anti_replay) accepts; the key log has
+# CLIENT_EARLY_TRAFFIC_SECRET.  tests/tls.sh checks what wsclosed says of
+# the early records against tshark's decryption.
+if [ $# -eq 0 ] || [[ " $* " == *" tls13-0rtt "* ]]; then
+	log "tls13-0rtt"
+	port=$(free_port 18443)
+	sleep 15 | openssl s_server -accept "127.0.0.1:$port" -cert "$tmp/cert.pem" \
+		-key "$tmp/key.pem" -tls1_3 -early_data -no_anti_replay -naccept 2 \
+		>"$tmp/server.log" 2>&1 &
+	sp=$!
+	bg_pids+=("$sp")
+	for (( i = 0; i < 100; i++ )); do
+		[ -n "$(ss -Htln "sport = :$port")" ] && break
+		sleep 0.05
+	done
+	# the first connection: its session ticket (sent after the handshake)
+	sleep 1 | timeout 5 openssl s_client -connect "127.0.0.1:$port" -servername wss.test \
+		-tls1_3 -sess_out "$tmp/0rtt.sess" >/dev/null 2>&1
+	printf 'GET /0rtt HTTP/1.1\r\nHost: wss.test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n' >"$tmp/early.txt"
+	tcpdump -i lo -w "$tmp/0rtt.pcap" -U --immediate-mode -Z root "tcp port $port" \
+		>"$tmp/tcpdump.log" 2>&1 &
+	td=$!
+	bg_pids+=("$td")
+	for (( i = 0; i < 100; i++ )); do
+		grep -q "listening on" "$tmp/tcpdump.log" 2>/dev/null && break
+		sleep 0.05
+	done
+	sleep 1 | timeout 5 openssl s_client -connect "127.0.0.1:$port" -servername wss.test \
+		-tls1_3 -sess_in "$tmp/0rtt.sess" -early_data "$tmp/early.txt" \
+		-keylogfile "$tmp/0rtt.keylog" >"$tmp/client.log" 2>&1
+	sleep 0.5
+	kill -TERM "$td" 2>/dev/null
+	wait_pid "$td" 5
+	kill -TERM "$sp" 2>/dev/null
+	if grep -q "Early data was accepted" "$tmp/client.log"; then
+		cp "$tmp/0rtt.pcap" "$here/tls13-0rtt.pcap"
+		grep -v '^#' "$tmp/0rtt.keylog" >"$here/tls13-0rtt.keylog"
+	else
+		log "tls13-0rtt: the early data was not accepted"; status=1
+	fi
 fi
 
 # the same capture with its secrets inside (pcapng Decryption Secrets Block)

@@ -105,6 +105,10 @@ SCENARIOS = OrderedDict([
                          "ws-twin-1000 (tests/tls.sh checks that both give the same record "
                          "but for the tls object)", "TLS 1.3", "TLS_AES_128_GCM_SHA256",
                          [py_1000("/twin")])),
+    ("nginx-tls13-1011", ("python websockets client over TLS 1.3 AES-128-GCM to nginx, "
+                          "which terminates TLS and proxies to a plain websockets server "
+                          "(both legs captured) whose handler raises: 1011 through nginx",
+                          "TLS 1.3", "TLS_AES_128_GCM_SHA256", [py_1011("/nginx")])),
 ])
 
 ETM = {"tls12-cbc-etm-1000": True, "tls12-cbc-noetm-1000": False}
@@ -173,7 +177,10 @@ def tshark_streams(pcap, keylog):
 
 def expected(name, pcap, keylog):
     desc, version, suite, conns = SCENARIOS[name]
-    streams = tshark_streams(pcap, keylog)
+    # the TLS connections (nginx-*: the plain legs behind nginx after them)
+    every = tshark_streams(pcap, keylog)
+    streams = [s for s in every if s["version"]]
+    plain = [s for s in every if not s["version"]]
     problems = []
     if len(streams) != len(conns):
         problems.append("tshark sees %d TCP connections, the scenario made %d"
@@ -230,6 +237,28 @@ def expected(name, pcap, keylog):
             e["tls.close_notify"] = {"client": c["close_notify"][0],
                                      "server": c["close_notify"][1]}
         out.append(e)
+    if name.startswith("nginx-"):
+        # the plain leg nginx opened to the server: the same close facts
+        if len(plain) != len(conns):
+            problems.append("tshark sees %d plain legs behind nginx, the scenario made %d"
+                            % (len(plain), len(conns)))
+        for i, (c, s) in enumerate(zip(conns, plain)):
+            close = s["close"]
+            for what, want, got in (("path", c["path"], s["path"]),
+                                    ("close code", c["close_code"], close and close[0]),
+                                    ("close initiator", c["close_initiator"], close and close[1]),
+                                    ("close reason", c["close_reason"], close and close[2])):
+                if want != got:
+                    problems.append("plain leg %d: %s: scenario %r, tshark %r"
+                                    % (i, what, want, got))
+            e = OrderedDict(file=os.path.basename(pcap),
+                            client="127.0.0.1:%d" % s["client_port"],
+                            server="127.0.0.1:%d" % s["server_port"], path=c["path"],
+                            close_code=c["close_code"], close_initiator=c["close_initiator"])
+            if c["close_reason"] is not None:
+                e["close_reason"] = c["close_reason"]
+            e["cause_id"] = c["cause_id"]
+            out.append(e)
     return out, problems
 
 
