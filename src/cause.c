@@ -54,6 +54,8 @@ ws_cause_clear (ws_cause *cause)
   g_clear_pointer (&cause->detail, g_free);
   g_clear_pointer (&cause->summary, g_free);
   g_clear_pointer (&cause->fix, g_free);
+  cause->next_start_us = 0;
+  cause->next_client_port = 0;
   if (cause->evidence)
     {
       /* the cause owns its array: no one else holds a reference */

@@ -277,6 +277,31 @@ json_cause (jw *w, char *p, const ws_cause *cause)
 /* Who the client is behind proxies, as the upgrade request claims it (any
  * client may send these headers: hints, not facts); each key only when the
  * header was sent. */
+
+/* The next connection of the same client to the same server (the
+ * cross-connection index found it): how long the client waited, and which
+ * connection it was (its port, start and Community ID). */
+static void
+json_next_connection (jw *w, char **pp, const ws_conn *c, bool have_cid)
+{
+  char *p = *pp, *start;
+  char cid[WS_COMMUNITY_ID_LEN];
+  const ws_addr *ca = &c->addr[WS_SIDE_CLIENT], *sa = &c->addr[WS_SIDE_SERVER];
+  int64_t end = c->end_us, next = c->cause.next_start_us;
+  JW_GROUP (w, p, start);
+  P_DUR (p, "reconnect_delay_s", end && next >= end ? next - end : -1);
+  P_LIT (p, ",\"next_connection\":{\"client_port\":");
+  p = p_u64 (p, c->cause.next_client_port);
+  P_TS (w, p, "start_ts", next);
+  JW_GROUP_END (p, start);
+  if (have_cid)
+    ws_community_id (0, ca->family, ca->addr, c->cause.next_client_port, sa->addr,
+                     c->port[WS_SIDE_SERVER], 6, cid);
+  JW_STR (w, p, "community_id", have_cid ? cid : NULL);
+  P_LIT (p, "}");
+  *pp = p;
+}
+
 static char *
 json_client_identity (jw *w, char *p, const ws_conn *c)
 {
@@ -337,6 +362,8 @@ ws_json_record (GString *o, const ws_conn *c)
   P_TS (&w, p, "end_ts", c->end_us);
   P_DUR (p, "duration_s", ws_duration_us (c));
   JW_GROUP_END (p, start);
+  if (c->cause.next_start_us)
+    json_next_connection (&w, &p, c, have_cid);
 
   /* back to the packets: the file, the frames as Wireshark numbers them,
    * a display filter for them */

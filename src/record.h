@@ -104,6 +104,10 @@ typedef struct {
   char *fix;
   const char *confidence;     /* "high", "medium", "low" */
   GPtrArray *evidence;        /* of ws_evidence*, owned */
+  /* the next connection of the same client to the same server or Host
+   * (the cross-connection index; only when one began after this one ended) */
+  int64_t next_start_us;      /* 0: none seen */
+  uint16_t next_client_port;
 } ws_cause;
 
 typedef struct ws_conn ws_conn;

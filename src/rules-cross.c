@@ -28,6 +28,8 @@ cross_connection (diag *d)
     ws_addr_to_string (&c->addr[WS_SIDE_CLIENT], ip, sizeof ip);
   if (next)
     {
+      d->k->next_start_us = next->start_us;
+      d->k->next_client_port = next->client_port;
       ws_fmt_dur (a, sizeof a, next->start_us - d->end_us);
       EV (d, next->start_us, "client %s reconnected after %s (from port %u)",
           ip, a, next->client_port);
