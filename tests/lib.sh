@@ -12,4 +12,10 @@ check() {  # check NAME COMMAND...: ok when the command succeeds
   local name=$1; shift
   if "$@"; then ok "$name"; else not_ok "$name"; fi
 }
+# check_todo REASON NAME COMMAND...: a known gap, reported as an expected
+# failure (TAP TODO) while it fails, and as a plain pass once it is fixed
+check_todo() {
+  local why=$1 name=$2; shift 2
+  if "$@"; then ok "$name"; else not_ok "$name # TODO $why"; fi
+}
 tap_end() { echo "1..$tap_n"; }
