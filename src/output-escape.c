@@ -29,63 +29,9 @@
 #endif
 
 #include "output-escape.h"
+#include "utf8.h"
 
 /* ---- UTF-8 ----------------------------------------------------------------- */
-
-/* Length of the well-formed UTF-8 sequence at s (RFC 3629 section 4), storing
- * its code point in *cp, or 0 when s[0] does not start one.  Reads at most n
- * bytes; n >= 1. */
-static size_t
-utf8_seq (const uint8_t *s, size_t n, uint32_t *cp)
-{
-  uint8_t b = s[0];
-  uint8_t lo = 0x80, hi = 0xBF;   /* range of the second byte */
-  size_t need;
-  uint32_t v;
-
-  if (b < 0x80)
-    {
-      *cp = b;
-      return 1;
-    }
-  if (b >= 0xC2 && b <= 0xDF)
-    {
-      need = 1;
-      v = b & 0x1F;
-    }
-  else if (b >= 0xE0 && b <= 0xEF)
-    {
-      need = 2;
-      v = b & 0x0F;
-      if (b == 0xE0)
-        lo = 0xA0;              /* overlong */
-      else if (b == 0xED)
-        hi = 0x9F;              /* surrogates */
-    }
-  else if (b >= 0xF0 && b <= 0xF4)
-    {
-      need = 3;
-      v = b & 0x07;
-      if (b == 0xF0)
-        lo = 0x90;              /* overlong */
-      else if (b == 0xF4)
-        hi = 0x8F;              /* past U+10FFFF */
-    }
-  else
-    return 0;
-
-  if (n < need + 1)
-    return 0;
-  for (size_t i = 1; i <= need; i++)
-    {
-      uint8_t c = s[i];
-      if (i == 1 ? (c < lo || c > hi) : (c < 0x80 || c > 0xBF))
-        return 0;
-      v = (v << 6) | (c & 0x3F);
-    }
-  *cp = v;
-  return need + 1;
-}
 
 #define UTF8_REPLACEMENT "\xEF\xBF\xBD"
 
@@ -378,7 +324,7 @@ json_escape_rest (char *q, const uint8_t *s, size_t n)
           do
             {
               uint32_t cp;
-              size_t m = utf8_seq (s + i, n - i, &cp);
+              size_t m = ws_utf8_decode (s + i, n - i, &cp);
               if (m == 0)
                 {
                   /* A byte that is not part of well-formed UTF-8: one
@@ -479,7 +425,7 @@ ws_csv_field_len (GString *out, const char *s, size_t len)
           i++;
           continue;
         }
-      n = b < 0x80 ? 1 : utf8_seq (p + i, len - i, &cp);
+      n = b < 0x80 ? 1 : ws_utf8_decode (p + i, len - i, &cp);
       if (n > 1 && !csv_control_cp (cp))
         {
           i += n;
@@ -535,7 +481,7 @@ ws_text_safe (GString *out, const char *s, size_t len)
           run = ++i;
           continue;
         }
-      n = utf8_seq (p + i, len - i, &cp);
+      n = ws_utf8_decode (p + i, len - i, &cp);
       if (n != 0 && !text_unsafe_cp (cp))
         {
           i += n;

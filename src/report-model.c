@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "report-model.h"
+#include "utf8.h"
 
 /* ---- strings ------------------------------------------------------------------ */
 
@@ -22,14 +23,14 @@ ws_report_utf8_dup (const char *s, size_t len)
     {
       /* one U+FFFD per byte that does not start a well-formed sequence,
        * as ws_json_string does */
-      gunichar cp = g_utf8_get_char_validated (s + i, (gssize) (len - i));
-      if (cp == (gunichar) -1 || cp == (gunichar) -2)
+      uint32_t cp;
+      size_t n = ws_utf8_decode ((const uint8_t *) s + i, len - i, &cp);
+      if (n == 0)
         {
           g_string_append (o, "\xEF\xBF\xBD");
           i++;
           continue;
         }
-      size_t n = (size_t) g_utf8_skip[(guchar) s[i]];
       g_string_append_len (o, s + i, (gssize) n);
       i += n;
     }
