@@ -412,16 +412,11 @@ filter_hint (const char *filter)
       }
 }
 
-int
-main (int argc, char **argv)
+/* The command line's options (the live ones in a group of their own). */
+static GOptionContext *
+options_context (void)
 {
-  /* wsclosed report ...: the nightly batch report has options of its own */
-  ws_i18n_init (lang_from_args (argc, argv));
-  if (argc > 1 && strcmp (argv[1], "report") == 0)
-    return ws_report_main (argc - 1, argv + 1);
-
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GOptionContext) ctx = g_option_context_new (_("[FILTER EXPRESSION]"));
+  GOptionContext *ctx = g_option_context_new (_("[FILTER EXPRESSION]"));
   g_option_context_set_translation_domain (ctx, GETTEXT_PACKAGE);
   g_option_context_set_summary (ctx,
     _("Explain why WebSocket connections closed: reads packet captures (or a live\n"
@@ -443,22 +438,33 @@ main (int argc, char **argv)
   g_option_group_set_translation_domain (lg, GETTEXT_PACKAGE);
   g_option_group_add_entries (lg, live_entries);
   g_option_context_add_group (ctx, lg);
+  return ctx;
+}
+
+/* The command line, then the configuration file for what it did not give.
+ * Filter words after the options replace opt_filter (*argc becomes 1).
+ * Returns EXIT_OK, or EXIT_USAGE (told). */
+static int
+options_parse (int *argc, char ***argv)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GOptionContext) ctx = options_context ();
   opt_hold = opt_idle = opt_stats_interval = UNSET_DOUBLE;
   opt_max_conns = opt_max_header = opt_max_ooo = opt_max_inflate = UNSET_INT64;
   opt_snaplen = opt_bufsize = UNSET_INT;
-  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+  if (!g_option_context_parse (ctx, argc, argv, &error))
     {
       g_printerr (_("wsclosed: %s\nTry 'wsclosed --help'.\n"), error->message);
       return EXIT_USAGE;
     }
   /* a filter on the command line (-f or after the options) replaces the
    * configuration file's */
-  if (argc > 1)
+  if (*argc > 1)
     {
-      g_autofree char *trailing = join_filter (argc, argv);
+      g_autofree char *trailing = join_filter (*argc, *argv);
       g_free (opt_filter);
       opt_filter = g_steal_pointer (&trailing);
-      argc = 1;
+      *argc = 1;
     }
   if (opt_config && !load_config (opt_config, &error))
     {
@@ -476,16 +482,16 @@ main (int argc, char **argv)
   stats_set = opt_stats_interval >= 0;
   if (!stats_set)
     opt_stats_interval = 0;
-  if (opt_version)
-    {
-      printf ("wsclosed %s (%s)\n", PACKAGE_VERSION, pcap_lib_version ());
-      return EXIT_OK;
-    }
-  if (opt_explain)
-    return explain (opt_explain, opt_filter, opt_format);
+  return EXIT_OK;
+}
 
+/* The output format, and the language of what is written in it.  Returns
+ * EXIT_OK, or EXIT_USAGE (told). */
+static int
+format_choose (ws_format *fmt)
+{
   bool fmt_ok = true;
-  ws_format fmt = opt_format ? ws_format_parse (opt_format, &fmt_ok) : WS_FMT_TEXT;
+  *fmt = opt_format ? ws_format_parse (opt_format, &fmt_ok) : WS_FMT_TEXT;
   if (!fmt_ok)
     {
       g_printerr (_("wsclosed: unknown format \"%s\" (text, json, csv)\n"), opt_format);
@@ -493,20 +499,20 @@ main (int argc, char **argv)
     }
   /* JSON and CSV are read by programs: their strings stay English unless
    * --lang asks (contracts do not change with a machine's locale) */
-  if ((fmt == WS_FMT_JSON || fmt == WS_FMT_CSV || (opt_iface && !opt_format)) && !opt_lang)
+  if ((*fmt == WS_FMT_JSON || *fmt == WS_FMT_CSV || (opt_iface && !opt_format)) && !opt_lang)
     ws_i18n_enable (false);
   /* an Arabic terminal: quoted values isolated in the diagnosis' sentences */
-  ws_i18n_isolate (fmt == WS_FMT_TEXT);
-  if (!opt_read && !opt_iface)
-    {
-      g_printerr (_("wsclosed: nothing to read: give -r FILE or -i IFACE\nTry 'wsclosed --help'.\n"));
-      return EXIT_USAGE;
-    }
-  if (opt_read && opt_iface)
-    {
-      g_printerr (_("wsclosed: -r and -i cannot be used together\n"));
-      return EXIT_USAGE;
-    }
+  ws_i18n_isolate (*fmt == WS_FMT_TEXT);
+  return EXIT_OK;
+}
+
+/* The settings of the run from the options: limits, payload inspection,
+ * the TLS stage and its key logs.  False (told) when a key log cannot be
+ * read. */
+static bool
+settings_apply (void)
+{
+  g_autoptr (GError) error = NULL;
 
   ws_limits_init_defaults (&ws_limits_cfg);
   if (opt_max_conns > 0)
@@ -529,40 +535,48 @@ main (int argc, char **argv)
   if (opt_keylog && !load_keylogs (&error))
     {
       g_printerr ("wsclosed: %s\n", error->message);
-      return EXIT_USAGE;
+      return false;
     }
+  return true;
+}
 
-  g_autofree char *filter = join_filter (argc, argv);
+/* -i: the daemon. */
+static int
+run_live (ws_format fmt, const char *filter)
+{
+  ws_daemon_opts d;
+  ws_daemon_opts_init (&d);
+  d.live.iface = opt_iface;
+  d.live.filter = filter;
+  d.live.snaplen = opt_snaplen;
+  d.live.buffer_kib = opt_bufsize;
+  d.output = opt_output;
+  d.fmt = opt_format ? fmt : WS_FMT_JSON;
+  if (hold_set)
+    d.aopts.hold_us = (int64_t) (opt_hold * G_USEC_PER_SEC);
+  if (idle_set)
+    d.aopts.idle_us = (int64_t) (opt_idle * G_USEC_PER_SEC);
+  d.user = opt_user;
+  d.pidfile = opt_pidfile;
+  d.daemonize = opt_daemon && !opt_foreground;
+  d.stats_interval = opt_stats_interval;
+  return ws_daemon_run (&d);
+}
 
-  if (opt_iface)
-    {
-      ws_daemon_opts d;
-      ws_daemon_opts_init (&d);
-      d.live.iface = opt_iface;
-      d.live.filter = filter;
-      d.live.snaplen = opt_snaplen;
-      d.live.buffer_kib = opt_bufsize;
-      d.output = opt_output;
-      d.fmt = opt_format ? fmt : WS_FMT_JSON;
-      if (hold_set)
-        d.aopts.hold_us = (int64_t) (opt_hold * G_USEC_PER_SEC);
-      if (idle_set)
-        d.aopts.idle_us = (int64_t) (opt_idle * G_USEC_PER_SEC);
-      d.user = opt_user;
-      d.pidfile = opt_pidfile;
-      d.daemonize = opt_daemon && !opt_foreground;
-      d.stats_interval = opt_stats_interval;
-      return ws_daemon_run (&d);
-    }
-
-  int n_errors = 0;
-  ws_capture *cap = ws_capture_open_files (opt_read, filter, &n_errors, &error);
+/* Open the capture files (-r) and the output; NULL (told, *rc set) when
+ * either cannot be. */
+static ws_capture *
+files_open (const char *filter, int *n_errors, FILE **out, int *rc)
+{
+  g_autoptr (GError) error = NULL;
+  ws_capture *cap = ws_capture_open_files (opt_read, filter, n_errors, &error);
   if (!cap)
     {
       g_printerr ("wsclosed: %s\n", error->message);
       if (g_error_matches (error, WS_CAPTURE_ERROR, WS_CAPTURE_ERROR_FILTER))
         filter_hint (filter);
-      return EXIT_USAGE;
+      *rc = EXIT_USAGE;
+      return NULL;
     }
   /* secrets embedded in a pcapng (Decryption Secrets Block) decrypt TLS
    * without --keylog */
@@ -572,15 +586,29 @@ main (int argc, char **argv)
     {
       g_printerr ("wsclosed: %s\n", error->message);
       ws_capture_free (cap);
-      return EXIT_USAGE;
+      *rc = EXIT_USAGE;
+      return NULL;
     }
-  FILE *out = ws_output_open (opt_output, false, &error);
-  if (!out)
+  *out = ws_output_open (opt_output, false, &error);
+  if (!*out)
     {
       g_printerr (_("wsclosed: cannot write report: %s\n"), error->message);
       ws_capture_free (cap);
-      return EXIT_OUTPUT;
+      *rc = EXIT_OUTPUT;
+      return NULL;
     }
+  return cap;
+}
+
+/* -r: read the captures, write the records and the totals. */
+static int
+run_files (ws_format fmt, const char *filter)
+{
+  int n_errors = 0, rc;
+  FILE *out = NULL;
+  ws_capture *cap = files_open (filter, &n_errors, &out, &rc);
+  if (!cap)
+    return rc;
 
   /* records of a saved capture go out in 256 KiB writes, not one or two
    * per record (a terminal still sees each line as it comes) */
@@ -610,7 +638,7 @@ main (int argc, char **argv)
     ws_writer_skip_totals (w); /* every input failed: all-zero totals say nothing */
   ws_writer_finish (w, &ws_stats);
 
-  int rc = n_errors ? EXIT_INPUT : EXIT_OK;
+  rc = n_errors ? EXIT_INPUT : EXIT_OK;
   if (ws_analyzer_write_errors (a) || fflush (out) != 0 || ferror (out))
     {
       g_printerr (_("wsclosed: %s: write error: %s\n"), opt_output ? opt_output : _("standard output"),
@@ -622,6 +650,12 @@ main (int argc, char **argv)
   ws_capture_free (cap);
   if (out != stdout && fclose (out) != 0)
     rc = EXIT_OUTPUT;
+  return rc;
+}
+
+static void
+options_free (void)
+{
   g_strfreev (opt_read);
   g_strfreev (opt_keylog);
   ws_keylog_free (ws_tls_cfg.keylog);
@@ -634,5 +668,47 @@ main (int argc, char **argv)
   g_free (opt_user);
   g_free (opt_pidfile);
   g_free (opt_config);
+}
+
+int
+main (int argc, char **argv)
+{
+  /* wsclosed report ...: the nightly batch report has options of its own */
+  ws_i18n_init (lang_from_args (argc, argv));
+  if (argc > 1 && strcmp (argv[1], "report") == 0)
+    return ws_report_main (argc - 1, argv + 1);
+
+  int rc = options_parse (&argc, &argv);
+  if (rc != EXIT_OK)
+    return rc;
+  if (opt_version)
+    {
+      printf ("wsclosed %s (%s)\n", PACKAGE_VERSION, pcap_lib_version ());
+      return EXIT_OK;
+    }
+  if (opt_explain)
+    return explain (opt_explain, opt_filter, opt_format);
+
+  ws_format fmt;
+  if (format_choose (&fmt) != EXIT_OK)
+    return EXIT_USAGE;
+  if (!opt_read && !opt_iface)
+    {
+      g_printerr (_("wsclosed: nothing to read: give -r FILE or -i IFACE\nTry 'wsclosed --help'.\n"));
+      return EXIT_USAGE;
+    }
+  if (opt_read && opt_iface)
+    {
+      g_printerr (_("wsclosed: -r and -i cannot be used together\n"));
+      return EXIT_USAGE;
+    }
+  if (!settings_apply ())
+    return EXIT_USAGE;
+
+  g_autofree char *filter = join_filter (argc, argv);
+  if (opt_iface)
+    return run_live (fmt, filter);
+  rc = run_files (fmt, filter);
+  options_free ();
   return rc;
 }
