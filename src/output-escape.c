@@ -178,6 +178,18 @@ plain_run (const uint8_t *p, size_t n, bool json)
 
 /* ---- JSON strings ------------------------------------------------------------ */
 
+/* From s[i] on, the bytes written as they are, copied to q; returns where
+ * the first one that is not stands (n if none). */
+static inline size_t
+plain_tail (char *q, const uint8_t *s, size_t i, size_t n)
+{
+  while (i < n && plain_byte (s[i], true))
+    {
+      q[i] = (char) s[i];
+      i++;
+    }
+  return i;
+}
 
 /* Copy the bytes of s[0..n) that JSON takes as they are, up to the first
  * one it does not, to q; returns how many were copied.  Bytes after those
@@ -249,13 +261,7 @@ json_plain_copy (char *q, const uint8_t *s, size_t n)
         return (size_t) __builtin_ctz (m);
       return m ? n - 8 + (size_t) __builtin_ctz (m) : n;
     }
-  size_t i = 0;
-  while (i < n && plain_byte (s[i], true))
-    {
-      q[i] = (char) s[i];
-      i++;
-    }
-  return i;
+  return plain_tail (q, s, 0, n);
 }
 #else
 /* 8 bytes at a time.  Of the flags special8 raises only the lowest is
@@ -272,12 +278,7 @@ json_plain_copy (char *q, const uint8_t *s, size_t n)
       if (m)
         return i + (size_t) __builtin_ctzll (m) / 8;
     }
-  while (i < n && plain_byte (s[i], true))
-    {
-      q[i] = (char) s[i];
-      i++;
-    }
-  return i;
+  return plain_tail (q, s, i, n);
 }
 #endif
 
