@@ -293,6 +293,27 @@ offer_has_client_max_window_bits (const ws_ext_list *offered)
 
 #define FIRST(err, msg) do { if ((err) == NULL) (err) = (msg); } while (0)
 
+/* The value of a server_ (or client_) max_window_bits parameter of a
+ * response: 8..15, or -1 when it has none or another (*err says which,
+ * unless it said something already). */
+static int
+response_window_bits (const char *v, bool server, const char **err)
+{
+  int bits;
+
+  if (v == NULL)
+    {
+      FIRST (*err, server ? "server_max_window_bits without a value"
+                          : "client_max_window_bits without a value");
+      return -1;
+    }
+  bits = window_bits (v);
+  if (bits < 0)
+    FIRST (*err, server ? "server_max_window_bits value not 8..15"
+                        : "client_max_window_bits value not 8..15");
+  return bits;
+}
+
 const char *
 ws_pmd_from_response (const ws_ext *accepted, const ws_ext_list *offered,
                       struct ws_pmd_out *out)
@@ -351,18 +372,9 @@ ws_pmd_from_response (const ws_ext *accepted, const ws_ext_list *offered,
             out->client_no_context_takeover = true;
           break;
         case 2:
-          if (v == NULL)
-            {
-              FIRST (err, "server_max_window_bits without a value");
-              break;
-            }
-          bits = window_bits (v);
-          if (bits < 0)
-            {
-              FIRST (err, "server_max_window_bits value not 8..15");
-              break;
-            }
-          out->server_max_window_bits = bits;
+          bits = response_window_bits (v, true, &err);
+          if (bits >= 0)
+            out->server_max_window_bits = bits;
           break;
         default:
           if (offered != NULL && !offer_has_client_max_window_bits (offered))
@@ -370,18 +382,9 @@ ws_pmd_from_response (const ws_ext *accepted, const ws_ext_list *offered,
               FIRST (err, "client_max_window_bits in the response but not offered");
               break;
             }
-          if (v == NULL)
-            {
-              FIRST (err, "client_max_window_bits without a value");
-              break;
-            }
-          bits = window_bits (v);
-          if (bits < 0)
-            {
-              FIRST (err, "client_max_window_bits value not 8..15");
-              break;
-            }
-          out->client_max_window_bits = bits;
+          bits = response_window_bits (v, false, &err);
+          if (bits >= 0)
+            out->client_max_window_bits = bits;
           break;
         }
     }
