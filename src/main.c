@@ -58,6 +58,10 @@ static gboolean opt_daemon;
 static double opt_stats_interval;
 static gboolean hold_set, idle_set, stats_set;
 static gboolean opt_foreground;
+/* `wsclosed report`'s own */
+static char *rep_html, *rep_db, *rep_label;
+static gboolean rep_history;
+static char **rep_inputs;
 
 /* Values before parsing, so that an option the command line did not give
  * can be told from one it gave (0 or a negative number is an error, and
@@ -66,72 +70,109 @@ static gboolean opt_foreground;
 #define UNSET_INT64 G_MININT64
 #define UNSET_DOUBLE (-G_MAXDOUBLE)
 
-static GOptionEntry entries[] = {
-  { "read", 'r', 0, G_OPTION_ARG_FILENAME_ARRAY, &opt_read, N_ ("Read packets from FILE (pcap, pcapng, optionally gzip-compressed; - for standard input). "
-    "Repeat to read several files as one capture"), N_ ("FILE") },
-  { "interface", 'i', 0, G_OPTION_ARG_STRING, &opt_iface, N_ ("Capture live on IFACE (any for all)"), N_ ("IFACE") },
-  { "filter", 'f', 0, G_OPTION_ARG_STRING, &opt_filter, N_ ("BPF filter expression, as tcpdump takes it (may also follow the options)"), N_ ("EXPR") },
-  { "format", 'F', 0, G_OPTION_ARG_STRING, &opt_format, N_ ("Output format: text (default), json (JSON Lines), csv"), N_ ("FMT") },
-  { "output", 'o', 0, G_OPTION_ARG_FILENAME, &opt_output, N_ ("Write the report to FILE instead of standard output"), N_ ("FILE") },
-  { "explain", 0, 0, G_OPTION_ARG_STRING, &opt_explain, N_ ("Explain a close code (e.g. 1006), a handshake failure (e.g. 403) or a cause id "
-    "(e.g. idle_timeout) and exit; more may follow (--explain 1010 1011)"), N_ ("CODE") },
-  { "hold", 0, 0, G_OPTION_ARG_DOUBLE, &opt_hold, N_ ("Keep an ended connection this long (capture time) before writing it, to see reconnects (default 10)"), N_ ("SECONDS") },
-  { "idle-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &opt_idle, N_ ("End a connection after this much silence (default: 300 live, never for files)"), N_ ("SECONDS") },
-  { "max-conns", 0, 0, G_OPTION_ARG_INT64, &opt_max_conns, N_ ("Connections tracked at once; the least recently active is evicted beyond (default 250000, about 2.3 KB each)"), N_ ("N") },
-  { "max-header-bytes", 0, 0, G_OPTION_ARG_INT64, &opt_max_header, N_ ("Largest handshake header block kept (default 16384)"), N_ ("N") },
-  { "max-ooo-bytes", 0, 0, G_OPTION_ARG_INT64, &opt_max_ooo, N_ ("Out-of-order bytes kept per connection direction (default 262144)"), N_ ("N") },
-  { "max-inflate-bytes", 0, 0, G_OPTION_ARG_INT64, &opt_max_inflate, N_ ("Inflated bytes measured per compressed message (default 67108864)"), N_ ("N") },
-  { "no-utf8-check", 0, 0, G_OPTION_ARG_NONE, &opt_no_utf8, N_ ("Do not validate text messages as UTF-8 (faster)"), NULL },
-  { "inflate", 0, 0, G_OPTION_ARG_NONE, &opt_inflate, N_ ("Inflate permessage-deflate messages (the default): sizes are decompressed sizes and "
-    "compressed text is checked as UTF-8"), NULL },
-  { "fast", 0, 0, G_OPTION_ARG_NONE, &opt_fast, N_ ("Skip payload inspection: no UTF-8 check and no inflating (frames and closes only; "
-    "sizes of compressed messages are wire sizes)"), NULL },
-  { "no-redact", 0, 0, G_OPTION_ARG_NONE, &opt_no_redact,
+/* Every option of both commands, in the order --help shows them: the
+ * program's own (OPT_MAIN), its live capture group (OPT_LIVE) and `wsclosed
+ * report`'s (OPT_REPORT; their help is not translated, as before).  The
+ * configuration file takes the long names of the first two (find_entry).
+ * An option both commands have (--format, --inflate, --lang) has a row for
+ * each, with the help that command gives; they share the value. */
+typedef enum { OPT_MAIN = 1, OPT_LIVE = 2, OPT_REPORT = 4 } opt_cmd;
+
+typedef struct {
+  opt_cmd cmd;
+  GOptionEntry e;
+} ws_option;
+
+static const ws_option options[] = {
+  { OPT_MAIN, { "read", 'r', 0, G_OPTION_ARG_FILENAME_ARRAY, &opt_read, N_ ("Read packets from FILE (pcap, pcapng, optionally gzip-compressed; - for standard input). "
+    "Repeat to read several files as one capture"), N_ ("FILE") } },
+  { OPT_MAIN, { "interface", 'i', 0, G_OPTION_ARG_STRING, &opt_iface, N_ ("Capture live on IFACE (any for all)"), N_ ("IFACE") } },
+  { OPT_MAIN, { "filter", 'f', 0, G_OPTION_ARG_STRING, &opt_filter, N_ ("BPF filter expression, as tcpdump takes it (may also follow the options)"), N_ ("EXPR") } },
+  { OPT_MAIN, { "format", 'F', 0, G_OPTION_ARG_STRING, &opt_format, N_ ("Output format: text (default), json (JSON Lines), csv"), N_ ("FMT") } },
+  { OPT_MAIN, { "output", 'o', 0, G_OPTION_ARG_FILENAME, &opt_output, N_ ("Write the report to FILE instead of standard output"), N_ ("FILE") } },
+  { OPT_MAIN, { "explain", 0, 0, G_OPTION_ARG_STRING, &opt_explain, N_ ("Explain a close code (e.g. 1006), a handshake failure (e.g. 403) or a cause id "
+    "(e.g. idle_timeout) and exit; more may follow (--explain 1010 1011)"), N_ ("CODE") } },
+  { OPT_MAIN, { "hold", 0, 0, G_OPTION_ARG_DOUBLE, &opt_hold, N_ ("Keep an ended connection this long (capture time) before writing it, to see reconnects (default 10)"), N_ ("SECONDS") } },
+  { OPT_MAIN, { "idle-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &opt_idle, N_ ("End a connection after this much silence (default: 300 live, never for files)"), N_ ("SECONDS") } },
+  { OPT_MAIN, { "max-conns", 0, 0, G_OPTION_ARG_INT64, &opt_max_conns, N_ ("Connections tracked at once; the least recently active is evicted beyond (default 250000, about 2.3 KB each)"), N_ ("N") } },
+  { OPT_MAIN, { "max-header-bytes", 0, 0, G_OPTION_ARG_INT64, &opt_max_header, N_ ("Largest handshake header block kept (default 16384)"), N_ ("N") } },
+  { OPT_MAIN, { "max-ooo-bytes", 0, 0, G_OPTION_ARG_INT64, &opt_max_ooo, N_ ("Out-of-order bytes kept per connection direction (default 262144)"), N_ ("N") } },
+  { OPT_MAIN, { "max-inflate-bytes", 0, 0, G_OPTION_ARG_INT64, &opt_max_inflate, N_ ("Inflated bytes measured per compressed message (default 67108864)"), N_ ("N") } },
+  { OPT_MAIN, { "no-utf8-check", 0, 0, G_OPTION_ARG_NONE, &opt_no_utf8, N_ ("Do not validate text messages as UTF-8 (faster)"), NULL } },
+  { OPT_MAIN, { "inflate", 0, 0, G_OPTION_ARG_NONE, &opt_inflate, N_ ("Inflate permessage-deflate messages (the default): sizes are decompressed sizes and "
+    "compressed text is checked as UTF-8"), NULL } },
+  { OPT_MAIN, { "fast", 0, 0, G_OPTION_ARG_NONE, &opt_fast, N_ ("Skip payload inspection: no UTF-8 check and no inflating (frames and closes only; "
+    "sizes of compressed messages are wire sizes)"), NULL } },
+  { OPT_MAIN, { "no-redact", 0, 0, G_OPTION_ARG_NONE, &opt_no_redact,
     N_ ("Keep secrets in the records: query-string values of the path are replaced by "
-        "REDACTED unless this is given"), NULL },
-  { "tls", 0, 0, G_OPTION_ARG_NONE, &opt_tls,
+        "REDACTED unless this is given"), NULL } },
+  { OPT_MAIN, { "tls", 0, 0, G_OPTION_ARG_NONE, &opt_tls,
     N_ ("List every TLS connection that is not decrypted as a record of kind tls (what is "
         "known without the payload: handshake, who ended TCP and how, silences, alerts in "
-        "clear), also without --keylog"), NULL },
-  { "keylog", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opt_keylog,
+        "clear), also without --keylog"), NULL } },
+  { OPT_MAIN, { "keylog", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opt_keylog,
     N_ ("Decrypt TLS (wss://) with the secrets of a key log FILE (NSS format, as SSLKEYLOGFILE "
-        "writes it). Repeat for several files"), N_ ("FILE") },
-  { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose, N_ ("Text output: show the evidence behind each cause, the frames and a Wireshark filter"), NULL },
-  { "summary", 0, 0, G_OPTION_ARG_NONE, &opt_summary,
+        "writes it). Repeat for several files"), N_ ("FILE") } },
+  { OPT_MAIN, { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose, N_ ("Text output: show the evidence behind each cause, the frames and a Wireshark filter"), NULL } },
+  { OPT_MAIN, { "summary", 0, 0, G_OPTION_ARG_NONE, &opt_summary,
     N_ ("Group the connections by cause, server and path (without its query) and write "
-        "one line a group with its count and an example, instead of one a connection"), NULL },
-  { "abnormal", 0, 0, G_OPTION_ARG_NONE, &opt_abnormal,
+        "one line a group with its count and an example, instead of one a connection"), NULL } },
+  { OPT_MAIN, { "abnormal", 0, 0, G_OPTION_ARG_NONE, &opt_abnormal,
     N_ ("Only connections that failed their handshake or closed with a code other than "
-        "1000, 1001 and 1005 by choice (an empty close frame, answered)"), NULL },
-  { "lang", 0, 0, G_OPTION_ARG_STRING, &opt_lang,
+        "1000, 1001 and 1005 by choice (an empty close frame, answered)"), NULL } },
+  { OPT_MAIN, { "lang", 0, 0, G_OPTION_ARG_STRING, &opt_lang,
     N_ ("Language of the messages, the text report and --explain (pt_BR, ar, en); "
         "JSON and CSV strings too when given (default: English there, the locale's elsewhere)"),
-    N_ ("LANG") },
-  { "version", 'V', 0, G_OPTION_ARG_NONE, &opt_version, N_ ("Print the version and exit"), NULL },
-  { NULL }
+    N_ ("LANG") } },
+  { OPT_MAIN, { "version", 'V', 0, G_OPTION_ARG_NONE, &opt_version, N_ ("Print the version and exit"), NULL } },
+  { OPT_LIVE, { "snaplen", 's', 0, G_OPTION_ARG_INT, &opt_snaplen, N_ ("Bytes captured per packet (default 262144)"), N_ ("N") } },
+  { OPT_LIVE, { "buffer-size", 'B', 0, G_OPTION_ARG_INT, &opt_bufsize, N_ ("Kernel capture buffer in KiB (default 32768)"), N_ ("KIB") } },
+  { OPT_LIVE, { "user", 'Z', 0, G_OPTION_ARG_STRING, &opt_user, N_ ("Drop privileges to USER after opening the interface"), N_ ("USER") } },
+  { OPT_LIVE, { "daemon", 0, 0, G_OPTION_ARG_NONE, &opt_daemon, N_ ("Detach from the terminal (log to syslog)"), NULL } },
+  { OPT_LIVE, { "foreground", 0, 0, G_OPTION_ARG_NONE, &opt_foreground, N_ ("Stay in the foreground even if the configuration says daemon=true (systemd)"), NULL } },
+  { OPT_LIVE, { "pidfile", 0, 0, G_OPTION_ARG_FILENAME, &opt_pidfile, N_ ("Write the process id to FILE"), N_ ("FILE") } },
+  { OPT_LIVE, { "stats-interval", 0, 0, G_OPTION_ARG_DOUBLE, &opt_stats_interval, N_ ("Log statistics every SECONDS (also on SIGUSR1)"), N_ ("SECONDS") } },
+  { OPT_LIVE, { "config", 'c', 0, G_OPTION_ARG_FILENAME, &opt_config, N_ ("Read settings from FILE (key file, group [wsclosed]; options win)"), N_ ("FILE") } },
+  { OPT_REPORT, { "html", 0, 0, G_OPTION_ARG_FILENAME, &rep_html,
+      "Also write the report as one self-contained HTML page", "FILE" } },
+  { OPT_REPORT, { "db", 0, 0, G_OPTION_ARG_FILENAME, &rep_db,
+      "Keep history in this SQLite file and compare with earlier runs", "FILE" } },
+  { OPT_REPORT, { "history", 0, 0, G_OPTION_ARG_NONE, &rep_history,
+      "Keep history in the default file ($XDG_STATE_HOME/wsclosed/history.db)", NULL } },
+  { OPT_REPORT, { "label", 0, 0, G_OPTION_ARG_STRING, &rep_label,
+      "Name of this run in the history (default: local date of the first connection, "
+      "YYYY-MM-DD); a run with the same label is replaced", "NAME" } },
+  { OPT_REPORT, { "format", 'F', 0, G_OPTION_ARG_STRING, &opt_format,
+      "Summary on standard output: text (default) or json", "FMT" } },
+  { OPT_REPORT, { "inflate", 0, 0, G_OPTION_ARG_NONE, &opt_inflate,
+      "Inflate compressed messages in captures read (the default, as wsclosed)", NULL } },
+  { OPT_REPORT, { "lang", 0, 0, G_OPTION_ARG_STRING, &opt_lang,
+      "Language of the text summary and the HTML page (pt_BR, ar, en); of the JSON "
+      "summary's strings too when given (default: English there)", "LANG" } },
+  { OPT_REPORT, { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rep_inputs, NULL,
+      "INPUT..." } },
 };
 
-static GOptionEntry live_entries[] = {
-  { "snaplen", 's', 0, G_OPTION_ARG_INT, &opt_snaplen, N_ ("Bytes captured per packet (default 262144)"), N_ ("N") },
-  { "buffer-size", 'B', 0, G_OPTION_ARG_INT, &opt_bufsize, N_ ("Kernel capture buffer in KiB (default 32768)"), N_ ("KIB") },
-  { "user", 'Z', 0, G_OPTION_ARG_STRING, &opt_user, N_ ("Drop privileges to USER after opening the interface"), N_ ("USER") },
-  { "daemon", 0, 0, G_OPTION_ARG_NONE, &opt_daemon, N_ ("Detach from the terminal (log to syslog)"), NULL },
-  { "foreground", 0, 0, G_OPTION_ARG_NONE, &opt_foreground, N_ ("Stay in the foreground even if the configuration says daemon=true (systemd)"), NULL },
-  { "pidfile", 0, 0, G_OPTION_ARG_FILENAME, &opt_pidfile, N_ ("Write the process id to FILE"), N_ ("FILE") },
-  { "stats-interval", 0, 0, G_OPTION_ARG_DOUBLE, &opt_stats_interval, N_ ("Log statistics every SECONDS (also on SIGUSR1)"), N_ ("SECONDS") },
-  { "config", 'c', 0, G_OPTION_ARG_FILENAME, &opt_config, N_ ("Read settings from FILE (key file, group [wsclosed]; options win)"), N_ ("FILE") },
-  { NULL }
-};
+/* The rows of cmd (a mask) as a GOptionEntry array ending in { NULL }, for
+ * GLib (which copies it). */
+static GOptionEntry *
+entries_of (unsigned cmd)
+{
+  GOptionEntry *v = g_new0 (GOptionEntry, G_N_ELEMENTS (options) + 1);
+  size_t n = 0;
+  for (size_t i = 0; i < G_N_ELEMENTS (options); i++)
+    if (options[i].cmd & cmd)
+      v[n++] = options[i].e;
+  return v;
+}
 
 /* The entry of the option tables with this long name, or NULL. */
 static const GOptionEntry *
 find_entry (const char *name)
 {
-  const GOptionEntry *tables[] = { entries, live_entries };
-  for (size_t t = 0; t < G_N_ELEMENTS (tables); t++)
-    for (const GOptionEntry *e = tables[t]; e->long_name; e++)
-      if (strcmp (e->long_name, name) == 0)
-        return e;
+  for (size_t i = 0; i < G_N_ELEMENTS (options); i++)
+    if ((options[i].cmd & (OPT_MAIN | OPT_LIVE)) && strcmp (options[i].e.long_name, name) == 0)
+      return &options[i].e;
   return NULL;
 }
 
@@ -432,7 +473,9 @@ options_context (void)
       "      (nightly report over captures or JSON Lines; see wsclosed report --help)\n\n"
       "Exit status: 0 success, 1 usage error, 2 some input could not be read\n"
       "(records from the rest are still written), 3 the report could not be written."));
-  g_option_context_add_main_entries (ctx, entries, GETTEXT_PACKAGE);
+  g_autofree GOptionEntry *main_entries = entries_of (OPT_MAIN);
+  g_autofree GOptionEntry *live_entries = entries_of (OPT_LIVE);
+  g_option_context_add_main_entries (ctx, main_entries, GETTEXT_PACKAGE);
   GOptionGroup *lg = g_option_group_new ("live", _("Live capture (daemon) options:"),
                                          _("Show live capture options"), NULL, NULL);
   g_option_group_set_translation_domain (lg, GETTEXT_PACKAGE);
@@ -670,13 +713,68 @@ options_free (void)
   g_free (opt_config);
 }
 
+/* `wsclosed report ...` (argv[0] is "report"): its options from the table,
+ * then the run (report.c).  Returns the exit status. */
+static int
+report_command (int argc, char **argv)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GOptionContext) ctx = g_option_context_new ("INPUT...");
+  g_option_context_set_summary (ctx,
+    "Summarise a night of WebSocket closes.  INPUT is a capture file, a directory\n"
+    "(its captures, including rotated ones like x.pcap0 or x.pcap.1, are read\n"
+    "together in time order as one capture) or a JSON Lines file written by\n"
+    "'wsclosed -F json' or the daemon.");
+  g_option_context_set_description (ctx,
+    "Examples:\n"
+    "  wsclosed report /var/lib/wsclosed/captures/2026-11-23/\n"
+    "  wsclosed report --html night.html --db history.db night-*.jsonl\n\n"
+    "Exit status: 0 success, 1 usage error, 2 some input could not be read\n"
+    "(the report covers the rest), 3 the HTML or the history could not be written.");
+  g_autofree GOptionEntry *report_entries = entries_of (OPT_REPORT);
+  g_option_context_add_main_entries (ctx, report_entries, NULL);
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    {
+      g_printerr ("wsclosed report: %s\nTry 'wsclosed report --help'.\n", error->message);
+      return EXIT_USAGE;
+    }
+  ws_report_opts op = {
+    .html = rep_html, .db = rep_db, .history = rep_history, .label = rep_label,
+    .lang = opt_lang, .inputs = rep_inputs,
+  };
+  if (opt_format)
+    {
+      if (g_ascii_strcasecmp (opt_format, "json") == 0)
+        op.json_out = true;
+      else if (g_ascii_strcasecmp (opt_format, "text") != 0)
+        {
+          g_printerr ("wsclosed report: unknown format \"%s\" (text, json)\n", opt_format);
+          return EXIT_USAGE;
+        }
+    }
+  if (!rep_inputs || !rep_inputs[0])
+    {
+      g_printerr ("wsclosed report: nothing to read: give captures, directories or JSON Lines files\n"
+                  "Try 'wsclosed report --help'.\n");
+      return EXIT_USAGE;
+    }
+  int rc = ws_report_run (&op);
+  g_free (rep_html);
+  g_free (rep_db);
+  g_free (rep_label);
+  g_free (opt_format);
+  g_free (opt_lang);
+  g_strfreev (rep_inputs);
+  return rc;
+}
+
 int
 main (int argc, char **argv)
 {
   /* wsclosed report ...: the nightly batch report has options of its own */
   ws_i18n_init (lang_from_args (argc, argv));
   if (argc > 1 && strcmp (argv[1], "report") == 0)
-    return ws_report_main (argc - 1, argv + 1);
+    return report_command (argc - 1, argv + 1);
 
   int rc = options_parse (&argc, &argv);
   if (rc != EXIT_OK)
