@@ -73,6 +73,8 @@ typedef struct {
   bool lp_filtered;         /* files read through libpcap: the filter is */
   struct bpf_program lp_prog; /* run here, so that every record is counted */
   bool streaming;           /* a pipe: read as data comes, idle calls */
+  bool follow;              /* a regular file followed at its end */
+  bool shrunk;              /* follow: the file became shorter than what was read */
 } source;
 
 struct ws_capture {
@@ -84,7 +86,15 @@ struct ws_capture {
   void *idle_user;
   int late_errors;          /* reported while reading pcapng interfaces */
   volatile sig_atomic_t stop;
+  volatile sig_atomic_t *stop_flag; /* the caller's, set by its signal handler */
 };
+
+/* Whether reading should stop (ws_capture_break, or the caller's flag). */
+static inline bool
+capture_stopped (const ws_capture *cap)
+{
+  return cap && (cap->stop || (cap->stop_flag && *cap->stop_flag));
+}
 
 /* capture-stream.c */
 /* A stream of fd through zlib (uncompressed data passes unchanged); magic
@@ -93,8 +103,13 @@ struct ws_capture {
 FILE *capture_gz_stream (int fd, uint8_t magic[4]);
 /* A stream over the pipe fd (taken unless NULL is returned), read as data
  * comes with the capture's idle calls; magic gets its first 4 bytes, after
- * gzip when it is compressed, *got how many raw bytes there were. */
-FILE *capture_pipe_stream (int fd, source *s, uint8_t magic[4], int *got);
+ * gzip when it is compressed, *got how many raw bytes there were.  follow:
+ * fd is a regular file read on at its end as it grows (tail -f): a read
+ * there waits for the writer (a record cut short at the end is waited
+ * for, not called truncated) until the capture is stopped, and ends if
+ * the file shrinks (s->shrunk set). */
+FILE *capture_pipe_stream (int fd, source *s, ws_capture *cap, bool follow, uint8_t magic[4],
+                           int *got);
 
 /* capture-direct.c */
 /* A reader for a regular file whose first bytes are a classic pcap magic,

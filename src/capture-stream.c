@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -88,16 +89,69 @@ capture_gz_stream (int fd, uint8_t magic[4])
 typedef struct {
   int fd;
   source *s;
+  ws_capture *cap;          /* being opened or read: its stop flag, idle calls */
   uint8_t head[4];          /* the bytes read to tell the format, read again */
   int head_len, head_pos;
   uint8_t ohead[4];         /* gzip: the first bytes inflated, read again */
   int ohead_len, ohead_pos;
   bool gz, gz_end;
+  bool follow;              /* a regular file followed at its end (--follow) */
+  uint64_t off;             /* follow: raw bytes read */
   z_stream z;
   uint8_t in[64 * 1024];
 } pipe_cookie;
 
 #define PIPE_IDLE_MS 1000
+/* A followed file is looked at again this often at its end: a regular file
+ * is always "readable", so poll() cannot wait for it (inotify would tell
+ * sooner, but not on every file system: NFS, overlay mounts). */
+#define FOLLOW_POLL_MS 100
+
+/* The capture's idle function, when the source is the one source. */
+static void
+idle (pipe_cookie *c)
+{
+  ws_capture *cap = c->cap;
+  if (cap && cap->idle_fn && cap->sources->len == 1)
+    cap->idle_fn (cap->idle_user);
+}
+
+/* A followed file: what is there, or wait for the writer to add to it,
+ * looking again every FOLLOW_POLL_MS; 0 when stopped or when the file has
+ * become shorter than what was read (truncated or rewritten: the source is
+ * marked), -1 on an error. */
+static ssize_t
+follow_raw (pipe_cookie *c, uint8_t *buf, size_t size)
+{
+  int silent_ms = 0;
+  for (;;)
+    {
+      if (capture_stopped (c->cap))
+        return 0;
+      ssize_t n = read (c->fd, buf, size);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n != 0)
+        {
+          if (n > 0)
+            c->off += (uint64_t) n;
+          return n;
+        }
+      struct stat st;
+      if (fstat (c->fd, &st) == 0 && (uint64_t) st.st_size < c->off)
+        {
+          c->s->shrunk = true;
+          return 0;
+        }
+      poll (NULL, 0, FOLLOW_POLL_MS); /* a signal cuts it short */
+      silent_ms += FOLLOW_POLL_MS;
+      if (silent_ms >= PIPE_IDLE_MS)
+        {
+          silent_ms = 0;
+          idle (c);
+        }
+    }
+}
 
 /* Raw bytes of the pipe into buf: what is there, waiting (with idle calls)
  * when nothing is; 0 at the end, -1 on an error. */
@@ -111,10 +165,11 @@ pipe_raw (pipe_cookie *c, uint8_t *buf, size_t size)
       c->head_pos += (int) n;
       return (ssize_t) n;
     }
+  if (c->follow)
+    return follow_raw (c, buf, size);
   for (;;)
     {
-      ws_capture *cap = c->s->cap;
-      if (cap && cap->stop)
+      if (capture_stopped (c->cap))
         return 0;
       struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
       int pr = poll (&pfd, 1, PIPE_IDLE_MS);
@@ -122,8 +177,7 @@ pipe_raw (pipe_cookie *c, uint8_t *buf, size_t size)
         return -1;
       if (pr <= 0)
         {
-          if (cap && cap->idle_fn && cap->sources->len == 1)
-            cap->idle_fn (cap->idle_user);
+          idle (c);
           continue;
         }
       ssize_t n = read (c->fd, buf, size);
@@ -201,14 +255,20 @@ pipe_close (void *cookie)
 /* A stream over the pipe fd (taken); magic gets its first 4 bytes, after
  * gzip when it is compressed (zeros if it is shorter). */
 FILE *
-capture_pipe_stream (int fd, source *s, uint8_t magic[4], int *got)
+capture_pipe_stream (int fd, source *s, ws_capture *cap, bool follow, uint8_t magic[4],
+                     int *got)
 {
   pipe_cookie *c = g_new0 (pipe_cookie, 1);
   c->fd = fd;
   c->s = s;
+  c->cap = cap;
+  c->follow = follow;
   while (c->head_len < 4)
     {
-      ssize_t n = read (fd, c->head + c->head_len, (size_t) (4 - c->head_len));
+      /* a followed file may not have its header yet (tcpdump -w without
+       * -U writes it with the first packets): wait for it */
+      ssize_t n = follow ? follow_raw (c, c->head + c->head_len, (size_t) (4 - c->head_len))
+                         : read (fd, c->head + c->head_len, (size_t) (4 - c->head_len));
       if (n < 0 && errno == EINTR)
         continue;
       if (n <= 0)

@@ -88,8 +88,10 @@ magic_word (const uint8_t m[4])
   return v;
 }
 
+/* Opens one source of cap (not added to it yet); follow: a regular file is
+ * read on at its end as it grows. */
 static source *
-open_one (const char *name, char *errbuf)
+open_one (ws_capture *cap, const char *name, bool follow, char *errbuf)
 {
   source *s = g_new0 (source, 1);
   s->name = g_strdup (name);
@@ -99,7 +101,7 @@ open_one (const char *name, char *errbuf)
   if (is_stdin)
     {
       int fd = dup (0), got = 0;
-      s->fp = fd >= 0 ? capture_pipe_stream (fd, s, magic, &got) : NULL;
+      s->fp = fd >= 0 ? capture_pipe_stream (fd, s, cap, false, magic, &got) : NULL;
       s->streaming = s->fp != NULL;
       if (!s->fp)
         {
@@ -133,11 +135,13 @@ open_one (const char *name, char *errbuf)
           capture_source_free (s);
           return NULL;
         }
-      if (!S_ISREG (st.st_mode))
+      if (!S_ISREG (st.st_mode) || follow)
         {
-          /* a FIFO, a character device: read as a pipe */
+          /* a FIFO, a character device: read as a pipe; a regular file
+           * followed: the same, waiting at its end for more */
           int got = 0;
-          s->fp = capture_pipe_stream (fd, s, magic, &got);
+          s->follow = S_ISREG (st.st_mode);
+          s->fp = capture_pipe_stream (fd, s, cap, s->follow, magic, &got);
           if (s->fp && got == 0)
             {
               g_snprintf (errbuf, PCAP_ERRBUF_SIZE,
@@ -323,15 +327,17 @@ set_source_filter (source *s, const char *filter, GError **error)
   return true;
 }
 
-ws_capture *
-ws_capture_open_files (char **files, const char *filter, int *n_errors, GError **error)
+static ws_capture *
+open_files (char **files, const char *filter, bool follow, volatile sig_atomic_t *stop_flag,
+            int *n_errors, GError **error)
 {
   ws_capture *cap = g_new0 (ws_capture, 1);
   cap->sources = g_ptr_array_new_with_free_func (capture_source_free);
+  cap->stop_flag = stop_flag;
   for (size_t i = 0; files && files[i]; i++)
     {
       char errbuf[PCAP_ERRBUF_SIZE] = "";
-      source *s = open_one (files[i], errbuf);
+      source *s = open_one (cap, files[i], follow, errbuf);
       if (!s)
         {
           g_printerr ("wsclosed: %s: %s\n", files[i], capture_friendly (errbuf));
@@ -364,6 +370,41 @@ ws_capture_open_files (char **files, const char *filter, int *n_errors, GError *
       g_ptr_array_add (cap->sources, s);
     }
   return cap;
+}
+
+ws_capture *
+ws_capture_open_files (char **files, const char *filter, int *n_errors, GError **error)
+{
+  return open_files (files, filter, false, NULL, n_errors, error);
+}
+
+ws_capture *
+ws_capture_open_follow (const char *file, const char *filter, volatile sig_atomic_t *stop,
+                        int *n_errors, GError **error)
+{
+  char *files[] = { (char *) file, NULL };
+  return open_files (files, filter, true, stop, n_errors, error);
+}
+
+/* A source has ended (failed: reading it failed, err the
+ * message): say why when it is worth saying, and count the error.  A
+ * stream stopped by a signal may end in the middle of a record: that is
+ * the stop, not a damaged file. */
+static void
+source_ended (source *s, bool failed, const char *err, int *n_errors)
+{
+  if (s->shrunk)
+    {
+      g_printerr ("wsclosed: %s: the file became shorter while being followed (truncated or "
+                  "rewritten): reading it stopped\n", s->name);
+      (*n_errors)++;
+      return;
+    }
+  if (failed && !(s->streaming && capture_stopped (s->cap)))
+    {
+      g_printerr ("wsclosed: %s: %s\n", s->name, capture_friendly (err));
+      (*n_errors)++;
+    }
 }
 
 /* Read the next packet of s; false at its end (an error is reported). */
@@ -418,11 +459,7 @@ advance (source *s, int *n_errors)
     }
   s->has = false;
   s->done = true;
-  if (rc == PCAP_ERROR)
-    {
-      g_printerr ("wsclosed: %s: %s\n", s->name, capture_friendly (err));
-      (*n_errors)++;
-    }
+  source_ended (s, rc == PCAP_ERROR, err, n_errors);
   return false;
 }
 
@@ -481,11 +518,7 @@ ws_capture_run (ws_capture *cap, ws_packet_fn fn, void *user)
       source *s = g_ptr_array_index (cap->sources, 0);
       loop_ctx lc = { fn, user, s->dlt, s };
       int rc = pcap_loop (s->p, -1, capture_loop_cb, (u_char *) &lc);
-      if (rc == PCAP_ERROR)
-        {
-          g_printerr ("wsclosed: %s: %s\n", s->name, capture_friendly (pcap_geterr (s->p)));
-          n_errors++;
-        }
+      source_ended (s, rc == PCAP_ERROR, pcap_geterr (s->p), &n_errors);
       return n_errors;
     }
   for (guint i = 0; i < n; i++)

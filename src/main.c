@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@ enum {
 };
 
 static char **opt_read;
+static gboolean opt_follow;
 static char **opt_keylog;
 static gboolean opt_tls;
 static char *opt_iface;
@@ -69,6 +71,10 @@ static gboolean opt_foreground;
 static GOptionEntry entries[] = {
   { "read", 'r', 0, G_OPTION_ARG_FILENAME_ARRAY, &opt_read, N_ ("Read packets from FILE (pcap, pcapng, optionally gzip-compressed; - for standard input). "
     "Repeat to read several files as one capture"), N_ ("FILE") },
+  { "follow", 0, 0, G_OPTION_ARG_NONE, &opt_follow,
+    N_ ("With -r FILE: keep reading at the end of the file as it grows (tcpdump -w still "
+        "writing), like tail -f; records come out as connections end. Ctrl-C (SIGINT) or "
+        "SIGTERM stops it and writes the records still held"), NULL },
   { "interface", 'i', 0, G_OPTION_ARG_STRING, &opt_iface, N_ ("Capture live on IFACE (any for all)"), N_ ("IFACE") },
   { "filter", 'f', 0, G_OPTION_ARG_STRING, &opt_filter, N_ ("BPF filter expression, as tcpdump takes it (may also follow the options)"), N_ ("EXPR") },
   { "format", 'F', 0, G_OPTION_ARG_STRING, &opt_format, N_ ("Output format: text (default), json (JSON Lines), csv"), N_ ("FMT") },
@@ -76,7 +82,7 @@ static GOptionEntry entries[] = {
   { "explain", 0, 0, G_OPTION_ARG_STRING, &opt_explain, N_ ("Explain a close code (e.g. 1006), a handshake failure (e.g. 403) or a cause id "
     "(e.g. idle_timeout) and exit; more may follow (--explain 1010 1011)"), N_ ("CODE") },
   { "hold", 0, 0, G_OPTION_ARG_DOUBLE, &opt_hold, N_ ("Keep an ended connection this long (capture time) before writing it, to see reconnects (default 10)"), N_ ("SECONDS") },
-  { "idle-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &opt_idle, N_ ("End a connection after this much silence (default: 300 live, never for files)"), N_ ("SECONDS") },
+  { "idle-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &opt_idle, N_ ("End a connection after this much silence (default: 300 live and with --follow, never for files)"), N_ ("SECONDS") },
   { "max-conns", 0, 0, G_OPTION_ARG_INT64, &opt_max_conns, N_ ("Connections tracked at once; the least recently active is evicted beyond (default 250000, about 2.3 KB each)"), N_ ("N") },
   { "max-header-bytes", 0, 0, G_OPTION_ARG_INT64, &opt_max_header, N_ ("Largest handshake header block kept (default 16384)"), N_ ("N") },
   { "max-ooo-bytes", 0, 0, G_OPTION_ARG_INT64, &opt_max_ooo, N_ ("Out-of-order bytes kept per connection direction (default 262144)"), N_ ("N") },
@@ -348,6 +354,29 @@ load_keylogs (GError **error)
   return TRUE;
 }
 
+/* --follow: SIGINT or SIGTERM ends the reading (then every record still
+ * held is written, as with -i); a second one ends the program. */
+static volatile sig_atomic_t follow_stop;
+
+static void
+on_follow_signal (int sig)
+{
+  (void) sig;
+  follow_stop = 1;
+}
+
+static void
+catch_follow_signals (void)
+{
+  struct sigaction sa;
+  memset (&sa, 0, sizeof sa);
+  sa.sa_handler = on_follow_signal;
+  sa.sa_flags = SA_RESETHAND; /* no SA_RESTART: the wait at the end of the file is cut short */
+  sigemptyset (&sa.sa_mask);
+  sigaction (SIGINT, &sa, NULL);
+  sigaction (SIGTERM, &sa, NULL);
+}
+
 typedef struct {
   ws_capture *cap;
   ws_analyzer *a;
@@ -507,6 +536,13 @@ main (int argc, char **argv)
       g_printerr (_("wsclosed: -r and -i cannot be used together\n"));
       return EXIT_USAGE;
     }
+  if (opt_follow && (!opt_read || opt_read[1]))
+    {
+      /* several files are merged in timestamp order: one that waits for
+       * its writer would hold the others back */
+      g_printerr (_("wsclosed: --follow reads one growing file: give it one -r FILE\n"));
+      return EXIT_USAGE;
+    }
 
   ws_limits_init_defaults (&ws_limits_cfg);
   if (opt_max_conns > 0)
@@ -523,7 +559,7 @@ main (int argc, char **argv)
 
   /* live: key logs grow while we run (a browser appends a line per
    * connection); a connection holds up to 256 KiB for a key that is late */
-  ws_tls_cfg.follow = opt_iface != NULL;
+  ws_tls_cfg.follow = opt_iface != NULL || opt_follow;
   ws_tls_cfg.hold_bytes = 256 * 1024;
   ws_tls_cfg.list = opt_tls;
   if (opt_keylog && !load_keylogs (&error))
@@ -556,7 +592,14 @@ main (int argc, char **argv)
     }
 
   int n_errors = 0;
-  ws_capture *cap = ws_capture_open_files (opt_read, filter, &n_errors, &error);
+  ws_capture *cap;
+  if (opt_follow)
+    {
+      catch_follow_signals ();
+      cap = ws_capture_open_follow (opt_read[0], filter, &follow_stop, &n_errors, &error);
+    }
+  else
+    cap = ws_capture_open_files (opt_read, filter, &n_errors, &error);
   if (!cap)
     {
       g_printerr ("wsclosed: %s\n", error->message);
@@ -594,6 +637,8 @@ main (int argc, char **argv)
     ao.hold_us = (int64_t) (opt_hold * G_USEC_PER_SEC);
   if (idle_set)
     ao.idle_us = (int64_t) (opt_idle * G_USEC_PER_SEC);
+  else if (opt_follow)
+    ao.idle_us = 300 * G_USEC_PER_SEC; /* as -i: a file being written is a live capture */
   /* a pipe: each record goes out as it is made */
   ws_writer *w = ws_writer_new (out, fmt, streaming);
   ws_writer_set_verbose (w, opt_verbose);
