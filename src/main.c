@@ -93,8 +93,8 @@ static GOptionEntry entries[] = {
   { "fast", 0, 0, G_OPTION_ARG_NONE, &opt_fast, N_ ("Skip payload inspection: no UTF-8 check and no inflating (frames and closes only; "
     "sizes of compressed messages are wire sizes)"), NULL },
   { "no-redact", 0, 0, G_OPTION_ARG_NONE, &opt_no_redact,
-    N_ ("Keep secrets in the records: query-string values of the path are replaced by "
-        "REDACTED unless this is given"), NULL },
+    N_ ("Keep secrets in the records: query-string values of the path and tokens in "
+        "subprotocol lists are replaced by REDACTED unless this is given"), NULL },
   { "tls", 0, 0, G_OPTION_ARG_NONE, &opt_tls,
     N_ ("List every TLS connection that is not decrypted as a record of kind tls (what is "
         "known without the payload: handshake, who ended TCP and how, silences, alerts in "
