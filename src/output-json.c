@@ -395,8 +395,9 @@ ws_json_record (GString *o, const ws_conn *c)
   P_U64_OR_NULL (p, "last_frame", c->last_frame);
   JW_GROUP_END (p, start);
   {
-    g_autoptr (GString) df = g_string_new (NULL);
-    JW_STR (&w, p, "display_filter", ws_display_filter (c, df) ? df->str : NULL);
+    char df[WS_DISPLAY_FILTER_MAX];
+    size_t dn = ws_display_filter_buf (c, df);
+    JW_STR_LEN (&w, p, "display_filter", dn ? df : NULL, dn);
   }
   JW_GROUP (&w, p, start);
   P_LIT (p, ",\"idle_before_close_s\":{\"client\":");

@@ -399,17 +399,25 @@ is_opaque_token (const char *s, size_t n)
   return digits > 0;
 }
 
+/* A literal with its length. */
+typedef struct {
+  const char *s;
+  size_t n;
+} lit;
+#define LIT(s) { s, sizeof (s) - 1 }
+
 /* Query parameters that name a protocol version or encoding and carry no
  * secret: kept, because they tell which client and protocol spoke
  * (Engine.IO's EIO and transport, Phoenix's vsn). */
 static gboolean
 param_is_public (const char *name, size_t n)
 {
-  static const char *const names[] = {
-    "EIO", "transport", "vsn", "v", "encoding", "format", "compress",
+  static const lit names[] = {
+    LIT ("EIO"), LIT ("transport"), LIT ("vsn"), LIT ("v"), LIT ("encoding"), LIT ("format"),
+    LIT ("compress"),
   };
   for (size_t i = 0; i < G_N_ELEMENTS (names); i++)
-    if (strlen (names[i]) == n && memcmp (names[i], name, n) == 0)
+    if (names[i].n == n && memcmp (names[i].s, name, n) == 0)
       return TRUE;
   return FALSE;
 }
@@ -505,12 +513,13 @@ opaque_in_list (const char *s, size_t n)
 static gboolean
 names_credential (const char *s, size_t n)
 {
-  static const char *const names[] = {
-    "authorization", "access_token", "access-token", "bearer", "token", "auth",
-    "jwt", "api_key", "apikey", "api-key", "x-auth-token",
+  static const lit names[] = {
+    LIT ("authorization"), LIT ("access_token"), LIT ("access-token"), LIT ("bearer"),
+    LIT ("token"), LIT ("auth"), LIT ("jwt"), LIT ("api_key"), LIT ("apikey"),
+    LIT ("api-key"), LIT ("x-auth-token"),
   };
   for (size_t i = 0; i < G_N_ELEMENTS (names); i++)
-    if (strlen (names[i]) == n && g_ascii_strncasecmp (s, names[i], n) == 0)
+    if (names[i].n == n && g_ascii_strncasecmp (s, names[i].s, n) == 0)
       return TRUE;
   return FALSE;
 }
@@ -520,17 +529,26 @@ names_credential (const char *s, size_t n)
 static size_t
 credential_prefix (const char *s, size_t n)
 {
-  static const char *const prefixes[] = {
-    "base64url.bearer.authorization.k8s.io.", "authorization.bearer.", "bearer.", "token.",
-    "access_token.",
+  static const lit prefixes[] = {
+    LIT ("base64url.bearer.authorization.k8s.io."), LIT ("authorization.bearer."),
+    LIT ("bearer."), LIT ("token."), LIT ("access_token."),
   };
   for (size_t i = 0; i < G_N_ELEMENTS (prefixes); i++)
-    {
-      size_t l = strlen (prefixes[i]);
-      if (n > l && g_ascii_strncasecmp (s, prefixes[i], l) == 0)
-        return l;
-    }
+    if (n > prefixes[i].n && g_ascii_strncasecmp (s, prefixes[i].s, prefixes[i].n) == 0)
+      return prefixes[i].n;
   return 0;
+}
+
+/* What to do with one entry of a subprotocol list: keep it (0), or
+ * redact what follows its first *keep bytes (1). */
+static gboolean
+entry_redacted (const char *p, size_t n, gboolean after_name, size_t *keep)
+{
+  size_t pre = credential_prefix (p, n);
+  *keep = pre;
+  if (wstunnel_token (p + pre, n - pre, NULL))
+    return FALSE; /* signed with a public key: no secret */
+  return pre || after_name || is_jwt (p, n) || opaque_in_list (p, n);
 }
 
 char *
@@ -538,41 +556,41 @@ ws_redact_subprotocols (const char *list)
 {
   if (!list)
     return NULL;
-  GString *o = g_string_sized_new (strlen (list));
-  gboolean changed = FALSE, after_name = FALSE;
+  /* the usual list holds no secret: looked at without building a copy */
+  gboolean after_name = FALSE;
   const char *p = list;
+  size_t keep;
+  for (;;)
+    {
+      p += strspn (p, ", \t");
+      size_t n = strcspn (p, ", \t");
+      if (!n)
+        return NULL;
+      if (entry_redacted (p, n, after_name, &keep))
+        break;
+      after_name = names_credential (p, n);
+      p += n;
+    }
+  /* the entries before p are kept as they are, separators included */
+  GString *o = g_string_sized_new (strlen (list) + sizeof WS_REDACTED);
+  g_string_append_len (o, list, p - list);
   while (*p)
     {
-      /* keep the separators and blanks as they were */
       size_t sep = strspn (p, ", \t");
       g_string_append_len (o, p, (gssize) sep);
       p += sep;
       size_t n = strcspn (p, ", \t");
       if (!n)
         continue;
-      size_t pre = credential_prefix (p, n);
-      if (wstunnel_token (p + pre, n - pre, NULL))
-        g_string_append_len (o, p, (gssize) n); /* signed with a public key: no secret */
-      else if (pre)
+      if (entry_redacted (p, n, after_name, &keep))
         {
-          g_string_append_len (o, p, (gssize) pre);
+          g_string_append_len (o, p, (gssize) keep);
           g_string_append (o, WS_REDACTED);
-          changed = TRUE;
-        }
-      else if (after_name || is_jwt (p, n) || opaque_in_list (p, n))
-        {
-          g_string_append (o, WS_REDACTED);
-          changed = TRUE;
         }
       else
         g_string_append_len (o, p, (gssize) n);
       after_name = names_credential (p, n);
       p += n;
-    }
-  if (!changed)
-    {
-      g_string_free (o, TRUE);
-      return NULL;
     }
   return g_string_free (o, FALSE);
 }
