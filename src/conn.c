@@ -255,10 +255,9 @@ void
 ws_conn_redact (ws_conn *c)
 {
   redact_field (c, &c->path, ws_redact_path);
-  /* Not the subprotocol lists yet: the shared corpora take
-   * offered_subprotocols as a wire fact (wstunnel's bearer token in it), so
-   * redacting them by default waits until that contract says how a redacted
-   * value is written (ws_redact_subprotocols is ready and tested). */
+  /* wstunnel's tunnel requests, signed with its public key, stay whole */
+  redact_field (c, &c->offered_subprotocols, ws_redact_subprotocols);
+  redact_field (c, &c->accepted_subprotocol, ws_redact_subprotocols);
 }
 
 void

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@ enum {
 };
 
 static char **opt_read;
+static gboolean opt_follow;
 static char **opt_keylog;
 static gboolean opt_tls;
 static char *opt_iface;
@@ -86,6 +88,10 @@ typedef struct {
 static const ws_option options[] = {
   { OPT_MAIN, { "read", 'r', 0, G_OPTION_ARG_FILENAME_ARRAY, &opt_read, N_ ("Read packets from FILE (pcap, pcapng, optionally gzip-compressed; - for standard input). "
     "Repeat to read several files as one capture"), N_ ("FILE") } },
+  { OPT_MAIN, { "follow", 0, 0, G_OPTION_ARG_NONE, &opt_follow,
+    N_ ("With -r FILE: keep reading at the end of the file as it grows (tcpdump -w still "
+        "writing), like tail -f; records come out as connections end. Ctrl-C (SIGINT) or "
+        "SIGTERM stops it and writes the records still held"), NULL } },
   { OPT_MAIN, { "interface", 'i', 0, G_OPTION_ARG_STRING, &opt_iface, N_ ("Capture live on IFACE (any for all)"), N_ ("IFACE") } },
   { OPT_MAIN, { "filter", 'f', 0, G_OPTION_ARG_STRING, &opt_filter, N_ ("BPF filter expression, as tcpdump takes it (may also follow the options)"), N_ ("EXPR") } },
   { OPT_MAIN, { "format", 'F', 0, G_OPTION_ARG_STRING, &opt_format, N_ ("Output format: text (default), json (JSON Lines), csv"), N_ ("FMT") } },
@@ -93,7 +99,7 @@ static const ws_option options[] = {
   { OPT_MAIN, { "explain", 0, 0, G_OPTION_ARG_STRING, &opt_explain, N_ ("Explain a close code (e.g. 1006), a handshake failure (e.g. 403) or a cause id "
     "(e.g. idle_timeout) and exit; more may follow (--explain 1010 1011)"), N_ ("CODE") } },
   { OPT_MAIN, { "hold", 0, 0, G_OPTION_ARG_DOUBLE, &opt_hold, N_ ("Keep an ended connection this long (capture time) before writing it, to see reconnects (default 10)"), N_ ("SECONDS") } },
-  { OPT_MAIN, { "idle-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &opt_idle, N_ ("End a connection after this much silence (default: 300 live, never for files)"), N_ ("SECONDS") } },
+  { OPT_MAIN, { "idle-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &opt_idle, N_ ("End a connection after this much silence (default: 300 live and with --follow, never for files)"), N_ ("SECONDS") } },
   { OPT_MAIN, { "max-conns", 0, 0, G_OPTION_ARG_INT64, &opt_max_conns, N_ ("Connections tracked at once; the least recently active is evicted beyond (default 250000, about 2.3 KB each)"), N_ ("N") } },
   { OPT_MAIN, { "max-header-bytes", 0, 0, G_OPTION_ARG_INT64, &opt_max_header, N_ ("Largest handshake header block kept (default 16384)"), N_ ("N") } },
   { OPT_MAIN, { "max-ooo-bytes", 0, 0, G_OPTION_ARG_INT64, &opt_max_ooo, N_ ("Out-of-order bytes kept per connection direction (default 262144)"), N_ ("N") } },
@@ -104,8 +110,8 @@ static const ws_option options[] = {
   { OPT_MAIN, { "fast", 0, 0, G_OPTION_ARG_NONE, &opt_fast, N_ ("Skip payload inspection: no UTF-8 check and no inflating (frames and closes only; "
     "sizes of compressed messages are wire sizes)"), NULL } },
   { OPT_MAIN, { "no-redact", 0, 0, G_OPTION_ARG_NONE, &opt_no_redact,
-    N_ ("Keep secrets in the records: query-string values of the path are replaced by "
-        "REDACTED unless this is given"), NULL } },
+    N_ ("Keep secrets in the records: query-string values of the path and tokens in "
+        "subprotocol lists are replaced by REDACTED unless this is given"), NULL } },
   { OPT_MAIN, { "tls", 0, 0, G_OPTION_ARG_NONE, &opt_tls,
     N_ ("List every TLS connection that is not decrypted as a record of kind tls (what is "
         "known without the payload: handshake, who ended TCP and how, silences, alerts in "
@@ -389,6 +395,29 @@ load_keylogs (GError **error)
   return TRUE;
 }
 
+/* --follow: SIGINT or SIGTERM ends the reading (then every record still
+ * held is written, as with -i); a second one ends the program. */
+static volatile sig_atomic_t follow_stop;
+
+static void
+on_follow_signal (int sig)
+{
+  (void) sig;
+  follow_stop = 1;
+}
+
+static void
+catch_follow_signals (void)
+{
+  struct sigaction sa;
+  memset (&sa, 0, sizeof sa);
+  sa.sa_handler = on_follow_signal;
+  sa.sa_flags = SA_RESETHAND; /* no SA_RESTART: the wait at the end of the file is cut short */
+  sigemptyset (&sa.sa_mask);
+  sigaction (SIGINT, &sa, NULL);
+  sigaction (SIGTERM, &sa, NULL);
+}
+
 typedef struct {
   ws_capture *cap;
   ws_analyzer *a;
@@ -572,7 +601,7 @@ settings_apply (void)
 
   /* live: key logs grow while we run (a browser appends a line per
    * connection); a connection holds up to 256 KiB for a key that is late */
-  ws_tls_cfg.follow = opt_iface != NULL;
+  ws_tls_cfg.follow = opt_iface != NULL || opt_follow;
   ws_tls_cfg.hold_bytes = 256 * 1024;
   ws_tls_cfg.list = opt_tls;
   if (opt_keylog && !load_keylogs (&error))
@@ -612,7 +641,14 @@ static ws_capture *
 files_open (const char *filter, int *n_errors, FILE **out, int *rc)
 {
   g_autoptr (GError) error = NULL;
-  ws_capture *cap = ws_capture_open_files (opt_read, filter, n_errors, &error);
+  ws_capture *cap;
+  if (opt_follow)
+    {
+      catch_follow_signals ();
+      cap = ws_capture_open_follow (opt_read[0], filter, &follow_stop, n_errors, &error);
+    }
+  else
+    cap = ws_capture_open_files (opt_read, filter, n_errors, &error);
   if (!cap)
     {
       g_printerr ("wsclosed: %s\n", error->message);
@@ -665,6 +701,8 @@ run_files (ws_format fmt, const char *filter)
     ao.hold_us = (int64_t) (opt_hold * G_USEC_PER_SEC);
   if (idle_set)
     ao.idle_us = (int64_t) (opt_idle * G_USEC_PER_SEC);
+  else if (opt_follow)
+    ao.idle_us = 300 * G_USEC_PER_SEC; /* as -i: a file being written is a live capture */
   /* a pipe: each record goes out as it is made */
   ws_writer *w = ws_writer_new (out, fmt, streaming);
   ws_writer_set_verbose (w, opt_verbose);
@@ -798,6 +836,13 @@ main (int argc, char **argv)
   if (opt_read && opt_iface)
     {
       g_printerr (_("wsclosed: -r and -i cannot be used together\n"));
+      return EXIT_USAGE;
+    }
+  if (opt_follow && (!opt_read || opt_read[1]))
+    {
+      /* several files are merged in timestamp order: one that waits for
+       * its writer would hold the others back */
+      g_printerr (_("wsclosed: --follow reads one growing file: give it one -r FILE\n"));
       return EXIT_USAGE;
     }
   if (!settings_apply ())

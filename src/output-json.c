@@ -12,6 +12,7 @@
 #include "output-fields.h"
 #include "closecodes.h"
 #include "communityid.h"
+#include "redact.h"
 #include "tls-json.h"
 
 /* A record is written through a plain pointer p into its GString.  Room is
@@ -316,6 +317,25 @@ json_client_identity (jw *w, char *p, const ws_conn *c)
   return p;
 }
 
+/* ,"tunnel_request":{"tool":..,"protocol":..,"remote":..} when the client
+ * offered a wstunnel tunnel request (a JWT signed with wstunnel's public
+ * key: kept whole by the redaction, see redact.h); nothing otherwise. */
+static char *
+json_tunnel_request (jw *w, char *p, const ws_conn *c)
+{
+  ws_tunnel_request t;
+  if (!ws_tunnel_request_find (c->offered_subprotocols, &t))
+    return p;
+  p = jw_room (w, p, 24);
+  P_LIT (p, ",\"tunnel_request\":{");
+  p = jw_member_str (w, p, "\"tool\":", sizeof ("\"tool\":") - 1, t.tool, strlen (t.tool));
+  JW_STR (w, p, "protocol", t.protocol);
+  JW_STR (w, p, "remote", t.remote);
+  p = jw_room (w, p, 1);
+  P_LIT (p, "}");
+  return p;
+}
+
 /* The flow: id, kind, stage, addresses, Community ID, times, the next
  * connection of the same client. */
 static char *
@@ -376,8 +396,9 @@ json_packets (jw *w, char *p, const ws_conn *c)
   P_U64_OR_NULL (p, "last_frame", c->last_frame);
   JW_GROUP_END (p, start);
   {
-    g_autoptr (GString) df = g_string_new (NULL);
-    JW_STR (w, p, "display_filter", ws_display_filter (c, df) ? df->str : NULL);
+    char df[WS_DISPLAY_FILTER_MAX];
+    size_t dn = ws_display_filter_buf (c, df);
+    JW_STR_LEN (w, p, "display_filter", dn ? df : NULL, dn);
   }
   JW_GROUP (w, p, start);
   P_LIT (p, ",\"idle_before_close_s\":{\"client\":");
@@ -430,6 +451,7 @@ json_handshake (jw *w, char *p, const ws_conn *c)
   JW_STR (w, p, "accepted_extensions", c->accepted_extensions);
   JW_STR (w, p, "offered_subprotocols", c->offered_subprotocols);
   JW_STR (w, p, "accepted_subprotocol", c->accepted_subprotocol);
+  p = json_tunnel_request (w, p, c);
   JW_STR (w, p, "handshake_problem_kind", ws_handshake_problem_name (c->handshake_problem_kind));
   JW_STR (w, p, "handshake_problem", c->handshake_problem);
   return p;
