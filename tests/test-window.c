@@ -396,8 +396,11 @@ run_rolling (size_t max, guint32 seed)
           if (ws_conn_index_has (ix, cid) != kept)
             g_error ("round %d: id %" G_GUINT64_FORMAT " kept %d by the array", round, cid, kept);
         }
-      /* the connections of the window (ids are positions in all, from 1) */
-      for (guint i = 0; i < plain->len; i++)
+      /* the connections of the window (ids are positions in all, from 1):
+       * a quarter of them each round, a different quarter the next, so that
+       * every one is asked about while the scans stay affordable under
+       * valgrind (tests/valgrind.sh) */
+      for (guint i = (guint) round % 4; i < plain->len; i += 4)
         {
           ws_conn *c = all->pdata[g_array_index (plain, ws_conn_brief, i).id - 1];
           ask (ix, (const ws_conn_brief *) (void *) plain->data, plain->len, c, found);
