@@ -396,6 +396,236 @@ cb_shift (ws_conn *c, int64_t delta_us)
       c->violations[i].ts_us += delta_us;
 }
 
+/* ---- bytes on the wire ------------------------------------------------------- */
+
+const char cb_rfc_request[] =
+  "GET /chat HTTP/1.1\r\n"
+  "Host: server.example.com\r\n"
+  "Upgrade: websocket\r\n"
+  "Connection: Upgrade\r\n"
+  "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+  "Origin: http://example.com\r\n"
+  "Sec-WebSocket-Protocol: chat, superchat\r\n"
+  "Sec-WebSocket-Version: 13\r\n"
+  "\r\n";
+
+const char cb_rfc_response[] =
+  "HTTP/1.1 101 Switching Protocols\r\n"
+  "Upgrade: websocket\r\n"
+  "Connection: Upgrade\r\n"
+  "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"
+  "Sec-WebSocket-Protocol: chat\r\n"
+  "\r\n";
+
+void
+cb_ws_frame (GByteArray *b, uint8_t first, bool masked, const void *payload, size_t len)
+{
+  static const uint8_t key[4] = { 0x11, 0x22, 0x33, 0x44 };
+  uint8_t h[14];
+  size_t n = 0;
+  uint8_t m = masked ? 0x80 : 0;
+
+  h[n++] = first;
+  if (len < 126)
+    h[n++] = m | (uint8_t) len;
+  else if (len <= 0xffff)
+    {
+      h[n++] = m | 126;
+      h[n++] = (uint8_t) (len >> 8);
+      h[n++] = (uint8_t) len;
+    }
+  else
+    {
+      h[n++] = m | 127;
+      for (int i = 7; i >= 0; i--)
+        h[n++] = (uint8_t) ((uint64_t) len >> (8 * i));
+    }
+  if (masked)
+    for (int i = 0; i < 4; i++)
+      h[n++] = key[i];
+  g_byte_array_append (b, h, (guint) n);
+  const uint8_t *p = payload;
+  for (size_t i = 0; i < len; i++)
+    {
+      uint8_t x = p[i] ^ (masked ? key[i % 4] : 0);
+      g_byte_array_append (b, &x, 1);
+    }
+}
+
+void
+cb_ws_close (GByteArray *b, bool masked, int code, const char *reason)
+{
+  uint8_t body[127];
+  size_t n = 0;
+  if (code >= 0)
+    {
+      size_t rl = reason ? strlen (reason) : 0;
+      g_assert_cmpuint (rl, <=, 123);
+      body[n++] = (uint8_t) (code >> 8);
+      body[n++] = (uint8_t) code;
+      memcpy (body + n, reason ? reason : "", rl);
+      n += rl;
+    }
+  cb_ws_frame (b, 0x88, masked, body, n);
+}
+
+static void
+put16 (uint8_t *p, unsigned v)
+{
+  p[0] = (uint8_t) (v >> 8);
+  p[1] = (uint8_t) v;
+}
+
+static void
+put32 (uint8_t *p, uint32_t v)
+{
+  put16 (p, v >> 16);
+  put16 (p + 2, v & 0xffff);
+}
+
+GByteArray *
+cb_eth_tcp (const char *a, uint16_t ap, const char *b, uint16_t bp, uint32_t seq, uint32_t ack,
+            uint8_t flags, const void *payload, size_t len)
+{
+  uint8_t h[54] = { 0 };
+  ws_addr src, dst;
+
+  cb_addr (&src, a);
+  cb_addr (&dst, b);
+  g_assert_true (src.family == 4 && dst.family == 4);
+  g_assert_cmpuint (len, <=, 65535 - 40);
+  memcpy (h, "\x02\x00\x00\x00\x00\x02" "\x02\x00\x00\x00\x00\x01" "\x08\x00", 14);
+  uint8_t *ip = h + 14;
+  ip[0] = 0x45;
+  put16 (ip + 2, (unsigned) (40 + len));
+  ip[6] = 0x40;                  /* DF */
+  ip[8] = 64;
+  ip[9] = 6;
+  memcpy (ip + 12, src.addr, 4);
+  memcpy (ip + 16, dst.addr, 4);
+  uint32_t sum = 0;
+  for (int i = 0; i < 20; i += 2)
+    sum += (uint32_t) (ip[i] << 8 | ip[i + 1]);
+  while (sum >> 16)
+    sum = (sum & 0xffff) + (sum >> 16);
+  put16 (ip + 10, ~sum & 0xffff);
+  uint8_t *tcp = ip + 20;
+  put16 (tcp, ap);
+  put16 (tcp + 2, bp);
+  put32 (tcp + 4, seq);
+  put32 (tcp + 8, ack);
+  tcp[12] = 5 << 4;
+  tcp[13] = flags;
+  put16 (tcp + 14, 65535);
+  GByteArray *f = g_byte_array_sized_new ((guint) (sizeof h + len));
+  g_byte_array_append (f, h, sizeof h);
+  g_byte_array_append (f, payload, (guint) len);
+  return f;
+}
+
+static void
+put32_order (GByteArray *f, uint32_t v, bool swapped)
+{
+  uint32_t x = swapped ? GUINT32_SWAP_LE_BE (v) : v;
+  g_byte_array_append (f, (const uint8_t *) &x, 4);
+}
+
+void
+cb_pcap_header (GByteArray *f, bool nsec, bool swapped, uint32_t snaplen, uint32_t linktype)
+{
+  uint16_t ver[2] = { 2, 4 };
+  put32_order (f, nsec ? 0xa1b23c4du : 0xa1b2c3d4u, swapped);
+  for (int i = 0; i < 2; i++)
+    {
+      uint16_t x = swapped ? GUINT16_SWAP_LE_BE (ver[i]) : ver[i];
+      g_byte_array_append (f, (const uint8_t *) &x, 2);
+    }
+  put32_order (f, 0, swapped);   /* thiszone */
+  put32_order (f, 0, swapped);   /* sigfigs */
+  put32_order (f, snaplen, swapped);
+  put32_order (f, linktype, swapped);
+}
+
+void
+cb_pcap_record (GByteArray *f, bool swapped, uint32_t sec, uint32_t frac, const void *data,
+                uint32_t caplen, uint32_t wirelen)
+{
+  put32_order (f, sec, swapped);
+  put32_order (f, frac, swapped);
+  put32_order (f, caplen, swapped);
+  put32_order (f, wirelen, swapped);
+  g_byte_array_append (f, data, caplen);
+}
+
+static void
+ng32 (GByteArray *f, bool be, uint32_t v)
+{
+  uint32_t x = be ? GUINT32_TO_BE (v) : GUINT32_TO_LE (v);
+  g_byte_array_append (f, (const uint8_t *) &x, 4);
+}
+
+static void
+ng16 (GByteArray *f, bool be, uint16_t v)
+{
+  uint16_t x = be ? GUINT16_TO_BE (v) : GUINT16_TO_LE (v);
+  g_byte_array_append (f, (const uint8_t *) &x, 2);
+}
+
+/* A block of type t: its length before and after a body padded to 4. */
+static void
+ng_block (GByteArray *f, bool be, uint32_t t, const GByteArray *body)
+{
+  static const uint8_t zero[4] = { 0 };
+  size_t pad = (4 - body->len % 4) % 4;
+  uint32_t total = (uint32_t) (12 + body->len + pad);
+  ng32 (f, be, t);
+  ng32 (f, be, total);
+  g_byte_array_append (f, body->data, body->len);
+  g_byte_array_append (f, zero, (guint) pad);
+  ng32 (f, be, total);
+}
+
+void
+cb_pcapng_section (GByteArray *f, bool be)
+{
+  GByteArray *b = g_byte_array_new ();
+  ng32 (b, be, 0x1a2b3c4d);
+  ng16 (b, be, 1);
+  ng16 (b, be, 0);
+  ng32 (b, be, 0xffffffff);   /* section length: not given */
+  ng32 (b, be, 0xffffffff);
+  ng_block (f, be, 0x0a0d0d0a, b);
+  g_byte_array_unref (b);
+}
+
+void
+cb_pcapng_iface (GByteArray *f, bool be, uint16_t linktype, uint32_t snaplen)
+{
+  GByteArray *b = g_byte_array_new ();
+  ng16 (b, be, linktype);
+  ng16 (b, be, 0);
+  ng32 (b, be, snaplen);
+  ng_block (f, be, 1, b);
+  g_byte_array_unref (b);
+}
+
+void
+cb_pcapng_packet (GByteArray *f, bool be, uint32_t ifid, uint64_t ts_us, const void *data,
+                  uint32_t caplen, uint32_t wirelen)
+{
+  GByteArray *b = g_byte_array_new ();
+  ng32 (b, be, ifid);
+  ng32 (b, be, (uint32_t) (ts_us >> 32));
+  ng32 (b, be, (uint32_t) ts_us);
+  ng32 (b, be, caplen);
+  ng32 (b, be, wirelen);
+  g_byte_array_append (b, data, caplen);
+  ng_block (f, be, 6, b);
+  g_byte_array_unref (b);
+}
+
+/* ---- the report's record (report-model.h) ---------------------------------- */
+
 ws_report_rec *
 cb_report_rec (const char *server, int code, const char *cause, int64_t start_s,
                const char *reason)

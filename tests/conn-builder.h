@@ -96,6 +96,38 @@ ws_conn *cb_random_conn (GRand *r, uint64_t id);
 /* Every moment of c moved by delta_us. */
 void cb_shift (ws_conn *c, int64_t delta_us);
 
+/* ---- bytes on the wire, for the tests that feed the parsers -------------- */
+
+/* RFC 6455 section 1.2's opening handshake: GET /chat to server.example.com
+ * with the key dGhlIHNhbXBsZSBub25jZQ==, and the 101 answering it with the
+ * Accept that section 1.3 works out, s3pPLMBiTxaQ9kYGzzhZRbK+xOo=. */
+extern const char cb_rfc_request[];
+extern const char cb_rfc_response[];
+/* One frame: its first byte (FIN, RSV, opcode), masked (with the key 11 22
+ * 33 44) or not, the shortest length encoding. */
+void cb_ws_frame (GByteArray *b, uint8_t first, bool masked, const void *payload, size_t len);
+/* A close frame (code -1: empty body). */
+void cb_ws_close (GByteArray *b, bool masked, int code, const char *reason);
+
+/* An Ethernet II / IPv4 / TCP frame (no options) from a:ap to b:bp, with a
+ * right IPv4 header checksum (the TCP checksum is left 0). */
+GByteArray *cb_eth_tcp (const char *a, uint16_t ap, const char *b, uint16_t bp, uint32_t seq,
+                        uint32_t ack, uint8_t flags, const void *payload, size_t len);
+
+/* A classic pcap file: the header (magic 0xa1b2c3d4, or 0xa1b23c4d for
+ * nanoseconds; written in the other byte order when swapped), then
+ * records; frac is microseconds or nanoseconds as the magic says. */
+void cb_pcap_header (GByteArray *f, bool nsec, bool swapped, uint32_t snaplen, uint32_t linktype);
+void cb_pcap_record (GByteArray *f, bool swapped, uint32_t sec, uint32_t frac, const void *data,
+                     uint32_t caplen, uint32_t wirelen);
+/* A pcapng file in big- or little-endian order: a Section Header Block, an
+ * Interface Description Block (microsecond timestamps), an Enhanced Packet
+ * Block with the time in microseconds. */
+void cb_pcapng_section (GByteArray *f, bool be);
+void cb_pcapng_iface (GByteArray *f, bool be, uint16_t linktype, uint32_t snaplen);
+void cb_pcapng_packet (GByteArray *f, bool be, uint32_t ifid, uint64_t ts_us, const void *data,
+                       uint32_t caplen, uint32_t wirelen);
+
 /* ---- the report's record (report-model.h) ---------------------------------- */
 
 /* 10.0.0.1:(40000 + start_s % 1000) -> server:443, Host h.example, path
