@@ -92,7 +92,7 @@ send_frame (ws_analyzer *a, GByteArray *f, int64_t ts)
 
 static void
 tcp_send (ws_analyzer *a, flow *fl, bool from_client, uint8_t flags, const void *data, size_t len,
-      int64_t ts)
+          int64_t ts)
 {
   GByteArray *f;
   if (from_client)
@@ -118,9 +118,9 @@ ws_open (ws_analyzer *a, flow *fl, int64_t ts)
   tcp_send (a, fl, false, WS_TCP_SYN | WS_TCP_ACK, NULL, 0, ts + 1000);
   tcp_send (a, fl, true, WS_TCP_ACK, NULL, 0, ts + 2000);
   tcp_send (a, fl, true, WS_TCP_ACK | WS_TCP_PSH, cb_rfc_request, strlen (cb_rfc_request),
-        ts + 3000);
+            ts + 3000);
   tcp_send (a, fl, false, WS_TCP_ACK | WS_TCP_PSH, cb_rfc_response, strlen (cb_rfc_response),
-        ts + 4000);
+            ts + 4000);
   GByteArray *b = g_byte_array_new ();
   cb_ws_frame (b, 0x81, true, "hi", 2);
   tcp_send (a, fl, true, WS_TCP_ACK | WS_TCP_PSH, b->data, b->len, ts + 5000);

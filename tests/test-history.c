@@ -42,7 +42,7 @@ store_night (const char *path, const char *label, int n, bool extra)
         {
           int code = i % 3 == 0 ? 1000 : i % 3 == 1 ? 1006 : 1011;
           r = cb_report_rec ("192.0.2.7", code, code == 1000 ? "normal_closure" : code == 1006
-                   ? "connection_dropped" : "server_internal_error", 1795470000 + i, NULL);
+                             ? "connection_dropped" : "server_internal_error", 1795470000 + i, NULL);
         }
       g_assert_true (ws_history_add (h, r, &e));
       ws_report_add (rp, r);
@@ -149,8 +149,8 @@ store_growing (const char *path, int n)
       for (int i = 0; i < 2 * k; i++)
         {
           ws_report_rec *r = cb_report_rec ("192.0.2.7", i % 2 ? 1006 : 1000,
-                                     i % 2 ? "connection_dropped" : "normal_closure",
-                                     1795470000 + k * 86400 + i, NULL);
+                                            i % 2 ? "connection_dropped" : "normal_closure",
+                                            1795470000 + k * 86400 + i, NULL);
           g_assert_true (ws_history_add (h, r, &e));
           ws_report_add (rp, r);
         }

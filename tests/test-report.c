@@ -166,7 +166,7 @@ fill (ws_report *rp, bool reverse, int n)
       const char *cause = code == 1000 ? "normal_closure" : code == 1006 ? "connection_dropped"
                                                                          : "server_internal_error";
       ws_report_add (rp, cb_report_rec (i % 2 ? "192.0.2.7" : "192.0.2.8", code, cause,
-                              1795470000 + i * 60, NULL));
+                                        1795470000 + i * 60, NULL));
     }
 }
 
@@ -492,7 +492,7 @@ test_text_summary (void)
 {
   g_autoptr (ws_report) rp = ws_report_new ();
   ws_report_add (rp, cb_report_rec ("192.0.2.9", 4000, "application_code", 1795470000,
-                             "bye\x1b[31m red\x07"));
+                                    "bye\x1b[31m red\x07"));
   g_autoptr (ws_history_cmp) cmp = ws_history_cmp_new ("n");
   GString *o = g_string_new (NULL);
   ws_report_text_summary (o, rp, "n\x1b", cmp);
@@ -507,8 +507,9 @@ test_text_summary (void)
 static ws_report_rec *
 rec_idle (int code, int64_t end_s, double idle_s)
 {
-  ws_report_rec *r = cb_report_rec ("192.0.2.30", code, code == 1006 ? "idle_timeout" : "normal_closure",
-                             end_s - 100, NULL);
+  ws_report_rec *r = cb_report_rec ("192.0.2.30", code,
+                                    code == 1006 ? "idle_timeout" : "normal_closure",
+                                    end_s - 100, NULL);
   r->end_us = end_s * G_USEC_PER_SEC;
   r->idle_us = idle_s >= 0 ? (int64_t) (idle_s * 1e6) : -1;
   return r;
@@ -579,7 +580,7 @@ test_aggregate_triage (void)
     {
       const char *srv = i < 4 ? "192.0.2.50" : "192.0.2.51";
       ws_report_rec *s = cb_report_rec (srv, i % 2 ? 1001 : 1006, "connection_dropped",
-                                 1795480000 + (i == 3 ? 3600 : i), NULL);
+                                        1795480000 + (i == 3 ? 3600 : i), NULL);
       s->cause_detail = g_strdup ("close_storm");
       ws_report_add (rp, s);
     }
