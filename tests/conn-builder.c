@@ -469,6 +469,25 @@ cb_ws_close (GByteArray *b, bool masked, int code, const char *reason)
   cb_ws_frame (b, 0x88, masked, body, n);
 }
 
+ws_packet
+cb_tcp_packet (uint16_t client_port, uint16_t server_port, bool from_client, uint32_t seq,
+               uint32_t ack, uint8_t flags, const uint8_t *data, uint32_t len, int64_t ts_us)
+{
+  ws_packet p;
+  memset (&p, 0, sizeof p);
+  cb_addr (from_client ? &p.src : &p.dst, "10.0.0.1");
+  cb_addr (from_client ? &p.dst : &p.src, "10.0.0.2");
+  p.sport = from_client ? client_port : server_port;
+  p.dport = from_client ? server_port : client_port;
+  p.seq = seq;
+  p.ack = ack;
+  p.flags = flags;
+  p.payload = data;
+  p.payload_len = p.payload_wire_len = len;
+  p.ts_us = ts_us;
+  return p;
+}
+
 static void
 put16 (uint8_t *p, unsigned v)
 {

@@ -21,6 +21,7 @@
 #define WS_TEST_CONN_BUILDER_H
 
 #include "conn.h"
+#include "decode.h"
 #include "report-model.h"
 
 /* seconds to microseconds, to the nearest */
@@ -108,6 +109,13 @@ extern const char cb_rfc_response[];
 void cb_ws_frame (GByteArray *b, uint8_t first, bool masked, const void *payload, size_t len);
 /* A close frame (code -1: empty body). */
 void cb_ws_close (GByteArray *b, bool masked, int code, const char *reason);
+
+/* A TCP segment as the decoder hands it on, between the client
+ * 10.0.0.1:client_port and the server 10.0.0.2:server_port; data is
+ * borrowed. */
+ws_packet cb_tcp_packet (uint16_t client_port, uint16_t server_port, bool from_client, uint32_t seq,
+                         uint32_t ack, uint8_t flags, const uint8_t *data, uint32_t len,
+                         int64_t ts_us);
 
 /* An Ethernet II / IPv4 / TCP frame (no options) from a:ap to b:bp, with a
  * right IPv4 header checksum (the TCP checksum is left 0). */

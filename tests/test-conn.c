@@ -394,19 +394,7 @@ static ws_packet
 pkt (uint16_t client_port, bool from_client, uint32_t seq, uint32_t ack, uint8_t flags,
      const uint8_t *data, uint32_t len, int64_t ts)
 {
-  ws_packet p;
-  memset (&p, 0, sizeof p);
-  cb_addr (from_client ? &p.src : &p.dst, "10.0.0.1");
-  cb_addr (from_client ? &p.dst : &p.src, "10.0.0.2");
-  p.sport = from_client ? client_port : 80;
-  p.dport = from_client ? 80 : client_port;
-  p.seq = seq;
-  p.ack = ack;
-  p.flags = flags;
-  p.payload = data;
-  p.payload_len = p.payload_wire_len = len;
-  p.ts_us = ts;
-  return p;
+  return cb_tcp_packet (client_port, 80, from_client, seq, ack, flags, data, len, ts);
 }
 
 enum { CISN = 1000, SISN = 5000 };
