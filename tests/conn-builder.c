@@ -232,9 +232,14 @@ cb_close_bytes (ws_conn *c, ws_side s, int code, const char *reason, size_t reas
   ci->ts_us = T0 + S (at_s);
   ci->code = code;
   g_free (ci->reason);
-  ci->reason = reason ? g_memdup2 (reason, reason_len + 1) : NULL;
-  if (ci->reason)
-    ci->reason[reason_len] = '\0';
+  ci->reason = NULL;
+  if (reason)
+    {
+      /* reason_len bytes, NUL-terminated as the record keeps them */
+      ci->reason = g_malloc (reason_len + 1);
+      memcpy (ci->reason, reason, reason_len);
+      ci->reason[reason_len] = '\0';
+    }
   ci->reason_len = reason ? reason_len : 0;
   ci->payload_len = code < 0 ? 0 : 2 + ci->reason_len;
   c->dir[s].frames++;
