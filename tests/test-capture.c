@@ -5,7 +5,8 @@
  * its last record hands on the packets before the cut and then reports
  * one error; an empty file, a file that is no capture and a link type we
  * cannot decode are each reported on one line naming the file and counted,
- * and the other files given with them are still read, in time order.
+ * and the other files given with them are still read, in time order;
+ * gzip-compressed files read the same.
  * Every file test runs through both readers (our direct one and libpcap's,
  * WSCLOSED_READER=libpcap). */
 #include "config.h"
@@ -14,6 +15,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "capture.h"
 #include "conn-builder.h"
@@ -216,6 +218,34 @@ test_formats (void)
   use_reader (0);
 }
 
+/* The same files gzip-compressed, as rotated captures often are. */
+static void
+test_gzip (void)
+{
+  for (int f = PCAP_US; f <= PCAPNG; f++)
+    for (int sw = 0; sw < 2; sw++)
+      {
+        GByteArray *b = file_bytes ((format) f, sw, 0);
+        g_autofree char *path = g_build_filename (tmpdir, "f.pcap.gz", NULL);
+        gzFile z = gzopen (path, "wb");
+        g_assert_nonnull (z);
+        g_assert_cmpint (gzwrite (z, b->data, b->len), ==, (int) b->len);
+        g_assert_cmpint (gzclose (z), ==, Z_OK);
+        g_byte_array_unref (b);
+        char *files[] = { path, NULL };
+        got g;
+        int oe, re;
+        g_autofree char *err = read_files (files, &g, &oe, &re);
+        g_assert_cmpstr (err, ==, "");
+        g_assert_cmpint (oe + re, ==, 0);
+        g_assert_cmpuint (g.hdrs->len, ==, 3);
+        for (guint i = 0; i < 3; i++)
+          check_pkt (&g, i, (int) i);
+        got_clear (&g);
+        g_unlink (path);
+      }
+}
+
 /* A file cut inside its last record: the two before it, then one error. */
 static void
 test_truncated (void)
@@ -312,6 +342,37 @@ test_bad_files (void)
   use_reader (0);
 }
 
+/* A pcapng interface of a link type we cannot decode is reported once and
+ * counted; the other interface's packets are read, and its own are handed
+ * on (with their link type) to be counted. */
+static void
+test_pcapng_unknown_iface (void)
+{
+  GByteArray *b = g_byte_array_new ();
+  cb_pcapng_section (b, false);
+  cb_pcapng_iface (b, false, DLT_ETHERNET, 65535);
+  cb_pcapng_iface (b, false, 147, 65535);
+  for (int i = 0; i < 3; i++)
+    cb_pcapng_packet (b, false, i == 1 ? 1 : 0, (uint64_t) pkts[i].sec * 1000000 + pkts[i].usec,
+                      pkts[i].frame->data, pkts[i].frame->len, pkts[i].frame->len);
+  g_autofree char *path = write_file ("two.pcapng", b->data, b->len);
+  g_byte_array_unref (b);
+  char *files[] = { path, NULL };
+  got g;
+  int oe, re;
+  g_autofree char *err = read_files (files, &g, &oe, &re);
+  g_autofree char *want = g_strdup_printf ("wsclosed: %s: unsupported link type 147 (", path);
+  g_assert_true (g_str_has_prefix (err, want));
+  g_assert_nonnull (strstr (err, ") on interface 1: its packets are skipped\n"));
+  g_assert_cmpint (oe + re, ==, 1);
+  g_assert_cmpuint (g.hdrs->len, ==, 3);
+  check_pkt (&g, 0, 0);
+  check_pkt (&g, 2, 2);
+  g_assert_cmpint (g_array_index (g.linktypes, int, 1), ==, 147);
+  got_clear (&g);
+  g_unlink (path);
+}
+
 /* A record whose capture length passes the snap length is cut to it; one
  * longer than any capture can be is an error, after the packets before. */
 static void
@@ -353,8 +414,10 @@ main (int argc, char **argv)
   g_assert_nonnull (tmpdir);
   pkts_init ();
   g_test_add_func ("/capture/formats", test_formats);
+  g_test_add_func ("/capture/gzip", test_gzip);
   g_test_add_func ("/capture/truncated", test_truncated);
   g_test_add_func ("/capture/bad-files", test_bad_files);
+  g_test_add_func ("/capture/pcapng-unknown-interface", test_pcapng_unknown_iface);
   g_test_add_func ("/capture/snaplen", test_snaplen);
   int rc = g_test_run ();
   for (int i = 0; i < 3; i++)
