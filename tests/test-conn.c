@@ -1,8 +1,8 @@
 /* test-conn.c - the connection record's lifetime and the dispatch of its
  * bytes (conn.c): a new record, the RFC 6455 handshake then frames (whole,
  * and split at every byte), client frames sent before the 101, a refused
- * upgrade, a stream that is not WebSocket, the header cap, the violations
- * table, capture gaps; then, through the TCP layer that owns the records
+ * upgrade, a stream that is not WebSocket, one seen mid-stream, the header
+ * cap, the violations table, capture gaps; then, through the TCP layer that owns the records
  * (tcp.c), what a record holds after a close handshake and FIN, after an
  * RST, and when the table is full and the oldest connection is evicted.
  * Expected values come from the bytes each test writes (RFC 6455's own
@@ -356,6 +356,50 @@ test_violations_table (void)
   convo_clear (&cv);
 }
 
+/* A capture that began after the handshake: the held bytes read as frames
+ * a real peer writes (server unmasked, client masked, three over both
+ * sides) make it WebSocket, seen mid-stream, with every frame counted once
+ * and no handshake fact; bytes that are not frames make no record. */
+static void
+test_midstream (void)
+{
+  limits_default ();
+  GByteArray *s2c = g_byte_array_new (), *c2s = g_byte_array_new ();
+  cb_ws_frame (s2c, 0x81, false, "tick 1", 6);
+  cb_ws_frame (c2s, 0x81, true, "ack 1", 5);
+  cb_ws_frame (s2c, 0x81, false, "tick 2", 6);
+  cb_ws_close (s2c, false, 1001, "going");
+  ws_conn *c = ws_conn_new ();
+  c->start_us = TS;
+  ws_conn_data (c, WS_SIDE_SERVER, s2c->data, s2c->len, TS + 1);
+  ws_conn_data (c, WS_SIDE_CLIENT, c2s->data, c2s->len, TS + 2);
+  ws_conn_end (c);
+  g_assert_cmpint (c->kind, ==, WS_KIND_WEBSOCKET);
+  g_assert_cmpint (c->stage, ==, WS_STAGE_FRAMES);
+  g_assert_true (c->midstream);
+  g_assert_cmpint (c->handshake_status, ==, -1);
+  g_assert_null (c->method);
+  g_assert_cmpuint (c->dir[WS_SIDE_SERVER].frames, ==, 3);
+  g_assert_cmpuint (c->dir[WS_SIDE_SERVER].text_messages, ==, 2);
+  g_assert_cmpuint (c->dir[WS_SIDE_CLIENT].frames, ==, 1);
+  g_assert_cmpint (c->close_initiator, ==, WS_SIDE_SERVER);
+  g_assert_cmpint (c->close[WS_SIDE_SERVER].code, ==, 1001);
+  ws_conn_release (c);
+  ws_conn_free (c);
+  g_byte_array_unref (s2c);
+  g_byte_array_unref (c2s);
+
+  /* text that is no frame stream */
+  static const char junk[] = "SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n";
+  c = ws_conn_new ();
+  ws_conn_data (c, WS_SIDE_SERVER, (const uint8_t *) junk, strlen (junk), TS);
+  ws_conn_data (c, WS_SIDE_CLIENT, (const uint8_t *) junk, strlen (junk), TS + 1);
+  ws_conn_end (c);
+  g_assert_cmpint (c->kind, !=, WS_KIND_WEBSOCKET);
+  g_assert_cmpint (c->reject, ==, WS_REJECT_MIDSTREAM);
+  ws_conn_free (c);
+}
+
 /* A capture gap: counted on the record and in the run's totals. */
 static void
 test_gap (void)
@@ -556,6 +600,7 @@ main (int argc, char **argv)
   g_test_add_func ("/conn/not-websocket", test_not_websocket);
   g_test_add_func ("/conn/header-cap", test_header_cap);
   g_test_add_func ("/conn/violations-table", test_violations_table);
+  g_test_add_func ("/conn/midstream", test_midstream);
   g_test_add_func ("/conn/gap", test_gap);
   g_test_add_func ("/conn/tcp/fin-rst", test_tcp_fin_rst);
   g_test_add_func ("/conn/tcp/evict", test_tcp_evict);
