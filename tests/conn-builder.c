@@ -7,6 +7,13 @@
 #include <string.h>
 
 #include "conn-builder.h"
+#include "test-ctx.h"
+
+ws_ctx *
+cb_ctx (void)
+{
+  return test_ctx ();
+}
 
 static void
 check_side (ws_side s)
@@ -38,7 +45,7 @@ ws_conn *
 cb_conn (uint64_t id, int client_last_octet)
 {
   g_assert_true (client_last_octet >= 0 && client_last_octet <= 255);
-  ws_conn *c = ws_conn_new ();
+  ws_conn *c = ws_conn_new (cb_ctx ());
   c->id = id;
   c->addr[WS_SIDE_CLIENT].family = 4;
   c->addr[WS_SIDE_CLIENT].addr[0] = 10;

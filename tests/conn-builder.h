@@ -21,6 +21,7 @@
 #define WS_TEST_CONN_BUILDER_H
 
 #include "conn.h"
+#include "context.h"
 #include "decode.h"
 #include "report-model.h"
 
@@ -29,6 +30,10 @@
 #define T0 S (1700000000)
 
 /* ---- the connection record ------------------------------------------------ */
+
+/* The analyzer context (context.h) of every record the builder makes: the
+ * default settings, counters of its own; one per test program. */
+ws_ctx *cb_ctx (void);
 
 ws_conn *cb_conn (uint64_t id, int client_last_octet);
 /* Replace the endpoints (addresses as text, IPv4 or IPv6). */

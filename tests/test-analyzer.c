@@ -137,6 +137,9 @@ ws_close (ws_analyzer *a, flow *fl, bool from_client, int code, int64_t ts)
   g_byte_array_unref (b);
 }
 
+/* The run's settings: the defaults. */
+static ws_settings set;
+
 static ws_analyzer *
 analyzer (int64_t hold_us, int64_t idle_us, sink *k)
 {
@@ -144,7 +147,7 @@ analyzer (int64_t hold_us, int64_t idle_us, sink *k)
   ws_analyzer_opts_init (&o);
   o.hold_us = hold_us;
   o.idle_us = idle_us;
-  ws_analyzer *a = ws_analyzer_new (&o, NULL);
+  ws_analyzer *a = ws_analyzer_new (&o, &set, NULL);
   ws_analyzer_set_record_fn (a, on_record, k);
   return a;
 }
@@ -152,8 +155,7 @@ analyzer (int64_t hold_us, int64_t idle_us, sink *k)
 static void
 reset_run (void)
 {
-  ws_limits_init_defaults (&ws_limits_cfg);
-  memset (&ws_stats, 0, sizeof ws_stats);
+  ws_settings_init (&set);
 }
 
 #define T (G_GINT64_CONSTANT (1700000000) * SEC)
@@ -210,11 +212,11 @@ test_order_hold (void)
   g_assert_cmpuint (ws_analyzer_held (a), ==, 0);
   g_assert_cmpuint (ws_analyzer_tracked (a), ==, 0);
   g_assert_cmpuint (ws_analyzer_write_errors (a), ==, 0);
-  g_assert_cmpuint (ws_stats.packets, ==, packets);
-  g_assert_cmpuint (ws_stats.ws_connections, ==, 2);
-  g_assert_cmpuint (ws_stats.tcp_connections, ==, 2);
-  g_assert_cmpuint (ws_stats.other_connections, ==, 0);
-  g_assert_cmpuint (ws_stats.undecodable_packets, ==, 0);
+  g_assert_cmpuint (ws_analyzer_counters (a)->packets, ==, packets);
+  g_assert_cmpuint (ws_analyzer_counters (a)->ws_connections, ==, 2);
+  g_assert_cmpuint (ws_analyzer_counters (a)->tcp_connections, ==, 2);
+  g_assert_cmpuint (ws_analyzer_counters (a)->other_connections, ==, 0);
+  g_assert_cmpuint (ws_analyzer_counters (a)->undecodable_packets, ==, 0);
   ws_analyzer_free (a);
   g_array_unref (k.recs);
 }
@@ -235,7 +237,7 @@ test_write_error (void)
   int calls = 0;
   ws_analyzer_opts o;
   ws_analyzer_opts_init (&o);
-  ws_analyzer *a = ws_analyzer_new (&o, NULL);
+  ws_analyzer *a = ws_analyzer_new (&o, &set, NULL);
   ws_analyzer_set_record_fn (a, refuse, &calls);
   flow f = { 40010, 0, 0 };
   ws_open (a, &f, T);
@@ -298,14 +300,14 @@ test_not_websocket (void)
   send_frame (a, cut, T + 5000);
   ws_analyzer_finish (a);
   g_assert_cmpuint (k.recs->len, ==, 0);
-  g_assert_cmpuint (ws_stats.packets, ==, 6);
-  g_assert_cmpuint (ws_stats.tcp_connections, ==, 1);
-  g_assert_cmpuint (ws_stats.other_connections, ==, 1);
-  g_assert_cmpuint (ws_stats.rejected_no_upgrade, ==, 1);
-  g_assert_cmpuint (ws_stats.ws_connections, ==, 0);
-  g_assert_cmpuint (ws_stats.non_tcp_packets, ==, 1);
-  g_assert_cmpuint (ws_stats.not_ip_packets, ==, 1);
-  g_assert_cmpuint (ws_stats.undecodable_packets + ws_stats.truncated_packets, >=, 1);
+  g_assert_cmpuint (ws_analyzer_counters (a)->packets, ==, 6);
+  g_assert_cmpuint (ws_analyzer_counters (a)->tcp_connections, ==, 1);
+  g_assert_cmpuint (ws_analyzer_counters (a)->other_connections, ==, 1);
+  g_assert_cmpuint (ws_analyzer_counters (a)->rejected_no_upgrade, ==, 1);
+  g_assert_cmpuint (ws_analyzer_counters (a)->ws_connections, ==, 0);
+  g_assert_cmpuint (ws_analyzer_counters (a)->non_tcp_packets, ==, 1);
+  g_assert_cmpuint (ws_analyzer_counters (a)->not_ip_packets, ==, 1);
+  g_assert_cmpuint (ws_analyzer_counters (a)->undecodable_packets + ws_analyzer_counters (a)->truncated_packets, >=, 1);
   ws_analyzer_free (a);
   g_array_unref (k.recs);
 }
@@ -394,7 +396,7 @@ test_pcap_file (void)
   g_assert_cmpstr (r->file, ==, path);
   g_assert_cmpuint (r->first_frame, ==, 2);   /* Wireshark's numbers: from 1 */
   g_assert_cmpuint (r->last_frame, ==, 8);
-  g_assert_cmpuint (ws_stats.packets, ==, 8);
+  g_assert_cmpuint (ws_analyzer_counters (a)->packets, ==, 8);
   ws_capture_free (cap);
   ws_analyzer_free (a);
   g_array_unref (k.recs);

@@ -13,6 +13,7 @@
 
 #include "conn-builder.h"
 #include "conn.h"
+#include "context.h"
 #include "decode.h"
 #include "tcp.h"
 
@@ -20,11 +21,20 @@
 
 /* ---- the settings and counters the stages read ---- */
 
+/* The context of every record here (context.h): its settings, which a
+ * test may change before it makes records, and its counters. */
+static ws_settings set;
+static ws_ctx ctx;
+
+/* Default settings, counters at zero (no record of the old context may be
+ * alive). */
 static void
 limits_default (void)
 {
-  ws_limits_init_defaults (&ws_limits_cfg);
-  memset (&ws_stats, 0, sizeof ws_stats);
+  if (ctx.set)
+    ws_ctx_clear (&ctx);
+  ws_settings_init (&set);
+  ws_ctx_init (&ctx, &set);
 }
 
 /* ---- a conversation -------------------------------------------------------- */
@@ -76,7 +86,7 @@ feed (ws_conn *c, ws_side s, const GByteArray *b, size_t from, size_t to, size_t
 static ws_conn *
 syn_conn (void)
 {
-  ws_conn *c = ws_conn_new ();
+  ws_conn *c = ws_conn_new (&ctx);
   c->syn_seen = c->sides_known = true;
   c->start_us = TS;
   return c;
@@ -101,7 +111,7 @@ run_convo (const convo *cv, size_t step)
 static void
 test_new (void)
 {
-  ws_conn *c = ws_conn_new ();
+  ws_conn *c = ws_conn_new (&ctx);
   g_assert_cmpint (c->stage, ==, WS_STAGE_PROBE);
   g_assert_cmpint (c->kind, ==, WS_KIND_UNKNOWN);
   g_assert_cmpint (c->handshake_status, ==, -1);
@@ -283,7 +293,7 @@ static void
 test_header_cap (void)
 {
   limits_default ();
-  ws_limits_cfg.max_header_bytes = 256;
+  set.limits.max_header_bytes = 256;
   GString *req = g_string_new ("GET /chat HTTP/1.1\r\nHost: server.example.com\r\n"
                                "Upgrade: websocket\r\nConnection: Upgrade\r\n");
   g_string_append (req, "Cookie: ");
@@ -292,19 +302,19 @@ test_header_cap (void)
   g_string_append (req, "\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");
   for (size_t step = 0; step <= 100; step += 100)
     {
-      memset (&ws_stats, 0, sizeof ws_stats);
+      ws_counters_clear (&ctx.cnt);
       ws_conn *c = syn_conn ();
       GByteArray b = { (guint8 *) req->str, (guint) req->len };
       feed (c, WS_SIDE_CLIENT, &b, 0, req->len, step, TS);
       g_assert_true (c->limits & WS_LIMIT_HEADER);
-      g_assert_cmpuint (ws_stats.header_limit_hits, ==, 1);
+      g_assert_cmpuint (ctx.cnt.header_limit_hits, ==, 1);
       g_assert_null (c->host);
       g_assert_cmpint (c->stage, ==, WS_STAGE_IGNORED);
       ws_conn_free (c);
     }
   /* within the cap, the same request is read */
-  ws_limits_cfg.max_header_bytes = 1024;
-  memset (&ws_stats, 0, sizeof ws_stats);
+  set.limits.max_header_bytes = 1024;
+  ws_counters_clear (&ctx.cnt);
   ws_conn *c = syn_conn ();
   ws_conn_data (c, WS_SIDE_CLIENT, (const uint8_t *) req->str, req->len, TS);
   g_assert_cmpuint (c->limits, ==, 0);
@@ -320,7 +330,7 @@ test_header_cap (void)
 static void
 test_violations_table (void)
 {
-  ws_conn *c = ws_conn_new ();
+  ws_conn *c = ws_conn_new (&ctx);
   for (int i = 0; i < WS_MAX_VIOLATIONS + 4; i++)
     ws_conn_violation (c, WS_VIOL_UNKNOWN_OPCODE, WS_SIDE_CLIENT, TS + i, (uint64_t) i * 10,
                        "opcode %d", i);
@@ -369,7 +379,7 @@ test_midstream (void)
   cb_ws_frame (c2s, 0x81, true, "ack 1", 5);
   cb_ws_frame (s2c, 0x81, false, "tick 2", 6);
   cb_ws_close (s2c, false, 1001, "going");
-  ws_conn *c = ws_conn_new ();
+  ws_conn *c = ws_conn_new (&ctx);
   c->start_us = TS;
   ws_conn_data (c, WS_SIDE_SERVER, s2c->data, s2c->len, TS + 1);
   ws_conn_data (c, WS_SIDE_CLIENT, c2s->data, c2s->len, TS + 2);
@@ -391,7 +401,7 @@ test_midstream (void)
 
   /* text that is no frame stream */
   static const char junk[] = "SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n";
-  c = ws_conn_new ();
+  c = ws_conn_new (&ctx);
   ws_conn_data (c, WS_SIDE_SERVER, (const uint8_t *) junk, strlen (junk), TS);
   ws_conn_data (c, WS_SIDE_CLIENT, (const uint8_t *) junk, strlen (junk), TS + 1);
   ws_conn_end (c);
@@ -415,8 +425,8 @@ test_gap (void)
   g_assert_cmpuint (c->dir[WS_SIDE_SERVER].gaps, ==, 2);
   g_assert_cmpuint (c->dir[WS_SIDE_SERVER].gap_bytes, ==, 1500);
   g_assert_cmpuint (c->dir[WS_SIDE_CLIENT].gaps, ==, 0);
-  g_assert_cmpuint (ws_stats.gaps, ==, 2);
-  g_assert_cmpuint (ws_stats.gap_bytes, ==, 1500);
+  g_assert_cmpuint (ctx.cnt.gaps, ==, 2);
+  g_assert_cmpuint (ctx.cnt.gap_bytes, ==, 1500);
   ws_conn_free (c);
   convo_clear (&cv);
 }
@@ -472,7 +482,7 @@ test_tcp_fin_rst (void)
   convo_init (&cv);
   sink k = { g_ptr_array_new_with_free_func ((GDestroyNotify) ws_conn_free) };
   ws_tcp_opts o = { .linger_us = 2 * G_USEC_PER_SEC, .idle_us = 0 };
-  ws_tcp *t = ws_tcp_new (&o, on_end, &k);
+  ws_tcp *t = ws_tcp_new (&ctx, &o, on_end, &k);
   int64_t ts = TS;
   uint32_t cend = CISN + 1 + cv.c2s->len, send = SISN + 1 + cv.s2c->len;
 
@@ -549,12 +559,12 @@ static void
 test_tcp_evict (void)
 {
   limits_default ();
-  ws_limits_cfg.max_conns = 2;
+  set.limits.max_conns = 2;
   convo cv;
   convo_init (&cv);
   sink k = { g_ptr_array_new_with_free_func ((GDestroyNotify) ws_conn_free) };
   ws_tcp_opts o = { .linger_us = 2 * G_USEC_PER_SEC, .idle_us = 0 };
-  ws_tcp *t = ws_tcp_new (&o, on_end, &k);
+  ws_tcp *t = ws_tcp_new (&ctx, &o, on_end, &k);
   int64_t ts = TS;
 
   open_convo (t, 41001, &cv, &ts);
@@ -569,7 +579,7 @@ test_tcp_evict (void)
   g_assert_cmpuint (c->limits, ==, WS_LIMIT_EVICTED);
   g_assert_cmpint (c->tcp_end, ==, WS_TCP_END_OPEN);
   check_convo_tcp (c, TS);     /* what it had is all kept */
-  g_assert_cmpuint (ws_stats.evicted, ==, 1);
+  g_assert_cmpuint (ctx.cnt.evicted, ==, 1);
   /* a late FIN of the evicted connection makes no record */
   ws_packet p = pkt (41001, true, CISN + 1 + cv.c2s->len, SISN + 1 + cv.s2c->len,
                      WS_TCP_FIN | WS_TCP_ACK, NULL, 0, ts++);
@@ -604,5 +614,7 @@ main (int argc, char **argv)
   g_test_add_func ("/conn/gap", test_gap);
   g_test_add_func ("/conn/tcp/fin-rst", test_tcp_fin_rst);
   g_test_add_func ("/conn/tcp/evict", test_tcp_evict);
-  return g_test_run ();
+  int rc = g_test_run ();
+  ws_ctx_clear (&ctx);
+  return rc;
 }
