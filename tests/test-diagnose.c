@@ -91,22 +91,19 @@ window_free (ws_conn_window *w)
 static void
 test_handshake_rejected (void)
 {
-  ws_conn *c = mk_conn (1, 5);
-  c->handshake_status = 403;
-  c->handshake_reason = g_strdup ("Forbidden");
-  c->origin = g_strdup ("https://evil.test");
-  c->stage = WS_STAGE_REJECTED;
-  tcp_fin (c, WS_SIDE_SERVER, 0.01);
+  ws_conn *c = cb_conn (1, 5);
+  cb_reject (c, 403, "Forbidden");
+  cb_origin (c, "https://evil.test");
+  cb_fin (c, WS_SIDE_SERVER, 0.01);
   check (c, NULL, "handshake_rejected", "http_403", "high");
   SUMMARY (c, "HTTP 403");
   EVIDENCE (c, "https://evil.test");
   g_assert_nonnull (strstr (c->cause.fix, "Origin"));
   ws_conn_free (c);
 
-  c = mk_conn (2, 5);
-  c->handshake_status = 502;
-  c->stage = WS_STAGE_REJECTED;
-  tcp_fin (c, WS_SIDE_SERVER, 0.01);
+  c = cb_conn (2, 5);
+  cb_reject (c, 502, NULL);
+  cb_fin (c, WS_SIDE_SERVER, 0.01);
   check (c, NULL, "handshake_rejected", "http_502", "high");
   ws_conn_free (c);
 }
@@ -115,11 +112,10 @@ test_handshake_rejected (void)
 static void
 test_handshake_accept (void)
 {
-  ws_conn *c = mk_conn (1, 5);
-  c->accept_valid = 0;
-  c->ws_accept = g_strdup ("N8ntNYkX6Qerw4tK3s/CYzpSZNd=");
-  tcp_fin (c, WS_SIDE_CLIENT, 0.003);
-  tcp_fin (c, WS_SIDE_SERVER, 0.004);
+  ws_conn *c = cb_conn (1, 5);
+  cb_accept (c, "N8ntNYkX6Qerw4tK3s/CYzpSZNd=", false);
+  cb_fin (c, WS_SIDE_CLIENT, 0.003);
+  cb_fin (c, WS_SIDE_SERVER, 0.004);
   check (c, NULL, "handshake_accept_mismatch", NULL, "high");
   /* RFC 6455 section 1.3's worked example for this key */
   EVIDENCE (c, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
@@ -127,12 +123,12 @@ test_handshake_accept (void)
   ws_conn_free (c);
 
   /* a lax client that carried on: the close is explained otherwise */
-  c = mk_conn (2, 5);
-  c->accept_valid = 0;
-  traffic (c, WS_SIDE_CLIENT, 3, 10, 1);
-  send_close (c, WS_SIDE_CLIENT, 1000, NULL, 2);
-  send_close (c, WS_SIDE_SERVER, 1000, NULL, 2.001);
-  tcp_fin (c, WS_SIDE_SERVER, 2.002);
+  c = cb_conn (2, 5);
+  cb_accept (c, NULL, false);
+  cb_traffic (c, WS_SIDE_CLIENT, 3, 10, 1);
+  cb_close (c, WS_SIDE_CLIENT, 1000, NULL, 2);
+  cb_close (c, WS_SIDE_SERVER, 1000, NULL, 2.001);
+  cb_fin (c, WS_SIDE_SERVER, 2.002);
   check (c, NULL, "normal_closure", NULL, "high");
   EVIDENCE (c, "lax client");
   ws_conn_free (c);
@@ -141,31 +137,27 @@ test_handshake_accept (void)
 static void
 test_handshake_extension (void)
 {
-  ws_conn *c = mk_conn (1, 5);
-  c->offered_extensions = NULL;
-  c->accepted_extensions = g_strdup ("permessage-deflate");
-  c->handshake_problem_kind = WS_HS_UNREQUESTED_EXTENSION;
-  c->handshake_problem = g_strdup ("permessage-deflate was not offered");
-  tcp_fin (c, WS_SIDE_CLIENT, 0.003);
+  ws_conn *c = cb_conn (1, 5);
+  cb_extensions (c, NULL, "permessage-deflate");
+  cb_handshake_problem (c, WS_HS_UNREQUESTED_EXTENSION, "permessage-deflate was not offered");
+  cb_fin (c, WS_SIDE_CLIENT, 0.003);
   check (c, NULL, "handshake_unrequested_extension", NULL, "high");
   EVIDENCE (c, "permessage-deflate was not offered");
   ws_conn_free (c);
 
-  c = mk_conn (2, 5);
-  c->offered_extensions = g_strdup ("permessage-deflate");
-  c->accepted_extensions = g_strdup ("permessage-deflate; client_max_window_bits=10");
-  c->handshake_problem_kind = WS_HS_BAD_EXTENSION_PARAM;
-  c->handshake_problem = g_strdup ("client_max_window_bits in the response but not offered");
-  tcp_rst (c, WS_SIDE_CLIENT, 0.003);
+  c = cb_conn (2, 5);
+  cb_extensions (c, "permessage-deflate", "permessage-deflate; client_max_window_bits=10");
+  cb_handshake_problem (c, WS_HS_BAD_EXTENSION_PARAM,
+                        "client_max_window_bits in the response but not offered");
+  cb_rst (c, WS_SIDE_CLIENT, 0.003);
   check (c, NULL, "handshake_unrequested_extension", "forbidden_parameter", "high");
   SUMMARY (c, "RFC 7692");
   ws_conn_free (c);
 
-  c = mk_conn (3, 5);
-  c->offered_subprotocols = g_strdup ("v1");
-  c->accepted_subprotocol = g_strdup ("v2");
-  c->handshake_problem_kind = WS_HS_UNREQUESTED_SUBPROTOCOL;
-  tcp_fin (c, WS_SIDE_CLIENT, 0.003);
+  c = cb_conn (3, 5);
+  cb_subprotocols (c, "v1", "v2");
+  cb_handshake_problem (c, WS_HS_UNREQUESTED_SUBPROTOCOL, NULL);
+  cb_fin (c, WS_SIDE_CLIENT, 0.003);
   check (c, NULL, "handshake_unrequested_subprotocol", NULL, "high");
   EVIDENCE (c, "the server chose v2");
   ws_conn_free (c);
@@ -174,11 +166,9 @@ test_handshake_extension (void)
 static void
 test_handshake_no_response (void)
 {
-  ws_conn *c = mk_conn (1, 5);
-  c->handshake_status = -1;
-  c->response_us = 0;
-  c->stage = WS_STAGE_HANDSHAKE;
-  tcp_fin (c, WS_SIDE_SERVER, 30);
+  ws_conn *c = cb_conn (1, 5);
+  cb_no_response (c);
+  cb_fin (c, WS_SIDE_SERVER, 30);
   check (c, NULL, "connection_dropped", "no_handshake_response", "medium");
   ws_conn_free (c);
 }
@@ -189,12 +179,12 @@ test_handshake_no_response (void)
 static void
 test_normal_no_echo (void)
 {
-  ws_conn *c = mk_conn (1, 5);
-  traffic (c, WS_SIDE_CLIENT, 2, 50, 0.5);
-  traffic (c, WS_SIDE_SERVER, 2, 50, 0.5);
-  send_close (c, WS_SIDE_CLIENT, 1000, NULL, 1);
-  tcp_fin (c, WS_SIDE_SERVER, 1.001);
-  tcp_fin (c, WS_SIDE_CLIENT, 1.002);
+  ws_conn *c = cb_conn (1, 5);
+  cb_traffic (c, WS_SIDE_CLIENT, 2, 50, 0.5);
+  cb_traffic (c, WS_SIDE_SERVER, 2, 50, 0.5);
+  cb_close (c, WS_SIDE_CLIENT, 1000, NULL, 1);
+  cb_fin (c, WS_SIDE_SERVER, 1.001);
+  cb_fin (c, WS_SIDE_CLIENT, 1.002);
   check (c, NULL, "normal_closure", NULL, "high");
   SUMMARY (c, "never answered");
   EVIDENCE (c, "without echoing it");
@@ -205,11 +195,11 @@ test_normal_no_echo (void)
 static void
 test_normal_rst_after_echo (void)
 {
-  ws_conn *c = mk_conn (1, 5);
-  traffic (c, WS_SIDE_CLIENT, 2, 50, 0.5);
-  send_close (c, WS_SIDE_CLIENT, 1000, NULL, 1);
-  send_close (c, WS_SIDE_SERVER, 1000, NULL, 1.001);
-  tcp_rst (c, WS_SIDE_CLIENT, 1.002);
+  ws_conn *c = cb_conn (1, 5);
+  cb_traffic (c, WS_SIDE_CLIENT, 2, 50, 0.5);
+  cb_close (c, WS_SIDE_CLIENT, 1000, NULL, 1);
+  cb_close (c, WS_SIDE_SERVER, 1000, NULL, 1.001);
+  cb_rst (c, WS_SIDE_CLIENT, 1.002);
   check (c, NULL, "normal_closure", NULL, "high");
   g_assert_null (strstr (c->cause.summary, "failed the connection"));
   ws_conn_free (c);
@@ -219,19 +209,19 @@ test_normal_rst_after_echo (void)
 static void
 test_failed_connection (void)
 {
-  ws_conn *c = mk_conn (1, 5);
-  traffic (c, WS_SIDE_SERVER, 2, 50, 0.5);
-  send_close (c, WS_SIDE_SERVER, 1011, NULL, 1);
-  tcp_rst (c, WS_SIDE_SERVER, 1.0005);
+  ws_conn *c = cb_conn (1, 5);
+  cb_traffic (c, WS_SIDE_SERVER, 2, 50, 0.5);
+  cb_close (c, WS_SIDE_SERVER, 1011, NULL, 1);
+  cb_rst (c, WS_SIDE_SERVER, 1.0005);
   check (c, NULL, "server_internal_error", NULL, "high");
   SUMMARY (c, "failed the connection");
   SUMMARY (c, "most likely saw 1006 although 1011 was on the wire");
   ws_conn_free (c);
 
   /* FIN with no echo at all counts too */
-  c = mk_conn (2, 5);
-  send_close (c, WS_SIDE_CLIENT, 1000, NULL, 1);
-  tcp_fin (c, WS_SIDE_CLIENT, 1.0001);
+  c = cb_conn (2, 5);
+  cb_close (c, WS_SIDE_CLIENT, 1000, NULL, 1);
+  cb_fin (c, WS_SIDE_CLIENT, 1.0001);
   check (c, NULL, "normal_closure", NULL, NULL);
   SUMMARY (c, "saw 1006 although 1000");
   ws_conn_free (c);
@@ -241,10 +231,10 @@ test_failed_connection (void)
 static void
 test_no_status (void)
 {
-  ws_conn *c = mk_conn (1, 5);
-  send_close (c, WS_SIDE_CLIENT, -1, NULL, 1);
-  send_close (c, WS_SIDE_SERVER, -1, NULL, 1.01);
-  tcp_fin (c, WS_SIDE_SERVER, 1.02);
+  ws_conn *c = cb_conn (1, 5);
+  cb_close (c, WS_SIDE_CLIENT, -1, NULL, 1);
+  cb_close (c, WS_SIDE_SERVER, -1, NULL, 1.01);
+  cb_fin (c, WS_SIDE_SERVER, 1.02);
   check (c, NULL, "no_status", NULL, "high");
   SUMMARY (c, "1005");
   ws_conn_free (c);
@@ -253,12 +243,12 @@ test_no_status (void)
 static void
 test_going_away (void)
 {
-  ws_conn *c = mk_conn (1, 5);
-  c->user_agent = g_strdup ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like "
-                            "Gecko) Chrome/120.0.0.0 Safari/537.36");
-  send_close (c, WS_SIDE_CLIENT, 1001, NULL, 5);
-  send_close (c, WS_SIDE_SERVER, 1001, NULL, 5.001);
-  tcp_fin (c, WS_SIDE_SERVER, 5.002);
+  ws_conn *c = cb_conn (1, 5);
+  cb_user_agent (c, "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like "
+                    "Gecko) Chrome/120.0.0.0 Safari/537.36");
+  cb_close (c, WS_SIDE_CLIENT, 1001, NULL, 5);
+  cb_close (c, WS_SIDE_SERVER, 1001, NULL, 5.001);
+  cb_fin (c, WS_SIDE_SERVER, 5.002);
   check (c, NULL, "endpoint_going_away", "client_leaving", "high");
   SUMMARY (c, "navigated away");
   EVIDENCE (c, "Chromium-based browser");
@@ -269,12 +259,12 @@ test_going_away (void)
 static void
 test_going_away_server_reconnect (void)
 {
-  ws_conn *c = mk_conn (1, 5);
-  send_close (c, WS_SIDE_SERVER, 1001, NULL, 5);
-  send_close (c, WS_SIDE_CLIENT, 1001, NULL, 5.001);
-  tcp_fin (c, WS_SIDE_SERVER, 5.002);
+  ws_conn *c = cb_conn (1, 5);
+  cb_close (c, WS_SIDE_SERVER, 1001, NULL, 5);
+  cb_close (c, WS_SIDE_CLIENT, 1001, NULL, 5.001);
+  cb_fin (c, WS_SIDE_SERVER, 5.002);
 
-  ws_conn *next = mk_conn (2, 5);
+  ws_conn *next = cb_conn (2, 5);
   next->start_us = T0 + S (6.5);
   ws_conn_brief b[2];
   ws_conn_brief_fill (&b[0], c);
@@ -293,29 +283,29 @@ test_going_away_server_reconnect (void)
 static void
 test_protocol_violation (void)
 {
-  ws_conn *c = mk_conn (1, 5);
-  traffic (c, WS_SIDE_CLIENT, 1, 20, 1);
-  violation (c, WS_VIOL_UNMASKED_CLIENT_FRAME, WS_SIDE_CLIENT, 1, 0, NULL);
-  send_close (c, WS_SIDE_SERVER, 1002, "incorrect masking", 1.001);
-  tcp_fin (c, WS_SIDE_SERVER, 1.002);
+  ws_conn *c = cb_conn (1, 5);
+  cb_traffic (c, WS_SIDE_CLIENT, 1, 20, 1);
+  cb_violation (c, WS_VIOL_UNMASKED_CLIENT_FRAME, WS_SIDE_CLIENT, 1, 0, NULL);
+  cb_close (c, WS_SIDE_SERVER, 1002, "incorrect masking", 1.001);
+  cb_fin (c, WS_SIDE_SERVER, 1.002);
   check (c, NULL, "protocol_violation", ws_violation_name (WS_VIOL_UNMASKED_CLIENT_FRAME), "high");
   EVIDENCE (c, "Python websockets");
   ws_conn_free (c);
 
   /* RSV1 although the 101 did not accept the offered permessage-deflate */
-  c = mk_conn (2, 5);
-  c->offered_extensions = g_strdup ("permessage-deflate; client_max_window_bits");
-  violation (c, WS_VIOL_RSV_NOT_NEGOTIATED, WS_SIDE_SERVER, 1, 0, "RSV1");
-  send_close (c, WS_SIDE_CLIENT, 1002, NULL, 1.001);
-  tcp_fin (c, WS_SIDE_SERVER, 1.002);
+  c = cb_conn (2, 5);
+  cb_extensions (c, "permessage-deflate; client_max_window_bits", NULL);
+  cb_violation (c, WS_VIOL_RSV_NOT_NEGOTIATED, WS_SIDE_SERVER, 1, 0, "RSV1");
+  cb_close (c, WS_SIDE_CLIENT, 1002, NULL, 1.001);
+  cb_fin (c, WS_SIDE_SERVER, 1.002);
   check (c, NULL, "protocol_violation", ws_violation_name (WS_VIOL_RSV_NOT_NEGOTIATED), "high");
   SUMMARY (c, "altered the handshake headers");
   ws_conn_free (c);
 
   /* no violation visible */
-  c = mk_conn (3, 5);
-  send_close (c, WS_SIDE_CLIENT, 1002, NULL, 1.001);
-  tcp_fin (c, WS_SIDE_SERVER, 1.002);
+  c = cb_conn (3, 5);
+  cb_close (c, WS_SIDE_CLIENT, 1002, NULL, 1.001);
+  cb_fin (c, WS_SIDE_SERVER, 1.002);
   check (c, NULL, "protocol_violation", NULL, "low");
   ws_conn_free (c);
 }
@@ -324,12 +314,12 @@ test_protocol_violation (void)
 static void
 test_oversized_close (void)
 {
-  ws_conn *c = mk_conn (1, 5);
+  ws_conn *c = cb_conn (1, 5);
   char *reason = g_strnfill (256, 'C');
-  send_close (c, WS_SIDE_SERVER, 1000, reason, 1);
+  cb_close (c, WS_SIDE_SERVER, 1000, reason, 1);
   g_free (reason);
-  violation (c, WS_VIOL_CONTROL_TOO_LONG, WS_SIDE_SERVER, 1, 0, "258 bytes");
-  tcp_fin (c, WS_SIDE_CLIENT, 1.001);
+  cb_violation (c, WS_VIOL_CONTROL_TOO_LONG, WS_SIDE_SERVER, 1, 0, "258 bytes");
+  cb_fin (c, WS_SIDE_CLIENT, 1.001);
   check (c, NULL, "protocol_violation", ws_violation_name (WS_VIOL_CONTROL_TOO_LONG), "medium");
   SUMMARY (c, "258-byte payload");
   ws_conn_free (c);
@@ -338,12 +328,12 @@ test_oversized_close (void)
 static void
 test_invalid_payload (void)
 {
-  ws_conn *c = mk_conn (1, 5);
-  traffic (c, WS_SIDE_CLIENT, 4, 30, 2);
-  violation (c, WS_VIOL_TEXT_NOT_UTF8, WS_SIDE_CLIENT, 2, 84, "byte 0xff at message offset 3");
-  send_close (c, WS_SIDE_SERVER, 1007, "invalid start byte at position 3", 2.001);
-  send_close (c, WS_SIDE_CLIENT, 1007, NULL, 2.002);
-  tcp_fin (c, WS_SIDE_SERVER, 2.003);
+  ws_conn *c = cb_conn (1, 5);
+  cb_traffic (c, WS_SIDE_CLIENT, 4, 30, 2);
+  cb_violation (c, WS_VIOL_TEXT_NOT_UTF8, WS_SIDE_CLIENT, 2, 84, "byte 0xff at message offset 3");
+  cb_close (c, WS_SIDE_SERVER, 1007, "invalid start byte at position 3", 2.001);
+  cb_close (c, WS_SIDE_CLIENT, 1007, NULL, 2.002);
+  cb_fin (c, WS_SIDE_SERVER, 2.003);
   check (c, NULL, "invalid_payload", ws_violation_name (WS_VIOL_TEXT_NOT_UTF8), "high");
   SUMMARY (c, "offset 84");
   EVIDENCE (c, "byte 0xff at message offset 3");
@@ -355,14 +345,11 @@ test_invalid_payload (void)
 static void
 test_too_big_reason (void)
 {
-  ws_conn *c = mk_conn (1, 5);
-  c->dir[WS_SIDE_SERVER].frames = 1;
-  c->dir[WS_SIDE_SERVER].pings = 1;
-  c->dir[WS_SIDE_SERVER].largest_control = 4;
-  c->dir[WS_SIDE_SERVER].last_frame_us = c->dir[WS_SIDE_SERVER].last_ping_us = T0 + S (0.5);
-  send_close (c, WS_SIDE_CLIENT, 1009, "over size limit (4 > 2 bytes)", 0.501);
-  send_close (c, WS_SIDE_SERVER, 1009, "over size limit (4 > 2 bytes)", 0.502);
-  tcp_fin (c, WS_SIDE_SERVER, 0.503);
+  ws_conn *c = cb_conn (1, 5);
+  cb_ping (c, WS_SIDE_SERVER, 4, 0.5);
+  cb_close (c, WS_SIDE_CLIENT, 1009, "over size limit (4 > 2 bytes)", 0.501);
+  cb_close (c, WS_SIDE_SERVER, 1009, "over size limit (4 > 2 bytes)", 0.502);
+  cb_fin (c, WS_SIDE_SERVER, 0.503);
   check (c, NULL, "message_too_big", "limit_in_reason", "high");
   SUMMARY (c, "control frame of 4 bytes");
   SUMMARY (c, "limit of 2 bytes");
@@ -374,15 +361,15 @@ test_too_big_reason (void)
 static void
 test_too_big_bracket (void)
 {
-  ws_conn *c = mk_conn (1, 5);
+  ws_conn *c = cb_conn (1, 5);
   ws_dir_stats *d = &c->dir[WS_SIDE_CLIENT];
   d->frames = d->messages = 3;
   d->largest_message = d->last_message = 2 * 1024 * 1024;
   d->largest_before_last = 512 * 1024;
   d->last_frame_us = d->last_data_us = T0 + S (3);
-  send_close (c, WS_SIDE_SERVER, 1009, NULL, 3.001);
-  send_close (c, WS_SIDE_CLIENT, 1009, NULL, 3.002);
-  tcp_fin (c, WS_SIDE_SERVER, 3.003);
+  cb_close (c, WS_SIDE_SERVER, 1009, NULL, 3.001);
+  cb_close (c, WS_SIDE_CLIENT, 1009, NULL, 3.002);
+  cb_fin (c, WS_SIDE_SERVER, 3.003);
   check (c, NULL, "message_too_big", "bracketed", "high");
   SUMMARY (c, "between 524288 bytes");
   EVIDENCE (c, "Python websockets' default max_size of 1 MiB");
@@ -395,11 +382,11 @@ test_too_big_bracket (void)
 static void
 test_mandatory_extension (void)
 {
-  ws_conn *c = mk_conn (1, 5);
-  c->offered_extensions = g_strdup ("permessage-deflate; client_max_window_bits");
-  send_close (c, WS_SIDE_CLIENT, 1010, "permessage-deflate", 0.01);
-  send_close (c, WS_SIDE_SERVER, 1010, "permessage-deflate", 0.011);
-  tcp_fin (c, WS_SIDE_SERVER, 0.012);
+  ws_conn *c = cb_conn (1, 5);
+  cb_extensions (c, "permessage-deflate; client_max_window_bits", NULL);
+  cb_close (c, WS_SIDE_CLIENT, 1010, "permessage-deflate", 0.01);
+  cb_close (c, WS_SIDE_SERVER, 1010, "permessage-deflate", 0.011);
+  cb_fin (c, WS_SIDE_SERVER, 0.012);
   check (c, NULL, "extension_not_negotiated", NULL, "high");
   SUMMARY (c, "did not accept permessage-deflate");
   g_assert_nonnull (strstr (c->cause.fix, "perMessageDeflate"));
@@ -410,36 +397,32 @@ static void
 test_internal_error (void)
 {
   /* python websockets keepalive: ping at 20 s, no pong, 1011 at 40 s */
-  ws_conn *c = mk_conn (1, 5);
-  traffic (c, WS_SIDE_CLIENT, 1, 10, 5);
-  c->dir[WS_SIDE_SERVER].frames = 2;
-  c->dir[WS_SIDE_SERVER].pings = 1;
-  c->dir[WS_SIDE_SERVER].last_ping_us = c->dir[WS_SIDE_SERVER].last_frame_us = T0 + S (20);
-  send_close (c, WS_SIDE_SERVER, 1011, "keepalive ping timeout", 40);
-  tcp_fin (c, WS_SIDE_SERVER, 40.001);
+  ws_conn *c = cb_conn (1, 5);
+  cb_traffic (c, WS_SIDE_CLIENT, 1, 10, 5);
+  cb_ping (c, WS_SIDE_SERVER, 0, 20);
+  cb_close (c, WS_SIDE_SERVER, 1011, "keepalive ping timeout", 40);
+  cb_fin (c, WS_SIDE_SERVER, 40.001);
   check (c, NULL, "keepalive_timeout", "ping_unanswered", "high");
   EVIDENCE (c, "ping_timeout of 20 s");
   EVIDENCE (c, "Python websockets");
   ws_conn_free (c);
 
   /* the pong did come */
-  c = mk_conn (2, 5);
-  c->dir[WS_SIDE_SERVER].pings = 1;
-  c->dir[WS_SIDE_SERVER].last_ping_us = T0 + S (20);
-  c->dir[WS_SIDE_CLIENT].pongs = 1;
-  c->dir[WS_SIDE_CLIENT].last_pong_us = T0 + S (39.5);
-  send_close (c, WS_SIDE_SERVER, 1011, "keepalive ping timeout", 40);
-  tcp_fin (c, WS_SIDE_SERVER, 40.001);
+  c = cb_conn (2, 5);
+  cb_ping (c, WS_SIDE_SERVER, 0, 20);
+  cb_pong (c, WS_SIDE_CLIENT, 39.5);
+  cb_close (c, WS_SIDE_SERVER, 1011, "keepalive ping timeout", 40);
+  cb_fin (c, WS_SIDE_SERVER, 40.001);
   check (c, NULL, "keepalive_timeout", "pong_late", "low");
   ws_conn_free (c);
 
   /* an exception in the handler */
-  c = mk_conn (3, 5);
-  c->server_header = g_strdup ("Python/3.11 websockets/10.4");
-  traffic (c, WS_SIDE_CLIENT, 1, 10, 1);
-  send_close (c, WS_SIDE_SERVER, 1011, NULL, 1.01);
-  send_close (c, WS_SIDE_CLIENT, 1011, NULL, 1.02);
-  tcp_fin (c, WS_SIDE_SERVER, 1.03);
+  c = cb_conn (3, 5);
+  cb_server (c, "Python/3.11 websockets/10.4");
+  cb_traffic (c, WS_SIDE_CLIENT, 1, 10, 1);
+  cb_close (c, WS_SIDE_SERVER, 1011, NULL, 1.01);
+  cb_close (c, WS_SIDE_CLIENT, 1011, NULL, 1.02);
+  cb_fin (c, WS_SIDE_SERVER, 1.03);
   check (c, NULL, "server_internal_error", NULL, "high");
   EVIDENCE (c, "connection handler failed");
   ws_conn_free (c);
@@ -469,11 +452,11 @@ test_simple_codes (void)
   };
   for (size_t i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      ws_conn *c = mk_conn (i + 1, 5);
-      traffic (c, WS_OTHER_SIDE (cases[i].by), 10, 100, 30);
-      send_close (c, cases[i].by, cases[i].code, NULL, 31);
-      send_close (c, WS_OTHER_SIDE (cases[i].by), cases[i].code, NULL, 31.01);
-      tcp_fin (c, WS_SIDE_SERVER, 31.02);
+      ws_conn *c = cb_conn (i + 1, 5);
+      cb_traffic (c, WS_OTHER_SIDE (cases[i].by), 10, 100, 30);
+      cb_close (c, cases[i].by, cases[i].code, NULL, 31);
+      cb_close (c, WS_OTHER_SIDE (cases[i].by), cases[i].code, NULL, 31.01);
+      cb_fin (c, WS_SIDE_SERVER, 31.02);
       check (c, NULL, cases[i].id, cases[i].detail, NULL);
       ws_conn_free (c);
     }
@@ -482,10 +465,10 @@ test_simple_codes (void)
 static void
 test_graphql_code (void)
 {
-  ws_conn *c = mk_conn (1, 5);
-  c->accepted_subprotocol = g_strdup ("graphql-transport-ws");
-  send_close (c, WS_SIDE_SERVER, 4408, "Connection initialisation timeout", 3);
-  tcp_fin (c, WS_SIDE_SERVER, 3.01);
+  ws_conn *c = cb_conn (1, 5);
+  cb_subprotocols (c, NULL, "graphql-transport-ws");
+  cb_close (c, WS_SIDE_SERVER, 4408, "Connection initialisation timeout", 3);
+  cb_fin (c, WS_SIDE_SERVER, 3.01);
   check (c, NULL, "application_code", "private", "high");
   SUMMARY (c, "\"Connection initialisation timeout\"");
   EVIDENCE (c, "GraphQL over WebSocket");
@@ -498,19 +481,19 @@ test_graphql_code (void)
 static void
 test_peer_reset (void)
 {
-  ws_conn *c = mk_conn (1, 5);
-  traffic (c, WS_SIDE_CLIENT, 100, 100, 10.0);
-  traffic (c, WS_SIDE_SERVER, 100, 100, 9.9);
-  tcp_fin (c, WS_SIDE_SERVER, 9.95);
-  tcp_rst (c, WS_SIDE_SERVER, 10.001);
+  ws_conn *c = cb_conn (1, 5);
+  cb_traffic (c, WS_SIDE_CLIENT, 100, 100, 10.0);
+  cb_traffic (c, WS_SIDE_SERVER, 100, 100, 9.9);
+  cb_fin (c, WS_SIDE_SERVER, 9.95);
+  cb_rst (c, WS_SIDE_SERVER, 10.001);
   check (c, NULL, "peer_reset", "server_reset", "high");
   EVIDENCE (c, "process was gone");
   ws_conn_free (c);
 
   /* plain RST mid-traffic */
-  c = mk_conn (2, 5);
-  traffic (c, WS_SIDE_CLIENT, 100, 100, 10.0);
-  tcp_rst (c, WS_SIDE_CLIENT, 10.2);
+  c = cb_conn (2, 5);
+  cb_traffic (c, WS_SIDE_CLIENT, 100, 100, 10.0);
+  cb_rst (c, WS_SIDE_CLIENT, 10.2);
   check (c, NULL, "peer_reset", "client_reset", "high");
   SUMMARY (c, "reset the connection mid-traffic");
   ws_conn_free (c);
@@ -519,12 +502,12 @@ test_peer_reset (void)
 static void
 test_idle_nginx (void)
 {
-  ws_conn *c = mk_conn (1, 5);
-  c->server_header = g_strdup ("nginx/1.22.1");
-  traffic (c, WS_SIDE_CLIENT, 3, 10, 2);
-  traffic (c, WS_SIDE_SERVER, 3, 10, 2.001);
-  tcp_fin (c, WS_SIDE_SERVER, 62.05);
-  tcp_fin (c, WS_SIDE_CLIENT, 62.06);
+  ws_conn *c = cb_conn (1, 5);
+  cb_server (c, "nginx/1.22.1");
+  cb_traffic (c, WS_SIDE_CLIENT, 3, 10, 2);
+  cb_traffic (c, WS_SIDE_SERVER, 3, 10, 2.001);
+  cb_fin (c, WS_SIDE_SERVER, 62.05);
+  cb_fin (c, WS_SIDE_CLIENT, 62.06);
   check (c, NULL, "idle_timeout", "nginx_proxy_read_timeout", "high");
   SUMMARY (c, "proxy_read_timeout");
   EVIDENCE (c, "no pings in either direction");
@@ -532,9 +515,9 @@ test_idle_nginx (void)
   ws_conn_free (c);
 
   /* same silence, no Server header: both 60 s candidates named */
-  c = mk_conn (2, 5);
-  traffic (c, WS_SIDE_CLIENT, 3, 10, 2);
-  tcp_fin (c, WS_SIDE_SERVER, 61.5);
+  c = cb_conn (2, 5);
+  cb_traffic (c, WS_SIDE_CLIENT, 3, 10, 2);
+  cb_fin (c, WS_SIDE_SERVER, 61.5);
   check (c, NULL, "idle_timeout", "idle_timeout_60s", "medium");
   SUMMARY (c, "AWS ALB");
   SUMMARY (c, "nginx");
@@ -551,18 +534,18 @@ test_idle_others (void)
   };
   for (size_t i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      ws_conn *c = mk_conn (i + 1, 5);
-      traffic (c, WS_SIDE_CLIENT, 3, 10, 2);
-      tcp_fin (c, WS_SIDE_SERVER, cases[i].end);
+      ws_conn *c = cb_conn (i + 1, 5);
+      cb_traffic (c, WS_SIDE_CLIENT, 3, 10, 2);
+      cb_fin (c, WS_SIDE_SERVER, cases[i].end);
       check (c, NULL, "idle_timeout", cases[i].detail, "medium");
       ws_conn_free (c);
     }
 
   /* busy until the end, cut 30 s after the 101 */
-  ws_conn *c = mk_conn (9, 5);
-  traffic (c, WS_SIDE_CLIENT, 300, 10, 29.9);
-  traffic (c, WS_SIDE_SERVER, 300, 10, 29.95);
-  tcp_fin (c, WS_SIDE_SERVER, 30.1);
+  ws_conn *c = cb_conn (9, 5);
+  cb_traffic (c, WS_SIDE_CLIENT, 300, 10, 29.9);
+  cb_traffic (c, WS_SIDE_SERVER, 300, 10, 29.95);
+  cb_fin (c, WS_SIDE_SERVER, 30.1);
   check (c, NULL, "idle_timeout", "lifetime_30s", "medium");
   EVIDENCE (c, "lifetime since the 101");
   ws_conn_free (c);
@@ -571,15 +554,13 @@ test_idle_others (void)
 static void
 test_keepalive_1006 (void)
 {
-  ws_conn *c = mk_conn (1, 5);
-  traffic (c, WS_SIDE_CLIENT, 3, 10, 2);
-  traffic (c, WS_SIDE_SERVER, 3, 10, 2);
-  c->dir[WS_SIDE_CLIENT].pings = 2;
-  c->dir[WS_SIDE_CLIENT].frames += 2;
-  c->dir[WS_SIDE_CLIENT].last_ping_us = c->dir[WS_SIDE_CLIENT].last_frame_us = T0 + S (22);
-  c->dir[WS_SIDE_SERVER].pongs = 1;
-  c->dir[WS_SIDE_SERVER].last_pong_us = T0 + S (2.01);
-  tcp_fin (c, WS_SIDE_CLIENT, 42);
+  ws_conn *c = cb_conn (1, 5);
+  cb_traffic (c, WS_SIDE_CLIENT, 3, 10, 2);
+  cb_traffic (c, WS_SIDE_SERVER, 3, 10, 2);
+  cb_ping (c, WS_SIDE_CLIENT, 0, 2);
+  cb_pong (c, WS_SIDE_SERVER, 2.01);
+  cb_ping (c, WS_SIDE_CLIENT, 0, 22);
+  cb_fin (c, WS_SIDE_CLIENT, 42);
   check (c, NULL, "keepalive_timeout", "ping_unanswered", "high");
   EVIDENCE (c, "last ping got no pong");
   ws_conn_free (c);
@@ -588,10 +569,10 @@ test_keepalive_1006 (void)
 static void
 test_dropped (void)
 {
-  ws_conn *c = mk_conn (1, 5);
-  traffic (c, WS_SIDE_CLIENT, 3, 10, 5);
-  traffic (c, WS_SIDE_SERVER, 3, 10, 5.1);
-  tcp_fin (c, WS_SIDE_SERVER, 7.3);
+  ws_conn *c = cb_conn (1, 5);
+  cb_traffic (c, WS_SIDE_CLIENT, 3, 10, 5);
+  cb_traffic (c, WS_SIDE_SERVER, 3, 10, 5.1);
+  cb_fin (c, WS_SIDE_SERVER, 7.3);
   check (c, NULL, "connection_dropped", "server_fin", "medium");
   SUMMARY (c, "client application saw 1006");
   ws_conn_free (c);
@@ -601,10 +582,10 @@ test_dropped (void)
 static void
 test_violation_then_fin (void)
 {
-  ws_conn *c = mk_conn (1, 5);
-  traffic (c, WS_SIDE_SERVER, 3, 10, 5);
-  violation (c, WS_VIOL_MASKED_SERVER_FRAME, WS_SIDE_SERVER, 5, 200, NULL);
-  tcp_fin (c, WS_SIDE_CLIENT, 5.01);
+  ws_conn *c = cb_conn (1, 5);
+  cb_traffic (c, WS_SIDE_SERVER, 3, 10, 5);
+  cb_violation (c, WS_VIOL_MASKED_SERVER_FRAME, WS_SIDE_SERVER, 5, 200, NULL);
+  cb_fin (c, WS_SIDE_CLIENT, 5.01);
   check (c, NULL, "protocol_violation", ws_violation_name (WS_VIOL_MASKED_SERVER_FRAME), "medium");
   ws_conn_free (c);
 }
@@ -617,10 +598,10 @@ test_same_idle (void)
   ws_conn_brief b[3];
   for (int i = 0; i < 3; i++)
     {
-      cs[i] = mk_conn (i + 1, 5 + i);
+      cs[i] = cb_conn (i + 1, 5 + i);
       cs[i]->start_us += S (i * 10);
-      traffic (cs[i], WS_SIDE_CLIENT, 3, 10, 2 + i * 10);
-      tcp_fin (cs[i], WS_SIDE_SERVER, 2 + i * 10 + 42 + i * 0.3);
+      cb_traffic (cs[i], WS_SIDE_CLIENT, 3, 10, 2 + i * 10);
+      cb_fin (cs[i], WS_SIDE_SERVER, 2 + i * 10 + 42 + i * 0.3);
       ws_conn_brief_fill (&b[i], cs[i]);
     }
   g_assert_cmpint (b[0].idle_us, ==, S (42));
@@ -637,18 +618,18 @@ test_same_idle (void)
 static void
 test_proxy_pair (void)
 {
-  ws_conn *down = mk_conn (1, 5);
+  ws_conn *down = cb_conn (1, 5);
   down->server_header = g_strdup ("nginx/1.22.1");
-  traffic (down, WS_SIDE_CLIENT, 1, 5, 1);
-  traffic (down, WS_SIDE_SERVER, 1, 5, 1.001);
-  tcp_fin (down, WS_SIDE_SERVER, 6.002);
+  cb_traffic (down, WS_SIDE_CLIENT, 1, 5, 1);
+  cb_traffic (down, WS_SIDE_SERVER, 1, 5, 1.001);
+  cb_fin (down, WS_SIDE_SERVER, 6.002);
 
-  ws_conn *up = mk_conn (2, 2);           /* client 10.0.0.2: the proxy */
+  ws_conn *up = cb_conn (2, 2);           /* client 10.0.0.2: the proxy */
   up->addr[WS_SIDE_SERVER].addr[3] = 3;   /* upstream 10.0.0.3:9000 */
   up->port[WS_SIDE_SERVER] = 9000;
-  traffic (up, WS_SIDE_CLIENT, 1, 5, 1.0005);
-  traffic (up, WS_SIDE_SERVER, 1, 5, 1.0008);
-  tcp_fin (up, WS_SIDE_CLIENT, 6.0025);
+  cb_traffic (up, WS_SIDE_CLIENT, 1, 5, 1.0005);
+  cb_traffic (up, WS_SIDE_SERVER, 1, 5, 1.0008);
+  cb_fin (up, WS_SIDE_CLIENT, 6.0025);
 
   ws_conn_window w = window_of ((ws_conn *[]) { down, up }, 2);
   check (down, &w, "idle_timeout", "proxy_idle", "high");
@@ -670,12 +651,12 @@ test_close_storm (void)
   ws_conn *cs[6];
   for (int i = 0; i < 5; i++)
     {
-      cs[i] = mk_conn (i + 1, 5 + i);
-      send_close (cs[i], WS_SIDE_SERVER, 1012, NULL, 100 + i * 0.1);
-      tcp_fin (cs[i], WS_SIDE_SERVER, 100.01 + i * 0.1);
+      cs[i] = cb_conn (i + 1, 5 + i);
+      cb_close (cs[i], WS_SIDE_SERVER, 1012, NULL, 100 + i * 0.1);
+      cb_fin (cs[i], WS_SIDE_SERVER, 100.01 + i * 0.1);
     }
   /* client .5 comes back 2 s later */
-  cs[5] = mk_conn (6, 5);
+  cs[5] = cb_conn (6, 5);
   cs[5]->start_us = T0 + S (102);
   ws_conn_window w = window_of (cs, 6);
   check (cs[0], &w, "service_restart", "close_storm", "high");
@@ -695,9 +676,9 @@ test_close_storm (void)
 static void
 test_still_open (void)
 {
-  ws_conn *c = mk_conn (1, 5);
-  traffic (c, WS_SIDE_CLIENT, 3, 10, 5);
-  c->end_us = T0 + S (8);
+  ws_conn *c = cb_conn (1, 5);
+  cb_traffic (c, WS_SIDE_CLIENT, 3, 10, 5);
+  cb_last_packet (c, 8);
   check (c, NULL, "still_open", NULL, "high");
   SUMMARY (c, "3.0 s");
   /* diagnosing twice replaces, never leaks or appends */
@@ -712,12 +693,11 @@ test_still_open (void)
 static void
 test_gaps_lower_confidence (void)
 {
-  ws_conn *c = mk_conn (1, 5);
-  c->dir[WS_SIDE_CLIENT].gaps = 1;
-  c->dir[WS_SIDE_CLIENT].gap_bytes = 1400;
-  send_close (c, WS_SIDE_CLIENT, 1000, NULL, 1);
-  send_close (c, WS_SIDE_SERVER, 1000, NULL, 1.001);
-  tcp_fin (c, WS_SIDE_SERVER, 1.002);
+  ws_conn *c = cb_conn (1, 5);
+  cb_gap (c, WS_SIDE_CLIENT, 1400);
+  cb_close (c, WS_SIDE_CLIENT, 1000, NULL, 1);
+  cb_close (c, WS_SIDE_SERVER, 1000, NULL, 1.001);
+  cb_fin (c, WS_SIDE_SERVER, 1.002);
   check (c, NULL, "normal_closure", NULL, "medium");
   EVIDENCE (c, "missed 1400 bytes");
   ws_conn_free (c);

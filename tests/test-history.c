@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "history.h"
-#include "record-builder.h"
+#include "conn-builder.h"
 #include "report-agg.h"
 
 static int64_t
@@ -37,12 +37,12 @@ store_night (const char *path, const char *label, int n, bool extra)
     {
       ws_report_rec *r;
       if (i == n)
-        r = rb_rec ("198.51.100.1", 1013, "try_again_later", 1795480000, "busy");
+        r = cb_report_rec ("198.51.100.1", 1013, "try_again_later", 1795480000, "busy");
       else
         {
           int code = i % 3 == 0 ? 1000 : i % 3 == 1 ? 1006 : 1011;
-          r = rb_rec ("192.0.2.7", code, code == 1000 ? "normal_closure" : code == 1006
-                   ? "connection_dropped" : "server_internal_error", 1795470000 + i, NULL);
+          r = cb_report_rec ("192.0.2.7", code, code == 1000 ? "normal_closure" : code == 1006
+                             ? "connection_dropped" : "server_internal_error", 1795470000 + i, NULL);
         }
       g_assert_true (ws_history_add (h, r, &e));
       ws_report_add (rp, r);
@@ -117,7 +117,7 @@ test_history (void)
   g_autofree char *p2 = g_build_filename (dir, "h2.db", NULL);
   h = ws_history_open (p2, &e);
   g_assert_true (ws_history_begin (h, "[]", &e));
-  ws_report_rec *r = rb_rec ("192.0.2.1", 1006, "connection_dropped", 1795470000, NULL);
+  ws_report_rec *r = cb_report_rec ("192.0.2.1", 1006, "connection_dropped", 1795470000, NULL);
   g_assert_true (ws_history_add (h, r, &e));
   ws_report_rec_free (r);
   ws_history_abort (h);
@@ -148,9 +148,9 @@ store_growing (const char *path, int n)
       g_assert_true (ws_history_begin (h, "[]", &e));
       for (int i = 0; i < 2 * k; i++)
         {
-          ws_report_rec *r = rb_rec ("192.0.2.7", i % 2 ? 1006 : 1000,
-                                     i % 2 ? "connection_dropped" : "normal_closure",
-                                     1795470000 + k * 86400 + i, NULL);
+          ws_report_rec *r = cb_report_rec ("192.0.2.7", i % 2 ? 1006 : 1000,
+                                            i % 2 ? "connection_dropped" : "normal_closure",
+                                            1795470000 + k * 86400 + i, NULL);
           g_assert_true (ws_history_add (h, r, &e));
           ws_report_add (rp, r);
         }
@@ -241,13 +241,13 @@ test_record_row (void)
   g_assert_no_error (e);
   g_autoptr (ws_report) rp = ws_report_new ();
   g_assert_true (ws_history_begin (h, "[\"in\"]", &e));
-  ws_report_rec *r = rb_rec ("2001:db8::2", -1, NULL, 1795470000, NULL);
+  ws_report_rec *r = cb_report_rec ("2001:db8::2", -1, NULL, 1795470000, NULL);
   r->end_us = 0;
   r->tcp_end = WS_TCP_END_OPEN;
   r->tcp_end_by = WS_SIDE_NONE;
   g_assert_true (ws_history_add (h, r, &e));
   ws_report_add (rp, r);
-  r = rb_rec ("192.0.2.1", 1011, "server_internal_error", 1795470001, "it's \"bad\"");
+  r = cb_report_rec ("192.0.2.1", 1011, "server_internal_error", 1795470001, "it's \"bad\"");
   ws_report_rec_add_evidence (r, 1795470001000000, "line \"one\"");
   ws_report_rec_add_evidence (r, 0, "no time");
   g_assert_true (ws_history_add (h, r, &e));

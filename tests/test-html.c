@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "html.h"
-#include "record-builder.h"
+#include "conn-builder.h"
 #include "report-agg.h"
 
 /* ---- a small checker of the page ---------------------------------------------- */
@@ -181,17 +181,17 @@ static ws_report *
 hostile_night (void)
 {
   ws_report *rp = ws_report_new ();
-  ws_report_add (rp, rb_rec ("192.0.2.9", 4000, "application_code", 1795470000, HOSTILE_REASON));
-  ws_report_rec *r = rb_rec ("192.0.2.9", 1006, HOSTILE_CAUSE, 1795470100, NULL);
+  ws_report_add (rp, cb_report_rec ("192.0.2.9", 4000, "application_code", 1795470000, HOSTILE_REASON));
+  ws_report_rec *r = cb_report_rec ("192.0.2.9", 1006, HOSTILE_CAUSE, 1795470100, NULL);
   g_free (r->path);
   r->path = g_strdup (HOSTILE_PATH);
   g_free (r->host);
   r->host = g_strdup (HOSTILE_HOST);
   ws_report_rec_add_evidence (r, 1795470101000000, "evidence <i>not italic</i>");
   ws_report_add (rp, r);
-  r = rb_rec ("2001:db8::7", 1011, "server_internal_error", 1795473700, NULL);
+  r = cb_report_rec ("2001:db8::7", 1011, "server_internal_error", 1795473700, NULL);
   ws_report_add (rp, r);
-  r = rb_rec ("192.0.2.10", -1, NULL, 1795473800, NULL);
+  r = cb_report_rec ("192.0.2.10", -1, NULL, 1795473800, NULL);
   r->handshake_failed = true;
   r->handshake_status = 403;
   ws_report_add (rp, r);
@@ -323,12 +323,12 @@ test_colours_stable (void)
       int code = i < 25 ? 1006 : i < 35 ? 1011 : 1000;
       const char *cause = code == 1006 ? "idle_timeout" : code == 1011 ? "server_internal_error"
                                                                      : "normal_closure";
-      ws_report_add (a, rb_rec ("192.0.2.1", code, cause, 1795470000 + i * 97, NULL));
+      ws_report_add (a, cb_report_rec ("192.0.2.1", code, cause, 1795470000 + i * 97, NULL));
       /* night b: 1009 and application codes lead, idle timeouts last */
       code = i < 15 ? 1009 : i < 28 ? 4000 : i < 36 ? 1011 : 1006;
       cause = code == 1009 ? "message_too_big" : code == 4000 ? "application_code"
             : code == 1011 ? "server_internal_error" : "idle_timeout";
-      ws_report_add (b, rb_rec ("192.0.2.2", code, cause, 1795570000 + i * 3001, NULL));
+      ws_report_add (b, cb_report_rec ("192.0.2.2", code, cause, 1795570000 + i * 3001, NULL));
     }
   g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   GString *pa = g_string_new (NULL), *pb = g_string_new (NULL);
@@ -400,12 +400,12 @@ static void
 test_out_of_range_times (void)
 {
   g_autoptr (ws_report) rp = ws_report_new ();
-  ws_report_rec *r = rb_rec ("192.0.2.9", 1006, "idle_timeout", 1795470000, NULL);
+  ws_report_rec *r = cb_report_rec ("192.0.2.9", 1006, "idle_timeout", 1795470000, NULL);
   r->end_us = (int64_t) 9e12 * G_USEC_PER_SEC;
   ws_report_rec_add_evidence (r, (int64_t) 9e12 * G_USEC_PER_SEC - 1, "late");
   ws_report_rec_add_evidence (r, -(int64_t) 9e12 * G_USEC_PER_SEC, "early");
   ws_report_add (rp, r);
-  ws_report_add (rp, rb_rec ("192.0.2.9", 1011, "server_internal_error", 1795470000, NULL));
+  ws_report_add (rp, cb_report_rec ("192.0.2.9", 1011, "server_internal_error", 1795470000, NULL));
   GString *page = g_string_new (NULL);
   ws_html_page (page, rp, "far", NULL);
   g_autoptr (GPtrArray) runs = page_runs (page->str);

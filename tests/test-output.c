@@ -13,6 +13,7 @@
 
 #include "closecodes.h"
 #include "conn.h"
+#include "conn-builder.h"
 #include "diagnose.h"
 #include "output.h"
 #include "test-ctx.h"
@@ -252,99 +253,37 @@ assert_kv (const char *json, const char *key, const char *value)
 typedef ws_conn test_conn;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (test_conn, ws_conn_free)
 
-static void
-evidence_free (gpointer p)
-{
-  ws_evidence *e = p;
-  g_free (e->text);
-  g_free (e);
-}
+/* The record every writer test starts from: connection 7, 10.0.0.1:50000 ->
+ * 192.168.1.2:8765, GET /chat with Host example.com, 101, started at T0 +
+ * 0.123456 s, its last packet at T0 + 5.000001 s (END_S), 3 client and 4
+ * server frames, 300 and 400 TCP bytes, still open. */
+#define END_S 5.000001
 
 static ws_conn *
 make_conn (void)
 {
-  ws_conn *c = ws_conn_new (test_ctx ());
+  ws_conn *c = cb_conn (7, 1);
 
-  c->id = 7;
-  c->kind = WS_KIND_WEBSOCKET;
-  c->stage = WS_STAGE_FRAMES;
-  c->sides_known = true;
-  c->syn_seen = true;
-  c->addr[WS_SIDE_CLIENT].family = 4;
-  memcpy (c->addr[WS_SIDE_CLIENT].addr, "\x0a\x00\x00\x01", 4);   /* 10.0.0.1 */
-  c->addr[WS_SIDE_SERVER].family = 4;
-  memcpy (c->addr[WS_SIDE_SERVER].addr, "\xc0\xa8\x01\x02", 4);   /* 192.168.1.2 */
-  c->port[WS_SIDE_CLIENT] = 50000;
-  c->port[WS_SIDE_SERVER] = 8765;
-  c->start_us = G_GINT64_CONSTANT (1700000000123456);
-  c->end_us = G_GINT64_CONSTANT (1700000005000001);
-  c->method = g_strdup ("GET");
-  c->host = g_strdup ("example.com");
-  c->path = g_strdup ("/chat");
-  c->handshake_status = 101;
-  c->accept_valid = 1;
-  c->dir[WS_SIDE_CLIENT].frames = 3;
-  c->dir[WS_SIDE_SERVER].frames = 4;
-  c->dir[WS_SIDE_CLIENT].tcp_bytes = 300;
-  c->dir[WS_SIDE_SERVER].tcp_bytes = 400;
+  cb_shift (c, 123456);
+  cb_endpoints (c, "10.0.0.1", 50000, "192.168.1.2", 8765);
+  cb_request (c, "example.com", "/chat");
+  cb_frames (c, WS_SIDE_CLIENT, 3, 1);
+  cb_frames (c, WS_SIDE_SERVER, 4, 1);
+  cb_bytes (c, WS_SIDE_CLIENT, 300);
+  cb_bytes (c, WS_SIDE_SERVER, 400);
+  cb_last_packet (c, END_S);
   return c;
 }
 
-static void
-set_close (ws_conn *c, ws_side s, int code, const char *reason, int64_t ts)
-{
-  c->close[s].seen = true;
-  c->close[s].code = code;
-  c->close[s].ts_us = ts;
-  g_free (c->close[s].reason);
-  c->close[s].reason = reason ? g_strdup (reason) : NULL;
-  c->close[s].reason_len = reason ? strlen (reason) : 0;
-  c->close[s].payload_len = code < 0 ? 0 : 2 + c->close[s].reason_len;
-  c->dir[s].closes = 1;
-}
-
-/* A connection with this host that `closer` closed first with code and
- * reason. */
+/* A connection with this host that `closer` closed first (at T0 + 4 s)
+ * with code and reason. */
 static ws_conn *
 make_closed_conn (const char *host, ws_side closer, int code, const char *reason)
 {
   ws_conn *c = make_conn ();
-  g_free (c->host);
-  c->host = g_strdup (host);
-  set_close (c, closer, code, reason, 1);
-  c->close_initiator = closer;
+  cb_request (c, host, c->path);
+  cb_close (c, closer, code, reason, 4);
   return c;
-}
-
-static void
-set_tcp_end (ws_conn *c, ws_tcp_end e, ws_side by)
-{
-  c->tcp_end = e;
-  c->tcp_end_by = by;
-  if (e == WS_TCP_END_FIN)
-    c->fin[by] = true, c->fin_us[by] = c->end_us;
-  else if (e == WS_TCP_END_RST)
-    c->rst[by] = true, c->rst_us[by] = c->end_us;
-}
-
-static void
-set_cause (ws_conn *c, const char *id, const char *summary, const char *fix)
-{
-  c->cause.id = id;
-  c->cause.confidence = "high";
-  c->cause.summary = g_strdup (summary);
-  c->cause.fix = g_strdup (fix);
-  c->cause.evidence = g_ptr_array_new_with_free_func (evidence_free);
-}
-
-static void
-add_evidence (ws_conn *c, int64_t ts, const char *text)
-{
-  ws_evidence *e = g_new0 (ws_evidence, 1);
-
-  e->ts_us = ts;
-  e->text = g_strdup (text);
-  g_ptr_array_add (c->cause.evidence, e);
 }
 
 static char *
@@ -684,11 +623,7 @@ test_json_record_handshake_unknown (void)
   g_autofree char *j = NULL;
   g_autoptr (GHashTable) keys = NULL;
 
-  g_clear_pointer (&c->host, g_free);
-  g_clear_pointer (&c->path, g_free);
-  c->handshake_status = -1;
-  c->accept_valid = -1;
-  c->midstream = true;
+  cb_midstream (c);
   c->end_us = 0;
   j = json_of (c);
   keys = assert_json_object (j);
@@ -700,9 +635,8 @@ test_json_record_handshake_unknown (void)
   assert_kv (j, "midstream", "true");
   g_free (j);
 
-  c->handshake_status = 403;
-  c->accept_valid = 0;
-  c->handshake_reason = g_strdup ("Forbidden");
+  cb_reject (c, 403, "Forbidden");
+  cb_accept (c, NULL, false);
   j = json_of (c);
   assert_kv (j, "handshake_status", "403");
   assert_kv (j, "accept_valid", "false");
@@ -716,10 +650,9 @@ test_json_record_extensions (void)
   g_autofree char *j = NULL;
   g_autoptr (GHashTable) keys = NULL;
 
-  c->offered_extensions = g_strdup ("permessage-deflate; client_max_window_bits");
-  c->accepted_extensions = g_strdup ("permessage-deflate; server_no_context_takeover");
-  c->offered_subprotocols = g_strdup ("chat, superchat");
-  c->accepted_subprotocol = g_strdup ("chat");
+  cb_extensions (c, "permessage-deflate; client_max_window_bits",
+                 "permessage-deflate; server_no_context_takeover");
+  cb_subprotocols (c, "chat, superchat", "chat");
   c->pmd.enabled = true;
   c->pmd.server_no_context_takeover = true;
   c->pmd.server_max_window_bits = 15;
@@ -754,10 +687,9 @@ test_json_close_normal_echoed (void)
   g_autofree char *j = NULL;
   g_autoptr (GHashTable) keys = NULL;
 
-  set_close (c, WS_SIDE_CLIENT, 1000, "bye", G_GINT64_CONSTANT (1700000004000000));
-  set_close (c, WS_SIDE_SERVER, 1000, NULL, G_GINT64_CONSTANT (1700000004000100));
-  c->close_initiator = WS_SIDE_CLIENT;
-  set_tcp_end (c, WS_TCP_END_FIN, WS_SIDE_SERVER);
+  cb_close (c, WS_SIDE_CLIENT, 1000, "bye", 4);
+  cb_close (c, WS_SIDE_SERVER, 1000, NULL, 4.0001);
+  cb_fin (c, WS_SIDE_SERVER, END_S);
   j = json_of (c);
   keys = assert_json_object (j);
   assert_kv (j, "close_code", "1000");
@@ -779,9 +711,8 @@ test_json_close_empty_body (void)
   g_autoptr (test_conn) c = make_conn ();
   g_autofree char *j = NULL;
 
-  set_close (c, WS_SIDE_SERVER, -1, NULL, G_GINT64_CONSTANT (1700000004000000));
-  c->close_initiator = WS_SIDE_SERVER;
-  set_tcp_end (c, WS_TCP_END_FIN, WS_SIDE_SERVER);
+  cb_close (c, WS_SIDE_SERVER, -1, NULL, 4);
+  cb_fin (c, WS_SIDE_SERVER, END_S);
   j = json_of (c);
   assert_kv (j, "close_code", "1005");
   assert_kv (j, "close_reason", "null");
@@ -797,7 +728,7 @@ test_json_close_none_fin (void)
   g_autoptr (test_conn) c = make_conn ();
   g_autofree char *j = NULL;
 
-  set_tcp_end (c, WS_TCP_END_FIN, WS_SIDE_CLIENT);
+  cb_fin (c, WS_SIDE_CLIENT, END_S);
   j = json_of (c);
   assert_kv (j, "close_code", "1006");
   assert_kv (j, "close_reason", "null");
@@ -814,7 +745,7 @@ test_json_close_none_rst (void)
   g_autoptr (test_conn) c = make_conn ();
   g_autofree char *j = NULL;
 
-  set_tcp_end (c, WS_TCP_END_RST, WS_SIDE_SERVER);
+  cb_rst (c, WS_SIDE_SERVER, END_S);
   j = json_of (c);
   assert_kv (j, "close_code", "1006");
   assert_kv (j, "tcp_end", "\"rst\"");
@@ -844,9 +775,8 @@ test_json_close_reason_hostile (void)
   g_autoptr (GHashTable) keys = NULL;
 
   /* a 4001 close with a reason full of things a consumer must not trip on */
-  set_close (c, WS_SIDE_SERVER, 4001, "<script>\"x\"\\\x1b[2J\xff</script>", 1);
-  c->close_initiator = WS_SIDE_SERVER;
-  set_tcp_end (c, WS_TCP_END_FIN, WS_SIDE_SERVER);
+  cb_close (c, WS_SIDE_SERVER, 4001, "<script>\"x\"\\\x1b[2J\xff</script>", 4);
+  cb_fin (c, WS_SIDE_SERVER, END_S);
   j = json_of (c);
   keys = assert_json_object (j);
   assert_kv (j, "close_code", "4001");
@@ -855,7 +785,7 @@ test_json_close_reason_hostile (void)
   g_assert_null (strchr (j, '\x1b'));
 
   /* an empty reason is null */
-  set_close (c, WS_SIDE_SERVER, 4001, "", 1);
+  cb_close (c, WS_SIDE_SERVER, 4001, "", 4);
   g_free (j);
   j = json_of (c);
   assert_kv (j, "close_reason", "null");
@@ -869,25 +799,16 @@ test_json_violations_limits (void)
   g_autoptr (GHashTable) keys = NULL;
   g_autofree char *expect = NULL;
 
-  c->n_violations = 2;
-  c->violations = g_new0 (ws_violation, WS_MAX_VIOLATIONS);
-  c->violations[0].kind = WS_VIOL_UNMASKED_CLIENT_FRAME;
-  c->violations[0].side = WS_SIDE_CLIENT;
-  c->violations[0].ts_us = 2500000;
-  c->violations[0].offset = 10;
-  g_strlcpy (c->violations[0].detail, "opcode 1 \"q\"", sizeof c->violations[0].detail);
-  c->violations[1].kind = WS_VIOL_MASKED_SERVER_FRAME;
-  c->violations[1].side = WS_SIDE_SERVER;
-  c->violations[1].ts_us = 3000000;
-  c->violations[1].offset = 0;
+  cb_violation (c, WS_VIOL_UNMASKED_CLIENT_FRAME, WS_SIDE_CLIENT, 2.5, 10, "opcode 1 \"q\"");
+  cb_violation (c, WS_VIOL_MASKED_SERVER_FRAME, WS_SIDE_SERVER, 3, 0, NULL);
   /* a detail that fills the array without a NUL must not be over-read */
   memset (c->violations[1].detail, 'x', sizeof c->violations[1].detail);
   c->limits = WS_LIMIT_INFLATE | WS_LIMIT_EVICTED;
   j = json_of (c);
   keys = assert_json_object (j);
-  expect = g_strdup_printf ("[{\"kind\":\"%s\",\"side\":\"client\",\"ts\":2.500000,"
+  expect = g_strdup_printf ("[{\"kind\":\"%s\",\"side\":\"client\",\"ts\":1700000002.500000,"
                             "\"offset\":10,\"detail\":\"opcode 1 \\\"q\\\"\"},"
-                            "{\"kind\":\"%s\",\"side\":\"server\",\"ts\":3.000000,"
+                            "{\"kind\":\"%s\",\"side\":\"server\",\"ts\":1700000003.000000,"
                             "\"offset\":0,\"detail\":\"%.80s\"}]",
                             ws_violation_name (WS_VIOL_UNMASKED_CLIENT_FRAME),
                             ws_violation_name (WS_VIOL_MASKED_SERVER_FRAME),
@@ -904,11 +825,11 @@ test_json_cause (void)
   g_autofree char *j = NULL;
   g_autoptr (GHashTable) keys = NULL;
 
-  set_tcp_end (c, WS_TCP_END_FIN, WS_SIDE_SERVER);
-  set_cause (c, "idle_timeout", "Closed after 60 s idle", "Send pings");
+  cb_fin (c, WS_SIDE_SERVER, END_S);
+  cb_cause (c, "idle_timeout", "high", "Closed after 60 s idle", "Send pings");
   c->cause.detail = g_strdup ("nginx");
-  add_evidence (c, 1000000, "no frame for 60.0 s");
-  add_evidence (c, 0, "line\nbreak");
+  cb_evidence (c, 1000000, "no frame for 60.0 s");
+  cb_evidence (c, 0, "line\nbreak");
   j = json_of (c);
   keys = assert_json_object (j);
   assert_kv (j, "cause",
@@ -925,9 +846,7 @@ test_json_ipv6 (void)
   g_autoptr (test_conn) c = make_conn ();
   g_autofree char *j = NULL;
 
-  c->addr[WS_SIDE_CLIENT].family = 6;
-  memset (c->addr[WS_SIDE_CLIENT].addr, 0, 16);
-  c->addr[WS_SIDE_CLIENT].addr[15] = 1;
+  cb_addr (&c->addr[WS_SIDE_CLIENT], "::1");
   j = json_of (c);
   assert_kv (j, "client_ip", "\"::1\"");
 }
@@ -1004,13 +923,12 @@ test_json_record_strings_random (void)
           *fields[i] = random_text (r, pieces, G_N_ELEMENTS (pieces));
         }
       /* a reason of at least one byte, or the record has none */
-      set_close (c, WS_SIDE_CLIENT, 4000, *reason ? reason : "x", 1);
-      c->close_initiator = WS_SIDE_CLIENT;
-      set_cause (c, "some_cause", NULL, NULL);
+      cb_close (c, WS_SIDE_CLIENT, 4000, *reason ? reason : "x", 4);
+      cb_cause (c, "some_cause", "high", NULL, NULL);
       c->cause.summary = random_text (r, pieces, G_N_ELEMENTS (pieces));
       c->cause.fix = random_text (r, pieces, G_N_ELEMENTS (pieces));
       c->cause.detail = random_text (r, pieces, G_N_ELEMENTS (pieces));
-      add_evidence (c, 1, ev_text);
+      cb_evidence (c, 1, ev_text);
 
       g_string_append (out, "before");
       ws_json_record (out, c);
@@ -1268,15 +1186,11 @@ test_csv_writer (void)
   GPtrArray *header;
 
   cs[0] = make_closed_conn ("=cmd|' /C calc'!A0", WS_SIDE_CLIENT, 1000, "-bye, \"now\"\n");
-  set_tcp_end (cs[0], WS_TCP_END_FIN, WS_SIDE_CLIENT);
-  set_cause (cs[0], "normal_closure", "@fine", NULL);
+  cb_fin (cs[0], WS_SIDE_CLIENT, END_S);
+  cb_cause (cs[0], "normal_closure", "high", "@fine", NULL);
   cs[1] = make_conn ();
-  cs[1]->handshake_status = -1;
-  cs[1]->accept_valid = -1;
-  cs[1]->n_violations = 1;
-  cs[1]->violations = g_new0 (ws_violation, WS_MAX_VIOLATIONS);
-  cs[1]->violations[0].kind = WS_VIOL_MASKED_SERVER_FRAME;
-  cs[1]->violations[0].side = WS_SIDE_SERVER;
+  cb_no_response (cs[1]);
+  cb_violation (cs[1], WS_VIOL_MASKED_SERVER_FRAME, WS_SIDE_SERVER, 0, 0, NULL);
 
   out = write_all (WS_FMT_CSV, cs, 2, NULL);
   g_assert_true (g_utf8_validate (out, -1, NULL));
@@ -1451,18 +1365,17 @@ test_text_writer (void)
   const ws_code_info *n1006 = ws_code_lookup (1006);
 
   cs[0] = make_closed_conn ("evil\x1b[2J.example", WS_SIDE_CLIENT, 1000, "bye\x1b]0;pwned\x07");
-  set_close (cs[0], WS_SIDE_SERVER, 1000, NULL, 2);
-  set_tcp_end (cs[0], WS_TCP_END_FIN, WS_SIDE_SERVER);
-  set_cause (cs[0], "normal_closure", "Both sides closed \x1b[1mcleanly", "Nothing to do");
+  cb_close (cs[0], WS_SIDE_SERVER, 1000, NULL, 4.5);
+  cb_fin (cs[0], WS_SIDE_SERVER, END_S);
+  cb_cause (cs[0], "normal_closure", "high", "Both sides closed \x1b[1mcleanly", "Nothing to do");
 
   cs[1] = make_conn ();
-  set_tcp_end (cs[1], WS_TCP_END_RST, WS_SIDE_SERVER);
-  set_cause (cs[1], "peer_reset", "The server reset the connection", "Look at the server log");
+  cb_rst (cs[1], WS_SIDE_SERVER, END_S);
+  cb_cause (cs[1], "peer_reset", "high", "The server reset the connection", "Look at the server log");
 
   cs[2] = make_conn ();
-  cs[2]->handshake_status = 403;
-  cs[2]->accept_valid = -1;
-  set_tcp_end (cs[2], WS_TCP_END_FIN, WS_SIDE_SERVER);
+  cb_reject (cs[2], 403, NULL);
+  cb_fin (cs[2], WS_SIDE_SERVER, END_S);
 
   st.tls_connections = 5;
   st.other_connections = 6;
@@ -1510,7 +1423,8 @@ test_text_writer (void)
     g_assert_true (ws_writer_record (w, cs[0]));
     ws_writer_free (w);
     fclose (f);
-    g_assert_nonnull (strstr (buf, "\n    tcp: fin by server; frames client/server 3/4\n"));
+    /* 3 and 4 frames, and each side's close frame */
+    g_assert_nonnull (strstr (buf, "\n    tcp: fin by server; frames client/server 4/5\n"));
     free (buf);
   }
 
@@ -1695,10 +1609,8 @@ test_reason_nul (void)
   g_autofree char *json = NULL, *csv = NULL, *text = NULL;
   g_autoptr (GPtrArray) rows = NULL;
 
-  c->close[WS_SIDE_CLIENT].reason = g_memdup2 (reason, sizeof reason - 1);
-  c->close[WS_SIDE_CLIENT].reason_len = sizeof reason - 1;
-  c->close[WS_SIDE_CLIENT].payload_len = 2 + sizeof reason - 1;
-  set_tcp_end (c, WS_TCP_END_FIN, WS_SIDE_CLIENT);
+  cb_close_bytes (c, WS_SIDE_CLIENT, 4000, reason, sizeof reason - 1, 4);
+  cb_fin (c, WS_SIDE_CLIENT, END_S);
   ws_diagnose (c, NULL);
   g_assert_nonnull (c->cause.summary);
   g_assert_nonnull (strstr (c->cause.summary, "a\\x00b-after-nul"));
@@ -1723,13 +1635,8 @@ test_text_ipv6_whole (void)
   ws_conn *c = make_closed_conn ("example.com", WS_SIDE_SERVER, 1001, NULL);
   g_autofree char *text = NULL;
 
-  for (int s = 0; s < 2; s++)
-    {
-      c->addr[s].family = 6;
-      memcpy (c->addr[s].addr, "\x20\x01\x0d\xb8\x12\x34\x56\x78\x9a\xbc\xde\xf0\x12\x34\x56\x7f", 16);
-      c->addr[s].addr[15] = (uint8_t) (0x70 + s);
-    }
-  c->port[WS_SIDE_CLIENT] = 65535;
+  cb_endpoints (c, "2001:db8:1234:5678:9abc:def0:1234:5670", 65535,
+                "2001:db8:1234:5678:9abc:def0:1234:5671", 8765);
   text = write_all (WS_FMT_TEXT, &c, 1, NULL);
   g_assert_nonnull (strstr (text, "[2001:db8:1234:5678:9abc:def0:1234:5670]:65535 -> "
                                   "[2001:db8:1234:5678:9abc:def0:1234:5671]:8765  "));

@@ -14,13 +14,29 @@
 #include "capture.h"
 #include "diagnose.h"
 #include "output.h"
-#include "record-builder.h"
+#include "conn-builder.h"
 #include "report-agg.h"
 #include "report-input.h"
 #include "report-jsonl.h"
 #include "report-summary.h"
 
-static const int64_t T0 = 1795470161224073;
+/* the records' moments, in microseconds since the epoch */
+static const int64_t T_NIGHT = 1795470161224073;
+
+/* A WebSocket connection whose handshake succeeded, still open, at T_NIGHT:
+ * family 4 gives 192.0.2.1:51000 -> 192.0.2.2:443, 6 gives
+ * [2001:db8::1]:51000 -> [2001:db8::2]:443; Host chat.example, path /live. */
+static ws_conn *
+base_conn (int family)
+{
+  ws_conn *c = cb_conn (1, 1);
+  if (family == 6)
+    cb_endpoints (c, "2001:db8::1", 51000, "2001:db8::2", 443);
+  else
+    cb_endpoints (c, "192.0.2.1", 51000, "192.0.2.2", 443);
+  cb_request (c, "chat.example", "/live");
+  return c;
+}
 
 /* A finished connection: the server closed with code (0: no close frame,
  * -1: an empty close body) and reason (reason_len bytes, may hold any
@@ -28,13 +44,14 @@ static const int64_t T0 = 1795470161224073;
 static ws_conn *
 make_conn (int family, int code, const char *reason, size_t reason_len)
 {
-  ws_conn *c = rb_conn (family, T0);
-  rb_request (c, "chat.example\xff<b>", "/live?x=\"1\"&y='2'\x01");
-  rb_frames (c, WS_SIDE_CLIENT, 3, T0 + 3000);
-  rb_frames (c, WS_SIDE_SERVER, 4, T0 + 4000);
+  ws_conn *c = base_conn (family);
+  cb_request (c, "chat.example\xff<b>", "/live?x=\"1\"&y='2'\x01");
+  cb_frames (c, WS_SIDE_CLIENT, 3, 0.003);
+  cb_frames (c, WS_SIDE_SERVER, 4, 0.004);
   if (code != 0)
-    rb_close (c, WS_SIDE_SERVER, code, reason, reason_len, T0 + 4000);
-  rb_end (c, WS_TCP_END_RST, WS_SIDE_CLIENT, T0 + 5000001);
+    cb_close_bytes (c, WS_SIDE_SERVER, code, reason, reason_len, 0.004);
+  cb_rst (c, WS_SIDE_CLIENT, 5.000001);
+  cb_shift (c, T_NIGHT - T0);
   return c;
 }
 
@@ -87,12 +104,13 @@ test_rec_same_both_ways (void)
   g_assert_cmpint (r->close_code, ==, 1006);
   g_assert_cmpint (r->idle_us, ==, 5000001 - 4000);
   ws_conn_free (c);
-  c = rb_conn (4, T0);
+  c = base_conn (4);
+  cb_shift (c, T_NIGHT - T0);
   check_same (c);
   ws_conn_free (c);
   /* a rejected handshake */
   c = make_conn (4, 0, NULL, 0);
-  rb_reject (c, 403, "Forbidden");
+  cb_reject (c, 403, "Forbidden");
   c->dir[0].frames = c->dir[1].frames = 0;
   c->dir[0].last_frame_us = c->dir[1].last_frame_us = 0;
   check_same (c);
@@ -147,8 +165,8 @@ fill (ws_report *rp, bool reverse, int n)
       int code = i % 3 == 0 ? 1000 : i % 3 == 1 ? 1006 : 1011;
       const char *cause = code == 1000 ? "normal_closure" : code == 1006 ? "connection_dropped"
                                                                          : "server_internal_error";
-      ws_report_add (rp, rb_rec (i % 2 ? "192.0.2.7" : "192.0.2.8", code, cause,
-                              1795470000 + i * 60, NULL));
+      ws_report_add (rp, cb_report_rec (i % 2 ? "192.0.2.7" : "192.0.2.8", code, cause,
+                                        1795470000 + i * 60, NULL));
     }
 }
 
@@ -475,8 +493,8 @@ static void
 test_text_summary (void)
 {
   g_autoptr (ws_report) rp = ws_report_new ();
-  ws_report_add (rp, rb_rec ("192.0.2.9", 4000, "application_code", 1795470000,
-                             "bye\x1b[31m red\x07"));
+  ws_report_add (rp, cb_report_rec ("192.0.2.9", 4000, "application_code", 1795470000,
+                                    "bye\x1b[31m red\x07"));
   g_autoptr (ws_history_cmp) cmp = ws_history_cmp_new ("n");
   GString *o = g_string_new (NULL);
   ws_report_text_summary (o, rp, "n\x1b", cmp);
@@ -491,8 +509,9 @@ test_text_summary (void)
 static ws_report_rec *
 rec_idle (int code, int64_t end_s, double idle_s)
 {
-  ws_report_rec *r = rb_rec ("192.0.2.30", code, code == 1006 ? "idle_timeout" : "normal_closure",
-                             end_s - 100, NULL);
+  ws_report_rec *r = cb_report_rec ("192.0.2.30", code,
+                                    code == 1006 ? "idle_timeout" : "normal_closure",
+                                    end_s - 100, NULL);
   r->end_us = end_s * G_USEC_PER_SEC;
   r->idle_us = idle_s >= 0 ? (int64_t) (idle_s * 1e6) : -1;
   return r;
@@ -507,10 +526,10 @@ test_aggregate_triage (void)
 {
   g_autoptr (ws_report) rp = ws_report_new ();
   /* 1005: a close frame without a code, on purpose */
-  ws_report_add (rp, rb_rec ("192.0.2.20", 1005, "no_status", 1795470000, NULL));
+  ws_report_add (rp, cb_report_rec ("192.0.2.20", 1005, "no_status", 1795470000, NULL));
   g_assert_cmpuint (rp->abnormal, ==, 0);
   /* a failed handshake is abnormal, but not an abnormal close */
-  ws_report_rec *h = rb_rec ("192.0.2.20", -1, "handshake_rejected", 1795470010, NULL);
+  ws_report_rec *h = cb_report_rec ("192.0.2.20", -1, "handshake_rejected", 1795470010, NULL);
   h->handshake_failed = true;
   h->handshake_status = 403;
   ws_report_add (rp, h);
@@ -518,11 +537,11 @@ test_aggregate_triage (void)
   g_assert_cmpuint (rp->abnormal_closes, ==, 0);
   g_assert_cmpuint (rp->handshake_failures, ==, 1);
   /* routes: the query string and fragment are not part of them */
-  ws_report_rec *q = rb_rec ("192.0.2.20", 1011, "server_internal_error", 1795470020, NULL);
+  ws_report_rec *q = cb_report_rec ("192.0.2.20", 1011, "server_internal_error", 1795470020, NULL);
   g_free (q->path);
   q->path = g_strdup ("/ws?token=REDACTED&room=7");
   ws_report_add (rp, q);
-  q = rb_rec ("192.0.2.20", 1011, "server_internal_error", 1795470030, NULL);
+  q = cb_report_rec ("192.0.2.20", 1011, "server_internal_error", 1795470030, NULL);
   g_free (q->path);
   q->path = g_strdup ("/ws#x");
   ws_report_add (rp, q);
@@ -537,13 +556,13 @@ test_aggregate_triage (void)
 
   /* a TLS connection whose content was not seen is not a WebSocket one */
   uint64_t conns = rp->connections;
-  ws_report_rec *t = rb_rec ("192.0.2.40", -1, "tls_not_decrypted", 1795470040, NULL);
+  ws_report_rec *t = cb_report_rec ("192.0.2.40", -1, "tls_not_decrypted", 1795470040, NULL);
   t->kind_tls = t->tls = true;
   t->tls_sni = g_strdup ("chat.example");
   t->tls_reason = g_strdup ("no_key");
   ws_report_add (rp, t);
   /* a decrypted wss connection is one, and is counted as TLS too */
-  t = rb_rec ("192.0.2.40", 1000, "normal_closure", 1795470050, NULL);
+  t = cb_report_rec ("192.0.2.40", 1000, "normal_closure", 1795470050, NULL);
   t->tls = t->tls_decrypted = true;
   t->tls_sni = g_strdup ("chat.example");
   ws_report_add (rp, t);
@@ -562,8 +581,8 @@ test_aggregate_triage (void)
   for (int i = 0; i < 6; i++)
     {
       const char *srv = i < 4 ? "192.0.2.50" : "192.0.2.51";
-      ws_report_rec *s = rb_rec (srv, i % 2 ? 1001 : 1006, "connection_dropped",
-                                 1795480000 + (i == 3 ? 3600 : i), NULL);
+      ws_report_rec *s = cb_report_rec (srv, i % 2 ? 1001 : 1006, "connection_dropped",
+                                        1795480000 + (i == 3 ? 3600 : i), NULL);
       s->cause_detail = g_strdup ("close_storm");
       ws_report_add (rp, s);
     }

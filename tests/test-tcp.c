@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "conn.h"
+#include "conn-builder.h"
 #include "decode.h"
 #include "tcp.h"
 #include "test-ctx.h"
@@ -39,33 +40,6 @@ typedef struct {
 } convo;
 
 static void
-append_frame (GByteArray *b, uint8_t first, bool mask, const uint8_t *payload, size_t len)
-{
-  uint8_t h[14];
-  size_t n = 0;
-  h[n++] = first;
-  uint8_t m = mask ? 0x80 : 0;
-  if (len < 126)
-    h[n++] = m | (uint8_t) len;
-  else
-    {
-      h[n++] = m | 126;
-      h[n++] = (uint8_t) (len >> 8);
-      h[n++] = (uint8_t) len;
-    }
-  static const uint8_t key[4] = { 0x11, 0x22, 0x33, 0x44 };
-  if (mask)
-    for (int i = 0; i < 4; i++)
-      h[n++] = key[i];
-  g_byte_array_append (b, h, (guint) n);
-  for (size_t i = 0; i < len; i++)
-    {
-      uint8_t c = payload[i] ^ (mask ? key[i % 4] : 0);
-      g_byte_array_append (b, &c, 1);
-    }
-}
-
-static void
 convo_init (convo *cv)
 {
   cv->client = g_byte_array_new ();
@@ -74,14 +48,14 @@ convo_init (convo *cv)
   cv->client_hs = cv->client->len;
   g_byte_array_append (cv->server, (const uint8_t *) response, sizeof response - 1);
   cv->server_hs = cv->server->len;
-  append_frame (cv->server, 0x81, false, (const uint8_t *) "hello", 5);
+  cb_ws_frame (cv->server, 0x81, false, (const uint8_t *) "hello", 5);
   uint8_t big[300];
   memset (big, 'a', sizeof big);
-  append_frame (cv->client, 0x82, true, big, sizeof big);
+  cb_ws_frame (cv->client, 0x82, true, big, sizeof big);
   const uint8_t close_s[] = { 0x03, 0xe8, 'b', 'y', 'e' };
-  append_frame (cv->server, 0x88, false, close_s, sizeof close_s);
+  cb_ws_frame (cv->server, 0x88, false, close_s, sizeof close_s);
   const uint8_t close_c[] = { 0x03, 0xe8 };
-  append_frame (cv->client, 0x88, true, close_c, sizeof close_c);
+  cb_ws_frame (cv->client, 0x88, true, close_c, sizeof close_c);
 }
 
 static void
@@ -109,25 +83,12 @@ on_end (ws_conn *c, void *user)
   n_ended++;
 }
 
+/* A segment of the connection 10.0.0.1:40000 -> 10.0.0.2:8080. */
 static ws_packet
 mk (bool from_client, uint32_t seq, uint32_t ack, uint8_t flags, const uint8_t *data,
     uint32_t len, int64_t ts)
 {
-  ws_packet p;
-  memset (&p, 0, sizeof p);
-  p.src.family = p.dst.family = 4;
-  uint8_t cip[4] = { 10, 0, 0, 1 }, sip[4] = { 10, 0, 0, 2 };
-  memcpy (p.src.addr, from_client ? cip : sip, 4);
-  memcpy (p.dst.addr, from_client ? sip : cip, 4);
-  p.sport = from_client ? 40000 : 8080;
-  p.dport = from_client ? 8080 : 40000;
-  p.seq = seq;
-  p.ack = ack;
-  p.flags = flags;
-  p.payload = data;
-  p.payload_len = p.payload_wire_len = len;
-  p.ts_us = ts;
-  return p;
+  return cb_tcp_packet (40000, 8080, from_client, seq, ack, flags, data, len, ts);
 }
 
 typedef enum { V_INORDER, V_SWAP, V_DUP, V_OVERLAP } variant;

@@ -249,7 +249,7 @@ test_same_answers (void)
   ws_conn_index *ix = ws_conn_index_new (0);
 
   for (size_t i = 0; i < N_RANDOM; i++)
-    cs[i] = mk_random_conn (r, i + 1);
+    cs[i] = cb_random_conn (r, i + 1);
   /* most are noted when they open, in order; the rest when they end (after
    * all of those), as the analyzer does */
   for (size_t i = 0; i < N_RANDOM; i++)
@@ -353,7 +353,7 @@ run_rolling (size_t max, guint32 seed)
 
       for (int i = 0; i < 60; i++)
         {
-          ws_conn *c = mk_random_conn (r, ++id);
+          ws_conn *c = cb_random_conn (r, ++id);
           /* two clients in three from 300 others, which come back now and
            * then (a list each, made, dropped and made again) */
           if (g_rand_int_range (r, 0, 3))
@@ -361,7 +361,7 @@ run_rolling (size_t max, guint32 seed)
               c->addr[WS_SIDE_CLIENT].addr[2] = (uint8_t) g_rand_int_range (r, 1, 4);
               c->addr[WS_SIDE_CLIENT].addr[3] = (uint8_t) g_rand_int_range (r, 1, 101);
             }
-          shift_conn (c, now - S (g_rand_int_range (r, 0, 20) * 0.5));
+          cb_shift (c, now - S (g_rand_int_range (r, 0, 20) * 0.5));
           batch[i] = c;
           g_ptr_array_add (all, c);
           ws_conn_index_put (ix, c, true);
@@ -441,8 +441,8 @@ test_limit (void)
 
   for (int i = 0; i < 6; i++)
     {
-      cs[i] = mk_conn (i + 1, 5 + i);
-      tcp_fin (cs[i], WS_SIDE_SERVER, 10 - i);   /* the later, the earlier it ended */
+      cs[i] = cb_conn (i + 1, 5 + i);
+      cb_fin (cs[i], WS_SIDE_SERVER, 10 - i);   /* the later, the earlier it ended */
     }
   for (int i = 0; i < 3; i++)
     ws_conn_index_put (ix, cs[i], true);         /* open */
