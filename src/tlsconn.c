@@ -6,25 +6,8 @@
 #include "diagnose.h"
 #include "tlsconn.h"
 
-
-static void
-on_plain (void *user, int side, const uint8_t *data, size_t len, int64_t ts_us)
-{
-  ws_conn *c = user;
-
-  if (!data)
-    {
-      ws_conn_plain_gap (c, (ws_side) side, len, ts_us);
-      return;
-    }
-  ws_conn_plain_data (c, (ws_side) side, data, len, ts_us);
-  /* plaintext that is not WebSocket: still a TLS connection in the totals */
-  if (c->kind == WS_KIND_OTHER)
-    c->kind = WS_KIND_TLS;
-}
-
 bool
-ws_tls_conn_take (ws_conn *c, const uint8_t *data, size_t len)
+ws_tls_conn_take (ws_conn *c, const uint8_t *data, size_t len, ws_tls_plain_fn plain)
 {
   /* every TLS connection is parsed (its SNI for the totals, its records'
    * sizes and timing for --tls), decrypted when there is a key log */
@@ -35,7 +18,7 @@ ws_tls_conn_take (ws_conn *c, const uint8_t *data, size_t len)
   if (!ws_tls_looks_like (data, len, !c->syn_seen))
     return false;
   const ws_tls_settings *ts = &c->ctx->set->tls;
-  c->tls = ws_tls_new (ts->keylog, on_plain, c);
+  c->tls = ws_tls_new (ts->keylog, plain, c);
   if (ts->follow)
     ws_tls_set_hold (c->tls, ts->hold_bytes);
   c->tls_on = true;
