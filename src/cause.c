@@ -10,14 +10,13 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "context.h"
 #include "i18n.h"
 
 /* Evidence arrays of causes cleared lately, emptied, for the next causes
  * to fill: every record has evidence, and would otherwise allocate and free
- * an array and its room for pointers.  A cache, per thread. */
-#define EV_POOL 4
-static _Thread_local GPtrArray *ev_pool[EV_POOL];
-static _Thread_local unsigned ev_pooled;
+ * an array and its room for pointers.  A cache in the analyzer's context
+ * (cause->pool, set by ws_conn_new): no global, so one per analyzer. */
 
 /* An evidence line and its text are one allocation: free the line, and the
  * text goes with it. */
@@ -28,10 +27,11 @@ add_text (ws_cause *cause, int64_t ts_us, const char *s, size_t len)
 
   if (!cause->evidence)
     {
-      if (ev_pooled)
+      ws_ev_pool *pool = cause->pool;
+      if (pool && pool->n)
         {
           /* it may come from a cause filled elsewhere (tests) */
-          cause->evidence = ev_pool[--ev_pooled];
+          cause->evidence = pool->arrays[--pool->n];
           g_ptr_array_set_free_func (cause->evidence, g_free);
         }
       else
@@ -60,10 +60,11 @@ ws_cause_clear (ws_cause *cause)
     {
       /* the cause owns its array: no one else holds a reference */
       GPtrArray *ev = g_steal_pointer (&cause->evidence);
-      if (ev_pooled < EV_POOL)
+      ws_ev_pool *pool = cause->pool;
+      if (pool && pool->n < WS_EV_POOL)
         {
           g_ptr_array_set_size (ev, 0);
-          ev_pool[ev_pooled++] = ev;
+          pool->arrays[pool->n++] = ev;
         }
       else
         g_ptr_array_unref (ev);

@@ -278,7 +278,7 @@ static const ws_code_info code_table[] = {
     "all (a reason written without a code)."),
     N_("Fix the sender to write a two-byte code in network byte order before "
     "the reason. A strict receiver answers with 1002."),
-    false },
+    false, 999 },
   { 1016, "1016-2999", N_("Reserved for the protocol (invalid today)"),
     N_("Kept for future revisions of RFC 6455 and for extensions (2000-2999). "
     "None is defined, so none may be sent today."),
@@ -286,7 +286,7 @@ static const ws_code_info code_table[] = {
     N_("A peer that invented its own code in the wrong range."),
     N_("Use 4000-4999 for application-specific codes, or a defined code. A "
     "strict receiver answers with 1002."),
-    false },
+    false, 2999 },
   { 3000, "3000-3999", N_("Registered (libraries, frameworks, applications)"),
     N_("Codes registered first come, first served at IANA for libraries, "
     "frameworks and applications; meaning defined by the registrant."),
@@ -294,7 +294,7 @@ static const ws_code_info code_table[] = {
     N_("Only with software that registered the code."),
     N_("Look the code up in the IANA WebSocket Close Code Number registry and in "
     "the documentation of the software that sent it; read the reason."),
-    true },
+    true, 3999 },
   { 4000, "4000-4999", N_("Private use (application-defined)"),
     N_("Free for applications to define; meaning is whatever the application "
     "says (e.g. graphql-ws uses 4400 Bad Request, 4401 Unauthorized, 4403 "
@@ -304,14 +304,14 @@ static const ws_code_info code_table[] = {
     N_("Whenever the application decides to close with its own code."),
     N_("Look at the documentation or source of the application or protocol that "
     "sent it (the subprotocol tells which), and at its reason text."),
-    true },
+    true, 4999 },
   { 5000, "5000-65535", N_("Not a close code (invalid)"),
     N_("Outside every range RFC 6455 defines; must not appear in a close frame."),
     N_("Nobody, legitimately."),
     N_("A buggy peer, or a close body that is not a code (e.g. bytes of text)."),
     N_("Fix the sender to use a defined code, or 4000-4999 for application "
     "meanings. A strict receiver answers with 1002."),
-    false },
+    false, 65535 },
 
   /* ---- failed opening handshakes ----------------------------------------- */
   { 0, "handshake-200", N_("HTTP 200 instead of 101"),
@@ -599,61 +599,18 @@ is_handshake_key (const char *key)
   return g_str_has_prefix (key, "handshake-");
 }
 
-/* A range row's bounds from its key "A-B". */
-static bool
-range_bounds (const ws_code_info *e, int *lo, int *hi)
-{
-  if (is_handshake_key (e->key) || !strchr (e->key, '-'))
-    return false;
-  return sscanf (e->key, "%d-%d", lo, hi) == 2;
-}
-
-/* Every record looks its close codes up, so the rows are sorted out once:
- * the single codes, then the ranges, each in table order (the first row
- * that fits wins, as a scan of the table would find it). */
-static struct {
-  int n_exact, n_range;
-  struct { int code; const ws_code_info *e; } exact[N_ENTRIES];
-  struct { int lo, hi; const ws_code_info *e; } range[N_ENTRIES];
-} lookup_ix;
-
-static void
-lookup_ix_build (void)
-{
-  for (size_t i = 0; i < N_ENTRIES; i++)
-    {
-      const ws_code_info *e = &code_table[i];
-      int lo, hi;
-      if (!is_handshake_key (e->key) && !strchr (e->key, '-'))
-        {
-          lookup_ix.exact[lookup_ix.n_exact].code = e->code;
-          lookup_ix.exact[lookup_ix.n_exact++].e = e;
-        }
-      else if (range_bounds (e, &lo, &hi))
-        {
-          lookup_ix.range[lookup_ix.n_range].lo = lo;
-          lookup_ix.range[lookup_ix.n_range].hi = hi;
-          lookup_ix.range[lookup_ix.n_range++].e = e;
-        }
-    }
-}
-
+/* Every record looks its close codes up: the single codes first, then the
+ * ranges, each in table order (the first row that fits wins).  The table
+ * is const data: no index is built (nothing written while threads run). */
 const ws_code_info *
 ws_code_lookup (int code)
 {
-  static gsize built;
-
-  if (g_once_init_enter (&built))
-    {
-      lookup_ix_build ();
-      g_once_init_leave (&built, 1);
-    }
-  for (int i = 0; i < lookup_ix.n_exact; i++)
-    if (lookup_ix.exact[i].code == code)
-      return lookup_ix.exact[i].e;
-  for (int i = 0; i < lookup_ix.n_range; i++)
-    if (code >= lookup_ix.range[i].lo && code <= lookup_ix.range[i].hi)
-      return lookup_ix.range[i].e;
+  for (size_t i = 0; i < N_ENTRIES; i++)
+    if (code_table[i].code == code && code_table[i].code != 0 && !code_table[i].last)
+      return &code_table[i];
+  for (size_t i = 0; i < N_ENTRIES; i++)
+    if (code_table[i].last && code >= code_table[i].code && code <= code_table[i].last)
+      return &code_table[i];
   /* negative codes: only from callers; treat as "not a close code" */
   return ws_code_lookup_key (code < 0 ? "0-999" : "5000-65535");
 }

@@ -17,6 +17,8 @@ typedef struct {
   const char *when;         /* when you see it */
   const char *fix;          /* how to fix it */
   bool on_wire;             /* may appear in a close frame */
+  int last;                 /* a range's last code (code is its first); 0:
+                             * not a range */
 } ws_code_info;
 
 /* A code a subprotocol defines (4000-4999), with the subprotocol's name as

@@ -171,6 +171,7 @@ ws_conn_new (ws_ctx *ctx)
    * zero to start with */
   ws_conn *c = g_new0 (ws_conn, 1);
   c->ctx = ctx;
+  c->cause.pool = &ctx->ev_pool;
   c->handshake_status = -1;
   c->accept_valid = -1;
   c->close_initiator = WS_SIDE_NONE;

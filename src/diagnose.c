@@ -39,6 +39,7 @@
  */
 #include "diagnose.h"
 
+#include "context.h"
 #include "diag-internal.h"
 #include "facts.h"
 #include "software.h"
@@ -72,14 +73,15 @@ diag_init (diag *d, ws_conn *c, const ws_conn_window *w)
   if (c->tcp_end != WS_TCP_END_OPEN && !d->tcp_end_us)
     d->tcp_end_us = c->end_us;
   d->last_frame_us = ws_last_frame_us (c);
+  ws_sw_memo *memo = c->ctx ? &c->ctx->sw_memo : NULL;
   if (c->user_agent)
     {
-      const ws_software *ua = ws_software_of (c->user_agent);
+      const ws_software *ua = ws_software_of (memo, c->user_agent);
       d->ua_software = ua ? ua->name : NULL;
     }
   if (c->server_header)
     {
-      const ws_software *sw = ws_software_of (c->server_header);
+      const ws_software *sw = ws_software_of (memo, c->server_header);
       d->server_software = sw ? sw->name : NULL;
       d->server_is_proxy = sw && sw->proxy;
     }

@@ -600,13 +600,17 @@ settings_apply (void)
     lim->max_ooo_bytes_per_conn = (size_t) opt_max_ooo;
   if (opt_max_inflate > 0)
     lim->max_inflate_bytes = (uint64_t) opt_max_inflate;
-  lim->check_utf8 = !opt_no_utf8 && !opt_fast;
-  lim->inflate = !opt_fast; /* exact by default: --inflate says the default */
+  /* exact by default (ws_settings_init): --inflate names the default,
+   * --fast turns both off */
+  if (opt_no_utf8 || opt_fast)
+    lim->check_utf8 = false;
+  if (opt_fast)
+    lim->inflate = false;
   lim->no_redact = opt_no_redact;
 
   /* live: key logs grow while we run (a browser appends a line per
-   * connection); a connection holds up to tls.hold_bytes (256 KiB) for a
-   * key that is late */
+   * connection, --follow: a capture still being written); a connection
+   * holds up to tls.hold_bytes (256 KiB) for a key that is late */
   settings.tls.follow = opt_iface != NULL || opt_follow;
   settings.tls.list = opt_tls;
   if (opt_keylog && !load_keylogs (&error))

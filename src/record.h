@@ -108,6 +108,9 @@ typedef struct {
    * (the cross-connection index; only when one began after this one ended) */
   int64_t next_start_us;      /* 0: none seen */
   uint16_t next_client_port;
+  /* emptied evidence arrays to reuse (the analyzer's, context.h), kept
+   * when the cause is cleared; NULL: none (a cause made on its own) */
+  struct ws_ev_pool *pool;
 } ws_cause;
 
 typedef struct ws_conn ws_conn;

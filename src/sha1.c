@@ -152,8 +152,16 @@ sha1_block_hw (uint32_t h[5], const uint8_t *p)
 #undef SHA1_HW_GROUP
 #endif
 
-/* -1: not decided yet; set by the first block (or a test) */
-static int sha1_use_hw = -1;
+/* The CPU has the SHA extensions: a process-wide fact, found once before
+ * main (a constructor runs before any thread exists) and only read from
+ * then on; ws_sha1_set_hw, for tests, may change it while no analyzer runs. */
+static bool sha1_use_hw;
+
+__attribute__ ((constructor)) static void
+sha1_detect (void)
+{
+  ws_sha1_set_hw (true);
+}
 
 void
 ws_sha1_set_hw (bool on)
@@ -168,7 +176,7 @@ ws_sha1_set_hw (bool on)
   sha1_use_hw = on && sha && sse;
 #else
   (void) on;
-  sha1_use_hw = 0;
+  sha1_use_hw = false;
 #endif
 }
 
@@ -176,8 +184,6 @@ static void
 sha1_block (uint32_t h[5], const uint8_t *p)
 {
 #ifdef SHA1_HW
-  if (G_UNLIKELY (sha1_use_hw < 0))
-    ws_sha1_set_hw (true);
   if (sha1_use_hw)
     {
       sha1_block_hw (h, p);

@@ -22,8 +22,9 @@ void ws_sha1_final (ws_sha1_ctx *s, uint8_t digest[20]);
 /* The digest of len bytes at once. */
 void ws_sha1 (const uint8_t *data, size_t len, uint8_t digest[20]);
 
-/* Use the x86 SHA extensions when the CPU has them (the default), or the
- * portable code; for tests, which check both. */
+/* Use the x86 SHA extensions when the CPU has them (the default, decided
+ * once before main), or the portable code; for tests, which check both,
+ * while no analyzer runs (it writes a process-wide flag). */
 void ws_sha1_set_hw (bool on);
 
 #endif

@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "context.h"
 #include "diag-internal.h"
 
 static const struct
@@ -86,48 +87,40 @@ software_index (const char *lc)
 /* software_index of the header lower-cased.  A capture
  * holds few distinct User-Agent and Server values, and lower-casing one and
  * looking for every needle in it costs a thousand instructions or so, so the
- * answers for the last few values are remembered (by the whole value). */
-#define SW_MEMO 8
-#define SW_MEMO_LEN 176
-
-static _Thread_local struct {
-  uint16_t len;           /* 0: unused */
-  int8_t index;
-  char value[SW_MEMO_LEN];
-} sw_memo[SW_MEMO];
-static _Thread_local unsigned sw_memo_next;
+ * answers for the last few values are remembered (by the whole value) in
+ * the analyzer's memo (context.h). */
 
 /* The entry of the software header names, or -1. */
 static int
-software_of (const char *header)
+software_of (ws_sw_memo *sw, const char *header)
 {
   size_t n = strlen (header);
-  bool memo = n > 0 && n < SW_MEMO_LEN;
+  bool memo = sw && n > 0 && n < WS_SW_MEMO_LEN;
   ws_strbuf lc;
   int k;
 
   if (memo)
-    for (unsigned i = 0; i < SW_MEMO; i++)
-      if (sw_memo[i].len == n && memcmp (sw_memo[i].value, header, n) == 0)
-        return sw_memo[i].index;
+    for (unsigned i = 0; i < WS_SW_MEMO; i++)
+      if (sw->e[i].len == n && memcmp (sw->e[i].value, header, n) == 0)
+        return sw->e[i].index;
   ws_strbuf_init (&lc);
   ws_strbuf_set_lower (&lc, header);
   k = software_index (lc.str);
   ws_strbuf_clear (&lc);
   if (memo)
     {
-      unsigned i = sw_memo_next++ % SW_MEMO;
-      sw_memo[i].len = (uint16_t) n;
-      sw_memo[i].index = (int8_t) k;
-      memcpy (sw_memo[i].value, header, n);
+      unsigned i = sw->next++ % WS_SW_MEMO;
+      sw->e[i].len = (uint16_t) n;
+      sw->e[i].index = (int8_t) k;
+      memcpy (sw->e[i].value, header, n);
     }
   return k;
 }
 
 const ws_software *
-ws_software_of (const char *header)
+ws_software_of (ws_sw_memo *memo, const char *header)
 {
-  int k = software_of (header);
+  int k = software_of (memo, header);
 
   return k < 0 ? NULL : &known_software[k].sw;
 }

@@ -20,7 +20,8 @@ typedef struct {
 } ws_software;
 
 /* The software a header names, NULL when none is known.  Remembers the
- * last few headers (per thread). */
-const ws_software *ws_software_of (const char *header);
+ * last few headers in memo (the analyzer's, context.h; NULL: none). */
+struct ws_sw_memo;
+const ws_software *ws_software_of (struct ws_sw_memo *memo, const char *header);
 
 #endif

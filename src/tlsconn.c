@@ -6,7 +6,6 @@
 #include "diagnose.h"
 #include "tlsconn.h"
 
-
 bool
 ws_tls_conn_take (ws_conn *c, const uint8_t *data, size_t len, ws_tls_plain_fn plain)
 {

@@ -403,7 +403,20 @@ utf8_due (uint32_t st)
 #define SIMD_MIN 16
 #endif
 
-static bool utf8_simd = true;
+/* The CPU has AVX2: a process-wide fact, found once before main (a
+ * constructor runs before any thread exists) and only read from then on;
+ * ws_utf8_use_simd, for tests, may turn it off and on again while no
+ * analyzer runs. */
+static bool utf8_simd;
+
+#ifdef UTF8_AVX2
+__attribute__ ((constructor)) static void
+utf8_detect (void)
+{
+  __builtin_cpu_init ();
+  utf8_simd = __builtin_cpu_supports ("avx2");
+}
+#endif
 
 /* utf8_scan_masked, with SIMD where the CPU has it.  The vector part checks
  * the bytes from a character boundary on; when they are all well-formed that
@@ -415,7 +428,7 @@ uint32_t
 ws_utf8_check_masked (uint32_t st, const uint8_t *d, size_t len, uint32_t m, size_t *bad)
 {
 #ifdef UTF8_AVX2
-  if (len >= SIMD_MIN && st != WS_UTF8_REJECT && utf8_simd && __builtin_cpu_supports ("avx2"))
+  if (len >= SIMD_MIN && st != WS_UTF8_REJECT && utf8_simd)
     {
       size_t i = 0;
       *bad = 0;
@@ -443,12 +456,13 @@ ws_utf8_check_masked (uint32_t st, const uint8_t *d, size_t len, uint32_t m, siz
 bool
 ws_utf8_use_simd (bool on)
 {
-  utf8_simd = on;
 #ifdef UTF8_AVX2
-  return on && __builtin_cpu_supports ("avx2");
+  __builtin_cpu_init ();
+  utf8_simd = on && __builtin_cpu_supports ("avx2");
 #else
-  return false;
+  (void) on;
 #endif
+  return utf8_simd;
 }
 
 uint32_t

@@ -85,9 +85,10 @@ ws_utf8_decode (const uint8_t *s, size_t n, uint32_t *cp)
 }
 
 /* The validator checks 32-byte blocks with AVX2 where the CPU has it (x86-64,
- * GCC or clang), else with portable code; both give the same answers.  For
- * tests: false forces the portable code, true (the default) allows SIMD.
- * Returns whether SIMD is now in use. */
+ * GCC or clang), else with portable code; both give the same answers.  The
+ * CPU is asked once, before main.  For tests, while no analyzer runs (it
+ * writes a process-wide flag): false forces the portable code, true (the
+ * default) allows SIMD.  Returns whether SIMD is now in use. */
 bool ws_utf8_use_simd (bool on);
 
 /* ---- masks ----------------------------------------------------------------- */

@@ -6,6 +6,7 @@
 #include <glib.h>
 #include <string.h>
 
+#include "context.h"
 #include "software.h"
 
 static void
@@ -25,10 +26,12 @@ test_headers (void)
   };
 
   /* twice round, and with other headers in between: the memo answers */
+  static ws_sw_memo memo;
   for (int round = 0; round < 3; round++)
     for (size_t i = 0; i < G_N_ELEMENTS (cases); i++)
       {
-        const ws_software *k = ws_software_of (cases[i].header);
+        const ws_software *k = ws_software_of (&memo, cases[i].header);
+        g_assert_true (k == ws_software_of (NULL, cases[i].header));  /* no memo: same */
         g_assert_cmpint (k == NULL, ==, cases[i].name == NULL);
         if (k)
           {
@@ -40,7 +43,7 @@ test_headers (void)
             /* more distinct headers than the memo holds */
             char other[32];
             g_snprintf (other, sizeof other, "x-%zu HAProxy", i);
-            g_assert_cmpstr (ws_software_of (other)->name, ==, "HAProxy");
+            g_assert_cmpstr (ws_software_of (&memo, other)->name, ==, "HAProxy");
           }
       }
 }
@@ -52,11 +55,12 @@ test_long_header (void)
   g_autofree char *pad = g_strnfill (400, 'a');
   g_autofree char *h = g_strconcat (pad, " CloudFlare", NULL);
   g_autofree char *h2 = g_strconcat (pad, " nothing", NULL);
+  static ws_sw_memo memo;
 
   for (int i = 0; i < 2; i++)
     {
-      g_assert_cmpstr (ws_software_of (h)->name, ==, "Cloudflare");
-      g_assert_null (ws_software_of (h2));
+      g_assert_cmpstr (ws_software_of (&memo, h)->name, ==, "Cloudflare");
+      g_assert_null (ws_software_of (&memo, h2));
     }
 }
 
