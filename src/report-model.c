@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "report-model.h"
+#include "causeinfo.h"
+#include "i18n.h"
 
 /* ---- strings ------------------------------------------------------------------ */
 
@@ -441,4 +443,57 @@ ws_history_cmp_free (ws_history_cmp *c)
   g_free (c->prev_label);
   g_ptr_array_unref (c->deltas);
   g_free (c);
+}
+
+/* Is s, a sentence of a stored record, English where the reader's
+ * language is not?  Stored records are English unless written with
+ * --lang; one in the reader's language has its script's letters (Arabic)
+ * or its accented letters and no English function word (Portuguese). */
+static bool
+stored_english (const char *s)
+{
+  bool rtl = ws_i18n_rtl (), accented = false;
+  for (const char *p = s; *p; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+      if (rtl && c >= 0x0600 && c <= 0x06FF)
+        return false;
+      if (c >= 0x00C0 && c <= 0x017F)
+        accented = true;
+    }
+  if (rtl)
+    return true;
+  static const char *const words[] = { " the ", " of the ", " to ", " and ", " was ",
+                                       " with ", " from ", " before ", " after " };
+  g_autofree char *padded = g_strconcat (" ", s, " ", NULL);
+  for (size_t i = 0; i < G_N_ELEMENTS (words); i++)
+    if (strstr (padded, words[i]))
+      return true;
+  return !accented;
+}
+
+static const char *
+rec_text (const ws_report_rec *r, const char *stored, bool fix)
+{
+  if (!stored || !ws_i18n_translating || !stored_english (stored))
+    return stored;
+  const char *t = ws_tr (stored);
+  if (t != stored && strcmp (t, stored) != 0)
+    return t;
+  const ws_cause_info *ci = r->cause_id ? ws_cause_info_lookup (r->cause_id) : NULL;
+  if (!ci)
+    return stored;
+  return _(fix ? ci->fix : ci->meaning);
+}
+
+const char *
+ws_report_rec_summary_text (const ws_report_rec *r)
+{
+  return rec_text (r, r->cause_summary, false);
+}
+
+const char *
+ws_report_rec_fix_text (const ws_report_rec *r)
+{
+  return rec_text (r, r->cause_fix, true);
 }
