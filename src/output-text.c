@@ -349,6 +349,13 @@ text_columns (void)
                    * mid-stream (handshake not seen), keep it short */
                   col_width (W_STATUS, C_ ("hs", "mid")));
   c.code = col_width (W_CODE, key);
+  /* longer titles take their room from the endpoints column (its spare
+   * room: "255.255.255.255:65535 -> ..." is rare) down to its title, so
+   * that HOST/PATH starts where the English one does and an 80-column
+   * terminal keeps the rows in their columns */
+  size_t extra = (c.clock - W_CLOCK) + (c.status - W_STATUS) + (c.code - W_CODE);
+  c.ends = MAX (c.ends > extra ? c.ends - extra : 0,
+                ws_i18n_width (_("CLIENT -> SERVER"), strlen (_("CLIENT -> SERVER"))));
   c.lead = c.clock + 2 + c.ends + 2 + c.status + 2 + c.code + 2;
   return &c;
 }
