@@ -310,6 +310,25 @@ check "report --lang ar: wire values isolated, every line balanced" \
 import sys
 ls = open(sys.argv[1], encoding="utf-8").read().split("\n")
 sys.exit(0 if sum(l.count("\u2068") for l in ls) >= 10 and all(l.count("\u2068") == l.count("\u2069") for l in ls) else 1)' "$tmp/rep.ar"
+# the HTML page from stored (English) JSON Lines in Arabic: py-1011's cause
+# shown with the knowledge base's meaning and fix of server_internal_error
+# in the catalog's Arabic, not the stored English sentences
+LANGUAGE= LC_ALL=C.UTF-8 "$WSCLOSED" report --lang ar --html "$tmp/1011.ar.html" "$tmp/1011.jsonl" >/dev/null 2>&1
+LANGUAGE= LC_ALL=C "$WSCLOSED" --explain "$(jq -r .cause.id "$tmp/1011.jsonl")" -F json >"$tmp/1011.kb.json" 2>&1
+jq -r '.items[0].meaning' "$tmp/1011.kb.json" >"$tmp/1011.meaning"
+msggrep --no-wrap -K -F -f "$tmp/1011.meaning" "$top_srcdir/po/ar.po" >"$tmp/1011.m.po" 2>/dev/null
+jq -r '.cause.summary' "$tmp/1011.jsonl" >"$tmp/1011.summary"
+check "report --lang ar --html from JSON Lines: the cause's summary and fix in Arabic (catalog), not the stored English" "$PYTHON" -c '
+import html, re, sys
+def tr(po):
+    m = re.search(r"^msgstr \"(.+)\"$", open(po, encoding="utf-8").read(), re.M)
+    return m and bytes(m.group(1), "utf-8").decode("unicode_escape").encode("latin-1").decode("utf-8")
+page = html.unescape(open(sys.argv[1], encoding="utf-8").read())
+meaning, fix = tr(sys.argv[2]), tr(sys.argv[3])
+en = [open(f, encoding="utf-8").read().strip() for f in sys.argv[4:6]]
+print("#", (meaning or "no meaning")[:50], "|", (fix or "no fix")[:50])
+sys.exit(0 if meaning and fix and meaning in page and fix in page and not any(e in page for e in en) else 1)' \
+  "$tmp/1011.ar.html" "$tmp/1011.m.po" "$tmp/1011.po" "$tmp/1011.summary" "$tmp/1011.fix"
 LANGUAGE= LC_ALL=C.UTF-8 "$WSCLOSED" report -F json "$tmp/all.jsonl" >"$tmp/rep.c.json" 2>&1
 for loc in $arloc $ptloc; do
   LANGUAGE= LC_ALL=$loc "$WSCLOSED" report -F json "$tmp/all.jsonl" >"$tmp/rep.l.json" 2>&1
