@@ -556,8 +556,9 @@ ws_text_record (ws_text_tally *w, GString *o, const ws_conn *c, bool verbose, si
           put_u64 (cell, (uint64_t) code);
           if (ci && ci->name)
             {
+              /* the name as --explain gives it in the reader's language */
               g_string_append_c (cell, ' ');
-              text_str_safe (cell, ci->name);
+              text_str_safe (cell, _(ci->name));
             }
           if (text_side (c->close_initiator))
             /* TRANSLATORS: the close line: "1000 Normal Closure from the
@@ -809,10 +810,11 @@ text_totals (const ws_text_tally *w, GString *o, const ws_counters *st)
       g_string_append (o, _("  by close code:\n"));
       keys = hash_keys (w->by_code);
       g_ptr_array_sort (keys, cmp_code);
+      g_autoptr (GPtrArray) labels = g_ptr_array_new_with_free_func (g_free);
+      size_t lw = 36;
       for (guint i = 0; i < keys->len; i++)
         {
           int code = GPOINTER_TO_INT (g_ptr_array_index (keys, i));
-          uint64_t n = *(uint64_t *) g_hash_table_lookup (w->by_code, GINT_TO_POINTER (code));
           g_autoptr (GString) label = g_string_new (NULL);
 
           if (code < 0)
@@ -823,12 +825,24 @@ text_totals (const ws_text_tally *w, GString *o, const ws_counters *st)
               g_string_append_printf (label, "%d", code);
               if (ci && ci->name)
                 {
+                  /* the name as --explain gives it in the reader's language */
                   g_string_append_c (label, ' ');
-                  text_str_safe (label, ci->name);
+                  text_str_safe (label, _(ci->name));
                 }
             }
+          /* a translated name ("1010 Mandatory Extension (extensão
+           * obrigatória)") widens the column rather than being cut; the
+           * English column stays 36 wide */
+          if (ws_i18n_translating)
+            lw = MAX (lw, MIN (ws_i18n_width (label->str, label->len), (size_t) 64));
+          g_ptr_array_add (labels, g_string_free (g_steal_pointer (&label), FALSE));
+        }
+      for (guint i = 0; i < keys->len; i++)
+        {
+          int code = GPOINTER_TO_INT (g_ptr_array_index (keys, i));
+          uint64_t n = *(uint64_t *) g_hash_table_lookup (w->by_code, GINT_TO_POINTER (code));
           g_string_append (o, "    ");
-          text_cell (o, label->str, 36, true);
+          text_cell (o, g_ptr_array_index (labels, i), lw, true);
           g_string_append_printf (o, "%'" PRIu64 "\n", n);
         }
       g_clear_pointer (&keys, g_ptr_array_unref);

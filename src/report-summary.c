@@ -110,7 +110,8 @@ code_name (const char *key)
   long code = strtol (key, &end, 10);
   if (*end || end == key)
     return _("still open");
-  return ws_code_lookup ((int) code)->name;
+  /* the name as --explain gives it in the reader's language */
+  return _(ws_code_lookup ((int) code)->name);
 }
 
 static void
@@ -270,7 +271,7 @@ ws_report_text_summary (GString *o, const ws_report *rp, const char *label, cons
   g_string_append_printf (o, _(": %'" PRIu64 " WebSocket connections"), rp->connections);
   if (rp->first_us)
     {
-      g_string_append (o, ", ");
+      g_string_append (o, C_ ("list", ", "));
       local_time (o, rp->first_us, "%Y-%m-%d %H:%M");
       g_string_append (o, _(" to "));
       local_time (o, MAX (rp->last_us, rp->first_us), "%Y-%m-%d %H:%M %Z");
@@ -292,7 +293,16 @@ ws_report_text_summary (GString *o, const ws_report *rp, const char *label, cons
       const char *k = g_ptr_array_index (codes, i);
       const ws_report_count *c = g_hash_table_lookup (rp->by_code, k);
       g_string_append_printf (o, "  %-5s ", k);
-      pad_cells (o, code_name (k), 34);
+      /* a translated name widens the column rather than break it; the
+       * English one is 34 wide */
+      size_t w = 34;
+      if (ws_i18n_translating)
+        for (guint j = 0; j < codes->len; j++)
+          {
+            const char *n = code_name (g_ptr_array_index (codes, j));
+            w = MAX (w, ws_i18n_width (n, strlen (n)));
+          }
+      pad_cells (o, code_name (k), w);
       g_string_append_printf (o, " %'6" PRIu64 "\n", c->count);
     }
   text_table (o, _("By cause"), rp->by_cause, false, 30, false);

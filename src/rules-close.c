@@ -205,11 +205,11 @@ rule_policy (diag *d)
     }
   /* the table's fix names the browser's Origin: not without one */
   const char *fix = c->origin ? ws_code_lookup (1008)->fix
-                    : "Read the close reason and the server logs at that moment. Check the "
+                    : N_("Read the close reason and the server logs at that moment. Check the "
                       "credentials and their lifetime (reconnect with a fresh token), the "
                       "shape and rate of the messages sent before the close, and rate limits "
                       "(the request had no Origin header, so it was not a browser's Origin "
-                      "check).";
+                      "check).");
   set_cause (d, "policy_violation", early ? "rejected_at_start" : NULL,
              *r ? "high" : "medium", fix,
              "The %s closed with 1008 Policy Violation%s%s%s%s", side_str (d->closer),

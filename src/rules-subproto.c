@@ -80,13 +80,13 @@ subproto_code (diag *d, const ws_subproto *a, const char *name)
   ws_short_close_reason (r, sizeof r, ci, 80);
   ws_strbuf_reset (&d->extra);
   char meaning[400];
-  g_strlcpy (meaning, e->meaning, sizeof meaning);
+  g_strlcpy (meaning, ws_tr (e->meaning), sizeof meaning);
   size_t ml = strlen (meaning);
   if (ml && meaning[ml - 1] == '.')
     meaning[ml - 1] = '\0';       /* the summary goes on after it */
   set_cause (d, "subprotocol_code", e->key, "high", e->fix,
              "The %s closed with %s code %d %s: %s", side_str (d->closer),
-             c->accepted_subprotocol, d->code, e->name, meaning);
+             c->accepted_subprotocol, d->code, ws_tr (e->name), meaning);
   if (*r)
     EV (d, ci->ts_us, "close reason \"%s\"", r);
   const ws_app_dir *cl = &a->dir[WS_SIDE_CLIENT];

@@ -111,7 +111,9 @@ for m in re.finditer(r'\nmsgid ((?:"(?:[^"\\]|\\.)*"\n)+)', pot):
             ids.add(part)
 # translations nest (a translated word inside a translated sentence): take
 # the innermost brackets out until none is left
-bare = out
+# wire values are quoted ("a close reason"): they are the peer's words,
+# whatever a msgid holds (a close reason may be a code's very name)
+bare = re.sub(r'"[^"\u27e6\u27e7\n]*"', '""', out)
 while True:
     n = re.sub(r"\u27e6[^\u27e6\u27e7]*\u27e7", "", bare)
     if n == bare:
