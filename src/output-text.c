@@ -795,6 +795,7 @@ static void
 text_totals (const ws_text_tally *w, GString *o, const ws_counters *st)
 {
   g_autoptr (GPtrArray) keys = NULL;
+  size_t lw = 36;               /* the labels of the counts */
 
   if (w->records == 0)
     g_string_append (o, _("No WebSocket connections found.\n"));
@@ -811,7 +812,6 @@ text_totals (const ws_text_tally *w, GString *o, const ws_counters *st)
       keys = hash_keys (w->by_code);
       g_ptr_array_sort (keys, cmp_code);
       g_autoptr (GPtrArray) labels = g_ptr_array_new_with_free_func (g_free);
-      size_t lw = 36;
       for (guint i = 0; i < keys->len; i++)
         {
           int code = GPOINTER_TO_INT (g_ptr_array_index (keys, i));
@@ -857,14 +857,14 @@ text_totals (const ws_text_tally *w, GString *o, const ws_counters *st)
 
           ws_text_safe (label, id, strlen (id));
           g_string_append (o, "    ");
-          text_cell (o, label->str, 36, true);
+          text_cell (o, label->str, lw, true);
           g_string_append_printf (o, "%'" PRIu64 "\n",
                                   *(uint64_t *) g_hash_table_lookup (w->by_cause, id));
         }
       if (w->no_cause)
         {
           g_string_append (o, "    ");
-          text_cell (o, _("(no diagnosis)"), 36, true);
+          text_cell (o, _("(no diagnosis)"), lw, true);
           g_string_append_printf (o, "%'" PRIu64 "\n", w->no_cause);
         }
     }
@@ -965,7 +965,10 @@ ws_text_totals (const ws_text_tally *w, GString *o, const ws_counters *stats, si
         }
       /* broken after the commas between items, so that a label stays
        * with its number */
-      char **items = g_strsplit (*l + lead, ", ", -1);
+      /* (or after the Arabic comma of a translated line) */
+      const char *comma = strstr (*l + lead, ", ") || !strstr (*l + lead, "\xd8\x8c ") ? "," : "\xd8\x8c";
+      g_autofree char *sep = g_strconcat (comma, " ", NULL);
+      char **items = g_strsplit (*l + lead, sep, -1);
       size_t col = lead;
       g_string_append_len (o, *l, (gssize) lead);
       for (char **it = items; *it; it++)
@@ -986,7 +989,7 @@ ws_text_totals (const ws_text_tally *w, GString *o, const ws_counters *stats, si
             }
           g_string_append (o, *it);
           if (it[1])
-            g_string_append_c (o, ',');
+            g_string_append (o, comma);
           col += iw;
         }
       g_string_append_c (o, '\n');

@@ -261,6 +261,16 @@ PY
     test "$n" -ge 20 -a "$b" = 0
 fi
 
+# --summary in Arabic: its sentence translated, the server and the path of
+# each group isolated, every line balanced
+LANGUAGE= LC_ALL=C.UTF-8 COLUMNS=80 "$WSCLOSED" --lang ar --summary "$@" >"$tmp/sum.ar" 2>&1
+check "--summary --lang ar: translated, servers and paths isolated, every line balanced" "$PYTHON" -c '
+import sys
+ls = open(sys.argv[1], encoding="utf-8").read().split("\n")
+rows = [l for l in ls if "\u2068127.0.0.1:" in l]
+ok = ls[0].startswith("الملخص:") and len(rows) >= 3 and all(l.count("\u2068") == l.count("\u2069") for l in ls)
+sys.exit(0 if ok else 1)' "$tmp/sum.ar"
+
 # counts grouped and the decimal mark as the locale writes them, in the text
 # only: the capture's size in bytes from capinfos
 if [ -n "$ptloc" ] && command -v capinfos >/dev/null; then
