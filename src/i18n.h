@@ -68,10 +68,11 @@ ws_i18n_decimal (void)
 }
 
 /* Bidi isolation for right-to-left output: wire values (paths, hosts,
- * reasons) are wrapped in U+2066 LEFT-TO-RIGHT ISOLATE .. U+2069 POP
- * DIRECTIONAL ISOLATE when the language is right-to-left, so that an
- * Arabic line does not reorder them.  Each is 3 bytes in UTF-8 and takes no
- * column on a terminal (see ws_i18n_width). */
+ * reasons, addresses) are wrapped in U+2068 FIRST STRONG ISOLATE .. U+2069
+ * POP DIRECTIONAL ISOLATE when the language is right-to-left, so that an
+ * Arabic line does not reorder them and they keep their own direction.
+ * Each is 3 bytes in UTF-8 and takes no column on a terminal (see
+ * ws_i18n_width); U+2066 LEFT-TO-RIGHT ISOLATE is recognised too. */
 #define WS_LRI "\xe2\x81\xa6"
 #define WS_FSI "\xe2\x81\xa8"
 #define WS_PDI "\xe2\x81\xa9"

@@ -5,7 +5,10 @@
 #include <string.h>
 
 #include "report-model.h"
+#include <stdlib.h>
+
 #include "causeinfo.h"
+#include "closecodes.h"
 #include "i18n.h"
 
 /* ---- strings ------------------------------------------------------------------ */
@@ -472,6 +475,28 @@ stored_english (const char *s)
   return !accented;
 }
 
+/* The knowledge base's entry for the cause's detail, when the detail names
+ * one: a subprotocol's code ("graphql-transport-ws-4400") or an HTTP
+ * status of a refused handshake ("http_403"). */
+static const ws_code_info *
+detail_info (const ws_report_rec *r)
+{
+  const char *d = r->cause_detail;
+  if (!d)
+    return NULL;
+  if (g_strcmp0 (r->cause_id, "subprotocol_code") == 0)
+    {
+      const ws_subproto_code *all;
+      size_t n = ws_code_subproto_all (&all);
+      for (size_t i = 0; i < n; i++)
+        if (all[i].info.key && strcmp (all[i].info.key, d) == 0)
+          return &all[i].info;
+    }
+  if (g_str_has_prefix (d, "http_") && g_ascii_isdigit (d[5]))
+    return ws_code_lookup_key (ws_code_handshake_key (atoi (d + 5)));
+  return NULL;
+}
+
 static const char *
 rec_text (const ws_report_rec *r, const char *stored, bool fix)
 {
@@ -480,10 +505,13 @@ rec_text (const ws_report_rec *r, const char *stored, bool fix)
   const char *t = ws_tr (stored);
   if (t != stored && strcmp (t, stored) != 0)
     return t;
+  /* by detail, the more specific; then by cause id */
+  const ws_code_info *di = detail_info (r);
+  const char *kb = di ? (fix ? di->fix : di->meaning) : NULL;
   const ws_cause_info *ci = r->cause_id ? ws_cause_info_lookup (r->cause_id) : NULL;
-  if (!ci)
-    return stored;
-  return _(fix ? ci->fix : ci->meaning);
+  if (!kb && ci)
+    kb = fix ? ci->fix : ci->meaning;
+  return kb ? _(kb) : stored;
 }
 
 const char *

@@ -75,8 +75,10 @@ int ws_report_rec_score (const ws_report_rec *r);
  * reader's (a record diagnosed in this run, or written with --lang); else
  * the stored English sentence's translation when the catalog has it
  * whole (a fix without measured values), else the knowledge base's text
- * for the cause id (causeinfo.c: its meaning, its fix), translated; the
- * stored text when the id is unknown.  NULL when r has none. */
+ * for the cause's detail (a subprotocol's code, the HTTP status of a
+ * refused handshake: closecodes.c) or its id (causeinfo.c): its meaning,
+ * its fix, translated; the stored text when neither is known.  NULL when r
+ * has none. */
 const char *ws_report_rec_summary_text (const ws_report_rec *r);
 const char *ws_report_rec_fix_text (const ws_report_rec *r);
 /* Total order of the ranking: score, then start time, then endpoints. */
