@@ -92,6 +92,14 @@ text_wire (GString *o, const char *s, size_t len)
     GS_PUT_LIT (o, WS_PDI);
 }
 
+/* The same for a NUL-terminated value (none for NULL). */
+static void
+text_wire_str (GString *o, const char *s)
+{
+  if (s)
+    text_wire (o, s, strlen (s));
+}
+
 /* The words of a record that come from elsewhere, for xgettext only: the
  * confidence of a cause. */
 static const char *const text_words[] G_GNUC_UNUSED = {
@@ -889,7 +897,7 @@ text_totals (const ws_text_tally *w, GString *o, const ws_counters *st)
     return;
   g_string_append_printf (o, _("  encrypted (TLS) connections, not analysed: %'" PRIu64 "\n"),
                           st->tls_connections);
-  ws_tls_totals_text (o, text_str_safe);
+  ws_tls_totals_text (o, text_wire_str);
   g_string_append_printf (o, _("  other TCP connections skipped: %'" PRIu64 "\n"),
                           st->other_connections);
   /* TRANSLATORS: two lines of the totals; keep the line break and the
