@@ -28,7 +28,7 @@ rule_reason_idle (diag *d, const ws_close_info *ci)
     if (c->dir[s].last_frame_us && c->dir[s].last_frame_us < ci->ts_us
         && c->dir[s].last_frame_us > last)
       last = c->dir[s].last_frame_us;
-  char fix[400], quiet[32] = "";
+  char fix[1024], quiet[32] = "";
   if (last)
     ws_fmt_dur (quiet, sizeof quiet, ci->ts_us - last);
   bool jetty = server_says (d, "jetty");
@@ -548,7 +548,7 @@ rule_internal_error (diag *d)
   if (ci->reason && (ws_str_has_ci (ci->reason, "ping timeout") || ws_str_has_ci (ci->reason, "keepalive")
                      || ws_str_has_ci (ci->reason, "pong")))
     {
-      char fixbuf[400];
+      char fixbuf[1024];
       bool pyws = (d->closer == WS_SIDE_SERVER && server_says (d, "websockets/"))
                   || (d->closer == WS_SIDE_CLIENT && c->user_agent
                       && ws_str_has_ci (c->user_agent, "websockets/"));
@@ -646,7 +646,7 @@ rule_application (diag *d)
       for (size_t i = 0; i < G_N_ELEMENTS (gql); i++)
         if (gql[i].code == ci->code)
           EV (d, ci->ts_us, "in the GraphQL over WebSocket protocol (subprotocol %s), %d "
-              "means %s", sub, ci->code, gql[i].name);
+              "means %s", sub, ci->code, ws_tr (gql[i].name));
     }
   else if (sub)
     EV (d, 0, "the subprotocol %s defines what %d means", sub, ci->code);
@@ -740,7 +740,7 @@ rule_close_code (diag *d)
     {
       char how[48];
       if (ci->code < 0)
-        g_snprintf (how, sizeof how, "an empty close frame, 1005");
+        g_snprintf (how, sizeof how, "%s", ws_tr ("an empty close frame, 1005"));
       else
         g_snprintf (how, sizeof how, "close %d", ci->code);
       if (keepalive_from_timeline (d, d->closer, ci->ts_us, how))

@@ -79,7 +79,7 @@ subproto_code (diag *d, const ws_subproto *a, const char *name)
   char r[112];
   ws_short_close_reason (r, sizeof r, ci, 80);
   ws_strbuf_reset (&d->extra);
-  char meaning[400];
+  char meaning[1024];
   g_strlcpy (meaning, ws_tr (e->meaning), sizeof meaning);
   size_t ml = strlen (meaning);
   if (ml && meaning[ml - 1] == '.')
@@ -203,7 +203,7 @@ app_keepalive (diag *d, const ws_subproto *a)
           const char *conf = t && waited <= t + t / 2 + 2 * US_PER_S ? "high" : "medium";
           ws_fmt_dur (w, sizeof w, waited);
           ws_fmt_dur (lim, sizeof lim, t);
-          char fix[400];
+          char fix[1024];
           g_snprintf (fix, sizeof fix,
                       ws_tr ("The %s stopped answering the %s's %s%s%s: find why it stalled (a "
                              "blocked event loop, a suspended browser tab, a path that drops "
@@ -238,7 +238,7 @@ app_keepalive (diag *d, const ws_subproto *a)
     return false;
   ws_fmt_dur (w, sizeof w, silent);
   ws_fmt_dur (lim, sizeof lim, allowed);
-  char fix[400];
+  char fix[1024];
   g_snprintf (fix, sizeof fix,
               ws_tr ("The %s sent no %s message for %s, longer than the %s allows (%s): make "
                      "it send its %s when idle (a blocked event loop or a suspended client "
