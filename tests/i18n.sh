@@ -271,6 +271,29 @@ rows = [l for l in ls if "\u2068127.0.0.1:" in l]
 ok = ls[0].startswith("الملخص:") and len(rows) >= 3 and all(l.count("\u2068") == l.count("\u2069") for l in ls)
 sys.exit(0 if ok else 1)' "$tmp/sum.ar"
 
+# every fix of every capture whole in Portuguese and Arabic: a sentence
+# formatted into a buffer sized for English is cut (an Arabic one takes about
+# twice the bytes): each fix ends with its full stop, and no escaped byte
+# (a character cut in two) shows outside the quoted wire values
+for l in pt_BR ar; do
+  for f in "$top_srcdir"/pcaps/*.pcap "$top_srcdir"/pcaps/*/*.pcap; do
+    LANGUAGE= LC_ALL=C.UTF-8 COLUMNS=1000 "$WSCLOSED" --lang "$l" --tls -v -r "$f" 2>&1
+  done >"$tmp/whole.$l"
+done
+check "every fix whole in pt_BR and ar (each ends with its full stop, no cut character)" "$PYTHON" -c '
+import re, sys
+bad, n = [], 0
+for path, label in ((sys.argv[1], "    correção: "), (sys.argv[2], "    الإصلاح: ")):
+    for l in open(path, encoding="utf-8").read().split("\n"):
+        if l.startswith(label):
+            n += 1
+            if not l.endswith("."):
+                bad.append(l[-80:])
+        if "\\x" in re.sub(r"\"[^\"]*\"", "", l):
+            bad.append(l[:80])
+print("#", n, "fixes;", " | ".join(bad[:2]))
+sys.exit(0 if n >= 100 and not bad else 1)' "$tmp/whole.pt_BR" "$tmp/whole.ar"
+
 # counts grouped and the decimal mark as the locale writes them, in the text
 # only: the capture's size in bytes from capinfos
 if [ -n "$ptloc" ] && command -v capinfos >/dev/null; then
