@@ -16,129 +16,12 @@
 # nginx (nginx-light is enough) for the nginx-* scenarios, chromium for the
 # chromium-* ones (skipped without it).  Every wait is bounded.
 
-set -u
-export LC_ALL=C.UTF-8
-
 here=$(cd "$(dirname "$0")" && pwd)
-PY=/usr/bin/python3
+. "$here/lib.sh"
+rec_tmp wsrecord
 peers=$here/peers
-tmp=$(mktemp -d /tmp/wsrecord.XXXXXX)
-bg_pids=()
-
-log() { printf '%s\n' "$*" >&2; }
-die() { log "record.sh: $*"; exit 1; }
-
-cleanup() {
-	local p
-	for p in "${bg_pids[@]}"; do
-		kill -TERM "$p" 2>/dev/null
-	done
-	sleep 0.2
-	for p in "${bg_pids[@]}"; do
-		kill -KILL "$p" 2>/dev/null
-	done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 # ---- helpers -----------------------------------------------------------------
-
-# reap: end every background process this script started that is still running
-reap() {
-	local p
-	for p in "${bg_pids[@]}"; do
-		kill -TERM "$p" 2>/dev/null
-	done
-	for p in "${bg_pids[@]}"; do
-		wait_pid "$p" 2 >/dev/null 2>&1
-	done
-	bg_pids=()
-}
-
-# start_bg LOGNAME CMD...: run CMD in the background; its pid ends up in $last_pid.
-start_bg() {
-	local name=$1
-	shift
-	"$@" >"$tmp/$name.log" 2>&1 &
-	last_pid=$!
-	bg_pids+=("$last_pid")
-}
-
-# wait_pid PID SECS: wait for PID to exit; after SECS kill it.  Returns 1 on kill.
-wait_pid() {
-	local pid=$1 i n=$(( $2 * 20 ))
-	for (( i = 0; i < n; i++ )); do
-		kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
-		sleep 0.05
-	done
-	log "  pid $pid still running after $2 s: killing it"
-	kill -KILL "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	return 1
-}
-
-# wait_file FILE SECS
-wait_file() {
-	local i n=$(( $2 * 20 ))
-	for (( i = 0; i < n; i++ )); do
-		[ -e "$1" ] && return 0
-		sleep 0.05
-	done
-	log "  timed out waiting for $1"
-	return 1
-}
-
-# wait_listen PORT SECS: wait until something listens on 127.0.0.1:PORT
-# (asks the kernel with ss; no probe connection that would end up in a capture)
-wait_listen() {
-	local i n=$(( $2 * 20 ))
-	for (( i = 0; i < n; i++ )); do
-		[ -n "$(ss -Htln "sport = :$1")" ] && return 0
-		sleep 0.05
-	done
-	log "  timed out waiting for a listener on port $1"
-	return 1
-}
-
-port_busy() { [ -n "$(ss -Htan "( sport = :$1 or dport = :$1 )")" ]; }
-
-# free_port BASE: first port from BASE on that no socket uses
-free_port() {
-	local p=$1
-	while port_busy "$p"; do
-		p=$(( p + 1 ))
-	done
-	echo "$p"
-}
-
-capture_start() {   # capture_start FILE PORT...
-	local file=$1 filter="" p
-	shift
-	for p in "$@"; do
-		filter="${filter:+$filter or }tcp port $p"
-	done
-	rm -f "$tmp/tcpdump.log"
-	tcpdump -i lo -w "$file" -U --immediate-mode -Z root "$filter" >"$tmp/tcpdump.log" 2>&1 &
-	tcpdump_pid=$!
-	bg_pids+=("$tcpdump_pid")
-	local i
-	for (( i = 0; i < 100; i++ )); do
-		grep -q "listening on" "$tmp/tcpdump.log" 2>/dev/null && return 0
-		kill -0 "$tcpdump_pid" 2>/dev/null || break
-		sleep 0.05
-	done
-	log "  tcpdump did not start: $(cat "$tmp/tcpdump.log")"
-	return 1
-}
-
-# --immediate-mode: without it packets wait in the kernel's ring buffer until a
-# block fills or times out, and tcpdump stopping with SIGINT can lose them.
-capture_stop() {
-	sleep 0.3   # let the last packets reach the capture
-	kill -INT "$tcpdump_pid" 2>/dev/null
-	wait_pid "$tcpdump_pid" 5
-}
 
 py_server() { start_bg server env PEER_LIFETIME="${LIFETIME:-20}" "$PY" "$peers/py_server.py" "$@"; server_pid=$last_pid; }
 ws_server() { start_bg server node "$peers/ws_server.js" "$@"; server_pid=$last_pid; }
@@ -294,16 +177,7 @@ record() {
 	reap
 	local exp
 	exp=$("$PY" "$here/scenarios.py" --expected "$name" "$pcap" "${ports[@]}") || return 1
-	if ! "$PY" "$here/tshark_facts.py" --check "$pcap" "$exp" >"$tmp/check.log" 2>&1; then
-		sed 's/^/  /' "$tmp/check.log" >&2
-		mkdir -p /tmp/wsrecord-failed
-		cp "$pcap" "/tmp/wsrecord-failed/$name.pcap"
-		log "  capture kept as /tmp/wsrecord-failed/$name.pcap"
-		return 1
-	fi
-	cp "$pcap" "$here/$name.pcap"
-	cp "$exp" "$here/$name.expected.jsonl"
-	return 0
+	check_install "$name" "$pcap" "$exp" /tmp/wsrecord-failed
 }
 
 # ---- main ------------------------------------------------------------------------
@@ -331,9 +205,7 @@ fi
 
 failed=() skipped=()
 for name in "${wanted[@]}"; do
-	idx=$(grep -nx -- "$name" <<<"$all" | cut -d: -f1)
-	[ -n "$idx" ] || die "unknown scenario $name (see --list)"
-	base=$(( 18000 + 10 * idx ))
+	base=$(scenario_base "$all" "$name" 18000) || exit 1
 	ok=no
 	for attempt in 1 2 3; do
 		log "$name (attempt $attempt)"

@@ -7,6 +7,7 @@
 
 #include <glib.h>
 #include <pcap/pcap.h>
+#include <signal.h>
 #include <stdbool.h>
 
 #include "pcapng.h"
@@ -34,6 +35,21 @@ typedef void (*ws_packet_fn) (void *user, int linktype, const struct pcap_pkthdr
  * returned with error set. */
 ws_capture *ws_capture_open_files (char **files, const char *filter, int *n_errors,
                                    GError **error);
+
+/* Open one saved capture to follow (--follow): a regular file is read on
+ * at its end as it grows, like `tail -f` (a pipe or FIFO streams anyway).
+ * At the end of what is written, reading waits for the writer, looking
+ * again every 100 ms, with the idle function called about once a second;
+ * a record cut short at the end is waited for, not called truncated.  The
+ * file is read until *stop becomes true (the caller's signal handler sets
+ * it; then ws_capture_run returns, a record cut short by the stop is
+ * dropped without a message), or until the file becomes shorter than what
+ * was read (truncated or rewritten: reported, counted as a read error).
+ * The descriptor is followed, not the name: after a rename the renamed
+ * file is read on, a new file of the same name is not opened.  Errors as
+ * for ws_capture_open_files. */
+ws_capture *ws_capture_open_follow (const char *file, const char *filter,
+                                    volatile sig_atomic_t *stop, int *n_errors, GError **error);
 
 /* Decryption secrets found in the files (pcapng Decryption Secrets Blocks,
  * e.g. as `editcap --inject-secrets tls,KEYLOG` writes them) go to fn with

@@ -255,10 +255,9 @@ void
 ws_conn_redact (ws_conn *c)
 {
   redact_field (c, &c->path, ws_redact_path);
-  /* Not the subprotocol lists yet: the shared corpora take
-   * offered_subprotocols as a wire fact (wstunnel's bearer token in it), so
-   * redacting them by default waits until that contract says how a redacted
-   * value is written (ws_redact_subprotocols is ready and tested). */
+  /* wstunnel's tunnel requests, signed with its public key, stay whole */
+  redact_field (c, &c->offered_subprotocols, ws_redact_subprotocols);
+  redact_field (c, &c->accepted_subprotocol, ws_redact_subprotocols);
 }
 
 void
@@ -373,11 +372,29 @@ replay_early (ws_conn *c, int64_t ts_us)
   ws_http_parser_init (hp);
 }
 
+/* The TLS stage's plaintext of one side (data NULL: len bytes lost, a
+ * record that failed to decrypt) goes on as bytes in the clear. */
+static void
+tls_plain (void *user, int side, const uint8_t *data, size_t len, int64_t ts_us)
+{
+  ws_conn *c = user;
+
+  if (!data)
+    {
+      ws_conn_plain_gap (c, (ws_side) side, len, ts_us);
+      return;
+    }
+  ws_conn_plain_data (c, (ws_side) side, data, len, ts_us);
+  /* plaintext that is not WebSocket: still a TLS connection in the totals */
+  if (c->kind == WS_KIND_OTHER)
+    c->kind = WS_KIND_TLS;
+}
+
 void
 ws_conn_data (ws_conn *c, ws_side side, const uint8_t *data, size_t len, int64_t ts_us)
 {
   if (G_UNLIKELY (c->tls_on)
-      || (c->stage == WS_STAGE_PROBE && ws_tls_conn_take (c, data, len)))
+      || (c->stage == WS_STAGE_PROBE && ws_tls_conn_take (c, data, len, tls_plain)))
     {
       ws_tls_conn_data (c, side, data, len, ts_us);
       return;

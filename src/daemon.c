@@ -206,10 +206,9 @@ nap (int ms)
     g_usleep (100 * 1000);
 }
 
-int
-ws_daemon_run (const ws_daemon_opts *o)
+static void
+signals_install (void)
 {
-  g_autoptr (GError) error = NULL;
   struct sigaction sa;
   memset (&sa, 0, sizeof sa);
   sa.sa_handler = on_signal;
@@ -219,18 +218,17 @@ ws_daemon_run (const ws_daemon_opts *o)
   sigaction (SIGHUP, &sa, NULL);
   sigaction (SIGUSR1, &sa, NULL);
   signal (SIGPIPE, SIG_IGN);
+}
 
-  ws_capture *cap = ws_capture_open_live (&o->live, &error);
-  if (!cap)
-    {
-      g_printerr ("wsclosed: %s\n", error->message);
-      return 2;
-    }
+/* With the interface open: the pid file, detaching, dropping privileges.
+ * Returns 0, or the exit status (told; cap is the caller's to free). */
+static int
+daemon_start (const ws_daemon_opts *o, GError **error)
+{
   int pid_fd = -1;
   if (o->pidfile && (pid_fd = open_pidfile (o->pidfile)) < 0)
     {
       g_printerr ("wsclosed: %s: cannot write pid file: %s\n", o->pidfile, g_strerror (errno));
-      ws_capture_free (cap);
       return 1;
     }
   if (o->daemonize && !detach ())
@@ -238,7 +236,6 @@ ws_daemon_run (const ws_daemon_opts *o)
       g_printerr ("wsclosed: cannot detach: %s\n", g_strerror (errno));
       if (pid_fd >= 0)
         close (pid_fd);
-      ws_capture_free (cap);
       return 1;
     }
   if (pid_fd >= 0 && !write_pidfile (pid_fd))
@@ -251,11 +248,159 @@ ws_daemon_run (const ws_daemon_opts *o)
       if (pw && chown (o->pidfile, pw->pw_uid, pw->pw_gid) != 0)
         logmsg (LOG_WARNING, "%s: cannot hand the pid file to %s", o->pidfile, o->user);
     }
-  if (o->user && !ws_drop_privileges (o->user, &error))
+  if (o->user && !ws_drop_privileges (o->user, error))
     {
-      logmsg (LOG_ERR, "%s", error->message);
-      ws_capture_free (cap);
+      logmsg (LOG_ERR, "%s", (*error)->message);
       return 1;
+    }
+  return 0;
+}
+
+static void
+pidfile_remove (const char *pidfile)
+{
+  if (pidfile && unlink (pidfile) != 0)
+    {
+      /* no right to remove it (privileges dropped): leave it empty, so no
+       * stale process id is read from it */
+      int fd = open (pidfile, O_WRONLY | O_TRUNC | O_CLOEXEC);
+      if (fd >= 0)
+        close (fd);
+    }
+}
+
+/* What the capture loop keeps from one turn to the next. */
+typedef struct {
+  const ws_daemon_opts *o;
+  ws_capture *cap;               /* NULL while the interface is gone */
+  FILE *out;
+  ws_writer *w;
+  ws_analyzer *a;
+  int backoff;                   /* seconds before the next try to reopen */
+  bool backlog_warned;
+  uint64_t failures_seen;
+  int64_t next_stats;            /* 0: no periodic stats */
+} live_loop;
+
+/* The interface went away: try again, waiting longer each time.  False
+ * while it cannot be opened (or a stop signal came). */
+static bool
+capture_reopen (live_loop *l, GError **error)
+{
+  nap (l->backoff * 1000);
+  if (got_stop)
+    return false;
+  g_clear_error (error);
+  l->cap = ws_capture_open_live (&l->o->live, error);
+  if (!l->cap)
+    {
+      logmsg (LOG_WARNING, "still cannot capture: %s; next try in %d s", (*error)->message,
+              MIN (l->backoff * 2, l->o->max_backoff_s));
+      l->backoff = MIN (l->backoff * 2, l->o->max_backoff_s);
+      return false;
+    }
+  logmsg (LOG_NOTICE, "capturing on %s again", l->o->live.iface);
+  l->backoff = 1;
+  return true;
+}
+
+/* A record may fail and the next one drain the backlog before this loop
+ * looks: go by the failure count, and report the recovery once nothing is
+ * left. */
+static void
+output_watch (live_loop *l)
+{
+  ws_writer *w = l->w;
+  if (ws_writer_failures (w) != l->failures_seen)
+    {
+      l->failures_seen = ws_writer_failures (w);
+      if (!l->backlog_warned)
+        logmsg (LOG_ERR, "cannot write %s; keeping records in memory (up to %zu bytes)",
+                l->o->output ? l->o->output : "standard output", l->o->backlog_bytes);
+      l->backlog_warned = true;
+    }
+  if (ws_writer_backlog (w) > 0)
+    ws_writer_retry (w);
+  if (l->backlog_warned && ws_writer_backlog (w) == 0)
+    {
+      logmsg (LOG_NOTICE, "output writable again; %" G_GUINT64_FORMAT " records lost meanwhile",
+              ws_writer_dropped (w));
+      l->backlog_warned = false;
+    }
+}
+
+/* SIGHUP: reopen the output (log rotation). */
+static void
+output_reopen (live_loop *l, GError **error)
+{
+  FILE *nout = ws_output_open (l->o->output, true, error);
+  if (!nout)
+    logmsg (LOG_ERR, "SIGHUP: cannot reopen output: %s; keeping the old one", (*error)->message);
+  else if (nout != stdout)
+    {
+      ws_writer_retry (l->w);
+      if (l->out != stdout)
+        fclose (l->out);
+      l->out = nout;
+      ws_writer_set_stream (l->w, l->out);
+      logmsg (LOG_INFO, "SIGHUP: reopened %s", l->o->output);
+    }
+}
+
+/* One turn of the capture loop: wait for packets (200 ms at most), take
+ * them, then the writer, signals and stats. */
+static void
+live_turn (live_loop *l, GError **error)
+{
+  if (!l->cap && !capture_reopen (l, error))
+    return;
+  struct pollfd pfd = { .fd = ws_capture_fd (l->cap), .events = POLLIN };
+  if (pfd.fd >= 0)
+    poll (&pfd, 1, 200);
+  g_clear_error (error);
+  if (ws_capture_dispatch (l->cap, on_packet, l->a, error) < 0)
+    {
+      logmsg (LOG_ERR, "capture failed: %s; retrying in %d s", (*error)->message, l->backoff);
+      ws_capture_free (l->cap);
+      l->cap = NULL;
+      return;
+    }
+  ws_analyzer_tick (l->a, g_get_real_time ());
+  output_watch (l);
+  if (got_hup)
+    {
+      got_hup = 0;
+      output_reopen (l, error);
+    }
+  if (got_usr1)
+    {
+      got_usr1 = 0;
+      log_stats (l->cap, l->a, l->w);
+    }
+  if (l->next_stats && g_get_real_time () >= l->next_stats)
+    {
+      log_stats (l->cap, l->a, l->w);
+      l->next_stats += (int64_t) (l->o->stats_interval * G_USEC_PER_SEC);
+    }
+}
+
+int
+ws_daemon_run (const ws_daemon_opts *o)
+{
+  g_autoptr (GError) error = NULL;
+  signals_install ();
+
+  ws_capture *cap = ws_capture_open_live (&o->live, &error);
+  if (!cap)
+    {
+      g_printerr ("wsclosed: %s\n", error->message);
+      return 2;
+    }
+  int rc = daemon_start (o, &error);
+  if (rc != 0)
+    {
+      ws_capture_free (cap);
+      return rc;
     }
   FILE *out = ws_output_open (o->output, true, &error);
   if (!out)
@@ -272,109 +417,25 @@ ws_daemon_run (const ws_daemon_opts *o)
           o->live.filter && *o->live.filter ? " with filter " : "",
           o->live.filter ? o->live.filter : "");
 
-  int64_t next_stats = o->stats_interval > 0
-                       ? g_get_real_time () + (int64_t) (o->stats_interval * G_USEC_PER_SEC) : 0;
-  int backoff = 1;
-  bool backlog_warned = false;
-  uint64_t failures_seen = 0;
+  live_loop l = {
+    .o = o, .cap = cap, .out = out, .w = w, .a = a, .backoff = 1,
+    .next_stats = o->stats_interval > 0
+                  ? g_get_real_time () + (int64_t) (o->stats_interval * G_USEC_PER_SEC) : 0,
+  };
   while (!got_stop)
-    {
-      if (!cap)
-        {
-          /* the interface went away: try again, waiting longer each time */
-          nap (backoff * 1000);
-          if (got_stop)
-            break;
-          g_clear_error (&error);
-          cap = ws_capture_open_live (&o->live, &error);
-          if (!cap)
-            {
-              logmsg (LOG_WARNING, "still cannot capture: %s; next try in %d s", error->message,
-                      MIN (backoff * 2, o->max_backoff_s));
-              backoff = MIN (backoff * 2, o->max_backoff_s);
-              continue;
-            }
-          logmsg (LOG_NOTICE, "capturing on %s again", o->live.iface);
-          backoff = 1;
-        }
-      struct pollfd pfd = { .fd = ws_capture_fd (cap), .events = POLLIN };
-      if (pfd.fd >= 0)
-        poll (&pfd, 1, 200);
-      g_clear_error (&error);
-      if (ws_capture_dispatch (cap, on_packet, a, &error) < 0)
-        {
-          logmsg (LOG_ERR, "capture failed: %s; retrying in %d s", error->message, backoff);
-          ws_capture_free (cap);
-          cap = NULL;
-          continue;
-        }
-      ws_analyzer_tick (a, g_get_real_time ());
-
-      /* A record may fail and the next one drain the backlog before this
-       * loop looks: go by the failure count, and report the recovery once
-       * nothing is left. */
-      if (ws_writer_failures (w) != failures_seen)
-        {
-          failures_seen = ws_writer_failures (w);
-          if (!backlog_warned)
-            logmsg (LOG_ERR, "cannot write %s; keeping records in memory (up to %zu bytes)",
-                    o->output ? o->output : "standard output", o->backlog_bytes);
-          backlog_warned = true;
-        }
-      if (ws_writer_backlog (w) > 0)
-        ws_writer_retry (w);
-      if (backlog_warned && ws_writer_backlog (w) == 0)
-        {
-          logmsg (LOG_NOTICE, "output writable again; %" G_GUINT64_FORMAT " records lost meanwhile",
-                  ws_writer_dropped (w));
-          backlog_warned = false;
-        }
-      if (got_hup)
-        {
-          got_hup = 0;
-          FILE *nout = ws_output_open (o->output, true, &error);
-          if (!nout)
-            logmsg (LOG_ERR, "SIGHUP: cannot reopen output: %s; keeping the old one", error->message);
-          else if (nout != stdout)
-            {
-              ws_writer_retry (w);
-              if (out != stdout)
-                fclose (out);
-              out = nout;
-              ws_writer_set_stream (w, out);
-              logmsg (LOG_INFO, "SIGHUP: reopened %s", o->output);
-            }
-        }
-      if (got_usr1)
-        {
-          got_usr1 = 0;
-          log_stats (cap, a, w);
-        }
-      if (next_stats && g_get_real_time () >= next_stats)
-        {
-          log_stats (cap, a, w);
-          next_stats += (int64_t) (o->stats_interval * G_USEC_PER_SEC);
-        }
-    }
+    live_turn (&l, &error);
 
   logmsg (LOG_INFO, "stopping: writing %zu open connections", ws_analyzer_tracked (a));
   ws_analyzer_finish (a);
   ws_writer_finish (w, &ws_stats);
   ws_writer_retry (w);
-  log_stats (cap, a, w);
-  int rc = ws_writer_backlog (w) ? 3 : 0;
+  log_stats (l.cap, a, w);
+  rc = ws_writer_backlog (w) ? 3 : 0;
   ws_analyzer_free (a);
   ws_writer_free (w);
-  ws_capture_free (cap);
-  if (out != stdout)
-    fclose (out);
-  if (o->pidfile && unlink (o->pidfile) != 0)
-    {
-      /* no right to remove it (privileges dropped): leave it empty, so no
-       * stale process id is read from it */
-      int fd = open (o->pidfile, O_WRONLY | O_TRUNC | O_CLOEXEC);
-      if (fd >= 0)
-        close (fd);
-    }
+  ws_capture_free (l.cap);
+  if (l.out != stdout)
+    fclose (l.out);
+  pidfile_remove (o->pidfile);
   return rc;
 }

@@ -49,13 +49,6 @@ int64_cmp (gconstpointer a, gconstpointer b)
   return x < y ? -1 : x > y;
 }
 
-static int64_t
-floor_div (int64_t a, int64_t b)
-{
-  int64_t q = a / b;
-  return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
-}
-
 /* A local minute bucket (buckets already include the offset). */
 static char *
 minute_str (int64_t minute, const char *fmt)
@@ -95,7 +88,7 @@ tc_choose (time_chart *tc, int64_t m0, int64_t m1)
   for (size_t i = 0; i < G_N_ELEMENTS (widths); i++)
     {
       int64_t w = widths[i];
-      if (floor_div (m1, w) - floor_div (m0, w) + 1 <= MAX_BARS)
+      if (ws_report_floor_div (m1, w) - ws_report_floor_div (m0, w) + 1 <= MAX_BARS)
         {
           tc->width = w;
           tc->dense = true;
@@ -119,14 +112,14 @@ tc_fill (time_chart *tc, const ws_report *rp)
   int64_t m0 = g_array_index (mins, int64_t, 0), m1 = g_array_index (mins, int64_t, mins->len - 1);
   tc_choose (tc, m0, m1);
 
-  int64_t b0 = floor_div (m0, tc->width), b1 = floor_div (m1, tc->width);
+  int64_t b0 = ws_report_floor_div (m0, tc->width), b1 = ws_report_floor_div (m1, tc->width);
   if (tc->dense)
     for (int64_t b = b0; b <= b1; b++)
       g_array_append_val (tc->buckets, b);
   else
     for (guint i = 0; i < mins->len; i++)
       {
-        int64_t b = floor_div (g_array_index (mins, int64_t, i), tc->width);
+        int64_t b = ws_report_floor_div (g_array_index (mins, int64_t, i), tc->width);
         if (tc->buckets->len == 0 || g_array_index (tc->buckets, int64_t, tc->buckets->len - 1) != b)
           g_array_append_val (tc->buckets, b);
       }
@@ -138,7 +131,7 @@ tc_fill (time_chart *tc, const ws_report *rp)
   while (g_hash_table_iter_next (&it, &k, &v))
     {
       const ws_report_hour *h = v;
-      int64_t b = floor_div (h->minute, tc->width);
+      int64_t b = ws_report_floor_div (h->minute, tc->width);
       guint idx;
       if (tc->dense)
         idx = (guint) (b - b0);
@@ -301,8 +294,9 @@ tc_svg (GString *o, const time_chart *tc, const char *id, const char *title)
         }
       /* the date under the first bar and under each midnight, where the
        * one before leaves room */
-      if (tc->width < 1440 && (b == 0 || floor_div (minute, 1440) != floor_div (minute - tc->width, 1440))
-          && (label || b == 0) && x >= day_end)
+      bool new_day = b == 0 || ws_report_floor_div (minute, 1440)
+                               != ws_report_floor_div (minute - tc->width, 1440);
+      if (tc->width < 1440 && new_day && (label || b == 0) && x >= day_end)
         {
           day_end = x + 10 * CHAR_W * 11.0 / TC_FONT + 8;
           g_autofree char *d = minute_str (minute, "%Y-%m-%d");

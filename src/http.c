@@ -384,6 +384,116 @@ line_complete (const uint8_t *buf, size_t pos)
   return buf[pos - 1] == '\n';
 }
 
+/* RFC 7230 section 3.5: empty lines before the start line are ignored (in
+ * a block, only one: a second one ends it, and *end is set).  True with the
+ * start line at *s, *n bytes; false when there is none (yet). */
+static inline bool
+start_line_find (const uint8_t *buf, size_t len, bool block, size_t *pos, size_t *s,
+                 size_t *n, size_t *end)
+{
+  for (;;)
+    {
+      if (!next_line (buf, len, pos, s, n))
+        return false;
+      if (block && !line_complete (buf, *pos))
+        return false;
+      if (*n > 0)
+        return true;
+      if (block && *s > 0)
+        {
+          *end = *pos;
+          return false;
+        }
+    }
+}
+
+/* A block whose start line did not parse: still find where it ends (the
+ * bytes after it are not this message's), from pos on. */
+static inline void
+block_end_find (const uint8_t *buf, size_t len, size_t pos, size_t *end)
+{
+  size_t s, n;
+
+  while (next_line (buf, len, &pos, &s, &n) && line_complete (buf, pos))
+    if (n == 0)
+      {
+        *end = pos;
+        break;
+      }
+}
+
+/* obs-fold: widen the value's slice of header fold_target (-1: none) over
+ * this line of n bytes; the line break inside is turned into a space by
+ * ws_http_header. */
+static inline void
+fold_line (ws_http_msg *msg, long fold_target, const uint8_t *l, size_t n)
+{
+  size_t vs, ve = n;
+
+  while (ve > 0 && is_ows (l[ve - 1]))
+    ve--;
+  if (fold_target < 0 || ve == 0)
+    return;
+  ws_slice *v = &msg->value[fold_target];
+  if (v->len == 0)
+    {
+      vs = 0;
+      while (vs < ve && is_ows (l[vs]))
+        vs++;
+      v->p = (const char *) l + vs;
+      v->len = ve - vs;
+    }
+  else
+    {
+      v->len = (size_t) ((const char *) l + ve - v->p);
+      msg->folded |= UINT64_C (1) << fold_target;
+    }
+}
+
+/* A header line of n bytes: field-name ":" with the name all tchar; a space
+ * before the colon is not allowed (RFC 7230 section 3.2.4) but tolerated,
+ * as some servers send it.  A line of another shape is skipped.  No tchar
+ * or OWS byte is a colon, so in a line of the right shape the first colon
+ * is the one after the name.  Returns the index of the header added (the
+ * one an obs-fold line would continue), or -1 when none was. */
+static inline long
+header_line (ws_http_msg *msg, const uint8_t *l, size_t n)
+{
+  const uint8_t *cp;
+  size_t ne, colon, vs, ve;
+  ws_hdr h;
+
+  cp = memchr (l, ':', n);
+  if (cp == NULL)
+    return -1;
+  colon = (size_t) (cp - l);
+  ne = colon;
+  while (ne > 0 && is_ows (l[ne - 1]))
+    ne--;
+  if (ne == 0)
+    return -1;
+  /* a known name is all tchar (classify_name matches exactly) */
+  h = classify_name (l, ne);
+  if (h == WS_HDR_COUNT && !all_tchar (l, ne))
+    return -1;
+  vs = colon + 1;
+  ve = n;
+  while (vs < ve && is_ows (l[vs]))
+    vs++;
+  while (ve > vs && is_ows (l[ve - 1]))
+    ve--;
+  if (msg->n_headers >= WS_HTTP_MAX_HEADERS)
+    {
+      msg->headers_dropped++;
+      return -1;
+    }
+  msg->name[msg->n_headers] = mkslice (l, ne);
+  msg->value[msg->n_headers] = mkslice (l + vs, ve - vs);
+  if (h < WS_HDR_COUNT)
+    msg->known[h] |= UINT64_C (1) << msg->n_headers;
+  return (long) msg->n_headers++;
+}
+
 /* The parser behind ws_http_parse and ws_http_parse_block.  With block
  * false, buf is a header block as gathered: empty lines before the start
  * line are skipped, and the header lines end at an empty line or at len.
@@ -405,22 +515,8 @@ parse_lines (const uint8_t *buf, size_t len, ws_http_msg *msg, bool block,
   msg_reset (msg);
   *end = 0;
 
-  /* RFC 7230 section 3.5: empty lines before the start line are ignored
-   * (in a block, only one: a second one ends it) */
-  for (;;)
-    {
-      if (!next_line (buf, len, &pos, &s, &n))
-        return -1;
-      if (block && !line_complete (buf, pos))
-        return -1;
-      if (n > 0)
-        break;
-      if (block && s > 0)
-        {
-          *end = pos;
-          return -1;
-        }
-    }
+  if (!start_line_find (buf, len, block, &pos, &s, &n, end))
+    return -1;
   if (n >= 5 && memcmp (buf + s, "HTTP/", 5) == 0)
     rc = parse_status_line (buf + s, n, msg);
   else
@@ -429,27 +525,12 @@ parse_lines (const uint8_t *buf, size_t len, ws_http_msg *msg, bool block,
     {
       msg_reset (msg);
       if (block)
-        {
-          /* still find where the block ends: the bytes after it are not
-           * this message's */
-          while (next_line (buf, len, &pos, &s, &n)
-                 && line_complete (buf, pos))
-            if (n == 0)
-              {
-                *end = pos;
-                break;
-              }
-        }
+        block_end_find (buf, len, pos, end);
       return -1;
     }
 
   while (next_line (buf, len, &pos, &s, &n))
     {
-      const uint8_t *l = buf + s;
-      const uint8_t *cp;
-      size_t ne, colon, vs, ve;
-      ws_hdr h;
-
       if (block && !line_complete (buf, pos))
         return 0;
       if (n == 0)
@@ -457,69 +538,10 @@ parse_lines (const uint8_t *buf, size_t len, ws_http_msg *msg, bool block,
           *end = pos;
           break;
         }
-      if (is_ows (l[0]))
-        {
-          /* obs-fold: widen the previous value's slice over this line; the
-           * line break inside is turned into a space by ws_http_header. */
-          ve = n;
-          while (ve > 0 && is_ows (l[ve - 1]))
-            ve--;
-          if (fold_target >= 0 && ve > 0)
-            {
-              ws_slice *v = &msg->value[fold_target];
-              if (v->len == 0)
-                {
-                  vs = 0;
-                  while (vs < ve && is_ows (l[vs]))
-                    vs++;
-                  v->p = (const char *) l + vs;
-                  v->len = ve - vs;
-                }
-              else
-                {
-                  v->len = (size_t) ((const char *) l + ve - v->p);
-                  msg->folded |= UINT64_C (1) << fold_target;
-                }
-            }
-          continue;
-        }
-      fold_target = -1;
-
-      /* field-name ":" with the name all tchar; a space before the colon
-       * is not allowed (RFC 7230 section 3.2.4) but tolerated, as some
-       * servers send it.  A line of another shape is skipped.  No tchar or
-       * OWS byte is a colon, so in a line of the right shape the first
-       * colon is the one after the name. */
-      cp = memchr (l, ':', n);
-      if (cp == NULL)
-        continue;
-      colon = (size_t) (cp - l);
-      ne = colon;
-      while (ne > 0 && is_ows (l[ne - 1]))
-        ne--;
-      if (ne == 0)
-        continue;
-      /* a known name is all tchar (classify_name matches exactly) */
-      h = classify_name (l, ne);
-      if (h == WS_HDR_COUNT && !all_tchar (l, ne))
-        continue;
-      vs = colon + 1;
-      ve = n;
-      while (vs < ve && is_ows (l[vs]))
-        vs++;
-      while (ve > vs && is_ows (l[ve - 1]))
-        ve--;
-      if (msg->n_headers >= WS_HTTP_MAX_HEADERS)
-        {
-          msg->headers_dropped++;
-          continue;
-        }
-      msg->name[msg->n_headers] = mkslice (l, ne);
-      msg->value[msg->n_headers] = mkslice (l + vs, ve - vs);
-      if (h < WS_HDR_COUNT)
-        msg->known[h] |= UINT64_C (1) << msg->n_headers;
-      fold_target = (long) msg->n_headers;
-      msg->n_headers++;
+      if (is_ows (buf[s]))
+        fold_line (msg, fold_target, buf + s, n);
+      else
+        fold_target = header_line (msg, buf + s, n);
     }
   return 0;
 }

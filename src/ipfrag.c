@@ -352,42 +352,27 @@ atomic (ws_ipfrag *f, const ws_ip_fragment *fr, uint32_t *len, ws_decode_result 
   return finish (f, d, len);
 }
 
-/* Take one fragment; NULL while its datagram is incomplete (*r says why),
- * else the whole datagram. */
-static const uint8_t *
-add (ws_ipfrag *f, const ws_packet *p, int64_t ts_us, uint32_t *len,
-     ws_decode_result *r)
+/* The key of the datagram a fragment belongs to. */
+static void
+frag_key_of (const ws_packet *p, frag_key *k)
 {
   const ws_ip_fragment *fr = &p->frag;
-  uint32_t end = fr->offset + fr->data_len;
-  /* the reassembled payload length field must hold what follows the fixed
-   * header (IPv4: the whole datagram; IPv6: ext headers + payload) */
-  uint32_t limit = fr->version == 4 ? MAX_PAYLOAD - fr->hdr_len : MAX_PAYLOAD - (fr->hdr_len - 40);
 
-  *r = WS_DEC_FRAGMENT;
-  if (fr->data_len == 0 || end > limit || (fr->more && fr->data_len % 8 != 0)
-      || fr->hdr_len > HDR_ROOM || (fr->version == 6 && fr->hdr_len < 40))
-    {
-      f->stats.malformed++;
-      *r = WS_DEC_MALFORMED;
-      return NULL;
-    }
+  memset (k, 0, sizeof *k);
+  k->version = fr->version;
+  k->proto = fr->version == 4 ? fr->proto : 0;
+  k->id = fr->id;
+  memcpy (k->src, p->src.addr, 16);
+  memcpy (k->dst, p->dst.addr, 16);
+  k->tunnel = p->tunnel;
+}
 
-  frag_key k;
-  memset (&k, 0, sizeof k);
-  k.version = fr->version;
-  k.proto = fr->version == 4 ? fr->proto : 0;
-  k.id = fr->id;
-  memcpy (k.src, p->src.addr, 16);
-  memcpy (k.dst, p->dst.addr, 16);
-  k.tunnel = p->tunnel;
-
-  if (fr->version == 6 && fr->offset == 0 && !fr->more)
-    return atomic (f, fr, len, r);
-
-  dgram *d = g_hash_table_lookup (f->table, &k);
-  if (!d)
-    d = create (f, &k, ts_us);
+/* The checks a fragment of d passes before its bytes are taken: false (d
+ * given up, or already) when it is not taken, *r saying why. */
+static bool
+frag_admit (ws_ipfrag *f, dgram *d, const ws_ip_fragment *fr, uint32_t end,
+            ws_decode_result *r)
+{
   if (fr->data_caplen < fr->data_len)
     {
       if (d->dead)
@@ -398,18 +383,18 @@ add (ws_ipfrag *f, const ws_packet *p, int64_t ts_us, uint32_t *len,
           give_up (f, d);
         }
       *r = WS_DEC_TRUNCATED;
-      return NULL;
+      return false;
     }
   if (d->dead)
     {
       f->stats.swallowed++;
-      return NULL;
+      return false;
     }
   if (++d->nfrags > f->opts.max_frags)
     {
       f->stats.too_many++;
       give_up (f, d);
-      return NULL;
+      return false;
     }
   if (!fr->more)
     {
@@ -418,7 +403,7 @@ add (ws_ipfrag *f, const ws_packet *p, int64_t ts_us, uint32_t *len,
           f->stats.malformed++;
           give_up (f, d);
           *r = WS_DEC_MALFORMED;
-          return NULL;
+          return false;
         }
       d->have_total = true;
       d->total = end;
@@ -428,21 +413,23 @@ add (ws_ipfrag *f, const ws_packet *p, int64_t ts_us, uint32_t *len,
       f->stats.malformed++;
       give_up (f, d);
       *r = WS_DEC_MALFORMED;
-      return NULL;
+      return false;
     }
   if (fr->offset == 0 && fr->version == 6 && !ipv6_may_be_tcp (fr->proto))
     {
       f->stats.not_tcp++;
       give_up (f, d);
       *r = WS_DEC_NOT_TCP;
-      return NULL;
+      return false;
     }
+  return true;
+}
 
-  reserve (f, d, end);
-  if (end > d->max_end)
-    d->max_end = end;
-
-  /* first data wins: copy the blocks not yet present, compare the others */
+/* First data wins: copy the fragment's blocks not yet present, compare the
+ * others. */
+static void
+frag_copy (ws_ipfrag *f, dgram *d, const ws_ip_fragment *fr, uint32_t end)
+{
   bool overlap = false, conflict = false;
   uint8_t *pay = d->buf + HDR_ROOM;
   for (uint32_t b = fr->offset / 8; b < blocks_for (end); b++)
@@ -466,6 +453,45 @@ add (ws_ipfrag *f, const ws_packet *p, int64_t ts_us, uint32_t *len,
     f->stats.overlaps++;
   if (conflict)
     f->stats.overlap_conflicts++;
+}
+
+/* Take one fragment; NULL while its datagram is incomplete (*r says why),
+ * else the whole datagram. */
+static const uint8_t *
+add (ws_ipfrag *f, const ws_packet *p, int64_t ts_us, uint32_t *len,
+     ws_decode_result *r)
+{
+  const ws_ip_fragment *fr = &p->frag;
+  uint32_t end = fr->offset + fr->data_len;
+  /* the reassembled payload length field must hold what follows the fixed
+   * header (IPv4: the whole datagram; IPv6: ext headers + payload) */
+  uint32_t limit = fr->version == 4 ? MAX_PAYLOAD - fr->hdr_len : MAX_PAYLOAD - (fr->hdr_len - 40);
+
+  *r = WS_DEC_FRAGMENT;
+  if (fr->data_len == 0 || end > limit || (fr->more && fr->data_len % 8 != 0)
+      || fr->hdr_len > HDR_ROOM || (fr->version == 6 && fr->hdr_len < 40))
+    {
+      f->stats.malformed++;
+      *r = WS_DEC_MALFORMED;
+      return NULL;
+    }
+
+  frag_key k;
+  frag_key_of (p, &k);
+
+  if (fr->version == 6 && fr->offset == 0 && !fr->more)
+    return atomic (f, fr, len, r);
+
+  dgram *d = g_hash_table_lookup (f->table, &k);
+  if (!d)
+    d = create (f, &k, ts_us);
+  if (!frag_admit (f, d, fr, end, r))
+    return NULL;
+  reserve (f, d, end);
+  if (end > d->max_end)
+    d->max_end = end;
+
+  frag_copy (f, d, fr, end);
 
   if (fr->offset == 0 && !d->have_first)
     {

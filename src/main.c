@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@ enum {
 };
 
 static char **opt_read;
+static gboolean opt_follow;
 static char **opt_keylog;
 static gboolean opt_tls;
 static char *opt_iface;
@@ -58,6 +60,10 @@ static gboolean opt_daemon;
 static double opt_stats_interval;
 static gboolean hold_set, idle_set, stats_set;
 static gboolean opt_foreground;
+/* `wsclosed report`'s own */
+static char *rep_html, *rep_db, *rep_label;
+static gboolean rep_history;
+static char **rep_inputs;
 
 /* Values before parsing, so that an option the command line did not give
  * can be told from one it gave (0 or a negative number is an error, and
@@ -66,72 +72,113 @@ static gboolean opt_foreground;
 #define UNSET_INT64 G_MININT64
 #define UNSET_DOUBLE (-G_MAXDOUBLE)
 
-static GOptionEntry entries[] = {
-  { "read", 'r', 0, G_OPTION_ARG_FILENAME_ARRAY, &opt_read, N_ ("Read packets from FILE (pcap, pcapng, optionally gzip-compressed; - for standard input). "
-    "Repeat to read several files as one capture"), N_ ("FILE") },
-  { "interface", 'i', 0, G_OPTION_ARG_STRING, &opt_iface, N_ ("Capture live on IFACE (any for all)"), N_ ("IFACE") },
-  { "filter", 'f', 0, G_OPTION_ARG_STRING, &opt_filter, N_ ("BPF filter expression, as tcpdump takes it (may also follow the options)"), N_ ("EXPR") },
-  { "format", 'F', 0, G_OPTION_ARG_STRING, &opt_format, N_ ("Output format: text (default), json (JSON Lines), csv"), N_ ("FMT") },
-  { "output", 'o', 0, G_OPTION_ARG_FILENAME, &opt_output, N_ ("Write the report to FILE instead of standard output"), N_ ("FILE") },
-  { "explain", 0, 0, G_OPTION_ARG_STRING, &opt_explain, N_ ("Explain a close code (e.g. 1006), a handshake failure (e.g. 403) or a cause id "
-    "(e.g. idle_timeout) and exit; more may follow (--explain 1010 1011)"), N_ ("CODE") },
-  { "hold", 0, 0, G_OPTION_ARG_DOUBLE, &opt_hold, N_ ("Keep an ended connection this long (capture time) before writing it, to see reconnects (default 10)"), N_ ("SECONDS") },
-  { "idle-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &opt_idle, N_ ("End a connection after this much silence (default: 300 live, never for files)"), N_ ("SECONDS") },
-  { "max-conns", 0, 0, G_OPTION_ARG_INT64, &opt_max_conns, N_ ("Connections tracked at once; the least recently active is evicted beyond (default 250000, about 2.3 KB each)"), N_ ("N") },
-  { "max-header-bytes", 0, 0, G_OPTION_ARG_INT64, &opt_max_header, N_ ("Largest handshake header block kept (default 16384)"), N_ ("N") },
-  { "max-ooo-bytes", 0, 0, G_OPTION_ARG_INT64, &opt_max_ooo, N_ ("Out-of-order bytes kept per connection direction (default 262144)"), N_ ("N") },
-  { "max-inflate-bytes", 0, 0, G_OPTION_ARG_INT64, &opt_max_inflate, N_ ("Inflated bytes measured per compressed message (default 67108864)"), N_ ("N") },
-  { "no-utf8-check", 0, 0, G_OPTION_ARG_NONE, &opt_no_utf8, N_ ("Do not validate text messages as UTF-8 (faster)"), NULL },
-  { "inflate", 0, 0, G_OPTION_ARG_NONE, &opt_inflate, N_ ("Inflate permessage-deflate messages (the default): sizes are decompressed sizes and "
-    "compressed text is checked as UTF-8"), NULL },
-  { "fast", 0, 0, G_OPTION_ARG_NONE, &opt_fast, N_ ("Skip payload inspection: no UTF-8 check and no inflating (frames and closes only; "
-    "sizes of compressed messages are wire sizes)"), NULL },
-  { "no-redact", 0, 0, G_OPTION_ARG_NONE, &opt_no_redact,
-    N_ ("Keep secrets in the records: query-string values of the path are replaced by "
-        "REDACTED unless this is given"), NULL },
-  { "tls", 0, 0, G_OPTION_ARG_NONE, &opt_tls,
+/* Every option of both commands, in the order --help shows them: the
+ * program's own (OPT_MAIN), its live capture group (OPT_LIVE) and `wsclosed
+ * report`'s (OPT_REPORT; their help is not translated, as before).  The
+ * configuration file takes the long names of the first two (find_entry).
+ * An option both commands have (--format, --inflate, --lang) has a row for
+ * each, with the help that command gives; they share the value. */
+typedef enum { OPT_MAIN = 1, OPT_LIVE = 2, OPT_REPORT = 4 } opt_cmd;
+
+typedef struct {
+  opt_cmd cmd;
+  GOptionEntry e;
+} ws_option;
+
+static const ws_option options[] = {
+  { OPT_MAIN, { "read", 'r', 0, G_OPTION_ARG_FILENAME_ARRAY, &opt_read, N_ ("Read packets from FILE (pcap, pcapng, optionally gzip-compressed; - for standard input). "
+    "Repeat to read several files as one capture"), N_ ("FILE") } },
+  { OPT_MAIN, { "follow", 0, 0, G_OPTION_ARG_NONE, &opt_follow,
+    N_ ("With -r FILE: keep reading at the end of the file as it grows (tcpdump -w still "
+        "writing), like tail -f; records come out as connections end. Ctrl-C (SIGINT) or "
+        "SIGTERM stops it and writes the records still held"), NULL } },
+  { OPT_MAIN, { "interface", 'i', 0, G_OPTION_ARG_STRING, &opt_iface, N_ ("Capture live on IFACE (any for all)"), N_ ("IFACE") } },
+  { OPT_MAIN, { "filter", 'f', 0, G_OPTION_ARG_STRING, &opt_filter, N_ ("BPF filter expression, as tcpdump takes it (may also follow the options)"), N_ ("EXPR") } },
+  { OPT_MAIN, { "format", 'F', 0, G_OPTION_ARG_STRING, &opt_format, N_ ("Output format: text (default), json (JSON Lines), csv"), N_ ("FMT") } },
+  { OPT_MAIN, { "output", 'o', 0, G_OPTION_ARG_FILENAME, &opt_output, N_ ("Write the report to FILE instead of standard output"), N_ ("FILE") } },
+  { OPT_MAIN, { "explain", 0, 0, G_OPTION_ARG_STRING, &opt_explain, N_ ("Explain a close code (e.g. 1006), a handshake failure (e.g. 403) or a cause id "
+    "(e.g. idle_timeout) and exit; more may follow (--explain 1010 1011)"), N_ ("CODE") } },
+  { OPT_MAIN, { "hold", 0, 0, G_OPTION_ARG_DOUBLE, &opt_hold, N_ ("Keep an ended connection this long (capture time) before writing it, to see reconnects (default 10)"), N_ ("SECONDS") } },
+  { OPT_MAIN, { "idle-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &opt_idle, N_ ("End a connection after this much silence (default: 300 live and with --follow, never for files)"), N_ ("SECONDS") } },
+  { OPT_MAIN, { "max-conns", 0, 0, G_OPTION_ARG_INT64, &opt_max_conns, N_ ("Connections tracked at once; the least recently active is evicted beyond (default 250000, about 2.3 KB each)"), N_ ("N") } },
+  { OPT_MAIN, { "max-header-bytes", 0, 0, G_OPTION_ARG_INT64, &opt_max_header, N_ ("Largest handshake header block kept (default 16384)"), N_ ("N") } },
+  { OPT_MAIN, { "max-ooo-bytes", 0, 0, G_OPTION_ARG_INT64, &opt_max_ooo, N_ ("Out-of-order bytes kept per connection direction (default 262144)"), N_ ("N") } },
+  { OPT_MAIN, { "max-inflate-bytes", 0, 0, G_OPTION_ARG_INT64, &opt_max_inflate, N_ ("Inflated bytes measured per compressed message (default 67108864)"), N_ ("N") } },
+  { OPT_MAIN, { "no-utf8-check", 0, 0, G_OPTION_ARG_NONE, &opt_no_utf8, N_ ("Do not validate text messages as UTF-8 (faster)"), NULL } },
+  { OPT_MAIN, { "inflate", 0, 0, G_OPTION_ARG_NONE, &opt_inflate, N_ ("Inflate permessage-deflate messages (the default): sizes are decompressed sizes and "
+    "compressed text is checked as UTF-8"), NULL } },
+  { OPT_MAIN, { "fast", 0, 0, G_OPTION_ARG_NONE, &opt_fast, N_ ("Skip payload inspection: no UTF-8 check and no inflating (frames and closes only; "
+    "sizes of compressed messages are wire sizes)"), NULL } },
+  { OPT_MAIN, { "no-redact", 0, 0, G_OPTION_ARG_NONE, &opt_no_redact,
+    N_ ("Keep secrets in the records: query-string values of the path and tokens in "
+        "subprotocol lists are replaced by REDACTED unless this is given"), NULL } },
+  { OPT_MAIN, { "tls", 0, 0, G_OPTION_ARG_NONE, &opt_tls,
     N_ ("List every TLS connection that is not decrypted as a record of kind tls (what is "
         "known without the payload: handshake, who ended TCP and how, silences, alerts in "
-        "clear), also without --keylog"), NULL },
-  { "keylog", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opt_keylog,
+        "clear), also without --keylog"), NULL } },
+  { OPT_MAIN, { "keylog", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opt_keylog,
     N_ ("Decrypt TLS (wss://) with the secrets of a key log FILE (NSS format, as SSLKEYLOGFILE "
-        "writes it). Repeat for several files"), N_ ("FILE") },
-  { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose, N_ ("Text output: show the evidence behind each cause, the frames and a Wireshark filter"), NULL },
-  { "summary", 0, 0, G_OPTION_ARG_NONE, &opt_summary,
+        "writes it). Repeat for several files"), N_ ("FILE") } },
+  { OPT_MAIN, { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose, N_ ("Text output: show the evidence behind each cause, the frames and a Wireshark filter"), NULL } },
+  { OPT_MAIN, { "summary", 0, 0, G_OPTION_ARG_NONE, &opt_summary,
     N_ ("Group the connections by cause, server and path (without its query) and write "
-        "one line a group with its count and an example, instead of one a connection"), NULL },
-  { "abnormal", 0, 0, G_OPTION_ARG_NONE, &opt_abnormal,
+        "one line a group with its count and an example, instead of one a connection"), NULL } },
+  { OPT_MAIN, { "abnormal", 0, 0, G_OPTION_ARG_NONE, &opt_abnormal,
     N_ ("Only connections that failed their handshake or closed with a code other than "
-        "1000, 1001 and 1005 by choice (an empty close frame, answered)"), NULL },
-  { "lang", 0, 0, G_OPTION_ARG_STRING, &opt_lang,
+        "1000, 1001 and 1005 by choice (an empty close frame, answered)"), NULL } },
+  { OPT_MAIN, { "lang", 0, 0, G_OPTION_ARG_STRING, &opt_lang,
     N_ ("Language of the messages, the text report and --explain (pt_BR, ar, en); "
         "JSON and CSV strings too when given (default: English there, the locale's elsewhere)"),
-    N_ ("LANG") },
-  { "version", 'V', 0, G_OPTION_ARG_NONE, &opt_version, N_ ("Print the version and exit"), NULL },
-  { NULL }
+    N_ ("LANG") } },
+  { OPT_MAIN, { "version", 'V', 0, G_OPTION_ARG_NONE, &opt_version, N_ ("Print the version and exit"), NULL } },
+  { OPT_LIVE, { "snaplen", 's', 0, G_OPTION_ARG_INT, &opt_snaplen, N_ ("Bytes captured per packet (default 262144)"), N_ ("N") } },
+  { OPT_LIVE, { "buffer-size", 'B', 0, G_OPTION_ARG_INT, &opt_bufsize, N_ ("Kernel capture buffer in KiB (default 32768)"), N_ ("KIB") } },
+  { OPT_LIVE, { "user", 'Z', 0, G_OPTION_ARG_STRING, &opt_user, N_ ("Drop privileges to USER after opening the interface"), N_ ("USER") } },
+  { OPT_LIVE, { "daemon", 0, 0, G_OPTION_ARG_NONE, &opt_daemon, N_ ("Detach from the terminal (log to syslog)"), NULL } },
+  { OPT_LIVE, { "foreground", 0, 0, G_OPTION_ARG_NONE, &opt_foreground, N_ ("Stay in the foreground even if the configuration says daemon=true (systemd)"), NULL } },
+  { OPT_LIVE, { "pidfile", 0, 0, G_OPTION_ARG_FILENAME, &opt_pidfile, N_ ("Write the process id to FILE"), N_ ("FILE") } },
+  { OPT_LIVE, { "stats-interval", 0, 0, G_OPTION_ARG_DOUBLE, &opt_stats_interval, N_ ("Log statistics every SECONDS (also on SIGUSR1)"), N_ ("SECONDS") } },
+  { OPT_LIVE, { "config", 'c', 0, G_OPTION_ARG_FILENAME, &opt_config, N_ ("Read settings from FILE (key file, group [wsclosed]; options win)"), N_ ("FILE") } },
+  { OPT_REPORT, { "html", 0, 0, G_OPTION_ARG_FILENAME, &rep_html,
+      "Also write the report as one self-contained HTML page", "FILE" } },
+  { OPT_REPORT, { "db", 0, 0, G_OPTION_ARG_FILENAME, &rep_db,
+      "Keep history in this SQLite file and compare with earlier runs", "FILE" } },
+  { OPT_REPORT, { "history", 0, 0, G_OPTION_ARG_NONE, &rep_history,
+      "Keep history in the default file ($XDG_STATE_HOME/wsclosed/history.db)", NULL } },
+  { OPT_REPORT, { "label", 0, 0, G_OPTION_ARG_STRING, &rep_label,
+      "Name of this run in the history (default: local date of the first connection, "
+      "YYYY-MM-DD); a run with the same label is replaced", "NAME" } },
+  { OPT_REPORT, { "format", 'F', 0, G_OPTION_ARG_STRING, &opt_format,
+      "Summary on standard output: text (default) or json", "FMT" } },
+  { OPT_REPORT, { "inflate", 0, 0, G_OPTION_ARG_NONE, &opt_inflate,
+      "Inflate compressed messages in captures read (the default, as wsclosed)", NULL } },
+  { OPT_REPORT, { "lang", 0, 0, G_OPTION_ARG_STRING, &opt_lang,
+      "Language of the text summary and the HTML page (pt_BR, ar, en); of the JSON "
+      "summary's strings too when given (default: English there)", "LANG" } },
+  { OPT_REPORT, { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rep_inputs, NULL,
+      "INPUT..." } },
 };
 
-static GOptionEntry live_entries[] = {
-  { "snaplen", 's', 0, G_OPTION_ARG_INT, &opt_snaplen, N_ ("Bytes captured per packet (default 262144)"), N_ ("N") },
-  { "buffer-size", 'B', 0, G_OPTION_ARG_INT, &opt_bufsize, N_ ("Kernel capture buffer in KiB (default 32768)"), N_ ("KIB") },
-  { "user", 'Z', 0, G_OPTION_ARG_STRING, &opt_user, N_ ("Drop privileges to USER after opening the interface"), N_ ("USER") },
-  { "daemon", 0, 0, G_OPTION_ARG_NONE, &opt_daemon, N_ ("Detach from the terminal (log to syslog)"), NULL },
-  { "foreground", 0, 0, G_OPTION_ARG_NONE, &opt_foreground, N_ ("Stay in the foreground even if the configuration says daemon=true (systemd)"), NULL },
-  { "pidfile", 0, 0, G_OPTION_ARG_FILENAME, &opt_pidfile, N_ ("Write the process id to FILE"), N_ ("FILE") },
-  { "stats-interval", 0, 0, G_OPTION_ARG_DOUBLE, &opt_stats_interval, N_ ("Log statistics every SECONDS (also on SIGUSR1)"), N_ ("SECONDS") },
-  { "config", 'c', 0, G_OPTION_ARG_FILENAME, &opt_config, N_ ("Read settings from FILE (key file, group [wsclosed]; options win)"), N_ ("FILE") },
-  { NULL }
-};
+/* The rows of cmd (a mask) as a GOptionEntry array ending in { NULL }, for
+ * GLib (which copies it). */
+static GOptionEntry *
+entries_of (unsigned cmd)
+{
+  GOptionEntry *v = g_new0 (GOptionEntry, G_N_ELEMENTS (options) + 1);
+  size_t n = 0;
+  for (size_t i = 0; i < G_N_ELEMENTS (options); i++)
+    if (options[i].cmd & cmd)
+      v[n++] = options[i].e;
+  return v;
+}
 
 /* The entry of the option tables with this long name, or NULL. */
 static const GOptionEntry *
 find_entry (const char *name)
 {
-  const GOptionEntry *tables[] = { entries, live_entries };
-  for (size_t t = 0; t < G_N_ELEMENTS (tables); t++)
-    for (const GOptionEntry *e = tables[t]; e->long_name; e++)
-      if (strcmp (e->long_name, name) == 0)
-        return e;
+  for (size_t i = 0; i < G_N_ELEMENTS (options); i++)
+    if ((options[i].cmd & (OPT_MAIN | OPT_LIVE)) && strcmp (options[i].e.long_name, name) == 0)
+      return &options[i].e;
   return NULL;
 }
 
@@ -348,6 +395,29 @@ load_keylogs (GError **error)
   return TRUE;
 }
 
+/* --follow: SIGINT or SIGTERM ends the reading (then every record still
+ * held is written, as with -i); a second one ends the program. */
+static volatile sig_atomic_t follow_stop;
+
+static void
+on_follow_signal (int sig)
+{
+  (void) sig;
+  follow_stop = 1;
+}
+
+static void
+catch_follow_signals (void)
+{
+  struct sigaction sa;
+  memset (&sa, 0, sizeof sa);
+  sa.sa_handler = on_follow_signal;
+  sa.sa_flags = SA_RESETHAND; /* no SA_RESTART: the wait at the end of the file is cut short */
+  sigemptyset (&sa.sa_mask);
+  sigaction (SIGINT, &sa, NULL);
+  sigaction (SIGTERM, &sa, NULL);
+}
+
 typedef struct {
   ws_capture *cap;
   ws_analyzer *a;
@@ -412,16 +482,11 @@ filter_hint (const char *filter)
       }
 }
 
-int
-main (int argc, char **argv)
+/* The command line's options (the live ones in a group of their own). */
+static GOptionContext *
+options_context (void)
 {
-  /* wsclosed report ...: the nightly batch report has options of its own */
-  ws_i18n_init (lang_from_args (argc, argv));
-  if (argc > 1 && strcmp (argv[1], "report") == 0)
-    return ws_report_main (argc - 1, argv + 1);
-
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GOptionContext) ctx = g_option_context_new (_("[FILTER EXPRESSION]"));
+  GOptionContext *ctx = g_option_context_new (_("[FILTER EXPRESSION]"));
   g_option_context_set_translation_domain (ctx, GETTEXT_PACKAGE);
   g_option_context_set_summary (ctx,
     _("Explain why WebSocket connections closed: reads packet captures (or a live\n"
@@ -437,28 +502,41 @@ main (int argc, char **argv)
       "      (nightly report over captures or JSON Lines; see wsclosed report --help)\n\n"
       "Exit status: 0 success, 1 usage error, 2 some input could not be read\n"
       "(records from the rest are still written), 3 the report could not be written."));
-  g_option_context_add_main_entries (ctx, entries, GETTEXT_PACKAGE);
+  g_autofree GOptionEntry *main_entries = entries_of (OPT_MAIN);
+  g_autofree GOptionEntry *live_entries = entries_of (OPT_LIVE);
+  g_option_context_add_main_entries (ctx, main_entries, GETTEXT_PACKAGE);
   GOptionGroup *lg = g_option_group_new ("live", _("Live capture (daemon) options:"),
                                          _("Show live capture options"), NULL, NULL);
   g_option_group_set_translation_domain (lg, GETTEXT_PACKAGE);
   g_option_group_add_entries (lg, live_entries);
   g_option_context_add_group (ctx, lg);
+  return ctx;
+}
+
+/* The command line, then the configuration file for what it did not give.
+ * Filter words after the options replace opt_filter (*argc becomes 1).
+ * Returns EXIT_OK, or EXIT_USAGE (told). */
+static int
+options_parse (int *argc, char ***argv)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GOptionContext) ctx = options_context ();
   opt_hold = opt_idle = opt_stats_interval = UNSET_DOUBLE;
   opt_max_conns = opt_max_header = opt_max_ooo = opt_max_inflate = UNSET_INT64;
   opt_snaplen = opt_bufsize = UNSET_INT;
-  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+  if (!g_option_context_parse (ctx, argc, argv, &error))
     {
       g_printerr (_("wsclosed: %s\nTry 'wsclosed --help'.\n"), error->message);
       return EXIT_USAGE;
     }
   /* a filter on the command line (-f or after the options) replaces the
    * configuration file's */
-  if (argc > 1)
+  if (*argc > 1)
     {
-      g_autofree char *trailing = join_filter (argc, argv);
+      g_autofree char *trailing = join_filter (*argc, *argv);
       g_free (opt_filter);
       opt_filter = g_steal_pointer (&trailing);
-      argc = 1;
+      *argc = 1;
     }
   if (opt_config && !load_config (opt_config, &error))
     {
@@ -476,16 +554,16 @@ main (int argc, char **argv)
   stats_set = opt_stats_interval >= 0;
   if (!stats_set)
     opt_stats_interval = 0;
-  if (opt_version)
-    {
-      printf ("wsclosed %s (%s)\n", PACKAGE_VERSION, pcap_lib_version ());
-      return EXIT_OK;
-    }
-  if (opt_explain)
-    return explain (opt_explain, opt_filter, opt_format);
+  return EXIT_OK;
+}
 
+/* The output format, and the language of what is written in it.  Returns
+ * EXIT_OK, or EXIT_USAGE (told). */
+static int
+format_choose (ws_format *fmt)
+{
   bool fmt_ok = true;
-  ws_format fmt = opt_format ? ws_format_parse (opt_format, &fmt_ok) : WS_FMT_TEXT;
+  *fmt = opt_format ? ws_format_parse (opt_format, &fmt_ok) : WS_FMT_TEXT;
   if (!fmt_ok)
     {
       g_printerr (_("wsclosed: unknown format \"%s\" (text, json, csv)\n"), opt_format);
@@ -493,20 +571,20 @@ main (int argc, char **argv)
     }
   /* JSON and CSV are read by programs: their strings stay English unless
    * --lang asks (contracts do not change with a machine's locale) */
-  if ((fmt == WS_FMT_JSON || fmt == WS_FMT_CSV || (opt_iface && !opt_format)) && !opt_lang)
+  if ((*fmt == WS_FMT_JSON || *fmt == WS_FMT_CSV || (opt_iface && !opt_format)) && !opt_lang)
     ws_i18n_enable (false);
   /* an Arabic terminal: quoted values isolated in the diagnosis' sentences */
-  ws_i18n_isolate (fmt == WS_FMT_TEXT);
-  if (!opt_read && !opt_iface)
-    {
-      g_printerr (_("wsclosed: nothing to read: give -r FILE or -i IFACE\nTry 'wsclosed --help'.\n"));
-      return EXIT_USAGE;
-    }
-  if (opt_read && opt_iface)
-    {
-      g_printerr (_("wsclosed: -r and -i cannot be used together\n"));
-      return EXIT_USAGE;
-    }
+  ws_i18n_isolate (*fmt == WS_FMT_TEXT);
+  return EXIT_OK;
+}
+
+/* The settings of the run from the options: limits, payload inspection,
+ * the TLS stage and its key logs.  False (told) when a key log cannot be
+ * read. */
+static bool
+settings_apply (void)
+{
+  g_autoptr (GError) error = NULL;
 
   ws_limits_init_defaults (&ws_limits_cfg);
   if (opt_max_conns > 0)
@@ -523,46 +601,61 @@ main (int argc, char **argv)
 
   /* live: key logs grow while we run (a browser appends a line per
    * connection); a connection holds up to 256 KiB for a key that is late */
-  ws_tls_cfg.follow = opt_iface != NULL;
+  ws_tls_cfg.follow = opt_iface != NULL || opt_follow;
   ws_tls_cfg.hold_bytes = 256 * 1024;
   ws_tls_cfg.list = opt_tls;
   if (opt_keylog && !load_keylogs (&error))
     {
       g_printerr ("wsclosed: %s\n", error->message);
-      return EXIT_USAGE;
+      return false;
     }
+  return true;
+}
 
-  g_autofree char *filter = join_filter (argc, argv);
+/* -i: the daemon. */
+static int
+run_live (ws_format fmt, const char *filter)
+{
+  ws_daemon_opts d;
+  ws_daemon_opts_init (&d);
+  d.live.iface = opt_iface;
+  d.live.filter = filter;
+  d.live.snaplen = opt_snaplen;
+  d.live.buffer_kib = opt_bufsize;
+  d.output = opt_output;
+  d.fmt = opt_format ? fmt : WS_FMT_JSON;
+  if (hold_set)
+    d.aopts.hold_us = (int64_t) (opt_hold * G_USEC_PER_SEC);
+  if (idle_set)
+    d.aopts.idle_us = (int64_t) (opt_idle * G_USEC_PER_SEC);
+  d.user = opt_user;
+  d.pidfile = opt_pidfile;
+  d.daemonize = opt_daemon && !opt_foreground;
+  d.stats_interval = opt_stats_interval;
+  return ws_daemon_run (&d);
+}
 
-  if (opt_iface)
+/* Open the capture files (-r) and the output; NULL (told, *rc set) when
+ * either cannot be. */
+static ws_capture *
+files_open (const char *filter, int *n_errors, FILE **out, int *rc)
+{
+  g_autoptr (GError) error = NULL;
+  ws_capture *cap;
+  if (opt_follow)
     {
-      ws_daemon_opts d;
-      ws_daemon_opts_init (&d);
-      d.live.iface = opt_iface;
-      d.live.filter = filter;
-      d.live.snaplen = opt_snaplen;
-      d.live.buffer_kib = opt_bufsize;
-      d.output = opt_output;
-      d.fmt = opt_format ? fmt : WS_FMT_JSON;
-      if (hold_set)
-        d.aopts.hold_us = (int64_t) (opt_hold * G_USEC_PER_SEC);
-      if (idle_set)
-        d.aopts.idle_us = (int64_t) (opt_idle * G_USEC_PER_SEC);
-      d.user = opt_user;
-      d.pidfile = opt_pidfile;
-      d.daemonize = opt_daemon && !opt_foreground;
-      d.stats_interval = opt_stats_interval;
-      return ws_daemon_run (&d);
+      catch_follow_signals ();
+      cap = ws_capture_open_follow (opt_read[0], filter, &follow_stop, n_errors, &error);
     }
-
-  int n_errors = 0;
-  ws_capture *cap = ws_capture_open_files (opt_read, filter, &n_errors, &error);
+  else
+    cap = ws_capture_open_files (opt_read, filter, n_errors, &error);
   if (!cap)
     {
       g_printerr ("wsclosed: %s\n", error->message);
       if (g_error_matches (error, WS_CAPTURE_ERROR, WS_CAPTURE_ERROR_FILTER))
         filter_hint (filter);
-      return EXIT_USAGE;
+      *rc = EXIT_USAGE;
+      return NULL;
     }
   /* secrets embedded in a pcapng (Decryption Secrets Block) decrypt TLS
    * without --keylog */
@@ -572,15 +665,29 @@ main (int argc, char **argv)
     {
       g_printerr ("wsclosed: %s\n", error->message);
       ws_capture_free (cap);
-      return EXIT_USAGE;
+      *rc = EXIT_USAGE;
+      return NULL;
     }
-  FILE *out = ws_output_open (opt_output, false, &error);
-  if (!out)
+  *out = ws_output_open (opt_output, false, &error);
+  if (!*out)
     {
       g_printerr (_("wsclosed: cannot write report: %s\n"), error->message);
       ws_capture_free (cap);
-      return EXIT_OUTPUT;
+      *rc = EXIT_OUTPUT;
+      return NULL;
     }
+  return cap;
+}
+
+/* -r: read the captures, write the records and the totals. */
+static int
+run_files (ws_format fmt, const char *filter)
+{
+  int n_errors = 0, rc;
+  FILE *out = NULL;
+  ws_capture *cap = files_open (filter, &n_errors, &out, &rc);
+  if (!cap)
+    return rc;
 
   /* records of a saved capture go out in 256 KiB writes, not one or two
    * per record (a terminal still sees each line as it comes) */
@@ -594,6 +701,8 @@ main (int argc, char **argv)
     ao.hold_us = (int64_t) (opt_hold * G_USEC_PER_SEC);
   if (idle_set)
     ao.idle_us = (int64_t) (opt_idle * G_USEC_PER_SEC);
+  else if (opt_follow)
+    ao.idle_us = 300 * G_USEC_PER_SEC; /* as -i: a file being written is a live capture */
   /* a pipe: each record goes out as it is made */
   ws_writer *w = ws_writer_new (out, fmt, streaming);
   ws_writer_set_verbose (w, opt_verbose);
@@ -610,7 +719,7 @@ main (int argc, char **argv)
     ws_writer_skip_totals (w); /* every input failed: all-zero totals say nothing */
   ws_writer_finish (w, &ws_stats);
 
-  int rc = n_errors ? EXIT_INPUT : EXIT_OK;
+  rc = n_errors ? EXIT_INPUT : EXIT_OK;
   if (ws_analyzer_write_errors (a) || fflush (out) != 0 || ferror (out))
     {
       g_printerr (_("wsclosed: %s: write error: %s\n"), opt_output ? opt_output : _("standard output"),
@@ -622,6 +731,12 @@ main (int argc, char **argv)
   ws_capture_free (cap);
   if (out != stdout && fclose (out) != 0)
     rc = EXIT_OUTPUT;
+  return rc;
+}
+
+static void
+options_free (void)
+{
   g_strfreev (opt_read);
   g_strfreev (opt_keylog);
   ws_keylog_free (ws_tls_cfg.keylog);
@@ -634,5 +749,109 @@ main (int argc, char **argv)
   g_free (opt_user);
   g_free (opt_pidfile);
   g_free (opt_config);
+}
+
+/* `wsclosed report ...` (argv[0] is "report"): its options from the table,
+ * then the run (report.c).  Returns the exit status. */
+static int
+report_command (int argc, char **argv)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GOptionContext) ctx = g_option_context_new ("INPUT...");
+  g_option_context_set_summary (ctx,
+    "Summarise a night of WebSocket closes.  INPUT is a capture file, a directory\n"
+    "(its captures, including rotated ones like x.pcap0 or x.pcap.1, are read\n"
+    "together in time order as one capture) or a JSON Lines file written by\n"
+    "'wsclosed -F json' or the daemon.");
+  g_option_context_set_description (ctx,
+    "Examples:\n"
+    "  wsclosed report /var/lib/wsclosed/captures/2026-11-23/\n"
+    "  wsclosed report --html night.html --db history.db night-*.jsonl\n\n"
+    "Exit status: 0 success, 1 usage error, 2 some input could not be read\n"
+    "(the report covers the rest), 3 the HTML or the history could not be written.");
+  g_autofree GOptionEntry *report_entries = entries_of (OPT_REPORT);
+  g_option_context_add_main_entries (ctx, report_entries, NULL);
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    {
+      g_printerr ("wsclosed report: %s\nTry 'wsclosed report --help'.\n", error->message);
+      return EXIT_USAGE;
+    }
+  ws_report_opts op = {
+    .html = rep_html, .db = rep_db, .history = rep_history, .label = rep_label,
+    .lang = opt_lang, .inputs = rep_inputs,
+  };
+  if (opt_format)
+    {
+      if (g_ascii_strcasecmp (opt_format, "json") == 0)
+        op.json_out = true;
+      else if (g_ascii_strcasecmp (opt_format, "text") != 0)
+        {
+          g_printerr ("wsclosed report: unknown format \"%s\" (text, json)\n", opt_format);
+          return EXIT_USAGE;
+        }
+    }
+  if (!rep_inputs || !rep_inputs[0])
+    {
+      g_printerr ("wsclosed report: nothing to read: give captures, directories or JSON Lines files\n"
+                  "Try 'wsclosed report --help'.\n");
+      return EXIT_USAGE;
+    }
+  int rc = ws_report_run (&op);
+  g_free (rep_html);
+  g_free (rep_db);
+  g_free (rep_label);
+  g_free (opt_format);
+  g_free (opt_lang);
+  g_strfreev (rep_inputs);
+  return rc;
+}
+
+int
+main (int argc, char **argv)
+{
+  /* wsclosed report ...: the nightly batch report has options of its own */
+  ws_i18n_init (lang_from_args (argc, argv));
+  if (argc > 1 && strcmp (argv[1], "report") == 0)
+    return report_command (argc - 1, argv + 1);
+
+  int rc = options_parse (&argc, &argv);
+  if (rc != EXIT_OK)
+    return rc;
+  if (opt_version)
+    {
+      printf ("wsclosed %s (%s)\n", PACKAGE_VERSION, pcap_lib_version ());
+      return EXIT_OK;
+    }
+  if (opt_explain)
+    return explain (opt_explain, opt_filter, opt_format);
+
+  ws_format fmt;
+  if (format_choose (&fmt) != EXIT_OK)
+    return EXIT_USAGE;
+  if (!opt_read && !opt_iface)
+    {
+      g_printerr (_("wsclosed: nothing to read: give -r FILE or -i IFACE\nTry 'wsclosed --help'.\n"));
+      return EXIT_USAGE;
+    }
+  if (opt_read && opt_iface)
+    {
+      g_printerr (_("wsclosed: -r and -i cannot be used together\n"));
+      return EXIT_USAGE;
+    }
+  if (opt_follow && (!opt_read || opt_read[1]))
+    {
+      /* several files are merged in timestamp order: one that waits for
+       * its writer would hold the others back */
+      g_printerr (_("wsclosed: --follow reads one growing file: give it one -r FILE\n"));
+      return EXIT_USAGE;
+    }
+  if (!settings_apply ())
+    return EXIT_USAGE;
+
+  g_autofree char *filter = join_filter (argc, argv);
+  if (opt_iface)
+    return run_live (fmt, filter);
+  rc = run_files (fmt, filter);
+  options_free ();
   return rc;
 }

@@ -360,6 +360,101 @@ probe_reject (ws_conn *c)
   ws_handshake_reject (c, WS_REJECT_MIDSTREAM);
 }
 
+static ws_probe *
+probe_new (void)
+{
+  ws_probe *p = g_new0 (ws_probe, 1);
+
+  p->segs = g_array_new (FALSE, FALSE, sizeof (held_seg));
+  p->cand[0] = p->cand[1] = NO_CAND;
+  p->first[0] = p->first[1] = NO_CAND;
+  return p;
+}
+
+/* Keep len bytes of side s, a segment of their own. */
+static void
+hold_bytes (ws_probe *p, int s, const uint8_t *data, size_t len, int64_t ts_us)
+{
+  held_seg h = { .side = (uint8_t) s, .kind = SEG_HELD, .off = p->buf[s]->len, .len = len,
+                 .ts_us = ts_us };
+  g_byte_array_append (p->buf[s], data, (guint) len);
+  probe_held_total += len;
+  g_array_append_val (p->segs, h);
+  p->nseg[s]++;
+}
+
+/* Side s may hold no more.  Bytes where no frame starts are let go; a
+ * frame header that waits for bytes that may not be held makes the
+ * decision now; inside a payload, it goes on past what may be held.
+ * Returns -1 to go on, else what probe_hold returns (decided). */
+static int
+probe_full (ws_conn *c, int s, side_eval e[2], ws_side *side)
+{
+  ws_probe *p = c->probe;
+  side_eval one;
+
+  eval_side (p, s, &one);
+  if (!one.chain)
+    {
+      if (probe_drop_side (p, s))
+        return -1;
+      probe_reject (c);
+      return 1;
+    }
+  if (p->chain[s].need != 0)
+    return -1;                  /* inside a payload */
+  /* a frame header waits for bytes that may not be held: decide */
+  if (probe_decide (c, e, true) > 0)
+    {
+      probe_accept (c, e, side);
+      return 0;
+    }
+  probe_reject (c);
+  return 1;
+}
+
+/* Inside a payload longer than may be held: its bytes are counted, not
+ * kept, until its frame ends; the walk then goes on from there with the
+ * bytes after it held again. */
+static void
+probe_long_payload (ws_probe *p, int s, const uint8_t *data, size_t len, int64_t ts_us)
+{
+  GByteArray *b = p->buf[s];
+  uint32_t o = p->cand[s];
+  ws_frame_chain_state *st = &p->chain[s];
+  uint64_t before = (uint64_t) (b->len - o) + p->unheld[s];
+  bool ends = st->need > before && st->need <= before + len;
+  size_t cut = ends ? (size_t) (st->need - before) : len;
+
+  add_unheld (p, s, cut, ts_us);
+  if (!ends)
+    {
+      p->unheld[s] += len;
+      return;
+    }
+  const uint8_t *hd = b->data + o + st->pos;  /* its header is held */
+  unsigned op = hd[0] & 0x0f;
+  ws_frame_chain_state next = *st;
+  next.frames++;
+  next.masked = hd[1] >> 7;
+  next.pos = next.need = 0;
+  if (op <= 2)
+    {
+      next.seen_data = true;
+      next.open = !(hd[0] >> 7);
+    }
+  if (p->first[s] == NO_CAND)
+    p->first[s] = o;
+  p->cand[s] = b->len;
+  p->chain[s] = next;
+  p->unheld[s] = 0;
+  p->last_end[s] = 0;
+  if (cut == len)
+    p->ends_at_seg[s]++;        /* the long frame ended with this segment */
+  else
+    hold_bytes (p, s, data + cut, len - cut, ts_us);
+}
+
 /* Hold one segment of a connection seen mid-stream and decide if the held
  * bytes allow.  When a side may hold no more: bytes where no frame starts
  * are let go; bytes inside the payload of a frame whose header is held are
@@ -369,18 +464,13 @@ probe_reject (ws_conn *c)
 static bool
 probe_hold (ws_conn *c, ws_side *side, const uint8_t *data, size_t len, int64_t ts_us)
 {
-  ws_probe *p = c->probe;
   side_eval e[2];
   int s = *side;
   int r;
 
-  if (!p)
-    {
-      p = c->probe = g_new0 (ws_probe, 1);
-      p->segs = g_array_new (FALSE, FALSE, sizeof (held_seg));
-      p->cand[0] = p->cand[1] = NO_CAND;
-      p->first[0] = p->first[1] = NO_CAND;
-    }
+  if (!c->probe)
+    c->probe = probe_new ();
+  ws_probe *p = c->probe;
   if (looks_like_tls (data, len, true))
     {
       ws_midstream_free (c);
@@ -394,91 +484,12 @@ probe_hold (ws_conn *c, ws_side *side, const uint8_t *data, size_t len, int64_t 
   size_t cap = p->cand[s] != NO_CAND ? PROBE_MAX_CHAIN_BYTES : PROBE_MAX_BYTES;
   bool over = p->buf[s]->len + len > cap || p->nseg[s] >= PROBE_MAX_SEGS
               || probe_held_total + len > PROBE_MAX_TOTAL;
-  if (!p->unheld[s] && over)
-    {
-      side_eval one;
-      eval_side (p, s, &one);
-      if (!one.chain)
-        {
-          if (!probe_drop_side (p, s))
-            {
-              probe_reject (c);
-              return true;
-            }
-        }
-      else if (p->chain[s].need == 0)
-        {
-          /* a frame header waits for bytes that may not be held: decide */
-          r = probe_decide (c, e, true);
-          if (r > 0)
-            {
-              probe_accept (c, e, side);
-              return false;
-            }
-          probe_reject (c);
-          return true;
-        }
-      /* else: inside a payload, which goes on past what may be held */
-    }
+  if (!p->unheld[s] && over && (r = probe_full (c, s, e, side)) >= 0)
+    return r;
   if (p->unheld[s] || (p->chain[s].need > 0 && p->cand[s] != NO_CAND && over))
-    {
-      /* inside a payload longer than may be held: its bytes are counted,
-       * not kept, until its frame ends; the walk then goes on from there
-       * with the bytes after it held again */
-      GByteArray *b = p->buf[s];
-      uint32_t o = p->cand[s];
-      ws_frame_chain_state *st = &p->chain[s];
-      uint64_t before = (uint64_t) (b->len - o) + p->unheld[s];
-      bool ends = st->need > before && st->need <= before + len;
-      size_t cut = ends ? (size_t) (st->need - before) : len;
-
-      add_unheld (p, s, cut, ts_us);
-      if (ends)
-        {
-          const uint8_t *hd = b->data + o + st->pos;  /* its header is held */
-          unsigned op = hd[0] & 0x0f;
-          ws_frame_chain_state next = *st;
-          next.frames++;
-          next.masked = hd[1] >> 7;
-          next.pos = next.need = 0;
-          if (op <= 2)
-            {
-              next.seen_data = true;
-              next.open = !(hd[0] >> 7);
-            }
-          if (p->first[s] == NO_CAND)
-            p->first[s] = o;
-          p->cand[s] = b->len;
-          p->chain[s] = next;
-          p->unheld[s] = 0;
-          p->last_end[s] = 0;
-          if (cut == len)
-            p->ends_at_seg[s]++;  /* the long frame ended with this segment */
-          if (cut < len)
-            {
-              held_seg h = { .side = (uint8_t) s, .kind = SEG_HELD, .off = b->len,
-                             .len = len - cut, .ts_us = ts_us };
-              g_byte_array_append (b, data + cut, (guint) (len - cut));
-              probe_held_total += len - cut;
-              g_array_append_val (p->segs, h);
-              p->nseg[s]++;
-            }
-        }
-      else
-        p->unheld[s] += len;
-      r = probe_decide (c, e, false);
-      if (r > 0)
-        probe_accept (c, e, side);
-      else if (r < 0)
-        probe_reject (c);
-      return true;
-    }
-  held_seg h = { .side = (uint8_t) s, .kind = SEG_HELD, .off = p->buf[s]->len, .len = len,
-                 .ts_us = ts_us };
-  g_byte_array_append (p->buf[s], data, (guint) len);
-  probe_held_total += len;
-  g_array_append_val (p->segs, h);
-  p->nseg[s]++;
+    probe_long_payload (p, s, data, len, ts_us);
+  else
+    hold_bytes (p, s, data, len, ts_us);
   r = probe_decide (c, e, false);
   if (r > 0)
     probe_accept (c, e, side);

@@ -42,30 +42,11 @@ csv_addr (GString *o, const ws_addr *a)
   ws_csv_field (o, buf);
 }
 
-/* Null values are empty fields, empty strings are "". */
-void
-ws_csv_record (GString *o, const ws_conn *c)
+/* The handshake: host, path, status, accept check, extensions and
+ * subprotocols offered and accepted. */
+static void
+csv_handshake (GString *o, const ws_conn *c)
 {
-  int code = ws_conn_close_code (c);
-  size_t reason_len;
-  const char *reason = ws_contract_close_reason (c, &reason_len);
-  unsigned nv = MIN (c->n_violations, (unsigned) WS_MAX_VIOLATIONS);
-
-  put_u64 (o, c->id);
-  gs_putc (o, ',');
-  csv_addr (o, &c->addr[WS_SIDE_CLIENT]);
-  gs_putc (o, ',');
-  put_u64 (o, c->port[WS_SIDE_CLIENT]);
-  gs_putc (o, ',');
-  csv_addr (o, &c->addr[WS_SIDE_SERVER]);
-  gs_putc (o, ',');
-  put_u64 (o, c->port[WS_SIDE_SERVER]);
-  gs_putc (o, ',');
-  ws_ts_append (o, c->start_us);   /* known for every record, 0 included */
-  g_string_append_c (o, ',');
-  if (c->end_us)
-    ws_ts_append (o, c->end_us);
-  g_string_append_c (o, ',');
   ws_csv_field (o, c->host);
   g_string_append_c (o, ',');
   ws_csv_field (o, c->path);
@@ -84,6 +65,16 @@ ws_csv_record (GString *o, const ws_conn *c)
   g_string_append_c (o, ',');
   ws_csv_field (o, c->accepted_subprotocol);
   g_string_append_c (o, ',');
+}
+
+/* The close: code, reason, initiator, echo, how TCP ended and by whom. */
+static void
+csv_close (GString *o, const ws_conn *c)
+{
+  int code = ws_conn_close_code (c);
+  size_t reason_len;
+  const char *reason = ws_contract_close_reason (c, &reason_len);
+
   if (code >= 0)
     put_u64 (o, (uint64_t) code);
   g_string_append_c (o, ',');
@@ -99,6 +90,48 @@ ws_csv_record (GString *o, const ws_conn *c)
   g_string_append_c (o, ',');
   ws_csv_field (o, c->tcp_end != WS_TCP_END_OPEN && ws_side_valid (c->tcp_end_by)
                    ? ws_side_name (c->tcp_end_by) : NULL);
+}
+
+/* The violations as "kind@side;kind@side". */
+static void
+csv_violations (GString *o, const ws_conn *c)
+{
+  unsigned nv = MIN (c->n_violations, (unsigned) WS_MAX_VIOLATIONS);
+
+  g_autoptr (GString) v = g_string_new (NULL);
+  for (unsigned i = 0; i < nv; i++)
+    {
+      const char *side = ws_side_name (c->violations[i].side);
+      if (i)
+        g_string_append_c (v, ';');
+      g_string_append (v, ws_violation_name (c->violations[i].kind));
+      if (ws_side_valid (c->violations[i].side) && side)
+        g_string_append_printf (v, "@%s", side);
+    }
+  ws_csv_field (o, v->str);
+}
+
+/* Null values are empty fields, empty strings are "". */
+void
+ws_csv_record (GString *o, const ws_conn *c)
+{
+  put_u64 (o, c->id);
+  gs_putc (o, ',');
+  csv_addr (o, &c->addr[WS_SIDE_CLIENT]);
+  gs_putc (o, ',');
+  put_u64 (o, c->port[WS_SIDE_CLIENT]);
+  gs_putc (o, ',');
+  csv_addr (o, &c->addr[WS_SIDE_SERVER]);
+  gs_putc (o, ',');
+  put_u64 (o, c->port[WS_SIDE_SERVER]);
+  gs_putc (o, ',');
+  ws_ts_append (o, c->start_us);   /* known for every record, 0 included */
+  g_string_append_c (o, ',');
+  if (c->end_us)
+    ws_ts_append (o, c->end_us);
+  g_string_append_c (o, ',');
+  csv_handshake (o, c);
+  csv_close (o, c);
   {
     const uint64_t n[4] = { c->dir[WS_SIDE_CLIENT].frames, c->dir[WS_SIDE_SERVER].frames,
                             c->dir[WS_SIDE_CLIENT].tcp_bytes, c->dir[WS_SIDE_SERVER].tcp_bytes };
@@ -109,20 +142,7 @@ ws_csv_record (GString *o, const ws_conn *c)
       }
     gs_putc (o, ',');
   }
-  /* violations as "kind@side;kind@side" */
-  {
-    g_autoptr (GString) v = g_string_new (NULL);
-    for (unsigned i = 0; i < nv; i++)
-      {
-        const char *side = ws_side_name (c->violations[i].side);
-        if (i)
-          g_string_append_c (v, ';');
-        g_string_append (v, ws_violation_name (c->violations[i].kind));
-        if (ws_side_valid (c->violations[i].side) && side)
-          g_string_append_printf (v, "@%s", side);
-      }
-    ws_csv_field (o, v->str);
-  }
+  csv_violations (o, c);
   g_string_append_c (o, ',');
   ws_csv_field (o, c->cause.id);
   g_string_append_c (o, ',');

@@ -29,63 +29,9 @@
 #endif
 
 #include "output-escape.h"
+#include "utf8.h"
 
 /* ---- UTF-8 ----------------------------------------------------------------- */
-
-/* Length of the well-formed UTF-8 sequence at s (RFC 3629 section 4), storing
- * its code point in *cp, or 0 when s[0] does not start one.  Reads at most n
- * bytes; n >= 1. */
-static size_t
-utf8_seq (const uint8_t *s, size_t n, uint32_t *cp)
-{
-  uint8_t b = s[0];
-  uint8_t lo = 0x80, hi = 0xBF;   /* range of the second byte */
-  size_t need;
-  uint32_t v;
-
-  if (b < 0x80)
-    {
-      *cp = b;
-      return 1;
-    }
-  if (b >= 0xC2 && b <= 0xDF)
-    {
-      need = 1;
-      v = b & 0x1F;
-    }
-  else if (b >= 0xE0 && b <= 0xEF)
-    {
-      need = 2;
-      v = b & 0x0F;
-      if (b == 0xE0)
-        lo = 0xA0;              /* overlong */
-      else if (b == 0xED)
-        hi = 0x9F;              /* surrogates */
-    }
-  else if (b >= 0xF0 && b <= 0xF4)
-    {
-      need = 3;
-      v = b & 0x07;
-      if (b == 0xF0)
-        lo = 0x90;              /* overlong */
-      else if (b == 0xF4)
-        hi = 0x8F;              /* past U+10FFFF */
-    }
-  else
-    return 0;
-
-  if (n < need + 1)
-    return 0;
-  for (size_t i = 1; i <= need; i++)
-    {
-      uint8_t c = s[i];
-      if (i == 1 ? (c < lo || c > hi) : (c < 0x80 || c > 0xBF))
-        return 0;
-      v = (v << 6) | (c & 0x3F);
-    }
-  *cp = v;
-  return need + 1;
-}
 
 #define UTF8_REPLACEMENT "\xEF\xBF\xBD"
 
@@ -232,6 +178,18 @@ plain_run (const uint8_t *p, size_t n, bool json)
 
 /* ---- JSON strings ------------------------------------------------------------ */
 
+/* From s[i] on, the bytes written as they are, copied to q; returns where
+ * the first one that is not stands (n if none). */
+static inline size_t
+plain_tail (char *q, const uint8_t *s, size_t i, size_t n)
+{
+  while (i < n && plain_byte (s[i], true))
+    {
+      q[i] = (char) s[i];
+      i++;
+    }
+  return i;
+}
 
 /* Copy the bytes of s[0..n) that JSON takes as they are, up to the first
  * one it does not, to q; returns how many were copied.  Bytes after those
@@ -303,13 +261,7 @@ json_plain_copy (char *q, const uint8_t *s, size_t n)
         return (size_t) __builtin_ctz (m);
       return m ? n - 8 + (size_t) __builtin_ctz (m) : n;
     }
-  size_t i = 0;
-  while (i < n && plain_byte (s[i], true))
-    {
-      q[i] = (char) s[i];
-      i++;
-    }
-  return i;
+  return plain_tail (q, s, 0, n);
 }
 #else
 /* 8 bytes at a time.  Of the flags special8 raises only the lowest is
@@ -326,12 +278,7 @@ json_plain_copy (char *q, const uint8_t *s, size_t n)
       if (m)
         return i + (size_t) __builtin_ctzll (m) / 8;
     }
-  while (i < n && plain_byte (s[i], true))
-    {
-      q[i] = (char) s[i];
-      i++;
-    }
-  return i;
+  return plain_tail (q, s, i, n);
 }
 #endif
 
@@ -378,7 +325,7 @@ json_escape_rest (char *q, const uint8_t *s, size_t n)
           do
             {
               uint32_t cp;
-              size_t m = utf8_seq (s + i, n - i, &cp);
+              size_t m = ws_utf8_decode (s + i, n - i, &cp);
               if (m == 0)
                 {
                   /* A byte that is not part of well-formed UTF-8: one
@@ -479,7 +426,7 @@ ws_csv_field_len (GString *out, const char *s, size_t len)
           i++;
           continue;
         }
-      n = b < 0x80 ? 1 : utf8_seq (p + i, len - i, &cp);
+      n = b < 0x80 ? 1 : ws_utf8_decode (p + i, len - i, &cp);
       if (n > 1 && !csv_control_cp (cp))
         {
           i += n;
@@ -535,7 +482,7 @@ ws_text_safe (GString *out, const char *s, size_t len)
           run = ++i;
           continue;
         }
-      n = utf8_seq (p + i, len - i, &cp);
+      n = ws_utf8_decode (p + i, len - i, &cp);
       if (n != 0 && !text_unsafe_cp (cp))
         {
           i += n;

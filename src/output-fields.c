@@ -144,26 +144,52 @@ ws_duration_us (const ws_conn *c)
   return c->end_us && c->end_us >= c->start_us ? c->end_us - c->start_us : -1;
 }
 
-bool
-ws_display_filter (const ws_conn *c, GString *out)
+size_t
+ws_display_filter_buf (const ws_conn *c, char buf[WS_DISPLAY_FILTER_MAX])
 {
   const ws_addr *ca = &c->addr[WS_SIDE_CLIENT], *sa = &c->addr[WS_SIDE_SERVER];
-  char a[64], b[64];
+  char *p = buf;
 
   if (!c->first_frame || (ca->family != 4 && ca->family != 6) || ca->family != sa->family)
-    return false;
-  ws_addr_format (ca, a, sizeof a);
-  ws_addr_format (sa, b, sizeof b);
-  const char *f = ca->family == 6 ? "ipv6.addr" : "ip.addr";
-  g_string_append_printf (out, "%s==%s && %s==%s && tcp.port==%u && tcp.port==%u", f, a, f, b,
-                          c->port[WS_SIDE_CLIENT], c->port[WS_SIDE_SERVER]);
+    return 0;
+  /* written piece by piece (printf cost 5k instructions a record) */
+  if (ca->family == 6)
+    P_LIT (p, "ipv6.addr==");
+  else
+    P_LIT (p, "ip.addr==");
+  p += ws_addr_format (ca, p, 64);
+  if (ca->family == 6)
+    P_LIT (p, " && ipv6.addr==");
+  else
+    P_LIT (p, " && ip.addr==");
+  p += ws_addr_format (sa, p, 64);
+  P_LIT (p, " && tcp.port==");
+  p = p_u64 (p, c->port[WS_SIDE_CLIENT]);
+  P_LIT (p, " && tcp.port==");
+  p = p_u64 (p, c->port[WS_SIDE_SERVER]);
   /* the frame numbers hold in one file; a connection that goes on into
    * the next file of a rotation is selected by its addresses alone */
   if (c->first_file == c->last_file)
-    g_string_append_printf (out, " && frame.number>=%" G_GUINT64_FORMAT
-                            " && frame.number<=%" G_GUINT64_FORMAT, c->first_frame,
-                            c->last_frame);
-  return true;
+    {
+      P_LIT (p, " && frame.number>=");
+      p = p_u64 (p, c->first_frame);
+      P_LIT (p, " && frame.number<=");
+      p = p_u64 (p, c->last_frame);
+    }
+  *p = '\0';
+  g_assert ((size_t) (p - buf) < WS_DISPLAY_FILTER_MAX);
+  return (size_t) (p - buf);
+}
+
+bool
+ws_display_filter (const ws_conn *c, GString *out)
+{
+  char buf[WS_DISPLAY_FILTER_MAX];
+  size_t n = ws_display_filter_buf (c, buf);
+
+  if (n)
+    g_string_append_len (out, buf, (gssize) n);
+  return n > 0;
 }
 
 bool

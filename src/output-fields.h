@@ -42,6 +42,10 @@ int64_t ws_last_ping_rtt_us (const ws_conn *c);
  * addresses and ports, and its first to last frame number when both are
  * in one file); false (nothing appended) when the frames are not known. */
 bool ws_display_filter (const ws_conn *c, GString *out);
+/* The same into buf (NUL-terminated): its length, 0 when not known.  Two
+ * addresses of at most 64 bytes, the keys and four numbers fit. */
+#define WS_DISPLAY_FILTER_MAX 320
+size_t ws_display_filter_buf (const ws_conn *c, char buf[WS_DISPLAY_FILTER_MAX]);
 
 /* --abnormal: a failed handshake, or a close other than 1000, 1001 and
  * 1005 by choice (an empty close frame, answered); a connection that did

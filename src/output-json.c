@@ -12,6 +12,7 @@
 #include "output-fields.h"
 #include "closecodes.h"
 #include "communityid.h"
+#include "redact.h"
 #include "tls-json.h"
 
 /* A record is written through a plain pointer p into its GString.  Room is
@@ -316,27 +317,39 @@ json_client_identity (jw *w, char *p, const ws_conn *c)
   return p;
 }
 
-void
-ws_json_record (GString *o, const ws_conn *c)
+/* ,"tunnel_request":{"tool":..,"protocol":..,"remote":..} when the client
+ * offered a wstunnel tunnel request (a JWT signed with wstunnel's public
+ * key: kept whole by the redaction, see redact.h); nothing otherwise. */
+static char *
+json_tunnel_request (jw *w, char *p, const ws_conn *c)
 {
-  int code = ws_conn_close_code (c);
-  const ws_code_info *info;
-  const char *reason;
-  size_t reason_len;
-  unsigned nv;
-  jw w;
-  char *p, *start;
+  ws_tunnel_request t;
+  if (!ws_tunnel_request_find (c->offered_subprotocols, &t))
+    return p;
+  p = jw_room (w, p, 24);
+  P_LIT (p, ",\"tunnel_request\":{");
+  p = jw_member_str (w, p, "\"tool\":", sizeof ("\"tool\":") - 1, t.tool, strlen (t.tool));
+  JW_STR (w, p, "protocol", t.protocol);
+  JW_STR (w, p, "remote", t.remote);
+  p = jw_room (w, p, 1);
+  P_LIT (p, "}");
+  return p;
+}
 
-  jw_init (&w, o);
-  p = o->str + o->len;
+/* The flow: id, kind, stage, addresses, Community ID, times, the next
+ * connection of the same client. */
+static char *
+json_flow (jw *w, char *p, const ws_conn *c)
+{
+  char *start;
 
-  JW_GROUP (&w, p, start);
+  JW_GROUP (w, p, start);
   P_LIT (p, "{\"id\":");
   p = p_u64 (p, c->id);
   JW_GROUP_END (p, start);
-  JW_STR (&w, p, "kind", ws_kind_name (c->kind));
-  JW_STR (&w, p, "stage", ws_stage_name (c->stage));
-  JW_GROUP (&w, p, start);
+  JW_STR (w, p, "kind", ws_kind_name (c->kind));
+  JW_STR (w, p, "stage", ws_stage_name (c->stage));
+  JW_GROUP (w, p, start);
   P_BOOL (p, "midstream", c->midstream);
   P_BOOL (p, "sides_known", c->sides_known);
   P_BOOL (p, "syn_seen", c->syn_seen);
@@ -353,32 +366,41 @@ ws_json_record (GString *o, const ws_conn *c)
   if (have_cid)
     ws_community_id (0, ca->family, ca->addr, c->port[WS_SIDE_CLIENT], sa->addr,
                      c->port[WS_SIDE_SERVER], 6, cid);
-  JW_STR (&w, p, "community_id", have_cid ? cid : NULL);
-  JW_GROUP (&w, p, start);
+  JW_STR (w, p, "community_id", have_cid ? cid : NULL);
+  JW_GROUP (w, p, start);
   /* a record always has a first packet: 0 is a moment here (a capture at
    * the epoch), not "unknown" as in the other timestamps */
   P_KEY (p, "start_ts");
-  p = jw_ts (&w, p, c->start_us);
-  P_TS (&w, p, "end_ts", c->end_us);
+  p = jw_ts (w, p, c->start_us);
+  P_TS (w, p, "end_ts", c->end_us);
   P_DUR (p, "duration_s", ws_duration_us (c));
   JW_GROUP_END (p, start);
   if (c->cause.next_start_us)
-    json_next_connection (&w, &p, c, have_cid);
+    json_next_connection (w, &p, c, have_cid);
+  return p;
+}
 
-  /* back to the packets: the file, the frames as Wireshark numbers them,
-   * a display filter for them */
-  JW_STR (&w, p, "source_file", c->first_file);
+/* Back to the packets, idle times and pings. */
+static char *
+json_packets (jw *w, char *p, const ws_conn *c)
+{
+  char *start;
+
+  /* the file, the frames as Wireshark numbers them, a display filter
+   * for them */
+  JW_STR (w, p, "source_file", c->first_file);
   if (c->last_file != c->first_file)
-    JW_STR (&w, p, "last_source_file", c->last_file);
-  JW_GROUP (&w, p, start);
+    JW_STR (w, p, "last_source_file", c->last_file);
+  JW_GROUP (w, p, start);
   P_U64_OR_NULL (p, "first_frame", c->first_frame);
   P_U64_OR_NULL (p, "last_frame", c->last_frame);
   JW_GROUP_END (p, start);
   {
-    g_autoptr (GString) df = g_string_new (NULL);
-    JW_STR (&w, p, "display_filter", ws_display_filter (c, df) ? df->str : NULL);
+    char df[WS_DISPLAY_FILTER_MAX];
+    size_t dn = ws_display_filter_buf (c, df);
+    JW_STR_LEN (w, p, "display_filter", dn ? df : NULL, dn);
   }
-  JW_GROUP (&w, p, start);
+  JW_GROUP (w, p, start);
   P_LIT (p, ",\"idle_before_close_s\":{\"client\":");
   {
     int64_t idle = ws_idle_before_close_us (c, WS_SIDE_CLIENT);
@@ -393,23 +415,30 @@ ws_json_record (GString *o, const ws_conn *c)
   P_U64 (p, "pongs", c->dir[WS_SIDE_CLIENT].pongs + c->dir[WS_SIDE_SERVER].pongs);
   P_DUR (p, "last_ping_rtt_s", ws_last_ping_rtt_us (c));
   JW_GROUP_END (p, start);
+  return p;
+}
 
-  /* handshake */
-  JW_STR (&w, p, "method", c->method);
-  JW_STR (&w, p, "host", c->host);
-  JW_STR (&w, p, "path", c->path);
-  JW_STR (&w, p, "origin", c->origin);
-  JW_STR (&w, p, "user_agent", c->user_agent);
-  p = json_client_identity (&w, p, c);
-  JW_STR (&w, p, "ws_version", c->ws_version);
-  JW_GROUP (&w, p, start);
-  P_TS (&w, p, "request_ts", c->request_us);
-  P_TS (&w, p, "response_ts", c->response_us);
+/* The upgrade request and response. */
+static char *
+json_handshake (jw *w, char *p, const ws_conn *c)
+{
+  char *start;
+
+  JW_STR (w, p, "method", c->method);
+  JW_STR (w, p, "host", c->host);
+  JW_STR (w, p, "path", c->path);
+  JW_STR (w, p, "origin", c->origin);
+  JW_STR (w, p, "user_agent", c->user_agent);
+  p = json_client_identity (w, p, c);
+  JW_STR (w, p, "ws_version", c->ws_version);
+  JW_GROUP (w, p, start);
+  P_TS (w, p, "request_ts", c->request_us);
+  P_TS (w, p, "response_ts", c->response_us);
   P_INT_OR_NULL (p, "handshake_status", c->handshake_status);
   JW_GROUP_END (p, start);
-  JW_STR (&w, p, "handshake_reason", c->handshake_reason);
-  JW_STR (&w, p, "server_software", c->server_header);
-  JW_GROUP (&w, p, start);
+  JW_STR (w, p, "handshake_reason", c->handshake_reason);
+  JW_STR (w, p, "server_software", c->server_header);
+  JW_GROUP (w, p, start);
   P_KEY (p, "accept_valid");
   if (c->accept_valid < 0)
     P_LIT (p, "null");
@@ -418,13 +447,27 @@ ws_json_record (GString *o, const ws_conn *c)
   else
     P_LIT (p, "false");
   JW_GROUP_END (p, start);
-  JW_STR (&w, p, "offered_extensions", c->offered_extensions);
-  JW_STR (&w, p, "accepted_extensions", c->accepted_extensions);
-  JW_STR (&w, p, "offered_subprotocols", c->offered_subprotocols);
-  JW_STR (&w, p, "accepted_subprotocol", c->accepted_subprotocol);
-  JW_STR (&w, p, "handshake_problem_kind", ws_handshake_problem_name (c->handshake_problem_kind));
-  JW_STR (&w, p, "handshake_problem", c->handshake_problem);
-  JW_GROUP (&w, p, start);
+  JW_STR (w, p, "offered_extensions", c->offered_extensions);
+  JW_STR (w, p, "accepted_extensions", c->accepted_extensions);
+  JW_STR (w, p, "offered_subprotocols", c->offered_subprotocols);
+  JW_STR (w, p, "accepted_subprotocol", c->accepted_subprotocol);
+  p = json_tunnel_request (w, p, c);
+  JW_STR (w, p, "handshake_problem_kind", ws_handshake_problem_name (c->handshake_problem_kind));
+  JW_STR (w, p, "handshake_problem", c->handshake_problem);
+  return p;
+}
+
+/* permessage-deflate, the close frames and the TCP end. */
+static char *
+json_close (jw *w, char *p, const ws_conn *c)
+{
+  int code = ws_conn_close_code (c);
+  const ws_code_info *info;
+  const char *reason;
+  size_t reason_len;
+  char *start;
+
+  JW_GROUP (w, p, start);
   P_LIT (p, ",\"permessage_deflate\":{");
   /* the first member, without its comma */
   if (c->pmd.enabled)
@@ -447,38 +490,46 @@ ws_json_record (GString *o, const ws_conn *c)
   P_INT_OR_NULL (p, "close_code", code);
   JW_GROUP_END (p, start);
   info = code >= 0 ? ws_code_lookup (code) : NULL;
-  JW_STR (&w, p, "close_name", info ? info->name : NULL);
+  JW_STR (w, p, "close_name", info ? info->name : NULL);
   reason = ws_contract_close_reason (c, &reason_len);
-  JW_STR_LEN (&w, p, "close_reason", reason, reason_len);
-  JW_STR (&w, p, "close_initiator",
+  JW_STR_LEN (w, p, "close_reason", reason, reason_len);
+  JW_STR (w, p, "close_initiator",
           ws_side_valid (c->close_initiator) ? ws_side_name (c->close_initiator) : NULL);
-  JW_GROUP (&w, p, start);
+  JW_GROUP (w, p, start);
   P_BOOL (p, "close_echoed", c->close[WS_SIDE_CLIENT].seen && c->close[WS_SIDE_SERVER].seen);
   P_LIT (p, ",\"close_frames\":{\"client\":");
   JW_GROUP_END (p, start);
-  p = json_close_frame (&w, p, &c->close[WS_SIDE_CLIENT]);
-  p = jw_room (&w, p, 16);
+  p = json_close_frame (w, p, &c->close[WS_SIDE_CLIENT]);
+  p = jw_room (w, p, 16);
   P_LIT (p, ",\"server\":");
-  p = json_close_frame (&w, p, &c->close[WS_SIDE_SERVER]);
-  p = jw_room (&w, p, 1);
+  p = json_close_frame (w, p, &c->close[WS_SIDE_SERVER]);
+  p = jw_room (w, p, 1);
   *p++ = '}';
-  JW_STR (&w, p, "tcp_end", ws_tcp_end_name (c->tcp_end));
-  JW_STR (&w, p, "tcp_end_by", c->tcp_end != WS_TCP_END_OPEN && ws_side_valid (c->tcp_end_by)
+  JW_STR (w, p, "tcp_end", ws_tcp_end_name (c->tcp_end));
+  JW_STR (w, p, "tcp_end_by", c->tcp_end != WS_TCP_END_OPEN && ws_side_valid (c->tcp_end_by)
                                  ? ws_side_name (c->tcp_end_by) : NULL);
+  return p;
+}
 
-  /* traffic */
-  JW_GROUP (&w, p, start);
+/* Frames, bytes and stats by side, violations, limits. */
+static char *
+json_traffic (jw *w, char *p, const ws_conn *c)
+{
+  unsigned nv;
+  char *start;
+
+  JW_GROUP (w, p, start);
   P_U64 (p, "client_frames", c->dir[WS_SIDE_CLIENT].frames);
   P_U64 (p, "server_frames", c->dir[WS_SIDE_SERVER].frames);
   P_U64 (p, "client_bytes", c->dir[WS_SIDE_CLIENT].tcp_bytes);
   P_U64 (p, "server_bytes", c->dir[WS_SIDE_SERVER].tcp_bytes);
   P_LIT (p, ",\"stats\":{\"client\":");
   JW_GROUP_END (p, start);
-  p = json_dir_stats (&w, p, c, WS_SIDE_CLIENT);
-  p = jw_room (&w, p, 16);
+  p = json_dir_stats (w, p, c, WS_SIDE_CLIENT);
+  p = jw_room (w, p, 16);
   P_LIT (p, ",\"server\":");
-  p = json_dir_stats (&w, p, c, WS_SIDE_SERVER);
-  p = jw_room (&w, p, 32);
+  p = json_dir_stats (w, p, c, WS_SIDE_SERVER);
+  p = jw_room (w, p, 32);
   P_LIT (p, "},\"violations\":[");
 
   /* problems */
@@ -490,18 +541,18 @@ ws_json_record (GString *o, const ws_conn *c)
       size_t dlen = strnlen (v->detail, sizeof v->detail);
 
       /* the first member, without its comma */
-      p = jw_member_str (&w, p, i ? ",{\"kind\":" : "{\"kind\":", i ? 9 : 8,
+      p = jw_member_str (w, p, i ? ",{\"kind\":" : "{\"kind\":", i ? 9 : 8,
                          kind, kind ? strlen (kind) : 0);
-      JW_STR (&w, p, "side", ws_side_valid (v->side) ? ws_side_name (v->side) : NULL);
-      JW_GROUP (&w, p, start);
-      P_TS (&w, p, "ts", v->ts_us);
+      JW_STR (w, p, "side", ws_side_valid (v->side) ? ws_side_name (v->side) : NULL);
+      JW_GROUP (w, p, start);
+      P_TS (w, p, "ts", v->ts_us);
       P_U64 (p, "offset", v->offset);
       JW_GROUP_END (p, start);
-      JW_STR_LEN (&w, p, "detail", dlen ? v->detail : NULL, dlen);
-      p = jw_room (&w, p, 1);
+      JW_STR_LEN (w, p, "detail", dlen ? v->detail : NULL, dlen);
+      p = jw_room (w, p, 1);
       *p++ = '}';
     }
-  JW_GROUP (&w, p, start);
+  JW_GROUP (w, p, start);
   P_LIT (p, "]");
   P_U64 (p, "violations_dropped", c->violations_dropped);
   P_LIT (p, ",\"limits\":[");
@@ -516,7 +567,22 @@ ws_json_record (GString *o, const ws_conn *c)
       }
   P_LIT (p, "]");
   JW_GROUP_END (p, start);
+  return p;
+}
 
+void
+ws_json_record (GString *o, const ws_conn *c)
+{
+  jw w;
+  char *p;
+
+  jw_init (&w, o);
+  p = o->str + o->len;
+  p = json_flow (&w, p, c);
+  p = json_packets (&w, p, c);
+  p = json_handshake (&w, p, c);
+  p = json_close (&w, p, c);
+  p = json_traffic (&w, p, c);
   if (c->tls)                 /* the TLS stage's facts, written on their own */
     jw_end (&w, p), ws_tls_json (o, c), jw_init (&w, o), p = o->str + o->len;
   if (c->app)                 /* the application protocol's (subproto.h) */

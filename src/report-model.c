@@ -2,14 +2,14 @@
  * tallies, comparison rows.  See report-model.h. */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "report-model.h"
-#include <stdlib.h>
-
 #include "causeinfo.h"
 #include "closecodes.h"
 #include "i18n.h"
+#include "utf8.h"
 
 /* ---- strings ------------------------------------------------------------------ */
 
@@ -27,14 +27,14 @@ ws_report_utf8_dup (const char *s, size_t len)
     {
       /* one U+FFFD per byte that does not start a well-formed sequence,
        * as ws_json_string does */
-      gunichar cp = g_utf8_get_char_validated (s + i, (gssize) (len - i));
-      if (cp == (gunichar) -1 || cp == (gunichar) -2)
+      uint32_t cp;
+      size_t n = ws_utf8_decode ((const uint8_t *) s + i, len - i, &cp);
+      if (n == 0)
         {
           g_string_append (o, "\xEF\xBF\xBD");
           i++;
           continue;
         }
-      size_t n = (size_t) g_utf8_skip[(guchar) s[i]];
       g_string_append_len (o, s + i, (gssize) n);
       i += n;
     }
@@ -322,17 +322,18 @@ ws_report_free (ws_report *rp)
   g_free (rp);
 }
 
-static int64_t
-floor_div (int64_t a, int64_t b)
+int64_t
+ws_report_floor_div (int64_t a, int64_t b)
 {
   int64_t q = a / b;
   return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
 }
 
-int64_t
-ws_report_local_hour (int64_t ts_us)
+/* Seconds of a timestamp on the local clock (its UTC offset added). */
+static int64_t
+local_seconds (int64_t ts_us)
 {
-  int64_t sec = floor_div (ts_us, G_USEC_PER_SEC);
+  int64_t sec = ws_report_floor_div (ts_us, G_USEC_PER_SEC);
   GDateTime *dt = g_date_time_new_from_unix_local (sec);
   int64_t off = 0;
   if (dt)
@@ -340,27 +341,25 @@ ws_report_local_hour (int64_t ts_us)
       off = g_date_time_get_utc_offset (dt) / G_USEC_PER_SEC;
       g_date_time_unref (dt);
     }
-  return floor_div (sec + off, 3600);
+  return sec + off;
+}
+
+int64_t
+ws_report_local_hour (int64_t ts_us)
+{
+  return ws_report_floor_div (local_seconds (ts_us), 3600);
 }
 
 int64_t
 ws_report_local_minute (int64_t ts_us)
 {
-  int64_t sec = floor_div (ts_us, G_USEC_PER_SEC);
-  GDateTime *dt = g_date_time_new_from_unix_local (sec);
-  int64_t off = 0;
-  if (dt)
-    {
-      off = g_date_time_get_utc_offset (dt) / G_USEC_PER_SEC;
-      g_date_time_unref (dt);
-    }
-  return floor_div (sec + off, 60);
+  return ws_report_floor_div (local_seconds (ts_us), 60);
 }
 
 int64_t
 ws_report_seconds (int64_t ts_us)
 {
-  return floor_div (ts_us, G_USEC_PER_SEC);
+  return ws_report_floor_div (ts_us, G_USEC_PER_SEC);
 }
 
 /* ---- sorted tallies ---------------------------------------------------------------- */

@@ -189,6 +189,8 @@ int64_t ws_report_local_minute (int64_t ts_us);
 char *ws_report_route (const char *path);
 /* Whole seconds of a timestamp, rounded down (also for negative ones). */
 int64_t ws_report_seconds (int64_t ts_us);
+/* a / b rounded toward minus infinity (b > 0 or < 0, not 0). */
+int64_t ws_report_floor_div (int64_t a, int64_t b);
 
 /* ---- a night against the earlier ones (filled by history.c) -------------------- */
 

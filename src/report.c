@@ -11,7 +11,8 @@
  *   report-summary  text or JSON on stdout; html: the page
  *
  * Only counts and the top WS_REPORT_TOP connections are kept in memory; the
- * records themselves go to the history as they come.
+ * records themselves go to the history as they come.  Its options are read
+ * in main.c, from the one table of both commands.
  */
 #include "config.h"
 
@@ -34,7 +35,6 @@
 
 enum {
   EXIT_OK = 0,
-  EXIT_USAGE = 1,
   EXIT_INPUT = 2,
   EXIT_OUTPUT = 3,
 };
@@ -222,90 +222,6 @@ read_inputs (night *n, GPtrArray *caps, GPtrArray *jsonl, uint64_t *bad_lines)
   return rc;
 }
 
-/* ---- options ----------------------------------------------------------------------- */
-
-typedef struct {
-  char *html, *db, *label, *format, *lang;
-  gboolean history, inflate;
-  char **inputs;
-  bool json_out;
-} report_opts;
-
-static void
-opts_clear (report_opts *op)
-{
-  g_free (op->html);
-  g_free (op->db);
-  g_free (op->label);
-  g_free (op->format);
-  g_free (op->lang);
-  g_strfreev (op->inputs);
-}
-
-/* Returns EXIT_OK or EXIT_USAGE (told on stderr). */
-static int
-parse_options (int argc, char **argv, report_opts *op)
-{
-  GOptionEntry entries[] = {
-    { "html", 0, 0, G_OPTION_ARG_FILENAME, &op->html,
-      "Also write the report as one self-contained HTML page", "FILE" },
-    { "db", 0, 0, G_OPTION_ARG_FILENAME, &op->db,
-      "Keep history in this SQLite file and compare with earlier runs", "FILE" },
-    { "history", 0, 0, G_OPTION_ARG_NONE, &op->history,
-      "Keep history in the default file ($XDG_STATE_HOME/wsclosed/history.db)", NULL },
-    { "label", 0, 0, G_OPTION_ARG_STRING, &op->label,
-      "Name of this run in the history (default: local date of the first connection, "
-      "YYYY-MM-DD); a run with the same label is replaced", "NAME" },
-    { "format", 'F', 0, G_OPTION_ARG_STRING, &op->format,
-      "Summary on standard output: text (default) or json", "FMT" },
-    { "inflate", 0, 0, G_OPTION_ARG_NONE, &op->inflate,
-      "Inflate compressed messages in captures read (the default, as wsclosed)", NULL },
-    { "lang", 0, 0, G_OPTION_ARG_STRING, &op->lang,
-      "Language of the text summary and the HTML page (pt_BR, ar, en); of the JSON "
-      "summary's strings too when given (default: English there)", "LANG" },
-    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &op->inputs, NULL, "INPUT..." },
-    { NULL }
-  };
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GOptionContext) ctx = g_option_context_new ("INPUT...");
-  g_option_context_set_summary (ctx,
-    "Summarise a night of WebSocket closes.  INPUT is a capture file, a directory\n"
-    "(its captures, including rotated ones like x.pcap0 or x.pcap.1, are read\n"
-    "together in time order as one capture) or a JSON Lines file written by\n"
-    "'wsclosed -F json' or the daemon.");
-  g_option_context_set_description (ctx,
-    "Examples:\n"
-    "  wsclosed report /var/lib/wsclosed/captures/2026-11-23/\n"
-    "  wsclosed report --html night.html --db history.db night-*.jsonl\n\n"
-    "Exit status: 0 success, 1 usage error, 2 some input could not be read\n"
-    "(the report covers the rest), 3 the HTML or the history could not be written.");
-  g_option_context_add_main_entries (ctx, entries, NULL);
-  if (!g_option_context_parse (ctx, &argc, &argv, &error))
-    {
-      g_printerr ("wsclosed report: %s\nTry 'wsclosed report --help'.\n", error->message);
-      return EXIT_USAGE;
-    }
-  if (op->format)
-    {
-      if (g_ascii_strcasecmp (op->format, "json") == 0)
-        op->json_out = true;
-      else if (g_ascii_strcasecmp (op->format, "text") != 0)
-        {
-          g_printerr ("wsclosed report: unknown format \"%s\" (text, json)\n", op->format);
-          return EXIT_USAGE;
-        }
-    }
-  if (!op->inputs || !op->inputs[0])
-    {
-      g_printerr ("wsclosed report: nothing to read: give captures, directories or JSON Lines files\n"
-                  "Try 'wsclosed report --help'.\n");
-      return EXIT_USAGE;
-    }
-  if (op->history && !op->db)
-    op->db = ws_history_default_path ();
-  return EXIT_OK;
-}
-
 /* ---- history and outputs ----------------------------------------------------------- */
 
 static char *
@@ -377,7 +293,7 @@ history_end (night *n, const char *label, ws_history_cmp **cmp)
 
 /* The summary on stdout, then the page.  Returns EXIT_OK or EXIT_OUTPUT. */
 static int
-write_outputs (const report_opts *op, const ws_report *rp, const char *label,
+write_outputs (const ws_report_opts *op, const ws_report *rp, const char *label,
                const ws_history_cmp *cmp)
 {
   int rc = EXIT_OK;
@@ -417,9 +333,14 @@ progress_init (progress *pg, GPtrArray *caps, GPtrArray *jsonl)
     pg->bytes_total += ws_report_file_size (g_ptr_array_index (jsonl, i));
 }
 
-static int
-run (const report_opts *op)
+int
+ws_report_run (const ws_report_opts *opts)
 {
+  ws_report_opts o = *opts;
+  const ws_report_opts *op = &o;
+  g_autofree char *db = NULL;
+  if (o.history && !o.db)
+    o.db = db = ws_history_default_path ();
   int rc = EXIT_OK;
   ws_limits_init_defaults (&ws_limits_cfg);
   ws_limits_cfg.inflate = true; /* as wsclosed: exact by default (--inflate kept) */
@@ -455,16 +376,5 @@ run (const report_opts *op)
     g_printerr ("wsclosed report: %" PRIu64 " line%s skipped (not JSON records)\n", bad_lines,
                 bad_lines == 1 ? "" : "s");
   g_clear_error (&n.hist_error);
-  return rc;
-}
-
-int
-ws_report_main (int argc, char **argv)
-{
-  report_opts op = { 0 };
-  int rc = parse_options (argc, argv, &op);
-  if (rc == EXIT_OK)
-    rc = run (&op);
-  opts_clear (&op);
   return rc;
 }

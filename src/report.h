@@ -12,8 +12,23 @@
 #ifndef WS_REPORT_H
 #define WS_REPORT_H
 
-/* argv[0] is "report".  Returns the exit status (0 ok, 1 usage, 2 some
- * input could not be read, 3 output not written). */
-int ws_report_main (int argc, char **argv);
+#include <stdbool.h>
+
+/* What `wsclosed report` is asked to do (main.c reads it from the command
+ * line: its options are in the one table of both commands). */
+typedef struct {
+  const char *html;              /* --html FILE: the page; NULL: none */
+  const char *db;                /* --db FILE: the history; NULL: none */
+  bool history;                  /* --history: db defaults to ws_history_default_path () */
+  const char *label;             /* NULL: the local date of the first connection */
+  bool json_out;                 /* -F json (else text) */
+  const char *lang;              /* --lang given (JSON strings translated too) */
+  char **inputs;                 /* captures, directories, JSON Lines files */
+} ws_report_opts;
+
+/* Read the inputs and write the summary (and the page, the history).
+ * Returns the exit status (0 ok, 2 some input could not be read, 3 output
+ * not written). */
+int ws_report_run (const ws_report_opts *op);
 
 #endif

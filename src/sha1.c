@@ -257,12 +257,35 @@ ws_sha1_final (ws_sha1_ctx *s, uint8_t digest[20])
     }
 }
 
+/* At once: the whole blocks straight from data, the tail padded in one
+ * or two blocks on the stack (a Community ID is one block, a
+ * Sec-WebSocket-Accept check two), without a context's copying. */
 void
 ws_sha1 (const uint8_t *data, size_t len, uint8_t digest[20])
 {
-  ws_sha1_ctx s;
+  uint32_t h[5] = { 0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0 };
+  size_t full = len & ~(size_t) 63, r = len - full;
+  uint8_t tail[128];
+  uint64_t bits = (uint64_t) len * 8;
+  int i;
 
-  ws_sha1_init (&s);
-  ws_sha1_update (&s, data, len);
-  ws_sha1_final (&s, digest);
+  for (size_t off = 0; off < full; off += 64)
+    sha1_block (h, data + off);
+  if (r)
+    memcpy (tail, data + full, r);
+  tail[r++] = 0x80;
+  size_t end = r > 56 ? 128 : 64;
+  memset (tail + r, 0, end - 8 - r);
+  for (i = 0; i < 8; i++)
+    tail[end - 8 + i] = (uint8_t) (bits >> (56 - 8 * i));
+  sha1_block (h, tail);
+  if (end == 128)
+    sha1_block (h, tail + 64);
+  for (i = 0; i < 5; i++)
+    {
+      digest[4 * i] = (uint8_t) (h[i] >> 24);
+      digest[4 * i + 1] = (uint8_t) (h[i] >> 16);
+      digest[4 * i + 2] = (uint8_t) (h[i] >> 8);
+      digest[4 * i + 3] = (uint8_t) h[i];
+    }
 }

@@ -74,6 +74,19 @@ rd_vec (rd *r, size_t n)
 
 /* ---- handshake messages ------------------------------------------------ */
 
+/* The next extension of a hello's (or EncryptedExtensions') list, its
+ * type and body: false at the end of the list or where it stops parsing
+ * (exts.bad then says which). */
+static bool
+ext_next (rd *exts, uint16_t *type, rd *body)
+{
+  if (exts->n == 0 || exts->bad)
+    return false;
+  *type = (uint16_t) rd_be (exts, 2);
+  *body = rd_vec (exts, 2);
+  return !body->bad;
+}
+
 static bool
 is_grease (uint16_t v)
 {
@@ -121,12 +134,10 @@ client_hello (ws_tls *t, rd m)
   memcpy (in->client_random, random, 32);
   in->offered_version = legacy;
   rd exts = m.n ? rd_vec (&m, 2) : rd_make (NULL, 0);
-  while (exts.n > 0 && !exts.bad)
+  uint16_t type;
+  rd body;
+  while (ext_next (&exts, &type, &body))
     {
-      uint16_t type = (uint16_t) rd_be (&exts, 2);
-      rd body = rd_vec (&exts, 2);
-      if (body.bad)
-        break;
       switch (type)
         {
         case 0:                  /* server_name: list of (type, name) */
@@ -197,12 +208,10 @@ server_hello (ws_tls *t, rd m)
   char alpn[sizeof in->alpn] = "";
   bool alpn_seen = false;
   rd exts = m.n ? rd_vec (&m, 2) : rd_make (NULL, 0);
-  while (exts.n > 0 && !exts.bad)
+  uint16_t type;
+  rd body;
+  while (ext_next (&exts, &type, &body))
     {
-      uint16_t type = (uint16_t) rd_be (&exts, 2);
-      rd body = rd_vec (&exts, 2);
-      if (body.bad)
-        break;
       if (type == 43 && body.n == 2)
         version = (uint16_t) rd_be (&body, 2);
       else if (type == 22)
@@ -234,13 +243,13 @@ static void
 encrypted_extensions (ws_tls *t, rd m)
 {
   rd exts = rd_vec (&m, 2);
-  while (exts.n > 0 && !exts.bad)
+  uint16_t type;
+  rd body;
+  while (ext_next (&exts, &type, &body))
     {
-      uint16_t type = (uint16_t) rd_be (&exts, 2);
-      rd body = rd_vec (&exts, 2);
-      if (!body.bad && type == 42)
+      if (type == 42)
         t->info.early_data_accepted = true;
-      if (!body.bad && type == 16)
+      if (type == 16)
         {
           t->info.alpn[0] = '\0';
           alpn_list (rd_vec (&body, 2), t->info.alpn, sizeof t->info.alpn);
@@ -311,12 +320,7 @@ tls_handshake_bytes (ws_tls *t, int side, const uint8_t *p, size_t n)
     {
       if (s->hs_hdr_len < 4)
         {
-          size_t k = MIN (n, 4 - s->hs_hdr_len);
-          memcpy (s->hs_hdr + s->hs_hdr_len, p, k);
-          s->hs_hdr_len += k;
-          p += k;
-          n -= k;
-          if (s->hs_hdr_len < 4)
+          if (!tls_gather (s->hs_hdr, &s->hs_hdr_len, 4, &p, &n))
             return;
           s->hs_need = (size_t) s->hs_hdr[1] << 16 | (size_t) s->hs_hdr[2] << 8 | s->hs_hdr[3];
           s->hs_keep = hs_wanted (s->hs_hdr[0]) && s->hs_need <= HS_MAX;

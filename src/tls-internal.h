@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <glib.h>
 
@@ -97,6 +98,19 @@ static inline bool
 tls_is13 (const ws_tls *t)
 {
   return t->info.version == 0x0304;
+}
+
+/* Gather what is missing of a buffer of want bytes (*have of them there)
+ * from *data, taking the bytes from *data and *len; true when it is full. */
+static inline bool
+tls_gather (uint8_t *buf, size_t *have, size_t want, const uint8_t **data, size_t *len)
+{
+  size_t k = MIN (*len, want - *have);
+  memcpy (buf + *have, *data, k);
+  *have += k;
+  *data += k;
+  *len -= k;
+  return *have == want;
 }
 
 /* tls.c: the first reason a side could not be decrypted sticks; an alert

@@ -65,30 +65,11 @@ str_or_null (GString *o, const char *key, const char *s)
   ws_json_string (o, s && *s ? s : NULL, s ? strlen (s) : 0);
 }
 
-void
-ws_tls_json (GString *o, const ws_conn *c)
+/* "alpn_offered": the comma-joined list as an array. */
+static void
+alpn_offered (GString *o, const char *a)
 {
-  const ws_tls_info *in = ws_tls_conn_info (c);
-  if (!in)
-    return;
-  g_string_append (o, ",\"tls\":{\"handshake_seen\":");
-  g_string_append (o, in->client_hello && in->server_hello ? "true" : "false");
-  version (o, "version", in->server_hello || in->hello_retry ? in->version : 0);
-  version (o, "offered_version", in->client_hello ? in->offered_version : 0);
-  g_string_append (o, ",\"cipher_suite\":");
-  if (in->server_hello || in->hello_retry)
-    {
-      const char *name = ws_tls_suite_name (in->cipher_suite);
-      if (name)
-        ws_json_string (o, name, strlen (name));
-      else
-        g_string_append_printf (o, "\"0x%04x\"", in->cipher_suite);
-    }
-  else
-    g_string_append (o, "null");
-  str_or_null (o, "sni", in->sni);
   g_string_append (o, ",\"alpn_offered\":[");
-  const char *a = in->alpn_offered;
   bool first = true;
   while (*a)
     {
@@ -101,10 +82,13 @@ ws_tls_json (GString *o, const ws_conn *c)
       a += n + (comma ? 1 : 0);
     }
   g_string_append_c (o, ']');
-  str_or_null (o, "alpn", in->alpn_seen ? in->alpn : NULL);
-  g_string_append_printf (o, ",\"decrypted\":%s", in->decrypted ? "true" : "false");
-  const char *reason = ws_tls_json_reason (in);
-  str_or_null (o, "not_decrypted_reason", reason);
+}
+
+/* "alerts": side, level and description by name where known (null:
+ * encrypted, not decrypted). */
+static void
+alerts (GString *o, const ws_tls_info *in)
+{
   g_string_append (o, ",\"alerts\":[");
   for (unsigned i = 0; i < in->n_alerts; i++)
     {
@@ -132,23 +116,13 @@ ws_tls_json (GString *o, const ws_conn *c)
       ws_ts_append (o, al->ts_us);
       g_string_append_c (o, '}');
     }
-  g_string_append_printf (o, "],\"alerts_dropped\":%u", in->alerts_dropped);
-  g_string_append_printf (o, ",\"close_notify\":{\"client\":%s,\"server\":%s}",
-                          in->close_notify[0] ? "true" : "false",
-                          in->close_notify[1] ? "true" : "false");
-  g_string_append_printf (o, ",\"records\":{\"client\":%" PRIu64 ",\"server\":%" PRIu64 "}",
-                          in->records[0], in->records[1]);
-  g_string_append_printf (o, ",\"decrypted_records\":{\"client\":%" PRIu64
-                          ",\"server\":%" PRIu64 "}",
-                          in->decrypted_records[0], in->decrypted_records[1]);
-  g_string_append_printf (o, ",\"bad_record_mac\":%" PRIu64 ",\"malformed\":%" PRIu64
-                          ",\"key_updates\":%u,\"held_records_given_up\":%" PRIu64,
-                          in->bad_record_mac, in->malformed, in->key_updates,
-                          in->records_dropped);
-  g_string_append (o, ",\"last_record_ts\":{\"client\":");
-  ts_or_null (o, in->last_record_us[0]);
-  g_string_append (o, ",\"server\":");
-  ts_or_null (o, in->last_record_us[1]);
+}
+
+/* When the TCP connection ended: the first FIN or RST of either side (0:
+ * open). */
+static int64_t
+tcp_end_us (const ws_conn *c)
+{
   int64_t end = 0;
   if (c->tcp_end != WS_TCP_END_OPEN)
     for (int s = 0; s < 2; s++)
@@ -159,16 +133,14 @@ ws_tls_json (GString *o, const ws_conn *c)
         if (t && (!end || t < end))
           end = t;
       }
-  g_string_append (o, "},\"silence_before_end\":{");
-  for (int s = 0; s < 2; s++)
-    {
-      g_string_append_printf (o, "%s\"%s\":", s ? "," : "", s ? "server" : "client");
-      int64_t last = end ? ws_tls_last_before (in, s, end) : 0;
-      if (last)
-        g_string_append_printf (o, "%.6f", (double) (end - last) / 1e6);
-      else
-        g_string_append (o, "null");
-    }
+  return end;
+}
+
+/* "last_records": the ring of the last records of both sides, oldest
+ * first. */
+static void
+last_records (GString *o, const ws_tls_info *in)
+{
   g_string_append (o, "},\"last_records\":[");
   for (unsigned k = 0; k < in->n_last; k++)
     {
@@ -186,6 +158,65 @@ ws_tls_json (GString *o, const ws_conn *c)
       ws_ts_append (o, r->ts_us);
       g_string_append_c (o, '}');
     }
+}
+
+void
+ws_tls_json (GString *o, const ws_conn *c)
+{
+  const ws_tls_info *in = ws_tls_conn_info (c);
+  if (!in)
+    return;
+  g_string_append (o, ",\"tls\":{\"handshake_seen\":");
+  g_string_append (o, in->client_hello && in->server_hello ? "true" : "false");
+  version (o, "version", in->server_hello || in->hello_retry ? in->version : 0);
+  version (o, "offered_version", in->client_hello ? in->offered_version : 0);
+  g_string_append (o, ",\"cipher_suite\":");
+  if (in->server_hello || in->hello_retry)
+    {
+      const char *name = ws_tls_suite_name (in->cipher_suite);
+      if (name)
+        ws_json_string (o, name, strlen (name));
+      else
+        g_string_append_printf (o, "\"0x%04x\"", in->cipher_suite);
+    }
+  else
+    g_string_append (o, "null");
+  str_or_null (o, "sni", in->sni);
+  alpn_offered (o, in->alpn_offered);
+  str_or_null (o, "alpn", in->alpn_seen ? in->alpn : NULL);
+  g_string_append_printf (o, ",\"decrypted\":%s", in->decrypted ? "true" : "false");
+  const char *reason = ws_tls_json_reason (in);
+  str_or_null (o, "not_decrypted_reason", reason);
+  alerts (o, in);
+  g_string_append_printf (o, "],\"alerts_dropped\":%u", in->alerts_dropped);
+  g_string_append_printf (o, ",\"close_notify\":{\"client\":%s,\"server\":%s}",
+                          in->close_notify[0] ? "true" : "false",
+                          in->close_notify[1] ? "true" : "false");
+  g_string_append_printf (o, ",\"records\":{\"client\":%" PRIu64 ",\"server\":%" PRIu64 "}",
+                          in->records[0], in->records[1]);
+  g_string_append_printf (o, ",\"decrypted_records\":{\"client\":%" PRIu64
+                          ",\"server\":%" PRIu64 "}",
+                          in->decrypted_records[0], in->decrypted_records[1]);
+  g_string_append_printf (o, ",\"bad_record_mac\":%" PRIu64 ",\"malformed\":%" PRIu64
+                          ",\"key_updates\":%u,\"held_records_given_up\":%" PRIu64,
+                          in->bad_record_mac, in->malformed, in->key_updates,
+                          in->records_dropped);
+  g_string_append (o, ",\"last_record_ts\":{\"client\":");
+  ts_or_null (o, in->last_record_us[0]);
+  g_string_append (o, ",\"server\":");
+  ts_or_null (o, in->last_record_us[1]);
+  int64_t end = tcp_end_us (c);
+  g_string_append (o, "},\"silence_before_end\":{");
+  for (int s = 0; s < 2; s++)
+    {
+      g_string_append_printf (o, "%s\"%s\":", s ? "," : "", s ? "server" : "client");
+      int64_t last = end ? ws_tls_last_before (in, s, end) : 0;
+      if (last)
+        g_string_append_printf (o, "%.6f", (double) (end - last) / 1e6);
+      else
+        g_string_append (o, "null");
+    }
+  last_records (o, in);
   g_string_append_printf (o, "],\"gaps\":%u,\"resyncs\":%u,\"lost_records\":", in->gaps,
                           in->resyncs);
   if (in->gaps == 0 || in->lost_records_known)

@@ -112,11 +112,7 @@ tls_resync_feed (ws_tls *t, int side, const uint8_t *data, size_t len, int64_t t
     {
       if (!s->scan)
         s->scan = g_malloc (RESYNC_SCAN_MAX);
-      size_t k = MIN (len, RESYNC_SCAN_MAX - s->scan_len);
-      memcpy (s->scan + s->scan_len, data, k);
-      s->scan_len += k;
-      data += k;
-      len -= k;
+      tls_gather (s->scan, &s->scan_len, RESYNC_SCAN_MAX, &data, &len);
       long at = resync_find (t, side);
       if (s->dead)
         {

@@ -272,12 +272,7 @@ tls_feed_records (ws_tls *t, int side, const uint8_t *data, size_t len, int64_t 
         }
       if (s->hdr_len < 5)
         {
-          size_t k = MIN (len, 5 - s->hdr_len);
-          memcpy (s->hdr + s->hdr_len, data, k);
-          s->hdr_len += k;
-          data += k;
-          len -= k;
-          if (s->hdr_len < 5)
+          if (!tls_gather (s->hdr, &s->hdr_len, 5, &data, &len))
             break;
           if (!header_ok (s->hdr))
             {
@@ -308,12 +303,7 @@ tls_feed_records (ws_tls *t, int side, const uint8_t *data, size_t len, int64_t 
         }
       if (!s->rec)
         s->rec = g_malloc (WS_TLS_MAX_CIPHERTEXT);
-      size_t k = MIN (len, need - s->rec_len);
-      memcpy (s->rec + s->rec_len, data, k);
-      s->rec_len += k;
-      data += k;
-      len -= k;
-      if (s->rec_len == need)
+      if (tls_gather (s->rec, &s->rec_len, need, &data, &len))
         {
           record (t, side, s->hdr, s->rec, need, ts_us);
           s->hdr_len = 0;

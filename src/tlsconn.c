@@ -15,24 +15,8 @@ ws_tls_keylog_reload (const char *path, GError **error)
   return ws_keylog_load_file (ws_tls_cfg.keylog, path, error);
 }
 
-static void
-on_plain (void *user, int side, const uint8_t *data, size_t len, int64_t ts_us)
-{
-  ws_conn *c = user;
-
-  if (!data)
-    {
-      ws_conn_plain_gap (c, (ws_side) side, len, ts_us);
-      return;
-    }
-  ws_conn_plain_data (c, (ws_side) side, data, len, ts_us);
-  /* plaintext that is not WebSocket: still a TLS connection in the totals */
-  if (c->kind == WS_KIND_OTHER)
-    c->kind = WS_KIND_TLS;
-}
-
 bool
-ws_tls_conn_take (ws_conn *c, const uint8_t *data, size_t len)
+ws_tls_conn_take (ws_conn *c, const uint8_t *data, size_t len, ws_tls_plain_fn plain)
 {
   /* every TLS connection is parsed (its SNI for the totals, its records'
    * sizes and timing for --tls), decrypted when there is a key log */
@@ -42,7 +26,7 @@ ws_tls_conn_take (ws_conn *c, const uint8_t *data, size_t len)
    * headers chain; without a SYN only (else the start was seen) */
   if (!ws_tls_looks_like (data, len, !c->syn_seen))
     return false;
-  c->tls = ws_tls_new (ws_tls_cfg.keylog, on_plain, c);
+  c->tls = ws_tls_new (ws_tls_cfg.keylog, plain, c);
   if (ws_tls_cfg.follow)
     ws_tls_set_hold (c->tls, ws_tls_cfg.hold_bytes);
   c->tls_on = true;

@@ -1,8 +1,8 @@
 /* tlsconn.h - the TLS stage in the pipeline: between TCP reassembly and
  * the HTTP handshake parser.
  *
- *   tcp -> ws_conn_data -> [TLS: tls.c decrypts] -> ws_conn_plain_data
- *       -> http -> wsframe -> ...
+ *   tcp -> ws_conn_data -> [TLS: tls.c decrypts] -> (callback) conn.c
+ *       -> ws_conn_plain_data -> http -> wsframe -> ...
  *
  * A connection whose first bytes are TLS records is taken by this stage:
  * its bytes go to a ws_tls parser, and when a key log is loaded
@@ -15,8 +15,8 @@
 #ifndef WS_TLSCONN_H
 #define WS_TLSCONN_H
 
-#include "conn.h"
 #include "keylog.h"
+#include "record.h"
 #include "tls.h"
 
 /* Set once from options, like ws_limits_cfg. */
@@ -36,8 +36,10 @@ typedef struct {
 extern ws_tls_config ws_tls_cfg;
 
 /* First bytes of a connection (stage PROBE): take it when it is TLS and the
- * stage is on.  Returns true when taken (then feed it with ws_tls_conn_data). */
-bool ws_tls_conn_take (ws_conn *c, const uint8_t *data, size_t len);
+ * stage is on.  Returns true when taken (then feed it with ws_tls_conn_data).
+ * plain gets the plaintext, with c as its user (conn.c hands it on as bytes
+ * in the clear: this stage knows nothing of the stages after it). */
+bool ws_tls_conn_take (ws_conn *c, const uint8_t *data, size_t len, ws_tls_plain_fn plain);
 void ws_tls_conn_data (ws_conn *c, ws_side side, const uint8_t *data, size_t len,
                        int64_t ts_us);
 void ws_tls_conn_gap (ws_conn *c, ws_side side);

@@ -27,10 +27,62 @@ uint32_t ws_utf8_scan (uint32_t state, const uint8_t *data, size_t len, size_t *
 uint32_t ws_utf8_check_masked (uint32_t state, const uint8_t *data, size_t len,
                                uint32_t m, size_t *bad);
 
-/* Length of the well-formed UTF-8 sequence at s, storing its code point in
- * *cp, or 0 when s[0] does not start one (or s ends inside it).  Reads at
- * most n bytes; n >= 1. */
-size_t ws_utf8_decode (const uint8_t *s, size_t n, uint32_t *cp);
+/* Length of the well-formed UTF-8 sequence at s (RFC 3629 section 4),
+ * storing its code point in *cp, or 0 when s[0] does not start one (or s
+ * ends inside it).  Reads at most n bytes; n >= 1.  The one decoder: the
+ * validator's slow path, the writers' escaping and the report's strings use
+ * it; inline because the escaping loops call it per character. */
+static inline size_t
+ws_utf8_decode (const uint8_t *s, size_t n, uint32_t *cp)
+{
+  uint8_t b = s[0];
+  uint8_t lo = 0x80, hi = 0xBF;   /* range of the second byte */
+  size_t need;
+  uint32_t v;
+
+  if (b < 0x80)
+    {
+      *cp = b;
+      return 1;
+    }
+  if (b >= 0xC2 && b <= 0xDF)
+    {
+      need = 1;
+      v = b & 0x1F;
+    }
+  else if (b >= 0xE0 && b <= 0xEF)
+    {
+      need = 2;
+      v = b & 0x0F;
+      if (b == 0xE0)
+        lo = 0xA0;              /* overlong */
+      else if (b == 0xED)
+        hi = 0x9F;              /* surrogates */
+    }
+  else if (b >= 0xF0 && b <= 0xF4)
+    {
+      need = 3;
+      v = b & 0x07;
+      if (b == 0xF0)
+        lo = 0x90;              /* overlong */
+      else if (b == 0xF4)
+        hi = 0x8F;              /* past U+10FFFF */
+    }
+  else
+    return 0;
+
+  if (n < need + 1)
+    return 0;
+  for (size_t i = 1; i <= need; i++)
+    {
+      uint8_t c = s[i];
+      if (i == 1 ? (c < lo || c > hi) : (c < 0x80 || c > 0xBF))
+        return 0;
+      v = (v << 6) | (c & 0x3F);
+    }
+  *cp = v;
+  return need + 1;
+}
 
 /* The validator checks 32-byte blocks with AVX2 where the CPU has it (x86-64,
  * GCC or clang), else with portable code; both give the same answers.  For

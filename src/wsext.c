@@ -122,6 +122,56 @@ is_token_str (const char *v)
   return true;
 }
 
+/* One parameter, its ';' at s[*pos]: name, and a value as a token or a
+ * quoted-string after '=', stored in st and kept in ext (NULL: an
+ * extension beyond WS_EXT_MAX, parsed all the same).  True with *pos after
+ * it; false, with *pos where it stopped parsing, when it does not parse. */
+static bool
+param_parse (const char *s, size_t *pos, ext_store *st, ws_ext *ext, bool *syntax_error)
+{
+  char *pname, *pval = NULL;
+  size_t i = skip_ows (s, *pos + 1);
+  size_t e = scan_token (s, i);
+
+  *pos = i;
+  if (e == i)
+    return false;
+  pname = store_dup (st, s + i, e - i);
+  i = skip_ows (s, e);
+  if (s[i] == '=')
+    {
+      i = skip_ows (s, i + 1);
+      *pos = i;
+      if (s[i] == '"')
+        {
+          e = scan_quoted (s, i, st, &pval);
+          if (e == 0)
+            return false;
+          /* RFC 6455 9.1: the unescaped value must be a token */
+          if (!is_token_str (pval))
+            *syntax_error = true;
+        }
+      else
+        {
+          e = scan_token (s, i);
+          if (e == i)
+            return false;
+          pval = store_dup (st, s + i, e - i);
+        }
+      i = skip_ows (s, e);
+    }
+  *pos = i;
+  /* a parameter beyond what is kept still took its room in the store; the
+   * bound of ext_store allows for it */
+  if (ext && ext->n_params < WS_EXT_MAX_PARAMS)
+    {
+      ext->param_name[ext->n_params] = pname;
+      ext->param_value[ext->n_params] = pval;
+      ext->n_params++;
+    }
+  return true;
+}
+
 void
 ws_ext_parse (const char *value, ws_ext_list *out)
 {
@@ -169,54 +219,11 @@ ws_ext_parse (const char *value, ws_ext_list *out)
       i = skip_ows (s, e);
 
       while (s[i] == ';')
-        {
-          char *pname, *pval = NULL;
-
-          i = skip_ows (s, i + 1);
-          e = scan_token (s, i);
-          if (e == i)
-            {
-              bad = true;
-              break;
-            }
-          pname = store_dup (&st, s + i, e - i);
-          i = skip_ows (s, e);
-          if (s[i] == '=')
-            {
-              i = skip_ows (s, i + 1);
-              if (s[i] == '"')
-                {
-                  e = scan_quoted (s, i, &st, &pval);
-                  if (e == 0)
-                    {
-                      bad = true;
-                      break;
-                    }
-                  /* RFC 6455 9.1: the unescaped value must be a token */
-                  if (!is_token_str (pval))
-                    out->syntax_error = true;
-                }
-              else
-                {
-                  e = scan_token (s, i);
-                  if (e == i)
-                    {
-                      bad = true;
-                      break;
-                    }
-                  pval = store_dup (&st, s + i, e - i);
-                }
-              i = skip_ows (s, e);
-            }
-          /* a parameter beyond what is kept still took its room in the
-           * store; the bound above allows for it */
-          if (ext && ext->n_params < WS_EXT_MAX_PARAMS)
-            {
-              ext->param_name[ext->n_params] = pname;
-              ext->param_value[ext->n_params] = pval;
-              ext->n_params++;
-            }
-        }
+        if (!param_parse (s, &i, &st, ext, &out->syntax_error))
+          {
+            bad = true;
+            break;
+          }
 
       if (!bad && s[i] == ',')
         i++;
@@ -286,6 +293,27 @@ offer_has_client_max_window_bits (const ws_ext_list *offered)
 
 #define FIRST(err, msg) do { if ((err) == NULL) (err) = (msg); } while (0)
 
+/* The value of a server_ (or client_) max_window_bits parameter of a
+ * response: 8..15, or -1 when it has none or another (*err says which,
+ * unless it said something already). */
+static int
+response_window_bits (const char *v, bool server, const char **err)
+{
+  int bits;
+
+  if (v == NULL)
+    {
+      FIRST (*err, server ? "server_max_window_bits without a value"
+                          : "client_max_window_bits without a value");
+      return -1;
+    }
+  bits = window_bits (v);
+  if (bits < 0)
+    FIRST (*err, server ? "server_max_window_bits value not 8..15"
+                        : "client_max_window_bits value not 8..15");
+  return bits;
+}
+
 const char *
 ws_pmd_from_response (const ws_ext *accepted, const ws_ext_list *offered,
                       struct ws_pmd_out *out)
@@ -344,18 +372,9 @@ ws_pmd_from_response (const ws_ext *accepted, const ws_ext_list *offered,
             out->client_no_context_takeover = true;
           break;
         case 2:
-          if (v == NULL)
-            {
-              FIRST (err, "server_max_window_bits without a value");
-              break;
-            }
-          bits = window_bits (v);
-          if (bits < 0)
-            {
-              FIRST (err, "server_max_window_bits value not 8..15");
-              break;
-            }
-          out->server_max_window_bits = bits;
+          bits = response_window_bits (v, true, &err);
+          if (bits >= 0)
+            out->server_max_window_bits = bits;
           break;
         default:
           if (offered != NULL && !offer_has_client_max_window_bits (offered))
@@ -363,18 +382,9 @@ ws_pmd_from_response (const ws_ext *accepted, const ws_ext_list *offered,
               FIRST (err, "client_max_window_bits in the response but not offered");
               break;
             }
-          if (v == NULL)
-            {
-              FIRST (err, "client_max_window_bits without a value");
-              break;
-            }
-          bits = window_bits (v);
-          if (bits < 0)
-            {
-              FIRST (err, "client_max_window_bits value not 8..15");
-              break;
-            }
-          out->client_max_window_bits = bits;
+          bits = response_window_bits (v, false, &err);
+          if (bits >= 0)
+            out->client_max_window_bits = bits;
           break;
         }
     }

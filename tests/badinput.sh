@@ -47,8 +47,21 @@ expect_error "garbled pcapng block" "$tmp/garbled.pcapng" "garbled pcapng block 
 chmod 000 "$tmp/text.pcap"
 if [ "$(id -u)" -ne 0 ]; then
   expect_error "unreadable file" "$tmp/text.pcap" "permission denied"
+elif command -v setpriv >/dev/null \
+     && setpriv --reuid=65534 --regid=65534 --clear-groups "$WSCLOSED" --version >/dev/null 2>&1 \
+     && setpriv --reuid=65534 --regid=65534 --clear-groups test -r "$good"; then
+  # root reads any file: run this one as nobody, who may enter $tmp but not read the file
+  chmod 711 "$tmp"
+  WSCLOSED_ROOT=$WSCLOSED
+  printf '#!/bin/sh\nexec setpriv --reuid=65534 --regid=65534 --clear-groups "%s" "$@"\n' \
+    "$WSCLOSED_ROOT" >"$tmp/as-nobody"
+  chmod 755 "$tmp/as-nobody"
+  WSCLOSED=$tmp/as-nobody
+  expect_error "unreadable file (as nobody)" "$tmp/text.pcap" "permission denied"
+  WSCLOSED=$WSCLOSED_ROOT
+  chmod 700 "$tmp"
 else
-  ok "unreadable file # SKIP running as root"
+  ok "unreadable file # SKIP running as root and nobody cannot run $WSCLOSED"
 fi
 
 # truncated: cut in the middle of the last packet; every record is still produced

@@ -63,7 +63,7 @@ while read -r o; do
     format) v=json ;;
     output) v="$tmp/cfg-out" ;;
     hold|idle-timeout|stats-interval) v=1 ;;
-    daemon) v=false ;;
+    daemon|follow) v=false ;;  # follow=true would wait for the file to grow
     verbose|fast|inflate|no-utf8-check|no-redact|foreground|summary|abnormal|tls) v=true ;;
     *) v=100000 ;;
   esac

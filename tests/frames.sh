@@ -14,15 +14,12 @@
 #
 # Environment: WSCLOSED (the program), top_srcdir (the source tree).
 
-top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
-WSCLOSED=${WSCLOSED:-$top_srcdir/src/wsclosed}
+. "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
 
 if ! command -v tshark >/dev/null 2>&1; then
 	echo "1..0 # SKIP tshark not installed"
 	exit 0
 fi
-PYTHON=${PYTHON:-/usr/bin/python3}
-[ -x "$PYTHON" ] || PYTHON=$(command -v python3 2>/dev/null)
 
 exec "$PYTHON" - "$top_srcdir" "$WSCLOSED" <<'EOF'
 import glob
@@ -32,21 +29,10 @@ import subprocess
 import sys
 
 top, wsclosed = sys.argv[1], sys.argv[2]
+sys.path.insert(0, os.path.join(top, "tests"))
+from tap import ok, done  # noqa: E402
+
 per_file = int(os.environ.get("FRAMES_MAX", "2"))
-n = 0
-fails = 0
-
-
-def ok(cond, name, diag=""):
-    global n, fails
-    n += 1
-    if cond:
-        print("ok %d - %s" % (n, name))
-    else:
-        fails += 1
-        print("not ok %d - %s" % (n, name))
-        for line in diag.splitlines():
-            print("# " + line)
 
 
 def tshark(path, flt, fields):
@@ -119,6 +105,5 @@ recs = records(["-r", a, "-r", b])
 ok({r.get("source_file") for r in recs} == {a, b}, "two files: records name each file")
 recs = sorted(recs, key=lambda r: r["source_file"] != b)
 check_file(None, recs, "two files, each record checked in its own file")
-print("1..%d" % n)
-sys.exit(1 if fails else 0)
+done()
 EOF

@@ -15,10 +15,7 @@
 #
 # Environment: WSCLOSED (the program), top_srcdir (the source tree).
 
-top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
-WSCLOSED=${WSCLOSED:-$top_srcdir/src/wsclosed}
-PYTHON=${PYTHON:-/usr/bin/python3}
-[ -x "$PYTHON" ] || PYTHON=$(command -v python3 2>/dev/null)
+. "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
 
 exec "$PYTHON" - "$top_srcdir" "$WSCLOSED" <<'EOF'
 import gzip
@@ -31,19 +28,10 @@ import sys
 import time
 
 top, wsclosed = sys.argv[1], sys.argv[2]
+sys.path.insert(0, os.path.join(top, "tests"))
+from tap import ok, done  # noqa: E402
+
 wait = float(os.environ.get("PIPE_WAIT", "20"))
-n = 0
-fails = 0
-
-
-def ok(cond, name, diag=""):
-    global n, fails
-    n += 1
-    print("%s %d - %s" % ("ok" if cond else "not ok", n, name))
-    if not cond:
-        fails += 1
-        for line in diag.splitlines():
-            print("# " + line)
 
 
 def frames(path):
@@ -128,6 +116,5 @@ for label, args, gz in (("json", ["-F", "json"], False), ("json, gzip", ["-F", "
         ok(out.count(b"\n    cause: ") == full.count(b"\n    cause: ") and rc == 0,
            "%s: the same number of connections as -r FILE" % label)
 
-print("1..%d" % n)
-sys.exit(1 if fails else 0)
+done()
 EOF

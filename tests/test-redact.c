@@ -8,6 +8,70 @@
 
 #define JWT "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.c2lnbmF0dXJlX2hlcmU"
 
+/* A token wstunnel sent (Zeek's testing/btest/Traces/websocket/
+ * wstunnel-http.pcap): HS256 under wstunnel's built-in key; its claims are
+ * {"id":"018cfeab-f99d-70f7-96af-0e8ba696a1f6","p":"Tcp","r":"zeek.org","rp":80}
+ * (checked with Python's hmac when the corpus was added). */
+#define WSTUNNEL_JWT \
+  "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9." \
+  "eyJpZCI6IjAxOGNmZWFiLWY5OWQtNzBmNy05NmFmLTBlOGJhNjk2YTFmNiIsInAiOiJUY3AiLCJyIjoiemVl" \
+  "ay5vcmciLCJycCI6ODB9." \
+  "FsquetBp_jsIDzBslWyyTPlS2hcMprVuWmbT2r57N0A"
+/* the same with one character of the signature changed */
+#define FORGED_JWT \
+  "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9." \
+  "eyJpZCI6IjAxOGNmZWFiLWY5OWQtNzBmNy05NmFmLTBlOGJhNjk2YTFmNiIsInAiOiJUY3AiLCJyIjoiemVl" \
+  "ay5vcmciLCJycCI6ODB9." \
+  "FsquetBp_jsIDzBslWyyTPlS2hcMprVuWmbT2r58N0A"
+/* ... its last character: the same 32 bytes when the 2 bits left over are
+ * ignored, so a decoder that ignores them takes the forgery */
+#define FORGED_JWT_TAIL \
+  "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9." \
+  "eyJpZCI6IjAxOGNmZWFiLWY5OWQtNzBmNy05NmFmLTBlOGJhNjk2YTFmNiIsInAiOiJUY3AiLCJyIjoiemVl" \
+  "ay5vcmciLCJycCI6ODB9." \
+  "FsquetBp_jsIDzBslWyyTPlS2hcMprVuWmbT2r57N0B"
+/* ... and with its claims changed (to another remote), signature kept */
+#define FORGED_CLAIMS_JWT \
+  "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9." \
+  "eyJpZCI6IjAxOGNmZWFiLWY5OWQtNzBmNy05NmFmLTBlOGJhNjk2YTFmNiIsInAiOiJUY3AiLCJyIjoiemVl" \
+  "ay5vcmciLCJycCI6ODF9." \
+  "FsquetBp_jsIDzBslWyyTPlS2hcMprVuWmbT2r57N0A"
+
+/* base64url without padding */
+static char *
+b64url (const void *d, size_t n)
+{
+  char *s = g_base64_encode (d, n);
+  for (char *p = s; *p; p++)
+    if (*p == '+')
+      *p = '-';
+    else if (*p == '/')
+      *p = '_';
+    else if (*p == '=')
+      *p = '\0';
+  return s;
+}
+
+/* header.payload.signature, HMAC-SHA256 under key (GLib's, not the one
+ * under test) */
+static char *
+sign (const char *header, const char *payload, size_t payload_len, const char *key)
+{
+  g_autofree char *h = b64url (header, strlen (header));
+  g_autofree char *p = b64url (payload, payload_len);
+  g_autofree char *hp = g_strconcat (h, ".", p, NULL);
+  guint8 mac[32];
+  gsize ml = sizeof mac;
+  GHmac *hm = g_hmac_new (G_CHECKSUM_SHA256, (const guchar *) key, strlen (key));
+  g_hmac_update (hm, (const guchar *) hp, -1);
+  g_hmac_get_digest (hm, mac, &ml);
+  g_hmac_unref (hm);
+  g_autofree char *s = b64url (mac, ml);
+  return g_strconcat (hp, ".", s, NULL);
+}
+
+#define HS256 "{\"typ\":\"JWT\",\"alg\":\"HS256\"}"
+
 /* want NULL: nothing to redact */
 static void
 path_is (const char *in, const char *want)
@@ -61,6 +125,99 @@ test_subprotocols (void)
              "v1, REDACTED");
   protos_is ("  , ,", NULL);
   g_assert_null (ws_redact_subprotocols (NULL));
+  /* dotted protocol names are names, however long */
+  protos_is ("v1.kernel.websocket.jupyter.org", NULL);
+  protos_is ("v5.channel.k8s.io, v4.channel.k8s.io, base64.channel.k8s.io", NULL);
+  protos_is ("x-kaazing-handshake, sip, default-protocol", NULL);
+}
+
+/* wstunnel's tunnel requests are signed with a key anyone can read in its
+ * source: kept whole, and what they ask for is told; any other token, one
+ * with a wrong signature included, is redacted. */
+static void
+test_wstunnel (void)
+{
+  protos_is ("v1, authorization.bearer." WSTUNNEL_JWT, NULL);
+  protos_is ("v1, authorization.bearer." FORGED_JWT, "v1, authorization.bearer.REDACTED");
+  protos_is ("v1, authorization.bearer." FORGED_JWT_TAIL, "v1, authorization.bearer.REDACTED");
+  protos_is ("v1, authorization.bearer." FORGED_CLAIMS_JWT, "v1, authorization.bearer.REDACTED");
+  protos_is ("v1, " WSTUNNEL_JWT, NULL);
+  protos_is ("v1, " FORGED_JWT, "v1, REDACTED");
+  protos_is ("bearer, " WSTUNNEL_JWT, NULL);
+
+  ws_tunnel_request t;
+  g_assert_true (ws_tunnel_request_find ("v1, authorization.bearer." WSTUNNEL_JWT, &t));
+  g_assert_cmpstr (t.tool, ==, "wstunnel");
+  g_assert_cmpstr (t.protocol, ==, "Tcp");
+  g_assert_cmpstr (t.remote, ==, "zeek.org:80");
+  g_assert_false (ws_tunnel_request_find ("v1, authorization.bearer." FORGED_JWT, &t));
+  g_assert_false (ws_tunnel_request_find ("v1", &t));
+  g_assert_false (ws_tunnel_request_find (NULL, &t));
+
+  /* the same claims under another key: a secret of someone else's */
+  const char *claims = "{\"id\":\"x\",\"p\":\"Tcp\",\"r\":\"zeek.org\",\"rp\":80}";
+  g_autofree char *other = sign (HS256, claims, strlen (claims), "not-the-key");
+  g_autofree char *l1 = g_strconcat ("v1, authorization.bearer.", other, NULL);
+  g_autofree char *r1 = ws_redact_subprotocols (l1);
+  g_assert_cmpstr (r1, ==, "v1, authorization.bearer.REDACTED");
+  g_assert_false (ws_tunnel_request_find (l1, &t));
+
+  /* signed with wstunnel's key by this test: newer wstunnel's enum with
+   * fields, an IPv6 remote */
+  const char *udp = "{\"id\":\"y\",\"p\":{\"Udp\":{\"timeout\":30000}},\"r\":\"2001:db8::1\","
+                    "\"rp\":53}";
+  g_autofree char *tu = sign (HS256, udp, strlen (udp), "champignonfrais");
+  g_autofree char *l2 = g_strconcat ("v1, authorization.bearer.", tu, NULL);
+  g_assert_null (ws_redact_subprotocols (l2));
+  g_assert_true (ws_tunnel_request_find (l2, &t));
+  g_assert_cmpstr (t.protocol, ==, "Udp");
+  g_assert_cmpstr (t.remote, ==, "[2001:db8::1]:53");
+
+  /* the right key but not HS256 in the header (alg none, or another
+   * algorithm's name): not wstunnel's, redacted */
+  g_autofree char *none = sign ("{\"alg\":\"none\"}", claims, strlen (claims), "champignonfrais");
+  g_autofree char *r3 = ws_redact_subprotocols (none);
+  g_assert_cmpstr (r3, ==, "REDACTED");
+
+  /* signed, but claims that are not wstunnel's or not sane: the token is
+   * kept (it hides nothing), no tunnel request is told */
+  static const char *const odd[] = {
+    "{\"p\":\"Tcp\",\"r\":\"a\\\"b\",\"rp\":1}",          /* a quote in the host */
+    "{\"p\":\"Tcp\",\"r\":\"a b\",\"rp\":1}",                /* a blank */
+    "{\"p\":\"T-c p\",\"r\":\"h\",\"rp\":1}",                /* not a name */
+    "{\"p\":\"Tcp\",\"r\":\"h\",\"rp\":65536}",             /* no such port */
+    "{\"p\":\"Tcp\",\"rp\":1}",                               /* no host */
+    "{\"p\":\"Tcp\",\"r\":\"h\\u00e9\",\"rp\":1}",           /* beyond ASCII */
+    "{\"p\":[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]],\"r\":\"h\"}", /* deep */
+    "{\"p\":\"Tcp\",\"r\":\"h\",\"rp\":1} trailing",
+    "{\"p\":\"Tcp\",\"r\":\"h\",\"rp\":1",                    /* unterminated */
+    "",
+  };
+  for (size_t i = 0; i < G_N_ELEMENTS (odd); i++)
+    {
+      g_autofree char *tok = sign (HS256, odd[i], strlen (odd[i]), "champignonfrais");
+      g_autofree char *r = ws_redact_subprotocols (tok);
+      g_assert_null (r);
+      g_assert_false (ws_tunnel_request_find (tok, &t));
+    }
+
+  /* random claims signed with the key: never a crash, strings bounded */
+  GRand *rnd = g_rand_new_with_seed (11);
+  for (int i = 0; i < 3000; i++)
+    {
+      char buf[96];
+      int n = g_rand_int_range (rnd, 0, (int) sizeof buf);
+      static const char alphabet[] = "{}[]\":,\\u0a pTcrp\"rp\"1\x01\xff";
+      for (int k = 0; k < n; k++)
+        buf[k] = alphabet[g_rand_int_range (rnd, 0, (int) sizeof alphabet - 1)];
+      g_autofree char *tok = sign (HS256, buf, (size_t) n, "champignonfrais");
+      if (ws_tunnel_request_find (tok, &t))
+        {
+          g_assert_cmpuint (strlen (t.protocol), <, sizeof t.protocol);
+          g_assert_cmpuint (strlen (t.remote), <, sizeof t.remote);
+        }
+    }
+  g_rand_free (rnd);
 }
 
 static void
@@ -109,6 +266,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/redact/path", test_path);
   g_test_add_func ("/redact/subprotocols", test_subprotocols);
+  g_test_add_func ("/redact/wstunnel", test_wstunnel);
   g_test_add_func ("/redact/headers", test_headers);
   g_test_add_func ("/redact/random", test_random);
   return g_test_run ();

@@ -596,6 +596,89 @@ test_aggregate_triage (void)
   g_assert_cmpuint (m->idle_unknown, ==, 1);
 }
 
+/* ws_report_utf8_dup against GLib's decoder (what it used before it took
+ * utf8.c's): one U+FFFD per byte that starts no well-formed sequence, the
+ * rest copied, cut at a NUL.  Every 1- and 2-byte string, every lead byte
+ * before every pair of continuation-range edges, and random strings. */
+static char *
+utf8_dup_glib (const char *s, size_t len)
+{
+  const char *nul = memchr (s, '\0', len);
+  if (nul)
+    len = (size_t) (nul - s);
+  GString *o = g_string_new (NULL);
+  for (size_t i = 0; i < len;)
+    {
+      gunichar cp = g_utf8_get_char_validated (s + i, (gssize) (len - i));
+      if (cp == (gunichar) -1 || cp == (gunichar) -2)
+        {
+          g_string_append (o, "\xEF\xBF\xBD");
+          i++;
+          continue;
+        }
+      size_t n = (size_t) g_utf8_skip[(guchar) s[i]];
+      g_string_append_len (o, s + i, (gssize) n);
+      i += n;
+    }
+  return g_string_free (o, FALSE);
+}
+
+static void
+utf8_dup_check (const char *s, size_t len)
+{
+  g_autofree char *got = ws_report_utf8_dup (s, len);
+  g_autofree char *want = utf8_dup_glib (s, len);
+  if (strcmp (got, want) != 0)
+    {
+      GString *hex = g_string_new (NULL);
+      for (size_t i = 0; i < len; i++)
+        g_string_append_printf (hex, "%02x", (guchar) s[i]);
+      g_test_message ("input %s", hex->str);
+      g_string_free (hex, TRUE);
+      g_assert_cmpstr (got, ==, want);
+    }
+}
+
+static void
+test_utf8_dup (void)
+{
+  static const uint8_t edges[] = { 0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0 };
+  char s[8];
+  for (unsigned a = 0; a < 256; a++)
+    for (unsigned b = 0; b < 256; b++)
+      {
+        s[0] = (char) a;
+        s[1] = (char) b;
+        utf8_dup_check (s, 1);
+        utf8_dup_check (s, 2);
+      }
+  for (unsigned a = 0xC0; a < 256; a++)
+    for (size_t i = 0; i < sizeof edges; i++)
+      for (size_t j = 0; j < sizeof edges; j++)
+        for (size_t k = 0; k < sizeof edges; k++)
+          {
+            s[0] = (char) a;
+            s[1] = (char) edges[i];
+            s[2] = (char) edges[j];
+            s[3] = (char) edges[k];
+            s[4] = 'x';
+            for (size_t n = 2; n <= 5; n++)
+              utf8_dup_check (s, n);
+          }
+  GRand *r = g_rand_new_with_seed (16);
+  for (int t = 0; t < 20000; t++)
+    {
+      char buf[24];
+      size_t n = (size_t) g_rand_int_range (r, 1, sizeof buf);
+      for (size_t i = 0; i < n; i++)
+        /* mostly bytes of multi-byte sequences */
+        buf[i] = (char) (g_rand_boolean (r) ? g_rand_int_range (r, 0x80, 0x100)
+                                            : g_rand_int_range (r, 0, 0x100));
+      utf8_dup_check (buf, n);
+    }
+  g_rand_free (r);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -604,6 +687,7 @@ main (int argc, char **argv)
   ws_limits_init_defaults (&ws_limits_cfg);
   g_test_add_func ("/report/rec/same-from-conn-and-json", test_rec_same_both_ways);
   g_test_add_func ("/report/rec/fields", test_rec_fields);
+  g_test_add_func ("/report/rec/utf8-dup", test_utf8_dup);
   g_test_add_func ("/report/aggregate/order-independent", test_aggregate);
   g_test_add_func ("/report/aggregate/triage", test_aggregate_triage);
   g_test_add_func ("/report/analyzer/record-callback", test_analyzer_hook);

@@ -22,58 +22,11 @@
 # libjetty9-java libjetty9-extra-java with a JDK (javac); ruby-faye-websocket
 # and thin.
 
-set -u
-export LC_ALL=C.UTF-8 PYTHONDONTWRITEBYTECODE=1
-
 here=$(cd "$(dirname "$0")" && pwd)
-PY=/usr/bin/python3
-tmp=$(mktemp -d /tmp/wslibs.XXXXXX)
-tcpdump_pid=
-
-log() { printf '%s\n' "$*" >&2; }
-die() { log "record.sh: $*"; exit 1; }
-
-cleanup() {
-	[ -n "$tcpdump_pid" ] && kill -INT "$tcpdump_pid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-port_busy() { [ -n "$(ss -Htan "( sport = :$1 or dport = :$1 )")" ]; }
-free_port() {
-	local p=$1
-	while port_busy "$p"; do p=$(( p + 1 )); done
-	echo "$p"
-}
-
-capture_start() {   # capture_start FILE PORT...
-	local file=$1 filter="" p i
-	shift
-	for p in "$@"; do filter="${filter:+$filter or }tcp port $p"; done
-	tcpdump -i lo -B 16384 -w "$file" -U --immediate-mode -Z root "$filter" >"$tmp/tcpdump.log" 2>&1 &
-	tcpdump_pid=$!
-	for (( i = 0; i < 100; i++ )); do
-		grep -q "listening on" "$tmp/tcpdump.log" 2>/dev/null && return 0
-		kill -0 "$tcpdump_pid" 2>/dev/null || break
-		sleep 0.05
-	done
-	log "  tcpdump did not start: $(cat "$tmp/tcpdump.log")"
-	return 1
-}
-
-capture_stop() {
-	local i
-	sleep 0.3
-	kill -INT "$tcpdump_pid" 2>/dev/null
-	for (( i = 0; i < 100; i++ )); do
-		kill -0 "$tcpdump_pid" 2>/dev/null || break
-		sleep 0.05
-	done
-	kill -KILL "$tcpdump_pid" 2>/dev/null
-	wait "$tcpdump_pid" 2>/dev/null
-	tcpdump_pid=
-}
+. "$here/../lib.sh"
+export PYTHONDONTWRITEBYTECODE=1
+rec_tmp wslibs
+capture_opts=(-B 16384)
 
 # record NAME BASE_PORT [explore]
 record() {
@@ -106,16 +59,7 @@ record() {
 	fi
 	local exp
 	exp=$("$PY" "$here/scenarios.py" --expected "$name" "$pcap" "$port" "$backend") || return 1
-	if ! "$PY" "$here/../tshark_facts.py" --check "$pcap" "$exp" >"$tmp/check.log" 2>&1; then
-		sed 's/^/  /' "$tmp/check.log" >&2
-		mkdir -p /tmp/wslibs-failed
-		cp "$pcap" "/tmp/wslibs-failed/$name.pcap"
-		log "  capture kept as /tmp/wslibs-failed/$name.pcap"
-		return 1
-	fi
-	cp "$pcap" "$here/$name.pcap"
-	cp "$exp" "$here/$name.expected.jsonl"
-	return 0
+	check_install "$name" "$pcap" "$exp" /tmp/wslibs-failed
 }
 
 if [ "${1:-}" = "--list" ]; then
@@ -143,9 +87,7 @@ if [ $# -gt 0 ]; then wanted=("$@"); else mapfile -t wanted <<<"$all"; fi
 
 failed=()
 for name in "${wanted[@]}"; do
-	idx=$(grep -nx -- "$name" <<<"$all" | cut -d: -f1)
-	[ -n "$idx" ] || die "unknown scenario $name (see --list)"
-	base=$(( 19000 + 10 * idx ))
+	base=$(scenario_base "$all" "$name" 19000) || exit 1
 	ok=no
 	for attempt in 1 2 3; do
 		log "$name (attempt $attempt)"

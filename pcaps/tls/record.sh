@@ -23,56 +23,9 @@
 # python3-websockets, node + pcaps/node's `npm ci`, chromium.  Every wait is
 # bounded.
 
-set -u
-export LC_ALL=C.UTF-8
-
 here=$(cd "$(dirname "$0")" && pwd)
-PY=/usr/bin/python3
-tmp=$(mktemp -d /tmp/wssrecord.XXXXXX)
-bg_pids=()
-
-log() { printf '%s\n' "$*" >&2; }
-die() { log "record.sh: $*"; exit 1; }
-
-cleanup() {
-	local p
-	for p in "${bg_pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
-	sleep 0.2
-	for p in "${bg_pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# wait_pid PID SECS: wait for PID to exit; after SECS kill it.  Returns 1 on kill.
-wait_pid() {
-	local pid=$1 i n=$(( $2 * 20 ))
-	for (( i = 0; i < n; i++ )); do
-		kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
-		sleep 0.05
-	done
-	log "  pid $pid still running after $2 s: killing it"
-	kill -KILL "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	return 1
-}
-
-wait_file() {
-	local i n=$(( $2 * 20 ))
-	for (( i = 0; i < n; i++ )); do
-		[ -e "$1" ] && return 0
-		sleep 0.05
-	done
-	log "  timed out waiting for $1"
-	return 1
-}
-
-port_busy() { [ -n "$(ss -Htan "( sport = :$1 or dport = :$1 )")" ]; }
-free_port() {
-	local p=$1
-	while port_busy "$p"; do p=$(( p + 1 )); done
-	echo "$p"
-}
+. "$here/../lib.sh"
+rec_tmp wssrecord
 
 [ "$(id -u)" = 0 ] || die "run as root (tcpdump on lo)"
 for t in tcpdump tshark editcap openssl node; do
@@ -104,61 +57,43 @@ record_one() {   # record_one NAME PORT: capture in $tmp/NAME.pcap, key log in $
 	} >"$conf"
 	# nginx-*: nginx terminates TLS on $port and proxies to a plain
 	# websockets server on $bport; both legs are captured
-	local bport=0 filter="tcp port $port"
+	local bport=0 ports=("$port")
 	case $name in nginx-*)
 		bport=$(free_port $(( port + 1 )))
-		filter="tcp port $port or tcp port $bport" ;;
+		ports+=("$bport") ;;
 	esac
-	tcpdump -i lo -w "$tmp/$name.pcap" -U --immediate-mode -Z root "$filter" \
-		>"$tmp/tcpdump.log" 2>&1 &
-	local td=$! i
-	bg_pids+=("$td")
-	for (( i = 0; i < 100; i++ )); do
-		grep -q "listening on" "$tmp/tcpdump.log" 2>/dev/null && break
-		sleep 0.05
-	done
+	capture_start "$tmp/$name.pcap" "${ports[@]}" || return 1
 	case $name in
 	node-*)
-		node "$here/ws_tls.js" server "$name" "$port" "$ready" "$tmp/cert.pem" "$tmp/key.pem" \
-			>"$tmp/server.log" 2>&1 &
-		local sp=$!
-		bg_pids+=("$sp")
+		start_bg server node "$here/ws_tls.js" server "$name" "$port" "$ready" "$tmp/cert.pem" "$tmp/key.pem"
+		local sp=$last_pid
 		wait_file "$ready" 10 || return 1
 		timeout 15 node --tls-keylog="$tmp/$name.keylog" "$here/ws_tls.js" client "$name" "$port" \
 			>"$tmp/client.log" 2>&1 ;;
 	chromium-*)
-		OPENSSL_CONF=$conf "$PY" "$here/peer.py" server "$name" "$port" "$ready" \
-			"$tmp/cert.pem" "$tmp/key.pem" >"$tmp/server.log" 2>&1 &
-		local sp=$!
-		bg_pids+=("$sp")
+		start_bg server env OPENSSL_CONF="$conf" "$PY" "$here/peer.py" server "$name" "$port" "$ready" \
+			"$tmp/cert.pem" "$tmp/key.pem"
+		local sp=$last_pid
 		wait_file "$ready" 10 || return 1
 		local pageport
 		pageport=$(free_port $(( port + 100 )))
-		"$PY" -m http.server --bind 127.0.0.1 --directory "$here" "$pageport" \
-			>"$tmp/pages.log" 2>&1 &
-		bg_pids+=("$!")
-		for (( i = 0; i < 100; i++ )); do
-			[ -n "$(ss -Htln "sport = :$pageport")" ] && break
-			sleep 0.05
-		done
+		start_bg pages "$PY" -m http.server --bind 127.0.0.1 --directory "$here" "$pageport"
+		wait_listen "$pageport" 5
 		rm -rf "$tmp/chromium-profile"
-		timeout 40 chromium --headless --no-sandbox --disable-gpu \
+		start_bg chromium timeout 40 chromium --headless --no-sandbox --disable-gpu \
 			--disable-background-networking --disable-component-update --disable-sync \
 			--no-first-run --user-data-dir="$tmp/chromium-profile" --remote-debugging-port=0 \
 			--ignore-certificate-errors --host-resolver-rules="MAP wss.test 127.0.0.1" \
 			--ssl-key-log-file="$tmp/$name.keylog" \
-			"http://127.0.0.1:$pageport/chromium.html?port=$port" >"$tmp/chromium.log" 2>&1 &
-		local cp=$!
-		bg_pids+=("$cp")
+			"http://127.0.0.1:$pageport/chromium.html?port=$port"
+		local cp=$last_pid
 		# the server ends once the browser has ended its WebSocket
 		wait_pid "$sp" 20
 		kill -TERM "$cp" 2>/dev/null
 		wait_pid "$cp" 10 ;;
 	nginx-*)
-		"$PY" "$here/peer.py" server "ws-nginx-${name##*-}" "$bport" "$ready" - - \
-			>"$tmp/server.log" 2>&1 &
-		local sp=$!
-		bg_pids+=("$sp")
+		start_bg server "$PY" "$here/peer.py" server "ws-nginx-${name##*-}" "$bport" "$ready" - -
+		local sp=$last_pid
 		wait_file "$ready" 10 || return 1
 		mkdir -p "$tmp/nginx"
 		cat >"$tmp/nginx.conf" <<-EOF
@@ -186,13 +121,9 @@ record_one() {   # record_one NAME PORT: capture in $tmp/NAME.pcap, key log in $
 		  }
 		}
 		EOF
-		nginx -c "$tmp/nginx.conf" -g 'daemon off;' >"$tmp/nginx/out.log" 2>&1 &
-		local np=$!
-		bg_pids+=("$np")
-		for (( i = 0; i < 100; i++ )); do
-			[ -n "$(ss -Htln "sport = :$port")" ] && break
-			sleep 0.05
-		done
+		start_bg nginx nginx -c "$tmp/nginx.conf" -g 'daemon off;'
+		local np=$last_pid
+		wait_listen "$port" 5
 		OPENSSL_CONF=$conf timeout 20 "$PY" "$here/peer.py" client "$name" "$port" \
 			"$tmp/$name.keylog" >"$tmp/client.log" 2>&1
 		wait_pid "$sp" 15
@@ -200,28 +131,24 @@ record_one() {   # record_one NAME PORT: capture in $tmp/NAME.pcap, key log in $
 		kill -QUIT "$np" 2>/dev/null
 		wait_pid "$np" 5 ;;
 	tls13-keyupdate-*)
-		OPENSSL_CONF=$conf "$PY" "$here/peer.py" server "$name" "$port" "$ready" \
-			"$tmp/cert.pem" "$tmp/key.pem" >"$tmp/server.log" 2>&1 &
-		local sp=$!
-		bg_pids+=("$sp")
+		start_bg server env OPENSSL_CONF="$conf" "$PY" "$here/peer.py" server "$name" "$port" "$ready" \
+			"$tmp/cert.pem" "$tmp/key.pem"
+		local sp=$last_pid
 		wait_file "$ready" 10 || return 1
 		"$PY" "$here/peer.py" sclient-input | OPENSSL_CONF=$conf timeout 20 openssl s_client \
 			-connect "127.0.0.1:$port" -servername wss.test -tls1_3 -alpn http/1.1 \
 			-ciphersuites "$suites" -keylogfile "$tmp/$name.keylog" \
 			>"$tmp/client.log" 2>&1 ;;
 	*)
-		OPENSSL_CONF=$conf "$PY" "$here/peer.py" server "$name" "$port" "$ready" \
-			"$tmp/cert.pem" "$tmp/key.pem" >"$tmp/server.log" 2>&1 &
-		local sp=$!
-		bg_pids+=("$sp")
+		start_bg server env OPENSSL_CONF="$conf" "$PY" "$here/peer.py" server "$name" "$port" "$ready" \
+			"$tmp/cert.pem" "$tmp/key.pem"
+		local sp=$last_pid
 		wait_file "$ready" 10 || return 1
 		OPENSSL_CONF=$conf timeout 20 "$PY" "$here/peer.py" client "$name" "$port" \
 			"$tmp/$name.keylog" >"$tmp/client.log" 2>&1 ;;
 	esac
 	wait_pid "$sp" 15
-	sleep 0.3
-	kill -INT "$td" 2>/dev/null
-	wait_pid "$td" 5
+	capture_stop
 	case $name in ws-*) return 0 ;; esac
 	[ -s "$tmp/$name.keylog" ] || { log "  no key log written"; return 1; }
 }
@@ -262,28 +189,17 @@ fi
 if [ $# -eq 0 ] || [[ " $* " == *" tls-alert-unknown-ca "* ]]; then
 	log "tls-alert-unknown-ca"
 	port=$(free_port 18443)
-	tcpdump -i lo -w "$tmp/alert.pcap" -U --immediate-mode -Z root "tcp port $port" \
-		>"$tmp/tcpdump.log" 2>&1 &
-	td=$!
-	bg_pids+=("$td")
-	for (( i = 0; i < 100; i++ )); do
-		grep -q "listening on" "$tmp/tcpdump.log" 2>/dev/null && break
-		sleep 0.05
-	done
+	capture_start "$tmp/alert.pcap" "$port"
 	# s_server ends when its input does: keep it open while the client runs
 	sleep 6 | openssl s_server -accept "127.0.0.1:$port" -cert "$tmp/cert.pem" \
 		-key "$tmp/key.pem" -tls1_2 -naccept 1 >"$tmp/server.log" 2>&1 &
 	sp=$!
 	bg_pids+=("$sp")
-	for (( i = 0; i < 100; i++ )); do
-		[ -n "$(ss -Htln "sport = :$port")" ] && break
-		sleep 0.05
-	done
+	wait_listen "$port" 5
 	timeout 10 openssl s_client -connect "127.0.0.1:$port" -servername wss.test -tls1_2 \
 		-verify 1 -verify_return_error </dev/null >"$tmp/client.log" 2>&1
-	sleep 0.5
-	kill -TERM "$td" 2>/dev/null
-	wait_pid "$td" 5
+	sleep 0.2
+	capture_stop
 	kill -TERM "$sp" 2>/dev/null
 	if [ "$(tshark -r "$tmp/alert.pcap" -Y 'tls.alert_message.desc == 48' 2>/dev/null | wc -l)" = 1 ]; then
 		cp "$tmp/alert.pcap" "$here/tls-alert-unknown-ca.pcap"
@@ -306,28 +222,17 @@ if [ $# -eq 0 ] || [[ " $* " == *" tls13-0rtt "* ]]; then
 		>"$tmp/server.log" 2>&1 &
 	sp=$!
 	bg_pids+=("$sp")
-	for (( i = 0; i < 100; i++ )); do
-		[ -n "$(ss -Htln "sport = :$port")" ] && break
-		sleep 0.05
-	done
+	wait_listen "$port" 5
 	# the first connection: its session ticket (sent after the handshake)
 	sleep 1 | timeout 5 openssl s_client -connect "127.0.0.1:$port" -servername wss.test \
 		-tls1_3 -sess_out "$tmp/0rtt.sess" >/dev/null 2>&1
 	printf 'GET /0rtt HTTP/1.1\r\nHost: wss.test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n' >"$tmp/early.txt"
-	tcpdump -i lo -w "$tmp/0rtt.pcap" -U --immediate-mode -Z root "tcp port $port" \
-		>"$tmp/tcpdump.log" 2>&1 &
-	td=$!
-	bg_pids+=("$td")
-	for (( i = 0; i < 100; i++ )); do
-		grep -q "listening on" "$tmp/tcpdump.log" 2>/dev/null && break
-		sleep 0.05
-	done
+	capture_start "$tmp/0rtt.pcap" "$port"
 	sleep 1 | timeout 5 openssl s_client -connect "127.0.0.1:$port" -servername wss.test \
 		-tls1_3 -sess_in "$tmp/0rtt.sess" -early_data "$tmp/early.txt" \
 		-keylogfile "$tmp/0rtt.keylog" >"$tmp/client.log" 2>&1
-	sleep 0.5
-	kill -TERM "$td" 2>/dev/null
-	wait_pid "$td" 5
+	sleep 0.2
+	capture_stop
 	kill -TERM "$sp" 2>/dev/null
 	if grep -q "Early data was accepted" "$tmp/client.log"; then
 		cp "$tmp/0rtt.pcap" "$here/tls13-0rtt.pcap"
