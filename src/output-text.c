@@ -897,7 +897,7 @@ text_totals (const ws_text_tally *w, GString *o, const ws_counters *st)
     return;
   g_string_append_printf (o, _("  encrypted (TLS) connections, not analysed: %'" PRIu64 "\n"),
                           st->tls_connections);
-  ws_tls_totals_text (o, text_wire_str);
+  ws_tls_totals_text (st, o, text_wire_str);
   g_string_append_printf (o, _("  other TCP connections skipped: %'" PRIu64 "\n"),
                           st->other_connections);
   /* TRANSLATORS: two lines of the totals; keep the line break and the
