@@ -182,7 +182,8 @@ html_section_top (GString *o, const ws_report *rp)
       g_string_append (o, " <span class=\"n\">");
       g_string_append_printf (o, _("%s of %s abnormal"), shown, total);
       g_string_append (o, "</span></summary>\n");
-      const char *fix = first->cause_fix ? first->cause_fix : ci ? _(ci->fix) : NULL;
+      /* the stored sentences in the reader's language (report-model.h) */
+      const char *fix = first->cause_fix ? ws_report_rec_fix_text (first) : ci ? _(ci->fix) : NULL;
       if (fix)
         {
           g_string_append_printf (o, "<div class=\"fix\"><b>%s</b> ", _("Fix:"));
@@ -200,7 +201,7 @@ html_section_top (GString *o, const ws_report *rp)
           if (r->cause_summary)
             {
               g_string_append (o, "<p>");
-              ws_html_escape (o, r->cause_summary);
+              ws_html_escape (o, ws_report_rec_summary_text (r));
               g_string_append (o, "</p>\n");
             }
           card_evidence (o, r);

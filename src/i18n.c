@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <glib.h>
+
 #include "i18n.h"
 
 static bool translate = true;
@@ -16,6 +18,8 @@ bool ws_i18n_isolating;
 /* the locale's decimal mark, read once at ws_i18n_init */
 static char decimal[8] = ".";
 const char *ws_i18n_dp;
+/* the thread's locale before ws_i18n_numbers_begin */
+static _Thread_local locale_t numbers_was;
 
 /* Is a catalog in use (the msgstr of "", its header, is not empty)? */
 static void
@@ -136,28 +140,89 @@ size_t
 ws_i18n_width (const char *s, size_t len)
 {
   size_t w = 0;
-  for (size_t i = 0; i < len;)
+  const char *p = s, *e = s + len;
+  while (p < e)
     {
-      unsigned char b = (unsigned char) s[i];
-      size_t n = b < 0x80 ? 1 : b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1;
-      if (i + n > len)
-        n = len - i;
-      /* U+200B..U+200F, U+202A..U+202E, U+2060..U+206F: format
-       * characters (isolates, marks, embeddings) take no column */
-      bool zero = n == 3 && b == 0xE2
-                  && ((s[i + 1] == '\x80' && (((unsigned char) s[i + 2] >= 0x8B && (unsigned char) s[i + 2] <= 0x8F)
-                                             || ((unsigned char) s[i + 2] >= 0xAA && (unsigned char) s[i + 2] <= 0xAE)))
-                      || (s[i + 1] == '\x81' && (unsigned char) s[i + 2] >= 0xA0 && (unsigned char) s[i + 2] <= 0xAF));
-      /* combining marks of Arabic (harakat U+064B..U+065F, U+0670)
-       * take none either */
-      if (n == 2 && (b == 0xD9 && (((unsigned char) s[i + 1] >= 0x8B && (unsigned char) s[i + 1] <= 0x9F)
-                                   || (unsigned char) s[i + 1] == 0xB0)))
-        zero = true;
-      if (!zero)
+      gunichar c = g_utf8_get_char_validated (p, e - p);
+      if (c == (gunichar) -1 || c == (gunichar) -2)
+        {
+          /* an invalid byte (the text escapes them): one column */
+          w++;
+          p++;
+          continue;
+        }
+      /* format characters (isolates, marks, embeddings: Cf) and combining
+       * marks (the harakat of Arabic: Mn, Me) take no column; East Asian
+       * wide and fullwidth characters two; Arabic letters one */
+      if (g_unichar_iszerowidth (c) || g_unichar_type (c) == G_UNICODE_FORMAT)
+        ;
+      else if (g_unichar_iswide (c))
+        w += 2;
+      else
         w++;
-      i += n;
+      p = g_utf8_next_char (p);
     }
   return w;
+}
+
+const char *
+ws_i18n_cols_end (const char *s, size_t len, size_t cols)
+{
+  const char *p = s, *e = s + len;
+  while (p < e)
+    {
+      const char *next = p;
+      gunichar c = g_utf8_get_char_validated (p, e - p);
+      next = c == (gunichar) -1 || c == (gunichar) -2 ? p + 1 : g_utf8_next_char (p);
+      if (next > e)
+        next = e;
+      size_t cw = ws_i18n_width (p, (size_t) (next - p));
+      if (cw > cols)
+        break;
+      cols -= cw;
+      p = next;
+    }
+  /* the zero-width characters that follow (harakat) belong to the last one */
+  while (p < e)
+    {
+      gunichar c = g_utf8_get_char_validated (p, e - p);
+      if (c == (gunichar) -1 || c == (gunichar) -2)
+        break;
+      const char *next = g_utf8_next_char (p);
+      if (ws_i18n_width (p, (size_t) (next - p)) != 0)
+        break;
+      p = next;
+    }
+  return p;
+}
+
+void *
+ws_i18n_numbers_begin (void)
+{
+  /* printf's "'" flag groups as LC_NUMERIC does: "C" for JSON and CSV (set
+   * by ws_i18n_init), the environment's while a reader's text is written */
+  if (!ws_i18n_translating)
+    return NULL;
+  locale_t base = duplocale (LC_GLOBAL_LOCALE);
+  if (!base)
+    return NULL;
+  locale_t num = newlocale (LC_NUMERIC_MASK, "", base);
+  if (!num)
+    {
+      freelocale (base);
+      return NULL;
+    }
+  numbers_was = uselocale (num);
+  return num;
+}
+
+void
+ws_i18n_numbers_end (void *cookie)
+{
+  if (!cookie)
+    return;
+  uselocale (numbers_was);
+  freelocale ((locale_t) cookie);
 }
 
 void

@@ -68,10 +68,11 @@ ws_i18n_decimal (void)
 }
 
 /* Bidi isolation for right-to-left output: wire values (paths, hosts,
- * reasons) are wrapped in U+2066 LEFT-TO-RIGHT ISOLATE .. U+2069 POP
- * DIRECTIONAL ISOLATE when the language is right-to-left, so that an
- * Arabic line does not reorder them.  Each is 3 bytes in UTF-8 and takes no
- * column on a terminal (see ws_i18n_width). */
+ * reasons, addresses) are wrapped in U+2068 FIRST STRONG ISOLATE .. U+2069
+ * POP DIRECTIONAL ISOLATE when the language is right-to-left, so that an
+ * Arabic line does not reorder them and they keep their own direction.
+ * Each is 3 bytes in UTF-8 and takes no column on a terminal (see
+ * ws_i18n_width); U+2066 LEFT-TO-RIGHT ISOLATE is recognised too. */
 #define WS_LRI "\xe2\x81\xa6"
 #define WS_FSI "\xe2\x81\xa8"
 #define WS_PDI "\xe2\x81\xa9"
@@ -89,8 +90,20 @@ const char *ws_i18n_isolate_fmt (const char *fmt, char *buf, size_t len)
 /* Take out of s (len bytes) the isolates around nothing (an empty value);
  * the new length, s NUL-terminated again when shorter. */
 size_t ws_i18n_drop_empty_isolates (char *s, size_t len);
-/* The columns a UTF-8 string takes on a terminal: characters, not bytes;
- * the isolates and other zero-width format characters take none. */
+/* The columns (display cells) a UTF-8 string takes on a terminal:
+ * characters, not bytes; the isolates and other format characters and the
+ * combining marks (harakat) take none, East Asian wide characters two. */
 size_t ws_i18n_width (const char *s, size_t len);
+/* The end of the first cols columns of s (len bytes), the zero-width
+ * characters that follow the last one kept with it. */
+const char *ws_i18n_cols_end (const char *s, size_t len, size_t cols);
+
+/* Numbers written for a reader grouped as the reader's locale groups them
+ * (1.234.567 in pt_BR): from ws_i18n_numbers_begin to ws_i18n_numbers_end
+ * (same thread), printf's "'" flag and the decimal mark of "%.1f" follow
+ * the environment's LC_NUMERIC while translating; otherwise, and always for
+ * JSON and CSV, LC_NUMERIC stays "C" (no grouping, "."). */
+void *ws_i18n_numbers_begin (void);
+void ws_i18n_numbers_end (void *cookie);
 
 #endif

@@ -3,6 +3,11 @@
  * query string left out: /ws?token=a and /ws?token=b are one route), with
  * how many there were, when the first and the last ended, and one of them
  * as an example (its id, to find it with -F json).
+ *
+ * The text is the reader's (i18n.h): its words through _(), counts grouped
+ * as the locale groups them, and in a right-to-left language the server
+ * and the path (wire values) isolated (U+2068 .. U+2069).  JSON and CSV are
+ * contracts: the same bytes in every locale.
  */
 #include "config.h"
 
@@ -132,13 +137,15 @@ ws_summary_write (const ws_summary *s, GString *o, int fmt, size_t width)
   if (fmt == WS_FMT_CSV)
     g_string_append (o, "count,cause_id,cause_detail,server_ip,server_port,path,"
                         "example_id,example_close_code,first_end_ts,last_end_ts\r\n");
+  /* counts grouped as the reader's locale groups them (text only) */
+  void *num = fmt == WS_FMT_TEXT ? ws_i18n_numbers_begin () : NULL;
   if (fmt == WS_FMT_TEXT)
     {
       g_autoptr (GString) l = g_string_new (NULL);
-      g_string_append_printf (l, ws_ngettext ("Summary: %" G_GUINT64_FORMAT " connections in %u "
+      g_string_append_printf (l, ws_ngettext ("Summary: %'" G_GUINT64_FORMAT " connections in %u "
                                               "group (same cause, server and path without its "
                                               "query); #N: a connection's id",
-                                              "Summary: %" G_GUINT64_FORMAT " connections in %u "
+                                              "Summary: %'" G_GUINT64_FORMAT " connections in %u "
                                               "groups (same cause, server and path without its "
                                               "query); #N: a connection's id",
                                               groups->len),
@@ -196,7 +203,7 @@ ws_summary_write (const ws_summary *s, GString *o, int fmt, size_t width)
           {
             g_autoptr (GString) l = g_string_new (NULL);
             g_autoptr (GString) first = g_string_new (NULL);
-            g_string_append_printf (first, "%6" G_GUINT64_FORMAT "  ", g->count);
+            g_string_append_printf (first, "%'6" G_GUINT64_FORMAT "  ", g->count);
             if (g->cause_id)
               {
                 ws_text_safe (l, g->cause_id, strlen (g->cause_id));
@@ -209,16 +216,30 @@ ws_summary_write (const ws_summary *s, GString *o, int fmt, size_t width)
             else
               g_string_append (l, _("(no diagnosis)"));
             g_string_append (l, " ");
+            /* the server and the path are wire values: isolated in a
+             * right-to-left language */
+            if (ws_i18n_isolating)
+              g_string_append (l, WS_FSI);
             server_text (l, g);
+            if (ws_i18n_isolating)
+              g_string_append (l, WS_PDI);
             g_string_append (l, " ");
             if (g->path)
-              ws_text_safe (l, g->path, strlen (g->path));
+              {
+                if (ws_i18n_isolating)
+                  g_string_append (l, WS_FSI);
+                ws_text_safe (l, g->path, strlen (g->path));
+                if (ws_i18n_isolating)
+                  g_string_append (l, WS_PDI);
+              }
             else
               g_string_append (l, "-");
+            /* TRANSLATORS: "(e.g. #12)": one connection of the group, by id */
             g_string_append_printf (l, " (%s #%" G_GUINT64_FORMAT ")", _("e.g."), g->example_id);
             ws_text_wrap (o, first->str, l->str, width, "          ");
           }
           break;
         }
     }
+  ws_i18n_numbers_end (num);
 }

@@ -2,6 +2,18 @@
  * connections with the cause and fix under each, and totals at the end
  * (by close code, by cause, close storms, what was skipped, limits hit).
  * Strings from the wire go through ws_text_safe.  Times are UTC.
+ *
+ * The words are the reader's (i18n.h): headers, labels and totals through
+ * _(), a column as wide as the longer of its English width and its
+ * translated title, every width in display cells (ws_i18n_width: Arabic
+ * letters one, harakat and isolates none, East Asian wide characters two),
+ * counts in the totals grouped as the locale groups them.  In a
+ * right-to-left language the wire values (addresses, host/path, close
+ * reason, display filter) are isolated (U+2068 .. U+2069), and the isolates
+ * the diagnosis put around its quoted values (ws_i18n_isolating) are kept
+ * when they pair up; a line wrapped inside an isolate closes it and the
+ * next reopens it, so that every line is balanced.  English output is the
+ * same bytes as before any of this.
  */
 #include "config.h"
 
@@ -30,22 +42,29 @@ struct ws_text_tally {
   char *last_date;            /* the date line last printed */
 };
 
-/* Append s (already safe, valid UTF-8) cut to width characters (marking a
- * cut with "..."), padded with spaces to width when pad. */
+/* Append s (already safe, valid UTF-8) cut to width display cells
+ * (marking a cut with "..."), padded with spaces to width when pad;
+ * isolated from the line around it when wire and the language is
+ * right-to-left. */
 static void
-text_cell (GString *o, const char *s, size_t width, bool pad)
+text_cell_iso (GString *o, const char *s, size_t width, bool pad, bool wire)
 {
-  size_t n = g_utf8_strlen (s, -1);
+  size_t len = strlen (s), n = ws_i18n_width (s, len);
+  bool iso = wire && ws_i18n_isolating;
 
+  if (iso)
+    GS_PUT_LIT (o, WS_FSI);
   if (n > width && width > 3)
     {
-      const char *end = g_utf8_offset_to_pointer (s, (glong) (width - 3));
+      const char *end = ws_i18n_cols_end (s, len, width - 3);
       g_string_append_len (o, s, end - s);
       g_string_append (o, "...");
-      n = width;
+      n = ws_i18n_width (s, (size_t) (end - s)) + 3;
     }
   else
     g_string_append (o, s);
+  if (iso)
+    GS_PUT_LIT (o, WS_PDI);
   if (pad && n < width)
     {
       char *p = gs_room (o, width - n);
@@ -53,6 +72,95 @@ text_cell (GString *o, const char *s, size_t width, bool pad)
       gs_done (o, p + (width - n));
     }
   GS_PUT_LIT (o, "  ");
+}
+
+static void
+text_cell (GString *o, const char *s, size_t width, bool pad)
+{
+  text_cell_iso (o, s, width, pad, false);
+}
+
+/* Append a wire value (a path, a reason, a filter) made safe, isolated when
+ * the language is right-to-left. */
+static void
+text_wire (GString *o, const char *s, size_t len)
+{
+  if (ws_i18n_isolating)
+    GS_PUT_LIT (o, WS_FSI);
+  ws_text_safe (o, s, len);
+  if (ws_i18n_isolating)
+    GS_PUT_LIT (o, WS_PDI);
+}
+
+/* The same for a NUL-terminated value (none for NULL). */
+static void
+text_wire_str (GString *o, const char *s)
+{
+  if (s)
+    text_wire (o, s, strlen (s));
+}
+
+/* The words of a record that come from elsewhere, for xgettext only: the
+ * confidence of a cause. */
+static const char *const text_words[] G_GNUC_UNUSED = {
+  /* TRANSLATORS: the confidence of a cause, in "(%s confidence)" */
+  NC_ ("confidence", "high"), NC_ ("confidence", "medium"), NC_ ("confidence", "low"),
+};
+
+/* Append s, a text of the diagnosis, made safe: ws_text_safe, except that
+ * the isolates the diagnosis put around quoted values (U+2068 .. U+2069,
+ * ws_i18n_isolating) are kept when they pair up.  One the wire brought
+ * cannot open or close more than pairs allow, and every other
+ * bidirectional control is escaped as ever. */
+static void
+text_diag_safe (GString *o, const char *s)
+{
+  static const char fsi[] = WS_FSI, pdi[] = WS_PDI;
+  if (!s)
+    return;
+  if (!ws_i18n_isolating || !strstr (s, fsi))
+    {
+      ws_text_safe (o, s, strlen (s));
+      return;
+    }
+  /* first the pairs: a PDI closes the nearest open FSI */
+  size_t len = strlen (s);
+  g_autofree bool *keep = g_new0 (bool, len);
+  g_autofree size_t *open = g_new (size_t, len);
+  size_t depth = 0;
+  for (size_t i = 0; i + 3 <= len; i++)
+    if (memcmp (s + i, fsi, 3) == 0)
+      open[depth++] = i;
+    else if (memcmp (s + i, pdi, 3) == 0 && depth)
+      keep[open[--depth]] = keep[i] = true;
+  size_t run = 0;
+  for (size_t i = 0; i < len; i++)
+    if (keep[i])
+      {
+        ws_text_safe (o, s + run, i - run);
+        g_string_append_len (o, s + i, 3);
+        i += 2;
+        run = i + 1;
+      }
+  ws_text_safe (o, s + run, len - run);
+}
+
+/* "    cause: ": a label of the lines under a row, translated. */
+static const char *
+text_label (GString *buf, const char *label)
+{
+  g_string_assign (buf, "    ");
+  g_string_append (buf, label);
+  g_string_append_c (buf, ' ');
+  return buf->str;
+}
+
+/* A side of the connection as the reader says it. */
+static const char *
+text_side (ws_side side)
+{
+  const char *s = ws_side_valid (side) ? ws_side_name (side) : NULL;
+  return s ? C_ ("side", s) : NULL;
 }
 
 /* A moment as UTC; 0 is "-" unless at_epoch (a time known to be set). */
@@ -127,11 +235,28 @@ text_str_safe (GString *o, const char *s)
     ws_text_safe (o, s, strlen (s));
 }
 
-/* Characters a string takes on a terminal (it is safe, valid UTF-8). */
+/* Display cells a string takes on a terminal (it is safe, valid UTF-8). */
 static size_t
 text_width (const char *s, size_t len)
 {
-  return (size_t) g_utf8_strlen (s, (gssize) len);
+  return ws_i18n_width (s, len);
+}
+
+/* How many isolates s (len bytes) opens (U+2066..U+2068) and closes
+ * (U+2069), as a change of depth that never goes below zero. */
+static size_t
+iso_depth_after (const char *s, size_t len, size_t depth)
+{
+  for (size_t i = 0; i + 3 <= len; i++)
+    if ((unsigned char) s[i] == 0xE2 && (unsigned char) s[i + 1] == 0x81)
+      {
+        unsigned char b = (unsigned char) s[i + 2];
+        if (b >= 0xA6 && b <= 0xA8)
+          depth++;
+        else if (b == 0xA9 && depth)
+          depth--;
+      }
+  return depth;
 }
 
 /* Append text (safe, valid UTF-8) wrapped at spaces to lines of at most
@@ -146,6 +271,7 @@ ws_text_wrap (GString *o, const char *first, const char *text, size_t width, con
   size_t indent = text_width (cont, strlen (cont));
   const char *p = text;
   bool line_empty = true;
+  size_t depth = 0;             /* isolates open at this point of the line */
 
   if (width == 0)
     width = G_MAXSIZE / 2;      /* no terminal: no wrapping */
@@ -163,8 +289,14 @@ ws_text_wrap (GString *o, const char *first, const char *text, size_t width, con
       size_t w = text_width (p, (size_t) (e - p));
       if (!line_empty && col + 1 + w > width)
         {
+          /* every line balanced: an isolate cut by the wrap is closed here
+           * and opened again on the next line */
+          for (size_t d = 0; d < depth; d++)
+            GS_PUT_LIT (o, WS_PDI);
           g_string_append_c (o, '\n');
           g_string_append (o, cont);
+          for (size_t d = 0; d < depth; d++)
+            GS_PUT_LIT (o, WS_FSI);
           col = indent;
           line_empty = true;
         }
@@ -174,6 +306,8 @@ ws_text_wrap (GString *o, const char *first, const char *text, size_t width, con
           col++;
         }
       g_string_append_len (o, p, e - p);
+      if (ws_i18n_isolating)
+        depth = iso_depth_after (p, (size_t) (e - p), depth);
       col += w;
       line_empty = false;
       p = e;
@@ -187,24 +321,72 @@ ws_text_wrap (GString *o, const char *first, const char *text, size_t width, con
 #define W_CODE 5
 #define W_HOSTPATH_MIN 12
 
-/* Columns before HOST/PATH (with their gaps) */
-#define W_LEAD (W_CLOCK + 2 + W_ENDS + 2 + W_STATUS + 2 + W_CODE + 2)
+/* The columns of the table in display cells: the English widths above,
+ * wider where the reader's title (or a word in the column) needs it.  The
+ * titles are looked up again for each record (a gettext lookup); the
+ * widths are worked out again only when the language changed. */
+typedef struct {
+  const char *key;              /* _("CLOSE") when worked out */
+  size_t clock, ends, status, code, lead;
+} text_cols;
+
+static size_t
+col_width (size_t english, const char *word)
+{
+  return MAX (english, ws_i18n_width (word, strlen (word)));
+}
+
+static const text_cols *
+text_columns (void)
+{
+  static _Thread_local text_cols c;
+  /* TRANSLATORS: the title of the close-code column of the table; the
+   * column grows for a longer word, but keep it short */
+  const char *key = _("CLOSE");
+  if (c.key == key)
+    return &c;
+  c.key = key;
+  /* TRANSLATORS: the title of the time column: the end of a connection */
+  c.clock = col_width (W_CLOCK, _("END (UTC)"));
+  /* TRANSLATORS: the title of the endpoints column (addresses and ports) */
+  c.ends = col_width (W_ENDS, _("CLIENT -> SERVER"));
+  /* TRANSLATORS: the title of the handshake status column (an HTTP status
+   * such as 101), keep it to about 3 letters */
+  c.status = MAX (col_width (W_STATUS, _("HS")),
+                  /* TRANSLATORS: the HS column when the capture began
+                   * mid-stream (handshake not seen), keep it short */
+                  col_width (W_STATUS, C_ ("hs", "mid")));
+  c.code = col_width (W_CODE, key);
+  /* longer titles take their room from the endpoints column (its spare
+   * room: "255.255.255.255:65535 -> ..." is rare) down to its title, so
+   * that HOST/PATH starts where the English one does and an 80-column
+   * terminal keeps the rows in their columns */
+  size_t extra = (c.clock - W_CLOCK) + (c.status - W_STATUS) + (c.code - W_CODE);
+  c.ends = MAX (c.ends > extra ? c.ends - extra : 0,
+                ws_i18n_width (_("CLIENT -> SERVER"), strlen (_("CLIENT -> SERVER"))));
+  c.lead = c.clock + 2 + c.ends + 2 + c.status + 2 + c.code + 2;
+  return &c;
+}
 
 void
 ws_text_header (GString *o, size_t width)
 {
   g_autoptr (GString) note = g_string_new (NULL);
+  const text_cols *tc = text_columns ();
 
   /* one time convention everywhere (doc/time.md): the end of a connection */
   g_string_append (note, _("Connections in the order they ended; END is the time of the "
                            "last packet (UTC), the date on a line of its own when it "
                            "changes. HS: handshake status, CLOSE: close code."));
   ws_text_wrap (o, "", note->str, width, "");
-  text_cell (o, _("END (UTC)"), W_CLOCK, true);
-  text_cell (o, "CLIENT -> SERVER", W_ENDS, true);
-  text_cell (o, "HS", W_STATUS, true);
-  text_cell (o, "CLOSE", W_CODE, true);
-  g_string_append (o, "HOST/PATH\n");
+  text_cell (o, _("END (UTC)"), tc->clock, true);
+  text_cell (o, _("CLIENT -> SERVER"), tc->ends, true);
+  text_cell (o, _("HS"), tc->status, true);
+  text_cell (o, _("CLOSE"), tc->code, true);
+  /* TRANSLATORS: the title of the last column: the Host header and the
+   * path of the upgrade request */
+  g_string_append (o, _("HOST/PATH"));
+  g_string_append_c (o, '\n');
 }
 
 static void
@@ -247,6 +429,8 @@ ws_text_record (ws_text_tally *w, GString *o, const ws_conn *c, bool verbose, si
   const char *reason = ws_contract_close_reason (c, &reason_len);
   unsigned nv = MIN (c->n_violations, (unsigned) WS_MAX_VIOLATIONS);
   int64_t when = c->end_us ? c->end_us : c->start_us;
+  const text_cols *tc = text_columns ();
+  g_autoptr (GString) lab = g_string_new (NULL);
 
   if (width == 0)
     width = 100000;             /* no terminal: nothing cut, nothing wrapped */
@@ -257,13 +441,13 @@ ws_text_record (ws_text_tally *w, GString *o, const ws_conn *c, bool verbose, si
   /* the row: END, CLIENT -> SERVER (never cut), HS, CLOSE, HOST/PATH (cut
    * to what is left of the line, at least W_HOSTPATH_MIN) */
   text_clock (cell, when);
-  text_cell (line, cell->str, W_CLOCK, true);
+  text_cell (line, cell->str, tc->clock, true);
   text_endpoint (ends, &c->addr[WS_SIDE_CLIENT], c->port[WS_SIDE_CLIENT]);
   size_t client_len = ends->len;
   g_string_append (ends, " -> ");
   text_endpoint (ends, &c->addr[WS_SIDE_SERVER], c->port[WS_SIDE_SERVER]);
   if (c->host == NULL && c->path == NULL)
-    g_string_append (where, c->midstream ? "(mid-stream)" : "-");
+    g_string_append (where, c->midstream ? _("(mid-stream)") : "-");
   else
     {
       text_str_safe (where, c->host);
@@ -271,8 +455,9 @@ ws_text_record (ws_text_tally *w, GString *o, const ws_conn *c, bool verbose, si
     }
   /* the room HOST/PATH has on the row; when both do not fit, the path (the
    * host is mostly the server, on the row already) */
-  size_t where_room = ends->len <= W_ENDS && width >= W_LEAD + W_HOSTPATH_MIN
-                      ? width - W_LEAD : W_HOSTPATH_MIN;
+  size_t where_room = ends->len <= tc->ends && width >= tc->lead + W_HOSTPATH_MIN
+                      ? width - tc->lead : W_HOSTPATH_MIN;
+  bool where_wire = c->host || c->path;
   if (c->path && c->host && text_width (where->str, where->len) > where_room)
     {
       g_string_truncate (where, 0);
@@ -282,47 +467,51 @@ ws_text_record (ws_text_tally *w, GString *o, const ws_conn *c, bool verbose, si
   if (c->handshake_status >= 0)
     put_u64 (cell, (uint64_t) c->handshake_status);
   else
-    g_string_append (cell, c->midstream ? "mid" : "-");
+    g_string_append (cell, c->midstream ? C_ ("hs", "mid") : "-");
   g_autoptr (GString) rest = g_string_new (NULL);
-  text_cell (rest, cell->str, W_STATUS, true);
+  text_cell (rest, cell->str, tc->status, true);
   g_string_truncate (cell, 0);
   if (code >= 0)
     put_u64 (cell, (uint64_t) code);
   else
     g_string_append (cell, "-");
-  text_cell (rest, cell->str, W_CODE, true);
+  text_cell (rest, cell->str, tc->code, true);
+  /* the cells after the endpoints, in display cells (the titles may be
+   * words of the reader's) */
+  size_t rest_w = ws_i18n_width (rest->str, rest->len);
 
-  if (ends->len <= W_ENDS && width >= W_LEAD + W_HOSTPATH_MIN)
+  if (ends->len <= tc->ends && width >= tc->lead + W_HOSTPATH_MIN)
     {
-      text_cell (line, ends->str, W_ENDS, true);
+      text_cell_iso (line, ends->str, tc->ends, true, true);
       g_string_append (line, rest->str);
-      text_cell (line, where->str, width - W_LEAD, false);
+      text_cell_iso (line, where->str, width - tc->lead, false, where_wire);
     }
-  else if (W_CLOCK + 2 + ends->len + 2 + rest->len + W_HOSTPATH_MIN <= width)
+  else if (tc->clock + 2 + ends->len + 2 + rest_w + W_HOSTPATH_MIN <= width)
     {
       /* longer endpoints, room enough: on the row, the columns after them
        * shifted */
-      g_string_append (line, ends->str);
-      g_string_append (line, "  ");
+      text_cell_iso (line, ends->str, ends->len, false, true);
       g_string_append (line, rest->str);
-      text_cell (line, where->str, width - (W_CLOCK + 2 + ends->len + 2 + rest->len), false);
+      text_cell_iso (line, where->str, width - (tc->clock + 2 + ends->len + 2 + rest_w), false,
+                     where_wire);
     }
   else
     {
       /* long endpoints (IPv6): whole, the rest of the row under them */
-      size_t lead = W_CLOCK + 2;
+      size_t lead = tc->clock + 2;
       if (lead + ends->len <= width)
-        g_string_append (line, ends->str);
+        text_wire (line, ends->str, ends->len);
       else
         {
-          g_string_append_len (line, ends->str, (gssize) client_len);
+          text_wire (line, ends->str, client_len);
           g_string_append (line, " ->\n");
-          g_string_append_printf (line, "%*s%s", (int) lead, "", ends->str + client_len + 4);
+          g_string_append_printf (line, "%*s", (int) lead, "");
+          text_wire (line, ends->str + client_len + 4, ends->len - client_len - 4);
         }
       g_string_append_printf (line, "\n%*s", (int) lead, "");
       g_string_append (line, rest->str);
-      size_t room = width > lead + rest->len ? width - lead - rest->len : 0;
-      text_cell (line, where->str, MAX (room, (size_t) W_HOSTPATH_MIN), false);
+      size_t room = width > lead + rest_w ? width - lead - rest_w : 0;
+      text_cell_iso (line, where->str, MAX (room, (size_t) W_HOSTPATH_MIN), false, where_wire);
     }
   while (line->len && line->str[line->len - 1] == ' ')
     g_string_truncate (line, line->len - 1);
@@ -343,24 +532,26 @@ ws_text_record (ws_text_tally *w, GString *o, const ws_conn *c, bool verbose, si
       g_autofree char *group = g_strdup (cell->str);
       if (c->cause.confidence)
         {
-          g_string_append (cell, " (");
-          text_str_safe (cell, c->cause.confidence);
-          g_string_append (cell, " confidence)");
+          g_autoptr (GString) conf = g_string_new (NULL);
+          text_str_safe (conf, C_ ("confidence", c->cause.confidence));
+          g_string_append_c (cell, ' ');
+          /* TRANSLATORS: "(high confidence)"; %s is high, medium or low */
+          g_string_append_printf (cell, _("(%s confidence)"), conf->str);
         }
       if (c->cause.summary)
         {
           g_string_append (cell, ": ");
-          text_str_safe (cell, c->cause.summary);
+          text_diag_safe (cell, c->cause.summary);
         }
-      ws_text_wrap (o, "    cause: ", cell->str, width, "      ");
+      ws_text_wrap (o, text_label (lab, _("cause:")), cell->str, width, "      ");
       if (c->cause.fix)
         {
           g_string_truncate (cell, 0);
-          text_str_safe (cell, c->cause.fix);
+          text_diag_safe (cell, c->cause.fix);
           if (!g_hash_table_contains (w->fixes_shown, group))
             {
               g_hash_table_add (w->fixes_shown, g_strdup (group));
-              ws_text_wrap (o, "    fix: ", cell->str, width, "      ");
+              ws_text_wrap (o, text_label (lab, _("fix:")), cell->str, width, "      ");
             }
         }
     }
@@ -373,36 +564,58 @@ ws_text_record (ws_text_tally *w, GString *o, const ws_conn *c, bool verbose, si
           put_u64 (cell, (uint64_t) code);
           if (ci && ci->name)
             {
+              /* the name as --explain gives it in the reader's language */
               g_string_append_c (cell, ' ');
-              text_str_safe (cell, ci->name);
+              text_str_safe (cell, _(ci->name));
             }
-          if (ws_side_valid (c->close_initiator) && ws_side_name (c->close_initiator))
+          if (text_side (c->close_initiator))
+            /* TRANSLATORS: the close line: "1000 Normal Closure from the
+             * server"; the side follows it */
             g_string_append_printf (cell, " %s %s", _("from the"),
-                                    ws_side_name (c->close_initiator));
+                                    text_side (c->close_initiator));
         }
       else
         g_string_append (cell, _("no close frame"));
-      g_string_append (cell, ", \"");
+      /* TRANSLATORS: a comma between two parts of a line (Arabic: "، ") */
+      g_string_append (cell, C_ ("list", ", "));
+      if (ws_i18n_isolating)
+        GS_PUT_LIT (cell, WS_FSI);
+      g_string_append_c (cell, '"');
       ws_text_safe (cell, reason, reason_len);
       g_string_append_c (cell, '"');
-      ws_text_wrap (o, "    close: ", cell->str, width, "      ");
+      if (ws_i18n_isolating)
+        GS_PUT_LIT (cell, WS_PDI);
+      /* TRANSLATORS: the label of the line with the close code, its side
+       * and its reason */
+      ws_text_wrap (o, text_label (lab, _("close:")), cell->str, width, "      ");
     }
   if (verbose)
     {
       g_string_truncate (cell, 0);
-      g_string_append (cell, ws_tcp_end_name (c->tcp_end) ? ws_tcp_end_name (c->tcp_end) : "-");
-      if (c->tcp_end != WS_TCP_END_OPEN && ws_side_valid (c->tcp_end_by)
-          && ws_side_name (c->tcp_end_by))
-        g_string_append_printf (cell, " by %s", ws_side_name (c->tcp_end_by));
-      g_string_append_printf (cell, "; %s %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT,
+      const char *end = ws_tcp_end_name (c->tcp_end);
+      if (c->tcp_end == WS_TCP_END_OPEN && end)
+        /* TRANSLATORS: TCP still open when the capture ended */
+        g_string_append (cell, C_ ("tcp end", "open"));
+      else if (end && text_side (c->tcp_end_by))
+        /* TRANSLATORS: how TCP ended: "fin by server", "rst by client"
+         * (fin and rst stay as they are: TCP flags) */
+        g_string_append_printf (cell, _("%s by %s"), end, text_side (c->tcp_end_by));
+      else
+        g_string_append (cell, end ? end : "-");
+      /* TRANSLATORS: a semicolon between two parts of a line (Arabic: "؛ ") */
+      g_string_append (cell, C_ ("list", "; "));
+      g_string_append_printf (cell, "%s %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT,
                               _("frames client/server"), c->dir[WS_SIDE_CLIENT].frames,
                               c->dir[WS_SIDE_SERVER].frames);
-      ws_text_wrap (o, "    tcp: ", cell->str, width, "      ");
+      /* TRANSLATORS: the label of the line on how TCP ended (keep TCP) */
+      ws_text_wrap (o, text_label (lab, _("tcp:")), cell->str, width, "      ");
     }
   if (verbose && c->cause.id && c->cause.evidence && c->cause.evidence->len)
     {
       g_autoptr (GPtrArray) ev = ws_evidence_in_time_order (&c->cause);
-      g_string_append (o, "    evidence:\n");
+      g_string_append (o, "    ");
+      g_string_append (o, _("evidence:"));
+      g_string_append_c (o, '\n');
       for (guint i = 0; i < ev->len; i++)
         {
           const ws_evidence *e = g_ptr_array_index (ev, i);
@@ -414,7 +627,7 @@ ws_text_record (ws_text_tally *w, GString *o, const ws_conn *c, bool verbose, si
               text_clock (line, e->ts_us);
               g_string_append (line, "  ");
             }
-          text_str_safe (cell, e->text);
+          text_diag_safe (cell, e->text);
           ws_text_wrap (o, line->str, cell->str, width, "        ");
         }
     }
@@ -422,15 +635,20 @@ ws_text_record (ws_text_tally *w, GString *o, const ws_conn *c, bool verbose, si
     {
       g_autoptr (GString) df = g_string_new (NULL);
       g_string_truncate (cell, 0);
-      text_str_safe (cell, c->first_file);
+      if (c->first_file)
+        text_wire (cell, c->first_file, strlen (c->first_file));
       g_string_append_printf (cell, " %s %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT, _("frames"),
                               c->first_frame, c->last_frame);
-      ws_text_wrap (o, "    packets: ", cell->str, width, "      ");
+      /* TRANSLATORS: the label of the line naming the capture file and
+       * the frame numbers of the connection */
+      ws_text_wrap (o, text_label (lab, _("packets:")), cell->str, width, "      ");
       if (ws_display_filter (c, df))
         {
           g_string_truncate (cell, 0);
-          text_str_safe (cell, df->str);
-          ws_text_wrap (o, "    wireshark: ", cell->str, width, "      ");
+          text_wire (cell, df->str, df->len);
+          /* TRANSLATORS: the label of the line with a Wireshark display
+           * filter for the connection (keep the name Wireshark) */
+          ws_text_wrap (o, text_label (lab, _("wireshark:")), cell->str, width, "      ");
         }
     }
   if (nv > 0)
@@ -438,25 +656,29 @@ ws_text_record (ws_text_tally *w, GString *o, const ws_conn *c, bool verbose, si
       g_string_truncate (cell, 0);
       for (unsigned i = 0; i < nv; i++)
         {
-          const char *side = ws_side_valid (c->violations[i].side)
-                             ? ws_side_name (c->violations[i].side) : NULL;
+          const char *side = text_side (c->violations[i].side);
           if (i)
-            g_string_append (cell, ", ");
+            g_string_append (cell, C_ ("list", ", "));
           g_string_append (cell, ws_violation_name (c->violations[i].kind));
           if (side)
             g_string_append_printf (cell, " (%s)", side);
         }
       if (c->violations_dropped)
-        g_string_append_printf (cell, ", and %u more", c->violations_dropped);
-      ws_text_wrap (o, "    violations:", cell->str, width, "      ");
+        g_string_append_printf (cell, _(", and %u more"), c->violations_dropped);
+      g_string_assign (lab, "    ");
+      g_string_append (lab, _("violations:"));
+      ws_text_wrap (o, lab->str, cell->str, width, "      ");
     }
   if (c->limits)
     {
       g_string_truncate (cell, 0);
       for (size_t i = 0; i < G_N_ELEMENTS (ws_limit_names); i++)
         if (c->limits & ws_limit_names[i].bit)
-          g_string_append_printf (cell, "%s%s", cell->len ? ", " : "", ws_limit_names[i].name);
-      ws_text_wrap (o, "    limits hit:", cell->str, width, "      ");
+          g_string_append_printf (cell, "%s%s", cell->len ? C_ ("list", ", ") : "",
+                                  ws_limit_names[i].name);
+      g_string_assign (lab, "    ");
+      g_string_append (lab, _("limits hit:"));
+      ws_text_wrap (o, lab->str, cell->str, width, "      ");
     }
 }
 
@@ -529,7 +751,11 @@ ws_text_tally_add (ws_text_tally *w, const ws_conn *c)
         strftime (when, sizeof when, "%Y-%m-%d %H:%M", &tm);
       else
         g_strlcpy (when, "?", sizeof when);
-      g_snprintf (key, sizeof key, "%s:%u around %s", ip, c->port[WS_SIDE_SERVER], when);
+      /* TRANSLATORS: a close storm in the totals: "10.0.0.1:80 around
+       * 2023-11-14 22:13" */
+      char fmt[96];
+      g_snprintf (key, sizeof key, ws_i18n_isolate_fmt (_("%s:%u around %s"), fmt, sizeof fmt),
+                  ip, c->port[WS_SIDE_SERVER], when);
       count_inc (w->storms, key, true);
     }
 }
@@ -577,46 +803,59 @@ static void
 text_totals (const ws_text_tally *w, GString *o, const ws_counters *st)
 {
   g_autoptr (GPtrArray) keys = NULL;
+  size_t lw = 36;               /* the labels of the counts */
 
   if (w->records == 0)
-    g_string_append (o, "No WebSocket connections found.\n");
-  g_string_append (o, "\nTotals\n");
-  g_string_append_printf (o, "  WebSocket connections: %" PRIu64, w->records);
+    g_string_append (o, _("No WebSocket connections found.\n"));
+  g_string_append (o, _("\nTotals\n"));
+  g_string_append_printf (o, _("  WebSocket connections: %'" PRIu64), w->records);
   if (w->midstream)
-    g_string_append_printf (o, " (%" PRIu64 " already open when the capture began)",
+    g_string_append_printf (o, _(" (%'" PRIu64 " already open when the capture began)"),
                             w->midstream);
   g_string_append_c (o, '\n');
 
   if (w->records > 0)
     {
-      g_string_append (o, "  by close code:\n");
+      g_string_append (o, _("  by close code:\n"));
       keys = hash_keys (w->by_code);
       g_ptr_array_sort (keys, cmp_code);
+      g_autoptr (GPtrArray) labels = g_ptr_array_new_with_free_func (g_free);
       for (guint i = 0; i < keys->len; i++)
         {
           int code = GPOINTER_TO_INT (g_ptr_array_index (keys, i));
-          uint64_t n = *(uint64_t *) g_hash_table_lookup (w->by_code, GINT_TO_POINTER (code));
           g_autoptr (GString) label = g_string_new (NULL);
 
           if (code < 0)
-            g_string_append (label, "none (still open)");
+            g_string_append (label, _("none (still open)"));
           else
             {
               const ws_code_info *ci = ws_code_lookup (code);
               g_string_append_printf (label, "%d", code);
               if (ci && ci->name)
                 {
+                  /* the name as --explain gives it in the reader's language */
                   g_string_append_c (label, ' ');
-                  text_str_safe (label, ci->name);
+                  text_str_safe (label, _(ci->name));
                 }
             }
+          /* a translated name ("1010 Mandatory Extension (extensão
+           * obrigatória)") widens the column rather than being cut; the
+           * English column stays 36 wide */
+          if (ws_i18n_translating)
+            lw = MAX (lw, MIN (ws_i18n_width (label->str, label->len), (size_t) 64));
+          g_ptr_array_add (labels, g_string_free (g_steal_pointer (&label), FALSE));
+        }
+      for (guint i = 0; i < keys->len; i++)
+        {
+          int code = GPOINTER_TO_INT (g_ptr_array_index (keys, i));
+          uint64_t n = *(uint64_t *) g_hash_table_lookup (w->by_code, GINT_TO_POINTER (code));
           g_string_append (o, "    ");
-          text_cell (o, label->str, 36, true);
-          g_string_append_printf (o, "%" PRIu64 "\n", n);
+          text_cell (o, g_ptr_array_index (labels, i), lw, true);
+          g_string_append_printf (o, "%'" PRIu64 "\n", n);
         }
       g_clear_pointer (&keys, g_ptr_array_unref);
 
-      g_string_append (o, "  by cause:\n");
+      g_string_append (o, _("  by cause:\n"));
       keys = hash_keys (w->by_cause);
       g_ptr_array_sort_with_data (keys, cmp_cause, w->by_cause);
       for (guint i = 0; i < keys->len; i++)
@@ -626,78 +865,83 @@ text_totals (const ws_text_tally *w, GString *o, const ws_counters *st)
 
           ws_text_safe (label, id, strlen (id));
           g_string_append (o, "    ");
-          text_cell (o, label->str, 36, true);
-          g_string_append_printf (o, "%" PRIu64 "\n",
+          text_cell (o, label->str, lw, true);
+          g_string_append_printf (o, "%'" PRIu64 "\n",
                                   *(uint64_t *) g_hash_table_lookup (w->by_cause, id));
         }
       if (w->no_cause)
         {
           g_string_append (o, "    ");
-          text_cell (o, "(no diagnosis)", 36, true);
-          g_string_append_printf (o, "%" PRIu64 "\n", w->no_cause);
+          text_cell (o, _("(no diagnosis)"), lw, true);
+          g_string_append_printf (o, "%'" PRIu64 "\n", w->no_cause);
         }
     }
   if (g_hash_table_size (w->storms))
     {
-      g_string_append (o, "  close storms (many connections closed by one server within a second:\n"
-                          "  a restart or deploy):\n");
+      g_string_append (o, _("  close storms (many connections closed by one server within a second:\n"
+                             "  a restart or deploy):\n"));
       GHashTableIter it;
       gpointer k, v;
       g_hash_table_iter_init (&it, w->storms);
       while (g_hash_table_iter_next (&it, &k, &v))
         {
-          g_string_append (o, "    server ");
-          text_str_safe (o, k);
-          g_string_append_printf (o, ": %" PRIu64 " connections\n", *(uint64_t *) v);
+          g_string_append (o, _("    server "));
+          text_diag_safe (o, k);
+          g_string_append_printf (o, _(": %'" PRIu64 " connections\n"), *(uint64_t *) v);
         }
     }
-  g_string_append_printf (o, "  handshake failures: %" PRIu64 "\n", w->handshake_failures);
-  g_string_append_printf (o, "  connections with protocol violations: %" PRIu64 "\n",
+  g_string_append_printf (o, _("  handshake failures: %'" PRIu64 "\n"), w->handshake_failures);
+  g_string_append_printf (o, _("  connections with protocol violations: %'" PRIu64 "\n"),
                           w->with_violations);
   if (st == NULL)
     return;
-  g_string_append_printf (o, "  encrypted (TLS) connections, not analysed: %" PRIu64 "\n",
+  g_string_append_printf (o, _("  encrypted (TLS) connections, not analysed: %'" PRIu64 "\n"),
                           st->tls_connections);
-  ws_tls_totals_text (st, o, text_str_safe);
-  g_string_append_printf (o, "  other TCP connections skipped: %" PRIu64 "\n",
+  ws_tls_totals_text (st, o, text_wire_str);
+  g_string_append_printf (o, _("  other TCP connections skipped: %'" PRIu64 "\n"),
                           st->other_connections);
-  g_string_append_printf (o, "  TCP streams looked at and rejected as not WebSocket: %" PRIu64
-                          "\n    no upgrade request from the start: %" PRIu64
-                          ", mid-stream bytes not frames: %" PRIu64 "\n",
+  /* TRANSLATORS: two lines of the totals; keep the line break and the
+   * four spaces that start the second */
+  g_string_append_printf (o, _("  TCP streams looked at and rejected as not WebSocket: %'" PRIu64
+                               "\n    no upgrade request from the start: %'" PRIu64
+                               ", mid-stream bytes not frames: %'" PRIu64 "\n"),
                           st->rejected_no_upgrade + st->rejected_midstream,
                           st->rejected_no_upgrade, st->rejected_midstream);
-  g_string_append_printf (o, "  other upgrades (not WebSocket, e.g. h2c): %" PRIu64 "\n",
+  g_string_append_printf (o, _("  other upgrades (not WebSocket, e.g. h2c): %'" PRIu64 "\n"),
                           st->other_upgrades);
-  g_string_append_printf (o, "  packets: %" PRIu64 " (%" PRIu64 " bytes)\n",
+  g_string_append_printf (o, _("  packets: %'" PRIu64 " (%'" PRIu64 " bytes)\n"),
                           st->packets, st->bytes);
-  g_string_append_printf (o, "  truncated packets (snaplen): %" PRIu64 "\n",
+  g_string_append_printf (o, _("  truncated packets (snaplen): %'" PRIu64 "\n"),
                           st->truncated_packets);
-  g_string_append_printf (o, "  undecodable packets: %" PRIu64 "\n", st->undecodable_packets);
+  g_string_append_printf (o, _("  undecodable packets: %'" PRIu64 "\n"), st->undecodable_packets);
   if (st->tunneled_packets > 0)
-    g_string_append_printf (o, "  TCP segments inside tunnels: %" PRIu64 "\n", st->tunneled_packets);
+    g_string_append_printf (o, _("  TCP segments inside tunnels: %'" PRIu64 "\n"),
+                            st->tunneled_packets);
   if (st->not_ip_packets + st->unknown_ethertype_packets + st->not_tcp_packets
       + st->inner_not_tcp_packets + st->unknown_tunnel_packets + st->tunnel_too_deep_packets
       + st->malformed_tunnel_packets + st->unsupported_link_packets > 0)
-    g_string_append_printf (o, "  not decoded: not IP %" PRIu64 ", unknown EtherType %" PRIu64
-                            ", not TCP %" PRIu64
-                            ", not TCP inside a tunnel %" PRIu64 ", unknown tunnel %" PRIu64
-                            ", tunnels too deep %" PRIu64 ", malformed tunnel %" PRIu64
-                            ", unsupported link type %" PRIu64 "\n",
+    g_string_append_printf (o, _("  not decoded: not IP %'" PRIu64 ", unknown EtherType %'" PRIu64
+                                 ", not TCP %'" PRIu64
+                                 ", not TCP inside a tunnel %'" PRIu64 ", unknown tunnel %'" PRIu64
+                                 ", tunnels too deep %'" PRIu64 ", malformed tunnel %'" PRIu64
+                                 ", unsupported link type %'" PRIu64 "\n"),
                             st->not_ip_packets, st->unknown_ethertype_packets,
                             st->not_tcp_packets, st->inner_not_tcp_packets, st->unknown_tunnel_packets,
                             st->tunnel_too_deep_packets, st->malformed_tunnel_packets,
                             st->unsupported_link_packets);
   if (st->ip_fragments > 0)
-    g_string_append_printf (o, "  IP fragments: %" PRIu64 " (%" PRIu64 " datagrams reassembled, %"
-                            PRIu64 " dropped incomplete, %" PRIu64
-                            " overlaps with different bytes)\n",
+    g_string_append_printf (o, _("  IP fragments: %'" PRIu64 " (%'" PRIu64 " datagrams reassembled, %'"
+                                 PRIu64 " dropped incomplete, %'" PRIu64
+                                 " overlaps with different bytes)\n"),
                             st->ip_fragments, st->ip_reassembled, st->ip_frag_dropped,
                             st->ip_frag_overlap_conflicts);
-  g_string_append_printf (o, "  gaps in TCP streams: %" PRIu64 " (%" PRIu64 " bytes missed)\n",
+  g_string_append_printf (o, _("  gaps in TCP streams: %'" PRIu64 " (%'" PRIu64 " bytes missed)\n"),
                           st->gaps, st->gap_bytes);
-  g_string_append_printf (o, "  limits hit: evicted %" PRIu64
-                          ", reassembly %" PRIu64 ", inflate %" PRIu64
-                          ", inflaters %" PRIu64 ", header %" PRIu64 "\n",
+  /* TRANSLATORS: evicted: connections dropped from memory at the
+   * --max-conns limit; the other words name limits of the options */
+  g_string_append_printf (o, _("  limits hit: evicted %'" PRIu64
+                               ", reassembly %'" PRIu64 ", inflate %'" PRIu64
+                               ", inflaters %'" PRIu64 ", header %'" PRIu64 "\n"),
                           st->evicted, st->reassembly_limit_hits,
                           st->inflate_limit_hits, st->inflater_limit_hits,
                           st->header_limit_hits);
@@ -709,7 +953,11 @@ ws_text_totals (const ws_text_tally *w, GString *o, const ws_counters *stats, si
   g_autoptr (GString) t = g_string_new (NULL);
   char **lines;
 
+  /* counts grouped as the reader's locale groups them (1.234.567 in
+   * pt_BR); no grouping in English, under LC_NUMERIC=C */
+  void *num = ws_i18n_numbers_begin ();
   text_totals (w, t, stats);
+  ws_i18n_numbers_end (num);
   /* lines wider than the terminal wrap under themselves */
   if (t->len && t->str[t->len - 1] == '\n')
     g_string_truncate (t, t->len - 1);
@@ -725,7 +973,10 @@ ws_text_totals (const ws_text_tally *w, GString *o, const ws_counters *stats, si
         }
       /* broken after the commas between items, so that a label stays
        * with its number */
-      char **items = g_strsplit (*l + lead, ", ", -1);
+      /* (or after the Arabic comma of a translated line) */
+      const char *comma = strstr (*l + lead, ", ") || !strstr (*l + lead, "\xd8\x8c ") ? "," : "\xd8\x8c";
+      g_autofree char *sep = g_strconcat (comma, " ", NULL);
+      char **items = g_strsplit (*l + lead, sep, -1);
       size_t col = lead;
       g_string_append_len (o, *l, (gssize) lead);
       for (char **it = items; *it; it++)
@@ -746,7 +997,7 @@ ws_text_totals (const ws_text_tally *w, GString *o, const ws_counters *stats, si
             }
           g_string_append (o, *it);
           if (it[1])
-            g_string_append_c (o, ',');
+            g_string_append (o, comma);
           col += iw;
         }
       g_string_append_c (o, '\n');

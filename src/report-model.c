@@ -2,9 +2,13 @@
  * tallies, comparison rows.  See report-model.h. */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "report-model.h"
+#include "causeinfo.h"
+#include "closecodes.h"
+#include "i18n.h"
 #include "utf8.h"
 
 /* ---- strings ------------------------------------------------------------------ */
@@ -441,4 +445,82 @@ ws_history_cmp_free (ws_history_cmp *c)
   g_free (c->prev_label);
   g_ptr_array_unref (c->deltas);
   g_free (c);
+}
+
+/* Is s, a sentence of a stored record, English where the reader's
+ * language is not?  Stored records are English unless written with
+ * --lang; one in the reader's language has its script's letters (Arabic)
+ * or its accented letters and no English function word (Portuguese). */
+static bool
+stored_english (const char *s)
+{
+  bool rtl = ws_i18n_rtl (), accented = false;
+  for (const char *p = s; *p; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+      if (rtl && c >= 0x0600 && c <= 0x06FF)
+        return false;
+      if (c >= 0x00C0 && c <= 0x017F)
+        accented = true;
+    }
+  if (rtl)
+    return true;
+  static const char *const words[] = { " the ", " of the ", " to ", " and ", " was ",
+                                       " with ", " from ", " before ", " after " };
+  g_autofree char *padded = g_strconcat (" ", s, " ", NULL);
+  for (size_t i = 0; i < G_N_ELEMENTS (words); i++)
+    if (strstr (padded, words[i]))
+      return true;
+  return !accented;
+}
+
+/* The knowledge base's entry for the cause's detail, when the detail names
+ * one: a subprotocol's code ("graphql-transport-ws-4400") or an HTTP
+ * status of a refused handshake ("http_403"). */
+static const ws_code_info *
+detail_info (const ws_report_rec *r)
+{
+  const char *d = r->cause_detail;
+  if (!d)
+    return NULL;
+  if (g_strcmp0 (r->cause_id, "subprotocol_code") == 0)
+    {
+      const ws_subproto_code *all;
+      size_t n = ws_code_subproto_all (&all);
+      for (size_t i = 0; i < n; i++)
+        if (all[i].info.key && strcmp (all[i].info.key, d) == 0)
+          return &all[i].info;
+    }
+  if (g_str_has_prefix (d, "http_") && g_ascii_isdigit (d[5]))
+    return ws_code_lookup_key (ws_code_handshake_key (atoi (d + 5)));
+  return NULL;
+}
+
+static const char *
+rec_text (const ws_report_rec *r, const char *stored, bool fix)
+{
+  if (!stored || !ws_i18n_translating || !stored_english (stored))
+    return stored;
+  const char *t = ws_tr (stored);
+  if (t != stored && strcmp (t, stored) != 0)
+    return t;
+  /* by detail, the more specific; then by cause id */
+  const ws_code_info *di = detail_info (r);
+  const char *kb = di ? (fix ? di->fix : di->meaning) : NULL;
+  const ws_cause_info *ci = r->cause_id ? ws_cause_info_lookup (r->cause_id) : NULL;
+  if (!kb && ci)
+    kb = fix ? ci->fix : ci->meaning;
+  return kb ? _(kb) : stored;
+}
+
+const char *
+ws_report_rec_summary_text (const ws_report_rec *r)
+{
+  return rec_text (r, r->cause_summary, false);
+}
+
+const char *
+ws_report_rec_fix_text (const ws_report_rec *r)
+{
+  return rec_text (r, r->cause_fix, true);
 }

@@ -70,6 +70,17 @@ bool ws_report_rec_equal (const ws_report_rec *a, const ws_report_rec *b);
 bool ws_report_rec_abnormal (const ws_report_rec *r);
 /* How much a connection matters in the ranking (higher first). */
 int ws_report_rec_score (const ws_report_rec *r);
+/* The cause's summary and fix of r in the reader's language: as stored
+ * when the run is not translated or the stored text is already the
+ * reader's (a record diagnosed in this run, or written with --lang); else
+ * the stored English sentence's translation when the catalog has it
+ * whole (a fix without measured values), else the knowledge base's text
+ * for the cause's detail (a subprotocol's code, the HTTP status of a
+ * refused handshake: closecodes.c) or its id (causeinfo.c): its meaning,
+ * its fix, translated; the stored text when neither is known.  NULL when r
+ * has none. */
+const char *ws_report_rec_summary_text (const ws_report_rec *r);
+const char *ws_report_rec_fix_text (const ws_report_rec *r);
 /* Total order of the ranking: score, then start time, then endpoints. */
 int ws_report_rec_rank_cmp (const ws_report_rec *a, const ws_report_rec *b);
 /* Idle time: end - last frame (or the 101 when no frame); -1 unknown. */

@@ -3,6 +3,13 @@
  * night (report-model.h) and its comparison with earlier nights.  The HTML
  * page is html.c.  Strings from the wire are shown through ws_text_safe
  * (text) or ws_json_string (JSON).
+ *
+ * The text summary is the reader's (i18n.h): its labels and sentences
+ * through _(), columns padded in display cells, counts grouped as the
+ * locale groups them, the causes' summaries and fixes in the reader's
+ * language (ws_report_rec_fix_text), and in a right-to-left language the
+ * wire values (servers, hosts, paths, reasons) isolated (U+2068 ..
+ * U+2069).  The JSON summary is a contract: the same in every locale.
  */
 #include "config.h"
 
@@ -13,6 +20,10 @@
 #include "closecodes.h"
 #include "output.h"
 #include "report-summary.h"
+#include "i18n.h"
+
+/* Wire values isolated: the text is right-to-left */
+static bool iso;
 
 
 static void
@@ -20,6 +31,30 @@ text_safe (GString *o, const char *s)
 {
   if (s)
     ws_text_safe (o, s, strlen (s));
+}
+
+/* Append s, a value from the wire, made safe and isolated when the text is
+ * right-to-left. */
+static void
+wire_safe (GString *o, const char *s)
+{
+  if (!s)
+    return;
+  if (iso)
+    g_string_append (o, WS_FSI);
+  ws_text_safe (o, s, strlen (s));
+  if (iso)
+    g_string_append (o, WS_PDI);
+}
+
+/* Append s padded with spaces to width display cells. */
+static void
+pad_cells (GString *o, const char *s, size_t width)
+{
+  size_t w = ws_i18n_width (s, strlen (s));
+  g_string_append (o, s);
+  for (; w < width; w++)
+    g_string_append_c (o, ' ');
 }
 
 static void
@@ -36,8 +71,10 @@ local_time (GString *o, int64_t ts_us, const char *fmt)
   g_date_time_unref (dt);
 }
 
+/* A table of counts; wire: its keys are wire values (servers, hosts,
+ * routes). */
 static void
-text_table (GString *o, const char *title, GHashTable *h, bool abnormal, guint limit)
+text_table (GString *o, const char *title, GHashTable *h, bool abnormal, guint limit, bool wire)
 {
   g_autoptr (GPtrArray) keys = ws_report_sorted_keys (h, abnormal);
   if (keys->len == 0)
@@ -49,17 +86,21 @@ text_table (GString *o, const char *title, GHashTable *h, bool abnormal, guint l
       const ws_report_count *c = g_hash_table_lookup (h, k);
       g_string_append (o, "  ");
       GString *cell = g_string_new (NULL);
-      text_safe (cell, k);
-      g_string_append_printf (o, "%-40s", cell->str);
+      if (wire)
+        wire_safe (cell, k);
+      else
+        text_safe (cell, k);
+      pad_cells (o, cell->str, 40);
       g_string_free (cell, TRUE);
       if (abnormal)
-        g_string_append_printf (o, " %6" PRIu64 " abnormal of %" PRIu64 "\n", c->abnormal,
+        /* TRANSLATORS: a row of a table of the report: "    12 abnormal of 40" */
+        g_string_append_printf (o, _(" %'6" PRIu64 " abnormal of %'" PRIu64 "\n"), c->abnormal,
                                 c->count);
       else
-        g_string_append_printf (o, " %6" PRIu64 "\n", c->count);
+        g_string_append_printf (o, " %'6" PRIu64 "\n", c->count);
     }
   if (keys->len > limit)
-    g_string_append_printf (o, "  ... and %u more\n", keys->len - limit);
+    g_string_append_printf (o, _("  ... and %u more\n"), keys->len - limit);
 }
 
 static const char *
@@ -68,8 +109,9 @@ code_name (const char *key)
   char *end;
   long code = strtol (key, &end, 10);
   if (*end || end == key)
-    return "still open";
-  return ws_code_lookup ((int) code)->name;
+    return _("still open");
+  /* the name as --explain gives it in the reader's language */
+  return _(ws_code_lookup ((int) code)->name);
 }
 
 static void
@@ -77,9 +119,21 @@ text_delta (GString *o, const ws_history_delta *d)
 {
   g_string_append (o, "  ");
   GString *k = g_string_new (NULL);
-  text_safe (k, d->key);
-  g_string_append_printf (o, "%-8s %-32s %6" PRId64 "  (previous %" PRId64 ", average %.1f)%s\n",
-                          d->dim, k->str, d->now, d->prev, d->avg, d->is_new ? "  NEW" : "");
+  /* the dimension of the history (a contract word: code, cause, server) */
+  pad_cells (o, d->dim, 8);
+  g_string_append_c (o, ' ');
+  if (strcmp (d->dim, "server") == 0)
+    wire_safe (k, d->key);
+  else
+    text_safe (k, d->key);
+  pad_cells (o, k->str, 32);
+  g_string_append_printf (o, " %'6" PRId64, d->now);
+  /* TRANSLATORS: after a count of this run, the previous run's and the
+   * average of the earlier runs */
+  g_string_append_printf (o, _("  (previous %'" PRId64 ", average %.1f)"), d->prev, d->avg);
+  /* TRANSLATORS: marks a key not seen in earlier runs */
+  g_string_append (o, d->is_new ? _("  NEW") : "");
+  g_string_append_c (o, '\n');
   g_string_free (k, TRUE);
 }
 
@@ -91,13 +145,18 @@ text_idle (GString *o, const ws_report *rp)
     idle_total += rp->idle_bins[i];
   if (idle_total)
     {
-      g_string_append (o, "\nIdle time before 1006 closes:\n");
+      g_string_append (o, _("\nIdle time before 1006 closes:\n"));
       for (int i = 0; i < WS_REPORT_IDLE_BINS; i++)
         if (rp->idle_bins[i])
-          g_string_append_printf (o, "  %-10s %6" PRIu64 "\n", ws_report_idle_label (i),
+          g_string_append_printf (o, "  %-10s %'6" PRIu64 "\n", ws_report_idle_label (i),
                                   rp->idle_bins[i]);
       if (rp->idle_unknown)
-        g_string_append_printf (o, "  %-10s %6" PRIu64 "\n", "unknown", rp->idle_unknown);
+        {
+          g_string_append (o, "  ");
+          /* TRANSLATORS: an idle time that could not be measured */
+          pad_cells (o, C_ ("idle", "unknown"), 10);
+          g_string_append_printf (o, " %'6" PRIu64 "\n", rp->idle_unknown);
+        }
     }
 }
 
@@ -105,18 +164,21 @@ static void
 text_storms (GString *o, const ws_report *rp)
 {
   if (rp->storms->len)
-    g_string_append (o, "\nClose storms:\n");
+    g_string_append (o, _("\nClose storms:\n"));
   for (guint i = 0; i < rp->storms->len; i++)
     {
       const ws_report_storm *s = g_ptr_array_index (rp->storms, i);
       g_string_append (o, "  ");
-      text_safe (o, s->server);
+      wire_safe (o, s->server);
       g_string_append (o, "  ");
       local_time (o, s->first_us, "%Y-%m-%d %H:%M:%S");
-      g_string_append (o, " to ");
+      /* TRANSLATORS: between two times: "2026-11-23 21:50:04 to 21:50:05" */
+      g_string_append (o, _(" to "));
       local_time (o, s->last_us, "%H:%M:%S");
-      g_string_append_printf (o, "  %" PRIu64 " connections%s\n", s->count,
-                              s->restart ? "  (restart or deploy)" : "");
+      /* TRANSLATORS: the number of connections of a close storm */
+      g_string_append_printf (o, _("  %'" PRIu64 " connections"), s->count);
+      g_string_append (o, s->restart ? _("  (restart or deploy)") : "");
+      g_string_append_c (o, '\n');
     }
 }
 
@@ -124,7 +186,7 @@ static void
 text_top (GString *o, const ws_report *rp)
 {
   if (rp->top->len)
-    g_string_append (o, "\nConnections that matter most:\n");
+    g_string_append (o, _("\nConnections that matter most:\n"));
   for (guint i = 0; i < rp->top->len && i < 10; i++)
     {
       const ws_report_rec *r = g_ptr_array_index (rp->top, i);
@@ -136,23 +198,36 @@ text_top (GString *o, const ws_report *rp)
       if (r->end_us)
         local_time (o, r->end_us, "%H:%M:%S");
       g_string_append (o, " ");
+      if (iso)
+        g_string_append (o, WS_FSI);
       text_safe (o, cl);
       g_string_append (o, " -> ");
       text_safe (o, sv);
+      if (iso)
+        g_string_append (o, WS_PDI);
       g_string_append (o, " ");
-      text_safe (o, r->path);
+      wire_safe (o, r->path);
       g_string_append_printf (o, "  %s %s", code, r->cause_id ? r->cause_id : "-");
       if (r->close_reason)
         {
-          g_string_append (o, " \"");
+          g_string_append (o, " ");
+          if (iso)
+            g_string_append (o, WS_FSI);
+          g_string_append (o, "\"");
           text_safe (o, r->close_reason);
           g_string_append (o, "\"");
+          if (iso)
+            g_string_append (o, WS_PDI);
         }
       g_string_append (o, "\n");
-      if (r->cause_fix)
+      const char *fix = ws_report_rec_fix_text (r);
+      if (fix)
         {
-          g_string_append (o, "     fix: ");
-          text_safe (o, r->cause_fix);
+          g_string_append (o, "     ");
+          /* TRANSLATORS: the label of a fix under a connection */
+          g_string_append (o, _("fix:"));
+          g_string_append_c (o, ' ');
+          text_safe (o, fix);
           g_string_append (o, "\n");
         }
     }
@@ -162,15 +237,20 @@ static void
 text_compare (GString *o, const ws_history_cmp *cmp)
 {
   if (!cmp->prev_label)
-    g_string_append (o, "\nHistory: no earlier run to compare with.\n");
+    g_string_append (o, _("\nHistory: no earlier run to compare with.\n"));
   else
     {
-      g_string_append (o, "\nCompared with ");
-      text_safe (o, cmp->prev_label);
-      g_string_append_printf (o, " and the average of %d earlier run%s:\n", cmp->n_prev,
-                              cmp->n_prev == 1 ? "" : "s");
+      g_autoptr (GString) prev = g_string_new (NULL);
+      wire_safe (prev, cmp->prev_label);
+      g_string_append_c (o, '\n');
+      /* TRANSLATORS: %s is the label of the previous run (a date or a
+       * name given with --label) */
+      g_string_append_printf (o, ws_ngettext ("Compared with %s and the average of %d earlier run:\n",
+                                              "Compared with %s and the average of %d earlier runs:\n",
+                                              (unsigned long) cmp->n_prev),
+                              prev->str, cmp->n_prev);
       if (cmp->deltas->len == 0)
-        g_string_append (o, "  no change\n");
+        g_string_append (o, _("  no change\n"));
       for (guint i = 0; i < cmp->deltas->len && i < 20; i++)
         text_delta (o, g_ptr_array_index (cmp->deltas, i));
     }
@@ -179,49 +259,64 @@ text_compare (GString *o, const ws_history_cmp *cmp)
 void
 ws_report_text_summary (GString *o, const ws_report *rp, const char *label, const ws_history_cmp *cmp)
 {
+  iso = ws_i18n_translating && ws_i18n_rtl ();
+  /* counts grouped as the reader's locale groups them (text only) */
+  void *num = ws_i18n_numbers_begin ();
   g_string_append (o, "wsclosed report");
   if (label)
     {
       g_string_append (o, " ");
-      text_safe (o, label);
+      wire_safe (o, label);
     }
-  g_string_append_printf (o, ": %" PRIu64 " WebSocket connections", rp->connections);
+  g_string_append_printf (o, _(": %'" PRIu64 " WebSocket connections"), rp->connections);
   if (rp->first_us)
     {
-      g_string_append (o, ", ");
+      g_string_append (o, C_ ("list", ", "));
       local_time (o, rp->first_us, "%Y-%m-%d %H:%M");
-      g_string_append (o, " to ");
+      g_string_append (o, _(" to "));
       local_time (o, MAX (rp->last_us, rp->first_us), "%Y-%m-%d %H:%M %Z");
     }
   /* abnormal closes apart from failed handshakes: each counted once */
-  g_string_append_printf (o, "\n  abnormal closes: %" PRIu64 "   handshake failures: %" PRIu64
-                          "   still open: %" PRIu64 "\n",
+  g_string_append_printf (o, _("\n  abnormal closes: %'" PRIu64 "   handshake failures: %'" PRIu64
+                               "   still open: %'" PRIu64 "\n"),
                           rp->abnormal_closes, rp->handshake_failures, rp->still_open);
   if (rp->tls_records || rp->skipped.tls)
-    g_string_append_printf (o, "  TLS connections: %" PRIu64 " (%" PRIu64 " decrypted; the others "
-                            "are not counted as WebSocket connections)\n",
+    g_string_append_printf (o, _("  TLS connections: %'" PRIu64 " (%'" PRIu64 " decrypted; the others "
+                                 "are not counted as WebSocket connections)\n"),
                             rp->tls_records + rp->skipped.tls, rp->tls_decrypted);
 
   g_autoptr (GPtrArray) codes = ws_report_sorted_keys (rp->by_code, false);
   if (codes->len)
-    g_string_append (o, "\nBy close code:\n");
+    g_string_append (o, _("\nBy close code:\n"));
   for (guint i = 0; i < codes->len; i++)
     {
       const char *k = g_ptr_array_index (codes, i);
       const ws_report_count *c = g_hash_table_lookup (rp->by_code, k);
-      g_string_append_printf (o, "  %-5s %-34s %6" PRIu64 "\n", k, code_name (k), c->count);
+      g_string_append_printf (o, "  %-5s ", k);
+      /* a translated name widens the column rather than break it; the
+       * English one is 34 wide */
+      size_t w = 34;
+      if (ws_i18n_translating)
+        for (guint j = 0; j < codes->len; j++)
+          {
+            const char *n = code_name (g_ptr_array_index (codes, j));
+            w = MAX (w, ws_i18n_width (n, strlen (n)));
+          }
+      pad_cells (o, code_name (k), w);
+      g_string_append_printf (o, " %'6" PRIu64 "\n", c->count);
     }
-  text_table (o, "By cause", rp->by_cause, false, 30);
-  text_table (o, "Servers by abnormal closes", rp->by_server, true, 10);
-  text_table (o, "Hosts by abnormal closes", rp->by_host, true, 10);
-  text_table (o, "Routes (paths without query) by abnormal closes", rp->by_route, true, 10);
-  text_table (o, "Handshake failures", rp->hs_fail, false, 10);
+  text_table (o, _("By cause"), rp->by_cause, false, 30, false);
+  text_table (o, _("Servers by abnormal closes"), rp->by_server, true, 10, true);
+  text_table (o, _("Hosts by abnormal closes"), rp->by_host, true, 10, true);
+  text_table (o, _("Routes (paths without query) by abnormal closes"), rp->by_route, true, 10, true);
+  text_table (o, _("Handshake failures"), rp->hs_fail, false, 10, false);
 
   text_idle (o, rp);
   text_storms (o, rp);
   text_top (o, rp);
   if (cmp)
     text_compare (o, cmp);
+  ws_i18n_numbers_end (num);
 }
 
 static void

@@ -211,16 +211,16 @@ keepalive_setting (diag *d, ws_side pinger, const ws_keepalive *k, int64_t wait,
   if (server_says (d, "aiohttp"))
     {
       ws_fmt_dur (a, sizeof a, 2 * wait);
-      g_snprintf (buf, len, "aiohttp's heartbeat (about %s: it ends the connection heartbeat/2 "
-                  "after an unanswered ping, with no close frame)", a);
+      g_snprintf (buf, len, ws_tr ("aiohttp's heartbeat (about %s: it ends the connection "
+                                   "heartbeat/2 after an unanswered ping, with no close frame)"), a);
       return buf;
     }
   if (server_says (d, "tornado"))
-    return "tornado's websocket_ping_interval and websocket_ping_timeout (it closes with an "
-           "empty close frame)";
+    return ws_tr ("tornado's websocket_ping_interval and websocket_ping_timeout (it closes with "
+                  "an empty close frame)");
   if (server_says (d, "websockets/") || server_says (d, "uvicorn"))
-    return "websockets' ping_interval and ping_timeout (uvicorn: --ws-ping-interval, "
-           "--ws-ping-timeout)";
+    return ws_tr ("websockets' ping_interval and ping_timeout (uvicorn: --ws-ping-interval, "
+                  "--ws-ping-timeout)");
   /* aiohttp's timing without its name: one ping heartbeat after the last
    * frame from the peer, the end heartbeat/2 later */
   if (k->pings == 1 && o->last_frame_us && k->last_ping_us > o->last_frame_us)
@@ -229,8 +229,8 @@ keepalive_setting (diag *d, ws_side pinger, const ws_keepalive *k, int64_t wait,
       if (llabs (before - 2 * wait) <= MAX (20000, before / 50))
         {
           ws_fmt_dur (a, sizeof a, before);
-          g_snprintf (buf, len, "a heartbeat of %s that gives up half of it after the ping, as "
-                      "aiohttp's heartbeat does", a);
+          g_snprintf (buf, len, ws_tr ("a heartbeat of %s that gives up half of it after the "
+                                       "ping, as aiohttp's heartbeat does"), a);
           return buf;
         }
     }
@@ -242,7 +242,7 @@ keepalive_from_timeline (diag *d, ws_side ender, int64_t t_end, const char *how)
 {
   const ws_conn *c = d->c;
   ws_keepalive k;
-  char a[48], b[48], buf[200];
+  char a[48], b[48], buf[512];
 
   for (int s = 0; s < 2; s++)
     {
@@ -280,12 +280,12 @@ keepalive_from_timeline (diag *d, ws_side ender, int64_t t_end, const char *how)
       const char *setting = keepalive_setting (d, pinger, &k, wait, buf, sizeof buf);
       if (setting)
         EV (d, t_end, "the timing fits %s", setting);
-      char fix[400];
+      char fix[1024];
       g_snprintf (fix, sizeof fix,
-                  "The %s stopped answering pings for %s: it hung (a blocked event loop, long "
-                  "synchronous work), lost the network, or a middlebox dropped the connection "
-                  "silently. Check the %s's health and the path; if it is only slow, raise the "
-                  "%s's pong timeout above %s%s.",
+                  ws_tr ("The %s stopped answering pings for %s: it hung (a blocked event loop, "
+                         "long synchronous work), lost the network, or a middlebox dropped the "
+                         "connection silently. Check the %s's health and the path; if it is only "
+                         "slow, raise the %s's pong timeout above %s%s."),
                   side_str (silent), a, side_str (silent), side_str (pinger), a,
                   setting ? " (" : "");
       if (setting)
@@ -545,17 +545,18 @@ static void
 fixed_idle (diag *d, const ending *en, bool leg_found, const char *proxy_host)
 {
   bool is_proxy = d->server_is_proxy;
-  char detail[32], at[96] = "";
+  char detail[32], at[256] = "";
 
   g_snprintf (detail, sizeof detail, "fixed_%llds",
               (long long) ((en->idle + US_PER_S / 2) / US_PER_S));
   if (proxy_host)
     g_snprintf (at, sizeof at, ws_tr (" (the proxy at %s%s%s%s, which closed both legs)"), proxy_host,
                 is_proxy ? ", " : "", is_proxy ? d->server_software : "", "");
-  char fix[300];
-  g_snprintf (fix, sizeof fix, "Find the proxy, load balancer or firewall on the path with a "
-              "timeout of about %s and raise it above the longest silence, or send pings more "
-              "often than every %s.", en->idle_s, en->idle_s);
+  char fix[1024];
+  g_snprintf (fix, sizeof fix, ws_tr ("Find the proxy, load balancer or firewall on the path "
+                                      "with a timeout of about %s and raise it above the longest "
+                                      "silence, or send pings more often than every %s."),
+              en->idle_s, en->idle_s);
   set_cause (d, "idle_timeout", detail, leg_found || is_proxy ? "high" : "medium", fix,
              "The connection ended without a close frame after %s of silence, like %zu "
              "other connections to the same server or Host: a fixed idle timeout of that "
@@ -574,11 +575,12 @@ proxy_both_legs (diag *d, const ending *en, const char *host)
     g_snprintf (who, sizeof who, "%s (%s)", host, d->server_software);
   else
     g_snprintf (who, sizeof who, "%s", host);
-  char fix[300];
-  g_snprintf (fix, sizeof fix, "Raise the proxy's timeout for upgraded connections (about %s "
-              "here; nginx: proxy_read_timeout and proxy_send_timeout in the WebSocket "
-              "location, HAProxy: timeout tunnel, Apache: Timeout/ProxyTimeout) above the "
-              "longest silence, or send pings more often than every %s.", a, a);
+  char fix[1024];
+  g_snprintf (fix, sizeof fix, ws_tr ("Raise the proxy's timeout for upgraded connections (about "
+                                      "%s here; nginx: proxy_read_timeout and proxy_send_timeout "
+                                      "in the WebSocket location, HAProxy: timeout tunnel, Apache: "
+                                      "Timeout/ProxyTimeout) above the longest silence, or send "
+                                      "pings more often than every %s."), a, a);
   set_cause (d, "idle_timeout", "proxy_idle", d->server_is_proxy ? "high" : "medium", fix,
              "The proxy at %s closed this connection and its other leg at the same "
              "moment after %s of silence: its idle timeout, set to about %s, and the "
@@ -595,10 +597,11 @@ proxy_fin_after_silence (diag *d, const ending *en)
   if (!d->server_is_proxy || en->ender != WS_SIDE_SERVER || ws_ended_with_rst (c, en->ender)
       || en->idle < US_PER_S || c->dir[0].open_message || c->dir[1].open_message)
     return false;
-  char fix[300];
-  g_snprintf (fix, sizeof fix, "Check the proxy's timeout for upgraded connections (about %s "
-              "here; nginx: proxy_read_timeout) and set it above the longest silence, or send "
-              "pings more often than every %s.", a, a);
+  char fix[1024];
+  g_snprintf (fix, sizeof fix, ws_tr ("Check the proxy's timeout for upgraded connections (about "
+                                      "%s here; nginx: proxy_read_timeout) and set it above the "
+                                      "longest silence, or send pings more often than every %s."),
+              a, a);
   set_cause (d, "idle_timeout", "proxy_idle", "low", fix,
              "The %s in front of the server ended TCP without a close frame after %s of "
              "silence: consistent with its idle timeout set to about %s",
@@ -643,7 +646,7 @@ whole_second_idle (diag *d, const ending *en)
   const ws_conn *c = d->c;
   int64_t frac = en->idle % US_PER_S;
   long long secs = (long long) (en->idle / US_PER_S);
-  char detail[32], fix[400];
+  char detail[32], fix[1024];
   const char *who = "";
 
   /* the server's (or a proxy's) side only: a client that gives up after a
@@ -660,11 +663,12 @@ whole_second_idle (diag *d, const ending *en)
   EV (d, en->t_end, "the silence before the end was %s: %lld s and %lld ms, as a timer of "
       "%lld s fires", en->idle_s, secs, (long long) (frac / 1000), secs);
   g_snprintf (fix, sizeof fix,
-              "Find the %lld s idle timer on the %s's side and raise it above the longest "
-              "silence, or send pings more often than every %lld s: a library's receive or "
-              "inactivity timeout (aiohttp receive_timeout, Mojolicious inactivity_timeout, a "
-              "read deadline) or a proxy's (HAProxy timeout tunnel, Apache Timeout/"
-              "ProxyTimeout, nginx proxy_read_timeout).", secs, "server", secs);
+              ws_tr ("Find the %lld s idle timer on the %s's side and raise it above the longest "
+                     "silence, or send pings more often than every %lld s: a library's receive or "
+                     "inactivity timeout (aiohttp receive_timeout, Mojolicious inactivity_timeout, "
+                     "a read deadline) or a proxy's (HAProxy timeout tunnel, Apache Timeout/"
+                     "ProxyTimeout, nginx proxy_read_timeout)."), secs, side_str (WS_SIDE_SERVER),
+              secs);
   set_cause (d, "idle_timeout", detail, "low", fix,
              "The %s%s%s%s ended TCP without a close frame after %s of silence on both sides, "
              "a whole number of seconds: most likely an idle timer of %lld s (one connection, "

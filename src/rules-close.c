@@ -29,7 +29,7 @@ rule_reason_idle (diag *d, const ws_close_info *ci)
     if (c->dir[s].last_frame_us && c->dir[s].last_frame_us < ci->ts_us
         && c->dir[s].last_frame_us > last)
       last = c->dir[s].last_frame_us;
-  char fix[400], quiet[32] = "";
+  char fix[1024], quiet[32] = "";
   if (last)
     ws_fmt_dur (quiet, sizeof quiet, ci->ts_us - last);
   bool jetty = server_says (d, "jetty");
@@ -206,11 +206,11 @@ rule_policy (diag *d)
     }
   /* the table's fix names the browser's Origin: not without one */
   const char *fix = c->origin ? ws_code_lookup (1008)->fix
-                    : "Read the close reason and the server logs at that moment. Check the "
+                    : N_("Read the close reason and the server logs at that moment. Check the "
                       "credentials and their lifetime (reconnect with a fresh token), the "
                       "shape and rate of the messages sent before the close, and rate limits "
                       "(the request had no Origin header, so it was not a browser's Origin "
-                      "check).";
+                      "check).");
   set_cause (d, "policy_violation", early ? "rejected_at_start" : NULL,
              *r ? "high" : "medium", fix,
              "The %s closed with 1008 Policy Violation%s%s%s%s", side_str (d->closer),
@@ -549,7 +549,7 @@ rule_internal_error (diag *d)
   if (ci->reason && (ws_str_has_ci (ci->reason, "ping timeout") || ws_str_has_ci (ci->reason, "keepalive")
                      || ws_str_has_ci (ci->reason, "pong")))
     {
-      char fixbuf[400];
+      char fixbuf[1024];
       bool pyws = (d->closer == WS_SIDE_SERVER && server_says (d, "websockets/"))
                   || (d->closer == WS_SIDE_CLIENT && c->user_agent
                       && ws_str_has_ci (c->user_agent, "websockets/"));
@@ -647,7 +647,7 @@ rule_application (diag *d)
       for (size_t i = 0; i < G_N_ELEMENTS (gql); i++)
         if (gql[i].code == ci->code)
           EV (d, ci->ts_us, "in the GraphQL over WebSocket protocol (subprotocol %s), %d "
-              "means %s", sub, ci->code, gql[i].name);
+              "means %s", sub, ci->code, ws_tr (gql[i].name));
     }
   else if (sub)
     EV (d, 0, "the subprotocol %s defines what %d means", sub, ci->code);
@@ -741,7 +741,7 @@ rule_close_code (diag *d)
     {
       char how[48];
       if (ci->code < 0)
-        g_snprintf (how, sizeof how, "an empty close frame, 1005");
+        g_snprintf (how, sizeof how, "%s", ws_tr ("an empty close frame, 1005"));
       else
         g_snprintf (how, sizeof how, "close %d", ci->code);
       if (keepalive_from_timeline (d, d->closer, ci->ts_us, how))

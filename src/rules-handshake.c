@@ -90,10 +90,10 @@ handshake_refused (diag *d)
   const char *fix = e->fix;
   /* the table's 403 fix compares the Origin: only when there was one */
   if (c->handshake_status == 403 && !c->origin)
-    fix = "The request had no Origin header (not a browser), so an Origin check is not "
+    fix = N_("The request had no Origin header (not a browser), so an Origin check is not "
           "what refused it: check the credentials the server or a proxy in front of it "
           "expects (a cookie, a token in the query string or a header), IP allow lists "
-          "and WAF rules, and their logs at that moment.";
+          "and WAF rules, and their logs at that moment.");
   /* a proxy's 502/503/504 after its own connection attempts to a backend
    * were refused (RST to the SYN) while the client waited: the backend was
    * down (haproxy- and apache-backend-down.pcap) */

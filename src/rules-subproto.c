@@ -79,21 +79,21 @@ subproto_code (diag *d, const ws_subproto *a, const char *name)
   char r[112];
   ws_short_close_reason (r, sizeof r, ci, 80);
   ws_strbuf_reset (&d->extra);
-  char meaning[400];
-  g_strlcpy (meaning, e->meaning, sizeof meaning);
+  char meaning[1024];
+  g_strlcpy (meaning, ws_tr (e->meaning), sizeof meaning);
   size_t ml = strlen (meaning);
   if (ml && meaning[ml - 1] == '.')
     meaning[ml - 1] = '\0';       /* the summary goes on after it */
   set_cause (d, "subprotocol_code", e->key, "high", e->fix,
              "The %s closed with %s code %d %s: %s", side_str (d->closer),
-             c->accepted_subprotocol, d->code, e->name, meaning);
+             c->accepted_subprotocol, d->code, ws_tr (e->name), meaning);
   if (*r)
     EV (d, ci->ts_us, "close reason \"%s\"", r);
   const ws_app_dir *cl = &a->dir[WS_SIDE_CLIENT];
   EV (d, 0, "%s messages before the close: the client sent %u connection_init, "
       "%" G_GUINT64_FORMAT " message%s in all; connection_ack %s",
       app_label (a), a->inits[WS_SIDE_CLIENT], cl->messages, cl->messages == 1 ? "" : "s",
-      a->handshake_done ? "received" : "never sent");
+      a->handshake_done ? ws_tr ("received") : ws_tr ("never sent"));
   if (d->code == 4408 && a->inits[WS_SIDE_CLIENT] == 0)
     EV (d, ci->ts_us, "the client sent no connection_init before the close");
   if (d->code == 4408 && c->response_us && ci->ts_us > c->response_us)
@@ -132,8 +132,8 @@ settings_evidence (diag *d, const ws_subproto *a)
       ws_fmt_dur (i, sizeof i, a->ping_interval_ms * 1000);
       ws_fmt_dur (t, sizeof t, a->ping_timeout_ms >= 0 ? a->ping_timeout_ms * 1000 : 0);
       EV (d, 0, "Engine.IO v%u open packet: pingInterval %s, pingTimeout %s (the %s pings)",
-          a->version ? a->version : 4u, i, a->ping_timeout_ms >= 0 ? t : "unknown",
-          a->version == 3 ? "client" : "server");
+          a->version ? a->version : 4u, i, a->ping_timeout_ms >= 0 ? t : ws_tr ("unknown"),
+          side_str (a->version == 3 ? WS_SIDE_CLIENT : WS_SIDE_SERVER));
     }
   else if (a->kind == WS_APP_MQTT && a->ping_interval_ms >= 0)
     {
@@ -203,13 +203,13 @@ app_keepalive (diag *d, const ws_subproto *a)
           const char *conf = t && waited <= t + t / 2 + 2 * US_PER_S ? "high" : "medium";
           ws_fmt_dur (w, sizeof w, waited);
           ws_fmt_dur (lim, sizeof lim, t);
-          char fix[400];
+          char fix[1024];
           g_snprintf (fix, sizeof fix,
-                      "The %s stopped answering the %s's %s%s%s: find why it stalled (a "
-                      "blocked event loop, a suspended browser tab, a path that drops "
-                      "data one way); raise the timeout on the %s only if such pauses "
-                      "are expected.", side_str (p), side_str (e), app_label (a),
-                      t ? " pings within pingTimeout " : " pings", t ? lim : "",
+                      ws_tr ("The %s stopped answering the %s's %s%s%s: find why it stalled (a "
+                             "blocked event loop, a suspended browser tab, a path that drops "
+                             "data one way); raise the timeout on the %s only if such pauses "
+                             "are expected."), side_str (p), side_str (e), app_label (a),
+                      t ? ws_tr (" pings within pingTimeout ") : ws_tr (" pings"), t ? lim : "",
                       side_str (e));
           ws_strbuf_reset (&d->extra);
           set_cause (d, "keepalive_timeout", "app_ping_unanswered", conf, fix,
@@ -238,17 +238,18 @@ app_keepalive (diag *d, const ws_subproto *a)
     return false;
   ws_fmt_dur (w, sizeof w, silent);
   ws_fmt_dur (lim, sizeof lim, allowed);
-  char fix[400];
+  char fix[1024];
   g_snprintf (fix, sizeof fix,
-              "The %s sent no %s message for %s, longer than the %s allows (%s): make "
-              "it send its %s when idle (a blocked event loop or a suspended client "
-              "stops them), or raise the %s's timeout if such silences are expected.",
+              ws_tr ("The %s sent no %s message for %s, longer than the %s allows (%s): make "
+                     "it send its %s when idle (a blocked event loop or a suspended client "
+                     "stops them), or raise the %s's timeout if such silences are expected."),
               side_str (p), app_label (a), w, side_str (e), lim, ping_word (a), side_str (e));
   ws_strbuf_reset (&d->extra);
   set_cause (d, "keepalive_timeout", "app_peer_silent", negotiated ? "high" : "medium", fix,
              "The %s heard nothing from the %s at the %s level for %s (%s %s allowed) "
              "and ended the connection", side_str (e), side_str (p), app_label (a), w,
-             negotiated ? "the negotiated keepalive gives" : "its ping rhythm suggests", lim);
+             negotiated ? ws_tr ("the negotiated keepalive gives")
+                        : ws_tr ("its ping rhythm suggests"), lim);
   settings_evidence (d, a);
   EV (d, last, "the %s's last %s message (%" G_GUINT64_FORMAT " %s%s sent in all)",
       side_str (p), app_label (a), pd->pings, ping_word (a), pd->pings == 1 ? "" : "s");

@@ -47,33 +47,35 @@ static const struct {
   const char *summary;
   const char *fix;
 } undecrypted[] = {
-  { "no_key", "The key log has no secret for this connection's client random: its "
-    "WebSocket traffic (if any) could not be decrypted",
-    "Capture the key log on the client or server that made this connection "
+  { "no_key", N_("The key log has no secret for this connection's client random: its "
+    "WebSocket traffic (if any) could not be decrypted"),
+    N_("Capture the key log on the client or server that made this connection "
     "(SSLKEYLOGFILE for browsers, curl, Python, Node; see README, wss) while the capture "
-    "runs, and pass it with --keylog." },
-  { "no_key_log", "A TLS connection, not decrypted (no key log was given): only its "
-    "handshake, record sizes and timing were seen",
-    "Capture the key log on the client or server while the capture runs (SSLKEYLOGFILE; "
-    "see README, wss) and pass it with --keylog." },
-  { "began_after_handshake", "The capture began after the TLS handshake: without the "
-    "client random no key can be matched to this connection",
-    "Start the capture before the connection opens (reconnect the client after the "
-    "capture has started)." },
-  { "handshake_incomplete", "The TLS handshake did not complete in the capture (no "
-    "ServerHello): nothing was encrypted with a key that could be used",
-    "Look at the TLS alerts and who ended TCP: a handshake cut short is a TLS setup "
-    "failure (close code 1015 to a browser)." },
-  { "unsupported_suite", "The connection uses a TLS version or cipher suite wsclosed does "
-    "not decrypt",
-    "wsclosed decrypts TLS 1.3 (AES-GCM, ChaCha20-Poly1305) and TLS 1.2 (AES-GCM, "
-    "ChaCha20-Poly1305, AES-CBC with HMAC); use tshark for others." },
-  { "capture_gap", "The capture lost bytes of the TLS stream before anything was "
-    "decrypted",
-    "Capture with a larger buffer or snaplen (-B, -s) so that no packet is dropped." },
-  { "no_encrypted_records", "The TLS handshake was seen but no encrypted record "
-    "followed before the connection ended", NULL },
-  { "not_tls", "The bytes stopped looking like TLS records", NULL },
+    "runs, and pass it with --keylog.") },
+  { "no_key_log", N_("A TLS connection, not decrypted (no key log was given): only its "
+    "handshake, record sizes and timing were seen"),
+    N_("Capture the key log on the client or server while the capture runs (SSLKEYLOGFILE; "
+    "see README, wss) and pass it with --keylog.") },
+  { "began_after_handshake", N_("The capture began after the TLS handshake: without the "
+    "client random no key can be matched to this connection"),
+    N_("Start the capture before the connection opens (reconnect the client after the "
+    "capture has started).") },
+  { "handshake_incomplete", N_("The TLS handshake did not complete in the capture (no "
+    "ServerHello): nothing was encrypted with a key that could be used"),
+    N_("Look at the TLS alerts and who ended TCP: a handshake cut short is a TLS setup "
+    "failure (close code 1015 to a browser).") },
+  { "unsupported_suite", N_("The connection uses a TLS version or cipher suite wsclosed does "
+    "not decrypt"),
+    N_("wsclosed decrypts TLS 1.3 (AES-GCM, ChaCha20-Poly1305) and TLS 1.2 (AES-GCM, "
+    "ChaCha20-Poly1305, AES-CBC with HMAC); use tshark for others.") },
+  { "capture_gap", N_("The capture lost bytes of the TLS stream before anything was "
+    "decrypted"),
+    N_("Capture with a larger buffer or snaplen (-B, -s) so that no packet is dropped.") },
+  { "no_encrypted_records", N_("The TLS handshake was seen but no encrypted record "
+    "followed before the connection ended"),
+    NULL },
+  { "not_tls", N_("The bytes stopped looking like TLS records"),
+    NULL },
 };
 
 /* What the last records say about the end. */
@@ -181,36 +183,39 @@ tls_facts_evidence (diag *d, const ws_tls_info *in)
 {
   const ws_conn *c = d->c;
   if (in->client_hello)
-    EV (d, c->start_us, "TLS ClientHello%s%s seen%s%s", in->sni[0] ? " for " : "",
-        in->sni[0] ? in->sni : "", in->alpn_offered[0] ? ", ALPN offered: " : "",
+    EV (d, c->start_us, "TLS ClientHello%s%s seen%s%s", in->sni[0] ? ws_tr (" for ") : "",
+        in->sni[0] ? in->sni : "", in->alpn_offered[0] ? ws_tr (", ALPN offered: ") : "",
         in->alpn_offered[0] ? in->alpn_offered : "");
   if (in->early_data_offered)
     EV (d, c->start_us, "the client offered 0-RTT early data%s; %" PRIu64 " early records, "
-        "%" PRIu64 " decrypted%s", in->early_data_accepted ? " (accepted)" : "",
+        "%" PRIu64 " decrypted%s", in->early_data_accepted ? ws_tr (" (accepted)") : "",
         in->early_records, in->early_decrypted,
         in->early_decrypted < in->early_records
-          ? " (the rest needs CLIENT_EARLY_TRAFFIC_SECRET in the key log)" : "");
+          ? ws_tr (" (the rest needs CLIENT_EARLY_TRAFFIC_SECRET in the key log)") : "");
   for (unsigned i = 0; i < in->n_alerts; i++)
     {
       const ws_tls_alert *a = &in->alerts[i];
       const char *n = a->description >= 0 ? ws_tls_alert_name (a->description) : NULL;
       if (n)
-        EV (d, a->ts_us, "TLS alert from the %s: %s (%s%s)", a->side ? "server" : "client", n,
-            a->level == 2 ? "fatal" : a->level == 1 ? "warning" : "level unknown",
-            a->encrypted ? ", decrypted" : ", in clear");
+        EV (d, a->ts_us, "TLS alert from the %s: %s (%s%s)",
+            side_str (a->side ? WS_SIDE_SERVER : WS_SIDE_CLIENT), n,
+            a->level == 2 ? "fatal" : a->level == 1 ? "warning" : ws_tr ("level unknown"),
+            a->encrypted ? ws_tr (", decrypted") : ws_tr (", in clear"));
       else
         EV (d, a->ts_us, "TLS alert record from the %s, encrypted (its description is not "
-            "seen; before a FIN usually close_notify)", a->side ? "server" : "client");
+            "seen; before a FIN usually close_notify)",
+            side_str (a->side ? WS_SIDE_SERVER : WS_SIDE_CLIENT));
     }
   if (!evidence_room (d))
     return;
   for (unsigned k = in->n_last; k-- > 0;)
     {
       const ws_tls_rec_seen *r = ring_at (in, k);
-      EV (d, r->ts_us, "TLS record from the %s: %s, %u bytes%s", r->side ? "server" : "client",
+      EV (d, r->ts_us, "TLS record from the %s: %s, %u bytes%s",
+          side_str (r->side ? WS_SIDE_SERVER : WS_SIDE_CLIENT),
           rec_type_name (r->type), (unsigned) r->len,
           in->version == 0x0304 && r->type == REC_APP && r->len == 19
-            ? " (the size of an encrypted alert such as close_notify)" : "");
+            ? ws_tr (" (the size of an encrypted alert such as close_notify)") : "");
     }
 }
 
@@ -246,12 +251,12 @@ set_alert_cause (diag *d, const ws_tls_alert *a)
   ws_side from = a->side ? WS_SIDE_SERVER : WS_SIDE_CLIENT;
   set_cause (d, "tls_alert", n, "high",
              from == WS_SIDE_SERVER
-               ? "Look at the server's TLS logs at that moment: the alert names what it "
-                 "refused (certificate, protocol version, cipher, a record it could not "
-                 "decrypt)."
-               : "Look at the client's TLS error at that moment: the alert names what it "
-                 "refused (an untrusted or expired certificate, a name mismatch, no common "
-                 "protocol or cipher).",
+               ? N_("Look at the server's TLS logs at that moment: the alert names what it "
+                    "refused (certificate, protocol version, cipher, a record it could not "
+                    "decrypt).")
+               : N_("Look at the client's TLS error at that moment: the alert names what it "
+                    "refused (an untrusted or expired certificate, a name mismatch, no common "
+                    "protocol or cipher)."),
              "The %s sent a %s TLS alert %s and the connection ended", side_str (from),
              a->level == 2 ? "fatal" : "warning", n);
 }
@@ -288,21 +293,23 @@ rule_tls (diag *d)
                                    r == WS_SIDE_SERVER ? "server_reset" : "client_reset");
       set_cause (d, "peer_reset", detail_ns, "medium",
                  r == WS_SIDE_SERVER
-                   ? "Look at the server process at that moment (a crash, a kill, SO_LINGER 0, "
-                     "a deploy); to see the WebSocket close itself, capture with a key log."
-                   : "Look at the client at that moment (a killed process, a network change); "
-                     "to see the WebSocket close itself, capture with a key log.",
+                   ? N_("Look at the server process at that moment (a crash, a kill, SO_LINGER 0, "
+                        "a deploy); to see the WebSocket close itself, capture with a key log.")
+                   : N_("Look at the client at that moment (a killed process, a network change); "
+                        "to see the WebSocket close itself, capture with a key log."),
                  "The %s reset the TLS connection %s%s (the payload was not seen: %s; "
                  "client silent %s, server %s before the end)", side_str (r),
-                 mid ? "while records were flowing, " : "after ", mid ? "last record " : q,
+                 mid ? ws_tr ("while records were flowing, ") : ws_tr ("after "),
+                 mid ? ws_tr ("last record ") : q,
                  reason, s0, s1);
       if (mid)
         {
           /* "while records were flowing, last record X before" */
           ws_strbuf_reset (&d->lead);
-          ws_strbuf_printf (&d->lead, "The %s reset the TLS connection %s after the last "
-                            "record (the payload was not seen: %s; client silent %s, server "
-                            "%s before the end)", side_str (r), q, reason, s0, s1);
+          ws_strbuf_printf (&d->lead, ws_tr ("The %s reset the TLS connection %s after the last "
+                                             "record (the payload was not seen: %s; client silent "
+                                             "%s, server %s before the end)"),
+                            side_str (r), q, reason, s0, s1);
         }
     }
   else if (c->tcp_end == WS_TCP_END_FIN && !e.closing_exchange && e.quiet_us >= IDLE_MIN_US)
@@ -314,18 +321,18 @@ rule_tls (diag *d)
                  "The %s ended the TLS connection after %s in which neither side sent a "
                  "record%s (an idle timeout by the timing; the payload was not seen: %s; "
                  "client silent %s, server %s)", side_str (e.ender), q,
-                 e.ender_closing ? " but its own closing records" : "", reason, s0, s1);
+                 e.ender_closing ? ws_tr (" but its own closing records") : "", reason, s0, s1);
     }
   else
     {
-      const char *lead = "A TLS connection, not decrypted", *fix = NULL;
+      const char *lead = N_("A TLS connection, not decrypted"), *fix = NULL;
       for (size_t i = 0; i < G_N_ELEMENTS (undecrypted); i++)
         if (strcmp (undecrypted[i].reason, reason) == 0)
           {
             lead = undecrypted[i].summary;
             fix = undecrypted[i].fix;
           }
-      set_cause (d, "tls_not_decrypted", reason, "high", fix, "%s", lead);
+      set_cause (d, "tls_not_decrypted", reason, "high", fix, "%s", ws_tr (lead));
       if (e.closing_exchange)
         add_extra (d, "both sides sent small records in the last second (the size of a "
                    "WebSocket close frame or close_notify): an orderly-looking end");

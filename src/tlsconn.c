@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "diagnose.h"
+#include "i18n.h"
 #include "tlsconn.h"
 
 bool
@@ -176,7 +177,8 @@ ws_tls_totals_text (const ws_counters *st, GString *o, void (*str) (GString *, c
   while (g_hash_table_iter_next (&it, &k, &v))
     g_ptr_array_add (keys, k);
   g_ptr_array_sort_with_data (keys, by_count, tls_totals);
-  g_string_append (o, "    by SNI and server:\n");
+  /* TRANSLATORS: under "encrypted (TLS) connections" in the totals */
+  g_string_append (o, _("    by SNI and server:\n"));
   for (guint i = 0; i < keys->len && i < TLS_TOTALS_SHOWN; i++)
     {
       const char *key = keys->pdata[i];
@@ -186,14 +188,15 @@ ws_tls_totals_text (const ws_counters *st, GString *o, void (*str) (GString *, c
       if (*sni)
         str (o, sni);
       else
-        g_string_append (o, "(no SNI)");
-      g_string_append (o, " at ");
+        g_string_append (o, _("(no SNI)"));
+      /* TRANSLATORS: "wss.example.com at 10.0.0.1:443" */
+      g_string_append (o, _(" at "));
       str (o, tab + 1);
       g_string_append_printf (o, ": %" G_GUINT64_FORMAT "\n",
                               *(guint64 *) g_hash_table_lookup (tls_totals, key));
     }
   if (keys->len > TLS_TOTALS_SHOWN)
-    g_string_append_printf (o, "      (%u more)\n", keys->len - TLS_TOTALS_SHOWN);
+    g_string_append_printf (o, _("      (%u more)\n"), keys->len - TLS_TOTALS_SHOWN);
 }
 
 const char *

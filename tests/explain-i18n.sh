@@ -150,7 +150,7 @@ for b in bad[:5]:
 sys.exit(1 if bad else 0)
 PY
 for l in pt_BR ar; do
-  check_todo "issue 19: strings added this session not yet translated" "$l: no page of the knowledge base keeps an English line or sentence ($i pages)" \
+  check "$l: no page of the knowledge base keeps an English line or sentence ($i pages)" \
     "$PYTHON" "$tmp/english.py" "$tmp/pages" "$l"
 done
 # the check itself: an English page compared with itself is caught

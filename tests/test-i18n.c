@@ -75,11 +75,25 @@ test_width (void)
     { "\xe2\x80\x8e" "--r", 3 },                  /* LRM takes none */
     { "مُرِّر", 3 },                               /* harakat take none */
     { "\xe2\x82\xac", 1 },                        /* U+20AC: one column */
+    { "e\xcc\x81", 1 },                            /* a combining acute takes none */
+    { "\xe6\x97\xa5\xe6\x9c\xac", 4 },              /* CJK: two columns each */
+    { "\xef\xbc\xa1", 2 },                        /* U+FF21 fullwidth A: two */
+    { "a\xff" "b", 3 },                            /* an invalid byte: one */
   };
   for (size_t i = 0; i < G_N_ELEMENTS (cases); i++)
     g_assert_cmpuint (ws_i18n_width (cases[i].s, strlen (cases[i].s)), ==, cases[i].w);
   /* a cut sequence at the end counts once and reads nothing past len */
   g_assert_cmpuint (ws_i18n_width ("a\xd8", 2), ==, 2);
+
+  /* where a cut to n columns ends: never inside a character, the harakat
+   * kept with their letter, a wide character not split */
+  const char *ar = "مُرِّر";
+  g_assert_cmpstr (ws_i18n_cols_end (ar, strlen (ar), 2), ==, "ر");
+  const char *cjk = "\xe6\x97\xa5\xe6\x9c\xac";
+  g_assert_true (ws_i18n_cols_end (cjk, strlen (cjk), 3) == cjk + 3);
+  const char *abc = "abc";
+  g_assert_true (ws_i18n_cols_end (abc, 3, 2) == abc + 2);
+  g_assert_true (ws_i18n_cols_end (abc, 3, 10) == abc + 3);
 }
 
 static void
