@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "workers.h"
 
 static volatile sig_atomic_t got_stop, got_hup, got_usr1;
 static bool use_syslog;
@@ -155,11 +156,25 @@ detach (void)
   return true;
 }
 
+/* The counters of the run: with workers, summed over them. */
+static const ws_counters *
+run_counters (ws_workers *wk, ws_counters *sum)
+{
+  if (!wk)
+    return &ws_stats;
+  ws_workers_counters (wk, sum);
+  return sum;
+}
+
 static void
-log_stats (ws_capture *cap, ws_analyzer *a, ws_writer *w)
+log_stats (ws_capture *cap, ws_workers *wk, ws_analyzer *a, ws_writer *w)
 {
   unsigned recv = 0, drop = 0, ifdrop = 0;
-  bool have = cap && ws_capture_stats (cap, &recv, &drop, &ifdrop);
+  bool have = wk ? ws_workers_kernel_stats (wk, &recv, &drop, &ifdrop)
+                 : cap && ws_capture_stats (cap, &recv, &drop, &ifdrop);
+  ws_counters sum;
+  const ws_counters *st = run_counters (wk, &sum);
+  size_t tracked = wk ? ws_workers_tracked (wk) : ws_analyzer_tracked (a);
   logmsg (LOG_INFO,
           "stats: packets %" G_GUINT64_FORMAT " (kernel: received %u, dropped %u, interface dropped %u%s), "
           "connections tracked %zu, records held %zu, written %" G_GUINT64_FORMAT ", "
@@ -177,19 +192,19 @@ log_stats (ws_capture *cap, ws_analyzer *a, ws_writer *w)
           " (no upgrade from the start %" G_GUINT64_FORMAT ", mid-stream evidence too weak %"
           G_GUINT64_FORMAT "), other upgrades %" G_GUINT64_FORMAT
           ", TLS %" G_GUINT64_FORMAT,
-          ws_stats.packets, recv, drop, ifdrop, have ? "" : ", unavailable",
-          ws_analyzer_tracked (a), ws_analyzer_held (a), ws_stats.ws_connections,
-          ws_stats.evicted, ws_stats.reassembly_limit_hits, ws_stats.inflate_limit_hits,
-          ws_stats.header_limit_hits, ws_writer_backlog (w), ws_writer_dropped (w),
-          ws_stats.ip_fragments, ws_stats.ip_reassembled, ws_stats.ip_frag_dropped,
-          ws_stats.tunneled_packets, ws_stats.not_ip_packets,
-          ws_stats.unknown_ethertype_packets, ws_stats.not_tcp_packets,
-          ws_stats.inner_not_tcp_packets,
-          ws_stats.unknown_tunnel_packets, ws_stats.tunnel_too_deep_packets,
-          ws_stats.malformed_tunnel_packets, ws_stats.unsupported_link_packets,
-          ws_stats.rejected_no_upgrade + ws_stats.rejected_midstream,
-          ws_stats.rejected_no_upgrade, ws_stats.rejected_midstream, ws_stats.other_upgrades,
-          ws_stats.tls_connections);
+          st->packets, recv, drop, ifdrop, have ? "" : ", unavailable",
+          tracked, ws_analyzer_held (a), st->ws_connections,
+          st->evicted, st->reassembly_limit_hits, st->inflate_limit_hits,
+          st->header_limit_hits, ws_writer_backlog (w), ws_writer_dropped (w),
+          st->ip_fragments, st->ip_reassembled, st->ip_frag_dropped,
+          st->tunneled_packets, st->not_ip_packets,
+          st->unknown_ethertype_packets, st->not_tcp_packets,
+          st->inner_not_tcp_packets,
+          st->unknown_tunnel_packets, st->tunnel_too_deep_packets,
+          st->malformed_tunnel_packets, st->unsupported_link_packets,
+          st->rejected_no_upgrade + st->rejected_midstream,
+          st->rejected_no_upgrade, st->rejected_midstream, st->other_upgrades,
+          st->tls_connections);
 }
 
 static void
@@ -220,8 +235,13 @@ ws_daemon_run (const ws_daemon_opts *o)
   sigaction (SIGUSR1, &sa, NULL);
   signal (SIGPIPE, SIG_IGN);
 
-  ws_capture *cap = ws_capture_open_live (&o->live, &error);
-  if (!cap)
+  ws_capture *cap = NULL;
+  ws_workers *wk = NULL;
+  if (o->workers > 1)
+    wk = ws_workers_open (&o->live, o->workers, &error);
+  else
+    cap = ws_capture_open_live (&o->live, &error);
+  if (!cap && !wk)
     {
       g_printerr ("wsclosed: %s\n", error->message);
       return 2;
@@ -231,6 +251,7 @@ ws_daemon_run (const ws_daemon_opts *o)
     {
       g_printerr ("wsclosed: %s: cannot write pid file: %s\n", o->pidfile, g_strerror (errno));
       ws_capture_free (cap);
+      ws_workers_free (wk);
       return 1;
     }
   if (o->daemonize && !detach ())
@@ -239,6 +260,7 @@ ws_daemon_run (const ws_daemon_opts *o)
       if (pid_fd >= 0)
         close (pid_fd);
       ws_capture_free (cap);
+      ws_workers_free (wk);
       return 1;
     }
   if (pid_fd >= 0 && !write_pidfile (pid_fd))
@@ -255,6 +277,7 @@ ws_daemon_run (const ws_daemon_opts *o)
     {
       logmsg (LOG_ERR, "%s", error->message);
       ws_capture_free (cap);
+      ws_workers_free (wk);
       return 1;
     }
   FILE *out = ws_output_open (o->output, true, &error);
@@ -262,6 +285,7 @@ ws_daemon_run (const ws_daemon_opts *o)
     {
       logmsg (LOG_ERR, "cannot open output: %s", error->message);
       ws_capture_free (cap);
+      ws_workers_free (wk);
       return 3;
     }
 
@@ -271,6 +295,11 @@ ws_daemon_run (const ws_daemon_opts *o)
   logmsg (LOG_INFO, "capturing on %s%s%s", o->live.iface,
           o->live.filter && *o->live.filter ? " with filter " : "",
           o->live.filter ? o->live.filter : "");
+  if (wk)
+    {
+      logmsg (LOG_INFO, "%d workers (PACKET_FANOUT)", o->workers);
+      ws_workers_start (wk, &o->aopts);
+    }
 
   int64_t next_stats = o->stats_interval > 0
                        ? g_get_real_time () + (int64_t) (o->stats_interval * G_USEC_PER_SEC) : 0;
@@ -279,7 +308,19 @@ ws_daemon_run (const ws_daemon_opts *o)
   uint64_t failures_seen = 0;
   while (!got_stop)
     {
-      if (!cap)
+      if (wk)
+        {
+          /* each worker reopens its own handle: see workers.c */
+          ws_workers_pump (wk, a, 200);
+          char *msg;
+          bool failed;
+          while ((msg = ws_workers_take_message (wk, &failed)))
+            {
+              logmsg (failed ? LOG_WARNING : LOG_NOTICE, "%s", msg);
+              g_free (msg);
+            }
+        }
+      else if (!cap)
         {
           /* the interface went away: try again, waiting longer each time */
           nap (backoff * 1000);
@@ -297,18 +338,21 @@ ws_daemon_run (const ws_daemon_opts *o)
           logmsg (LOG_NOTICE, "capturing on %s again", o->live.iface);
           backoff = 1;
         }
-      struct pollfd pfd = { .fd = ws_capture_fd (cap), .events = POLLIN };
-      if (pfd.fd >= 0)
-        poll (&pfd, 1, 200);
-      g_clear_error (&error);
-      if (ws_capture_dispatch (cap, on_packet, a, &error) < 0)
+      if (cap)
         {
-          logmsg (LOG_ERR, "capture failed: %s; retrying in %d s", error->message, backoff);
-          ws_capture_free (cap);
-          cap = NULL;
-          continue;
+          struct pollfd pfd = { .fd = ws_capture_fd (cap), .events = POLLIN };
+          if (pfd.fd >= 0)
+            poll (&pfd, 1, 200);
+          g_clear_error (&error);
+          if (ws_capture_dispatch (cap, on_packet, a, &error) < 0)
+            {
+              logmsg (LOG_ERR, "capture failed: %s; retrying in %d s", error->message, backoff);
+              ws_capture_free (cap);
+              cap = NULL;
+              continue;
+            }
+          ws_analyzer_tick (a, g_get_real_time ());
         }
-      ws_analyzer_tick (a, g_get_real_time ());
 
       /* A record may fail and the next one drain the backlog before this
        * loop looks: go by the failure count, and report the recovery once
@@ -348,24 +392,29 @@ ws_daemon_run (const ws_daemon_opts *o)
       if (got_usr1)
         {
           got_usr1 = 0;
-          log_stats (cap, a, w);
+          log_stats (cap, wk, a, w);
         }
       if (next_stats && g_get_real_time () >= next_stats)
         {
-          log_stats (cap, a, w);
+          log_stats (cap, wk, a, w);
           next_stats += (int64_t) (o->stats_interval * G_USEC_PER_SEC);
         }
     }
 
-  logmsg (LOG_INFO, "stopping: writing %zu open connections", ws_analyzer_tracked (a));
+  logmsg (LOG_INFO, "stopping: writing %zu open connections",
+          wk ? ws_workers_tracked (wk) : ws_analyzer_tracked (a));
+  if (wk)
+    ws_workers_stop (wk, a);
   ws_analyzer_finish (a);
-  ws_writer_finish (w, &ws_stats);
+  ws_counters sum;
+  ws_writer_finish (w, run_counters (wk, &sum));
   ws_writer_retry (w);
-  log_stats (cap, a, w);
+  log_stats (cap, wk, a, w);
   int rc = ws_writer_backlog (w) ? 3 : 0;
   ws_analyzer_free (a);
   ws_writer_free (w);
   ws_capture_free (cap);
+  ws_workers_free (wk);
   if (out != stdout)
     fclose (out);
   if (o->pidfile && unlink (o->pidfile) != 0)

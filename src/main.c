@@ -18,6 +18,7 @@
 #include "output.h"
 #include "report.h"
 #include "tlsconn.h"
+#include "workers.h"
 
 enum {
   EXIT_OK = 0,
@@ -58,6 +59,7 @@ static gboolean opt_daemon;
 static double opt_stats_interval;
 static gboolean hold_set, idle_set, stats_set;
 static gboolean opt_foreground;
+static gint opt_workers;
 
 /* Values before parsing, so that an option the command line did not give
  * can be told from one it gave (0 or a negative number is an error, and
@@ -118,6 +120,9 @@ static GOptionEntry live_entries[] = {
   { "daemon", 0, 0, G_OPTION_ARG_NONE, &opt_daemon, N_ ("Detach from the terminal (log to syslog)"), NULL },
   { "foreground", 0, 0, G_OPTION_ARG_NONE, &opt_foreground, N_ ("Stay in the foreground even if the configuration says daemon=true (systemd)"), NULL },
   { "pidfile", 0, 0, G_OPTION_ARG_FILENAME, &opt_pidfile, N_ ("Write the process id to FILE"), N_ ("FILE") },
+  { "workers", 0, 0, G_OPTION_ARG_INT, &opt_workers,
+    N_ ("Spread the capture over N threads, a connection on one of them (Linux "
+        "PACKET_FANOUT; default 1)"), N_ ("N") },
   { "stats-interval", 0, 0, G_OPTION_ARG_DOUBLE, &opt_stats_interval, N_ ("Log statistics every SECONDS (also on SIGUSR1)"), N_ ("SECONDS") },
   { "config", 'c', 0, G_OPTION_ARG_FILENAME, &opt_config, N_ ("Read settings from FILE (key file, group [wsclosed]; options win)"), N_ ("FILE") },
   { NULL }
@@ -232,6 +237,7 @@ check_limits (GError **error)
     { "max-ooo-bytes", opt_max_ooo }, { "max-inflate-bytes", opt_max_inflate },
     { "snaplen", opt_snaplen == UNSET_INT ? UNSET_INT64 : opt_snaplen },
     { "buffer-size", opt_bufsize == UNSET_INT ? UNSET_INT64 : opt_bufsize },
+    { "workers", opt_workers == UNSET_INT ? UNSET_INT64 : opt_workers },
   };
   for (size_t i = 0; i < G_N_ELEMENTS (lim); i++)
     if (lim[i].v != UNSET_INT64 && lim[i].v < 1)
@@ -240,6 +246,12 @@ check_limits (GError **error)
                      _("--%s %lld: must be at least 1"), lim[i].name, (long long) lim[i].v);
         return FALSE;
       }
+  if (opt_workers != UNSET_INT && opt_workers > WS_WORKERS_MAX)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("--workers %d: at most %d"), opt_workers, WS_WORKERS_MAX);
+      return FALSE;
+    }
   const struct { const char *name; double v; } dur[] = {
     { "hold", opt_hold }, { "idle-timeout", opt_idle }, { "stats-interval", opt_stats_interval },
   };
@@ -261,7 +273,7 @@ unset_to_defaults (void)
   for (size_t i = 0; i < G_N_ELEMENTS (i64); i++)
     if (*i64[i] == UNSET_INT64)
       *i64[i] = 0;
-  gint *i32[] = { &opt_snaplen, &opt_bufsize };
+  gint *i32[] = { &opt_snaplen, &opt_bufsize, &opt_workers };
   for (size_t i = 0; i < G_N_ELEMENTS (i32); i++)
     if (*i32[i] == UNSET_INT)
       *i32[i] = 0;
@@ -445,7 +457,7 @@ main (int argc, char **argv)
   g_option_context_add_group (ctx, lg);
   opt_hold = opt_idle = opt_stats_interval = UNSET_DOUBLE;
   opt_max_conns = opt_max_header = opt_max_ooo = opt_max_inflate = UNSET_INT64;
-  opt_snaplen = opt_bufsize = UNSET_INT;
+  opt_snaplen = opt_bufsize = opt_workers = UNSET_INT;
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
     {
       g_printerr (_("wsclosed: %s\nTry 'wsclosed --help'.\n"), error->message);
@@ -552,8 +564,12 @@ main (int argc, char **argv)
       d.pidfile = opt_pidfile;
       d.daemonize = opt_daemon && !opt_foreground;
       d.stats_interval = opt_stats_interval;
+      d.workers = opt_workers;
       return ws_daemon_run (&d);
     }
+  if (opt_workers > 1)
+    g_printerr (_("wsclosed: --workers %d ignored: a capture file is read by one thread "
+                  "(--workers is for -i)\n"), opt_workers);
 
   int n_errors = 0;
   ws_capture *cap = ws_capture_open_files (opt_read, filter, &n_errors, &error);
