@@ -175,6 +175,7 @@ log_stats (ws_capture *cap, ws_workers *wk, ws_analyzer *a, ws_writer *w)
   ws_counters sum;
   const ws_counters *st = run_counters (wk, &sum);
   size_t tracked = wk ? ws_workers_tracked (wk) : ws_analyzer_tracked (a);
+  g_autofree char *per_worker = wk ? ws_workers_describe (wk) : NULL;
   logmsg (LOG_INFO,
           "stats: packets %" G_GUINT64_FORMAT " (kernel: received %u, dropped %u, interface dropped %u%s), "
           "connections tracked %zu, records held %zu, written %" G_GUINT64_FORMAT ", "
@@ -191,7 +192,7 @@ log_stats (ws_capture *cap, ws_workers *wk, ws_analyzer *a, ws_writer *w)
           "; TCP streams rejected as not WebSocket %" G_GUINT64_FORMAT
           " (no upgrade from the start %" G_GUINT64_FORMAT ", mid-stream evidence too weak %"
           G_GUINT64_FORMAT "), other upgrades %" G_GUINT64_FORMAT
-          ", TLS %" G_GUINT64_FORMAT,
+          ", TLS %" G_GUINT64_FORMAT "%s%s",
           st->packets, recv, drop, ifdrop, have ? "" : ", unavailable",
           tracked, ws_analyzer_held (a), st->ws_connections,
           st->evicted, st->reassembly_limit_hits, st->inflate_limit_hits,
@@ -204,7 +205,7 @@ log_stats (ws_capture *cap, ws_workers *wk, ws_analyzer *a, ws_writer *w)
           st->malformed_tunnel_packets, st->unsupported_link_packets,
           st->rejected_no_upgrade + st->rejected_midstream,
           st->rejected_no_upgrade, st->rejected_midstream, st->other_upgrades,
-          st->tls_connections);
+          st->tls_connections, per_worker ? "; workers: " : "", per_worker ? per_worker : "");
 }
 
 static void

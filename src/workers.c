@@ -528,6 +528,17 @@ ws_workers_tracked (ws_workers *wk)
   return n;
 }
 
+char *
+ws_workers_describe (ws_workers *wk)
+{
+  GString *s = g_string_new ("received");
+  g_mutex_lock (&wk->lock);
+  for (int i = 0; i < wk->n; i++)
+    g_string_append_printf (s, "%s%u", i ? " + " : " ", wk->w[i]->recv);
+  g_mutex_unlock (&wk->lock);
+  return g_string_free (s, FALSE);
+}
+
 void
 ws_workers_counters (ws_workers *wk, ws_counters *sum)
 {

@@ -49,6 +49,8 @@ void ws_workers_stop (ws_workers *wk, ws_analyzer *a);
 bool ws_workers_kernel_stats (ws_workers *wk, unsigned *recv, unsigned *drop, unsigned *ifdrop);
 void ws_workers_counters (ws_workers *wk, ws_counters *sum);
 size_t ws_workers_tracked (ws_workers *wk);
+/* What each worker's handle received, for the log: "received 120 + 98". */
+char *ws_workers_describe (ws_workers *wk);
 
 /* A message a worker left for the log (its capture failed, or works
  * again), or NULL; g_free it.  *error: the capture failed. */
