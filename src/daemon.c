@@ -156,13 +156,15 @@ detach (void)
   return true;
 }
 
-/* The counters of the run: with workers, summed over them. */
+/* The counters of the run: with workers, theirs and a's summed into sum
+ * (ws_counters_clear it after). */
 static const ws_counters *
-run_counters (ws_workers *wk, ws_counters *sum)
+run_counters (ws_workers *wk, ws_analyzer *a, ws_counters *sum)
 {
   if (!wk)
-    return &ws_stats;
+    return ws_analyzer_counters (a);
   ws_workers_counters (wk, sum);
+  ws_counters_add (sum, ws_analyzer_counters (a));
   return sum;
 }
 
@@ -172,8 +174,8 @@ log_stats (ws_capture *cap, ws_workers *wk, ws_analyzer *a, ws_writer *w)
   unsigned recv = 0, drop = 0, ifdrop = 0;
   bool have = wk ? ws_workers_kernel_stats (wk, &recv, &drop, &ifdrop)
                  : cap && ws_capture_stats (cap, &recv, &drop, &ifdrop);
-  ws_counters sum;
-  const ws_counters *st = run_counters (wk, &sum);
+  ws_counters sum = { 0 };
+  const ws_counters *st = run_counters (wk, a, &sum);
   size_t tracked = wk ? ws_workers_tracked (wk) : ws_analyzer_tracked (a);
   g_autofree char *per_worker = wk ? ws_workers_describe (wk) : NULL;
   logmsg (LOG_INFO,
@@ -206,6 +208,7 @@ log_stats (ws_capture *cap, ws_workers *wk, ws_analyzer *a, ws_writer *w)
           st->rejected_no_upgrade + st->rejected_midstream,
           st->rejected_no_upgrade, st->rejected_midstream, st->other_upgrades,
           st->tls_connections, per_worker ? "; workers: " : "", per_worker ? per_worker : "");
+  ws_counters_clear (&sum);
 }
 
 static void
@@ -292,14 +295,14 @@ ws_daemon_run (const ws_daemon_opts *o)
 
   ws_writer *w = ws_writer_new (out, o->fmt, true);
   ws_writer_set_backlog (w, o->backlog_bytes);
-  ws_analyzer *a = ws_analyzer_new (&o->aopts, w);
+  ws_analyzer *a = ws_analyzer_new (&o->aopts, o->settings, w);
   logmsg (LOG_INFO, "capturing on %s%s%s", o->live.iface,
           o->live.filter && *o->live.filter ? " with filter " : "",
           o->live.filter ? o->live.filter : "");
   if (wk)
     {
       logmsg (LOG_INFO, "%d workers (PACKET_FANOUT)", o->workers);
-      ws_workers_start (wk, &o->aopts);
+      ws_workers_start (wk, &o->aopts, o->settings);
     }
 
   int64_t next_stats = o->stats_interval > 0
@@ -407,8 +410,9 @@ ws_daemon_run (const ws_daemon_opts *o)
   if (wk)
     ws_workers_stop (wk, a);
   ws_analyzer_finish (a);
-  ws_counters sum;
-  ws_writer_finish (w, run_counters (wk, &sum));
+  ws_counters sum = { 0 };
+  ws_writer_finish (w, run_counters (wk, a, &sum));
+  ws_counters_clear (&sum);
   ws_writer_retry (w);
   log_stats (cap, wk, a, w);
   int rc = ws_writer_backlog (w) ? 3 : 0;

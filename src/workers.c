@@ -40,6 +40,8 @@
 #include <linux/if_packet.h>
 #endif
 
+#include "context.h"
+#include "keylog.h"
 #include "workers.h"
 
 #define QUEUE_MAX 65536
@@ -88,6 +90,8 @@ struct worker {
   int index;
   ws_capture *cap;          /* NULL while the interface is gone */
   ws_analyzer *a;
+  ws_settings set;          /* the run's, with a key log of its own */
+  ws_keylog *keylog;        /* owned, or NULL */
   GThread *thread;
   GQueue q;                 /* of item*, under wk->lock */
   /* as of the worker's last timer run, under wk->lock */
@@ -95,6 +99,7 @@ struct worker {
   bool have_kstats;
   unsigned recv_base, drop_base, ifdrop_base;   /* of handles closed */
   size_t tracked;
+  ws_counters cnt;          /* a copy of its analyzer's */
 };
 
 /* ---- the fanout group ---------------------------------------------------- */
@@ -266,6 +271,8 @@ snapshot (worker *w)
   bool have = w->cap && ws_capture_stats (w->cap, &r, &d, &i);
   size_t tracked = ws_analyzer_tracked (w->a);
   g_mutex_lock (&w->wk->lock);
+  ws_counters_clear (&w->cnt);
+  ws_counters_add (&w->cnt, ws_analyzer_counters (w->a));
   if (have)
     {
       w->recv = w->recv_base + r;
@@ -345,14 +352,32 @@ worker_main (gpointer data)
   return NULL;
 }
 
+/* A key log read from the same files, for one worker: a live key log is
+ * read again as it grows (ws_tls_refresh), which changes it. */
+static ws_keylog *
+own_keylog (const ws_settings *set)
+{
+  ws_keylog *kl = ws_keylog_new ();
+  for (char **p = set->tls.paths; *p; p++)
+    {
+      g_autoptr (GError) e = NULL;
+      ws_keylog_load_file (kl, *p, &e);   /* reported when main read it */
+    }
+  g_autoptr (GPtrArray) msgs = ws_keylog_take_messages (kl);
+  return kl;
+}
+
 void
-ws_workers_start (ws_workers *wk, const ws_analyzer_opts *aopts)
+ws_workers_start (ws_workers *wk, const ws_analyzer_opts *aopts, const ws_settings *settings)
 {
   wk->aopts = *aopts;
   for (int i = 0; i < wk->n; i++)
     {
       worker *w = wk->w[i];
-      w->a = ws_analyzer_new (aopts, NULL);
+      w->set = *settings;
+      if (settings->tls.keylog && settings->tls.paths && settings->tls.follow)
+        w->set.tls.keylog = w->keylog = own_keylog (settings);
+      w->a = ws_analyzer_new (aopts, &w->set, NULL);
       ws_analyzer_handoff h = { on_ended, on_started, on_refused, w };
       ws_analyzer_set_handoff (w->a, &h);
       char name[16];
@@ -542,8 +567,10 @@ ws_workers_describe (ws_workers *wk)
 void
 ws_workers_counters (ws_workers *wk, ws_counters *sum)
 {
-  (void) wk;
-  *sum = ws_stats;
+  g_mutex_lock (&wk->lock);
+  for (int i = 0; i < wk->n; i++)
+    ws_counters_add (sum, &wk->w[i]->cnt);
+  g_mutex_unlock (&wk->lock);
 }
 
 char *
@@ -586,6 +613,8 @@ ws_workers_free (ws_workers *wk)
           g_free (it);
         }
       ws_analyzer_free (w->a);
+      ws_keylog_free (w->keylog);
+      ws_counters_clear (&w->cnt);
       ws_capture_free (w->cap);
       g_free (w);
     }

@@ -31,8 +31,11 @@ typedef struct ws_workers ws_workers;
  * privileges).  NULL with error set (the messages name the interface). */
 ws_workers *ws_workers_open (const ws_live_opts *live, int n, GError **error);
 
-/* Starts the threads, each with an analyzer of these options. */
-void ws_workers_start (ws_workers *wk, const ws_analyzer_opts *aopts);
+/* Starts the threads, each with an analyzer of these options and settings
+ * (borrowed; a worker reads its own copy of the key logs, so that a live
+ * key log grows in each without locks). */
+void ws_workers_start (ws_workers *wk, const ws_analyzer_opts *aopts,
+                       const ws_settings *settings);
 
 /* Waits up to timeout_ms for what the workers handed on, gives it to a in
  * capture-time order and runs a's timers at the time all workers have
@@ -47,6 +50,7 @@ void ws_workers_stop (ws_workers *wk, ws_analyzer *a);
  * ms old while they run, exact after ws_workers_stop): the kernel's
  * counts of every handle, the counters, the connections tracked. */
 bool ws_workers_kernel_stats (ws_workers *wk, unsigned *recv, unsigned *drop, unsigned *ifdrop);
+/* Adds the workers' counters to sum (ws_counters_clear it after). */
 void ws_workers_counters (ws_workers *wk, ws_counters *sum);
 size_t ws_workers_tracked (ws_workers *wk);
 /* What each worker's handle received, for the log: "received 120 + 98". */
