@@ -63,6 +63,7 @@ while read -r o; do
     format) v=json ;;
     output) v="$tmp/cfg-out" ;;
     hold|idle-timeout|stats-interval) v=1 ;;
+    workers) v=2 ;;  # at most 64 (with -r: ignored, with a notice)
     daemon) v=false ;;
     verbose|fast|inflate|no-utf8-check|no-redact|foreground|summary|abnormal|tls) v=true ;;
     *) v=100000 ;;
