@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "capture-private.h"
 
 void

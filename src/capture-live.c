@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include "capture.h"
 #include "capture-private.h"
 #include "decode.h"
 

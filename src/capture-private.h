@@ -7,10 +7,16 @@
 #ifndef WS_CAPTURE_PRIVATE_H
 #define WS_CAPTURE_PRIVATE_H
 
+#include <glib.h>
+#include <pcap/pcap.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 
-#include "capture.h"
+#include "pcapng.h"
+
+/* as in capture.h, which this does not include: capture.c includes this */
+typedef struct ws_capture ws_capture;
 
 /* libpcap's largest caplen for the link types we decode */
 #define MAX_CAPLEN 262144u
@@ -74,7 +80,7 @@ struct ws_capture {
   bool live;
   const char *cur_file;     /* of the packet being handed on */
   uint64_t cur_frame;
-  ws_idle_fn idle_fn;
+  void (*idle_fn) (void *user); /* a ws_idle_fn */
   void *idle_user;
   int late_errors;          /* reported while reading pcapng interfaces */
   volatile sig_atomic_t stop;
@@ -109,7 +115,8 @@ bool capture_compile_filter (pcap_t *p, const char *filter, struct bpf_program *
                              GError **error);
 
 typedef struct {
-  ws_packet_fn fn;
+  void (*fn) (void *user, int linktype, const struct pcap_pkthdr *h,
+              const uint8_t *data); /* a ws_packet_fn */
   void *user;
   int dlt;
   source *s;                /* a file: frames counted, filter run */

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "capture.h"
 #include "capture-private.h"
 
 /* The gzip stream: the first bytes, read to tell the format, are kept and

@@ -32,6 +32,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "capture-private.h"
 #include "decode.h"
 #include "pcapng.h"
