@@ -3,16 +3,21 @@
 # tcpreplay on one end of a veth pair inside a network namespace this script
 # creates, while `wsclosed -i` captures on the other end; report the kernel's
 # received/dropped counts (pcap_stats, from the daemon's SIGUSR1 line) at
-# several replay rates, and the highest rate with no drop.  Needs root and
-# tcpreplay (Debian package).  Traffic never leaves the namespace.
+# increasing replay rates, once for each --workers count in one run, and for
+# each the highest rate with no drop.  Needs root and tcpreplay (Debian
+# package).  Traffic never leaves the namespace.
 #
 #   bench/live.sh [CAPTURE]      (default: the 1k/200M benchmark capture)
 # Environment: WSCLOSED (default: the build tree's), LIVE_RATES (Mbit/s list,
-#   "top" for tcpreplay --topspeed; default "top 4000 2000 1000 500")
+#   increasing, "top" for tcpreplay --topspeed; default "250 500 1000 2000
+#   4000 top"), LIVE_WORKERS (default "1 2"), LIVE_BUFFER_KIB (the daemon's
+#   -B, per capture handle; default the daemon's own, 32768)
 set -u
 WSCLOSED=${WSCLOSED:-$(dirname "$0")/../src/wsclosed}
 CAP=${1:-/var/tmp/wsclosed-bench/c1000-s200M.pcap}
-RATES=${LIVE_RATES:-"top 4000 2000 1000 500"}
+RATES=${LIVE_RATES:-"250 500 1000 2000 4000 top"}
+WORKERS=${LIVE_WORKERS:-"1 2"}
+BUF=${LIVE_BUFFER_KIB:+-B $LIVE_BUFFER_KIB}
 NS=wsclosed-bench-$$
 [ "$(id -u)" -eq 0 ] || { echo "bench/live.sh: needs root" >&2; exit 1; }
 command -v tcpreplay >/dev/null || { echo "bench/live.sh: install tcpreplay" >&2; exit 1; }
@@ -31,31 +36,40 @@ ip netns exec "$NS" ip link set cap mtu 9000 up
 ip netns exec "$NS" ip link set lo up
 
 mb=$(($(stat -c %s "$CAP") / 1000000))
-echo "capture: $CAP ($mb MB)"
-printf '%-8s %10s %10s %12s %12s %10s\n' rate_Mbps replay_s sent received dropped drop_pct
-best=""
-for rate in $RATES; do
-  ip netns exec "$NS" "$WSCLOSED" -i cap -F json -o /dev/null --hold 1 --idle-timeout 30 \
-    2>"$tmp/err" &
-  dpid=$!
-  sleep 1
-  if [ "$rate" = top ]; then opt=--topspeed; else opt=--mbps=$rate; fi
-  start=$(date +%s.%N)
-  ip netns exec "$NS" tcpreplay -q -i rep $opt "$CAP" >"$tmp/rep" 2>&1
-  end=$(date +%s.%N)
-  sent=$(sed -n 's/.*Successful packets: *\([0-9]*\).*/\1/p' "$tmp/rep" | head -1)
-  sleep 1
-  kill -USR1 "$dpid"
-  sleep 1
-  kill -TERM "$dpid"
-  wait "$dpid" 2>/dev/null
-  dpid=""
-  line=$(grep 'stats:' "$tmp/err" | tail -1)
-  recv=$(sed -n 's/.*kernel: received \([0-9]*\).*/\1/p' <<<"$line")
-  drop=$(sed -n 's/.*kernel: received [0-9]*, dropped \([0-9]*\).*/\1/p' <<<"$line")
-  pct=$(awk -v d="${drop:-0}" -v r="${recv:-0}" 'BEGIN { printf "%.2f", r ? 100 * d / r : 0 }')
-  printf '%-8s %10.2f %10s %12s %12s %10s\n' "$rate" "$(echo "$end - $start" | bc)" \
-    "${sent:-?}" "${recv:-?}" "${drop:-?}" "$pct"
-  if [ "${drop:-1}" = 0 ] && [ -z "$best" ]; then best=$rate; fi
+echo "capture: $CAP ($mb MB); $(nproc) CPUs; buffer ${LIVE_BUFFER_KIB:-32768} KiB per handle"
+printf '%-8s %-8s %10s %10s %12s %12s %10s  %s\n' workers rate_Mbps replay_s sent received \
+  dropped drop_pct per_worker
+summary=""
+for n in $WORKERS; do
+  best=""
+  for rate in $RATES; do
+    # ip netns exec execs the program: $! is wsclosed's pid
+    ip netns exec "$NS" "$WSCLOSED" -i cap -F json -o /dev/null --hold 1 --idle-timeout 30 \
+      --workers "$n" $BUF 2>"$tmp/err" &
+    dpid=$!
+    sleep 1
+    if [ "$rate" = top ]; then opt=--topspeed; else opt=--mbps=$rate; fi
+    start=$(date +%s.%N)
+    ip netns exec "$NS" tcpreplay -q -i rep $opt "$CAP" >"$tmp/rep" 2>&1
+    end=$(date +%s.%N)
+    sent=$(sed -n 's/.*Successful packets: *\([0-9]*\).*/\1/p' "$tmp/rep" | head -1)
+    sleep 1
+    kill -USR1 "$dpid"
+    sleep 1
+    kill -TERM "$dpid"
+    for _ in $(seq 600); do kill -0 "$dpid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$dpid" 2>/dev/null
+    wait "$dpid" 2>/dev/null
+    dpid=""
+    line=$(grep 'stats:' "$tmp/err" | tail -1)
+    recv=$(sed -n 's/.*kernel: received \([0-9]*\).*/\1/p' <<<"$line")
+    drop=$(sed -n 's/.*kernel: received [0-9]*, dropped \([0-9]*\).*/\1/p' <<<"$line")
+    per=$(sed -n 's/.*; workers: received \(.*\)$/\1/p' <<<"$line")
+    pct=$(awk -v d="${drop:-0}" -v r="${recv:-0}" 'BEGIN { printf "%.2f", r ? 100 * d / r : 0 }')
+    printf '%-8s %-8s %10.2f %10s %12s %12s %10s  %s\n' "$n" "$rate" "$(echo "$end - $start" | bc)" \
+      "${sent:-?}" "${recv:-?}" "${drop:-?}" "$pct" "${per:--}"
+    if [ "${drop:-1}" = 0 ]; then best=$rate; fi
+  done
+  summary+="--workers $n: highest rate with no kernel drop: ${best:-none of those tried}"$'\n'
 done
-echo "highest rate with no kernel drop: ${best:-none of those tried}"
+printf '%s' "$summary"

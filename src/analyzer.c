@@ -22,6 +22,7 @@ struct ws_analyzer {
   ws_writer *writer;
   ws_analyzer_record_fn record_fn;  /* instead of the writer when set */
   void *record_user;
+  ws_analyzer_handoff handoff;  /* a live worker's: set when ended is */
   ws_ipfrag *frag;        /* IP fragments waiting for the rest */
   ws_tcp *tcp;
   ws_conn **held;         /* ended WebSocket records, in end order: a ring */
@@ -240,6 +241,18 @@ on_end (ws_conn *c, void *user)
     }
   st->tcp_connections++;
   ws_conn_release (c);
+  if (a->handoff.ended)
+    {
+      a->handoff.ended (c, a->handoff.user);
+      return;
+    }
+  ws_analyzer_put_ended (a, c);
+}
+
+void
+ws_analyzer_put_ended (ws_analyzer *a, ws_conn *c)
+{
+  c->ctx = &a->ctx;   /* from a live worker: counted and read here from now */
   ws_conn_index_put (a->briefs, c, false);
   held_push (a, c);
   /* bounded: a burst of endings is written early rather than held */
@@ -253,9 +266,21 @@ static void
 note_start (ws_conn *c, void *user)
 {
   ws_analyzer *a = user;
+  if (a->handoff.started)
+    {
+      a->handoff.started (c, a->handoff.user);
+      return;
+    }
   if (ws_conn_index_has (a->briefs, c->id))
     return;
   ws_conn_index_put (a->briefs, c, true);
+}
+
+void
+ws_analyzer_put_started (ws_analyzer *a, const ws_conn_brief *b)
+{
+  if (!ws_conn_index_has (a->briefs, b->id))
+    ws_conn_index_put_brief (a->briefs, b);
 }
 
 /* A connection attempt an RST answered: the restart rule asks whether
@@ -264,8 +289,26 @@ static void
 note_refused (ws_conn *c, void *user)
 {
   ws_analyzer *a = user;
+  if (a->handoff.refused)
+    {
+      a->handoff.refused (c, a->handoff.user);
+      return;
+    }
   ws_conn_index_note_refused (a->briefs, &c->addr[WS_SIDE_CLIENT], &c->addr[WS_SIDE_SERVER],
                               c->port[WS_SIDE_SERVER], c->start_us);
+}
+
+void
+ws_analyzer_put_refused (ws_analyzer *a, const ws_addr *client, const ws_addr *server,
+                         uint16_t server_port, int64_t ts_us)
+{
+  ws_conn_index_note_refused (a->briefs, client, server, server_port, ts_us);
+}
+
+void
+ws_analyzer_set_handoff (ws_analyzer *a, const ws_analyzer_handoff *h)
+{
+  a->handoff = *h;
 }
 
 /* The fragment counters into the totals.  Assigned, not added, so calling

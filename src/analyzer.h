@@ -13,6 +13,7 @@
 
 #include "conn.h"
 #include "output.h"
+#include "window.h"
 
 typedef struct ws_analyzer ws_analyzer;
 
@@ -36,6 +37,23 @@ ws_analyzer *ws_analyzer_new (const ws_analyzer_opts *o, const ws_settings *s,
 typedef bool (*ws_analyzer_record_fn) (const ws_conn *c, void *user);
 void ws_analyzer_set_record_fn (ws_analyzer *a, ws_analyzer_record_fn fn, void *user);
 void ws_analyzer_free (ws_analyzer *a);
+
+/* Live workers (workers.c): a worker's analyzer runs decode and TCP and
+ * hands what the cross-connection window and the writer need to these
+ * functions instead of keeping it; one analyzer on another thread takes
+ * it with the ws_analyzer_put_ functions, holds, diagnoses and writes. */
+typedef struct {
+  void (*ended) (ws_conn *c, void *user);          /* a record: c is taken */
+  void (*started) (const ws_conn *c, void *user);  /* now WebSocket, open */
+  void (*refused) (const ws_conn *c, void *user);  /* an attempt an RST answered */
+  void *user;
+} ws_analyzer_handoff;
+void ws_analyzer_set_handoff (ws_analyzer *a, const ws_analyzer_handoff *h);
+/* c (released: ws_conn_release) is taken, and belongs to a's context. */
+void ws_analyzer_put_ended (ws_analyzer *a, ws_conn *c);
+void ws_analyzer_put_started (ws_analyzer *a, const ws_conn_brief *b);
+void ws_analyzer_put_refused (ws_analyzer *a, const ws_addr *client, const ws_addr *server,
+                              uint16_t server_port, int64_t ts_us);
 
 void ws_analyzer_packet (ws_analyzer *a, int linktype, const struct pcap_pkthdr *h,
                          const uint8_t *data);

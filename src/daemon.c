@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "workers.h"
 
 static volatile sig_atomic_t got_stop, got_hup, got_usr1;
 static bool use_syslog;
@@ -155,12 +156,28 @@ detach (void)
   return true;
 }
 
-static void
-log_stats (ws_capture *cap, ws_analyzer *a, ws_writer *w)
+/* The counters of the run: with workers, theirs and a's summed into sum
+ * (ws_counters_clear it after). */
+static const ws_counters *
+run_counters (ws_workers *wk, ws_analyzer *a, ws_counters *sum)
 {
-  const ws_counters *st = ws_analyzer_counters (a);
+  if (!wk)
+    return ws_analyzer_counters (a);
+  ws_workers_counters (wk, sum);
+  ws_counters_add (sum, ws_analyzer_counters (a));
+  return sum;
+}
+
+static void
+log_stats (ws_capture *cap, ws_workers *wk, ws_analyzer *a, ws_writer *w)
+{
   unsigned recv = 0, drop = 0, ifdrop = 0;
-  bool have = cap && ws_capture_stats (cap, &recv, &drop, &ifdrop);
+  bool have = wk ? ws_workers_kernel_stats (wk, &recv, &drop, &ifdrop)
+                 : cap && ws_capture_stats (cap, &recv, &drop, &ifdrop);
+  ws_counters sum = { 0 };
+  const ws_counters *st = run_counters (wk, a, &sum);
+  size_t tracked = wk ? ws_workers_tracked (wk) : ws_analyzer_tracked (a);
+  g_autofree char *per_worker = wk ? ws_workers_describe (wk) : NULL;
   logmsg (LOG_INFO,
           "stats: packets %" G_GUINT64_FORMAT " (kernel: received %u, dropped %u, interface dropped %u%s), "
           "connections tracked %zu, records held %zu, written %" G_GUINT64_FORMAT ", "
@@ -177,9 +194,9 @@ log_stats (ws_capture *cap, ws_analyzer *a, ws_writer *w)
           "; TCP streams rejected as not WebSocket %" G_GUINT64_FORMAT
           " (no upgrade from the start %" G_GUINT64_FORMAT ", mid-stream evidence too weak %"
           G_GUINT64_FORMAT "), other upgrades %" G_GUINT64_FORMAT
-          ", TLS %" G_GUINT64_FORMAT,
+          ", TLS %" G_GUINT64_FORMAT "%s%s",
           st->packets, recv, drop, ifdrop, have ? "" : ", unavailable",
-          ws_analyzer_tracked (a), ws_analyzer_held (a), st->ws_connections,
+          tracked, ws_analyzer_held (a), st->ws_connections,
           st->evicted, st->reassembly_limit_hits, st->inflate_limit_hits,
           st->header_limit_hits, ws_writer_backlog (w), ws_writer_dropped (w),
           st->ip_fragments, st->ip_reassembled, st->ip_frag_dropped,
@@ -190,7 +207,8 @@ log_stats (ws_capture *cap, ws_analyzer *a, ws_writer *w)
           st->malformed_tunnel_packets, st->unsupported_link_packets,
           st->rejected_no_upgrade + st->rejected_midstream,
           st->rejected_no_upgrade, st->rejected_midstream, st->other_upgrades,
-          st->tls_connections);
+          st->tls_connections, per_worker ? "; workers: " : "", per_worker ? per_worker : "");
+  ws_counters_clear (&sum);
 }
 
 static void
@@ -274,6 +292,7 @@ pidfile_remove (const char *pidfile)
 typedef struct {
   const ws_daemon_opts *o;
   ws_capture *cap;               /* NULL while the interface is gone */
+  ws_workers *wk;                /* --workers > 1: the capture threads (and no cap) */
   FILE *out;
   ws_writer *w;
   ws_analyzer *a;
@@ -350,23 +369,43 @@ output_reopen (live_loop *l, GError **error)
 
 /* One turn of the capture loop: wait for packets (200 ms at most), take
  * them, then the writer, signals and stats. */
+/* Workers: merge what they handed over (200 ms at most), and log what
+ * they have to say (each reopens its own handle: see workers.c). */
+static void
+workers_turn (live_loop *l)
+{
+  ws_workers_pump (l->wk, l->a, 200);
+  char *msg;
+  bool failed;
+  while ((msg = ws_workers_take_message (l->wk, &failed)))
+    {
+      logmsg (failed ? LOG_WARNING : LOG_NOTICE, "%s", msg);
+      g_free (msg);
+    }
+}
+
 static void
 live_turn (live_loop *l, GError **error)
 {
-  if (!l->cap && !capture_reopen (l, error))
-    return;
-  struct pollfd pfd = { .fd = ws_capture_fd (l->cap), .events = POLLIN };
-  if (pfd.fd >= 0)
-    poll (&pfd, 1, 200);
-  g_clear_error (error);
-  if (ws_capture_dispatch (l->cap, on_packet, l->a, error) < 0)
+  if (l->wk)
+    workers_turn (l);
+  else
     {
-      logmsg (LOG_ERR, "capture failed: %s; retrying in %d s", (*error)->message, l->backoff);
-      ws_capture_free (l->cap);
-      l->cap = NULL;
-      return;
+      if (!l->cap && !capture_reopen (l, error))
+        return;
+      struct pollfd pfd = { .fd = ws_capture_fd (l->cap), .events = POLLIN };
+      if (pfd.fd >= 0)
+        poll (&pfd, 1, 200);
+      g_clear_error (error);
+      if (ws_capture_dispatch (l->cap, on_packet, l->a, error) < 0)
+        {
+          logmsg (LOG_ERR, "capture failed: %s; retrying in %d s", (*error)->message, l->backoff);
+          ws_capture_free (l->cap);
+          l->cap = NULL;
+          return;
+        }
+      ws_analyzer_tick (l->a, g_get_real_time ());
     }
-  ws_analyzer_tick (l->a, g_get_real_time ());
   output_watch (l);
   if (got_hup)
     {
@@ -376,11 +415,11 @@ live_turn (live_loop *l, GError **error)
   if (got_usr1)
     {
       got_usr1 = 0;
-      log_stats (l->cap, l->a, l->w);
+      log_stats (l->cap, l->wk, l->a, l->w);
     }
   if (l->next_stats && g_get_real_time () >= l->next_stats)
     {
-      log_stats (l->cap, l->a, l->w);
+      log_stats (l->cap, l->wk, l->a, l->w);
       l->next_stats += (int64_t) (l->o->stats_interval * G_USEC_PER_SEC);
     }
 }
@@ -391,8 +430,13 @@ ws_daemon_run (const ws_daemon_opts *o)
   g_autoptr (GError) error = NULL;
   signals_install ();
 
-  ws_capture *cap = ws_capture_open_live (&o->live, &error);
-  if (!cap)
+  ws_capture *cap = NULL;
+  ws_workers *wk = NULL;
+  if (o->workers > 1)
+    wk = ws_workers_open (&o->live, o->workers, &error);
+  else
+    cap = ws_capture_open_live (&o->live, &error);
+  if (!cap && !wk)
     {
       g_printerr ("wsclosed: %s\n", error->message);
       return 2;
@@ -401,6 +445,7 @@ ws_daemon_run (const ws_daemon_opts *o)
   if (rc != 0)
     {
       ws_capture_free (cap);
+      ws_workers_free (wk);
       return rc;
     }
   FILE *out = ws_output_open (o->output, true, &error);
@@ -408,6 +453,7 @@ ws_daemon_run (const ws_daemon_opts *o)
     {
       logmsg (LOG_ERR, "cannot open output: %s", error->message);
       ws_capture_free (cap);
+      ws_workers_free (wk);
       return 3;
     }
 
@@ -417,24 +463,35 @@ ws_daemon_run (const ws_daemon_opts *o)
   logmsg (LOG_INFO, "capturing on %s%s%s", o->live.iface,
           o->live.filter && *o->live.filter ? " with filter " : "",
           o->live.filter ? o->live.filter : "");
+  if (wk)
+    {
+      logmsg (LOG_INFO, "%d workers (PACKET_FANOUT)", o->workers);
+      ws_workers_start (wk, &o->aopts, o->settings);
+    }
 
   live_loop l = {
-    .o = o, .cap = cap, .out = out, .w = w, .a = a, .backoff = 1,
+    .o = o, .cap = cap, .wk = wk, .out = out, .w = w, .a = a, .backoff = 1,
     .next_stats = o->stats_interval > 0
                   ? g_get_real_time () + (int64_t) (o->stats_interval * G_USEC_PER_SEC) : 0,
   };
   while (!got_stop)
     live_turn (&l, &error);
 
-  logmsg (LOG_INFO, "stopping: writing %zu open connections", ws_analyzer_tracked (a));
+  logmsg (LOG_INFO, "stopping: writing %zu open connections",
+          wk ? ws_workers_tracked (wk) : ws_analyzer_tracked (a));
+  if (wk)
+    ws_workers_stop (wk, a);
   ws_analyzer_finish (a);
-  ws_writer_finish (w, ws_analyzer_counters (a));
+  ws_counters sum = { 0 };
+  ws_writer_finish (w, run_counters (wk, a, &sum));
+  ws_counters_clear (&sum);
   ws_writer_retry (w);
-  log_stats (l.cap, a, w);
+  log_stats (l.cap, wk, a, w);
   rc = ws_writer_backlog (w) ? 3 : 0;
   ws_analyzer_free (a);
   ws_writer_free (w);
   ws_capture_free (l.cap);
+  ws_workers_free (wk);
   if (l.out != stdout)
     fclose (l.out);
   pidfile_remove (o->pidfile);

@@ -27,6 +27,7 @@ typedef struct {
   double stats_interval;     /* seconds; 0 off */
   size_t backlog_bytes;      /* output kept while the file cannot be written */
   int max_backoff_s;         /* longest wait between reopen attempts */
+  int workers;               /* > 1: capture threads (workers.h) */
 } ws_daemon_opts;
 
 void ws_daemon_opts_init (ws_daemon_opts *o);

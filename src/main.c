@@ -18,6 +18,7 @@
 #include "i18n.h"
 #include "output.h"
 #include "report.h"
+#include "workers.h"
 #include "tlsconn.h"
 
 enum {
@@ -64,6 +65,7 @@ static gboolean opt_daemon;
 static double opt_stats_interval;
 static gboolean hold_set, idle_set, stats_set;
 static gboolean opt_foreground;
+static gint opt_workers;
 /* `wsclosed report`'s own */
 static char *rep_html, *rep_db, *rep_label;
 static gboolean rep_history;
@@ -142,6 +144,9 @@ static const ws_option options[] = {
   { OPT_LIVE, { "foreground", 0, 0, G_OPTION_ARG_NONE, &opt_foreground, N_ ("Stay in the foreground even if the configuration says daemon=true (systemd)"), NULL } },
   { OPT_LIVE, { "pidfile", 0, 0, G_OPTION_ARG_FILENAME, &opt_pidfile, N_ ("Write the process id to FILE"), N_ ("FILE") } },
   { OPT_LIVE, { "stats-interval", 0, 0, G_OPTION_ARG_DOUBLE, &opt_stats_interval, N_ ("Log statistics every SECONDS (also on SIGUSR1)"), N_ ("SECONDS") } },
+  { OPT_LIVE, { "workers", 0, 0, G_OPTION_ARG_INT, &opt_workers,
+    N_ ("Spread the capture over N threads, a connection on one of them (Linux "
+        "PACKET_FANOUT; default 1)"), N_ ("N") } },
   { OPT_LIVE, { "config", 'c', 0, G_OPTION_ARG_FILENAME, &opt_config, N_ ("Read settings from FILE (key file, group [wsclosed]; options win)"), N_ ("FILE") } },
   { OPT_REPORT, { "html", 0, 0, G_OPTION_ARG_FILENAME, &rep_html,
       "Also write the report as one self-contained HTML page", "FILE" } },
@@ -283,6 +288,7 @@ check_limits (GError **error)
     { "max-ooo-bytes", opt_max_ooo }, { "max-inflate-bytes", opt_max_inflate },
     { "snaplen", opt_snaplen == UNSET_INT ? UNSET_INT64 : opt_snaplen },
     { "buffer-size", opt_bufsize == UNSET_INT ? UNSET_INT64 : opt_bufsize },
+    { "workers", opt_workers == UNSET_INT ? UNSET_INT64 : opt_workers },
   };
   for (size_t i = 0; i < G_N_ELEMENTS (lim); i++)
     if (lim[i].v != UNSET_INT64 && lim[i].v < 1)
@@ -291,6 +297,12 @@ check_limits (GError **error)
                      _("--%s %lld: must be at least 1"), lim[i].name, (long long) lim[i].v);
         return FALSE;
       }
+  if (opt_workers != UNSET_INT && opt_workers > WS_WORKERS_MAX)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("--workers %d: at most %d"), opt_workers, WS_WORKERS_MAX);
+      return FALSE;
+    }
   const struct { const char *name; double v; } dur[] = {
     { "hold", opt_hold }, { "idle-timeout", opt_idle }, { "stats-interval", opt_stats_interval },
   };
@@ -312,7 +324,7 @@ unset_to_defaults (void)
   for (size_t i = 0; i < G_N_ELEMENTS (i64); i++)
     if (*i64[i] == UNSET_INT64)
       *i64[i] = 0;
-  gint *i32[] = { &opt_snaplen, &opt_bufsize };
+  gint *i32[] = { &opt_snaplen, &opt_bufsize, &opt_workers };
   for (size_t i = 0; i < G_N_ELEMENTS (i32); i++)
     if (*i32[i] == UNSET_INT)
       *i32[i] = 0;
@@ -527,7 +539,7 @@ options_parse (int *argc, char ***argv)
   g_autoptr (GOptionContext) ctx = options_context ();
   opt_hold = opt_idle = opt_stats_interval = UNSET_DOUBLE;
   opt_max_conns = opt_max_header = opt_max_ooo = opt_max_inflate = UNSET_INT64;
-  opt_snaplen = opt_bufsize = UNSET_INT;
+  opt_snaplen = opt_bufsize = opt_workers = UNSET_INT;
   if (!g_option_context_parse (ctx, argc, argv, &error))
     {
       g_printerr (_("wsclosed: %s\nTry 'wsclosed --help'.\n"), error->message);
@@ -642,6 +654,7 @@ run_live (ws_format fmt, const char *filter)
   d.daemonize = opt_daemon && !opt_foreground;
   d.stats_interval = opt_stats_interval;
   d.settings = &settings;
+  d.workers = opt_workers;
   return ws_daemon_run (&d);
 }
 
@@ -695,6 +708,9 @@ run_files (ws_format fmt, const char *filter)
 {
   int n_errors = 0, rc;
   FILE *out = NULL;
+  if (opt_workers > 1)
+    g_printerr (_("wsclosed: --workers %d ignored: a capture file is read by one thread "
+                  "(--workers is for -i)\n"), opt_workers);
   ws_capture *cap = files_open (filter, &n_errors, &out, &rc);
   if (!cap)
     return rc;

@@ -391,15 +391,24 @@ ws_conn_index_has (const ws_conn_index *ix, uint64_t id)
 void
 ws_conn_index_put (ws_conn_index *ix, const ws_conn *c, bool open)
 {
-  ix_slot *sl = ix_find (ix, c->id);
+  ws_conn_brief b;
+
+  ws_conn_brief_fill (&b, c);
+  if (open)
+    b.end_us = 0;
+  ws_conn_index_put_brief (ix, &b);
+}
+
+void
+ws_conn_index_put_brief (ws_conn_index *ix, const ws_conn_brief *b)
+{
+  ix_slot *sl = ix_find (ix, b->id);
   uint32_t s;
 
   if (sl)
     {
       ws_conn_brief old = sl->b;
-      ws_conn_brief_fill (&sl->b, c);
-      if (open)
-        sl->b.end_us = 0;
+      sl->b = *b;
       ix_link (ix, (uint32_t) (sl - ix_slot_at (ix, 0)), &old);
       return;
     }
@@ -425,11 +434,9 @@ ws_conn_index_put (ws_conn_index *ix, const ws_conn *c, bool open)
       s = ix->n_slots++;
     }
   sl = ix_slot_at (ix, s);
-  ws_conn_brief_fill (&sl->b, c);
-  if (open)
-    sl->b.end_us = 0;
+  sl->b = *b;
   sl->seq = ix->next_seq++;
-  ix_id_add (ix, c->id, s);
+  ix_id_add (ix, b->id, s);
   ix->count++;
   ix_link (ix, s, NULL);
 }

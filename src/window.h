@@ -54,6 +54,9 @@ bool ws_conn_index_has (const ws_conn_index *ix, uint64_t id);
  * order; one already there is refilled in its place.  open: note it with
  * end_us 0 (still open). */
 void ws_conn_index_put (ws_conn_index *ix, const ws_conn *c, bool open);
+/* The same with a brief filled already (by ws_conn_brief_fill, end_us 0
+ * while open): live workers fill it on their thread (workers.c). */
+void ws_conn_index_put_brief (ws_conn_index *ix, const ws_conn_brief *b);
 /* Drop the briefs of connections that ended before cutoff_us. */
 void ws_conn_index_prune (ws_conn_index *ix, int64_t cutoff_us);
 size_t ws_conn_index_size (const ws_conn_index *ix);

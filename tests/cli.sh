@@ -64,6 +64,7 @@ while read -r o; do
     output) v="$tmp/cfg-out" ;;
     hold|idle-timeout|stats-interval) v=1 ;;
     daemon|follow) v=false ;;  # follow=true would wait for the file to grow
+    workers) v=2 ;;  # at most 64 (with -r: ignored, with a notice)
     verbose|fast|inflate|no-utf8-check|no-redact|foreground|summary|abnormal|tls) v=true ;;
     *) v=100000 ;;
   esac
