@@ -587,6 +587,12 @@ ws_capture_sources (const ws_capture *cap)
   return cap->sources->len;
 }
 
+void
+ws_capture_set_stop (ws_capture *cap, volatile sig_atomic_t *stop)
+{
+  cap->stop_flag = stop;
+}
+
 bool
 ws_capture_streaming (const ws_capture *cap)
 {

@@ -51,6 +51,12 @@ ws_capture *ws_capture_open_files (char **files, const char *filter, int *n_erro
 ws_capture *ws_capture_open_follow (const char *file, const char *filter,
                                     volatile sig_atomic_t *stop, int *n_errors, GError **error);
 
+/* A capture with a streaming source (standard input, a pipe or FIFO):
+ * reading ends when *stop becomes true (the caller's signal handler sets
+ * it), as with ws_capture_open_follow; the records still held are then
+ * the caller's to write. */
+void ws_capture_set_stop (ws_capture *cap, volatile sig_atomic_t *stop);
+
 /* Decryption secrets found in the files (pcapng Decryption Secrets Blocks,
  * e.g. as `editcap --inject-secrets tls,KEYLOG` writes them) go to fn with
  * their type (0x544c534b "TLSK": NSS key log lines) as they are read, those

@@ -411,8 +411,9 @@ load_keylogs (GError **error)
   return TRUE;
 }
 
-/* --follow: SIGINT or SIGTERM ends the reading (then every record still
- * held is written, as with -i); a second one ends the program. */
+/* --follow and a streaming input (-r -, a FIFO): SIGINT or SIGTERM ends
+ * the reading (then every record still held is written, as with -i); a
+ * second one ends the program. */
 static volatile sig_atomic_t follow_stop;
 
 static void
@@ -679,6 +680,14 @@ files_open (const char *filter, int *n_errors, FILE **out, int *rc)
         filter_hint (filter);
       *rc = EXIT_USAGE;
       return NULL;
+    }
+  if (!opt_follow && ws_capture_streaming (cap))
+    {
+      /* a pipe (tcpdump -w - | wsclosed -r -): Ctrl-C or SIGTERM ends the
+       * reading and the records still held are written, as with -i and
+       * --follow */
+      catch_follow_signals ();
+      ws_capture_set_stop (cap, &follow_stop);
     }
   /* secrets embedded in a pcapng (Decryption Secrets Block) decrypt TLS
    * without --keylog */

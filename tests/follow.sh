@@ -268,6 +268,44 @@ try:
 finally:
     shutil.rmtree(tmp, ignore_errors=True)
 
+# `-r -` (tcpdump -w - | wsclosed -r -): the writer still has the pipe open
+# when the signal comes; wsclosed stops reading, writes every record still
+# held and exits 0, as with --follow and -i (it used to die and lose them)
+for sig in (signal.SIGINT, signal.SIGTERM):
+    args = ["-F", "json", "--hold", "1"]
+    full = subprocess.run([wsclosed, "-r", pcap] + args, capture_output=True).stdout
+    err = tempfile.TemporaryFile()
+    p = subprocess.Popen([wsclosed, "-r", "-"] + args, stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=err)
+    p.stdin.write(data)
+    p.stdin.flush()
+    out, t0 = b"", time.monotonic()
+    while time.monotonic() - t0 < 1.5:
+        r, _, _ = select.select([p.stdout], [], [], 0.1)
+        if r:
+            b = os.read(p.stdout.fileno(), 65536)
+            if not b:
+                break
+            out += b
+    early = {json.loads(x)["id"] for x in out.decode().splitlines() if x.strip()}
+    p.send_signal(sig)
+    try:
+        rest, _ = p.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        rest, _ = p.communicate()
+    out += rest
+    err.seek(0)
+    msg = err.read().decode(errors="replace")
+    a = norm(out.replace(b'"source_file":"-"', b'"source_file":"%s"' % pcap.encode()), early)
+    b = norm(full, early)
+    diff = [i for i in b if a.get(i) != b[i]]
+    ok(p.returncode == 0 and msg == "" and len(b) > 1 and a.keys() == b.keys() and not diff,
+       "-r - with the writer still there: %s writes the %d records still held, exit 0"
+       % (signal.Signals(sig).name, len(b)),
+       "exit %s, stderr %r, ids %s vs %s, differ %s"
+       % (p.returncode, msg, sorted(a), sorted(b), diff))
+
 print("1..%d" % n)
 sys.exit(1 if fails else 0)
 EOF
