@@ -80,7 +80,7 @@ static char **rep_inputs;
 
 /* Every option of both commands, in the order --help shows them: the
  * program's own (OPT_MAIN), its live capture group (OPT_LIVE) and `wsclosed
- * report`'s (OPT_REPORT; their help is not translated, as before).  The
+ * report`'s (OPT_REPORT).  The
  * configuration file takes the long names of the first two (find_entry).
  * An option both commands have (--format, --inflate, --lang) has a row for
  * each, with the help that command gives; they share the value. */
@@ -149,23 +149,23 @@ static const ws_option options[] = {
         "PACKET_FANOUT; default 1)"), N_ ("N") } },
   { OPT_LIVE, { "config", 'c', 0, G_OPTION_ARG_FILENAME, &opt_config, N_ ("Read settings from FILE (key file, group [wsclosed]; options win)"), N_ ("FILE") } },
   { OPT_REPORT, { "html", 0, 0, G_OPTION_ARG_FILENAME, &rep_html,
-      "Also write the report as one self-contained HTML page", "FILE" } },
+      N_ ("Also write the report as one self-contained HTML page"), N_ ("FILE") } },
   { OPT_REPORT, { "db", 0, 0, G_OPTION_ARG_FILENAME, &rep_db,
-      "Keep history in this SQLite file and compare with earlier runs", "FILE" } },
+      N_ ("Keep history in this SQLite file and compare with earlier runs"), N_ ("FILE") } },
   { OPT_REPORT, { "history", 0, 0, G_OPTION_ARG_NONE, &rep_history,
-      "Keep history in the default file ($XDG_STATE_HOME/wsclosed/history.db)", NULL } },
+      N_ ("Keep history in the default file ($XDG_STATE_HOME/wsclosed/history.db)"), NULL } },
   { OPT_REPORT, { "label", 0, 0, G_OPTION_ARG_STRING, &rep_label,
-      "Name of this run in the history (default: local date of the first connection, "
-      "YYYY-MM-DD); a run with the same label is replaced", "NAME" } },
+      N_ ("Name of this run in the history (default: local date of the first connection, "
+      "YYYY-MM-DD); a run with the same label is replaced"), N_ ("NAME") } },
   { OPT_REPORT, { "format", 'F', 0, G_OPTION_ARG_STRING, &opt_format,
-      "Summary on standard output: text (default) or json", "FMT" } },
+      N_ ("Summary on standard output: text (default) or json"), N_ ("FMT") } },
   { OPT_REPORT, { "inflate", 0, 0, G_OPTION_ARG_NONE, &opt_inflate,
-      "Inflate compressed messages in captures read (the default, as wsclosed)", NULL } },
+      N_ ("Inflate compressed messages in captures read (the default, as wsclosed)"), NULL } },
   { OPT_REPORT, { "lang", 0, 0, G_OPTION_ARG_STRING, &opt_lang,
-      "Language of the text summary and the HTML page (pt_BR, ar, en); of the JSON "
-      "summary's strings too when given (default: English there)", "LANG" } },
+      N_ ("Language of the text summary and the HTML page (pt_BR, ar, en); of the JSON "
+      "summary's strings too when given (default: English there)"), N_ ("LANG") } },
   { OPT_REPORT, { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rep_inputs, NULL,
-      "INPUT..." } },
+      N_ ("INPUT...") } },
 };
 
 /* The rows of cmd (a mask) as a GOptionEntry array ending in { NULL }, for
@@ -792,23 +792,27 @@ static int
 report_command (int argc, char **argv)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (GOptionContext) ctx = g_option_context_new ("INPUT...");
-  g_option_context_set_summary (ctx,
+  /* "wsclosed report [OPTION…] INPUT...": the inputs are named by the
+   * G_OPTION_REMAINING row, not a second time here */
+  g_set_prgname ("wsclosed report");
+  g_autoptr (GOptionContext) ctx = g_option_context_new (NULL);
+  g_option_context_set_translation_domain (ctx, GETTEXT_PACKAGE);
+  g_option_context_set_summary (ctx, N_ (
     "Summarise a night of WebSocket closes.  INPUT is a capture file, a directory\n"
     "(its captures, including rotated ones like x.pcap0 or x.pcap.1, are read\n"
     "together in time order as one capture) or a JSON Lines file written by\n"
-    "'wsclosed -F json' or the daemon.");
-  g_option_context_set_description (ctx,
+    "'wsclosed -F json' or the daemon."));
+  g_option_context_set_description (ctx, N_ (
     "Examples:\n"
     "  wsclosed report /var/lib/wsclosed/captures/2026-11-23/\n"
     "  wsclosed report --html night.html --db history.db night-*.jsonl\n\n"
     "Exit status: 0 success, 1 usage error, 2 some input could not be read\n"
-    "(the report covers the rest), 3 the HTML or the history could not be written.");
+    "(the report covers the rest), 3 the HTML or the history could not be written."));
   g_autofree GOptionEntry *report_entries = entries_of (OPT_REPORT);
-  g_option_context_add_main_entries (ctx, report_entries, NULL);
+  g_option_context_add_main_entries (ctx, report_entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
     {
-      g_printerr ("wsclosed report: %s\nTry 'wsclosed report --help'.\n", error->message);
+      g_printerr (_("wsclosed report: %s\nTry 'wsclosed report --help'.\n"), error->message);
       return EXIT_USAGE;
     }
   ws_report_opts op = {
@@ -821,14 +825,14 @@ report_command (int argc, char **argv)
         op.json_out = true;
       else if (g_ascii_strcasecmp (opt_format, "text") != 0)
         {
-          g_printerr ("wsclosed report: unknown format \"%s\" (text, json)\n", opt_format);
+          g_printerr (_("wsclosed report: unknown format \"%s\" (text, json)\n"), opt_format);
           return EXIT_USAGE;
         }
     }
   if (!rep_inputs || !rep_inputs[0])
     {
-      g_printerr ("wsclosed report: nothing to read: give captures, directories or JSON Lines files\n"
-                  "Try 'wsclosed report --help'.\n");
+      g_printerr (_("wsclosed report: nothing to read: give captures, directories or JSON Lines files\n"
+                    "Try 'wsclosed report --help'.\n"));
       return EXIT_USAGE;
     }
   int rc = ws_report_run (&op);

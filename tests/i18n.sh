@@ -38,6 +38,10 @@ LANGUAGE= LC_ALL=C "$WSCLOSED" --lang pt_BR --help-all >"$tmp/pt" 2>&1
 check "--lang pt_BR: --help in Portuguese (even under LC_ALL=C)" grep -q "Lê as configurações de ARQUIVO" "$tmp/pt"
 LANGUAGE=pt_BR LC_ALL=C.UTF-8 "$WSCLOSED" --help-all >"$tmp/pt2" 2>&1
 check "LANGUAGE=pt_BR: --help in Portuguese" cmp -s "$tmp/pt" "$tmp/pt2"
+LANGUAGE=pt_BR LC_ALL=C.UTF-8 "$WSCLOSED" report --help >"$tmp/rpt" 2>&1
+check "LANGUAGE=pt_BR: wsclosed report --help in Portuguese" grep -q "Guarda o histórico neste arquivo SQLite" "$tmp/rpt"
+LANGUAGE=ar LC_ALL=C.UTF-8 "$WSCLOSED" report >"$tmp/rar" 2>&1
+check "LANGUAGE=ar: wsclosed report's usage error in Arabic" grep -q "لا شيء للقراءة" "$tmp/rar"
 LANGUAGE= LC_ALL=C.UTF-8 "$WSCLOSED" --lang ar --max-conns 0 -r "$good" >/dev/null 2>"$tmp/ar"
 check "--lang ar: errors in Arabic" grep -q "يجب ألا يقل عن 1" "$tmp/ar"
 if locale -a 2>/dev/null | grep -qi '^pt_BR.utf-\?8$'; then
@@ -93,6 +97,9 @@ done
 set --
 for f in "$top_srcdir"/pcaps/*.pcap; do set -- "$@" -r "$f"; done
 WSCLOSED_LOCALEDIR="$tmp/loc" LANGUAGE=xx LC_ALL=C.UTF-8 "$WSCLOSED" --summary "$@" >>"$tmp/xx.out" 2>&1
+# the report command's --help and its usage error
+WSCLOSED_LOCALEDIR="$tmp/loc" LANGUAGE=xx LC_ALL=C.UTF-8 "$WSCLOSED" report --help >>"$tmp/xx.out" 2>&1
+WSCLOSED_LOCALEDIR="$tmp/loc" LANGUAGE=xx LC_ALL=C.UTF-8 "$WSCLOSED" report >>"$tmp/xx.out" 2>&1
 for run in 1 2; do
   WSCLOSED_LOCALEDIR="$tmp/loc" LANGUAGE=xx LC_ALL=C.UTF-8 "$WSCLOSED" report --db "$tmp/xx.db" \
     --label "run$run" "$top_srcdir"/pcaps/*.pcap >>"$tmp/xx.out" 2>&1
