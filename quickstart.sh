@@ -5,7 +5,7 @@ set -e
 cd "$(dirname "$0")"
 PKGS="build-essential autoconf automake pkg-config libpcap-dev libglib2.0-dev zlib1g-dev libssl-dev
       libsqlite3-dev libjson-glib-dev tshark tcpdump python3 jq
-      python3-websockets parallel valgrind chromium iproute2 time gettext locales"
+      python3-websockets parallel valgrind chromium iproute2 tcpreplay time gettext locales"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
