@@ -88,113 +88,120 @@ magic_word (const uint8_t m[4])
   return v;
 }
 
-/* Opens one source of cap (not added to it yet); follow: a regular file is
- * read on at its end as it grows. */
-static source *
-open_one (ws_capture *cap, const char *name, bool follow, char *errbuf)
+/* Standard input as the source s: read as a pipe.  False with errbuf set. */
+static bool
+open_stdin (ws_capture *cap, source *s, uint8_t magic[4], char *errbuf)
 {
-  source *s = g_new0 (source, 1);
-  s->name = g_strdup (name);
-  s->iname = g_intern_string (name);
-  uint8_t magic[4] = { 0, 0, 0, 0 };
-  bool is_stdin = strcmp (name, "-") == 0;
-  if (is_stdin)
+  int fd = dup (0), got = 0;
+  s->fp = fd >= 0 ? capture_pipe_stream (fd, s, cap, false, magic, &got) : NULL;
+  s->streaming = s->fp != NULL;
+  if (!s->fp)
     {
-      int fd = dup (0), got = 0;
-      s->fp = fd >= 0 ? capture_pipe_stream (fd, s, cap, false, magic, &got) : NULL;
-      s->streaming = s->fp != NULL;
+      if (fd >= 0)
+        close (fd);
+      g_snprintf (errbuf, PCAP_ERRBUF_SIZE, "cannot read standard input");
+      return false;
+    }
+  if (got == 0)
+    {
+      g_snprintf (errbuf, PCAP_ERRBUF_SIZE, "empty: no data at all, not even a capture header");
+      return false;
+    }
+  return true;
+}
+
+/* A FIFO, a character device: read as a pipe; a regular file followed: the
+ * same, waiting at its end for more.  Takes fd; false with errbuf set. */
+static bool
+open_fd_stream (ws_capture *cap, source *s, int fd, bool regular, uint8_t magic[4],
+                char *errbuf)
+{
+  int got = 0;
+  s->follow = regular;
+  s->fp = capture_pipe_stream (fd, s, cap, s->follow, magic, &got);
+  if (s->fp && got == 0)
+    {
+      g_snprintf (errbuf, PCAP_ERRBUF_SIZE,
+                  "empty: no data at all, not even a capture header");
+      return false;
+    }
+  if (!s->fp)
+    {
+      close (fd);
+      g_snprintf (errbuf, PCAP_ERRBUF_SIZE, "cannot read");
+      return false;
+    }
+  s->streaming = true;
+  return true;
+}
+
+/* A regular file read from its start: gzip or plain, the plain one through
+ * the direct reader when it can.  Takes fd; false with errbuf set. */
+static bool
+open_fd_seekable (source *s, int fd, const struct stat *st, uint8_t magic[4], char *errbuf)
+{
+  if (S_ISREG (st->st_mode) && st->st_size == 0)
+    {
+      close (fd);
+      g_snprintf (errbuf, PCAP_ERRBUF_SIZE, "empty file (0 bytes), not a capture");
+      return false;
+    }
+  ssize_t n = pread (fd, magic, 4, 0);
+  if (n < 4)
+    memset (magic + (n > 0 ? n : 0), 0, (size_t) (4 - (n > 0 ? n : 0)));
+  if (n >= 2 && magic[0] == 0x1f && magic[1] == 0x8b)
+    {
+      s->fp = capture_gz_stream (fd, magic);
       if (!s->fp)
         {
-          if (fd >= 0)
-            close (fd);
-          g_snprintf (errbuf, PCAP_ERRBUF_SIZE, "cannot read standard input");
-          capture_source_free (s);
-          return NULL;
+          close (fd);
+          g_snprintf (errbuf, PCAP_ERRBUF_SIZE, "cannot open gzip stream");
+          return false;
         }
-      if (got == 0)
-        {
-          g_snprintf (errbuf, PCAP_ERRBUF_SIZE, "empty: no data at all, not even a capture header");
-          capture_source_free (s);
-          return NULL;
-        }
+      return true;
     }
-  else
+  s->fp = fdopen (fd, "rb");
+  if (!s->fp)
     {
-      int fd = open (name, O_RDONLY | O_CLOEXEC);
-      if (fd < 0)
-        {
-          g_snprintf (errbuf, PCAP_ERRBUF_SIZE, "%s", g_strerror (errno));
-          capture_source_free (s);
-          return NULL;
-        }
-      struct stat st = { 0 }; /* S_ISREG below is false if fstat fails */
-      if (fstat (fd, &st) == 0 && S_ISDIR (st.st_mode))
-        {
-          close (fd);
-          g_snprintf (errbuf, PCAP_ERRBUF_SIZE, "is a directory");
-          capture_source_free (s);
-          return NULL;
-        }
-      if (!S_ISREG (st.st_mode) || follow)
-        {
-          /* a FIFO, a character device: read as a pipe; a regular file
-           * followed: the same, waiting at its end for more */
-          int got = 0;
-          s->follow = S_ISREG (st.st_mode);
-          s->fp = capture_pipe_stream (fd, s, cap, s->follow, magic, &got);
-          if (s->fp && got == 0)
-            {
-              g_snprintf (errbuf, PCAP_ERRBUF_SIZE,
-                          "empty: no data at all, not even a capture header");
-              capture_source_free (s);
-              return NULL;
-            }
-          if (!s->fp)
-            {
-              close (fd);
-              g_snprintf (errbuf, PCAP_ERRBUF_SIZE, "cannot read");
-              capture_source_free (s);
-              return NULL;
-            }
-          s->streaming = true;
-          goto opened;
-        }
-      if (S_ISREG (st.st_mode) && st.st_size == 0)
-        {
-          close (fd);
-          g_snprintf (errbuf, PCAP_ERRBUF_SIZE, "empty file (0 bytes), not a capture");
-          capture_source_free (s);
-          return NULL;
-        }
-      ssize_t n = pread (fd, magic, 4, 0);
-      if (n < 4)
-        memset (magic + (n > 0 ? n : 0), 0, (size_t) (4 - (n > 0 ? n : 0)));
-      if (n >= 2 && magic[0] == 0x1f && magic[1] == 0x8b)
-        {
-          s->fp = capture_gz_stream (fd, magic);
-          if (!s->fp)
-            {
-              close (fd);
-              g_snprintf (errbuf, PCAP_ERRBUF_SIZE, "cannot open gzip stream");
-              capture_source_free (s);
-              return NULL;
-            }
-        }
-      else
-        {
-          s->fp = fdopen (fd, "rb");
-          if (!s->fp)
-            {
-              close (fd);
-              g_snprintf (errbuf, PCAP_ERRBUF_SIZE, "%s", g_strerror (errno));
-              capture_source_free (s);
-              return NULL;
-            }
-          if (S_ISREG (st.st_mode))
-            s->rd = capture_direct_open (fd);
-        }
+      close (fd);
+      g_snprintf (errbuf, PCAP_ERRBUF_SIZE, "%s", g_strerror (errno));
+      return false;
     }
-opened:
+  if (S_ISREG (st->st_mode))
+    s->rd = capture_direct_open (fd);
+  return true;
+}
+
+/* The file name as the source s; follow as for open_one.  False with errbuf
+ * set. */
+static bool
+open_path (ws_capture *cap, source *s, const char *name, bool follow, uint8_t magic[4],
+           char *errbuf)
+{
+  int fd = open (name, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    {
+      g_snprintf (errbuf, PCAP_ERRBUF_SIZE, "%s", g_strerror (errno));
+      return false;
+    }
+  struct stat st = { 0 }; /* S_ISREG below is false if fstat fails */
+  if (fstat (fd, &st) == 0 && S_ISDIR (st.st_mode))
+    {
+      close (fd);
+      g_snprintf (errbuf, PCAP_ERRBUF_SIZE, "is a directory");
+      return false;
+    }
+  if (!S_ISREG (st.st_mode) || follow)
+    return open_fd_stream (cap, s, fd, S_ISREG (st.st_mode), magic, errbuf);
+  return open_fd_seekable (s, fd, &st, magic, errbuf);
+}
+
+/* Starts the reader on s->fp, whose first bytes are magic: our pcapng reader,
+ * else libpcap (with the direct reader for what it knows).  False with errbuf
+ * set. */
+static bool
+open_reader (source *s, const uint8_t magic[4], char *errbuf)
+{
   if (!s->rd)
     setvbuf (s->fp, NULL, _IOFBF, 1 << 20);
   if (magic_word (magic) == WS_PCAPNG_MAGIC
@@ -204,32 +211,43 @@ opened:
       if (fread (skip, 1, 4, s->fp) != 4)
         {
           g_snprintf (errbuf, PCAP_ERRBUF_SIZE, "truncated capture file");
-          capture_source_free (s);
-          return NULL;
+          return false;
         }
       s->ng = ws_pcapng_new (s->fp);
       s->ng_ifaces = g_array_new (FALSE, TRUE, sizeof (ng_iface));
       ws_pcapng_set_iface_fn (s->ng, ng_iface_seen, s);
       if (!ws_pcapng_start (s->ng, errbuf))
-        {
-          capture_source_free (s);
-          return NULL;
-        }
+        return false;
       s->dlt = ws_pcapng_first_linktype (s->ng);
-      return s;
+      return true;
     }
   s->p = pcap_fopen_offline_with_tstamp_precision (s->fp, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
   if (!s->p)
-    {
-      /* pcap did not take the stream: close it ourselves */
-      capture_source_free (s);
-      return NULL;
-    }
+    return false; /* pcap did not take the stream: the caller closes it */
   s->dlt = pcap_datalink (s->p);
   if (s->rd && !capture_direct_header (s->rd, s->p))
     {
       capture_direct_free (s->rd); /* a format libpcap knows better: let it read */
       s->rd = NULL;
+    }
+  return true;
+}
+
+/* Opens one source of cap (not added to it yet); follow: a regular file is
+ * read on at its end as it grows. */
+static source *
+open_one (ws_capture *cap, const char *name, bool follow, char *errbuf)
+{
+  source *s = g_new0 (source, 1);
+  s->name = g_strdup (name);
+  s->iname = g_intern_string (name);
+  uint8_t magic[4] = { 0, 0, 0, 0 };
+  bool ok = strcmp (name, "-") == 0 ? open_stdin (cap, s, magic, errbuf)
+                                    : open_path (cap, s, name, follow, magic, errbuf);
+  if (!ok || !open_reader (s, magic, errbuf))
+    {
+      capture_source_free (s);
+      return NULL;
     }
   return s;
 }

@@ -522,22 +522,22 @@ note_ack (ws_tcp *t, flow *f, int d, uint32_t ack, int64_t ts_us)
   skip_hole (t, f, d, acked, ts_us);
 }
 
-void
-ws_tcp_packet (ws_tcp *t, const ws_packet *p)
+/* The flow packet p belongs to, made if p starts one; NULL when p is to be
+ * dropped.  *src_lo: whether p's source is the key's low end. */
+static inline flow *
+flow_of_packet (ws_tcp *t, const ws_packet *p, bool *src_lo)
 {
   fkey k;
-  bool src_lo;
-  uint32_t hash = make_key (&k, p, &src_lo);
+  uint32_t hash = make_key (&k, p, src_lo);
   flow *f = t->last && t->last->hash == hash && memcmp (&t->last->key, &k, sizeof k) == 0
             ? t->last : ft_lookup (&t->table, &k, hash);
   bool syn = (p->flags & WS_TCP_SYN) != 0;
-  bool has_data = p->payload_wire_len > 0;
 
   if (f && syn && !(p->flags & WS_TCP_ACK))
     {
       /* A new SYN on a known 4-tuple: port reuse after a close, or a SYN
        * retransmission. */
-      tdir *td = &f->d[src_lo == f->first_lo ? 0 : 1];
+      tdir *td = &f->d[*src_lo == f->first_lo ? 0 : 1];
       bool retrans = td->init && f->conn->syn_seen && (uint32_t) (p->seq + 1) == td->base
                      && !f->closing && f->conn->tcp_end == WS_TCP_END_OPEN;
       if (!retrans)
@@ -551,16 +551,23 @@ ws_tcp_packet (ws_tcp *t, const ws_packet *p)
       /* the rest of a connection evicted while open: its record (limits:
        * evicted) was written; a SYN starts a new one */
       if (!syn && g_hash_table_contains (t->evicted, &k))
-        return;
+        return NULL;
       if (syn)
         g_hash_table_remove (t->evicted, &k);
     }
   if (!f)
     {
-      if ((p->flags & WS_TCP_RST) && !has_data)
-        return; /* a reset for something we never saw: nothing to learn */
-      f = new_flow (t, &k, hash, src_lo, p);
+      if ((p->flags & WS_TCP_RST) && p->payload_wire_len == 0)
+        return NULL; /* a reset for something we never saw: nothing to learn */
+      f = new_flow (t, &k, hash, *src_lo, p);
     }
+  return f;
+}
+
+/* f has seen packet p: its time, its frames, its place in the LRU. */
+static inline void
+touch_flow (ws_tcp *t, flow *f, const ws_packet *p)
+{
   t->last = f;
   f->last_us = p->ts_us;
   if (p->frame)
@@ -578,19 +585,15 @@ ws_tcp_packet (ws_tcp *t, const ws_packet *p)
       lru_unlink (t, f->lru);
       lru_append (t, f->lru);
     }
+}
 
-  int d = src_lo == f->first_lo ? 0 : 1;
+/* Where direction d's stream starts, from a SYN or else from its first
+ * packet p. */
+static inline void
+start_dir (flow *f, int d, const ws_packet *p, bool syn)
+{
   tdir *td = &f->d[d];
   ws_conn *c = f->conn;
-  ws_kind kind_before = c->kind;
-
-  /* an RST from the side that never answered the client's SYN: nothing
-   * listened there (a server down or restarting) */
-  bool refused = (p->flags & WS_TCP_RST) && !syn && d == 1 && !td->init && c->syn_seen
-                 && !has_data && c->stage == WS_STAGE_PROBE;
-  if (refused && t->refused)
-    t->refused (c, t->user);
-
   if (syn)
     {
       if (!td->init || f->d[d].next == 0)
@@ -611,68 +614,113 @@ ws_tcp_packet (ws_tcp *t, const ws_packet *p)
       td->base = p->seq;
       td->next = 0;
     }
+}
 
+/* p's payload into direction d: delivered when in order, queued when ahead,
+ * dropped when all of it was seen. */
+static inline void
+take_payload (ws_tcp *t, flow *f, int d, const ws_packet *p, bool syn)
+{
+  tdir *td = &f->d[d];
+  uint32_t seq = syn ? p->seq + 1 : p->seq;
+  uint64_t off = rel_off (td, seq);
+  if (off + p->payload_wire_len > td->next)
+    {
+      if (off <= td->next)
+        {
+          deliver (f, d, off, p->payload, p->payload_len, p->payload_wire_len, p->ts_us);
+          drain (t, f, d);
+        }
+      else
+        queue_seg (t, f, d, off, p->payload, p->payload_len, p->payload_wire_len, p->ts_us);
+    }
+  /* the connection may have decided it is not worth following */
+  if (f->conn->stage == WS_STAGE_IGNORED && td->ooo)
+    free_segs (t, td);
+}
+
+/* A FIN from side (direction d): where its stream ends; both ends seen puts
+ * the flow on the closing list. */
+static void
+note_fin (ws_tcp *t, flow *f, int d, ws_side side, const ws_packet *p, bool syn)
+{
+  tdir *td = &f->d[d];
+  ws_conn *c = f->conn;
+  if (!td->fin)
+    {
+      td->fin = true;
+      td->fin_off = rel_off (td, p->seq + (syn ? 1 : 0)) + p->payload_wire_len;
+    }
+  if (!c->fin[side])
+    {
+      c->fin[side] = true;
+      c->fin_us[side] = p->ts_us;
+    }
+  if (c->tcp_end == WS_TCP_END_OPEN)
+    {
+      c->tcp_end = WS_TCP_END_FIN;
+      c->tcp_end_by = side;
+    }
+  if (f->d[0].fin && f->d[1].fin && !f->closing)
+    {
+      f->closing = true;
+      f->closing_since = p->ts_us;
+      cl_append (&t->closing, f);
+    }
+}
+
+/* An RST from side ends the connection at once. */
+static void
+note_rst (ws_tcp *t, flow *f, ws_side side, int64_t ts_us)
+{
+  ws_conn *c = f->conn;
+  if (!c->rst[side])
+    {
+      c->rst[side] = true;
+      c->rst_us[side] = ts_us;
+    }
+  if (c->tcp_end_by == WS_SIDE_NONE)
+    c->tcp_end_by = side;
+  c->tcp_end = WS_TCP_END_RST;
+  end_flow (t, f);
+}
+
+void
+ws_tcp_packet (ws_tcp *t, const ws_packet *p)
+{
+  bool src_lo;
+  flow *f = flow_of_packet (t, p, &src_lo);
+  if (!f)
+    return;
+  touch_flow (t, f, p);
+  bool syn = (p->flags & WS_TCP_SYN) != 0;
+  bool has_data = p->payload_wire_len > 0;
+
+  int d = src_lo == f->first_lo ? 0 : 1;
+  tdir *td = &f->d[d];
+  ws_conn *c = f->conn;
+  ws_kind kind_before = c->kind;
+
+  /* an RST from the side that never answered the client's SYN: nothing
+   * listened there (a server down or restarting) */
+  bool refused = (p->flags & WS_TCP_RST) && !syn && d == 1 && !td->init && c->syn_seen
+                 && !has_data && c->stage == WS_STAGE_PROBE;
+  if (refused && t->refused)
+    t->refused (c, t->user);
+
+  start_dir (f, d, p, syn);
   if (p->flags & WS_TCP_ACK)
     note_ack (t, f, 1 - d, p->ack, p->ts_us);
-
   if (has_data)
-    {
-      uint32_t seq = syn ? p->seq + 1 : p->seq;
-      uint64_t off = rel_off (td, seq);
-      if (off + p->payload_wire_len > td->next)
-        {
-          if (off <= td->next)
-            {
-              deliver (f, d, off, p->payload, p->payload_len, p->payload_wire_len, p->ts_us);
-              drain (t, f, d);
-            }
-          else
-            queue_seg (t, f, d, off, p->payload, p->payload_len, p->payload_wire_len, p->ts_us);
-        }
-      /* the connection may have decided it is not worth following */
-      if (c->stage == WS_STAGE_IGNORED && td->ooo)
-        free_segs (t, td);
-    }
+    take_payload (t, f, d, p, syn);
   if (kind_before != WS_KIND_WEBSOCKET && c->kind == WS_KIND_WEBSOCKET && t->start)
     t->start (c, t->user);
 
   ws_side side = side_of (f, d);
   if (p->flags & WS_TCP_FIN)
-    {
-      if (!td->fin)
-        {
-          td->fin = true;
-          td->fin_off = rel_off (td, p->seq + (syn ? 1 : 0)) + p->payload_wire_len;
-        }
-      if (!c->fin[side])
-        {
-          c->fin[side] = true;
-          c->fin_us[side] = p->ts_us;
-        }
-      if (c->tcp_end == WS_TCP_END_OPEN)
-        {
-          c->tcp_end = WS_TCP_END_FIN;
-          c->tcp_end_by = side;
-        }
-      if (f->d[0].fin && f->d[1].fin && !f->closing)
-        {
-          f->closing = true;
-          f->closing_since = p->ts_us;
-          cl_append (&t->closing, f);
-        }
-    }
+    note_fin (t, f, d, side, p, syn);
   if (p->flags & WS_TCP_RST)
-    {
-      if (!c->rst[side])
-        {
-          c->rst[side] = true;
-          c->rst_us[side] = p->ts_us;
-        }
-      if (c->tcp_end_by == WS_SIDE_NONE)
-        c->tcp_end_by = side;
-      c->tcp_end = WS_TCP_END_RST;
-      end_flow (t, f);
-    }
+    note_rst (t, f, side, p->ts_us);
 }
 
 void
