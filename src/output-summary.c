@@ -118,6 +118,97 @@ server_text (GString *o, const group *g)
     g_string_append_printf (o, "%s:%u", ip, g->port);
 }
 
+/* One group as a JSON line (the keys of the other JSON records kept). */
+static void
+summary_json_line (GString *o, const group *g, const char *ip)
+{
+  g_string_append (o, "{\"summary\":true,\"count\":");
+  g_string_append_printf (o, "%" G_GUINT64_FORMAT ",\"cause_id\":", g->count);
+  ws_json_string (o, g->cause_id, g->cause_id ? strlen (g->cause_id) : 0);
+  g_string_append (o, ",\"cause_detail\":");
+  ws_json_string (o, g->detail, g->detail ? strlen (g->detail) : 0);
+  g_string_append (o, ",\"server_ip\":");
+  ws_json_string (o, ip, strlen (ip));
+  g_string_append_printf (o, ",\"server_port\":%u,\"path\":", g->port);
+  ws_json_string (o, g->path, g->path ? strlen (g->path) : 0);
+  g_string_append_printf (o, ",\"example_id\":%" G_GUINT64_FORMAT ",\"example_close_code\":",
+                          g->example_id);
+  if (g->example_code < 0)
+    g_string_append (o, "null");
+  else
+    g_string_append_printf (o, "%d", g->example_code);
+  g_string_append (o, ",\"first_end_ts\":");
+  ws_ts_append (o, g->first_end_us);
+  g_string_append (o, ",\"last_end_ts\":");
+  ws_ts_append (o, g->last_end_us);
+  g_string_append (o, "}\n");
+}
+
+/* One group as a CSV row, its fields in the order of the header row. */
+static void
+summary_csv_line (GString *o, const group *g, const char *ip)
+{
+  g_string_append_printf (o, "%" G_GUINT64_FORMAT ",", g->count);
+  ws_csv_field (o, g->cause_id);
+  g_string_append_c (o, ',');
+  ws_csv_field (o, g->detail);
+  g_string_append_c (o, ',');
+  ws_csv_field (o, ip);
+  g_string_append_printf (o, ",%u,", g->port);
+  ws_csv_field (o, g->path);
+  g_string_append_printf (o, ",%" G_GUINT64_FORMAT ",", g->example_id);
+  if (g->example_code >= 0)
+    g_string_append_printf (o, "%d", g->example_code);
+  g_string_append_c (o, ',');
+  ws_ts_append (o, g->first_end_us);
+  g_string_append_c (o, ',');
+  ws_ts_append (o, g->last_end_us);
+  g_string_append (o, "\r\n");
+}
+
+/* One group as text: its count, then the cause, the server, the path and
+ * an example, wrapped under the count. */
+static void
+summary_text_line (GString *o, const group *g, size_t width)
+{
+  g_autoptr (GString) l = g_string_new (NULL);
+  g_autoptr (GString) first = g_string_new (NULL);
+  g_string_append_printf (first, "%'6" G_GUINT64_FORMAT "  ", g->count);
+  if (g->cause_id)
+    {
+      ws_text_safe (l, g->cause_id, strlen (g->cause_id));
+      if (g->detail)
+        {
+          g_string_append_c (l, '/');
+          ws_text_safe (l, g->detail, strlen (g->detail));
+        }
+    }
+  else
+    g_string_append (l, _("(no diagnosis)"));
+  g_string_append (l, " ");
+  /* the server and the path are wire values: isolated in a
+   * right-to-left language */
+  if (ws_i18n_isolating)
+    g_string_append (l, WS_FSI);
+  server_text (l, g);
+  if (ws_i18n_isolating)
+    g_string_append (l, WS_PDI);
+  g_string_append (l, " ");
+  if (g->path)
+    {
+      if (ws_i18n_isolating)
+        g_string_append (l, WS_FSI);
+      ws_text_safe (l, g->path, strlen (g->path));
+      if (ws_i18n_isolating)
+        g_string_append (l, WS_PDI);
+    }
+  else
+    g_string_append (l, "-");
+  /* TRANSLATORS: "(e.g. #12)": one connection of the group, by id */
+  g_string_append_printf (l, " (%s #%" G_GUINT64_FORMAT ")", _("e.g."), g->example_id);
+  ws_text_wrap (o, first->str, l->str, width, "          ");
+}
+
 void
 ws_summary_write (const ws_summary *s, GString *o, int fmt, size_t width)
 {
@@ -160,84 +251,13 @@ ws_summary_write (const ws_summary *s, GString *o, int fmt, size_t width)
       switch (fmt)
         {
         case WS_FMT_JSON:
-          g_string_append (o, "{\"summary\":true,\"count\":");
-          g_string_append_printf (o, "%" G_GUINT64_FORMAT ",\"cause_id\":", g->count);
-          ws_json_string (o, g->cause_id, g->cause_id ? strlen (g->cause_id) : 0);
-          g_string_append (o, ",\"cause_detail\":");
-          ws_json_string (o, g->detail, g->detail ? strlen (g->detail) : 0);
-          g_string_append (o, ",\"server_ip\":");
-          ws_json_string (o, ip, strlen (ip));
-          g_string_append_printf (o, ",\"server_port\":%u,\"path\":", g->port);
-          ws_json_string (o, g->path, g->path ? strlen (g->path) : 0);
-          g_string_append_printf (o, ",\"example_id\":%" G_GUINT64_FORMAT ",\"example_close_code\":",
-                                  g->example_id);
-          if (g->example_code < 0)
-            g_string_append (o, "null");
-          else
-            g_string_append_printf (o, "%d", g->example_code);
-          g_string_append (o, ",\"first_end_ts\":");
-          ws_ts_append (o, g->first_end_us);
-          g_string_append (o, ",\"last_end_ts\":");
-          ws_ts_append (o, g->last_end_us);
-          g_string_append (o, "}\n");
+          summary_json_line (o, g, ip);
           break;
         case WS_FMT_CSV:
-          g_string_append_printf (o, "%" G_GUINT64_FORMAT ",", g->count);
-          ws_csv_field (o, g->cause_id);
-          g_string_append_c (o, ',');
-          ws_csv_field (o, g->detail);
-          g_string_append_c (o, ',');
-          ws_csv_field (o, ip);
-          g_string_append_printf (o, ",%u,", g->port);
-          ws_csv_field (o, g->path);
-          g_string_append_printf (o, ",%" G_GUINT64_FORMAT ",", g->example_id);
-          if (g->example_code >= 0)
-            g_string_append_printf (o, "%d", g->example_code);
-          g_string_append_c (o, ',');
-          ws_ts_append (o, g->first_end_us);
-          g_string_append_c (o, ',');
-          ws_ts_append (o, g->last_end_us);
-          g_string_append (o, "\r\n");
+          summary_csv_line (o, g, ip);
           break;
         default:
-          {
-            g_autoptr (GString) l = g_string_new (NULL);
-            g_autoptr (GString) first = g_string_new (NULL);
-            g_string_append_printf (first, "%'6" G_GUINT64_FORMAT "  ", g->count);
-            if (g->cause_id)
-              {
-                ws_text_safe (l, g->cause_id, strlen (g->cause_id));
-                if (g->detail)
-                  {
-                    g_string_append_c (l, '/');
-                    ws_text_safe (l, g->detail, strlen (g->detail));
-                  }
-              }
-            else
-              g_string_append (l, _("(no diagnosis)"));
-            g_string_append (l, " ");
-            /* the server and the path are wire values: isolated in a
-             * right-to-left language */
-            if (ws_i18n_isolating)
-              g_string_append (l, WS_FSI);
-            server_text (l, g);
-            if (ws_i18n_isolating)
-              g_string_append (l, WS_PDI);
-            g_string_append (l, " ");
-            if (g->path)
-              {
-                if (ws_i18n_isolating)
-                  g_string_append (l, WS_FSI);
-                ws_text_safe (l, g->path, strlen (g->path));
-                if (ws_i18n_isolating)
-                  g_string_append (l, WS_PDI);
-              }
-            else
-              g_string_append (l, "-");
-            /* TRANSLATORS: "(e.g. #12)": one connection of the group, by id */
-            g_string_append_printf (l, " (%s #%" G_GUINT64_FORMAT ")", _("e.g."), g->example_id);
-            ws_text_wrap (o, first->str, l->str, width, "          ");
-          }
+          summary_text_line (o, g, width);
           break;
         }
     }

@@ -1,7 +1,8 @@
 /* output-text.c - the text report, meant for a terminal: a table of
  * connections with the cause and fix under each, and totals at the end
- * (by close code, by cause, close storms, what was skipped, limits hit).
- * Strings from the wire go through ws_text_safe.  Times are UTC.
+ * (by close code, by cause, close storms, what was skipped, limits hit;
+ * those in output-text-totals.c).  Strings from the wire go through
+ * ws_text_safe.  Times are UTC.
  *
  * The words are the reader's (i18n.h): headers, labels and totals through
  * _(), a column as wide as the longer of its English width and its
@@ -22,6 +23,7 @@
 #include <time.h>
 
 #include "output-text.h"
+#include "output-text-internal.h"
 #include "tlsconn.h"
 #include "output-escape.h"
 #include "output-fields.h"
@@ -29,18 +31,6 @@
 #include "i18n.h"
 
 
-struct ws_text_tally {
-  uint64_t records;
-  uint64_t handshake_failures;
-  uint64_t midstream;
-  uint64_t with_violations;
-  uint64_t no_cause;
-  GHashTable *by_code;        /* GINT_TO_POINTER (code or -1) -> uint64_t* */
-  GHashTable *by_cause;       /* cause id (copy) -> uint64_t* */
-  GHashTable *storms;         /* "server around minute" (copy) -> uint64_t* */
-  GHashTable *fixes_shown;    /* "cause/detail" whose fix was printed */
-  char *last_date;            /* the date line last printed */
-};
 
 /* Append s (already safe, valid UTF-8) cut to width display cells
  * (marking a cut with "..."), padded with spaces to width when pad;
@@ -74,7 +64,7 @@ text_cell_iso (GString *o, const char *s, size_t width, bool pad, bool wire)
   GS_PUT_LIT (o, "  ");
 }
 
-static void
+void
 text_cell (GString *o, const char *s, size_t width, bool pad)
 {
   text_cell_iso (o, s, width, pad, false);
@@ -93,7 +83,7 @@ text_wire (GString *o, const char *s, size_t len)
 }
 
 /* The same for a NUL-terminated value (none for NULL). */
-static void
+void
 text_wire_str (GString *o, const char *s)
 {
   if (s)
@@ -112,7 +102,7 @@ static const char *const text_words[] G_GNUC_UNUSED = {
  * ws_i18n_isolating) are kept when they pair up.  One the wire brought
  * cannot open or close more than pairs allow, and every other
  * bidirectional control is escaped as ever. */
-static void
+void
 text_diag_safe (GString *o, const char *s)
 {
   static const char fsi[] = WS_FSI, pdi[] = WS_PDI;
@@ -228,7 +218,7 @@ text_endpoint (GString *o, const ws_addr *a, uint16_t port)
   put_u64 (o, port);
 }
 
-static void
+void
 text_str_safe (GString *o, const char *s)
 {
   if (s)
@@ -236,7 +226,7 @@ text_str_safe (GString *o, const char *s)
 }
 
 /* Display cells a string takes on a terminal (it is safe, valid UTF-8). */
-static size_t
+size_t
 text_width (const char *s, size_t len)
 {
   return ws_i18n_width (s, len);
@@ -417,35 +407,13 @@ text_date_line (ws_text_tally *w, GString *o, int64_t ts_us)
   g_string_append_printf (o, "%s:\n", t->str);
 }
 
-void
-ws_text_record (ws_text_tally *w, GString *o, const ws_conn *c, bool verbose, size_t width)
+/* HOST/PATH into where (the path alone when both do not fit the room the
+ * row has for them, ends_len being the width of the endpoints); true when
+ * it is a wire value (not "-" or "(mid-stream)"). */
+static bool
+text_row_where (GString *where, const ws_conn *c, size_t ends_len, size_t width,
+                const text_cols *tc)
 {
-  g_autoptr (GString) ends = g_string_new (NULL);
-  g_autoptr (GString) where = g_string_new (NULL);
-  g_autoptr (GString) line = g_string_new (NULL);
-  g_autoptr (GString) cell = g_string_new (NULL);
-  int code = ws_conn_close_code (c);
-  size_t reason_len;
-  const char *reason = ws_contract_close_reason (c, &reason_len);
-  unsigned nv = MIN (c->n_violations, (unsigned) WS_MAX_VIOLATIONS);
-  int64_t when = c->end_us ? c->end_us : c->start_us;
-  const text_cols *tc = text_columns ();
-  g_autoptr (GString) lab = g_string_new (NULL);
-
-  if (width == 0)
-    width = 100000;             /* no terminal: nothing cut, nothing wrapped */
-  else if (width < 40)
-    width = 40;
-  text_date_line (w, o, when);
-
-  /* the row: END, CLIENT -> SERVER (never cut), HS, CLOSE, HOST/PATH (cut
-   * to what is left of the line, at least W_HOSTPATH_MIN) */
-  text_clock (cell, when);
-  text_cell (line, cell->str, tc->clock, true);
-  text_endpoint (ends, &c->addr[WS_SIDE_CLIENT], c->port[WS_SIDE_CLIENT]);
-  size_t client_len = ends->len;
-  g_string_append (ends, " -> ");
-  text_endpoint (ends, &c->addr[WS_SIDE_SERVER], c->port[WS_SIDE_SERVER]);
   if (c->host == NULL && c->path == NULL)
     g_string_append (where, c->midstream ? _("(mid-stream)") : "-");
   else
@@ -455,20 +423,26 @@ ws_text_record (ws_text_tally *w, GString *o, const ws_conn *c, bool verbose, si
     }
   /* the room HOST/PATH has on the row; when both do not fit, the path (the
    * host is mostly the server, on the row already) */
-  size_t where_room = ends->len <= tc->ends && width >= tc->lead + W_HOSTPATH_MIN
+  size_t where_room = ends_len <= tc->ends && width >= tc->lead + W_HOSTPATH_MIN
                       ? width - tc->lead : W_HOSTPATH_MIN;
-  bool where_wire = c->host || c->path;
   if (c->path && c->host && text_width (where->str, where->len) > where_room)
     {
       g_string_truncate (where, 0);
       text_str_safe (where, c->path);
     }
-  g_string_truncate (cell, 0);
+  return c->host || c->path;
+}
+
+/* The cells after the endpoints, HS and CLOSE, padded to their columns. */
+static void
+text_row_rest (GString *rest, const ws_conn *c, int code, const text_cols *tc)
+{
+  g_autoptr (GString) cell = g_string_new (NULL);
+
   if (c->handshake_status >= 0)
     put_u64 (cell, (uint64_t) c->handshake_status);
   else
     g_string_append (cell, c->midstream ? C_ ("hs", "mid") : "-");
-  g_autoptr (GString) rest = g_string_new (NULL);
   text_cell (rest, cell->str, tc->status, true);
   g_string_truncate (cell, 0);
   if (code >= 0)
@@ -476,6 +450,29 @@ ws_text_record (ws_text_tally *w, GString *o, const ws_conn *c, bool verbose, si
   else
     g_string_append (cell, "-");
   text_cell (rest, cell->str, tc->code, true);
+}
+
+/* The row of a connection, laid out for width (see ws_text_record). */
+static void
+text_row (GString *o, const ws_conn *c, int code, int64_t when, size_t width)
+{
+  g_autoptr (GString) ends = g_string_new (NULL);
+  g_autoptr (GString) where = g_string_new (NULL);
+  g_autoptr (GString) rest = g_string_new (NULL);
+  g_autoptr (GString) cell = g_string_new (NULL);
+  g_autoptr (GString) line = g_string_new (NULL);
+  const text_cols *tc = text_columns ();
+
+  /* the row: END, CLIENT -> SERVER (never cut), HS, CLOSE, HOST/PATH (cut
+   * to what is left of the line, at least W_HOSTPATH_MIN) */
+  text_clock (cell, when);
+  text_cell (line, cell->str, tc->clock, true);
+  text_endpoint (ends, &c->addr[WS_SIDE_CLIENT], c->port[WS_SIDE_CLIENT]);
+  size_t client_len = ends->len;
+  g_string_append (ends, " -> ");
+  text_endpoint (ends, &c->addr[WS_SIDE_SERVER], c->port[WS_SIDE_SERVER]);
+  bool where_wire = text_row_where (where, c, ends->len, width, tc);
+  text_row_rest (rest, c, code, tc);
   /* the cells after the endpoints, in display cells (the titles may be
    * words of the reader's) */
   size_t rest_w = ws_i18n_width (rest->str, rest->len);
@@ -517,491 +514,234 @@ ws_text_record (ws_text_tally *w, GString *o, const ws_conn *c, bool verbose, si
     g_string_truncate (line, line->len - 1);
   g_string_append (o, line->str);
   g_string_append_c (o, '\n');
-
-  /* the cause on the next line; its fix once for connections with the
-   * same cause (a storm of identical connections shows it once) */
-  if (c->cause.id)
-    {
-      g_string_truncate (cell, 0);
-      text_str_safe (cell, c->cause.id);
-      if (c->cause.detail)
-        {
-          g_string_append_c (cell, '/');
-          text_str_safe (cell, c->cause.detail);
-        }
-      g_autofree char *group = g_strdup (cell->str);
-      if (c->cause.confidence)
-        {
-          g_autoptr (GString) conf = g_string_new (NULL);
-          text_str_safe (conf, C_ ("confidence", c->cause.confidence));
-          g_string_append_c (cell, ' ');
-          /* TRANSLATORS: "(high confidence)"; %s is high, medium or low */
-          g_string_append_printf (cell, _("(%s confidence)"), conf->str);
-        }
-      if (c->cause.summary)
-        {
-          g_string_append (cell, ": ");
-          text_diag_safe (cell, c->cause.summary);
-        }
-      ws_text_wrap (o, text_label (lab, _("cause:")), cell->str, width, "      ");
-      if (c->cause.fix)
-        {
-          g_string_truncate (cell, 0);
-          text_diag_safe (cell, c->cause.fix);
-          if (!g_hash_table_contains (w->fixes_shown, group))
-            {
-              g_hash_table_add (w->fixes_shown, g_strdup (group));
-              ws_text_wrap (o, text_label (lab, _("fix:")), cell->str, width, "      ");
-            }
-        }
-    }
-  if (reason)
-    {
-      g_string_truncate (cell, 0);
-      if (code >= 0)
-        {
-          const ws_code_info *ci = ws_code_lookup (code);
-          put_u64 (cell, (uint64_t) code);
-          if (ci && ci->name)
-            {
-              /* the name as --explain gives it in the reader's language */
-              g_string_append_c (cell, ' ');
-              text_str_safe (cell, _(ci->name));
-            }
-          if (text_side (c->close_initiator))
-            /* TRANSLATORS: the close line: "1000 Normal Closure from the
-             * server"; the side follows it */
-            g_string_append_printf (cell, " %s %s", _("from the"),
-                                    text_side (c->close_initiator));
-        }
-      else
-        g_string_append (cell, _("no close frame"));
-      /* TRANSLATORS: a comma between two parts of a line (Arabic: "، ") */
-      g_string_append (cell, C_ ("list", ", "));
-      if (ws_i18n_isolating)
-        GS_PUT_LIT (cell, WS_FSI);
-      g_string_append_c (cell, '"');
-      ws_text_safe (cell, reason, reason_len);
-      g_string_append_c (cell, '"');
-      if (ws_i18n_isolating)
-        GS_PUT_LIT (cell, WS_PDI);
-      /* TRANSLATORS: the label of the line with the close code, its side
-       * and its reason */
-      ws_text_wrap (o, text_label (lab, _("close:")), cell->str, width, "      ");
-    }
-  if (verbose)
-    {
-      g_string_truncate (cell, 0);
-      const char *end = ws_tcp_end_name (c->tcp_end);
-      if (c->tcp_end == WS_TCP_END_OPEN && end)
-        /* TRANSLATORS: TCP still open when the capture ended */
-        g_string_append (cell, C_ ("tcp end", "open"));
-      else if (end && text_side (c->tcp_end_by))
-        /* TRANSLATORS: how TCP ended: "fin by server", "rst by client"
-         * (fin and rst stay as they are: TCP flags) */
-        g_string_append_printf (cell, _("%s by %s"), end, text_side (c->tcp_end_by));
-      else
-        g_string_append (cell, end ? end : "-");
-      /* TRANSLATORS: a semicolon between two parts of a line (Arabic: "؛ ") */
-      g_string_append (cell, C_ ("list", "; "));
-      g_string_append_printf (cell, "%s %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT,
-                              _("frames client/server"), c->dir[WS_SIDE_CLIENT].frames,
-                              c->dir[WS_SIDE_SERVER].frames);
-      /* TRANSLATORS: the label of the line on how TCP ended (keep TCP) */
-      ws_text_wrap (o, text_label (lab, _("tcp:")), cell->str, width, "      ");
-    }
-  if (verbose && c->cause.id && c->cause.evidence && c->cause.evidence->len)
-    {
-      g_autoptr (GPtrArray) ev = ws_evidence_in_time_order (&c->cause);
-      g_string_append (o, "    ");
-      g_string_append (o, _("evidence:"));
-      g_string_append_c (o, '\n');
-      for (guint i = 0; i < ev->len; i++)
-        {
-          const ws_evidence *e = g_ptr_array_index (ev, i);
-          g_string_truncate (cell, 0);
-          g_string_truncate (line, 0);
-          g_string_append (line, "      ");
-          if (e->ts_us > 0)
-            {
-              text_clock (line, e->ts_us);
-              g_string_append (line, "  ");
-            }
-          text_diag_safe (cell, e->text);
-          ws_text_wrap (o, line->str, cell->str, width, "        ");
-        }
-    }
-  if (verbose && c->first_frame)
-    {
-      g_autoptr (GString) df = g_string_new (NULL);
-      g_string_truncate (cell, 0);
-      if (c->first_file)
-        text_wire (cell, c->first_file, strlen (c->first_file));
-      g_string_append_printf (cell, " %s %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT, _("frames"),
-                              c->first_frame, c->last_frame);
-      /* TRANSLATORS: the label of the line naming the capture file and
-       * the frame numbers of the connection */
-      ws_text_wrap (o, text_label (lab, _("packets:")), cell->str, width, "      ");
-      if (ws_display_filter (c, df))
-        {
-          g_string_truncate (cell, 0);
-          text_wire (cell, df->str, df->len);
-          /* TRANSLATORS: the label of the line with a Wireshark display
-           * filter for the connection (keep the name Wireshark) */
-          ws_text_wrap (o, text_label (lab, _("wireshark:")), cell->str, width, "      ");
-        }
-    }
-  if (nv > 0)
-    {
-      g_string_truncate (cell, 0);
-      for (unsigned i = 0; i < nv; i++)
-        {
-          const char *side = text_side (c->violations[i].side);
-          if (i)
-            g_string_append (cell, C_ ("list", ", "));
-          g_string_append (cell, ws_violation_name (c->violations[i].kind));
-          if (side)
-            g_string_append_printf (cell, " (%s)", side);
-        }
-      if (c->violations_dropped)
-        g_string_append_printf (cell, _(", and %u more"), c->violations_dropped);
-      g_string_assign (lab, "    ");
-      g_string_append (lab, _("violations:"));
-      ws_text_wrap (o, lab->str, cell->str, width, "      ");
-    }
-  if (c->limits)
-    {
-      g_string_truncate (cell, 0);
-      for (size_t i = 0; i < G_N_ELEMENTS (ws_limit_names); i++)
-        if (c->limits & ws_limit_names[i].bit)
-          g_string_append_printf (cell, "%s%s", cell->len ? C_ ("list", ", ") : "",
-                                  ws_limit_names[i].name);
-      g_string_assign (lab, "    ");
-      g_string_append (lab, _("limits hit:"));
-      ws_text_wrap (o, lab->str, cell->str, width, "      ");
-    }
 }
 
-
-ws_text_tally *
-ws_text_tally_new (void)
-{
-  ws_text_tally *w = g_new0 (ws_text_tally, 1);
-
-  w->by_code = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
-  w->by_cause = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  w->storms = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  w->fixes_shown = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  return w;
-}
-
-void
-ws_text_tally_free (ws_text_tally *w)
-{
-  if (w == NULL)
-    return;
-  g_hash_table_destroy (w->by_code);
-  g_hash_table_destroy (w->by_cause);
-  g_hash_table_destroy (w->storms);
-  g_hash_table_destroy (w->fixes_shown);
-  g_free (w->last_date);
-  g_free (w);
-}
-
+/* The cause on the line under the row; its fix once for connections with
+ * the same cause (a storm of identical connections shows it once). */
 static void
-count_inc (GHashTable *h, gpointer key, bool copy_key)
+text_record_cause (ws_text_tally *w, GString *o, const ws_conn *c, size_t width)
 {
-  uint64_t *n = g_hash_table_lookup (h, key);
+  g_autoptr (GString) cell = g_string_new (NULL);
+  g_autoptr (GString) lab = g_string_new (NULL);
 
-  if (n == NULL)
+  text_str_safe (cell, c->cause.id);
+  if (c->cause.detail)
     {
-      n = g_new0 (uint64_t, 1);
-      g_hash_table_insert (h, copy_key ? g_strdup (key) : key, n);
+      g_string_append_c (cell, '/');
+      text_str_safe (cell, c->cause.detail);
     }
-  (*n)++;
+  g_autofree char *group = g_strdup (cell->str);
+  if (c->cause.confidence)
+    {
+      g_autoptr (GString) conf = g_string_new (NULL);
+      text_str_safe (conf, C_ ("confidence", c->cause.confidence));
+      g_string_append_c (cell, ' ');
+      /* TRANSLATORS: "(high confidence)"; %s is high, medium or low */
+      g_string_append_printf (cell, _("(%s confidence)"), conf->str);
+    }
+  if (c->cause.summary)
+    {
+      g_string_append (cell, ": ");
+      text_diag_safe (cell, c->cause.summary);
+    }
+  ws_text_wrap (o, text_label (lab, _("cause:")), cell->str, width, "      ");
+  if (c->cause.fix)
+    {
+      g_string_truncate (cell, 0);
+      text_diag_safe (cell, c->cause.fix);
+      if (!g_hash_table_contains (w->fixes_shown, group))
+        {
+          g_hash_table_add (w->fixes_shown, g_strdup (group));
+          ws_text_wrap (o, text_label (lab, _("fix:")), cell->str, width, "      ");
+        }
+    }
+}
+
+/* The close code, its name and side, and the close reason. */
+static void
+text_record_close (GString *o, const ws_conn *c, int code, const char *reason, size_t reason_len,
+                   size_t width)
+{
+  g_autoptr (GString) cell = g_string_new (NULL);
+  g_autoptr (GString) lab = g_string_new (NULL);
+
+  if (code >= 0)
+    {
+      const ws_code_info *ci = ws_code_lookup (code);
+      put_u64 (cell, (uint64_t) code);
+      if (ci && ci->name)
+        {
+          /* the name as --explain gives it in the reader's language */
+          g_string_append_c (cell, ' ');
+          text_str_safe (cell, _(ci->name));
+        }
+      if (text_side (c->close_initiator))
+        /* TRANSLATORS: the close line: "1000 Normal Closure from the
+         * server"; the side follows it */
+        g_string_append_printf (cell, " %s %s", _("from the"),
+                                text_side (c->close_initiator));
+    }
+  else
+    g_string_append (cell, _("no close frame"));
+  /* TRANSLATORS: a comma between two parts of a line (Arabic: "، ") */
+  g_string_append (cell, C_ ("list", ", "));
+  if (ws_i18n_isolating)
+    GS_PUT_LIT (cell, WS_FSI);
+  g_string_append_c (cell, '"');
+  ws_text_safe (cell, reason, reason_len);
+  g_string_append_c (cell, '"');
+  if (ws_i18n_isolating)
+    GS_PUT_LIT (cell, WS_PDI);
+  /* TRANSLATORS: the label of the line with the close code, its side
+   * and its reason */
+  ws_text_wrap (o, text_label (lab, _("close:")), cell->str, width, "      ");
+}
+
+/* (verbose) How TCP ended and the frames each side sent. */
+static void
+text_record_tcp (GString *o, const ws_conn *c, size_t width)
+{
+  g_autoptr (GString) cell = g_string_new (NULL);
+  g_autoptr (GString) lab = g_string_new (NULL);
+  const char *end = ws_tcp_end_name (c->tcp_end);
+
+  if (c->tcp_end == WS_TCP_END_OPEN && end)
+    /* TRANSLATORS: TCP still open when the capture ended */
+    g_string_append (cell, C_ ("tcp end", "open"));
+  else if (end && text_side (c->tcp_end_by))
+    /* TRANSLATORS: how TCP ended: "fin by server", "rst by client"
+     * (fin and rst stay as they are: TCP flags) */
+    g_string_append_printf (cell, _("%s by %s"), end, text_side (c->tcp_end_by));
+  else
+    g_string_append (cell, end ? end : "-");
+  /* TRANSLATORS: a semicolon between two parts of a line (Arabic: "؛ ") */
+  g_string_append (cell, C_ ("list", "; "));
+  g_string_append_printf (cell, "%s %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT,
+                          _("frames client/server"), c->dir[WS_SIDE_CLIENT].frames,
+                          c->dir[WS_SIDE_SERVER].frames);
+  /* TRANSLATORS: the label of the line on how TCP ended (keep TCP) */
+  ws_text_wrap (o, text_label (lab, _("tcp:")), cell->str, width, "      ");
+}
+
+/* (verbose) The evidence of the cause, in time order. */
+static void
+text_record_evidence (GString *o, const ws_conn *c, size_t width)
+{
+  g_autoptr (GString) cell = g_string_new (NULL);
+  g_autoptr (GString) line = g_string_new (NULL);
+  g_autoptr (GPtrArray) ev = ws_evidence_in_time_order (&c->cause);
+
+  g_string_append (o, "    ");
+  g_string_append (o, _("evidence:"));
+  g_string_append_c (o, '\n');
+  for (guint i = 0; i < ev->len; i++)
+    {
+      const ws_evidence *e = g_ptr_array_index (ev, i);
+      g_string_truncate (cell, 0);
+      g_string_truncate (line, 0);
+      g_string_append (line, "      ");
+      if (e->ts_us > 0)
+        {
+          text_clock (line, e->ts_us);
+          g_string_append (line, "  ");
+        }
+      text_diag_safe (cell, e->text);
+      ws_text_wrap (o, line->str, cell->str, width, "        ");
+    }
+}
+
+/* (verbose) The capture file and frames, and a Wireshark display filter. */
+static void
+text_record_packets (GString *o, const ws_conn *c, size_t width)
+{
+  g_autoptr (GString) cell = g_string_new (NULL);
+  g_autoptr (GString) lab = g_string_new (NULL);
+  g_autoptr (GString) df = g_string_new (NULL);
+
+  if (c->first_file)
+    text_wire (cell, c->first_file, strlen (c->first_file));
+  g_string_append_printf (cell, " %s %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT, _("frames"),
+                          c->first_frame, c->last_frame);
+  /* TRANSLATORS: the label of the line naming the capture file and
+   * the frame numbers of the connection */
+  ws_text_wrap (o, text_label (lab, _("packets:")), cell->str, width, "      ");
+  if (ws_display_filter (c, df))
+    {
+      g_string_truncate (cell, 0);
+      text_wire (cell, df->str, df->len);
+      /* TRANSLATORS: the label of the line with a Wireshark display
+       * filter for the connection (keep the name Wireshark) */
+      ws_text_wrap (o, text_label (lab, _("wireshark:")), cell->str, width, "      ");
+    }
+}
+
+/* The protocol violations (the first nv, and how many more). */
+static void
+text_record_violations (GString *o, const ws_conn *c, unsigned nv, size_t width)
+{
+  g_autoptr (GString) cell = g_string_new (NULL);
+  g_autoptr (GString) lab = g_string_new (NULL);
+
+  for (unsigned i = 0; i < nv; i++)
+    {
+      const char *side = text_side (c->violations[i].side);
+      if (i)
+        g_string_append (cell, C_ ("list", ", "));
+      g_string_append (cell, ws_violation_name (c->violations[i].kind));
+      if (side)
+        g_string_append_printf (cell, " (%s)", side);
+    }
+  if (c->violations_dropped)
+    g_string_append_printf (cell, _(", and %u more"), c->violations_dropped);
+  g_string_assign (lab, "    ");
+  g_string_append (lab, _("violations:"));
+  ws_text_wrap (o, lab->str, cell->str, width, "      ");
+}
+
+/* The limits the connection hit. */
+static void
+text_record_limits (GString *o, const ws_conn *c, size_t width)
+{
+  g_autoptr (GString) cell = g_string_new (NULL);
+  g_autoptr (GString) lab = g_string_new (NULL);
+
+  for (size_t i = 0; i < G_N_ELEMENTS (ws_limit_names); i++)
+    if (c->limits & ws_limit_names[i].bit)
+      g_string_append_printf (cell, "%s%s", cell->len ? C_ ("list", ", ") : "",
+                              ws_limit_names[i].name);
+  g_string_assign (lab, "    ");
+  g_string_append (lab, _("limits hit:"));
+  ws_text_wrap (o, lab->str, cell->str, width, "      ");
 }
 
 void
-ws_text_tally_add (ws_text_tally *w, const ws_conn *c)
+ws_text_record (ws_text_tally *w, GString *o, const ws_conn *c, bool verbose, size_t width)
 {
   int code = ws_conn_close_code (c);
+  size_t reason_len;
+  const char *reason = ws_contract_close_reason (c, &reason_len);
+  unsigned nv = MIN (c->n_violations, (unsigned) WS_MAX_VIOLATIONS);
+  int64_t when = c->end_us ? c->end_us : c->start_us;
 
-  if (c->kind == WS_KIND_TLS)
-    return;                     /* not decrypted: in the TLS line of the totals */
-  w->records++;
-  if (ws_handshake_failed (c))
-    w->handshake_failures++;
-  if (c->midstream)
-    w->midstream++;
-  if (c->n_violations > 0)
-    w->with_violations++;
-  count_inc (w->by_code, GINT_TO_POINTER (code < 0 ? -1 : code), false);
+  if (width == 0)
+    width = 100000;             /* no terminal: nothing cut, nothing wrapped */
+  else if (width < 40)
+    width = 40;
+  text_date_line (w, o, when);
+  text_row (o, c, code, when, width);
+  /* then the lines under it, in this order */
   if (c->cause.id)
-    count_inc (w->by_cause, (gpointer) c->cause.id, true);
-  else
-    w->no_cause++;
-  if (c->cause.detail && strcmp (c->cause.detail, "close_storm") == 0)
-    {
-      /* "server, minute": a restart shows as one line in the totals */
-      char ip[64], key[128], when[32];
-      ws_addr_to_string (&c->addr[WS_SIDE_SERVER], ip, sizeof ip);
-      time_t secs = (time_t) (c->end_us / G_USEC_PER_SEC);
-      struct tm tm;
-      if (gmtime_r (&secs, &tm))
-        strftime (when, sizeof when, "%Y-%m-%d %H:%M", &tm);
-      else
-        g_strlcpy (when, "?", sizeof when);
-      /* TRANSLATORS: a close storm in the totals: "10.0.0.1:80 around
-       * 2023-11-14 22:13" */
-      char fmt[96];
-      g_snprintf (key, sizeof key, ws_i18n_isolate_fmt (_("%s:%u around %s"), fmt, sizeof fmt),
-                  ip, c->port[WS_SIDE_SERVER], when);
-      count_inc (w->storms, key, true);
-    }
-}
-
-static gint
-cmp_code (gconstpointer a, gconstpointer b)
-{
-  int x = GPOINTER_TO_INT (*(gpointer const *) a);
-  int y = GPOINTER_TO_INT (*(gpointer const *) b);
-
-  /* null (-1) last */
-  if (x < 0 || y < 0)
-    return (x < 0) - (y < 0);
-  return (x > y) - (x < y);
-}
-
-static gint
-cmp_cause (gconstpointer a, gconstpointer b, gpointer counts)
-{
-  const char *x = *(const char *const *) a;
-  const char *y = *(const char *const *) b;
-  uint64_t nx = *(uint64_t *) g_hash_table_lookup (counts, x);
-  uint64_t ny = *(uint64_t *) g_hash_table_lookup (counts, y);
-
-  /* most frequent first */
-  if (nx != ny)
-    return nx > ny ? -1 : 1;
-  return strcmp (x, y);
-}
-
-static GPtrArray *
-hash_keys (GHashTable *h)
-{
-  GPtrArray *keys = g_ptr_array_sized_new (g_hash_table_size (h));
-  GHashTableIter it;
-  gpointer k;
-
-  g_hash_table_iter_init (&it, h);
-  while (g_hash_table_iter_next (&it, &k, NULL))
-    g_ptr_array_add (keys, k);
-  return keys;
-}
-
-static void
-text_totals (const ws_text_tally *w, GString *o, const ws_counters *st)
-{
-  g_autoptr (GPtrArray) keys = NULL;
-  size_t lw = 36;               /* the labels of the counts */
-
-  if (w->records == 0)
-    g_string_append (o, _("No WebSocket connections found.\n"));
-  g_string_append (o, _("\nTotals\n"));
-  g_string_append_printf (o, _("  WebSocket connections: %'" PRIu64), w->records);
-  if (w->midstream)
-    g_string_append_printf (o, _(" (%'" PRIu64 " already open when the capture began)"),
-                            w->midstream);
-  g_string_append_c (o, '\n');
-
-  if (w->records > 0)
-    {
-      g_string_append (o, _("  by close code:\n"));
-      keys = hash_keys (w->by_code);
-      g_ptr_array_sort (keys, cmp_code);
-      g_autoptr (GPtrArray) labels = g_ptr_array_new_with_free_func (g_free);
-      for (guint i = 0; i < keys->len; i++)
-        {
-          int code = GPOINTER_TO_INT (g_ptr_array_index (keys, i));
-          g_autoptr (GString) label = g_string_new (NULL);
-
-          if (code < 0)
-            g_string_append (label, _("none (still open)"));
-          else
-            {
-              const ws_code_info *ci = ws_code_lookup (code);
-              g_string_append_printf (label, "%d", code);
-              if (ci && ci->name)
-                {
-                  /* the name as --explain gives it in the reader's language */
-                  g_string_append_c (label, ' ');
-                  text_str_safe (label, _(ci->name));
-                }
-            }
-          /* a translated name ("1010 Mandatory Extension (extensão
-           * obrigatória)") widens the column rather than being cut; the
-           * English column stays 36 wide */
-          if (ws_i18n_translating)
-            lw = MAX (lw, MIN (ws_i18n_width (label->str, label->len), (size_t) 64));
-          g_ptr_array_add (labels, g_string_free (g_steal_pointer (&label), FALSE));
-        }
-      for (guint i = 0; i < keys->len; i++)
-        {
-          int code = GPOINTER_TO_INT (g_ptr_array_index (keys, i));
-          uint64_t n = *(uint64_t *) g_hash_table_lookup (w->by_code, GINT_TO_POINTER (code));
-          g_string_append (o, "    ");
-          text_cell (o, g_ptr_array_index (labels, i), lw, true);
-          g_string_append_printf (o, "%'" PRIu64 "\n", n);
-        }
-      g_clear_pointer (&keys, g_ptr_array_unref);
-
-      g_string_append (o, _("  by cause:\n"));
-      keys = hash_keys (w->by_cause);
-      g_ptr_array_sort_with_data (keys, cmp_cause, w->by_cause);
-      for (guint i = 0; i < keys->len; i++)
-        {
-          const char *id = g_ptr_array_index (keys, i);
-          g_autoptr (GString) label = g_string_new (NULL);
-
-          ws_text_safe (label, id, strlen (id));
-          g_string_append (o, "    ");
-          text_cell (o, label->str, lw, true);
-          g_string_append_printf (o, "%'" PRIu64 "\n",
-                                  *(uint64_t *) g_hash_table_lookup (w->by_cause, id));
-        }
-      if (w->no_cause)
-        {
-          g_string_append (o, "    ");
-          text_cell (o, _("(no diagnosis)"), lw, true);
-          g_string_append_printf (o, "%'" PRIu64 "\n", w->no_cause);
-        }
-    }
-  if (g_hash_table_size (w->storms))
-    {
-      g_string_append (o, _("  close storms (many connections closed by one server within a second:\n"
-                             "  a restart or deploy):\n"));
-      GHashTableIter it;
-      gpointer k, v;
-      g_hash_table_iter_init (&it, w->storms);
-      while (g_hash_table_iter_next (&it, &k, &v))
-        {
-          g_string_append (o, _("    server "));
-          text_diag_safe (o, k);
-          g_string_append_printf (o, _(": %'" PRIu64 " connections\n"), *(uint64_t *) v);
-        }
-    }
-  g_string_append_printf (o, _("  handshake failures: %'" PRIu64 "\n"), w->handshake_failures);
-  g_string_append_printf (o, _("  connections with protocol violations: %'" PRIu64 "\n"),
-                          w->with_violations);
-  if (st == NULL)
-    return;
-  g_string_append_printf (o, _("  encrypted (TLS) connections, not analysed: %'" PRIu64 "\n"),
-                          st->tls_connections);
-  ws_tls_totals_text (st, o, text_wire_str);
-  g_string_append_printf (o, _("  other TCP connections skipped: %'" PRIu64 "\n"),
-                          st->other_connections);
-  /* TRANSLATORS: two lines of the totals; keep the line break and the
-   * four spaces that start the second */
-  g_string_append_printf (o, _("  TCP streams looked at and rejected as not WebSocket: %'" PRIu64
-                               "\n    no upgrade request from the start: %'" PRIu64
-                               ", mid-stream bytes not frames: %'" PRIu64 "\n"),
-                          st->rejected_no_upgrade + st->rejected_midstream,
-                          st->rejected_no_upgrade, st->rejected_midstream);
-  g_string_append_printf (o, _("  other upgrades (not WebSocket, e.g. h2c): %'" PRIu64 "\n"),
-                          st->other_upgrades);
-  g_string_append_printf (o, _("  packets: %'" PRIu64 " (%'" PRIu64 " bytes)\n"),
-                          st->packets, st->bytes);
-  g_string_append_printf (o, _("  truncated packets (snaplen): %'" PRIu64 "\n"),
-                          st->truncated_packets);
-  g_string_append_printf (o, _("  undecodable packets: %'" PRIu64 "\n"), st->undecodable_packets);
-  if (st->tunneled_packets > 0)
-    g_string_append_printf (o, _("  TCP segments inside tunnels: %'" PRIu64 "\n"),
-                            st->tunneled_packets);
-  if (st->not_ip_packets + st->unknown_ethertype_packets + st->not_tcp_packets
-      + st->inner_not_tcp_packets + st->unknown_tunnel_packets + st->tunnel_too_deep_packets
-      + st->malformed_tunnel_packets + st->unsupported_link_packets > 0)
-    g_string_append_printf (o, _("  not decoded: not IP %'" PRIu64 ", unknown EtherType %'" PRIu64
-                                 ", not TCP %'" PRIu64
-                                 ", not TCP inside a tunnel %'" PRIu64 ", unknown tunnel %'" PRIu64
-                                 ", tunnels too deep %'" PRIu64 ", malformed tunnel %'" PRIu64
-                                 ", unsupported link type %'" PRIu64 "\n"),
-                            st->not_ip_packets, st->unknown_ethertype_packets,
-                            st->not_tcp_packets, st->inner_not_tcp_packets, st->unknown_tunnel_packets,
-                            st->tunnel_too_deep_packets, st->malformed_tunnel_packets,
-                            st->unsupported_link_packets);
-  if (st->ip_fragments > 0)
-    g_string_append_printf (o, _("  IP fragments: %'" PRIu64 " (%'" PRIu64 " datagrams reassembled, %'"
-                                 PRIu64 " dropped incomplete, %'" PRIu64
-                                 " overlaps with different bytes)\n"),
-                            st->ip_fragments, st->ip_reassembled, st->ip_frag_dropped,
-                            st->ip_frag_overlap_conflicts);
-  g_string_append_printf (o, _("  gaps in TCP streams: %'" PRIu64 " (%'" PRIu64 " bytes missed)\n"),
-                          st->gaps, st->gap_bytes);
-  /* TRANSLATORS: evicted: connections dropped from memory at the
-   * --max-conns limit; the other words name limits of the options */
-  g_string_append_printf (o, _("  limits hit: evicted %'" PRIu64
-                               ", reassembly %'" PRIu64 ", inflate %'" PRIu64
-                               ", inflaters %'" PRIu64 ", header %'" PRIu64 "\n"),
-                          st->evicted, st->reassembly_limit_hits,
-                          st->inflate_limit_hits, st->inflater_limit_hits,
-                          st->header_limit_hits);
-}
-
-void
-ws_text_totals (const ws_text_tally *w, GString *o, const ws_counters *stats, size_t width)
-{
-  g_autoptr (GString) t = g_string_new (NULL);
-  char **lines;
-
-  /* counts grouped as the reader's locale groups them (1.234.567 in
-   * pt_BR); no grouping in English, under LC_NUMERIC=C */
-  void *num = ws_i18n_numbers_begin ();
-  text_totals (w, t, stats);
-  ws_i18n_numbers_end (num);
-  /* lines wider than the terminal wrap under themselves */
-  if (t->len && t->str[t->len - 1] == '\n')
-    g_string_truncate (t, t->len - 1);
-  lines = g_strsplit (t->str, "\n", -1);
-  for (char **l = lines; *l; l++)
-    {
-      size_t lead = strspn (*l, " ");
-      if (width == 0 || text_width (*l, strlen (*l)) <= width)
-        {
-          g_string_append (o, *l);
-          g_string_append_c (o, '\n');
-          continue;
-        }
-      /* broken after the commas between items, so that a label stays
-       * with its number */
-      /* (or after the Arabic comma of a translated line) */
-      const char *comma = strstr (*l + lead, ", ") || !strstr (*l + lead, "\xd8\x8c ") ? "," : "\xd8\x8c";
-      g_autofree char *sep = g_strconcat (comma, " ", NULL);
-      char **items = g_strsplit (*l + lead, sep, -1);
-      size_t col = lead;
-      g_string_append_len (o, *l, (gssize) lead);
-      for (char **it = items; *it; it++)
-        {
-          size_t iw = text_width (*it, strlen (*it)) + (it[1] ? 1 : 0);
-          if (it != items)
-            {
-              if (col + 1 + iw > width)
-                {
-                  g_string_append_printf (o, "\n%*s", (int) (lead + 4), "");
-                  col = lead + 4;
-                }
-              else
-                {
-                  g_string_append_c (o, ' ');
-                  col++;
-                }
-            }
-          g_string_append (o, *it);
-          if (it[1])
-            g_string_append (o, comma);
-          col += iw;
-        }
-      g_string_append_c (o, '\n');
-      g_strfreev (items);
-    }
-  g_strfreev (lines);
+    text_record_cause (w, o, c, width);
+  if (reason)
+    text_record_close (o, c, code, reason, reason_len, width);
+  if (verbose)
+    text_record_tcp (o, c, width);
+  if (verbose && c->cause.id && c->cause.evidence && c->cause.evidence->len)
+    text_record_evidence (o, c, width);
+  if (verbose && c->first_frame)
+    text_record_packets (o, c, width);
+  if (nv > 0)
+    text_record_violations (o, c, nv, width);
+  if (c->limits)
+    text_record_limits (o, c, width);
 }
