@@ -110,8 +110,10 @@ static int
 fanout_join (int fd, int id)
 {
 #ifdef PACKET_FANOUT
-  int type = PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG;
-  int arg;
+  /* the kernel reads a u32: group id in the low half, type and flags in
+   * the high half (unsigned: the flags reach bit 31) */
+  uint32_t type = PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG;
+  uint32_t arg;
   if (id < 0)
     {
       arg = (type | PACKET_FANOUT_FLAG_UNIQUEID) << 16;
@@ -120,9 +122,9 @@ fanout_join (int fd, int id)
       socklen_t len = sizeof arg;
       if (getsockopt (fd, SOL_PACKET, PACKET_FANOUT, &arg, &len) < 0)
         return -1;
-      return arg & 0xffff;
+      return (int) (arg & 0xffff);
     }
-  arg = (id & 0xffff) | (type << 16);
+  arg = ((uint32_t) id & 0xffff) | (type << 16);
   if (setsockopt (fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) < 0)
     return -1;
   return id;

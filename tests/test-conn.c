@@ -614,6 +614,7 @@ main (int argc, char **argv)
   g_test_add_func ("/conn/gap", test_gap);
   g_test_add_func ("/conn/tcp/fin-rst", test_tcp_fin_rst);
   g_test_add_func ("/conn/tcp/evict", test_tcp_evict);
+  limits_default (); /* the context every test starts from (test_new reads it first) */
   int rc = g_test_run ();
   ws_ctx_clear (&ctx);
   return rc;
