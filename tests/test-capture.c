@@ -157,6 +157,18 @@ read_files (char **files, got *g, int *open_errors, int *run_errors)
   return text;
 }
 
+/* b (taken) written to a file of its own named name, then read as the one
+ * input: read_files's result; *path (the caller's) names the file. */
+static char *
+read_bytes (const char *name, GByteArray *b, got *g, int *open_errors, int *run_errors,
+            char **path)
+{
+  *path = write_file (name, b->data, b->len);
+  g_byte_array_unref (b);
+  char *files[] = { *path, NULL };
+  return read_files (files, g, open_errors, run_errors);
+}
+
 /* Packet i of what was read is pkts[k], whole. */
 static void
 check_pkt (const got *g, guint i, int k)
@@ -196,12 +208,10 @@ test_formats (void)
           use_reader (r);
           g_test_message ("%s reader, %s, %s", readers[r], names[f], sw ? "swapped" : "native");
           GByteArray *b = file_bytes ((format) f, sw, 0);
-          g_autofree char *path = write_file ("f.pcap", b->data, b->len);
-          g_byte_array_unref (b);
-          char *files[] = { path, NULL };
           got g;
           int oe, re;
-          g_autofree char *err = read_files (files, &g, &oe, &re);
+          g_autofree char *path = NULL;
+          g_autofree char *err = read_bytes ("f.pcap", b, &g, &oe, &re, &path);
           g_assert_cmpstr (err, ==, "");
           g_assert_cmpint (oe, ==, 0);
           g_assert_cmpint (re, ==, 0);
@@ -256,12 +266,10 @@ test_truncated (void)
         {
           use_reader (r);
           GByteArray *b = file_bytes ((format) f, false, cut);
-          g_autofree char *path = write_file ("cut.pcap", b->data, b->len);
-          g_byte_array_unref (b);
-          char *files[] = { path, NULL };
           got g;
           int oe, re;
-          g_autofree char *err = read_files (files, &g, &oe, &re);
+          g_autofree char *path = NULL;
+          g_autofree char *err = read_bytes ("cut.pcap", b, &g, &oe, &re, &path);
           g_assert_cmpint (oe, ==, 0);
           g_assert_cmpint (re, ==, 1);
           g_assert_cmpuint (g.hdrs->len, ==, 2);
@@ -355,12 +363,10 @@ test_pcapng_unknown_iface (void)
   for (int i = 0; i < 3; i++)
     cb_pcapng_packet (b, false, i == 1 ? 1 : 0, (uint64_t) pkts[i].sec * 1000000 + pkts[i].usec,
                       pkts[i].frame->data, pkts[i].frame->len, pkts[i].frame->len);
-  g_autofree char *path = write_file ("two.pcapng", b->data, b->len);
-  g_byte_array_unref (b);
-  char *files[] = { path, NULL };
   got g;
   int oe, re;
-  g_autofree char *err = read_files (files, &g, &oe, &re);
+  g_autofree char *path = NULL;
+  g_autofree char *err = read_bytes ("two.pcapng", b, &g, &oe, &re, &path);
   g_autofree char *want = g_strdup_printf ("wsclosed: %s: unsupported link type 147 (", path);
   g_assert_true (g_str_has_prefix (err, want));
   g_assert_nonnull (strstr (err, ") on interface 1: its packets are skipped\n"));
@@ -386,12 +392,10 @@ test_snaplen (void)
   /* an impossible capture length: 0x7fffffff */
   uint32_t h[4] = { 1700000200, 0, 0x7fffffff, 0x7fffffff };
   g_byte_array_append (b, (const uint8_t *) h, sizeof h);
-  g_autofree char *path = write_file ("snap.pcap", b->data, b->len);
-  g_byte_array_unref (b);
-  char *files[] = { path, NULL };
   got g;
   int oe, re;
-  g_autofree char *err = read_files (files, &g, &oe, &re);
+  g_autofree char *path = NULL;
+  g_autofree char *err = read_bytes ("snap.pcap", b, &g, &oe, &re, &path);
   g_assert_cmpint (oe, ==, 0);
   g_assert_cmpint (re, ==, 1);
   g_assert_cmpuint (g.hdrs->len, ==, 3);
