@@ -16,6 +16,12 @@
  * with their index entries); beyond, the oldest ended ones go first. */
 #define WS_WINDOW_MAX_BRIEFS 200000
 
+typedef struct {
+  int64_t end_us;
+  uint64_t seq;
+  ws_conn *c;
+} ws_held;
+
 struct ws_analyzer {
   ws_ctx ctx;             /* settings, counters, the stages' scratch */
   ws_analyzer_opts opts;
@@ -25,8 +31,9 @@ struct ws_analyzer {
   ws_analyzer_handoff handoff;  /* a live worker's: set when ended is */
   ws_ipfrag *frag;        /* IP fragments waiting for the rest */
   ws_tcp *tcp;
-  ws_conn **held;         /* ended WebSocket records, in end order: a ring */
-  size_t held_head, held_len, held_cap;
+  ws_held *held;          /* ended WebSocket records: a heap (held_push) */
+  size_t held_len, held_cap;
+  uint64_t held_seq;      /* arrivals, for ties of the end time */
   ws_conn_index *briefs;  /* briefs of recent WebSocket connections, indexed */
   int64_t now_us;         /* latest capture time seen */
   const char *origin_file;  /* of the next packet (ws_analyzer_set_origin) */
@@ -51,24 +58,47 @@ static void on_end (ws_conn *c, void *user);
 static void note_start (ws_conn *c, void *user);
 static void note_refused (ws_conn *c, void *user);
 
-/* ---- the ring of held records (no allocation per record) ---------------- */
+/* ---- the held records: a min-heap by (end, arrival) --------------------
+ * Records go out in the order of their ends, and in the order they arrived
+ * when two ended at the same microsecond.  Most arrive in order, but a flush
+ * at the end of a capture ends every open connection at once in table order:
+ * a sorted ring took a walk per record there (quadratic on 100k open
+ * connections); the heap takes a logarithm. */
+
+static bool
+held_before (const ws_held *x, const ws_held *y)
+{
+  return x->end_us < y->end_us || (x->end_us == y->end_us && x->seq < y->seq);
+}
 
 static ws_conn *
 held_peek (const ws_analyzer *a)
 {
-  return a->held_len ? a->held[a->held_head] : NULL;
+  return a->held_len ? a->held[0].c : NULL;
 }
 
 static ws_conn *
 held_pop (ws_analyzer *a)
 {
-  ws_conn *c;
-
   if (a->held_len == 0)
     return NULL;
-  c = a->held[a->held_head];
-  a->held_head = (a->held_head + 1) % a->held_cap;
-  a->held_len--;
+  ws_held *h = a->held;
+  ws_conn *c = h[0].c;
+  ws_held last = h[--a->held_len];
+  size_t i = 0, n = a->held_len;
+  for (;;)
+    {
+      size_t l = 2 * i + 1, m;
+      if (l >= n)
+        break;
+      m = (l + 1 < n && held_before (&h[l + 1], &h[l])) ? l + 1 : l;
+      if (!held_before (&h[m], &last))
+        break;
+      h[i] = h[m];
+      i = m;
+    }
+  if (n > 0)
+    h[i] = last;
   return c;
 }
 
@@ -77,29 +107,20 @@ held_push (ws_analyzer *a, ws_conn *c)
 {
   if (a->held_len == a->held_cap)
     {
-      /* grow, moving the records in order to the front */
-      size_t cap = a->held_cap ? a->held_cap * 2 : 64;
-      ws_conn **ring = g_new (ws_conn *, cap);
-      for (size_t i = 0; i < a->held_len; i++)
-        ring[i] = a->held[(a->held_head + i) % a->held_cap];
-      g_free (a->held);
-      a->held = ring;
-      a->held_cap = cap;
-      a->held_head = 0;
+      a->held_cap = a->held_cap ? a->held_cap * 2 : 64;
+      a->held = g_renew (ws_held, a->held, a->held_cap);
     }
-  /* kept in the order of their ends (records go out in time order): a
-   * connection that ends is mostly the latest, so this walk is short */
-  size_t i = a->held_len;
+  ws_held x = { .end_us = c->end_us, .seq = a->held_seq++, .c = c };
+  size_t i = a->held_len++;
   while (i > 0)
     {
-      ws_conn *prev = a->held[(a->held_head + i - 1) % a->held_cap];
-      if (prev->end_us <= c->end_us)
+      size_t up = (i - 1) / 2;
+      if (!held_before (&x, &a->held[up]))
         break;
-      a->held[(a->held_head + i) % a->held_cap] = prev;
-      i--;
+      a->held[i] = a->held[up];
+      i = up;
     }
-  a->held[(a->held_head + i) % a->held_cap] = c;
-  a->held_len++;
+  a->held[i] = x;
 }
 
 ws_analyzer *
