@@ -163,7 +163,7 @@ ws_cause_set_detail (ws_cause *cause, const char *detail)
 void
 ws_cause_lower_confidence (ws_cause *cause, const char *to)
 {
-  static const char *order[] = { "low", "medium", "high" };
+  static const char *const order[] = { "low", "medium", "high" };
   int cur = 2, want = 2;
   for (int i = 0; i < 3; i++)
     {
