@@ -60,6 +60,12 @@ void ws_analyzer_packet (ws_analyzer *a, int linktype, const struct pcap_pkthdr 
 /* Offline: the file and frame number of the next packet (capture.h's
  * ws_capture_origin), kept on the records. */
 void ws_analyzer_set_origin (ws_analyzer *a, const char *file, uint64_t frame);
+/* A packet from a running capture (capture.h's ws_capture_run): its origin
+ * (ws_capture_origin) set, then ws_analyzer_packet.  What every offline
+ * packet callback does (main.c, the tests). */
+typedef struct ws_capture ws_capture;
+void ws_analyzer_packet_from (ws_analyzer *a, const ws_capture *cap, int linktype,
+                              const struct pcap_pkthdr *h, const uint8_t *data);
 /* The capture time of the latest packet (0 before the first). */
 int64_t ws_analyzer_now (const ws_analyzer *a);
 /* Timers against a clock (daemon: wall clock when no packets arrive). */

@@ -446,11 +446,7 @@ static void
 on_packet (void *user, int linktype, const struct pcap_pkthdr *h, const uint8_t *data)
 {
   run_ctx *r = user;
-  uint64_t frame;
-  const char *file = ws_capture_origin (r->cap, &frame);
-
-  ws_analyzer_set_origin (r->a, file, frame);
-  ws_analyzer_packet (r->a, linktype, h, data);
+  ws_analyzer_packet_from (r->a, r->cap, linktype, h, data);
   r->last_packet_mono = g_get_monotonic_time ();
 }
 

@@ -323,10 +323,7 @@ static void
 on_packet (void *user, int linktype, const struct pcap_pkthdr *h, const uint8_t *data)
 {
   run_ctx *rc = user;
-  uint64_t frame;
-  const char *file = ws_capture_origin (rc->cap, &frame);
-  ws_analyzer_set_origin (rc->a, file, frame);
-  ws_analyzer_packet (rc->a, linktype, h, data);
+  ws_analyzer_packet_from (rc->a, rc->cap, linktype, h, data);
 }
 
 /* Collects the frames an analyzer is given, to write them to a file. */

@@ -77,10 +77,7 @@ static void
 on_packet (void *user, int linktype, const struct pcap_pkthdr *h, const uint8_t *data)
 {
   job *j = user;
-  uint64_t frame;
-  const char *file = ws_capture_origin (j->cap, &frame);
-  ws_analyzer_set_origin (j->a, file, frame);
-  ws_analyzer_packet (j->a, linktype, h, data);
+  ws_analyzer_packet_from (j->a, j->cap, linktype, h, data);
 }
 
 static gpointer
