@@ -204,6 +204,26 @@ test_not_tcp (void)
   g_assert_cmpint (ws_decode (DLT_RAW, f, (uint32_t) n, (uint32_t) n, &p), ==, WS_DEC_MALFORMED);
 }
 
+/* An IPv6 Authentication Header counts its length in 4-octet units less
+ * two (RFC 4302 section 2.2), the other extension headers in 8-octet units
+ * less one (RFC 8200 section 4.3): a 16-byte AH says 2, where a 16-byte
+ * destination options header would say 1. */
+static void
+test_ipv6_ah (void)
+{
+  uint8_t f[200] = { 0 };
+  size_t n = ip_packet (f, 6, true, 0);   /* IPv6, 16 bytes of headers, TCP at 56 */
+  f[6] = 51;                              /* IPv6 -> AH */
+  memset (f + 40, 0, 16);
+  f[40] = 6;                              /* AH -> TCP */
+  f[41] = 2;                              /* (2 + 2) * 4 = 16 bytes */
+  check_ok (DLT_RAW, f, n, 6);
+  /* the same 16 bytes as destination options: (1 + 1) * 8 */
+  f[6] = 60;
+  f[41] = 1;
+  check_ok (DLT_RAW, f, n, 6);
+}
+
 /* Fragments are described for ipfrag.c, not decoded further. */
 static void
 test_fragment (void)
@@ -839,6 +859,7 @@ main (int argc, char **argv)
   g_test_add_func ("/decode/null-loop", test_null_loop);
   g_test_add_func ("/decode/raw", test_raw);
   g_test_add_func ("/decode/not-tcp", test_not_tcp);
+  g_test_add_func ("/decode/ipv6-ah", test_ipv6_ah);
   g_test_add_func ("/decode/fragment", test_fragment);
   g_test_add_func ("/decode/linktypes", test_supported);
   g_test_add_func ("/decode/tunnel/vxlan", test_vxlan);
