@@ -335,6 +335,20 @@ json_str (GString *o, const char *k, const char *v)
 }
 
 static void
+json_u64 (GString *o, const char *k, uint64_t v)
+{
+  json_key (o, k);
+  g_string_append_printf (o, "%" PRIu64, v);
+}
+
+static void
+json_int (GString *o, const char *k, int v)
+{
+  json_key (o, k);
+  g_string_append_printf (o, "%d", v);
+}
+
+static void
 json_ts (GString *o, const char *k, int64_t ts)
 {
   json_key (o, k);
@@ -373,11 +387,9 @@ json_top (GString *o, const ws_report *rp)
         g_string_append_c (o, ',');
       g_string_append_c (o, '{');
       json_str (o, "client_ip", r->client_ip);
-      json_key (o, "client_port");
-      g_string_append_printf (o, "%u", r->client_port);
+      json_u64 (o, "client_port", r->client_port);
       json_str (o, "server_ip", r->server_ip);
-      json_key (o, "server_port");
-      g_string_append_printf (o, "%u", r->server_port);
+      json_u64 (o, "server_port", r->server_port);
       json_str (o, "host", r->host);
       json_str (o, "path", r->path);
       json_ts (o, "start_ts", r->start_us);
@@ -392,8 +404,7 @@ json_top (GString *o, const ws_report *rp)
       json_str (o, "summary", r->cause_summary);
       json_str (o, "fix", r->cause_fix);
       json_str (o, "confidence", r->cause_confidence);
-      json_key (o, "score");
-      g_string_append_printf (o, "%d", ws_report_rec_score (r));
+      json_int (o, "score", ws_report_rec_score (r));
       g_string_append_c (o, '}');
     }
   g_string_append_c (o, ']');
@@ -409,8 +420,7 @@ json_compare (GString *o, const ws_history_cmp *cmp)
     {
       g_string_append_c (o, '{');
       json_str (o, "previous", cmp->prev_label);
-      json_key (o, "runs_averaged");
-      g_string_append_printf (o, "%d", cmp->n_prev);
+      json_int (o, "runs_averaged", cmp->n_prev);
       json_key (o, "changes");
       g_string_append_c (o, '[');
       for (guint i = 0; i < cmp->deltas->len; i++)
@@ -468,8 +478,7 @@ json_storms (GString *o, const ws_report *rp)
       json_str (o, "server", s->server);
       json_ts (o, "first_ts", s->first_us);
       json_ts (o, "last_ts", s->last_us);
-      json_key (o, "connections");
-      g_string_append_printf (o, "%" PRIu64, s->count);
+      json_u64 (o, "connections", s->count);
       json_key (o, "restart");
       g_string_append (o, s->restart ? "true" : "false");
       json_key (o, "codes");
@@ -496,14 +505,10 @@ json_tls (GString *o, const ws_report *rp)
 {
   json_key (o, "tls");
   g_string_append_c (o, '{');
-  json_key (o, "connections");
-  g_string_append_printf (o, "%" PRIu64, rp->tls_records + rp->skipped.tls);
-  json_key (o, "records");
-  g_string_append_printf (o, "%" PRIu64, rp->tls_records);
-  json_key (o, "decrypted");
-  g_string_append_printf (o, "%" PRIu64, rp->tls_decrypted);
-  json_key (o, "not_websocket");
-  g_string_append_printf (o, "%" PRIu64, rp->tls_kind);
+  json_u64 (o, "connections", rp->tls_records + rp->skipped.tls);
+  json_u64 (o, "records", rp->tls_records);
+  json_u64 (o, "decrypted", rp->tls_decrypted);
+  json_u64 (o, "not_websocket", rp->tls_kind);
   json_key (o, "by_server");
   g_string_append_c (o, '[');
   g_autoptr (GList) keys = g_list_sort (g_hash_table_get_keys (rp->tls_by_server), tls_key_cmp);
@@ -552,16 +557,11 @@ ws_report_json_summary (GString *o, const ws_report *rp, const char *label, cons
 {
   g_string_append_c (o, '{');
   json_str (o, "label", label);
-  json_key (o, "connections");
-  g_string_append_printf (o, "%" PRIu64, rp->connections);
-  json_key (o, "abnormal");
-  g_string_append_printf (o, "%" PRIu64, rp->abnormal);
-  json_key (o, "handshake_failures");
-  g_string_append_printf (o, "%" PRIu64, rp->handshake_failures);
-  json_key (o, "still_open");
-  g_string_append_printf (o, "%" PRIu64, rp->still_open);
-  json_key (o, "abnormal_closes");
-  g_string_append_printf (o, "%" PRIu64, rp->abnormal_closes);
+  json_u64 (o, "connections", rp->connections);
+  json_u64 (o, "abnormal", rp->abnormal);
+  json_u64 (o, "handshake_failures", rp->handshake_failures);
+  json_u64 (o, "still_open", rp->still_open);
+  json_u64 (o, "abnormal_closes", rp->abnormal_closes);
   json_ts (o, "first_ts", rp->first_us);
   json_ts (o, "last_ts", rp->last_us);
   json_counts (o, "by_code", rp->by_code, false);
