@@ -22,10 +22,16 @@
 /* Evidence arrays of causes cleared lately, emptied, for the next causes
  * to fill (cause.c). */
 #define WS_EV_POOL 4
+/* and blocks that held the text of their lines, for the next lines */
+#define WS_EV_BLOCKS 64
 typedef struct ws_ev_pool {
   GPtrArray *arrays[WS_EV_POOL];
   unsigned n;
+  struct ws_ev_block *blocks; /* linked through next */
+  unsigned n_blocks;
 } ws_ev_pool;
+/* Free the blocks it keeps (cause.c). */
+void ws_ev_pool_clear (ws_ev_pool *pool);
 
 /* The software of the last few User-Agent and Server values (software.c). */
 #define WS_SW_MEMO 8

@@ -111,6 +111,9 @@ typedef struct {
   /* emptied evidence arrays to reuse (the analyzer's, context.h), kept
    * when the cause is cleared; NULL: none (a cause made on its own) */
   struct ws_ev_pool *pool;
+  /* the text of the evidence lines when pool is set: blocks owned here
+   * (cause.c), NULL until the first line */
+  struct ws_ev_block *ev_blocks;
 } ws_cause;
 
 typedef struct ws_conn ws_conn;
