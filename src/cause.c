@@ -82,6 +82,51 @@ ws_ev_pool_clear (ws_ev_pool *pool)
   pool->n_blocks = 0;
 }
 
+/* n bytes (a multiple of 8) from the cause's last block, or a new one. */
+static void *
+carve (ws_cause *cause, size_t need)
+{
+  ws_ev_block *b = cause->ev_blocks;
+  if (!b || b->cap - b->used < need)
+    {
+      b = block_get (cause->pool, need);
+      b->next = cause->ev_blocks;
+      cause->ev_blocks = b;
+    }
+  void *p = (char *) (b + 1) + b->used;
+  b->used += need;
+  return p;
+}
+
+#define CARVE_ROUND(n) (((n) + 7) & ~(size_t) 7)
+
+/* A copy of s[0..len) for a field of the cause: carved when it has a pool. */
+static char *
+copy_str (ws_cause *cause, const char *s, size_t len)
+{
+  if (!cause->pool)
+    return g_strndup (s, len);
+  char *p = carve (cause, CARVE_ROUND (len + 1));
+  memcpy (p, s, len);
+  p[len] = '\0';
+  return p;
+}
+
+/* Free a field of the cause unless it was carved (any other code may have
+ * set it to a string of its own, e.g. a test). */
+static void
+free_str (ws_cause *cause, char **field)
+{
+  char *s = *field;
+  if (!s)
+    return;
+  *field = NULL;
+  for (const ws_ev_block *b = cause->ev_blocks; b; b = b->next)
+    if ((uintptr_t) s - (uintptr_t) (b + 1) < b->cap)
+      return;
+  g_free (s);
+}
+
 /* An evidence line: carved from the cause's blocks when it has a pool,
  * else (a cause made on its own, or an array some other code made) one
  * allocation for the line and its text, which the array frees. */
@@ -90,11 +135,10 @@ add_text (ws_cause *cause, int64_t ts_us, const char *s, size_t len)
 {
   ws_evidence *e;
   ws_ev_pool *pool = cause->pool;
-  bool carved = pool && cause->ev_blocks;
 
   if (!cause->evidence)
     {
-      carved = pool != NULL;
+      cause->ev_carved = pool != NULL;
       if (pool && pool->n)
         {
           /* it may come from a cause filled elsewhere (tests) */
@@ -102,23 +146,12 @@ add_text (ws_cause *cause, int64_t ts_us, const char *s, size_t len)
           g_ptr_array_set_free_func (cause->evidence, NULL);
         }
       else
-        cause->evidence = g_ptr_array_new_with_free_func (carved ? NULL : g_free);
+        cause->evidence = g_ptr_array_new_with_free_func (cause->ev_carved ? NULL : g_free);
     }
   if (cause->evidence->len >= WS_CAUSE_MAX_EVIDENCE)
     return;
-  if (carved)
-    {
-      size_t need = (sizeof *e + len + 1 + 7) & ~(size_t) 7;
-      ws_ev_block *b = cause->ev_blocks;
-      if (!b || b->cap - b->used < need)
-        {
-          b = block_get (pool, need);
-          b->next = cause->ev_blocks;
-          cause->ev_blocks = b;
-        }
-      e = (ws_evidence *) ((char *) (b + 1) + b->used);
-      b->used += need;
-    }
+  if (cause->ev_carved)
+    e = carve (cause, CARVE_ROUND (sizeof *e + len + 1));
   else
     e = g_malloc (sizeof *e + len + 1);
   e->ts_us = ts_us;
@@ -133,9 +166,9 @@ ws_cause_clear (ws_cause *cause)
 {
   if (!cause)
     return;
-  g_clear_pointer (&cause->detail, g_free);
-  g_clear_pointer (&cause->summary, g_free);
-  g_clear_pointer (&cause->fix, g_free);
+  free_str (cause, &cause->detail);
+  free_str (cause, &cause->summary);
+  free_str (cause, &cause->fix);
   cause->next_start_us = 0;
   cause->next_client_port = 0;
   if (cause->evidence)
@@ -152,6 +185,7 @@ ws_cause_clear (ws_cause *cause)
         g_ptr_array_unref (ev);
     }
   blocks_put (cause->pool, g_steal_pointer (&cause->ev_blocks));
+  cause->ev_carved = false;
   cause->id = NULL;
   cause->confidence = NULL;
 }
@@ -197,11 +231,15 @@ ws_cause_set_fields (ws_cause *cause, ws_strbuf *lead, const char *id, const cha
                      const char *confidence, const char *fix)
 {
   cause->id = id;
-  g_free (cause->detail);
-  cause->detail = detail ? g_strdup (detail) : NULL;
+  free_str (cause, &cause->detail);
+  cause->detail = detail ? copy_str (cause, detail, strlen (detail)) : NULL;
   cause->confidence = confidence;
-  g_free (cause->fix);
-  cause->fix = fix ? g_strdup (ws_tr (fix)) : NULL;
+  free_str (cause, &cause->fix);
+  if (fix)
+    {
+      fix = ws_tr (fix);
+      cause->fix = copy_str (cause, fix, strlen (fix));
+    }
   ws_strbuf_reset (lead);
 }
 
@@ -239,8 +277,17 @@ ws_cause_clause (ws_strbuf *t, const char *fmt, ...)
 void
 ws_cause_set_detail (ws_cause *cause, const char *detail)
 {
-  g_free (cause->detail);
-  cause->detail = detail ? g_strdup (detail) : NULL;
+  char *old = cause->detail;
+  cause->detail = detail ? copy_str (cause, detail, strlen (detail)) : NULL;
+  free_str (cause, &old);
+}
+
+void
+ws_cause_set_summary (ws_cause *cause, const char *s, size_t len)
+{
+  char *old = cause->summary;
+  cause->summary = copy_str (cause, s, len);
+  free_str (cause, &old);
 }
 
 void

@@ -115,6 +115,33 @@ test_evidence_pool (void)
       g_assert_null (k[0].ev_blocks);
       g_assert_cmpuint (pool.n_blocks, <=, WS_EV_BLOCKS);
     }
+
+  /* detail, summary and fix are carved too; a field some other code set
+   * (its own allocation) is freed, a carved one replaced is not */
+  ws_strbuf lead;
+  ws_strbuf_init (&lead);
+  ws_cause_add_evidence (&k[0], 1, "first");
+  ws_cause_set_fields (&k[0], &lead, "abnormal_closure", "nginx", "high", "Send pings");
+  ws_cause_set_summary (&k[0], "a summary, cut here", 9);
+  ws_cause_set_detail (&k[0], big);
+  ws_cause_set_summary (&k[0], "again", 5);
+  g_assert_cmpstr (k[0].detail, ==, big);
+  g_assert_cmpstr (k[0].summary, ==, "again");
+  g_assert_cmpstr (k[0].fix, ==, "Send pings");
+  g_assert_cmpstr (((ws_evidence *) k[0].evidence->pdata[0])->text, ==, "first");
+  ws_cause_clear (&k[0]);
+  g_assert_null (k[0].detail);
+  g_assert_null (k[0].summary);
+  g_assert_null (k[0].fix);
+  k[0].summary = g_strdup ("set by a test");
+  ws_cause_set_detail (&k[0], "x");
+  ws_cause_clear (&k[0]);
+  k[0].detail = g_strdup ("set by a test");
+  ws_cause_set_detail (&k[0], NULL);
+  g_assert_null (k[0].detail);
+  ws_cause_clear (&k[0]);
+  ws_strbuf_clear (&lead);
+
   for (unsigned i = 0; i < pool.n; i++)
     g_ptr_array_unref (pool.arrays[i]);
   ws_ev_pool_clear (&pool);
