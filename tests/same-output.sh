@@ -37,7 +37,8 @@ corpus=${CORPUS_DIRS:-/work/shared/corpus/zeek /work/shared/corpus/wild}
 new=$(cd "$(dirname "$new")" && pwd)/$(basename "$new")
 
 refhash=$(sha1sum "$ref" | cut -c1-12)
-cache=${SAME_CACHE:-/var/tmp/wsclosed-same/$refhash}
+# per day: a report without connections is labelled with the local date
+cache=${SAME_CACHE:-/var/tmp/wsclosed-same/$refhash-$(date +%F)}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$cache"
