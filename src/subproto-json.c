@@ -51,23 +51,25 @@ json_string (GString *o, const char *s)
 }
 
 /* A timestamp in microseconds as seconds with 6 decimals, null when 0.  A
- * negative one keeps the form it always had (a sign on both parts). */
+ * negative one (not from a capture's clock) keeps the form it always had, a
+ * sign on both parts: "-9223372036854.-775808" at the most, and printf's
+ * NUL after it. */
+#define APP_TS_ROOM 23
 static inline char *
 p_json_ts (char *p, int64_t us)
 {
   if (!us)
     return P_LIT (p, "null");
+  if (us < 0)
+    return p + g_snprintf (p, APP_TS_ROOM, "%" G_GINT64_FORMAT ".%06" G_GINT64_FORMAT,
+                           us / 1000000, us % 1000000);
   return p_ts (p, us);
 }
 
 static void
 json_ts (GString *o, int64_t us)
 {
-  if (us < 0)
-    g_string_append_printf (o, "%" G_GINT64_FORMAT ".%06" G_GINT64_FORMAT,
-                            us / 1000000, us % 1000000);
-  else
-    gs_done (o, p_json_ts (gs_room (o, TS_MAX_LEN), us));
+  gs_done (o, p_json_ts (gs_room (o, APP_TS_ROOM), us));
 }
 
 /* ,"key":ms (null when negative) at p; key a literal */
@@ -77,7 +79,7 @@ json_ts (GString *o, int64_t us)
 static void
 json_dir (GString *o, const ws_app_dir *d, unsigned inits)
 {
-  char *p = gs_room (o, 160 + 3 * U64_MAX_LEN + 3 * TS_MAX_LEN);
+  char *p = gs_room (o, 160 + 3 * U64_MAX_LEN + 3 * APP_TS_ROOM);
   P_LIT (p, "{\"messages\":");
   p = p_u64 (p, d->messages);
   P_LIT (p, ",\"pings\":");
@@ -86,19 +88,6 @@ json_dir (GString *o, const ws_app_dir *d, unsigned inits)
   p = p_u64 (p, d->pongs);
   P_LIT (p, ",\"inits\":");
   p = p_u64 (p, inits);
-  if (d->last_ping_us < 0 || d->last_pong_us < 0 || d->last_message_us < 0)
-    {
-      /* not from a capture's clock: the old form, through printf */
-      P_LIT (p, ",\"last_ping_ts\":");
-      gs_done (o, p);
-      json_ts (o, d->last_ping_us);
-      GS_PUT_LIT (o, ",\"last_pong_ts\":");
-      json_ts (o, d->last_pong_us);
-      GS_PUT_LIT (o, ",\"last_message_ts\":");
-      json_ts (o, d->last_message_us);
-      g_string_append_c (o, '}');
-      return;
-    }
   P_LIT (p, ",\"last_ping_ts\":");
   p = p_json_ts (p, d->last_ping_us);
   P_LIT (p, ",\"last_pong_ts\":");
