@@ -79,5 +79,13 @@ ws_ctx_clear (ws_ctx *x)
   for (unsigned i = 0; i < x->ev_pool.n; i++)
     g_ptr_array_unref (x->ev_pool.arrays[i]);
   x->ev_pool.n = 0;
+  ws_ev_pool_clear (&x->ev_pool);
+  for (void *p = x->conn_pool.head, *next; p; p = next)
+    {
+      memcpy (&next, p, sizeof next);
+      g_free (p);
+    }
+  x->conn_pool.head = NULL;
+  x->conn_pool.n = 0;
   ws_counters_clear (&x->cnt);
 }

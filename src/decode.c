@@ -308,15 +308,13 @@ decode_ipv6 (dstate *st, cursor c)
         case 43:  /* routing */
         case 60:  /* destination options */
         case 135: /* mobility */
-        case 51:  /* AH */
+        case 51:  /* AH: its length in 4-byte units, less 2 (RFC 4302) */
           {
-            /* | next(1) | length(1) | ...: the length in 8-octet units not
-             * counting the first (RFC 8200 section 4.3), for AH in 4-octet
-             * units not counting the first two (RFC 4302 section 2.2) */
             if (!need (&c, off, 2))
               return WS_DEC_TRUNCATED;
-            uint32_t units = c.p[off + 1];
-            uint32_t l = next == 51 ? (units + 2) * 4 : (units + 1) * 8;
+            /* the others: in 8-byte units, less 1 (RFC 8200) */
+            uint32_t l = next == 51 ? ((uint32_t) c.p[off + 1] + 2) * 4
+                                    : ((uint32_t) c.p[off + 1] + 1) * 8;
             next = c.p[off];
             nh_pos = off;
             off += l;

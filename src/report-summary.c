@@ -22,6 +22,14 @@
 #include "report-summary.h"
 #include "i18n.h"
 
+/* Wire values isolated: the text is right-to-left (the language is the
+ * process's, set once by main). */
+static bool
+isolating (void)
+{
+  return ws_i18n_translating && ws_i18n_rtl ();
+}
+
 
 static void
 text_safe (GString *o, const char *s)
@@ -30,13 +38,14 @@ text_safe (GString *o, const char *s)
     ws_text_safe (o, s, strlen (s));
 }
 
-/* Append s, a value from the wire, made safe and isolated when iso (the
- * text is right-to-left: ws_report_text_summary decides it once). */
+/* Append s, a value from the wire, made safe and isolated when the text is
+ * right-to-left. */
 static void
-wire_safe (GString *o, const char *s, bool iso)
+wire_safe (GString *o, const char *s)
 {
   if (!s)
     return;
+  bool iso = isolating ();
   if (iso)
     g_string_append (o, WS_FSI);
   ws_text_safe (o, s, strlen (s));
@@ -71,8 +80,7 @@ local_time (GString *o, int64_t ts_us, const char *fmt)
 /* A table of counts; wire: its keys are wire values (servers, hosts,
  * routes). */
 static void
-text_table (GString *o, const char *title, GHashTable *h, bool abnormal, guint limit, bool wire,
-            bool iso)
+text_table (GString *o, const char *title, GHashTable *h, bool abnormal, guint limit, bool wire)
 {
   g_autoptr (GPtrArray) keys = ws_report_sorted_keys (h, abnormal);
   if (keys->len == 0)
@@ -85,7 +93,7 @@ text_table (GString *o, const char *title, GHashTable *h, bool abnormal, guint l
       g_string_append (o, "  ");
       GString *cell = g_string_new (NULL);
       if (wire)
-        wire_safe (cell, k, iso);
+        wire_safe (cell, k);
       else
         text_safe (cell, k);
       pad_cells (o, cell->str, 40);
@@ -113,7 +121,7 @@ code_name (const char *key)
 }
 
 static void
-text_delta (GString *o, const ws_history_delta *d, bool iso)
+text_delta (GString *o, const ws_history_delta *d)
 {
   g_string_append (o, "  ");
   GString *k = g_string_new (NULL);
@@ -121,7 +129,7 @@ text_delta (GString *o, const ws_history_delta *d, bool iso)
   pad_cells (o, d->dim, 8);
   g_string_append_c (o, ' ');
   if (strcmp (d->dim, "server") == 0)
-    wire_safe (k, d->key, iso);
+    wire_safe (k, d->key);
   else
     text_safe (k, d->key);
   pad_cells (o, k->str, 32);
@@ -159,7 +167,7 @@ text_idle (GString *o, const ws_report *rp)
 }
 
 static void
-text_storms (GString *o, const ws_report *rp, bool iso)
+text_storms (GString *o, const ws_report *rp)
 {
   if (rp->storms->len)
     g_string_append (o, _("\nClose storms:\n"));
@@ -167,7 +175,7 @@ text_storms (GString *o, const ws_report *rp, bool iso)
     {
       const ws_report_storm *s = g_ptr_array_index (rp->storms, i);
       g_string_append (o, "  ");
-      wire_safe (o, s->server, iso);
+      wire_safe (o, s->server);
       g_string_append (o, "  ");
       local_time (o, s->first_us, "%Y-%m-%d %H:%M:%S");
       /* TRANSLATORS: between two times: "2026-11-23 21:50:04 to 21:50:05" */
@@ -181,8 +189,9 @@ text_storms (GString *o, const ws_report *rp, bool iso)
 }
 
 static void
-text_top (GString *o, const ws_report *rp, bool iso)
+text_top (GString *o, const ws_report *rp)
 {
+  bool iso = isolating ();
   if (rp->top->len)
     g_string_append (o, _("\nConnections that matter most:\n"));
   for (guint i = 0; i < rp->top->len && i < 10; i++)
@@ -204,7 +213,7 @@ text_top (GString *o, const ws_report *rp, bool iso)
       if (iso)
         g_string_append (o, WS_PDI);
       g_string_append (o, " ");
-      wire_safe (o, r->path, iso);
+      wire_safe (o, r->path);
       g_string_append_printf (o, "  %s %s", code, r->cause_id ? r->cause_id : "-");
       if (r->close_reason)
         {
@@ -232,14 +241,14 @@ text_top (GString *o, const ws_report *rp, bool iso)
 }
 
 static void
-text_compare (GString *o, const ws_history_cmp *cmp, bool iso)
+text_compare (GString *o, const ws_history_cmp *cmp)
 {
   if (!cmp->prev_label)
     g_string_append (o, _("\nHistory: no earlier run to compare with.\n"));
   else
     {
       g_autoptr (GString) prev = g_string_new (NULL);
-      wire_safe (prev, cmp->prev_label, iso);
+      wire_safe (prev, cmp->prev_label);
       g_string_append_c (o, '\n');
       /* TRANSLATORS: %s is the label of the previous run (a date or a
        * name given with --label) */
@@ -250,21 +259,20 @@ text_compare (GString *o, const ws_history_cmp *cmp, bool iso)
       if (cmp->deltas->len == 0)
         g_string_append (o, _("  no change\n"));
       for (guint i = 0; i < cmp->deltas->len && i < 20; i++)
-        text_delta (o, g_ptr_array_index (cmp->deltas, i), iso);
+        text_delta (o, g_ptr_array_index (cmp->deltas, i));
     }
 }
 
 void
 ws_report_text_summary (GString *o, const ws_report *rp, const char *label, const ws_history_cmp *cmp)
 {
-  const bool iso = ws_i18n_translating && ws_i18n_rtl ();
   /* counts grouped as the reader's locale groups them (text only) */
-  void *num = ws_i18n_numbers_begin ();
+  ws_i18n_numbers num = ws_i18n_numbers_begin ();
   g_string_append (o, "wsclosed report");
   if (label)
     {
       g_string_append (o, " ");
-      wire_safe (o, label, iso);
+      wire_safe (o, label);
     }
   g_string_append_printf (o, _(": %'" PRIu64 " WebSocket connections"), rp->connections);
   if (rp->first_us)
@@ -303,18 +311,18 @@ ws_report_text_summary (GString *o, const ws_report *rp, const char *label, cons
       pad_cells (o, code_name (k), w);
       g_string_append_printf (o, " %'6" PRIu64 "\n", c->count);
     }
-  text_table (o, _("By cause"), rp->by_cause, false, 30, false, iso);
-  text_table (o, _("Servers by abnormal closes"), rp->by_server, true, 10, true, iso);
-  text_table (o, _("Hosts by abnormal closes"), rp->by_host, true, 10, true, iso);
-  text_table (o, _("Routes (paths without query) by abnormal closes"), rp->by_route, true, 10, true, iso);
-  text_table (o, _("Handshake failures"), rp->hs_fail, false, 10, false, iso);
+  text_table (o, _("By cause"), rp->by_cause, false, 30, false);
+  text_table (o, _("Servers by abnormal closes"), rp->by_server, true, 10, true);
+  text_table (o, _("Hosts by abnormal closes"), rp->by_host, true, 10, true);
+  text_table (o, _("Routes (paths without query) by abnormal closes"), rp->by_route, true, 10, true);
+  text_table (o, _("Handshake failures"), rp->hs_fail, false, 10, false);
 
   text_idle (o, rp);
-  text_storms (o, rp, iso);
-  text_top (o, rp, iso);
+  text_storms (o, rp);
+  text_top (o, rp);
   if (cmp)
-    text_compare (o, cmp, iso);
-  ws_i18n_numbers_end (num);
+    text_compare (o, cmp);
+  ws_i18n_numbers_end (&num);
 }
 
 static void

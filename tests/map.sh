@@ -1,33 +1,25 @@
 #!/bin/bash
-# doc/map.md names every file of src/ (a .c or .h, in backquotes), and every
-# `name.c`/`name.h` it names is a file of src/: the map stays true as files
-# are split or added.  The checker is first shown a made-up tree and map.
-. "${top_srcdir:-.}/tests/lib.sh"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-# missing SRCDIR MAP: the files of SRCDIR the map does not name, then the
-# names in the map that are no file of SRCDIR (prefixed "stale:")
-missing() {
-  local f b
-  for f in "$1"/*.c "$1"/*.h; do
-    [ -e "$f" ] || continue
-    b=${f##*/}
-    grep -qF "\`$b\`" "$2" || echo "$b"
-  done
-  grep -oE '`[A-Za-z0-9_-]+\.[ch]`' "$2" | tr -d '`' | sort -u | while read -r b; do
-    [ -e "$1/$b" ] || echo "stale:$b"
-  done
-}
-
-mkdir "$tmp/src"
-: >"$tmp/src/a.c"; : >"$tmp/src/a.h"; : >"$tmp/src/b.c"
-printf '| x | `a.c` `a.h` |\n' >"$tmp/map.md"
-check "the checker finds a file the map does not name" test "$(missing "$tmp/src" "$tmp/map.md")" = "b.c"
-printf '| y | `b.c` `gone.c` |\n' >>"$tmp/map.md"
-check "... and a name on the map that is no file" test "$(missing "$tmp/src" "$tmp/map.md")" = "stale:gone.c"
-
-out=$(missing "$top_srcdir/src" "$top_srcdir/doc/map.md" | tr '\n' ' ')
-check "doc/map.md names every file of src/, and only those${out:+ (not so: $out)}" test -z "$out"
+# tests/map.sh - doc/map.md names every file of src/ (issue 16: the one-page
+# map stays true).  A .c must be named; a .h is covered by its .c, and a
+# header without a .c must be named itself.
+srcdir=${srcdir:-.}
+. "$srcdir/tests/lib.sh"
+map="$srcdir/doc/map.md"
+missing=()
+for f in "$srcdir"/src/*.c "$srcdir"/src/*.h; do
+  b=$(basename "$f")
+  case "$b" in
+    *.h) [ -f "$srcdir/src/${b%.h}.c" ] && continue ;;  # its .c is checked
+  esac
+  # whole names: conn.c is not named by tlsconn.c
+  grep -q -E "(^|[^A-Za-z0-9_-])${b//./\\.}" "$map" || missing+=("$b")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  ok "doc/map.md names every file of src/"
+else
+  not_ok "doc/map.md does not name: ${missing[*]}"
+fi
+n=$(ls "$srcdir"/src/*.c | wc -l)
+[ "$n" -gt 50 ] && ok "src/ read ($n .c files)" || not_ok "src/ not found from $srcdir ($n .c files)"
 tap_end
 exit 0
