@@ -18,15 +18,17 @@ scenario was made: "cause.detail" (compared with the record's cause.detail) and
 "evidence_include" (substrings of the cause's evidence or summary), both read by
 tests/check-facts.py.
 """
-import json
 import os
 import sys
 
+import expected
+
 PMD_OFFER = "permessage-deflate; client_max_window_bits"   # both libraries offer this
 
-# tcp_end_by left out where who sends the first FIN is a race: with ws on both
-# ends each side ends TCP as soon as it has both sent and received a close frame.
-RACE = "race"
+# tcp_end_by left out (RACE) where who sends the first FIN is a race: with ws on
+# both ends each side ends TCP as soon as it has both sent and received a close
+# frame.
+RACE = expected.RACE
 
 
 def conn(path, close_code, initiator, echoed, end_by, cause, reason=None, status=101,
@@ -222,32 +224,9 @@ SCENARIOS = {
 }
 
 
-def client_endpoints(pcap, server_ports):
-    """Client ip/port of each WebSocket connection, in order (from the capture)."""
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    import tshark_facts
-    return [(r["client_ip"], r["client_port"], r["server_port"])
-            for r in tshark_facts.facts(pcap) if r["server_port"] in server_ports]
-
-
 def write_expected(name, pcap, ports):
     desc, conns = SCENARIOS[name]
-    clients = client_endpoints(pcap, ports)
-    out = os.path.splitext(pcap)[0] + ".expected.jsonl"
-    with open(out, "w") as f:
-        for i, c in enumerate(conns):
-            port = ports[c["_port"]]
-            rec = {k: v for k, v in c.items() if not k.startswith("_") and v != RACE}
-            if "evidence_include" in rec:
-                rec["evidence_include"] = list(rec["evidence_include"])
-            rec.update(file=os.path.basename(pcap), server_ip="127.0.0.1", server_port=port,
-                       host="127.0.0.1:%d" % ports[c["_host"]])
-            rec["server"] = "127.0.0.1:%d" % port
-            if i < len(clients) and clients[i][2] == port:
-                rec.update(client_ip=clients[i][0], client_port=clients[i][1],
-                           client="%s:%d" % clients[i][:2])
-            f.write(json.dumps(rec, sort_keys=True) + "\n")
-    return out
+    return expected.write_jsonl(pcap, conns, ports, expected.client_endpoints(pcap, ports))
 
 
 if __name__ == "__main__":

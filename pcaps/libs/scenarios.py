@@ -17,17 +17,19 @@ nearest existing id or null.  cause_id is what a correct diagnosis must say
 given how the scenario was made: tests/libs.sh compares it only when
 LIBS_CHECK_CAUSES=1.
 """
-import json
 import os
 import signal
 import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import expected  # noqa: E402 (pcaps/expected.py)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 PEERS = os.path.join(HERE, "peers")
 PY = "/usr/bin/python3"
-RACE = "race"
+RACE = expected.RACE
 
 
 def conn(path, close_code, initiator, echoed, end_by, cause, reason=None, status=101,
@@ -468,31 +470,11 @@ def run_restart(P, s, port):
 
 # ---- expected facts ----------------------------------------------------------
 
-def client_endpoints(pcap):
-    sys.path.insert(0, os.path.dirname(HERE))
-    import tshark_facts
-    return [(r["client_ip"], r["client_port"], r["server_port"])
-            for r in tshark_facts.facts(pcap, decode_as_ports=True)]
-
-
 def write_expected(name, pcap, ports):
     s = SCENARIOS[name]
-    conns = s["conns"]
-    clients = client_endpoints(pcap)
-    out = os.path.splitext(pcap)[0] + ".expected.jsonl"
-    with open(out, "w") as f:
-        for i, c in enumerate(conns):
-            port = ports[c["_port"]]
-            rec = {k: v for k, v in c.items() if not k.startswith("_") and v != RACE}
-            rec.update(file=os.path.basename(pcap), server_ip="127.0.0.1", server_port=port,
-                       host="127.0.0.1:%d" % ports[c["_host"]], family=s["family"],
-                       situation=s["situation"])
-            rec["server"] = "127.0.0.1:%d" % port
-            if i < len(clients) and clients[i][2] == port:
-                rec.update(client_ip=clients[i][0], client_port=clients[i][1],
-                           client="%s:%d" % clients[i][:2])
-            f.write(json.dumps(rec, sort_keys=True) + "\n")
-    return out
+    clients = expected.client_endpoints(pcap, decode_as_ports=True)
+    return expected.write_jsonl(pcap, s["conns"], ports, clients,
+                                extra=dict(family=s["family"], situation=s["situation"]))
 
 
 if __name__ == "__main__":
