@@ -52,6 +52,20 @@ typedef enum {
                         * PPP LCP, encrypted 802.11 ... */
 } ws_layer_result;
 
+/* out describes a header of hdr_len bytes carrying type, its inner packet
+ * running to the end of the frame and naming no tunnel (the caller sets
+ * inner_len, has_id and id when the header says them). */
+static inline ws_layer_result
+ws_layer_set (ws_layer *out, uint32_t hdr_len, uint16_t type)
+{
+  out->hdr_len = hdr_len;
+  out->inner_len = UINT32_MAX;
+  out->type = type;
+  out->has_id = false;
+  out->id = 0;
+  return WS_LAYER_OK;
+}
+
 /* ---- link layers (link.c); dlt as pcap_datalink() returns it -------------- */
 
 /* The link-layer header of a frame of type dlt: WS_LAYER_UNKNOWN for a link

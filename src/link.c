@@ -26,17 +26,6 @@
 #define DLT_PPI 192
 #endif
 
-static ws_layer_result
-layer (ws_layer *out, uint32_t hdr_len, uint16_t type)
-{
-  out->hdr_len = hdr_len;
-  out->inner_len = UINT32_MAX;
-  out->type = type;
-  out->has_id = false;
-  out->id = 0;
-  return WS_LAYER_OK;
-}
-
 static bool
 is_raw (int dlt)
 {
@@ -87,7 +76,7 @@ snap (const uint8_t *p, uint32_t len, uint32_t off, ws_layer *out)
     return WS_LAYER_NOT_DATA;   /* STP, NetBIOS, ...: LLC without SNAP */
   if (!ws_need (len, off, 8))
     return WS_LAYER_TRUNCATED;
-  return layer (out, off + 8, ws_be16 (p + off + 6));
+  return ws_layer_set (out, off + 8, ws_be16 (p + off + 6));
 }
 
 ws_layer_result
@@ -108,7 +97,7 @@ ws_link_ether (const uint8_t *p, uint32_t len, ws_layer *out)
   off += 2;
   if (type < 0x0600)   /* an 802.3 length: LLC follows */
     return snap (p, len, off, out);
-  return layer (out, off, type);
+  return ws_layer_set (out, off, type);
 }
 
 /* PPP with or without HDLC-like framing (RFC 1662); Cisco HDLC too when
@@ -123,7 +112,7 @@ ppp (const uint8_t *p, uint32_t len, bool cisco, ws_layer *out)
     {
       if (!ws_need (len, 0, 4))
         return WS_LAYER_TRUNCATED;
-      return layer (out, 4, ws_be16 (p + 2));
+      return ws_layer_set (out, 4, ws_be16 (p + 2));
     }
   if (p[0] == 0xff && p[1] == 0x03)
     off = 2;
@@ -142,7 +131,7 @@ ppp (const uint8_t *p, uint32_t len, bool cisco, ws_layer *out)
   uint16_t type = ws_ppp_ethertype (proto);
   if (type == 0)
     return WS_LAYER_NOT_DATA;
-  return layer (out, off, type);
+  return ws_layer_set (out, off, type);
 }
 
 static ws_layer_result
@@ -206,7 +195,7 @@ nflog (const uint8_t *p, uint32_t len, ws_layer *out)
         return WS_LAYER_MALFORMED;
       if (t == 9)   /* NFULA_PAYLOAD */
         {
-          layer (out, off + 4, type);
+          ws_layer_set (out, off + 4, type);
           out->inner_len = l - 4;
           return WS_LAYER_OK;
         }
@@ -227,11 +216,11 @@ ws_link_parse (int dlt, const uint8_t *p, uint32_t len, ws_layer *out)
     case DLT_LINUX_SLL:
       if (!ws_need (len, 0, 16))
         return WS_LAYER_TRUNCATED;
-      return layer (out, 16, ws_be16 (p + 14));
+      return ws_layer_set (out, 16, ws_be16 (p + 14));
     case DLT_LINUX_SLL2:
       if (!ws_need (len, 0, 20))
         return WS_LAYER_TRUNCATED;
-      return layer (out, 20, ws_be16 (p));
+      return ws_layer_set (out, 20, ws_be16 (p));
     case DLT_NULL:
     case DLT_LOOP:
       {
@@ -246,9 +235,9 @@ ws_link_parse (int dlt, const uint8_t *p, uint32_t len, ws_layer *out)
         if (fam > 0xffff)
           fam = le;
         if (fam == 2)
-          return layer (out, 4, 0x0800);
+          return ws_layer_set (out, 4, 0x0800);
         if (fam == 24 || fam == 28 || fam == 30 || fam == 10)
-          return layer (out, 4, 0x86dd);
+          return ws_layer_set (out, 4, 0x86dd);
         return WS_LAYER_NOT_DATA;
       }
     case DLT_PPP:
@@ -258,7 +247,7 @@ ws_link_parse (int dlt, const uint8_t *p, uint32_t len, ws_layer *out)
     case DLT_C_HDLC:
       if (!ws_need (len, 0, 4))
         return WS_LAYER_TRUNCATED;
-      return layer (out, 4, ws_be16 (p + 2));
+      return ws_layer_set (out, 4, ws_be16 (p + 2));
     case DLT_PPP_ETHER:
       {
         /* the PPPoE session header without its Ethernet frame */
@@ -271,7 +260,7 @@ ws_link_parse (int dlt, const uint8_t *p, uint32_t len, ws_layer *out)
         uint16_t type = ws_ppp_ethertype (ws_be16 (p + 6));
         if (type == 0)
           return WS_LAYER_NOT_DATA;
-        return layer (out, 8, type);
+        return ws_layer_set (out, 8, type);
       }
     case DLT_IEEE802_11:
       return ieee80211 (p, len, out);
@@ -311,7 +300,7 @@ ws_link_parse (int dlt, const uint8_t *p, uint32_t len, ws_layer *out)
       return nflog (p, len, out);
     default:
       if (is_raw (dlt))
-        return layer (out, 0, WS_ET_IP);
+        return ws_layer_set (out, 0, WS_ET_IP);
       return WS_LAYER_UNKNOWN;
     }
 }

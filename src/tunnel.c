@@ -29,16 +29,6 @@
 
 #include "encap.h"
 
-static void
-layer (ws_layer *out, uint32_t hdr_len, uint16_t type)
-{
-  out->hdr_len = hdr_len;
-  out->inner_len = UINT32_MAX;
-  out->type = type;
-  out->has_id = false;
-  out->id = 0;
-}
-
 uint16_t
 ws_ppp_ethertype (uint16_t proto)
 {
@@ -59,7 +49,7 @@ ws_tunnel_vxlan (const uint8_t *p, uint32_t len, ws_layer *out)
     return WS_LAYER_TRUNCATED;
   if (!(p[0] & 0x08))   /* the I flag: a VNI is present; RFC 7348 requires it */
     return WS_LAYER_MALFORMED;
-  layer (out, 8, WS_ET_ETHER);
+  ws_layer_set (out, 8, WS_ET_ETHER);
   out->has_id = true;
   out->id = ws_be24 (p + 4);
   return WS_LAYER_OK;
@@ -85,7 +75,7 @@ ws_tunnel_vxlan_gpe (const uint8_t *p, uint32_t len, ws_layer *out)
       case 5: type = 0x8847; break;
       default: return WS_LAYER_UNKNOWN;
       }
-  layer (out, 8, type);
+  ws_layer_set (out, 8, type);
   if (p[0] & 0x08)
     {
       out->has_id = true;
@@ -106,7 +96,7 @@ ws_tunnel_geneve (const uint8_t *p, uint32_t len, ws_layer *out)
     return WS_LAYER_TRUNCATED;
   if (p[1] & 0x80)   /* O: a control message, no data packet */
     return WS_LAYER_NOT_DATA;
-  layer (out, hlen, ws_be16 (p + 2));
+  ws_layer_set (out, hlen, ws_be16 (p + 2));
   out->has_id = true;
   out->id = ws_be24 (p + 4);
   return WS_LAYER_OK;
@@ -148,7 +138,7 @@ ws_tunnel_gtpu (const uint8_t *p, uint32_t len, ws_layer *out)
     return WS_LAYER_MALFORMED;
   if (p[1] != 0xff)   /* not a G-PDU: echo, error indication, end marker */
     return WS_LAYER_NOT_DATA;
-  layer (out, off, WS_ET_IP);
+  ws_layer_set (out, off, WS_ET_IP);
   out->inner_len = 8 + msg_len - off;
   return WS_LAYER_OK;
 }
@@ -182,7 +172,7 @@ ws_tunnel_erspan (uint16_t gre_proto, bool gre_seq, const uint8_t *p, uint32_t l
   if (gre_proto == 0x88be && !gre_seq)
     {
       /* type I: no ERSPAN header, the mirrored frame right away */
-      layer (out, 0, WS_ET_ETHER);
+      ws_layer_set (out, 0, WS_ET_ETHER);
       return WS_LAYER_OK;
     }
   if (!ws_need (len, 0, 8))
@@ -193,7 +183,7 @@ ws_tunnel_erspan (uint16_t gre_proto, bool gre_seq, const uint8_t *p, uint32_t l
     {
       if (ver != 1)
         return WS_LAYER_MALFORMED;
-      layer (out, 8, WS_ET_ETHER);
+      ws_layer_set (out, 8, WS_ET_ETHER);
     }
   else
     {
@@ -207,9 +197,9 @@ ws_tunnel_erspan (uint16_t gre_proto, bool gre_seq, const uint8_t *p, uint32_t l
         return WS_LAYER_TRUNCATED;
       uint32_t ft = (w >> 10) & 0x1f;
       if (ft == 0)
-        layer (out, hlen, WS_ET_ETHER);
+        ws_layer_set (out, hlen, WS_ET_ETHER);
       else if (ft == 2)
-        layer (out, hlen, WS_ET_IP);
+        ws_layer_set (out, hlen, WS_ET_IP);
       else
         return WS_LAYER_UNKNOWN;
     }
@@ -295,12 +285,12 @@ ws_tunnel_gre (const uint8_t *p, uint32_t len, ws_layer *out)
       ws_layer_result r2 = ws_tunnel_erspan (proto, s, p + off, len - off, &e);
       if (r2 != WS_LAYER_OK)
         return r2;
-      layer (out, off + e.hdr_len, e.type);
+      ws_layer_set (out, off + e.hdr_len, e.type);
       out->has_id = true;
       out->id = (has_key ? key * 0x9e3779b1u : 0) ^ (e.id + 1);
       return WS_LAYER_OK;
     }
-  layer (out, off, type);
+  ws_layer_set (out, off, type);
   out->has_id = has_key;
   out->id = key;
   return WS_LAYER_OK;
@@ -323,12 +313,12 @@ ws_tunnel_mpls (const uint8_t *p, uint32_t len, ws_layer *out)
         return WS_LAYER_TRUNCATED;
       switch (p[off] >> 4)
         {
-        case 4: layer (out, off, 0x0800); return WS_LAYER_OK;
-        case 6: layer (out, off, 0x86dd); return WS_LAYER_OK;
+        case 4: ws_layer_set (out, off, 0x0800); return WS_LAYER_OK;
+        case 6: ws_layer_set (out, off, 0x86dd); return WS_LAYER_OK;
         case 0:   /* pseudowire control word (RFC 4385), then Ethernet */
           if (!ws_need (len, off, 4))
             return WS_LAYER_TRUNCATED;
-          layer (out, off + 4, WS_ET_ETHER);
+          ws_layer_set (out, off + 4, WS_ET_ETHER);
           return WS_LAYER_OK;
         default:
           return WS_LAYER_UNKNOWN;
@@ -350,7 +340,7 @@ ws_tunnel_pppoe (const uint8_t *p, uint32_t len, ws_layer *out)
   uint16_t type = ws_ppp_ethertype (ws_be16 (p + 6));
   if (type == 0)
     return WS_LAYER_NOT_DATA;   /* LCP, IPCP, ... */
-  layer (out, 8, type);
+  ws_layer_set (out, 8, type);
   out->inner_len = plen - 2;
   out->has_id = true;
   out->id = ws_be16 (p + 2);
@@ -364,7 +354,7 @@ ws_tunnel_etherip (const uint8_t *p, uint32_t len, ws_layer *out)
     return WS_LAYER_TRUNCATED;
   if ((p[0] >> 4) != 3)
     return WS_LAYER_MALFORMED;
-  layer (out, 2, WS_ET_ETHER);
+  ws_layer_set (out, 2, WS_ET_ETHER);
   return WS_LAYER_OK;
 }
 
@@ -389,6 +379,6 @@ ws_tunnel_nsh (const uint8_t *p, uint32_t len, ws_layer *out)
     case 5: type = 0x8847; break;
     default: return WS_LAYER_UNKNOWN;
     }
-  layer (out, hlen, type);
+  ws_layer_set (out, hlen, type);
   return WS_LAYER_OK;
 }
