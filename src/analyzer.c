@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "analyzer.h"
-#include "capture.h"
 #include "cause.h"
 #include "decode.h"
 #include "diagnose.h"
@@ -409,16 +408,6 @@ ws_analyzer_set_origin (ws_analyzer *a, const char *file, uint64_t frame)
 {
   a->origin_file = file;
   a->origin_frame = frame;
-}
-
-void
-ws_analyzer_packet_from (ws_analyzer *a, const ws_capture *cap, int linktype,
-                         const struct pcap_pkthdr *h, const uint8_t *data)
-{
-  uint64_t frame;
-  const char *file = ws_capture_origin (cap, &frame);
-  ws_analyzer_set_origin (a, file, frame);
-  ws_analyzer_packet (a, linktype, h, data);
 }
 
 int64_t
