@@ -518,7 +518,8 @@ main (int argc, char **argv)
   if (opt_max_inflate > 0)
     ws_limits_cfg.max_inflate_bytes = (uint64_t) opt_max_inflate;
   ws_limits_cfg.check_utf8 = !opt_no_utf8 && !opt_fast;
-  ws_limits_cfg.inflate = !opt_fast; /* exact by default; --inflate is the default */
+  ws_limits_cfg.inflate = !opt_fast; /* exact by default */
+  ws_limits_cfg.inflate_lazy = !opt_inflate; /* --inflate: every message, as it comes */
   ws_limits_cfg.no_redact = opt_no_redact;
 
   /* live: key logs grow while we run (a browser appends a line per
