@@ -15,7 +15,7 @@
 # The default keeps compressed messages and inflates them only for
 # connections whose diagnosis can depend on them (src/wsframe.c, "Inflating
 # later"); the others keep wire sizes and say so in stats.<side>.wire_sizes.
-# Where the default marks a side so and --inflate does not, that side's
+# Where the default marks a side so, that side's
 # largest_message, last_message and open_message (and the mark), and the
 # largest size in its "last frame from the <side>" evidence line, are left
 # out of the comparison on both; nothing else is.
@@ -66,7 +66,7 @@ unwire() {
     def strip($s): .stats[$s] |= del(.largest_message, .last_message, .open_message, .wire_sizes)
       | (.cause.evidence[]? | select(.text | startswith("last frame from the \($s);")) | .text)
         |= sub(" \\(largest .*\\), (?<n>[0-9]+) pings"; ", \(.n) pings");
-    def lazy($a; $b; $s): ($b.stats[$s].wire_sizes == true) and ($a.stats[$s].wire_sizes != true);
+    def lazy($a; $b; $s): $b.stats[$s].wire_sizes == true;
     range(0; [($r | length), ($n | length)] | max) as $i
     | ($r[$i] // {}) as $a | ($n[$i] // {}) as $b
     | (if $ARGS.named.which == "ref" then $a else $b end)
