@@ -59,11 +59,12 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   if (ftruncate (mem_fd, 0) != 0 || pwrite (mem_fd, data, size, 0) != (ssize_t) size)
     abort ();
 
-  ws_limits_init_defaults (&ws_limits_cfg);
-  ws_limits_cfg.inflate = true; /* the inflater is what most needs fuzzing */
-  ws_limits_cfg.max_conns = 16;
-  ws_limits_cfg.max_ooo_bytes_per_conn = 16 * 1024;
-  ws_limits_cfg.max_inflate_bytes = 1024 * 1024;
+  ws_settings set;
+  ws_settings_init (&set);
+  set.limits.inflate = true; /* the inflater is what most needs fuzzing */
+  set.limits.max_conns = 16;
+  set.limits.max_ooo_bytes_per_conn = 16 * 1024;
+  set.limits.max_inflate_bytes = 1024 * 1024;
 
   char *files[] = { mem_path, NULL };
   int n_errors = 0;
@@ -78,10 +79,10 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     ao.idle_us = 5 * G_USEC_PER_SEC;
   ws_writer *w = ws_writer_new (devnull, (ws_format) (size % 3), false);
   ws_writer_set_verbose (w, true);
-  ws_analyzer *a = ws_analyzer_new (&ao, w);
+  ws_analyzer *a = ws_analyzer_new (&ao, &set, w);
   ws_capture_run (cap, on_packet, a);
   ws_analyzer_finish (a);
-  ws_writer_finish (w, &ws_stats);
+  ws_writer_finish (w, ws_analyzer_counters (a));
   if (ws_analyzer_tracked (a) != 0 || ws_analyzer_held (a) != 0)
     abort (); /* finish writes everything */
   ws_analyzer_free (a);

@@ -54,7 +54,7 @@ check_output (const ws_conn *c, int fmt)
   ws_writer *w = ws_writer_new (f, (ws_format) fmt, false);
   ws_writer_set_verbose (w, true);
   ws_writer_record (w, c);
-  ws_writer_finish (w, &ws_stats);
+  ws_writer_finish (w, &c->ctx->cnt);
   ws_writer_free (w);
   fclose (f);
   if (fmt == WS_FMT_TEXT)
@@ -71,17 +71,20 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   fuzz_cursor in = { data, size, 0 };
   uint8_t cfg = fuzz_u8 (&in);
 
-  ws_limits_init_defaults (&ws_limits_cfg);
-  ws_limits_cfg.inflate = true; /* the inflater is what most needs fuzzing */
-  ws_limits_cfg.max_inflate_bytes = 1024 * 1024; /* keeps an execution short */
-  ws_limits_cfg.check_utf8 = !(cfg & 0x10);
+  ws_settings set;
+  ws_settings_init (&set);
+  ws_ctx ctx;
+  set.limits.inflate = true; /* the inflater is what most needs fuzzing */
+  set.limits.max_inflate_bytes = 1024 * 1024; /* keeps an execution short */
+  set.limits.check_utf8 = !(cfg & 0x10);
   if (cfg & 0x20)
     {
-      ws_limits_cfg.max_inflate_bytes = 4096;
-      ws_limits_cfg.max_close_reason = 16;
+      set.limits.max_inflate_bytes = 4096;
+      set.limits.max_close_reason = 16;
     }
 
-  ws_conn *c = ws_conn_new ();
+  ws_ctx_init (&ctx, &set);
+  ws_conn *c = ws_conn_new (&ctx);
   c->syn_seen = true;
   c->sides_known = true;
   c->addr[0].family = c->addr[1].family = 4;
@@ -142,7 +145,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
           || (!d->gaps && d->frame_bytes > fed[s]))
         abort ();
       /* a close payload is kept up to the cap, and always up to 125 bytes */
-      if (c->close[s].reason && c->close[s].reason_len > MAX (ws_limits_cfg.max_close_reason, 125))
+      if (c->close[s].reason && c->close[s].reason_len > MAX (set.limits.max_close_reason, 125))
         abort ();
     }
   if (c->n_violations > WS_MAX_VIOLATIONS)
@@ -151,5 +154,6 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   ws_diagnose (c, NULL);
   check_output (c, cfg % 3);
   ws_conn_free (c);
+  ws_ctx_clear (&ctx);
   return 0;
 }

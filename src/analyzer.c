@@ -17,6 +17,7 @@
 #define WS_WINDOW_MAX_BRIEFS 200000
 
 struct ws_analyzer {
+  ws_ctx ctx;             /* settings, counters, the stages' scratch */
   ws_analyzer_opts opts;
   ws_writer *writer;
   ws_analyzer_record_fn record_fn;  /* instead of the writer when set */
@@ -101,13 +102,14 @@ held_push (ws_analyzer *a, ws_conn *c)
 }
 
 ws_analyzer *
-ws_analyzer_new (const ws_analyzer_opts *o, ws_writer *w)
+ws_analyzer_new (const ws_analyzer_opts *o, const ws_settings *s, ws_writer *w)
 {
   ws_analyzer *a = g_new0 (ws_analyzer, 1);
+  ws_ctx_init (&a->ctx, s);
   a->opts = *o;
   a->writer = w;
   ws_tcp_opts to = { .linger_us = o->linger_us, .idle_us = o->idle_us };
-  a->tcp = ws_tcp_new (&to, on_end, a);
+  a->tcp = ws_tcp_new (&a->ctx, &to, on_end, a);
   ws_ipfrag_opts fo;
   ws_ipfrag_opts_init (&fo);
   a->frag = ws_ipfrag_new (&fo);
@@ -146,7 +148,7 @@ emit (ws_analyzer *a, ws_conn *c)
 {
   bool evidence = a->record_fn || ws_writer_shows_evidence (a->writer);
   ws_conn_window w = { .index = a->briefs, .no_evidence = !evidence };
-  if (!ws_limits_cfg.no_redact)
+  if (!a->ctx.set->limits.no_redact)
     ws_conn_redact (c);
   if (c->kind == WS_KIND_TLS)
     ws_tls_conn_diagnose (c);   /* not decrypted: the TLS facts are all there is */
@@ -156,7 +158,7 @@ emit (ws_analyzer *a, ws_conn *c)
   ws_cause_sort_evidence (&c->cause);
   if (!(a->record_fn ? a->record_fn (c, a->record_user) : ws_writer_record (a->writer, c)))
     a->write_errors++;
-  ws_stats.ws_connections++;
+  a->ctx.cnt.ws_connections++;
   ws_conn_free (c);
 }
 
@@ -177,18 +179,18 @@ release_held (ws_analyzer *a, bool all)
 /* Streams looked at and found not to be WebSocket, by reason (they are
  * also among the other TCP connections). */
 static void
-count_rejected (const ws_conn *c)
+count_rejected (ws_counters *st, const ws_conn *c)
 {
   switch (c->reject)
     {
     case WS_REJECT_NO_UPGRADE:
-      ws_stats.rejected_no_upgrade++;
+      st->rejected_no_upgrade++;
       break;
     case WS_REJECT_MIDSTREAM:
-      ws_stats.rejected_midstream++;
+      st->rejected_midstream++;
       break;
     case WS_REJECT_OTHER_UPGRADE:
-      ws_stats.other_upgrades++;
+      st->other_upgrades++;
       break;
     default:
       break;
@@ -199,29 +201,30 @@ static void
 on_end (ws_conn *c, void *user)
 {
   ws_analyzer *a = user;
+  ws_counters *st = &a->ctx.cnt;
   ws_tls_conn_end (c);          /* records held for a late key: a last look */
   ws_conn_end (c);
-  count_rejected (c);
+  count_rejected (st, c);
   switch (c->kind)
     {
     case WS_KIND_TLS:
-      ws_stats.tls_connections++;
+      st->tls_connections++;
       ws_tls_conn_count (c);
       if (ws_tls_conn_reported (c))
         break;                  /* a record of kind tls: keys were given */
-      ws_stats.tcp_connections++;
+      st->tcp_connections++;
       ws_conn_free (c);
       return;
     case WS_KIND_OTHER:
-      ws_stats.tcp_connections++;
-      ws_stats.other_connections++;
+      st->tcp_connections++;
+      st->other_connections++;
       ws_conn_free (c);
       return;
     case WS_KIND_UNKNOWN:
       if (c->dir[0].tcp_bytes + c->dir[1].tcp_bytes > 0)
         {
-          ws_stats.tcp_connections++;
-          ws_stats.other_connections++;
+          st->tcp_connections++;
+          st->other_connections++;
         }
       ws_conn_free (c);
       return;
@@ -230,12 +233,12 @@ on_end (ws_conn *c, void *user)
     }
   if (!is_reported (c))
     {
-      ws_stats.tcp_connections++;
-      ws_stats.other_connections++;
+      st->tcp_connections++;
+      st->other_connections++;
       ws_conn_free (c);
       return;
     }
-  ws_stats.tcp_connections++;
+  st->tcp_connections++;
   ws_conn_release (c);
   ws_conn_index_put (a->briefs, c, false);
   held_push (a, c);
@@ -269,17 +272,18 @@ note_refused (ws_conn *c, void *user)
  * it again is harmless; at_end: datagrams still waiting for fragments will
  * never complete and count as dropped. */
 static void
-copy_frag_stats (const ws_analyzer *a, bool at_end)
+copy_frag_stats (ws_analyzer *a, bool at_end)
 {
   const ws_ipfrag_stats *fs = ws_ipfrag_get_stats (a->frag);
+  ws_counters *st = &a->ctx.cnt;
 
-  ws_stats.ip_fragments = fs->fragments;
-  ws_stats.ip_reassembled = fs->reassembled;
-  ws_stats.ip_frag_dropped = fs->timed_out + fs->evicted + fs->truncated
+  st->ip_fragments = fs->fragments;
+  st->ip_reassembled = fs->reassembled;
+  st->ip_frag_dropped = fs->timed_out + fs->evicted + fs->truncated
                              + fs->too_many + fs->malformed;
   if (at_end)
-    ws_stats.ip_frag_dropped += ws_ipfrag_incomplete (a->frag);
-  ws_stats.ip_frag_overlap_conflicts = fs->overlap_conflicts;
+    st->ip_frag_dropped += ws_ipfrag_incomplete (a->frag);
+  st->ip_frag_overlap_conflicts = fs->overlap_conflicts;
 }
 
 void
@@ -287,7 +291,7 @@ ws_analyzer_tick (ws_analyzer *a, int64_t now_us)
 {
   if (now_us > a->now_us)
     a->now_us = now_us;
-  ws_tls_refresh ();             /* live key logs grow */
+  ws_tls_refresh (&a->ctx);             /* live key logs grow */
   ws_tcp_expire (a->tcp, a->now_us);
   release_held (a, false);
   prune_briefs (a);
@@ -300,15 +304,16 @@ ws_analyzer_packet (ws_analyzer *a, int linktype, const struct pcap_pkthdr *h,
                     const uint8_t *data)
 {
   ws_packet p;
-  ws_stats.packets++;
-  ws_stats.bytes += h->len;
+  ws_counters *st = &a->ctx.cnt;
+  st->packets++;
+  st->bytes += h->len;
   int64_t ts_us = (int64_t) h->ts.tv_sec * G_USEC_PER_SEC + h->ts.tv_usec;
   /* p.payload may point into a->frag: used before the next packet */
   ws_decode_result r = ws_ipfrag_decode (a->frag, linktype, data, h->caplen, h->len,
                                          ts_us, &p);
   if (p.truncated || r == WS_DEC_TRUNCATED)
-    ws_stats.truncated_packets++;
-  ws_decode_count (r, &p);
+    st->truncated_packets++;
+  ws_decode_count (st, r, &p);
   switch (r)
     {
     case WS_DEC_OK:
@@ -317,10 +322,10 @@ ws_analyzer_packet (ws_analyzer *a, int linktype, const struct pcap_pkthdr *h,
       return;
     case WS_DEC_NOT_IP:
     case WS_DEC_NOT_TCP:
-      ws_stats.non_tcp_packets++;
+      st->non_tcp_packets++;
       return;
     default:
-      ws_stats.undecodable_packets++;
+      st->undecodable_packets++;
       return;
     }
   p.ts_us = ts_us;
@@ -366,6 +371,12 @@ ws_analyzer_held (const ws_analyzer *a)
   return a->held_len;
 }
 
+const ws_counters *
+ws_analyzer_counters (const ws_analyzer *a)
+{
+  return &a->ctx.cnt;
+}
+
 uint64_t
 ws_analyzer_write_errors (const ws_analyzer *a)
 {
@@ -384,5 +395,6 @@ ws_analyzer_free (ws_analyzer *a)
     ws_conn_free (c);
   g_free (a->held);
   ws_conn_index_free (a->briefs);
+  ws_ctx_clear (&a->ctx);
   g_free (a);
 }

@@ -25,8 +25,12 @@ typedef struct {
 
 void ws_analyzer_opts_init (ws_analyzer_opts *o);
 
-/* w is borrowed; it may be NULL when a record callback is set. */
-ws_analyzer *ws_analyzer_new (const ws_analyzer_opts *o, ws_writer *w);
+/* s and w are borrowed: s read-only (settings.h), it may be shared by
+ * several analyzers and must outlive this one; w may be NULL when a record
+ * callback is set.  The analyzer owns its counters and scratch (context.h),
+ * nothing global: analyzers may run in threads of their own. */
+ws_analyzer *ws_analyzer_new (const ws_analyzer_opts *o, const ws_settings *s,
+                              ws_writer *w);
 /* Hand each diagnosed record (with its evidence) to fn instead of the
  * writer; c is borrowed for the call; false counts as a write error. */
 typedef bool (*ws_analyzer_record_fn) (const ws_conn *c, void *user);
@@ -48,5 +52,7 @@ void ws_analyzer_finish (ws_analyzer *a);
 size_t ws_analyzer_tracked (const ws_analyzer *a);  /* connections in the table */
 size_t ws_analyzer_held (const ws_analyzer *a);     /* ended, not yet written */
 uint64_t ws_analyzer_write_errors (const ws_analyzer *a);
+/* What this analyzer counted (for the totals: ws_writer_finish). */
+const ws_counters *ws_analyzer_counters (const ws_analyzer *a);
 
 #endif

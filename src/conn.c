@@ -37,23 +37,6 @@
 #include "subproto.h"
 #include "tlsconn.h"
 
-ws_limits ws_limits_cfg;
-ws_counters ws_stats;
-
-void
-ws_limits_init_defaults (ws_limits *l)
-{
-  l->max_header_bytes = 16 * 1024;
-  l->max_ooo_bytes_per_conn = 256 * 1024;
-  l->max_ooo_bytes_total = 256u * 1024 * 1024;
-  l->max_conns = 250000;
-  l->max_inflaters = 100000;
-  l->max_inflate_bytes = 64u * 1024 * 1024;
-  l->max_close_reason = 1024;
-  l->check_utf8 = true;
-  l->inflate = false;            /* --inflate: it costs most of the time */
-}
-
 /* ---- the frame parsers' results into the record -------------------------- */
 
 /* Each kind is recorded once per side: the first occurrence is the evidence,
@@ -100,13 +83,13 @@ on_limit (void *ud, int side, unsigned which)
   if (which == WS_FRAME_LIMIT_INFLATERS)
     {
       if (!(c->limits & WS_LIMIT_INFLATERS))
-        ws_stats.inflater_limit_hits++;
+        c->ctx->cnt.inflater_limit_hits++;
       c->limits |= WS_LIMIT_INFLATERS;
     }
   else if (which == WS_FRAME_LIMIT_INFLATE)
     {
       c->limits |= WS_LIMIT_INFLATE;
-      ws_stats.inflate_limit_hits++;
+      c->ctx->cnt.inflate_limit_hits++;
     }
 }
 
@@ -181,12 +164,13 @@ ws_conn_frames_begin (ws_conn *c)
 /* ---- the record ------------------------------------------------------------ */
 
 ws_conn *
-ws_conn_new (void)
+ws_conn_new (ws_ctx *ctx)
 {
   /* calloc: cheaper than malloc and clearing all but the parsers (which
    * their init functions clear again), as measured; most of the record is
    * zero to start with */
   ws_conn *c = g_new0 (ws_conn, 1);
+  c->ctx = ctx;
   c->handshake_status = -1;
   c->accept_valid = -1;
   c->close_initiator = WS_SIDE_NONE;
@@ -197,8 +181,8 @@ ws_conn_new (void)
     {
       ws_http_parser_init (&c->http[s]);
       ws_frame_env env = {
-        .cb = &record_callbacks, .ud = c, .limits = &ws_limits_cfg, .pmd = &c->pmd,
-        .inflaters = &ws_stats.inflaters, .stats = &c->dir[s].ws,
+        .cb = &record_callbacks, .ud = c, .limits = &ctx->set->limits, .pmd = &c->pmd,
+        .inflaters = &ctx->cnt.inflaters, .stats = &c->dir[s].ws,
         .peer = &c->frames[1 - s], .head_max = WS_APP_HEAD
       };
       ws_frame_parser_init (&c->frames[s], &env, s);
@@ -362,7 +346,8 @@ static void
 stash_early (ws_conn *c, const uint8_t *data, size_t len)
 {
   ws_http_parser *hp = &c->http[WS_SIDE_CLIENT];
-  size_t room = ws_limits_cfg.max_header_bytes > hp->len ? ws_limits_cfg.max_header_bytes - hp->len : 0;
+  size_t max = c->ctx->set->limits.max_header_bytes;
+  size_t room = max > hp->len ? max - hp->len : 0;
   if (len > room)
     {
       c->limits |= WS_LIMIT_HEADER;
@@ -450,8 +435,8 @@ ws_conn_gap (ws_conn *c, ws_side side, uint64_t n, int64_t ts_us)
 {
   c->dir[side].gaps++;
   c->dir[side].gap_bytes += n;
-  ws_stats.gaps++;
-  ws_stats.gap_bytes += n;
+  c->ctx->cnt.gaps++;
+  c->ctx->cnt.gap_bytes += n;
   if (c->tls_on)
     {
       ws_tls_conn_gap (c, side);

@@ -2,8 +2,8 @@
  * stream data after TCP reassembly goes to the handshake (handshake.c), the
  * recognition of a connection seen mid-stream (midstream.c) or the frame
  * parsers (wsframe.c), whose results conn.c writes into the record.  The
- * record's types are in record.h, the settings in settings.h, the run's
- * counters in counters.h; this header includes them all.
+ * record's types are in record.h, the analyzer's context (settings,
+ * counters) in context.h; this header includes them all.
  */
 #ifndef WS_CONN_H
 #define WS_CONN_H
@@ -13,11 +13,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "counters.h"
+#include "context.h"
 #include "record.h"
-#include "settings.h"
 
-ws_conn *ws_conn_new (void);
+/* ctx (context.h) is borrowed: it must outlive the record. */
+ws_conn *ws_conn_new (ws_ctx *ctx);
 void ws_conn_free (ws_conn *c);
 /* The connection has ended: free the parsers' buffers and inflaters, keep
  * the facts (records wait a while before they are written). */

@@ -1,12 +1,13 @@
-/* counters.h - what the whole run counted, shown in the totals. */
+/* counters.h - what one analyzer counted, shown in the totals.  Each
+ * analyzer owns its value (context.h); ws_counters_add sums them. */
 #ifndef WS_COUNTERS_H
 #define WS_COUNTERS_H
 
+#include <glib.h>
 #include <stdint.h>
 
 #include "pmd.h"
 
-/* Global counters shown in the totals. */
 typedef struct {
   uint64_t packets, bytes;
   uint64_t truncated_packets;     /* cut by snaplen */
@@ -44,8 +45,14 @@ typedef struct {
   uint64_t malformed_tunnel_packets;
   uint64_t unsupported_link_packets; /* of an interface whose link type we do not decode */
   ws_pmd_stats inflaters;         /* live permessage-deflate inflaters (not shown) */
+  /* TLS connections by SNI and server (tlsconn.c): "SNI\tserver:port" ->
+   * count (guint64 *); NULL until the first */
+  GHashTable *tls_servers;
 } ws_counters;
 
-extern ws_counters ws_stats;
+/* Zero (ws_counters c = { 0 } is the same); clear frees what it holds. */
+void ws_counters_clear (ws_counters *c);
+/* dst += src, every counter (the live inflaters too) and the TLS servers. */
+void ws_counters_add (ws_counters *dst, const ws_counters *src);
 
 #endif

@@ -158,6 +158,7 @@ detach (void)
 static void
 log_stats (ws_capture *cap, ws_analyzer *a, ws_writer *w)
 {
+  const ws_counters *st = ws_analyzer_counters (a);
   unsigned recv = 0, drop = 0, ifdrop = 0;
   bool have = cap && ws_capture_stats (cap, &recv, &drop, &ifdrop);
   logmsg (LOG_INFO,
@@ -177,19 +178,19 @@ log_stats (ws_capture *cap, ws_analyzer *a, ws_writer *w)
           " (no upgrade from the start %" G_GUINT64_FORMAT ", mid-stream evidence too weak %"
           G_GUINT64_FORMAT "), other upgrades %" G_GUINT64_FORMAT
           ", TLS %" G_GUINT64_FORMAT,
-          ws_stats.packets, recv, drop, ifdrop, have ? "" : ", unavailable",
-          ws_analyzer_tracked (a), ws_analyzer_held (a), ws_stats.ws_connections,
-          ws_stats.evicted, ws_stats.reassembly_limit_hits, ws_stats.inflate_limit_hits,
-          ws_stats.header_limit_hits, ws_writer_backlog (w), ws_writer_dropped (w),
-          ws_stats.ip_fragments, ws_stats.ip_reassembled, ws_stats.ip_frag_dropped,
-          ws_stats.tunneled_packets, ws_stats.not_ip_packets,
-          ws_stats.unknown_ethertype_packets, ws_stats.not_tcp_packets,
-          ws_stats.inner_not_tcp_packets,
-          ws_stats.unknown_tunnel_packets, ws_stats.tunnel_too_deep_packets,
-          ws_stats.malformed_tunnel_packets, ws_stats.unsupported_link_packets,
-          ws_stats.rejected_no_upgrade + ws_stats.rejected_midstream,
-          ws_stats.rejected_no_upgrade, ws_stats.rejected_midstream, ws_stats.other_upgrades,
-          ws_stats.tls_connections);
+          st->packets, recv, drop, ifdrop, have ? "" : ", unavailable",
+          ws_analyzer_tracked (a), ws_analyzer_held (a), st->ws_connections,
+          st->evicted, st->reassembly_limit_hits, st->inflate_limit_hits,
+          st->header_limit_hits, ws_writer_backlog (w), ws_writer_dropped (w),
+          st->ip_fragments, st->ip_reassembled, st->ip_frag_dropped,
+          st->tunneled_packets, st->not_ip_packets,
+          st->unknown_ethertype_packets, st->not_tcp_packets,
+          st->inner_not_tcp_packets,
+          st->unknown_tunnel_packets, st->tunnel_too_deep_packets,
+          st->malformed_tunnel_packets, st->unsupported_link_packets,
+          st->rejected_no_upgrade + st->rejected_midstream,
+          st->rejected_no_upgrade, st->rejected_midstream, st->other_upgrades,
+          st->tls_connections);
 }
 
 static void
@@ -267,7 +268,7 @@ ws_daemon_run (const ws_daemon_opts *o)
 
   ws_writer *w = ws_writer_new (out, o->fmt, true);
   ws_writer_set_backlog (w, o->backlog_bytes);
-  ws_analyzer *a = ws_analyzer_new (&o->aopts, w);
+  ws_analyzer *a = ws_analyzer_new (&o->aopts, o->settings, w);
   logmsg (LOG_INFO, "capturing on %s%s%s", o->live.iface,
           o->live.filter && *o->live.filter ? " with filter " : "",
           o->live.filter ? o->live.filter : "");
@@ -359,7 +360,7 @@ ws_daemon_run (const ws_daemon_opts *o)
 
   logmsg (LOG_INFO, "stopping: writing %zu open connections", ws_analyzer_tracked (a));
   ws_analyzer_finish (a);
-  ws_writer_finish (w, &ws_stats);
+  ws_writer_finish (w, ws_analyzer_counters (a));
   ws_writer_retry (w);
   log_stats (cap, a, w);
   int rc = ws_writer_backlog (w) ? 3 : 0;

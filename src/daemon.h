@@ -20,6 +20,7 @@ typedef struct {
   const char *output;        /* NULL or "-": standard output */
   ws_format fmt;
   ws_analyzer_opts aopts;
+  const ws_settings *settings; /* borrowed: what the options decide */
   const char *user;          /* -Z: drop to this user after opening */
   const char *pidfile;
   gboolean daemonize;

@@ -502,24 +502,24 @@ ws_decode (int linktype, const uint8_t *data, uint32_t caplen, uint32_t wirelen,
 }
 
 void
-ws_decode_count (ws_decode_result r, const ws_packet *p)
+ws_decode_count (ws_counters *cnt, ws_decode_result r, const ws_packet *p)
 {
   if (r == WS_DEC_OK)
     {
       if (p->tunnels)
-        ws_stats.tunneled_packets++;
+        cnt->tunneled_packets++;
       return;
     }
   switch (p->why)
     {
-    case WS_UNDEC_NOT_IP: ws_stats.not_ip_packets++; break;
-    case WS_UNDEC_UNKNOWN_ETHERTYPE: ws_stats.unknown_ethertype_packets++; break;
-    case WS_UNDEC_NOT_TCP: ws_stats.not_tcp_packets++; break;
-    case WS_UNDEC_INNER_NOT_TCP: ws_stats.inner_not_tcp_packets++; break;
-    case WS_UNDEC_UNKNOWN_TUNNEL: ws_stats.unknown_tunnel_packets++; break;
-    case WS_UNDEC_TUNNEL_TOO_DEEP: ws_stats.tunnel_too_deep_packets++; break;
-    case WS_UNDEC_MALFORMED_TUNNEL: ws_stats.malformed_tunnel_packets++; break;
-    case WS_UNDEC_LINKTYPE: ws_stats.unsupported_link_packets++; break;
+    case WS_UNDEC_NOT_IP: cnt->not_ip_packets++; break;
+    case WS_UNDEC_UNKNOWN_ETHERTYPE: cnt->unknown_ethertype_packets++; break;
+    case WS_UNDEC_NOT_TCP: cnt->not_tcp_packets++; break;
+    case WS_UNDEC_INNER_NOT_TCP: cnt->inner_not_tcp_packets++; break;
+    case WS_UNDEC_UNKNOWN_TUNNEL: cnt->unknown_tunnel_packets++; break;
+    case WS_UNDEC_TUNNEL_TOO_DEEP: cnt->tunnel_too_deep_packets++; break;
+    case WS_UNDEC_MALFORMED_TUNNEL: cnt->malformed_tunnel_packets++; break;
+    case WS_UNDEC_LINKTYPE: cnt->unsupported_link_packets++; break;
     default: break;
     }
 }

@@ -103,8 +103,8 @@ ws_decode_result ws_decode_ip (const uint8_t *ip, uint32_t len, ws_packet *out);
 
 bool ws_linktype_supported (int linktype);
 
-/* Counts a decoded frame in ws_stats: the tunnels it came through, or why
- * it gave no TCP segment. */
-void ws_decode_count (ws_decode_result r, const ws_packet *p);
+/* Counts a decoded frame in cnt: the tunnels it came through, or why it
+ * gave no TCP segment. */
+void ws_decode_count (ws_counters *cnt, ws_decode_result r, const ws_packet *p);
 
 #endif

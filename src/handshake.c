@@ -11,11 +11,10 @@
 
 #include <glib.h>
 
-#include "counters.h"
+#include "context.h"
 #include "handshake.h"
 #include "http.h"
 #include "record.h"
-#include "settings.h"
 #include "sha1.h"
 #include "wsext.h"
 
@@ -395,7 +394,7 @@ ws_handshake_feed (ws_conn *c, ws_side side, const uint8_t *data, size_t len,
                 int64_t ts_us, bool *done)
 {
   ws_http_parser *hp = &c->http[side];
-  size_t cap = ws_limits_cfg.max_header_bytes;
+  size_t cap = c->ctx->set->limits.max_header_bytes;
   size_t block_len;
   ssize_t n;
   ws_http_msg msg;
@@ -416,7 +415,7 @@ ws_handshake_feed (ws_conn *c, ws_side side, const uint8_t *data, size_t len,
       if (n < 0)
         {
           c->limits |= WS_LIMIT_HEADER;
-          ws_stats.header_limit_hits++;
+          c->ctx->cnt.header_limit_hits++;
           ws_http_parser_clear (hp);
           c->stage = c->stage == WS_STAGE_HANDSHAKE && side == WS_SIDE_SERVER
                      ? WS_STAGE_REJECTED : WS_STAGE_IGNORED;

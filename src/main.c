@@ -46,6 +46,10 @@ static gboolean opt_fast;
 static gboolean opt_no_redact;
 static gboolean opt_inflate;
 static gboolean opt_version;
+/* What the options decide for the analysis (settings.h): built before the
+ * analyzer, read-only from then (but for the key log a pcapng's secrets
+ * bring, on_secrets). */
+static ws_settings settings;
 static gboolean opt_verbose;
 static gboolean opt_summary;
 static gboolean opt_abnormal;
@@ -319,12 +323,12 @@ on_secrets (void *user, uint32_t type, const uint8_t *data, size_t len)
 {
   if (type != 0x544c534bu)
     return;
-  if (!ws_tls_cfg.keylog)
-    ws_tls_cfg.keylog = ws_keylog_new ();
-  ws_keylog_add_text (ws_tls_cfg.keylog, (const char *) data, len);
+  if (!settings.tls.keylog)
+    settings.tls.keylog = ws_keylog_new ();
+  ws_keylog_add_text (settings.tls.keylog, (const char *) data, len);
 }
 
-/* The key logs into ws_tls_cfg: the TLS stage is on from then. */
+/* The key logs into the settings: the TLS stage is on from then. */
 static gboolean
 load_keylogs (GError **error)
 {
@@ -335,7 +339,7 @@ load_keylogs (GError **error)
         ws_keylog_free (kl);
         return FALSE;
       }
-  if (!ws_tls_cfg.follow)
+  if (!settings.tls.follow)
     ws_keylog_finish (kl);      /* files read whole: a last line without its newline counts */
   g_autoptr (GPtrArray) msgs = ws_keylog_take_messages (kl);
   for (guint i = 0; i < msgs->len; i++)
@@ -343,8 +347,8 @@ load_keylogs (GError **error)
   if (ws_keylog_malformed (kl) > msgs->len)
     g_printerr (_("wsclosed: warning: key log: %llu malformed lines skipped in all\n"),
                 (unsigned long long) ws_keylog_malformed (kl));
-  ws_tls_cfg.keylog = kl;
-  ws_tls_cfg.paths = opt_keylog;
+  settings.tls.keylog = kl;
+  settings.tls.paths = opt_keylog;
   return TRUE;
 }
 
@@ -508,25 +512,26 @@ main (int argc, char **argv)
       return EXIT_USAGE;
     }
 
-  ws_limits_init_defaults (&ws_limits_cfg);
+  ws_settings_init (&settings);
+  ws_limits *lim = &settings.limits;
   if (opt_max_conns > 0)
-    ws_limits_cfg.max_conns = (size_t) opt_max_conns;
+    lim->max_conns = (size_t) opt_max_conns;
   if (opt_max_header > 0)
-    ws_limits_cfg.max_header_bytes = (size_t) opt_max_header;
+    lim->max_header_bytes = (size_t) opt_max_header;
   if (opt_max_ooo > 0)
-    ws_limits_cfg.max_ooo_bytes_per_conn = (size_t) opt_max_ooo;
+    lim->max_ooo_bytes_per_conn = (size_t) opt_max_ooo;
   if (opt_max_inflate > 0)
-    ws_limits_cfg.max_inflate_bytes = (uint64_t) opt_max_inflate;
-  ws_limits_cfg.check_utf8 = !opt_no_utf8 && !opt_fast;
-  ws_limits_cfg.inflate = !opt_fast; /* exact by default */
-  ws_limits_cfg.inflate_lazy = !opt_inflate; /* --inflate: every message, as it comes */
-  ws_limits_cfg.no_redact = opt_no_redact;
+    lim->max_inflate_bytes = (uint64_t) opt_max_inflate;
+  lim->check_utf8 = !opt_no_utf8 && !opt_fast;
+  lim->inflate = !opt_fast; /* exact by default */
+  lim->inflate_lazy = !opt_inflate; /* --inflate: every message, as it comes */
+  lim->no_redact = opt_no_redact;
 
   /* live: key logs grow while we run (a browser appends a line per
-   * connection); a connection holds up to 256 KiB for a key that is late */
-  ws_tls_cfg.follow = opt_iface != NULL;
-  ws_tls_cfg.hold_bytes = 256 * 1024;
-  ws_tls_cfg.list = opt_tls;
+   * connection); a connection holds up to tls.hold_bytes (256 KiB) for a
+   * key that is late */
+  settings.tls.follow = opt_iface != NULL;
+  settings.tls.list = opt_tls;
   if (opt_keylog && !load_keylogs (&error))
     {
       g_printerr ("wsclosed: %s\n", error->message);
@@ -553,6 +558,7 @@ main (int argc, char **argv)
       d.pidfile = opt_pidfile;
       d.daemonize = opt_daemon && !opt_foreground;
       d.stats_interval = opt_stats_interval;
+      d.settings = &settings;
       return ws_daemon_run (&d);
     }
 
@@ -601,7 +607,7 @@ main (int argc, char **argv)
   ws_writer_set_width (w, ws_terminal_width (out));
   ws_writer_set_summary (w, opt_summary);
   ws_writer_set_abnormal (w, opt_abnormal);
-  ws_analyzer *a = ws_analyzer_new (&ao, w);
+  ws_analyzer *a = ws_analyzer_new (&ao, &settings, w);
 
   run_ctx rctx = { cap, a, out, g_get_monotonic_time () };
   ws_capture_set_idle_fn (cap, on_idle, &rctx);
@@ -609,7 +615,7 @@ main (int argc, char **argv)
   ws_analyzer_finish (a);
   if (n_errors && ws_capture_sources (cap) == 0)
     ws_writer_skip_totals (w); /* every input failed: all-zero totals say nothing */
-  ws_writer_finish (w, &ws_stats);
+  ws_writer_finish (w, ws_analyzer_counters (a));
 
   int rc = n_errors ? EXIT_INPUT : EXIT_OK;
   if (ws_analyzer_write_errors (a) || fflush (out) != 0 || ferror (out))
@@ -625,7 +631,7 @@ main (int argc, char **argv)
     rc = EXIT_OUTPUT;
   g_strfreev (opt_read);
   g_strfreev (opt_keylog);
-  ws_keylog_free (ws_tls_cfg.keylog);
+  ws_keylog_free (settings.tls.keylog);
   g_free (opt_iface);
   g_free (opt_filter);
   g_free (opt_format);

@@ -10,6 +10,7 @@
 
 #include <glib.h>
 
+#include "context.h"
 #include "extract.h"
 #include "handshake.h"
 #include "http.h"
@@ -43,6 +44,8 @@ typedef struct {
 } held_seg;
 
 struct ws_probe {
+  size_t *held_total;   /* the analyzer's count of bytes held by every probe
+                         * (ws_ctx.probe_held), against PROBE_MAX_TOTAL */
   GByteArray *buf[2];   /* each side's bytes, in order */
   GArray *segs;         /* held_seg, in arrival order */
   uint32_t floor[2];    /* frames are looked for after the last gap only */
@@ -66,9 +69,6 @@ struct ws_probe {
 
 #define NO_CAND UINT32_MAX
 
-/* Bytes held by every connection's probe, against PROBE_MAX_TOTAL. */
-static size_t probe_held_total;
-
 void
 ws_midstream_free (ws_conn *c)
 {
@@ -79,7 +79,7 @@ ws_midstream_free (ws_conn *c)
   for (int s = 0; s < 2; s++)
     if (p->buf[s])
       {
-        probe_held_total -= p->buf[s]->len;
+        *p->held_total -= p->buf[s]->len;
         g_byte_array_unref (p->buf[s]);
       }
   g_array_unref (p->segs);
@@ -341,7 +341,7 @@ probe_drop_side (ws_probe *p, int s)
           p->dropped[s] += h->len;
         }
     }
-  probe_held_total -= p->buf[s]->len;
+  *p->held_total -= p->buf[s]->len;
   g_byte_array_set_size (p->buf[s], 0);
   p->floor[s] = 0;
   p->nseg[s] = 0;
@@ -377,6 +377,7 @@ probe_hold (ws_conn *c, ws_side *side, const uint8_t *data, size_t len, int64_t 
   if (!p)
     {
       p = c->probe = g_new0 (ws_probe, 1);
+      p->held_total = &c->ctx->probe_held;
       p->segs = g_array_new (FALSE, FALSE, sizeof (held_seg));
       p->cand[0] = p->cand[1] = NO_CAND;
       p->first[0] = p->first[1] = NO_CAND;
@@ -393,7 +394,7 @@ probe_hold (ws_conn *c, ws_side *side, const uint8_t *data, size_t len, int64_t 
   /* more room while the bytes read as frames (a walk is under way) */
   size_t cap = p->cand[s] != NO_CAND ? PROBE_MAX_CHAIN_BYTES : PROBE_MAX_BYTES;
   bool over = p->buf[s]->len + len > cap || p->nseg[s] >= PROBE_MAX_SEGS
-              || probe_held_total + len > PROBE_MAX_TOTAL;
+              || *p->held_total + len > PROBE_MAX_TOTAL;
   if (!p->unheld[s] && over)
     {
       side_eval one;
@@ -459,7 +460,7 @@ probe_hold (ws_conn *c, ws_side *side, const uint8_t *data, size_t len, int64_t 
               held_seg h = { .side = (uint8_t) s, .kind = SEG_HELD, .off = b->len,
                              .len = len - cut, .ts_us = ts_us };
               g_byte_array_append (b, data + cut, (guint) (len - cut));
-              probe_held_total += len - cut;
+              *p->held_total += len - cut;
               g_array_append_val (p->segs, h);
               p->nseg[s]++;
             }
@@ -476,7 +477,7 @@ probe_hold (ws_conn *c, ws_side *side, const uint8_t *data, size_t len, int64_t 
   held_seg h = { .side = (uint8_t) s, .kind = SEG_HELD, .off = p->buf[s]->len, .len = len,
                  .ts_us = ts_us };
   g_byte_array_append (p->buf[s], data, (guint) len);
-  probe_held_total += len;
+  *p->held_total += len;
   g_array_append_val (p->segs, h);
   p->nseg[s]++;
   r = probe_decide (c, e, false);

@@ -440,7 +440,7 @@ ws_json_record (GString *o, const ws_conn *c)
       P_INT_OR_NULL (p, "client_max_window_bits", c->pmd.client_max_window_bits);
       /* false: compressed messages were measured by their wire size and
        * their text not checked (no --inflate, or too many inflaters) */
-      P_BOOL (p, "inflated", ws_limits_cfg.inflate && !(c->limits & WS_LIMIT_INFLATERS));
+      P_BOOL (p, "inflated", c->ctx->set->limits.inflate && !(c->limits & WS_LIMIT_INFLATERS));
     }
   P_LIT (p, "}");
 

@@ -658,7 +658,7 @@ text_totals (const ws_text_tally *w, GString *o, const ws_counters *st)
     return;
   g_string_append_printf (o, "  encrypted (TLS) connections, not analysed: %" PRIu64 "\n",
                           st->tls_connections);
-  ws_tls_totals_text (o, text_str_safe);
+  ws_tls_totals_text (st, o, text_str_safe);
   g_string_append_printf (o, "  other TCP connections skipped: %" PRIu64 "\n",
                           st->other_connections);
   g_string_append_printf (o, "  TCP streams looked at and rejected as not WebSocket: %" PRIu64

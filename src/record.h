@@ -209,6 +209,8 @@ struct ws_conn {
   struct ws_tls *tls;         /* the TLS stage's parser, NULL unless tls_on */
   struct ws_subproto *app;    /* application protocol (subproto.h), or NULL */
   bool app_decided;           /* app was set up at the first data message */
+  struct ws_ctx *ctx;         /* the analyzer's settings, counters, scratch
+                               * (context.h): borrowed, outlives the record */
 };
 
 #define WS_CLIENT_ID_MAX 256

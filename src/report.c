@@ -113,6 +113,7 @@ typedef struct {
   ws_history *hist;           /* NULL without --db */
   GError *hist_error;         /* first history error; stops further inserts */
   progress *pg;
+  const ws_settings *set;     /* for the analyzer */
 } night;
 
 /* Takes r. */
@@ -174,24 +175,25 @@ read_captures (night *n, GPtrArray *files)
     }
   ws_analyzer_opts ao;
   ws_analyzer_opts_init (&ao);
-  ws_analyzer *a = ws_analyzer_new (&ao, NULL);
+  ws_analyzer *a = ws_analyzer_new (&ao, n->set, NULL);
   ws_analyzer_set_record_fn (a, on_record, n);
   cap_ctx cc = { a, n->pg };
   uint64_t tls_before = n->rp->tls_records;
   n_errors += ws_capture_run (cap, on_packet, &cc);
   ws_analyzer_finish (a);
-  /* what the analyzer looked at and skipped (its counters are global) */
+  /* what the analyzer looked at and skipped */
+  const ws_counters *st = ws_analyzer_counters (a);
   ws_report_skipped *sk = &n->rp->skipped;
   sk->known = true;
-  sk->tcp = ws_stats.tcp_connections;
+  sk->tcp = st->tcp_connections;
   /* TLS connections that got no record (no key log): the others are in
    * the records' TLS counts already */
   uint64_t tls_recs = n->rp->tls_records - tls_before;
-  sk->tls = ws_stats.tls_connections > tls_recs ? ws_stats.tls_connections - tls_recs : 0;
-  sk->other_tcp = ws_stats.other_connections;
-  sk->no_upgrade = ws_stats.rejected_no_upgrade;
-  sk->midstream = ws_stats.rejected_midstream;
-  sk->other_upgrades = ws_stats.other_upgrades;
+  sk->tls = st->tls_connections > tls_recs ? st->tls_connections - tls_recs : 0;
+  sk->other_tcp = st->other_connections;
+  sk->no_upgrade = st->rejected_no_upgrade;
+  sk->midstream = st->rejected_midstream;
+  sk->other_upgrades = st->other_upgrades;
   if (ws_analyzer_write_errors (a))
     n_errors++;
   ws_analyzer_free (a);
@@ -421,8 +423,8 @@ static int
 run (const report_opts *op)
 {
   int rc = EXIT_OK;
-  ws_limits_init_defaults (&ws_limits_cfg);
-  ws_limits_cfg.inflate = true; /* as wsclosed: exact by default (--inflate kept) */
+  ws_settings set;
+  ws_settings_init (&set);     /* as wsclosed: exact by default */
 
   g_autoptr (GPtrArray) caps = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GPtrArray) jsonl = g_ptr_array_new_with_free_func (g_free);
@@ -432,7 +434,7 @@ run (const report_opts *op)
   progress_init (&pg, caps, jsonl);
 
   g_autoptr (ws_report) rp = ws_report_new ();
-  night n = { .rp = rp, .pg = &pg };
+  night n = { .rp = rp, .pg = &pg, .set = &set };
   if (op->db && !(n.hist = history_begin (op->db, op->inputs)))
     rc = EXIT_OUTPUT;
 

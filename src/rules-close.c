@@ -6,6 +6,7 @@
  * torn down without waiting for the echo). */
 #include <stdlib.h>
 
+#include "context.h"
 #include "diag-internal.h"
 #include "facts.h"
 #include "software.h"
@@ -164,13 +165,13 @@ rule_invalid_payload (diag *d)
       return;
     }
   const char *conf = "medium";
-  if (c->pmd.enabled && c->dir[d->other].compressed_messages > 0 && !ws_limits_cfg.inflate)
+  if (c->pmd.enabled && c->dir[d->other].compressed_messages > 0 && !c->ctx->set->limits.inflate)
     {
       conf = "low";
       EV (d, 0, "the %s's text was compressed and this run (--fast) did not inflate it, so "
           "its UTF-8 was not checked", side_str (d->other));
     }
-  else if (!ws_limits_cfg.check_utf8 || (c->limits & WS_LIMIT_INFLATERS)
+  else if (!c->ctx->set->limits.check_utf8 || (c->limits & WS_LIMIT_INFLATERS)
            || c->dir[d->other].inflate_capped)
     {
       conf = "low";
@@ -283,7 +284,7 @@ measure_bracket (const ws_conn *c, const ws_dir_stats *st, too_big *tb)
   /* compressed messages measured on the wire: the receiver limits their
    * decompressed size, which this run did not see */
   tb->wire_sizes = c->pmd.enabled && st->compressed_messages > 0
-                   && (!ws_limits_cfg.inflate || (c->limits & WS_LIMIT_INFLATERS));
+                   && (!c->ctx->set->limits.inflate || (c->limits & WS_LIMIT_INFLATERS));
   if (st->open_message > 0)
     {
       tb->rejected = st->open_message;

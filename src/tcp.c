@@ -126,6 +126,9 @@ struct ws_tcp {
   uint64_t next_id;
   GHashTable *evicted; /* keys (fkey*) of flows evicted while open: their
                         * later packets are not a new mid-stream connection */
+  ws_ctx *ctx;         /* the analyzer's: settings, counters */
+  size_t ooo_total;    /* out-of-order bytes held, all connections */
+  size_t max_ooo_dir, max_ooo_total, max_conns; /* from the settings */
 };
 
 /* Evicted keys remembered at most (then forgotten all at once). */
@@ -147,13 +150,6 @@ fkey_equal (gconstpointer a, gconstpointer b)
   return memcmp (a, b, sizeof (fkey)) == 0;
 }
 
-static size_t total_ooo_bytes;
-
-size_t
-ws_tcp_ooo_bytes (void)
-{
-  return total_ooo_bytes;
-}
 
 /* ---- intrusive lists ----------------------------------------------------- */
 
@@ -381,9 +377,13 @@ ft_remove (ftable *ft, const flow *f)
 /* ---- table ---------------------------------------------------------------- */
 
 ws_tcp *
-ws_tcp_new (const ws_tcp_opts *opts, ws_tcp_end_fn end, void *user)
+ws_tcp_new (ws_ctx *ctx, const ws_tcp_opts *opts, ws_tcp_end_fn end, void *user)
 {
   ws_tcp *t = g_new0 (ws_tcp, 1);
+  t->ctx = ctx;
+  t->max_ooo_dir = ctx->set->limits.max_ooo_bytes_per_conn;
+  t->max_ooo_total = ctx->set->limits.max_ooo_bytes_total;
+  t->max_conns = ctx->set->limits.max_conns;
   t->opts = *opts;
   if (t->opts.linger_us <= 0)
     t->opts.linger_us = 2 * G_USEC_PER_SEC;
@@ -407,6 +407,12 @@ void
 ws_tcp_set_refused_cb (ws_tcp *t, ws_tcp_end_fn refused)
 {
   t->refused = refused;
+}
+
+size_t
+ws_tcp_ooo_bytes (const ws_tcp *t)
+{
+  return t->ooo_total;
 }
 
 size_t
@@ -434,13 +440,13 @@ side_of (const flow *f, int d)
 }
 
 static void
-free_segs (tdir *td)
+free_segs (ws_tcp *t, tdir *td)
 {
   seg *s = td->ooo;
   while (s)
     {
       seg *n = s->next;
-      total_ooo_bytes -= seg_cost (s);
+      t->ooo_total -= seg_cost (s);
       g_free (s);
       s = n;
     }
@@ -490,7 +496,7 @@ deliver (flow *f, int d, uint64_t off, const uint8_t *data, uint32_t caplen,
 
 /* Deliver queued segments that have become contiguous. */
 static void
-drain (flow *f, int d)
+drain (ws_tcp *t, flow *f, int d)
 {
   tdir *td = &f->d[d];
   while (td->ooo && td->ooo->off <= td->next)
@@ -501,7 +507,7 @@ drain (flow *f, int d)
         td->ooo_tail = NULL;
       td->ooo_bytes -= seg_cost (s);
       td->ooo_count--;
-      total_ooo_bytes -= seg_cost (s);
+      t->ooo_total -= seg_cost (s);
       deliver (f, d, s->off, s->data, s->caplen, s->wirelen, s->ts_us);
       g_free (s);
     }
@@ -509,7 +515,7 @@ drain (flow *f, int d)
 
 /* Declare the bytes up to `upto` lost, then deliver what follows. */
 static void
-skip_hole (flow *f, int d, uint64_t upto, int64_t ts_us)
+skip_hole (ws_tcp *t, flow *f, int d, uint64_t upto, int64_t ts_us)
 {
   tdir *td = &f->d[d];
   if (upto <= td->next)
@@ -517,16 +523,16 @@ skip_hole (flow *f, int d, uint64_t upto, int64_t ts_us)
   uint64_t lost = upto - td->next;
   td->next = upto;
   ws_conn_gap (f->conn, side_of (f, d), lost, ts_us);
-  drain (f, d);
+  drain (t, f, d);
 }
 
 /* Give up on every hole in direction d (end of connection). */
 static void
-flush_dir (flow *f, int d)
+flush_dir (ws_tcp *t, flow *f, int d)
 {
   tdir *td = &f->d[d];
   while (td->ooo)
-    skip_hole (f, d, td->ooo->off, td->ooo->ts_us);
+    skip_hole (t, f, d, td->ooo->off, td->ooo->ts_us);
 }
 
 /* Where a segment starting at off goes in the sorted queue. */
@@ -542,15 +548,15 @@ queue_pos (tdir *td, uint64_t off)
 }
 
 static inline bool
-queue_full (const tdir *td, size_t cost)
+queue_full (const ws_tcp *t, const tdir *td, size_t cost)
 {
   return td->ooo_count >= MAX_OOO_SEGS
-         || td->ooo_bytes + cost > ws_limits_cfg.max_ooo_bytes_per_conn
-         || total_ooo_bytes + cost > ws_limits_cfg.max_ooo_bytes_total;
+         || td->ooo_bytes + cost > t->max_ooo_dir
+         || t->ooo_total + cost > t->max_ooo_total;
 }
 
 static void
-queue_seg (flow *f, int d, uint64_t off, const uint8_t *data, uint32_t caplen,
+queue_seg (ws_tcp *t, flow *f, int d, uint64_t off, const uint8_t *data, uint32_t caplen,
            uint32_t wirelen, int64_t ts_us)
 {
   tdir *td = &f->d[d];
@@ -559,21 +565,21 @@ queue_seg (flow *f, int d, uint64_t off, const uint8_t *data, uint32_t caplen,
   /* an exact or covering copy already waiting: drop the newcomer */
   if (*pp && (*pp)->off == off && (*pp)->wirelen >= wirelen)
     return;
-  if (queue_full (td, cost))
+  if (queue_full (t, td, cost))
     {
       /* Over the limit: the oldest hole is taken as lost, and then as many
        * as needed until this segment fits or is in order. */
       f->conn->limits |= WS_LIMIT_REASSEMBLY;
-      ws_stats.reassembly_limit_hits++;
-      while (td->ooo && td->ooo->off < off && queue_full (td, cost))
-        skip_hole (f, d, td->ooo->off, ts_us);
+      t->ctx->cnt.reassembly_limit_hits++;
+      while (td->ooo && td->ooo->off < off && queue_full (t, td, cost))
+        skip_hole (t, f, d, td->ooo->off, ts_us);
       if (off + wirelen <= td->next)
         return;
-      if (off <= td->next || queue_full (td, cost))
+      if (off <= td->next || queue_full (t, td, cost))
         {
-          skip_hole (f, d, off, ts_us);
+          skip_hole (t, f, d, off, ts_us);
           deliver (f, d, off, data, caplen, wirelen, ts_us);
-          drain (f, d);
+          drain (t, f, d);
           return;
         }
       pp = queue_pos (td, off);
@@ -590,20 +596,20 @@ queue_seg (flow *f, int d, uint64_t off, const uint8_t *data, uint32_t caplen,
     td->ooo_tail = s;
   td->ooo_bytes += cost;
   td->ooo_count++;
-  total_ooo_bytes += cost;
+  t->ooo_total += cost;
 }
 
 static void
 end_flow (ws_tcp *t, flow *f)
 {
   for (int d = 0; d < 2; d++)
-    flush_dir (f, d);
+    flush_dir (t, f, d);
   ft_remove (&t->table, f);
   lru_free_node (t, f->lru);
   if (f->closing)
     cl_remove (&t->closing, f);
   for (int d = 0; d < 2; d++)
-    free_segs (&f->d[d]);
+    free_segs (t, &f->d[d]);
   ws_conn *c = f->conn;
   c->end_us = f->last_us;
   if (t->last == f)
@@ -615,7 +621,7 @@ end_flow (ws_tcp *t, flow *f)
 static flow *
 new_flow (ws_tcp *t, const fkey *k, uint32_t hash, bool src_lo, const ws_packet *p)
 {
-  if (ws_limits_cfg.max_conns && t->table.count >= ws_limits_cfg.max_conns)
+  if (t->max_conns && t->table.count >= t->max_conns)
     {
       if (t->closing.head)
         end_flow (t, t->closing.head); /* closed both ways: only its linger is cut */
@@ -623,7 +629,7 @@ new_flow (ws_tcp *t, const fkey *k, uint32_t hash, bool src_lo, const ws_packet 
         {
           flow *old = lru_first (t);
           old->conn->limits |= WS_LIMIT_EVICTED;
-          ws_stats.evicted++;
+          t->ctx->cnt.evicted++;
           if (!t->evicted)
             t->evicted = g_hash_table_new_full (fkey_hash, fkey_equal, g_free, NULL);
           if (g_hash_table_size (t->evicted) >= MAX_EVICTED_KEYS)
@@ -636,7 +642,7 @@ new_flow (ws_tcp *t, const fkey *k, uint32_t hash, bool src_lo, const ws_packet 
   f->key = *k;
   f->hash = hash;
   f->first_lo = src_lo;
-  ws_conn *c = ws_conn_new ();
+  ws_conn *c = ws_conn_new (t->ctx);
   c->id = ++t->next_id;
   c->start_us = p->ts_us;
   /* The client is the SYN's sender; a SYN-ACK names the client as its
@@ -702,10 +708,10 @@ note_ack (ws_tcp *t, flow *f, int d, uint32_t ack, int64_t ts_us)
    * one after the last of them */
   while (td->ooo && td->ooo->off < acked)
     {
-      skip_hole (f, d, td->ooo->off, ts_us);
-      drain (f, d);
+      skip_hole (t, f, d, td->ooo->off, ts_us);
+      drain (t, f, d);
     }
-  skip_hole (f, d, acked, ts_us);
+  skip_hole (t, f, d, acked, ts_us);
 }
 
 void
@@ -810,14 +816,14 @@ ws_tcp_packet (ws_tcp *t, const ws_packet *p)
           if (off <= td->next)
             {
               deliver (f, d, off, p->payload, p->payload_len, p->payload_wire_len, p->ts_us);
-              drain (f, d);
+              drain (t, f, d);
             }
           else
-            queue_seg (f, d, off, p->payload, p->payload_len, p->payload_wire_len, p->ts_us);
+            queue_seg (t, f, d, off, p->payload, p->payload_len, p->payload_wire_len, p->ts_us);
         }
       /* the connection may have decided it is not worth following */
       if (c->stage == WS_STAGE_IGNORED && td->ooo)
-        free_segs (td);
+        free_segs (t, td);
     }
   if (kind_before != WS_KIND_WEBSOCKET && c->kind == WS_KIND_WEBSOCKET && t->start)
     t->start (c, t->user);
@@ -891,7 +897,7 @@ ws_tcp_free (ws_tcp *t)
       lru_free_node (t, f->lru);
       ft_remove (&t->table, f);
       for (int d = 0; d < 2; d++)
-        free_segs (&f->d[d]);
+        free_segs (t, &f->d[d]);
       ws_conn_free (f->conn);
       g_free (f);
     }

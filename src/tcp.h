@@ -28,7 +28,8 @@ typedef struct {
   int64_t idle_us;     /* 0: never end a connection for silence */
 } ws_tcp_opts;
 
-ws_tcp *ws_tcp_new (const ws_tcp_opts *opts, ws_tcp_end_fn end, void *user);
+/* ctx (context.h) is borrowed: the settings and counters of its connections. */
+ws_tcp *ws_tcp_new (ws_ctx *ctx, const ws_tcp_opts *opts, ws_tcp_end_fn end, void *user);
 void ws_tcp_free (ws_tcp *t); /* ends nothing: call ws_tcp_flush first */
 
 void ws_tcp_packet (ws_tcp *t, const ws_packet *p);
@@ -47,6 +48,6 @@ void ws_tcp_set_start_cb (ws_tcp *t, ws_tcp_end_fn start);
 void ws_tcp_set_refused_cb (ws_tcp *t, ws_tcp_end_fn refused);
 
 size_t ws_tcp_count (const ws_tcp *t);
-size_t ws_tcp_ooo_bytes (void); /* out-of-order bytes held, all connections */
+size_t ws_tcp_ooo_bytes (const ws_tcp *t); /* out-of-order bytes held, all connections */
 
 #endif

@@ -6,13 +6,6 @@
 #include "diagnose.h"
 #include "tlsconn.h"
 
-ws_tls_config ws_tls_cfg;
-
-static gboolean
-ws_tls_keylog_reload (const char *path, GError **error)
-{
-  return ws_keylog_load_file (ws_tls_cfg.keylog, path, error);
-}
 
 static void
 on_plain (void *user, int side, const uint8_t *data, size_t len, int64_t ts_us)
@@ -41,9 +34,10 @@ ws_tls_conn_take (ws_conn *c, const uint8_t *data, size_t len)
    * headers chain; without a SYN only (else the start was seen) */
   if (!ws_tls_looks_like (data, len, !c->syn_seen))
     return false;
-  c->tls = ws_tls_new (ws_tls_cfg.keylog, on_plain, c);
-  if (ws_tls_cfg.follow)
-    ws_tls_set_hold (c->tls, ws_tls_cfg.hold_bytes);
+  const ws_tls_settings *ts = &c->ctx->set->tls;
+  c->tls = ws_tls_new (ts->keylog, on_plain, c);
+  if (ts->follow)
+    ws_tls_set_hold (c->tls, ts->hold_bytes);
   c->tls_on = true;
   c->kind = WS_KIND_TLS;
   if (!c->syn_seen && !(len >= 1 && data[0] == 22))
@@ -73,20 +67,21 @@ ws_tls_conn_end (ws_conn *c)
 }
 
 void
-ws_tls_refresh (void)
+ws_tls_refresh (ws_ctx *ctx)
 {
+  const ws_tls_settings *ts = &ctx->set->tls;
   int64_t now = g_get_monotonic_time ();
-  if (!ws_tls_cfg.follow || !ws_tls_cfg.keylog || !ws_tls_cfg.paths
-      || now - ws_tls_cfg.last_refresh_us < G_USEC_PER_SEC)
+  if (!ts->follow || !ts->keylog || !ts->paths
+      || now - ctx->tls_refresh_us < G_USEC_PER_SEC)
     return;
-  ws_tls_cfg.last_refresh_us = now;
-  for (char **p = ws_tls_cfg.paths; *p; p++)
+  ctx->tls_refresh_us = now;
+  for (char **p = ts->paths; *p; p++)
     {
       g_autoptr (GError) e = NULL;
-      if (!ws_tls_keylog_reload (*p, &e))
+      if (!ws_keylog_load_file (ts->keylog, *p, &e))
         g_message ("%s", e->message);
     }
-  g_autoptr (GPtrArray) msgs = ws_keylog_take_messages (ws_tls_cfg.keylog);
+  g_autoptr (GPtrArray) msgs = ws_keylog_take_messages (ts->keylog);
   for (guint i = 0; i < msgs->len; i++)
     g_message ("key log %s", (const char *) msgs->pdata[i]);
 }
@@ -112,7 +107,7 @@ bool
 ws_tls_conn_reported (const ws_conn *c)
 {
   if (!c->tls_on || !c->tls || c->kind != WS_KIND_TLS
-      || (!ws_tls_cfg.keylog && !ws_tls_cfg.list))
+      || (!c->ctx->set->tls.keylog && !c->ctx->set->tls.list))
     return false;
   const ws_tls_info *in = ws_tls_get_info (c->tls);
   return in->app_bytes[0] + in->app_bytes[1] == 0;
@@ -150,8 +145,6 @@ ws_tls_conn_diagnose (ws_conn *c)
 
 /* ---- the totals: TLS connections by SNI and server ------------------------ */
 
-static GHashTable *tls_totals;   /* "SNI\tserver:port" -> count (guint64 *) */
-
 void
 ws_tls_conn_count (const ws_conn *c)
 {
@@ -163,22 +156,23 @@ ws_tls_conn_count (const ws_conn *c)
                                           in && in->sni[0] ? in->sni : "",
                                           v6 ? "[" : "", ip, v6 ? "]" : "",
                                           (unsigned) c->port[WS_SIDE_SERVER]);
-  if (!tls_totals)
-    tls_totals = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  guint64 *n = g_hash_table_lookup (tls_totals, key);
+  GHashTable **servers = &c->ctx->cnt.tls_servers;
+  if (!*servers)
+    *servers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  guint64 *n = g_hash_table_lookup (*servers, key);
   if (!n)
     {
       n = g_new0 (guint64, 1);
-      g_hash_table_insert (tls_totals, g_steal_pointer (&key), n);
+      g_hash_table_insert (*servers, g_steal_pointer (&key), n);
     }
   (*n)++;
 }
 
 static gint
-by_count (gconstpointer a, gconstpointer b)
+by_count (gconstpointer a, gconstpointer b, gpointer servers)
 {
-  const guint64 *na = g_hash_table_lookup (tls_totals, *(const char *const *) a);
-  const guint64 *nb = g_hash_table_lookup (tls_totals, *(const char *const *) b);
+  const guint64 *na = g_hash_table_lookup (servers, *(const char *const *) a);
+  const guint64 *nb = g_hash_table_lookup (servers, *(const char *const *) b);
   if (*na != *nb)
     return *na > *nb ? -1 : 1;
   return strcmp (*(const char *const *) a, *(const char *const *) b);
@@ -187,8 +181,9 @@ by_count (gconstpointer a, gconstpointer b)
 #define TLS_TOTALS_SHOWN 20
 
 void
-ws_tls_totals_text (GString *o, void (*str) (GString *, const char *))
+ws_tls_totals_text (const ws_counters *st, GString *o, void (*str) (GString *, const char *))
 {
+  GHashTable *tls_totals = st->tls_servers;
   if (!tls_totals || !g_hash_table_size (tls_totals))
     return;
   g_autoptr (GPtrArray) keys = g_ptr_array_new ();
@@ -197,7 +192,7 @@ ws_tls_totals_text (GString *o, void (*str) (GString *, const char *))
   g_hash_table_iter_init (&it, tls_totals);
   while (g_hash_table_iter_next (&it, &k, &v))
     g_ptr_array_add (keys, k);
-  g_ptr_array_sort (keys, by_count);
+  g_ptr_array_sort_with_data (keys, by_count, tls_totals);
   g_string_append (o, "    by SNI and server:\n");
   for (guint i = 0; i < keys->len && i < TLS_TOTALS_SHOWN; i++)
     {

@@ -6,10 +6,10 @@
  *
  * A connection whose first bytes are TLS records is taken by this stage:
  * its bytes go to a ws_tls parser, and when a key log is loaded
- * (ws_tls_cfg.keylog) the application data it decrypts goes on to the same
+ * (ws_settings.tls.keylog) the application data it decrypts goes on to the same
  * path as plain traffic.  Without a key log the handshake is parsed (SNI,
  * versions, suite) and the records' sizes and timing kept: TLS connections
- * are counted by SNI and server, and with --tls (ws_tls_cfg.list) each gets
+ * are counted by SNI and server, and with --tls (ws_settings.tls.list) each gets
  * a record of kind tls.
  */
 #ifndef WS_TLSCONN_H
@@ -19,21 +19,8 @@
 #include "keylog.h"
 #include "tls.h"
 
-/* Set once from options, like ws_limits_cfg. */
-typedef struct {
-  ws_keylog *keylog;             /* NULL: the stage is off */
-  /* live: the key log files are read again as they grow (ws_tls_refresh),
-   * and each connection holds up to hold_bytes of records whose key has
-   * not come yet */
-  char **paths;                  /* borrowed */
-  bool follow;
-  size_t hold_bytes;
-  int64_t last_refresh_us;       /* monotonic */
-  bool list;                     /* --tls: a record for every TLS connection not
-                                  * decrypted, even without a key log */
-} ws_tls_config;
-
-extern ws_tls_config ws_tls_cfg;
+/* The stage's settings are ws_settings.tls (settings.h), reached through
+ * the record's context (c->ctx). */
 
 /* First bytes of a connection (stage PROBE): take it when it is TLS and the
  * stage is on.  Returns true when taken (then feed it with ws_tls_conn_data). */
@@ -45,7 +32,7 @@ void ws_tls_conn_gap (ws_conn *c, ws_side side);
  * its kind decides whether it gets a record. */
 void ws_tls_conn_end (ws_conn *c);
 /* Live: read what was added to the key logs, at most once a second. */
-void ws_tls_refresh (void);
+void ws_tls_refresh (ws_ctx *ctx);
 void ws_tls_conn_release (ws_conn *c);
 void ws_tls_conn_free (ws_conn *c);
 /* A TLS connection that did not turn out to carry decrypted traffic gets a
@@ -54,11 +41,12 @@ bool ws_tls_conn_reported (const ws_conn *c);
 /* The cause of a record of kind tls: ws_diagnose without a window
  * (rules-tls.c). */
 void ws_tls_conn_diagnose (ws_conn *c);
-/* The totals: count an ended TLS connection by SNI and server, and write
- * the counts (most first, at most 20) under the totals' TLS line; str
- * writes a string from the wire safely. */
+/* The totals: count an ended TLS connection by SNI and server (in its
+ * context's counters), and write the counts of st (most first, at most 20)
+ * under the totals' TLS line; str writes a string from the wire safely. */
 void ws_tls_conn_count (const ws_conn *c);
-void ws_tls_totals_text (GString *o, void (*str) (GString *, const char *));
+void ws_tls_totals_text (const ws_counters *st, GString *o,
+                         void (*str) (GString *, const char *));
 /* Why the records were not decrypted (the JSON name), NULL if they were. */
 const char *ws_tls_json_reason (const ws_tls_info *in);
 /* The time of side's last record at or before end_us (0: none known: not

@@ -4,11 +4,12 @@
 #include <string.h>
 
 #include "conn-builder.h"
+#include "test-ctx.h"
 
 ws_conn *
 mk_conn (uint64_t id, int client_last_octet)
 {
-  ws_conn *c = ws_conn_new ();
+  ws_conn *c = ws_conn_new (test_ctx ());
   c->id = id;
   c->addr[WS_SIDE_CLIENT].family = 4;
   c->addr[WS_SIDE_CLIENT].addr[0] = 10;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "record-builder.h"
+#include "test-ctx.h"
 
 void
 rb_addr (ws_addr *a, const char *text)
@@ -38,7 +39,7 @@ ws_conn *
 rb_conn (int family, int64_t start_us)
 {
   g_assert_true (family == 4 || family == 6);
-  ws_conn *c = ws_conn_new ();
+  ws_conn *c = ws_conn_new (test_ctx ());
   c->id = 1;
   if (family == 6)
     rb_endpoints (c, "2001:db8::1", 51000, "2001:db8::2", 443);

@@ -810,23 +810,23 @@ test_tags (void)
 static void
 test_count (void)
 {
-  memset (&ws_stats, 0, sizeof ws_stats);
+  ws_counters st = { 0 };
   ws_packet p = { 0 };
   p.tunnels = 2;
-  ws_decode_count (WS_DEC_OK, &p);
+  ws_decode_count (&st, WS_DEC_OK, &p);
   p.tunnels = 0;
-  ws_decode_count (WS_DEC_OK, &p);
+  ws_decode_count (&st, WS_DEC_OK, &p);
   p.why = WS_UNDEC_TUNNEL_TOO_DEEP;
-  ws_decode_count (WS_DEC_NOT_IP, &p);
+  ws_decode_count (&st, WS_DEC_NOT_IP, &p);
   p.why = WS_UNDEC_UNKNOWN_ETHERTYPE;
-  ws_decode_count (WS_DEC_NOT_IP, &p);
+  ws_decode_count (&st, WS_DEC_NOT_IP, &p);
   p.why = WS_UNDEC_LINKTYPE;
-  ws_decode_count (WS_DEC_NOT_IP, &p);
-  g_assert_cmpuint (ws_stats.tunneled_packets, ==, 1);
-  g_assert_cmpuint (ws_stats.tunnel_too_deep_packets, ==, 1);
-  g_assert_cmpuint (ws_stats.unknown_ethertype_packets, ==, 1);
-  g_assert_cmpuint (ws_stats.unsupported_link_packets, ==, 1);
-  g_assert_cmpuint (ws_stats.not_ip_packets, ==, 0);
+  ws_decode_count (&st, WS_DEC_NOT_IP, &p);
+  g_assert_cmpuint (st.tunneled_packets, ==, 1);
+  g_assert_cmpuint (st.tunnel_too_deep_packets, ==, 1);
+  g_assert_cmpuint (st.unknown_ethertype_packets, ==, 1);
+  g_assert_cmpuint (st.unsupported_link_packets, ==, 1);
+  g_assert_cmpuint (st.not_ip_packets, ==, 0);
 }
 
 int

@@ -1,7 +1,7 @@
 /* test-ipfrag.c - IPv4/IPv6 fragment reassembly on constructed fragments:
  * orders, duplicates, overlaps, loss and timeout, the memory cap, extension
  * headers, and hostile values.  Frames are raw IP (LINKTYPE_RAW).  Then the
- * fragment counters in the totals (ws_stats and the text report), on
+ * fragment counters in the totals (the analyzer's counters and the text report), on
  * constructed frames and on the generated tests/data/frag-*.pcap. */
 #include "config.h"
 
@@ -590,19 +590,21 @@ typedef struct {
   FILE *out;
   ws_writer *w;
   ws_analyzer *a;
+  ws_settings set;
+  ws_counters st;     /* the analyzer's, kept when it is freed */
 } run;
 
 static void
 run_start (run *r)
 {
   memset (r, 0, sizeof *r);
-  memset (&ws_stats, 0, sizeof ws_stats);
+  ws_settings_init (&r->set);
   r->out = open_memstream (&r->buf, &r->len);
   g_assert_nonnull (r->out);
   r->w = ws_writer_new (r->out, WS_FMT_TEXT, false);
   ws_analyzer_opts o;
   ws_analyzer_opts_init (&o);
-  r->a = ws_analyzer_new (&o, r->w);
+  r->a = ws_analyzer_new (&o, &r->set, r->w);
 }
 
 static void
@@ -623,7 +625,9 @@ static void
 run_finish (run *r)
 {
   ws_analyzer_finish (r->a);
-  ws_writer_finish (r->w, &ws_stats);
+  ws_writer_finish (r->w, ws_analyzer_counters (r->a));
+  r->st = *ws_analyzer_counters (r->a);
+  r->st.tls_servers = NULL;           /* freed with the analyzer */
   ws_analyzer_free (r->a);
   ws_writer_free (r->w);
   fclose (r->out);
@@ -676,16 +680,17 @@ test_totals_constructed (void)
 
   /* periodically (the daemon): what is known so far, the incomplete one not yet */
   ws_analyzer_tick (r.a, 3 * SEC);
-  g_assert_cmpuint (ws_stats.ip_fragments, ==, 8);
-  g_assert_cmpuint (ws_stats.ip_reassembled, ==, 2);
-  g_assert_cmpuint (ws_stats.ip_frag_dropped, ==, 1);
-  g_assert_cmpuint (ws_stats.ip_frag_overlap_conflicts, ==, 1);
+  const ws_counters *now = ws_analyzer_counters (r.a);
+  g_assert_cmpuint (now->ip_fragments, ==, 8);
+  g_assert_cmpuint (now->ip_reassembled, ==, 2);
+  g_assert_cmpuint (now->ip_frag_dropped, ==, 1);
+  g_assert_cmpuint (now->ip_frag_overlap_conflicts, ==, 1);
 
   run_finish (&r);
-  g_assert_cmpuint (ws_stats.ip_fragments, ==, 8);
-  g_assert_cmpuint (ws_stats.ip_reassembled, ==, 2);
-  g_assert_cmpuint (ws_stats.ip_frag_dropped, ==, 2);
-  g_assert_cmpuint (ws_stats.ip_frag_overlap_conflicts, ==, 1);
+  g_assert_cmpuint (r.st.ip_fragments, ==, 8);
+  g_assert_cmpuint (r.st.ip_reassembled, ==, 2);
+  g_assert_cmpuint (r.st.ip_frag_dropped, ==, 2);
+  g_assert_cmpuint (r.st.ip_frag_overlap_conflicts, ==, 1);
   assert_totals_line (r.buf, 8, 2, 2, 1);
   free (r.buf);
 
@@ -697,7 +702,7 @@ test_totals_constructed (void)
   memcpy (whole, fr.b, fr.len);
   run_packet (&r, RAW, whole, fr.len, fr.len, SEC);
   run_finish (&r);
-  g_assert_cmpuint (ws_stats.ip_fragments, ==, 0);
+  g_assert_cmpuint (r.st.ip_fragments, ==, 0);
   g_assert_null (strstr (r.buf, "IP fragments"));
   free (r.buf);
 }
@@ -776,10 +781,10 @@ test_totals_captures (void)
                       caps[i].name, frags, segs);
       g_assert_cmpuint (segs, >, 0);
       run_capture (&r, caps[i].name);
-      g_assert_cmpuint (ws_stats.ip_fragments, ==, frags);
-      g_assert_cmpuint (ws_stats.ip_reassembled, ==, segs);
-      g_assert_cmpuint (ws_stats.ip_frag_dropped, ==, dropped);
-      g_assert_cmpuint (ws_stats.ip_frag_overlap_conflicts, ==, 0);
+      g_assert_cmpuint (r.st.ip_fragments, ==, frags);
+      g_assert_cmpuint (r.st.ip_reassembled, ==, segs);
+      g_assert_cmpuint (r.st.ip_frag_dropped, ==, dropped);
+      g_assert_cmpuint (r.st.ip_frag_overlap_conflicts, ==, 0);
       assert_totals_line (r.buf, frags, segs, dropped, 0);
       free (r.buf);
     }

@@ -15,6 +15,7 @@
 #include "conn.h"
 #include "diagnose.h"
 #include "output.h"
+#include "test-ctx.h"
 
 /* ---- a strict JSON checker -------------------------------------------------- */
 
@@ -262,7 +263,7 @@ evidence_free (gpointer p)
 static ws_conn *
 make_conn (void)
 {
-  ws_conn *c = ws_conn_new ();
+  ws_conn *c = ws_conn_new (test_ctx ());
 
   c->id = 7;
   c->kind = WS_KIND_WEBSOCKET;
@@ -729,6 +730,15 @@ test_json_record_extensions (void)
   assert_kv (j, "accepted_extensions", "\"permessage-deflate; server_no_context_takeover\"");
   assert_kv (j, "offered_subprotocols", "\"chat, superchat\"");
   assert_kv (j, "accepted_subprotocol", "\"chat\"");
+  /* inflated: the default settings inflate (test_ctx) */
+  assert_kv (j, "permessage_deflate",
+             "{\"enabled\":true,\"server_no_context_takeover\":true,"
+             "\"client_no_context_takeover\":false,\"server_max_window_bits\":15,"
+             "\"client_max_window_bits\":12,\"inflated\":true}");
+  /* not when the inflaters ran out */
+  c->limits |= WS_LIMIT_INFLATERS;
+  g_free (j);
+  j = json_of (c);
   assert_kv (j, "permessage_deflate",
              "{\"enabled\":true,\"server_no_context_takeover\":true,"
              "\"client_no_context_takeover\":false,\"server_max_window_bits\":15,"

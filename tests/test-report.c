@@ -221,7 +221,9 @@ test_analyzer_hook (void)
   ws_analyzer_opts ao;
   ws_analyzer_opts_init (&ao);
   hook_ctx h = { g_ptr_array_new_with_free_func ((GDestroyNotify) ws_report_rec_free), NULL };
-  h.a = ws_analyzer_new (&ao, NULL);
+  ws_settings set;
+  ws_settings_init (&set);
+  h.a = ws_analyzer_new (&ao, &set, NULL);
   ws_analyzer_set_record_fn (h.a, hook_record, &h);
   g_assert_cmpint (ws_capture_run (cap, hook_packet, &h), ==, 0);
   ws_analyzer_finish (h.a);
@@ -601,7 +603,6 @@ main (int argc, char **argv)
 {
   g_setenv ("TZ", "UTC", TRUE);
   g_test_init (&argc, &argv, NULL);
-  ws_limits_init_defaults (&ws_limits_cfg);
   g_test_add_func ("/report/rec/same-from-conn-and-json", test_rec_same_both_ways);
   g_test_add_func ("/report/rec/fields", test_rec_fields);
   g_test_add_func ("/report/aggregate/order-independent", test_aggregate);

@@ -12,6 +12,7 @@
 #include "conn.h"
 #include "decode.h"
 #include "tcp.h"
+#include "test-ctx.h"
 
 static const char request[] =
   "GET /chat?x=1 HTTP/1.1\r\n"
@@ -164,7 +165,7 @@ static void
 run_convo (const convo *cv, size_t seg, variant v, uint32_t cisn, uint32_t sisn)
 {
   ws_tcp_opts o = { 0 };
-  ws_tcp *t = ws_tcp_new (&o, on_end, NULL);
+  ws_tcp *t = ws_tcp_new (test_ctx (), &o, on_end, NULL);
   int64_t ts = 1000000;
   uint32_t cn = cisn + 1, sn = sisn + 1;
   ws_packet p = mk (true, cisn, 0, WS_TCP_SYN, NULL, 0, ts++);
@@ -251,7 +252,7 @@ test_loss_acked (void)
   convo cv;
   convo_init (&cv);
   ws_tcp_opts o = { 0 };
-  ws_tcp *t = ws_tcp_new (&o, on_end, NULL);
+  ws_tcp *t = ws_tcp_new (test_ctx (), &o, on_end, NULL);
   int64_t ts = 1;
   uint32_t cisn = 100, sisn = 900;
   ws_packet p = mk (true, cisn, 0, WS_TCP_SYN, NULL, 0, ts++);
@@ -292,7 +293,7 @@ test_port_reuse (void)
   convo_init (&cv);
   n_ended = 0;
   ws_tcp_opts o = { 0 };
-  ws_tcp *t = ws_tcp_new (&o, on_end, NULL);
+  ws_tcp *t = ws_tcp_new (test_ctx (), &o, on_end, NULL);
   int64_t ts = 1;
   for (int round = 0; round < 2; round++)
     {
@@ -325,7 +326,7 @@ test_tunnels_apart (void)
   convo_init (&cv);
   n_ended = 0;
   ws_tcp_opts o = { 0 };
-  ws_tcp *t = ws_tcp_new (&o, on_end, NULL);
+  ws_tcp *t = ws_tcp_new (test_ctx (), &o, on_end, NULL);
   int64_t ts = 1;
   uint32_t tunnel[2] = { 0x1234, 0x9876 }, cisn[2] = { 100, 900000 };
   for (int k = 0; k < 2; k++)
@@ -366,10 +367,13 @@ test_tunnels_apart (void)
 static void
 test_ooo_limit (void)
 {
-  size_t saved = ws_limits_cfg.max_ooo_bytes_per_conn;
-  ws_limits_cfg.max_ooo_bytes_per_conn = 4096;
+  ws_settings set;
+  ws_settings_init (&set);
+  set.limits.max_ooo_bytes_per_conn = 4096;
+  ws_ctx ctx;
+  ws_ctx_init (&ctx, &set);
   ws_tcp_opts o = { 0 };
-  ws_tcp *t = ws_tcp_new (&o, on_end, NULL);
+  ws_tcp *t = ws_tcp_new (&ctx, &o, on_end, NULL);
   static uint8_t junk[1000];
   memset (junk, 'x', sizeof junk);
   ws_packet p = mk (true, 1, 0, WS_TCP_SYN, NULL, 0, 1);
@@ -379,15 +383,16 @@ test_ooo_limit (void)
       /* every segment leaves a 1000-byte hole before it */
       p = mk (true, 2 + (uint32_t) i * 2000, 0, 0, junk, sizeof junk, 1 + i);
       ws_tcp_packet (t, &p);
-      g_assert_cmpuint (ws_tcp_ooo_bytes (), <=, 4096);
+      g_assert_cmpuint (ws_tcp_ooo_bytes (t), <=, 4096);
     }
   ws_tcp_flush (t);
+  g_assert_cmpuint (ws_tcp_ooo_bytes (t), ==, 0);
   ws_tcp_free (t);
-  g_assert_cmpuint (ws_tcp_ooo_bytes (), ==, 0);
   g_assert_true (ended->limits & WS_LIMIT_REASSEMBLY);
+  g_assert_cmpuint (ctx.cnt.reassembly_limit_hits, >, 0);
   ws_conn_free (ended);
   ended = NULL;
-  ws_limits_cfg.max_ooo_bytes_per_conn = saved;
+  ws_ctx_clear (&ctx);
 }
 
 /* TLS (wss://) is recognised from the client's first record and counted as
@@ -403,7 +408,7 @@ test_classify (void)
   for (int i = 0; i < 2; i++)
     {
       ws_tcp_opts o = { 0 };
-      ws_tcp *t = ws_tcp_new (&o, on_end, NULL);
+      ws_tcp *t = ws_tcp_new (test_ctx (), &o, on_end, NULL);
       ws_packet p = mk (true, 10, 0, WS_TCP_SYN, NULL, 0, 1);
       ws_tcp_packet (t, &p);
       p = mk (false, 500, 11, WS_TCP_SYN | WS_TCP_ACK, NULL, 0, 2);
@@ -430,7 +435,6 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  ws_limits_init_defaults (&ws_limits_cfg);
   g_test_add_func ("/tcp/reassembly/in-order", test_inorder);
   g_test_add_func ("/tcp/reassembly/swapped", test_swapped);
   g_test_add_func ("/tcp/reassembly/duplicated", test_duplicated);

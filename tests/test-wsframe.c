@@ -119,6 +119,11 @@ deflater_init (z_stream *zs)
 
 /* ---- feeding and comparing ------------------------------------------------ */
 
+/* The settings and context of the records made here: setup_limits sets
+ * the defaults, a test changes them and calls it again at its end. */
+static ws_settings tset;
+static ws_ctx tctx;
+
 typedef struct {
   bool pmd;
   bool client_nct, server_nct;   /* no_context_takeover */
@@ -128,7 +133,7 @@ typedef struct {
 static ws_conn *
 conn_new (const setup *s)
 {
-  ws_conn *c = ws_conn_new ();
+  ws_conn *c = ws_conn_new (&tctx);
   c->stage = WS_STAGE_FRAMES;
   if (s)
     {
@@ -250,9 +255,10 @@ assert_no_violations (ws_conn *c)
 static void
 setup_limits (void)
 {
-  ws_limits_init_defaults (&ws_limits_cfg);
-  ws_limits_cfg.inflate = true; /* the tests measure inflated sizes */
-  memset (&ws_stats, 0, sizeof ws_stats);
+  ws_settings_init (&tset);
+  tset.limits.inflate = true; /* the tests measure inflated sizes */
+  ws_ctx_clear (&tctx);
+  ws_ctx_init (&tctx, &tset);
 }
 
 /* ---- UTF-8 and close codes ------------------------------------------------ */
@@ -977,7 +983,7 @@ test_text_not_utf8 (void)
   ws_conn_free (c);
   g_byte_array_set_size (in, 0);
   put_frame (in, 1, 0, 1, false, "\xff\xfe", 2);
-  ws_limits_cfg.check_utf8 = false;
+  tset.limits.check_utf8 = false;
   c = run_all_ways (NULL, WS_SIDE_SERVER, in, 1);
   assert_no_violations (c);
   g_assert_cmpuint (c->dir[1].text_messages, ==, 1);
@@ -1103,7 +1109,7 @@ test_close_oversized (void)
   char r2[300];
   memset (r2, 'x', sizeof r2);
   r2[121] = (char) 0xe2; r2[122] = (char) 0x82; r2[123] = (char) 0xac;  /* cap 125 - 2 = 123 */
-  ws_limits_cfg.max_close_reason = 10;     /* below 125: 125 is kept anyway */
+  tset.limits.max_close_reason = 10;     /* below 125: 125 is kept anyway */
   g_byte_array_set_size (in, 0);
   put_close (in, false, 1000, r2, sizeof r2);
   c = run_all_ways (NULL, WS_SIDE_SERVER, in, 1);
@@ -1539,7 +1545,7 @@ check_bomb (bool takeover)
   size_t second_wire = in->len - before - 6;   /* 2-byte header, mask key */
   deflateEnd (&zs);
 
-  ws_limits_cfg.max_inflate_bytes = 256 * 1024;
+  tset.limits.max_inflate_bytes = 256 * 1024;
   setup s = { .pmd = true, .client_nct = !takeover };
   gint64 t0 = g_get_monotonic_time ();
   ws_conn *c = run_all_ways (&s, WS_SIDE_CLIENT, in, 61);
@@ -1547,7 +1553,7 @@ check_bomb (bool takeover)
   ws_dir_stats *d = &c->dir[0];
   g_assert_true (d->inflate_capped);
   g_assert_true (c->limits & WS_LIMIT_INFLATE);
-  g_assert_cmpuint (ws_stats.inflate_limit_hits, >, 0);
+  g_assert_cmpuint (tctx.cnt.inflate_limit_hits, >, 0);
   g_assert_cmpuint (d->messages, ==, 2);
   g_assert_cmpuint (d->largest_before_last, ==, 256 * 1024);
   if (takeover)
@@ -1581,7 +1587,7 @@ static void
 test_deflate_inflater_limit (void)
 {
   setup_limits ();
-  ws_limits_cfg.max_inflaters = 0;
+  tset.limits.max_inflaters = 0;
   z_stream zs;
   deflater_init (&zs);
   GByteArray *z = deflate_msg (&zs, msgs[0], strlen (msgs[0]));
@@ -1591,7 +1597,7 @@ test_deflate_inflater_limit (void)
   setup s = { .pmd = true };
   ws_conn *c = run_all_ways (&s, WS_SIDE_SERVER, in, 1);
   g_assert_true (c->limits & WS_LIMIT_INFLATERS);
-  g_assert_cmpuint (ws_stats.inflater_limit_hits, >, 0);
+  g_assert_cmpuint (tctx.cnt.inflater_limit_hits, >, 0);
   g_assert_cmpuint (c->dir[1].last_message, ==, z->len);
   g_assert_null (c->frames[1].inf);
   assert_no_violations (c);
@@ -1982,7 +1988,7 @@ test_chain (void)
 static ws_conn *
 midstream_conn (GPtrArray *segs, const int *sides)
 {
-  ws_conn *c = ws_conn_new ();
+  ws_conn *c = ws_conn_new (&tctx);
 
   c->addr[0].addr[0] = 1;
   c->addr[1].addr[0] = 2;
