@@ -19,6 +19,7 @@ ws_limits_init_defaults (ws_limits *l)
   l->max_close_reason = 1024;
   l->check_utf8 = true;
   l->inflate = true;             /* exact by default; --fast turns it off */
+  l->inflate_lazy = false;        /* main.c: on unless --inflate (wsframe.c) */
   l->no_redact = false;
 }
 
