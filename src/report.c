@@ -425,6 +425,7 @@ run (const report_opts *op)
   int rc = EXIT_OK;
   ws_settings set;
   ws_settings_init (&set);     /* as wsclosed: exact by default */
+  set.limits.inflate_lazy = !op->inflate; /* as wsclosed: inflating later */
 
   g_autoptr (GPtrArray) caps = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GPtrArray) jsonl = g_ptr_array_new_with_free_func (g_free);
