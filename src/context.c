@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "context.h"
+#include "inflater.h"
 
 void
 ws_limits_init_defaults (ws_limits *l)
@@ -18,6 +19,7 @@ ws_limits_init_defaults (ws_limits *l)
   l->max_close_reason = 1024;
   l->check_utf8 = true;
   l->inflate = true;             /* exact by default; --fast turns it off */
+  l->inflate_lazy = false;        /* main.c: on unless --inflate (wsframe.c) */
   l->no_redact = false;
 }
 
@@ -79,5 +81,7 @@ ws_ctx_clear (ws_ctx *x)
   for (unsigned i = 0; i < x->ev_pool.n; i++)
     g_ptr_array_unref (x->ev_pool.arrays[i]);
   x->ev_pool.n = 0;
+  ws_inflater_pool_free (x->inflater_pool);
+  x->inflater_pool = NULL;
   ws_counters_clear (&x->cnt);
 }

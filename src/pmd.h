@@ -17,6 +17,8 @@
 /* Counters shared by the inflaters that point at them. */
 typedef struct {
   size_t live;        /* inflaters now allocated */
+  size_t lazy_bytes;  /* compressed messages kept for later (wsframe.c) */
+  uint64_t lazy_seq;  /* orders what is kept across the two directions */
 } ws_pmd_stats;
 
 typedef struct ws_inflater ws_inflater;

@@ -13,6 +13,9 @@
 
 #include "inflater.h"
 
+/* the decoders' pool, as an analyzer's context (ws_ctx) holds it */
+static struct ws_inflater_pool *pool;
+
 #define NDIR 5
 #define NMSG 40
 
@@ -120,7 +123,7 @@ run_all (dirstream *ds, result *res, bool isal, guint32 seed, int corrupt_dir)
   bool ended[NDIR] = { false };
   for (int d = 0; d < NDIR; d++)
     {
-      inf[d] = ws_rawinf_new_with (ds[d].bits, ds[d].takeover, isal);
+      inf[d] = ws_rawinf_new_with (ds[d].bits, ds[d].takeover, isal, &pool);
       g_assert_nonnull (inf[d]);
     }
   static const uint8_t tail[4] = { 0, 0, 0xff, 0xff };
@@ -270,7 +273,7 @@ test_too_far_back (void)
   deflateEnd (&z);
   for (int isal = 0; isal < 2; isal++)
     {
-      ws_rawinf *inf = ws_rawinf_new_with (9, false, isal);
+      ws_rawinf *inf = ws_rawinf_new_with (9, false, isal, &pool);
       const uint8_t *in = comp;
       size_t left = n;
       ws_rawinf_rc rc = WS_RAWINF_OK;
@@ -300,5 +303,7 @@ main (int argc, char **argv)
   g_test_add_func ("/inflater/same-output", test_same_output);
   g_test_add_func ("/inflater/corrupt", test_corrupt);
   g_test_add_func ("/inflater/too-far-back", test_too_far_back);
-  return g_test_run ();
+  int rc = g_test_run ();
+  ws_inflater_pool_free (pool);
+  return rc;
 }
