@@ -36,6 +36,7 @@ ws_counters_clear (ws_counters *c)
 {
   if (c->tls_servers)
     g_hash_table_unref (c->tls_servers);
+  ws_pmd_stats_clear (&c->inflaters);
   memset (c, 0, sizeof *c);
 }
 

@@ -9,8 +9,13 @@
  */
 #include "config.h"
 
+#include <stdlib.h>
+#include <string.h>
 #include <glib.h>
 #include <zlib.h>
+#ifdef HAVE_LIBDEFLATE
+#include <libdeflate.h>
+#endif
 
 #include "pmd.h"
 
@@ -18,6 +23,7 @@
 
 struct ws_inflater {
   z_stream zs;
+  int bits;
   bool ended;             /* a final block ended the current stream */
   ws_pmd_stats *stats;
 };
@@ -31,6 +37,7 @@ ws_inflater_new (int window_bits, ws_pmd_stats *stats)
       g_free (inf);
       return NULL;
     }
+  inf->bits = window_bits;
   inf->stats = stats;
   if (stats)
     stats->live++;
@@ -126,4 +133,137 @@ const char *
 ws_inflater_error (const ws_inflater *inf)
 {
   return inf->zs.msg ? inf->zs.msg : "inflate failed";
+}
+
+int
+ws_inflater_window_bits (const ws_inflater *inf)
+{
+  return inf->bits;
+}
+
+/* ---- whole messages (libdeflate) ------------------------------------------ */
+
+/* The sync flush's tail the sender removed (RFC 7692 7.2.2), then an empty
+ * final block with fixed codes: BFINAL 1, BTYPE 01, end-of-block 0000000. */
+static const uint8_t whole_tail[6] = { 0x00, 0x00, 0xff, 0xff, 0x03, 0x00 };
+
+/* Output tried at first: 8x the compressed size (JSON text inflates 2-6x
+ * here); a message that needs more is tried once more with all it may have
+ * (up to WHOLE_OUT_MAX), then left to zlib. */
+#define WHOLE_RATIO 8
+#define WHOLE_OUT_MAX ((size_t) 16 << 20)
+
+struct ws_pmd_whole {
+#ifdef HAVE_LIBDEFLATE
+  struct libdeflate_decompressor *d;
+#endif
+  uint8_t *in, *out;
+  size_t in_cap, out_cap;
+};
+
+ws_pmd_whole *
+ws_pmd_whole_new (void)
+{
+#ifdef HAVE_LIBDEFLATE
+  struct libdeflate_decompressor *d = libdeflate_alloc_decompressor ();
+  if (!d)
+    return NULL;
+  ws_pmd_whole *w = g_new0 (ws_pmd_whole, 1);
+  w->d = d;
+  return w;
+#else
+  return NULL;
+#endif
+}
+
+void
+ws_pmd_whole_free (ws_pmd_whole *w)
+{
+  if (!w)
+    return;
+#ifdef HAVE_LIBDEFLATE
+  libdeflate_free_decompressor (w->d);
+#endif
+  g_free (w->in);
+  g_free (w->out);
+  g_free (w);
+}
+
+ws_pmd_whole *
+ws_pmd_whole_of (ws_pmd_stats *st)
+{
+#ifdef HAVE_LIBDEFLATE
+  if (st->whole || st->zlib_only)
+    return st->whole;
+  const char *e = getenv ("WSCLOSED_INFLATER");
+  if (e && strcmp (e, "zlib") == 0)
+    st->zlib_only = true;
+  else
+    st->whole = ws_pmd_whole_new ();
+  return st->whole;
+#else
+  (void) st;
+  return NULL;
+#endif
+}
+
+void
+ws_pmd_stats_clear (ws_pmd_stats *st)
+{
+  ws_pmd_whole_free (st->whole);
+  st->whole = NULL;
+}
+
+#ifdef HAVE_LIBDEFLATE
+static bool
+whole_room (uint8_t **buf, size_t *cap, size_t need)
+{
+  if (*cap >= need)
+    return true;
+  g_free (*buf);
+  *buf = g_try_malloc (need);
+  *cap = *buf ? need : 0;
+  return *buf != NULL;
+}
+#endif
+
+bool
+ws_pmd_whole_inflate (ws_pmd_whole *w, const uint8_t *msg, size_t n, uint64_t room,
+                      const uint8_t **out, size_t *out_len)
+{
+#ifdef HAVE_LIBDEFLATE
+  if (!w || n > WHOLE_OUT_MAX || !whole_room (&w->in, &w->in_cap, n + sizeof whole_tail))
+    return false;
+  memcpy (w->in, msg, n);
+  memcpy (w->in + n, whole_tail, sizeof whole_tail);
+  /* an output of exactly room bytes fits, as with zlib; one more does not */
+  uint64_t most = MIN (room, (uint64_t) WHOLE_OUT_MAX);
+  size_t want = (size_t) MIN (most, (uint64_t) n * WHOLE_RATIO + 4096);
+  for (;;)
+    {
+      if (!whole_room (&w->out, &w->out_cap, want))
+        return false;
+      size_t in_used = 0, got = 0;
+      enum libdeflate_result r
+        = libdeflate_deflate_decompress_ex (w->d, w->in, n + sizeof whole_tail, w->out, want,
+                                            &in_used, &got);
+      if (r == LIBDEFLATE_SUCCESS)
+        {
+          /* The stream ended at a final block of the message's own (zlib
+           * ends there too and ignores the rest), or at ours: libdeflate
+           * fails when it reads past the input, and a final block can only
+           * start at our 03 00's first bit, a block boundary, where zlib
+           * fed the message and its tail stands too. */
+          *out = w->out;
+          *out_len = got;
+          return got <= room;
+        }
+      if (r != LIBDEFLATE_INSUFFICIENT_SPACE || want >= most)
+        return false;
+      want = (size_t) most;
+    }
+#else
+  (void) w; (void) msg; (void) n; (void) room; (void) out; (void) out_len;
+  return false;
+#endif
 }

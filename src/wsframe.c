@@ -134,6 +134,7 @@ resync_plausible (ws_frame_parser *p, const uint8_t *d, size_t len)
 
 static void check_text (ws_frame_parser *p, const uint8_t *d, size_t n,
                         uint32_t mask, uint64_t msg_off, int64_t ts_us);
+static void held_release (ws_frame_parser *p);
 
 static void
 inflater_free (ws_frame_parser *p)
@@ -569,6 +570,49 @@ lazy_pending (const ws_frame_parser *p)
   return p && p->lz && p->lz->n_ev > 0;
 }
 
+/* The kept message that starts at event i (LZ_START, its bytes at *pos)
+ * inflated whole (pmd.h, ws_pmd_whole) when it can be: complete, from a
+ * sender without context takeover, a 32 KiB window.  Only an answer with
+ * nothing to report is taken (valid stream, within the cap, text valid
+ * UTF-8): then the message's events are done here and their number is
+ * returned.  Otherwise the START is done as replay_event does it (1) and
+ * the rest is replayed event by event in the order of both directions, so
+ * that what is reported comes with the time and order it has eagerly. */
+static size_t
+replay_whole (ws_frame_parser *p, size_t i, size_t *pos)
+{
+  const struct ws_lazy *z = p->lz;
+  replay_event (p, &z->ev[i], pos);
+  if (!inflating (p) || !no_takeover (p) || ws_inflater_window_bits (p->inf) != 15)
+    return 1;
+  size_t j = i + 1, n = 0;
+  while (j < z->n_ev && z->ev[j].kind == LZ_BYTES)
+    n += z->ev[j++].len;
+  if (j == z->n_ev || z->ev[j].kind != LZ_END)
+    return 1; /* still being read */
+  const uint8_t *out;
+  size_t out_len;
+  if (!ws_pmd_whole_inflate (ws_pmd_whole_of (p->env.inflaters), z->buf + *pos, n,
+                             lim (p)->max_inflate_bytes, &out, &out_len))
+    return 1;
+  if (!p->utf8_bad)
+    {
+      size_t bad;
+      if (ws_utf8_check_masked (WS_UTF8_ACCEPT, out, out_len, 0, &bad) != WS_UTF8_ACCEPT)
+        return 1;
+    }
+  if (wants_bytes (p))
+    deliver (p, out, out_len);
+  *pos += n;
+  p->msg_wire_size = n;
+  p->msg_size = out_len;
+  p->frame_offset = z->ev[j].a;
+  sizes_add (dir_of (p), out_len);
+  p->msg_compressed = false;
+  p->env.inflaters->whole_messages++;
+  return j - i + 1;
+}
+
 /* Replay what p and its peer kept, merged by sequence number. */
 static void
 lazy_flush_pair (ws_frame_parser *p, bool off)
@@ -576,6 +620,8 @@ lazy_flush_pair (ws_frame_parser *p, bool off)
   ws_frame_parser *q = p->env.peer;
   if (p->replaying || (q && q->replaying))
     return;
+  held_release (p);
+  held_release (q);
   if (off)
     {
       p->lazy_off = true;
@@ -610,10 +656,16 @@ lazy_flush_pair (ws_frame_parser *p, bool off)
           pick = i;
       if (pick < 0)
         break;
-      const lz_ev *e = &side[pick]->lz->ev[next[pick]++];
+      const lz_ev *e = &side[pick]->lz->ev[next[pick]];
       if (e->kind == LZ_START)
-        open[pick] = true;
-      else if (e->kind == LZ_END)
+        {
+          size_t k = replay_whole (side[pick], next[pick], &pos[pick]);
+          next[pick] += k;
+          open[pick] = k == 1;
+          continue;
+        }
+      next[pick]++;
+      if (e->kind == LZ_END)
         open[pick] = false;
       replay_event (side[pick], e, &pos[pick]);
     }
@@ -662,6 +714,8 @@ ws_frame_lazy_settle (ws_frame_parser *p, bool exact)
       return;
     }
   ws_frame_parser *side[2] = { p, p->env.peer };
+  held_release (p);
+  held_release (p->env.peer);
   for (int i = 0; i < 2; i++)
     if (side[i] && side[i]->lz)
       {
@@ -670,6 +724,190 @@ ws_frame_lazy_settle (ws_frame_parser *p, bool exact)
         lazy_free (side[i]);
         side[i]->lazy_off = true;
       }
+}
+
+/* Payload bytes d[0..n) of the message being inflated as it comes, masked
+ * with m (0: not masked), wire_before bytes into the message. */
+static void
+inflate_piece (ws_frame_parser *p, const uint8_t *d, size_t n, uint32_t m,
+               uint64_t wire_before, int64_t ts_us)
+{
+  uint8_t buf[UNMASK_BUF];
+  size_t off = 0;
+  while (off < n && (inflating (p) || !p->utf8_bad))
+    {
+      size_t k = n - off < sizeof buf ? n - off : sizeof buf;
+      const uint8_t *src = d + off;
+      if (m)
+        {
+          ws_unmask (buf, src, k, ws_mask_rot (m, off));
+          src = buf;
+        }
+      if (inflating (p))
+        inflate_bytes (p, src, k, ts_us);
+      else
+        check_text (p, src, k, 0, wire_before + off, ts_us);
+      off += k;
+    }
+}
+
+/* ---- held messages: inflated whole at their end ----------------------------
+ *
+ * A compressed message that is inflated as it comes (its head is wanted,
+ * --inflate, or inflating later is off for the connection), from a sender
+ * without context takeover and with a 32 KiB window, is held: its bytes,
+ * unmasked, and its pieces (length, time, frame offset) until it ends.  Then
+ * it is inflated whole (pmd.h, ws_pmd_whole: libdeflate), and when that
+ * answer has nothing to report (valid stream, within the cap, text valid
+ * UTF-8) it is the answer.  Otherwise, and whenever something must be
+ * reported before the message ends (a violation of either side, a lost
+ * stretch, the connection's end: where ws_frame_lazy_flush runs), or the
+ * message passes HOLD_MAX, the pieces are inflated with zlib in their order
+ * with their time and offset, as they would have been as they came, and the
+ * rest of the message is inflated as it comes.  A held message and
+ * messages kept for later (above) are never open on the two sides at once,
+ * so what either reports keeps its order. */
+
+#define HOLD_MAX ((size_t) 1 << 20)
+#define HOLD_KEEP ((size_t) 16 << 10) /* buffer kept between messages */
+
+typedef struct {
+  uint32_t len;
+  int64_t ts_us;
+  uint64_t frame_offset;
+} held_piece;
+
+struct ws_held {
+  uint8_t *buf;
+  size_t len, cap;
+  held_piece *pc;
+  size_t n_pc, cap_pc;
+};
+
+/* Should the message just begun (inflating) be held? */
+static bool
+hold_wanted (ws_frame_parser *p)
+{
+  return !p->replaying && !p->env.cb->message_chunk && no_takeover (p)
+         && ws_inflater_window_bits (p->inf) == 15
+         && !lazy_pending (p->env.peer) && ws_pmd_whole_of (p->env.inflaters);
+}
+
+static void
+held_reset (ws_frame_parser *p)
+{
+  struct ws_held *h = p->held;
+  p->msg_held = false;
+  if (!h)
+    return;
+  h->len = 0;
+  h->n_pc = 0;
+  if (h->cap > HOLD_KEEP)
+    {
+      g_free (h->buf);
+      h->buf = NULL;
+      h->cap = 0;
+    }
+}
+
+static void
+held_free (ws_frame_parser *p)
+{
+  if (!p->held)
+    return;
+  g_free (p->held->buf);
+  g_free (p->held->pc);
+  g_free (p->held);
+  p->held = NULL;
+  p->msg_held = false;
+}
+
+/* Inflate what was held with zlib, piece by piece, as it would have been as
+ * it came; the rest of the message is inflated as it comes. */
+static void
+held_release (ws_frame_parser *p)
+{
+  if (!p || !p->msg_held)
+    return;
+  p->msg_held = false; /* a flush from a violation below finds nothing held */
+  struct ws_held *h = p->held;
+  uint64_t frame_offset = p->frame_offset;
+  size_t pos = 0;
+  uint64_t wire = 0;
+  for (size_t i = 0; i < h->n_pc; i++)
+    {
+      const held_piece *pc = &h->pc[i];
+      p->frame_offset = pc->frame_offset;
+      if (inflating (p) || !p->utf8_bad)
+        inflate_piece (p, h->buf + pos, pc->len, 0, wire, pc->ts_us);
+      pos += pc->len;
+      wire += pc->len;
+    }
+  p->frame_offset = frame_offset;
+  held_reset (p);
+  if (!measuring_inflated (p))
+    p->msg_size = p->msg_wire_size;
+  dir_of (p)->open_message = p->msg_size;
+}
+
+static void
+held_bytes (ws_frame_parser *p, const uint8_t *d, size_t n, uint32_t m, int64_t ts_us)
+{
+  struct ws_held *h = p->held;
+  if (h->len + n > HOLD_MAX || n > UINT32_MAX)
+    {
+      held_release (p);
+      inflate_piece (p, d, n, m, p->msg_wire_size - n, ts_us);
+      return;
+    }
+  if (h->cap - h->len < n)
+    {
+      size_t cap = h->cap ? h->cap : 4096;
+      while (cap - h->len < n)
+        cap *= 2;
+      h->buf = g_realloc (h->buf, cap);
+      h->cap = cap;
+    }
+  if (m)
+    ws_unmask (h->buf + h->len, d, n, m);
+  else
+    memcpy (h->buf + h->len, d, n);
+  h->len += n;
+  if (h->n_pc == h->cap_pc)
+    {
+      h->cap_pc = h->cap_pc ? h->cap_pc * 2 : 8;
+      h->pc = g_renew (held_piece, h->pc, h->cap_pc);
+    }
+  h->pc[h->n_pc++] = (held_piece) { .len = (uint32_t) n, .ts_us = ts_us,
+                                    .frame_offset = p->frame_offset };
+}
+
+/* The held message ended: true if inflating it whole answered (its size
+ * and head are set, the tail is not to be fed); false after inflating it
+ * with zlib as it came (the tail is still to be fed). */
+static bool
+held_end (ws_frame_parser *p)
+{
+  struct ws_held *h = p->held;
+  const uint8_t *out;
+  size_t out_len;
+  uint64_t room = lim (p)->max_inflate_bytes;
+  if (!ws_pmd_whole_inflate (ws_pmd_whole_of (p->env.inflaters), h->buf, h->len, room,
+                             &out, &out_len)
+      || (!p->utf8_bad
+          && ws_utf8_check_masked (WS_UTF8_ACCEPT, out, out_len, 0, &(size_t) { 0 })
+             != WS_UTF8_ACCEPT))
+    {
+      held_release (p);
+      dir_of (p)->open_message = 0; /* message_end's, not an open one */
+      return false;
+    }
+  p->msg_size = out_len;
+  if (wants_bytes (p))
+    deliver (p, out, out_len);
+  held_reset (p);
+  p->env.inflaters->whole_messages++;
+  return true;
 }
 
 static void
@@ -691,6 +929,11 @@ message_begin (ws_frame_parser *p, int64_t ts_us)
   p->utf8_state = WS_UTF8_ACCEPT;
   p->msg_compressed = (p->rsv & WS_RSV1) && (pmd->enabled || negotiation_unknown (p));
   bool lazy = p->msg_compressed && pmd->enabled && lazy_wanted (p);
+  if (lazy && p->env.peer && p->env.peer->msg_held)
+    {
+      held_release (p->env.peer); /* never a held message beside kept ones */
+      lazy = lazy_wanted (p);
+    }
   bool inflated = !lazy && p->msg_compressed && pmd->enabled && inflate_begin (p);
   if (p->msg_compressed && !inflated && p->inf)
     p->measure = MEASURE_WIRE;
@@ -704,6 +947,12 @@ message_begin (ws_frame_parser *p, int64_t ts_us)
   p->head_done = false;
   if (lazy)
     lazy_push (p, LZ_START, ts_us, dir_of (p)->messages + 1, p->msg_opcode, 0);
+  else if (inflated && hold_wanted (p))
+    {
+      if (!p->held)
+        p->held = g_new0 (struct ws_held, 1);
+      p->msg_held = true;
+    }
   if (p->env.cb->message_start)
     p->env.cb->message_start (p->env.ud, p->side, p->msg_opcode, p->msg_compressed, ts_us);
 }
@@ -717,9 +966,10 @@ message_end (ws_frame_parser *p, int64_t ts_us)
   if (p->msg_opcode == 0)
     return; /* began before we were in step: size unknown, not counted */
 
+  bool whole = p->msg_held && held_end (p);
   if (p->msg_lazy)
     lazy_push (p, LZ_END, ts_us, p->frame_offset, 0, 0);
-  else if (inflating (p))
+  else if (inflating (p) && !whole)
     {
       static const uint8_t tail[4] = { 0x00, 0x00, 0xff, 0xff };
       inflate_bytes (p, tail, sizeof tail, ts_us);
@@ -774,26 +1024,10 @@ message_payload (ws_frame_parser *p, const uint8_t *d, size_t n, int64_t ts_us)
     }
   if (p->msg_lazy)
     lazy_bytes (p, d, n, m, ts_us);
+  else if (p->msg_held)
+    held_bytes (p, d, n, m, ts_us);
   else if (inflating (p))
-    {
-      uint8_t buf[UNMASK_BUF];
-      size_t off = 0;
-      while (off < n && (inflating (p) || !p->utf8_bad))
-        {
-          size_t k = n - off < sizeof buf ? n - off : sizeof buf;
-          const uint8_t *src = d + off;
-          if (m)
-            {
-              ws_unmask (buf, src, k, ws_mask_rot (m, off));
-              src = buf;
-            }
-          if (inflating (p))
-            inflate_bytes (p, src, k, ts_us);
-          else
-            check_text (p, src, k, 0, wire_before + off, ts_us);
-          off += k;
-        }
-    }
+    inflate_piece (p, d, n, m, wire_before, ts_us);
   else
     check_text (p, d, n, m, wire_before, ts_us);
   if (!p->msg_inflated && wants_bytes (p))
@@ -1055,6 +1289,7 @@ ws_frame_parser_clear (ws_frame_parser *p)
   p->head = NULL;
   p->head_len = 0;
   lazy_free (p);
+  held_free (p);
   inflater_free (p);
 }
 
@@ -1099,6 +1334,7 @@ resync (ws_frame_parser *p)
   p->msg_compressed = false;
   p->msg_inflated = false;
   p->msg_lazy = false;
+  p->msg_held = false;
   p->msg_wire_size = 0;
   p->msg_size = 0;
   p->utf8_bad = true;

@@ -224,6 +224,10 @@ typedef struct ws_frame_parser {
   bool lazy_off;              /* inflate as messages come from now on */
   bool replaying;             /* inflating what was kept */
   uint64_t msg_no;            /* number of the message replayed */
+
+  /* held messages (wsframe.c): inflated whole at their end */
+  struct ws_held *held;       /* bytes and pieces of the message held */
+  bool msg_held;              /* the message being read is held */
 } ws_frame_parser;
 
 /* side: 0 client, 1 server.  The parser copies env. */

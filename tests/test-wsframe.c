@@ -2324,6 +2324,7 @@ test_callbacks_alone (void)
 typedef struct {
   GString *v;                 /* "side kind ts offset detail" per violation, in order */
   GString *f;                 /* frame headers read */
+  GString *m;                 /* messages ended: sizes, flags, head */
   unsigned limits;
 } lazy_log;
 
@@ -2359,8 +2360,21 @@ lz_frame (void *ud, int side, unsigned op, bool fin, uint64_t n, int64_t ts_us)
   g_string_append_printf (l->f, "F %d %u %d %lu %ld\n", side, op, fin, (unsigned long) n, (long) ts_us);
 }
 
+static void
+lz_message_end (void *ud, const ws_frame_message *m)
+{
+  lazy_log *l = ud;
+  g_string_append_printf (l->m, "M %d %u %ld %lu %lu %d %d %d ", m->side, m->opcode,
+                          (long) m->ts_us, (unsigned long) m->size, (unsigned long) m->wire_size,
+                          m->compressed, m->inflated, m->capped);
+  for (size_t i = 0; i < m->head_len; i++)
+    g_string_append_printf (l->m, "%02x", m->head[i]);
+  g_string_append_c (l->m, '\n');
+}
+
 static const ws_frame_callbacks lazy_callbacks = {
   .violation = lz_violation, .close = lz_close, .limit = lz_limit, .frame = lz_frame,
+  .message_end = lz_message_end,
 };
 
 /* Two directions of random messages: compressed text and binary (with and
@@ -2422,6 +2436,7 @@ test_lazy_same_as_eager (void)
 {
   GRand *r = g_rand_new_with_seed (18);
   unsigned differed_unsettled = 0, with_viol = 0;
+  uint64_t whole_used = 0;
   for (int round = 0; round < 300; round++)
     {
       lazy_run *a = g_new0 (lazy_run, 1);
@@ -2433,20 +2448,27 @@ test_lazy_same_as_eager (void)
       ws_pmd pmd = { .enabled = true, .server_max_window_bits = 15, .client_max_window_bits = 15,
                      .client_no_context_takeover = !takeover[0],
                      .server_no_context_takeover = !takeover[1] };
-      for (int pass = 0; pass < 3; pass++)
+      /* pass 0: the reference, every message inflated as it comes with zlib
+       * alone; 1: inflated later, all replayed (a message inflated whole
+       * where it can be); 2: inflated later, dropped; 3: as it comes, with
+       * heads wanted, messages held and inflated whole where they can be */
+      for (int pass = 0; pass < 4; pass++)
         {
           lazy_run *x = g_new0 (lazy_run, 1);
           x->log.v = g_string_new (NULL);
           x->log.f = g_string_new (NULL);
+          x->log.m = g_string_new (NULL);
           ws_limits_init_defaults (&x->lim);
           x->lim.inflate = true;
-          x->lim.inflate_lazy = pass > 0;
+          x->lim.inflate_lazy = pass == 1 || pass == 2;
+          x->inflaters.zlib_only = pass == 0;
           x->pmd = pmd;
           for (int s = 0; s < 2; s++)
             {
               ws_frame_env env = { .cb = &lazy_callbacks, .ud = &x->log, .limits = &x->lim,
                                    .pmd = &x->pmd, .inflaters = &x->inflaters, .stats = &x->st[s],
-                                   .peer = &x->p[1 - s] };
+                                   .peer = &x->p[1 - s],
+                                   .head_max = pass == 0 || pass == 3 ? 64 : 0 };
               ws_frame_parser_init (&x->p[s], &env, s);
             }
           GRand *f = g_rand_new_with_seed (seed);
@@ -2471,7 +2493,7 @@ test_lazy_same_as_eager (void)
               pos[s] += k;
             }
           g_rand_free (f);
-          ws_frame_lazy_settle (&x->p[0], pass < 2);
+          ws_frame_lazy_settle (&x->p[0], pass != 2);
           if (pass == 0)
             {
               for (int s = 0; s < 2; s++)
@@ -2484,7 +2506,9 @@ test_lazy_same_as_eager (void)
             }
           /* inflated later: every size, counter and violation the same */
           lazy_run *e = a;
-          if (pass == 1)
+          if (pass == 3)
+            g_assert_cmpstr (x->log.m->str, ==, e->log.m->str); /* sizes, heads */
+          if (pass == 1 || pass == 3)
             {
               g_assert_cmpstr (x->log.f->str, ==, e->log.f->str);
               g_assert_cmpstr (x->log.v->str, ==, e->log.v->str);
@@ -2526,12 +2550,17 @@ test_lazy_same_as_eager (void)
             ws_frame_parser_clear (&x->p[s]);
           g_assert_cmpuint (x->inflaters.live, ==, 0);
           g_assert_cmpuint (x->inflaters.lazy_bytes, ==, 0);
+          if (pass == 1 || pass == 3)
+            whole_used += x->inflaters.whole_messages;
+          ws_pmd_stats_clear (&x->inflaters);
           g_string_free (x->log.v, TRUE);
           g_string_free (x->log.f, TRUE);
+          g_string_free (x->log.m, TRUE);
           g_free (x);
         }
       g_string_free (a->log.v, TRUE);
       g_string_free (a->log.f, TRUE);
+      g_string_free (a->log.m, TRUE);
       g_free (a);
       g_byte_array_unref (in[0]);
       g_byte_array_unref (in[1]);
@@ -2540,6 +2569,10 @@ test_lazy_same_as_eager (void)
   /* the test can fail: some rounds had violations, some sides were left at wire sizes */
   g_assert_cmpuint (with_viol, >, 10);
   g_assert_cmpuint (differed_unsettled, >, 10);
+#ifdef HAVE_LIBDEFLATE
+  /* ... and messages were inflated whole, held and replayed */
+  g_assert_cmpuint (whole_used, >, 100);
+#endif
 }
 
 int
