@@ -93,4 +93,19 @@ ws_pmd_whole *ws_pmd_whole_of (ws_pmd_stats *st);
 bool ws_pmd_whole_inflate (ws_pmd_whole *w, const uint8_t *msg, size_t n, uint64_t room,
                            const uint8_t **out, size_t *out_len);
 
+/* The same for inf's next message (after ws_inflater_next_message, before
+ * any ws_inflater_inflate of it), with context takeover too (keep_window):
+ * the window, taken from zlib or kept from the last message inflated whole,
+ * goes before the message as a stored block; once the answer is taken
+ * (ws_inflater_whole_done) inf keeps the new window and zlib is given it
+ * when next used.  Only for a 32 KiB window (false
+ * otherwise: a smaller one is checked by zlib alone). */
+bool ws_inflater_whole (ws_inflater *inf, ws_pmd_whole *w, bool keep_window,
+                        const uint8_t *msg, size_t n, uint64_t room, const uint8_t **out,
+                        size_t *out_len);
+/* The answer of ws_inflater_whole is taken (nothing else used w since):
+ * inf moves on past the message.  Not called, the message is still to be
+ * inflated (with ws_inflater_inflate). */
+void ws_inflater_whole_done (ws_inflater *inf, ws_pmd_whole *w, bool keep_window);
+
 #endif

@@ -583,7 +583,7 @@ replay_whole (ws_frame_parser *p, size_t i, size_t *pos)
 {
   const struct ws_lazy *z = p->lz;
   replay_event (p, &z->ev[i], pos);
-  if (!inflating (p) || !no_takeover (p) || ws_inflater_window_bits (p->inf) != 15)
+  if (!inflating (p) || ws_inflater_window_bits (p->inf) != 15)
     return 1;
   size_t j = i + 1, n = 0;
   while (j < z->n_ev && z->ev[j].kind == LZ_BYTES)
@@ -592,8 +592,8 @@ replay_whole (ws_frame_parser *p, size_t i, size_t *pos)
     return 1; /* still being read */
   const uint8_t *out;
   size_t out_len;
-  if (!ws_pmd_whole_inflate (ws_pmd_whole_of (p->env.inflaters), z->buf + *pos, n,
-                             lim (p)->max_inflate_bytes, &out, &out_len))
+  if (!ws_inflater_whole (p->inf, ws_pmd_whole_of (p->env.inflaters), !no_takeover (p),
+                          z->buf + *pos, n, lim (p)->max_inflate_bytes, &out, &out_len))
     return 1;
   if (!p->utf8_bad)
     {
@@ -601,6 +601,7 @@ replay_whole (ws_frame_parser *p, size_t i, size_t *pos)
       if (ws_utf8_check_masked (WS_UTF8_ACCEPT, out, out_len, 0, &bad) != WS_UTF8_ACCEPT)
         return 1;
     }
+  ws_inflater_whole_done (p->inf, ws_pmd_whole_of (p->env.inflaters), !no_takeover (p));
   if (wants_bytes (p))
     deliver (p, out, out_len);
   *pos += n;
@@ -621,7 +622,6 @@ lazy_flush_pair (ws_frame_parser *p, bool off)
   if (p->replaying || (q && q->replaying))
     return;
   held_release (p);
-  held_release (q);
   if (off)
     {
       p->lazy_off = true;
@@ -715,7 +715,6 @@ ws_frame_lazy_settle (ws_frame_parser *p, bool exact)
     }
   ws_frame_parser *side[2] = { p, p->env.peer };
   held_release (p);
-  held_release (p->env.peer);
   for (int i = 0; i < 2; i++)
     if (side[i] && side[i]->lz)
       {
@@ -775,6 +774,7 @@ typedef struct {
   uint32_t len;
   int64_t ts_us;
   uint64_t frame_offset;
+  uint64_t seq;       /* order across both directions */
 } held_piece;
 
 struct ws_held {
@@ -788,7 +788,7 @@ struct ws_held {
 static bool
 hold_wanted (ws_frame_parser *p)
 {
-  return !p->replaying && !p->env.cb->message_chunk && no_takeover (p)
+  return !p->replaying && !p->env.cb->message_chunk
          && ws_inflater_window_bits (p->inf) == 15
          && !lazy_pending (p->env.peer) && ws_pmd_whole_of (p->env.inflaters);
 }
@@ -822,32 +822,53 @@ held_free (ws_frame_parser *p)
   p->msg_held = false;
 }
 
-/* Inflate what was held with zlib, piece by piece, as it would have been as
- * it came; the rest of the message is inflated as it comes. */
+/* Inflate what p and its peer hold with zlib, piece by piece in the order
+ * they came (a violation of one side keeps its place among the other's), as
+ * they would have been as they came; the rest of those messages is
+ * inflated as it comes. */
 static void
 held_release (ws_frame_parser *p)
 {
-  if (!p || !p->msg_held)
+  if (!p)
     return;
-  p->msg_held = false; /* a flush from a violation below finds nothing held */
-  struct ws_held *h = p->held;
-  uint64_t frame_offset = p->frame_offset;
-  size_t pos = 0;
-  uint64_t wire = 0;
-  for (size_t i = 0; i < h->n_pc; i++)
+  ws_frame_parser *side[2] = { p, p->env.peer };
+  bool on[2] = { false, false };
+  uint64_t frame_offset[2] = { 0, 0 }, wire[2] = { 0, 0 };
+  size_t next[2] = { 0, 0 }, pos[2] = { 0, 0 };
+  for (int i = 0; i < 2; i++)
+    if (side[i] && side[i]->msg_held)
+      {
+        on[i] = true;
+        side[i]->msg_held = false; /* a flush from a violation below finds nothing held */
+        frame_offset[i] = side[i]->frame_offset;
+      }
+  for (;;)
     {
-      const held_piece *pc = &h->pc[i];
-      p->frame_offset = pc->frame_offset;
-      if (inflating (p) || !p->utf8_bad)
-        inflate_piece (p, h->buf + pos, pc->len, 0, wire, pc->ts_us);
-      pos += pc->len;
-      wire += pc->len;
+      int k = -1;
+      for (int i = 0; i < 2; i++)
+        if (on[i] && next[i] < side[i]->held->n_pc
+            && (k < 0 || side[i]->held->pc[next[i]].seq < side[k]->held->pc[next[k]].seq))
+          k = i;
+      if (k < 0)
+        break;
+      ws_frame_parser *x = side[k];
+      const held_piece *pc = &x->held->pc[next[k]++];
+      x->frame_offset = pc->frame_offset;
+      if (inflating (x) || !x->utf8_bad)
+        inflate_piece (x, x->held->buf + pos[k], pc->len, 0, wire[k], pc->ts_us);
+      pos[k] += pc->len;
+      wire[k] += pc->len;
     }
-  p->frame_offset = frame_offset;
-  held_reset (p);
-  if (!measuring_inflated (p))
-    p->msg_size = p->msg_wire_size;
-  dir_of (p)->open_message = p->msg_size;
+  for (int i = 0; i < 2; i++)
+    if (on[i])
+      {
+        ws_frame_parser *x = side[i];
+        x->frame_offset = frame_offset[i];
+        held_reset (x);
+        if (!measuring_inflated (x))
+          x->msg_size = x->msg_wire_size;
+        dir_of (x)->open_message = x->msg_size;
+      }
 }
 
 static void
@@ -879,7 +900,8 @@ held_bytes (ws_frame_parser *p, const uint8_t *d, size_t n, uint32_t m, int64_t 
       h->pc = g_renew (held_piece, h->pc, h->cap_pc);
     }
   h->pc[h->n_pc++] = (held_piece) { .len = (uint32_t) n, .ts_us = ts_us,
-                                    .frame_offset = p->frame_offset };
+                                    .frame_offset = p->frame_offset,
+                                    .seq = ++p->env.inflaters->lazy_seq };
 }
 
 /* The held message ended: true if inflating it whole answered (its size
@@ -892,8 +914,8 @@ held_end (ws_frame_parser *p)
   const uint8_t *out;
   size_t out_len;
   uint64_t room = lim (p)->max_inflate_bytes;
-  if (!ws_pmd_whole_inflate (ws_pmd_whole_of (p->env.inflaters), h->buf, h->len, room,
-                             &out, &out_len)
+  if (!ws_inflater_whole (p->inf, ws_pmd_whole_of (p->env.inflaters), !no_takeover (p),
+                          h->buf, h->len, room, &out, &out_len)
       || (!p->utf8_bad
           && ws_utf8_check_masked (WS_UTF8_ACCEPT, out, out_len, 0, &(size_t) { 0 })
              != WS_UTF8_ACCEPT))
@@ -902,6 +924,7 @@ held_end (ws_frame_parser *p)
       dir_of (p)->open_message = 0; /* message_end's, not an open one */
       return false;
     }
+  ws_inflater_whole_done (p->inf, ws_pmd_whole_of (p->env.inflaters), !no_takeover (p));
   p->msg_size = out_len;
   if (wants_bytes (p))
     deliver (p, out, out_len);
