@@ -264,8 +264,10 @@ whole_run (ws_pmd_whole *w, const uint8_t *pre, size_t pre_len, size_t pre_out,
   size_t in_len = pre_len + n + sizeof whole_tail;
   if (!w || n > WHOLE_OUT_MAX || !whole_room (&w->in, &w->in_cap, in_len))
     return false;
-  memcpy (w->in, pre, pre_len);
-  memcpy (w->in + pre_len, msg, n);
+  if (pre_len)
+    memcpy (w->in, pre, pre_len);
+  if (n)
+    memcpy (w->in + pre_len, msg, n);
   memcpy (w->in + pre_len + n, whole_tail, sizeof whole_tail);
   /* an output of exactly room bytes fits, as with zlib; one more does not */
   uint64_t most = MIN (room, (uint64_t) WHOLE_OUT_MAX);
