@@ -274,6 +274,7 @@ void
 ws_analyzer_put_ended (ws_analyzer *a, ws_conn *c)
 {
   c->ctx = &a->ctx;   /* from a live worker: counted and read here from now */
+  c->cause.pool = &a->ctx.ev_pool;  /* and its evidence made here */
   ws_conn_index_put (a->briefs, c, false);
   held_push (a, c);
   /* bounded: a burst of endings is written early rather than held */

@@ -3,8 +3,9 @@
  * literals from the rules and are translated here, at run time, when the
  * run's messages are in another language (ws_tr: one test otherwise); the
  * keywords that extract them are in am/i18n.am.  Every record gets a cause with evidence, so the lines and
- * their arrays are made cheaply: a line and its text are one allocation,
- * and the arrays of causes cleared lately are reused. */
+ * their arrays are made cheaply: the lines are carved from blocks of
+ * text the cause owns, and the arrays and blocks of causes cleared lately
+ * are reused. */
 #include "cause.h"
 
 #include <stdarg.h>
@@ -18,31 +19,145 @@
  * an array and its room for pointers.  A cache in the analyzer's context
  * (cause->pool, set by ws_conn_new): no global, so one per analyzer. */
 
-/* An evidence line and its text are one allocation: free the line, and the
- * text goes with it. */
+/* The text of a cause's lines: blocks the cause owns, each line (its
+ * ws_evidence and text) carved from the last one, the blocks given back to
+ * the pool when the cause is cleared.  Every record gets two or three
+ * lines: a malloc and a free each cost more than the carving, and at the
+ * end of a capture (tens of thousands of records written at once) malloc
+ * is at its slowest. */
+typedef struct ws_ev_block {
+  struct ws_ev_block *next;
+  size_t used, cap;           /* bytes of the room after the header */
+} ws_ev_block;
+G_STATIC_ASSERT (sizeof (ws_ev_block) % sizeof (int64_t) == 0);
+
+/* A block of this size is kept for reuse; a longer line gets its own. */
+#define EV_BLOCK_ROOM 1000
+
+static ws_ev_block *
+block_get (ws_ev_pool *pool, size_t need)
+{
+  ws_ev_block *b;
+
+  if (need <= EV_BLOCK_ROOM && pool->blocks)
+    {
+      b = pool->blocks;
+      pool->blocks = b->next;
+      pool->n_blocks--;
+    }
+  else
+    {
+      size_t cap = MAX (need, EV_BLOCK_ROOM);
+      b = g_malloc (sizeof *b + cap);
+      b->cap = cap;
+    }
+  b->used = 0;
+  b->next = NULL;
+  return b;
+}
+
+static void
+blocks_put (ws_ev_pool *pool, ws_ev_block *b)
+{
+  while (b)
+    {
+      ws_ev_block *next = b->next;
+      if (WS_REUSE_FREED && pool && b->cap == EV_BLOCK_ROOM && pool->n_blocks < WS_EV_BLOCKS)
+        {
+          b->next = pool->blocks;
+          pool->blocks = b;
+          pool->n_blocks++;
+        }
+      else
+        g_free (b);
+      b = next;
+    }
+}
+
+void
+ws_ev_pool_clear (ws_ev_pool *pool)
+{
+  blocks_put (NULL, pool->blocks);
+  pool->blocks = NULL;
+  pool->n_blocks = 0;
+}
+
+/* n bytes (a multiple of 8) from the cause's last block, or a new one. */
+static void *
+carve (ws_cause *cause, size_t need)
+{
+  ws_ev_block *b = cause->ev_blocks;
+  if (!b || b->cap - b->used < need)
+    {
+      b = block_get (cause->pool, need);
+      b->next = cause->ev_blocks;
+      cause->ev_blocks = b;
+    }
+  void *p = (char *) (b + 1) + b->used;
+  b->used += need;
+  return p;
+}
+
+#define CARVE_ROUND(n) (((n) + 7) & ~(size_t) 7)
+
+/* A copy of s[0..len) for a field of the cause: carved when it has a pool. */
+static char *
+copy_str (ws_cause *cause, const char *s, size_t len)
+{
+  if (!cause->pool)
+    return g_strndup (s, len);
+  char *p = carve (cause, CARVE_ROUND (len + 1));
+  memcpy (p, s, len);
+  p[len] = '\0';
+  return p;
+}
+
+/* Free a field of the cause unless it was carved (any other code may have
+ * set it to a string of its own, e.g. a test). */
+static void
+free_str (ws_cause *cause, char **field)
+{
+  char *s = *field;
+  if (!s)
+    return;
+  *field = NULL;
+  for (const ws_ev_block *b = cause->ev_blocks; b; b = b->next)
+    if ((uintptr_t) s - (uintptr_t) (b + 1) < b->cap)
+      return;
+  g_free (s);
+}
+
+/* An evidence line: carved from the cause's blocks when it has a pool,
+ * else (a cause made on its own, or an array some other code made) one
+ * allocation for the line and its text, which the array frees. */
 static void
 add_text (ws_cause *cause, int64_t ts_us, const char *s, size_t len)
 {
   ws_evidence *e;
+  ws_ev_pool *pool = cause->pool;
 
   if (!cause->evidence)
     {
-      ws_ev_pool *pool = cause->pool;
+      cause->ev_carved = pool != NULL;
       if (pool && pool->n)
         {
           /* it may come from a cause filled elsewhere (tests) */
           cause->evidence = pool->arrays[--pool->n];
-          g_ptr_array_set_free_func (cause->evidence, g_free);
+          g_ptr_array_set_free_func (cause->evidence, NULL);
         }
       else
-        cause->evidence = g_ptr_array_new_with_free_func (g_free);
+        cause->evidence = g_ptr_array_new_with_free_func (cause->ev_carved ? NULL : g_free);
     }
   if (cause->evidence->len >= WS_CAUSE_MAX_EVIDENCE)
     return;
-  e = g_malloc (sizeof *e + len + 1);
+  if (cause->ev_carved)
+    e = carve (cause, CARVE_ROUND (sizeof *e + len + 1));
+  else
+    e = g_malloc (sizeof *e + len + 1);
   e->ts_us = ts_us;
   e->text = (char *) (e + 1);
-  memcpy (e->text, s, len + 1);
+  memcpy (e->text, s, len);
+  e->text[len] = '\0';
   g_ptr_array_add (cause->evidence, e);
 }
 
@@ -51,9 +166,9 @@ ws_cause_clear (ws_cause *cause)
 {
   if (!cause)
     return;
-  g_clear_pointer (&cause->detail, g_free);
-  g_clear_pointer (&cause->summary, g_free);
-  g_clear_pointer (&cause->fix, g_free);
+  free_str (cause, &cause->detail);
+  free_str (cause, &cause->summary);
+  free_str (cause, &cause->fix);
   cause->next_start_us = 0;
   cause->next_client_port = 0;
   if (cause->evidence)
@@ -69,6 +184,8 @@ ws_cause_clear (ws_cause *cause)
       else
         g_ptr_array_unref (ev);
     }
+  blocks_put (cause->pool, g_steal_pointer (&cause->ev_blocks));
+  cause->ev_carved = false;
   cause->id = NULL;
   cause->confidence = NULL;
 }
@@ -114,11 +231,15 @@ ws_cause_set_fields (ws_cause *cause, ws_strbuf *lead, const char *id, const cha
                      const char *confidence, const char *fix)
 {
   cause->id = id;
-  g_free (cause->detail);
-  cause->detail = detail ? g_strdup (detail) : NULL;
+  free_str (cause, &cause->detail);
+  cause->detail = detail ? copy_str (cause, detail, strlen (detail)) : NULL;
   cause->confidence = confidence;
-  g_free (cause->fix);
-  cause->fix = fix ? g_strdup (ws_tr (fix)) : NULL;
+  free_str (cause, &cause->fix);
+  if (fix)
+    {
+      fix = ws_tr (fix);
+      cause->fix = copy_str (cause, fix, strlen (fix));
+    }
   ws_strbuf_reset (lead);
 }
 
@@ -156,8 +277,17 @@ ws_cause_clause (ws_strbuf *t, const char *fmt, ...)
 void
 ws_cause_set_detail (ws_cause *cause, const char *detail)
 {
-  g_free (cause->detail);
-  cause->detail = detail ? g_strdup (detail) : NULL;
+  char *old = cause->detail;
+  cause->detail = detail ? copy_str (cause, detail, strlen (detail)) : NULL;
+  free_str (cause, &old);
+}
+
+void
+ws_cause_set_summary (ws_cause *cause, const char *s, size_t len)
+{
+  char *old = cause->summary;
+  cause->summary = copy_str (cause, s, len);
+  free_str (cause, &old);
 }
 
 void

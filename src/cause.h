@@ -52,6 +52,8 @@ void ws_cause_clause (ws_strbuf *t, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
 
 /* Replace the detail (copied; NULL for none). */
 void ws_cause_set_detail (ws_cause *cause, const char *detail);
+/* Set the summary to a copy of s[0..len). */
+void ws_cause_set_summary (ws_cause *cause, const char *s, size_t len);
 
 /* Lower the confidence to "medium" or "low"; never raises it. */
 void ws_cause_lower_confidence (ws_cause *cause, const char *to);

@@ -166,10 +166,22 @@ ws_conn_frames_begin (ws_conn *c)
 ws_conn *
 ws_conn_new (ws_ctx *ctx)
 {
-  /* calloc: cheaper than malloc and clearing all but the parsers (which
-   * their init functions clear again), as measured; most of the record is
-   * zero to start with */
-  ws_conn *c = g_new0 (ws_conn, 1);
+  /* cleared whole: cheaper than clearing all but the parsers (which their
+   * init functions clear again), as measured; most of the record is zero
+   * to start with */
+  ws_conn_pool *pool = &ctx->conn_pool;
+  ws_conn *c = pool->head;
+  if (c)
+    {
+      memcpy (&pool->head, c, sizeof pool->head);
+      pool->n--;
+      memset (c, 0, sizeof *c);
+    }
+  else
+    {
+      c = g_new0 (ws_conn, 1);
+      pool->made++;
+    }
   c->ctx = ctx;
   c->cause.pool = &ctx->ev_pool;
   c->handshake_status = -1;
@@ -303,7 +315,15 @@ ws_conn_free (ws_conn *c)
   ws_subproto_free (c->app);
   if (c->violations)
     g_free (c->violations);
-  g_free (c);
+  ws_conn_pool *pool = c->ctx ? &c->ctx->conn_pool : NULL;
+  if (WS_REUSE_FREED && pool && pool->n < pool->made)
+    {
+      memcpy (c, &pool->head, sizeof pool->head);
+      pool->head = c;
+      pool->n++;
+    }
+  else
+    g_free (c);
 }
 
 void

@@ -84,5 +84,13 @@ ws_ctx_clear (ws_ctx *x)
   x->ev_pool.n = 0;
   ws_inflater_pool_free (x->inflater_pool);
   x->inflater_pool = NULL;
+  ws_ev_pool_clear (&x->ev_pool);
+  for (void *p = x->conn_pool.head, *next; p; p = next)
+    {
+      memcpy (&next, p, sizeof next);
+      g_free (p);
+    }
+  x->conn_pool.head = NULL;
+  x->conn_pool.n = 0;
   ws_counters_clear (&x->cnt);
 }

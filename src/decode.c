@@ -308,22 +308,13 @@ decode_ipv6 (dstate *st, cursor c)
         case 43:  /* routing */
         case 60:  /* destination options */
         case 135: /* mobility */
+        case 51:  /* AH: its length in 4-byte units, less 2 (RFC 4302) */
           {
             if (!need (&c, off, 2))
               return WS_DEC_TRUNCATED;
-            uint32_t l = ((uint32_t) c.p[off + 1] + 1) * 8;
-            next = c.p[off];
-            nh_pos = off;
-            off += l;
-            if (off > end)
-              return WS_DEC_MALFORMED;
-            break;
-          }
-        case 51: /* AH */
-          {
-            if (!need (&c, off, 2))
-              return WS_DEC_TRUNCATED;
-            uint32_t l = ((uint32_t) c.p[off + 1] + 2) * 4;
+            /* the others: in 8-byte units, less 1 (RFC 8200) */
+            uint32_t l = next == 51 ? ((uint32_t) c.p[off + 1] + 2) * 4
+                                    : ((uint32_t) c.p[off + 1] + 1) * 8;
             next = c.p[off];
             nh_pos = off;
             off += l;

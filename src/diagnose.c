@@ -124,7 +124,7 @@ summary_finish (diag *d)
       ws_strbuf_add (s, d->extra.str, d->extra.len);
     }
   WS_STRBUF_LIT (s, ".");
-  d->k->summary = g_strndup (s->str, s->len);
+  ws_cause_set_summary (d->k, s->str, s->len);
 }
 
 void

@@ -61,17 +61,16 @@ html_code (GString *o, const char *s)
 
 typedef enum { NF_EN, NF_PT, NF_AR } numfmt;
 
-/* Set once per page (ws_html_page); the page is written by one thread. */
-static numfmt nf = NF_EN;
-
-void
-html_set_numbers (const char *lang)
+/* The page's numbers follow the process's language (set once by main). */
+static numfmt
+numbers (void)
 {
-  nf = !strcmp (lang, "ar") ? NF_AR : !strncmp (lang, "pt", 2) ? NF_PT : NF_EN;
+  const char *lang = ws_i18n_language ();
+  return !strcmp (lang, "ar") ? NF_AR : !strncmp (lang, "pt", 2) ? NF_PT : NF_EN;
 }
 
 static void
-digits (GString *o, const char *s)
+digits (GString *o, const char *s, numfmt nf)
 {
   for (; *s; s++)
     if (nf == NF_AR && *s >= '0' && *s <= '9')
@@ -85,7 +84,7 @@ digits (GString *o, const char *s)
 }
 
 static void
-group_int (GString *o, const char *d)
+group_int (GString *o, const char *d, numfmt nf)
 {
   static const char *const sep[] = { ",", ".", "\xD9\xAC" };  /* U+066C */
   size_t n = strlen (d);
@@ -94,7 +93,7 @@ group_int (GString *o, const char *d)
       if (i && d[i - 1] != '-' && (n - i) % 3 == 0)
         g_string_append (o, sep[nf]);
       char c[2] = { d[i], 0 };
-      digits (o, c);
+      digits (o, c, nf);
     }
 }
 
@@ -103,7 +102,7 @@ html_num (GString *o, uint64_t v)
 {
   char d[32];
   g_snprintf (d, sizeof d, "%" PRIu64, v);
-  group_int (o, d);
+  group_int (o, d, numbers ());
 }
 
 /* v with one decimal. */
@@ -111,16 +110,17 @@ void
 html_num1 (GString *o, double v)
 {
   static const char *const dec[] = { ".", ",", "\xD9\xAB" };  /* U+066B */
+  numfmt nf = numbers ();
   char d[64];
   g_snprintf (d, sizeof d, "%.1f", v);
   char *dot = strchr (d, '.');
   if (dot)
     *dot = '\0';
-  group_int (o, d);
+  group_int (o, d, nf);
   if (dot)
     {
       g_string_append (o, dec[nf]);
-      digits (o, dot + 1);
+      digits (o, dot + 1, nf);
     }
 }
 
@@ -129,7 +129,7 @@ void
 html_pct (GString *o, double share)
 {
   html_num1 (o, share * 100);
-  g_string_append (o, nf == NF_AR ? "\xD9\xAA" : "%");        /* U+066A */
+  g_string_append (o, numbers () == NF_AR ? "\xD9\xAA" : "%");        /* U+066A */
 }
 
 char *

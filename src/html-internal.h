@@ -21,9 +21,8 @@
  * it; html_code does the same in <code>. */
 void html_wire (GString *o, const char *s);
 void html_code (GString *o, const char *s);
-/* Numbers in the language lang ("ar", "pt..", else English), set once per
- * page before any is written. */
-void html_set_numbers (const char *lang);
+/* Numbers in the reader's language (ws_i18n_language: "ar", "pt..", else
+ * English). */
 void html_num (GString *o, uint64_t v);
 void html_num1 (GString *o, double v);          /* one decimal */
 void html_pct (GString *o, double share);       /* a share as a percentage */

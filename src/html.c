@@ -103,7 +103,6 @@ ws_html_page (GString *o, const ws_report *rp, const char *label, const ws_histo
 {
   const char *lang = ws_i18n_language ();
   bool rtl = ws_i18n_rtl ();
-  html_set_numbers (lang);
   char htmllang[8];
   g_strlcpy (htmllang, lang, sizeof htmllang);
   for (char *p = htmllang; *p; p++)

@@ -18,8 +18,6 @@ bool ws_i18n_isolating;
 /* the locale's decimal mark, read once at ws_i18n_init */
 static char decimal[8] = ".";
 const char *ws_i18n_dp;
-/* the thread's locale before ws_i18n_numbers_begin */
-static _Thread_local locale_t numbers_was;
 
 /* Is a catalog in use (the msgstr of "", its header, is not empty)? */
 static void
@@ -196,33 +194,36 @@ ws_i18n_cols_end (const char *s, size_t len, size_t cols)
   return p;
 }
 
-void *
+ws_i18n_numbers
 ws_i18n_numbers_begin (void)
 {
+  ws_i18n_numbers n = { NULL, NULL };
   /* printf's "'" flag groups as LC_NUMERIC does: "C" for JSON and CSV (set
    * by ws_i18n_init), the environment's while a reader's text is written */
   if (!ws_i18n_translating)
-    return NULL;
+    return n;
   locale_t base = duplocale (LC_GLOBAL_LOCALE);
   if (!base)
-    return NULL;
+    return n;
   locale_t num = newlocale (LC_NUMERIC_MASK, "", base);
   if (!num)
     {
       freelocale (base);
-      return NULL;
+      return n;
     }
-  numbers_was = uselocale (num);
-  return num;
+  n.was = uselocale (num);
+  n.num = num;
+  return n;
 }
 
 void
-ws_i18n_numbers_end (void *cookie)
+ws_i18n_numbers_end (ws_i18n_numbers *n)
 {
-  if (!cookie)
+  if (!n->num)
     return;
-  uselocale (numbers_was);
-  freelocale ((locale_t) cookie);
+  uselocale ((locale_t) n->was);
+  freelocale ((locale_t) n->num);
+  n->num = NULL;
 }
 
 void

@@ -103,7 +103,11 @@ const char *ws_i18n_cols_end (const char *s, size_t len, size_t cols);
  * (same thread), printf's "'" flag and the decimal mark of "%.1f" follow
  * the environment's LC_NUMERIC while translating; otherwise, and always for
  * JSON and CSV, LC_NUMERIC stays "C" (no grouping, "."). */
-void *ws_i18n_numbers_begin (void);
-void ws_i18n_numbers_end (void *cookie);
+typedef struct {
+  void *num;                  /* the locale in use in between (locale_t) */
+  void *was;                  /* the thread's locale before it */
+} ws_i18n_numbers;
+ws_i18n_numbers ws_i18n_numbers_begin (void);
+void ws_i18n_numbers_end (ws_i18n_numbers *n);
 
 #endif

@@ -229,7 +229,9 @@ ws_summary_write (const ws_summary *s, GString *o, int fmt, size_t width)
     g_string_append (o, "count,cause_id,cause_detail,server_ip,server_port,path,"
                         "example_id,example_close_code,first_end_ts,last_end_ts\r\n");
   /* counts grouped as the reader's locale groups them (text only) */
-  void *num = fmt == WS_FMT_TEXT ? ws_i18n_numbers_begin () : NULL;
+  ws_i18n_numbers num = { NULL, NULL };
+  if (fmt == WS_FMT_TEXT)
+    num = ws_i18n_numbers_begin ();
   if (fmt == WS_FMT_TEXT)
     {
       g_autoptr (GString) l = g_string_new (NULL);
@@ -261,5 +263,5 @@ ws_summary_write (const ws_summary *s, GString *o, int fmt, size_t width)
           break;
         }
     }
-  ws_i18n_numbers_end (num);
+  ws_i18n_numbers_end (&num);
 }

@@ -14,6 +14,12 @@
 
 #include <glib.h>
 
+/* The table's column widths in the reader's language (output-text.c). */
+typedef struct {
+  const char *key;              /* _("CLOSE") when worked out */
+  size_t clock, ends, status, code, lead;
+} text_cols;
+
 struct ws_text_tally {
   uint64_t records;
   uint64_t handshake_failures;
@@ -25,6 +31,7 @@ struct ws_text_tally {
   GHashTable *storms;         /* "server around minute" (copy) -> uint64_t* */
   GHashTable *fixes_shown;    /* "cause/detail" whose fix was printed */
   char *last_date;            /* the date line last printed */
+  text_cols cols;             /* worked out again when the language changed */
 };
 
 /* Append s (already safe, valid UTF-8) cut to width display cells, padded

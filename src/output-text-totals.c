@@ -323,9 +323,9 @@ ws_text_totals (const ws_text_tally *w, GString *o, const ws_counters *stats, si
 
   /* counts grouped as the reader's locale groups them (1.234.567 in
    * pt_BR); no grouping in English, under LC_NUMERIC=C */
-  void *num = ws_i18n_numbers_begin ();
+  ws_i18n_numbers num = ws_i18n_numbers_begin ();
   text_totals (w, t, stats);
-  ws_i18n_numbers_end (num);
+  ws_i18n_numbers_end (&num);
   /* lines wider than the terminal wrap under themselves */
   if (t->len && t->str[t->len - 1] == '\n')
     g_string_truncate (t, t->len - 1);

@@ -315,11 +315,6 @@ ws_text_wrap (GString *o, const char *first, const char *text, size_t width, con
  * wider where the reader's title (or a word in the column) needs it.  The
  * titles are looked up again for each record (a gettext lookup); the
  * widths are worked out again only when the language changed. */
-typedef struct {
-  const char *key;              /* _("CLOSE") when worked out */
-  size_t clock, ends, status, code, lead;
-} text_cols;
-
 static size_t
 col_width (size_t english, const char *word)
 {
@@ -327,14 +322,14 @@ col_width (size_t english, const char *word)
 }
 
 static const text_cols *
-text_columns (void)
+text_columns (text_cols *cols)
 {
-  static _Thread_local text_cols c;
+  text_cols c = *cols;
   /* TRANSLATORS: the title of the close-code column of the table; the
    * column grows for a longer word, but keep it short */
   const char *key = _("CLOSE");
   if (c.key == key)
-    return &c;
+    return cols;
   c.key = key;
   /* TRANSLATORS: the title of the time column: the end of a connection */
   c.clock = col_width (W_CLOCK, _("END (UTC)"));
@@ -355,14 +350,15 @@ text_columns (void)
   c.ends = MAX (c.ends > extra ? c.ends - extra : 0,
                 ws_i18n_width (_("CLIENT -> SERVER"), strlen (_("CLIENT -> SERVER"))));
   c.lead = c.clock + 2 + c.ends + 2 + c.status + 2 + c.code + 2;
-  return &c;
+  *cols = c;
+  return cols;
 }
 
 void
-ws_text_header (GString *o, size_t width)
+ws_text_header (ws_text_tally *w, GString *o, size_t width)
 {
   g_autoptr (GString) note = g_string_new (NULL);
-  const text_cols *tc = text_columns ();
+  const text_cols *tc = text_columns (&w->cols);
 
   /* one time convention everywhere (doc/time.md): the end of a connection */
   g_string_append (note, _("Connections in the order they ended; END is the time of the "
@@ -454,14 +450,14 @@ text_row_rest (GString *rest, const ws_conn *c, int code, const text_cols *tc)
 
 /* The row of a connection, laid out for width (see ws_text_record). */
 static void
-text_row (GString *o, const ws_conn *c, int code, int64_t when, size_t width)
+text_row (ws_text_tally *w, GString *o, const ws_conn *c, int code, int64_t when, size_t width)
 {
   g_autoptr (GString) ends = g_string_new (NULL);
   g_autoptr (GString) where = g_string_new (NULL);
   g_autoptr (GString) rest = g_string_new (NULL);
   g_autoptr (GString) cell = g_string_new (NULL);
   g_autoptr (GString) line = g_string_new (NULL);
-  const text_cols *tc = text_columns ();
+  const text_cols *tc = text_columns (&w->cols);
 
   /* the row: END, CLIENT -> SERVER (never cut), HS, CLOSE, HOST/PATH (cut
    * to what is left of the line, at least W_HOSTPATH_MIN) */
@@ -728,7 +724,7 @@ ws_text_record (ws_text_tally *w, GString *o, const ws_conn *c, bool verbose, si
   else if (width < 40)
     width = 40;
   text_date_line (w, o, when);
-  text_row (o, c, code, when, width);
+  text_row (w, o, c, code, when, width);
   /* then the lines under it, in this order */
   if (c->cause.id)
     text_record_cause (w, o, c, width);

@@ -22,7 +22,7 @@ void ws_text_wrap (GString *out, const char *first, const char *text, size_t wid
 typedef struct ws_text_tally ws_text_tally;
 
 /* The note on the time convention and the column titles. */
-void ws_text_header (GString *out, size_t width);
+void ws_text_header (ws_text_tally *t, GString *out, size_t width);
 /* One connection: its row (END, CLIENT -> SERVER, HS, CLOSE, HOST/PATH),
  * then its cause on the next line, the fix (once for each cause), the
  * close reason, (verbose) the evidence in time order and the frames, the

@@ -301,7 +301,7 @@ ws_writer_record (ws_writer *w, const ws_conn *c)
     case WS_FMT_TEXT:
     default:
       if (!w->header_done)
-        ws_text_header (s, w->width);
+        ws_text_header (w->tally, s, w->width);
       ws_text_record (w->tally, s, c, w->verbose, w->width);
       break;
     }

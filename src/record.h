@@ -111,6 +111,11 @@ typedef struct {
   /* emptied evidence arrays to reuse (the analyzer's, context.h), kept
    * when the cause is cleared; NULL: none (a cause made on its own) */
   struct ws_ev_pool *pool;
+  /* when pool is set, the text of the evidence lines, detail, summary and
+   * fix: blocks owned here (cause.c), NULL until the first */
+  struct ws_ev_block *ev_blocks;
+  bool ev_carved;             /* evidence's lines are in ev_blocks (its array
+                               * frees nothing) */
 } ws_cause;
 
 typedef struct ws_conn ws_conn;

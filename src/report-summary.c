@@ -22,8 +22,13 @@
 #include "report-summary.h"
 #include "i18n.h"
 
-/* Wire values isolated: the text is right-to-left */
-static bool iso;
+/* Wire values isolated: the text is right-to-left (the language is the
+ * process's, set once by main). */
+static bool
+isolating (void)
+{
+  return ws_i18n_translating && ws_i18n_rtl ();
+}
 
 
 static void
@@ -40,6 +45,7 @@ wire_safe (GString *o, const char *s)
 {
   if (!s)
     return;
+  bool iso = isolating ();
   if (iso)
     g_string_append (o, WS_FSI);
   ws_text_safe (o, s, strlen (s));
@@ -185,6 +191,7 @@ text_storms (GString *o, const ws_report *rp)
 static void
 text_top (GString *o, const ws_report *rp)
 {
+  bool iso = isolating ();
   if (rp->top->len)
     g_string_append (o, _("\nConnections that matter most:\n"));
   for (guint i = 0; i < rp->top->len && i < 10; i++)
@@ -259,9 +266,8 @@ text_compare (GString *o, const ws_history_cmp *cmp)
 void
 ws_report_text_summary (GString *o, const ws_report *rp, const char *label, const ws_history_cmp *cmp)
 {
-  iso = ws_i18n_translating && ws_i18n_rtl ();
   /* counts grouped as the reader's locale groups them (text only) */
-  void *num = ws_i18n_numbers_begin ();
+  ws_i18n_numbers num = ws_i18n_numbers_begin ();
   g_string_append (o, "wsclosed report");
   if (label)
     {
@@ -316,7 +322,7 @@ ws_report_text_summary (GString *o, const ws_report *rp, const char *label, cons
   text_top (o, rp);
   if (cmp)
     text_compare (o, cmp);
-  ws_i18n_numbers_end (num);
+  ws_i18n_numbers_end (&num);
 }
 
 static void

@@ -7,63 +7,95 @@
 #include <string.h>
 
 #include "subproto.h"
+#include "output-escape.h"
 
+/* s as a JSON string: made valid UTF-8 (bad bytes become U+FFFD), '"' and
+ * '\\' escaped with a backslash, control bytes and DEL as \u00XX; null
+ * when s is NULL.  Written into room made once (6 bytes a byte at most),
+ * without a copy when s is valid already (the usual case). */
 static void
 json_string (GString *o, const char *s)
 {
   if (!s)
     {
-      g_string_append (o, "null");
+      GS_PUT_LIT (o, "null");
       return;
     }
-  char *v = g_utf8_make_valid (s, -1);
-  g_string_append_c (o, '"');
-  for (const char *p = v; *p; p++)
+  char *fixed = NULL;
+  if (!g_utf8_validate (s, -1, NULL))
+    s = fixed = g_utf8_make_valid (s, -1);
+  size_t n = strlen (s);
+  char *q = gs_room (o, 2 + 6 * n);
+  *q++ = '"';
+  for (const char *p = s; *p; p++)
     {
       unsigned char ch = (unsigned char) *p;
       if (ch == '"' || ch == '\\')
-        g_string_append_c (o, '\\'), g_string_append_c (o, (char) ch);
+        {
+          *q++ = '\\';
+          *q++ = (char) ch;
+        }
       else if (ch < 0x20 || ch == 0x7f)
-        g_string_append_printf (o, "\\u%04x", ch);
+        {
+          memcpy (q, "\\u00", 4);
+          q[4] = hex_digits[ch >> 4];
+          q[5] = hex_digits[ch & 0xF];
+          q += 6;
+        }
       else
-        g_string_append_c (o, (char) ch);
+        *q++ = (char) ch;
     }
-  g_string_append_c (o, '"');
-  g_free (v);
+  *q++ = '"';
+  gs_done (o, q);
+  g_free (fixed);
+}
+
+/* A timestamp in microseconds as seconds with 6 decimals, null when 0.  A
+ * negative one (not from a capture's clock) keeps the form it always had, a
+ * sign on both parts: "-9223372036854.-775808" at the most, and printf's
+ * NUL after it. */
+#define APP_TS_ROOM 23
+static inline char *
+p_json_ts (char *p, int64_t us)
+{
+  if (!us)
+    return P_LIT (p, "null");
+  if (us < 0)
+    return p + g_snprintf (p, APP_TS_ROOM, "%" G_GINT64_FORMAT ".%06" G_GINT64_FORMAT,
+                           us / 1000000, us % 1000000);
+  return p_ts (p, us);
 }
 
 static void
 json_ts (GString *o, int64_t us)
 {
-  if (!us)
-    g_string_append (o, "null");
-  else
-    g_string_append_printf (o, "%" G_GINT64_FORMAT ".%06" G_GINT64_FORMAT,
-                            us / 1000000, us % 1000000);
+  gs_done (o, p_json_ts (gs_room (o, APP_TS_ROOM), us));
 }
 
-static void
-json_ms (GString *o, const char *key, int64_t ms)
-{
-  g_string_append_printf (o, ",\"%s\":", key);
-  if (ms < 0)
-    g_string_append (o, "null");
-  else
-    g_string_append_printf (o, "%" G_GINT64_FORMAT, ms);
-}
+/* ,"key":ms (null when negative) at p; key a literal */
+#define P_MS(p, key, ms) \
+  (P_LIT (p, ",\"" key "\":"), (ms) < 0 ? P_LIT (p, "null") : ((p) = p_u64 ((p), (uint64_t) (ms))))
 
 static void
 json_dir (GString *o, const ws_app_dir *d, unsigned inits)
 {
-  g_string_append_printf (o, "{\"messages\":%" G_GUINT64_FORMAT ",\"pings\":%" G_GUINT64_FORMAT
-                          ",\"pongs\":%" G_GUINT64_FORMAT ",\"inits\":%u,\"last_ping_ts\":",
-                          d->messages, d->pings, d->pongs, inits);
-  json_ts (o, d->last_ping_us);
-  g_string_append (o, ",\"last_pong_ts\":");
-  json_ts (o, d->last_pong_us);
-  g_string_append (o, ",\"last_message_ts\":");
-  json_ts (o, d->last_message_us);
-  g_string_append_c (o, '}');
+  char *p = gs_room (o, 160 + 3 * U64_MAX_LEN + 3 * APP_TS_ROOM);
+  P_LIT (p, "{\"messages\":");
+  p = p_u64 (p, d->messages);
+  P_LIT (p, ",\"pings\":");
+  p = p_u64 (p, d->pings);
+  P_LIT (p, ",\"pongs\":");
+  p = p_u64 (p, d->pongs);
+  P_LIT (p, ",\"inits\":");
+  p = p_u64 (p, inits);
+  P_LIT (p, ",\"last_ping_ts\":");
+  p = p_json_ts (p, d->last_ping_us);
+  P_LIT (p, ",\"last_pong_ts\":");
+  p = p_json_ts (p, d->last_pong_us);
+  P_LIT (p, ",\"last_message_ts\":");
+  p = p_json_ts (p, d->last_message_us);
+  *p++ = '}';
+  gs_done (o, p);
 }
 
 static const char *
@@ -79,53 +111,59 @@ ws_subproto_json (GString *o, const ws_subproto *a)
   if (!name)
     return;
   static const char *const by[] = { NULL, "subprotocol", "path", "messages" };
-  g_string_append (o, ",\"subprotocol_app\":");
+  GS_PUT_LIT (o, ",\"subprotocol_app\":");
   json_string (o, name);
-  g_string_append (o, ",\"app\":{\"detected_by\":");
+  GS_PUT_LIT (o, ",\"app\":{\"detected_by\":");
   json_string (o, a->detected_by < G_N_ELEMENTS (by) ? by[a->detected_by] : NULL);
+  char *p = gs_room (o, 200 + 5 * U64_MAX_LEN);
+  P_LIT (p, ",\"version\":");
   if (a->version)
-    g_string_append_printf (o, ",\"version\":%u", a->version);
+    p = p_u64 (p, a->version);
   else
-    g_string_append (o, ",\"version\":null");
-  g_string_append_printf (o, ",\"handshake_done\":%s", a->handshake_done ? "true" : "false");
-  json_ms (o, "ping_interval_ms", a->ping_interval_ms);
-  json_ms (o, "ping_timeout_ms", a->ping_timeout_ms);
-  json_ms (o, "client_heartbeat_ms", a->hb_send_ms[0]);
-  json_ms (o, "server_heartbeat_ms", a->hb_send_ms[1]);
-  g_string_append (o, ",\"client\":");
+    P_LIT (p, "null");
+  if (a->handshake_done)
+    P_LIT (p, ",\"handshake_done\":true");
+  else
+    P_LIT (p, ",\"handshake_done\":false");
+  P_MS (p, "ping_interval_ms", a->ping_interval_ms);
+  P_MS (p, "ping_timeout_ms", a->ping_timeout_ms);
+  P_MS (p, "client_heartbeat_ms", a->hb_send_ms[0]);
+  P_MS (p, "server_heartbeat_ms", a->hb_send_ms[1]);
+  P_LIT (p, ",\"client\":");
+  gs_done (o, p);
   json_dir (o, &a->dir[0], a->inits[0]);
-  g_string_append (o, ",\"server\":");
+  GS_PUT_LIT (o, ",\"server\":");
   json_dir (o, &a->dir[1], a->inits[1]);
-  g_string_append (o, ",\"end\":");
+  GS_PUT_LIT (o, ",\"end\":");
   if (a->end_side < 0)
-    g_string_append (o, "null");
+    GS_PUT_LIT (o, "null");
   else
     {
-      g_string_append (o, "{\"side\":");
+      GS_PUT_LIT (o, "{\"side\":");
       json_string (o, side_word (a->end_side));
-      g_string_append (o, ",\"what\":");
+      GS_PUT_LIT (o, ",\"what\":");
       json_string (o, a->end_what);
-      g_string_append (o, ",\"code\":");
+      GS_PUT_LIT (o, ",\"code\":");
       if (a->end_code >= 0)
-        g_string_append_printf (o, "%d", a->end_code);
+        put_u64 (o, (uint64_t) a->end_code);
       else
-        g_string_append (o, "null");
-      g_string_append (o, ",\"reason\":");
+        GS_PUT_LIT (o, "null");
+      GS_PUT_LIT (o, ",\"reason\":");
       json_string (o, a->end_reason[0] ? a->end_reason : NULL);
-      g_string_append (o, ",\"ts\":");
+      GS_PUT_LIT (o, ",\"ts\":");
       json_ts (o, a->end_us);
       g_string_append_c (o, '}');
     }
-  g_string_append (o, ",\"error\":");
+  GS_PUT_LIT (o, ",\"error\":");
   if (a->error_side < 0)
-    g_string_append (o, "null");
+    GS_PUT_LIT (o, "null");
   else
     {
-      g_string_append (o, "{\"side\":");
+      GS_PUT_LIT (o, "{\"side\":");
       json_string (o, side_word (a->error_side));
-      g_string_append (o, ",\"text\":");
+      GS_PUT_LIT (o, ",\"text\":");
       json_string (o, a->error);
-      g_string_append (o, ",\"ts\":");
+      GS_PUT_LIT (o, ",\"ts\":");
       json_ts (o, a->error_us);
       g_string_append_c (o, '}');
     }

@@ -96,6 +96,8 @@ struct ws_tcp {
   uint32_t ln_cap, ln_used, ln_free; /* ln_free: unused nodes through .next */
   flist closing;  /* linked through cl_prev/cl_next */
   flow *last;     /* flow of the previous packet: segments come in runs */
+  flow *spare;    /* flows ended, for the next ones (linked through their
+                   * first word): one allocation less per connection */
   uint64_t next_id;
   GHashTable *evicted; /* keys (fkey*) of flows evicted while open: their
                         * later packets are not a new mid-stream connection */
@@ -407,6 +409,30 @@ queue_seg (ws_tcp *t, flow *f, int d, uint64_t off, const uint8_t *data, uint32_
   t->ooo_total += cost;
 }
 
+/* A cleared flow, one ended before if there is one. */
+static flow *
+flow_get (ws_tcp *t)
+{
+  flow *f = t->spare;
+  if (!f)
+    return g_new0 (flow, 1);
+  memcpy (&t->spare, f, sizeof t->spare);
+  memset (f, 0, sizeof *f);
+  return f;
+}
+
+static void
+flow_put (ws_tcp *t, flow *f)
+{
+  if (!WS_REUSE_FREED)
+    {
+      g_free (f);
+      return;
+    }
+  memcpy (f, &t->spare, sizeof t->spare);
+  t->spare = f;
+}
+
 static void
 end_flow (ws_tcp *t, flow *f)
 {
@@ -422,7 +448,7 @@ end_flow (ws_tcp *t, flow *f)
   c->end_us = f->last_us;
   if (t->last == f)
     t->last = NULL;
-  g_free (f);
+  flow_put (t, f);
   t->end (c, t->user);
 }
 
@@ -446,7 +472,7 @@ new_flow (ws_tcp *t, const fkey *k, uint32_t hash, bool src_lo, const ws_packet 
           end_flow (t, old);
         }
     }
-  flow *f = g_new0 (flow, 1);
+  flow *f = flow_get (t);
   f->key = *k;
   f->hash = hash;
   f->first_lo = src_lo;
@@ -755,6 +781,11 @@ ws_tcp_free (ws_tcp *t)
       for (int d = 0; d < 2; d++)
         free_segs (t, &f->d[d]);
       ws_conn_free (f->conn);
+      g_free (f);
+    }
+  for (flow *f = t->spare, *next; f; f = next)
+    {
+      memcpy (&next, f, sizeof next);
       g_free (f);
     }
   g_free (t->table.slots);

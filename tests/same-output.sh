@@ -23,7 +23,7 @@
 # error and the exit status must match exactly; the HTML pages too (they
 # hold no date or time of the run, so they are compared as they are).  The
 # reference's outputs are kept in $SAME_CACHE (default
-# /var/tmp/wsclosed-same/<hash of REF>) so that a second run costs only the
+# /var/tmp/wsclosed-same/<hash of REF>-<today>) so that a second run costs only the
 # new binary's runs.  Exit status 0 when all are identical, 1 otherwise
 # (the differing cases are listed, with a diff of the first few).
 set -u
@@ -37,7 +37,8 @@ corpus=${CORPUS_DIRS:-/work/shared/corpus/zeek /work/shared/corpus/wild}
 new=$(cd "$(dirname "$new")" && pwd)/$(basename "$new")
 
 refhash=$(sha1sum "$ref" | cut -c1-12)
-cache=${SAME_CACHE:-/var/tmp/wsclosed-same/$refhash}
+# per day: a report without connections is labelled with the local date
+cache=${SAME_CACHE:-/var/tmp/wsclosed-same/$refhash-$(date +%F)}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$cache"

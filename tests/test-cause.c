@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cause.h"
+#include "context.h"
 
 /* Evidence text is what printf writes, for the conversions done without it
  * and for those handed to it. */
@@ -72,6 +73,81 @@ test_evidence_cap (void)
   g_assert_null (k.evidence);
 }
 
+/* With a pool (the analyzer's causes): the lines are carved from blocks,
+ * a line longer than a block gets its own, and what is cleared comes back
+ * for the next causes without mixing their lines. */
+static void
+test_evidence_pool (void)
+{
+  ws_ev_pool pool = { 0 };
+  ws_cause k[2] = { { .pool = &pool }, { .pool = &pool } };
+  g_autofree char *big = g_strnfill (1500, 'y');
+  char want[2][WS_CAUSE_MAX_EVIDENCE][64];
+
+  for (int round = 0; round < 3; round++)
+    {
+      for (int i = 0; i < WS_CAUSE_MAX_EVIDENCE; i++)
+        for (int c = 0; c < 2; c++)
+          {
+            /* 1 to 60 bytes a line: several blocks a cause */
+            int n = 1 + (i * 7 + c * 13 + round) % 60;
+            memset (want[c][i], 'a' + c, (size_t) n);
+            want[c][i][n] = '\0';
+            if (i == 20 && c == 1)
+              ws_cause_add_evidence (&k[c], i, "%s", big);
+            else
+              ws_cause_add_evidence (&k[c], i, "%s", want[c][i]);
+          }
+      for (int c = 0; c < 2; c++)
+        {
+          g_assert_cmpuint (k[c].evidence->len, ==, WS_CAUSE_MAX_EVIDENCE);
+          for (int i = 0; i < WS_CAUSE_MAX_EVIDENCE; i++)
+            {
+              const ws_evidence *e = k[c].evidence->pdata[i];
+              g_assert_cmpint (e->ts_us, ==, i);
+              g_assert_true (((uintptr_t) e & 7) == 0);
+              g_assert_cmpstr (e->text, ==, i == 20 && c == 1 ? big : want[c][i]);
+            }
+        }
+      ws_cause_clear (&k[0]);
+      ws_cause_clear (&k[1]);
+      g_assert_null (k[0].evidence);
+      g_assert_null (k[0].ev_blocks);
+      g_assert_cmpuint (pool.n_blocks, <=, WS_EV_BLOCKS);
+    }
+
+  /* detail, summary and fix are carved too; a field some other code set
+   * (its own allocation) is freed, a carved one replaced is not */
+  ws_strbuf lead;
+  ws_strbuf_init (&lead);
+  ws_cause_add_evidence (&k[0], 1, "first");
+  ws_cause_set_fields (&k[0], &lead, "abnormal_closure", "nginx", "high", "Send pings");
+  ws_cause_set_summary (&k[0], "a summary, cut here", 9);
+  ws_cause_set_detail (&k[0], big);
+  ws_cause_set_summary (&k[0], "again", 5);
+  g_assert_cmpstr (k[0].detail, ==, big);
+  g_assert_cmpstr (k[0].summary, ==, "again");
+  g_assert_cmpstr (k[0].fix, ==, "Send pings");
+  g_assert_cmpstr (((ws_evidence *) k[0].evidence->pdata[0])->text, ==, "first");
+  ws_cause_clear (&k[0]);
+  g_assert_null (k[0].detail);
+  g_assert_null (k[0].summary);
+  g_assert_null (k[0].fix);
+  k[0].summary = g_strdup ("set by a test");
+  ws_cause_set_detail (&k[0], "x");
+  ws_cause_clear (&k[0]);
+  k[0].detail = g_strdup ("set by a test");
+  ws_cause_set_detail (&k[0], NULL);
+  g_assert_null (k[0].detail);
+  ws_cause_clear (&k[0]);
+  ws_strbuf_clear (&lead);
+
+  for (unsigned i = 0; i < pool.n; i++)
+    g_ptr_array_unref (pool.arrays[i]);
+  ws_ev_pool_clear (&pool);
+  g_assert_null (pool.blocks);
+}
+
 static void
 test_set (void)
 {
@@ -113,6 +189,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/cause/evidence/format", test_evidence_format);
   g_test_add_func ("/cause/evidence/cap", test_evidence_cap);
+  g_test_add_func ("/cause/evidence/pool", test_evidence_pool);
   g_test_add_func ("/cause/set", test_set);
   return g_test_run ();
 }

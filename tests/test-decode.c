@@ -204,6 +204,31 @@ test_not_tcp (void)
   g_assert_cmpint (ws_decode (DLT_RAW, f, (uint32_t) n, (uint32_t) n, &p), ==, WS_DEC_MALFORMED);
 }
 
+/* IPv6 extension headers count their length in their own units: AH in
+ * 4-byte words less 2 (RFC 4302), the others in 8-byte units less 1 (RFC
+ * 8200).  The chain hop-by-hop (8) -> AH (24) -> destination options (16)
+ * -> TCP: a wrong unit puts the TCP header elsewhere. */
+static void
+test_ipv6_ah (void)
+{
+  size_t l4 = 20 + sizeof payload - 1, ext = 8 + 24 + 16;
+  uint8_t f[200] = { 0 };
+  f[0] = 0x60;
+  f[4] = (uint8_t) ((l4 + ext) >> 8); f[5] = (uint8_t) (l4 + ext);
+  f[6] = 0; f[7] = 64;                      /* next: hop-by-hop */
+  f[8] = 0xfd; f[23] = 1;
+  f[24] = 0xfd; f[39] = 2;
+  f[40] = 51; f[41] = 0;                    /* hop-by-hop, 8 bytes; next AH */
+  f[48] = 60; f[49] = 4;                    /* AH, (4 + 2) * 4 = 24; next dst opts */
+  f[72] = 6; f[73] = 1;                     /* dst opts, (1 + 1) * 8 = 16; next TCP */
+  memset (f + 74, 0x01, 14);                /* PadN-shaped filler, not TCP */
+  size_t n = 40 + ext;
+  n += tcp_hdr (f + n, 40000, 8080, 0x01020304, WS_TCP_ACK | WS_TCP_PSH);
+  memcpy (f + n, payload, sizeof payload - 1);
+  n += sizeof payload - 1;
+  check_ok (DLT_RAW, f, n, 6);
+}
+
 /* Fragments are described for ipfrag.c, not decoded further. */
 static void
 test_fragment (void)
@@ -838,6 +863,7 @@ main (int argc, char **argv)
   g_test_add_func ("/decode/sll-sll2", test_sll);
   g_test_add_func ("/decode/null-loop", test_null_loop);
   g_test_add_func ("/decode/raw", test_raw);
+  g_test_add_func ("/decode/ipv6-ah", test_ipv6_ah);
   g_test_add_func ("/decode/not-tcp", test_not_tcp);
   g_test_add_func ("/decode/fragment", test_fragment);
   g_test_add_func ("/decode/linktypes", test_supported);

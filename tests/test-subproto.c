@@ -23,6 +23,68 @@ feed (ws_subproto *a, int side, int opcode, const char *m, size_t n, int64_t ts)
 #define TXT(a, side, s, ts) feed ((a), (side), 1, (s), sizeof (s) - 1, (ts))
 #define BIN(a, side, s, ts) feed ((a), (side), 2, (s), sizeof (s) - 1, (ts))
 
+/* The "subprotocol_app" and "app" members, written by hand from the state:
+ * escaping (quote, backslash, control bytes and DEL as \u00XX, bad UTF-8
+ * as U+FFFD), null for what is unknown, numbers and timestamps. */
+static void
+test_json (void)
+{
+  ws_subproto *a = ws_subproto_new ("graphql-transport-ws", "/graphql");
+  GString *o = g_string_new ("{");
+
+  ws_subproto_json (o, a);
+  g_assert_cmpstr (o->str, ==,
+                   "{,\"subprotocol_app\":\"graphql-transport-ws\",\"app\":{"
+                   "\"detected_by\":\"subprotocol\",\"version\":null,\"handshake_done\":false,"
+                   "\"ping_interval_ms\":null,\"ping_timeout_ms\":null,"
+                   "\"client_heartbeat_ms\":null,\"server_heartbeat_ms\":null,"
+                   "\"client\":{\"messages\":0,\"pings\":0,\"pongs\":0,\"inits\":0,"
+                   "\"last_ping_ts\":null,\"last_pong_ts\":null,\"last_message_ts\":null},"
+                   "\"server\":{\"messages\":0,\"pings\":0,\"pongs\":0,\"inits\":0,"
+                   "\"last_ping_ts\":null,\"last_pong_ts\":null,\"last_message_ts\":null},"
+                   "\"end\":null,\"error\":null}");
+
+  a->version = 12;
+  a->handshake_done = true;
+  a->ping_interval_ms = 25000;
+  a->ping_timeout_ms = 0;
+  a->hb_send_ms[0] = 1234567890123;
+  a->dir[0].messages = 18446744073709551615u;
+  a->dir[0].pings = 10;
+  a->dir[0].pongs = 99;
+  a->inits[0] = 65535;
+  a->dir[0].last_ping_us = 1700000000000001;
+  a->dir[0].last_pong_us = 1;
+  a->dir[0].last_message_us = 999999;
+  a->dir[1].last_ping_us = -1500000;  /* not from a capture clock: printf's form */
+  a->end_side = 1;
+  g_strlcpy (a->end_what, "complete", sizeof a->end_what);
+  a->end_code = 4400;
+  g_strlcpy (a->end_reason, "a\"b\\c\x01\x1f\x7f\xc3(\xe2\x82\xac", sizeof a->end_reason);
+  a->end_us = 1700000000123456;
+  a->error_side = 0;
+  a->error[0] = '\0';
+  a->error_us = 0;
+  g_string_assign (o, "");
+  ws_subproto_json (o, a);
+  g_assert_cmpstr (o->str, ==,
+                   ",\"subprotocol_app\":\"graphql-transport-ws\",\"app\":{"
+                   "\"detected_by\":\"subprotocol\",\"version\":12,\"handshake_done\":true,"
+                   "\"ping_interval_ms\":25000,\"ping_timeout_ms\":0,"
+                   "\"client_heartbeat_ms\":1234567890123,\"server_heartbeat_ms\":null,"
+                   "\"client\":{\"messages\":18446744073709551615,\"pings\":10,\"pongs\":99,"
+                   "\"inits\":65535,\"last_ping_ts\":1700000000.000001,"
+                   "\"last_pong_ts\":0.000001,\"last_message_ts\":0.999999},"
+                   "\"server\":{\"messages\":0,\"pings\":0,\"pongs\":0,\"inits\":0,"
+                   "\"last_ping_ts\":-1.-500000,\"last_pong_ts\":null,\"last_message_ts\":null},"
+                   "\"end\":{\"side\":\"server\",\"what\":\"complete\",\"code\":4400,"
+                   "\"reason\":\"a\\\"b\\\\c\\u0001\\u001f\\u007f\xef\xbf\xbd(\xe2\x82\xac\","
+                   "\"ts\":1700000000.123456},"
+                   "\"error\":{\"side\":\"client\",\"text\":\"\",\"ts\":null}}");
+  g_string_free (o, TRUE);
+  ws_subproto_free (a);
+}
+
 static void
 test_detect (void)
 {
@@ -300,6 +362,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/subproto/detect", test_detect);
+  g_test_add_func ("/subproto/json", test_json);
   g_test_add_func ("/subproto/engineio", test_engineio);
   g_test_add_func ("/subproto/graphql", test_graphql);
   g_test_add_func ("/subproto/stomp", test_stomp);
