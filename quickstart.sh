@@ -3,7 +3,7 @@
 # build wsclosed, and analyse the bundled captures in pcaps/.
 set -e
 cd "$(dirname "$0")"
-PKGS="build-essential autoconf automake pkg-config libpcap-dev libglib2.0-dev zlib1g-dev libssl-dev
+PKGS="build-essential autoconf automake pkg-config libpcap-dev libglib2.0-dev zlib1g-dev libdeflate-dev libssl-dev
       libsqlite3-dev libjson-glib-dev tshark tcpdump python3 jq
       python3-websockets parallel valgrind chromium iproute2 tcpreplay time gettext locales"
 missing=""

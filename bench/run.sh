@@ -36,7 +36,9 @@
 #                   BENCH_RATIO_SIZE (default 200M), each ratio the median of
 #                   BENCH_RUNS back-to-back pairs of CPU times: default vs
 #                   floor, --fast vs floor, tshark vs default (one run),
-#                   --inflate vs the old --inflate and default vs the old
+#                   --inflate vs the old --inflate, --inflate (every message
+#                   inflated as it comes) vs the default (inflating later,
+#                   wsframe.c) and default vs the old
 #                   default (REF_WSCLOSED, default /work/ref/wsclosed-b91e42d,
 #                   skipped when absent), with peak RSS of each
 #   GEN FLOOR WSCLOSED  the programs (default: from the build tree)
@@ -202,6 +204,9 @@ ratios () {
       "\"\$WSCLOSED\" -r \"$f\" -F json -o /dev/null"
     ratio "--fast vs floor" "\"\$FLOOR\" \"$f\"" \
       "\"\$WSCLOSED\" --fast -r \"$f\" -F json -o /dev/null"
+    ratio "--inflate (every message) vs default" \
+      "\"\$WSCLOSED\" --inflate -r \"$f\" -F json -o /dev/null" \
+      "\"\$WSCLOSED\" -r \"$f\" -F json -o /dev/null"
     if [ "$have_ref" = 1 ]; then
       ratio "old --inflate vs --inflate (speed-up)" \
         "\"\$REF_WSCLOSED\" --inflate -r \"$f\" -F json -o /dev/null" \

@@ -196,16 +196,33 @@ ws_conn_new (ws_ctx *ctx)
       ws_frame_env env = {
         .cb = &record_callbacks, .ud = c, .limits = &ctx->set->limits, .pmd = &c->pmd,
         .inflaters = &ctx->cnt.inflaters, .stats = &c->dir[s].ws,
-        .head_max = WS_APP_HEAD
+        .peer = &c->frames[1 - s], .head_max = WS_APP_HEAD
       };
       ws_frame_parser_init (&c->frames[s], &env, s);
     }
   return c;
 }
 
+/* Can the diagnosis depend on the payloads of compressed messages (their
+ * sizes, text, inflate errors)?  Closes other than 1000/1001, an abnormal
+ * end, any violation (issue 18); the others keep wire sizes for messages
+ * kept uninflated (wsframe.c, "Inflating later"). */
+static bool
+payload_dependent (const ws_conn *c)
+{
+  if (c->n_violations || c->violations_dropped)
+    return true;
+  for (int s = 0; s < 2; s++)
+    if (c->close[s].seen && c->close[s].code != 1000 && c->close[s].code != 1001)
+      return true;
+  int code = ws_conn_close_code (c);
+  return code != 1000 && code != 1001 && code != -1;
+}
+
 void
 ws_conn_release (ws_conn *c)
 {
+  ws_frame_lazy_settle (&c->frames[0], payload_dependent (c));
   ws_tls_conn_release (c);
   ws_subproto_conn_end (c);
   if (c->app && !ws_subproto_name (c->app))
@@ -323,6 +340,7 @@ void
 ws_conn_violationv (ws_conn *c, ws_violation_kind k, ws_side side,
                     int64_t ts_us, uint64_t offset, const char *fmt, va_list ap)
 {
+  ws_frame_lazy_flush (&c->frames[0]); /* what was kept first, in its order */
   if (c->n_violations >= WS_MAX_VIOLATIONS)
     {
       c->violations_dropped++;

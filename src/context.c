@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "context.h"
+#include "inflater.h"
 
 void
 ws_limits_init_defaults (ws_limits *l)
@@ -18,6 +19,7 @@ ws_limits_init_defaults (ws_limits *l)
   l->max_close_reason = 1024;
   l->check_utf8 = true;
   l->inflate = true;             /* exact by default; --fast turns it off */
+  l->inflate_lazy = false;        /* main.c: on unless --inflate (wsframe.c) */
   l->no_redact = false;
 }
 
@@ -34,6 +36,7 @@ ws_counters_clear (ws_counters *c)
 {
   if (c->tls_servers)
     g_hash_table_unref (c->tls_servers);
+  ws_pmd_stats_clear (&c->inflaters);
   memset (c, 0, sizeof *c);
 }
 
@@ -79,6 +82,8 @@ ws_ctx_clear (ws_ctx *x)
   for (unsigned i = 0; i < x->ev_pool.n; i++)
     g_ptr_array_unref (x->ev_pool.arrays[i]);
   x->ev_pool.n = 0;
+  ws_inflater_pool_free (x->inflater_pool);
+  x->inflater_pool = NULL;
   ws_ev_pool_clear (&x->ev_pool);
   for (void *p = x->conn_pool.head, *next; p; p = next)
     {

@@ -30,27 +30,24 @@ struct ws_rawinf {
   int bits;
   z_stream *zs;                 /* zlib */
 #ifdef HAVE_ISAL
+  struct ws_inflater_pool **pool; /* the owner's pool of decoders (ws_ctx) */
   struct isal_dec *dec;         /* ISA-L decoder lent while a message is open */
   uint8_t *win;                 /* ring of the last 2^bits output bytes */
   size_t win_pos, win_len;
 #endif
 };
 
-static int backend = -1;        /* 1 ISA-L, 0 zlib */
-
+/* Read where an inflater is made, not remembered: no process-wide state
+ * (issue 16). */
 static bool
 want_isal (void)
 {
-  if (backend < 0)
-    {
 #ifdef HAVE_ISAL
-      const char *e = getenv ("WSCLOSED_INFLATER");
-      backend = e && strcmp (e, "isal") == 0; /* zlib unless asked: see bench/README */
+  const char *e = getenv ("WSCLOSED_INFLATER");
+  return e && strcmp (e, "isal") == 0; /* zlib unless asked: see bench/README */
 #else
-      backend = 0;
+  return false;
 #endif
-    }
-  return backend == 1;
 }
 
 const char *
@@ -108,9 +105,21 @@ struct isal_dec {
 
 #define POOL_KEEP 16            /* free decoders kept per thread */
 
-static _Thread_local struct isal_dec *pool;
-static _Thread_local unsigned pool_n;
-static _Thread_local uint8_t dict_buf[32768];
+/* Free decoders, kept by the owner (the analyzer's context, ws_ctx): no
+ * global, so analyzers on other threads have their own. */
+struct ws_inflater_pool {
+  struct isal_dec *free;
+  unsigned n;
+  uint8_t dict_buf[32768];      /* a window unrolled for set_dict */
+};
+
+static struct ws_inflater_pool *
+pool_of (ws_rawinf *inf)
+{
+  if (!*inf->pool)
+    *inf->pool = g_new0 (struct ws_inflater_pool, 1);
+  return *inf->pool;
+}
 
 static void
 dec_init (struct isal_dec *d, int bits)
@@ -125,12 +134,13 @@ dec_init (struct isal_dec *d, int bits)
 static bool
 dec_acquire (ws_rawinf *inf)
 {
-  struct isal_dec *d = NULL, **pp = &pool;
-  if (pool && pool->last == inf)
+  struct ws_inflater_pool *pl = pool_of (inf);
+  struct isal_dec *d = NULL, **pp = &pl->free;
+  if (pl->free && pl->free->last == inf)
     {
-      d = pool;
-      pool = d->next;
-      pool_n--;
+      d = pl->free;
+      pl->free = d->next;
+      pl->n--;
       d->next = NULL;
       inf->dec = d;
       return true;
@@ -139,7 +149,7 @@ dec_acquire (ws_rawinf *inf)
     {
       d = *pp;
       *pp = d->next;
-      pool_n--;
+      pl->n--;
     }
   else
     {
@@ -158,9 +168,9 @@ dec_acquire (ws_rawinf *inf)
       const uint8_t *dict = inf->win;
       if (inf->win_len == w && inf->win_pos != 0)
         {
-          memcpy (dict_buf, inf->win + inf->win_pos, w - inf->win_pos);
-          memcpy (dict_buf + (w - inf->win_pos), inf->win, inf->win_pos);
-          dict = dict_buf;
+          memcpy (pl->dict_buf, inf->win + inf->win_pos, w - inf->win_pos);
+          memcpy (pl->dict_buf + (w - inf->win_pos), inf->win, inf->win_pos);
+          dict = pl->dict_buf;
         }
       if (isal_inflate_set_dict (&d->st, (uint8_t *) dict, (uint32_t) inf->win_len) != ISAL_DECOMP_OK)
         return false;
@@ -175,15 +185,16 @@ dec_release (ws_rawinf *inf)
   inf->dec = NULL;
   if (!d)
     return;
-  if (pool_n >= POOL_KEEP)
+  struct ws_inflater_pool *pl = pool_of (inf);
+  if (pl->n >= POOL_KEEP)
     {
       g_free (d);
       return;
     }
   d->last = inf;
-  d->next = pool;
-  pool = d;
-  pool_n++;
+  d->next = pl->free;
+  pl->free = d;
+  pl->n++;
 }
 
 static void
@@ -251,17 +262,38 @@ isal_run (ws_rawinf *inf, const uint8_t **in, size_t *in_len, uint8_t *out,
 /* ---- the interface --------------------------------------------------------- */
 
 ws_rawinf *
-ws_rawinf_new (int bits, bool takeover)
+ws_rawinf_new (int bits, bool takeover, struct ws_inflater_pool **pool)
 {
-  return ws_rawinf_new_with (bits, takeover, want_isal ());
+  return ws_rawinf_new_with (bits, takeover, want_isal (), pool);
+}
+
+void
+ws_inflater_pool_free (struct ws_inflater_pool *pool)
+{
+  if (!pool)
+    return;
+#ifdef HAVE_ISAL
+  for (struct isal_dec *d = pool->free, *next; d; d = next)
+    {
+      next = d->next;
+      g_free (d);
+    }
+#endif
+  g_free (pool);
 }
 
 ws_rawinf *
-ws_rawinf_new_with (int bits, bool takeover, bool isal)
+ws_rawinf_new_with (int bits, bool takeover, bool isal, struct ws_inflater_pool **pool)
 {
   ws_rawinf *inf = g_new0 (ws_rawinf, 1);
   inf->bits = bits;
   inf->takeover = takeover;
+#ifdef HAVE_ISAL
+  inf->pool = pool;
+  isal = isal && pool;
+#else
+  (void) pool;
+#endif
 #ifdef HAVE_ISAL
   /* A window under 32 KiB is there to catch a sender that reaches back
    * further than agreed: ISA-L reports that as an invalid symbol, zlib as
@@ -301,7 +333,7 @@ ws_rawinf_free (ws_rawinf *inf)
           inf->dec->last = NULL;
           dec_release (inf);
         }
-      for (struct isal_dec *d = pool; d; d = d->next)
+      for (struct isal_dec *d = *inf->pool ? (*inf->pool)->free : NULL; d; d = d->next)
         if (d->last == inf)
           d->last = NULL;
       g_free (inf->win);
@@ -327,7 +359,7 @@ ws_rawinf_restart (ws_rawinf *inf)
           inf->dec->last = NULL;
           dec_release (inf);
         }
-      for (struct isal_dec *d = pool; d; d = d->next)
+      for (struct isal_dec *d = *inf->pool ? (*inf->pool)->free : NULL; d; d = d->next)
         if (d->last == inf)
           d->last = NULL;
       if (!inf->takeover)

@@ -14,7 +14,7 @@
  *
  * One ws_rawinf per direction of a compressed connection.  With ISA-L the
  * decoder state (87 KB) is not kept per direction: it is lent from a small
- * per-thread pool while a message is being inflated, and the direction keeps
+ * pool of the owner (ws_ctx) while a message is being inflated, and the direction keeps
  * only the window its sender may refer back to (2^bits bytes, only with
  * context takeover), set as the dictionary of the next message's stream.  So
  * memory stays proportional to the compressed connections open at once, as
@@ -29,6 +29,11 @@
 
 typedef struct ws_rawinf ws_rawinf;
 
+/* ISA-L decoders lent between directions: one pool per owner (the
+ * analyzer's context, ws_ctx's inflater_pool, NULL until needed). */
+struct ws_inflater_pool;
+void ws_inflater_pool_free (struct ws_inflater_pool *pool);
+
 typedef enum {
   WS_RAWINF_OK = 0,    /* made progress; call again while input or output remain */
   WS_RAWINF_END,       /* a block with BFINAL ended the stream */
@@ -36,11 +41,14 @@ typedef enum {
 } ws_rawinf_rc;
 
 /* bits: the window the sender agreed to (9..15); takeover: later messages
- * may refer back into earlier ones.  NULL if the back end refuses. */
-ws_rawinf *ws_rawinf_new (int bits, bool takeover);
+ * may refer back into earlier ones; pool: where ISA-L decoders are kept (the
+ * owner's slot, filled when first needed; NULL: zlib).  NULL if the back end
+ * refuses. */
+ws_rawinf *ws_rawinf_new (int bits, bool takeover, struct ws_inflater_pool **pool);
 void ws_rawinf_free (ws_rawinf *inf);
 /* The same with the back end chosen (tests): isal is ignored without ISA-L. */
-ws_rawinf *ws_rawinf_new_with (int bits, bool takeover, bool isal);
+ws_rawinf *ws_rawinf_new_with (int bits, bool takeover, bool isal,
+                               struct ws_inflater_pool **pool);
 
 /* A new stream for the next message: a plain reset without takeover, else
  * the earlier messages' output becomes the dictionary.  false on failure. */

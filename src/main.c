@@ -618,6 +618,7 @@ settings_apply (void)
     lim->check_utf8 = false;
   if (opt_fast)
     lim->inflate = false;
+  lim->inflate_lazy = !opt_inflate; /* --inflate: every message, as it comes */
   lim->no_redact = opt_no_redact;
 
   /* live: key logs grow while we run (a browser appends a line per

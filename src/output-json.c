@@ -143,7 +143,7 @@ jw_str_ (jw *w, char *p, const char *key, size_t key_len, const char *s)
 
 /* 27 members, none with a key of more than 24 bytes or a value of more than
  * TS_MAX_LEN, and the braces */
-#define DIR_STATS_ROOM (27 * (24 + 4 + TS_MAX_LEN) + 2)
+#define DIR_STATS_ROOM (28 * (24 + 4 + TS_MAX_LEN) + 2)
 
 static char *
 json_dir_stats (jw *w, char *p, const ws_conn *c, ws_side s)
@@ -179,6 +179,7 @@ json_dir_stats (jw *w, char *p, const ws_conn *c, ws_side s)
   P_U64 (p, "resyncs", d->resyncs);
   P_BOOL (p, "desynced", d->desynced);
   P_BOOL (p, "inflate_capped", d->inflate_capped);
+  P_BOOL (p, "wire_sizes", d->wire_sizes);
   P_LIT (p, "}");
   g_assert ((size_t) (p - start) <= DIR_STATS_ROOM);
   return p;

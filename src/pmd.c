@@ -9,8 +9,13 @@
  */
 #include "config.h"
 
+#include <stdlib.h>
+#include <string.h>
 #include <glib.h>
 #include <zlib.h>
+#ifdef HAVE_LIBDEFLATE
+#include <libdeflate.h>
+#endif
 
 #include "pmd.h"
 
@@ -18,6 +23,13 @@
 
 struct ws_inflater {
   z_stream zs;
+  int bits;
+  /* inflating whole with context takeover (ws_inflater_whole): the last
+   * win_len bytes of this direction's output, when win_valid; z_stale: zlib
+   * has not seen the messages inflated whole, its window is to be win */
+  uint8_t *win;
+  size_t win_len;
+  bool win_valid, z_stale;
   bool ended;             /* a final block ended the current stream */
   ws_pmd_stats *stats;
 };
@@ -31,6 +43,7 @@ ws_inflater_new (int window_bits, ws_pmd_stats *stats)
       g_free (inf);
       return NULL;
     }
+  inf->bits = window_bits;
   inf->stats = stats;
   if (stats)
     stats->live++;
@@ -45,6 +58,7 @@ ws_inflater_free (ws_inflater *inf)
   inflateEnd (&inf->zs);
   if (inf->stats)
     inf->stats->live--;
+  g_free (inf->win);
   g_free (inf);
 }
 
@@ -68,7 +82,13 @@ restart (ws_inflater *inf, bool keep_window)
 bool
 ws_inflater_next_message (ws_inflater *inf, bool keep_window)
 {
-  if (inf->ended)
+  if (inf->z_stale)
+    {
+      /* zlib takes up the window when next used (z_sync) */
+      if (!keep_window)
+        inf->win_len = 0;
+    }
+  else if (inf->ended)
     {
       if (!restart (inf, keep_window))
         return false;
@@ -88,6 +108,19 @@ ws_inflater_inflate (ws_inflater *inf, const uint8_t *in, size_t n,
 
   if (inf->ended)
     return WS_PMD_OK; /* what follows a final block is not data */
+  if (inf->z_stale)
+    {
+      /* as if zlib had inflated the messages inflated whole: after a reset
+       * with their window as the dictionary it stands where it would */
+      inf->z_stale = false;
+      if (inflateReset (zs) != Z_OK
+          || (inf->win_len && inflateSetDictionary (zs, inf->win, (uInt) inf->win_len) != Z_OK))
+        {
+          zs->msg = (char *) "inflate failed";
+          return WS_PMD_ERROR;
+        }
+    }
+  inf->win_valid = false; /* zlib's output moves the window on */
   zs->next_in = (Bytef *) in;
   zs->avail_in = (uInt) n;
   for (;;)
@@ -126,4 +159,213 @@ const char *
 ws_inflater_error (const ws_inflater *inf)
 {
   return inf->zs.msg ? inf->zs.msg : "inflate failed";
+}
+
+int
+ws_inflater_window_bits (const ws_inflater *inf)
+{
+  return inf->bits;
+}
+
+/* ---- whole messages (libdeflate) ------------------------------------------ */
+
+/* The sync flush's tail the sender removed (RFC 7692 7.2.2), then an empty
+ * final block with fixed codes: BFINAL 1, BTYPE 01, end-of-block 0000000. */
+static const uint8_t whole_tail[6] = { 0x00, 0x00, 0xff, 0xff, 0x03, 0x00 };
+
+/* Output tried at first: 8x the compressed size (JSON text inflates 2-6x
+ * here); a message that needs more is tried once more with all it may have
+ * (up to WHOLE_OUT_MAX), then left to zlib. */
+#define WHOLE_RATIO 8
+#define WHOLE_OUT_MAX ((size_t) 16 << 20)
+
+struct ws_pmd_whole {
+#ifdef HAVE_LIBDEFLATE
+  struct libdeflate_decompressor *d;
+#endif
+  uint8_t *in, *out;
+  size_t in_cap, out_cap;
+  size_t total;       /* window + message inflated by ws_inflater_whole */
+};
+
+ws_pmd_whole *
+ws_pmd_whole_new (void)
+{
+#ifdef HAVE_LIBDEFLATE
+  struct libdeflate_decompressor *d = libdeflate_alloc_decompressor ();
+  if (!d)
+    return NULL;
+  ws_pmd_whole *w = g_new0 (ws_pmd_whole, 1);
+  w->d = d;
+  return w;
+#else
+  return NULL;
+#endif
+}
+
+void
+ws_pmd_whole_free (ws_pmd_whole *w)
+{
+  if (!w)
+    return;
+#ifdef HAVE_LIBDEFLATE
+  libdeflate_free_decompressor (w->d);
+#endif
+  g_free (w->in);
+  g_free (w->out);
+  g_free (w);
+}
+
+ws_pmd_whole *
+ws_pmd_whole_of (ws_pmd_stats *st)
+{
+#ifdef HAVE_LIBDEFLATE
+  if (st->whole || st->zlib_only)
+    return st->whole;
+  const char *e = getenv ("WSCLOSED_INFLATER");
+  if (e && strcmp (e, "zlib") == 0)
+    st->zlib_only = true;
+  else
+    st->whole = ws_pmd_whole_new ();
+  return st->whole;
+#else
+  (void) st;
+  return NULL;
+#endif
+}
+
+void
+ws_pmd_stats_clear (ws_pmd_stats *st)
+{
+  ws_pmd_whole_free (st->whole);
+  st->whole = NULL;
+}
+
+#ifdef HAVE_LIBDEFLATE
+static bool
+whole_room (uint8_t **buf, size_t *cap, size_t need)
+{
+  if (*cap >= need)
+    return true;
+  g_free (*buf);
+  *buf = g_try_malloc (need);
+  *cap = *buf ? need : 0;
+  return *buf != NULL;
+}
+#endif
+
+/* Inflate pre[0..pre_len) (a stored block or nothing) + msg[0..n) + the
+ * tail; the message's output starts pre_out bytes into w->out. */
+static bool
+whole_run (ws_pmd_whole *w, const uint8_t *pre, size_t pre_len, size_t pre_out,
+           const uint8_t *msg, size_t n, uint64_t room, size_t *out_len)
+{
+#ifdef HAVE_LIBDEFLATE
+  size_t in_len = pre_len + n + sizeof whole_tail;
+  if (!w || n > WHOLE_OUT_MAX || !whole_room (&w->in, &w->in_cap, in_len))
+    return false;
+  if (pre_len)
+    memcpy (w->in, pre, pre_len);
+  if (n)
+    memcpy (w->in + pre_len, msg, n);
+  memcpy (w->in + pre_len + n, whole_tail, sizeof whole_tail);
+  /* an output of exactly room bytes fits, as with zlib; one more does not */
+  uint64_t most = MIN (room, (uint64_t) WHOLE_OUT_MAX);
+  size_t want = (size_t) MIN (most, (uint64_t) n * WHOLE_RATIO + 4096);
+  for (;;)
+    {
+      if (!whole_room (&w->out, &w->out_cap, pre_out + want))
+        return false;
+      size_t in_used = 0, got = 0;
+      enum libdeflate_result r
+        = libdeflate_deflate_decompress_ex (w->d, w->in, in_len, w->out, pre_out + want,
+                                            &in_used, &got);
+      if (r == LIBDEFLATE_SUCCESS)
+        {
+          /* The stream ended at a final block of the message's own (zlib
+           * ends there too and ignores the rest), or at ours: libdeflate
+           * fails when it reads past the input, and a final block can only
+           * start at our 03 00's first bit, a block boundary, where zlib
+           * fed the message and its tail stands too. */
+          if (got < pre_out || got - pre_out > room)
+            return false;
+          *out_len = got - pre_out;
+          return true;
+        }
+      if (r != LIBDEFLATE_INSUFFICIENT_SPACE || want >= most)
+        return false;
+      want = (size_t) most;
+    }
+#else
+  (void) w; (void) pre; (void) pre_len; (void) pre_out; (void) msg; (void) n; (void) room;
+  (void) out_len;
+  return false;
+#endif
+}
+
+bool
+ws_pmd_whole_inflate (ws_pmd_whole *w, const uint8_t *msg, size_t n, uint64_t room,
+                      const uint8_t **out, size_t *out_len)
+{
+  if (!whole_run (w, NULL, 0, 0, msg, n, room, out_len))
+    return false;
+  *out = w->out;
+  return true;
+}
+
+#define WIN_MAX 32768
+
+bool
+ws_inflater_whole (ws_inflater *inf, ws_pmd_whole *w, bool keep_window, const uint8_t *msg,
+                   size_t n, uint64_t room, const uint8_t **out, size_t *out_len)
+{
+  if (!w || inf->bits != 15)
+    return false;
+  if (!keep_window)
+    return ws_pmd_whole_inflate (w, msg, n, room, out, out_len);
+  if (!inf->win_valid)
+    {
+      /* what zlib's window holds (nothing before its first output) */
+      if (!inf->win)
+        inf->win = g_malloc (WIN_MAX);
+      uInt len = WIN_MAX;
+      if (inflateGetDictionary (&inf->zs, inf->win, &len) != Z_OK)
+        return false;
+      inf->win_len = len;
+      inf->win_valid = true;
+    }
+  /* The window as a stored block before the message: libdeflate's matches
+   * reach back into it as zlib's do into its window, and a distance past
+   * it is an error in both. */
+  uint8_t pre[5 + WIN_MAX];
+  size_t pre_len = 0;
+  if (inf->win_len)
+    {
+      uint16_t len = (uint16_t) inf->win_len;
+      pre[0] = 0x00; /* BFINAL 0, BTYPE 00, to the byte's end */
+      pre[1] = (uint8_t) len;
+      pre[2] = (uint8_t) (len >> 8);
+      pre[3] = (uint8_t) ~len;
+      pre[4] = (uint8_t) (~len >> 8);
+      memcpy (pre + 5, inf->win, inf->win_len);
+      pre_len = 5 + inf->win_len;
+    }
+  if (!whole_run (w, pre, pre_len, inf->win_len, msg, n, room, out_len))
+    return false;
+  *out = w->out + inf->win_len;
+  w->total = inf->win_len + *out_len;
+  return true;
+}
+
+void
+ws_inflater_whole_done (ws_inflater *inf, ws_pmd_whole *w, bool keep_window)
+{
+  if (!keep_window)
+    return; /* zlib is reset at the next message */
+  /* the window moves on over the message's output */
+  size_t keep = MIN (w->total, (size_t) WIN_MAX);
+  memcpy (inf->win, w->out + w->total - keep, keep);
+  inf->win_len = keep;
+  inf->z_stale = true;
+  inf->ended = false;
 }

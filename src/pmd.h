@@ -17,7 +17,16 @@
 /* Counters shared by the inflaters that point at them. */
 typedef struct {
   size_t live;        /* inflaters now allocated */
+  size_t lazy_bytes;  /* compressed messages kept for later (wsframe.c) */
+  uint64_t lazy_seq;  /* orders what is kept across the two directions */
+  struct ws_pmd_whole *whole; /* ws_pmd_whole_of: made when first needed */
+  uint64_t whole_messages; /* messages inflated whole (wsframe.c) */
+  bool zlib_only;     /* inflate every message with zlib as it comes (the
+                       * reference; also WSCLOSED_INFLATER=zlib) */
 } ws_pmd_stats;
+
+/* Frees what the inflaters share (the whole-message inflater). */
+void ws_pmd_stats_clear (ws_pmd_stats *st);
 
 typedef struct ws_inflater ws_inflater;
 
@@ -52,5 +61,51 @@ ws_pmd_result ws_inflater_inflate (ws_inflater *inf, const uint8_t *in, size_t n
 
 /* zlib's message for the last WS_PMD_ERROR. */
 const char *ws_inflater_error (const ws_inflater *inf);
+
+/* The window the inflater was made with (9..15). */
+int ws_inflater_window_bits (const ws_inflater *inf);
+
+/* Whole messages at once, with libdeflate where configure found it (about
+ * twice zlib's speed here, bench/README): for a message that is all there,
+ * of a sender without context takeover (each message its own stream) and a
+ * 32 KiB window.  libdeflate takes a whole stream with a final block: the
+ * message's bytes get the 00 00 ff ff tail and an empty final block
+ * (03 00) appended.
+ *
+ * It answers only when the answer is the one zlib gives fed the message a
+ * piece at a time (ws_inflater_inflate): the stream inflates without error
+ * to at most room bytes.  Anything else (an error, more than room or than
+ * its buffer holds) is false, and the caller inflates the message with
+ * zlib, which names the error or hits the cap as it always did.  zlib stays
+ * the reference: tests/test-inflater.c compares the two on valid and
+ * corrupted streams.  One per analyzer (its ws_pmd_stats), not shared
+ * between threads. */
+typedef struct ws_pmd_whole ws_pmd_whole;
+
+/* NULL when built without libdeflate (or out of memory): inflate with zlib. */
+ws_pmd_whole *ws_pmd_whole_new (void);
+void ws_pmd_whole_free (ws_pmd_whole *w);
+/* The one the inflaters of st share, made when first needed (or NULL). */
+ws_pmd_whole *ws_pmd_whole_of (ws_pmd_stats *st);
+
+/* msg[0..n): the message's payload (unmasked, without the tail).  true:
+ * *out (*out_len bytes, valid until the next call) is its inflated bytes. */
+bool ws_pmd_whole_inflate (ws_pmd_whole *w, const uint8_t *msg, size_t n, uint64_t room,
+                           const uint8_t **out, size_t *out_len);
+
+/* The same for inf's next message (after ws_inflater_next_message, before
+ * any ws_inflater_inflate of it), with context takeover too (keep_window):
+ * the window, taken from zlib or kept from the last message inflated whole,
+ * goes before the message as a stored block; once the answer is taken
+ * (ws_inflater_whole_done) inf keeps the new window and zlib is given it
+ * when next used.  Only for a 32 KiB window (false
+ * otherwise: a smaller one is checked by zlib alone). */
+bool ws_inflater_whole (ws_inflater *inf, ws_pmd_whole *w, bool keep_window,
+                        const uint8_t *msg, size_t n, uint64_t room, const uint8_t **out,
+                        size_t *out_len);
+/* The answer of ws_inflater_whole is taken (nothing else used w since):
+ * inf moves on past the message.  Not called, the message is still to be
+ * inflated (with ws_inflater_inflate). */
+void ws_inflater_whole_done (ws_inflater *inf, ws_pmd_whole *w, bool keep_window);
 
 #endif

@@ -346,6 +346,7 @@ ws_report_run (const ws_report_opts *opts)
   int rc = EXIT_OK;
   ws_settings set;
   ws_settings_init (&set);     /* as wsclosed: exact by default */
+  set.limits.inflate_lazy = true; /* as wsclosed by default: inflating later */
 
   g_autoptr (GPtrArray) caps = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GPtrArray) jsonl = g_ptr_array_new_with_free_func (g_free);

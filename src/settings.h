@@ -24,6 +24,8 @@ typedef struct {
   size_t max_close_reason;        /* close payload bytes kept */
   bool check_utf8;                /* validate text messages */
   bool inflate;                   /* inflate compressed messages to measure them */
+  bool inflate_lazy;              /* keep them and inflate only for connections whose
+                                   * diagnosis can depend on them (wsframe.c) */
   bool no_redact;                 /* --no-redact: keep secrets in the records */
 } ws_limits;
 

@@ -180,6 +180,8 @@ timeline_evidence (diag *d)
       if (!st->frames)
         continue;
       ws_fmt_size (a, sizeof a, st->largest_message);
+      if (st->wire_sizes) /* compressed messages not inflated (wsframe.c) */
+        g_strlcat (a, ws_tr (" on the wire"), sizeof a);
       EV (d, st->last_frame_us,
           "last frame from the %s; it sent %" G_GUINT64_FORMAT " frames, %"
           G_GUINT64_FORMAT " messages (largest %s), %" G_GUINT64_FORMAT " pings, %"

@@ -92,7 +92,9 @@ typedef enum {
   int64_t first_ping_us;      /* ping interval: (last - first) / (pings - 1) */ \
   uint32_t resyncs;           /* found its way back after a gap */              \
   bool desynced;              /* lost the frame boundaries */                   \
-  bool inflate_capped;        /* a message hit the inflate output cap */
+  bool inflate_capped;        /* a message hit the inflate output cap */        \
+  bool wire_sizes;            /* a compressed message is counted at its wire    \
+                               * size (not inflated) */
 
 typedef struct {
   WS_FRAME_STATS_FIELDS
@@ -159,6 +161,9 @@ typedef struct {
   const ws_pmd *pmd;          /* as negotiated; read at each message */
   ws_pmd_stats *inflaters;    /* live inflaters, held against max_inflaters */
   ws_frame_stats *stats;      /* counters of this direction */
+  struct ws_frame_parser *peer; /* the other direction's parser, or NULL: with
+                               * it, compressed messages may be kept and
+                               * inflated later (limits->inflate_lazy) */
   size_t head_max;            /* first bytes of each message for message_end
                                * (at most WS_FRAME_HEAD_MAX; 0: none) */
 } ws_frame_env;
@@ -171,7 +176,7 @@ typedef enum {
   WS_FP_DESYNC        /* lost the frame boundaries after a gap */
 } ws_frame_state;
 
-typedef struct {
+typedef struct ws_frame_parser {
   ws_frame_env env;
   uint8_t side;               /* 0 client, 1 server */
   uint8_t state;              /* ws_frame_state */
@@ -212,6 +217,17 @@ typedef struct {
   uint8_t *head;              /* g_malloc'd lazily: env.head_max bytes */
   size_t head_len;
   bool head_done;             /* bytes were lost: the head stops there */
+
+  /* lazy inflation (wsframe.c, "Inflating later") */
+  struct ws_lazy *lz;         /* compressed messages kept, not yet inflated */
+  bool msg_lazy;              /* the message being read is kept */
+  bool lazy_off;              /* inflate as messages come from now on */
+  bool replaying;             /* inflating what was kept */
+  uint64_t msg_no;            /* number of the message replayed */
+
+  /* held messages (wsframe.c): inflated whole at their end */
+  struct ws_held *held;       /* bytes and pieces of the message held */
+  bool msg_held;              /* the message being read is held */
 } ws_frame_parser;
 
 /* side: 0 client, 1 server.  The parser copies env. */
@@ -243,5 +259,15 @@ void ws_frame_skip (ws_frame_parser *p, uint64_t n);
 /* The next byte fed starts a frame (mid-stream start found by the caller):
  * leaves WS_FP_DESYNC as a resync does. */
 void ws_frame_start_here (ws_frame_parser *p);
+
+/* Inflate now what p and its peer kept (in the order it came), and inflate
+ * as messages come from now on: before a violation is recorded, so that
+ * violations keep their order. */
+void ws_frame_lazy_flush (ws_frame_parser *p);
+
+/* The connection ended: exact, inflate what was kept (ws_frame_lazy_flush);
+ * otherwise drop it, the sizes of those messages staying wire sizes
+ * (stats->wire_sizes). */
+void ws_frame_lazy_settle (ws_frame_parser *p, bool exact);
 
 #endif

@@ -97,6 +97,7 @@ run_job (gpointer user)
   ws_analyzer_finish (j->a);
   j->st = *ws_analyzer_counters (j->a);
   j->st.tls_servers = NULL;     /* the analyzer's, freed with it */
+  j->st.inflaters.whole = NULL; /* the same (pmd.h) */
   ws_analyzer_free (j->a);
   ws_capture_free (j->cap);
   return NULL;
