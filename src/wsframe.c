@@ -33,31 +33,24 @@
 #include "utf8.h"
 #include "wschain.h"
 #include "wsframe.h"
+#include "wsframe-internal.h"
 
-#define UNMASK_BUF 4096
 
-/* How the size of the compressed message being read is measured. */
-enum {
-  MEASURE_WIRE = 0,  /* not inflated: the wire size stands in */
-  MEASURE_INFLATE,   /* inflating: msg_size is the inflated size so far */
-  MEASURE_FROZEN     /* hit the output cap: msg_size stays at the cap */
-};
-
-static ws_frame_stats *
-dir_of (ws_frame_parser *p)
+ws_frame_stats *
+wsf_dir_of (ws_frame_parser *p)
 {
   return p->env.stats;
 }
 
-static const ws_limits *
-lim (const ws_frame_parser *p)
+const ws_limits *
+wsf_lim (const ws_frame_parser *p)
 {
   return p->env.limits;
 }
 
 /* The sender of this direction resets its compressor after each message. */
-static bool
-no_takeover (ws_frame_parser *p)
+bool
+wsf_no_takeover (ws_frame_parser *p)
 {
   const ws_pmd *pmd = p->env.pmd;
   return p->side == 0 ? pmd->client_no_context_takeover
@@ -83,12 +76,10 @@ msg_number (const ws_frame_parser *p)
 
 /* To the owner, who keeps what it wants (conn.c: each kind once per side)
  * and formats only that.  fmt may be NULL. */
-static void violation (ws_frame_parser *p, ws_violation_kind k, int64_t ts_us,
-                       uint64_t offset, const char *fmt, ...) G_GNUC_PRINTF (5, 6);
 
-static void
-violation (ws_frame_parser *p, ws_violation_kind k, int64_t ts_us,
-           uint64_t offset, const char *fmt, ...)
+void
+wsf_violation (ws_frame_parser *p, ws_violation_kind k, int64_t ts_us,
+               uint64_t offset, const char *fmt, ...)
 {
   va_list ap;
   ws_frame_lazy_flush (p);
@@ -111,7 +102,7 @@ ws_frame_skip (ws_frame_parser *p, uint64_t n)
 static bool
 resync_plausible (ws_frame_parser *p, const uint8_t *d, size_t len)
 {
-  int want = dir_of (p)->frames > 0 ? p->masked : p->side == 0;
+  int want = wsf_dir_of (p)->frames > 0 ? p->masked : p->side == 0;
   bool rsv1 = p->env.pmd->enabled || negotiation_unknown (p);
   size_t pos = 0;
   bool first = true;
@@ -132,9 +123,6 @@ resync_plausible (ws_frame_parser *p, const uint8_t *d, size_t len)
 
 /* ---- permessage-deflate --------------------------------------------------- */
 
-static void check_text (ws_frame_parser *p, const uint8_t *d, size_t n,
-                        uint32_t mask, uint64_t msg_off, int64_t ts_us);
-static void held_release (ws_frame_parser *p);
 
 static void
 inflater_free (ws_frame_parser *p)
@@ -155,23 +143,23 @@ inflate_fail (ws_frame_parser *p)
 
 /* Called at the start of each compressed message; true if it will be
  * inflated. */
-static bool
-inflate_begin (ws_frame_parser *p)
+bool
+wsf_inflate_begin (ws_frame_parser *p)
 {
   const ws_pmd *pmd = p->env.pmd;
-  if (p->inf_failed || !lim (p)->inflate)
+  if (p->inf_failed || !wsf_lim (p)->inflate)
     {
       inflater_free (p);
       return false;
     }
   if (!p->inf)
     {
-      if (p->env.inflaters->live >= lim (p)->max_inflaters)
+      if (p->env.inflaters->live >= wsf_lim (p)->max_inflaters)
         {
           if (p->env.cb->limit)
             p->env.cb->limit (p->env.ud, p->side, WS_FRAME_LIMIT_INFLATERS);
           /* with context takeover the later messages refer to this one */
-          if (!no_takeover (p))
+          if (!wsf_no_takeover (p))
             p->inf_failed = true;
           return false;
         }
@@ -190,7 +178,7 @@ inflate_begin (ws_frame_parser *p)
           return false;
         }
     }
-  else if (!ws_inflater_next_message (p->inf, !no_takeover (p)))
+  else if (!ws_inflater_next_message (p->inf, !wsf_no_takeover (p)))
     {
       inflate_fail (p);
       return false;
@@ -200,8 +188,8 @@ inflate_begin (ws_frame_parser *p)
 }
 
 /* Does the owner want the bytes of the message being read? */
-static inline bool
-wants_bytes (const ws_frame_parser *p)
+bool
+wsf_wants_bytes (const ws_frame_parser *p)
 {
   return p->env.cb->message_chunk
          || (p->env.head_max && !p->head_done && p->head_len < p->env.head_max);
@@ -209,8 +197,8 @@ wants_bytes (const ws_frame_parser *p)
 
 /* Message bytes (unmasked; inflated when inflating) to the owner: the
  * first head_max kept for message_end, all to message_chunk. */
-static void
-deliver (ws_frame_parser *p, const uint8_t *d, size_t n)
+void
+wsf_deliver (ws_frame_parser *p, const uint8_t *d, size_t n)
 {
   if (n == 0)
     return;
@@ -231,11 +219,11 @@ static void
 deliver_masked (ws_frame_parser *p, const uint8_t *d, size_t n, uint32_t m)
 {
   uint8_t buf[UNMASK_BUF];
-  for (size_t off = 0; off < n && wants_bytes (p);)
+  for (size_t off = 0; off < n && wsf_wants_bytes (p);)
     {
       size_t k = n - off < sizeof buf ? n - off : sizeof buf;
       ws_unmask (buf, d + off, k, ws_mask_rot (m, off));
-      deliver (p, buf, k);
+      wsf_deliver (p, buf, k);
       off += k;
     }
 }
@@ -245,17 +233,17 @@ static void
 inflated_out (void *ud, const uint8_t *out, size_t n)
 {
   ws_frame_parser *p = ud;
-  check_text (p, out, n, 0, p->msg_size, p->inflate_ts);
+  wsf_check_text (p, out, n, 0, p->msg_size, p->inflate_ts);
   p->msg_size += n;
-  if (wants_bytes (p))
-    deliver (p, out, n);
+  if (wsf_wants_bytes (p))
+    wsf_deliver (p, out, n);
 }
 
 /* Inflate n bytes of the current message, measuring and checking output. */
-static void
-inflate_bytes (ws_frame_parser *p, const uint8_t *in, size_t n, int64_t ts_us)
+void
+wsf_inflate_bytes (ws_frame_parser *p, const uint8_t *in, size_t n, int64_t ts_us)
 {
-  uint64_t cap = lim (p)->max_inflate_bytes;
+  uint64_t cap = wsf_lim (p)->max_inflate_bytes;
   p->inflate_ts = ts_us;
   ws_pmd_result r = ws_inflater_inflate (p->inf, in, n, cap - p->msg_size,
                                          inflated_out, p);
@@ -264,29 +252,29 @@ inflate_bytes (ws_frame_parser *p, const uint8_t *in, size_t n, int64_t ts_us)
       p->msg_size = cap;
       p->measure = MEASURE_FROZEN;
       p->utf8_bad = true; /* the rest of the text is not seen */
-      dir_of (p)->inflate_capped = true;
+      wsf_dir_of (p)->inflate_capped = true;
       if (p->env.cb->limit)
         p->env.cb->limit (p->env.ud, p->side, WS_FRAME_LIMIT_INFLATE);
-      if (!no_takeover (p))
+      if (!wsf_no_takeover (p))
         p->inf_failed = true;
     }
   else if (r == WS_PMD_ERROR)
     {
-      violation (p, WS_VIOL_INFLATE_ERROR, ts_us, p->frame_offset,
+      wsf_violation (p, WS_VIOL_INFLATE_ERROR, ts_us, p->frame_offset,
                  "message %" G_GUINT64_FORMAT ": %s",
                  msg_number (p), ws_inflater_error (p->inf));
       inflate_fail (p);
     }
 }
 
-static bool
-measuring_inflated (ws_frame_parser *p)
+bool
+wsf_measuring_inflated (ws_frame_parser *p)
 {
   return p->msg_compressed && p->inf && p->measure != MEASURE_WIRE;
 }
 
-static bool
-inflating (ws_frame_parser *p)
+bool
+wsf_inflating (ws_frame_parser *p)
 {
   return p->msg_compressed && p->inf && p->measure == MEASURE_INFLATE;
 }
@@ -298,7 +286,7 @@ inflate_abandon_message (ws_frame_parser *p)
 {
   if (p->msg_compressed && p->inf)
     p->measure = MEASURE_WIRE;
-  if (p->env.pmd->enabled && !no_takeover (p))
+  if (p->env.pmd->enabled && !wsf_no_takeover (p))
     p->inf_failed = true;
 }
 
@@ -306,8 +294,8 @@ inflate_abandon_message (ws_frame_parser *p)
 
 /* d[0..n) is text at offset msg_off of the message, masked with mask (four
  * as for mask_rot; 0 when not masked). */
-static void
-check_text (ws_frame_parser *p, const uint8_t *d, size_t n, uint32_t mask,
+void
+wsf_check_text (ws_frame_parser *p, const uint8_t *d, size_t n, uint32_t mask,
             uint64_t msg_off, int64_t ts_us)
 {
   if (p->utf8_bad || n == 0)
@@ -317,620 +305,10 @@ check_text (ws_frame_parser *p, const uint8_t *d, size_t n, uint32_t mask,
   if (p->utf8_state == WS_UTF8_REJECT)
     {
       p->utf8_bad = true;
-      violation (p, WS_VIOL_TEXT_NOT_UTF8, ts_us, p->frame_offset,
+      wsf_violation (p, WS_VIOL_TEXT_NOT_UTF8, ts_us, p->frame_offset,
                  "message %" G_GUINT64_FORMAT ", byte %" G_GUINT64_FORMAT,
                  msg_number (p), msg_off + bad);
     }
-}
-
-/* ---- inflating later ------------------------------------------------------
- *
- * By default (limits->inflate_lazy, with a peer) a compressed message that
- * nobody needs the bytes of as it comes (no head wanted, no chunk callback)
- * is not inflated but kept: its bytes, unmasked, and a log of events (its
- * start, each piece with its time and frame offset, its end, and the sizes
- * of the plain messages between), numbered across both directions.  When the
- * connection ends, the owner says whether its diagnosis can depend on the
- * payloads (ws_frame_lazy_settle): then the log is replayed through the same
- * inflating code in its order, which gives the same sizes, violations (with
- * their time, offset and message number) and limits as inflating at once;
- * otherwise it is dropped and the sizes stay wire sizes (wire_sizes).  A
- * violation (any) replays at once and ends keeping for the connection, so
- * violations are recorded in their order; so do a lost stretch (what follows
- * is then as it is eagerly) and a budget passed (LAZY_DIR_MAX per direction,
- * LAZY_TOTAL_MAX for all), so memory stays bounded. */
-
-#define LAZY_DIR_MAX (1u << 20)
-#define LAZY_TOTAL_MAX ((size_t) 64 << 20)
-
-enum { LZ_START, LZ_BYTES, LZ_END, LZ_PLAIN };
-
-typedef struct {
-  uint64_t seq;       /* order across both directions */
-  int64_t ts_us;
-  uint64_t a;         /* START: message number; BYTES, END: frame offset;
-                       * PLAIN: size */
-  uint32_t len;       /* BYTES: bytes kept */
-  uint8_t kind;
-  uint8_t opcode;     /* START */
-} lz_ev;
-
-struct ws_lazy {
-  lz_ev *ev;
-  size_t n_ev, cap_ev;
-  uint8_t *buf;
-  size_t len, cap;
-  size_t charged;     /* bytes counted in inflaters->lazy_bytes */
-  bool any;           /* a compressed message was kept */
-  uint64_t base_largest, base_last, base_before_last; /* sizes before the log */
-};
-
-static void
-sizes_add (ws_frame_stats *ds, uint64_t size)
-{
-  ds->largest_before_last = ds->largest_message;
-  if (size > ds->largest_message)
-    ds->largest_message = size;
-  ds->last_message = size;
-}
-
-static bool
-lazy_wanted (const ws_frame_parser *p)
-{
-  return lim (p)->inflate && lim (p)->inflate_lazy && p->env.peer && !p->lazy_off
-         && !p->replaying && !p->inf_failed && !p->env.cb->message_chunk
-         && p->env.head_max == 0;
-}
-
-static void
-lazy_charge (ws_frame_parser *p)
-{
-  struct ws_lazy *z = p->lz;
-  size_t now = z->cap_ev * sizeof (lz_ev) + z->cap;
-  ws_pmd_stats *st = p->env.inflaters;
-  st->lazy_bytes = st->lazy_bytes - z->charged + now;
-  z->charged = now;
-}
-
-static void
-lazy_free (ws_frame_parser *p)
-{
-  struct ws_lazy *z = p->lz;
-  if (!z)
-    return;
-  p->env.inflaters->lazy_bytes -= z->charged;
-  g_free (z->ev);
-  g_free (z->buf);
-  g_free (z);
-  p->lz = NULL;
-}
-
-static void
-lazy_push (ws_frame_parser *p, uint8_t kind, int64_t ts_us, uint64_t a, uint8_t opcode,
-           uint32_t len)
-{
-  struct ws_lazy *z = p->lz;
-  if (!z)
-    z = p->lz = g_new0 (struct ws_lazy, 1);
-  if (z->n_ev == 0)
-    {
-      const ws_frame_stats *ds = dir_of (p);
-      z->base_largest = ds->largest_message;
-      z->base_last = ds->last_message;
-      z->base_before_last = ds->largest_before_last;
-    }
-  if (z->n_ev == z->cap_ev)
-    {
-      z->cap_ev = z->cap_ev ? z->cap_ev * 2 : 16;
-      z->ev = g_renew (lz_ev, z->ev, z->cap_ev);
-      lazy_charge (p);
-    }
-  if (kind == LZ_START)
-    z->any = true;
-  z->ev[z->n_ev++] = (lz_ev) { .seq = ++p->env.inflaters->lazy_seq, .ts_us = ts_us, .a = a,
-                               .len = len, .kind = kind, .opcode = opcode };
-}
-
-/* Payload bytes of the kept message, masked with m. */
-static void
-lazy_bytes (ws_frame_parser *p, const uint8_t *d, size_t n, uint32_t m, int64_t ts_us)
-{
-  for (size_t off = 0; off < n;)
-    {
-      /* pieces of at most 1 GiB: an event's length is 32 bits */
-      size_t k = MIN (n - off, (size_t) 1 << 30);
-      lazy_push (p, LZ_BYTES, ts_us, p->frame_offset, 0, (uint32_t) k);
-      struct ws_lazy *z = p->lz;
-      if (z->cap - z->len < k)
-        {
-          size_t cap = z->cap ? z->cap : 4096;
-          while (cap - z->len < k)
-            cap *= 2;
-          z->buf = g_realloc (z->buf, cap);
-          z->cap = cap;
-          lazy_charge (p);
-        }
-      if (m)
-        ws_unmask (z->buf + z->len, d + off, k, ws_mask_rot (m, off));
-      else
-        memcpy (z->buf + z->len, d + off, k);
-      z->len += k;
-      off += k;
-    }
-}
-
-/* The live message's state, kept aside while the log is replayed. */
-typedef struct {
-  uint8_t msg_opcode, measure;
-  bool msg_compressed, msg_inflated, msg_lazy, utf8_bad;
-  uint64_t msg_wire_size, msg_size, frame_offset;
-  uint32_t utf8_state;
-  int64_t inflate_ts;
-} live_msg;
-
-static void
-live_save (const ws_frame_parser *p, live_msg *l)
-{
-  *l = (live_msg) { .msg_opcode = p->msg_opcode, .measure = p->measure,
-                    .msg_compressed = p->msg_compressed, .msg_inflated = p->msg_inflated,
-                    .msg_lazy = p->msg_lazy, .utf8_bad = p->utf8_bad,
-                    .msg_wire_size = p->msg_wire_size, .msg_size = p->msg_size,
-                    .frame_offset = p->frame_offset, .utf8_state = p->utf8_state,
-                    .inflate_ts = p->inflate_ts };
-}
-
-static void
-live_restore (ws_frame_parser *p, const live_msg *l)
-{
-  p->msg_opcode = l->msg_opcode;
-  p->measure = l->measure;
-  p->msg_compressed = l->msg_compressed;
-  p->msg_inflated = l->msg_inflated;
-  p->msg_lazy = l->msg_lazy;
-  p->utf8_bad = l->utf8_bad;
-  p->msg_wire_size = l->msg_wire_size;
-  p->msg_size = l->msg_size;
-  p->frame_offset = l->frame_offset;
-  p->utf8_state = l->utf8_state;
-  p->inflate_ts = l->inflate_ts;
-}
-
-/* One event of the log, as message_begin, message_payload and message_end
- * do it for a message that is inflated as it comes. */
-static void
-replay_event (ws_frame_parser *p, const lz_ev *e, size_t *pos)
-{
-  ws_frame_stats *ds = dir_of (p);
-  switch (e->kind)
-    {
-    case LZ_START:
-      {
-        p->msg_no = e->a;
-        p->msg_opcode = e->opcode;
-        p->msg_wire_size = 0;
-        p->msg_size = 0;
-        p->utf8_state = WS_UTF8_ACCEPT;
-        p->msg_compressed = true;
-        bool inflated = inflate_begin (p);
-        if (!inflated && p->inf)
-          p->measure = MEASURE_WIRE;
-        p->utf8_bad = !lim (p)->check_utf8 || p->msg_opcode != WS_OP_TEXT || !inflated;
-        p->msg_inflated = inflated;
-        break;
-      }
-    case LZ_BYTES:
-      {
-        const uint8_t *d = p->lz->buf + *pos;
-        size_t n = e->len;
-        *pos += n;
-        uint64_t wire_before = p->msg_wire_size;
-        p->msg_wire_size += n;
-        p->frame_offset = e->a;
-        for (size_t off = 0; off < n && (inflating (p) || !p->utf8_bad);)
-          {
-            size_t k = MIN (n - off, (size_t) UNMASK_BUF);
-            if (inflating (p))
-              inflate_bytes (p, d + off, k, e->ts_us);
-            else
-              check_text (p, d + off, k, 0, wire_before + off, e->ts_us);
-            off += k;
-          }
-        if (!measuring_inflated (p))
-          p->msg_size = p->msg_wire_size;
-        break;
-      }
-    case LZ_END:
-      p->frame_offset = e->a;
-      if (inflating (p))
-        {
-          static const uint8_t tail[4] = { 0x00, 0x00, 0xff, 0xff };
-          inflate_bytes (p, tail, sizeof tail, e->ts_us);
-        }
-      if (!measuring_inflated (p))
-        {
-          p->msg_size = p->msg_wire_size;
-          ds->wire_sizes = true;
-        }
-      if (!p->utf8_bad && p->utf8_state != WS_UTF8_ACCEPT)
-        violation (p, WS_VIOL_TEXT_NOT_UTF8, e->ts_us, p->frame_offset,
-                   "message %" G_GUINT64_FORMAT ", byte %" G_GUINT64_FORMAT
-                   " (ends inside a character)", p->msg_no, p->msg_size);
-      sizes_add (ds, p->msg_size);
-      p->msg_compressed = false;
-      break;
-    case LZ_PLAIN:
-      sizes_add (ds, e->a);
-      break;
-    }
-}
-
-static bool
-lazy_pending (const ws_frame_parser *p)
-{
-  return p && p->lz && p->lz->n_ev > 0;
-}
-
-/* The kept message that starts at event i (LZ_START, its bytes at *pos)
- * inflated whole (pmd.h, ws_pmd_whole) when it can be: complete, from a
- * sender without context takeover, a 32 KiB window.  Only an answer with
- * nothing to report is taken (valid stream, within the cap, text valid
- * UTF-8): then the message's events are done here and their number is
- * returned.  Otherwise the START is done as replay_event does it (1) and
- * the rest is replayed event by event in the order of both directions, so
- * that what is reported comes with the time and order it has eagerly. */
-static size_t
-replay_whole (ws_frame_parser *p, size_t i, size_t *pos)
-{
-  const struct ws_lazy *z = p->lz;
-  replay_event (p, &z->ev[i], pos);
-  if (!inflating (p) || ws_inflater_window_bits (p->inf) != 15)
-    return 1;
-  size_t j = i + 1, n = 0;
-  while (j < z->n_ev && z->ev[j].kind == LZ_BYTES)
-    n += z->ev[j++].len;
-  if (j == z->n_ev || z->ev[j].kind != LZ_END)
-    return 1; /* still being read */
-  const uint8_t *out;
-  size_t out_len;
-  if (!ws_inflater_whole (p->inf, ws_pmd_whole_of (p->env.inflaters), !no_takeover (p),
-                          z->buf + *pos, n, lim (p)->max_inflate_bytes, &out, &out_len))
-    return 1;
-  if (!p->utf8_bad)
-    {
-      size_t bad;
-      if (ws_utf8_check_masked (WS_UTF8_ACCEPT, out, out_len, 0, &bad) != WS_UTF8_ACCEPT)
-        return 1;
-    }
-  ws_inflater_whole_done (p->inf, ws_pmd_whole_of (p->env.inflaters), !no_takeover (p));
-  if (wants_bytes (p))
-    deliver (p, out, out_len);
-  *pos += n;
-  p->msg_wire_size = n;
-  p->msg_size = out_len;
-  p->frame_offset = z->ev[j].a;
-  sizes_add (dir_of (p), out_len);
-  p->msg_compressed = false;
-  p->env.inflaters->whole_messages++;
-  return j - i + 1;
-}
-
-/* Replay what p and its peer kept, merged by sequence number. */
-static void
-lazy_flush_pair (ws_frame_parser *p, bool off)
-{
-  ws_frame_parser *q = p->env.peer;
-  if (p->replaying || (q && q->replaying))
-    return;
-  held_release (p);
-  if (off)
-    {
-      p->lazy_off = true;
-      if (q)
-        q->lazy_off = true;
-    }
-  if (!lazy_pending (p) && !lazy_pending (q))
-    return;
-  ws_frame_parser *side[2] = { p, q };
-  live_msg live[2];
-  size_t next[2] = { 0, 0 }, pos[2] = { 0, 0 };
-  bool open[2] = { false, false };
-  for (int i = 0; i < 2; i++)
-    if (lazy_pending (side[i]))
-      {
-        ws_frame_parser *x = side[i];
-        ws_frame_stats *ds = dir_of (x);
-        x->replaying = true;
-        live_save (x, &live[i]);
-        ds->largest_message = x->lz->base_largest;
-        ds->last_message = x->lz->base_last;
-        ds->largest_before_last = x->lz->base_before_last;
-      }
-    else
-      side[i] = NULL;
-  for (;;)
-    {
-      int pick = -1;
-      for (int i = 0; i < 2; i++)
-        if (side[i] && next[i] < side[i]->lz->n_ev
-            && (pick < 0 || side[i]->lz->ev[next[i]].seq < side[pick]->lz->ev[next[pick]].seq))
-          pick = i;
-      if (pick < 0)
-        break;
-      const lz_ev *e = &side[pick]->lz->ev[next[pick]];
-      if (e->kind == LZ_START)
-        {
-          size_t k = replay_whole (side[pick], next[pick], &pos[pick]);
-          next[pick] += k;
-          open[pick] = k == 1;
-          continue;
-        }
-      next[pick]++;
-      if (e->kind == LZ_END)
-        open[pick] = false;
-      replay_event (side[pick], e, &pos[pick]);
-    }
-  for (int i = 0; i < 2; i++)
-    {
-      ws_frame_parser *x = side[i];
-      if (!x)
-        continue;
-      if (open[i] && live[i].msg_lazy)
-        {
-          /* the message being read was kept: it goes on inflating */
-          x->msg_lazy = false;
-          x->frame_offset = live[i].frame_offset;
-          dir_of (x)->open_message = x->msg_size;
-        }
-      else
-        live_restore (x, &live[i]);
-      x->lz->n_ev = 0;
-      x->lz->len = 0;
-      x->replaying = false;
-    }
-  for (int i = 0; i < 2; i++)
-    if (side[i])
-      lazy_free (side[i]);
-}
-
-static void
-lazy_check_budget (ws_frame_parser *p)
-{
-  if (p->lz && (p->lz->charged > LAZY_DIR_MAX || p->env.inflaters->lazy_bytes > LAZY_TOTAL_MAX))
-    lazy_flush_pair (p, true);
-}
-
-void
-ws_frame_lazy_flush (ws_frame_parser *p)
-{
-  lazy_flush_pair (p, true);
-}
-
-void
-ws_frame_lazy_settle (ws_frame_parser *p, bool exact)
-{
-  if (exact)
-    {
-      lazy_flush_pair (p, true);
-      return;
-    }
-  ws_frame_parser *side[2] = { p, p->env.peer };
-  held_release (p);
-  for (int i = 0; i < 2; i++)
-    if (side[i] && side[i]->lz)
-      {
-        if (side[i]->lz->any)
-          dir_of (side[i])->wire_sizes = true;
-        lazy_free (side[i]);
-        side[i]->lazy_off = true;
-      }
-}
-
-/* Payload bytes d[0..n) of the message being inflated as it comes, masked
- * with m (0: not masked), wire_before bytes into the message. */
-static void
-inflate_piece (ws_frame_parser *p, const uint8_t *d, size_t n, uint32_t m,
-               uint64_t wire_before, int64_t ts_us)
-{
-  uint8_t buf[UNMASK_BUF];
-  size_t off = 0;
-  while (off < n && (inflating (p) || !p->utf8_bad))
-    {
-      size_t k = n - off < sizeof buf ? n - off : sizeof buf;
-      const uint8_t *src = d + off;
-      if (m)
-        {
-          ws_unmask (buf, src, k, ws_mask_rot (m, off));
-          src = buf;
-        }
-      if (inflating (p))
-        inflate_bytes (p, src, k, ts_us);
-      else
-        check_text (p, src, k, 0, wire_before + off, ts_us);
-      off += k;
-    }
-}
-
-/* ---- held messages: inflated whole at their end ----------------------------
- *
- * A compressed message that is inflated as it comes (its head is wanted,
- * --inflate, or inflating later is off for the connection), from a sender
- * without context takeover and with a 32 KiB window, is held: its bytes,
- * unmasked, and its pieces (length, time, frame offset) until it ends.  Then
- * it is inflated whole (pmd.h, ws_pmd_whole: libdeflate), and when that
- * answer has nothing to report (valid stream, within the cap, text valid
- * UTF-8) it is the answer.  Otherwise, and whenever something must be
- * reported before the message ends (a violation of either side, a lost
- * stretch, the connection's end: where ws_frame_lazy_flush runs), or the
- * message passes HOLD_MAX, the pieces are inflated with zlib in their order
- * with their time and offset, as they would have been as they came, and the
- * rest of the message is inflated as it comes.  A held message and
- * messages kept for later (above) are never open on the two sides at once,
- * so what either reports keeps its order. */
-
-#define HOLD_MAX ((size_t) 1 << 20)
-#define HOLD_KEEP ((size_t) 16 << 10) /* buffer kept between messages */
-
-typedef struct {
-  uint32_t len;
-  int64_t ts_us;
-  uint64_t frame_offset;
-  uint64_t seq;       /* order across both directions */
-} held_piece;
-
-struct ws_held {
-  uint8_t *buf;
-  size_t len, cap;
-  held_piece *pc;
-  size_t n_pc, cap_pc;
-};
-
-/* Should the message just begun (inflating) be held? */
-static bool
-hold_wanted (ws_frame_parser *p)
-{
-  return !p->replaying && !p->env.cb->message_chunk
-         && ws_inflater_window_bits (p->inf) == 15
-         && !lazy_pending (p->env.peer) && ws_pmd_whole_of (p->env.inflaters);
-}
-
-static void
-held_reset (ws_frame_parser *p)
-{
-  struct ws_held *h = p->held;
-  p->msg_held = false;
-  if (!h)
-    return;
-  h->len = 0;
-  h->n_pc = 0;
-  if (h->cap > HOLD_KEEP)
-    {
-      g_free (h->buf);
-      h->buf = NULL;
-      h->cap = 0;
-    }
-}
-
-static void
-held_free (ws_frame_parser *p)
-{
-  if (!p->held)
-    return;
-  g_free (p->held->buf);
-  g_free (p->held->pc);
-  g_free (p->held);
-  p->held = NULL;
-  p->msg_held = false;
-}
-
-/* Inflate what p and its peer hold with zlib, piece by piece in the order
- * they came (a violation of one side keeps its place among the other's), as
- * they would have been as they came; the rest of those messages is
- * inflated as it comes. */
-static void
-held_release (ws_frame_parser *p)
-{
-  if (!p)
-    return;
-  ws_frame_parser *side[2] = { p, p->env.peer };
-  bool on[2] = { false, false };
-  uint64_t frame_offset[2] = { 0, 0 }, wire[2] = { 0, 0 };
-  size_t next[2] = { 0, 0 }, pos[2] = { 0, 0 };
-  for (int i = 0; i < 2; i++)
-    if (side[i] && side[i]->msg_held)
-      {
-        on[i] = true;
-        side[i]->msg_held = false; /* a flush from a violation below finds nothing held */
-        frame_offset[i] = side[i]->frame_offset;
-      }
-  for (;;)
-    {
-      int k = -1;
-      for (int i = 0; i < 2; i++)
-        if (on[i] && next[i] < side[i]->held->n_pc
-            && (k < 0 || side[i]->held->pc[next[i]].seq < side[k]->held->pc[next[k]].seq))
-          k = i;
-      if (k < 0)
-        break;
-      ws_frame_parser *x = side[k];
-      const held_piece *pc = &x->held->pc[next[k]++];
-      x->frame_offset = pc->frame_offset;
-      if (inflating (x) || !x->utf8_bad)
-        inflate_piece (x, x->held->buf + pos[k], pc->len, 0, wire[k], pc->ts_us);
-      pos[k] += pc->len;
-      wire[k] += pc->len;
-    }
-  for (int i = 0; i < 2; i++)
-    if (on[i])
-      {
-        ws_frame_parser *x = side[i];
-        x->frame_offset = frame_offset[i];
-        held_reset (x);
-        if (!measuring_inflated (x))
-          x->msg_size = x->msg_wire_size;
-        dir_of (x)->open_message = x->msg_size;
-      }
-}
-
-static void
-held_bytes (ws_frame_parser *p, const uint8_t *d, size_t n, uint32_t m, int64_t ts_us)
-{
-  struct ws_held *h = p->held;
-  if (h->len + n > HOLD_MAX || n > UINT32_MAX)
-    {
-      held_release (p);
-      inflate_piece (p, d, n, m, p->msg_wire_size - n, ts_us);
-      return;
-    }
-  if (h->cap - h->len < n)
-    {
-      size_t cap = h->cap ? h->cap : 4096;
-      while (cap - h->len < n)
-        cap *= 2;
-      h->buf = g_realloc (h->buf, cap);
-      h->cap = cap;
-    }
-  if (m)
-    ws_unmask (h->buf + h->len, d, n, m);
-  else
-    memcpy (h->buf + h->len, d, n);
-  h->len += n;
-  if (h->n_pc == h->cap_pc)
-    {
-      h->cap_pc = h->cap_pc ? h->cap_pc * 2 : 8;
-      h->pc = g_renew (held_piece, h->pc, h->cap_pc);
-    }
-  h->pc[h->n_pc++] = (held_piece) { .len = (uint32_t) n, .ts_us = ts_us,
-                                    .frame_offset = p->frame_offset,
-                                    .seq = ++p->env.inflaters->lazy_seq };
-}
-
-/* The held message ended: true if inflating it whole answered (its size
- * and head are set, the tail is not to be fed); false after inflating it
- * with zlib as it came (the tail is still to be fed). */
-static bool
-held_end (ws_frame_parser *p)
-{
-  struct ws_held *h = p->held;
-  const uint8_t *out;
-  size_t out_len;
-  uint64_t room = lim (p)->max_inflate_bytes;
-  if (!ws_inflater_whole (p->inf, ws_pmd_whole_of (p->env.inflaters), !no_takeover (p),
-                          h->buf, h->len, room, &out, &out_len)
-      || (!p->utf8_bad
-          && ws_utf8_check_masked (WS_UTF8_ACCEPT, out, out_len, 0, &(size_t) { 0 })
-             != WS_UTF8_ACCEPT))
-    {
-      held_release (p);
-      dir_of (p)->open_message = 0; /* message_end's, not an open one */
-      return false;
-    }
-  ws_inflater_whole_done (p->inf, ws_pmd_whole_of (p->env.inflaters), !no_takeover (p));
-  p->msg_size = out_len;
-  if (wants_bytes (p))
-    deliver (p, out, out_len);
-  held_reset (p);
-  p->env.inflaters->whole_messages++;
-  return true;
 }
 
 static void
@@ -939,10 +317,10 @@ message_begin (ws_frame_parser *p, int64_t ts_us)
   const ws_pmd *pmd = p->env.pmd;
   if (p->in_message && p->msg_opcode != 0)
     {
-      violation (p, WS_VIOL_NEW_MESSAGE_IN_FRAGMENTED, ts_us, p->frame_offset,
+      wsf_violation (p, WS_VIOL_NEW_MESSAGE_IN_FRAGMENTED, ts_us, p->frame_offset,
                  "opcode %u while message %" G_GUINT64_FORMAT " is open",
-                 p->opcode, dir_of (p)->messages + 1);
-      if (inflating (p))
+                 p->opcode, wsf_dir_of (p)->messages + 1);
+      if (wsf_inflating (p))
         inflate_abandon_message (p);
     }
   p->in_message = true;
@@ -951,26 +329,26 @@ message_begin (ws_frame_parser *p, int64_t ts_us)
   p->msg_size = 0;
   p->utf8_state = WS_UTF8_ACCEPT;
   p->msg_compressed = (p->rsv & WS_RSV1) && (pmd->enabled || negotiation_unknown (p));
-  bool lazy = p->msg_compressed && pmd->enabled && lazy_wanted (p);
+  bool lazy = p->msg_compressed && pmd->enabled && wsf_lazy_wanted (p);
   if (lazy && p->env.peer && p->env.peer->msg_held)
     {
-      held_release (p->env.peer); /* never a held message beside kept ones */
-      lazy = lazy_wanted (p);
+      wsf_held_release (p->env.peer); /* never a held message beside kept ones */
+      lazy = wsf_lazy_wanted (p);
     }
-  bool inflated = !lazy && p->msg_compressed && pmd->enabled && inflate_begin (p);
+  bool inflated = !lazy && p->msg_compressed && pmd->enabled && wsf_inflate_begin (p);
   if (p->msg_compressed && !inflated && p->inf)
     p->measure = MEASURE_WIRE;
   /* WS_RSV1 without deflate: the payload is probably compressed anyway, so a
    * UTF-8 complaint would be noise on top of the RSV violation. */
-  p->utf8_bad = !lim (p)->check_utf8 || p->msg_opcode != WS_OP_TEXT
+  p->utf8_bad = !wsf_lim (p)->check_utf8 || p->msg_opcode != WS_OP_TEXT
                 || (p->rsv & WS_RSV1 && !inflated);
   p->msg_inflated = inflated;
   p->msg_lazy = lazy;
   p->head_len = 0;
   p->head_done = false;
   if (lazy)
-    lazy_push (p, LZ_START, ts_us, dir_of (p)->messages + 1, p->msg_opcode, 0);
-  else if (inflated && hold_wanted (p))
+    wsf_lazy_push (p, LZ_START, ts_us, wsf_dir_of (p)->messages + 1, p->msg_opcode, 0);
+  else if (inflated && wsf_hold_wanted (p))
     {
       if (!p->held)
         p->held = g_new0 (struct ws_held, 1);
@@ -983,26 +361,26 @@ message_begin (ws_frame_parser *p, int64_t ts_us)
 static void
 message_end (ws_frame_parser *p, int64_t ts_us)
 {
-  ws_frame_stats *ds = dir_of (p);
+  ws_frame_stats *ds = wsf_dir_of (p);
   p->in_message = false;
   ds->open_message = 0;
   if (p->msg_opcode == 0)
     return; /* began before we were in step: size unknown, not counted */
 
-  bool whole = p->msg_held && held_end (p);
+  bool whole = p->msg_held && wsf_held_end (p);
   if (p->msg_lazy)
-    lazy_push (p, LZ_END, ts_us, p->frame_offset, 0, 0);
-  else if (inflating (p) && !whole)
+    wsf_lazy_push (p, LZ_END, ts_us, p->frame_offset, 0, 0);
+  else if (wsf_inflating (p) && !whole)
     {
       static const uint8_t tail[4] = { 0x00, 0x00, 0xff, 0xff };
-      inflate_bytes (p, tail, sizeof tail, ts_us);
+      wsf_inflate_bytes (p, tail, sizeof tail, ts_us);
     }
-  if (!measuring_inflated (p))
+  if (!wsf_measuring_inflated (p))
     p->msg_size = p->msg_wire_size;
-  if (p->msg_compressed && !p->msg_lazy && !measuring_inflated (p))
+  if (p->msg_compressed && !p->msg_lazy && !wsf_measuring_inflated (p))
     ds->wire_sizes = true;
   if (!p->utf8_bad && p->utf8_state != WS_UTF8_ACCEPT)
-    violation (p, WS_VIOL_TEXT_NOT_UTF8, ts_us, p->frame_offset,
+    wsf_violation (p, WS_VIOL_TEXT_NOT_UTF8, ts_us, p->frame_offset,
                "message %" G_GUINT64_FORMAT ", byte %" G_GUINT64_FORMAT " (ends inside a character)",
                ds->messages + 1, p->msg_size);
 
@@ -1014,8 +392,8 @@ message_end (ws_frame_parser *p, int64_t ts_us)
   if (p->msg_compressed)
     ds->compressed_messages++;
   if (p->lz && p->lz->n_ev && !p->msg_lazy)
-    lazy_push (p, LZ_PLAIN, ts_us, p->msg_size, 0, 0);
-  sizes_add (ds, p->msg_size);
+    wsf_lazy_push (p, LZ_PLAIN, ts_us, p->msg_size, 0, 0);
+  wsf_sizes_add (ds, p->msg_size);
   if (p->env.cb->message_end)
     {
       ws_frame_message m = {
@@ -1028,7 +406,7 @@ message_end (ws_frame_parser *p, int64_t ts_us)
       p->env.cb->message_end (p->env.ud, &m);
     }
   p->msg_lazy = false;
-  lazy_check_budget (p);
+  wsf_lazy_check_budget (p);
 }
 
 /* Payload bytes of a data frame that belongs to the open message.  Text is
@@ -1046,19 +424,19 @@ message_payload (ws_frame_parser *p, const uint8_t *d, size_t n, int64_t ts_us)
       m = ws_mask_rot (m, p->payload_pos);
     }
   if (p->msg_lazy)
-    lazy_bytes (p, d, n, m, ts_us);
+    wsf_lazy_bytes (p, d, n, m, ts_us);
   else if (p->msg_held)
-    held_bytes (p, d, n, m, ts_us);
-  else if (inflating (p))
-    inflate_piece (p, d, n, m, wire_before, ts_us);
+    wsf_held_bytes (p, d, n, m, ts_us);
+  else if (wsf_inflating (p))
+    wsf_inflate_piece (p, d, n, m, wire_before, ts_us);
   else
-    check_text (p, d, n, m, wire_before, ts_us);
-  if (!p->msg_inflated && wants_bytes (p))
+    wsf_check_text (p, d, n, m, wire_before, ts_us);
+  if (!p->msg_inflated && wsf_wants_bytes (p))
     deliver_masked (p, d, n, m);
-  lazy_check_budget (p);
-  if (!measuring_inflated (p))
+  wsf_lazy_check_budget (p);
+  if (!wsf_measuring_inflated (p))
     p->msg_size = p->msg_wire_size;
-  dir_of (p)->open_message = p->msg_size;
+  wsf_dir_of (p)->open_message = p->msg_size;
 }
 
 /* ---- frames --------------------------------------------------------------- */
@@ -1066,7 +444,7 @@ message_payload (ws_frame_parser *p, const uint8_t *d, size_t n, int64_t ts_us)
 static size_t
 close_cap (const ws_frame_parser *p)
 {
-  size_t r = lim (p)->max_close_reason;
+  size_t r = wsf_lim (p)->max_close_reason;
   return r > WS_CONTROL_MAX ? r : WS_CONTROL_MAX;
 }
 
@@ -1090,7 +468,7 @@ close_payload (ws_frame_parser *p, const uint8_t *d, size_t n)
 static void
 close_frame (ws_frame_parser *p, int64_t ts_us)
 {
-  dir_of (p)->closes++;
+  wsf_dir_of (p)->closes++;
   bool first = !p->sent_close;
   p->sent_close = true;
   if (!first)
@@ -1099,7 +477,7 @@ close_frame (ws_frame_parser *p, int64_t ts_us)
   cl.payload_len = p->payload_len > SIZE_MAX ? SIZE_MAX : (size_t) p->payload_len;
   if (p->payload_len == 1)
     {
-      violation (p, WS_VIOL_CLOSE_ONE_BYTE, ts_us, p->frame_offset, "body 0x%02x",
+      wsf_violation (p, WS_VIOL_CLOSE_ONE_BYTE, ts_us, p->frame_offset, "body 0x%02x",
                  p->ctl_len ? p->ctl[0] : 0);
       p->env.cb->close (p->env.ud, p->side, &cl);
       return;
@@ -1111,7 +489,7 @@ close_frame (ws_frame_parser *p, int64_t ts_us)
     }
   cl.code = ws_be16 (p->ctl);
   if (!ws_close_code_valid_on_wire (cl.code))
-    violation (p, WS_VIOL_CLOSE_CODE_INVALID, ts_us, p->frame_offset, "code %d", cl.code);
+    wsf_violation (p, WS_VIOL_CLOSE_CODE_INVALID, ts_us, p->frame_offset, "code %d", cl.code);
 
   const uint8_t *r = p->ctl + 2;
   size_t rlen = p->ctl_len - 2;
@@ -1119,10 +497,10 @@ close_frame (ws_frame_parser *p, int64_t ts_us)
   size_t bad;
   uint32_t st = ws_utf8_check_masked (WS_UTF8_ACCEPT, r, rlen, 0, &bad);
   if (st == WS_UTF8_REJECT)
-    violation (p, WS_VIOL_CLOSE_REASON_NOT_UTF8, ts_us, p->frame_offset,
+    wsf_violation (p, WS_VIOL_CLOSE_REASON_NOT_UTF8, ts_us, p->frame_offset,
                "code %d, reason byte %zu", cl.code, bad);
   else if (st != WS_UTF8_ACCEPT && !cl.reason_truncated)
-    violation (p, WS_VIOL_CLOSE_REASON_NOT_UTF8, ts_us, p->frame_offset,
+    wsf_violation (p, WS_VIOL_CLOSE_REASON_NOT_UTF8, ts_us, p->frame_offset,
                "code %d, reason ends inside a character", cl.code);
   else if (st != WS_UTF8_ACCEPT)
     {
@@ -1161,7 +539,7 @@ header_decode (ws_frame_parser *p, int64_t ts_us)
       p->payload_len = ws_be16 (h + 2);
       at = 4;
       if (p->payload_len < 126)
-        violation (p, WS_VIOL_LENGTH_NOT_MINIMAL, ts_us, off,
+        wsf_violation (p, WS_VIOL_LENGTH_NOT_MINIMAL, ts_us, off,
                    "16-bit length %" G_GUINT64_FORMAT, p->payload_len);
     }
   else if (l7 == 127)
@@ -1169,10 +547,10 @@ header_decode (ws_frame_parser *p, int64_t ts_us)
       p->payload_len = ws_be64 (h + 2);
       at = 10;
       if (p->payload_len >> 63)
-        violation (p, WS_VIOL_LENGTH_MSB_SET, ts_us, off,
+        wsf_violation (p, WS_VIOL_LENGTH_MSB_SET, ts_us, off,
                    "64-bit length 0x%016" G_GINT64_MODIFIER "x", p->payload_len);
       else if (p->payload_len <= 0xffff)
-        violation (p, WS_VIOL_LENGTH_NOT_MINIMAL, ts_us, off,
+        wsf_violation (p, WS_VIOL_LENGTH_NOT_MINIMAL, ts_us, off,
                    "64-bit length %" G_GUINT64_FORMAT, p->payload_len);
     }
   else
@@ -1184,7 +562,7 @@ header_decode (ws_frame_parser *p, int64_t ts_us)
 static void
 frame_begin (ws_frame_parser *p, int64_t ts_us)
 {
-  ws_frame_stats *ds = dir_of (p);
+  ws_frame_stats *ds = wsf_dir_of (p);
   const uint8_t *h = p->hdr;
   uint64_t off = p->frame_offset;
 
@@ -1198,39 +576,39 @@ frame_begin (ws_frame_parser *p, int64_t ts_us)
     p->env.cb->frame (p->env.ud, p->side, h[0] & 0x0f, h[0] >> 7, p->payload_len, ts_us);
 
   if (p->side == 0 && !p->masked)
-    violation (p, WS_VIOL_UNMASKED_CLIENT_FRAME, ts_us, off, "opcode %u", p->opcode);
+    wsf_violation (p, WS_VIOL_UNMASKED_CLIENT_FRAME, ts_us, off, "opcode %u", p->opcode);
   else if (p->side == 1 && p->masked)
-    violation (p, WS_VIOL_MASKED_SERVER_FRAME, ts_us, off, "opcode %u", p->opcode);
+    wsf_violation (p, WS_VIOL_MASKED_SERVER_FRAME, ts_us, off, "opcode %u", p->opcode);
 
   unsigned op = p->opcode;
   if (!ws_op_is_known (op))
     {
-      violation (p, WS_VIOL_UNKNOWN_OPCODE, ts_us, off, "opcode %u", op);
+      wsf_violation (p, WS_VIOL_UNKNOWN_OPCODE, ts_us, off, "opcode %u", op);
       return;
     }
   if (p->sent_close && ws_op_is_data (op))
-    violation (p, WS_VIOL_DATA_AFTER_CLOSE, ts_us, off, "opcode %u after close", op);
+    wsf_violation (p, WS_VIOL_DATA_AFTER_CLOSE, ts_us, off, "opcode %u after close", op);
 
   if (p->rsv & (WS_RSV2 | WS_RSV3))
-    violation (p, WS_VIOL_RSV_NOT_NEGOTIATED, ts_us, off, "RSV bits 0x%x", p->rsv);
+    wsf_violation (p, WS_VIOL_RSV_NOT_NEGOTIATED, ts_us, off, "RSV bits 0x%x", p->rsv);
   if (p->rsv & WS_RSV1)
     {
       if (!p->env.pmd->enabled && !negotiation_unknown (p))
-        violation (p, WS_VIOL_RSV_NOT_NEGOTIATED, ts_us, off,
+        wsf_violation (p, WS_VIOL_RSV_NOT_NEGOTIATED, ts_us, off,
                    "WS_RSV1 without permessage-deflate, opcode %u", op);
       else if (op >= WS_OP_CLOSE)
-        violation (p, WS_VIOL_RSV1_ON_CONTROL, ts_us, off, "opcode %u", op);
+        wsf_violation (p, WS_VIOL_RSV1_ON_CONTROL, ts_us, off, "opcode %u", op);
       else if (op == WS_OP_CONT)
-        violation (p, WS_VIOL_RSV1_ON_CONTINUATION, ts_us, off, NULL);
+        wsf_violation (p, WS_VIOL_RSV1_ON_CONTINUATION, ts_us, off, NULL);
     }
 
   if (op >= WS_OP_CLOSE)
     {
       if (p->payload_len > WS_CONTROL_MAX)
-        violation (p, WS_VIOL_CONTROL_TOO_LONG, ts_us, off,
+        wsf_violation (p, WS_VIOL_CONTROL_TOO_LONG, ts_us, off,
                    "opcode %u, %" G_GUINT64_FORMAT " bytes", op, p->payload_len);
       if (!p->fin)
-        violation (p, WS_VIOL_CONTROL_FRAGMENTED, ts_us, off, "opcode %u", op);
+        wsf_violation (p, WS_VIOL_CONTROL_FRAGMENTED, ts_us, off, "opcode %u", op);
       if (p->payload_len > ds->largest_control)
         ds->largest_control = p->payload_len;
       if (op == WS_OP_PING)
@@ -1251,7 +629,7 @@ frame_begin (ws_frame_parser *p, int64_t ts_us)
   if (op == WS_OP_CONT)
     {
       if (!p->in_message)
-        violation (p, WS_VIOL_CONTINUATION_WITHOUT_START, ts_us, off, NULL);
+        wsf_violation (p, WS_VIOL_CONTINUATION_WITHOUT_START, ts_us, off, NULL);
     }
   else
     message_begin (p, ts_us);
@@ -1274,7 +652,7 @@ frame_end (ws_frame_parser *p, int64_t ts_us)
 static void
 frame_payload (ws_frame_parser *p, const uint8_t *d, size_t n, int64_t ts_us)
 {
-  ws_frame_stats *ds = dir_of (p);
+  ws_frame_stats *ds = wsf_dir_of (p);
   ds->payload_bytes += n;
   ds->frame_bytes += n;
   ds->last_frame_us = ts_us;
@@ -1311,8 +689,8 @@ ws_frame_parser_clear (ws_frame_parser *p)
   g_free (p->head);
   p->head = NULL;
   p->head_len = 0;
-  lazy_free (p);
-  held_free (p);
+  wsf_lazy_free (p);
+  wsf_held_free (p);
   inflater_free (p);
 }
 
@@ -1326,17 +704,17 @@ ws_frame_parser_set_midstream (ws_frame_parser *p, bool midstream, bool neg_unkn
 static void
 desync (ws_frame_parser *p)
 {
-  lazy_flush_pair (p, false);
-  if (p->in_message && inflating (p))
+  wsf_lazy_flush_pair (p, false);
+  if (p->in_message && wsf_inflating (p))
     inflate_abandon_message (p);
-  else if (p->env.pmd->enabled && !no_takeover (p))
+  else if (p->env.pmd->enabled && !wsf_no_takeover (p))
     p->inf_failed = true; /* a lost compressed message breaks the context */
   p->state = WS_FP_DESYNC;
   p->in_message = false;
   p->hdr_len = 0;
   p->hdr_need = 2;
-  dir_of (p)->desynced = true;
-  dir_of (p)->open_message = 0;
+  wsf_dir_of (p)->desynced = true;
+  wsf_dir_of (p)->open_message = 0;
 }
 
 /* Back in step at a plausible header.  A message may be open whose start we
@@ -1345,7 +723,7 @@ desync (ws_frame_parser *p)
 static void
 resync (ws_frame_parser *p)
 {
-  ws_frame_stats *ds = dir_of (p);
+  ws_frame_stats *ds = wsf_dir_of (p);
   if (ds->desynced)
     ds->resyncs++;
   ds->desynced = false;
@@ -1431,7 +809,7 @@ ws_frame_gap (ws_frame_parser *p, uint64_t n, int64_t ts_us)
   p->offset += n;
   if (p->state == WS_FP_DESYNC || n == 0)
     return;
-  lazy_flush_pair (p, false); /* what needs the bytes stops here, as it does eagerly */
+  wsf_lazy_flush_pair (p, false); /* what needs the bytes stops here, as it does eagerly */
   if (p->state != WS_FP_PAYLOAD || p->payload_len - p->payload_pos < n)
     {
       desync (p);
@@ -1439,7 +817,7 @@ ws_frame_gap (ws_frame_parser *p, uint64_t n, int64_t ts_us)
     }
   /* The lost bytes are inside this payload: the next header is still where
    * the length says.  What needed the bytes themselves stops. */
-  ws_frame_stats *ds = dir_of (p);
+  ws_frame_stats *ds = wsf_dir_of (p);
   ds->payload_bytes += n;
   ds->frame_bytes += n;
   if (ws_op_is_data (p->opcode) && p->in_message)
@@ -1447,9 +825,9 @@ ws_frame_gap (ws_frame_parser *p, uint64_t n, int64_t ts_us)
       p->msg_wire_size += n;
       p->utf8_bad = true;
       p->head_done = true; /* the first bytes stop at the hole */
-      if (inflating (p))
+      if (wsf_inflating (p))
         inflate_abandon_message (p);
-      if (!measuring_inflated (p))
+      if (!wsf_measuring_inflated (p))
         p->msg_size = p->msg_wire_size;
       ds->open_message = p->msg_size;
     }

@@ -2579,6 +2579,9 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  /* the whole-message path (libdeflate) is opt-in at run time: tested here
+   * as the default's zlib path is by every script test */
+  g_setenv ("WSCLOSED_INFLATER", "libdeflate", TRUE);
   setup_limits ();
   g_test_add_func ("/ws_frame/utf8/table", test_utf8_table);
   g_test_add_func ("/ws_frame/utf8/random-vs-glib", test_utf8_random);
