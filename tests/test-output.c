@@ -545,7 +545,7 @@ test_json_stats_widest (void)
       d->last_ping_us = d->last_pong_us = G_MININT64;
       c->fin[s] = c->rst[s] = true;
       c->fin_us[s] = c->rst_us[s] = G_MININT64;
-      d->desynced = d->inflate_capped = true;
+      d->desynced = d->inflate_capped = d->wire_sizes = true;
     }
   j = json_of (c);
   g_autofree char *want = g_strdup_printf (
@@ -555,7 +555,7 @@ test_json_stats_widest (void)
     "\"largest_message\":%s,\"last_message\":%s,\"largest_control\":%s,"
     "\"open_message\":%s,\"first_frame_ts\":%s,\"last_frame_ts\":%s,\"last_data_ts\":%s,"
     "\"last_ping_ts\":%s,\"last_pong_ts\":%s,\"fin_ts\":%s,\"rst_ts\":%s,"
-    "\"gaps\":4294967295,\"gap_bytes\":%s,\"resyncs\":4294967295,\"desynced\":true,\"inflate_capped\":true}",
+    "\"gaps\":4294967295,\"gap_bytes\":%s,\"resyncs\":4294967295,\"desynced\":true,\"inflate_capped\":true,\"wire_sizes\":true}",
     max, max, max, max, max, max, max, max, max, max, max, max, max, max, max,
     min_ts, min_ts, min_ts, min_ts, min_ts, min_ts, min_ts, max);
   g_autofree char *both = g_strdup_printf ("\"stats\":{\"client\":%s,\"server\":%s}", want, want);
