@@ -169,7 +169,7 @@ replay_event (ws_frame_parser *p, const lz_ev *e, size_t *pos)
     {
     case LZ_START:
       {
-        p->msg_no = e->a;
+        p->lz->msg_no = e->a;
         p->msg_opcode = e->opcode;
         p->msg_wire_size = 0;
         p->msg_size = 0;
@@ -218,7 +218,7 @@ replay_event (ws_frame_parser *p, const lz_ev *e, size_t *pos)
       if (!p->utf8_bad && p->utf8_state != WS_UTF8_ACCEPT)
         wsf_violation (p, WS_VIOL_TEXT_NOT_UTF8, e->ts_us, p->frame_offset,
                    "message %" G_GUINT64_FORMAT ", byte %" G_GUINT64_FORMAT
-                   " (ends inside a character)", p->msg_no, p->msg_size);
+                   " (ends inside a character)", p->lz->msg_no, p->msg_size);
       wsf_sizes_add (ds, p->msg_size);
       p->msg_compressed = false;
       break;

@@ -45,6 +45,7 @@ struct ws_lazy {
   size_t len, cap;
   size_t charged;     /* bytes counted in inflaters->lazy_bytes */
   bool any;           /* a compressed message was kept */
+  uint64_t msg_no;    /* number of the message being replayed */
   uint64_t base_largest, base_last, base_before_last; /* sizes before the log */
 };
 

@@ -69,7 +69,7 @@ negotiation_unknown (ws_frame_parser *p)
 static uint64_t
 msg_number (const ws_frame_parser *p)
 {
-  return p->replaying ? p->msg_no : p->env.stats->messages + 1;
+  return p->replaying ? p->lz->msg_no : p->env.stats->messages + 1;
 }
 
 /* ---- violations ----------------------------------------------------------- */

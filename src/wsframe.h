@@ -209,25 +209,25 @@ typedef struct ws_frame_parser {
   struct ws_inflater *inf;    /* pmd.h; created when first needed */
   bool inf_failed;            /* inflating is over for this direction */
   uint8_t measure;            /* how msg_size is measured (wsframe.c) */
-  int64_t inflate_ts;         /* timestamp of the bytes being inflated */
   bool sent_close;            /* this side has sent a close frame */
+  int64_t inflate_ts;         /* timestamp of the bytes being inflated */
 
   uint64_t offset;            /* stream bytes consumed so far */
 
   uint8_t *head;              /* g_malloc'd lazily: env.head_max bytes */
   size_t head_len;
   bool head_done;             /* bytes were lost: the head stops there */
-
-  /* lazy inflation (wsframe.c, "Inflating later") */
-  struct ws_lazy *lz;         /* compressed messages kept, not yet inflated */
-  bool msg_lazy;              /* the message being read is kept */
+  /* (the flags beside head_done: the parser stays as small as it can) */
+  bool msg_lazy;              /* the message being read is kept (below) */
   bool lazy_off;              /* inflate as messages come from now on */
   bool replaying;             /* inflating what was kept */
-  uint64_t msg_no;            /* number of the message replayed */
+  bool msg_held;              /* the message being read is held (below) */
 
-  /* held messages (wsframe.c): inflated whole at their end */
+  /* lazy inflation (wsframe-defer.c, "Inflating later"); the number of the
+   * message replayed is the log's (struct ws_lazy) */
+  struct ws_lazy *lz;         /* compressed messages kept, not yet inflated */
+  /* held messages (wsframe-defer.c): inflated whole at their end */
   struct ws_held *held;       /* bytes and pieces of the message held */
-  bool msg_held;              /* the message being read is held */
 } ws_frame_parser;
 
 /* side: 0 client, 1 server.  The parser copies env. */
