@@ -18,6 +18,7 @@
 #endif
 
 #include "pmd.h"
+#include "wholeinf.h"
 
 #define INFLATE_BUF 8192
 
@@ -167,40 +168,57 @@ ws_inflater_window_bits (const ws_inflater *inf)
   return inf->bits;
 }
 
-/* ---- whole messages (libdeflate) ------------------------------------------ */
+/* ---- whole messages ------------------------------------------------------ */
 
-/* The sync flush's tail the sender removed (RFC 7692 7.2.2), then an empty
- * final block with fixed codes: BFINAL 1, BTYPE 01, end-of-block 0000000. */
+/* The sync flush's tail the sender removed (RFC 7692 7.2.2), then (for
+ * libdeflate, which needs a final block) an empty final block with fixed
+ * codes: BFINAL 1, BTYPE 01, end-of-block 0000000. */
 static const uint8_t whole_tail[6] = { 0x00, 0x00, 0xff, 0xff, 0x03, 0x00 };
 
-/* Output tried at first: 8x the compressed size (JSON text inflates 2-6x
- * here); a message that needs more is tried once more with all it may have
- * (up to WHOLE_OUT_MAX), then left to zlib. */
-#define WHOLE_RATIO 8
+/* No message is inflated whole to more than this (zlib then, as it comes). */
 #define WHOLE_OUT_MAX ((size_t) 16 << 20)
+#define WIN_MAX 32768
 
 struct ws_pmd_whole {
+  ws_wholeinf *strict;   /* ours (wholeinf.c): the default */
 #ifdef HAVE_LIBDEFLATE
-  struct libdeflate_decompressor *d;
+  struct libdeflate_decompressor *d; /* WSCLOSED_INFLATER=libdeflate */
 #endif
   uint8_t *in, *out;
   size_t in_cap, out_cap;
-  size_t total;       /* window + message inflated by ws_inflater_whole */
+  const uint8_t *res;    /* the window and the message's output of the last answer */
+  size_t total;          /* their length */
+  ws_pmd_whole_counts counts;
 };
+
+static ws_pmd_whole *
+whole_new (bool libdeflate)
+{
+  ws_pmd_whole *w = g_new0 (ws_pmd_whole, 1);
+#ifdef HAVE_LIBDEFLATE
+  if (libdeflate)
+    w->d = libdeflate_alloc_decompressor ();
+  if (!w->d)
+#else
+  (void) libdeflate;
+#endif
+    w->strict = ws_wholeinf_new ();
+#ifdef HAVE_LIBDEFLATE
+  if (!w->d && !w->strict)
+#else
+  if (!w->strict)
+#endif
+    {
+      g_free (w);
+      return NULL;
+    }
+  return w;
+}
 
 ws_pmd_whole *
 ws_pmd_whole_new (void)
 {
-#ifdef HAVE_LIBDEFLATE
-  struct libdeflate_decompressor *d = libdeflate_alloc_decompressor ();
-  if (!d)
-    return NULL;
-  ws_pmd_whole *w = g_new0 (ws_pmd_whole, 1);
-  w->d = d;
-  return w;
-#else
-  return NULL;
-#endif
+  return whole_new (false);
 }
 
 void
@@ -209,8 +227,10 @@ ws_pmd_whole_free (ws_pmd_whole *w)
   if (!w)
     return;
 #ifdef HAVE_LIBDEFLATE
-  libdeflate_free_decompressor (w->d);
+  if (w->d)
+    libdeflate_free_decompressor (w->d);
 #endif
+  ws_wholeinf_free (w->strict);
   g_free (w->in);
   g_free (w->out);
   g_free (w);
@@ -219,22 +239,26 @@ ws_pmd_whole_free (ws_pmd_whole *w)
 ws_pmd_whole *
 ws_pmd_whole_of (ws_pmd_stats *st)
 {
-#ifdef HAVE_LIBDEFLATE
   if (st->whole || st->zlib_only)
     return st->whole;
-  /* only when asked: libdeflate 1.14 takes a few corrupt streams zlib
-   * stops on (its issue 288; 0.2% of random corruptions, see bench/README),
-   * and an inflate error missed is a wrong cause; zlib is the default */
+  /* Read where first needed, not remembered process-wide (issue 16).  Ours
+   * (wholeinf.c) unless asked otherwise: zlib alone, ISA-L as it comes
+   * (inflater.c), or libdeflate whole (1.14 takes a few corrupt streams
+   * zlib stops on: for comparison only, bench/README). */
   const char *e = getenv ("WSCLOSED_INFLATER");
-  if (e && strcmp (e, "libdeflate") == 0)
-    st->whole = ws_pmd_whole_new ();
+  if (e && (strcmp (e, "zlib") == 0 || strcmp (e, "isal") == 0))
+    st->zlib_only = true;
   else
+    st->whole = whole_new (e && strcmp (e, "libdeflate") == 0);
+  if (!st->whole)
     st->zlib_only = true;
   return st->whole;
-#else
-  (void) st;
-  return NULL;
-#endif
+}
+
+const ws_pmd_whole_counts *
+ws_pmd_whole_counts_of (const ws_pmd_whole *w)
+{
+  return &w->counts;
 }
 
 void
@@ -244,7 +268,6 @@ ws_pmd_stats_clear (ws_pmd_stats *st)
   st->whole = NULL;
 }
 
-#ifdef HAVE_LIBDEFLATE
 static bool
 whole_room (uint8_t **buf, size_t *cap, size_t need)
 {
@@ -255,20 +278,32 @@ whole_room (uint8_t **buf, size_t *cap, size_t need)
   *cap = *buf ? need : 0;
   return *buf != NULL;
 }
-#endif
 
-/* Inflate pre[0..pre_len) (a stored block or nothing) + msg[0..n) + the
- * tail; the message's output starts pre_out bytes into w->out. */
-static bool
-whole_run (ws_pmd_whole *w, const uint8_t *pre, size_t pre_len, size_t pre_out,
-           const uint8_t *msg, size_t n, uint64_t room, size_t *out_len)
-{
 #ifdef HAVE_LIBDEFLATE
+/* libdeflate: the window as a stored block before the message, whose
+ * matches reach back into it as zlib's do into its window (and past it is
+ * an error in both), then the message and whole_tail.  Output tried at
+ * first: 8x the compressed size, then all it may have. */
+#define WHOLE_RATIO 8
+
+static bool
+whole_libdeflate (ws_pmd_whole *w, const uint8_t *win, size_t win_len, const uint8_t *msg,
+                  size_t n, uint64_t room, size_t *out_len)
+{
+  size_t pre_len = win_len ? 5 + win_len : 0;
   size_t in_len = pre_len + n + sizeof whole_tail;
-  if (!w || n > WHOLE_OUT_MAX || !whole_room (&w->in, &w->in_cap, in_len))
+  if (!whole_room (&w->in, &w->in_cap, in_len))
     return false;
-  if (pre_len)
-    memcpy (w->in, pre, pre_len);
+  if (win_len)
+    {
+      uint16_t len = (uint16_t) win_len;
+      w->in[0] = 0x00; /* BFINAL 0, BTYPE 00, to the byte's end */
+      w->in[1] = (uint8_t) len;
+      w->in[2] = (uint8_t) (len >> 8);
+      w->in[3] = (uint8_t) ~len;
+      w->in[4] = (uint8_t) (~len >> 8);
+      memcpy (w->in + 5, win, win_len);
+    }
   if (n)
     memcpy (w->in + pre_len, msg, n);
   memcpy (w->in + pre_len + n, whole_tail, sizeof whole_tail);
@@ -277,11 +312,11 @@ whole_run (ws_pmd_whole *w, const uint8_t *pre, size_t pre_len, size_t pre_out,
   size_t want = (size_t) MIN (most, (uint64_t) n * WHOLE_RATIO + 4096);
   for (;;)
     {
-      if (!whole_room (&w->out, &w->out_cap, pre_out + want))
+      if (!whole_room (&w->out, &w->out_cap, win_len + want))
         return false;
       size_t in_used = 0, got = 0;
       enum libdeflate_result r
-        = libdeflate_deflate_decompress_ex (w->d, w->in, in_len, w->out, pre_out + want,
+        = libdeflate_deflate_decompress_ex (w->d, w->in, in_len, w->out, win_len + want,
                                             &in_used, &got);
       if (r == LIBDEFLATE_SUCCESS)
         {
@@ -290,33 +325,64 @@ whole_run (ws_pmd_whole *w, const uint8_t *pre, size_t pre_len, size_t pre_out,
            * fails when it reads past the input, and a final block can only
            * start at our 03 00's first bit, a block boundary, where zlib
            * fed the message and its tail stands too. */
-          if (got < pre_out || got - pre_out > room)
+          if (got < win_len || got - win_len > room)
             return false;
-          *out_len = got - pre_out;
+          *out_len = got - win_len;
+          w->res = w->out;
           return true;
         }
       if (r != LIBDEFLATE_INSUFFICIENT_SPACE || want >= most)
         return false;
       want = (size_t) most;
     }
-#else
-  (void) w; (void) pre; (void) pre_len; (void) pre_out; (void) msg; (void) n; (void) room;
-  (void) out_len;
-  return false;
+}
 #endif
+
+/* Inflate win[0..win_len) (the dictionary, or nothing) + msg[0..n) + the
+ * tail: the message's output is w->res + win_len, *out_len bytes. */
+static bool
+whole_run (ws_pmd_whole *w, const uint8_t *win, size_t win_len, const uint8_t *msg, size_t n,
+           uint64_t room, size_t *out_len)
+{
+  if (!w || n > WHOLE_OUT_MAX)
+    return false;
+  w->counts.tried++;
+#ifdef HAVE_LIBDEFLATE
+  if (w->d)
+    {
+      bool ok = whole_libdeflate (w, win, win_len, msg, n, room, out_len);
+      w->counts.answered += ok;
+      return ok;
+    }
+#endif
+  /* ours: the message and the 00 00 ff ff tail, read to their last bit
+   * unless a final block ends the stream before (wholeinf.h) */
+  if (!whole_room (&w->in, &w->in_cap, n + 4))
+    return false;
+  if (n)
+    memcpy (w->in, msg, n);
+  memcpy (w->in + n, whole_tail, 4);
+  size_t most = (size_t) MIN (room, (uint64_t) WHOLE_OUT_MAX);
+  ws_wholeinf_rc rc = ws_wholeinf_run (w->strict, win, win_len, w->in, n + 4, most, &w->res,
+                                       out_len);
+  if (rc == WS_WHOLEINF_ROOM)
+    w->counts.room++;
+  else if (rc != WS_WHOLEINF_OK)
+    w->counts.refused++;
+  else
+    w->counts.answered++;
+  return rc == WS_WHOLEINF_OK;
 }
 
 bool
 ws_pmd_whole_inflate (ws_pmd_whole *w, const uint8_t *msg, size_t n, uint64_t room,
                       const uint8_t **out, size_t *out_len)
 {
-  if (!whole_run (w, NULL, 0, 0, msg, n, room, out_len))
+  if (!whole_run (w, NULL, 0, msg, n, room, out_len))
     return false;
-  *out = w->out;
+  *out = w->res;
   return true;
 }
-
-#define WIN_MAX 32768
 
 bool
 ws_inflater_whole (ws_inflater *inf, ws_pmd_whole *w, bool keep_window, const uint8_t *msg,
@@ -337,25 +403,11 @@ ws_inflater_whole (ws_inflater *inf, ws_pmd_whole *w, bool keep_window, const ui
       inf->win_len = len;
       inf->win_valid = true;
     }
-  /* The window as a stored block before the message: libdeflate's matches
-   * reach back into it as zlib's do into its window, and a distance past
-   * it is an error in both. */
-  uint8_t pre[5 + WIN_MAX];
-  size_t pre_len = 0;
-  if (inf->win_len)
-    {
-      uint16_t len = (uint16_t) inf->win_len;
-      pre[0] = 0x00; /* BFINAL 0, BTYPE 00, to the byte's end */
-      pre[1] = (uint8_t) len;
-      pre[2] = (uint8_t) (len >> 8);
-      pre[3] = (uint8_t) ~len;
-      pre[4] = (uint8_t) (~len >> 8);
-      memcpy (pre + 5, inf->win, inf->win_len);
-      pre_len = 5 + inf->win_len;
-    }
-  if (!whole_run (w, pre, pre_len, inf->win_len, msg, n, room, out_len))
+  /* matches reach back into the window as zlib's do, and past it is an
+   * error in both */
+  if (!whole_run (w, inf->win, inf->win_len, msg, n, room, out_len))
     return false;
-  *out = w->out + inf->win_len;
+  *out = w->res + inf->win_len;
   w->total = inf->win_len + *out_len;
   return true;
 }
@@ -367,7 +419,7 @@ ws_inflater_whole_done (ws_inflater *inf, ws_pmd_whole *w, bool keep_window)
     return; /* zlib is reset at the next message */
   /* the window moves on over the message's output */
   size_t keep = MIN (w->total, (size_t) WIN_MAX);
-  memcpy (inf->win, w->out + w->total - keep, keep);
+  memcpy (inf->win, w->res + w->total - keep, keep);
   inf->win_len = keep;
   inf->z_stale = true;
   inf->ended = false;

@@ -65,28 +65,39 @@ const char *ws_inflater_error (const ws_inflater *inf);
 /* The window the inflater was made with (9..15). */
 int ws_inflater_window_bits (const ws_inflater *inf);
 
-/* Whole messages at once, with libdeflate where configure found it (about
- * twice zlib's speed here, bench/README): for a message that is all there,
- * of a sender without context takeover (each message its own stream) and a
- * 32 KiB window.  libdeflate takes a whole stream with a final block: the
- * message's bytes get the 00 00 ff ff tail and an empty final block
- * (03 00) appended.
+/* Whole messages at once, with our strict decoder (wholeinf.c; about twice
+ * zlib's speed here, bench/README) or, when asked, libdeflate: for a message
+ * that is all there, of a sender with a 32 KiB window, with or without
+ * context takeover.  The message's bytes get the 00 00 ff ff tail appended.
  *
  * It answers only when the answer is the one zlib gives fed the message a
  * piece at a time (ws_inflater_inflate): the stream inflates without error
- * to at most room bytes.  Anything else (an error, more than room or than
- * its buffer holds) is false, and the caller inflates the message with
- * zlib, which names the error or hits the cap as it always did.  zlib stays
- * the reference: tests/test-inflater.c compares the two on valid and
- * corrupted streams.  One per analyzer (its ws_pmd_stats), not shared
- * between threads. */
+ * to at most room bytes and zlib would stand at a block's boundary after it
+ * (or at the stream's end).  Anything else (an error, anything unusual, more
+ * than room or than its buffer holds) is false, and the caller inflates the
+ * message with zlib, which names the error or hits the cap as it always did.
+ * zlib stays the reference: tests/test-inflater.c compares the two on
+ * crafted, generated and corrupted streams (libdeflate 1.14 is the one
+ * exception: it takes a few corrupt streams zlib refuses, so it is only
+ * opt-in, WSCLOSED_INFLATER=libdeflate).  One per analyzer (its
+ * ws_pmd_stats), not shared between threads. */
 typedef struct ws_pmd_whole ws_pmd_whole;
 
-/* NULL when built without libdeflate (or out of memory): inflate with zlib. */
+/* Our decoder; NULL when out of memory: inflate with zlib. */
 ws_pmd_whole *ws_pmd_whole_new (void);
 void ws_pmd_whole_free (ws_pmd_whole *w);
-/* The one the inflaters of st share, made when first needed (or NULL). */
+/* The one the inflaters of st share, made when first needed (or NULL:
+ * WSCLOSED_INFLATER=zlib or isal, everything as it comes). */
 ws_pmd_whole *ws_pmd_whole_of (ws_pmd_stats *st);
+
+/* What w did (bench/README's fallback share). */
+typedef struct {
+  uint64_t tried;        /* messages given to it */
+  uint64_t answered;     /* answered: zlib not needed */
+  uint64_t refused;      /* refused as corrupt or unusual (ours) */
+  uint64_t room;         /* more output than room (ours) */
+} ws_pmd_whole_counts;
+const ws_pmd_whole_counts *ws_pmd_whole_counts_of (const ws_pmd_whole *w);
 
 /* msg[0..n): the message's payload (unmasked, without the tail).  true:
  * *out (*out_len bytes, valid until the next call) is its inflated bytes. */

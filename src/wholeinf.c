@@ -1,0 +1,593 @@
+/* wholeinf.c - a strict DEFLATE decoder (RFC 1951) for whole messages: see
+ * wholeinf.h for what it refuses and why.
+ *
+ * A stream is a sequence of blocks, each with a 3-bit header (RFC 1951 3.2.3):
+ *
+ *   BFINAL (1 bit)  BTYPE (2 bits: 00 stored, 01 fixed codes, 10 dynamic codes)
+ *   stored:  to the byte's end, LEN (2 bytes LE), NLEN = ~LEN, LEN bytes
+ *   fixed:   symbols with the codes of 3.2.6
+ *   dynamic: HLIT (5) HDIST (5) HCLEN (4), (HCLEN + 4) x 3-bit code-length
+ *            code lengths, then the literal/length and distance code lengths
+ *            coded with it (3.2.7), then the symbols
+ *
+ * Bits are read least significant first from a 64-bit buffer refilled a word
+ * at a time while 8 input bytes remain, a byte at a time after that; past the
+ * input's end the buffer is filled with zero bytes that are counted, and
+ * using any of them refuses the stream.  Huffman codes are decoded with a main
+ * table indexed by the next LIT_BITS (DIST_BITS) bits, whose entries are the
+ * symbol's whole meaning (literal byte, length or distance base and extra
+ * bits, end of block, invalid) with the code's length, or point to a
+ * sub-table for the codes longer than that.  While 8 input bytes and 266
+ * bytes of output room remain, a loop decodes without any other check (one
+ * refill gives the 48 bits a length/distance pair needs at most) and copies
+ * matches 8 bytes at a time; the last bytes go through a loop that checks
+ * each step.
+ */
+#include "config.h"
+
+#include <string.h>
+#include <glib.h>
+
+#include "wholeinf.h"
+
+#define LIT_BITS 10
+#define DIST_BITS 8
+#define CL_BITS 7
+#define MAX_LEN 15
+
+/* main table + at most one sub-table (of at most 2^(15 - main bits)
+ * entries) per code longer than the main bits */
+#define LIT_SIZE ((1u << LIT_BITS) + 286u * (1u << (MAX_LEN - LIT_BITS)))
+#define DIST_SIZE ((1u << DIST_BITS) + 30u * (1u << (MAX_LEN - DIST_BITS)))
+
+/* A table entry: bits 0-7 the code's length (what to drop), 8-11 the extra
+ * bits of a length or distance (or a sub-table's index bits), 12-15 what it
+ * is, 16-31 the value (literal byte, base, sub-table offset). */
+#define E_BAD 0x1000u   /* a code no valid stream has (reserved, or unused) */
+#define E_SUB 0x2000u   /* a sub-table for longer codes */
+#define E_EOB 0x4000u   /* end of block */
+#define E_LIT 0x8000u   /* a literal byte */
+
+#define WIN_MAX 32768u
+/* room the fast loop needs: the longest match and its copy's last word */
+#define FAST_OUT (258 + 8)
+
+struct ws_wholeinf {
+  uint32_t lit[LIT_SIZE];
+  uint32_t dist[DIST_SIZE];
+  uint32_t fix_lit[1u << LIT_BITS];
+  uint32_t fix_dist[1u << DIST_BITS];
+  uint32_t cl[1u << CL_BITS];
+  uint32_t lit_tmpl[288], dist_tmpl[32], cl_tmpl[19];
+  uint8_t *buf;          /* dictionary then output */
+  size_t cap;
+};
+
+/* The next canonical code after rev (bit-reversed, len bits): the carry of
+ * +1 runs from the code's last bit, the reversed value's top bit, down. */
+static inline unsigned
+rev_next (unsigned rev, unsigned len)
+{
+  unsigned bit = 1u << (len - 1);
+  while (rev & bit)
+    bit >>= 1;
+  return bit ? (rev & (bit - 1)) | bit : 0;
+}
+
+static void
+fill (uint32_t *t, size_t n, uint32_t e)
+{
+  for (size_t i = 0; i < n; i++)
+    t[i] = e;
+}
+
+/* The decoding table of the code with lengths lens[0..n) (RFC 1951 3.2.2),
+ * tmpl[s] being symbol s's entry without the length.  False when zlib would
+ * refuse the code (inftrees.c): over-subscribed, or incomplete but for one
+ * code of one bit (single) or no code at all (empty); the unused codes of
+ * those two are E_BAD. */
+static bool
+build (uint32_t *t, unsigned bits, const uint8_t *lens, unsigned n, const uint32_t *tmpl,
+       bool single, bool empty)
+{
+  unsigned count[MAX_LEN + 1] = { 0 };
+  for (unsigned s = 0; s < n; s++)
+    count[lens[s]]++;
+  count[0] = 0;
+  int left = 1;
+  unsigned total = 0, max = 0;
+  for (unsigned l = 1; l <= MAX_LEN; l++)
+    {
+      left = 2 * left - (int) count[l];
+      if (left < 0)
+        return false; /* over-subscribed */
+      total += count[l];
+      if (count[l])
+        max = l;
+    }
+  if (left > 0)
+    {
+      /* incomplete: zlib's one exception (a single one-bit code), and no
+       * code at all (zlib builds a table that fails when used) */
+      if (total == 0 && empty)
+        {
+          fill (t, (size_t) 1 << bits, E_BAD);
+          return true;
+        }
+      if (!(single && total == 1 && count[1] == 1))
+        return false;
+      unsigned s = 0;
+      while (lens[s] == 0)
+        s++;
+      for (size_t i = 0; i < ((size_t) 1 << bits); i++)
+        t[i] = (i & 1) ? E_BAD : tmpl[s] | 1u; /* code 0: the other half is unused */
+      return true;
+    }
+
+  /* symbols in canonical order: by length, then by value */
+  unsigned offs[MAX_LEN + 2];
+  uint16_t sorted[288];
+  offs[1] = 0;
+  for (unsigned l = 1; l <= MAX_LEN; l++)
+    offs[l + 1] = offs[l] + count[l];
+  for (unsigned s = 0; s < n; s++)
+    if (lens[s])
+      sorted[offs[lens[s]]++] = (uint16_t) s;
+
+  /* Codes up to `bits` long: the table is built for l bits, then doubled
+   * (a code of length l is in every entry whose low l bits are its reversed
+   * code); entries no code of length <= l covers yet are the prefixes of
+   * longer codes, written when their length comes. */
+  unsigned rev = 0, i = 0, size = 1;
+  unsigned main_max = max < bits ? max : bits;
+  for (unsigned l = 1; l <= main_max; l++)
+    {
+      memcpy (t + size, t, size * sizeof *t);
+      size *= 2;
+      for (unsigned k = 0; k < count[l]; k++, i++)
+        {
+          t[rev] = tmpl[sorted[i]] | l;
+          rev = rev_next (rev, l);
+        }
+    }
+  for (; size < (1u << bits); size *= 2)
+    memcpy (t + size, t, size * sizeof *t);
+  if (max <= bits)
+    return true;
+
+  /* Longer codes, in canonical order: those sharing their first `bits` bits
+   * (the reversed code's low bits) are consecutive and get one sub-table,
+   * as wide as the longest of them (the last). */
+  uint16_t lsym[288], lrev[288];
+  uint8_t llen[288];
+  unsigned nlong = 0;
+  for (unsigned l = bits + 1; l <= max; l++)
+    for (unsigned k = 0; k < count[l]; k++, i++)
+      {
+        lsym[nlong] = sorted[i];
+        lrev[nlong] = (uint16_t) rev;
+        llen[nlong++] = (uint8_t) l;
+        rev = rev_next (rev, l);
+      }
+  unsigned mask = (1u << bits) - 1, sub = 1u << bits;
+  for (unsigned j = 0; j < nlong;)
+    {
+      unsigned prefix = lrev[j] & mask, last = j;
+      while (last + 1 < nlong && (lrev[last + 1] & mask) == prefix)
+        last++;
+      unsigned sb = llen[last] - bits;
+      t[prefix] = E_SUB | (sb << 8) | (sub << 16);
+      for (; j <= last; j++)
+        {
+          unsigned step = 1u << (llen[j] - bits);
+          uint32_t e = tmpl[lsym[j]] | llen[j];
+          for (unsigned x = lrev[j] >> bits; x < (1u << sb); x += step)
+            t[sub + x] = e;
+        }
+      sub += 1u << sb;
+    }
+  return true;
+}
+
+ws_wholeinf *
+ws_wholeinf_new (void)
+{
+  ws_wholeinf *d = g_try_new0 (ws_wholeinf, 1);
+  if (!d)
+    return NULL;
+  /* literal/length symbols (3.2.5): 257-284 in groups of four per extra
+   * bit from 265, 285 is 258; 286-287 never occur */
+  for (unsigned s = 0; s < 256; s++)
+    d->lit_tmpl[s] = E_LIT | (s << 16);
+  d->lit_tmpl[256] = E_EOB;
+  unsigned base = 3;
+  for (unsigned k = 0; k < 28; k++)
+    {
+      unsigned extra = k < 8 ? 0 : (k >> 2) - 1;
+      d->lit_tmpl[257 + k] = (base << 16) | (extra << 8);
+      base += 1u << extra;
+    }
+  d->lit_tmpl[285] = 258u << 16;
+  d->lit_tmpl[286] = d->lit_tmpl[287] = E_BAD;
+  base = 1;
+  for (unsigned k = 0; k < 30; k++)
+    {
+      unsigned extra = k < 4 ? 0 : (k >> 1) - 1;
+      d->dist_tmpl[k] = (base << 16) | (extra << 8);
+      base += 1u << extra;
+    }
+  d->dist_tmpl[30] = d->dist_tmpl[31] = E_BAD;
+  for (unsigned s = 0; s < 19; s++)
+    d->cl_tmpl[s] = s << 16;
+
+  /* the fixed codes (3.2.6), reserved symbols included (as E_BAD) */
+  uint8_t lens[288];
+  memset (lens, 8, 144);
+  memset (lens + 144, 9, 112);
+  memset (lens + 256, 7, 24);
+  memset (lens + 280, 8, 8);
+  bool ok = build (d->fix_lit, LIT_BITS, lens, 288, d->lit_tmpl, false, false);
+  memset (lens, 5, 32);
+  ok = ok && build (d->fix_dist, DIST_BITS, lens, 32, d->dist_tmpl, false, false);
+  g_assert (ok);
+  return d;
+}
+
+void
+ws_wholeinf_free (ws_wholeinf *d)
+{
+  if (!d)
+    return;
+  g_free (d->buf);
+  g_free (d);
+}
+
+static inline uint64_t
+load64 (const uint8_t *p)
+{
+  uint64_t v;
+  memcpy (&v, p, 8);
+  return GUINT64_FROM_LE (v);
+}
+
+/* The bit reader, kept in locals of ws_wholeinf_run: bb holds bc valid
+ * bits (bits above them are the next input bytes or zero). */
+typedef struct {
+  const uint8_t *in, *end;
+  uint64_t bb;
+  unsigned bc;
+  size_t virt;           /* zero bytes added past the input's end */
+} bits_t;
+
+/* At most 8 input bytes left: a byte at a time, then zeros.  False when
+ * zeros already added were used (the stream needs more than the input). */
+static bool
+refill_slow (bits_t *b)
+{
+  while (b->bc <= 56)
+    {
+      if (b->in < b->end)
+        b->bb |= (uint64_t) *b->in++ << b->bc;
+      else
+        {
+          if (b->virt * 8 > b->bc)
+            return false;
+          b->bb &= ((uint64_t) 1 << b->bc) - 1;
+          b->virt++;
+        }
+      b->bc += 8;
+    }
+  return true;
+}
+
+/* Bits of input not yet used (negative: zeros past the end were used). */
+static inline int64_t
+bits_left (const bits_t *b)
+{
+  return (int64_t) (b->end - b->in) * 8 + b->bc - (int64_t) b->virt * 8;
+}
+
+/* Makes the output buffer hold at least need bytes (at most max). */
+static bool
+grow (ws_wholeinf *d, size_t need, size_t max)
+{
+  if (need > max)
+    return false;
+  size_t cap = d->cap ? d->cap : 65536;
+  while (cap < need)
+    cap *= 2;
+  if (cap > max)
+    cap = max;
+  uint8_t *nb = g_try_realloc (d->buf, cap);
+  if (!nb)
+    return false;
+  d->buf = nb;
+  d->cap = cap;
+  return true;
+}
+
+ws_wholeinf_rc
+ws_wholeinf_run (ws_wholeinf *d, const uint8_t *dict, size_t dict_len, const uint8_t *in,
+                 size_t n, size_t room, const uint8_t **out_buf, size_t *out_len)
+{
+  if (dict_len > WIN_MAX)
+    return WS_WHOLEINF_REFUSED;
+  if (room > ((size_t) 1 << 30))
+    room = (size_t) 1 << 30;
+  /* the buffer may exceed the limit by a match's last word (fast loop) */
+  size_t limit = dict_len + room, max_cap = limit + 8;
+  size_t first = dict_len + (n < room / 4 ? n * 4 : room) + 8;
+  if (d->cap < first && !grow (d, first, max_cap))
+    return WS_WHOLEINF_ROOM;
+  if (dict_len)
+    memcpy (d->buf, dict, dict_len);
+
+  bits_t b = { in, in + n, 0, 0, 0 };
+  uint8_t *base = d->buf, *out = base + dict_len;
+  /* where output must stop: the buffer's end or the caller's limit */
+  uint8_t *lim = base + MIN (d->cap, limit);
+  ws_wholeinf_rc rc = WS_WHOLEINF_REFUSED;
+
+#define REFILL()                                                        \
+  do                                                                    \
+    {                                                                   \
+      if (b.end - b.in >= 8)                                            \
+        {                                                               \
+          b.bb |= load64 (b.in) << b.bc;                                \
+          b.in += (63 - b.bc) >> 3;                                     \
+          b.bc |= 56;                                                   \
+        }                                                               \
+      else if (!refill_slow (&b))                                       \
+        goto refused;                                                   \
+    }                                                                   \
+  while (0)
+#define DROP(k) (b.bb >>= (k), b.bc -= (k))
+/* room for k more output bytes, growing the buffer (pointers follow) */
+#define ROOM_FOR(k)                                                     \
+  do                                                                    \
+    {                                                                   \
+      if ((size_t) (lim - out) < (size_t) (k))                          \
+        {                                                               \
+          size_t at = (size_t) (out - base);                            \
+          if (at + (k) > limit || !grow (d, at + (k), max_cap))           \
+            goto room;                                                  \
+          base = d->buf;                                                \
+          out = base + at;                                              \
+          lim = base + MIN (d->cap, limit);                             \
+        }                                                               \
+    }                                                                   \
+  while (0)
+
+  for (;;)
+    {
+      REFILL ();
+      unsigned final = b.bb & 1, type = (b.bb >> 1) & 3;
+      DROP (3);
+      const uint32_t *lt, *dt;
+      if (type == 0)
+        {
+          /* stored (3.2.4): to the byte's end, LEN, NLEN, LEN bytes */
+          REFILL ();
+          DROP (b.bc & 7);
+          unsigned len = b.bb & 0xffff, nlen = (b.bb >> 16) & 0xffff;
+          DROP (32);
+          if (len != (~nlen & 0xffff))
+            goto refused; /* "invalid stored block lengths" */
+          int64_t left = bits_left (&b);
+          if (left < 0 || (uint64_t) left / 8 < len)
+            goto refused; /* cut short */
+          const uint8_t *p = b.end - left / 8;
+          ROOM_FOR (len);
+          memcpy (out, p, len);
+          out += len;
+          b.in = p + len;
+          b.bb = 0;
+          b.bc = 0;
+          b.virt = 0;
+          goto block_end;
+        }
+      else if (type == 1)
+        {
+          lt = d->fix_lit;
+          dt = d->fix_dist;
+        }
+      else if (type == 2)
+        {
+          /* dynamic (3.2.7) */
+          REFILL ();
+          unsigned nlit = (b.bb & 31) + 257, ndist = ((b.bb >> 5) & 31) + 1;
+          unsigned ncl = ((b.bb >> 10) & 15) + 4;
+          DROP (14);
+          if (nlit > 286 || ndist > 30)
+            goto refused; /* "too many length or distance symbols" */
+          static const uint8_t order[19]
+            = { 16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15 };
+          uint8_t cll[19] = { 0 };
+          for (unsigned k = 0; k < ncl; k++)
+            {
+              if (b.bc < 3)
+                REFILL ();
+              cll[order[k]] = b.bb & 7;
+              DROP (3);
+            }
+          if (!build (d->cl, CL_BITS, cll, 19, d->cl_tmpl, false, false))
+            goto refused; /* "invalid code lengths set" */
+          uint8_t lens[286 + 30];
+          unsigned total = nlit + ndist;
+          for (unsigned k = 0; k < total;)
+            {
+              if (b.bc < 14)
+                REFILL ();
+              uint32_t e = d->cl[b.bb & ((1u << CL_BITS) - 1)];
+              DROP (e & 0xff);
+              unsigned sym = e >> 16;
+              if (sym < 16)
+                {
+                  lens[k++] = (uint8_t) sym;
+                  continue;
+                }
+              unsigned rep;
+              uint8_t v = 0;
+              if (sym == 16)
+                {
+                  if (k == 0)
+                    goto refused; /* "invalid bit length repeat" */
+                  v = lens[k - 1];
+                  rep = 3 + (b.bb & 3);
+                  DROP (2);
+                }
+              else if (sym == 17)
+                {
+                  rep = 3 + (b.bb & 7);
+                  DROP (3);
+                }
+              else
+                {
+                  rep = 11 + (b.bb & 127);
+                  DROP (7);
+                }
+              if (rep > total - k)
+                goto refused; /* "invalid bit length repeat" */
+              memset (lens + k, v, rep);
+              k += rep;
+            }
+          if (lens[256] == 0)
+            goto refused; /* "invalid code -- missing end-of-block" */
+          if (!build (d->lit, LIT_BITS, lens, nlit, d->lit_tmpl, true, false)
+              || !build (d->dist, DIST_BITS, lens + nlit, ndist, d->dist_tmpl, true, true))
+            goto refused; /* "invalid literal/lengths set", "invalid distances set" */
+          lt = d->lit;
+          dt = d->dist;
+        }
+      else
+        goto refused; /* "invalid block type" */
+
+      /* the block's symbols */
+      for (;;)
+        {
+          /* fast: one refill per symbol, nothing else checked but the
+           * codes and the distance */
+          while (b.end - b.in >= 8 && lim - out >= FAST_OUT)
+            {
+              b.bb |= load64 (b.in) << b.bc;
+              b.in += (63 - b.bc) >> 3;
+              b.bc |= 56;
+              uint32_t e = lt[b.bb & ((1u << LIT_BITS) - 1)];
+              if (e & E_SUB)
+                e = lt[(e >> 16) + ((b.bb >> LIT_BITS) & ((1u << ((e >> 8) & 15)) - 1))];
+              if (e & E_LIT)
+                {
+                  DROP (e & 0xff);
+                  *out++ = (uint8_t) (e >> 16);
+                  /* a second literal without a refill (>= 41 bits left) */
+                  e = lt[b.bb & ((1u << LIT_BITS) - 1)];
+                  if (e & E_SUB)
+                    e = lt[(e >> 16) + ((b.bb >> LIT_BITS) & ((1u << ((e >> 8) & 15)) - 1))];
+                  if (!(e & E_LIT))
+                    continue;
+                  DROP (e & 0xff);
+                  *out++ = (uint8_t) (e >> 16);
+                  continue;
+                }
+              if (e & (E_EOB | E_BAD))
+                {
+                  if (e & E_BAD)
+                    goto refused; /* "invalid literal/length code" */
+                  DROP (e & 0xff);
+                  goto block_end;
+                }
+              DROP (e & 0xff);
+              unsigned ex = (e >> 8) & 15;
+              size_t len = (e >> 16) + (b.bb & ((1u << ex) - 1));
+              DROP (ex);
+              e = dt[b.bb & ((1u << DIST_BITS) - 1)];
+              if (e & E_SUB)
+                e = dt[(e >> 16) + ((b.bb >> DIST_BITS) & ((1u << ((e >> 8) & 15)) - 1))];
+              if (e & E_BAD)
+                goto refused; /* "invalid distance code" */
+              DROP (e & 0xff);
+              ex = (e >> 8) & 15;
+              size_t dist = (e >> 16) + (b.bb & ((1u << ex) - 1));
+              DROP (ex);
+              if (dist > (size_t) (out - base))
+                goto refused; /* "invalid distance too far back" */
+              const uint8_t *src = out - dist;
+              uint8_t *end = out + len;
+              if (dist >= 8)
+                {
+                  /* whole words, the last one past the end (room left) */
+                  do
+                    {
+                      memcpy (out, src, 8);
+                      out += 8;
+                      src += 8;
+                    }
+                  while (out < end);
+                }
+              else if (dist == 1)
+                memset (out, *src, len);
+              else
+                for (size_t k = 0; k < len; k++)
+                  out[k] = src[k];
+              out = end;
+            }
+
+          /* slow: near the input's end or the output's limit */
+          REFILL ();
+          uint32_t e = lt[b.bb & ((1u << LIT_BITS) - 1)];
+          if (e & E_SUB)
+            e = lt[(e >> 16) + ((b.bb >> LIT_BITS) & ((1u << ((e >> 8) & 15)) - 1))];
+          if (e & E_BAD)
+            goto refused;
+          DROP (e & 0xff);
+          if (e & E_LIT)
+            {
+              ROOM_FOR (1);
+              *out++ = (uint8_t) (e >> 16);
+              continue;
+            }
+          if (e & E_EOB)
+            break;
+          unsigned ex = (e >> 8) & 15;
+          size_t len = (e >> 16) + (b.bb & ((1u << ex) - 1));
+          DROP (ex);
+          e = dt[b.bb & ((1u << DIST_BITS) - 1)];
+          if (e & E_SUB)
+            e = dt[(e >> 16) + ((b.bb >> DIST_BITS) & ((1u << ((e >> 8) & 15)) - 1))];
+          if (e & E_BAD)
+            goto refused;
+          DROP (e & 0xff);
+          ex = (e >> 8) & 15;
+          size_t dist = (e >> 16) + (b.bb & ((1u << ex) - 1));
+          DROP (ex);
+          if (dist > (size_t) (out - base))
+            goto refused;
+          ROOM_FOR (len);
+          const uint8_t *src = out - dist;
+          for (size_t k = 0; k < len; k++)
+            out[k] = src[k];
+          out += len;
+        }
+
+    block_end:;
+      int64_t left = bits_left (&b);
+      if (left < 0)
+        goto refused; /* the block needed more than the input */
+      if (final || left == 0)
+        {
+          /* a final block (what follows it is not read, as by zlib), or
+           * the input used to its last bit at a block's end */
+          *out_buf = base;
+          *out_len = (size_t) (out - base) - dict_len;
+          return WS_WHOLEINF_OK;
+        }
+    }
+
+room:
+  rc = WS_WHOLEINF_ROOM;
+refused:
+  return rc;
+#undef REFILL
+#undef DROP
+#undef ROOM_FOR
+}
