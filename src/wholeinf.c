@@ -49,8 +49,9 @@
 #define E_LIT 0x8000u   /* a literal byte */
 
 #define WIN_MAX 32768u
-/* room the fast loop needs: the longest match and its copy's last word */
-#define FAST_OUT (258 + 8)
+/* room the fast loop needs: three literals, the longest match and its
+ * copy's last word */
+#define FAST_OUT (3 + 258 + 8)
 
 struct ws_wholeinf {
   uint32_t lit[LIT_SIZE];
@@ -82,18 +83,15 @@ fill (uint32_t *t, size_t n, uint32_t e)
 }
 
 /* The decoding table of the code with lengths lens[0..n) (RFC 1951 3.2.2),
- * tmpl[s] being symbol s's entry without the length.  False when zlib would
- * refuse the code (inftrees.c): over-subscribed, or incomplete but for one
- * code of one bit (single) or no code at all (empty); the unused codes of
- * those two are E_BAD. */
+ * count[l] of them l bits long (count[0] unused), tmpl[s] being symbol s's
+ * entry without the length.  False when zlib would refuse the code
+ * (inftrees.c): over-subscribed, or incomplete but for one code of one bit
+ * (single) or no code at all (empty); the unused codes of those two are
+ * E_BAD. */
 static bool
-build (uint32_t *t, unsigned bits, const uint8_t *lens, unsigned n, const uint32_t *tmpl,
-       bool single, bool empty)
+build (uint32_t *t, unsigned bits, const uint8_t *lens, unsigned n, const unsigned *count,
+       const uint32_t *tmpl, bool single, bool empty)
 {
-  unsigned count[MAX_LEN + 1] = { 0 };
-  for (unsigned s = 0; s < n; s++)
-    count[lens[s]]++;
-  count[0] = 0;
   int left = 1;
   unsigned total = 0, max = 0;
   for (unsigned l = 1; l <= MAX_LEN; l++)
@@ -124,26 +122,49 @@ build (uint32_t *t, unsigned bits, const uint8_t *lens, unsigned n, const uint32
       return true;
     }
 
-  /* symbols in canonical order: by length, then by value */
-  unsigned offs[MAX_LEN + 2];
+  /* symbols in canonical order: by length, then by value (the unused ones
+   * first, skipped) */
+  unsigned offs[MAX_LEN + 1];
   uint16_t sorted[288];
-  offs[1] = 0;
-  for (unsigned l = 1; l <= MAX_LEN; l++)
+  offs[0] = 0;
+  offs[1] = n - total;
+  for (unsigned l = 1; l < MAX_LEN; l++)
     offs[l + 1] = offs[l] + count[l];
-  for (unsigned s = 0; s < n; s++)
-    if (lens[s])
-      sorted[offs[lens[s]]++] = (uint16_t) s;
+  unsigned s = 0;
+  for (; s + 8 <= n; s += 8)
+    {
+      /* literal codes leave long runs of unused bytes: 8 at a time */
+      uint64_t w;
+      memcpy (&w, lens + s, 8);
+      if (w == 0)
+        continue;
+      for (unsigned k = s; k < s + 8; k++)
+        sorted[offs[lens[k]]++] = (uint16_t) k;
+    }
+  for (; s < n; s++)
+    sorted[offs[lens[s]]++] = (uint16_t) s;
 
   /* Codes up to `bits` long: the table is built for l bits, then doubled
    * (a code of length l is in every entry whose low l bits are its reversed
    * code); entries no code of length <= l covers yet are the prefixes of
    * longer codes, written when their length comes. */
-  unsigned rev = 0, i = 0, size = 1;
+  unsigned rev = 0, i = n - total, size = 1;
   unsigned main_max = max < bits ? max : bits;
   for (unsigned l = 1; l <= main_max; l++)
     {
-      memcpy (t + size, t, size * sizeof *t);
-      size *= 2;
+      if (i == n - total)
+        {
+          /* the shortest codes: the table starts at their length (its
+           * entries that no code covers yet are written later) */
+          if (count[l] == 0)
+            continue;
+          size = 1u << l;
+        }
+      else
+        {
+          memcpy (t + size, t, size * sizeof *t);
+          size *= 2;
+        }
       for (unsigned k = 0; k < count[l]; k++, i++)
         {
           t[rev] = tmpl[sorted[i]] | l;
@@ -189,6 +210,14 @@ build (uint32_t *t, unsigned bits, const uint8_t *lens, unsigned n, const uint32
   return true;
 }
 
+static void
+count_lens (const uint8_t *lens, unsigned n, unsigned *count)
+{
+  memset (count, 0, (MAX_LEN + 1) * sizeof *count);
+  for (unsigned s = 0; s < n; s++)
+    count[lens[s]]++;
+}
+
 ws_wholeinf *
 ws_wholeinf_new (void)
 {
@@ -226,9 +255,12 @@ ws_wholeinf_new (void)
   memset (lens + 144, 9, 112);
   memset (lens + 256, 7, 24);
   memset (lens + 280, 8, 8);
-  bool ok = build (d->fix_lit, LIT_BITS, lens, 288, d->lit_tmpl, false, false);
+  unsigned count[MAX_LEN + 1];
+  count_lens (lens, 288, count);
+  bool ok = build (d->fix_lit, LIT_BITS, lens, 288, count, d->lit_tmpl, false, false);
   memset (lens, 5, 32);
-  ok = ok && build (d->fix_dist, DIST_BITS, lens, 32, d->dist_tmpl, false, false);
+  count_lens (lens, 32, count);
+  ok = ok && build (d->fix_dist, DIST_BITS, lens, 32, count, d->dist_tmpl, false, false);
   g_assert (ok);
   return d;
 }
@@ -242,49 +274,22 @@ ws_wholeinf_free (ws_wholeinf *d)
   g_free (d);
 }
 
+/* The entry of the code in bb's low bits (its sub-table's for a long code). */
+static inline uint32_t
+lookup (const uint32_t *t, unsigned bits, uint64_t bb)
+{
+  uint32_t e = t[bb & ((1u << bits) - 1)];
+  if (e & E_SUB)
+    e = t[(e >> 16) + ((bb >> bits) & ((1u << ((e >> 8) & 15)) - 1))];
+  return e;
+}
+
 static inline uint64_t
 load64 (const uint8_t *p)
 {
   uint64_t v;
   memcpy (&v, p, 8);
   return GUINT64_FROM_LE (v);
-}
-
-/* The bit reader, kept in locals of ws_wholeinf_run: bb holds bc valid
- * bits (bits above them are the next input bytes or zero). */
-typedef struct {
-  const uint8_t *in, *end;
-  uint64_t bb;
-  unsigned bc;
-  size_t virt;           /* zero bytes added past the input's end */
-} bits_t;
-
-/* At most 8 input bytes left: a byte at a time, then zeros.  False when
- * zeros already added were used (the stream needs more than the input). */
-static bool
-refill_slow (bits_t *b)
-{
-  while (b->bc <= 56)
-    {
-      if (b->in < b->end)
-        b->bb |= (uint64_t) *b->in++ << b->bc;
-      else
-        {
-          if (b->virt * 8 > b->bc)
-            return false;
-          b->bb &= ((uint64_t) 1 << b->bc) - 1;
-          b->virt++;
-        }
-      b->bc += 8;
-    }
-  return true;
-}
-
-/* Bits of input not yet used (negative: zeros past the end were used). */
-static inline int64_t
-bits_left (const bits_t *b)
-{
-  return (int64_t) (b->end - b->in) * 8 + b->bc - (int64_t) b->virt * 8;
 }
 
 /* Makes the output buffer hold at least need bytes (at most max). */
@@ -322,26 +327,50 @@ ws_wholeinf_run (ws_wholeinf *d, const uint8_t *dict, size_t dict_len, const uin
   if (dict_len)
     memcpy (d->buf, dict, dict_len);
 
-  bits_t b = { in, in + n, 0, 0, 0 };
+  /* the bit reader: bb holds bc bits not used yet (the bits above them are
+   * the next input bytes, or zero); virt counts the zero bytes added past
+   * the input's end */
+  const uint8_t *ip = in, *const ie = in + n;
+  uint64_t bb = 0;
+  unsigned bc = 0;
+  size_t virt = 0;
   uint8_t *base = d->buf, *out = base + dict_len;
   /* where output must stop: the buffer's end or the caller's limit */
   uint8_t *lim = base + MIN (d->cap, limit);
   ws_wholeinf_rc rc = WS_WHOLEINF_REFUSED;
 
+/* at least 57 bits: a word at a time while 8 input bytes remain, then a
+ * byte at a time, then zeros; refused when zeros added were used (the
+ * stream needs more than the input) */
 #define REFILL()                                                        \
   do                                                                    \
     {                                                                   \
-      if (b.end - b.in >= 8)                                            \
+      if (ie - ip >= 8)                                                 \
         {                                                               \
-          b.bb |= load64 (b.in) << b.bc;                                \
-          b.in += (63 - b.bc) >> 3;                                     \
-          b.bc |= 56;                                                   \
+          bb |= load64 (ip) << bc;                                      \
+          ip += (63 - bc) >> 3;                                         \
+          bc |= 56;                                                     \
         }                                                               \
-      else if (!refill_slow (&b))                                       \
-        goto refused;                                                   \
+      else                                                              \
+        while (bc <= 56)                                                \
+          {                                                             \
+            if (ip < ie)                                                \
+              bb |= (uint64_t) *ip++ << bc;                             \
+            else                                                        \
+              {                                                         \
+                if (virt * 8 > bc)                                      \
+                  goto refused;                                         \
+                bb &= ((uint64_t) 1 << bc) - 1;                         \
+                virt++;                                                 \
+              }                                                         \
+            bc += 8;                                                    \
+          }                                                             \
     }                                                                   \
   while (0)
-#define DROP(k) (b.bb >>= (k), b.bc -= (k))
+/* bits of input not used yet (negative: zeros past the end were used) */
+#define BITS_LEFT() ((int64_t) (ie - ip) * 8 + bc - (int64_t) virt * 8)
+#define DROP(k) (bb >>= (k), bc -= (k))
+#define LOOKUP(t, bits) lookup ((t), (bits), bb)
 /* room for k more output bytes, growing the buffer (pointers follow) */
 #define ROOM_FOR(k)                                                     \
   do                                                                    \
@@ -361,29 +390,29 @@ ws_wholeinf_run (ws_wholeinf *d, const uint8_t *dict, size_t dict_len, const uin
   for (;;)
     {
       REFILL ();
-      unsigned final = b.bb & 1, type = (b.bb >> 1) & 3;
+      unsigned final = bb & 1, type = (bb >> 1) & 3;
       DROP (3);
       const uint32_t *lt, *dt;
       if (type == 0)
         {
           /* stored (3.2.4): to the byte's end, LEN, NLEN, LEN bytes */
           REFILL ();
-          DROP (b.bc & 7);
-          unsigned len = b.bb & 0xffff, nlen = (b.bb >> 16) & 0xffff;
+          DROP (bc & 7);
+          unsigned len = bb & 0xffff, nlen = (bb >> 16) & 0xffff;
           DROP (32);
           if (len != (~nlen & 0xffff))
             goto refused; /* "invalid stored block lengths" */
-          int64_t left = bits_left (&b);
+          int64_t left = BITS_LEFT ();
           if (left < 0 || (uint64_t) left / 8 < len)
             goto refused; /* cut short */
-          const uint8_t *p = b.end - left / 8;
+          const uint8_t *p = ie - left / 8;
           ROOM_FOR (len);
           memcpy (out, p, len);
           out += len;
-          b.in = p + len;
-          b.bb = 0;
-          b.bc = 0;
-          b.virt = 0;
+          ip = p + len;
+          bb = 0;
+          bc = 0;
+          virt = 0;
           goto block_end;
         }
       else if (type == 1)
@@ -395,8 +424,8 @@ ws_wholeinf_run (ws_wholeinf *d, const uint8_t *dict, size_t dict_len, const uin
         {
           /* dynamic (3.2.7) */
           REFILL ();
-          unsigned nlit = (b.bb & 31) + 257, ndist = ((b.bb >> 5) & 31) + 1;
-          unsigned ncl = ((b.bb >> 10) & 15) + 4;
+          unsigned nlit = (bb & 31) + 257, ndist = ((bb >> 5) & 31) + 1;
+          unsigned ncl = ((bb >> 10) & 15) + 4;
           DROP (14);
           if (nlit > 286 || ndist > 30)
             goto refused; /* "too many length or distance symbols" */
@@ -405,25 +434,28 @@ ws_wholeinf_run (ws_wholeinf *d, const uint8_t *dict, size_t dict_len, const uin
           uint8_t cll[19] = { 0 };
           for (unsigned k = 0; k < ncl; k++)
             {
-              if (b.bc < 3)
+              if (bc < 3)
                 REFILL ();
-              cll[order[k]] = b.bb & 7;
+              cll[order[k]] = bb & 7;
               DROP (3);
             }
-          if (!build (d->cl, CL_BITS, cll, 19, d->cl_tmpl, false, false))
+          unsigned count[MAX_LEN + 1];
+          count_lens (cll, 19, count);
+          if (!build (d->cl, CL_BITS, cll, 19, count, d->cl_tmpl, false, false))
             goto refused; /* "invalid code lengths set" */
           uint8_t lens[286 + 30];
-          unsigned total = nlit + ndist;
+          unsigned total = nlit + ndist, cnt[MAX_LEN + 1] = { 0 };
           for (unsigned k = 0; k < total;)
             {
-              if (b.bc < 14)
+              if (bc < 14)
                 REFILL ();
-              uint32_t e = d->cl[b.bb & ((1u << CL_BITS) - 1)];
+              uint32_t e = d->cl[bb & ((1u << CL_BITS) - 1)];
               DROP (e & 0xff);
               unsigned sym = e >> 16;
               if (sym < 16)
                 {
                   lens[k++] = (uint8_t) sym;
+                  cnt[sym]++;
                   continue;
                 }
               unsigned rep;
@@ -433,28 +465,34 @@ ws_wholeinf_run (ws_wholeinf *d, const uint8_t *dict, size_t dict_len, const uin
                   if (k == 0)
                     goto refused; /* "invalid bit length repeat" */
                   v = lens[k - 1];
-                  rep = 3 + (b.bb & 3);
+                  rep = 3 + (bb & 3);
                   DROP (2);
                 }
               else if (sym == 17)
                 {
-                  rep = 3 + (b.bb & 7);
+                  rep = 3 + (bb & 7);
                   DROP (3);
                 }
               else
                 {
-                  rep = 11 + (b.bb & 127);
+                  rep = 11 + (bb & 127);
                   DROP (7);
                 }
               if (rep > total - k)
                 goto refused; /* "invalid bit length repeat" */
               memset (lens + k, v, rep);
+              cnt[v] += rep;
               k += rep;
             }
           if (lens[256] == 0)
             goto refused; /* "invalid code -- missing end-of-block" */
-          if (!build (d->lit, LIT_BITS, lens, nlit, d->lit_tmpl, true, false)
-              || !build (d->dist, DIST_BITS, lens + nlit, ndist, d->dist_tmpl, true, true))
+          /* the counts of both codes were kept as the lengths came: the
+           * distance code's taken out of them */
+          count_lens (lens + nlit, ndist, count);
+          for (unsigned l = 0; l <= MAX_LEN; l++)
+            cnt[l] -= count[l];
+          if (!build (d->lit, LIT_BITS, lens, nlit, cnt, d->lit_tmpl, true, false)
+              || !build (d->dist, DIST_BITS, lens + nlit, ndist, count, d->dist_tmpl, true, true))
             goto refused; /* "invalid literal/lengths set", "invalid distances set" */
           lt = d->lit;
           dt = d->dist;
@@ -465,29 +503,39 @@ ws_wholeinf_run (ws_wholeinf *d, const uint8_t *dict, size_t dict_len, const uin
       /* the block's symbols */
       for (;;)
         {
-          /* fast: one refill per symbol, nothing else checked but the
-           * codes and the distance */
-          while (b.end - b.in >= 8 && lim - out >= FAST_OUT)
+          /* fast: while 16 input bytes (two refills) and FAST_OUT bytes
+           * of room remain, nothing checked but the codes and the distance */
+          const uint8_t *ip_fast = n >= 16 ? ie - 16 : in;
+          uint8_t *out_fast = lim - out >= FAST_OUT ? lim - FAST_OUT : out;
+          while (ip < ip_fast && out < out_fast)
             {
-              b.bb |= load64 (b.in) << b.bc;
-              b.in += (63 - b.bc) >> 3;
-              b.bc |= 56;
-              uint32_t e = lt[b.bb & ((1u << LIT_BITS) - 1)];
-              if (e & E_SUB)
-                e = lt[(e >> 16) + ((b.bb >> LIT_BITS) & ((1u << ((e >> 8) & 15)) - 1))];
+              bb |= load64 (ip) << bc;
+              ip += (63 - bc) >> 3;
+              bc |= 56;
+              uint32_t e = LOOKUP (lt, LIT_BITS);
               if (e & E_LIT)
                 {
+                  /* up to three literals a refill (15 bits each of >= 56) */
                   DROP (e & 0xff);
                   *out++ = (uint8_t) (e >> 16);
-                  /* a second literal without a refill (>= 41 bits left) */
-                  e = lt[b.bb & ((1u << LIT_BITS) - 1)];
-                  if (e & E_SUB)
-                    e = lt[(e >> 16) + ((b.bb >> LIT_BITS) & ((1u << ((e >> 8) & 15)) - 1))];
-                  if (!(e & E_LIT))
-                    continue;
-                  DROP (e & 0xff);
-                  *out++ = (uint8_t) (e >> 16);
-                  continue;
+                  e = LOOKUP (lt, LIT_BITS);
+                  if (e & E_LIT)
+                    {
+                      DROP (e & 0xff);
+                      *out++ = (uint8_t) (e >> 16);
+                      e = LOOKUP (lt, LIT_BITS);
+                      if (e & E_LIT)
+                        {
+                          DROP (e & 0xff);
+                          *out++ = (uint8_t) (e >> 16);
+                          continue;
+                        }
+                    }
+                  /* e was looked up with >= 15 bits: still right after a
+                   * refill, which adds bits above them */
+                  bb |= load64 (ip) << bc;
+                  ip += (63 - bc) >> 3;
+                  bc |= 56;
                 }
               if (e & (E_EOB | E_BAD))
                 {
@@ -498,16 +546,14 @@ ws_wholeinf_run (ws_wholeinf *d, const uint8_t *dict, size_t dict_len, const uin
                 }
               DROP (e & 0xff);
               unsigned ex = (e >> 8) & 15;
-              size_t len = (e >> 16) + (b.bb & ((1u << ex) - 1));
+              size_t len = (e >> 16) + (bb & ((1u << ex) - 1));
               DROP (ex);
-              e = dt[b.bb & ((1u << DIST_BITS) - 1)];
-              if (e & E_SUB)
-                e = dt[(e >> 16) + ((b.bb >> DIST_BITS) & ((1u << ((e >> 8) & 15)) - 1))];
+              e = LOOKUP (dt, DIST_BITS);
               if (e & E_BAD)
                 goto refused; /* "invalid distance code" */
               DROP (e & 0xff);
               ex = (e >> 8) & 15;
-              size_t dist = (e >> 16) + (b.bb & ((1u << ex) - 1));
+              size_t dist = (e >> 16) + (bb & ((1u << ex) - 1));
               DROP (ex);
               if (dist > (size_t) (out - base))
                 goto refused; /* "invalid distance too far back" */
@@ -534,9 +580,7 @@ ws_wholeinf_run (ws_wholeinf *d, const uint8_t *dict, size_t dict_len, const uin
 
           /* slow: near the input's end or the output's limit */
           REFILL ();
-          uint32_t e = lt[b.bb & ((1u << LIT_BITS) - 1)];
-          if (e & E_SUB)
-            e = lt[(e >> 16) + ((b.bb >> LIT_BITS) & ((1u << ((e >> 8) & 15)) - 1))];
+          uint32_t e = LOOKUP (lt, LIT_BITS);
           if (e & E_BAD)
             goto refused;
           DROP (e & 0xff);
@@ -549,16 +593,14 @@ ws_wholeinf_run (ws_wholeinf *d, const uint8_t *dict, size_t dict_len, const uin
           if (e & E_EOB)
             break;
           unsigned ex = (e >> 8) & 15;
-          size_t len = (e >> 16) + (b.bb & ((1u << ex) - 1));
+          size_t len = (e >> 16) + (bb & ((1u << ex) - 1));
           DROP (ex);
-          e = dt[b.bb & ((1u << DIST_BITS) - 1)];
-          if (e & E_SUB)
-            e = dt[(e >> 16) + ((b.bb >> DIST_BITS) & ((1u << ((e >> 8) & 15)) - 1))];
+          e = LOOKUP (dt, DIST_BITS);
           if (e & E_BAD)
             goto refused;
           DROP (e & 0xff);
           ex = (e >> 8) & 15;
-          size_t dist = (e >> 16) + (b.bb & ((1u << ex) - 1));
+          size_t dist = (e >> 16) + (bb & ((1u << ex) - 1));
           DROP (ex);
           if (dist > (size_t) (out - base))
             goto refused;
@@ -570,7 +612,7 @@ ws_wholeinf_run (ws_wholeinf *d, const uint8_t *dict, size_t dict_len, const uin
         }
 
     block_end:;
-      int64_t left = bits_left (&b);
+      int64_t left = BITS_LEFT ();
       if (left < 0)
         goto refused; /* the block needed more than the input */
       if (final || left == 0)
@@ -589,5 +631,7 @@ refused:
   return rc;
 #undef REFILL
 #undef DROP
+#undef BITS_LEFT
+#undef LOOKUP
 #undef ROOM_FOR
 }
