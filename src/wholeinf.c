@@ -371,6 +371,7 @@ ws_wholeinf_run (ws_wholeinf *d, const uint8_t *dict, size_t dict_len, const uin
 #define BITS_LEFT() ((int64_t) (ie - ip) * 8 + bc - (int64_t) virt * 8)
 #define DROP(k) (bb >>= (k), bc -= (k))
 #define LOOKUP(t, bits) lookup ((t), (bits), bb)
+#define LIT_MASK ((1u << LIT_BITS) - 1)
 /* room for k more output bytes, growing the buffer (pointers follow) */
 #define ROOM_FOR(k)                                                     \
   do                                                                    \
@@ -512,18 +513,20 @@ ws_wholeinf_run (ws_wholeinf *d, const uint8_t *dict, size_t dict_len, const uin
               bb |= load64 (ip) << bc;
               ip += (63 - bc) >> 3;
               bc |= 56;
-              uint32_t e = LOOKUP (lt, LIT_BITS);
+              /* literals first: their entries are in the main table but
+               * for long codes, resolved below */
+              uint32_t e = lt[bb & LIT_MASK];
               if (e & E_LIT)
                 {
                   /* up to three literals a refill (15 bits each of >= 56) */
                   DROP (e & 0xff);
                   *out++ = (uint8_t) (e >> 16);
-                  e = LOOKUP (lt, LIT_BITS);
+                  e = lt[bb & LIT_MASK];
                   if (e & E_LIT)
                     {
                       DROP (e & 0xff);
                       *out++ = (uint8_t) (e >> 16);
-                      e = LOOKUP (lt, LIT_BITS);
+                      e = lt[bb & LIT_MASK];
                       if (e & E_LIT)
                         {
                           DROP (e & 0xff);
@@ -531,12 +534,23 @@ ws_wholeinf_run (ws_wholeinf *d, const uint8_t *dict, size_t dict_len, const uin
                           continue;
                         }
                     }
-                  /* e was looked up with >= 15 bits: still right after a
-                   * refill, which adds bits above them */
-                  bb |= load64 (ip) << bc;
-                  ip += (63 - bc) >> 3;
-                  bc |= 56;
                 }
+              if (e & E_SUB)
+                {
+                  /* a long code, looked up with >= 26 bits */
+                  e = lt[(e >> 16) + ((bb >> LIT_BITS) & ((1u << ((e >> 8) & 15)) - 1))];
+                  if (e & E_LIT)
+                    {
+                      DROP (e & 0xff);
+                      *out++ = (uint8_t) (e >> 16);
+                      continue;
+                    }
+                }
+              /* e was looked up with >= 15 bits: still right after a
+               * refill, which adds bits above them */
+              bb |= load64 (ip) << bc;
+              ip += (63 - bc) >> 3;
+              bc |= 56;
               if (e & (E_EOB | E_BAD))
                 {
                   if (e & E_BAD)
