@@ -82,6 +82,44 @@ fill (uint32_t *t, size_t n, uint32_t e)
     t[i] = e;
 }
 
+/* The codes longer than `bits` (symbols sorted[0..], the first one's
+ * reversed code rev), in canonical order: those sharing their first `bits`
+ * bits (the reversed code's low bits) are consecutive and get one
+ * sub-table, as wide as the longest of them (the last). */
+static void
+build_long (uint32_t *t, unsigned bits, const unsigned *count, const uint32_t *tmpl,
+            const uint16_t *sorted, unsigned rev, unsigned max)
+{
+  uint16_t lsym[288], lrev[288];
+  uint8_t llen[288];
+  unsigned nlong = 0;
+  for (unsigned l = bits + 1; l <= max; l++)
+    for (unsigned k = 0; k < count[l]; k++)
+      {
+        lsym[nlong] = sorted[nlong];
+        lrev[nlong] = (uint16_t) rev;
+        llen[nlong++] = (uint8_t) l;
+        rev = rev_next (rev, l);
+      }
+  unsigned mask = (1u << bits) - 1, sub = 1u << bits;
+  for (unsigned j = 0; j < nlong;)
+    {
+      unsigned prefix = lrev[j] & mask, last = j;
+      while (last + 1 < nlong && (lrev[last + 1] & mask) == prefix)
+        last++;
+      unsigned sb = llen[last] - bits;
+      t[prefix] = E_SUB | (sb << 8) | (sub << 16);
+      for (; j <= last; j++)
+        {
+          unsigned step = 1u << (llen[j] - bits);
+          uint32_t e = tmpl[lsym[j]] | llen[j];
+          for (unsigned x = lrev[j] >> bits; x < (1u << sb); x += step)
+            t[sub + x] = e;
+        }
+      sub += 1u << sb;
+    }
+}
+
 /* The decoding table of the code with lengths lens[0..n) (RFC 1951 3.2.2),
  * count[l] of them l bits long (count[0] unused), tmpl[s] being symbol s's
  * entry without the length.  False when zlib would refuse the code
@@ -173,40 +211,8 @@ build (uint32_t *t, unsigned bits, const uint8_t *lens, unsigned n, const unsign
     }
   for (; size < (1u << bits); size *= 2)
     memcpy (t + size, t, size * sizeof *t);
-  if (max <= bits)
-    return true;
-
-  /* Longer codes, in canonical order: those sharing their first `bits` bits
-   * (the reversed code's low bits) are consecutive and get one sub-table,
-   * as wide as the longest of them (the last). */
-  uint16_t lsym[288], lrev[288];
-  uint8_t llen[288];
-  unsigned nlong = 0;
-  for (unsigned l = bits + 1; l <= max; l++)
-    for (unsigned k = 0; k < count[l]; k++, i++)
-      {
-        lsym[nlong] = sorted[i];
-        lrev[nlong] = (uint16_t) rev;
-        llen[nlong++] = (uint8_t) l;
-        rev = rev_next (rev, l);
-      }
-  unsigned mask = (1u << bits) - 1, sub = 1u << bits;
-  for (unsigned j = 0; j < nlong;)
-    {
-      unsigned prefix = lrev[j] & mask, last = j;
-      while (last + 1 < nlong && (lrev[last + 1] & mask) == prefix)
-        last++;
-      unsigned sb = llen[last] - bits;
-      t[prefix] = E_SUB | (sb << 8) | (sub << 16);
-      for (; j <= last; j++)
-        {
-          unsigned step = 1u << (llen[j] - bits);
-          uint32_t e = tmpl[lsym[j]] | llen[j];
-          for (unsigned x = lrev[j] >> bits; x < (1u << sb); x += step)
-            t[sub + x] = e;
-        }
-      sub += 1u << sb;
-    }
+  if (max > bits)
+    build_long (t, bits, count, tmpl, sorted + i, rev, max);
   return true;
 }
 
@@ -311,33 +317,32 @@ grow (ws_wholeinf *d, size_t need, size_t max)
   return true;
 }
 
-ws_wholeinf_rc
-ws_wholeinf_run (ws_wholeinf *d, const uint8_t *dict, size_t dict_len, const uint8_t *in,
-                 size_t n, size_t room, const uint8_t **out_buf, size_t *out_len)
-{
-  if (dict_len > WIN_MAX)
-    return WS_WHOLEINF_REFUSED;
-  if (room > ((size_t) 1 << 30))
-    room = (size_t) 1 << 30;
-  /* the buffer may exceed the limit by a match's last word (fast loop) */
-  size_t limit = dict_len + room, max_cap = limit + 8;
-  size_t first = dict_len + (n < room / 4 ? n * 4 : room) + 8;
-  if (d->cap < first && !grow (d, first, max_cap))
-    return WS_WHOLEINF_ROOM;
-  if (dict_len)
-    memcpy (d->buf, dict, dict_len);
+/* The state between blocks: the bit reader (bb holds bc bits not used yet,
+ * the bits above them the next input bytes or zero; virt counts the zero
+ * bytes added past the input's end) and the output (base[0..out), written
+ * up to lim: the buffer's end or the caller's limit). */
+typedef struct {
+  const uint8_t *in, *ip, *ie;
+  uint64_t bb;
+  unsigned bc;
+  size_t virt;
+  uint8_t *base, *out, *lim;
+  size_t limit, max_cap;  /* output allowed (dictionary included), buffer's most */
+  bool final;             /* the block read last had BFINAL */
+} state;
 
-  /* the bit reader: bb holds bc bits not used yet (the bits above them are
-   * the next input bytes, or zero); virt counts the zero bytes added past
-   * the input's end */
-  const uint8_t *ip = in, *const ie = in + n;
-  uint64_t bb = 0;
-  unsigned bc = 0;
-  size_t virt = 0;
-  uint8_t *base = d->buf, *out = base + dict_len;
-  /* where output must stop: the buffer's end or the caller's limit */
-  uint8_t *lim = base + MIN (d->cap, limit);
-  ws_wholeinf_rc rc = WS_WHOLEINF_REFUSED;
+/* what a block's part did */
+typedef enum { B_END = 0, B_REFUSED, B_ROOM } block_rc;
+
+/* The state in locals (registers) while a function works, and back. */
+#define LOAD_BITS(st)                                                   \
+  const uint8_t *ip = (st)->ip, *const ie = (st)->ie;                   \
+  uint64_t bb = (st)->bb;                                               \
+  unsigned bc = (st)->bc;                                               \
+  size_t virt = (st)->virt
+#define SAVE_BITS(st) ((st)->ip = ip, (st)->bb = bb, (st)->bc = bc, (st)->virt = virt)
+#define LOAD_OUT(st) uint8_t *base = (st)->base, *out = (st)->out, *lim = (st)->lim
+#define SAVE(st) (SAVE_BITS (st), (st)->base = base, (st)->out = out, (st)->lim = lim)
 
 /* at least 57 bits: a word at a time while 8 input bytes remain, then a
  * byte at a time, then zeros; refused when zeros added were used (the
@@ -359,7 +364,7 @@ ws_wholeinf_run (ws_wholeinf *d, const uint8_t *dict, size_t dict_len, const uin
             else                                                        \
               {                                                         \
                 if (virt * 8 > bc)                                      \
-                  goto refused;                                         \
+                  return B_REFUSED;                                     \
                 bb &= ((uint64_t) 1 << bc) - 1;                         \
                 virt++;                                                 \
               }                                                         \
@@ -379,273 +384,345 @@ ws_wholeinf_run (ws_wholeinf *d, const uint8_t *dict, size_t dict_len, const uin
       if ((size_t) (lim - out) < (size_t) (k))                          \
         {                                                               \
           size_t at = (size_t) (out - base);                            \
-          if (at + (k) > limit || !grow (d, at + (k), max_cap))           \
-            goto room;                                                  \
+          if (at + (k) > st->limit || !grow (d, at + (k), st->max_cap)) \
+            return B_ROOM;                                              \
           base = d->buf;                                                \
           out = base + at;                                              \
-          lim = base + MIN (d->cap, limit);                             \
+          lim = base + MIN (d->cap, st->limit);                         \
         }                                                               \
     }                                                                   \
   while (0)
 
-  for (;;)
+/* A stored block (3.2.4), its header read: to the byte's end, LEN, NLEN,
+ * LEN bytes. */
+static block_rc
+stored (ws_wholeinf *d, state *st)
+{
+  LOAD_BITS (st);
+  LOAD_OUT (st);
+  REFILL ();
+  DROP (bc & 7);
+  unsigned len = bb & 0xffff, nlen = (bb >> 16) & 0xffff;
+  DROP (32);
+  if (len != (~nlen & 0xffff))
+    return B_REFUSED; /* "invalid stored block lengths" */
+  int64_t left = BITS_LEFT ();
+  if (left < 0 || (uint64_t) left / 8 < len)
+    return B_REFUSED; /* cut short */
+  const uint8_t *p = ie - left / 8;
+  ROOM_FOR (len);
+  memcpy (out, p, len);
+  out += len;
+  ip = p + len;
+  bb = 0;
+  bc = 0;
+  virt = 0;
+  SAVE (st);
+  return B_END;
+}
+
+/* A dynamic block's code lengths (3.2.7), its header read: d->lit and
+ * d->dist built. */
+static block_rc
+dynamic (ws_wholeinf *d, state *st)
+{
+  LOAD_BITS (st);
+  REFILL ();
+  unsigned nlit = (bb & 31) + 257, ndist = ((bb >> 5) & 31) + 1;
+  unsigned ncl = ((bb >> 10) & 15) + 4;
+  DROP (14);
+  if (nlit > 286 || ndist > 30)
+    return B_REFUSED; /* "too many length or distance symbols" */
+  static const uint8_t order[19]
+    = { 16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15 };
+  uint8_t cll[19] = { 0 };
+  for (unsigned k = 0; k < ncl; k++)
     {
-      REFILL ();
-      unsigned final = bb & 1, type = (bb >> 1) & 3;
+      if (bc < 3)
+        REFILL ();
+      cll[order[k]] = bb & 7;
       DROP (3);
-      const uint32_t *lt, *dt;
-      if (type == 0)
+    }
+  unsigned count[MAX_LEN + 1];
+  count_lens (cll, 19, count);
+  if (!build (d->cl, CL_BITS, cll, 19, count, d->cl_tmpl, false, false))
+    return B_REFUSED; /* "invalid code lengths set" */
+  uint8_t lens[286 + 30];
+  unsigned total = nlit + ndist, cnt[MAX_LEN + 1] = { 0 };
+  for (unsigned k = 0; k < total;)
+    {
+      if (bc < 14)
+        REFILL ();
+      uint32_t e = d->cl[bb & ((1u << CL_BITS) - 1)];
+      DROP (e & 0xff);
+      unsigned sym = e >> 16;
+      if (sym < 16)
         {
-          /* stored (3.2.4): to the byte's end, LEN, NLEN, LEN bytes */
-          REFILL ();
-          DROP (bc & 7);
-          unsigned len = bb & 0xffff, nlen = (bb >> 16) & 0xffff;
-          DROP (32);
-          if (len != (~nlen & 0xffff))
-            goto refused; /* "invalid stored block lengths" */
-          int64_t left = BITS_LEFT ();
-          if (left < 0 || (uint64_t) left / 8 < len)
-            goto refused; /* cut short */
-          const uint8_t *p = ie - left / 8;
-          ROOM_FOR (len);
-          memcpy (out, p, len);
-          out += len;
-          ip = p + len;
-          bb = 0;
-          bc = 0;
-          virt = 0;
-          goto block_end;
+          lens[k++] = (uint8_t) sym;
+          cnt[sym]++;
+          continue;
         }
-      else if (type == 1)
+      unsigned rep;
+      uint8_t v = 0;
+      if (sym == 16)
         {
-          lt = d->fix_lit;
-          dt = d->fix_dist;
+          if (k == 0)
+            return B_REFUSED; /* "invalid bit length repeat" */
+          v = lens[k - 1];
+          rep = 3 + (bb & 3);
+          DROP (2);
         }
-      else if (type == 2)
+      else if (sym == 17)
         {
-          /* dynamic (3.2.7) */
-          REFILL ();
-          unsigned nlit = (bb & 31) + 257, ndist = ((bb >> 5) & 31) + 1;
-          unsigned ncl = ((bb >> 10) & 15) + 4;
-          DROP (14);
-          if (nlit > 286 || ndist > 30)
-            goto refused; /* "too many length or distance symbols" */
-          static const uint8_t order[19]
-            = { 16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15 };
-          uint8_t cll[19] = { 0 };
-          for (unsigned k = 0; k < ncl; k++)
-            {
-              if (bc < 3)
-                REFILL ();
-              cll[order[k]] = bb & 7;
-              DROP (3);
-            }
-          unsigned count[MAX_LEN + 1];
-          count_lens (cll, 19, count);
-          if (!build (d->cl, CL_BITS, cll, 19, count, d->cl_tmpl, false, false))
-            goto refused; /* "invalid code lengths set" */
-          uint8_t lens[286 + 30];
-          unsigned total = nlit + ndist, cnt[MAX_LEN + 1] = { 0 };
-          for (unsigned k = 0; k < total;)
-            {
-              if (bc < 14)
-                REFILL ();
-              uint32_t e = d->cl[bb & ((1u << CL_BITS) - 1)];
-              DROP (e & 0xff);
-              unsigned sym = e >> 16;
-              if (sym < 16)
-                {
-                  lens[k++] = (uint8_t) sym;
-                  cnt[sym]++;
-                  continue;
-                }
-              unsigned rep;
-              uint8_t v = 0;
-              if (sym == 16)
-                {
-                  if (k == 0)
-                    goto refused; /* "invalid bit length repeat" */
-                  v = lens[k - 1];
-                  rep = 3 + (bb & 3);
-                  DROP (2);
-                }
-              else if (sym == 17)
-                {
-                  rep = 3 + (bb & 7);
-                  DROP (3);
-                }
-              else
-                {
-                  rep = 11 + (bb & 127);
-                  DROP (7);
-                }
-              if (rep > total - k)
-                goto refused; /* "invalid bit length repeat" */
-              memset (lens + k, v, rep);
-              cnt[v] += rep;
-              k += rep;
-            }
-          if (lens[256] == 0)
-            goto refused; /* "invalid code -- missing end-of-block" */
-          /* the counts of both codes were kept as the lengths came: the
-           * distance code's taken out of them */
-          count_lens (lens + nlit, ndist, count);
-          for (unsigned l = 0; l <= MAX_LEN; l++)
-            cnt[l] -= count[l];
-          if (!build (d->lit, LIT_BITS, lens, nlit, cnt, d->lit_tmpl, true, false)
-              || !build (d->dist, DIST_BITS, lens + nlit, ndist, count, d->dist_tmpl, true, true))
-            goto refused; /* "invalid literal/lengths set", "invalid distances set" */
-          lt = d->lit;
-          dt = d->dist;
+          rep = 3 + (bb & 7);
+          DROP (3);
         }
       else
-        goto refused; /* "invalid block type" */
-
-      /* the block's symbols */
-      for (;;)
         {
-          /* fast: while 16 input bytes (two refills) and FAST_OUT bytes
-           * of room remain, nothing checked but the codes and the distance */
-          const uint8_t *ip_fast = n >= 16 ? ie - 16 : in;
-          uint8_t *out_fast = lim - out >= FAST_OUT ? lim - FAST_OUT : out;
-          while (ip < ip_fast && out < out_fast)
-            {
-              bb |= load64 (ip) << bc;
-              ip += (63 - bc) >> 3;
-              bc |= 56;
-              /* literals first: their entries are in the main table but
-               * for long codes, resolved below */
-              uint32_t e = lt[bb & LIT_MASK];
-              if (e & E_LIT)
-                {
-                  /* up to three literals a refill (15 bits each of >= 56) */
-                  DROP (e & 0xff);
-                  *out++ = (uint8_t) (e >> 16);
-                  e = lt[bb & LIT_MASK];
-                  if (e & E_LIT)
-                    {
-                      DROP (e & 0xff);
-                      *out++ = (uint8_t) (e >> 16);
-                      e = lt[bb & LIT_MASK];
-                      if (e & E_LIT)
-                        {
-                          DROP (e & 0xff);
-                          *out++ = (uint8_t) (e >> 16);
-                          continue;
-                        }
-                    }
-                }
-              if (e & E_SUB)
-                {
-                  /* a long code, looked up with >= 26 bits */
-                  e = lt[(e >> 16) + ((bb >> LIT_BITS) & ((1u << ((e >> 8) & 15)) - 1))];
-                  if (e & E_LIT)
-                    {
-                      DROP (e & 0xff);
-                      *out++ = (uint8_t) (e >> 16);
-                      continue;
-                    }
-                }
-              /* e was looked up with >= 15 bits: still right after a
-               * refill, which adds bits above them */
-              bb |= load64 (ip) << bc;
-              ip += (63 - bc) >> 3;
-              bc |= 56;
-              if (e & (E_EOB | E_BAD))
-                {
-                  if (e & E_BAD)
-                    goto refused; /* "invalid literal/length code" */
-                  DROP (e & 0xff);
-                  goto block_end;
-                }
-              DROP (e & 0xff);
-              unsigned ex = (e >> 8) & 15;
-              size_t len = (e >> 16) + (bb & ((1u << ex) - 1));
-              DROP (ex);
-              e = LOOKUP (dt, DIST_BITS);
-              if (e & E_BAD)
-                goto refused; /* "invalid distance code" */
-              DROP (e & 0xff);
-              ex = (e >> 8) & 15;
-              size_t dist = (e >> 16) + (bb & ((1u << ex) - 1));
-              DROP (ex);
-              if (dist > (size_t) (out - base))
-                goto refused; /* "invalid distance too far back" */
-              const uint8_t *src = out - dist;
-              uint8_t *end = out + len;
-              if (dist >= 8)
-                {
-                  /* whole words, the last one past the end (room left) */
-                  do
-                    {
-                      memcpy (out, src, 8);
-                      out += 8;
-                      src += 8;
-                    }
-                  while (out < end);
-                }
-              else if (dist == 1)
-                memset (out, *src, len);
-              else
-                for (size_t k = 0; k < len; k++)
-                  out[k] = src[k];
-              out = end;
-            }
+          rep = 11 + (bb & 127);
+          DROP (7);
+        }
+      if (rep > total - k)
+        return B_REFUSED; /* "invalid bit length repeat" */
+      memset (lens + k, v, rep);
+      cnt[v] += rep;
+      k += rep;
+    }
+  if (lens[256] == 0)
+    return B_REFUSED; /* "invalid code -- missing end-of-block" */
+  /* the counts of both codes were kept as the lengths came: the distance
+   * code's taken out of them */
+  count_lens (lens + nlit, ndist, count);
+  for (unsigned l = 0; l <= MAX_LEN; l++)
+    cnt[l] -= count[l];
+  if (!build (d->lit, LIT_BITS, lens, nlit, cnt, d->lit_tmpl, true, false)
+      || !build (d->dist, DIST_BITS, lens + nlit, ndist, count, d->dist_tmpl, true, true))
+    return B_REFUSED; /* "invalid literal/lengths set", "invalid distances set" */
+  SAVE_BITS (st);
+  return B_END;
+}
 
-          /* slow: near the input's end or the output's limit */
-          REFILL ();
-          uint32_t e = LOOKUP (lt, LIT_BITS);
-          if (e & E_BAD)
-            goto refused;
+/* Fast: while 16 input bytes (two refills) and FAST_OUT bytes of room
+ * remain, nothing checked but the codes and the distance.  *eob: the block
+ * ended. */
+static block_rc
+fast (state *st, const uint32_t *lt, const uint32_t *dt, bool *eob)
+{
+  LOAD_BITS (st);
+  LOAD_OUT (st);
+  const uint8_t *ip_fast = ie - st->in >= 16 ? ie - 16 : st->in;
+  uint8_t *out_fast = lim - out >= FAST_OUT ? lim - FAST_OUT : out;
+  while (ip < ip_fast && out < out_fast)
+    {
+      bb |= load64 (ip) << bc;
+      ip += (63 - bc) >> 3;
+      bc |= 56;
+      /* literals first: their entries are in the main table but
+       * for long codes, resolved below */
+      uint32_t e = lt[bb & LIT_MASK];
+      if (e & E_LIT)
+        {
+          /* up to three literals a refill (15 bits each of >= 56) */
           DROP (e & 0xff);
+          *out++ = (uint8_t) (e >> 16);
+          e = lt[bb & LIT_MASK];
           if (e & E_LIT)
             {
-              ROOM_FOR (1);
+              DROP (e & 0xff);
+              *out++ = (uint8_t) (e >> 16);
+              e = lt[bb & LIT_MASK];
+              if (e & E_LIT)
+                {
+                  DROP (e & 0xff);
+                  *out++ = (uint8_t) (e >> 16);
+                  continue;
+                }
+            }
+        }
+      if (e & E_SUB)
+        {
+          /* a long code, looked up with >= 26 bits */
+          e = lt[(e >> 16) + ((bb >> LIT_BITS) & ((1u << ((e >> 8) & 15)) - 1))];
+          if (e & E_LIT)
+            {
+              DROP (e & 0xff);
               *out++ = (uint8_t) (e >> 16);
               continue;
             }
-          if (e & E_EOB)
-            break;
-          unsigned ex = (e >> 8) & 15;
-          size_t len = (e >> 16) + (bb & ((1u << ex) - 1));
-          DROP (ex);
-          e = LOOKUP (dt, DIST_BITS);
-          if (e & E_BAD)
-            goto refused;
-          DROP (e & 0xff);
-          ex = (e >> 8) & 15;
-          size_t dist = (e >> 16) + (bb & ((1u << ex) - 1));
-          DROP (ex);
-          if (dist > (size_t) (out - base))
-            goto refused;
-          ROOM_FOR (len);
-          const uint8_t *src = out - dist;
-          for (size_t k = 0; k < len; k++)
-            out[k] = src[k];
-          out += len;
         }
+      /* e was looked up with >= 15 bits: still right after a
+       * refill, which adds bits above them */
+      bb |= load64 (ip) << bc;
+      ip += (63 - bc) >> 3;
+      bc |= 56;
+      if (e & (E_EOB | E_BAD))
+        {
+          if (e & E_BAD)
+            return B_REFUSED; /* "invalid literal/length code" */
+          DROP (e & 0xff);
+          *eob = true;
+          SAVE (st);
+          return B_END;
+        }
+      DROP (e & 0xff);
+      unsigned ex = (e >> 8) & 15;
+      size_t len = (e >> 16) + (bb & ((1u << ex) - 1));
+      DROP (ex);
+      e = LOOKUP (dt, DIST_BITS);
+      if (e & E_BAD)
+        return B_REFUSED; /* "invalid distance code" */
+      DROP (e & 0xff);
+      ex = (e >> 8) & 15;
+      size_t dist = (e >> 16) + (bb & ((1u << ex) - 1));
+      DROP (ex);
+      if (dist > (size_t) (out - base))
+        return B_REFUSED; /* "invalid distance too far back" */
+      const uint8_t *src = out - dist;
+      uint8_t *end = out + len;
+      if (dist >= 8)
+        {
+          /* whole words, the last one past the end (room left) */
+          do
+            {
+              memcpy (out, src, 8);
+              out += 8;
+              src += 8;
+            }
+          while (out < end);
+        }
+      else if (dist == 1)
+        memset (out, *src, len);
+      else
+        for (size_t k = 0; k < len; k++)
+          out[k] = src[k];
+      out = end;
+    }
 
-    block_end:;
-      int64_t left = BITS_LEFT ();
+  SAVE (st);
+  return B_END;
+}
+
+/* Slow: a symbol at a time, every step checked, until the fast loop can
+ * take over again (room grown) or the block ends (*eob). */
+static block_rc
+slow (ws_wholeinf *d, state *st, const uint32_t *lt, const uint32_t *dt, bool *eob)
+{
+  LOAD_BITS (st);
+  LOAD_OUT (st);
+  while (!(ie - ip > 16 && lim - out > FAST_OUT))
+    {
+      REFILL ();
+      uint32_t e = LOOKUP (lt, LIT_BITS);
+      if (e & E_BAD)
+        return B_REFUSED;
+      DROP (e & 0xff);
+      if (e & E_LIT)
+        {
+          ROOM_FOR (1);
+          *out++ = (uint8_t) (e >> 16);
+          continue;
+        }
+      if (e & E_EOB)
+        {
+          *eob = true;
+          break;
+        }
+      unsigned ex = (e >> 8) & 15;
+      size_t len = (e >> 16) + (bb & ((1u << ex) - 1));
+      DROP (ex);
+      e = LOOKUP (dt, DIST_BITS);
+      if (e & E_BAD)
+        return B_REFUSED;
+      DROP (e & 0xff);
+      ex = (e >> 8) & 15;
+      size_t dist = (e >> 16) + (bb & ((1u << ex) - 1));
+      DROP (ex);
+      if (dist > (size_t) (out - base))
+        return B_REFUSED;
+      ROOM_FOR (len);
+      const uint8_t *src = out - dist;
+      for (size_t k = 0; k < len; k++)
+        out[k] = src[k];
+      out += len;
+    }
+  SAVE (st);
+  return B_END;
+}
+
+/* A Huffman block's symbols, up to its end-of-block. */
+static block_rc
+codes (ws_wholeinf *d, state *st, const uint32_t *lt, const uint32_t *dt)
+{
+  for (;;)
+    {
+      bool eob = false;
+      block_rc rc = fast (st, lt, dt, &eob);
+      if (rc != B_END || eob)
+        return rc;
+      rc = slow (d, st, lt, dt, &eob);
+      if (rc != B_END || eob)
+        return rc;
+    }
+}
+
+/* One block: its header (3.2.3), then the rest. */
+static block_rc
+block (ws_wholeinf *d, state *st)
+{
+  unsigned type;
+  {
+    LOAD_BITS (st);
+    REFILL ();
+    st->final = bb & 1;
+    type = (bb >> 1) & 3;
+    DROP (3);
+    SAVE_BITS (st);
+  }
+  if (type == 0)
+    return stored (d, st);
+  if (type == 1)
+    return codes (d, st, d->fix_lit, d->fix_dist);
+  if (type == 2)
+    {
+      block_rc rc = dynamic (d, st);
+      return rc != B_END ? rc : codes (d, st, d->lit, d->dist);
+    }
+  return B_REFUSED; /* "invalid block type" */
+}
+
+ws_wholeinf_rc
+ws_wholeinf_run (ws_wholeinf *d, const uint8_t *dict, size_t dict_len, const uint8_t *in,
+                 size_t n, size_t room, const uint8_t **out_buf, size_t *out_len)
+{
+  if (dict_len > WIN_MAX)
+    return WS_WHOLEINF_REFUSED;
+  if (room > ((size_t) 1 << 30))
+    room = (size_t) 1 << 30;
+  /* the buffer may exceed the limit by a match's last word (fast loop) */
+  size_t limit = dict_len + room;
+  size_t first = dict_len + (n < room / 4 ? n * 4 : room) + 8;
+  if (d->cap < first && !grow (d, first, limit + 8))
+    return WS_WHOLEINF_ROOM;
+  if (dict_len)
+    memcpy (d->buf, dict, dict_len);
+  state st = { in, in, in + n, 0, 0, 0, d->buf, d->buf + dict_len, d->buf + MIN (d->cap, limit),
+               limit, limit + 8, false };
+  for (;;)
+    {
+      block_rc rc = block (d, &st);
+      if (rc != B_END)
+        return rc == B_ROOM ? WS_WHOLEINF_ROOM : WS_WHOLEINF_REFUSED;
+      /* the block ended: where the stream stands */
+      int64_t left = (int64_t) (st.ie - st.ip) * 8 + st.bc - (int64_t) st.virt * 8;
       if (left < 0)
-        goto refused; /* the block needed more than the input */
-      if (final || left == 0)
+        return WS_WHOLEINF_REFUSED; /* the block needed more than the input */
+      if (st.final || left == 0)
         {
           /* a final block (what follows it is not read, as by zlib), or
            * the input used to its last bit at a block's end */
-          *out_buf = base;
-          *out_len = (size_t) (out - base) - dict_len;
+          *out_buf = st.base;
+          *out_len = (size_t) (st.out - st.base) - dict_len;
           return WS_WHOLEINF_OK;
         }
     }
-
-room:
-  rc = WS_WHOLEINF_ROOM;
-refused:
-  return rc;
-#undef REFILL
-#undef DROP
-#undef BITS_LEFT
-#undef LOOKUP
-#undef ROOM_FOR
 }
