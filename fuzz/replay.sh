@@ -5,7 +5,7 @@
 # test; in any build a crash, an abort from a target's own checks, or an
 # unreadable corpus file does.
 . "${top_srcdir:-.}/tests/lib.sh"
-for t in http ext frames capture tls subproto; do
+for t in http ext frames capture tls subproto inflate; do
   bin="$top_builddir/fuzz/replay-$t"
   dirs=("$top_srcdir/fuzz/corpus/$t")
   [ -d "$top_srcdir/fuzz/regressions/$t" ] && dirs+=("$top_srcdir/fuzz/regressions/$t")
