@@ -30,7 +30,7 @@
 
 #include "wholeinf.h"
 
-#define LIT_BITS 10
+#define LIT_BITS 9      /* (10 and 11 measured: 1% and 4% more instructions) */
 #define DIST_BITS 8
 #define CL_BITS 7
 #define MAX_LEN 15
@@ -52,6 +52,9 @@
 /* room the fast loop needs: three literals, the longest match and its
  * copy's last word */
 #define FAST_OUT (3 + 258 + 8)
+
+/* the fixed codes (at most 9 and 5 bits) fit the main tables: no sub-table */
+G_STATIC_ASSERT (LIT_BITS >= 9 && DIST_BITS >= 5);
 
 struct ws_wholeinf {
   uint32_t lit[LIT_SIZE];

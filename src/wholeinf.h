@@ -37,7 +37,7 @@
 
 typedef struct ws_wholeinf ws_wholeinf;
 
-/* A decoder: its tables (about 60 KB) and its output buffer, reused by every
+/* A decoder: its tables (about 95 KB) and its output buffer, reused by every
  * call.  Not shared between threads. */
 ws_wholeinf *ws_wholeinf_new (void);
 void ws_wholeinf_free (ws_wholeinf *d);
