@@ -17,11 +17,12 @@
  * table indexed by the next LIT_BITS (DIST_BITS) bits, whose entries are the
  * symbol's whole meaning (literal byte, length or distance base and extra
  * bits, end of block, invalid) with the code's length, or point to a
- * sub-table for the codes longer than that.  While 8 input bytes and 266
- * bytes of output room remain, a loop decodes without any other check (one
- * refill gives the 48 bits a length/distance pair needs at most) and copies
- * matches 8 bytes at a time; the last bytes go through a loop that checks
- * each step.
+ * sub-table for the codes longer than that.  While 16 input bytes and
+ * FAST_OUT bytes of output room remain, a loop decodes without any other
+ * check (up to three literals a refill; one refill gives the 48 bits a
+ * length/distance pair needs at most) and copies matches 8 bytes at a time;
+ * the last bytes go through a loop that checks each step.  The output buffer
+ * (the dictionary, then the output) grows as needed up to the caller's room.
  */
 #include "config.h"
 
