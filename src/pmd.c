@@ -198,16 +198,13 @@ whole_new (bool libdeflate)
 #ifdef HAVE_LIBDEFLATE
   if (libdeflate)
     w->d = libdeflate_alloc_decompressor ();
-  if (!w->d)
+  if (w->d)
+    return w;
 #else
-  (void) libdeflate;
+  (void) libdeflate; /* not built with it: ours */
 #endif
-    w->strict = ws_wholeinf_new ();
-#ifdef HAVE_LIBDEFLATE
-  if (!w->d && !w->strict)
-#else
+  w->strict = ws_wholeinf_new ();
   if (!w->strict)
-#endif
     {
       g_free (w);
       return NULL;
