@@ -71,13 +71,26 @@ static void
 accept_for (const char *key, char out[ACCEPT_LEN + 1])
 {
   ws_slice k = strip (key);
-  ws_sha1_ctx s;
   uint8_t digest[20];
+  /* a key as clients make it (24 characters) and the GUID are hashed at
+   * once from the stack; a longer key through a context */
+  uint8_t buf[64 + sizeof WS_GUID - 1];
 
-  ws_sha1_init (&s);
-  ws_sha1_update (&s, (const uint8_t *) k.p, k.len);
-  ws_sha1_update (&s, (const uint8_t *) WS_GUID, sizeof WS_GUID - 1);
-  ws_sha1_final (&s, digest);
+  if (k.len <= 64)
+    {
+      memcpy (buf, k.p, k.len);
+      memcpy (buf + k.len, WS_GUID, sizeof WS_GUID - 1);
+      ws_sha1 (buf, k.len + sizeof WS_GUID - 1, digest);
+    }
+  else
+    {
+      ws_sha1_ctx s;
+
+      ws_sha1_init (&s);
+      ws_sha1_update (&s, (const uint8_t *) k.p, k.len);
+      ws_sha1_update (&s, (const uint8_t *) WS_GUID, sizeof WS_GUID - 1);
+      ws_sha1_final (&s, digest);
+    }
   base64_20 (digest, out);
   out[ACCEPT_LEN] = '\0';
 }

@@ -19,12 +19,74 @@ rol32 (uint32_t x, unsigned n)
   return (x << n) | (x >> (32 - n));
 }
 
+/* The round constants of section 4.2.1, one per twenty rounds. */
+#define SHA1_K0 UINT32_C (0x5a827999)
+#define SHA1_K1 UINT32_C (0x6ed9eba1)
+#define SHA1_K2 UINT32_C (0x8f1bbcdc)
+#define SHA1_K3 UINT32_C (0xca62c1d6)
+
+/* The message schedule of section 6.1.2 step 1: w[0..15] holds the block's
+ * words on entry, w[16..79] is filled, four words at a time where SSE2 is
+ * at hand.  (Adding the round constants in here as well was tried: it cost
+ * more than it saved, as the rounds fold the constant into an lea.) */
+/* WS_SHA1_SCALAR_SCHEDULE: the portable loop even with SSE2 (to test it) */
+#if defined(__SSE2__) && !defined(WS_SHA1_SCALAR_SCHEDULE)
+#include <emmintrin.h>
+
+static inline __m128i
+rol_epi32 (__m128i x, int n)
+{
+  return _mm_or_si128 (_mm_slli_epi32 (x, n), _mm_srli_epi32 (x, 32 - n));
+}
+
+static void
+sha1_schedule (uint32_t w[80])
+{
+  /* four words at a time.  For t < 32, W[t+3] needs W[t] of the same four:
+   * computed without it, then corrected, as ROTL1 is linear over XOR and
+   * W[t] = ROTL1(x[0]), so W[t+3] gets ROTL2(x[0]) XORed in.  From t = 32
+   * on, the equal recurrence W[t] = ROTL2(W[t-6] ^ W[t-16] ^ W[t-28] ^
+   * W[t-32]) (W[t-3] unfolded once) reaches back no less than six words,
+   * out of the four being made. */
+  int t;
+
+  for (t = 16; t < 32; t += 4)
+    {
+      __m128i x = _mm_xor_si128 (_mm_loadu_si128 ((const __m128i *) (const void *) (w + t - 16)),
+                                 _mm_loadu_si128 ((const __m128i *) (const void *) (w + t - 14)));
+      x = _mm_xor_si128 (x, _mm_loadu_si128 ((const __m128i *) (const void *) (w + t - 8)));
+      /* W[t-3], W[t-2], W[t-1], 0 */
+      x = _mm_xor_si128 (x, _mm_srli_si128 (_mm_loadu_si128 ((const __m128i *) (const void *) (w + t - 4)), 4));
+      __m128i r = rol_epi32 (x, 1);
+      r = _mm_xor_si128 (r, rol_epi32 (_mm_slli_si128 (x, 12), 2));
+      _mm_storeu_si128 ((__m128i *) (void *) (w + t), r);
+    }
+  for (; t < 80; t += 4)
+    {
+      __m128i x = _mm_xor_si128 (_mm_loadu_si128 ((const __m128i *) (const void *) (w + t - 6)),
+                                 _mm_loadu_si128 ((const __m128i *) (const void *) (w + t - 16)));
+      x = _mm_xor_si128 (x, _mm_loadu_si128 ((const __m128i *) (const void *) (w + t - 28)));
+      x = _mm_xor_si128 (x, _mm_loadu_si128 ((const __m128i *) (const void *) (w + t - 32)));
+      _mm_storeu_si128 ((__m128i *) (void *) (w + t), rol_epi32 (x, 2));
+    }
+}
+#else
+static void
+sha1_schedule (uint32_t w[80])
+{
+  int t;
+
+  for (t = 16; t < 80; t++)
+    w[t] = rol32 (w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16], 1);
+}
+#endif
+
 /* One round of section 6.1.2 step 3, with the variables renamed instead of
  * moved: e takes T, and b becomes ROTL30(b).  Five rounds bring the names
  * back to where they started. */
 #define SHA1_ROUND(a, b, c, d, e, f, k, wt)                     \
   do {                                                          \
-    (e) += rol32 ((a), 5) + (f) + (uint32_t) (k) + (wt);        \
+    (e) += rol32 ((a), 5) + (f) + (k) + (wt);                   \
     (b) = rol32 ((b), 30);                                      \
   } while (0)
 /* Ch, Parity and Maj of section 4.1.1 (Ch and Maj in forms with fewer
@@ -41,30 +103,26 @@ rol32 (uint32_t x, unsigned n)
     SHA1_ROUND (b, c, d, e, a, F (c, d, e), k, w[(i) + 4]);     \
   } while (0)
 
+/* The eighty rounds of one block, its schedule (plus constants) given. */
 static void
-sha1_block_portable (uint32_t h[5], const uint8_t *p)
+sha1_rounds (uint32_t h[5], const uint32_t w[80])
 {
-  uint32_t w[80], a, b, c, d, e;
+  uint32_t a, b, c, d, e;
   int i;
 
-  /* message schedule (section 6.1.2 step 1) */
-  for (i = 0; i < 16; i++)
-    w[i] = ws_be32 (p + 4 * i);
-  for (; i < 80; i++)
-    w[i] = rol32 (w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
   a = h[0];
   b = h[1];
   c = h[2];
   d = h[3];
   e = h[4];
   for (i = 0; i < 20; i += 5)
-    SHA1_FIVE (SHA1_CH, 0x5a827999, i);
+    SHA1_FIVE (SHA1_CH, SHA1_K0, i);
   for (; i < 40; i += 5)
-    SHA1_FIVE (SHA1_PARITY, 0x6ed9eba1, i);
+    SHA1_FIVE (SHA1_PARITY, SHA1_K1, i);
   for (; i < 60; i += 5)
-    SHA1_FIVE (SHA1_MAJ, 0x8f1bbcdc, i);
+    SHA1_FIVE (SHA1_MAJ, SHA1_K2, i);
   for (; i < 80; i += 5)
-    SHA1_FIVE (SHA1_PARITY, 0xca62c1d6, i);
+    SHA1_FIVE (SHA1_PARITY, SHA1_K3, i);
   h[0] += a;
   h[1] += b;
   h[2] += c;
@@ -77,6 +135,36 @@ sha1_block_portable (uint32_t h[5], const uint8_t *p)
 #undef SHA1_PARITY
 #undef SHA1_CH
 #undef SHA1_ROUND
+
+static void
+sha1_block_portable (uint32_t h[5], const uint8_t *p)
+{
+  _Alignas (16) uint32_t w[80];
+  int i;
+
+  for (i = 0; i < 16; i++)
+    w[i] = ws_be32 (p + 4 * i);
+  sha1_schedule (w);
+  sha1_rounds (h, w);
+}
+
+/* A Sec-WebSocket-Accept check hashes the 24-byte key and the 36-byte GUID:
+ * 60 bytes, whose padding spills into a second block of zeroes and the
+ * length (480 bits).  That block's schedule is always the same: made once
+ * (before main, by sha1_detect), it saves the second block's schedule. */
+#define SHA1_PAD_LEN 60
+_Alignas (16) static uint32_t sha1_pad_w[80];
+
+static void
+sha1_pad_init (void)
+{
+  _Alignas (16) uint32_t w[80];
+
+  memset (w, 0, sizeof w);
+  w[15] = SHA1_PAD_LEN * 8;
+  sha1_schedule (w);
+  memcpy (sha1_pad_w, w, sizeof w);
+}
 
 /* With the x86 SHA extensions, four rounds are one instruction
  * (sha1rnds4, its operand the round function's number: 0 Ch, 1 Parity,
@@ -160,6 +248,7 @@ static bool sha1_use_hw;
 __attribute__ ((constructor)) static void
 sha1_detect (void)
 {
+  sha1_pad_init ();
   ws_sha1_set_hw (true);
 }
 
@@ -286,7 +375,12 @@ ws_sha1 (const uint8_t *data, size_t len, uint8_t digest[20])
     tail[end - 8 + i] = (uint8_t) (bits >> (56 - 8 * i));
   sha1_block (h, tail);
   if (end == 128)
-    sha1_block (h, tail + 64);
+    {
+      if (len == SHA1_PAD_LEN && !sha1_use_hw)
+        sha1_rounds (h, sha1_pad_w);
+      else
+        sha1_block (h, tail + 64);
+    }
   for (i = 0; i < 5; i++)
     {
       digest[4 * i] = (uint8_t) (h[i] >> 24);
