@@ -305,7 +305,7 @@ check_negotiation (ws_conn *c)
             }
           continue;
         }
-      if (g_ascii_strcasecmp (e->name, "permessage-deflate") == 0 && !c->pmd.enabled)
+      if (ws_ascii_caseeq (e->name, "permessage-deflate") && !c->pmd.enabled)
         {
           struct ws_pmd_out out;
           const char *bad = ws_pmd_from_response (e, &offered, &out);

@@ -186,7 +186,8 @@ ws_ext_parse (const char *value, ws_ext_list *out)
   if (s == NULL || s[0] == '\0')
     return;
   st.cap = strlen (s) + 1;
-  st.buf = out->store = g_malloc (st.cap);
+  st.buf = out->store = st.cap <= sizeof out->small_store ? out->small_store
+                                                           : g_malloc (st.cap);
 
   while (s[i])
     {
@@ -240,10 +241,35 @@ ws_ext_parse (const char *value, ws_ext_list *out)
 void
 ws_ext_list_clear (ws_ext_list *l)
 {
-  g_free (l->store);
+  if (l->store != l->small_store)
+    g_free (l->store);
   l->store = NULL;
   l->n = 0;
   l->syntax_error = false;
+}
+
+/* a and b equal ignoring ASCII case (g_ascii_strcasecmp (a, b) == 0),
+ * without a call a byte: names are mostly sent in the case they are
+ * looked up in */
+bool
+ws_ascii_caseeq (const char *a, const char *b)
+{
+  for (;; a++, b++)
+    {
+      unsigned char x = (unsigned char) *a, y = (unsigned char) *b;
+
+      if (x != y)
+        {
+          if (x >= 'A' && x <= 'Z')
+            x = (unsigned char) (x + ('a' - 'A'));
+          if (y >= 'A' && y <= 'Z')
+            y = (unsigned char) (y + ('a' - 'A'));
+          if (x != y)
+            return false;
+        }
+      if (x == 0)
+        return true;
+    }
 }
 
 int
@@ -254,7 +280,7 @@ ws_ext_find (const ws_ext_list *l, const char *name)
   if (l == NULL || name == NULL)
     return -1;
   for (i = 0; i < l->n && i < WS_EXT_MAX; i++)
-    if (l->ext[i].name && g_ascii_strcasecmp (l->ext[i].name, name) == 0)
+    if (l->ext[i].name && ws_ascii_caseeq (l->ext[i].name, name))
       return (int) i;
   return -1;
 }
@@ -282,7 +308,7 @@ offer_has_client_max_window_bits (const ws_ext_list *offered)
   for (i = 0; i < offered->n && i < WS_EXT_MAX; i++)
     {
       const ws_ext *x = &offered->ext[i];
-      if (x->name == NULL || g_ascii_strcasecmp (x->name, "permessage-deflate"))
+      if (x->name == NULL || !ws_ascii_caseeq (x->name, "permessage-deflate"))
         continue;
       for (j = 0; j < x->n_params && j < WS_EXT_MAX_PARAMS; j++)
         if (strcmp (x->param_name[j], "client_max_window_bits") == 0)

@@ -25,13 +25,17 @@ typedef struct {
   size_t n;
   ws_ext ext[WS_EXT_MAX]; /* the first n are set, the others are not */
   bool syntax_error;      /* something did not parse; what did is kept */
-  char *store;            /* g_malloc'd: all the strings, or NULL */
+  char *store;            /* all the strings, or NULL: small_store, or
+                           * g_malloc'd when they do not fit there */
+  char small_store[128];  /* the usual value's strings, without an allocation */
 } ws_ext_list;
 
 /* Fills all of *out (which need not be initialised); free with
  * ws_ext_list_clear, which leaves an empty list. */
 void ws_ext_parse (const char *value, ws_ext_list *out);
 void ws_ext_list_clear (ws_ext_list *l);
+/* a and b equal ignoring ASCII case, as g_ascii_strcasecmp (a, b) == 0 */
+bool ws_ascii_caseeq (const char *a, const char *b);
 /* index of the first extension with that name, or -1 */
 int ws_ext_find (const ws_ext_list *l, const char *name);
 

@@ -1552,7 +1552,8 @@ test_ext_store (void)
 
   for (iter = 0; iter < 20000; iter++)
     {
-      size_t len = (size_t) g_test_rand_int_range (0, 40), i, j, k;
+      /* short values (the list's own room) and long ones (allocated) */
+      size_t len = (size_t) g_test_rand_int_range (0, iter % 2 ? 40 : 300), i, j, k;
       g_autofree char *v = g_malloc (len + 1);
       ws_ext_list l;
 
@@ -1583,6 +1584,48 @@ test_ext_store (void)
       ws_ext_list_clear (&l);
       g_assert_cmpuint (l.n, ==, 0);
       g_assert_null (l.store);
+    }
+}
+
+/* ws_ascii_caseeq says what g_ascii_strcasecmp (a, b) == 0 says: random
+ * pairs of short strings over letters of both cases, the bytes next to
+ * them in ASCII, and bytes above 0x7f, mostly equal ignoring case */
+static void
+test_ascii_caseeq (void)
+{
+  static const char alphabet[] = "aAzZ@[`{-_09\xc3\xa9\xc9";
+  int iter;
+
+  g_assert_true (ws_ascii_caseeq ("", ""));
+  g_assert_true (ws_ascii_caseeq ("permessage-deflate", "PerMessage-Deflate"));
+  g_assert_false (ws_ascii_caseeq ("permessage-deflate", "permessage-deflat"));
+  g_assert_false (ws_ascii_caseeq ("permessage-deflat", "permessage-deflate"));
+  g_assert_false (ws_ascii_caseeq ("@", "`"));
+  g_assert_false (ws_ascii_caseeq ("[", "{"));
+  for (iter = 0; iter < 100000; iter++)
+    {
+      char a[8], b[8];
+      size_t la = (size_t) g_test_rand_int_range (0, 6), lb = la, i;
+
+      for (i = 0; i < la; i++)
+        a[i] = alphabet[g_test_rand_int_range (0, sizeof alphabet - 1)];
+      a[la] = '\0';
+      if (iter % 4 == 0)
+        lb = (size_t) g_test_rand_int_range (0, 6);
+      for (i = 0; i < lb; i++)
+        {
+          char c = i < la ? a[i] : 'a';
+          /* the same byte, its other case, or another byte */
+          switch (g_test_rand_int_range (0, 4))
+            {
+            case 0: b[i] = g_ascii_toupper (c); break;
+            case 1: b[i] = g_ascii_tolower (c); break;
+            case 2: b[i] = c; break;
+            default: b[i] = alphabet[g_test_rand_int_range (0, sizeof alphabet - 1)]; break;
+            }
+        }
+      b[lb] = '\0';
+      g_assert_cmpint (ws_ascii_caseeq (a, b), ==, g_ascii_strcasecmp (a, b) == 0);
     }
 }
 
@@ -1738,6 +1781,7 @@ main (int argc, char **argv)
   g_test_add_func ("/http/accept/random-keys", test_accept_random_keys);
   g_test_add_func ("/http/ext/parse", test_ext_parse);
   g_test_add_func ("/http/ext/store", test_ext_store);
+  g_test_add_func ("/http/ext/ascii-caseeq", test_ascii_caseeq);
   g_test_add_func ("/http/ext/bad", test_ext_bad);
   g_test_add_func ("/http/ext/limits", test_ext_limits);
   g_test_add_func ("/http/pmd/valid", test_pmd_valid);
