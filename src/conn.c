@@ -103,9 +103,9 @@ ws_subproto_conn_message (ws_conn *c, int side, int opcode, const uint8_t *head,
     {
       c->app_decided = true;
       /* a subprotocol we do not know: its messages are its own */
-      if (c->accepted_subprotocol && !ws_subproto_known (c->accepted_subprotocol, NULL, false))
-        return;
-      c->app = ws_subproto_new (c->accepted_subprotocol, c->path);
+      c->app = c->accepted_subprotocol
+               ? ws_subproto_new_known (c->accepted_subprotocol, c->path)
+               : ws_subproto_new (NULL, c->path);
     }
   ws_subproto *a = c->app;
   if (!a || (side != WS_SIDE_CLIENT && side != WS_SIDE_SERVER))
@@ -127,9 +127,7 @@ ws_subproto_conn_end (ws_conn *c)
     return;
   /* no data message came: what the handshake named is still a fact */
   c->app_decided = true;
-  if ((c->accepted_subprotocol || c->path)
-      && ws_subproto_known (c->accepted_subprotocol, c->path, false))
-    c->app = ws_subproto_new (c->accepted_subprotocol, c->path);
+  c->app = ws_subproto_new_known (c->accepted_subprotocol, c->path);
 }
 
 /* A whole data message: its first bytes to the application protocol reader

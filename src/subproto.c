@@ -599,18 +599,41 @@ phoenix (ws_subproto *a, int side, int opcode, const uint8_t *m, size_t n, int64
 
 /* ---- detection ------------------------------------------------------------ */
 
+/* s and the lower-case name t (n bytes, s at least that long) equal
+ * ignoring ASCII case */
+static inline bool
+caseeq_lower (const char *s, const char *t, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    {
+      unsigned char c = (unsigned char) s[i];
+      if (c >= 'A' && c <= 'Z')
+        c = (unsigned char) (c + ('a' - 'A'));
+      if (c != (unsigned char) t[i])
+        return false;
+    }
+  return true;
+}
+
 static ws_app_kind
 kind_of_subprotocol (const char *s)
 {
-  static const struct { const char *name; ws_app_kind kind; uint8_t version; } subs[] = {
-    { "graphql-transport-ws", WS_APP_GRAPHQL_TRANSPORT_WS, 0 },
-    { "graphql-ws", WS_APP_GRAPHQL_WS, 0 },
-    { "v10.stomp", WS_APP_STOMP, 10 }, { "v11.stomp", WS_APP_STOMP, 11 },
-    { "v12.stomp", WS_APP_STOMP, 12 }, { "stomp", WS_APP_STOMP, 0 },
-    { "mqtt", WS_APP_MQTT, 0 }, { "mqttv3.1", WS_APP_MQTT, 3 },
+  /* names in lower case, as g_ascii_strcasecmp compares them; only those
+   * of the same length are compared */
+#define SUB(name, kind) { name, sizeof name - 1, kind }
+  static const struct { const char *name; size_t len; ws_app_kind kind; } subs[] = {
+    SUB ("graphql-transport-ws", WS_APP_GRAPHQL_TRANSPORT_WS),
+    SUB ("graphql-ws", WS_APP_GRAPHQL_WS),
+    SUB ("v10.stomp", WS_APP_STOMP), SUB ("v11.stomp", WS_APP_STOMP),
+    SUB ("v12.stomp", WS_APP_STOMP), SUB ("stomp", WS_APP_STOMP),
+    SUB ("mqtt", WS_APP_MQTT), SUB ("mqttv3.1", WS_APP_MQTT),
   };
-  for (size_t i = 0; s && i < G_N_ELEMENTS (subs); i++)
-    if (!g_ascii_strcasecmp (s, subs[i].name))
+#undef SUB
+  if (!s)
+    return WS_APP_NONE;
+  size_t n = strnlen (s, 21);
+  for (size_t i = 0; i < G_N_ELEMENTS (subs); i++)
+    if (n == subs[i].len && caseeq_lower (s, subs[i].name, n))
       return subs[i].kind;
   return WS_APP_NONE;
 }
@@ -659,8 +682,9 @@ kind_of_message (int side, int opcode, const uint8_t *m, size_t n)
   return WS_APP_NONE;
 }
 
-ws_subproto *
-ws_subproto_new (const char *subprotocol, const char *path)
+/* A state for a protocol already classified. */
+static ws_subproto *
+subproto_make (ws_app_kind k, uint8_t detected_by, uint8_t version, const char *subprotocol)
 {
   ws_subproto *a = g_new0 (ws_subproto, 1);
   a->end_side = a->error_side = -1;
@@ -668,19 +692,38 @@ ws_subproto_new (const char *subprotocol, const char *path)
   a->ping_interval_ms = a->ping_timeout_ms = -1;
   a->hb_send_ms[0] = a->hb_send_ms[1] = -1;
   a->stomp_cx = a->stomp_cy = a->stomp_sx = a->stomp_sy = -1;
-  uint8_t version = 0;
-  ws_app_kind k = kind_of_subprotocol (subprotocol);
-  if (k != WS_APP_NONE)
-    a->detected_by = BY_SUBPROTOCOL;
-  else if ((k = kind_of_path (path, &version)) != WS_APP_NONE)
-    a->detected_by = BY_PATH;
-  else
-    k = WS_APP_SNIFF;
+  a->detected_by = detected_by;
   a->kind = (uint8_t) k;
   a->version = version;
   if (k == WS_APP_STOMP && subprotocol && g_ascii_isdigit (subprotocol[1]))
     a->version = (uint8_t) ((subprotocol[1] - '0') * 10 + (subprotocol[2] - '0'));
   return a;
+}
+
+ws_subproto *
+ws_subproto_new (const char *subprotocol, const char *path)
+{
+  uint8_t version = 0;
+  ws_app_kind k = kind_of_subprotocol (subprotocol);
+  if (k != WS_APP_NONE)
+    return subproto_make (k, BY_SUBPROTOCOL, 0, subprotocol);
+  if ((k = kind_of_path (path, &version)) != WS_APP_NONE)
+    return subproto_make (k, BY_PATH, version, subprotocol);
+  return subproto_make (WS_APP_SNIFF, 0, 0, subprotocol);
+}
+
+ws_subproto *
+ws_subproto_new_known (const char *subprotocol, const char *path)
+{
+  uint8_t version = 0;
+  ws_app_kind k;
+
+  /* as ws_subproto_known (subprotocol, path, false), then ws_subproto_new */
+  if (subprotocol)
+    return (k = kind_of_subprotocol (subprotocol)) != WS_APP_NONE
+           ? subproto_make (k, BY_SUBPROTOCOL, 0, subprotocol) : NULL;
+  return (k = kind_of_path (path, &version)) != WS_APP_NONE
+         ? subproto_make (k, BY_PATH, version, NULL) : NULL;
 }
 
 void

@@ -95,6 +95,9 @@ typedef struct ws_subproto {
 /* A state for a connection with that subprotocol and path (either NULL):
  * a known protocol, or WS_APP_SNIFF.  Never NULL. */
 ws_subproto *ws_subproto_new (const char *subprotocol, const char *path);
+/* As ws_subproto_new when ws_subproto_known (subprotocol, path, false)
+ * says the protocol is known, else NULL: classified once. */
+ws_subproto *ws_subproto_new_known (const char *subprotocol, const char *path);
 void ws_subproto_free (ws_subproto *a);
 
 /* One whole data message of side (0 client, 1 server): opcode 1 text or 2

@@ -110,6 +110,50 @@ test_detect (void)
   ws_subproto_free (a);
 }
 
+/* ws_subproto_new_known: a state only for a protocol known by the
+ * subprotocol (when there is one) or else by the path, equal to what
+ * ws_subproto_new makes for it. */
+static void
+test_new_known (void)
+{
+  static const struct { const char *sub, *path, *name; int by, version; } t[] = {
+    { "graphql-transport-ws", "/graphql", "graphql-transport-ws", 1, 0 },
+    { "Graphql-WS", NULL, "graphql-ws", 1, 0 },
+    { "V11.STOMP", NULL, "stomp", 1, 11 },
+    { "v10.stomp", "/socket.io/", "stomp", 1, 10 },
+    { "stomp", NULL, "stomp", 1, 0 },
+    { "MQTTv3.1", "/mqtt", "mqtt", 1, 0 },
+    { "mqtt", NULL, "mqtt", 1, 0 },
+    { "mqttv3.2", NULL, NULL, 0, 0 },
+    { "graphql-transport-wsx", NULL, NULL, 0, 0 },
+    { "graphql-transport-w", NULL, NULL, 0, 0 },
+    { "mqt", NULL, NULL, 0, 0 },
+    { "", NULL, NULL, 0, 0 },
+    /* a subprotocol we do not know: the path is not looked at */
+    { "chat", "/socket.io/?EIO=4", NULL, 0, 0 },
+    { NULL, "/socket.io/?EIO=3&transport=websocket", "socket.io", 2, 3 },
+    { NULL, "/engine.io/", "socket.io", 2, 0 },
+    { NULL, "/socket/websocket?vsn=2.0.0", "phoenix", 2, 0 },
+    { NULL, "/chat", NULL, 0, 0 },
+    { NULL, NULL, NULL, 0, 0 },
+  };
+  for (size_t i = 0; i < G_N_ELEMENTS (t); i++)
+    {
+      ws_subproto *a = ws_subproto_new_known (t[i].sub, t[i].path);
+      g_assert_cmpstr (ws_subproto_name (a), ==, t[i].name);
+      g_assert_cmpint (a != NULL, ==, ws_subproto_known (t[i].sub, t[i].path, false));
+      if (a)
+        {
+          ws_subproto *b = ws_subproto_new (t[i].sub, t[i].path);
+          g_assert_cmpint (a->detected_by, ==, t[i].by);
+          g_assert_cmpint (a->version, ==, t[i].version);
+          g_assert_true (memcmp (a, b, sizeof *a) == 0);
+          ws_subproto_free (b);
+        }
+      ws_subproto_free (a);
+    }
+}
+
 static void
 test_engineio (void)
 {
@@ -362,6 +406,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/subproto/detect", test_detect);
+  g_test_add_func ("/subproto/new-known", test_new_known);
   g_test_add_func ("/subproto/json", test_json);
   g_test_add_func ("/subproto/engineio", test_engineio);
   g_test_add_func ("/subproto/graphql", test_graphql);
