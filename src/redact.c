@@ -422,6 +422,30 @@ param_is_public (const char *name, size_t n)
   return FALSE;
 }
 
+/* Whether ws_redact_path changes anything in the query p (after its '?'):
+ * a value of a parameter that is not public, or a bare parameter that looks
+ * like a token. */
+static gboolean
+query_redacted (const char *p)
+{
+  while (*p)
+    {
+      size_t n = strcspn (p, "&;");
+      const char *eq = memchr (p, '=', n);
+      if (eq)
+        {
+          if (!param_is_public (p, (size_t) (eq - p)) && (size_t) (eq - p + 1) < n)
+            return TRUE;
+        }
+      else if (is_opaque_token (p, n) || is_jwt (p, n))
+        return TRUE;
+      p += n;
+      if (*p)
+        p++;
+    }
+  return FALSE;
+}
+
 char *
 ws_redact_path (const char *path)
 {
@@ -454,6 +478,10 @@ ws_redact_path (const char *path)
     }
   if (!q)
     return out ? g_string_free (out, FALSE) : NULL;
+  /* the usual query holds nothing to redact: looked at first without
+   * building a copy */
+  if (!out && !query_redacted (q + 1))
+    return NULL;
 
   /* the query: every value, and a bare parameter that looks like a token */
   GString *o = out ? out : g_string_new_len (path, (gssize) plen);

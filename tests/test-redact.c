@@ -101,6 +101,11 @@ test_path (void)
   path_is ("/socket.io/?EIO=4&transport=websocket&token=x", "/socket.io/?EIO=4&transport=websocket&token=REDACTED");
   path_is ("/socket/websocket?vsn=2.0.0&t=abc", "/socket/websocket?vsn=2.0.0&t=REDACTED");
   path_is ("//a//", NULL);
+  /* queries with nothing to redact, and one thing at the end */
+  path_is ("/ws?EIO=4&flag&v=;x=", NULL);
+  path_is ("/ws?EIO=4&flag&v=;x=&", NULL);
+  path_is ("/ws?EIO=4&flag&v=;x=&y=1", "/ws?EIO=4&flag&v=;x=&y=REDACTED");
+  path_is ("/ws?EIO=4&" JWT, "/ws?EIO=4&REDACTED");
   g_assert_null (ws_redact_path (NULL));
 }
 
@@ -253,6 +258,9 @@ test_random (void)
       g_autofree char *h = ws_redact_header ("Cookie", buf);
       if (p)
         g_assert_cmpuint (strlen (p), <=, (size_t) n * (1 + strlen (WS_REDACTED)));
+      /* a copy only when something was redacted */
+      if (p)
+        g_assert_cmpstr (p, !=, buf);
       if (s)
         g_assert_cmpuint (strlen (s), <=, (size_t) n * (1 + strlen (WS_REDACTED)));
       g_assert_nonnull (h);
