@@ -818,6 +818,9 @@ ws_http_header_has_token (const ws_http_msg *msg, ws_hdr h, const char *token)
       ws_slice v = msg->value[lowest_bit (which)];
       size_t i, tl = strlen (token);
 
+      /* the token alone (no CR, LF or NUL in it then) */
+      if (v.len == tl && tl > 0 && ascii_caseeq_n (v.p, token, tl))
+        return true;
       for (i = 0; i < v.len; i++)
         if (v.p[i] == '\r' || v.p[i] == '\n' || v.p[i] == '\0')
           break;
@@ -840,7 +843,16 @@ ws_http_token_list_has (const char *value, const char *token)
 {
   size_t tl;
 
-  if (value == NULL || token == NULL || (tl = strlen (token)) == 0)
+  if (value == NULL || token == NULL || token[0] == '\0')
     return false;
-  return list_has (value, strlen (value), token, tl);
+  /* the usual value is the token alone ("Upgrade", "websocket"): equal to
+   * it ignoring case, it is a list of that one token; else the list is
+   * read as a list.  A shorter value ends in a NUL, which no token byte
+   * equals. */
+  for (tl = 0; token[tl]; tl++)
+    if (ascii_lower (value[tl]) != ascii_lower (token[tl]))
+      return list_has (value, tl + strlen (value + tl), token, tl + strlen (token + tl));
+  if (value[tl] == '\0')
+    return true;
+  return list_has (value, tl + strlen (value + tl), token, tl);
 }

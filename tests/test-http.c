@@ -673,6 +673,62 @@ test_token_list (void)
   g_assert_false (ws_http_token_list_has ("", "upgrade"));
   g_assert_false (ws_http_token_list_has ("a,,b", ""));
   g_assert_false (ws_http_token_list_has (NULL, "upgrade"));
+  /* the bare token, in any case, and values it is a prefix of */
+  g_assert_true (ws_http_token_list_has ("websocket", "websocket"));
+  g_assert_true (ws_http_token_list_has ("WebSocket", "websocket"));
+  g_assert_true (ws_http_token_list_has ("UPGRADE", "upgrade"));
+  g_assert_true (ws_http_token_list_has ("upgrade ", "upgrade"));
+  g_assert_true (ws_http_token_list_has ("upgrade,", "upgrade"));
+  g_assert_true (ws_http_token_list_has ("upgrade,x", "upgrade"));
+  g_assert_true (ws_http_token_list_has ("upgradeX, upgrade", "upgrade"));
+  g_assert_false (ws_http_token_list_has ("upgradeX", "upgrade"));
+  g_assert_false (ws_http_token_list_has ("upgrad", "upgrade"));
+  g_assert_false (ws_http_token_list_has ("websocket", "websocketx"));
+}
+
+/* ws_http_token_list_has against the plain reading: split at commas,
+ * strip OWS, compare ignoring case (random lists over few bytes, so that
+ * prefixes, case and separators meet often). */
+static bool
+token_list_plain (const char *value, const char *token)
+{
+  gchar **parts = g_strsplit (value, ",", -1);
+  bool has = false;
+
+  for (size_t i = 0; parts[i]; i++)
+    {
+      const char *s = parts[i];
+      size_t n = strlen (s);
+
+      while (*s == ' ' || *s == '\t')
+        s++, n--;
+      while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+      if (n > 0 && n == strlen (token) && g_ascii_strncasecmp (s, token, n) == 0)
+        has = true;
+    }
+  g_strfreev (parts);
+  return has;
+}
+
+static void
+test_token_list_random (void)
+{
+  static const char alphabet[] = "uUpPgG, \t";
+  static const char *const tokens[] = { "up", "upg", "u", "Up" };
+  int iter;
+
+  for (iter = 0; iter < 50000; iter++)
+    {
+      char v[12];
+      size_t n = (size_t) g_test_rand_int_range (0, sizeof v), i;
+      const char *tok = tokens[iter % G_N_ELEMENTS (tokens)];
+
+      for (i = 0; i < n; i++)
+        v[i] = alphabet[g_test_rand_int_range (0, sizeof alphabet - 1)];
+      v[n] = '\0';
+      g_assert_cmpint (ws_http_token_list_has (v, tok), ==, token_list_plain (v, tok));
+    }
 }
 
 /* ---- Sec-WebSocket-Accept ------------------------------------------------ */
@@ -1781,6 +1837,7 @@ main (int argc, char **argv)
   g_test_add_func ("/http/accept/random-keys", test_accept_random_keys);
   g_test_add_func ("/http/ext/parse", test_ext_parse);
   g_test_add_func ("/http/ext/store", test_ext_store);
+  g_test_add_func ("/http/token-list/random", test_token_list_random);
   g_test_add_func ("/http/ext/ascii-caseeq", test_ascii_caseeq);
   g_test_add_func ("/http/ext/bad", test_ext_bad);
   g_test_add_func ("/http/ext/limits", test_ext_limits);
