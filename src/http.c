@@ -640,7 +640,7 @@ ascii_caseeq_n (const char *a, const char *b, size_t n)
   size_t i;
 
   for (i = 0; i < n; i++)
-    if (ascii_lower (a[i]) != ascii_lower (b[i]))
+    if (a[i] != b[i] && ascii_lower (a[i]) != ascii_lower (b[i]))
       return false;
   return true;
 }
@@ -850,7 +850,7 @@ ws_http_token_list_has (const char *value, const char *token)
    * read as a list.  A shorter value ends in a NUL, which no token byte
    * equals. */
   for (tl = 0; token[tl]; tl++)
-    if (ascii_lower (value[tl]) != ascii_lower (token[tl]))
+    if (value[tl] != token[tl] && ascii_lower (value[tl]) != ascii_lower (token[tl]))
       return list_has (value, tl + strlen (value + tl), token, tl + strlen (token + tl));
   if (value[tl] == '\0')
     return true;
