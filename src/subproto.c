@@ -643,7 +643,10 @@ kind_of_path (const char *p, uint8_t *version)
 {
   if (!p)
     return WS_APP_NONE;
-  if (strstr (p, "/socket.io/") || strstr (p, "/engine.io/") || strstr (p, "EIO="))
+  /* "/socket.io/" and "/engine.io/" both hold ".io/": one scan rules
+   * them both out in the usual path */
+  bool eio = strstr (p, "EIO=") != NULL;
+  if (eio || (strstr (p, ".io/") && (strstr (p, "/socket.io/") || strstr (p, "/engine.io/"))))
     {
       const char *e = strstr (p, "EIO=");
       if (e && (e[4] == '3' || e[4] == '4'))
