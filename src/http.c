@@ -744,7 +744,7 @@ ws_http_header_get (const ws_http_msg *msg, ws_hdr h)
 }
 
 size_t
-ws_http_header_size (const ws_http_msg *msg, ws_hdr h)
+ws_http_header_size_joined (const ws_http_msg *msg, ws_hdr h)
 {
   if (msg == NULL || (unsigned) h >= WS_HDR_COUNT || msg->known[h] == 0)
     return 0;
@@ -752,7 +752,7 @@ ws_http_header_size (const ws_http_msg *msg, ws_hdr h)
 }
 
 char *
-ws_http_header_copy (const ws_http_msg *msg, ws_hdr h, char **out)
+ws_http_header_copy_present (const ws_http_msg *msg, ws_hdr h, char **out)
 {
   char *start = *out;
   uint64_t which;

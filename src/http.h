@@ -122,8 +122,31 @@ char *ws_http_header_get (const ws_http_msg *msg, ws_hdr h);
  * would return at *out, NUL-terminated, moves *out past that NUL (a NUL
  * inside the value ends the C string earlier) and returns
  * where it wrote; when h is absent it writes nothing and returns NULL. */
-size_t ws_http_header_size (const ws_http_msg *msg, ws_hdr h);
-char *ws_http_header_copy (const ws_http_msg *msg, ws_hdr h, char **out);
+size_t ws_http_header_size_joined (const ws_http_msg *msg, ws_hdr h);
+char *ws_http_header_copy_present (const ws_http_msg *msg, ws_hdr h, char **out);
+
+/* Inline: a handshake asks for about twenty headers, a third of them absent,
+ * and most of the others came once; only the rest costs a call. */
+static inline size_t
+ws_http_header_size (const ws_http_msg *msg, ws_hdr h)
+{
+  uint64_t which;
+
+  if (msg == NULL || (unsigned) h >= WS_HDR_COUNT || (which = msg->known[h]) == 0)
+    return 0;
+  if ((which & (which - 1)) == 0)
+    /* as the joined bound: the value, 2 for a separator, the NUL */
+    return msg->value[__builtin_ctzll (which)].len + 3;
+  return ws_http_header_size_joined (msg, h);
+}
+
+static inline char *
+ws_http_header_copy (const ws_http_msg *msg, ws_hdr h, char **out)
+{
+  if (msg == NULL || (unsigned) h >= WS_HDR_COUNT || msg->known[h] == 0)
+    return NULL;
+  return ws_http_header_copy_present (msg, h, out);
+}
 
 /* ws_http_token_list_has on the joined value of header h, without
  * allocating for a value of ordinary size.  False when h is absent. */
