@@ -136,6 +136,30 @@ jw_str_ (jw *w, char *p, const char *key, size_t key_len, const char *s)
 #define JW_STR_LEN(w, p, k, s, n) \
   ((p) = jw_member_str ((w), (p), ",\"" k "\":", sizeof (",\"" k "\":") - 1, (s), (n)))
 
+/* A string member whose value needs no escaping (no quote, backslash,
+ * control or non-ASCII byte): a name from our own tables (output-fields.c,
+ * record.c; tests/test-output.c checks them all) or a Community ID (digits,
+ * ':' and base64).  Copied between quotes, without the escaper; NULL is
+ * null. */
+static inline char *
+jw_plain_ (jw *w, char *p, const char *key, size_t key_len, const char *s)
+{
+  size_t n = s ? strlen (s) : 0;
+
+  p = jw_room (w, p, key_len + n + 4);
+  memcpy (p, key, key_len);
+  p += key_len;
+  if (s == NULL)
+    return P_LIT (p, "null");
+  *p++ = '"';
+  memcpy (p, s, n);
+  p += n;
+  *p++ = '"';
+  return p;
+}
+/* k must be a literal */
+#define JW_PLAIN(w, p, k, s) ((p) = jw_plain_ ((w), (p), ",\"" k "\":", sizeof (",\"" k "\":") - 1, (s)))
+
 /* ,"k":"address" (room: 18 + 64 with the key).  An address is digits, hex
  * letters, dots and colons: nothing to escape. */
 #define P_ADDR(p, k, a) \
@@ -299,7 +323,7 @@ json_next_connection (jw *w, char **pp, const ws_conn *c, bool have_cid)
   if (have_cid)
     ws_community_id (0, ca->family, ca->addr, c->cause.next_client_port, sa->addr,
                      c->port[WS_SIDE_SERVER], 6, cid);
-  JW_STR (w, p, "community_id", have_cid ? cid : NULL);
+  JW_PLAIN (w, p, "community_id", have_cid ? cid : NULL);
   P_LIT (p, "}");
   *pp = p;
 }
@@ -348,8 +372,8 @@ json_flow (jw *w, char *p, const ws_conn *c)
   P_LIT (p, "{\"id\":");
   p = p_u64 (p, c->id);
   JW_GROUP_END (p, start);
-  JW_STR (w, p, "kind", ws_kind_name (c->kind));
-  JW_STR (w, p, "stage", ws_stage_name (c->stage));
+  JW_PLAIN (w, p, "kind", ws_kind_name (c->kind));
+  JW_PLAIN (w, p, "stage", ws_stage_name (c->stage));
   JW_GROUP (w, p, start);
   P_BOOL (p, "midstream", c->midstream);
   P_BOOL (p, "sides_known", c->sides_known);
@@ -367,7 +391,7 @@ json_flow (jw *w, char *p, const ws_conn *c)
   if (have_cid)
     ws_community_id (0, ca->family, ca->addr, c->port[WS_SIDE_CLIENT], sa->addr,
                      c->port[WS_SIDE_SERVER], 6, cid);
-  JW_STR (w, p, "community_id", have_cid ? cid : NULL);
+  JW_PLAIN (w, p, "community_id", have_cid ? cid : NULL);
   JW_GROUP (w, p, start);
   /* a record always has a first packet: 0 is a moment here (a capture at
    * the epoch), not "unknown" as in the other timestamps */
@@ -397,9 +421,22 @@ json_packets (jw *w, char *p, const ws_conn *c)
   P_U64_OR_NULL (p, "last_frame", c->last_frame);
   JW_GROUP_END (p, start);
   {
-    char df[WS_DISPLAY_FILTER_MAX];
-    size_t dn = ws_display_filter_buf (c, df);
-    JW_STR_LEN (w, p, "display_filter", dn ? df : NULL, dn);
+    /* written in place: addresses, numbers and operators, nothing that
+     * JSON escapes (tests/test-output.c) */
+    static const char key[] = ",\"display_filter\":\"";
+    p = jw_room (w, p, sizeof key - 1 + WS_DISPLAY_FILTER_MAX + 1);
+    memcpy (p, key, sizeof key - 1);
+    size_t dn = ws_display_filter_buf (c, p + sizeof key - 1);
+    if (dn)
+      {
+        p += sizeof key - 1 + dn;
+        *p++ = '"';
+      }
+    else
+      {
+        p += sizeof key - 2;
+        P_LIT (p, "null");
+      }
   }
   JW_GROUP (w, p, start);
   P_LIT (p, ",\"idle_before_close_s\":{\"client\":");
@@ -453,7 +490,7 @@ json_handshake (jw *w, char *p, const ws_conn *c)
   JW_STR (w, p, "offered_subprotocols", c->offered_subprotocols);
   JW_STR (w, p, "accepted_subprotocol", c->accepted_subprotocol);
   p = json_tunnel_request (w, p, c);
-  JW_STR (w, p, "handshake_problem_kind", ws_handshake_problem_name (c->handshake_problem_kind));
+  JW_PLAIN (w, p, "handshake_problem_kind", ws_handshake_problem_name (c->handshake_problem_kind));
   JW_STR (w, p, "handshake_problem", c->handshake_problem);
   return p;
 }
@@ -494,8 +531,8 @@ json_close (jw *w, char *p, const ws_conn *c)
   JW_STR (w, p, "close_name", info ? info->name : NULL);
   reason = ws_contract_close_reason (c, &reason_len);
   JW_STR_LEN (w, p, "close_reason", reason, reason_len);
-  JW_STR (w, p, "close_initiator",
-          ws_side_valid (c->close_initiator) ? ws_side_name (c->close_initiator) : NULL);
+  JW_PLAIN (w, p, "close_initiator",
+            ws_side_valid (c->close_initiator) ? ws_side_name (c->close_initiator) : NULL);
   JW_GROUP (w, p, start);
   P_BOOL (p, "close_echoed", c->close[WS_SIDE_CLIENT].seen && c->close[WS_SIDE_SERVER].seen);
   P_LIT (p, ",\"close_frames\":{\"client\":");
@@ -506,9 +543,9 @@ json_close (jw *w, char *p, const ws_conn *c)
   p = json_close_frame (w, p, &c->close[WS_SIDE_SERVER]);
   p = jw_room (w, p, 1);
   *p++ = '}';
-  JW_STR (w, p, "tcp_end", ws_tcp_end_name (c->tcp_end));
-  JW_STR (w, p, "tcp_end_by", c->tcp_end != WS_TCP_END_OPEN && ws_side_valid (c->tcp_end_by)
-                                 ? ws_side_name (c->tcp_end_by) : NULL);
+  JW_PLAIN (w, p, "tcp_end", ws_tcp_end_name (c->tcp_end));
+  JW_PLAIN (w, p, "tcp_end_by", c->tcp_end != WS_TCP_END_OPEN && ws_side_valid (c->tcp_end_by)
+                                   ? ws_side_name (c->tcp_end_by) : NULL);
   return p;
 }
 
@@ -544,7 +581,7 @@ json_traffic (jw *w, char *p, const ws_conn *c)
       /* the first member, without its comma */
       p = jw_member_str (w, p, i ? ",{\"kind\":" : "{\"kind\":", i ? 9 : 8,
                          kind, kind ? strlen (kind) : 0);
-      JW_STR (w, p, "side", ws_side_valid (v->side) ? ws_side_name (v->side) : NULL);
+      JW_PLAIN (w, p, "side", ws_side_valid (v->side) ? ws_side_name (v->side) : NULL);
       JW_GROUP (w, p, start);
       P_TS (w, p, "ts", v->ts_us);
       P_U64 (p, "offset", v->offset);

@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "closecodes.h"
+#include "communityid.h"
+#include "output-fields.h"
 #include "conn.h"
 #include "conn-builder.h"
 #include "diagnose.h"
@@ -1701,12 +1703,77 @@ test_text_rejected_totals (void)
   g_assert_nonnull (strstr (out, "  other upgrades (not WebSocket, e.g. h2c): 2\n"));
 }
 
+/* The JSON writer copies some strings without its escaper (jw_plain_,
+ * and the display filter written in place): each must hold only bytes JSON
+ * takes as they are. */
+static void
+assert_json_plain (const char *s)
+{
+  if (s == NULL)
+    return;
+  for (const char *q = s; *q; q++)
+    {
+      unsigned char b = (unsigned char) *q;
+      if (b < 0x20 || b >= 0x7f || b == '"' || b == '\\')
+        g_error ("not plain for JSON: \"%s\"", s);
+    }
+}
+
+static void
+test_json_plain_strings (void)
+{
+  /* every value of the enums, and some past them */
+  for (int i = -2; i < 16; i++)
+    {
+      assert_json_plain (ws_kind_name ((ws_kind) i));
+      assert_json_plain (ws_stage_name ((ws_stage) i));
+      assert_json_plain (ws_handshake_problem_name (i));
+      assert_json_plain (ws_tcp_end_name ((ws_tcp_end) i));
+      assert_json_plain (ws_side_name ((ws_side) i));
+    }
+
+  GRand *r = g_rand_new_with_seed (18);
+  ws_conn *c = g_new0 (ws_conn, 1);
+  for (int k = 0; k < 20000; k++)
+    {
+      char cid[WS_COMMUNITY_ID_LEN], df[WS_DISPLAY_FILTER_MAX];
+      int family = k % 2 ? 6 : 4;
+      for (int s = 0; s < 2; s++)
+        {
+          c->addr[s].family = (uint8_t) family;
+          for (int i = 0; i < 16; i++)
+            c->addr[s].addr[i] = (uint8_t) (k % 3 == 0 ? 0 : g_rand_int (r));
+          if (k % 5 == 0 && family == 6)
+            {
+              /* IPv4-mapped */
+              memset (c->addr[s].addr, 0, 10);
+              c->addr[s].addr[10] = c->addr[s].addr[11] = 0xff;
+            }
+          c->port[s] = (uint16_t) g_rand_int (r);
+        }
+      c->first_frame = g_rand_int (r) | (k % 7 ? 0 : UINT64_C (1) << 62);
+      c->last_frame = c->first_frame + (uint64_t) g_rand_int (r);
+      c->first_file = c->last_file = k % 4 ? "a" : NULL;
+      size_t n = ws_display_filter_buf (c, df);
+      g_assert_cmpuint (n, >, 0);
+      g_assert_cmpuint (strlen (df), ==, n);
+      assert_json_plain (df);
+      ws_community_id ((uint16_t) g_rand_int (r), family, c->addr[0].addr, c->port[0],
+                       c->addr[1].addr, c->port[1], (uint8_t) g_rand_int (r), cid);
+      g_assert_cmpuint (strlen (cid), ==, 30);
+      assert_json_plain (cid);
+    }
+  g_free (c);
+  g_rand_free (r);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/output/json/escape/basic", test_json_escape_basic);
+  g_test_add_func ("/output/json/plain-strings", test_json_plain_strings);
   g_test_add_func ("/output/reason/nul-in-every-output", test_reason_nul);
   g_test_add_func ("/output/text/ipv6-endpoints-whole", test_text_ipv6_whole);
   g_test_add_func ("/output/epoch-times", test_epoch_times);
