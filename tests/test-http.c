@@ -559,6 +559,43 @@ test_parse_bare_cr (void)
   g_assert_true (o == buf + 4 + 6 + 6);
 }
 
+/* A bare CR at every place of values of every length up to 40 (the copy
+ * goes a word at a time, so the places around word edges matter), and no
+ * CR: the copy is the value with the CR and the spaces around it made one
+ * space (values of letters, so that this is the whole rule). */
+static void
+test_copy_cr_positions (void)
+{
+  for (size_t len = 0; len <= 40; len++)
+    for (size_t cr = 0; cr <= len; cr++)
+      {
+        /* cr == len: no CR */
+        GString *v = g_string_new (NULL), *want = g_string_new (NULL);
+        for (size_t i = 0; i < len; i++)
+          g_string_append_c (v, i == cr ? '\r' : (char) ('a' + i % 26));
+        /* the letters before the CR, one space, the letters after it (a
+         * CR is not OWS: at either end of the value it stays in it, and
+         * its unfolding gives the space there) */
+        if (cr < len)
+          {
+            g_string_append_len (want, v->str, (gssize) cr);
+            g_string_append_c (want, ' ');
+            g_string_append (want, v->str + cr + 1);
+          }
+        else
+          g_string_append (want, v->str);
+        g_autofree char *in = g_strdup_printf ("GET / HTTP/1.1\r\nHost: %s\r\n\r\n", v->str);
+        ws_http_msg m;
+        char buf[64], *o = buf;
+
+        g_assert_cmpint (ws_http_parse ((const uint8_t *) in, strlen (in), &m), ==, 0);
+        g_assert_cmpstr (ws_http_header_copy (&m, WS_HDR_HOST, &o), ==, want->str);
+        g_assert_true (o == buf + want->len + 1);
+        g_string_free (v, TRUE);
+        g_string_free (want, TRUE);
+      }
+}
+
 /* Random and near-HTTP bytes: parse must not fail in ways ASan sees, and
  * every slice must lie inside the buffer. */
 static void
@@ -1837,6 +1874,7 @@ main (int argc, char **argv)
   g_test_add_func ("/http/accept/random-keys", test_accept_random_keys);
   g_test_add_func ("/http/ext/parse", test_ext_parse);
   g_test_add_func ("/http/ext/store", test_ext_store);
+  g_test_add_func ("/http/copy/cr-positions", test_copy_cr_positions);
   g_test_add_func ("/http/token-list/random", test_token_list_random);
   g_test_add_func ("/http/ext/ascii-caseeq", test_ascii_caseeq);
   g_test_add_func ("/http/ext/bad", test_ext_bad);
