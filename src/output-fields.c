@@ -145,7 +145,9 @@ ws_duration_us (const ws_conn *c)
 }
 
 size_t
-ws_display_filter_buf (const ws_conn *c, char buf[WS_DISPLAY_FILTER_MAX])
+ws_display_filter_buf_addrs (const ws_conn *c, char buf[WS_DISPLAY_FILTER_MAX],
+                             const char *ca_text, size_t ca_len,
+                             const char *sa_text, size_t sa_len)
 {
   const ws_addr *ca = &c->addr[WS_SIDE_CLIENT], *sa = &c->addr[WS_SIDE_SERVER];
   char *p = buf;
@@ -157,12 +159,14 @@ ws_display_filter_buf (const ws_conn *c, char buf[WS_DISPLAY_FILTER_MAX])
     P_LIT (p, "ipv6.addr==");
   else
     P_LIT (p, "ip.addr==");
-  p += ws_addr_format (ca, p, 64);
+  memcpy (p, ca_text, ca_len);
+  p += ca_len;
   if (ca->family == 6)
     P_LIT (p, " && ipv6.addr==");
   else
     P_LIT (p, " && ip.addr==");
-  p += ws_addr_format (sa, p, 64);
+  memcpy (p, sa_text, sa_len);
+  p += sa_len;
   P_LIT (p, " && tcp.port==");
   p = p_u64 (p, c->port[WS_SIDE_CLIENT]);
   P_LIT (p, " && tcp.port==");
@@ -179,6 +183,19 @@ ws_display_filter_buf (const ws_conn *c, char buf[WS_DISPLAY_FILTER_MAX])
   *p = '\0';
   g_assert ((size_t) (p - buf) < WS_DISPLAY_FILTER_MAX);
   return (size_t) (p - buf);
+}
+
+size_t
+ws_display_filter_buf (const ws_conn *c, char buf[WS_DISPLAY_FILTER_MAX])
+{
+  char ca[64], sa[64];
+  size_t cn, sn;
+
+  if (!c->first_frame)
+    return 0;
+  cn = ws_addr_format (&c->addr[WS_SIDE_CLIENT], ca, sizeof ca);
+  sn = ws_addr_format (&c->addr[WS_SIDE_SERVER], sa, sizeof sa);
+  return ws_display_filter_buf_addrs (c, buf, ca, cn, sa, sn);
 }
 
 bool

@@ -46,6 +46,11 @@ bool ws_display_filter (const ws_conn *c, GString *out);
  * addresses of at most 64 bytes, the keys and four numbers fit. */
 #define WS_DISPLAY_FILTER_MAX 320
 size_t ws_display_filter_buf (const ws_conn *c, char buf[WS_DISPLAY_FILTER_MAX]);
+/* The same with the two addresses already formatted (ws_addr_format, at
+ * most 63 bytes each), as a writer that shows them has them. */
+size_t ws_display_filter_buf_addrs (const ws_conn *c, char buf[WS_DISPLAY_FILTER_MAX],
+                                    const char *ca_text, size_t ca_len,
+                                    const char *sa_text, size_t sa_len);
 
 /* --abnormal: a failed handshake, or a close other than 1000, 1001 and
  * 1005 by choice (an empty close frame, answered); a connection that did

@@ -29,6 +29,9 @@ typedef struct {
   uint64_t ts_secs;
   size_t ts_len;
   char ts_digits[16];
+  /* where json_flow wrote the client's and the server's address in o (as
+   * offsets: the buffer may move), for the display filter to copy */
+  size_t addr_off[2], addr_len[2];
 } jw;
 
 #define JW_GROUP_ROOM 512
@@ -378,9 +381,17 @@ json_flow (jw *w, char *p, const ws_conn *c)
   P_BOOL (p, "midstream", c->midstream);
   P_BOOL (p, "sides_known", c->sides_known);
   P_BOOL (p, "syn_seen", c->syn_seen);
-  P_ADDR (p, "client_ip", &c->addr[WS_SIDE_CLIENT]);
+  P_LIT (p, ",\"client_ip\":\"");
+  w->addr_off[0] = (size_t) (p - w->o->str);
+  w->addr_len[0] = ws_addr_format (&c->addr[WS_SIDE_CLIENT], p, 64);
+  p += w->addr_len[0];
+  P_LIT (p, "\"");
   P_U64 (p, "client_port", c->port[WS_SIDE_CLIENT]);
-  P_ADDR (p, "server_ip", &c->addr[WS_SIDE_SERVER]);
+  P_LIT (p, ",\"server_ip\":\"");
+  w->addr_off[1] = (size_t) (p - w->o->str);
+  w->addr_len[1] = ws_addr_format (&c->addr[WS_SIDE_SERVER], p, 64);
+  p += w->addr_len[1];
+  P_LIT (p, "\"");
   P_U64 (p, "server_port", c->port[WS_SIDE_SERVER]);
   JW_GROUP_END (p, start);
   /* the flow's Community ID, to join with Zeek's conn.log and Suricata's
@@ -426,7 +437,10 @@ json_packets (jw *w, char *p, const ws_conn *c)
     static const char key[] = ",\"display_filter\":\"";
     p = jw_room (w, p, sizeof key - 1 + WS_DISPLAY_FILTER_MAX + 1);
     memcpy (p, key, sizeof key - 1);
-    size_t dn = ws_display_filter_buf (c, p + sizeof key - 1);
+    /* the addresses as json_flow wrote them */
+    size_t dn = ws_display_filter_buf_addrs (c, p + sizeof key - 1,
+                                             w->o->str + w->addr_off[0], w->addr_len[0],
+                                             w->o->str + w->addr_off[1], w->addr_len[1]);
     if (dn)
       {
         p += sizeof key - 1 + dn;

@@ -1758,6 +1758,15 @@ test_json_plain_strings (void)
       g_assert_cmpuint (n, >, 0);
       g_assert_cmpuint (strlen (df), ==, n);
       assert_json_plain (df);
+      /* with the addresses formatted by the caller (as the JSON writer
+       * does): the same filter, which names both addresses as text */
+      char ca[64], sa[64], df2[WS_DISPLAY_FILTER_MAX];
+      size_t cn = ws_addr_format (&c->addr[0], ca, sizeof ca);
+      size_t sn = ws_addr_format (&c->addr[1], sa, sizeof sa);
+      g_assert_cmpuint (ws_display_filter_buf_addrs (c, df2, ca, cn, sa, sn), ==, n);
+      g_assert_cmpstr (df2, ==, df);
+      g_assert_nonnull (strstr (df, ca));
+      g_assert_nonnull (strstr (df, sa));
       ws_community_id ((uint16_t) g_rand_int (r), family, c->addr[0].addr, c->port[0],
                        c->addr[1].addr, c->port[1], (uint8_t) g_rand_int (r), cid);
       g_assert_cmpuint (strlen (cid), ==, 30);
