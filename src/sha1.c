@@ -150,21 +150,27 @@ sha1_block_portable (uint32_t h[5], const uint8_t *p)
 
 /* A Sec-WebSocket-Accept check hashes the 24-byte key and the 36-byte GUID:
  * 60 bytes, whose padding spills into a second block of zeroes and the
- * length (480 bits).  That block's schedule is always the same: made once
- * (before main, by sha1_detect), it saves the second block's schedule. */
+ * length (480 bits).  That block's schedule is always the same, so it is
+ * given here (made by the loop of section 6.1.2 step 1 from W[15] = 480,
+ * the other words 0; tests/test-http.c hashes 60-byte messages with the
+ * portable code against GChecksum). */
 #define SHA1_PAD_LEN 60
-_Alignas (16) static uint32_t sha1_pad_w[80];
-
-static void
-sha1_pad_init (void)
-{
-  _Alignas (16) uint32_t w[80];
-
-  memset (w, 0, sizeof w);
-  w[15] = SHA1_PAD_LEN * 8;
-  sha1_schedule (w);
-  memcpy (sha1_pad_w, w, sizeof w);
-}
+static const uint32_t sha1_pad_w[80] = {
+  0x00000000, 0x00000000, 0x00000000, 0x00000000, 0x00000000, 0x00000000,
+  0x00000000, 0x00000000, 0x00000000, 0x00000000, 0x00000000, 0x00000000,
+  0x00000000, 0x00000000, 0x00000000, 0x000001e0, 0x00000000, 0x00000000,
+  0x000003c0, 0x00000000, 0x00000000, 0x00000780, 0x00000000, 0x000003c0,
+  0x00000f00, 0x00000000, 0x00000000, 0x00001e00, 0x00000000, 0x00000cc0,
+  0x00003c00, 0x00000440, 0x00000000, 0x00007800, 0x00000f00, 0x00003300,
+  0x0000f000, 0x00000f00, 0x00000000, 0x0001ef00, 0x00000000, 0x0000cc00,
+  0x0003c000, 0x00004380, 0x00000000, 0x00078f00, 0x0000ff00, 0x00032680,
+  0x000f0000, 0x0000f000, 0x00003300, 0x001eff00, 0x00000000, 0x000cb800,
+  0x003c0000, 0x00040b00, 0x0000f000, 0x0078ff00, 0x000ff000, 0x00338700,
+  0x00f00000, 0x000fc300, 0x0000f000, 0x01efbb00, 0x00000000, 0x00cc0000,
+  0x03c0f000, 0x00438000, 0x00000000, 0x078f0000, 0x00ff0000, 0x03269e00,
+  0x0f000000, 0x00f0f000, 0x00333c00, 0x1eff8800, 0x00000000, 0x0cb88800,
+  0x3c00f000, 0x040a4a00
+};
 
 /* With the x86 SHA extensions, four rounds are one instruction
  * (sha1rnds4, its operand the round function's number: 0 Ch, 1 Parity,
@@ -248,7 +254,6 @@ static bool sha1_use_hw;
 __attribute__ ((constructor)) static void
 sha1_detect (void)
 {
-  sha1_pad_init ();
   ws_sha1_set_hw (true);
 }
 
