@@ -296,17 +296,14 @@ deliver (flow *f, int d, uint64_t off, const uint8_t *data, uint32_t caplen,
   f->conn->dir[side].tcp_bytes += wirelen;
   td->next = end;
   if (caplen)
-    {
-      ws_conn_data (f->conn, side, data, caplen, ts_us);
-      side = side_of (f, d); /* the connection may have swapped its sides */
-    }
-  if (wirelen > caplen)
-    ws_conn_gap (f->conn, side, wirelen - caplen, ts_us);
+    ws_conn_data (f->conn, side, data, caplen, ts_us);
+  if (wirelen > caplen)   /* the connection may have swapped its sides */
+    ws_conn_gap (f->conn, side_of (f, d), wirelen - caplen, ts_us);
 }
 
 /* Deliver queued segments that have become contiguous. */
 static void
-drain (ws_tcp *t, flow *f, int d)
+drain_queued (ws_tcp *t, flow *f, int d)
 {
   tdir *td = &f->d[d];
   while (td->ooo && td->ooo->off <= td->next)
@@ -321,6 +318,14 @@ drain (ws_tcp *t, flow *f, int d)
       deliver (f, d, s->off, s->data, s->caplen, s->wirelen, s->ts_us);
       g_free (s);
     }
+}
+
+/* The same, the usual case (nothing queued) without a call. */
+static inline void
+drain (ws_tcp *t, flow *f, int d)
+{
+  if (f->d[d].ooo)
+    drain_queued (t, f, d);
 }
 
 /* Declare the bytes up to `upto` lost, then deliver what follows. */
@@ -742,11 +747,15 @@ ws_tcp_packet (ws_tcp *t, const ws_packet *p)
   if (kind_before != WS_KIND_WEBSOCKET && c->kind == WS_KIND_WEBSOCKET && t->start)
     t->start (c, t->user);
 
-  ws_side side = side_of (f, d);
-  if (p->flags & WS_TCP_FIN)
-    note_fin (t, f, d, side, p, syn);
-  if (p->flags & WS_TCP_RST)
-    note_rst (t, f, side, p->ts_us);
+  if (p->flags & (WS_TCP_FIN | WS_TCP_RST))
+    {
+      /* (after the payload: the connection may have swapped its sides) */
+      ws_side side = side_of (f, d);
+      if (p->flags & WS_TCP_FIN)
+        note_fin (t, f, d, side, p, syn);
+      if (p->flags & WS_TCP_RST)
+        note_rst (t, f, side, p->ts_us);
+    }
 }
 
 void
