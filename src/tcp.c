@@ -268,7 +268,7 @@ free_segs (ws_tcp *t, tdir *td)
 
 /* Hand captured bytes of direction d on to the connection, starting at
  * stream offset off (which may be before next: the overlap is trimmed). */
-static void
+static inline void
 deliver (flow *f, int d, uint64_t off, const uint8_t *data, uint32_t caplen,
          uint32_t wirelen, int64_t ts_us)
 {
