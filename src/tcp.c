@@ -296,7 +296,7 @@ deliver (flow *f, int d, uint64_t off, const uint8_t *data, uint32_t caplen,
   f->conn->dir[side].tcp_bytes += wirelen;
   td->next = end;
   if (caplen)
-    ws_conn_data (f->conn, side, data, caplen, ts_us);
+    ws_conn_data_inline (f->conn, side, data, caplen, ts_us);
   if (wirelen > caplen)   /* the connection may have swapped its sides */
     ws_conn_gap (f->conn, side_of (f, d), wirelen - caplen, ts_us);
 }
