@@ -219,10 +219,20 @@ static void
 deliver_masked (ws_frame_parser *p, const uint8_t *d, size_t n, uint32_t m)
 {
   uint8_t buf[UNMASK_BUF];
-  /* Only the head takes bytes without message_chunk (called when it wants
-   * some): no more are unmasked than it has room for. */
-  if (!p->env.cb->message_chunk && n > p->env.head_max - p->head_len)
-    n = p->env.head_max - p->head_len;
+  if (!p->env.cb->message_chunk)
+    {
+      /* Only the head takes bytes (this is called when it wants some): no
+       * more are unmasked than it has room for, straight into it, as
+       * wsf_deliver would copy them. */
+      size_t k = MIN (n, p->env.head_max - p->head_len);
+      if (k == 0)
+        return;
+      if (!p->head)
+        p->head = g_malloc (p->env.head_max);
+      ws_unmask (p->head + p->head_len, d, k, m);
+      p->head_len += k;
+      return;
+    }
   for (size_t off = 0; off < n && wsf_wants_bytes (p);)
     {
       size_t k = n - off < sizeof buf ? n - off : sizeof buf;
