@@ -556,7 +556,7 @@ note_ack (ws_tcp *t, flow *f, int d, uint32_t ack, int64_t ts_us)
 /* The flow packet p belongs to, made if p starts one; NULL when p is to be
  * dropped.  *src_lo: whether p's source is the key's low end. */
 static inline flow *
-flow_of_packet (ws_tcp *t, const ws_packet *p, bool *src_lo)
+flow_of_packet (ws_tcp *t, const ws_packet *restrict p, bool *src_lo)
 {
   fkey k;
   uint32_t hash = make_key (&k, p, src_lo);
@@ -597,7 +597,7 @@ flow_of_packet (ws_tcp *t, const ws_packet *p, bool *src_lo)
 
 /* f has seen packet p: its time, its frames, its place in the LRU. */
 static inline void
-touch_flow (ws_tcp *t, flow *f, const ws_packet *p)
+touch_flow (ws_tcp *t, flow *f, const ws_packet *restrict p)
 {
   t->last = f;
   f->last_us = p->ts_us;
@@ -621,7 +621,7 @@ touch_flow (ws_tcp *t, flow *f, const ws_packet *p)
 /* Where direction d's stream starts, from a SYN or else from its first
  * packet p. */
 static inline void
-start_dir (flow *f, int d, const ws_packet *p, bool syn)
+start_dir (flow *f, int d, const ws_packet *restrict p, bool syn)
 {
   tdir *td = &f->d[d];
   ws_conn *c = f->conn;
@@ -650,7 +650,7 @@ start_dir (flow *f, int d, const ws_packet *p, bool syn)
 /* p's payload into direction d: delivered when in order, queued when ahead,
  * dropped when all of it was seen. */
 static inline void
-take_payload (ws_tcp *t, flow *f, int d, const ws_packet *p, bool syn)
+take_payload (ws_tcp *t, flow *f, int d, const ws_packet *restrict p, bool syn)
 {
   tdir *td = &f->d[d];
   uint32_t seq = syn ? p->seq + 1 : p->seq;
@@ -717,7 +717,7 @@ note_rst (ws_tcp *t, flow *f, ws_side side, int64_t ts_us)
 }
 
 void
-ws_tcp_packet (ws_tcp *t, const ws_packet *p)
+ws_tcp_packet (ws_tcp *t, const ws_packet *restrict p)
 {
   bool src_lo;
   flow *f = flow_of_packet (t, p, &src_lo);
