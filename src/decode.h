@@ -130,10 +130,20 @@ ws_decode_fast (int linktype, const uint8_t *data, uint32_t caplen, uint32_t wir
   out->tunnels = 0;
   out->why = WS_UNDEC_NONE;
   out->src.family = out->dst.family = 4;
-  memset (out->src.addr, 0, 16);
-  memset (out->dst.addr, 0, 16);
-  memcpy (out->src.addr, ip + 12, 4);
-  memcpy (out->dst.addr, ip + 16, 4);
+  /* the address and its 12 zero bytes as two 8-byte words, as the flow key
+   * (flowtable.h) reads them back: each read finds one store to take */
+  uint32_t s4, d4;
+  memcpy (&s4, ip + 12, 4);
+  memcpy (&d4, ip + 16, 4);
+#if G_BYTE_ORDER == G_LITTLE_ENDIAN
+  uint64_t s8 = s4, d8 = d4, zero = 0;
+#else
+  uint64_t s8 = (uint64_t) s4 << 32, d8 = (uint64_t) d4 << 32, zero = 0;
+#endif
+  memcpy (out->src.addr, &s8, 8);
+  memcpy (out->src.addr + 8, &zero, 8);
+  memcpy (out->dst.addr, &d8, 8);
+  memcpy (out->dst.addr + 8, &zero, 8);
   out->sport = (uint16_t) ((t[0] << 8) | t[1]);
   out->dport = (uint16_t) ((t[2] << 8) | t[3]);
   out->seq = ((uint32_t) t[4] << 24) | ((uint32_t) t[5] << 16) | ((uint32_t) t[6] << 8) | t[7];
