@@ -443,7 +443,7 @@ message_payload (ws_frame_parser *p, const uint8_t *d, size_t n, int64_t ts_us)
     wsf_held_bytes (p, d, n, m, ts_us);
   else if (wsf_inflating (p))
     wsf_inflate_piece (p, d, n, m, wire_before, ts_us);
-  else
+  else if (!p->utf8_bad)   /* (binary, or text not checked: no call) */
     wsf_check_text (p, d, n, m, wire_before, ts_us);
   if (!p->msg_inflated && wsf_wants_bytes (p))
     deliver_masked (p, d, n, m);
