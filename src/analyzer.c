@@ -373,25 +373,36 @@ ws_analyzer_packet (ws_analyzer *a, int linktype, const struct pcap_pkthdr *h,
   st->packets++;
   st->bytes += h->len;
   int64_t ts_us = (int64_t) h->ts.tv_sec * G_USEC_PER_SEC + h->ts.tv_usec;
-  /* p.payload may point into a->frag: used before the next packet */
-  ws_decode_result r = ws_ipfrag_decode (a->frag, linktype, data, h->caplen, h->len,
-                                         ts_us, &p);
-  if (p.truncated || r == WS_DEC_TRUNCATED)
-    st->truncated_packets++;
-  ws_decode_count (st, r, &p);
-  switch (r)
+  /* The usual frame inline (no tunnel, not a fragment: nothing to count
+   * but a truncation); the others through the fragment table.  (A
+   * datagram it reassembled before is freed at its next call.) */
+  if (G_LIKELY (ws_decode_fast (linktype, data, h->caplen, h->len, &p)))
     {
-    case WS_DEC_OK:
-      break;
-    case WS_DEC_FRAGMENT:   /* held until its datagram is whole */
-      return;
-    case WS_DEC_NOT_IP:
-    case WS_DEC_NOT_TCP:
-      st->non_tcp_packets++;
-      return;
-    default:
-      st->undecodable_packets++;
-      return;
+      if (p.truncated)
+        st->truncated_packets++;
+    }
+  else
+    {
+      /* p.payload may point into a->frag: used before the next packet */
+      ws_decode_result r = ws_ipfrag_decode (a->frag, linktype, data, h->caplen, h->len,
+                                             ts_us, &p);
+      if (p.truncated || r == WS_DEC_TRUNCATED)
+        st->truncated_packets++;
+      ws_decode_count (st, r, &p);
+      switch (r)
+        {
+        case WS_DEC_OK:
+          break;
+        case WS_DEC_FRAGMENT:   /* held until its datagram is whole */
+          return;
+        case WS_DEC_NOT_IP:
+        case WS_DEC_NOT_TCP:
+          st->non_tcp_packets++;
+          return;
+        default:
+          st->undecodable_packets++;
+          return;
+        }
     }
   p.ts_us = ts_us;
   p.file = a->origin_file;

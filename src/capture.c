@@ -518,7 +518,7 @@ ws_capture_run (ws_capture *cap, ws_packet_fn fn, void *user)
       char errbuf[PCAP_ERRBUF_SIZE];
       int rc = 0;
       cap->cur_file = s->iname;
-      while (!cap->stop && (rc = capture_direct_next (s->rd, &data, errbuf)) == 1)
+      while (!cap->stop && (rc = capture_direct_next_inline (s->rd, &data, errbuf)) == 1)
         {
           cap->cur_frame = s->rd->frames;
           fn (user, s->dlt, &s->rd->hdr, data);

@@ -39,6 +39,17 @@ void ws_conn_frames_begin (ws_conn *c);
  * the HTTP parser or the frame parser depending on the stage. */
 void ws_conn_data (ws_conn *c, ws_side side, const uint8_t *data, size_t len,
                    int64_t ts_us);
+/* ws_conn_data with its usual case inline (the per-packet path of tcp.c):
+ * frames of a connection in the clear, straight to the frame parser. */
+static inline void
+ws_conn_data_inline (ws_conn *c, ws_side side, const uint8_t *data, size_t len,
+                     int64_t ts_us)
+{
+  if (G_LIKELY (!c->tls_on && c->stage == WS_STAGE_FRAMES))
+    ws_frame_feed (&c->frames[side], data, len, ts_us);
+  else
+    ws_conn_data (c, side, data, len, ts_us);
+}
 /* The same for bytes in the clear (the TLS stage hands its plaintext here). */
 /* Bytes of one side's stream that the layer below lost after the capture
  * had them (a TLS record that failed to decrypt): the parsers go on after

@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "conn.h"
 
@@ -95,6 +96,67 @@ typedef enum {
 /* linktype is a DLT_ value as pcap_datalink() returns it. */
 ws_decode_result ws_decode (int linktype, const uint8_t *data, uint32_t caplen,
                             uint32_t wirelen, ws_packet *out);
+
+/* The usual frame, decoded inline: Ethernet II without tags, IPv4 that is
+ * not a fragment (nor sized 0 by offload), TCP, every header captured.
+ * true: out is what ws_decode() would make of it (WS_DEC_OK); false: out
+ * untouched, ws_decode() (or ws_ipfrag_decode()) decodes the frame.  On the
+ * per-packet path: no calls, and the checks ws_decode makes in the order
+ * it makes them. */
+static inline bool
+ws_decode_fast (int linktype, const uint8_t *data, uint32_t caplen, uint32_t wirelen,
+                ws_packet *out)
+{
+  if (linktype != 1 /* DLT_EN10MB */ || caplen < 14 + 20 + 20
+      || data[12] != 0x08 || data[13] != 0x00)
+    return false;
+  const uint8_t *ip = data + 14;
+  uint32_t iplen = caplen - 14;   /* captured from ip on */
+  uint32_t ihl = (uint32_t) (ip[0] & 0x0f) * 4;
+  uint32_t total = ((uint32_t) ip[2] << 8) | ip[3];
+  if ((ip[0] >> 4) != 4 || ihl < 20 || total < ihl || ihl > iplen
+      || (ip[6] & 0x3f) != 0 || ip[7] != 0   /* a fragment (MF or an offset) */
+      || ip[9] != 6)
+    return false;
+  const uint8_t *t = ip + ihl;
+  uint32_t tlen = iplen - ihl;    /* captured from t on */
+  uint32_t ip_payload_len = total - ihl;
+  uint32_t hlen = (uint32_t) (t[12] >> 4) * 4;
+  if (tlen < 20 || hlen < 20 || hlen > ip_payload_len || hlen > tlen)
+    return false;
+  /* as decode_ipv4 and decode_tcp (decode.c) set it */
+  out->truncated = caplen < wirelen;
+  out->tunnel = 0;
+  out->tunnels = 0;
+  out->why = WS_UNDEC_NONE;
+  out->src.family = out->dst.family = 4;
+  /* the address and its 12 zero bytes as two 8-byte words, as the flow key
+   * (flowtable.h) reads them back: each read finds one store to take */
+  uint32_t s4, d4;
+  memcpy (&s4, ip + 12, 4);
+  memcpy (&d4, ip + 16, 4);
+#if G_BYTE_ORDER == G_LITTLE_ENDIAN
+  uint64_t s8 = s4, d8 = d4, zero = 0;
+#else
+  uint64_t s8 = (uint64_t) s4 << 32, d8 = (uint64_t) d4 << 32, zero = 0;
+#endif
+  memcpy (out->src.addr, &s8, 8);
+  memcpy (out->src.addr + 8, &zero, 8);
+  memcpy (out->dst.addr, &d8, 8);
+  memcpy (out->dst.addr + 8, &zero, 8);
+  out->sport = (uint16_t) ((t[0] << 8) | t[1]);
+  out->dport = (uint16_t) ((t[2] << 8) | t[3]);
+  out->seq = ((uint32_t) t[4] << 24) | ((uint32_t) t[5] << 16) | ((uint32_t) t[6] << 8) | t[7];
+  out->ack = ((uint32_t) t[8] << 24) | ((uint32_t) t[9] << 16) | ((uint32_t) t[10] << 8) | t[11];
+  out->flags = t[13] & 0x3f;
+  out->payload = t + hlen;
+  out->payload_wire_len = ip_payload_len - hlen;
+  uint32_t avail = tlen - hlen;
+  out->payload_len = avail < out->payload_wire_len ? avail : out->payload_wire_len;
+  if (out->payload_len < out->payload_wire_len)
+    out->truncated = true;
+  return true;
+}
 
 /* A whole IPv4 or IPv6 datagram in memory (a reassembled one): decoded as a
  * raw-IP frame of len bytes, none missing, inside the tunnels out->tunnel

@@ -268,7 +268,7 @@ free_segs (ws_tcp *t, tdir *td)
 
 /* Hand captured bytes of direction d on to the connection, starting at
  * stream offset off (which may be before next: the overlap is trimmed). */
-static void
+static inline void
 deliver (flow *f, int d, uint64_t off, const uint8_t *data, uint32_t caplen,
          uint32_t wirelen, int64_t ts_us)
 {
@@ -296,17 +296,14 @@ deliver (flow *f, int d, uint64_t off, const uint8_t *data, uint32_t caplen,
   f->conn->dir[side].tcp_bytes += wirelen;
   td->next = end;
   if (caplen)
-    {
-      ws_conn_data (f->conn, side, data, caplen, ts_us);
-      side = side_of (f, d); /* the connection may have swapped its sides */
-    }
-  if (wirelen > caplen)
-    ws_conn_gap (f->conn, side, wirelen - caplen, ts_us);
+    ws_conn_data_inline (f->conn, side, data, caplen, ts_us);
+  if (wirelen > caplen)   /* the connection may have swapped its sides */
+    ws_conn_gap (f->conn, side_of (f, d), wirelen - caplen, ts_us);
 }
 
 /* Deliver queued segments that have become contiguous. */
 static void
-drain (ws_tcp *t, flow *f, int d)
+drain_queued (ws_tcp *t, flow *f, int d)
 {
   tdir *td = &f->d[d];
   while (td->ooo && td->ooo->off <= td->next)
@@ -321,6 +318,14 @@ drain (ws_tcp *t, flow *f, int d)
       deliver (f, d, s->off, s->data, s->caplen, s->wirelen, s->ts_us);
       g_free (s);
     }
+}
+
+/* The same, the usual case (nothing queued) without a call. */
+static inline void
+drain (ws_tcp *t, flow *f, int d)
+{
+  if (f->d[d].ooo)
+    drain_queued (t, f, d);
 }
 
 /* Declare the bytes up to `upto` lost, then deliver what follows. */
@@ -551,7 +556,7 @@ note_ack (ws_tcp *t, flow *f, int d, uint32_t ack, int64_t ts_us)
 /* The flow packet p belongs to, made if p starts one; NULL when p is to be
  * dropped.  *src_lo: whether p's source is the key's low end. */
 static inline flow *
-flow_of_packet (ws_tcp *t, const ws_packet *p, bool *src_lo)
+flow_of_packet (ws_tcp *t, const ws_packet *restrict p, bool *src_lo)
 {
   fkey k;
   uint32_t hash = make_key (&k, p, src_lo);
@@ -592,7 +597,7 @@ flow_of_packet (ws_tcp *t, const ws_packet *p, bool *src_lo)
 
 /* f has seen packet p: its time, its frames, its place in the LRU. */
 static inline void
-touch_flow (ws_tcp *t, flow *f, const ws_packet *p)
+touch_flow (ws_tcp *t, flow *f, const ws_packet *restrict p)
 {
   t->last = f;
   f->last_us = p->ts_us;
@@ -616,7 +621,7 @@ touch_flow (ws_tcp *t, flow *f, const ws_packet *p)
 /* Where direction d's stream starts, from a SYN or else from its first
  * packet p. */
 static inline void
-start_dir (flow *f, int d, const ws_packet *p, bool syn)
+start_dir (flow *f, int d, const ws_packet *restrict p, bool syn)
 {
   tdir *td = &f->d[d];
   ws_conn *c = f->conn;
@@ -645,7 +650,7 @@ start_dir (flow *f, int d, const ws_packet *p, bool syn)
 /* p's payload into direction d: delivered when in order, queued when ahead,
  * dropped when all of it was seen. */
 static inline void
-take_payload (ws_tcp *t, flow *f, int d, const ws_packet *p, bool syn)
+take_payload (ws_tcp *t, flow *f, int d, const ws_packet *restrict p, bool syn)
 {
   tdir *td = &f->d[d];
   uint32_t seq = syn ? p->seq + 1 : p->seq;
@@ -712,7 +717,7 @@ note_rst (ws_tcp *t, flow *f, ws_side side, int64_t ts_us)
 }
 
 void
-ws_tcp_packet (ws_tcp *t, const ws_packet *p)
+ws_tcp_packet (ws_tcp *t, const ws_packet *restrict p)
 {
   bool src_lo;
   flow *f = flow_of_packet (t, p, &src_lo);
@@ -742,11 +747,15 @@ ws_tcp_packet (ws_tcp *t, const ws_packet *p)
   if (kind_before != WS_KIND_WEBSOCKET && c->kind == WS_KIND_WEBSOCKET && t->start)
     t->start (c, t->user);
 
-  ws_side side = side_of (f, d);
-  if (p->flags & WS_TCP_FIN)
-    note_fin (t, f, d, side, p, syn);
-  if (p->flags & WS_TCP_RST)
-    note_rst (t, f, side, p->ts_us);
+  if (p->flags & (WS_TCP_FIN | WS_TCP_RST))
+    {
+      /* (after the payload: the connection may have swapped its sides) */
+      ws_side side = side_of (f, d);
+      if (p->flags & WS_TCP_FIN)
+        note_fin (t, f, d, side, p, syn);
+      if (p->flags & WS_TCP_RST)
+        note_rst (t, f, side, p->ts_us);
+    }
 }
 
 void

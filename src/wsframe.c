@@ -219,6 +219,20 @@ static void
 deliver_masked (ws_frame_parser *p, const uint8_t *d, size_t n, uint32_t m)
 {
   uint8_t buf[UNMASK_BUF];
+  if (!p->env.cb->message_chunk)
+    {
+      /* Only the head takes bytes (this is called when it wants some): no
+       * more are unmasked than it has room for, straight into it, as
+       * wsf_deliver would copy them. */
+      size_t k = MIN (n, p->env.head_max - p->head_len);
+      if (k == 0)
+        return;
+      if (!p->head)
+        p->head = g_malloc (p->env.head_max);
+      ws_unmask (p->head + p->head_len, d, k, m);
+      p->head_len += k;
+      return;
+    }
   for (size_t off = 0; off < n && wsf_wants_bytes (p);)
     {
       size_t k = n - off < sizeof buf ? n - off : sizeof buf;
@@ -429,11 +443,12 @@ message_payload (ws_frame_parser *p, const uint8_t *d, size_t n, int64_t ts_us)
     wsf_held_bytes (p, d, n, m, ts_us);
   else if (wsf_inflating (p))
     wsf_inflate_piece (p, d, n, m, wire_before, ts_us);
-  else
+  else if (!p->utf8_bad)   /* (binary, or text not checked: no call) */
     wsf_check_text (p, d, n, m, wire_before, ts_us);
   if (!p->msg_inflated && wsf_wants_bytes (p))
     deliver_masked (p, d, n, m);
-  wsf_lazy_check_budget (p);
+  if (p->lz)
+    wsf_lazy_check_budget (p);
   if (!wsf_measuring_inflated (p))
     p->msg_size = p->msg_wire_size;
   wsf_dir_of (p)->open_message = p->msg_size;
@@ -766,6 +781,32 @@ ws_frame_feed (ws_frame_parser *p, const uint8_t *data, size_t len, int64_t ts_u
   while (len > 0)
     {
       size_t used;
+      if (p->state == WS_FP_HEADER && p->hdr_len == 0 && len >= 2)
+        {
+          /* the usual header, whole in this chunk: taken at once */
+          unsigned l7 = data[1] & 0x7f;
+          size_t need = 2 + (l7 == 126 ? 2 : l7 == 127 ? 8 : 0) + (data[1] & 0x80 ? 4 : 0);
+          if (need <= len)
+            {
+              p->frame_offset = p->offset;
+              if (len >= sizeof p->hdr)
+                memcpy (p->hdr, data, sizeof p->hdr);
+              else
+                for (size_t i = 0; i < need; i++)
+                  p->hdr[i] = data[i];
+              p->hdr_len = p->hdr_need = (uint8_t) need;
+              used = need;
+              frame_begin (p, ts_us);
+              if (p->payload_len == 0)
+                frame_end (p, ts_us);
+              else
+                p->state = WS_FP_PAYLOAD;
+              data += used;
+              len -= used;
+              p->offset += used;
+              continue;
+            }
+        }
       if (p->state == WS_FP_HEADER)
         {
           if (p->hdr_len == 0)

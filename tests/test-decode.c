@@ -854,6 +854,91 @@ test_count (void)
   g_assert_cmpuint (st.not_ip_packets, ==, 0);
 }
 
+/* ws_decode_fast (the analyzer's inline path) must say what ws_decode says
+ * of every frame it takes, and take the usual one.  Its frame is compared
+ * field by field with ws_decode's, over every cut of the frame, every
+ * wire length at and past it, and every value of each header byte. */
+static void
+same_as_decode (const uint8_t *frame, uint32_t caplen, uint32_t wirelen, unsigned *taken)
+{
+  ws_packet a, b;
+  memset (&a, 0xa5, sizeof a);
+  memset (&b, 0xa5, sizeof b);
+  if (!ws_decode_fast (DLT_EN10MB, frame, caplen, wirelen, &a))
+    return;
+  (*taken)++;
+  g_assert_cmpint (ws_decode (DLT_EN10MB, frame, caplen, wirelen, &b), ==, WS_DEC_OK);
+  g_assert_cmpint (a.truncated, ==, b.truncated);
+  g_assert_cmpuint (a.tunnel, ==, b.tunnel);
+  g_assert_cmpuint (a.tunnels, ==, b.tunnels);
+  g_assert_cmpuint (a.why, ==, b.why);
+  g_assert_true (memcmp (&a.src, &b.src, sizeof a.src) == 0);
+  g_assert_true (memcmp (&a.dst, &b.dst, sizeof a.dst) == 0);
+  g_assert_cmpuint (a.sport, ==, b.sport);
+  g_assert_cmpuint (a.dport, ==, b.dport);
+  g_assert_cmpuint (a.seq, ==, b.seq);
+  g_assert_cmpuint (a.ack, ==, b.ack);
+  g_assert_cmpuint (a.flags, ==, b.flags);
+  g_assert_true (a.payload == b.payload);
+  g_assert_cmpuint (a.payload_len, ==, b.payload_len);
+  g_assert_cmpuint (a.payload_wire_len, ==, b.payload_wire_len);
+}
+
+static void
+test_fast (void)
+{
+  uint8_t f[14 + 60 + 60 + 64];
+  memset (f, 0, sizeof f);
+  memset (f, 0x11, 12);
+  f[12] = 0x08;
+  size_t n = 14 + ip_packet (f + 14, 4, false, 0);
+  f[14 + 20 + 8] = 0xde; f[14 + 20 + 11] = 0xef;   /* an ack number */
+  unsigned taken = 0;
+  ws_packet p;
+  g_assert_true (ws_decode_fast (DLT_EN10MB, f, (uint32_t) n, (uint32_t) n, &p));
+  for (uint32_t cut = 0; cut <= n; cut++)
+    for (uint32_t wire = cut; wire <= n + 2; wire++)
+      same_as_decode (f, cut, wire, &taken);
+  /* each byte of the Ethernet, IPv4 and TCP headers at every value */
+  for (size_t i = 12; i < 14 + 20 + 20; i++)
+    for (unsigned v = 0; v < 256; v++)
+      {
+        uint8_t g[sizeof f];
+        memcpy (g, f, sizeof f);
+        g[i] = (uint8_t) v;
+        same_as_decode (g, (uint32_t) n, (uint32_t) n, &taken);
+        same_as_decode (g, (uint32_t) sizeof g, (uint32_t) sizeof g, &taken);
+      }
+  /* options in both headers, and padding after the datagram */
+  uint8_t h[sizeof f];
+  memset (h, 0, sizeof h);
+  memcpy (h, f, 14);
+  size_t l4 = 32 + sizeof payload - 1;
+  ipv4 (h + 14, l4 + 8, 0);
+  h[14] = 0x47;
+  tcp_hdr (h + 14 + 28, 40000, 8080, 7, WS_TCP_ACK);
+  h[14 + 28 + 12] = 8 << 4;
+  memcpy (h + 14 + 28 + 32, payload, sizeof payload - 1);
+  size_t m = 14 + 28 + l4;
+  same_as_decode (h, (uint32_t) m, (uint32_t) m, &taken);
+  same_as_decode (h, (uint32_t) sizeof h, (uint32_t) sizeof h, &taken);
+  ws_packet q;
+  g_assert_true (ws_decode_fast (DLT_EN10MB, h, (uint32_t) sizeof h, (uint32_t) sizeof h, &q));
+  g_assert_cmpuint (q.payload_len, ==, sizeof payload - 1);
+  /* what it leaves to ws_decode: other link types, IPv6, tags, fragments */
+  g_assert_false (ws_decode_fast (DLT_LINUX_SLL, f, (uint32_t) n, (uint32_t) n, &p));
+  uint8_t v6[14 + 96];
+  memcpy (v6, f, 12);
+  v6[12] = 0x86; v6[13] = 0xdd;
+  size_t n6 = 14 + ip_packet (v6 + 14, 6, false, 0);
+  g_assert_false (ws_decode_fast (DLT_EN10MB, v6, (uint32_t) n6, (uint32_t) n6, &p));
+  uint8_t fr[sizeof f];
+  memcpy (fr, f, 14);
+  size_t nf = 14 + ip_packet (fr + 14, 4, false, 0x2000);
+  g_assert_false (ws_decode_fast (DLT_EN10MB, fr, (uint32_t) nf, (uint32_t) nf, &p));
+  g_assert_cmpuint (taken, >, 1000);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -877,5 +962,6 @@ main (int argc, char **argv)
   g_test_add_func ("/decode/links", test_links);
   g_test_add_func ("/decode/tags", test_tags);
   g_test_add_func ("/decode/count", test_count);
+  g_test_add_func ("/decode/fast", test_fast);
   return g_test_run ();
 }
