@@ -102,25 +102,8 @@ direct_fill (direct *r, size_t want)
 int
 capture_direct_next (direct *r, const u_char **data, char *errbuf)
 {
-  /* The usual record: this host's byte order, microseconds, no filter,
-   * whole in the block. */
-  if (G_LIKELY (r->plain && r->len - r->pos >= 16))
-    {
-      const uint8_t *h = r->buf + r->pos;
-      uint32_t w[4];
-      memcpy (w, h, 16);
-      if (G_LIKELY (w[2] <= MAX_CAPLEN && r->len - r->pos - 16 >= w[2]))
-        {
-          r->hdr.ts.tv_sec = (time_t) w[0];
-          r->hdr.ts.tv_usec = (suseconds_t) w[1];
-          r->hdr.len = w[3];
-          r->hdr.caplen = w[2] > r->snaplen ? r->snaplen : w[2];
-          *data = h + 16;
-          r->pos += 16 + (size_t) w[2];
-          r->frames++;
-          return 1;
-        }
-    }
+  if (G_LIKELY (capture_direct_take_plain (r, data)))
+    return 1;
   for (;;)
     {
       size_t left = direct_fill (r, 16);

@@ -122,30 +122,37 @@ bool capture_direct_header (direct *r, pcap_t *p);
  * set. */
 int capture_direct_next (direct *r, const u_char **data, char *errbuf);
 
-/* capture_direct_next with its usual record inline: this host's byte
- * order, microseconds, no filter, whole in the block.  The rest (and
+/* The usual record of a classic pcap file: this host's byte order,
+ * microseconds, no filter, whole in the block.  False for any other (left
+ * to capture_direct_next's general path). */
+static inline bool
+capture_direct_take_plain (direct *r, const u_char **data)
+{
+  size_t left = r->len - r->pos;
+  if (!G_LIKELY (r->plain && left >= 16))
+    return false;
+  const uint8_t *h = r->buf + r->pos;
+  uint32_t w[4];
+  memcpy (w, h, 16);
+  if (!G_LIKELY (w[2] <= MAX_CAPLEN && left - 16 >= w[2]))
+    return false;
+  r->hdr.ts.tv_sec = (time_t) w[0];
+  r->hdr.ts.tv_usec = (suseconds_t) w[1];
+  r->hdr.len = w[3];
+  r->hdr.caplen = w[2] > r->snaplen ? r->snaplen : w[2];
+  *data = h + 16;
+  r->pos += 16 + (size_t) w[2];
+  r->frames++;
+  return true;
+}
+
+/* capture_direct_next with its usual record inline; the rest (and
  * refilling the block) in the call. */
 static inline int
 capture_direct_next_inline (direct *r, const u_char **data, char *errbuf)
 {
-  size_t left = r->len - r->pos;
-  if (G_LIKELY (r->plain && left >= 16))
-    {
-      const uint8_t *h = r->buf + r->pos;
-      uint32_t w[4];
-      memcpy (w, h, 16);
-      if (G_LIKELY (w[2] <= MAX_CAPLEN && left - 16 >= w[2]))
-        {
-          r->hdr.ts.tv_sec = (time_t) w[0];
-          r->hdr.ts.tv_usec = (suseconds_t) w[1];
-          r->hdr.len = w[3];
-          r->hdr.caplen = w[2] > r->snaplen ? r->snaplen : w[2];
-          *data = h + 16;
-          r->pos += 16 + (size_t) w[2];
-          r->frames++;
-          return 1;
-        }
-    }
+  if (G_LIKELY (capture_direct_take_plain (r, data)))
+    return 1;
   return capture_direct_next (r, data, errbuf);
 }
 void capture_direct_free (direct *r);
