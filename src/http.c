@@ -645,6 +645,30 @@ ascii_caseeq_n (const char *a, const char *b, size_t n)
   return true;
 }
 
+/* a and b equal ignoring ASCII case (g_ascii_strcasecmp (a, b) == 0),
+ * without a call a byte: names are mostly sent in the case they are
+ * looked up in */
+bool
+ws_ascii_caseeq (const char *a, const char *b)
+{
+  for (;; a++, b++)
+    {
+      unsigned char x = (unsigned char) *a, y = (unsigned char) *b;
+
+      if (x != y)
+        {
+          if (x >= 'A' && x <= 'Z')
+            x = (unsigned char) (x + ('a' - 'A'));
+          if (y >= 'A' && y <= 'Z')
+            y = (unsigned char) (y + ('a' - 'A'));
+          if (x != y)
+            return false;
+        }
+      if (x == 0)
+        return true;
+    }
+}
+
 /* Append v at out[o], unfolded; returns the new length.  A fold also drops
  * the OWS already written before it.  A value that spans no obs-fold (folded
  * false) holds no LF, its line's end, but may hold a bare CR, which is

@@ -153,6 +153,9 @@ ws_http_header_copy (const ws_http_msg *msg, ws_hdr h, char **out)
 bool ws_http_header_has_token (const ws_http_msg *msg, ws_hdr h,
                                const char *token);
 
+/* a and b equal ignoring ASCII case, as g_ascii_strcasecmp (a, b) == 0 */
+bool ws_ascii_caseeq (const char *a, const char *b);
+
 /* Does a comma-separated header value contain token (case-insensitive)?
  * e.g. Connection: keep-alive, Upgrade */
 bool ws_http_token_list_has (const char *value, const char *token);

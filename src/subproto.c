@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "http.h"
 #include "subproto.h"
 
 enum { BY_SUBPROTOCOL = 1, BY_PATH, BY_MESSAGE };
@@ -599,27 +600,10 @@ phoenix (ws_subproto *a, int side, int opcode, const uint8_t *m, size_t n, int64
 
 /* ---- detection ------------------------------------------------------------ */
 
-/* s and the lower-case name t (n bytes, s at least that long) equal
- * ignoring ASCII case */
-static inline bool
-caseeq_lower (const char *s, const char *t, size_t n)
-{
-  for (size_t i = 0; i < n; i++)
-    {
-      unsigned char c = (unsigned char) s[i];
-      if (c >= 'A' && c <= 'Z')
-        c = (unsigned char) (c + ('a' - 'A'));
-      if (c != (unsigned char) t[i])
-        return false;
-    }
-  return true;
-}
-
 static ws_app_kind
 kind_of_subprotocol (const char *s)
 {
-  /* names in lower case, as g_ascii_strcasecmp compares them; only those
-   * of the same length are compared */
+  /* only names of the same length are compared */
 #define SUB(name, kind) { name, sizeof name - 1, kind }
   static const struct { const char *name; size_t len; ws_app_kind kind; } subs[] = {
     SUB ("graphql-transport-ws", WS_APP_GRAPHQL_TRANSPORT_WS),
@@ -633,7 +617,7 @@ kind_of_subprotocol (const char *s)
     return WS_APP_NONE;
   size_t n = strnlen (s, 21);
   for (size_t i = 0; i < G_N_ELEMENTS (subs); i++)
-    if (n == subs[i].len && caseeq_lower (s, subs[i].name, n))
+    if (n == subs[i].len && ws_ascii_caseeq (s, subs[i].name))
       return subs[i].kind;
   return WS_APP_NONE;
 }
@@ -645,10 +629,9 @@ kind_of_path (const char *p, uint8_t *version)
     return WS_APP_NONE;
   /* "/socket.io/" and "/engine.io/" both hold ".io/": one scan rules
    * them both out in the usual path */
-  bool eio = strstr (p, "EIO=") != NULL;
-  if (eio || (strstr (p, ".io/") && (strstr (p, "/socket.io/") || strstr (p, "/engine.io/"))))
+  const char *e = strstr (p, "EIO=");
+  if (e || (strstr (p, ".io/") && (strstr (p, "/socket.io/") || strstr (p, "/engine.io/"))))
     {
-      const char *e = strstr (p, "EIO=");
       if (e && (e[4] == '3' || e[4] == '4'))
         *version = (uint8_t) (e[4] - '0');
       return WS_APP_ENGINEIO;

@@ -248,30 +248,6 @@ ws_ext_list_clear (ws_ext_list *l)
   l->syntax_error = false;
 }
 
-/* a and b equal ignoring ASCII case (g_ascii_strcasecmp (a, b) == 0),
- * without a call a byte: names are mostly sent in the case they are
- * looked up in */
-bool
-ws_ascii_caseeq (const char *a, const char *b)
-{
-  for (;; a++, b++)
-    {
-      unsigned char x = (unsigned char) *a, y = (unsigned char) *b;
-
-      if (x != y)
-        {
-          if (x >= 'A' && x <= 'Z')
-            x = (unsigned char) (x + ('a' - 'A'));
-          if (y >= 'A' && y <= 'Z')
-            y = (unsigned char) (y + ('a' - 'A'));
-          if (x != y)
-            return false;
-        }
-      if (x == 0)
-        return true;
-    }
-}
-
 int
 ws_ext_find (const ws_ext_list *l, const char *name)
 {

@@ -34,8 +34,6 @@ typedef struct {
  * ws_ext_list_clear, which leaves an empty list. */
 void ws_ext_parse (const char *value, ws_ext_list *out);
 void ws_ext_list_clear (ws_ext_list *l);
-/* a and b equal ignoring ASCII case, as g_ascii_strcasecmp (a, b) == 0 */
-bool ws_ascii_caseeq (const char *a, const char *b);
 /* index of the first extension with that name, or -1 */
 int ws_ext_find (const ws_ext_list *l, const char *name);
 
