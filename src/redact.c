@@ -422,28 +422,41 @@ param_is_public (const char *name, size_t n)
   return FALSE;
 }
 
-/* Whether ws_redact_path changes anything in the query p (after its '?'):
- * a value of a parameter that is not public, or a bare parameter that looks
- * like a token. */
+/* The query p (after its '?'): every value of a parameter that is not
+ * public, and a bare parameter that looks like a token, is a secret.
+ * Appended to o with each secret redacted; with o NULL, only whether
+ * there is one (the usual query has none: no copy made). */
 static gboolean
-query_redacted (const char *p)
+redact_query (const char *p, GString *o)
 {
+  gboolean changed = FALSE;
   while (*p)
     {
       size_t n = strcspn (p, "&;");
       const char *eq = memchr (p, '=', n);
-      if (eq)
-        {
-          if (!param_is_public (p, (size_t) (eq - p)) && (size_t) (eq - p + 1) < n)
-            return TRUE;
-        }
-      else if (is_opaque_token (p, n) || is_jwt (p, n))
+      gboolean secret = eq ? !param_is_public (p, (size_t) (eq - p))
+                               && (size_t) (eq - p + 1) < n
+                           : is_opaque_token (p, n) || is_jwt (p, n);
+      if (secret && !o)
         return TRUE;
+      changed |= secret;
+      if (o && secret)
+        {
+          if (eq)
+            g_string_append_len (o, p, eq - p + 1);
+          g_string_append (o, WS_REDACTED);
+        }
+      else if (o)
+        g_string_append_len (o, p, (gssize) n);
       p += n;
       if (*p)
-        p++;
+        {
+          if (o)
+            g_string_append_c (o, *p);
+          p++;
+        }
     }
-  return FALSE;
+  return changed;
 }
 
 char *
@@ -480,45 +493,11 @@ ws_redact_path (const char *path)
     return out ? g_string_free (out, FALSE) : NULL;
   /* the usual query holds nothing to redact: looked at first without
    * building a copy */
-  if (!out && !query_redacted (q + 1))
+  if (!out && !redact_query (q + 1, NULL))
     return NULL;
-
-  /* the query: every value, and a bare parameter that looks like a token */
   GString *o = out ? out : g_string_new_len (path, (gssize) plen);
-  gboolean changed = out != NULL;
   g_string_append_c (o, '?');
-  const char *p = q + 1;
-  while (*p)
-    {
-      size_t n = strcspn (p, "&;");
-      const char *eq = memchr (p, '=', n);
-      if (eq)
-        {
-          g_string_append_len (o, p, eq - p + 1);
-          if (param_is_public (p, (size_t) (eq - p)))
-            g_string_append_len (o, eq + 1, (gssize) (n - (size_t) (eq - p + 1)));
-          else if ((size_t) (eq - p + 1) < n)
-            {
-              g_string_append (o, WS_REDACTED);
-              changed = TRUE;
-            }
-        }
-      else if (is_opaque_token (p, n) || is_jwt (p, n))
-        {
-          g_string_append (o, WS_REDACTED);
-          changed = TRUE;
-        }
-      else
-        g_string_append_len (o, p, (gssize) n);
-      p += n;
-      if (*p)
-        g_string_append_c (o, *p++);
-    }
-  if (!changed)
-    {
-      g_string_free (o, TRUE);
-      return NULL;
-    }
+  redact_query (q + 1, o);
   return g_string_free (o, FALSE);
 }
 
