@@ -47,6 +47,24 @@ ws_be64 (const uint8_t *p)
   return ((uint64_t) ws_be32 (p) << 32) | ws_be32 (p + 4);
 }
 
+/* The writers of our own bytes (hash padding, nonces), written out so that
+ * the compiler makes each one store (of a byte-swapped word). */
+static inline void
+ws_put_be32 (uint8_t *p, uint32_t v)
+{
+  p[0] = (uint8_t) (v >> 24);
+  p[1] = (uint8_t) (v >> 16);
+  p[2] = (uint8_t) (v >> 8);
+  p[3] = (uint8_t) v;
+}
+
+static inline void
+ws_put_be64 (uint8_t *p, uint64_t v)
+{
+  ws_put_be32 (p, (uint32_t) (v >> 32));
+  ws_put_be32 (p + 4, (uint32_t) v);
+}
+
 /* ---- little-endian -------------------------------------------------------- */
 
 static inline uint16_t

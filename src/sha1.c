@@ -287,24 +287,6 @@ sha1_block (uint32_t h[5], const uint8_t *p)
   sha1_block_portable (h, p);
 }
 
-/* Big-endian stores, written out so that the compiler makes each one
- * store (of a byte-swapped word) */
-static inline void
-put_be32 (uint8_t *p, uint32_t v)
-{
-  p[0] = (uint8_t) (v >> 24);
-  p[1] = (uint8_t) (v >> 16);
-  p[2] = (uint8_t) (v >> 8);
-  p[3] = (uint8_t) v;
-}
-
-static inline void
-put_be64 (uint8_t *p, uint64_t v)
-{
-  put_be32 (p, (uint32_t) (v >> 32));
-  put_be32 (p + 4, (uint32_t) v);
-}
-
 void
 ws_sha1_init (ws_sha1_ctx *s)
 {
@@ -394,7 +376,7 @@ ws_sha1 (const uint8_t *data, size_t len, uint8_t digest[20])
   tail[r++] = 0x80;
   size_t end = r > 56 ? 128 : 64;
   memset (tail + r, 0, end - 8 - r);
-  put_be64 (tail + end - 8, bits);
+  ws_put_be64 (tail + end - 8, bits);
   sha1_block (h, tail);
   if (end == 128)
     {
@@ -404,5 +386,5 @@ ws_sha1 (const uint8_t *data, size_t len, uint8_t digest[20])
         sha1_block (h, tail + 64);
     }
   for (i = 0; i < 5; i++)
-    put_be32 (digest + 4 * i, h[i]);
+    ws_put_be32 (digest + 4 * i, h[i]);
 }

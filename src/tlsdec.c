@@ -28,6 +28,7 @@
 
 #include <glib.h>
 
+#include "extract.h"
 #include "tlsdec.h"
 
 /* ---- suites ------------------------------------------------------------- */
@@ -326,13 +327,6 @@ ws_tls_cipher_free (ws_tls_cipher *c)
 
 /* ---- records ------------------------------------------------------------ */
 
-static void
-put_be64 (uint8_t *p, uint64_t v)
-{
-  for (int i = 7; i >= 0; i--, v >>= 8)
-    p[i] = (uint8_t) v;
-}
-
 /* AEAD open: nonce, aad, ciphertext (len) with tag (16) after it */
 static long
 aead_open (ws_tls_cipher *c, const uint8_t nonce[12], const uint8_t *aad, size_t aad_len,
@@ -369,7 +363,7 @@ decrypt13 (ws_tls_cipher *c, const uint8_t hdr[5], const uint8_t *body, size_t l
   if (len < 17)
     return -2;
   memcpy (nonce, c->iv, 12);
-  put_be64 (seq, c->seq);
+  ws_put_be64 (seq, c->seq);
   for (int i = 0; i < 8; i++)
     nonce[4 + i] ^= seq[i];
   long n = aead_open (c, nonce, hdr, 5, body, len - 16, body + len - 16, out);
@@ -393,7 +387,7 @@ decrypt12_aead (ws_tls_cipher *c, const uint8_t hdr[5], const uint8_t *body, siz
   if (len < explicit_len + 16)
     return -2;
   size_t plen = len - explicit_len - 16;
-  put_be64 (aad, c->seq);
+  ws_put_be64 (aad, c->seq);
   aad[8] = hdr[0];
   aad[9] = hdr[1];
   aad[10] = hdr[2];
@@ -431,7 +425,7 @@ decrypt12_cbc (ws_tls_cipher *c, const uint8_t hdr[5], const uint8_t *body, size
   ct_len = c->etm ? len - mac_len : len;
   if ((ct_len - 16) % 16 != 0)
     return -2;
-  put_be64 (pre, c->seq);
+  ws_put_be64 (pre, c->seq);
   pre[8] = hdr[0];
   pre[9] = hdr[1];
   pre[10] = hdr[2];
